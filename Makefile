@@ -1,0 +1,57 @@
+# sysmaster build. `make` builds every binary into ./bin; `make install DESTDIR=… PREFIX=/usr` installs them.
+GO        ?= go
+PREFIX    ?= /usr
+DESTDIR   ?=
+SYSCONFDIR ?= /etc
+LIBDIR    := $(PREFIX)/lib/sysmaster
+PLUGINS   := $(notdir $(wildcard plugins/*))
+PROTOS    := $(wildcard sdk/proto/sysmaster/*/v1/*.proto)
+
+.PHONY: all build install test fuzz generate lint clean demo
+
+all: build
+
+build:
+	@mkdir -p bin/plugins
+	$(GO) build -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sctl
+	@for p in $(PLUGINS); do echo "$(GO) build -o bin/plugins/$$p ./plugins/$$p"; $(GO) build -o bin/plugins/$$p ./plugins/$$p || exit 1; done
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
+	install -m 0755 bin/init bin/sysmaster $(DESTDIR)$(LIBDIR)/
+	install -m 0755 bin/sctl $(DESTDIR)$(PREFIX)/bin/sctl
+	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done
+	for p in $(PLUGINS); do install -m 0755 bin/plugins/$$p $(DESTDIR)$(LIBDIR)/plugins/$$p; done
+	cp -a units/. $(DESTDIR)$(LIBDIR)/system/
+	test -e $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf || install -m 0644 config/system.conf $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf
+
+# Runs every test (as root: the tests use namespaces, cgroups and qemu), then a short run of every fuzz target.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 9m ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Each Fuzz* target for FUZZTIME (corpus and seeds first, then new inputs).
+FUZZTIME ?= 5s
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+	  for f in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$file | cut -d' ' -f2); do \
+	    echo "fuzz $$(dirname $$file) $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) >/tmp/fuzz.$$$$.log 2>&1 || { cat /tmp/fuzz.$$$$.log; exit 1; }; \
+	  done; \
+	done; rm -f /tmp/fuzz.$$$$.log
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	staticcheck ./...
+
+generate:
+	protoc --go_out=. --go_opt=module=github.com/sysmaster/sysmaster \
+	       --go-grpc_out=. --go-grpc_opt=module=github.com/sysmaster/sysmaster $(PROTOS)
+
+demo: build
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+func status(e *env, args []string) int {
+	units := unitNames(args)
+	if len(units) == 0 {
+		units = []string{"default.target"}
+	}
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true})
+	if err != nil {
+		return e.callFailed("get unit status", err)
+	}
+	code := exitOK
+	first := true
+	for _, u := range resp.Units {
+		p := props(u.Properties)
+		if p["LoadState"] == "not-found" && p["ActiveState"] == "inactive" {
+			e.errorf("Unit %s could not be found.", u.Unit)
+			code = max(code, exitNoSuchUnit)
+			continue
+		}
+		if !first {
+			fmt.Fprintln(e.stdout)
+		}
+		first = false
+		fmt.Fprint(e.stdout, formatStatus(p, time.Now(), isTTY()))
+		if st := p["ActiveState"]; st != "active" && st != "reloading" && code == exitOK {
+			code = exitNotActive
+		}
+	}
+	return code
+}
+
+func props(ps []*controlv1.Property) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Name] = p.Value
+	}
+	return m
+}
+
+// formatStatus is systemctl status' header for one unit.
+func formatStatus(p map[string]string, now time.Time, color bool) string {
+	var b strings.Builder
+	bullet := "●"
+	if color {
+		switch p["ActiveState"] {
+		case "active", "reloading":
+			bullet = "\x1b[0;1;32m●\x1b[0m"
+		case "failed":
+			bullet = "\x1b[0;1;31m●\x1b[0m"
+		}
+	}
+	fmt.Fprintf(&b, "%s %s", bullet, p["Id"])
+	if d := p["Description"]; d != "" && d != p["Id"] {
+		fmt.Fprintf(&b, " - %s", d)
+	}
+	b.WriteString("\n")
+	line := func(label, value string) { fmt.Fprintf(&b, "%12s %s\n", label+":", value) }
+
+	loaded := p["LoadState"]
+	var detail []string
+	if fp := p["FragmentPath"]; fp != "" {
+		detail = append(detail, fp)
+	}
+	if s := p["UnitFileState"]; s != "" {
+		detail = append(detail, s)
+	}
+	switch {
+	case loaded != "loaded" && p["LoadError"] != "":
+		loaded += " (Reason: " + p["LoadError"] + ")"
+	case len(detail) > 0:
+		loaded += " (" + strings.Join(detail, "; ") + ")"
+	}
+	line("Loaded", loaded)
+	if dropins := strings.Fields(p["DropInPaths"]); len(dropins) > 0 {
+		line("Drop-In", formatDropIns(dropins))
+	}
+	active := p["ActiveState"]
+	if sub := p["SubState"]; sub != "" {
+		active += " (" + sub + ")"
+	}
+	if p["Result"] != "" && p["Result"] != "success" && p["ActiveState"] == "failed" {
+		active += " (Result: " + p["Result"] + ")"
+	}
+	since := p["ActiveEnterTimestamp"]
+	if p["ActiveState"] != "active" && p["ActiveState"] != "reloading" {
+		since = p["InactiveEnterTimestamp"]
+	}
+	if since != "" {
+		active += " since " + since
+		if t, err := time.Parse("Mon 2006-01-02 15:04:05 MST", since); err == nil {
+			active += "; " + ago(now.Sub(t)) + " ago"
+		}
+	}
+	line("Active", active)
+	if pid := p["MainPID"]; pid != "" && pid != "0" {
+		comm := ""
+		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {
+			comm = " (" + strings.TrimSpace(string(c)) + ")"
+		}
+		line("Main PID", pid+comm)
+	}
+	if st := p["StatusText"]; st != "" {
+		line("Status", strconv.Quote(st))
+	}
+	return b.String()
+}
+
+// formatDropIns groups drop-in files by directory: "/dir\n             └─a.conf, b.conf".
+func formatDropIns(paths []string) string {
+	var dirs []string
+	files := map[string][]string{}
+	for _, p := range paths {
+		i := strings.LastIndexByte(p, '/')
+		d, f := p[:i], p[i+1:]
+		if _, ok := files[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		files[d] = append(files[d], f)
+	}
+	var b strings.Builder
+	for i, d := range dirs {
+		if i > 0 {
+			b.WriteString("\n" + strings.Repeat(" ", 13))
+		}
+		b.WriteString(d + "\n" + strings.Repeat(" ", 13) + "└─" + strings.Join(files[d], ", "))
+	}
+	return b.String()
+}
+
+// ago formats a duration as systemd's format_timespan does with a second's accuracy: "5s", "1min 5s", "2h 3min".
+func ago(d time.Duration) string {
+	if d < time.Second {
+		return strconv.Itoa(int(d/time.Millisecond)) + "ms"
+	}
+	d = d.Truncate(time.Second)
+	var parts []string
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "min"}, {time.Second, "s"}} {
+		if d >= u.d {
+			parts = append(parts, strconv.Itoa(int(d/u.d))+u.name)
+			d %= u.d
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func isTTY() bool {
+	st, err := os.Stdout.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

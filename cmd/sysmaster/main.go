@@ -1,0 +1,20 @@
+// Command sysmaster is the core: the plugin host that init starts and keeps alive.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/sysmaster/sysmaster/host/manager"
+)
+
+func main() {
+	m, err := manager.New(manager.Options{DefaultUnit: manager.DefaultUnitFromCommandLine(os.Args[1:])})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sysmaster:", err)
+		os.Exit(1)
+	}
+	action := m.Run(context.Background())
+	fmt.Fprintf(os.Stderr, "sysmaster: %s\n", action)
+}

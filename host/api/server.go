@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"google.golang.org/grpc"
+
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+// readOnly lists the methods any uid may call.
+var readOnly = map[string]bool{
+	"ListUnits": true, "ListUnitFiles": true, "Show": true, "Cat": true, "ListJobs": true, "ListPlugins": true, "WaitJobs": true,
+}
+
+// Server is the control API server.
+type Server struct {
+	grpc *grpc.Server
+	ln   net.Listener
+}
+
+// Listen binds the socket at path (replacing a stale one) with mode 0666: everyone may connect, the server
+// decides per call.
+func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	_ = os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o666); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &Server{ln: ln, grpc: grpc.NewServer(
+		grpc.Creds(peerCreds{}),
+		grpc.UnaryInterceptor(authorize),
+	)}
+	controlv1.RegisterManagerServer(s.grpc, impl)
+	go s.grpc.Serve(ln)
+	return s, nil
+}
+
+// Stop closes the socket and ends every call.
+func (s *Server) Stop() { s.grpc.Stop() }
+
+// authorize lets uid 0 call everything and others only the read-only methods, and translates errors into
+// gRPC codes so that their class survives the wire.
+func authorize(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+	cred, ok := callerCred(ctx)
+	if !ok {
+		return nil, errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("caller credentials unknown")))
+	}
+	if cred.Uid != 0 && !readOnly[method] {
+		return nil, errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("%s: permission denied (uid %d)", method, cred.Uid)))
+	}
+	resp, err := handler(ctx, req)
+	return resp, errdefs.ToGRPC(err)
+}

@@ -1,0 +1,78 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, s string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "system.conf")
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMissingFileIsDefaults(t *testing.T) {
+	cfg, probs := Load(filepath.Join(t.TempDir(), "none.conf"))
+	if len(probs) != 0 || cfg.DefaultUnit != "default.target" || cfg.PluginDir != "/usr/lib/sysmaster/plugins" {
+		t.Fatalf("cfg=%+v probs=%v", cfg, probs)
+	}
+}
+
+func TestFullFile(t *testing.T) {
+	pin := strings.Repeat("ab", 32)
+	cfg, probs := Load(write(t, `
+[Manager]
+DefaultUnit = "rescue.target"
+UnitPaths = ["/a", "/b"]
+LogLevel = "debug"
+
+[Plugins]
+Dir = "/opt/plugins"
+
+[Plugin.target]
+SHA256 = "`+strings.ToUpper(pin)+`"
+
+[Plugin.extra]
+Path = "/opt/extra-plugin"
+`))
+	if len(probs) != 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	if cfg.DefaultUnit != "rescue.target" || !slices.Equal(cfg.UnitPaths, []string{"/a", "/b"}) || cfg.LogLevel != "debug" {
+		t.Errorf("manager: %+v", cfg)
+	}
+	if cfg.Plugins["target"].SHA256 != pin {
+		t.Errorf("pin = %q", cfg.Plugins["target"].SHA256)
+	}
+	if cfg.PluginPath("extra") != "/opt/extra-plugin" || cfg.PluginPath("target") != "/opt/plugins/target" {
+		t.Errorf("paths: %s %s", cfg.PluginPath("extra"), cfg.PluginPath("target"))
+	}
+}
+
+func TestBadInputIsReportedAndIgnored(t *testing.T) {
+	cases := map[string]struct{ conf, want string }{
+		"syntax":        {"[Manager\nx=", "using defaults"},
+		"unknown key":   {"[Manager]\nFoo = 1\n", `unknown key "manager.foo"`},
+		"bad pin":       {"[Plugin.target]\nSHA256 = \"xyz\"\n", "not 64 hex digits"},
+		"relative path": {"[Plugin.target]\nPath = \"bin/t\"\n", "not absolute"},
+		"bad level":     {"[Manager]\nLogLevel = \"loud\"\n", "LogLevel"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := write(t, c.conf)
+			cfg, probs := Load(p)
+			if len(probs) == 0 || !strings.Contains(probs[0].Error(), c.want) || !strings.Contains(probs[0].Error(), p) {
+				t.Fatalf("problems %v, want one containing %q and the path", probs, c.want)
+			}
+			if cfg.DefaultUnit != "default.target" || cfg.Plugins["target"].SHA256 != "" || cfg.Plugins["target"].Path != "" {
+				t.Fatalf("bad value leaked into config: %+v", cfg)
+			}
+		})
+	}
+}

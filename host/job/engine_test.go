@@ -1,0 +1,255 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+)
+
+// graph is a pure in-memory Graph: deps[unit][kind] with reverse kinds derived as the manager does.
+type graph struct {
+	deps    map[string]map[string][]string
+	active  map[string]bool
+	missing map[string]bool
+	ignore  map[string]bool
+}
+
+var reverse = map[string]string{"Requires": "RequiredBy", "Wants": "WantedBy", "BindsTo": "BoundBy", "PartOf": "ConsistsOf",
+	"Requisite": "RequisiteOf", "Conflicts": "ConflictedBy", "After": "Before", "Before": "After"}
+
+func newGraph(edges ...string) *graph {
+	g := &graph{deps: map[string]map[string][]string{}, active: map[string]bool{}, missing: map[string]bool{}, ignore: map[string]bool{}}
+	for _, e := range edges { // "a Requires b"
+		f := strings.Fields(e)
+		g.add(f[0], f[1], f[2])
+		g.add(f[2], reverse[f[1]], f[0])
+	}
+	return g
+}
+
+func (g *graph) add(u, kind, v string) {
+	if g.deps[u] == nil {
+		g.deps[u] = map[string][]string{}
+	}
+	if !slices.Contains(g.deps[u][kind], v) {
+		g.deps[u][kind] = append(g.deps[u][kind], v)
+	}
+}
+
+func (g *graph) Deps(u, kind string) []string { return g.deps[u][kind] }
+func (g *graph) Loadable(u string) error {
+	if g.missing[u] {
+		return errdefs.NotFound(fmt.Errorf("unit %s not found", u))
+	}
+	return nil
+}
+func (g *graph) Active(u string) bool          { return g.active[u] }
+func (g *graph) CanReload(string) bool         { return true }
+func (g *graph) IgnoreOnIsolate(u string) bool { return g.ignore[u] }
+func (g *graph) Isolatable() []string {
+	var out []string
+	for u, a := range g.active {
+		if a {
+			out = append(out, u)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func units(jobs []*Job) []string {
+	var out []string
+	for _, j := range jobs {
+		out = append(out, j.Unit+"/"+j.Type.String())
+	}
+	return out
+}
+
+func TestTrivialTransaction(t *testing.T) {
+	e := NewEngine(newGraph())
+	jobs, err := e.Enqueue("a.target", Start, Replace)
+	if err != nil || !slices.Equal(units(jobs), []string{"a.target/start"}) {
+		t.Fatalf("jobs=%v err=%v", units(jobs), err)
+	}
+	if r := e.Runnable(); len(r) != 1 || r[0] != jobs[0] {
+		t.Fatalf("runnable %v", units(r))
+	}
+}
+
+func TestPullInAndOrdering(t *testing.T) {
+	g := newGraph("a Requires b", "a Wants c", "a After b", "c After a", "a Conflicts d")
+	g.active["d"] = true
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("a", Start, Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := units(jobs)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a/start", "b/start", "c/start", "d/stop"}) {
+		t.Fatalf("jobs %v", got)
+	}
+	// b and d may run; a waits for b; c waits for a.
+	run := units(e.Runnable())
+	slices.Sort(run)
+	if !slices.Equal(run, []string{"b/start", "d/stop"}) {
+		t.Fatalf("runnable %v", run)
+	}
+	e.SetRunning(e.Get("b"))
+	e.UnitChanged("b", Active)
+	if run := units(e.Runnable()); !slices.Contains(run, "a/start") || slices.Contains(run, "c/start") {
+		t.Fatalf("after b: runnable %v", run)
+	}
+}
+
+func TestRequiredFailureFailsDependents(t *testing.T) {
+	e := NewEngine(newGraph("a Requires b", "a After b", "x Wants b"))
+	var result Result
+	jobs, _ := e.Enqueue("a", Start, Replace)
+	jobs[0].OnDone(func(r Result) { result = r })
+	b := e.Get("b")
+	e.SetRunning(b)
+	e.UnitChanged("b", FailedState)
+	if result != Dependency || e.Get("a") != nil {
+		t.Fatalf("a's job: result %q, still installed %v", result, e.Get("a") != nil)
+	}
+}
+
+func TestMissingRequirementRefusesWantedIsIgnored(t *testing.T) {
+	g := newGraph("a Requires b", "c Wants b")
+	g.missing["b"] = true
+	e := NewEngine(g)
+	if _, err := e.Enqueue("a", Start, Replace); !errdefs.IsNotFound(err) || len(e.All()) != 0 {
+		t.Fatalf("err=%v jobs=%v", err, units(e.All()))
+	}
+	if jobs, err := e.Enqueue("c", Start, Replace); err != nil || len(jobs) != 1 {
+		t.Fatalf("wanted missing unit: jobs=%v err=%v", units(jobs), err)
+	}
+}
+
+func TestUnfixableCycleRefused(t *testing.T) {
+	e := NewEngine(newGraph("a Requires b", "b Requires a", "a After b", "b After a"))
+	_, err := e.Enqueue("a", Start, Replace)
+	if !errors.Is(err, ErrCyclic) || !strings.Contains(err.Error(), "a") || !strings.Contains(err.Error(), "b") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(e.All()) != 0 {
+		t.Fatal("a refused transaction installed jobs")
+	}
+}
+
+func TestFixableCycleBrokenByDroppingWantedJob(t *testing.T) {
+	e := NewEngine(newGraph("a Wants b", "b Requires a", "a After b", "b After a"))
+	jobs, err := e.Enqueue("a", Start, Replace)
+	if err != nil || !slices.Equal(units(jobs), []string{"a/start"}) {
+		t.Fatalf("jobs=%v err=%v", units(jobs), err)
+	}
+}
+
+func TestIdenticalTransactionIsNoop(t *testing.T) {
+	e := NewEngine(newGraph("a Requires b"))
+	first, _ := e.Enqueue("a", Start, Replace)
+	second, err := e.Enqueue("a", Start, Replace)
+	if err != nil || len(second) != len(first) || second[0] != first[0] || len(e.All()) != 2 {
+		t.Fatalf("second=%v err=%v all=%v", units(second), err, units(e.All()))
+	}
+}
+
+func TestCollidingTransactionFailVsReplace(t *testing.T) {
+	e := NewEngine(newGraph())
+	start, _ := e.Enqueue("a", Start, Replace)
+	var res Result
+	start[0].OnDone(func(r Result) { res = r })
+	if _, err := e.Enqueue("a", Stop, Fail); !errdefs.IsFailedPrecondition(err) || !strings.Contains(err.Error(), "destructive") {
+		t.Fatalf("fail mode: %v", err)
+	}
+	if e.Get("a") != start[0] {
+		t.Fatal("fail mode changed the installed job")
+	}
+	stop, err := e.Enqueue("a", Stop, Replace)
+	if err != nil || e.Get("a") != stop[0] || res != Canceled {
+		t.Fatalf("replace: err=%v res=%q", err, res)
+	}
+}
+
+func TestStopRunsInReverseOrder(t *testing.T) {
+	g := newGraph("a Requires b", "a After b")
+	g.active["a"], g.active["b"] = true, true
+	e := NewEngine(g)
+	if _, err := e.Enqueue("b", Stop, Replace); err != nil {
+		t.Fatal(err)
+	}
+	if run := units(e.Runnable()); !slices.Equal(run, []string{"a/stop"}) {
+		t.Fatalf("runnable %v: a (after b) must stop first", run)
+	}
+}
+
+func TestIsolateStopsOthers(t *testing.T) {
+	g := newGraph("t Wants a")
+	g.active["x"], g.active["keep"] = true, true
+	g.ignore["keep"] = true
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("t", Start, Isolate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := units(jobs)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a/start", "t/start", "x/stop"}) {
+		t.Fatalf("isolate jobs %v", got)
+	}
+}
+
+var merging = []Type{Start, VerifyActive, Stop, Reload, Restart}
+
+func TestMergeIsCommutative(t *testing.T) {
+	for _, a := range merging {
+		for _, b := range merging {
+			ab, ok1 := Merge(a, b)
+			ba, ok2 := Merge(b, a)
+			if ok1 != ok2 || ab != ba {
+				t.Errorf("Merge(%v,%v)=%v,%v but Merge(%v,%v)=%v,%v", a, b, ab, ok1, b, a, ba, ok2)
+			}
+		}
+	}
+}
+
+// Associativity and transitivity hold where systemd's table defines them: over the types whose merges stay
+// within the merging set (reload-or-start leaves it and is collapsed by unit state first).
+func TestMergeIsAssociativeWhereDefined(t *testing.T) {
+	for _, a := range merging {
+		for _, b := range merging {
+			for _, c := range merging {
+				ab, ok1 := Merge(a, b)
+				bc, ok2 := Merge(b, c)
+				if !ok1 || !ok2 || ab > Restart || bc > Restart {
+					continue
+				}
+				l, okl := Merge(ab, c)
+				r, okr := Merge(a, bc)
+				if okl != okr || l != r {
+					t.Errorf("(%v∘%v)∘%v=%v,%v but %v∘(%v∘%v)=%v,%v", a, b, c, l, okl, a, b, c, r, okr)
+				}
+			}
+		}
+	}
+}
+
+func TestSupersetIsTransitive(t *testing.T) {
+	for _, a := range merging {
+		for _, b := range merging {
+			for _, c := range merging {
+				if IsSuperset(a, b) && IsSuperset(b, c) && !IsSuperset(a, c) {
+					t.Errorf("%v ⊇ %v ⊇ %v but not %v ⊇ %v", a, b, c, a, c)
+				}
+			}
+		}
+	}
+	if !IsSuperset(Restart, Start) || IsSuperset(Start, Stop) || !IsSuperset(Start, VerifyActive) {
+		t.Error("superset table wrong")
+	}
+}

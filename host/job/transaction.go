@@ -1,0 +1,263 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+)
+
+// ErrCyclic is wrapped by the error of a transaction whose ordering has a cycle that cannot be broken.
+var ErrCyclic = errors.New("transaction order is cyclic")
+
+// tjob is a job while the transaction is being built.
+type tjob struct {
+	unit    string
+	typ     Type
+	matters bool // the anchor needs it: a required, not merely wanted, job
+	anchor  bool
+	// pulledBy records which job pulled this one in and how, to break cycles and to explain.
+	wantedOnly bool
+}
+
+// Transaction is a set of jobs computed from one request, not installed yet.
+type Transaction struct {
+	g      Graph
+	mode   Mode
+	jobs   map[string]*tjob
+	order  []string // units in the order their jobs were added, anchor first
+	Anchor string
+}
+
+// Jobs returns the transaction's units and job types, anchor first.
+func (t *Transaction) Jobs() []Planned {
+	out := make([]Planned, 0, len(t.order))
+	for _, u := range t.order {
+		if j, ok := t.jobs[u]; ok {
+			out = append(out, Planned{Unit: u, Type: j.typ})
+		}
+	}
+	return out
+}
+
+// Planned is one job of a transaction.
+type Planned struct {
+	Unit string
+	Type Type
+}
+
+// NewTransaction builds the transaction for a job of type typ on unit under mode: the job itself and every job
+// its dependencies pull in, recursively, merged per unit.
+func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, error) {
+	t := &Transaction{g: g, mode: mode, jobs: map[string]*tjob{}, Anchor: unit}
+	if err := g.Loadable(unit); err != nil {
+		return nil, err
+	}
+	typ = Collapse(typ, g.Active(unit), g.CanReload(unit))
+	if err := t.add(unit, typ, true, false, true); err != nil {
+		return nil, err
+	}
+	t.jobs[unit].anchor = true
+	return t, nil
+}
+
+// add adds a job and, unless the mode says otherwise, the jobs its dependencies pull in.
+func (t *Transaction) add(unit string, typ Type, matters, wantedOnly, follow bool) error {
+	if j, ok := t.jobs[unit]; ok {
+		m, ok := Merge(j.typ, typ)
+		if !ok {
+			if !matters {
+				return nil // a wanted job that conflicts is simply not added
+			}
+			return errdefs.Errorf(errdefs.ErrFailedPrecondition,
+				"transaction contradicts itself: %s would get a %s and a %s job", unit, j.typ, typ)
+		}
+		m = Collapse(m, t.g.Active(unit), t.g.CanReload(unit))
+		changed := m != j.typ
+		j.typ = m
+		j.matters = j.matters || matters
+		j.wantedOnly = j.wantedOnly && wantedOnly
+		if !changed {
+			return nil
+		}
+	} else {
+		t.jobs[unit] = &tjob{unit: unit, typ: typ, matters: matters, wantedOnly: wantedOnly}
+		t.order = append(t.order, unit)
+	}
+	if !follow || t.mode == IgnoreDependencies {
+		return nil
+	}
+	return t.pull(unit, typ, matters)
+}
+
+// pull adds the jobs that a job of type typ on unit pulls in (systemd's transaction_add_job_and_dependencies).
+func (t *Transaction) pull(unit string, typ Type, matters bool) error {
+	required := func(dep string, jt Type) error {
+		if err := t.g.Loadable(dep); err != nil {
+			if !matters || jt == Stop {
+				// Nothing to stop in a unit that cannot be loaded.
+				return nil
+			}
+			return fmt.Errorf("%s is required by %s: %w", dep, unit, err)
+		}
+		return t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), matters, false, true)
+	}
+	wanted := func(dep string, jt Type) {
+		if t.g.Loadable(dep) != nil {
+			return
+		}
+		// A wanted job's failure never fails the transaction.
+		_ = t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), false, true, true)
+	}
+	switch typ {
+	case Start, Restart, ReloadOrStart:
+		if t.mode != IgnoreRequirements {
+			for _, d := range t.deps(unit, "Requires", "BindsTo") {
+				if err := required(d, Start); err != nil {
+					return err
+				}
+			}
+			for _, d := range t.deps(unit, "Requisite") {
+				if err := required(d, VerifyActive); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range t.deps(unit, "Wants", "Upholds") {
+			wanted(d, Start)
+		}
+		for _, d := range t.deps(unit, "Conflicts", "ConflictedBy") {
+			if err := required(d, Stop); err != nil {
+				return err
+			}
+		}
+	}
+	switch typ {
+	case Stop, Restart:
+		propagated := Stop
+		if typ == Restart {
+			propagated = TryRestart
+		}
+		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf", "StopPropagatedFrom") {
+			jt := propagated
+			if typ == Stop {
+				if !t.g.Active(d) && t.jobs[d] == nil {
+					continue // nothing to stop
+				}
+			}
+			if err := required(d, jt); err != nil {
+				return err
+			}
+		}
+	case Reload:
+		for _, d := range t.deps(unit, "PropagatesReloadTo") {
+			wanted(d, TryReload)
+		}
+	}
+	return nil
+}
+
+func (t *Transaction) deps(unit string, kinds ...string) []string {
+	var out []string
+	for _, k := range kinds {
+		out = append(out, t.g.Deps(unit, k)...)
+	}
+	return out
+}
+
+// waitsFor reports whether job a (on unit ua) must wait for job b (on unit ub), by systemd's job_compare:
+// a job waits for the job of a unit it is ordered after, unless it is a stop job; and for the job of a unit it
+// is ordered before, if that is a stop job (stops run in reverse order).
+func waitsFor(g Graph, ua string, ta Type, ub string, tb Type) bool {
+	if ta == Nop || tb == Nop || ua == ub {
+		return false
+	}
+	for _, d := range g.Deps(ua, "After") {
+		if d == ub {
+			return !ta.isStopLike()
+		}
+	}
+	for _, d := range g.Deps(ua, "Before") {
+		if d == ub {
+			return tb.isStopLike()
+		}
+	}
+	return false
+}
+
+// breakCycles finds ordering cycles among the transaction's jobs; a cycle that contains a merely wanted job is
+// broken by dropping that job, any other refuses the transaction with the cycle's units in the error.
+func (t *Transaction) breakCycles() error {
+	for {
+		cycle := t.findCycle()
+		if cycle == nil {
+			return nil
+		}
+		dropped := false
+		for _, u := range cycle {
+			if j := t.jobs[u]; j != nil && j.wantedOnly && !j.anchor {
+				delete(t.jobs, u)
+				dropped = true
+				break
+			}
+		}
+		if !dropped {
+			return errdefs.FailedPrecondition(fmt.Errorf("%w: found ordering cycle: %s", ErrCyclic, strings.Join(append(cycle, cycle[0]), " → ")))
+		}
+	}
+}
+
+// findCycle returns the units of one cycle of the waits-for relation, or nil.
+func (t *Transaction) findCycle() []string {
+	units := make([]string, 0, len(t.jobs))
+	for u := range t.jobs {
+		units = append(units, u)
+	}
+	sort.Strings(units)
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var stack []string
+	var found []string
+	var visit func(u string) bool
+	visit = func(u string) bool {
+		color[u] = grey
+		stack = append(stack, u)
+		ju := t.jobs[u]
+		for _, kind := range []string{"After", "Before"} {
+			for _, v := range t.g.Deps(u, kind) {
+				jv := t.jobs[v]
+				if jv == nil || !waitsFor(t.g, u, ju.typ, v, jv.typ) {
+					continue
+				}
+				switch color[v] {
+				case grey:
+					for i := len(stack) - 1; i >= 0; i-- {
+						if stack[i] == v {
+							found = append([]string(nil), stack[i:]...)
+							return true
+						}
+					}
+				case white:
+					if visit(v) {
+						return true
+					}
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[u] = black
+		return false
+	}
+	for _, u := range units {
+		if color[u] == white && visit(u) {
+			return found
+		}
+	}
+	return nil
+}

@@ -1,0 +1,345 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/sysmaster/sysmaster/host/config"
+	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+// control implements the control API on the manager's loop. Authorization happened before (package api).
+type control struct {
+	controlv1.UnimplementedManagerServer
+	m *Manager
+}
+
+// unique returns each unit once, sorted by id.
+func (m *Manager) unique() []*Unit {
+	var out []*Unit
+	for name, u := range m.units {
+		if name == u.ID {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func matchAny(patterns []string, s string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, s); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *control) ListUnits(ctx context.Context, req *controlv1.ListUnitsRequest) (*controlv1.ListUnitsResponse, error) {
+	resp := &controlv1.ListUnitsResponse{}
+	err := c.m.do(ctx, func() {
+		for _, u := range c.m.unique() {
+			j := c.m.engine.Get(u.ID)
+			if len(req.States) > 0 {
+				if !contains(req.States, string(u.LoadState)) && !contains(req.States, u.activeName()) && !contains(req.States, u.Sub) {
+					continue
+				}
+			} else if !req.All && u.Active == job.Inactive && j == nil {
+				// systemctl's default: units that are up, failed or have a job.
+				continue
+			}
+			if len(req.Types) > 0 && !contains(req.Types, u.Type) {
+				continue
+			}
+			if !matchAny(req.Patterns, u.ID) {
+				continue
+			}
+			st := &controlv1.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
+				ActiveState: u.activeName(), SubState: u.Sub}
+			if j != nil {
+				st.JobId, st.JobType = j.ID, j.Type.String()
+			}
+			resp.Units = append(resp.Units, st)
+		}
+	})
+	return resp, err
+}
+
+func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFilesRequest) (*controlv1.ListUnitFilesResponse, error) {
+	resp := &controlv1.ListUnitFilesResponse{}
+	var ferr error
+	err := c.m.do(ctx, func() {
+		files, err := c.m.loader.ListFiles()
+		if err != nil {
+			ferr = err
+			return
+		}
+		for _, f := range files {
+			if len(req.Types) > 0 && !contains(req.Types, unitname.Type(f.Name)) || !matchAny(req.Patterns, f.Name) {
+				continue
+			}
+			st := c.m.fileState(f)
+			if len(req.States) > 0 && !contains(req.States, st) {
+				continue
+			}
+			resp.Files = append(resp.Files, &controlv1.UnitFile{Path: f.Path, State: st})
+		}
+	})
+	if err == nil {
+		err = ferr
+	}
+	return resp, err
+}
+
+// resolve loads the named units; names must be valid unit names.
+func (m *Manager) resolve(names []string) ([]*Unit, error) {
+	var out []*Unit
+	for _, n := range names {
+		if !unitname.Valid(n) || unitname.IsTemplate(n) {
+			return nil, errdefs.InvalidArgument(fmt.Errorf("Unit name %s is not valid.", n))
+		}
+		out = append(out, m.load(n))
+	}
+	return out, nil
+}
+
+func (c *control) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
+	resp := &controlv1.ShowResponse{}
+	var rerr error
+	err := c.m.do(ctx, func() {
+		units, err := c.m.resolve(req.Units)
+		if err != nil {
+			rerr = err
+			return
+		}
+		for _, u := range units {
+			resp.Units = append(resp.Units, &controlv1.UnitProperties{Unit: u.ID,
+				Properties: filterProperties(c.m.properties(u), req.Properties, req.All)})
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	return resp, err
+}
+
+func (c *control) Cat(ctx context.Context, req *controlv1.CatRequest) (*controlv1.CatResponse, error) {
+	resp := &controlv1.CatResponse{}
+	var rerr error
+	err := c.m.do(ctx, func() {
+		units, err := c.m.resolve(req.Units)
+		if err != nil {
+			rerr = err
+			return
+		}
+		for _, u := range units {
+			if u.Frag == nil || u.Frag.FragmentPath == "" {
+				rerr = errdefs.NotFound(fmt.Errorf("No files found for %s.", u.ID))
+				return
+			}
+			cu := &controlv1.CatUnit{Unit: u.ID}
+			for _, p := range append([]string{u.Frag.FragmentPath}, u.Frag.DropInPaths...) {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					rerr = err
+					return
+				}
+				cu.Files = append(cu.Files, &controlv1.CatFile{Path: p, Content: string(b)})
+			}
+			resp.Units = append(resp.Units, cu)
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	return resp, err
+}
+
+func (c *control) Enqueue(ctx context.Context, req *controlv1.EnqueueRequest) (*controlv1.EnqueueResponse, error) {
+	mode, err := job.ParseMode(req.Mode)
+	if err != nil {
+		return nil, errdefs.InvalidArgument(err)
+	}
+	if req.Type == "isolate" {
+		mode = job.Isolate
+	}
+	typ, err := job.ParseType(req.Type)
+	if err != nil {
+		return nil, errdefs.InvalidArgument(err)
+	}
+	resp := &controlv1.EnqueueResponse{}
+	var rerr error
+	err = c.m.do(ctx, func() {
+		units, err := c.m.resolve(req.Units)
+		if err != nil {
+			rerr = err
+			return
+		}
+		var rest []*controlv1.EnqueuedJob
+		for _, u := range units {
+			jobs, err := c.m.enqueue(u, typ, mode, req.Manual)
+			if err != nil {
+				rerr = err
+				return
+			}
+			for i, j := range jobs {
+				ej := &controlv1.EnqueuedJob{Id: j.ID, Unit: j.Unit, Type: j.Type.String()}
+				if i == 0 {
+					resp.Jobs = append(resp.Jobs, ej)
+				} else {
+					rest = append(rest, ej)
+				}
+			}
+		}
+		resp.Jobs = append(resp.Jobs, rest...)
+	})
+	if err == nil {
+		err = rerr
+	}
+	return resp, err
+}
+
+func (c *control) WaitJobs(ctx context.Context, req *controlv1.WaitJobsRequest) (*controlv1.WaitJobsResponse, error) {
+	type pending struct {
+		res  *controlv1.JobResult
+		wait chan job.Result
+	}
+	var ps []pending
+	err := c.m.do(ctx, func() {
+		for _, id := range req.Ids {
+			p := pending{res: &controlv1.JobResult{Id: id}}
+			if j := c.m.engine.ByID(id); j != nil {
+				p.res.Unit, p.res.Type = j.Unit, j.Type.String()
+				p.wait = make(chan job.Result, 1)
+				c.m.waiters[id] = append(c.m.waiters[id], p.wait)
+			} else if r, ok := c.m.finished.get(id); ok {
+				p.res.Result = string(r)
+			} else {
+				p.res.Result = "unknown"
+			}
+			ps = append(ps, p)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &controlv1.WaitJobsResponse{}
+	for _, p := range ps {
+		if p.wait != nil {
+			select {
+			case r := <-p.wait:
+				p.res.Result = string(r)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		resp.Results = append(resp.Results, p.res)
+	}
+	return resp, nil
+}
+
+func (c *control) ListJobs(ctx context.Context, _ *controlv1.ListJobsRequest) (*controlv1.ListJobsResponse, error) {
+	resp := &controlv1.ListJobsResponse{}
+	err := c.m.do(ctx, func() {
+		for _, j := range c.m.engine.All() {
+			resp.Jobs = append(resp.Jobs, &controlv1.JobInfo{Id: j.ID, Unit: j.Unit, Type: j.Type.String(), State: j.State.String()})
+		}
+	})
+	return resp, err
+}
+
+func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsRequest) (*controlv1.CancelJobsResponse, error) {
+	var rerr error
+	err := c.m.do(ctx, func() {
+		if len(req.Ids) == 0 {
+			for _, j := range c.m.engine.All() {
+				c.m.engine.Cancel(j.ID)
+			}
+			return
+		}
+		for _, id := range req.Ids {
+			if !c.m.engine.Cancel(id) {
+				rerr = errdefs.NotFound(fmt.Errorf("Job %d does not exist.", id))
+			}
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	return &controlv1.CancelJobsResponse{}, err
+}
+
+func (c *control) Reload(ctx context.Context, _ *controlv1.ReloadRequest) (*controlv1.ReloadResponse, error) {
+	err := c.m.do(ctx, func() {
+		cfg, problems := config.Load(c.m.opts.ConfigPath)
+		for _, p := range problems {
+			c.m.log.Warn(p.Error())
+		}
+		c.m.cfg = cfg
+		c.m.plugins.SetConfig(cfg)
+		c.m.loader = c.m.newLoader()
+		c.m.reloadAll()
+		c.m.log.Info("reloaded unit files and configuration")
+	})
+	return &controlv1.ReloadResponse{}, err
+}
+
+func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {
+	resp := &controlv1.ListPluginsResponse{}
+	err := c.m.do(ctx, func() {
+		count := map[string]uint32{}
+		for _, u := range c.m.unique() {
+			if u.LoadState == unit.Loaded {
+				count[u.Type]++
+			}
+		}
+		for _, p := range c.m.plugins.List() {
+			state := "not loaded"
+			if p.Pid != 0 {
+				state = "loaded"
+			}
+			resp.Plugins = append(resp.Plugins, &controlv1.PluginInfo{Type: p.Type, Path: p.Path, Sha256: p.SHA256,
+				Pinned: p.Pinned, Pid: int64(p.Pid), State: state, Units: count[p.Type], Version: p.Version, Error: p.Error})
+		}
+	})
+	return resp, err
+}
+
+func (c *control) Shutdown(ctx context.Context, req *controlv1.ShutdownRequest) (*controlv1.ShutdownResponse, error) {
+	var rerr error
+	err := c.m.do(ctx, func() { rerr = c.m.beginShutdown(req.Action) })
+	if err == nil {
+		err = rerr
+	}
+	return &controlv1.ShutdownResponse{}, err
+}
+
+// beginShutdown starts the target of a shutdown action; the manager ends when it is reached.
+func (m *Manager) beginShutdown(action string) error {
+	target := strings.TrimSpace(action) + ".target"
+	if _, ok := shutdownTargets[target]; !ok {
+		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot or halt)", action))
+	}
+	_, err := m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
+	return err
+}

@@ -1,0 +1,248 @@
+package manager
+
+import (
+	"fmt"
+
+	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// enqueue checks what the unit allows and installs the transaction. manual marks a user's request, to which
+// RefuseManualStart= and RefuseManualStop= apply.
+func (m *Manager) enqueue(u *Unit, t job.Type, mode job.Mode, manual bool) ([]*job.Job, error) {
+	if t != job.Stop {
+		if err := loadError(u); err != nil {
+			if u.LoadState == unit.NotFound {
+				return nil, errdefs.NotFound(err)
+			}
+			return nil, errdefs.FailedPrecondition(err)
+		}
+	} else if u.LoadState != unit.Loaded && !isUp(u.Active) {
+		return nil, errdefs.NotFound(fmt.Errorf("Unit %s not loaded.", u.ID))
+	}
+	if manual && u.Frag != nil {
+		if (t == job.Stop && u.Frag.Unit.RefuseManualStop) || (t != job.Stop && u.Frag.Unit.RefuseManualStart) {
+			return nil, errdefs.FailedPrecondition(fmt.Errorf("Operation refused, unit %s may be requested by dependency only (it is configured to refuse manual start/stop).", u.ID))
+		}
+	}
+	if t == job.Reload && !m.canReload(u) {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("Job type reload is not applicable for unit %s.", u.ID))
+	}
+	if mode == job.Isolate && (u.Frag == nil || !u.Frag.Unit.AllowIsolate) {
+		return nil, errdefs.FailedPrecondition(fmt.Errorf("Operation refused, unit %s may not be isolated.", u.ID))
+	}
+	return m.engine.Enqueue(u.ID, t, mode)
+}
+
+// enqueueFor carries out a plugin's EnqueueJob (a socket starting its service).
+func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
+	t, err := job.ParseType(e.Type)
+	if err == nil {
+		var mode job.Mode
+		if mode, err = job.ParseMode(e.Mode); err == nil {
+			_, err = m.enqueue(m.load(e.Unit), t, mode, false)
+		}
+	}
+	if err != nil {
+		m.log.Error("cannot enqueue job asked for by unit", "unit", from.ID, "target", e.Unit, "type", e.Type, "error", err)
+	}
+}
+
+func (m *Manager) canReload(u *Unit) bool { return u.Annotations["CanReload"] == "yes" }
+
+// runJobs starts every job that may run now. It reports whether it did anything.
+func (m *Manager) runJobs() bool {
+	ran := false
+	for _, j := range m.engine.Runnable() {
+		ran = true
+		m.runJob(j, m.units[j.Unit])
+	}
+	return ran
+}
+
+func (m *Manager) runJob(j *job.Job, u *Unit) {
+	finish := func(r job.Result) { m.engine.Finish(j, r) }
+	noop := func() { j.Noop = true; m.engine.Finish(j, job.Done) }
+	switch j.Type {
+	case job.Nop:
+		noop()
+	case job.Start:
+		switch {
+		case u.isActive():
+			noop()
+		case loadError(u) != nil:
+			m.log.Error("cannot start unit", "unit", u.ID, "error", loadError(u))
+			finish(job.Failed)
+		case u.Active == job.Activating:
+			m.engine.SetRunning(j)
+		default:
+			m.engine.SetRunning(j)
+			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
+		}
+	case job.VerifyActive:
+		switch {
+		case u.isActive():
+			noop()
+		case u.Active == job.Activating:
+			m.engine.SetRunning(j)
+		default:
+			finish(job.Skipped)
+		}
+	case job.Stop, job.Restart:
+		switch {
+		case !isUp(u.Active) && j.Type == job.Stop:
+			noop()
+		case !isUp(u.Active):
+			// Restart of a stopped unit: only the start half is left. It runs in the next round.
+			m.engine.UnitChanged(u.ID, u.Active)
+			j.Type = job.Start
+		case u.Active == job.Deactivating:
+			m.engine.SetRunning(j)
+		default:
+			m.engine.SetRunning(j)
+			m.send(u, &pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}})
+		}
+	case job.Reload:
+		if !u.isActive() {
+			finish(job.Failed)
+			return
+		}
+		m.engine.SetRunning(j)
+		m.send(u, &pb.Event{Kind: &pb.Event_Reload{Reload: &pb.Reload{}}})
+	default:
+		m.log.Error("job of a type that must have been collapsed", "unit", u.ID, "type", j.Type.String())
+		finish(job.Failed)
+	}
+}
+
+// jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.
+func (m *Manager) jobFinished(j *job.Job, r job.Result) {
+	m.finished.add(j.ID, r)
+	for _, ch := range m.waiters[j.ID] {
+		ch <- r
+	}
+	delete(m.waiters, j.ID)
+	u := m.units[j.Unit]
+	if u == nil {
+		return
+	}
+	if line := statusLine(u, j.Type, r); line != "" && !j.Noop {
+		fmt.Fprintln(m.console, line)
+	}
+	if j.Type == job.Start && r == job.Done {
+		if action, ok := shutdownTargets[u.ID]; ok {
+			m.shutdown = action
+		}
+	}
+}
+
+// shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
+var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt"}
+
+// statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
+func statusLine(u *Unit, t job.Type, r job.Result) string {
+	name := u.ID
+	if d := u.description(); d != u.ID {
+		name += " - " + d
+	}
+	isTarget := u.Type == "target"
+	switch {
+	case t == job.Start && r == job.Done && isTarget:
+		return "[  OK  ] Reached target " + name + "."
+	case t == job.Start && r == job.Done && u.Active == job.Inactive:
+		return "[  OK  ] Finished " + name + "."
+	case t == job.Start && r == job.Done:
+		return "[  OK  ] Started " + name + "."
+	case t == job.Start && r == job.Failed:
+		return "[FAILED] Failed to start " + name + "."
+	case t == job.Start && r == job.Dependency:
+		return "[DEPEND] Dependency failed for " + name + "."
+	case t == job.Start && r == job.Timeout:
+		return "[ TIME ] Timed out starting " + name + "."
+	case t == job.Stop && r == job.Done && isTarget:
+		return "[  OK  ] Stopped target " + name + "."
+	case t == job.Stop && r == job.Done:
+		return "[  OK  ] Stopped " + name + "."
+	case t == job.Stop && r == job.Failed:
+		return "[FAILED] Stopped " + name + "."
+	case t == job.Reload && r == job.Done:
+		return "[  OK  ] Reloaded " + name + "."
+	case t == job.Reload && r == job.Failed:
+		return "[FAILED] Reload failed for " + name + "."
+	}
+	return ""
+}
+
+// resultLog remembers the results of the last n finished jobs.
+type resultLog struct {
+	n     int
+	order []uint64
+	res   map[uint64]job.Result
+}
+
+func newResultLog(n int) *resultLog { return &resultLog{n: n, res: map[uint64]job.Result{}} }
+
+func (l *resultLog) add(id uint64, r job.Result) {
+	if len(l.order) == l.n {
+		delete(l.res, l.order[0])
+		l.order = l.order[1:]
+	}
+	l.order = append(l.order, id)
+	l.res[id] = r
+}
+
+func (l *resultLog) get(id uint64) (job.Result, bool) {
+	r, ok := l.res[id]
+	return r, ok
+}
+
+// graph is the job engine's view of the units.
+type graph struct{ m *Manager }
+
+func (g graph) Deps(u, kind string) []string {
+	if x := g.m.units[u]; x != nil {
+		return x.deps[kind]
+	}
+	return nil
+}
+
+func (g graph) Loadable(name string) error {
+	u := g.m.units[name]
+	if u == nil {
+		return errdefs.NotFound(fmt.Errorf("Unit %s not found.", name))
+	}
+	if err := loadError(u); err != nil {
+		if u.LoadState == unit.NotFound {
+			return errdefs.NotFound(err)
+		}
+		return errdefs.FailedPrecondition(err)
+	}
+	return nil
+}
+
+func (g graph) Active(u string) bool {
+	x := g.m.units[u]
+	return x != nil && x.isActive()
+}
+
+func (g graph) CanReload(u string) bool {
+	x := g.m.units[u]
+	return x != nil && g.m.canReload(x)
+}
+
+func (g graph) Isolatable() []string {
+	var out []string
+	for name, u := range g.m.units {
+		if name == u.ID && (isUp(u.Active) || g.m.engine.Get(u.ID) != nil) {
+			out = append(out, u.ID)
+		}
+	}
+	return out
+}
+
+func (g graph) IgnoreOnIsolate(u string) bool {
+	x := g.m.units[u]
+	return x == nil || x.Frag == nil || x.Frag.Unit.IgnoreOnIsolate
+}

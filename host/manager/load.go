@@ -1,0 +1,260 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// lookup returns the unit known by name (its id or an alias), or nil.
+func (m *Manager) lookup(name string) *Unit { return m.units[name] }
+
+// load makes sure the named units and every unit they reference are in memory and returns the first one.
+// Units are read file by file, then parsed by their plugins in one batch per type, round after round until no
+// dependency names a unit not yet loaded.
+func (m *Manager) load(names ...string) *Unit {
+	var fresh []*Unit
+	pending := names
+	for len(pending) > 0 {
+		var round []*Unit
+		for _, n := range pending {
+			if m.units[n] != nil {
+				continue
+			}
+			if u := m.readUnit(n); u != nil {
+				round = append(round, u)
+			}
+		}
+		m.parse(round)
+		pending = nil
+		for _, u := range round {
+			for _, others := range u.fwd {
+				pending = append(pending, others...)
+			}
+		}
+		fresh = append(fresh, round...)
+	}
+	for _, u := range fresh {
+		m.link(u)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return m.units[names[0]]
+}
+
+// readUnit reads a unit's files. It returns nil when name turned out to be an alias of a unit in memory.
+func (m *Manager) readUnit(name string) *Unit {
+	frag := m.loader.Load(name)
+	if u := m.units[frag.Name]; u != nil {
+		m.units[name] = u
+		u.Names = appendNew(u.Names, name)
+		return nil
+	}
+	u := newUnit(frag.Name, unitname.Type(frag.Name))
+	m.setFragment(u, frag)
+	for _, n := range u.Names {
+		m.units[n] = u
+	}
+	m.units[name] = u
+	u.Names = appendNew(u.Names, name)
+	return u
+}
+
+// setFragment takes what the loader found; the plugin's part comes in parse.
+func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
+	u.Frag, u.LoadState, u.LoadError = frag, frag.LoadState, frag.LoadError
+	for _, n := range frag.Names {
+		u.Names = appendNew(u.Names, n)
+	}
+	for _, w := range frag.Warnings {
+		m.log.Warn(w.Error(), "unit", u.ID)
+	}
+	if frag.LoadError != nil && frag.LoadState != unit.NotFound {
+		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
+	}
+	u.fwd = map[string][]string{}
+	for kind, others := range frag.Unit.Deps {
+		u.fwd[string(kind)] = append(u.fwd[string(kind)], others...)
+	}
+}
+
+// parse hands the loaded units to their plugins, one call per type.
+func (m *Manager) parse(units []*Unit) {
+	byType := map[string][]*Unit{}
+	for _, u := range units {
+		if u.LoadState == unit.Loaded {
+			byType[u.Type] = append(byType[u.Type], u)
+		}
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	for _, typ := range types {
+		batch := byType[typ]
+		req := make([]*pb.UnitFile, len(batch))
+		for i, u := range batch {
+			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: toPBSections(u.Frag.TypeSections)}
+		}
+		res, err := m.plugins.Parse(typ, req)
+		for i, u := range batch {
+			if err != nil {
+				u.LoadState, u.LoadError = unit.Error, err
+				m.log.Error("cannot parse unit", "unit", u.ID, "error", err)
+				continue
+			}
+			m.applyParsed(u, res[i])
+		}
+	}
+}
+
+func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
+	u.Config, u.Annotations = p.Config, p.Annotations
+	for _, pr := range p.Problems {
+		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
+		if pr.Severity == pb.Problem_SEVERITY_WARNING {
+			m.log.Warn(e.Error(), "unit", u.ID)
+			continue
+		}
+		m.log.Error(e.Error(), "unit", u.ID)
+		if u.LoadState == unit.Loaded {
+			u.LoadState, u.LoadError = unit.BadSetting, e
+		}
+	}
+	var add []*pb.Dependency
+	if u.Frag.Unit.DefaultDependencies {
+		add = append(add, p.DefaultDependencies...)
+	}
+	add = append(add, p.ImplicitDependencies...)
+	for _, d := range add {
+		for _, o := range d.Units {
+			if o != u.ID && unitname.Valid(o) {
+				u.fwd[d.Kind] = appendNew(u.fwd[d.Kind], o)
+			}
+		}
+	}
+}
+
+// link records u's dependencies on both ends, by unit id (a dependency may name an alias).
+func (m *Manager) link(u *Unit) {
+	for kind, others := range u.fwd {
+		for _, name := range others {
+			o := m.units[name]
+			if o == nil || o == u {
+				continue
+			}
+			u.addDep(kind, o.ID)
+			if rev, ok := unit.Reverse[unit.DepKind(kind)]; ok {
+				o.addDep(string(rev), u.ID)
+			}
+		}
+	}
+}
+
+// reloadAll re-reads every unit file and recomputes the dependency graph, keeping runtime state (daemon-reload).
+func (m *Manager) reloadAll() {
+	seen := map[*Unit]bool{}
+	var all []*Unit
+	for _, u := range m.units {
+		if !seen[u] {
+			seen[u] = true
+			all = append(all, u)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	for _, u := range all {
+		frag := m.loader.Load(u.ID)
+		u.deps = map[string][]string{}
+		u.Config, u.Annotations = nil, nil
+		m.setFragment(u, frag)
+		for _, n := range u.Names {
+			m.units[n] = u
+		}
+	}
+	m.parse(all)
+	var more []string
+	for _, u := range all {
+		for _, others := range u.fwd {
+			more = append(more, others...)
+		}
+	}
+	m.load(more...)
+	for _, u := range all {
+		m.link(u)
+	}
+}
+
+func unitInfo(u *Unit) *pb.UnitInfo {
+	info := &pb.UnitInfo{Name: u.ID, Names: u.Names, Description: u.Frag.Unit.Description,
+		DefaultDependencies: u.Frag.Unit.DefaultDependencies, FragmentPath: u.Frag.FragmentPath}
+	kinds := make([]string, 0, len(u.fwd))
+	for k := range u.fwd {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: k, Units: u.fwd[k]})
+	}
+	return info
+}
+
+func toPBSections(secs []*unitfile.Section) []*pb.Section {
+	out := make([]*pb.Section, len(secs))
+	for i, s := range secs {
+		ps := &pb.Section{Name: s.Name, Entries: make([]*pb.Entry, len(s.Entries))}
+		for j, e := range s.Entries {
+			ps.Entries[j] = &pb.Entry{Key: e.Key, Value: e.Value, File: e.File, Line: int32(e.Line)}
+		}
+		out[i] = ps
+	}
+	return out
+}
+
+// typeSections is the loader's question to the plugins: which sections does a type interpret?
+func (m *Manager) typeSections(typ string) ([]string, error) {
+	if !m.plugins.Known(typ) {
+		return nil, fmt.Errorf("%w: unit type %q is not supported: no plugin at %s", errTypeUnavailable, typ, m.cfg.PluginPath(typ))
+	}
+	d, err := m.plugins.Describe(typ)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errTypeUnavailable, err)
+	}
+	return d.Sections, nil
+}
+
+// loadError is the reason a unit cannot take jobs, in systemctl's words.
+func loadError(u *Unit) error {
+	switch u.LoadState {
+	case unit.Loaded:
+		return nil
+	case unit.Masked:
+		return fmt.Errorf("Unit %s is masked.", u.ID)
+	case unit.NotFound:
+		if errors.Is(u.LoadError, errTypeUnavailable) {
+			return fmt.Errorf("Unit %s not found: %v", u.ID, u.LoadError)
+		}
+		return fmt.Errorf("Unit %s not found.", u.ID)
+	case unit.BadSetting:
+		return fmt.Errorf("Unit %s has a bad unit file setting: %v", u.ID, u.LoadError)
+	}
+	return fmt.Errorf("Unit %s failed to load properly: %v", u.ID, u.LoadError)
+}
+
+// errTypeUnavailable marks the load errors of units whose type no plugin can serve.
+var errTypeUnavailable = errors.New("unit type unavailable")
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

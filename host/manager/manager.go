@@ -1,0 +1,290 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sysmaster/sysmaster/host/api"
+	"github.com/sysmaster/sysmaster/host/config"
+	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/plugin"
+	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/host/unit"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// Options configure a Manager. The zero value of each field means the default in brackets.
+type Options struct {
+	ConfigPath  string    // [/etc/sysmaster/system.conf]
+	RunDir      string    // [/run/sysmaster]
+	DefaultUnit string    // unit to start instead of the configured one (sysmaster.unit=)
+	Log         io.Writer // [os.Stderr] the manager's log
+	Console     io.Writer // [os.Stderr] systemd-style status lines ("[  OK  ] Reached target …")
+}
+
+// Manager is the core. Create it with New and run it with Run.
+type Manager struct {
+	opts    Options
+	cfg     config.Config
+	log     *slog.Logger
+	console io.Writer
+
+	reaper  *reaper.Reaper
+	plugins *plugin.Manager
+	loader  *unit.Loader
+	engine  *job.Engine
+	api     *api.Server
+	init    *initLink
+
+	// units maps every name (ids and aliases) to its unit.
+	units map[string]*Unit
+	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
+	queue map[string][]queued
+	// pids maps every live process a unit spawned or adopted to its unit.
+	pids map[int]*Unit
+	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
+	finished *resultLog
+	waiters  map[uint64][]chan job.Result
+
+	calls chan func()
+	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
+	// spawns through the reaper), so this queue is unbounded rather than a channel.
+	exits exitQueue
+	done  chan struct{}
+	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
+	shutdown string
+	bootTime time.Time
+}
+
+type queued struct {
+	u  *Unit
+	ev *pb.Event
+}
+
+// New sets the manager up: configuration, reaper, plugin manager, unit loader, control socket and the link to
+// init. It starts nothing yet.
+func New(opts Options) (*Manager, error) {
+	if opts.ConfigPath == "" {
+		opts.ConfigPath = config.DefaultPath
+	}
+	if opts.RunDir == "" {
+		opts.RunDir = "/run/sysmaster"
+	}
+	if opts.Log == nil {
+		opts.Log = os.Stderr
+	}
+	if opts.Console == nil {
+		opts.Console = os.Stderr
+	}
+	m := &Manager{
+		opts:     opts,
+		console:  opts.Console,
+		units:    map[string]*Unit{},
+		queue:    map[string][]queued{},
+		pids:     map[int]*Unit{},
+		finished: newResultLog(4096),
+		waiters:  map[uint64][]chan job.Result{},
+		calls:    make(chan func(), 1024),
+		done:     make(chan struct{}),
+		bootTime: time.Now(),
+	}
+	cfg, problems := config.Load(opts.ConfigPath)
+	m.cfg = cfg
+	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
+	for _, p := range problems {
+		m.log.Warn(p.Error())
+	}
+	if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
+		return nil, fmt.Errorf("manager: %w", err)
+	}
+	m.exits.kick = make(chan struct{}, 1)
+	r, err := reaper.New(m.exits.push)
+	if err != nil {
+		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
+	}
+	m.reaper = r
+	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
+		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
+	})
+	m.loader = m.newLoader()
+	m.engine = job.NewEngine(graph{m})
+	m.engine.OnFinish = m.jobFinished
+	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), &control{m: m})
+	if err != nil {
+		return nil, fmt.Errorf("manager: control socket: %w", err)
+	}
+	m.api = srv
+	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
+	return m, nil
+}
+
+func (m *Manager) newLoader() *unit.Loader {
+	host, _ := os.Hostname()
+	return &unit.Loader{
+		Paths:        m.cfg.UnitPaths,
+		Hostname:     host,
+		MachineID:    readTrim("/etc/machine-id"),
+		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
+		TypeSections: m.typeSections,
+	}
+}
+
+// Run starts the default unit and serves until the system is brought down (or ctx ends). It returns the
+// shutdown action that ended it ("poweroff", "reboot", "halt"), or "" when ctx ended it.
+func (m *Manager) Run(ctx context.Context) string {
+	defer m.close()
+	target := m.opts.DefaultUnit
+	if target == "" {
+		target = m.cfg.DefaultUnit
+	}
+	m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
+	m.startDefault(target)
+	m.turn()
+	for {
+		select {
+		case f := <-m.calls:
+			f()
+			m.drain()
+		case <-m.exits.kick:
+			m.drain()
+		case <-ctx.Done():
+			return ""
+		}
+		m.turn()
+		if m.shutdown != "" {
+			return m.shutdown
+		}
+	}
+}
+
+// startDefault enqueues the boot transaction.
+func (m *Manager) startDefault(name string) {
+	u := m.load(name)
+	if _, err := m.enqueue(u, job.Start, job.Replace, false); err != nil {
+		m.log.Error("cannot start the default unit", "unit", name, "error", err)
+		fmt.Fprintf(m.console, "[FAILED] Failed to start default unit %s: %v\n", name, err)
+	}
+}
+
+// drain runs what else is already pending, so that one turn handles it all in one batch.
+func (m *Manager) drain() {
+	for _, e := range m.exits.take() {
+		m.onExit(e)
+	}
+	for i := 0; i < cap(m.calls); i++ {
+		select {
+		case f := <-m.calls:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+// post hands f to the loop without waiting. It never drops f: when the queue is full it waits for room.
+func (m *Manager) post(f func()) {
+	select {
+	case m.calls <- f:
+	case <-m.done:
+	}
+}
+
+// do runs f on the loop and waits for it, or for ctx.
+func (m *Manager) do(ctx context.Context, f func()) error {
+	ran := make(chan struct{})
+	select {
+	case m.calls <- func() { f(); close(ran) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-m.done:
+		return errors.New("manager: shutting down")
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// turn runs jobs and delivers events until nothing moves. The bound only guards against a plugin that answers
+// every event with another one; the remaining work is picked up in the next turn.
+func (m *Manager) turn() {
+	for i := 0; i < 1000; i++ {
+		ran := m.runJobs()
+		if len(m.queue) == 0 && !ran {
+			return
+		}
+		m.flush()
+	}
+	m.post(func() {})
+}
+
+func (m *Manager) close() {
+	m.api.Stop()
+	m.plugins.StopAll()
+	close(m.done)
+	m.init.close()
+}
+
+// exitQueue is an unbounded FIFO of exits with a wake-up channel.
+type exitQueue struct {
+	mu   sync.Mutex
+	list []reaper.Exit
+	kick chan struct{}
+}
+
+func (q *exitQueue) push(e reaper.Exit) {
+	q.mu.Lock()
+	q.list = append(q.list, e)
+	q.mu.Unlock()
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (q *exitQueue) take() []reaper.Exit {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.list
+	q.list = nil
+	return l
+}
+
+func logLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "warning":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+func dropTime(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+func readTrim(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}

@@ -1,0 +1,244 @@
+package manager
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+// depProperties are the dependency properties in systemctl show's order.
+var depProperties = []string{
+	"Requires", "Requisite", "Wants", "BindsTo", "PartOf", "Upholds",
+	"RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "UpheldBy", "ConsistsOf",
+	"Conflicts", "ConflictedBy", "Before", "After", "OnSuccess", "OnSuccessOf", "OnFailure", "OnFailureOf",
+	"Triggers", "TriggeredBy", "PropagatesReloadTo", "ReloadPropagatedFrom",
+	"PropagatesStopTo", "StopPropagatedFrom", "JoinsNamespaceOf",
+}
+
+// properties returns u's properties as systemctl show prints them, in its order.
+func (m *Manager) properties(u *Unit) []*controlv1.Property {
+	var ps []*controlv1.Property
+	add := func(name, value string) { ps = append(ps, &controlv1.Property{Name: name, Value: value}) }
+	var us unit.UnitSection
+	var frag unit.Fragment
+	if u.Frag != nil {
+		us, frag = u.Frag.Unit, *u.Frag
+	}
+	add("Id", u.ID)
+	add("Names", strings.Join(u.Names, " "))
+	for _, k := range depProperties {
+		add(k, strings.Join(u.deps[k], " "))
+	}
+	add("Documentation", strings.Join(quoteAll(us.Documentation), " "))
+	add("Description", u.description())
+	add("LoadState", string(u.LoadState))
+	add("ActiveState", u.activeName())
+	add("SubState", u.Sub)
+	add("FragmentPath", frag.FragmentPath)
+	add("SourcePath", us.SourcePath)
+	add("DropInPaths", strings.Join(frag.DropInPaths, " "))
+	add("UnitFileState", m.unitFileState(u))
+	addStamp := func(name string, s stamp) {
+		add(name, formatTimestamp(s.wall))
+		add(name+"Monotonic", strconv.FormatInt(s.mono.Microseconds(), 10))
+	}
+	addStamp("StateChangeTimestamp", u.times.stateChange)
+	addStamp("ActiveEnterTimestamp", u.times.activeEnter)
+	addStamp("ActiveExitTimestamp", u.times.activeExit)
+	addStamp("InactiveEnterTimestamp", u.times.inactiveEnter)
+	addStamp("InactiveExitTimestamp", u.times.inactiveExit)
+	startable := u.LoadState == unit.Loaded && !us.RefuseManualStart
+	add("CanStart", yesno(startable))
+	add("CanStop", yesno(u.LoadState == unit.Loaded && !us.RefuseManualStop))
+	add("CanReload", yesno(m.canReload(u)))
+	add("CanIsolate", yesno(startable && us.AllowIsolate))
+	if j := m.engine.Get(u.ID); j != nil {
+		add("Job", strconv.FormatUint(j.ID, 10)+" "+j.Type.String())
+	} else {
+		add("Job", "")
+	}
+	add("StopWhenUnneeded", yesno(us.StopWhenUnneeded))
+	add("RefuseManualStart", yesno(us.RefuseManualStart))
+	add("RefuseManualStop", yesno(us.RefuseManualStop))
+	add("AllowIsolate", yesno(us.AllowIsolate))
+	add("DefaultDependencies", yesno(us.DefaultDependencies))
+	add("OnSuccessJobMode", us.OnSuccessJobMode)
+	add("OnFailureJobMode", us.OnFailureJobMode)
+	add("IgnoreOnIsolate", yesno(us.IgnoreOnIsolate))
+	add("NeedDaemonReload", yesno(needReload(u.Frag)))
+	add("JobTimeoutUSec", formatSpan(us.JobTimeout))
+	add("JobRunningTimeoutUSec", formatSpan(us.JobRunningTimeout))
+	add("JobTimeoutAction", us.JobTimeoutAction)
+	add("StartLimitIntervalUSec", formatSpan(us.StartLimitInterval))
+	add("StartLimitBurst", strconv.Itoa(us.StartLimitBurst))
+	add("StartLimitAction", us.StartLimitAction)
+	add("FailureAction", us.FailureAction)
+	add("SuccessAction", us.SuccessAction)
+	add("CollectMode", us.CollectMode)
+	add("Transient", "no")
+	add("Perpetual", "no")
+	if u.LoadError != nil {
+		add("LoadError", u.LoadError.Error())
+	} else {
+		add("LoadError", "")
+	}
+	add("Result", u.Result)
+	add("StatusText", u.StatusText)
+	add("MainPID", strconv.Itoa(u.MainPid))
+	add("ControlPID", strconv.Itoa(u.ControlPid))
+	return ps
+}
+
+// filterProperties keeps the named ones (in the order asked) or, without names, the non-empty ones unless all.
+func filterProperties(ps []*controlv1.Property, names []string, all bool) []*controlv1.Property {
+	if len(names) == 0 {
+		if all {
+			return ps
+		}
+		out := ps[:0:0]
+		for _, p := range ps {
+			if p.Value != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	byName := make(map[string]*controlv1.Property, len(ps))
+	for _, p := range ps {
+		byName[p.Name] = p
+	}
+	var out []*controlv1.Property
+	for _, n := range names {
+		if p, ok := byName[n]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// unitFileState tells from the [Install] section and the symlinks on the search path whether a unit is
+// enabled, disabled, static or masked.
+func (m *Manager) unitFileState(u *Unit) string {
+	switch {
+	case u.LoadState == unit.Masked:
+		return "masked"
+	case u.Frag == nil || u.Frag.FragmentPath == "":
+		return ""
+	}
+	in := u.Frag.Install
+	if len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias) == 0 {
+		return "static"
+	}
+	for _, dir := range m.cfg.UnitPaths {
+		for _, w := range in.WantedBy {
+			if exists(filepath.Join(dir, w+".wants", u.ID)) {
+				return "enabled"
+			}
+		}
+		for _, w := range in.RequiredBy {
+			if exists(filepath.Join(dir, w+".requires", u.ID)) {
+				return "enabled"
+			}
+		}
+		for _, w := range in.UpheldBy {
+			if exists(filepath.Join(dir, w+".upholds", u.ID)) {
+				return "enabled"
+			}
+		}
+		for _, a := range in.Alias {
+			if exists(filepath.Join(dir, a)) {
+				return "enabled"
+			}
+		}
+	}
+	return "disabled"
+}
+
+// fileState is unitFileState for a file not loaded as a unit: it reads only the [Install] section.
+func (m *Manager) fileState(f unit.FileInfo) string {
+	switch {
+	case f.Masked:
+		return "masked"
+	case f.Alias:
+		return "alias"
+	}
+	parsed, err := unitfile.ParseFile(f.Path)
+	if err != nil {
+		return "bad"
+	}
+	u := newUnit(f.Name, "")
+	u.LoadState = unit.Loaded
+	u.Frag = &unit.Fragment{FragmentPath: f.Path}
+	if s := unitfile.FindSection(unitfile.Merge(parsed), "Install"); s != nil {
+		u.Frag.Install = unit.InstallSection{WantedBy: words(s.Values("WantedBy")), RequiredBy: words(s.Values("RequiredBy")),
+			UpheldBy: words(s.Values("UpheldBy")), Alias: words(s.Values("Alias"))}
+	}
+	return m.unitFileState(u)
+}
+
+func words(values []string) []string {
+	var out []string
+	for _, v := range values {
+		ws, err := unitfile.SplitWords(v, 0)
+		if err == nil {
+			out = append(out, ws...)
+		}
+	}
+	return out
+}
+
+// needReload reports whether a file the unit was read from changed since.
+func needReload(f *unit.Fragment) bool {
+	if f == nil {
+		return false
+	}
+	for path, t := range f.ModTimes {
+		st, err := os.Stat(path)
+		if err != nil || !st.ModTime().Equal(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+func yesno(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
+// formatTimestamp is systemd's format_timestamp: "Tue 2026-11-24 15:20:07 UTC"; the zero time is empty.
+func formatTimestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("Mon 2006-01-02 15:04:05 MST")
+}
+
+func formatSpan(d time.Duration) string {
+	if d == timespan.Infinity {
+		return "infinity"
+	}
+	return timespan.Format(d)
+}

@@ -1,0 +1,131 @@
+package manager
+
+import (
+	"time"
+
+	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unit"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// Unit is a unit in memory: what its files say, what its plugin made of them, and its runtime state.
+type Unit struct {
+	ID    string
+	Names []string
+	Type  string
+
+	Frag      *unit.Fragment
+	LoadState unit.LoadState
+	LoadError error
+
+	// Config and State are the plugin's bytes; the core stores them and never looks inside.
+	Config       []byte
+	State        []byte
+	StateVersion uint32
+	Annotations  map[string]string
+
+	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
+	fwd map[string][]string
+	// deps holds the effective dependencies by kind: configured, the type's default and implicit ones, and
+	// the reverse kinds other units' dependencies imply.
+	deps map[string][]string
+
+	Active     job.UnitState
+	Sub        string
+	Result     string
+	StatusText string
+	times      timestamps
+
+	MainPid, ControlPid int
+	children            map[int]child // processes the unit spawned that are still alive
+	timers              map[string]*time.Timer
+}
+
+type child struct {
+	id   string
+	role pb.Role
+}
+
+// timestamps are the wall-clock and monotonic times of the unit's state changes (systemctl's *Timestamp and
+// *TimestampMonotonic properties).
+type timestamps struct {
+	stateChange, activeEnter, activeExit, inactiveEnter, inactiveExit stamp
+}
+
+type stamp struct {
+	wall time.Time
+	mono time.Duration
+}
+
+func newUnit(id, typ string) *Unit {
+	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, Sub: "dead",
+		children: map[int]child{}, timers: map[string]*time.Timer{}}
+}
+
+// addDep records a dependency, keeping each kind free of duplicates.
+func (u *Unit) addDep(kind, other string) {
+	for _, o := range u.deps[kind] {
+		if o == other {
+			return
+		}
+	}
+	u.deps[kind] = append(u.deps[kind], other)
+}
+
+// isActive reports active or reloading, systemd's UNIT_IS_ACTIVE_OR_RELOADING.
+func (u *Unit) isActive() bool { return u.Active == job.Active || u.Active == job.Reloading }
+
+func (u *Unit) activeName() string {
+	switch u.Active {
+	case job.Activating:
+		return "activating"
+	case job.Active:
+		return "active"
+	case job.Deactivating:
+		return "deactivating"
+	case job.FailedState:
+		return "failed"
+	case job.Reloading:
+		return "reloading"
+	}
+	return "inactive"
+}
+
+func (u *Unit) description() string {
+	if u.Frag != nil && u.Frag.Unit.Description != "" {
+		return u.Frag.Unit.Description
+	}
+	return u.ID
+}
+
+func fromPB(s pb.ActiveState) job.UnitState {
+	switch s {
+	case pb.ActiveState_ACTIVE_STATE_ACTIVATING:
+		return job.Activating
+	case pb.ActiveState_ACTIVE_STATE_ACTIVE:
+		return job.Active
+	case pb.ActiveState_ACTIVE_STATE_DEACTIVATING:
+		return job.Deactivating
+	case pb.ActiveState_ACTIVE_STATE_FAILED:
+		return job.FailedState
+	case pb.ActiveState_ACTIVE_STATE_RELOADING:
+		return job.Reloading
+	}
+	return job.Inactive
+}
+
+func toPB(s job.UnitState) pb.ActiveState {
+	switch s {
+	case job.Activating:
+		return pb.ActiveState_ACTIVE_STATE_ACTIVATING
+	case job.Active:
+		return pb.ActiveState_ACTIVE_STATE_ACTIVE
+	case job.Deactivating:
+		return pb.ActiveState_ACTIVE_STATE_DEACTIVATING
+	case job.FailedState:
+		return pb.ActiveState_ACTIVE_STATE_FAILED
+	case job.Reloading:
+		return pb.ActiveState_ACTIVE_STATE_RELOADING
+	}
+	return pb.ActiveState_ACTIVE_STATE_INACTIVE
+}

@@ -1,0 +1,148 @@
+package pid1
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+type apiMount struct {
+	source, target, fstype string
+	flags                  uintptr
+	data                   string
+}
+
+var apiMounts = []apiMount{
+	{"sysfs", "/sys", "sysfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=755"},
+	{"devpts", "/dev/pts", "devpts", unix.MS_NOSUID | unix.MS_NOEXEC, "ptmxmode=0666,mode=620,gid=5"},
+	{"tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
+	{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=755"},
+	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+}
+
+// mountAPI mounts what is not mounted yet. /proc comes first, since it tells what else is mounted. In a
+// container whose /proc belongs to the outer PID namespace a fresh one is mounted over it, but only when this
+// mount namespace is our own: otherwise nothing at all is mounted, to leave the outer system alone.
+func mountAPI(logf func(string, ...any)) {
+	if !isMountPoint("/proc") {
+		mount(logf, apiMount{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""})
+	} else if self, _ := os.Readlink("/proc/self"); self != strconv.Itoa(os.Getpid()) {
+		if sameMountNamespaceAsOuterInit() {
+			logf("warning: this mount namespace is shared with the outer system; mounting nothing")
+			return
+		}
+		mount(logf, apiMount{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""})
+	}
+	for _, m := range apiMounts {
+		if isMountPoint(m.target) {
+			continue
+		}
+		if m.target == "/sys/fs/cgroup" && !isMountPoint("/sys") {
+			continue
+		}
+		mount(logf, m)
+	}
+}
+
+func mount(logf func(string, ...any), m apiMount) {
+	if err := os.MkdirAll(m.target, 0o755); err != nil {
+		logf("cannot create %s: %v", m.target, err)
+		return
+	}
+	if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
+		logf("cannot mount %s on %s: %v", m.fstype, m.target, err)
+	}
+}
+
+// sameMountNamespaceAsOuterInit compares our mount namespace with that of pid 1 of the /proc mounted now, which
+// is the outer system's.
+func sameMountNamespaceAsOuterInit() bool {
+	var ours, outer unix.Stat_t
+	if unix.Stat("/proc/self/ns/mnt", &ours) != nil || unix.Stat("/proc/1/ns/mnt", &outer) != nil {
+		return true // cannot tell: be careful
+	}
+	return ours.Ino == outer.Ino && ours.Dev == outer.Dev
+}
+
+// isMountPoint reports whether path is a mount point per /proc/self/mountinfo (false when /proc is not there).
+func isMountPoint(path string) bool {
+	for _, m := range mountPoints() {
+		if m == path {
+			return true
+		}
+	}
+	return false
+}
+
+// mountPoints lists the mount points of this namespace in mount order.
+func mountPoints() []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 {
+			out = append(out, unescapeMountinfo(fields[4]))
+		}
+	}
+	return out
+}
+
+// unescapeMountinfo decodes the octal escapes (\040 for a space) of mountinfo paths.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// InContainer reports whether this PID namespace is not the initial one: only the initial one has kernel
+// threads, and kthreadd is always its pid 2.
+func InContainer() bool {
+	b, err := os.ReadFile("/proc/2/stat")
+	return err != nil || !strings.Contains(string(b), "(kthreadd)")
+}
+
+// unmountAll detaches every mount but the API filesystems, deepest first, and makes / read-only: the last step
+// before reboot(2) on a real machine.
+func unmountAll(logf func(string, ...any)) {
+	mps := mountPoints()
+	keep := func(p string) bool {
+		for _, k := range []string{"/proc", "/sys", "/dev"} {
+			if p == k || strings.HasPrefix(p, k+"/") {
+				return true
+			}
+		}
+		return p == "/"
+	}
+	for i := len(mps) - 1; i >= 0; i-- {
+		if !keep(mps[i]) {
+			if err := unix.Unmount(mps[i], unix.MNT_DETACH); err != nil {
+				logf("cannot unmount %s: %v", mps[i], err)
+			}
+		}
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		logf("cannot remount / read-only: %v", fmt.Sprint(err))
+	}
+}

@@ -1,0 +1,140 @@
+package reaper
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Exit is the end of one process.
+type Exit struct {
+	Pid    int
+	Code   int // Exited, Killed or Dumped
+	Status int // exit status for CLD_EXITED, signal number otherwise
+	Time   time.Time
+}
+
+// Exit codes, with the values of the kernel's CLD_* codes (and of the plugin contract's ExitCode).
+const (
+	Exited = 1 // Status is the exit status
+	Killed = 2 // Status is the signal
+	Dumped = 3 // Status is the signal; a core was dumped
+)
+
+// Sink receives exits. It must not block for long: it is called with the reaper's lock held.
+type Sink func(Exit)
+
+// Reaper reaps every child of the process.
+type Reaper struct {
+	mu        sync.Mutex
+	owners    map[int]Sink
+	unclaimed Sink
+	sigs      chan os.Signal
+	done      chan struct{}
+}
+
+// New makes the calling process a child subreaper (so that orphans of its children are re-parented to it, and
+// the main process of a forking service stays its child) and starts reaping. Exits of pids nobody registered go
+// to unclaimed.
+func New(unclaimed Sink) (*Reaper, error) {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, err
+	}
+	r := &Reaper{owners: make(map[int]Sink), unclaimed: unclaimed, sigs: make(chan os.Signal, 16), done: make(chan struct{})}
+	signal.Notify(r.sigs, unix.SIGCHLD)
+	go r.loop()
+	// Children may have exited before we listened.
+	r.reap()
+	return r, nil
+}
+
+// Close stops reaping.
+func (r *Reaper) Close() {
+	signal.Stop(r.sigs)
+	close(r.done)
+}
+
+func (r *Reaper) loop() {
+	for {
+		select {
+		case <-r.sigs:
+			r.reap()
+		case <-r.done:
+			return
+		}
+	}
+}
+
+// reap collects every exited child: SIGCHLDs coalesce, so one signal may stand for many exits.
+func (r *Reaper) reap() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if pid <= 0 || err != nil {
+			return
+		}
+		e := Exit{Pid: pid, Time: time.Now()}
+		switch {
+		case ws.Exited():
+			e.Code, e.Status = Exited, ws.ExitStatus()
+		case ws.Signaled() && ws.CoreDump():
+			e.Code, e.Status = Dumped, int(ws.Signal())
+		case ws.Signaled():
+			e.Code, e.Status = Killed, int(ws.Signal())
+		default:
+			continue // stopped or continued: wait4 without WUNTRACED does not report these
+		}
+		r.deliver(e)
+	}
+}
+
+// deliver must be called with mu held.
+func (r *Reaper) deliver(e Exit) {
+	if sink, ok := r.owners[e.Pid]; ok {
+		delete(r.owners, e.Pid)
+		sink(e)
+		return
+	}
+	r.unclaimed(e)
+}
+
+// Start runs start (which forks a process and returns its pid) with the reaping loop held off, and registers
+// sink as the owner of the new pid, so that its exit cannot be reaped before the owner is known.
+func (r *Reaper) Start(start func() (int, error), sink Sink) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pid, err := start()
+	if err != nil {
+		return 0, err
+	}
+	r.owners[pid] = sink
+	return pid, nil
+}
+
+// Claim makes sink the owner of an existing child pid (a forking service's daemon, a process re-adopted after
+// a restart). It reports false when the pid is not a waitable child of ours any more.
+func (r *Reaper) Claim(pid int, sink Sink) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err != nil {
+		return false
+	}
+	r.owners[pid] = sink
+	return true
+}
+
+// Release forgets the owner of pid; its exit will go to the unclaimed sink.
+func (r *Reaper) Release(pid int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.owners, pid)
+}

@@ -1,0 +1,102 @@
+package sdk
+
+import (
+	"fmt"
+
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// ParseRequest is one unit's type sections, as the host hands them to Parse.
+type ParseRequest struct {
+	Unit     *UnitInfo
+	Sections []*Section
+}
+
+// Section returns the named section or nil.
+func (r *ParseRequest) Section(name string) *Section {
+	for _, s := range r.Sections {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Last returns the last assignment of key in section, as a scalar directive reads it.
+func (r *ParseRequest) Last(section, key string) (*Entry, bool) {
+	s := r.Section(section)
+	if s == nil {
+		return nil, false
+	}
+	for i := len(s.Entries) - 1; i >= 0; i-- {
+		if s.Entries[i].Key == key {
+			return s.Entries[i], true
+		}
+	}
+	return nil, false
+}
+
+// ParseResult is what Parse returns: the unit's config bytes, problems found, and dependencies the type adds.
+type ParseResult struct {
+	Config []byte
+	// Problems with severity error make the unit bad-setting; warnings are logged.
+	Problems []*pb.Problem
+	// DefaultDeps apply when the unit has DefaultDependencies=yes; ImplicitDeps always apply.
+	DefaultDeps, ImplicitDeps []*Dependency
+	Annotations               map[string]string
+}
+
+// Errorf records an error about entry e (nil when the problem is not tied to one line).
+func (r *ParseResult) Errorf(e *Entry, section, key, format string, args ...any) {
+	r.problem(pb.Problem_SEVERITY_ERROR, e, section, key, format, args...)
+}
+
+// Warnf records a warning about entry e; the unit still loads.
+func (r *ParseResult) Warnf(e *Entry, section, key, format string, args ...any) {
+	r.problem(pb.Problem_SEVERITY_WARNING, e, section, key, format, args...)
+}
+
+// Failed reports whether an error was recorded.
+func (r *ParseResult) Failed() bool {
+	for _, p := range r.Problems {
+		if p.Severity == pb.Problem_SEVERITY_ERROR {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *ParseResult) problem(sev pb.Problem_Severity, e *Entry, section, key, format string, args ...any) {
+	p := &pb.Problem{Severity: sev, Section: section, Key: key, Message: fmt.Sprintf(format, args...)}
+	if e != nil {
+		p.File, p.Line = e.File, e.Line
+	}
+	r.Problems = append(r.Problems, p)
+}
+
+// AddDefault adds a default dependency (applied only with DefaultDependencies=yes).
+func (r *ParseResult) AddDefault(kind string, units ...string) {
+	r.DefaultDeps = append(r.DefaultDeps, &Dependency{Kind: kind, Units: units})
+}
+
+// AddImplicit adds a dependency the type always has.
+func (r *ParseResult) AddImplicit(kind string, units ...string) {
+	r.ImplicitDeps = append(r.ImplicitDeps, &Dependency{Kind: kind, Units: units})
+}
+
+// SplitCommand splits a command line with the quoting rules of unit files.
+func SplitCommand(s string) ([]string, error) {
+	return unitfile.SplitWords(s, unitfile.SplitCUnescape)
+}
+
+// Deps returns the configured dependencies of kind from the unit's [Unit] section.
+func (r *ParseRequest) Deps(kind string) []string {
+	var out []string
+	for _, d := range r.Unit.GetDependencies() {
+		if d.Kind == kind {
+			out = append(out, d.Units...)
+		}
+	}
+	return out
+}

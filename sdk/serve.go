@@ -1,0 +1,53 @@
+package sdk
+
+import (
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// ProtocolVersion is the version of the plugin wire contract this SDK speaks, negotiated in go-plugin's handshake.
+// It changes only when the contract breaks; additions keep it.
+const ProtocolVersion = 1
+
+// PluginName is the name under which the unit-type service is dispensed.
+const PluginName = "unittype"
+
+// Handshake is the go-plugin handshake shared by host and plugins. The cookie is not a secret: it only stops a
+// plugin binary started by hand from waiting for a host that is not there.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "SYSMASTER_PLUGIN",
+	MagicCookieValue: "unit-type-plugin",
+}
+
+// ServeOption changes how Serve runs.
+type ServeOption func(*serveConfig)
+
+type serveConfig struct {
+	protocol int
+}
+
+// WithProtocolVersion makes Serve announce another protocol version than this SDK's; a host refuses the plugin
+// unless it speaks that version too. It exists for compatibility tests.
+func WithProtocolVersion(v int) ServeOption { return func(c *serveConfig) { c.protocol = v } }
+
+// Serve runs the plugin until the host closes it. It never returns to a plugin started by the host; started by
+// hand it prints a note and exits 1.
+func Serve(t UnitType, opts ...ServeOption) {
+	cfg := serveConfig{protocol: ProtocolVersion}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	hs := Handshake
+	hs.ProtocolVersion = uint(cfg.protocol)
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  hs,
+		VersionedPlugins: map[int]plugin.PluginSet{cfg.protocol: {PluginName: &GRPCPlugin{Impl: t}}},
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name: t.Describe().Type, Output: os.Stderr, Level: hclog.Warn, JSONFormat: true,
+		}),
+	})
+}

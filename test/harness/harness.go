@@ -1,0 +1,239 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Options describe the system under test.
+type Options struct {
+	// Units are written to /etc/sysmaster/system: name → content.
+	Units map[string]string
+	// Links are symlinks created under /etc/sysmaster/system: relative path → target.
+	Links map[string]string
+	// Config replaces /etc/sysmaster/system.conf when not empty.
+	Config string
+	// Args are passed to init (and by it to the core), e.g. "sysmaster.unit=rescue.target".
+	Args []string
+}
+
+// System is one running sysmaster.
+type System struct {
+	t       testing.TB
+	Root    string // installed tree (DESTDIR)
+	Etc     string // the directory bound over /etc/sysmaster
+	InitPid int    // init's pid as seen from the test
+	cmd     *exec.Cmd
+	console *syncBuffer
+	exited  chan struct{}
+}
+
+// Start boots a system and waits until its control socket answers. It is stopped when the test ends.
+func Start(t testing.TB, opts Options) *System {
+	t.Helper()
+	root := Install(t)
+	s := &System{t: t, Root: root, Etc: t.TempDir(), console: &syncBuffer{}, exited: make(chan struct{})}
+	s.writeEtc(opts)
+	for _, d := range []string{"/usr/lib/sysmaster", "/etc/sysmaster"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatalf("harness: mount point %s: %v", d, err)
+		}
+	}
+	script := `set -e
+mount -t tmpfs -o mode=755 tmpfs /run
+mount --bind "$1" /usr/lib/sysmaster
+mount --bind "$2" /etc/sysmaster
+shift 2
+exec /usr/lib/sysmaster/init "$@"`
+	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
+		filepath.Join(root, "usr/lib/sysmaster"), s.Etc}, opts.Args...)
+	s.cmd = exec.Command("unshare", args...)
+	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("harness: unshare: %v", err)
+	}
+	go func() { s.cmd.Wait(); close(s.exited) }()
+	t.Cleanup(s.stop)
+	s.InitPid = s.findInit()
+	if !s.WaitFor(15*time.Second, func() bool { _, _, code := s.Sctl("list-units"); return code == 0 }) {
+		t.Fatalf("harness: control socket never answered; console:\n%s", s.Console())
+	}
+	return s
+}
+
+func (s *System) writeEtc(opts Options) {
+	conf := opts.Config
+	if conf == "" {
+		b, err := os.ReadFile(filepath.Join(s.Root, "etc/sysmaster/system.conf"))
+		if err != nil {
+			s.t.Fatalf("harness: %v", err)
+		}
+		conf = string(b)
+	}
+	s.WriteFile("system.conf", conf)
+	if err := os.MkdirAll(filepath.Join(s.Etc, "system"), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	for name, content := range opts.Units {
+		s.WriteFile(filepath.Join("system", name), content)
+	}
+	for rel, target := range opts.Links {
+		p := filepath.Join(s.Etc, "system", rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// WriteFile writes a file under the system's /etc/sysmaster (rel is relative to it).
+func (s *System) WriteFile(rel, content string) {
+	p := filepath.Join(s.Etc, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// findInit returns the pid of unshare's child, which becomes init.
+func (s *System) findInit() int {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", s.cmd.Process.Pid, s.cmd.Process.Pid))
+		if err == nil {
+			if f := strings.Fields(string(b)); len(f) > 0 {
+				pid, _ := strconv.Atoi(f[0])
+				return pid
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.t.Fatalf("harness: init never appeared; console:\n%s", s.Console())
+	return 0
+}
+
+// Sctl runs the installed sctl inside the system's namespaces as root.
+func (s *System) Sctl(args ...string) (stdout, stderr string, code int) {
+	return s.SctlAs(0, args...)
+}
+
+// SctlAs runs sctl as uid (and gid = uid).
+func (s *System) SctlAs(uid int, args ...string) (stdout, stderr string, code int) {
+	ns := []string{"-t", strconv.Itoa(s.InitPid), "-m", "-p"}
+	if uid != 0 {
+		ns = append(ns, "-S", strconv.Itoa(uid), "-G", strconv.Itoa(uid))
+	}
+	ns = append(ns, "--", filepath.Join(s.Root, "usr/bin/sctl"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "nsenter", append(ns, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		code = -1
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+// Show returns one property of a unit, as `sctl show -p NAME --value UNIT` prints it.
+func (s *System) Show(unit, prop string) string {
+	out, errs, code := s.Sctl("show", "-p", prop, "--value", unit)
+	if code != 0 {
+		s.t.Fatalf("sctl show -p %s %s: exit %d: %s", prop, unit, code, errs)
+	}
+	return strings.TrimSuffix(out, "\n")
+}
+
+// WaitFor polls cond every 20 ms until it holds or timeout passes.
+func (s *System) WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-s.exited:
+			return cond()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// WaitActive waits until unit's ActiveState is want.
+func (s *System) WaitActive(unit, want string, timeout time.Duration) {
+	s.t.Helper()
+	var got string
+	if !s.WaitFor(timeout, func() bool { got = s.Show(unit, "ActiveState"); return got == want }) {
+		s.t.Fatalf("%s: ActiveState %q, want %q; console:\n%s", unit, got, want, s.Console())
+	}
+}
+
+// Console is everything init, the core and the plugins printed so far.
+func (s *System) Console() string { return s.console.String() }
+
+// Exited is closed when the namespace has ended.
+func (s *System) Exited() <-chan struct{} { return s.exited }
+
+// ExitCode is unshare's exit status once Exited is closed.
+func (s *System) ExitCode() int { return s.cmd.ProcessState.ExitCode() }
+
+// Signal sends sig to init.
+func (s *System) Signal(sig syscall.Signal) error { return syscall.Kill(s.InitPid, sig) }
+
+// stop ends the system: SIGTERM to init (an orderly shutdown), then SIGKILL if it takes too long.
+func (s *System) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	_ = s.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		s.t.Logf("harness: system did not stop in 10s, killing it; console:\n%s", s.Console())
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
