@@ -15,6 +15,5 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sysmaster:", err)
 		os.Exit(1)
 	}
-	action := m.Run(context.Background())
-	fmt.Fprintf(os.Stderr, "sysmaster: %s\n", action)
+	m.Run(context.Background())
 }

@@ -59,14 +59,53 @@ func mount(logf func(string, ...any), m apiMount) {
 	}
 }
 
-// sameMountNamespaceAsOuterInit compares our mount namespace with that of pid 1 of the /proc mounted now, which
-// is the outer system's.
+// sameMountNamespaceAsOuterInit tells, through the outer system's /proc (still mounted), whether our mount
+// namespace is the outer system's. It walks up our ancestors: unshare(1) may share our namespace, but some
+// ancestor further up (the shell or test that started it) lives in the outer one. If every ancestor it can
+// inspect shares ours, or it can inspect none, it answers true: mounting over the outer /proc must never happen.
 func sameMountNamespaceAsOuterInit() bool {
-	var ours, outer unix.Stat_t
-	if unix.Stat("/proc/self/ns/mnt", &ours) != nil || unix.Stat("/proc/1/ns/mnt", &outer) != nil {
-		return true // cannot tell: be careful
+	var ours unix.Stat_t
+	if unix.Stat("/proc/self/ns/mnt", &ours) != nil {
+		return true
 	}
-	return ours.Ino == outer.Ino && ours.Dev == outer.Dev
+	self, err := os.Readlink("/proc/self")
+	if err != nil {
+		return true
+	}
+	pid, _ := strconv.Atoi(self)
+	for i := 0; i < 64 && pid > 1; i++ {
+		pid = parentOf(pid)
+		if pid <= 0 {
+			break
+		}
+		var theirs unix.Stat_t
+		if unix.Stat(fmt.Sprintf("/proc/%d/ns/mnt", pid), &theirs) != nil {
+			continue
+		}
+		if theirs.Ino != ours.Ino || theirs.Dev != ours.Dev {
+			return false
+		}
+	}
+	return true
+}
+
+// parentOf reads the parent pid from /proc/PID/stat (the field after the parenthesised command name).
+func parentOf(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
 }
 
 // isMountPoint reports whether path is a mount point per /proc/self/mountinfo (false when /proc is not there).
@@ -117,8 +156,12 @@ func unescapeMountinfo(s string) string {
 }
 
 // InContainer reports whether this PID namespace is not the initial one: only the initial one has kernel
-// threads, and kthreadd is always its pid 2.
+// threads, and kthreadd is always its pid 2. A /proc that is not our namespace's (we are not pid 1 in it) means
+// a container too, whatever it shows.
 func InContainer() bool {
+	if self, _ := os.Readlink("/proc/self"); self != "1" {
+		return true
+	}
 	b, err := os.ReadFile("/proc/2/stat")
 	return err != nil || !strings.Contains(string(b), "(kthreadd)")
 }
