@@ -11,9 +11,6 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// lookup returns the unit known by name (its id or an alias), or nil.
-func (m *Manager) lookup(name string) *Unit { return m.units[name] }
-
 // load makes sure the named units and every unit they reference are in memory and returns the first one.
 // Units are read file by file, then parsed by their plugins in one batch per type, round after round until no
 // dependency names a unit not yet loaded.

@@ -113,19 +113,3 @@ func fromPB(s pb.ActiveState) job.UnitState {
 	}
 	return job.Inactive
 }
-
-func toPB(s job.UnitState) pb.ActiveState {
-	switch s {
-	case job.Activating:
-		return pb.ActiveState_ACTIVE_STATE_ACTIVATING
-	case job.Active:
-		return pb.ActiveState_ACTIVE_STATE_ACTIVE
-	case job.Deactivating:
-		return pb.ActiveState_ACTIVE_STATE_DEACTIVATING
-	case job.FailedState:
-		return pb.ActiveState_ACTIVE_STATE_FAILED
-	case job.Reloading:
-		return pb.ActiveState_ACTIVE_STATE_RELOADING
-	}
-	return pb.ActiveState_ACTIVE_STATE_INACTIVE
-}
