@@ -13,12 +13,12 @@ all: build
 
 build:
 	@mkdir -p bin/plugins
-	$(GO) build -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sctl
+	$(GO) build -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sctl ./random-seed
 	@for p in $(PLUGINS); do echo "$(GO) build -o bin/plugins/$$p ./plugins/$$p"; $(GO) build -o bin/plugins/$$p ./plugins/$$p || exit 1; done
 
 install: build
 	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
-	install -m 0755 bin/init bin/sysmaster $(DESTDIR)$(LIBDIR)/
+	install -m 0755 bin/init bin/sysmaster bin/random-seed $(DESTDIR)$(LIBDIR)/
 	install -m 0755 bin/sctl $(DESTDIR)$(PREFIX)/bin/sctl
 	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done
 	for p in $(PLUGINS); do install -m 0755 bin/plugins/$$p $(DESTDIR)$(LIBDIR)/plugins/$$p; done

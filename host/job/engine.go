@@ -32,12 +32,28 @@ type Engine struct {
 	g      Graph
 	nextID uint64
 	jobs   map[string]*Job
+	// dirty holds the units whose waiting job must be checked again: a job can only become runnable when it is
+	// installed or changed, or when a job of a unit it is ordered against ends or changes. Checking only those
+	// keeps a transaction of n jobs linear instead of rescanning every job each round.
+	dirty map[string]bool
 	// OnFinish, when set, is called for every job that ends, after its own callbacks.
 	OnFinish func(j *Job, r Result)
 }
 
 // NewEngine returns an engine with no jobs.
-func NewEngine(g Graph) *Engine { return &Engine{g: g, jobs: map[string]*Job{}} }
+func NewEngine(g Graph) *Engine { return &Engine{g: g, jobs: map[string]*Job{}, dirty: map[string]bool{}} }
+
+// touch marks unit and the units ordered against it as worth checking again.
+func (e *Engine) touch(unit string) {
+	e.dirty[unit] = true
+	for _, kind := range []string{"After", "Before"} {
+		for _, d := range e.g.Deps(unit, kind) {
+			if e.jobs[d] != nil {
+				e.dirty[d] = true
+			}
+		}
+	}
+}
 
 // Get returns the job installed for unit, or nil.
 func (e *Engine) Get(unit string) *Job { return e.jobs[unit] }
@@ -134,6 +150,7 @@ func (e *Engine) install(p Planned, mode Mode) *Job {
 				inst.Type = m
 				// A running job that must now do more runs again from the start.
 				inst.State = Waiting
+				e.touch(p.Unit)
 			}
 			if mode == ReplaceIrreversibly {
 				inst.Irreversible = true
@@ -145,17 +162,21 @@ func (e *Engine) install(p Planned, mode Mode) *Job {
 	e.nextID++
 	j := &Job{ID: e.nextID, Unit: p.Unit, Type: p.Type, Irreversible: mode == ReplaceIrreversibly, IgnoreOrder: mode == IgnoreDependencies}
 	e.jobs[p.Unit] = j
+	e.touch(p.Unit)
 	return j
 }
 
-// Runnable returns the waiting jobs that no other installed job has to precede, ordered by id.
+// Runnable returns the waiting jobs that no other installed job has to precede, ordered by id. It looks only at
+// the jobs that changed, or whose neighbours in the ordering did, since the last call.
 func (e *Engine) Runnable() []*Job {
 	var out []*Job
-	for _, j := range e.All() {
-		if j.State == Waiting && !e.blocked(j) {
+	for u := range e.dirty {
+		delete(e.dirty, u)
+		if j := e.jobs[u]; j != nil && j.State == Waiting && !e.blocked(j) {
 			out = append(out, j)
 		}
 	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	return out
 }
 
@@ -165,12 +186,18 @@ func (e *Engine) blocked(j *Job) bool {
 	}
 	for _, kind := range []string{"After", "Before"} {
 		for _, d := range e.g.Deps(j.Unit, kind) {
-			if k := e.jobs[d]; k != nil && !k.IgnoreOrder && waitsFor(e.g, j.Unit, j.Type, d, k.Type) {
+			if k := e.jobs[d]; k != nil && d != j.Unit && !k.IgnoreOrder && waitsFor(kind, j.Type, k.Type) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// StartInstead turns a waiting restart job of a unit that is already stopped into the start it still has to do.
+func (e *Engine) StartInstead(j *Job) {
+	j.Type, j.State = Start, Waiting
+	e.touch(j.Unit)
 }
 
 // SetRunning marks j as running: the manager has sent its event.
@@ -183,6 +210,7 @@ func (e *Engine) Finish(j *Job, r Result) {
 		return
 	}
 	delete(e.jobs, j.Unit)
+	e.touch(j.Unit)
 	j.finish(r)
 	if e.OnFinish != nil {
 		e.OnFinish(j, r)
@@ -244,6 +272,7 @@ func (e *Engine) UnitChanged(unit string, to UnitState) {
 		if to == Inactive || to == FailedState {
 			// The stop half is done; the job now starts the unit, in its turn.
 			j.Type, j.State, j.Restarting = Start, Waiting, false
+			e.touch(unit)
 		}
 	}
 }

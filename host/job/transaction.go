@@ -167,24 +167,18 @@ func (t *Transaction) deps(unit string, kinds ...string) []string {
 	return out
 }
 
-// waitsFor reports whether job a (on unit ua) must wait for job b (on unit ub), by systemd's job_compare:
-// a job waits for the job of a unit it is ordered after, unless it is a stop job; and for the job of a unit it
-// is ordered before, if that is a stop job (stops run in reverse order).
-func waitsFor(g Graph, ua string, ta Type, ub string, tb Type) bool {
-	if ta == Nop || tb == Nop || ua == ub {
+// waitsFor reports whether a job of type ta must wait for a job of type tb on a unit it is ordered against, by
+// systemd's job_compare: a job waits for the job of a unit it is ordered after (kind "After"), unless it is a
+// stop job; and for the job of a unit it is ordered before (kind "Before") if that is a stop job, since stops
+// run in reverse order.
+func waitsFor(kind string, ta, tb Type) bool {
+	if ta == Nop || tb == Nop {
 		return false
 	}
-	for _, d := range g.Deps(ua, "After") {
-		if d == ub {
-			return !ta.isStopLike()
-		}
+	if kind == "After" {
+		return !ta.isStopLike()
 	}
-	for _, d := range g.Deps(ua, "Before") {
-		if d == ub {
-			return tb.isStopLike()
-		}
-	}
-	return false
+	return tb.isStopLike()
 }
 
 // breakCycles finds ordering cycles among the transaction's jobs; a cycle that contains a merely wanted job is
@@ -232,7 +226,7 @@ func (t *Transaction) findCycle() []string {
 		for _, kind := range []string{"After", "Before"} {
 			for _, v := range t.g.Deps(u, kind) {
 				jv := t.jobs[v]
-				if jv == nil || !waitsFor(t.g, u, ju.typ, v, jv.typ) {
+				if jv == nil || v == u || !waitsFor(kind, ju.typ, jv.typ) {
 					continue
 				}
 				switch color[v] {

@@ -96,8 +96,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			noop()
 		case !isUp(u.Active):
 			// Restart of a stopped unit: only the start half is left. It runs in the next round.
-			m.engine.UnitChanged(u.ID, u.Active)
-			j.Type = job.Start
+			m.engine.StartInstead(j)
 		case u.Active == job.Deactivating:
 			m.engine.SetRunning(j)
 		default:

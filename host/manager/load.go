@@ -130,10 +130,17 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
 		add = append(add, p.DefaultDependencies...)
 	}
 	add = append(add, p.ImplicitDependencies...)
+	have := map[depKey]bool{}
+	for kind, others := range u.fwd {
+		for _, o := range others {
+			have[depKey{kind, o}] = true
+		}
+	}
 	for _, d := range add {
 		for _, o := range d.Units {
-			if o != u.ID && unitname.Valid(o) {
-				u.fwd[d.Kind] = appendNew(u.fwd[d.Kind], o)
+			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] {
+				have[k] = true
+				u.fwd[d.Kind] = append(u.fwd[d.Kind], o)
 			}
 		}
 	}
@@ -168,7 +175,7 @@ func (m *Manager) reloadAll() {
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	for _, u := range all {
 		frag := m.loader.Load(u.ID)
-		u.deps = map[string][]string{}
+		u.deps, u.depSet = map[string][]string{}, map[depKey]bool{}
 		u.Config, u.Annotations = nil, nil
 		m.setFragment(u, frag)
 		for _, n := range u.Names {

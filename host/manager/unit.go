@@ -27,8 +27,10 @@ type Unit struct {
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
 	fwd map[string][]string
 	// deps holds the effective dependencies by kind: configured, the type's default and implicit ones, and
-	// the reverse kinds other units' dependencies imply.
-	deps map[string][]string
+	// the reverse kinds other units' dependencies imply; depSet makes adding one O(1) (a target may want
+	// thousands of units).
+	deps   map[string][]string
+	depSet map[depKey]bool
 
 	Active     job.UnitState
 	Sub        string
@@ -40,6 +42,8 @@ type Unit struct {
 	children            map[int]child // processes the unit spawned that are still alive
 	timers              map[string]*time.Timer
 }
+
+type depKey struct{ kind, unit string }
 
 type child struct {
 	id   string
@@ -58,17 +62,17 @@ type stamp struct {
 }
 
 func newUnit(id, typ string) *Unit {
-	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, Sub: "dead",
+	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
 		children: map[int]child{}, timers: map[string]*time.Timer{}}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.
 func (u *Unit) addDep(kind, other string) {
-	for _, o := range u.deps[kind] {
-		if o == other {
-			return
-		}
+	k := depKey{kind, other}
+	if u.depSet[k] {
+		return
 	}
+	u.depSet[k] = true
 	u.deps[kind] = append(u.deps[kind], other)
 }
 

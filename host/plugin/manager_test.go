@@ -158,6 +158,7 @@ func TestPluginKilledIsRelaunched(t *testing.T) {
 // BenchmarkColdStart measures launching the target plugin until it answered its first event.
 func BenchmarkColdStart(b *testing.B) {
 	dir := plugins(b)
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m := newManager(b, cfgFor(dir))
 		if _, err := m.Handle("target", []*pb.Item{startItem("a.target")}); err != nil {

@@ -80,9 +80,22 @@ func (in *interpreter) units(e unitfile.Entry, list []string) []string {
 			in.fail(e, "%q is not a valid unit name", n)
 			continue
 		}
-		list = appendNew(list, n)
+		list = append(list, n)
 	}
 	return list
+}
+
+// dedupe drops repeated names, keeping the first of each; a set keeps it linear for lists of thousands.
+func dedupe(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0]
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func interpret(f *Fragment, secs []*unitfile.Section) error {
@@ -99,6 +112,9 @@ func interpret(f *Fragment, secs []*unitfile.Section) error {
 		}
 		if in.err != nil {
 			return in.err
+		}
+		for k, list := range u.Deps {
+			u.Deps[k] = dedupe(list)
 		}
 	}
 	if s := unitfile.FindSection(secs, "Install"); s != nil {
