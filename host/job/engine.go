@@ -41,7 +41,9 @@ type Engine struct {
 }
 
 // NewEngine returns an engine with no jobs.
-func NewEngine(g Graph) *Engine { return &Engine{g: g, jobs: map[string]*Job{}, dirty: map[string]bool{}} }
+func NewEngine(g Graph) *Engine {
+	return &Engine{g: g, jobs: map[string]*Job{}, dirty: map[string]bool{}}
+}
 
 // touch marks unit and the units ordered against it as worth checking again.
 func (e *Engine) touch(unit string) {

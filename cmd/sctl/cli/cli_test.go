@@ -14,10 +14,10 @@ import (
 
 func TestParseArgs(t *testing.T) {
 	cases := []struct {
-		name string
-		argv []string
-		verb string
-		args []string
+		name  string
+		argv  []string
+		verb  string
+		args  []string
 		check func(options) bool
 	}{
 		{"options anywhere", []string{"show", "-p", "Id,ActiveState", "x.target", "--value"}, "show", []string{"x.target"},
@@ -28,7 +28,9 @@ func TestParseArgs(t *testing.T) {
 			}},
 		{"glued short", []string{"show", "-pId"}, "show", nil, func(o options) bool { return slices.Equal(o.properties, []string{"Id"}) }},
 		{"flags", []string{"-a", "--no-legend", "--plain", "-q", "--no-block", "--job-mode=fail", "start", "a"}, "start", []string{"a"},
-			func(o options) bool { return o.all && o.noLegend && o.plain && o.quiet && o.noBlock && o.jobMode == "fail" }},
+			func(o options) bool {
+				return o.all && o.noLegend && o.plain && o.quiet && o.noBlock && o.jobMode == "fail"
+			}},
 		{"double dash", []string{"start", "--", "-weird"}, "start", []string{"-weird"}, func(options) bool { return true }},
 	}
 	for _, c := range cases {
