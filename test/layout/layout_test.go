@@ -1,0 +1,65 @@
+// Package layout checks the architecture's import rules over `go list -deps`: plugins are built on the public
+// SDK (sdk/ and pkg/) only, exactly as a third party's would be, and the host never imports a plugin.
+package layout
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sysmaster/sysmaster/"
+
+func deps(t *testing.T, pattern string) map[string][]string {
+	t.Helper()
+	pkgs, err := exec.Command("go", "list", pattern).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pattern, err)
+	}
+	out := map[string][]string{}
+	for _, p := range strings.Fields(string(pkgs)) {
+		cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}`, p)
+		cmd.Dir = "../.."
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", p, err)
+		}
+		for _, d := range strings.Fields(string(b)) {
+			if strings.HasPrefix(d, module) && d != p {
+				out[p] = append(out[p], d)
+			}
+		}
+	}
+	return out
+}
+
+func TestPluginsUseOnlyTheSDK(t *testing.T) {
+	for pkg, ds := range deps(t, module+"plugins/...") {
+		for _, d := range ds {
+			rel := strings.TrimPrefix(d, module)
+			if !strings.HasPrefix(rel, "sdk") && !strings.HasPrefix(rel, "pkg/") {
+				t.Errorf("%s imports %s: plugins may use sdk/ and pkg/ only", pkg, d)
+			}
+		}
+	}
+}
+
+func TestHostDoesNotImportPlugins(t *testing.T) {
+	for pkg, ds := range deps(t, module+"host/...") {
+		for _, d := range ds {
+			if strings.HasPrefix(d, module+"plugins/") || strings.HasPrefix(d, module+"cmd/") {
+				t.Errorf("%s imports %s", pkg, d)
+			}
+		}
+	}
+}
+
+func TestSDKDoesNotImportTheHost(t *testing.T) {
+	for pkg, ds := range deps(t, module+"sdk/...") {
+		for _, d := range ds {
+			if strings.HasPrefix(d, module+"host/") || strings.HasPrefix(d, module+"plugins/") {
+				t.Errorf("%s imports %s: the SDK must stand alone", pkg, d)
+			}
+		}
+	}
+}
