@@ -54,7 +54,7 @@ func ParseFile(path string) (*File, error) {
 // Parse parses a unit file read from r; path is used in errors and entries.
 func Parse(path string, r io.Reader) (*File, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), MaxLine+1)
+	sc.Buffer(make([]byte, 0, 4096), MaxLine+1) // grows up to MaxLine when a line needs it
 	f := &File{Path: path}
 	var cur *Section
 	var cont strings.Builder // the logical line being continued
