@@ -290,18 +290,21 @@ func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsReque
 }
 
 func (c *control) Reload(ctx context.Context, _ *controlv1.ReloadRequest) (*controlv1.ReloadResponse, error) {
-	err := c.m.do(ctx, func() {
-		cfg, problems := config.Load(c.m.opts.ConfigPath)
-		for _, p := range problems {
-			c.m.log.Warn(p.Error())
-		}
-		c.m.cfg = cfg
-		c.m.plugins.SetConfig(cfg)
-		c.m.loader = c.m.newLoader()
-		c.m.reloadAll()
-		c.m.log.Info("reloaded unit files and configuration")
-	})
+	err := c.m.do(ctx, c.m.reload)
 	return &controlv1.ReloadResponse{}, err
+}
+
+// reload re-reads system.conf and every unit file, keeping runtime state (daemon-reload, SIGHUP).
+func (m *Manager) reload() {
+	cfg, problems := config.Load(m.opts.ConfigPath)
+	for _, p := range problems {
+		m.log.Warn(p.Error())
+	}
+	m.cfg = cfg
+	m.plugins.SetConfig(cfg)
+	m.loader = m.newLoader()
+	m.reloadAll()
+	m.log.Info("reloaded unit files and configuration")
 }
 
 func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {

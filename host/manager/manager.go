@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/api"
@@ -147,8 +149,14 @@ func (m *Manager) Run(ctx context.Context) string {
 	m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 	m.startDefault(target)
 	m.turn()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	for {
 		select {
+		case <-hup:
+			m.log.Info("SIGHUP: reloading")
+			m.reload()
 		case f := <-m.calls:
 			f()
 			m.drain()

@@ -172,3 +172,40 @@ func rowOf(table, first string) string {
 	}
 	return ""
 }
+
+// sysmaster.unit= (passed to init as the kernel passes unknown options) picks another target than default.target.
+func TestDefaultUnitOverriddenOnTheCommandLine(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Args: []string{"sysmaster.unit=rescue.target"}})
+	s.WaitActive("rescue.target", "active", 10*time.Second)
+	if st := s.Show("multi-user.target", "ActiveState"); st != "inactive" {
+		t.Errorf("multi-user.target is %s when booting into rescue.target", st)
+	}
+	if st := s.Show("sysinit.target", "ActiveState"); st != "active" {
+		t.Errorf("sysinit.target (required by rescue.target) is %s", st)
+	}
+}
+
+// SIGHUP to the core is daemon-reload, as for systemd.
+func TestSIGHUPReloads(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"x.target": "[Unit]\nDescription=Old\n"}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if d := s.Show("x.target", "Description"); d != "Old" {
+		t.Fatalf("Description %q", d)
+	}
+	s.WriteFile("system/x.target", "[Unit]\nDescription=New\n")
+	core := coreOf(t, s)
+	if core <= 1 {
+		t.Fatal("no core")
+	}
+	if err := syscall.Kill(core, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !s.WaitFor(5*time.Second, func() bool { return s.Show("x.target", "Description") == "New" }) {
+		t.Errorf("SIGHUP did not reload: Description %q", s.Show("x.target", "Description"))
+	}
+	if c := coreOf(t, s); c != core {
+		t.Errorf("the core was replaced (%d -> %d) instead of reloading", core, c)
+	}
+}
