@@ -22,6 +22,15 @@ type control struct {
 	m *Manager
 }
 
+// doErr runs f on the loop and returns its error, or the loop's.
+func (m *Manager) doErr(ctx context.Context, f func() error) error {
+	var ferr error
+	if err := m.do(ctx, func() { ferr = f() }); err != nil {
+		return err
+	}
+	return ferr
+}
+
 // unique returns each unit once, sorted by id.
 func (m *Manager) unique() []*Unit {
 	var out []*Unit
@@ -87,12 +96,10 @@ func (c *control) ListUnits(ctx context.Context, req *controlv1.ListUnitsRequest
 
 func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFilesRequest) (*controlv1.ListUnitFilesResponse, error) {
 	resp := &controlv1.ListUnitFilesResponse{}
-	var ferr error
-	err := c.m.do(ctx, func() {
+	err := c.m.doErr(ctx, func() error {
 		files, err := c.m.loader.ListFiles()
 		if err != nil {
-			ferr = err
-			return
+			return err
 		}
 		for _, f := range files {
 			if len(req.Types) > 0 && !contains(req.Types, unitname.Type(f.Name)) || !matchAny(req.Patterns, f.Name) {
@@ -104,10 +111,8 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 			}
 			resp.Files = append(resp.Files, &controlv1.UnitFile{Path: f.Path, State: st})
 		}
+		return nil
 	})
-	if err == nil {
-		err = ferr
-	}
 	return resp, err
 }
 
@@ -125,53 +130,43 @@ func (m *Manager) resolve(names []string) ([]*Unit, error) {
 
 func (c *control) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
 	resp := &controlv1.ShowResponse{}
-	var rerr error
-	err := c.m.do(ctx, func() {
+	err := c.m.doErr(ctx, func() error {
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
-			rerr = err
-			return
+			return err
 		}
 		for _, u := range units {
 			resp.Units = append(resp.Units, &controlv1.UnitProperties{Unit: u.ID,
 				Properties: filterProperties(c.m.properties(u), req.Properties, req.All)})
 		}
+		return nil
 	})
-	if err == nil {
-		err = rerr
-	}
 	return resp, err
 }
 
 func (c *control) Cat(ctx context.Context, req *controlv1.CatRequest) (*controlv1.CatResponse, error) {
 	resp := &controlv1.CatResponse{}
-	var rerr error
-	err := c.m.do(ctx, func() {
+	err := c.m.doErr(ctx, func() error {
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
-			rerr = err
-			return
+			return err
 		}
 		for _, u := range units {
 			if u.Frag == nil || u.Frag.FragmentPath == "" {
-				rerr = errdefs.NotFound(fmt.Errorf("No files found for %s.", u.ID))
-				return
+				return errdefs.NotFound(fmt.Errorf("No files found for %s.", u.ID))
 			}
 			cu := &controlv1.CatUnit{Unit: u.ID}
 			for _, p := range append([]string{u.Frag.FragmentPath}, u.Frag.DropInPaths...) {
 				b, err := os.ReadFile(p)
 				if err != nil {
-					rerr = err
-					return
+					return err
 				}
 				cu.Files = append(cu.Files, &controlv1.CatFile{Path: p, Content: string(b)})
 			}
 			resp.Units = append(resp.Units, cu)
 		}
+		return nil
 	})
-	if err == nil {
-		err = rerr
-	}
 	return resp, err
 }
 
@@ -188,19 +183,16 @@ func (c *control) Enqueue(ctx context.Context, req *controlv1.EnqueueRequest) (*
 		return nil, errdefs.InvalidArgument(err)
 	}
 	resp := &controlv1.EnqueueResponse{}
-	var rerr error
-	err = c.m.do(ctx, func() {
+	err = c.m.doErr(ctx, func() error {
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
-			rerr = err
-			return
+			return err
 		}
 		var rest []*controlv1.EnqueuedJob
 		for _, u := range units {
 			jobs, err := c.m.enqueue(u, typ, mode, req.Manual)
 			if err != nil {
-				rerr = err
-				return
+				return err
 			}
 			for i, j := range jobs {
 				ej := &controlv1.EnqueuedJob{Id: j.ID, Unit: j.Unit, Type: j.Type.String()}
@@ -212,10 +204,8 @@ func (c *control) Enqueue(ctx context.Context, req *controlv1.EnqueueRequest) (*
 			}
 		}
 		resp.Jobs = append(resp.Jobs, rest...)
+		return nil
 	})
-	if err == nil {
-		err = rerr
-	}
 	return resp, err
 }
 
@@ -269,23 +259,20 @@ func (c *control) ListJobs(ctx context.Context, _ *controlv1.ListJobsRequest) (*
 }
 
 func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsRequest) (*controlv1.CancelJobsResponse, error) {
-	var rerr error
-	err := c.m.do(ctx, func() {
+	err := c.m.doErr(ctx, func() error {
 		if len(req.Ids) == 0 {
 			for _, j := range c.m.engine.All() {
 				c.m.engine.Cancel(j.ID)
 			}
-			return
+			return nil
 		}
 		for _, id := range req.Ids {
 			if !c.m.engine.Cancel(id) {
-				rerr = errdefs.NotFound(fmt.Errorf("Job %d does not exist.", id))
+				return errdefs.NotFound(fmt.Errorf("Job %d does not exist.", id))
 			}
 		}
+		return nil
 	})
-	if err == nil {
-		err = rerr
-	}
 	return &controlv1.CancelJobsResponse{}, err
 }
 
@@ -329,11 +316,7 @@ func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsReque
 }
 
 func (c *control) Shutdown(ctx context.Context, req *controlv1.ShutdownRequest) (*controlv1.ShutdownResponse, error) {
-	var rerr error
-	err := c.m.do(ctx, func() { rerr = c.m.beginShutdown(req.Action) })
-	if err == nil {
-		err = rerr
-	}
+	err := c.m.doErr(ctx, func() error { return c.m.beginShutdown(req.Action) })
 	return &controlv1.ShutdownResponse{}, err
 }
 

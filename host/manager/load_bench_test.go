@@ -7,35 +7,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/sysmaster/sysmaster/test/harness"
 )
 
-// writeMesh writes n target units in a layered mesh (layers of 100, each unit Wants= and After= three units of
-// the next layer, every tenth with a drop-in) and big.target wanting them all.
+// writeMesh writes harness.Mesh(n) into dir.
 func writeMesh(tb testing.TB, dir string, n int) {
-	var all strings.Builder
-	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("u%05d.target", i)
-		var ds []string
-		if next := (i/100 + 1) * 100; next < n {
-			for k := 0; k < 3; k++ {
-				ds = append(ds, fmt.Sprintf("u%05d.target", next+(i*7+k*13)%100))
-			}
-		}
-		deps := strings.Join(ds, " ")
-		body := "[Unit]\nDescription=Unit " + name + "\nWants=" + deps + "\nAfter=" + deps + "\n"
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+	for name, body := range harness.Mesh(n) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			tb.Fatal(err)
 		}
-		if i%10 == 0 {
-			d := filepath.Join(dir, name+".d")
-			os.Mkdir(d, 0o755)
-			os.WriteFile(filepath.Join(d, "override.conf"), []byte("[Unit]\nDocumentation=man:bench(1)\n"), 0o644)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
 		}
-		all.WriteString(name + " ")
 	}
-	os.WriteFile(filepath.Join(dir, "big.target"), []byte("[Unit]\nWants="+all.String()+"\n"), 0o644)
 }
 
 // BenchmarkLoad10k measures loading 10,000 unit files through the manager: reading and merging the files, one

@@ -1,8 +1,6 @@
 package system
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,31 +23,12 @@ func BenchmarkBootToDefaultTarget(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad10kUnits measures the core loading 10,000 target units in a layered mesh (100 layers of 100;
-// each unit Wants= and After= three units of the next layer, so the ordering is 100 deep and has no cycle;
-// every tenth unit has a drop-in) the first time they are referenced: `sctl show big.target` makes the core
+// BenchmarkLoad10kUnits measures the core loading the 10,000 target units of harness.Mesh the first time they
+// are referenced: `sctl show big.target` makes the core
 // read every file, have the target plugin parse them in one batched call, and link the graph.
 func BenchmarkLoad10kUnits(b *testing.B) {
 	harness.Install(b)
-	const n = 10000
-	units := map[string]string{}
-	var all strings.Builder
-	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("u%05d.target", i)
-		var ds []string
-		if next := (i/100 + 1) * 100; next < n {
-			for k := 0; k < 3; k++ {
-				ds = append(ds, fmt.Sprintf("u%05d.target", next+(i*7+k*13)%100))
-			}
-		}
-		deps := strings.Join(ds, " ")
-		units[name] = "[Unit]\nDescription=Unit " + name + "\nWants=" + deps + "\nAfter=" + deps + "\n"
-		if i%10 == 0 {
-			units[name+".d/override.conf"] = "[Unit]\nDocumentation=man:bench(1)\n"
-		}
-		all.WriteString(name + " ")
-	}
-	units["big.target"] = "[Unit]\nDescription=Big\nWants=" + all.String() + "\n"
+	units := harness.Mesh(10000)
 	for i := 0; i < b.N; i++ {
 		s := harness.Start(b, harness.Options{Units: units})
 		s.WaitActive("multi-user.target", "active", 30*time.Second)
