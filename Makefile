@@ -6,6 +6,8 @@ SYSCONFDIR ?= /etc
 LIBDIR    := $(PREFIX)/lib/sysmaster
 PLUGINS   := $(notdir $(wildcard plugins/*))
 PROTOS    := $(wildcard sdk/proto/sysmaster/*/v1/*.proto)
+# Static binaries: PID 1 and the core must run before any library is mounted, in an initramfs or a container.
+export CGO_ENABLED ?= 0
 
 .PHONY: all build install test fuzz generate lint clean demo
 

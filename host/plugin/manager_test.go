@@ -188,3 +188,23 @@ func benchBatch(b *testing.B, n int) {
 // BenchmarkBatch1 and BenchmarkBatch1000 measure one Handle call carrying 1 and 1000 events.
 func BenchmarkBatch1(b *testing.B)    { benchBatch(b, 1) }
 func BenchmarkBatch1000(b *testing.B) { benchBatch(b, 1000) }
+
+// A binary that cannot be executed is refused with the reason, and nothing else is hurt: go-plugin calls the
+// runner's Kill after a failed Start, which once meant kill(0) on our own process group.
+func TestUnexecutablePluginIsRefusedHarmlessly(t *testing.T) {
+	plugins(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "broken"), []byte("not a program"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, cfgFor(dir))
+	_, err := m.Get("broken")
+	if err == nil || !strings.Contains(err.Error(), "exec format error") {
+		t.Fatalf("err = %v", err)
+	}
+	// Still here, and still able to launch a good plugin.
+	good := newManager(t, cfgFor(binDir))
+	if _, err := good.Get("target"); err != nil {
+		t.Fatalf("after a refused plugin: %v", err)
+	}
+}

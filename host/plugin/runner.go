@@ -85,6 +85,11 @@ func (r *procRunner) Wait(ctx context.Context) error {
 }
 
 func (r *procRunner) Kill(context.Context) error {
+	// go-plugin also calls Kill when Start failed: there is no process then, and kill(0) would hit the core's
+	// own process group.
+	if r.pid <= 0 || r.exited == nil {
+		return nil
+	}
 	select {
 	case <-r.exited:
 		return nil

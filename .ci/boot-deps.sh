@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the real-boot test (test/boot) needs on Debian 12, as root, idempotently: qemu, busybox-static
+# and a Debian kernel image, unpacked into $SYSMASTER_BOOT_CACHE (default /var/cache/sysmaster-boot) as vmlinuz.
+# The kernel package is picked at run time: the newest linux-image-<version>-amd64 (not cloud, rt or dbg).
+set -euo pipefail
+cache=${SYSMASTER_BOOT_CACHE:-/var/cache/sysmaster-boot}
+export DEBIAN_FRONTEND=noninteractive
+
+need=()
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+[ -x /bin/busybox ] && /bin/busybox --list | grep -qx poweroff || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ] || [ ! -e "$cache/vmlinuz" ]; then
+  apt-get update -qq
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ ! -e "$cache/vmlinuz" ]; then
+  pkg=$(apt-cache search --names-only '^linux-image-[0-9][^ ]*-amd64$' | awk '{print $1}' |
+        grep -Ev -- '-(cloud|rt)-amd64$|dbg|unsigned' | sort -V | tail -1)
+  [ -n "$pkg" ] || { echo "boot-deps: no linux-image-*-amd64 package found" >&2; exit 1; }
+  mkdir -p "$cache"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq "$pkg")
+  dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" ./boot
+  cp "$tmp"/boot/vmlinuz-* "$cache/vmlinuz"
+  echo "$pkg" > "$cache/kernel-package"
+  rm -rf "$tmp"
+fi
+echo "$cache/vmlinuz ($(cat "$cache/kernel-package" 2>/dev/null))"

@@ -1,0 +1,79 @@
+package boot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// vm is a running qemu whose serial console is collected.
+type vm struct {
+	cmd     *exec.Cmd
+	mu      sync.Mutex
+	console bytes.Buffer
+	done    chan struct{}
+	err     error
+	started time.Time
+}
+
+func (v *vm) Write(p []byte) (int, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.console.Write(p)
+}
+
+// Console is what the guest printed so far.
+func (v *vm) Console() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.console.String()
+}
+
+// boot starts qemu (TCG: there is no KVM here) with the kernel, the initramfs and the command line; the serial
+// console is qemu's stdout. ctx bounds the whole run: qemu is killed when it ends.
+func boot(ctx context.Context, kernel, initrd, cmdline string) (*vm, error) {
+	v := &vm{done: make(chan struct{})}
+	v.cmd = exec.CommandContext(ctx, "qemu-system-x86_64",
+		"-machine", "q35", "-accel", "tcg", "-cpu", "max", "-m", "512", "-smp", "1",
+		"-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none",
+		"-kernel", kernel, "-initrd", initrd, "-append", cmdline)
+	v.cmd.Stdout, v.cmd.Stderr = v, v
+	v.started = time.Now()
+	if err := v.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { v.err = v.cmd.Wait(); close(v.done) }()
+	return v, nil
+}
+
+// fatal are console lines after which nothing good comes: no point in waiting for the deadline.
+var fatal = []string{"Failed to execute /usr/lib/sysmaster/init", "Kernel panic", "can't access tty"}
+
+// waitFor waits until the console contains s and returns when it appeared, relative to the start.
+func (v *vm) waitFor(ctx context.Context, s string) (time.Duration, error) {
+	for {
+		con := v.Console()
+		if strings.Contains(con, s) {
+			return time.Since(v.started), nil
+		}
+		for _, f := range fatal {
+			if strings.Contains(con, f) {
+				return 0, fmt.Errorf("the boot failed (%q) before %q appeared", f, s)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("timed out waiting for %q", s)
+		case <-v.done:
+			if strings.Contains(v.Console(), s) {
+				return time.Since(v.started), nil
+			}
+			return 0, fmt.Errorf("qemu exited (%v) before %q appeared", v.err, s)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
