@@ -38,9 +38,9 @@ func buildRootfs(dir, guestScript string) error {
 		}
 	}
 	files := map[string]string{
-		"etc/passwd":                          "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
-		"etc/group":                           "root:x:0:\nnogroup:x:65534:\n",
-		"usr/lib/sysmaster-test/guest.sh":     guestScript,
+		"etc/passwd":                         "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
+		"etc/group":                          "root:x:0:\nnogroup:x:65534:\n",
+		"usr/lib/sysmaster-test/guest.sh":    guestScript,
 		"etc/sysmaster/system/boot-test.run": "[Unit]\nDescription=Boot test driver\n\n[Run]\nCommand=/bin/sh /usr/lib/sysmaster-test/guest.sh\n",
 	}
 	for name, content := range files {
