@@ -60,7 +60,7 @@ func fakeCore(mode string) {
 		}
 		os.Exit(0)
 	case mode == "hang" && first:
-		select {} // never a heartbeat
+		time.Sleep(time.Hour) // hung: never a heartbeat (select{} would trip the deadlock detector)
 	}
 	go func() {
 		for {
