@@ -54,6 +54,7 @@ type state struct {
 	final       string // action the core handed over before exiting
 	requested   string // action asked of init by a signal
 	killing     bool   // the core missed its heartbeat and is being killed
+	msgs        chan connMsg
 }
 
 func logf(format string, args ...any) {
@@ -88,6 +89,7 @@ func Main(args []string) int {
 		signal.Notify(sigs, sig)
 	}
 	msgs := make(chan connMsg, 64)
+	s.msgs = msgs
 	if err := listen(msgs); err != nil {
 		logf("cannot listen on %s: %v; the core will run without exits forwarded", initproto.SocketPath, err)
 	}
@@ -291,6 +293,7 @@ func exitOf(ws unix.WaitStatus) (code, status int) {
 
 func (s *state) coreExited(code, status int, restart *time.Timer) {
 	s.corePid = 0
+	s.drain(2 * time.Second)
 	if s.conn != nil {
 		s.conn.Close()
 		s.conn = nil
@@ -314,6 +317,20 @@ func (s *state) coreExited(code, status int, restart *time.Timer) {
 	logf("the core %s; restarting it in %v", how, s.backoff)
 	restart.Reset(s.backoff)
 	s.backoff = nextBackoff(s.backoff)
+}
+
+// drain takes what the dead core still sent (its last words may be "shutdown": the exit can be reaped before
+// the message is read) until its connection reports the end, or timeout passes.
+func (s *state) drain(timeout time.Duration) {
+	deadline := time.After(timeout)
+	for s.conn != nil {
+		select {
+		case m := <-s.msgs:
+			s.handle(m)
+		case <-deadline:
+			return
+		}
+	}
 }
 
 // forward hands an exit to the connected core, or keeps it for the next one.

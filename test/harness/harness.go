@@ -134,11 +134,17 @@ func (s *System) Sctl(args ...string) (stdout, stderr string, code int) {
 
 // SctlAs runs sctl as uid (and gid = uid).
 func (s *System) SctlAs(uid int, args ...string) (stdout, stderr string, code int) {
+	return s.Run(uid, "sctl", args...)
+}
+
+// Run runs one of the installed commands of /usr/bin (sctl, or its poweroff, reboot and halt links) inside the
+// system's namespaces as uid (and gid = uid).
+func (s *System) Run(uid int, command string, args ...string) (stdout, stderr string, code int) {
 	ns := []string{"-t", strconv.Itoa(s.InitPid), "-m", "-p"}
 	if uid != 0 {
 		ns = append(ns, "-S", strconv.Itoa(uid), "-G", strconv.Itoa(uid))
 	}
-	ns = append(ns, "--", filepath.Join(s.Root, "usr/bin/sctl"))
+	ns = append(ns, "--", filepath.Join(s.Root, "usr/bin", command))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "nsenter", append(ns, args...)...)

@@ -209,3 +209,23 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Errorf("the core was replaced (%d -> %d) instead of reloading", core, c)
 	}
 }
+
+// sctl called through its halt link halts: the core stops everything, reaches halt.target and init ends.
+func TestHaltThroughTheLink(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Run(0, "halt"); code != 0 {
+		t.Fatalf("halt: exit %d %s", code, errs)
+	}
+	select {
+	case <-s.Exited():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("namespace still running after halt; console:\n%s", s.Console())
+	}
+	for _, want := range []string{"Reached target halt.target", "final stage: halt"} {
+		if !strings.Contains(s.Console(), want) {
+			t.Errorf("console lacks %q:\n%s", want, s.Console())
+		}
+	}
+}
