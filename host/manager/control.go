@@ -222,8 +222,8 @@ func (c *control) WaitJobs(ctx context.Context, req *controlv1.WaitJobsRequest) 
 				p.res.Unit, p.res.Type = j.Unit, j.Type.String()
 				p.wait = make(chan job.Result, 1)
 				c.m.waiters[id] = append(c.m.waiters[id], p.wait)
-			} else if r, ok := c.m.finished.get(id); ok {
-				p.res.Result = string(r)
+			} else if f, ok := c.m.finished.get(id); ok {
+				p.res.Unit, p.res.Type, p.res.Result = f.unit, f.typ, string(f.result)
 			} else {
 				p.res.Result = "unknown"
 			}

@@ -3,6 +3,7 @@ package manager
 import (
 	"fmt"
 
+	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
@@ -77,6 +78,8 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			finish(job.Failed)
 		case u.Active == job.Activating:
 			m.engine.SetRunning(j)
+		case !m.checksPass(u, j):
+			// checksPass finished the job.
 		default:
 			m.engine.SetRunning(j)
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
@@ -116,9 +119,34 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 	}
 }
 
+// checksPass evaluates u's conditions and asserts before a start. A condition that does not hold skips the job
+// (the unit stays as it is, as in systemd); an assert that does not hold fails it.
+func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
+	if u.Frag == nil {
+		return true
+	}
+	eval := func(list []unit.Condition) checkResult {
+		r := condition.Default.Evaluate(list)
+		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), at: now()}
+	}
+	u.condition = eval(u.Frag.Unit.Conditions)
+	if !u.condition.ok {
+		m.log.Info("condition check resulted in the unit being skipped", "unit", u.ID, "reason", u.condition.reason)
+		m.engine.Finish(j, job.Skipped)
+		return false
+	}
+	u.assert = eval(u.Frag.Unit.Asserts)
+	if !u.assert.ok {
+		m.log.Error("assertion failed", "unit", u.ID, "reason", u.assert.reason)
+		m.engine.Finish(j, job.Failed)
+		return false
+	}
+	return true
+}
+
 // jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.
 func (m *Manager) jobFinished(j *job.Job, r job.Result) {
-	m.finished.add(j.ID, r)
+	m.finished.add(j, r)
 	for _, ch := range m.waiters[j.ID] {
 		ch <- r
 	}
@@ -174,27 +202,33 @@ func statusLine(u *Unit, t job.Type, r job.Result) string {
 	return ""
 }
 
-// resultLog remembers the results of the last n finished jobs.
+// finishedJob is what is remembered of a job after it ended.
+type finishedJob struct {
+	unit, typ string
+	result    job.Result
+}
+
+// resultLog remembers the last n finished jobs, for WaitJobs callers that come after the end.
 type resultLog struct {
 	n     int
 	order []uint64
-	res   map[uint64]job.Result
+	res   map[uint64]finishedJob
 }
 
-func newResultLog(n int) *resultLog { return &resultLog{n: n, res: map[uint64]job.Result{}} }
+func newResultLog(n int) *resultLog { return &resultLog{n: n, res: map[uint64]finishedJob{}} }
 
-func (l *resultLog) add(id uint64, r job.Result) {
+func (l *resultLog) add(j *job.Job, r job.Result) {
 	if len(l.order) == l.n {
 		delete(l.res, l.order[0])
 		l.order = l.order[1:]
 	}
-	l.order = append(l.order, id)
-	l.res[id] = r
+	l.order = append(l.order, j.ID)
+	l.res[j.ID] = finishedJob{unit: j.Unit, typ: j.Type.String(), result: r}
 }
 
-func (l *resultLog) get(id uint64) (job.Result, bool) {
-	r, ok := l.res[id]
-	return r, ok
+func (l *resultLog) get(id uint64) (finishedJob, bool) {
+	f, ok := l.res[id]
+	return f, ok
 }
 
 // graph is the job engine's view of the units.

@@ -89,6 +89,20 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	} else {
 		add("LoadError", "")
 	}
+	addCheck := func(name string, r checkResult) {
+		switch {
+		case !r.evaluated:
+			add(name+"Result", "")
+		default:
+			add(name+"Result", yesno(r.ok))
+		}
+		addStamp(name+"Timestamp", r.at)
+	}
+	addCheck("Condition", u.condition)
+	addCheck("Assert", u.assert)
+	// Not a systemd property: the check that failed, which systemctl status gets from the Conditions list.
+	add("ConditionFailure", u.condition.reason)
+	add("AssertFailure", u.assert.reason)
 	add("Result", u.Result)
 	add("StatusText", u.StatusText)
 	add("MainPID", strconv.Itoa(u.MainPid))

@@ -32,6 +32,9 @@ type Unit struct {
 	deps   map[string][]string
 	depSet map[depKey]bool
 
+	// The last evaluation of the conditions and asserts, for ConditionResult/AssertResult and sctl status.
+	condition, assert checkResult
+
 	Active     job.UnitState
 	Sub        string
 	Result     string
@@ -44,6 +47,14 @@ type Unit struct {
 }
 
 type depKey struct{ kind, unit string }
+
+// checkResult is the outcome of the last evaluation of a unit's conditions (or asserts).
+type checkResult struct {
+	evaluated bool
+	ok        bool
+	reason    string
+	at        stamp
+}
 
 type child struct {
 	id   string

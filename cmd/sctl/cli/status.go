@@ -103,6 +103,26 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		}
 	}
 	line("Active", active)
+	for _, c := range []struct{ kind, result, failure, stamp string }{
+		{"condition", "ConditionResult", "ConditionFailure", "ConditionTimestamp"},
+		{"assertion", "AssertResult", "AssertFailure", "AssertTimestamp"},
+	} {
+		if p[c.result] != "no" {
+			continue
+		}
+		label, verb := "Condition", "unmet"
+		if c.kind == "assertion" {
+			label, verb = "Assert", "failed"
+		}
+		at := ""
+		if ts := p[c.stamp]; ts != "" {
+			at = " at " + ts
+		}
+		line(label, fmt.Sprintf("start %s %s%s", c.kind, verb, at))
+		if f := p[c.failure]; f != "" {
+			fmt.Fprintf(&b, "%12s └─ %s\n", "", f)
+		}
+	}
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
 		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {

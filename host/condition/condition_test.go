@@ -1,0 +1,107 @@
+package condition
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sysmaster/sysmaster/host/unit"
+)
+
+// fake answers from a table: kind/param → result; "?" kinds are unsupported.
+func fake(results map[string]bool) Env {
+	return Env{Check: func(kind, param string) (bool, error) {
+		if kind == "?" {
+			return false, ErrUnsupported
+		}
+		return results[kind+":"+param], nil
+	}}
+}
+
+func cond(kind, param string, trigger, negate bool) unit.Condition {
+	return unit.Condition{Kind: kind, Param: param, Trigger: trigger, Negate: negate}
+}
+
+func TestListRule(t *testing.T) {
+	e := fake(map[string]bool{"A:yes": true, "B:yes": true})
+	cases := []struct {
+		name  string
+		conds []unit.Condition
+		ok    bool
+	}{
+		{"empty list holds", nil, true},
+		{"true", []unit.Condition{cond("A", "yes", false, false)}, true},
+		{"false", []unit.Condition{cond("A", "no", false, false)}, false},
+		{"negated false", []unit.Condition{cond("A", "no", false, true)}, true},
+		{"negated true", []unit.Condition{cond("A", "yes", false, true)}, false},
+		{"all plain must hold", []unit.Condition{cond("A", "yes", false, false), cond("B", "no", false, false)}, false},
+		{"one trigger suffices", []unit.Condition{cond("A", "no", true, false), cond("B", "yes", true, false)}, true},
+		{"no trigger holds", []unit.Condition{cond("A", "no", true, false), cond("B", "no", true, false)}, false},
+		{"triggers and plain", []unit.Condition{cond("A", "yes", false, false), cond("B", "no", true, true)}, true},
+		{"plain fails despite trigger", []unit.Condition{cond("A", "no", false, false), cond("B", "yes", true, false)}, false},
+		{"unsupported never passes", []unit.Condition{cond("?", "x", false, true)}, false},
+	}
+	for _, c := range cases {
+		r := e.Evaluate(c.conds)
+		if r.OK != c.ok || (!r.OK && (r.Failed == nil || r.Reason == "")) {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+	}
+}
+
+func TestReasonNamesTheCheck(t *testing.T) {
+	c := unit.Condition{Kind: "PathExists", Param: "/nope", Negate: false}
+	r := fake(nil).Evaluate([]unit.Condition{c})
+	if Describe(r) != "ConditionPathExists=/nope was not met" {
+		t.Errorf("%q", Describe(r))
+	}
+	a := unit.Condition{Kind: "PathExists", Param: "/x", Assert: true, Negate: true}
+	r = fake(map[string]bool{"PathExists:/x": true}).Evaluate([]unit.Condition{a})
+	if Describe(r) != "AssertPathExists=!/x was not met" {
+		t.Errorf("%q", Describe(r))
+	}
+}
+
+func TestRealChecks(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	os.WriteFile(file, []byte("x"), 0o755)
+	os.WriteFile(filepath.Join(dir, "empty"), nil, 0o644)
+	os.Symlink(file, filepath.Join(dir, "link"))
+	cases := []struct {
+		kind, param string
+		want        bool
+	}{
+		{"PathExists", file, true},
+		{"PathExists", filepath.Join(dir, "none"), false},
+		{"PathExistsGlob", filepath.Join(dir, "f*"), true},
+		{"PathIsDirectory", dir, true},
+		{"PathIsDirectory", file, false},
+		{"PathIsSymbolicLink", filepath.Join(dir, "link"), true},
+		{"PathIsMountPoint", "/proc", true},
+		{"PathIsMountPoint", dir, false},
+		{"PathIsReadWrite", dir, true},
+		{"DirectoryNotEmpty", dir, true},
+		{"FileNotEmpty", file, true},
+		{"FileNotEmpty", filepath.Join(dir, "empty"), false},
+		{"FileIsExecutable", file, true},
+		{"FileIsExecutable", filepath.Join(dir, "empty"), false},
+		{"User", "root", os.Getuid() == 0},
+		{"User", "@system", os.Getuid() < 1000},
+		{"Group", "0", os.Getgid() == 0},
+		{"Environment", "PATH", true},
+		{"Environment", "SYSMASTER_SURELY_UNSET", false},
+		{"Architecture", "x86-64", true},
+		{"Architecture", "s390x", false},
+	}
+	for _, c := range cases {
+		got, err := check(c.kind, c.param)
+		if err != nil || got != c.want {
+			t.Errorf("%s=%s: %v, %v; want %v", c.kind, c.param, got, err, c.want)
+		}
+	}
+	if _, err := check("Virtualization", "kvm"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("an unimplemented check must say so: %v", err)
+	}
+}
