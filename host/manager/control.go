@@ -329,3 +329,54 @@ func (m *Manager) beginShutdown(action string) error {
 	_, err := m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
 	return err
 }
+
+// ChangeUnitFiles carries out enable, disable, reenable, mask and unmask on the configuration directory (the
+// first of the search path, or the second for runtime changes) and reloads.
+func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnitFilesRequest) (*controlv1.ChangeUnitFilesResponse, error) {
+	resp := &controlv1.ChangeUnitFilesResponse{}
+	err := c.m.doErr(ctx, func() error {
+		paths := c.m.cfg.UnitPaths
+		dir := paths[0]
+		if req.Runtime {
+			if len(paths) < 3 {
+				return errdefs.FailedPrecondition(fmt.Errorf("no runtime directory in the unit search path %v", paths))
+			}
+			dir = paths[1]
+		}
+		for _, name := range req.Units {
+			if !unitname.Valid(name) {
+				return errdefs.InvalidArgument(fmt.Errorf("Unit name %s is not valid.", name))
+			}
+			var changes []unit.Change
+			var err error
+			switch req.Operation {
+			case "enable":
+				changes, err = c.m.loader.Enable(name, dir)
+			case "disable":
+				changes, err = c.m.loader.Disable(name)
+			case "reenable":
+				if changes, err = c.m.loader.Disable(name); err == nil {
+					var more []unit.Change
+					more, err = c.m.loader.Enable(name, dir)
+					changes = append(changes, more...)
+				}
+			case "mask":
+				changes, err = c.m.loader.Mask(name, dir)
+			case "unmask":
+				changes, err = c.m.loader.Unmask(name)
+			default:
+				return errdefs.InvalidArgument(fmt.Errorf("unknown unit file operation %q", req.Operation))
+			}
+			for _, ch := range changes {
+				resp.Changes = append(resp.Changes, &controlv1.UnitFileChange{Type: ch.Type, Path: ch.Path, Source: ch.Source})
+			}
+			if err != nil {
+				c.m.reload()
+				return errdefs.FailedPrecondition(err)
+			}
+		}
+		c.m.reload()
+		return nil
+	})
+	return resp, err
+}

@@ -19,6 +19,8 @@ type options struct {
 	jobMode    string
 	quiet      bool
 	full       bool
+	runtime    bool
+	now        bool
 }
 
 // parseArgs splits argv (without the program name) into the verb, its arguments and the options, which may
@@ -93,6 +95,10 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.quiet = true
 		case "-l", "--full":
 			o.full = true
+		case "--runtime":
+			o.runtime = true
+		case "--now":
+			o.now = true
 		case "--no-pager", "-f", "--force", "--no-ask-password", "--system":
 		default:
 			return "", nil, o, fmt.Errorf("unknown option %s", a)

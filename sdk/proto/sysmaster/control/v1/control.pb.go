@@ -1424,6 +1424,170 @@ func (*ReloadResponse) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{26}
 }
 
+type ChangeUnitFilesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask
+	Units         []string               `protobuf:"bytes,2,rep,name=units,proto3" json:"units,omitempty"`
+	Runtime       bool                   `protobuf:"varint,3,opt,name=runtime,proto3" json:"runtime,omitempty"` // change /run/sysmaster/system instead of /etc/sysmaster/system
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeUnitFilesRequest) Reset() {
+	*x = ChangeUnitFilesRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeUnitFilesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeUnitFilesRequest) ProtoMessage() {}
+
+func (x *ChangeUnitFilesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeUnitFilesRequest.ProtoReflect.Descriptor instead.
+func (*ChangeUnitFilesRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ChangeUnitFilesRequest) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *ChangeUnitFilesRequest) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *ChangeUnitFilesRequest) GetRuntime() bool {
+	if x != nil {
+		return x.Runtime
+	}
+	return false
+}
+
+type UnitFileChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"` // symlink, unlink
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Source        string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"` // the link's target
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnitFileChange) Reset() {
+	*x = UnitFileChange{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnitFileChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnitFileChange) ProtoMessage() {}
+
+func (x *UnitFileChange) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnitFileChange.ProtoReflect.Descriptor instead.
+func (*UnitFileChange) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UnitFileChange) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *UnitFileChange) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *UnitFileChange) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+type ChangeUnitFilesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Changes       []*UnitFileChange      `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeUnitFilesResponse) Reset() {
+	*x = ChangeUnitFilesResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeUnitFilesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeUnitFilesResponse) ProtoMessage() {}
+
+func (x *ChangeUnitFilesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeUnitFilesResponse.ProtoReflect.Descriptor instead.
+func (*ChangeUnitFilesResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ChangeUnitFilesResponse) GetChanges() []*UnitFileChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 type ListPluginsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1432,7 +1596,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1608,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1621,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 type PluginInfo struct {
@@ -1477,7 +1641,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1489,7 +1653,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1502,7 +1666,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PluginInfo) GetType() string {
@@ -1577,7 +1741,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1753,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1766,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1621,7 +1785,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1797,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +1810,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ShutdownRequest) GetAction() string {
@@ -1664,7 +1828,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1840,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1853,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 var File_sdk_proto_sysmaster_control_v1_control_proto protoreflect.FileDescriptor
@@ -1783,7 +1947,17 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x03ids\x18\x01 \x03(\x04R\x03ids\"\x14\n" +
 	"\x12CancelJobsResponse\"\x0f\n" +
 	"\rReloadRequest\"\x10\n" +
-	"\x0eReloadResponse\"\x14\n" +
+	"\x0eReloadResponse\"f\n" +
+	"\x16ChangeUnitFilesRequest\x12\x1c\n" +
+	"\toperation\x18\x01 \x01(\tR\toperation\x12\x14\n" +
+	"\x05units\x18\x02 \x03(\tR\x05units\x12\x18\n" +
+	"\aruntime\x18\x03 \x01(\bR\aruntime\"P\n" +
+	"\x0eUnitFileChange\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
+	"\x06source\x18\x03 \x01(\tR\x06source\"Y\n" +
+	"\x17ChangeUnitFilesResponse\x12>\n" +
+	"\achanges\x18\x01 \x03(\v2$.sysmaster.control.v1.UnitFileChangeR\achanges\"\x14\n" +
 	"\x12ListPluginsRequest\"\xd2\x01\n" +
 	"\n" +
 	"PluginInfo\x12\x12\n" +
@@ -1800,7 +1974,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\")\n" +
 	"\x0fShutdownRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\"\x12\n" +
-	"\x10ShutdownResponse2\xef\a\n" +
+	"\x10ShutdownResponse2\xdf\b\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -1811,7 +1985,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bListJobs\x12%.sysmaster.control.v1.ListJobsRequest\x1a&.sysmaster.control.v1.ListJobsResponse\x12_\n" +
 	"\n" +
 	"CancelJobs\x12'.sysmaster.control.v1.CancelJobsRequest\x1a(.sysmaster.control.v1.CancelJobsResponse\x12S\n" +
-	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12b\n" +
+	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12n\n" +
+	"\x0fChangeUnitFiles\x12,.sysmaster.control.v1.ChangeUnitFilesRequest\x1a-.sysmaster.control.v1.ChangeUnitFilesResponse\x12b\n" +
 	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12Y\n" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
 
@@ -1827,40 +2002,43 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
-	(*ListUnitsRequest)(nil),      // 0: sysmaster.control.v1.ListUnitsRequest
-	(*UnitStatus)(nil),            // 1: sysmaster.control.v1.UnitStatus
-	(*ListUnitsResponse)(nil),     // 2: sysmaster.control.v1.ListUnitsResponse
-	(*ListUnitFilesRequest)(nil),  // 3: sysmaster.control.v1.ListUnitFilesRequest
-	(*UnitFile)(nil),              // 4: sysmaster.control.v1.UnitFile
-	(*ListUnitFilesResponse)(nil), // 5: sysmaster.control.v1.ListUnitFilesResponse
-	(*ShowRequest)(nil),           // 6: sysmaster.control.v1.ShowRequest
-	(*Property)(nil),              // 7: sysmaster.control.v1.Property
-	(*UnitProperties)(nil),        // 8: sysmaster.control.v1.UnitProperties
-	(*ShowResponse)(nil),          // 9: sysmaster.control.v1.ShowResponse
-	(*CatRequest)(nil),            // 10: sysmaster.control.v1.CatRequest
-	(*CatFile)(nil),               // 11: sysmaster.control.v1.CatFile
-	(*CatUnit)(nil),               // 12: sysmaster.control.v1.CatUnit
-	(*CatResponse)(nil),           // 13: sysmaster.control.v1.CatResponse
-	(*EnqueueRequest)(nil),        // 14: sysmaster.control.v1.EnqueueRequest
-	(*EnqueuedJob)(nil),           // 15: sysmaster.control.v1.EnqueuedJob
-	(*EnqueueResponse)(nil),       // 16: sysmaster.control.v1.EnqueueResponse
-	(*WaitJobsRequest)(nil),       // 17: sysmaster.control.v1.WaitJobsRequest
-	(*JobResult)(nil),             // 18: sysmaster.control.v1.JobResult
-	(*WaitJobsResponse)(nil),      // 19: sysmaster.control.v1.WaitJobsResponse
-	(*ListJobsRequest)(nil),       // 20: sysmaster.control.v1.ListJobsRequest
-	(*JobInfo)(nil),               // 21: sysmaster.control.v1.JobInfo
-	(*ListJobsResponse)(nil),      // 22: sysmaster.control.v1.ListJobsResponse
-	(*CancelJobsRequest)(nil),     // 23: sysmaster.control.v1.CancelJobsRequest
-	(*CancelJobsResponse)(nil),    // 24: sysmaster.control.v1.CancelJobsResponse
-	(*ReloadRequest)(nil),         // 25: sysmaster.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),        // 26: sysmaster.control.v1.ReloadResponse
-	(*ListPluginsRequest)(nil),    // 27: sysmaster.control.v1.ListPluginsRequest
-	(*PluginInfo)(nil),            // 28: sysmaster.control.v1.PluginInfo
-	(*ListPluginsResponse)(nil),   // 29: sysmaster.control.v1.ListPluginsResponse
-	(*ShutdownRequest)(nil),       // 30: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),      // 31: sysmaster.control.v1.ShutdownResponse
+	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
+	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
+	(*ListUnitsResponse)(nil),       // 2: sysmaster.control.v1.ListUnitsResponse
+	(*ListUnitFilesRequest)(nil),    // 3: sysmaster.control.v1.ListUnitFilesRequest
+	(*UnitFile)(nil),                // 4: sysmaster.control.v1.UnitFile
+	(*ListUnitFilesResponse)(nil),   // 5: sysmaster.control.v1.ListUnitFilesResponse
+	(*ShowRequest)(nil),             // 6: sysmaster.control.v1.ShowRequest
+	(*Property)(nil),                // 7: sysmaster.control.v1.Property
+	(*UnitProperties)(nil),          // 8: sysmaster.control.v1.UnitProperties
+	(*ShowResponse)(nil),            // 9: sysmaster.control.v1.ShowResponse
+	(*CatRequest)(nil),              // 10: sysmaster.control.v1.CatRequest
+	(*CatFile)(nil),                 // 11: sysmaster.control.v1.CatFile
+	(*CatUnit)(nil),                 // 12: sysmaster.control.v1.CatUnit
+	(*CatResponse)(nil),             // 13: sysmaster.control.v1.CatResponse
+	(*EnqueueRequest)(nil),          // 14: sysmaster.control.v1.EnqueueRequest
+	(*EnqueuedJob)(nil),             // 15: sysmaster.control.v1.EnqueuedJob
+	(*EnqueueResponse)(nil),         // 16: sysmaster.control.v1.EnqueueResponse
+	(*WaitJobsRequest)(nil),         // 17: sysmaster.control.v1.WaitJobsRequest
+	(*JobResult)(nil),               // 18: sysmaster.control.v1.JobResult
+	(*WaitJobsResponse)(nil),        // 19: sysmaster.control.v1.WaitJobsResponse
+	(*ListJobsRequest)(nil),         // 20: sysmaster.control.v1.ListJobsRequest
+	(*JobInfo)(nil),                 // 21: sysmaster.control.v1.JobInfo
+	(*ListJobsResponse)(nil),        // 22: sysmaster.control.v1.ListJobsResponse
+	(*CancelJobsRequest)(nil),       // 23: sysmaster.control.v1.CancelJobsRequest
+	(*CancelJobsResponse)(nil),      // 24: sysmaster.control.v1.CancelJobsResponse
+	(*ReloadRequest)(nil),           // 25: sysmaster.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),          // 26: sysmaster.control.v1.ReloadResponse
+	(*ChangeUnitFilesRequest)(nil),  // 27: sysmaster.control.v1.ChangeUnitFilesRequest
+	(*UnitFileChange)(nil),          // 28: sysmaster.control.v1.UnitFileChange
+	(*ChangeUnitFilesResponse)(nil), // 29: sysmaster.control.v1.ChangeUnitFilesResponse
+	(*ListPluginsRequest)(nil),      // 30: sysmaster.control.v1.ListPluginsRequest
+	(*PluginInfo)(nil),              // 31: sysmaster.control.v1.PluginInfo
+	(*ListPluginsResponse)(nil),     // 32: sysmaster.control.v1.ListPluginsResponse
+	(*ShutdownRequest)(nil),         // 33: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 34: sysmaster.control.v1.ShutdownResponse
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -1872,34 +2050,37 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	15, // 6: sysmaster.control.v1.EnqueueResponse.jobs:type_name -> sysmaster.control.v1.EnqueuedJob
 	18, // 7: sysmaster.control.v1.WaitJobsResponse.results:type_name -> sysmaster.control.v1.JobResult
 	21, // 8: sysmaster.control.v1.ListJobsResponse.jobs:type_name -> sysmaster.control.v1.JobInfo
-	28, // 9: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
-	0,  // 10: sysmaster.control.v1.Manager.ListUnits:input_type -> sysmaster.control.v1.ListUnitsRequest
-	3,  // 11: sysmaster.control.v1.Manager.ListUnitFiles:input_type -> sysmaster.control.v1.ListUnitFilesRequest
-	6,  // 12: sysmaster.control.v1.Manager.Show:input_type -> sysmaster.control.v1.ShowRequest
-	10, // 13: sysmaster.control.v1.Manager.Cat:input_type -> sysmaster.control.v1.CatRequest
-	14, // 14: sysmaster.control.v1.Manager.Enqueue:input_type -> sysmaster.control.v1.EnqueueRequest
-	17, // 15: sysmaster.control.v1.Manager.WaitJobs:input_type -> sysmaster.control.v1.WaitJobsRequest
-	20, // 16: sysmaster.control.v1.Manager.ListJobs:input_type -> sysmaster.control.v1.ListJobsRequest
-	23, // 17: sysmaster.control.v1.Manager.CancelJobs:input_type -> sysmaster.control.v1.CancelJobsRequest
-	25, // 18: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
-	27, // 19: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
-	30, // 20: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
-	2,  // 21: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 22: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 23: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 24: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 25: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 26: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 27: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 28: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 29: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	29, // 30: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	31, // 31: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	21, // [21:32] is the sub-list for method output_type
-	10, // [10:21] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	28, // 9: sysmaster.control.v1.ChangeUnitFilesResponse.changes:type_name -> sysmaster.control.v1.UnitFileChange
+	31, // 10: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
+	0,  // 11: sysmaster.control.v1.Manager.ListUnits:input_type -> sysmaster.control.v1.ListUnitsRequest
+	3,  // 12: sysmaster.control.v1.Manager.ListUnitFiles:input_type -> sysmaster.control.v1.ListUnitFilesRequest
+	6,  // 13: sysmaster.control.v1.Manager.Show:input_type -> sysmaster.control.v1.ShowRequest
+	10, // 14: sysmaster.control.v1.Manager.Cat:input_type -> sysmaster.control.v1.CatRequest
+	14, // 15: sysmaster.control.v1.Manager.Enqueue:input_type -> sysmaster.control.v1.EnqueueRequest
+	17, // 16: sysmaster.control.v1.Manager.WaitJobs:input_type -> sysmaster.control.v1.WaitJobsRequest
+	20, // 17: sysmaster.control.v1.Manager.ListJobs:input_type -> sysmaster.control.v1.ListJobsRequest
+	23, // 18: sysmaster.control.v1.Manager.CancelJobs:input_type -> sysmaster.control.v1.CancelJobsRequest
+	25, // 19: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
+	27, // 20: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
+	30, // 21: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
+	33, // 22: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
+	2,  // 23: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 24: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 25: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 26: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 27: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 28: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 29: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 30: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 31: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	29, // 32: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	32, // 33: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	34, // 34: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	23, // [23:35] is the sub-list for method output_type
+	11, // [11:23] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_control_v1_control_proto_init() }
@@ -1913,7 +2094,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,17 +26,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Manager_ListUnits_FullMethodName     = "/sysmaster.control.v1.Manager/ListUnits"
-	Manager_ListUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ListUnitFiles"
-	Manager_Show_FullMethodName          = "/sysmaster.control.v1.Manager/Show"
-	Manager_Cat_FullMethodName           = "/sysmaster.control.v1.Manager/Cat"
-	Manager_Enqueue_FullMethodName       = "/sysmaster.control.v1.Manager/Enqueue"
-	Manager_WaitJobs_FullMethodName      = "/sysmaster.control.v1.Manager/WaitJobs"
-	Manager_ListJobs_FullMethodName      = "/sysmaster.control.v1.Manager/ListJobs"
-	Manager_CancelJobs_FullMethodName    = "/sysmaster.control.v1.Manager/CancelJobs"
-	Manager_Reload_FullMethodName        = "/sysmaster.control.v1.Manager/Reload"
-	Manager_ListPlugins_FullMethodName   = "/sysmaster.control.v1.Manager/ListPlugins"
-	Manager_Shutdown_FullMethodName      = "/sysmaster.control.v1.Manager/Shutdown"
+	Manager_ListUnits_FullMethodName       = "/sysmaster.control.v1.Manager/ListUnits"
+	Manager_ListUnitFiles_FullMethodName   = "/sysmaster.control.v1.Manager/ListUnitFiles"
+	Manager_Show_FullMethodName            = "/sysmaster.control.v1.Manager/Show"
+	Manager_Cat_FullMethodName             = "/sysmaster.control.v1.Manager/Cat"
+	Manager_Enqueue_FullMethodName         = "/sysmaster.control.v1.Manager/Enqueue"
+	Manager_WaitJobs_FullMethodName        = "/sysmaster.control.v1.Manager/WaitJobs"
+	Manager_ListJobs_FullMethodName        = "/sysmaster.control.v1.Manager/ListJobs"
+	Manager_CancelJobs_FullMethodName      = "/sysmaster.control.v1.Manager/CancelJobs"
+	Manager_Reload_FullMethodName          = "/sysmaster.control.v1.Manager/Reload"
+	Manager_ChangeUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
+	Manager_ListPlugins_FullMethodName     = "/sysmaster.control.v1.Manager/ListPlugins"
+	Manager_Shutdown_FullMethodName        = "/sysmaster.control.v1.Manager/Shutdown"
 )
 
 // ManagerClient is the client API for Manager service.
@@ -61,6 +62,9 @@ type ManagerClient interface {
 	CancelJobs(ctx context.Context, in *CancelJobsRequest, opts ...grpc.CallOption) (*CancelJobsResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error)
+	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
+	// /run/sysmaster/system with runtime set), then reloads the unit files as daemon-reload does.
+	ChangeUnitFiles(ctx context.Context, in *ChangeUnitFilesRequest, opts ...grpc.CallOption) (*ChangeUnitFilesResponse, error)
 	// ListPlugins lists the unit-type plugins the configuration knows.
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
 	// Shutdown brings the system down in order (poweroff, reboot, halt) and hands the final step to init.
@@ -165,6 +169,16 @@ func (c *managerClient) Reload(ctx context.Context, in *ReloadRequest, opts ...g
 	return out, nil
 }
 
+func (c *managerClient) ChangeUnitFiles(ctx context.Context, in *ChangeUnitFilesRequest, opts ...grpc.CallOption) (*ChangeUnitFilesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChangeUnitFilesResponse)
+	err := c.cc.Invoke(ctx, Manager_ChangeUnitFiles_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *managerClient) ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListPluginsResponse)
@@ -207,6 +221,9 @@ type ManagerServer interface {
 	CancelJobs(context.Context, *CancelJobsRequest) (*CancelJobsResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(context.Context, *ReloadRequest) (*ReloadResponse, error)
+	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
+	// /run/sysmaster/system with runtime set), then reloads the unit files as daemon-reload does.
+	ChangeUnitFiles(context.Context, *ChangeUnitFilesRequest) (*ChangeUnitFilesResponse, error)
 	// ListPlugins lists the unit-type plugins the configuration knows.
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
 	// Shutdown brings the system down in order (poweroff, reboot, halt) and hands the final step to init.
@@ -247,6 +264,9 @@ func (UnimplementedManagerServer) CancelJobs(context.Context, *CancelJobsRequest
 }
 func (UnimplementedManagerServer) Reload(context.Context, *ReloadRequest) (*ReloadResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Reload not implemented")
+}
+func (UnimplementedManagerServer) ChangeUnitFiles(context.Context, *ChangeUnitFilesRequest) (*ChangeUnitFilesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ChangeUnitFiles not implemented")
 }
 func (UnimplementedManagerServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPlugins not implemented")
@@ -437,6 +457,24 @@ func _Manager_Reload_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_ChangeUnitFiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ChangeUnitFilesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).ChangeUnitFiles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_ChangeUnitFiles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).ChangeUnitFiles(ctx, req.(*ChangeUnitFilesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Manager_ListPlugins_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListPluginsRequest)
 	if err := dec(in); err != nil {
@@ -515,6 +553,10 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Reload",
 			Handler:    _Manager_Reload_Handler,
+		},
+		{
+			MethodName: "ChangeUnitFiles",
+			Handler:    _Manager_ChangeUnitFiles_Handler,
 		},
 		{
 			MethodName: "ListPlugins",

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+// unitFileVerb makes enable, disable, reenable, mask and unmask: report each change as systemctl does, then,
+// with --now, start (enable, reenable) or stop (disable, mask) the units.
+func unitFileVerb(op string) func(e *env, args []string) int {
+	return func(e *env, args []string) int {
+		units := unitNames(args)
+		resp, err := e.c.ChangeUnitFiles(e.ctx, &controlv1.ChangeUnitFilesRequest{Operation: op, Units: units, Runtime: e.o.runtime})
+		if resp != nil && !e.o.quiet {
+			fmt.Fprint(e.stderr, formatChanges(resp.Changes))
+		}
+		if err != nil {
+			return e.callFailed(op+" unit", err)
+		}
+		if op == "enable" && len(resp.Changes) == 0 && !e.o.quiet {
+			e.errorf("The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, Alias=\n" +
+				"settings in the [Install] section, and DefaultInstance= for template units). This means they are\n" +
+				"not meant to be enabled or disabled using sctl.")
+		}
+		if !e.o.now {
+			return exitOK
+		}
+		switch op {
+		case "enable", "reenable":
+			return jobVerb("start")(e, args)
+		case "disable", "mask":
+			return jobVerb("stop")(e, args)
+		}
+		return exitOK
+	}
+}
+
+// formatChanges is systemctl's report of the links it made and removed.
+func formatChanges(changes []*controlv1.UnitFileChange) string {
+	var out string
+	for _, c := range changes {
+		switch c.Type {
+		case "symlink":
+			out += fmt.Sprintf("Created symlink %s → %s.\n", c.Path, c.Source)
+		case "unlink":
+			out += fmt.Sprintf("Removed \"%s\".\n", c.Path)
+		}
+	}
+	return out
+}
+
+// enabledStates are the UnitFileState values for which is-enabled succeeds (systemctl's list).
+var enabledStates = map[string]bool{"enabled": true, "enabled-runtime": true, "static": true, "alias": true,
+	"indirect": true, "generated": true, "transient": true}
+
+func isEnabled(e *env, args []string) int {
+	units := unitNames(args)
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, Properties: []string{"UnitFileState"}, All: true})
+	if err != nil {
+		return e.callFailed("get unit file state", err)
+	}
+	code := exitFailure
+	for i, u := range resp.Units {
+		st := ""
+		if len(u.Properties) > 0 {
+			st = u.Properties[0].Value
+		}
+		if st == "" {
+			e.errorf("Failed to get unit file state for %s: No such file or directory", units[i])
+			continue
+		}
+		if !e.o.quiet {
+			fmt.Fprintln(e.stdout, st)
+		}
+		if enabledStates[st] {
+			code = exitOK
+		}
+	}
+	return code
+}

@@ -1,0 +1,106 @@
+package system
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+func TestEnableDisableMaskUnmask(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"app.target":    "[Unit]\nDescription=App\n[Install]\nWantedBy=multi-user.target\nAlias=application.target\nAlso=helper.target\n",
+		"helper.target": "[Unit]\nDescription=Helper\n[Install]\nRequiredBy=app.target\n",
+		"plain.target":  "[Unit]\nDescription=No install section\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	etc := "/etc/sysmaster/system/"
+	isEnabled := func(u string) (string, int) {
+		out, _, code := s.Sctl("is-enabled", u)
+		return strings.TrimSpace(out), code
+	}
+	if st, code := isEnabled("app.target"); st != "disabled" || code != 1 {
+		t.Fatalf("before enable: %q exit %d", st, code)
+	}
+
+	_, errs, code := s.Sctl("enable", "--now", "app.target")
+	if code != 0 {
+		t.Fatalf("enable --now: exit %d %s", code, errs)
+	}
+	for _, want := range []string{
+		"Created symlink " + etc + "multi-user.target.wants/app.target → " + etc + "app.target.",
+		"Created symlink " + etc + "application.target → " + etc + "app.target.",
+		"Created symlink " + etc + "app.target.requires/helper.target → " + etc + "helper.target.",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("enable output lacks %q:\n%s", want, errs)
+		}
+	}
+	if st, code := isEnabled("app.target"); st != "enabled" || code != 0 {
+		t.Errorf("after enable: %q exit %d", st, code)
+	}
+	if st := s.Show("app.target", "ActiveState"); st != "active" {
+		t.Errorf("--now did not start app.target: %s", st)
+	}
+	if w := s.Show("multi-user.target", "Wants"); !strings.Contains(w, "app.target") {
+		t.Errorf("after enable (and the reload it does) multi-user.target Wants=%q", w)
+	}
+	if id := s.Show("application.target", "Id"); id != "app.target" {
+		t.Errorf("alias resolves to %q", id)
+	}
+
+	_, errs, code = s.Sctl("disable", "--now", "app.target")
+	if code != 0 || !strings.Contains(errs, `Removed "`+etc+`multi-user.target.wants/app.target".`) || !strings.Contains(errs, `Removed "`+etc+`application.target".`) {
+		t.Errorf("disable: exit %d\n%s", code, errs)
+	}
+	if st, _ := isEnabled("app.target"); st != "disabled" {
+		t.Errorf("after disable: %q", st)
+	}
+	if st := s.Show("app.target", "ActiveState"); st != "inactive" {
+		t.Errorf("disable --now did not stop app.target: %s", st)
+	}
+
+	if _, errs, code := s.Sctl("enable", "plain.target"); code != 0 || !strings.Contains(errs, "no installation config") {
+		t.Errorf("enable of a unit without [Install]: exit %d %q", code, errs)
+	}
+	if st, code := isEnabled("plain.target"); st != "static" || code != 0 {
+		t.Errorf("plain.target: %q exit %d", st, code)
+	}
+
+	// A runtime mask shadows a vendor unit (/usr/lib) but not one in /etc, which comes first on the path.
+	_, errs, code = s.Sctl("mask", "--runtime", "emergency.target")
+	if code != 0 || !strings.Contains(errs, "Created symlink /run/sysmaster/system/emergency.target → /dev/null.") {
+		t.Errorf("mask --runtime: exit %d %q", code, errs)
+	}
+	if st := s.Show("emergency.target", "LoadState"); st != "masked" {
+		t.Errorf("after mask: LoadState %s", st)
+	}
+	if st, code := isEnabled("emergency.target"); st != "masked" || code == 0 {
+		t.Errorf("is-enabled of a masked unit: %q exit %d", st, code)
+	}
+	if _, errs, code := s.Sctl("start", "emergency.target"); code == 0 || !strings.Contains(errs, "masked") {
+		t.Errorf("start of a masked unit: exit %d %q", code, errs)
+	}
+	if _, errs, code := s.Sctl("mask", "app.target"); code == 0 || !strings.Contains(errs, "already exists") {
+		t.Errorf("mask over a real unit file must be refused: exit %d %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(s.Etc, "system/app.target")); err != nil {
+		t.Errorf("the refused mask hurt the unit file: %v", err)
+	}
+	if _, errs, code := s.Sctl("unmask", "emergency.target"); code != 0 || !strings.Contains(errs, `Removed "/run/sysmaster/system/emergency.target".`) {
+		t.Errorf("unmask: exit %d %q", code, errs)
+	}
+	if st := s.Show("emergency.target", "LoadState"); st != "loaded" {
+		t.Errorf("after unmask: LoadState %s", st)
+	}
+	if _, errs, code := s.SctlAs(65534, "enable", "app.target"); code == 0 || !strings.Contains(errs, "Access denied") {
+		t.Errorf("enable as nobody: exit %d %q", code, errs)
+	}
+	if _, errs, code := s.Sctl("enable", "missing.target"); code == 0 || !strings.Contains(errs, "does not exist") {
+		t.Errorf("enable of a missing unit: exit %d %q", code, errs)
+	}
+}
