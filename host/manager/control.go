@@ -14,6 +14,7 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // control implements the control API on the manager's loop. Authorization happened before (package api).
@@ -379,4 +380,34 @@ func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnit
 		return nil
 	})
 	return resp, err
+}
+
+func (c *control) ResetFailed(ctx context.Context, req *controlv1.ResetFailedRequest) (*controlv1.ResetFailedResponse, error) {
+	err := c.m.doErr(ctx, func() error {
+		units, err := c.m.resolve(req.Units)
+		if err != nil {
+			return err
+		}
+		if len(req.Units) == 0 {
+			units = c.m.unique()
+		}
+		for _, u := range units {
+			c.m.resetFailed(u)
+		}
+		return nil
+	})
+	return &controlv1.ResetFailedResponse{}, err
+}
+
+// resetFailed forgets u's start-limit record and, when it failed, returns it to inactive (the host's generic
+// state; the plugin hears ResetFailed to clear its own).
+func (m *Manager) resetFailed(u *Unit) {
+	u.starts = nil
+	if u.Active != job.FailedState {
+		return
+	}
+	m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead", Result: "success"})
+	if u.LoadState == unit.Loaded {
+		m.send(u, &pb.Event{Kind: &pb.Event_ResetFailed{ResetFailed: &pb.ResetFailed{}}})
+	}
 }

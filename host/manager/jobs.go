@@ -2,6 +2,8 @@ package manager
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/job"
@@ -141,7 +143,54 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.engine.Finish(j, job.Failed)
 		return false
 	}
+	if m.startLimitHit(u) {
+		m.log.Error("start request repeated too quickly", "unit", u.ID)
+		m.engine.Finish(j, job.Failed)
+		m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_FAILED, Sub: "failed", Result: "start-limit-hit"})
+		m.emergencyAction(u, "StartLimitAction", u.Frag.Unit.StartLimitAction)
+		return false
+	}
 	return true
+}
+
+// startLimitHit records a start and reports whether it is one too many within StartLimitIntervalSec= (0 for the
+// interval or the burst disables the limit). reset-failed forgets the record.
+func (m *Manager) startLimitHit(u *Unit) bool {
+	interval, burst := u.Frag.Unit.StartLimitInterval, u.Frag.Unit.StartLimitBurst
+	if interval <= 0 || burst <= 0 {
+		return false
+	}
+	now := time.Now()
+	kept := u.starts[:0]
+	for _, t := range u.starts {
+		if now.Sub(t) < interval {
+			kept = append(kept, t)
+		}
+	}
+	u.starts = kept
+	if len(u.starts) >= burst {
+		return true
+	}
+	u.starts = append(u.starts, now)
+	return false
+}
+
+// emergencyAction carries out SuccessAction=, FailureAction=, StartLimitAction= or JobTimeoutAction=. The
+// reboot, poweroff and halt families bring the system down (the -force and -immediate variants as the plain
+// one: in order, which is never wrong, only slower); exit and kexec are not served by this host yet.
+func (m *Manager) emergencyAction(u *Unit, setting, action string) {
+	base := strings.TrimSuffix(strings.TrimSuffix(action, "-immediate"), "-force")
+	switch base {
+	case "", "none":
+		return
+	case "poweroff", "reboot", "halt":
+		m.log.Warn(setting+" of the unit brings the system down", "unit", u.ID, "action", action)
+		if err := m.beginShutdown(base); err != nil {
+			m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
+		}
+	default:
+		m.log.Error(setting+" is not supported by this host yet; ignoring it", "unit", u.ID, "action", action)
+	}
 }
 
 // jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.

@@ -43,6 +43,29 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 		m.log.Warn("unit failed", "unit", u.ID, "result", u.Result)
 	}
 	m.engine.UnitChanged(u.ID, to)
+	switch {
+	case to == job.FailedState:
+		m.triggerOn(u, "OnFailure", u.Frag.Unit.OnFailureJobMode)
+		m.emergencyAction(u, "FailureAction", u.Frag.Unit.FailureAction)
+	case to == job.Inactive && wasUp && (u.Result == "" || u.Result == "success"):
+		m.triggerOn(u, "OnSuccess", u.Frag.Unit.OnSuccessJobMode)
+		m.emergencyAction(u, "SuccessAction", u.Frag.Unit.SuccessAction)
+	}
+}
+
+// triggerOn starts the units named by u's OnFailure= or OnSuccess= with the job mode the unit configured.
+func (m *Manager) triggerOn(u *Unit, kind, mode string) {
+	for _, name := range u.deps[kind] {
+		jm, err := job.ParseMode(mode)
+		if err == nil {
+			_, err = m.enqueue(m.units[name], job.Start, jm, false)
+		}
+		if err != nil {
+			m.log.Error("cannot start the "+kind+"= unit", "unit", u.ID, "target", name, "error", err)
+		} else {
+			m.log.Info("triggering "+kind+"= dependency", "unit", u.ID, "target", name)
+		}
+	}
 }
 
 // isUp: anything but inactive and failed counts as up for the Inactive{Enter,Exit} timestamps.

@@ -34,6 +34,8 @@ type Unit struct {
 
 	// The last evaluation of the conditions and asserts, for ConditionResult/AssertResult and sctl status.
 	condition, assert checkResult
+	// starts holds the times of recent starts, for StartLimitIntervalSec=/StartLimitBurst=.
+	starts []time.Time
 
 	Active     job.UnitState
 	Sub        string

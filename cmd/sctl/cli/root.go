@@ -55,6 +55,7 @@ var commands = map[string]command{
 	"isolate":           {jobVerb("isolate"), 1},
 	"cancel":            {cancel, 0},
 	"daemon-reload":     {daemonReload, 0},
+	"reset-failed":      {resetFailed, 0},
 	"enable":            {unitFileVerb("enable"), 1},
 	"disable":           {unitFileVerb("disable"), 1},
 	"reenable":          {unitFileVerb("reenable"), 1},

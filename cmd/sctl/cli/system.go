@@ -18,3 +18,10 @@ func shutdown(action string) func(e *env, args []string) int {
 		return exitOK
 	}
 }
+
+func resetFailed(e *env, args []string) int {
+	if _, err := e.c.ResetFailed(e.ctx, &controlv1.ResetFailedRequest{Units: unitNames(args)}); err != nil {
+		return e.callFailed("reset failed state", err)
+	}
+	return exitOK
+}

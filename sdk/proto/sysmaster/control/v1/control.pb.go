@@ -1352,6 +1352,86 @@ func (*CancelJobsResponse) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{24}
 }
 
+type ResetFailedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Units         []string               `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetFailedRequest) Reset() {
+	*x = ResetFailedRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetFailedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetFailedRequest) ProtoMessage() {}
+
+func (x *ResetFailedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetFailedRequest.ProtoReflect.Descriptor instead.
+func (*ResetFailedRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ResetFailedRequest) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+type ResetFailedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetFailedResponse) Reset() {
+	*x = ResetFailedResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetFailedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetFailedResponse) ProtoMessage() {}
+
+func (x *ResetFailedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetFailedResponse.ProtoReflect.Descriptor instead.
+func (*ResetFailedResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{26}
+}
+
 type ReloadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1360,7 +1440,7 @@ type ReloadRequest struct {
 
 func (x *ReloadRequest) Reset() {
 	*x = ReloadRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[25]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1452,7 @@ func (x *ReloadRequest) String() string {
 func (*ReloadRequest) ProtoMessage() {}
 
 func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[25]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1465,7 @@ func (x *ReloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadRequest.ProtoReflect.Descriptor instead.
 func (*ReloadRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{25}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{27}
 }
 
 type ReloadResponse struct {
@@ -1396,7 +1476,7 @@ type ReloadResponse struct {
 
 func (x *ReloadResponse) Reset() {
 	*x = ReloadResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[26]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1488,7 @@ func (x *ReloadResponse) String() string {
 func (*ReloadResponse) ProtoMessage() {}
 
 func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[26]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1501,7 @@ func (x *ReloadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReloadResponse.ProtoReflect.Descriptor instead.
 func (*ReloadResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{26}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
 type ChangeUnitFilesRequest struct {
@@ -1435,7 +1515,7 @@ type ChangeUnitFilesRequest struct {
 
 func (x *ChangeUnitFilesRequest) Reset() {
 	*x = ChangeUnitFilesRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1527,7 @@ func (x *ChangeUnitFilesRequest) String() string {
 func (*ChangeUnitFilesRequest) ProtoMessage() {}
 
 func (x *ChangeUnitFilesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1540,7 @@ func (x *ChangeUnitFilesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeUnitFilesRequest.ProtoReflect.Descriptor instead.
 func (*ChangeUnitFilesRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{27}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ChangeUnitFilesRequest) GetOperation() string {
@@ -1495,7 +1575,7 @@ type UnitFileChange struct {
 
 func (x *UnitFileChange) Reset() {
 	*x = UnitFileChange{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1507,7 +1587,7 @@ func (x *UnitFileChange) String() string {
 func (*UnitFileChange) ProtoMessage() {}
 
 func (x *UnitFileChange) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1520,7 +1600,7 @@ func (x *UnitFileChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnitFileChange.ProtoReflect.Descriptor instead.
 func (*UnitFileChange) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{28}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UnitFileChange) GetType() string {
@@ -1553,7 +1633,7 @@ type ChangeUnitFilesResponse struct {
 
 func (x *ChangeUnitFilesResponse) Reset() {
 	*x = ChangeUnitFilesResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1565,7 +1645,7 @@ func (x *ChangeUnitFilesResponse) String() string {
 func (*ChangeUnitFilesResponse) ProtoMessage() {}
 
 func (x *ChangeUnitFilesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1578,7 +1658,7 @@ func (x *ChangeUnitFilesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeUnitFilesResponse.ProtoReflect.Descriptor instead.
 func (*ChangeUnitFilesResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ChangeUnitFilesResponse) GetChanges() []*UnitFileChange {
@@ -1596,7 +1676,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +1688,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1701,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{32}
 }
 
 type PluginInfo struct {
@@ -1641,7 +1721,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1733,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1746,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *PluginInfo) GetType() string {
@@ -1741,7 +1821,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1833,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1846,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1785,7 +1865,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1797,7 +1877,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1810,7 +1890,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ShutdownRequest) GetAction() string {
@@ -1828,7 +1908,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1920,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1933,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 var File_sdk_proto_sysmaster_control_v1_control_proto protoreflect.FileDescriptor
@@ -1945,7 +2025,10 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x04jobs\x18\x01 \x03(\v2\x1d.sysmaster.control.v1.JobInfoR\x04jobs\"%\n" +
 	"\x11CancelJobsRequest\x12\x10\n" +
 	"\x03ids\x18\x01 \x03(\x04R\x03ids\"\x14\n" +
-	"\x12CancelJobsResponse\"\x0f\n" +
+	"\x12CancelJobsResponse\"*\n" +
+	"\x12ResetFailedRequest\x12\x14\n" +
+	"\x05units\x18\x01 \x03(\tR\x05units\"\x15\n" +
+	"\x13ResetFailedResponse\"\x0f\n" +
 	"\rReloadRequest\"\x10\n" +
 	"\x0eReloadResponse\"f\n" +
 	"\x16ChangeUnitFilesRequest\x12\x1c\n" +
@@ -1974,7 +2057,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\")\n" +
 	"\x0fShutdownRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\"\x12\n" +
-	"\x10ShutdownResponse2\xdf\b\n" +
+	"\x10ShutdownResponse2\xc3\t\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -1984,7 +2067,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bWaitJobs\x12%.sysmaster.control.v1.WaitJobsRequest\x1a&.sysmaster.control.v1.WaitJobsResponse\x12Y\n" +
 	"\bListJobs\x12%.sysmaster.control.v1.ListJobsRequest\x1a&.sysmaster.control.v1.ListJobsResponse\x12_\n" +
 	"\n" +
-	"CancelJobs\x12'.sysmaster.control.v1.CancelJobsRequest\x1a(.sysmaster.control.v1.CancelJobsResponse\x12S\n" +
+	"CancelJobs\x12'.sysmaster.control.v1.CancelJobsRequest\x1a(.sysmaster.control.v1.CancelJobsResponse\x12b\n" +
+	"\vResetFailed\x12(.sysmaster.control.v1.ResetFailedRequest\x1a).sysmaster.control.v1.ResetFailedResponse\x12S\n" +
 	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12n\n" +
 	"\x0fChangeUnitFiles\x12,.sysmaster.control.v1.ChangeUnitFilesRequest\x1a-.sysmaster.control.v1.ChangeUnitFilesResponse\x12b\n" +
 	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12Y\n" +
@@ -2002,7 +2086,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
 	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
@@ -2029,16 +2113,18 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListJobsResponse)(nil),        // 22: sysmaster.control.v1.ListJobsResponse
 	(*CancelJobsRequest)(nil),       // 23: sysmaster.control.v1.CancelJobsRequest
 	(*CancelJobsResponse)(nil),      // 24: sysmaster.control.v1.CancelJobsResponse
-	(*ReloadRequest)(nil),           // 25: sysmaster.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),          // 26: sysmaster.control.v1.ReloadResponse
-	(*ChangeUnitFilesRequest)(nil),  // 27: sysmaster.control.v1.ChangeUnitFilesRequest
-	(*UnitFileChange)(nil),          // 28: sysmaster.control.v1.UnitFileChange
-	(*ChangeUnitFilesResponse)(nil), // 29: sysmaster.control.v1.ChangeUnitFilesResponse
-	(*ListPluginsRequest)(nil),      // 30: sysmaster.control.v1.ListPluginsRequest
-	(*PluginInfo)(nil),              // 31: sysmaster.control.v1.PluginInfo
-	(*ListPluginsResponse)(nil),     // 32: sysmaster.control.v1.ListPluginsResponse
-	(*ShutdownRequest)(nil),         // 33: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),        // 34: sysmaster.control.v1.ShutdownResponse
+	(*ResetFailedRequest)(nil),      // 25: sysmaster.control.v1.ResetFailedRequest
+	(*ResetFailedResponse)(nil),     // 26: sysmaster.control.v1.ResetFailedResponse
+	(*ReloadRequest)(nil),           // 27: sysmaster.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),          // 28: sysmaster.control.v1.ReloadResponse
+	(*ChangeUnitFilesRequest)(nil),  // 29: sysmaster.control.v1.ChangeUnitFilesRequest
+	(*UnitFileChange)(nil),          // 30: sysmaster.control.v1.UnitFileChange
+	(*ChangeUnitFilesResponse)(nil), // 31: sysmaster.control.v1.ChangeUnitFilesResponse
+	(*ListPluginsRequest)(nil),      // 32: sysmaster.control.v1.ListPluginsRequest
+	(*PluginInfo)(nil),              // 33: sysmaster.control.v1.PluginInfo
+	(*ListPluginsResponse)(nil),     // 34: sysmaster.control.v1.ListPluginsResponse
+	(*ShutdownRequest)(nil),         // 35: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 36: sysmaster.control.v1.ShutdownResponse
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2050,8 +2136,8 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	15, // 6: sysmaster.control.v1.EnqueueResponse.jobs:type_name -> sysmaster.control.v1.EnqueuedJob
 	18, // 7: sysmaster.control.v1.WaitJobsResponse.results:type_name -> sysmaster.control.v1.JobResult
 	21, // 8: sysmaster.control.v1.ListJobsResponse.jobs:type_name -> sysmaster.control.v1.JobInfo
-	28, // 9: sysmaster.control.v1.ChangeUnitFilesResponse.changes:type_name -> sysmaster.control.v1.UnitFileChange
-	31, // 10: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
+	30, // 9: sysmaster.control.v1.ChangeUnitFilesResponse.changes:type_name -> sysmaster.control.v1.UnitFileChange
+	33, // 10: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
 	0,  // 11: sysmaster.control.v1.Manager.ListUnits:input_type -> sysmaster.control.v1.ListUnitsRequest
 	3,  // 12: sysmaster.control.v1.Manager.ListUnitFiles:input_type -> sysmaster.control.v1.ListUnitFilesRequest
 	6,  // 13: sysmaster.control.v1.Manager.Show:input_type -> sysmaster.control.v1.ShowRequest
@@ -2060,24 +2146,26 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	17, // 16: sysmaster.control.v1.Manager.WaitJobs:input_type -> sysmaster.control.v1.WaitJobsRequest
 	20, // 17: sysmaster.control.v1.Manager.ListJobs:input_type -> sysmaster.control.v1.ListJobsRequest
 	23, // 18: sysmaster.control.v1.Manager.CancelJobs:input_type -> sysmaster.control.v1.CancelJobsRequest
-	25, // 19: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
-	27, // 20: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
-	30, // 21: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
-	33, // 22: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
-	2,  // 23: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 24: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 25: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 26: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 27: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 28: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 29: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 30: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 31: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	29, // 32: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	32, // 33: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	34, // 34: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	23, // [23:35] is the sub-list for method output_type
-	11, // [11:23] is the sub-list for method input_type
+	25, // 19: sysmaster.control.v1.Manager.ResetFailed:input_type -> sysmaster.control.v1.ResetFailedRequest
+	27, // 20: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
+	29, // 21: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
+	32, // 22: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
+	35, // 23: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
+	2,  // 24: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 25: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 26: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 27: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 28: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 29: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 30: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 31: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 32: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 33: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	31, // 34: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	34, // 35: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	36, // 36: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	24, // [24:37] is the sub-list for method output_type
+	11, // [11:24] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2094,7 +2182,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	Manager_WaitJobs_FullMethodName        = "/sysmaster.control.v1.Manager/WaitJobs"
 	Manager_ListJobs_FullMethodName        = "/sysmaster.control.v1.Manager/ListJobs"
 	Manager_CancelJobs_FullMethodName      = "/sysmaster.control.v1.Manager/CancelJobs"
+	Manager_ResetFailed_FullMethodName     = "/sysmaster.control.v1.Manager/ResetFailed"
 	Manager_Reload_FullMethodName          = "/sysmaster.control.v1.Manager/Reload"
 	Manager_ChangeUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
 	Manager_ListPlugins_FullMethodName     = "/sysmaster.control.v1.Manager/ListPlugins"
@@ -60,6 +61,9 @@ type ManagerClient interface {
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
 	// CancelJobs cancels installed jobs; no ids cancels all.
 	CancelJobs(ctx context.Context, in *CancelJobsRequest, opts ...grpc.CallOption) (*CancelJobsResponse, error)
+	// ResetFailed returns failed units to inactive and forgets their start-limit record; no units: every
+	// failed unit.
+	ResetFailed(ctx context.Context, in *ResetFailedRequest, opts ...grpc.CallOption) (*ResetFailedResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error)
 	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
@@ -159,6 +163,16 @@ func (c *managerClient) CancelJobs(ctx context.Context, in *CancelJobsRequest, o
 	return out, nil
 }
 
+func (c *managerClient) ResetFailed(ctx context.Context, in *ResetFailedRequest, opts ...grpc.CallOption) (*ResetFailedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResetFailedResponse)
+	err := c.cc.Invoke(ctx, Manager_ResetFailed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *managerClient) Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ReloadResponse)
@@ -219,6 +233,9 @@ type ManagerServer interface {
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
 	// CancelJobs cancels installed jobs; no ids cancels all.
 	CancelJobs(context.Context, *CancelJobsRequest) (*CancelJobsResponse, error)
+	// ResetFailed returns failed units to inactive and forgets their start-limit record; no units: every
+	// failed unit.
+	ResetFailed(context.Context, *ResetFailedRequest) (*ResetFailedResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(context.Context, *ReloadRequest) (*ReloadResponse, error)
 	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
@@ -261,6 +278,9 @@ func (UnimplementedManagerServer) ListJobs(context.Context, *ListJobsRequest) (*
 }
 func (UnimplementedManagerServer) CancelJobs(context.Context, *CancelJobsRequest) (*CancelJobsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CancelJobs not implemented")
+}
+func (UnimplementedManagerServer) ResetFailed(context.Context, *ResetFailedRequest) (*ResetFailedResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ResetFailed not implemented")
 }
 func (UnimplementedManagerServer) Reload(context.Context, *ReloadRequest) (*ReloadResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Reload not implemented")
@@ -439,6 +459,24 @@ func _Manager_CancelJobs_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_ResetFailed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetFailedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).ResetFailed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_ResetFailed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).ResetFailed(ctx, req.(*ResetFailedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Manager_Reload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ReloadRequest)
 	if err := dec(in); err != nil {
@@ -549,6 +587,10 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelJobs",
 			Handler:    _Manager_CancelJobs_Handler,
+		},
+		{
+			MethodName: "ResetFailed",
+			Handler:    _Manager_ResetFailed_Handler,
 		},
 		{
 			MethodName: "Reload",

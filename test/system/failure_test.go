@@ -1,0 +1,107 @@
+package system
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+func TestOnFailureOnSuccessStartLimitResetFailed(t *testing.T) {
+	t.Parallel()
+	run := harness.BuildPlugin(t, "sdk/examples/run", t.TempDir())
+	s := harness.Start(t, harness.Options{
+		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
+		Units: map[string]string{
+			"fail.run":              "[Unit]\nOnFailure=handle-failure.target\n[Run]\nCommand=/bin/sh -c \"exit 3\"\n",
+			"ok.run":                "[Unit]\nOnSuccess=celebrate.target\n[Run]\nCommand=/bin/true\n",
+			"limit.run":             "[Unit]\nStartLimitIntervalSec=60\nStartLimitBurst=2\n[Run]\nCommand=/bin/sh -c \"exit 1\"\n",
+			"handle-failure.target": "[Unit]\nDescription=Failure handler\n",
+			"celebrate.target":      "[Unit]\nDescription=Success handler\n",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+
+	if _, errs, code := s.Sctl("start", "fail.run"); code != 0 {
+		t.Fatalf("start fail.run: %d %s", code, errs)
+	}
+	s.WaitActive("fail.run", "failed", 10*time.Second)
+	if r := s.Show("fail.run", "Result"); r != "exit-code" {
+		t.Errorf("fail.run Result = %q", r)
+	}
+	s.WaitActive("handle-failure.target", "active", 10*time.Second)
+	if _, _, code := s.Sctl("is-failed", "fail.run"); code != 0 {
+		t.Errorf("is-failed of a failed unit: exit %d", code)
+	}
+
+	if _, errs, code := s.Sctl("start", "ok.run"); code != 0 {
+		t.Fatalf("start ok.run: %d %s", code, errs)
+	}
+	s.WaitActive("celebrate.target", "active", 10*time.Second)
+	if st := s.Show("ok.run", "ActiveState"); st != "inactive" {
+		t.Errorf("ok.run after a clean exit: %s", st)
+	}
+
+	// Two starts pass within the limit; the third is refused and marks the unit.
+	for i := 0; i < 2; i++ {
+		if _, errs, code := s.Sctl("start", "limit.run"); code != 0 {
+			t.Fatalf("start %d of limit.run: exit %d %s", i+1, code, errs)
+		}
+		s.WaitActive("limit.run", "failed", 10*time.Second)
+	}
+	if _, _, code := s.Sctl("start", "limit.run"); code == 0 {
+		t.Error("third start within the limit succeeded")
+	}
+	if r := s.Show("limit.run", "Result"); r != "start-limit-hit" {
+		t.Errorf("Result = %q, want start-limit-hit", r)
+	}
+	if _, errs, code := s.Sctl("reset-failed", "limit.run"); code != 0 {
+		t.Fatalf("reset-failed: %d %s", code, errs)
+	}
+	if st, r := s.Show("limit.run", "ActiveState"), s.Show("limit.run", "Result"); st != "inactive" || r != "success" {
+		t.Errorf("after reset-failed: %s, %s", st, r)
+	}
+	if _, errs, code := s.Sctl("start", "limit.run"); code != 0 {
+		t.Errorf("start after reset-failed: exit %d %s", code, errs)
+	}
+	// reset-failed without units resets every failed unit.
+	s.WaitActive("fail.run", "failed", time.Second)
+	s.Sctl("reset-failed")
+	if st := s.Show("fail.run", "ActiveState"); st != "inactive" {
+		t.Errorf("reset-failed without units left fail.run %s", st)
+	}
+}
+
+func TestIsolate(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"keep.target":   "[Unit]\nIgnoreOnIsolate=yes\n",
+		"other.target":  "[Unit]\nDescription=Other\n",
+		"closed.target": "[Unit]\nDescription=Not isolatable\n",
+		"only.target":   "[Unit]\nAllowIsolate=yes\nWants=wanted.target\n",
+		"wanted.target": "[Unit]\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for _, u := range []string{"keep.target", "other.target"} {
+		if _, errs, code := s.Sctl("start", u); code != 0 {
+			t.Fatalf("start %s: %s", u, errs)
+		}
+	}
+	if _, errs, code := s.Sctl("isolate", "closed.target"); code == 0 || !strings.Contains(errs, "may not be isolated") {
+		t.Errorf("isolate without AllowIsolate: exit %d %q", code, errs)
+	}
+	if st := s.Show("other.target", "ActiveState"); st != "active" {
+		t.Errorf("a refused isolate changed other.target: %s", st)
+	}
+	if _, errs, code := s.Sctl("isolate", "only.target"); code != 0 {
+		t.Fatalf("isolate only.target: exit %d %s", code, errs)
+	}
+	want := map[string]string{"only.target": "active", "wanted.target": "active", "keep.target": "active",
+		"other.target": "inactive", "multi-user.target": "inactive"}
+	for u, st := range want {
+		if got := s.Show(u, "ActiveState"); got != st {
+			t.Errorf("after isolate: %s is %s, want %s", u, got, st)
+		}
+	}
+}
