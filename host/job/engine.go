@@ -92,6 +92,7 @@ func (e *Engine) Enqueue(unit string, typ Type, mode Mode) ([]*Job, error) {
 			return nil, err
 		}
 	}
+	e.dropRedundant(t)
 	if err := t.breakCycles(); err != nil {
 		return nil, err
 	}
@@ -110,6 +111,22 @@ func (e *Engine) Enqueue(unit string, typ Type, mode Mode) ([]*Job, error) {
 		out = append(out, e.install(p, mode))
 	}
 	return out, nil
+}
+
+// dropRedundant removes the jobs that would change nothing (systemd's transaction_drop_redundant): a stop of a
+// unit that is down, a start or verify of one that is active, when no job is installed for the unit. Besides
+// saving work, it keeps units that are down out of the ordering check: a shutdown must not be refused because
+// some inactive units are ordered in a cycle.
+func (e *Engine) dropRedundant(t *Transaction) {
+	for u, j := range t.jobs {
+		if j.anchor || e.jobs[u] != nil {
+			continue
+		}
+		switch {
+		case j.typ == Stop && !e.g.Up(u), (j.typ == Start || j.typ == VerifyActive) && e.g.Active(u), j.typ == Nop:
+			delete(t.jobs, u)
+		}
+	}
 }
 
 func (e *Engine) addIsolateStops(t *Transaction) error {

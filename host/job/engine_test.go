@@ -19,7 +19,8 @@ type graph struct {
 }
 
 var reverse = map[string]string{"Requires": "RequiredBy", "Wants": "WantedBy", "BindsTo": "BoundBy", "PartOf": "ConsistsOf",
-	"Requisite": "RequisiteOf", "Conflicts": "ConflictedBy", "After": "Before", "Before": "After"}
+	"Requisite": "RequisiteOf", "Conflicts": "ConflictedBy", "After": "Before", "Before": "After",
+	"PropagatesStopTo": "StopPropagatedFrom", "StopPropagatedFrom": "PropagatesStopTo"}
 
 func newGraph(edges ...string) *graph {
 	g := &graph{deps: map[string]map[string][]string{}, active: map[string]bool{}, missing: map[string]bool{}, ignore: map[string]bool{}}
@@ -48,6 +49,7 @@ func (g *graph) Loadable(u string) error {
 	return nil
 }
 func (g *graph) Active(u string) bool          { return g.active[u] }
+func (g *graph) Up(u string) bool              { return g.active[u] }
 func (g *graph) CanReload(string) bool         { return true }
 func (g *graph) IgnoreOnIsolate(u string) bool { return g.ignore[u] }
 func (g *graph) Isolatable() []string {
@@ -251,5 +253,70 @@ func TestSupersetIsTransitive(t *testing.T) {
 	}
 	if !IsSuperset(Restart, Start) || IsSuperset(Start, Stop) || !IsSuperset(Start, VerifyActive) {
 		t.Error("superset table wrong")
+	}
+}
+
+func TestStopPropagation(t *testing.T) {
+	g := newGraph("a Requires x", "b BindsTo x", "c PartOf x", "x PropagatesStopTo d", "e StopPropagatedFrom x", "w Wants x")
+	for _, u := range []string{"a", "b", "c", "d", "e", "w", "x"} {
+		g.active[u] = true
+	}
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("x", Stop, Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := units(jobs)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"a/stop", "b/stop", "c/stop", "d/stop", "e/stop", "x/stop"}) {
+		t.Fatalf("stopping x: %v (w only wants x and must stay)", got)
+	}
+}
+
+// The cost of building and installing a transaction grows about linearly with its size.
+func benchTransaction(b *testing.B, n int) {
+	var edges []string
+	for i := 0; i < n; i++ {
+		edges = append(edges, fmt.Sprintf("big Wants u%d", i))
+		if next := (i/100 + 1) * 100; next < n {
+			for k := 0; k < 3; k++ {
+				d := next + (i*7+k*13)%100
+				edges = append(edges, fmt.Sprintf("u%d Requires u%d", i, d), fmt.Sprintf("u%d After u%d", i, d))
+			}
+		}
+	}
+	g := newGraph(edges...)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := NewEngine(g)
+		jobs, err := e.Enqueue("big", Start, Replace)
+		if err != nil || len(jobs) != n+1 {
+			b.Fatalf("%d jobs, %v", len(jobs), err)
+		}
+		if len(e.Runnable()) == 0 {
+			b.Fatal("nothing runnable")
+		}
+	}
+}
+
+func BenchmarkTransaction1k(b *testing.B)  { benchTransaction(b, 1000) }
+func BenchmarkTransaction3k(b *testing.B)  { benchTransaction(b, 3000) }
+func BenchmarkTransaction10k(b *testing.B) { benchTransaction(b, 10000) }
+func BenchmarkTransaction30k(b *testing.B) { benchTransaction(b, 30000) }
+
+func TestRedundantJobsAreDropped(t *testing.T) {
+	// A shutdown-like transaction: stopping units that are already down adds nothing, even when those units
+	// are ordered in a cycle among themselves.
+	g := newGraph("down Conflicts r1", "down Conflicts r2", "r1 After r2", "r2 After r1", "down Requires up", "down Conflicts live")
+	g.active["up"], g.active["live"] = true, true
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("down", Start, Replace)
+	if err != nil {
+		t.Fatalf("a cycle among inactive units refused the transaction: %v", err)
+	}
+	got := units(jobs)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"down/start", "live/stop"}) {
+		t.Fatalf("jobs %v: the stop of inactive units and the start of an active one are redundant", got)
 	}
 }

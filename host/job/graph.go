@@ -8,8 +8,10 @@ type Graph interface {
 	Deps(u, kind string) []string
 	// Loadable reports whether u exists as a unit that can take jobs; err says why not.
 	Loadable(u string) error
-	// Active reports whether u is active or reloading (or activating, for the purpose of collapsing types).
+	// Active reports whether u is active or reloading.
 	Active(u string) bool
+	// Up reports whether u is anything but inactive or failed (activating and deactivating count as up).
+	Up(u string) bool
 	// CanReload reports whether u supports reload.
 	CanReload(u string) bool
 }

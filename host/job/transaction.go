@@ -140,7 +140,9 @@ func (t *Transaction) pull(unit string, typ Type, matters bool) error {
 		if typ == Restart {
 			propagated = TryRestart
 		}
-		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf", "StopPropagatedFrom") {
+		// Stopping (or restarting) unit reaches what requires it, is bound to it or part of it, and what it
+		// propagates stops to (its PropagatesStopTo=, and the reverse of others' StopPropagatedFrom=).
+		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf", "PropagatesStopTo") {
 			jt := propagated
 			if typ == Stop {
 				if !t.g.Active(d) && t.jobs[d] == nil {

@@ -309,6 +309,11 @@ func (g graph) Active(u string) bool {
 	return x != nil && x.isActive()
 }
 
+func (g graph) Up(u string) bool {
+	x := g.m.units[u]
+	return x != nil && isUp(x.Active)
+}
+
 func (g graph) CanReload(u string) bool {
 	x := g.m.units[u]
 	return x != nil && g.m.canReload(x)
