@@ -148,3 +148,23 @@ func coreOf(t *testing.T, s *harness.System) int {
 	}
 	return 0
 }
+
+func TestListDependencies(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"top.target":    "[Unit]\nRequires=mid.target\nWants=leaf-a.target\n",
+		"mid.target":    "[Unit]\nWants=leaf-b.target\n",
+		"leaf-a.target": "[Unit]\n", "leaf-b.target": "[Unit]\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "top.target")
+	out, errs, code := s.Sctl("list-dependencies", "top.target")
+	want := "top.target\n● ├─leaf-a.target\n● └─mid.target\n●   └─leaf-b.target\n"
+	if code != 0 || out != want {
+		t.Errorf("list-dependencies: exit %d %s\n%q\nwant\n%q", code, errs, out, want)
+	}
+	out, _, _ = s.Sctl("list-dependencies", "--reverse", "leaf-b.target")
+	if out != "leaf-b.target\n● └─mid.target\n●   └─top.target\n" {
+		t.Errorf("--reverse:\n%q", out)
+	}
+}

@@ -21,6 +21,7 @@ type options struct {
 	full       bool
 	runtime    bool
 	now        bool
+	reverse    bool
 }
 
 // parseArgs splits argv (without the program name) into the verb, its arguments and the options, which may
@@ -99,6 +100,8 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.runtime = true
 		case "--now":
 			o.now = true
+		case "--reverse":
+			o.reverse = true
 		case "--no-pager", "-f", "--force", "--no-ask-password", "--system":
 		default:
 			return "", nil, o, fmt.Errorf("unknown option %s", a)
