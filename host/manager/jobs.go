@@ -8,6 +8,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -36,7 +37,46 @@ func (m *Manager) enqueue(u *Unit, t job.Type, mode job.Mode, manual bool) ([]*j
 	if mode == job.Isolate && (u.Frag == nil || !u.Frag.Unit.AllowIsolate) {
 		return nil, errdefs.FailedPrecondition(fmt.Errorf("Operation refused, unit %s may not be isolated.", u.ID))
 	}
-	return m.engine.Enqueue(u.ID, t, mode)
+	jobs, err := m.engine.Enqueue(u.ID, t, mode)
+	for _, j := range jobs {
+		m.armJobTimeout(j, false)
+	}
+	return jobs, err
+}
+
+// armJobTimeout starts JobTimeoutSec= when a job is installed, or JobRunningTimeoutSec= when it starts running.
+// When it fires on a job still installed, the job ends with result timeout and JobTimeoutAction= is carried out;
+// the unit itself is left to its own timeouts, as in systemd.
+func (m *Manager) armJobTimeout(j *job.Job, running bool) {
+	u := m.units[j.Unit]
+	if u == nil || u.Frag == nil {
+		return
+	}
+	d := u.Frag.Unit.JobTimeout
+	if running {
+		d = u.Frag.Unit.JobRunningTimeout
+	}
+	if d <= 0 || d == timespan.Infinity || m.jobTimers[jobTimerKey{j.ID, running}] {
+		return
+	}
+	m.jobTimers[jobTimerKey{j.ID, running}] = true
+	time.AfterFunc(d, func() {
+		m.post(func() {
+			delete(m.jobTimers, jobTimerKey{j.ID, running})
+			if m.engine.ByID(j.ID) != j {
+				return
+			}
+			m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
+			m.engine.Finish(j, job.Timeout)
+			m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
+		})
+	})
+}
+
+// jobTimerKey names one armed job timeout: jobs have at most one of each kind.
+type jobTimerKey struct {
+	id      uint64
+	running bool
 }
 
 // enqueueFor carries out a plugin's EnqueueJob (a socket starting its service).
@@ -79,11 +119,11 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			m.log.Error("cannot start unit", "unit", u.ID, "error", loadError(u))
 			finish(job.Failed)
 		case u.Active == job.Activating:
-			m.engine.SetRunning(j)
+			m.setRunning(j)
 		case !m.checksPass(u, j):
 			// checksPass finished the job.
 		default:
-			m.engine.SetRunning(j)
+			m.setRunning(j)
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
 	case job.VerifyActive:
@@ -91,7 +131,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		case u.isActive():
 			noop()
 		case u.Active == job.Activating:
-			m.engine.SetRunning(j)
+			m.setRunning(j)
 		default:
 			finish(job.Skipped)
 		}
@@ -103,9 +143,9 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			// Restart of a stopped unit: only the start half is left. It runs in the next round.
 			m.engine.StartInstead(j)
 		case u.Active == job.Deactivating:
-			m.engine.SetRunning(j)
+			m.setRunning(j)
 		default:
-			m.engine.SetRunning(j)
+			m.setRunning(j)
 			m.send(u, &pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}})
 		}
 	case job.Reload:
@@ -113,12 +153,17 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			finish(job.Failed)
 			return
 		}
-		m.engine.SetRunning(j)
+		m.setRunning(j)
 		m.send(u, &pb.Event{Kind: &pb.Event_Reload{Reload: &pb.Reload{}}})
 	default:
 		m.log.Error("job of a type that must have been collapsed", "unit", u.ID, "type", j.Type.String())
 		finish(job.Failed)
 	}
+}
+
+func (m *Manager) setRunning(j *job.Job) {
+	m.engine.SetRunning(j)
+	m.armJobTimeout(j, true)
 }
 
 // checksPass evaluates u's conditions and asserts before a start. A condition that does not hold skips the job

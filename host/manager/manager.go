@@ -54,6 +54,8 @@ type Manager struct {
 	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
 	finished *resultLog
 	waiters  map[uint64][]chan job.Result
+	// jobTimers marks the job timeouts armed.
+	jobTimers map[jobTimerKey]bool
 
 	calls chan func()
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
@@ -86,16 +88,17 @@ func New(opts Options) (*Manager, error) {
 		opts.Console = os.Stderr
 	}
 	m := &Manager{
-		opts:     opts,
-		console:  opts.Console,
-		units:    map[string]*Unit{},
-		queue:    map[string][]queued{},
-		pids:     map[int]*Unit{},
-		finished: newResultLog(4096),
-		waiters:  map[uint64][]chan job.Result{},
-		calls:    make(chan func(), 1024),
-		done:     make(chan struct{}),
-		bootTime: time.Now(),
+		opts:      opts,
+		console:   opts.Console,
+		units:     map[string]*Unit{},
+		queue:     map[string][]queued{},
+		pids:      map[int]*Unit{},
+		finished:  newResultLog(4096),
+		waiters:   map[uint64][]chan job.Result{},
+		jobTimers: map[jobTimerKey]bool{},
+		calls:     make(chan func(), 1024),
+		done:      make(chan struct{}),
+		bootTime:  time.Now(),
 	}
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg

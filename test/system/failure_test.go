@@ -1,6 +1,7 @@
 package system
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -104,4 +105,41 @@ func TestIsolate(t *testing.T) {
 			t.Errorf("after isolate: %s is %s, want %s", u, got, st)
 		}
 	}
+}
+
+// A stop that never completes (the process ignores SIGTERM and the example plugin sends nothing stronger)
+// ends with result timeout after JobTimeoutSec=.
+func TestJobTimeout(t *testing.T) {
+	t.Parallel()
+	run := harness.BuildPlugin(t, "sdk/examples/run", t.TempDir())
+	s := harness.Start(t, harness.Options{
+		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
+		Units: map[string]string{
+			"stubborn.run": "[Unit]\nJobTimeoutSec=1\n[Run]\nCommand=/bin/sh -c \"trap '' TERM; while :; do sleep 0.1; done\"\n",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "stubborn.run"); code != 0 {
+		t.Fatalf("start: %s", errs)
+	}
+	start := time.Now()
+	_, errs, code := s.Sctl("stop", "stubborn.run")
+	if code != 1 || !strings.Contains(errs, "Job for stubborn.run timed out.") {
+		t.Errorf("stop: exit %d %q", code, errs)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("the job timed out after %v, before JobTimeoutSec=1", d)
+	}
+	if st := s.Show("stubborn.run", "ActiveState"); st != "deactivating" {
+		t.Errorf("the unit is %s: a job timeout leaves the unit to its own timeouts", st)
+	}
+	if j := s.Show("stubborn.run", "Job"); j != "" {
+		t.Errorf("the job is still installed: %q", j)
+	}
+	// End the stubborn process so that the test's shutdown is quick.
+	pid := s.Show("stubborn.run", "MainPID")
+	if out, err := exec.Command("nsenter", "-t", itoa(s.InitPid), "-m", "-p", "kill", "-9", pid).CombinedOutput(); err != nil {
+		t.Fatalf("kill %s: %v %s", pid, err, out)
+	}
+	s.WaitActive("stubborn.run", "inactive", 10*time.Second)
 }
