@@ -43,6 +43,9 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 		m.log.Warn("unit failed", "unit", u.ID, "result", u.Result)
 	}
 	m.engine.UnitChanged(u.ID, to)
+	if wasUp && !isUp {
+		m.propagateDown(u)
+	}
 	switch {
 	case to == job.FailedState:
 		m.triggerOn(u, "OnFailure", u.Frag.Unit.OnFailureJobMode)
@@ -50,6 +53,34 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	case to == job.Inactive && wasUp && (u.Result == "" || u.Result == "success"):
 		m.triggerOn(u, "OnSuccess", u.Frag.Unit.OnSuccessJobMode)
 		m.emergencyAction(u, "SuccessAction", u.Frag.Unit.SuccessAction)
+	}
+}
+
+// propagateDown reacts to u going down: units bound to it (BindsTo=) are stopped, and a unit that an active unit
+// upholds (Upholds=) is started again. Nothing happens for what a job asked for (a stop of u already stopped its
+// bound units in its transaction, and upheld units are only restarted when they went down unasked).
+func (m *Manager) propagateDown(u *Unit) {
+	for _, name := range u.deps["BoundBy"] {
+		b := m.units[name]
+		if b == nil || !isUp(b.Active) || m.engine.Get(b.ID) != nil {
+			continue
+		}
+		m.log.Info("unit is bound to a unit that went down, stopping it", "unit", b.ID, "bound_to", u.ID)
+		if _, err := m.enqueue(b, job.Stop, job.Replace, false); err != nil {
+			m.log.Error("cannot stop bound unit", "unit", b.ID, "error", err)
+		}
+	}
+	if j := m.engine.Get(u.ID); j != nil && j.Type == job.Stop {
+		return
+	}
+	for _, name := range u.deps["UpheldBy"] {
+		if h := m.units[name]; h != nil && h.isActive() {
+			m.log.Info("unit is upheld, starting it again", "unit", u.ID, "upheld_by", h.ID)
+			if _, err := m.enqueue(u, job.Start, job.Replace, false); err != nil {
+				m.log.Error("cannot start upheld unit", "unit", u.ID, "error", err)
+			}
+			return
+		}
 	}
 }
 

@@ -143,3 +143,45 @@ func TestJobTimeout(t *testing.T) {
 	}
 	s.WaitActive("stubborn.run", "inactive", 10*time.Second)
 }
+
+func TestBindsToAndUpholds(t *testing.T) {
+	t.Parallel()
+	run := harness.BuildPlugin(t, "sdk/examples/run", t.TempDir())
+	s := harness.Start(t, harness.Options{
+		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
+		Units: map[string]string{
+			"short.run":     "[Run]\nCommand=/bin/sleep 0.5\n",
+			"bound.run":     "[Unit]\nBindsTo=short.run\n[Run]\nCommand=/bin/sleep 30\n",
+			"flaky.run":     "[Run]\nCommand=/bin/sleep 0.5\n",
+			"keeper.target": "[Unit]\nUpholds=flaky.run\n",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "bound.run"); code != 0 {
+		t.Fatalf("start bound.run: %s", errs)
+	}
+	if st := s.Show("short.run", "ActiveState"); st != "active" {
+		t.Fatalf("BindsTo did not pull short.run in: %s", st)
+	}
+	// short.run ends by itself: bound.run is stopped with it.
+	s.WaitActive("short.run", "inactive", 10*time.Second)
+	s.WaitActive("bound.run", "inactive", 10*time.Second)
+
+	if _, errs, code := s.Sctl("start", "keeper.target"); code != 0 {
+		t.Fatalf("start keeper.target: %s", errs)
+	}
+	first := s.Show("flaky.run", "ActiveEnterTimestampMonotonic")
+	// flaky.run ends after half a second and is started again while keeper.target upholds it.
+	if !s.WaitFor(10*time.Second, func() bool {
+		return s.Show("flaky.run", "ActiveEnterTimestampMonotonic") != first && s.Show("flaky.run", "ActiveState") == "active"
+	}) {
+		t.Fatalf("flaky.run was not started again; console:\n%s", s.Console())
+	}
+	// Stopping it on purpose is respected.
+	s.Sctl("stop", "keeper.target")
+	s.Sctl("stop", "flaky.run")
+	time.Sleep(300 * time.Millisecond)
+	if st := s.Show("flaky.run", "ActiveState"); st != "inactive" {
+		t.Errorf("flaky.run came back after an explicit stop: %s", st)
+	}
+}
