@@ -102,6 +102,7 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 		if err != nil {
 			return err
 		}
+		presets, _ := unit.LoadPresets(unit.PresetDirs(c.m.cfg.UnitPaths))
 		for _, f := range files {
 			if len(req.Types) > 0 && !contains(req.Types, unitname.Type(f.Name)) || !matchAny(req.Patterns, f.Name) {
 				continue
@@ -110,7 +111,14 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 			if len(req.States) > 0 && !contains(req.States, st) {
 				continue
 			}
-			resp.Files = append(resp.Files, &controlv1.UnitFile{Path: f.Path, State: st})
+			preset := ""
+			if unit.HasInstallInfo(c.m.loader.InstallInfo(f.Name)) {
+				preset = "disabled"
+				if presets.Enabled(f.Name) {
+					preset = "enabled"
+				}
+			}
+			resp.Files = append(resp.Files, &controlv1.UnitFile{Path: f.Path, State: st, Preset: preset})
 		}
 		return nil
 	})
@@ -331,7 +339,48 @@ func (m *Manager) beginShutdown(action string) error {
 	return err
 }
 
-// ChangeUnitFiles carries out enable, disable, reenable, mask and unmask on the configuration directory (the
+// loadPresets reads the preset files that go with the unit search path, logging bad lines.
+func (m *Manager) loadPresets() *unit.Presets {
+	presets, problems := unit.LoadPresets(unit.PresetDirs(m.cfg.UnitPaths))
+	for _, p := range problems {
+		m.log.Warn(p.Error())
+	}
+	return presets
+}
+
+// preset enables or disables name as the preset files say; a unit without install information is left alone.
+func (m *Manager) preset(name, dir string, presets *unit.Presets) ([]unit.Change, error) {
+	if !unit.HasInstallInfo(m.loader.InstallInfo(name)) {
+		return nil, nil
+	}
+	if presets.Enabled(name) {
+		return m.loader.Enable(name, dir)
+	}
+	return m.loader.Disable(name)
+}
+
+// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot).
+func (m *Manager) presetAll(dir string) ([]unit.Change, error) {
+	files, err := m.loader.ListFiles()
+	if err != nil {
+		return nil, err
+	}
+	var all []unit.Change
+	presets := m.loadPresets()
+	for _, f := range files {
+		if f.Masked || f.Alias || unitname.IsInstance(f.Name) {
+			continue
+		}
+		changes, err := m.preset(f.Name, dir, presets)
+		all = append(all, changes...)
+		if err != nil {
+			return all, fmt.Errorf("%s: %w", f.Name, err)
+		}
+	}
+	return all, nil
+}
+
+// ChangeUnitFiles carries out enable, disable, reenable, preset, preset-all, mask and unmask on the configuration directory (the
 // first of the search path, or the second for runtime changes) and reloads.
 func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnitFilesRequest) (*controlv1.ChangeUnitFilesResponse, error) {
 	resp := &controlv1.ChangeUnitFilesResponse{}
@@ -343,6 +392,14 @@ func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnit
 				return errdefs.FailedPrecondition(fmt.Errorf("no runtime directory in the unit search path %v", paths))
 			}
 			dir = paths[1]
+		}
+		if req.Operation == "preset-all" {
+			changes, err := c.m.presetAll(dir)
+			for _, ch := range changes {
+				resp.Changes = append(resp.Changes, &controlv1.UnitFileChange{Type: ch.Type, Path: ch.Path, Source: ch.Source})
+			}
+			c.m.reload()
+			return err
 		}
 		for _, name := range req.Units {
 			if !unitname.Valid(name) {
@@ -361,6 +418,8 @@ func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnit
 					more, err = c.m.loader.Enable(name, dir)
 					changes = append(changes, more...)
 				}
+			case "preset":
+				changes, err = c.m.preset(name, dir, c.m.loadPresets())
 			case "mask":
 				changes, err = c.m.loader.Mask(name, dir)
 			case "unmask":

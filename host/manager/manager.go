@@ -150,6 +150,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		target = m.cfg.DefaultUnit
 	}
 	m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
+	m.firstBoot()
 	m.startDefault(target)
 	m.turn()
 	hup := make(chan os.Signal, 1)
@@ -173,6 +174,20 @@ func (m *Manager) Run(ctx context.Context) string {
 			return m.shutdown
 		}
 	}
+}
+
+// firstBoot applies the presets to every unit file when this is the machine's first boot (no or an empty
+// /etc/machine-id, systemd's test), before the boot transaction is built.
+func (m *Manager) firstBoot() {
+	if st, err := os.Stat("/etc/machine-id"); err == nil && st.Size() > 0 {
+		return
+	}
+	changes, err := m.presetAll(m.cfg.UnitPaths[0])
+	m.log.Info("first boot: presets applied", "changes", len(changes))
+	if err != nil {
+		m.log.Error("first boot: cannot apply presets", "error", err)
+	}
+	m.loader = m.newLoader()
 }
 
 // startDefault enqueues the boot transaction.

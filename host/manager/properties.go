@@ -9,7 +9,6 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
-	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
@@ -175,7 +174,7 @@ func (m *Manager) unitFileState(u *Unit) string {
 	return "disabled"
 }
 
-// fileState is unitFileState for a file not loaded as a unit: it reads only the [Install] section.
+// fileState is unitFileState for a file not loaded as a unit: it reads only what install operations read.
 func (m *Manager) fileState(f unit.FileInfo) string {
 	switch {
 	case f.Masked:
@@ -183,29 +182,13 @@ func (m *Manager) fileState(f unit.FileInfo) string {
 	case f.Alias:
 		return "alias"
 	}
-	parsed, err := unitfile.ParseFile(f.Path)
-	if err != nil {
+	frag := m.loader.InstallInfo(f.Name)
+	if frag.LoadState != unit.Loaded {
 		return "bad"
 	}
 	u := newUnit(f.Name, "")
-	u.LoadState = unit.Loaded
-	u.Frag = &unit.Fragment{FragmentPath: f.Path}
-	if s := unitfile.FindSection(unitfile.Merge(parsed), "Install"); s != nil {
-		u.Frag.Install = unit.InstallSection{WantedBy: words(s.Values("WantedBy")), RequiredBy: words(s.Values("RequiredBy")),
-			UpheldBy: words(s.Values("UpheldBy")), Alias: words(s.Values("Alias"))}
-	}
+	u.LoadState, u.Frag = unit.Loaded, frag
 	return m.unitFileState(u)
-}
-
-func words(values []string) []string {
-	var out []string
-	for _, v := range values {
-		ws, err := unitfile.SplitWords(v, 0)
-		if err == nil {
-			out = append(out, ws...)
-		}
-	}
-	return out
 }
 
 // needReload reports whether a file the unit was read from changed since.

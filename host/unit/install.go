@@ -78,14 +78,9 @@ func (l *Loader) enable(name, dir string, seen map[string]bool) ([]Change, error
 	return changes, nil
 }
 
-// installable loads name for an install operation: it must have a fragment that is not masked.
+// installable reads name for an install operation: it must have a fragment that is not masked.
 func (l *Loader) installable(name string) (*Fragment, error) {
-	var f *Fragment
-	if unitname.IsTemplate(name) {
-		f = l.loadTemplate(name)
-	} else {
-		f = l.Load(name)
-	}
+	f := l.InstallInfo(name)
 	switch {
 	case f.LoadState == Masked:
 		return nil, fmt.Errorf("Unit %s is masked.", name)
@@ -97,9 +92,10 @@ func (l *Loader) installable(name string) (*Fragment, error) {
 	return f, nil
 }
 
-// loadTemplate reads a template's file for its [Install] section: templates cannot be loaded as units, and
-// their specifiers have no instance to expand to.
-func (l *Loader) loadTemplate(name string) *Fragment {
+// InstallInfo reads a unit's file for what install operations need ([Install], and whether it exists or is
+// masked) without asking the type's plugin: enabling is file work, and works for templates, whose specifiers have
+// no instance to expand to, and for types no plugin serves yet.
+func (l *Loader) InstallInfo(name string) *Fragment {
 	f := &Fragment{Name: name, Names: []string{name}, ModTimes: map[string]time.Time{}}
 	path, _, state, err := l.find(f, name)
 	f.FragmentPath, f.LoadState, f.LoadError = path, state, err
@@ -120,8 +116,7 @@ func (l *Loader) loadTemplate(name string) *Fragment {
 // last), the links that name the unit in .wants/.requires/.upholds directories and its aliases.
 func (l *Loader) Disable(name string) ([]Change, error) {
 	var changes []Change
-	f := l.Load(name)
-	aliases := f.Install.Alias
+	aliases := l.InstallInfo(name).Install.Alias
 	for _, dir := range l.configDirs() {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -143,6 +138,12 @@ func (l *Loader) Disable(name string) ([]Change, error) {
 		}
 	}
 	return changes, nil
+}
+
+// HasInstallInfo reports whether f's [Install] section asks for anything (else enabling it changes nothing).
+func HasInstallInfo(f *Fragment) bool {
+	in := f.Install
+	return len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias)+len(in.Also) > 0
 }
 
 // Mask links name to /dev/null in dir. A real file there is refused: masking must not destroy a unit file.

@@ -25,6 +25,8 @@ type Options struct {
 	Config string
 	// Args are passed to init (and by it to the core), e.g. "sysmaster.unit=rescue.target".
 	Args []string
+	// FirstBoot hides /etc/machine-id behind an empty file, which makes the boot a first boot.
+	FirstBoot bool
 }
 
 // System is one running sysmaster.
@@ -49,14 +51,22 @@ func Start(t testing.TB, opts Options) *System {
 			t.Fatalf("harness: mount point %s: %v", d, err)
 		}
 	}
+	machineID := ""
+	if opts.FirstBoot {
+		machineID = filepath.Join(t.TempDir(), "machine-id")
+		if err := os.WriteFile(machineID, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
 	script := `set -e
 mount -t tmpfs -o mode=755 tmpfs /run
 mount --bind "$1" /usr/lib/sysmaster
 mount --bind "$2" /etc/sysmaster
-shift 2
+[ -z "$3" ] || mount --bind "$3" /etc/machine-id
+shift 3
 exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
-		filepath.Join(root, "usr/lib/sysmaster"), s.Etc}, opts.Args...)
+		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

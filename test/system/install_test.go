@@ -104,3 +104,43 @@ func TestEnableDisableMaskUnmask(t *testing.T) {
 		t.Errorf("enable of a missing unit: exit %d %q", code, errs)
 	}
 }
+
+// On a first boot (empty /etc/machine-id) the presets are applied before the boot transaction; sctl preset,
+// preset-all and the PRESET column use the same rules.
+func TestPresetsOnFirstBoot(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{
+		FirstBoot: true,
+		Units: map[string]string{
+			"on.target":     "[Unit]\nDescription=On\n[Install]\nWantedBy=multi-user.target\n",
+			"off.target":    "[Unit]\nDescription=Off\n[Install]\nWantedBy=multi-user.target\n",
+			"static.target": "[Unit]\nDescription=No install info\n",
+			"../system-preset/50-test.preset": "# test presets\ndisable off.target\n",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if st := s.Show("on.target", "ActiveState"); st != "active" {
+		t.Errorf("on.target (enabled by preset on first boot) is %s", st)
+	}
+	if st := s.Show("off.target", "ActiveState"); st != "inactive" {
+		t.Errorf("off.target (preset disable) is %s", st)
+	}
+	out, _, _ := s.Sctl("list-unit-files", "--no-legend", "on.target", "off.target", "static.target")
+	for _, row := range [][]string{{"on.target", "enabled", "enabled"}, {"off.target", "disabled", "disabled"}, {"static.target", "static", "-"}} {
+		if !hasRow(out, row...) {
+			t.Errorf("list-unit-files lacks %v:\n%s", row, out)
+		}
+	}
+	// Enable off.target by hand; preset puts it back as the presets say, and so does preset-all.
+	s.Sctl("enable", "off.target")
+	if _, errs, code := s.Sctl("preset", "off.target"); code != 0 || !strings.Contains(errs, "Removed") {
+		t.Errorf("preset off.target: exit %d %q", code, errs)
+	}
+	s.Sctl("disable", "on.target")
+	if _, errs, code := s.Sctl("preset-all"); code != 0 || !strings.Contains(errs, "Created symlink /etc/sysmaster/system/multi-user.target.wants/on.target") {
+		t.Errorf("preset-all: exit %d %q", code, errs)
+	}
+	if st, _, _ := s.Sctl("is-enabled", "on.target"); st != "enabled\n" {
+		t.Errorf("after preset-all on.target is %q", st)
+	}
+}

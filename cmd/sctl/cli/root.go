@@ -61,6 +61,8 @@ var commands = map[string]command{
 	"disable":           {unitFileVerb("disable"), 1},
 	"reenable":          {unitFileVerb("reenable"), 1},
 	"mask":              {unitFileVerb("mask"), 1},
+	"preset":            {unitFileVerb("preset"), 1},
+	"preset-all":        {unitFileVerb("preset-all"), 0},
 	"unmask":            {unitFileVerb("unmask"), 1},
 	"is-enabled":        {isEnabled, 1},
 	"poweroff":          {shutdown("poweroff"), 0},

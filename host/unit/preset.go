@@ -1,0 +1,93 @@
+package unit
+
+import (
+	"bufio"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+)
+
+// Presets are the rules of the *.preset files (man systemd.preset): "enable PATTERN" or "disable PATTERN", the
+// first rule whose shell pattern matches a unit name decides; no match means enable, as in systemd.
+type Presets struct {
+	rules []presetRule
+}
+
+type presetRule struct {
+	enable  bool
+	pattern string
+}
+
+// PresetDirs are the preset directories that go with a unit search path: the sibling "-preset" directory of
+// each (/etc/sysmaster/system → /etc/sysmaster/system-preset).
+func PresetDirs(unitPaths []string) []string {
+	out := make([]string, len(unitPaths))
+	for i, p := range unitPaths {
+		out[i] = filepath.Clean(p) + "-preset"
+	}
+	return out
+}
+
+// LoadPresets reads the *.preset files of dirs: a file name in an earlier directory hides the same name in later
+// ones, and the files apply in the order of their names. Bad lines are reported (file and line) and skipped.
+func LoadPresets(dirs []string) (*Presets, []error) {
+	chosen := map[string]string{}
+	for _, d := range dirs {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".preset") && chosen[e.Name()] == "" {
+				chosen[e.Name()] = filepath.Join(d, e.Name())
+			}
+		}
+	}
+	names := make([]string, 0, len(chosen))
+	for n := range chosen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	p := &Presets{}
+	var problems []error
+	for _, n := range names {
+		f, err := os.Open(chosen[n])
+		if err != nil {
+			problems = append(problems, &unitfile.Error{File: chosen[n], Msg: err.Error()})
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for line := 1; sc.Scan(); line++ {
+			t := strings.TrimSpace(sc.Text())
+			if t == "" || t[0] == '#' || t[0] == ';' {
+				continue
+			}
+			fields := strings.Fields(t)
+			if len(fields) < 2 || (fields[0] != "enable" && fields[0] != "disable") {
+				problems = append(problems, &unitfile.Error{File: chosen[n], Line: line, Msg: "expected \"enable PATTERN\" or \"disable PATTERN\""})
+				continue
+			}
+			if _, err := path.Match(fields[1], ""); err != nil {
+				problems = append(problems, &unitfile.Error{File: chosen[n], Line: line, Msg: "bad pattern " + fields[1]})
+				continue
+			}
+			p.rules = append(p.rules, presetRule{enable: fields[0] == "enable", pattern: fields[1]})
+		}
+		f.Close()
+	}
+	return p, problems
+}
+
+// Enabled reports what the presets say of unit name.
+func (p *Presets) Enabled(name string) bool {
+	for _, r := range p.rules {
+		if ok, _ := path.Match(r.pattern, name); ok {
+			return r.enable
+		}
+	}
+	return true
+}
