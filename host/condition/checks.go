@@ -68,6 +68,36 @@ func check(kind, param string) (bool, error) {
 		st, err := os.Stat("/etc/machine-id")
 		first := err != nil || st.Size() == 0
 		return first == want, nil
+	case "KernelVersion":
+		return kernelVersion(param)
+	case "CPUs":
+		return cpus(param)
+	case "Memory":
+		return memory(param)
+	case "OSRelease":
+		return osRelease(param)
+	case "CPUFeature":
+		return cpuFeature(param)
+	case "Capability":
+		return capability(param)
+	case "ControlGroupController":
+		return controlGroupController(param)
+	case "Security":
+		return security(param)
+	case "MemoryPressure":
+		return pressure("memory", param)
+	case "CPUPressure":
+		return pressure("cpu", param)
+	case "IOPressure":
+		return pressure("io", param)
+	case "Virtualization":
+		return virtualization(param)
+	case "NeedsUpdate":
+		return needsUpdate(param)
+	case "Credential":
+		return credential(param)
+	case "PathIsEncrypted":
+		return pathIsEncrypted(param)
 	case "ACPower":
 		want, err := strconv.ParseBool(param)
 		if err != nil {

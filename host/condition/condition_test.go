@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -101,7 +102,74 @@ func TestRealChecks(t *testing.T) {
 			t.Errorf("%s=%s: %v, %v; want %v", c.kind, c.param, got, err, c.want)
 		}
 	}
-	if _, err := check("Virtualization", "kvm"); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("an unimplemented check must say so: %v", err)
+	if _, err := check("Frobnicate", "x"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("an unknown check must say so: %v", err)
+	}
+	// Exactly one of the two holds, whatever this machine is.
+	yes, _ := check("Virtualization", "yes")
+	no, _ := check("Virtualization", "no")
+	if yes == no {
+		t.Errorf("Virtualization yes=%v no=%v", yes, no)
+	}
+	if got, _ := check("PathIsEncrypted", "/proc"); got {
+		t.Error("/proc is not encrypted")
+	}
+	if got, _ := check("NeedsUpdate", t.TempDir()); !got {
+		t.Error("NeedsUpdate without a stamp must hold")
+	}
+	if got, _ := check("Credential", "surely-not-passed"); got {
+		t.Error("Credential")
+	}
+}
+
+func TestComparisons(t *testing.T) {
+	vc := []struct {
+		a, b string
+		c    int
+	}{{"6.1.0-18-amd64", "6.1", 1}, {"5.10", "6.1", -1}, {"6.18.44", "6.18.44", 0}, {"6.9", "6.10", -1}}
+	for _, c := range vc {
+		if got := versionCompare(c.a, c.b); (got > 0) != (c.c > 0) || (got < 0) != (c.c < 0) {
+			t.Errorf("versionCompare(%q, %q) = %d, want sign %d", c.a, c.b, got, c.c)
+		}
+	}
+	for in, want := range map[string]uint64{"1024": 1024, "1K": 1024, "512M": 512 << 20, "2G": 2 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d %v", in, got, err)
+		}
+	}
+}
+
+func TestSystemChecks(t *testing.T) {
+	release, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	rel := strings.TrimSpace(string(release))
+	cases := []struct {
+		kind, param string
+		want        bool
+	}{
+		{"KernelVersion", ">=2.6", true},
+		{"KernelVersion", "<2.6", false},
+		{"KernelVersion", rel, true},
+		{"KernelVersion", rel[:1] + "*", true},
+		{"KernelVersion", "0.*", false},
+		{"CPUs", ">=1", true},
+		{"CPUs", ">1000000", false},
+		{"Memory", ">=1M", true},
+		{"Memory", "<1K", false},
+		{"Capability", "CAP_SYS_ADMIN", os.Getuid() == 0},
+		{"Capability", "CAP_NOT_A_CAP", false},
+		{"ControlGroupController", "nosuchcontroller", false},
+		{"Security", "nosuchframework", false},
+	}
+	if _, err := os.Stat("/etc/os-release"); err == nil {
+		cases = append(cases, struct {
+			kind, param string
+			want        bool
+		}{"OSRelease", "NOSUCHKEY=x", false})
+	}
+	for _, c := range cases {
+		got, err := check(c.kind, c.param)
+		if err != nil || got != c.want {
+			t.Errorf("%s=%s: %v, %v; want %v", c.kind, c.param, got, err, c.want)
+		}
 	}
 }
