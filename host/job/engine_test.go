@@ -20,7 +20,7 @@ type graph struct {
 
 var reverse = map[string]string{"Requires": "RequiredBy", "Wants": "WantedBy", "BindsTo": "BoundBy", "PartOf": "ConsistsOf",
 	"Requisite": "RequisiteOf", "Conflicts": "ConflictedBy", "After": "Before", "Before": "After",
-	"PropagatesStopTo": "StopPropagatedFrom", "StopPropagatedFrom": "PropagatesStopTo"}
+	"PropagatesStopTo": "StopPropagatedFrom", "StopPropagatedFrom": "PropagatesStopTo", "Triggers": "TriggeredBy"}
 
 func newGraph(edges ...string) *graph {
 	g := &graph{deps: map[string]map[string][]string{}, active: map[string]bool{}, missing: map[string]bool{}, ignore: map[string]bool{}}
@@ -318,5 +318,32 @@ func TestRedundantJobsAreDropped(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []string{"down/start", "live/stop"}) {
 		t.Fatalf("jobs %v: the stop of inactive units and the start of an active one are redundant", got)
+	}
+}
+
+func TestTriggeringAndRestartDependenciesModes(t *testing.T) {
+	g := newGraph("sock Triggers svc", "idle Triggers svc", "app Requires db", "web BindsTo db", "off Requires db")
+	for _, u := range []string{"sock", "svc", "app", "web", "db"} {
+		g.active[u] = true
+	}
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("svc", Stop, Triggering)
+	if got := units(jobs); err != nil || !slices.Equal(got, []string{"svc/stop", "sock/stop"}) {
+		t.Errorf("triggering: %v %v (idle is down and needs nothing)", got, err)
+	}
+	e = NewEngine(g)
+	jobs, err = e.Enqueue("db", Start, RestartDependencies)
+	got := units(jobs)
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, []string{"app/restart", "db/start", "web/restart"}) {
+		t.Errorf("restart-dependencies: %v %v (off is down: its try-restart is nothing)", got, err)
+	}
+	for _, c := range []struct {
+		typ  Type
+		mode Mode
+	}{{Start, Triggering}, {Stop, RestartDependencies}} {
+		if _, err := NewEngine(g).Enqueue("db", c.typ, c.mode); !errdefs.IsInvalidArgument(err) {
+			t.Errorf("%v with %s: %v", c.typ, c.mode, err)
+		}
 	}
 }

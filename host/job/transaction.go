@@ -51,6 +51,12 @@ type Planned struct {
 // NewTransaction builds the transaction for a job of type typ on unit under mode: the job itself and every job
 // its dependencies pull in, recursively, merged per unit.
 func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, error) {
+	switch {
+	case mode == Triggering && typ != Stop:
+		return nil, errdefs.InvalidArgument(fmt.Errorf("job mode triggering is only allowed with stop"))
+	case mode == RestartDependencies && typ != Start:
+		return nil, errdefs.InvalidArgument(fmt.Errorf("job mode restart-dependencies is only allowed with start"))
+	}
 	t := &Transaction{g: g, mode: mode, jobs: map[string]*tjob{}, Anchor: unit}
 	if err := g.Loadable(unit); err != nil {
 		return nil, err
@@ -60,6 +66,24 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 		return nil, err
 	}
 	t.jobs[unit].anchor = true
+	switch mode {
+	case Triggering:
+		// The units that trigger this one (a socket its service) are stopped too, if they are up.
+		for _, d := range t.deps(unit, "TriggeredBy") {
+			if t.g.Up(d) {
+				if err := t.add(d, Stop, true, false, true); err != nil {
+					return nil, err
+				}
+			}
+		}
+	case RestartDependencies:
+		// Its dependents get the restart propagation a restart job would give them.
+		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf") {
+			if err := t.add(d, Collapse(TryRestart, t.g.Active(d), t.g.CanReload(d)), true, false, true); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return t, nil
 }
 

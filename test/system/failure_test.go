@@ -185,3 +185,33 @@ func TestBindsToAndUpholds(t *testing.T) {
 		t.Errorf("flaky.run came back after an explicit stop: %s", st)
 	}
 }
+
+func TestRestartDependenciesMode(t *testing.T) {
+	t.Parallel()
+	run := harness.BuildPlugin(t, "sdk/examples/run", t.TempDir())
+	s := harness.Start(t, harness.Options{
+		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
+		Units: map[string]string{
+			"db.run":  "[Run]\nCommand=/bin/sleep 60\n",
+			"app.run": "[Unit]\nRequires=db.run\nAfter=db.run\n[Run]\nCommand=/bin/sleep 60\n",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "app.run"); code != 0 {
+		t.Fatalf("start app.run: %s", errs)
+	}
+	appPid, dbPid := s.Show("app.run", "MainPID"), s.Show("db.run", "MainPID")
+	if _, errs, code := s.Sctl("start", "--job-mode=restart-dependencies", "db.run"); code != 0 {
+		t.Fatalf("start --job-mode=restart-dependencies: exit %d %s", code, errs)
+	}
+	s.WaitActive("app.run", "active", 10*time.Second)
+	if p := s.Show("app.run", "MainPID"); p == appPid || p == "0" {
+		t.Errorf("app.run was not restarted: MainPID %s (was %s)", p, appPid)
+	}
+	if p := s.Show("db.run", "MainPID"); p != dbPid {
+		t.Errorf("db.run (already active, only started) changed MainPID %s -> %s", dbPid, p)
+	}
+	if _, errs, code := s.Sctl("start", "--job-mode=triggering", "db.run"); code == 0 || !strings.Contains(errs, "only allowed with stop") {
+		t.Errorf("triggering with start: exit %d %q", code, errs)
+	}
+}
