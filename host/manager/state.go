@@ -45,6 +45,14 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	m.engine.UnitChanged(u.ID, to)
 	if wasUp && !isUp {
 		m.propagateDown(u)
+		for _, kind := range []string{"Requires", "Requisite", "Wants", "BindsTo", "Upholds"} {
+			for _, name := range u.deps[kind] {
+				m.stopIfUnneeded(m.units[name])
+			}
+		}
+	}
+	if to == job.Active {
+		m.stopIfUnneeded(u)
 	}
 	switch {
 	case to == job.FailedState:
@@ -81,6 +89,24 @@ func (m *Manager) propagateDown(u *Unit) {
 			}
 			return
 		}
+	}
+}
+
+// stopIfUnneeded stops u when it has StopWhenUnneeded=yes and no unit that is up, or has a job, depends on it.
+func (m *Manager) stopIfUnneeded(u *Unit) {
+	if u == nil || u.Frag == nil || !u.Frag.Unit.StopWhenUnneeded || !isUp(u.Active) || m.engine.Get(u.ID) != nil {
+		return
+	}
+	for _, kind := range []string{"RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "UpheldBy"} {
+		for _, name := range u.deps[kind] {
+			if d := m.units[name]; d != nil && (isUp(d.Active) || m.engine.Get(d.ID) != nil) {
+				return
+			}
+		}
+	}
+	m.log.Info("unit is not needed anymore, stopping it", "unit", u.ID)
+	if _, err := m.enqueue(u, job.Stop, job.Replace, false); err != nil {
+		m.log.Error("cannot stop unneeded unit", "unit", u.ID, "error", err)
 	}
 }
 

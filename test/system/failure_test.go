@@ -215,3 +215,23 @@ func TestRestartDependenciesMode(t *testing.T) {
 		t.Errorf("triggering with start: exit %d %q", code, errs)
 	}
 }
+
+func TestStopWhenUnneeded(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"helper.target": "[Unit]\nStopWhenUnneeded=yes\n",
+		"user.target":   "[Unit]\nWants=helper.target\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "user.target"); code != 0 {
+		t.Fatalf("start user.target: %s", errs)
+	}
+	if st := s.Show("helper.target", "ActiveState"); st != "active" {
+		t.Fatalf("helper.target is %s while user.target wants it", st)
+	}
+	s.Sctl("stop", "user.target")
+	s.WaitActive("helper.target", "inactive", 5*time.Second)
+	// Started on its own, with nobody needing it, it stops at once.
+	s.Sctl("start", "helper.target")
+	s.WaitActive("helper.target", "inactive", 5*time.Second)
+}
