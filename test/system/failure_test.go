@@ -204,9 +204,12 @@ func TestRestartDependenciesMode(t *testing.T) {
 	if _, errs, code := s.Sctl("start", "--job-mode=restart-dependencies", "db.run"); code != 0 {
 		t.Fatalf("start --job-mode=restart-dependencies: exit %d %s", code, errs)
 	}
-	s.WaitActive("app.run", "active", 10*time.Second)
-	if p := s.Show("app.run", "MainPID"); p == appPid || p == "0" {
-		t.Errorf("app.run was not restarted: MainPID %s (was %s)", p, appPid)
+	// sctl waits for db.run's own job only; app.run's restart follows.
+	if !s.WaitFor(10*time.Second, func() bool {
+		p := s.Show("app.run", "MainPID")
+		return p != appPid && p != "0" && s.Show("app.run", "ActiveState") == "active"
+	}) {
+		t.Errorf("app.run was not restarted: MainPID %s (was %s)", s.Show("app.run", "MainPID"), appPid)
 	}
 	if p := s.Show("db.run", "MainPID"); p != dbPid {
 		t.Errorf("db.run (already active, only started) changed MainPID %s -> %s", dbPid, p)
