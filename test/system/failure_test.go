@@ -170,6 +170,7 @@ func TestBindsToAndUpholds(t *testing.T) {
 	if _, errs, code := s.Sctl("start", "keeper.target"); code != 0 {
 		t.Fatalf("start keeper.target: %s", errs)
 	}
+	s.WaitActive("flaky.run", "active", 10*time.Second)
 	first := s.Show("flaky.run", "ActiveEnterTimestampMonotonic")
 	// flaky.run ends after half a second and is started again while keeper.target upholds it.
 	if !s.WaitFor(10*time.Second, func() bool {
