@@ -112,9 +112,9 @@ func TestPresetsOnFirstBoot(t *testing.T) {
 	s := harness.Start(t, harness.Options{
 		FirstBoot: true,
 		Units: map[string]string{
-			"on.target":     "[Unit]\nDescription=On\n[Install]\nWantedBy=multi-user.target\n",
-			"off.target":    "[Unit]\nDescription=Off\n[Install]\nWantedBy=multi-user.target\n",
-			"static.target": "[Unit]\nDescription=No install info\n",
+			"on.target":                       "[Unit]\nDescription=On\n[Install]\nWantedBy=multi-user.target\n",
+			"off.target":                      "[Unit]\nDescription=Off\n[Install]\nWantedBy=multi-user.target\n",
+			"static.target":                   "[Unit]\nDescription=No install info\n",
 			"../system-preset/50-test.preset": "# test presets\ndisable off.target\n",
 		},
 	})
