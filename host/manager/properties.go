@@ -147,6 +147,9 @@ func (m *Manager) unitFileState(u *Unit) string {
 	}
 	in := u.Frag.Install
 	if len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias) == 0 {
+		if len(in.Also) > 0 {
+			return "indirect" // enabling it enables the units its Also= names
+		}
 		return "static"
 	}
 	for _, dir := range m.cfg.UnitPaths {

@@ -89,6 +89,7 @@ func TestListUnitFiles(t *testing.T) {
 		Units: map[string]string{
 			"svc.target": "[Unit]\nDescription=S\n[Install]\nWantedBy=multi-user.target\n",
 			"off.target": "[Unit]\nDescription=O\n[Install]\nWantedBy=multi-user.target\n",
+			"ind.target": "[Unit]\nDescription=I\n[Install]\nAlso=off.target\n",
 		},
 		Links: map[string]string{"multi-user.target.wants/svc.target": "../svc.target", "masked.target": "/dev/null"},
 	})
@@ -97,7 +98,7 @@ func TestListUnitFiles(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for unit, state := range map[string]string{"svc.target": "enabled", "off.target": "disabled", "masked.target": "masked",
+	for unit, state := range map[string]string{"svc.target": "enabled", "off.target": "disabled", "masked.target": "masked", "ind.target": "indirect",
 		"basic.target": "static", "default.target": "alias"} {
 		if !hasRow(out, unit, state) {
 			t.Errorf("list-unit-files: no row %s %s:\n%s", unit, state, out)

@@ -4,6 +4,7 @@
 //	[Run]
 //	Command=/bin/sh -c "echo hello"
 //	RemainAfterExit=yes
+//	ReloadCommand=/bin/touch /run/hello.reloaded   (optional; without it the unit cannot reload)
 //
 // Install it as /usr/lib/sysmaster/plugins/run (or name it in system.conf) and `sctl start hello.run`.
 package main
@@ -15,6 +16,7 @@ import (
 
 type config struct {
 	Argv   []string
+	Reload []string
 	Remain bool
 }
 
@@ -36,6 +38,14 @@ func (runType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 			res.Errorf(e, "Run", "RemainAfterExit", "%q is not a boolean", e.Value)
 		}
 		c.Remain = b
+	}
+	if e, ok := req.Last("Run", "ReloadCommand"); ok {
+		argv, err := sdk.SplitCommand(e.Value)
+		if err != nil || len(argv) == 0 {
+			res.Errorf(e, "Run", "ReloadCommand", "bad command line %q: %v", e.Value, err)
+		}
+		c.Reload = argv
+		res.Annotations = map[string]string{"CanReload": "yes"}
 	}
 	e, ok := req.Last("Run", "Command")
 	if !ok {
@@ -70,12 +80,24 @@ func (runType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 		u.Spawn(&sdk.Spawn{Id: "main", Role: sdk.RoleMain, Path: c.Argv[0], Argv: c.Argv})
 		u.SetState(sdk.Activating, "start", "")
 	case *sdk.EventSpawned:
-		u.SetState(sdk.Active, "running", "success")
+		if e.Spawned.Id == "main" {
+			u.SetState(sdk.Active, "running", "success")
+		}
 	case *sdk.EventSpawnFailed:
 		u.Logf("cannot run %s: %s", c.Argv[0], e.SpawnFailed.Message)
 		u.SetState(sdk.Failed, "failed", "resources")
+	case *sdk.EventReload:
+		u.Spawn(&sdk.Spawn{Id: "reload", Role: sdk.RoleControl, Path: c.Reload[0], Argv: c.Reload})
+		u.SetState(sdk.Reloading, "reload", "")
 	case *sdk.EventChildExited:
 		x := e.ChildExited
+		if x.Id == "reload" {
+			if x.Code != 1 || x.Status != 0 {
+				u.Logf("reload command failed")
+			}
+			u.SetState(sdk.Active, "running", "")
+			return nil
+		}
 		switch {
 		case st.Stopping:
 			st.Stopping = false
