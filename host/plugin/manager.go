@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/reaper"
@@ -42,6 +43,7 @@ type Manager struct {
 	mu      sync.Mutex
 	cfg     config.Config
 	plugins map[string]*Plugin
+	digests digestCache
 }
 
 // Plugin is one running (or last run) plugin process.
@@ -222,25 +224,66 @@ type Info struct {
 	Pid                                        int
 }
 
-// List describes every configured or present plugin.
+// List describes every configured or present plugin. The digests it shows come from a cache keyed by the file's
+// identity (device, inode, size, modification time) and are computed outside the lock: hashing every binary on
+// each `sctl list-plugins` took seconds on a slow machine. Launches still hash the file itself every time.
 func (m *Manager) List() []Info {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	var out []Info
 	for _, typ := range m.cfg.PluginTypes() {
 		in := Info{Type: typ, Path: m.cfg.PluginPath(typ), Pinned: m.cfg.Plugins[typ].SHA256}
-		if sum, err := fileSHA256(in.Path); err == nil {
-			in.SHA256 = sum
-		} else {
-			in.Error = err.Error()
-		}
 		if p := m.plugins[typ]; p != nil && !p.client.Exited() {
 			in.Pid, in.Version = p.Pid, p.Desc.Version
 		}
 		out = append(out, in)
 	}
+	m.mu.Unlock()
+	for i := range out {
+		if sum, err := m.digests.get(out[i].Path); err == nil {
+			out[i].SHA256 = sum
+		} else {
+			out[i].Error = err.Error()
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out
+}
+
+// digestCache remembers the sha256 of files by their identity.
+type digestCache struct {
+	mu   sync.Mutex
+	sums map[fileID]string
+}
+
+type fileID struct {
+	path           string
+	dev, ino, size uint64
+	mtime          int64
+}
+
+func (c *digestCache) get(path string) (string, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return fileSHA256(path) // says why, in the same words as a launch
+	}
+	id := fileID{path, uint64(st.Dev), st.Ino, uint64(st.Size), st.Mtim.Nano()}
+	c.mu.Lock()
+	sum, ok := c.sums[id]
+	c.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.sums == nil {
+		c.sums = map[fileID]string{}
+	}
+	c.sums[id] = sum
+	c.mu.Unlock()
+	return sum, nil
 }
 
 // StopAll stops every plugin (at shutdown).
