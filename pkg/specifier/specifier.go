@@ -3,7 +3,11 @@ package specifier
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 )
@@ -11,8 +15,8 @@ import (
 // Resolver returns the value of %c, or false when c is not a known specifier.
 type Resolver func(c byte) (string, bool)
 
-// Expand replaces every %c in s by its value; "%%" is a literal '%'. An unknown specifier or a lone '%' at the
-// end is an error.
+// Expand replaces every %c in s by its value; "%%" is a literal '%', and so is a lone '%' at the end (as in
+// systemd's specifier_printf, so that "Description=100%" loads). An unknown specifier is an error.
 func Expand(s string, r Resolver) (string, error) {
 	if strings.IndexByte(s, '%') < 0 {
 		return s, nil
@@ -23,11 +27,8 @@ func Expand(s string, r Resolver) (string, error) {
 			b.WriteByte(s[i])
 			continue
 		}
-		if i+1 >= len(s) {
-			return "", fmt.Errorf("specifier: lone %% at the end of %q", s)
-		}
 		i++
-		if s[i] == '%' {
+		if i == len(s) || s[i] == '%' {
 			b.WriteByte('%')
 			continue
 		}
@@ -46,7 +47,10 @@ type Unit struct {
 	Hostname, MachineID, BootID string
 }
 
-// Resolver resolves %n %N %p %i %I %f %j %J %H %m %b.
+// Resolver resolves %n %N %p %i %I %f %j %J from the name; %H %l %m %b from u; %v and %a from the running
+// kernel; and, as systemd does for the system manager, %t %S %C %L %E %T %V (its directories) and %u %U %g %G
+// %h %s (root's user, group, home and shell). Units that systemd ships use them (kmod-static-nodes.service has
+// %v).
 func (u Unit) Resolver() Resolver {
 	prefix, instance, suffix := unitname.Split(u.Name)
 	unesc := func(s string) string {
@@ -91,11 +95,60 @@ func (u Unit) Resolver() Resolver {
 			return unesc(last), true
 		case 'H':
 			return u.Hostname, true
+		case 'l':
+			short, _, _ := strings.Cut(u.Hostname, ".")
+			return short, true
+		case 'v':
+			return kernelRelease(), true
+		case 'a':
+			return architecture(), true
 		case 'm':
 			return u.MachineID, true
 		case 'b':
 			return u.BootID, true
+		case 'T':
+			return tmpDir("/tmp"), true
+		case 'V':
+			return tmpDir("/var/tmp"), true
+		}
+		if v, ok := systemManager[c]; ok {
+			return v, true
 		}
 		return "", false
 	}
+}
+
+// systemManager holds the specifiers that are fixed for the system manager (man systemd.unit, "Specifiers").
+var systemManager = map[byte]string{
+	't': "/run", 'S': "/var/lib", 'C': "/var/cache", 'L': "/var/log", 'E': "/etc",
+	'u': "root", 'U': "0", 'g': "root", 'G': "0", 'h': "/root", 's': "/bin/sh",
+}
+
+// tmpDir is %T (def "/tmp") or %V (def "/var/tmp"): $TMPDIR, $TEMP or $TMP when set to an absolute path.
+func tmpDir(def string) string {
+	for _, k := range []string{"TMPDIR", "TEMP", "TMP"} {
+		if v := os.Getenv(k); strings.HasPrefix(v, "/") {
+			return v
+		}
+	}
+	return def
+}
+
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// architecture names the CPU as systemd does (ConditionArchitecture=, %a).
+func architecture() string {
+	names := map[string]string{"amd64": "x86-64", "386": "x86", "arm64": "arm64", "arm": "arm", "ppc64le": "ppc64-le",
+		"ppc64": "ppc64", "s390x": "s390x", "riscv64": "riscv64", "loong64": "loongarch64", "mips64le": "mips64-le",
+		"mips64": "mips64", "mipsle": "mips-le", "mips": "mips"}
+	if n, ok := names[runtime.GOARCH]; ok {
+		return n
+	}
+	return runtime.GOARCH
 }

@@ -5,6 +5,7 @@ package timespan
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +53,7 @@ func ParseWithDefault(s string, def time.Duration) (time.Duration, error) {
 	if t == "" {
 		return 0, fmt.Errorf("timespan: empty time span")
 	}
-	var total float64
+	var total time.Duration
 	for t != "" {
 		i := 0
 		for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
@@ -61,10 +62,7 @@ func ParseWithDefault(s string, def time.Duration) (time.Duration, error) {
 		if i == 0 {
 			return 0, fmt.Errorf("timespan: %q is not a time span", s)
 		}
-		num, err := strconv.ParseFloat(t[:i], 64)
-		if err != nil {
-			return 0, fmt.Errorf("timespan: %q is not a time span", s)
-		}
+		num := t[:i]
 		t = strings.TrimLeft(t[i:], " \t")
 		j := 0
 		for j < len(t) && !(t[j] >= '0' && t[j] <= '9') && t[j] != ' ' && t[j] != '\t' && t[j] != '.' {
@@ -80,13 +78,61 @@ func ParseWithDefault(s string, def time.Duration) (time.Duration, error) {
 		} else if t != "" {
 			return 0, fmt.Errorf("timespan: %q is not a time span", s)
 		}
-		total += num * float64(unit)
-		if total >= float64(math.MaxInt64) {
+		d, err := component(num, unit)
+		if err != nil {
+			return 0, fmt.Errorf("timespan: %q %v", s, err)
+		}
+		if d > math.MaxInt64-total {
 			return 0, fmt.Errorf("timespan: %q is out of range", s)
 		}
+		total += d
 		t = strings.TrimLeft(t[j:], " \t")
 	}
-	return time.Duration(total), nil
+	return total, nil
+}
+
+// component computes num (digits with at most one '.', as in "1", "1.5", ".5", "5.") times unit in integers: a
+// float would make "1.001s" 1.000999999s.
+func component(num string, unit time.Duration) (time.Duration, error) {
+	whole, frac, _ := strings.Cut(num, ".")
+	if whole == "" && frac == "" || strings.Contains(frac, ".") {
+		return 0, fmt.Errorf("is not a time span")
+	}
+	if unit <= 0 {
+		return 0, fmt.Errorf("has a number without a unit")
+	}
+	var w uint64
+	if whole != "" {
+		var err error
+		if w, err = strconv.ParseUint(whole, 10, 63); err != nil {
+			return 0, fmt.Errorf("is out of range")
+		}
+	}
+	if w > math.MaxInt64/uint64(unit) {
+		return 0, fmt.Errorf("is out of range")
+	}
+	d := w * uint64(unit)
+	if len(frac) > 18 {
+		frac = frac[:18] // finer than a nanosecond of any unit; keeps 10^len(frac) in a uint64
+	}
+	if frac != "" {
+		f, _ := strconv.ParseUint(frac, 10, 64) // at most 18 digits
+		hi, lo := bits.Mul64(f, uint64(unit))
+		q, _ := bits.Div64(hi, lo, pow10(len(frac))) // hi < 10^len(frac) because f < 10^len(frac)
+		d += q
+	}
+	if d > math.MaxInt64 {
+		return 0, fmt.Errorf("is out of range")
+	}
+	return time.Duration(d), nil
+}
+
+func pow10(n int) uint64 {
+	p := uint64(1)
+	for ; n > 0; n-- {
+		p *= 10
+	}
+	return p
 }
 
 // Format writes d as systemd's format_timespan does: "1min 30s", "100ms", "infinity", "0".

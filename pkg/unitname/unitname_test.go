@@ -1,80 +1,93 @@
 package unitname
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestValid(t *testing.T) {
-	for _, n := range []string{"a.service", "getty@tty1.service", "getty@.service", "dev-sda1.device", "a:b_c.d-e.target", `x\x2dy.mount`, "hello.run"} {
-		if !Valid(n) {
-			t.Errorf("%q should be valid", n)
-		}
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"a.service", true},
+		{"getty@tty1.service", true},
+		{"getty@.service", true},
+		{"dev-sda1.device", true},
+		{"a:b_c.d-e.target", true},
+		{`x\x2dy.mount`, true},
+		{"hello.run", true},
+		{"a.b.c.socket", true},
+		{strings.Repeat("a", MaxLength-len(".service")) + ".service", true},
+		{strings.Repeat("a", MaxLength-len(".service")+1) + ".service", false},
+		{"", false},
+		{"noext", false},
+		{".service", false},
+		{"a.", false},
+		{"a@b@c.service", false},
+		{"@a.service", false},
+		{"@.service", false},
+		{"a b.service", false},
+		{"a/b.service", false},
+		{"a.Service", false},
+		{"a.ser_vice", false},
+		{"ü.service", false},
 	}
-	for _, n := range []string{"", "noext", ".service", "a.", "a@b@c.service", "@a.service", "a b.service", "a/b.service", "a.Service"} {
-		if Valid(n) {
-			t.Errorf("%q should be invalid", n)
-		}
-	}
-}
-
-func TestParts(t *testing.T) {
-	p, i, s := Split("getty@tty1.service")
-	if p != "getty" || i != "tty1" || s != "service" {
-		t.Errorf("Split: %q %q %q", p, i, s)
-	}
-	if !IsTemplate("getty@.service") || IsTemplate("getty@tty1.service") || IsTemplate("a.service") {
-		t.Error("IsTemplate")
-	}
-	if !IsInstance("getty@tty1.service") || IsInstance("getty@.service") {
-		t.Error("IsInstance")
-	}
-	if Template("getty@tty1.service") != "getty@.service" || Template("a.service") != "a.service" {
-		t.Error("Template")
-	}
-	if n, err := Instantiate("getty@.service", "tty2"); err != nil || n != "getty@tty2.service" {
-		t.Errorf("Instantiate: %q %v", n, err)
-	}
-	if _, err := Instantiate("a.service", "x"); err == nil {
-		t.Error("Instantiate of a non-template")
-	}
-	if Type("x.socket") != "socket" {
-		t.Error("Type")
-	}
-}
-
-func TestEscape(t *testing.T) {
-	cases := map[string]string{"foo/bar": "foo-bar", "a-b": `a\x2db`, ".hidden": `\x2ehidden`, "a b": `a\x20b`, "dev/disk/by-label/x": `dev-disk-by\x2dlabel-x`}
-	for in, want := range cases {
-		if got := Escape(in); got != want {
-			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
-		}
-		if back, err := Unescape(want); err != nil || back != in {
-			t.Errorf("Unescape(%q) = %q, %v", want, back, err)
-		}
-	}
-	if p := EscapePath("/dev//sda1/"); p != "dev-sda1" {
-		t.Errorf("EscapePath = %q", p)
-	}
-	if p := EscapePath("/"); p != "-" {
-		t.Errorf("EscapePath(/) = %q", p)
-	}
-	if p, err := UnescapePath("dev-sda1"); err != nil || p != "/dev/sda1" {
-		t.Errorf("UnescapePath = %q %v", p, err)
-	}
-	for _, bad := range []string{`\x`, `\x4`, `\q00`, `\xzz`} {
-		if _, err := Unescape(bad); err == nil {
-			t.Errorf("Unescape(%q) accepted", bad)
-		}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if Valid(c.name) != c.ok {
+				t.Errorf("Valid(%q) = %v", c.name, !c.ok)
+			}
+		})
 	}
 }
 
-// FuzzUnescape: Unescape never panics, and Escape is always undone by Unescape.
-func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{"foo/bar", "a-b", ".x", `\x2d`, "ü", ""} {
-		f.Add(s)
+func TestSplit(t *testing.T) {
+	cases := []struct {
+		name, prefix, instance, suffix, typ string
+		template, instanceOK                bool
+		tmpl                                string
+	}{
+		{"getty@tty1.service", "getty", "tty1", "service", "service", false, true, "getty@.service"},
+		{"getty@.service", "getty", "", "service", "service", true, false, "getty@.service"},
+		{"a.service", "a", "", "service", "service", false, false, "a.service"},
+		{"a.b.target", "a.b", "", "target", "target", false, false, "a.b.target"},
+		{"x@a.b.socket", "x", "a.b", "socket", "socket", false, true, "x@.socket"},
+		{"noext", "noext", "", "", "", false, false, "noext"},
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		Unescape(s)
-		if back, err := Unescape(Escape(s)); err != nil || back != s {
-			t.Fatalf("%q -> %q -> %q, %v", s, Escape(s), back, err)
-		}
-	})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, i, s := Split(c.name)
+			if p != c.prefix || i != c.instance || s != c.suffix {
+				t.Errorf("Split = %q %q %q", p, i, s)
+			}
+			if Type(c.name) != c.typ || IsTemplate(c.name) != c.template || IsInstance(c.name) != c.instanceOK || Template(c.name) != c.tmpl {
+				t.Errorf("Type %q IsTemplate %v IsInstance %v Template %q", Type(c.name), IsTemplate(c.name), IsInstance(c.name), Template(c.name))
+			}
+		})
+	}
+}
+
+func TestInstantiate(t *testing.T) {
+	cases := []struct {
+		name, template, instance, want string
+	}{
+		{"plain", "getty@.service", "tty2", "getty@tty2.service"},
+		{"escaped instance", "mount@.service", `dev-disk-by\x2dlabel`, `mount@dev-disk-by\x2dlabel.service`},
+		{"not a template", "a.service", "x", ""},
+		{"an instance is not a template", "a@b.service", "x", ""},
+		{"invalid instance", "getty@.service", "tty 2", ""},
+		{"second @", "getty@.service", "a@b", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Instantiate(c.template, c.instance)
+			if got != c.want || (err == nil) != (c.want != "") {
+				t.Fatalf("Instantiate(%q, %q) = %q, %v", c.template, c.instance, got, err)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "unitname: ") {
+				t.Errorf("error %q", err)
+			}
+		})
+	}
 }
