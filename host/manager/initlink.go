@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -42,6 +43,10 @@ func dialInit(m *Manager, path string) *initLink {
 func (l *initLink) receive() {
 	for {
 		msg, err := l.conn.Recv()
+		if errors.Is(err, initproto.ErrBadPacket) {
+			l.m.log.Error("bad packet from init, ignored", "error", err)
+			continue
+		}
 		if err != nil {
 			select {
 			case <-l.stop:

@@ -1,10 +1,8 @@
 package pid1
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +14,9 @@ type apiMount struct {
 	data                   string
 }
 
+var procMount = apiMount{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""}
+
+// apiMounts are the API filesystems after /proc, parents before children.
 var apiMounts = []apiMount{
 	{"sysfs", "/sys", "sysfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
 	{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=755"},
@@ -25,151 +26,104 @@ var apiMounts = []apiMount{
 	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
 }
 
-// mountAPI mounts what is not mounted yet. /proc comes first, since it tells what else is mounted. In a
-// container whose /proc belongs to the outer PID namespace a fresh one is mounted over it, but only when this
-// mount namespace is our own: otherwise nothing at all is mounted, to leave the outer system alone.
-func mountAPI(logf func(string, ...any)) {
+// mountAPI mounts the API filesystems that are not mounted yet and reports whether init may use this mount
+// namespace at all. /proc comes first, since it tells what else is mounted. A /proc of another PID namespace (a
+// container started without its own) is replaced by a fresh one, but only when this mount namespace is our own:
+// when it is the outer system's, init mounts nothing and keeps off /run too, so as not to touch the outer system.
+func mountAPI() (private bool) {
 	if !isMountPoint("/proc") {
-		mount(logf, apiMount{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""})
-	} else if self, _ := os.Readlink("/proc/self"); self != strconv.Itoa(os.Getpid()) {
-		if sameMountNamespaceAsOuterInit() {
-			logf("warning: this mount namespace is shared with the outer system; mounting nothing")
-			return
+		mount(procMount)
+	} else if !procIsOurs() {
+		if why, shared := sharedMountNamespace(); shared {
+			logf("warning: this mount namespace is the outer system's (%s); mounting nothing and not serving "+
+				"/run/sysmaster: give init a mount namespace of its own (unshare --pid --mount --fork)", why)
+			return false
 		}
-		mount(logf, apiMount{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""})
+		mount(procMount)
 	}
 	for _, m := range apiMounts {
 		if isMountPoint(m.target) {
 			continue
 		}
-		if m.target == "/sys/fs/cgroup" && !isMountPoint("/sys") {
-			continue
+		if m.target == "/sys/fs/cgroup" {
+			if !isMountPoint("/sys") {
+				continue // sysfs failed to mount: no place for it
+			}
+			m.data = cgroup2Options(mounts())
 		}
-		mount(logf, m)
+		mount(m)
 	}
+	return true
 }
 
-func mount(logf func(string, ...any), m apiMount) {
+func mount(m apiMount) {
 	if err := os.MkdirAll(m.target, 0o755); err != nil {
 		logf("cannot create %s: %v", m.target, err)
 		return
 	}
 	if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
 		logf("cannot mount %s on %s: %v", m.fstype, m.target, err)
+		return
 	}
+	logf("mounted %s on %s", m.fstype, m.target)
 }
 
-// sameMountNamespaceAsOuterInit tells, through the outer system's /proc (still mounted), whether our mount
-// namespace is the outer system's. It walks up our ancestors: unshare(1) may share our namespace, but some
-// ancestor further up (the shell or test that started it) lives in the outer one. If every ancestor it can
-// inspect shares ours, or it can inspect none, it answers true: mounting over the outer /proc must never happen.
-func sameMountNamespaceAsOuterInit() bool {
-	var ours unix.Stat_t
-	if unix.Stat("/proc/self/ns/mnt", &ours) != nil {
-		return true
-	}
-	self, err := os.Readlink("/proc/self")
-	if err != nil {
-		return true
-	}
-	pid, _ := strconv.Atoi(self)
-	for i := 0; i < 64 && pid > 1; i++ {
-		pid = parentOf(pid)
-		if pid <= 0 {
-			break
-		}
-		var theirs unix.Stat_t
-		if unix.Stat(fmt.Sprintf("/proc/%d/ns/mnt", pid), &theirs) != nil {
+// cgroup2Options are the options for a new cgroup2 mount: those of a cgroup2 already mounted somewhere, if any.
+// There is only one cgroup2 hierarchy, and mounting it again from the initial cgroup namespace resets its
+// flags (nsdelegate, memory_recursiveprot, …) to the new mount's: a container must not change the host's.
+func cgroup2Options(ms []mountEntry) string {
+	for _, m := range ms {
+		if m.fstype != "cgroup2" {
 			continue
 		}
-		if theirs.Ino != ours.Ino || theirs.Dev != ours.Dev {
-			return false
-		}
-	}
-	return true
-}
-
-// parentOf reads the parent pid from /proc/PID/stat (the field after the parenthesised command name).
-func parentOf(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return ppid
-}
-
-// isMountPoint reports whether path is a mount point per /proc/self/mountinfo (false when /proc is not there).
-func isMountPoint(path string) bool {
-	for _, m := range mountPoints() {
-		if m == path {
-			return true
-		}
-	}
-	return false
-}
-
-// mountPoints lists the mount points of this namespace in mount order.
-func mountPoints() []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 {
-			out = append(out, unescapeMountinfo(fields[4]))
-		}
-	}
-	return out
-}
-
-// unescapeMountinfo decodes the octal escapes (\040 for a space) of mountinfo paths.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
+		var opts []string
+		for _, o := range strings.Split(m.superOpts, ",") {
+			if o != "rw" && o != "ro" {
+				opts = append(opts, o)
 			}
 		}
-		b.WriteByte(s[i])
+		return strings.Join(opts, ",")
 	}
-	return b.String()
+	return ""
 }
 
-// InContainer reports whether this PID namespace is not the initial one: only the initial one has kernel
-// threads, and kthreadd is always its pid 2. A /proc that is not our namespace's (we are not pid 1 in it) means
-// a container too, whatever it shows.
-func InContainer() bool {
-	if self, _ := os.Readlink("/proc/self"); self != "1" {
-		return true
+// sharedMountNamespace tells, through the outer system's /proc (still mounted), whether our mount namespace is
+// the outer system's: the same as that of its PID 1. Where PID 1 cannot be inspected (a sandbox may forbid it),
+// a kernel thread stands in for it when the outer /proc is the initial PID namespace's: kernel threads live in
+// the initial mount namespace. If nothing can be compared it answers shared: mounting over the outer /proc must
+// never happen.
+func sharedMountNamespace() (why string, shared bool) {
+	var ours unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/mnt", &ours); err != nil {
+		return fmt.Sprintf("cannot inspect our mount namespace: %v", err), true
 	}
-	b, err := os.ReadFile("/proc/2/stat")
-	return err != nil || !strings.Contains(string(b), "(kthreadd)")
+	ref, err := nsOf(1)
+	refName := "the outer PID 1"
+	if err != nil {
+		if st, serr := readStat(2); serr == nil && st.comm == "kthreadd" && st.flags&pfKthread != 0 {
+			ref, err = nsOf(2)
+			refName = "the kernel threads"
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("cannot inspect the outer mount namespace: %v", err), true
+	}
+	if ref.Dev == ours.Dev && ref.Ino == ours.Ino {
+		return refName + " share it", true
+	}
+	return "", false
 }
 
-// unmountAll detaches every mount but the API filesystems, deepest first, and makes / read-only: the last step
-// before reboot(2) on a real machine.
-func unmountAll(logf func(string, ...any)) {
-	mps := mountPoints()
+func nsOf(pid int) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Stat(fmt.Sprintf("/proc/%d/ns/mnt", pid), &st)
+	return st, err
+}
+
+// unmountAll detaches every mount but / and the API filesystems, deepest first, and makes / read-only: the last
+// step before reboot(2) on a real machine. Errors are logged and passed over.
+func unmountAll() {
+	ms := mounts()
 	keep := func(p string) bool {
 		for _, k := range []string{"/proc", "/sys", "/dev"} {
 			if p == k || strings.HasPrefix(p, k+"/") {
@@ -178,14 +132,15 @@ func unmountAll(logf func(string, ...any)) {
 		}
 		return p == "/"
 	}
-	for i := len(mps) - 1; i >= 0; i-- {
-		if !keep(mps[i]) {
-			if err := unix.Unmount(mps[i], unix.MNT_DETACH); err != nil {
-				logf("cannot unmount %s: %v", mps[i], err)
-			}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if keep(ms[i].point) {
+			continue
+		}
+		if err := unix.Unmount(ms[i].point, unix.MNT_DETACH); err != nil {
+			logf("cannot unmount %s: %v", ms[i].point, err)
 		}
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-		logf("cannot remount / read-only: %v", fmt.Sprint(err))
+		logf("cannot remount / read-only: %v", err)
 	}
 }

@@ -201,9 +201,14 @@ func (s *System) WaitFor(timeout time.Duration, cond func() bool) bool {
 // WaitActive waits until unit's ActiveState is want.
 func (s *System) WaitActive(unit, want string, timeout time.Duration) {
 	s.t.Helper()
-	var got string
-	if !s.WaitFor(timeout, func() bool { got = s.Show(unit, "ActiveState"); return got == want }) {
-		s.t.Fatalf("%s: ActiveState %q, want %q; console:\n%s", unit, got, want, s.Console())
+	var got, errs string
+	if !s.WaitFor(timeout, func() bool {
+		// A failing sctl is no answer yet: the core may be starting, its control socket not listening.
+		out, e, code := s.Sctl("show", "-p", "ActiveState", "--value", unit)
+		got, errs = strings.TrimSuffix(out, "\n"), e
+		return code == 0 && got == want
+	}) {
+		s.t.Fatalf("%s: ActiveState %q, want %q (sctl: %s); console:\n%s", unit, got, want, errs, s.Console())
 	}
 }
 
