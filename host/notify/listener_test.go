@@ -224,6 +224,12 @@ func TestOversizedAndGarbage(t *testing.T) {
 	if m := mustReceive(t, l); !slices.Equal(m.Fields, []string{"READY=1"}) {
 		t.Errorf("after bad datagrams: fields %q", m.Fields)
 	}
+
+	// An empty datagram is a message with no fields, not an error.
+	send(t, l.Path(), nil)
+	if m := mustReceive(t, l); m.Fields != nil || m.Pid != os.Getpid() {
+		t.Errorf("empty datagram: pid %d fields %q", m.Pid, m.Fields)
+	}
 }
 
 func TestControlTruncated(t *testing.T) {
@@ -310,12 +316,21 @@ func TestHandover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	flags, err := unix.FcntlInt(f.Fd(), unix.F_GETFD, 0)
+	if err != nil || flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("File: fd flags %#x (%v), want FD_CLOEXEC", flags, err)
+	}
 	l, err := FromFile(f)
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	// The old listener is untouched by File until it is closed.
+	send(t, old.Path(), []byte("STATUS=still here"))
+	if m := mustReceive(t, old); !slices.Equal(m.Fields, []string{"STATUS=still here"}) {
+		t.Errorf("old listener after File: fields %q", m.Fields)
+	}
 	if l.Path() != old.Path() {
 		t.Errorf("adopted path %q, want %q", l.Path(), old.Path())
 	}
