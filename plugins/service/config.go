@@ -53,7 +53,16 @@ type Config struct {
 	PassEnvironment  []string
 	UnsetEnvironment []string
 
+	// RuntimeDirectoryPreserve is no, yes or restart: with restart the runtime directories survive a restart
+	// of the service but not a stop (Exec.Directories["runtime"].Preserve says only yes).
+	RuntimeDirectoryPreserve string
+	// NoCapabilities is set when CapabilityBoundingSet= resolves to the empty set: every capability is
+	// dropped, which Exec.CapabilityBoundingSet (empty: unchanged) cannot express.
+	NoCapabilities bool
+
 	Cgroup *pb.CgroupSettings
+	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CpuWeight is then 1.
+	CPUWeightIdle bool
 
 	Sockets []string
 }
