@@ -33,6 +33,13 @@ func (u *Unit) SetStatusText(active ActiveState, sub, result, text string) {
 	u.add(&pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: active, Sub: sub, Result: result, StatusText: text}}})
 }
 
+// StateReport is a SetState action in full: state, sub-state, result, status text and the type's own properties.
+type StateReport = pb.SetState
+
+// Report sets the unit's state as SetStatusText does, and also the type-specific properties `sctl show` lists
+// (systemd's names: NRestarts, StatusErrno, …). A property with an empty value is removed; others are kept.
+func (u *Unit) Report(r *StateReport) { u.add(&pb.Action{Kind: &pb.Action_SetState{SetState: r}}) }
+
 // Spawn asks the host to start a process in the unit's cgroup.
 func (u *Unit) Spawn(s *Spawn) { u.add(&pb.Action{Kind: &pb.Action_Spawn{Spawn: s}}) }
 
@@ -40,6 +47,12 @@ func (u *Unit) Spawn(s *Spawn) { u.add(&pb.Action{Kind: &pb.Action_Spawn{Spawn: 
 func (u *Unit) Kill(whom Whom, signal int) {
 	u.add(&pb.Action{Kind: &pb.Action_Kill{Kill: &pb.KillAction{Whom: whom, Signal: int32(signal)}}})
 }
+
+// KillAction is a Kill action in full, for SendSIGHUP= (AlsoSighup).
+type KillAction = pb.KillAction
+
+// KillWith asks the host to signal the unit's processes as k says.
+func (u *Unit) KillWith(k *KillAction) { u.add(&pb.Action{Kind: &pb.Action_Kill{Kill: k}}) }
 
 // ArmTimer asks for a TimerFired event with id after usec microseconds.
 func (u *Unit) ArmTimer(id string, usec uint64) {

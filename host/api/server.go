@@ -17,6 +17,7 @@ import (
 // readOnly lists the methods any uid may call.
 var readOnly = map[string]bool{
 	"ListUnits": true, "ListUnitFiles": true, "Show": true, "Cat": true, "ListJobs": true, "ListPlugins": true, "WaitJobs": true,
+	"Logs": true,
 }
 
 // Server is the control API server.
@@ -43,6 +44,7 @@ func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
 	s := &Server{ln: ln, grpc: grpc.NewServer(
 		grpc.Creds(peerCreds{}),
 		grpc.UnaryInterceptor(authorize),
+		grpc.StreamInterceptor(authorizeStream),
 	)}
 	controlv1.RegisterManagerServer(s.grpc, impl)
 	go s.grpc.Serve(ln)
@@ -65,4 +67,17 @@ func authorize(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler
 	}
 	resp, err := handler(ctx, req)
 	return resp, errdefs.ToGRPC(err)
+}
+
+// authorizeStream is authorize for streaming methods.
+func authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+	cred, ok := callerCred(ss.Context())
+	if !ok {
+		return errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("caller credentials unknown")))
+	}
+	if cred.Uid != 0 && !readOnly[method] {
+		return errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("%s: permission denied (uid %d)", method, cred.Uid)))
+	}
+	return errdefs.ToGRPC(handler(srv, ss))
 }

@@ -7,10 +7,13 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/host/unitlog"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
@@ -469,4 +472,102 @@ func (m *Manager) resetFailed(u *Unit) {
 	if u.LoadState == unit.Loaded {
 		m.send(u, &pb.Event{Kind: &pb.Event_ResetFailed{ResetFailed: &pb.ResetFailed{}}})
 	}
+}
+
+func (c *control) Kill(ctx context.Context, req *controlv1.KillRequest) (*controlv1.KillResponse, error) {
+	whom := pb.Whom_WHOM_ALL
+	switch req.Whom {
+	case "", "all":
+	case "main":
+		whom = pb.Whom_WHOM_MAIN
+	case "control":
+		whom = pb.Whom_WHOM_CONTROL
+	default:
+		return nil, errdefs.InvalidArgument(fmt.Errorf("--kill-whom=%q: must be main, control or all", req.Whom))
+	}
+	sig := req.Signal
+	if sig == 0 {
+		sig = 15
+	}
+	if sig < 1 || sig > 64 {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("signal %d out of range", sig))
+	}
+	err := c.m.doErr(ctx, func() error {
+		units, err := c.m.resolve(req.Units)
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			if !isUp(u.Active) {
+				return errdefs.FailedPrecondition(fmt.Errorf("Unit %s is not loaded or not active; no processes to kill.", u.ID))
+			}
+		}
+		for _, u := range units {
+			c.m.send(u, &pb.Event{Kind: &pb.Event_Kill{Kill: &pb.Kill{Whom: whom, Signal: sig}}})
+		}
+		c.m.turn()
+		return nil
+	})
+	return &controlv1.KillResponse{}, err
+}
+
+func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_LogsServer) error {
+	ctx := stream.Context()
+	var ids []string
+	if err := c.m.doErr(ctx, func() error {
+		units, err := c.m.resolve(req.Units)
+		for _, u := range units {
+			ids = append(ids, u.ID)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	since := time.Time{}
+	if req.SinceUsec > 0 {
+		since = time.UnixMicro(req.SinceUsec)
+	}
+	lines := int(req.Lines)
+	var all []unitlog.Entry
+	offsets := make([]int64, len(ids))
+	for i, id := range ids {
+		es, off, err := c.m.unitLogs.Read(id, lines, since)
+		if err != nil {
+			return err
+		}
+		all, offsets[i] = append(all, es...), off
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+	if lines >= 0 && len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	send := func(e unitlog.Entry) error {
+		return stream.Send(&controlv1.LogEntry{Unit: e.Unit, TimeUsec: e.Time.UnixMicro(), Priority: int32(e.Priority), Source: e.Source, Text: e.Text})
+	}
+	for _, e := range all {
+		if err := send(e); err != nil {
+			return err
+		}
+	}
+	if !req.Follow {
+		return nil
+	}
+	// One follower per unit; sends are serialized, as a gRPC stream requires.
+	var mu sync.Mutex
+	errs := make(chan error, len(ids))
+	for i, id := range ids {
+		go func() {
+			errs <- c.m.unitLogs.Follow(id, offsets[i], ctx.Done(), func(e unitlog.Entry) error {
+				mu.Lock()
+				defer mu.Unlock()
+				return send(e)
+			})
+		}()
+	}
+	for range ids {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -91,7 +91,7 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 	case *pb.Action_SetMainPid:
 		m.setMainPid(u, int(k.SetMainPid.Pid))
 	case *pb.Action_Log:
-		m.log.Info(k.Log.Text, "unit", u.ID)
+		m.unitLogf(u, int(k.Log.Priority), "%s", k.Log.Text)
 	case *pb.Action_EnqueueJob:
 		m.enqueueFor(u, k.EnqueueJob)
 	default:

@@ -124,6 +124,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			// checksPass finished the job.
 		default:
 			m.setRunning(j)
+			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
 	case job.VerifyActive:
@@ -146,6 +147,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			m.setRunning(j)
 		default:
 			m.setRunning(j)
+			m.unitLogf(u, 6, "Stopping %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}})
 		}
 	case job.Reload:
@@ -251,6 +253,8 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 	}
 	if line := statusLine(u, j.Type, r); line != "" && !j.Noop {
 		fmt.Fprintln(m.console, line)
+		// The unit's log gets the line without its console tag, as the journal does.
+		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
 	if j.Type == job.Start && r == job.Done {
 		if action, ok := shutdownTargets[u.ID]; ok {

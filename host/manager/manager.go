@@ -16,9 +16,11 @@ import (
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/notify"
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/host/unitlog"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -53,7 +55,11 @@ type Manager struct {
 	pids map[int]*Unit
 	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
 	finished *resultLog
-	waiters  map[uint64][]chan job.Result
+	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
+
+	notifySocket *notify.Listener // nil when it could not be opened
+	notes        noteQueue
+	waiters      map[uint64][]chan job.Result
 	// jobTimers marks the job timeouts armed.
 	jobTimers map[jobTimerKey]bool
 
@@ -115,9 +121,14 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
 	}
 	m.reaper = r
+	if m.unitLogs, err = unitlog.Open(filepath.Join(opts.RunDir, "log")); err != nil {
+		return nil, fmt.Errorf("manager: %w", err)
+	}
 	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
 	})
+	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
+	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished
@@ -201,6 +212,9 @@ func (m *Manager) startDefault(name string) {
 
 // drain runs what else is already pending, so that one turn handles it all in one batch.
 func (m *Manager) drain() {
+	for _, n := range m.notes.take() {
+		m.onNotify(n)
+	}
 	for _, e := range m.exits.take() {
 		m.onExit(e)
 	}
@@ -255,6 +269,9 @@ func (m *Manager) turn() {
 
 func (m *Manager) close() {
 	m.api.Stop()
+	if m.notifySocket != nil {
+		m.notifySocket.Close()
+	}
 	m.plugins.StopAll()
 	close(m.done)
 	m.init.close()
@@ -271,6 +288,11 @@ func (q *exitQueue) push(e reaper.Exit) {
 	q.mu.Lock()
 	q.list = append(q.list, e)
 	q.mu.Unlock()
+	q.wake()
+}
+
+// wake makes the loop drain its queues.
+func (q *exitQueue) wake() {
 	select {
 	case q.kick <- struct{}{}:
 	default:

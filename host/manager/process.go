@@ -15,6 +15,12 @@ import (
 
 // spawn carries out a Spawn action; the plugin hears back with Spawned or SpawnFailed, then ChildExited.
 func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
+	if s.NotifySocket && m.notifySocket != nil {
+		if s.Exec == nil {
+			s.Exec = &pb.ExecContext{}
+		}
+		s.Exec.Environment = append(s.Exec.Environment, "NOTIFY_SOCKET="+m.notifySocket.Path())
+	}
 	pid, err := exec.Start(m.reaper, s, m.exits.push)
 	if err != nil {
 		m.log.Error("cannot spawn", "unit", u.ID, "id", s.Id, "error", err)
@@ -22,10 +28,12 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		return
 	}
 	u.children[pid] = child{id: s.Id, role: s.Role}
+	u.populated = true
 	m.pids[pid] = u
 	switch s.Role {
 	case pb.Role_ROLE_MAIN:
 		u.MainPid = pid
+		u.execMain = execMain{pid: pid, start: now()}
 	case pb.Role_ROLE_CONTROL:
 		u.ControlPid = pid
 	}
@@ -38,6 +46,8 @@ func (m *Manager) onExit(e reaper.Exit) {
 	u := m.pids[e.Pid]
 	if u == nil {
 		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", describeExit(e))
+		// An orphan a unit left (a daemon's child): its unit's cgroup may have emptied with it.
+		m.checkAllEmpty()
 		return
 	}
 	delete(m.pids, e.Pid)
@@ -46,16 +56,61 @@ func (m *Manager) onExit(e reaper.Exit) {
 	if u.MainPid == e.Pid {
 		u.MainPid = 0
 	}
+	if u.execMain.pid == e.Pid {
+		u.execMain.exit, u.execMain.code, u.execMain.status = now(), e.Code, e.Status
+	}
 	if u.ControlPid == e.Pid {
 		u.ControlPid = 0
 	}
 	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
 		Pid: int64(e.Pid), Role: c.role, Id: c.id, Code: pb.ExitCode(e.Code), Status: int32(e.Status), TimeUsec: e.Time.UnixMicro(),
 	}}})
+	m.checkEmpty(u)
 }
 
-// setMainPid adopts pid as u's main process (it must be our child: the core is a subreaper).
+// checkEmpty sends u a CgroupEmpty when nothing of it runs any more since it last had processes. The core is a
+// subreaper, so every process of a unit is a descendant of the core and its end comes through the reaper here.
+func (m *Manager) checkEmpty(u *Unit) {
+	if !u.populated || m.populated(u) {
+		return
+	}
+	u.populated = false
+	m.send(u, &pb.Event{Kind: &pb.Event_CgroupEmpty{CgroupEmpty: &pb.CgroupEmpty{}}})
+}
+
+// checkAllEmpty runs checkEmpty for every unit that had processes.
+func (m *Manager) checkAllEmpty() {
+	for _, u := range m.units {
+		if u.populated {
+			m.checkEmpty(u)
+		}
+	}
+}
+
+// unitPids lists u's processes: its cgroup's, or else the children the core knows of.
+func (m *Manager) unitPids(u *Unit) []int {
+	pids := make([]int, 0, len(u.children))
+	for pid := range u.children {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	return pids
+}
+
+// populated reports whether u still has processes: its cgroup's, or else the children the core knows of.
+func (m *Manager) populated(u *Unit) bool {
+	return len(u.children) > 0
+}
+
+// setMainPid adopts pid as u's main process (it must be our child: the core is a subreaper). Pid 0 asks the core
+// to guess (GuessMainPID=): the one process left in the unit, if there is exactly one.
 func (m *Manager) setMainPid(u *Unit, pid int) {
+	if pid == 0 {
+		if pid = m.guessMainPid(u); pid == 0 {
+			m.log.Info("cannot guess the main pid", "unit", u.ID)
+			return
+		}
+	}
 	if pid <= 1 {
 		m.log.Error("plugin set an invalid main pid", "unit", u.ID, "pid", pid)
 		return
@@ -65,8 +120,25 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 		return
 	}
 	u.MainPid = pid
+	u.execMain = execMain{pid: pid, start: now()}
 	u.children[pid] = child{role: pb.Role_ROLE_MAIN}
+	u.populated = true
 	m.pids[pid] = u
+}
+
+// guessMainPid is the only process of u that is not its control process, or 0.
+func (m *Manager) guessMainPid(u *Unit) int {
+	var found int
+	for _, pid := range m.unitPids(u) {
+		if pid == u.ControlPid {
+			continue
+		}
+		if found != 0 {
+			return 0
+		}
+		found = pid
+	}
+	return found
 }
 
 // kill signals u's main, control or all processes.
@@ -78,10 +150,8 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 	case pb.Whom_WHOM_CONTROL:
 		pids = []int{u.ControlPid}
 	default:
-		for pid := range u.children {
-			pids = append(pids, pid)
-		}
-		sort.Ints(pids)
+		pids = m.unitPids(u)
+		defer m.checkEmpty(u)
 	}
 	for _, pid := range pids {
 		if pid <= 1 {

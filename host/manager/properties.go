@@ -3,6 +3,7 @@ package manager
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +107,21 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	add("StatusText", u.StatusText)
 	add("MainPID", strconv.Itoa(u.MainPid))
 	add("ControlPID", strconv.Itoa(u.ControlPid))
+	if !m.passive(u) {
+		add("ExecMainPID", strconv.Itoa(u.execMain.pid))
+		addStamp("ExecMainStartTimestamp", u.execMain.start)
+		addStamp("ExecMainExitTimestamp", u.execMain.exit)
+		add("ExecMainCode", strconv.Itoa(u.execMain.code))
+		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
+	}
+	names := make([]string, 0, len(u.Props))
+	for k := range u.Props {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		add(k, u.Props[k])
+	}
 	return ps
 }
 
@@ -241,4 +257,10 @@ func formatSpan(d time.Duration) string {
 		return "infinity"
 	}
 	return timespan.Format(d)
+}
+
+// passive reports whether u's type holds no processes (a target), so that process properties make no sense.
+func (m *Manager) passive(u *Unit) bool {
+	p := m.plugins.Loaded(u.Type)
+	return p != nil && p.Desc.GetPassive()
 }

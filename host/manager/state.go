@@ -1,11 +1,13 @@
 package manager
 
 import (
+	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unitlog"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -19,6 +21,16 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	}
 	if s.StatusText != "" {
 		u.StatusText = s.StatusText
+	}
+	for k, v := range s.Properties {
+		if u.Props == nil {
+			u.Props = map[string]string{}
+		}
+		if v == "" {
+			delete(u.Props, k)
+		} else {
+			u.Props[k] = v
+		}
 	}
 	if from == to {
 		return
@@ -53,6 +65,12 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	}
 	if to == job.Active {
 		m.stopIfUnneeded(u)
+	}
+	switch {
+	case to == job.FailedState:
+		m.unitLogf(u, 4, "%s: Failed with result '%s'.", u.ID, u.Result)
+	case to == job.Inactive && wasUp && (u.Result == "" || u.Result == "success") && !m.passive(u):
+		m.unitLogf(u, 6, "%s: Deactivated successfully.", u.ID)
 	}
 	switch {
 	case to == job.FailedState:
@@ -132,4 +150,13 @@ func now() stamp {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	return stamp{wall: time.Now(), mono: time.Duration(ts.Nano())}
+}
+
+// unitLogf adds a manager line to u's log (and to the core's own log at debug level).
+func (m *Manager) unitLogf(u *Unit, priority int, format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	m.log.Debug(text, "unit", u.ID)
+	if err := m.unitLogs.Append(unitlog.Entry{Unit: u.ID, Priority: priority, Source: "manager", Text: text}); err != nil {
+		m.log.Warn("cannot write the unit's log", "unit", u.ID, "error", err)
+	}
 }

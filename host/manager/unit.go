@@ -41,11 +41,23 @@ type Unit struct {
 	Sub        string
 	Result     string
 	StatusText string
-	times      timestamps
+	// Props are the plugin's own properties (SetState's properties), shown by sctl show after the generic ones.
+	Props map[string]string
+	times timestamps
+	// execMain is the last main process spawned: ExecMainPID, ExecMainCode, … of systemctl show.
+	execMain execMain
 
 	MainPid, ControlPid int
 	children            map[int]child // processes the unit spawned that are still alive
+	populated           bool          // the unit had processes since its last CgroupEmpty
 	timers              map[string]*time.Timer
+}
+
+// execMain is what systemd reports of the last main process: its pid, start and exit.
+type execMain struct {
+	pid          int
+	start, exit  stamp
+	code, status int
 }
 
 type depKey struct{ kind, unit string }

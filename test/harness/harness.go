@@ -258,3 +258,9 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// ReadFile reads path as processes of the system see it (through /proc/INIT/root, its mount namespace's root).
+func (s *System) ReadFile(path string) (string, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(s.InitPid), "root", path))
+	return string(b), err
+}

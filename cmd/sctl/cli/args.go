@@ -22,6 +22,12 @@ type options struct {
 	runtime    bool
 	now        bool
 	reverse    bool
+	force      bool   // -f: --force for systemctl's verbs, --follow for logs
+	follow     bool   // --follow
+	lines      string // -n, --lines (logs; status shows 10)
+	since      string // --since (logs)
+	killWhom   string // --kill-whom (kill)
+	signal     string // -s, --signal (kill)
 }
 
 // parseArgs splits argv (without the program name) into the verb, its arguments and the options, which may
@@ -81,7 +87,39 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.jobMode = v
 			continue
 		}
+		if v, ok, e := withValue(&i, a, "--lines", "-n"); ok {
+			if e != nil {
+				return "", nil, o, e
+			}
+			o.lines = v
+			continue
+		}
+		if v, ok, e := withValue(&i, a, "--since", "-S"); ok {
+			if e != nil {
+				return "", nil, o, e
+			}
+			o.since = v
+			continue
+		}
+		if v, ok, e := withValue(&i, a, "--kill-whom", ""); ok {
+			if e != nil {
+				return "", nil, o, e
+			}
+			o.killWhom = v
+			continue
+		}
+		if v, ok, e := withValue(&i, a, "--signal", "-s"); ok {
+			if e != nil {
+				return "", nil, o, e
+			}
+			o.signal = v
+			continue
+		}
 		switch a {
+		case "-f", "--force":
+			o.force = true
+		case "--follow":
+			o.follow = true
 		case "--value":
 			o.value = true
 		case "-a", "--all":
@@ -102,7 +140,7 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.now = true
 		case "--reverse":
 			o.reverse = true
-		case "--no-pager", "-f", "--force", "--no-ask-password", "--system":
+		case "--no-pager", "--no-ask-password", "--system":
 		default:
 			return "", nil, o, fmt.Errorf("unknown option %s", a)
 		}

@@ -68,6 +68,8 @@ var commands = map[string]command{
 	"poweroff":          {shutdown("poweroff"), 0},
 	"reboot":            {shutdown("reboot"), 0},
 	"halt":              {shutdown("halt"), 0},
+	"kill":              {kill, 1},
+	"logs":              {logs, 1},
 }
 
 // Main runs sctl with argv (argv[0] included) and returns its exit code.

@@ -33,6 +33,7 @@ func status(e *env, args []string) int {
 		}
 		first = false
 		fmt.Fprint(e.stdout, formatStatus(p, time.Now(), isTTY()))
+		e.statusLog(u.Unit)
 		if st := p["ActiveState"]; st != "active" && st != "reloading" && code == exitOK {
 			code = exitNotActive
 		}
@@ -180,4 +181,32 @@ func ago(d time.Duration) string {
 func isTTY() bool {
 	st, err := os.Stdout.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// statusLog prints the unit's last log lines under its status, as systemctl status does (-n, default 10).
+func (e *env) statusLog(unit string) {
+	n := 10
+	if v, err := strconv.Atoi(e.o.lines); err == nil && v >= 0 {
+		n = v
+	}
+	if n == 0 {
+		return
+	}
+	stream, err := e.c.Logs(e.ctx, &controlv1.LogsRequest{Units: []string{unit}, Lines: int32(n)})
+	if err != nil {
+		return
+	}
+	host, _ := os.Hostname()
+	first := true
+	for {
+		entry, err := stream.Recv()
+		if err != nil {
+			return
+		}
+		if first {
+			fmt.Fprintln(e.stdout)
+			first = false
+		}
+		fmt.Fprintln(e.stdout, formatEntry(entry, host))
+	}
 }

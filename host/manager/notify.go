@@ -1,0 +1,70 @@
+package manager
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/sysmaster/sysmaster/host/notify"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// noteQueue holds sd_notify messages received and not yet handed to the loop.
+type noteQueue struct {
+	mu   sync.Mutex
+	list []notify.Message
+}
+
+func (q *noteQueue) push(n notify.Message) {
+	q.mu.Lock()
+	q.list = append(q.list, n)
+	q.mu.Unlock()
+}
+
+func (q *noteQueue) take() []notify.Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.list
+	q.list = nil
+	return l
+}
+
+// listenNotify opens the sd_notify socket and receives on it until it is closed. Messages wake the loop as exits
+// do, and are handled before the exits of the same turn: a service that says READY=1 and then exits has said it.
+func (m *Manager) listenNotify(path string) {
+	l, err := notify.Listen(path)
+	if err != nil {
+		m.log.Error("cannot open the notify socket; Type=notify services will time out", "path", path, "error", err)
+		return
+	}
+	m.notifySocket = l
+	go func() {
+		for {
+			msg, err := l.Receive()
+			if errors.Is(err, notify.ErrBadMessage) {
+				m.log.Warn("dropped a notification", "error", err)
+				continue
+			}
+			if err != nil {
+				return // closed
+			}
+			m.notes.push(msg)
+			m.exits.wake()
+		}
+	}()
+}
+
+// onNotify hands a notification to the unit whose process sent it. The plugin decides what NotifyAccess= allows.
+func (m *Manager) onNotify(msg notify.Message) {
+	defer msg.Close() // FDSTORE= is not served yet: passed fds are closed
+	u := m.unitOfPid(msg.Pid)
+	if u == nil {
+		m.log.Debug("notification from a process of no unit", "pid", msg.Pid, "fields", msg.Fields)
+		return
+	}
+	m.send(u, &pb.Event{Kind: &pb.Event_Notify{Notify: &pb.Notify{Pid: int64(msg.Pid), Fields: msg.Fields}}})
+}
+
+// unitOfPid is the unit pid belongs to: by the processes the core spawned or adopted.
+func (m *Manager) unitOfPid(pid int) *Unit {
+	return m.pids[pid]
+}
