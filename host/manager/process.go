@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"syscall"
@@ -15,10 +16,21 @@ import (
 
 // spawn carries out a Spawn action; the plugin hears back with Spawned or SpawnFailed, then ChildExited.
 func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
-	pid, err := exec.Start(m.reaper, s, m.exits.push)
+	pid, err := exec.Start(m.reaper, s, m.exits.push, exec.Options{
+		Unit: u.ID,
+		// The exit (status f.Code) follows and reaches the plugin as ChildExited; the message is for the log.
+		OnFailure: func(f *exec.Failure) {
+			m.log.Error("process failed before exec", "unit", u.ID, "id", s.Id, "pid", f.Pid, "step", f.Step, "status", f.Code, "error", f.Message)
+		},
+	})
 	if err != nil {
 		m.log.Error("cannot spawn", "unit", u.ID, "id", s.Id, "error", err)
-		m.send(u, &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: &pb.SpawnFailed{Id: s.Id, Role: s.Role, Message: err.Error(), ExitCode: 203}}})
+		code := int32(203)
+		var f *exec.Failure
+		if errors.As(err, &f) {
+			code = int32(f.Code)
+		}
+		m.send(u, &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: &pb.SpawnFailed{Id: s.Id, Role: s.Role, Message: err.Error(), ExitCode: code}}})
 		return
 	}
 	u.children[pid] = child{id: s.Id, role: s.Role}
