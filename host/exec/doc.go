@@ -52,5 +52,5 @@
 //   - journal, kmsg, syslog (and their +console forms) go to Options.Stdout/Stderr, or to Console.
 //   - An empty CapabilityBoundingSet leaves the bounding set alone: the contract cannot tell "unset" from
 //     "empty" (systemd's CapabilityBoundingSet= with no value, which drops everything).
-//   - Signal dispositions are not reset: execve resets handled signals, and the core ignores none.
+//   - Signals: ignored ones are set back to their default and the mask emptied (SIGNAL_MASK), as systemd does.
 package exec

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,6 +34,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testReaper = r
+	// An ignored signal survives fork and execve: the executor must set it back to its default.
+	signal.Ignore(syscall.SIGHUP) // SIGHUP: the Go runtime keeps an inherited SIG_IGN for it (and SIGINT)
 	os.Exit(m.Run())
 }
 
@@ -112,6 +115,14 @@ func TestExecContext(t *testing.T) {
 				CpuSchedulingPolicy: "batch", Setsid: true, StandardOutput: "file:" + out, StandardError: "inherit",
 				Environment: []string{"FOO=bar baz"},
 			})},
+		{name: "notify socket, signals", spawn: func() *pb.Spawn {
+			s := sh(`set -e
+				test "$NOTIFY_SOCKET" = /run/sysmaster/notify
+				grep -qx 'SigIgn:[[:space:]]*0000000000000000' /proc/self/status
+				grep -qx 'SigBlk:[[:space:]]*0000000000000000' /proc/self/status`, &pb.ExecContext{})
+			s.NotifySocket = true
+			return s
+		}()},
 		{name: "groups",
 			spawn: sh(`set -e
 				test "$(id -g)" = 65534

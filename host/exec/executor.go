@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -157,8 +158,7 @@ func (x *executor) run() *Failure {
 	if f := x.finalCaps(); f != nil {
 		return f
 	}
-	var none unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil); err != nil {
+	if err := resetSignals(); err != nil {
 		return fail("SIGNAL_MASK", "%v", err)
 	}
 	path, argv := x.command()
@@ -415,6 +415,31 @@ func (x *executor) finalCaps() *Failure {
 		}
 	}
 	return nil
+}
+
+// resetSignals gives the exec'd command every signal at its default: ignored ones are set back to SIG_DFL
+// (execve keeps them ignored, and a signal the core ignores would stay ignored in every service), and this
+// thread's mask is emptied (execve keeps the mask).
+func resetSignals() error {
+	for sig := 1; sig <= 64; sig++ {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			continue
+		}
+		// The kernel's struct sigaction: the handler comes first on every architecture; an all-zero one is
+		// SIG_DFL with no flags and an empty mask.
+		var old, dfl [4]uint64
+		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0); errno != 0 {
+			continue // not a signal this kernel has
+		}
+		if old[0] != 1 { // SIG_IGN
+			continue
+		}
+		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); errno != 0 {
+			return fmt.Errorf("reset signal %d: %w", sig, errno)
+		}
+	}
+	var none unix.Sigset_t
+	return unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil)
 }
 
 // command resolves the executable: a name without a slash is looked up in PATH.

@@ -105,9 +105,14 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	if o.Stderr != nil {
 		errw = o.Stderr
 	}
-	files := []uintptr{null.Fd(), out.Fd(), errw.Fd()}
-	for _, f := range o.Fds {
-		files = append(files, f.Fd())
+	var files []uintptr
+	for _, f := range append([]*os.File{null, out, errw}, o.Fds...) {
+		fd, err := rawFd(f)
+		if err != nil {
+			statusR.Close()
+			return 0, fmt.Errorf("exec: %s: %w", f.Name(), err)
+		}
+		files = append(files, fd)
 	}
 	specFd, statusFd := len(files), len(files)+1
 	files = append(files, specFile.Fd(), statusW.Fd())
@@ -166,6 +171,20 @@ func (t *tracker) read(r *os.File) {
 	if held != nil {
 		t.sink(*held)
 	}
+}
+
+// rawFd is f's descriptor. Unlike f.Fd it leaves f's blocking mode alone: the host's sockets stay as they are
+// for the host and for the service.
+func rawFd(f *os.File) (uintptr, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var fd uintptr
+	if err := rc.Control(func(v uintptr) { fd = v }); err != nil {
+		return 0, err
+	}
+	return fd, nil
 }
 
 func memfd(b []byte) (*os.File, error) {
