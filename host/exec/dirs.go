@@ -105,15 +105,19 @@ func privateDir(dir string) (string, error) {
 
 // privateTmp gives the calling thread (locked; it execs) a mount namespace of its own in which /tmp and
 // /var/tmp under root are the unit's private directories.
+// Without an invocation ID (nothing to name shared directories by, nor to remove them by later) each process gets
+// a tmpfs of its own on each, which goes away with its namespace.
 func privateTmp(root, unit, invocationID string) error {
-	tmp, varTmp := PrivateTmpDirs(unit, invocationID)
-	srcTmp, err := privateDir(tmp)
-	if err != nil {
-		return err
-	}
-	srcVar, err := privateDir(varTmp)
-	if err != nil {
-		return err
+	var srcTmp, srcVar string
+	if invocationID != "" {
+		var err error
+		tmp, varTmp := PrivateTmpDirs(unit, invocationID)
+		if srcTmp, err = privateDir(tmp); err != nil {
+			return err
+		}
+		if srcVar, err = privateDir(varTmp); err != nil {
+			return err
+		}
 	}
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return fmt.Errorf("unshare mount namespace: %w", err)
@@ -125,6 +129,12 @@ func privateTmp(root, unit, invocationID string) error {
 		target := filepath.Join(root, m[1])
 		if err := os.MkdirAll(target, 0o1777); err != nil {
 			return err
+		}
+		if m[0] == "" {
+			if err := unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
+				return fmt.Errorf("tmpfs on %s: %w", target, err)
+			}
+			continue
 		}
 		if err := unix.Mount(m[0], target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("bind %s on %s: %w", m[0], target, err)

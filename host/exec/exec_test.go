@@ -375,6 +375,14 @@ func TestPrivateTmp(t *testing.T) {
 	if r.exit.Status != 0 {
 		t.Fatalf("no PrivateTmp: %s", describe(r))
 	}
+	// Without an invocation ID: a tmpfs per process, empty, gone with it.
+	r = run(t, sh(`set -e
+		test -z "$(ls -A /tmp)" && test -z "$(ls -A /var/tmp)"
+		grep -q ' /tmp tmpfs ' /proc/self/mounts
+		touch /tmp/`+inside, &pb.ExecContext{PrivateTmp: true}), Options{Unit: unit})
+	if _, err := os.Stat("/tmp/" + inside); r.exit.Status != 0 || err == nil {
+		t.Fatalf("tmpfs: %s (leaked: %v)", describe(r), err == nil)
+	}
 	if err := RemovePrivateTmp(unit, inv); err != nil {
 		t.Fatal(err)
 	}

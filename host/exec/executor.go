@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -132,11 +130,7 @@ func (x *executor) run() *Failure {
 	}
 	unix.Umask(mask)
 	if ec.PrivateTmp && !full {
-		inv := x.sp.InvocationID
-		if inv == "" {
-			inv = randomID()
-		}
-		if err := privateTmp(root, x.sp.Unit, inv); err != nil {
+		if err := privateTmp(root, x.sp.Unit, x.sp.InvocationID); err != nil {
 			return fail("NAMESPACE", "PrivateTmp=: %v", err)
 		}
 	}
@@ -460,12 +454,6 @@ func (x *executor) command() (string, []string) {
 		}
 	}
 	return path, argv
-}
-
-func randomID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
