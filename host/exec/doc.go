@@ -1,8 +1,56 @@
 // Package exec starts a unit's processes as its plugin describes them (a Spawn action with its ExecContext),
 // through the core's reaper so that the core stays the only waiter.
 //
-// This version sets up argv, environment, working directory, session and standard streams; the settings of
-// man systemd.exec that need work between fork and exec (users, limits, capabilities, directories, namespaces)
-// come with the executor. A Spawn that asks for one of those is refused with a message naming the setting, never
-// run without it.
+// # The executor
+//
+// Start forks the core itself (/proc/self/exe, so that it works after the binary on disk was replaced) with
+// argv[0] "sysmaster-executor". A binary that can be the executor calls, first thing in main:
+//
+//	if exec.IsExecutor() {
+//		exec.ExecutorMain()
+//	}
+//
+// The executor gets its spec (the Spawn in its proto encoding, plus what the host adds: cgroup.procs files to
+// join, unit name, invocation ID, notify socket, how many fds are passed) in a memfd, and a status pipe that is
+// close-on-exec. Both sit right after the passed fds (0–2, then the passed fds from 3, then spec, then status),
+// named by SYSMASTER_EXECUTOR_FDS="SPEC,STATUS", the executor's only environment variable; the service's
+// environment is built from the spec alone. (A fixed high fd number would mean hundreds of placeholder entries
+// in the fork's fd table; this way the passed fds are already where the service expects them.)
+//
+// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, setsid, standard
+// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
+// RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,
+// NoNewPrivileges=, signal mask — and execs. Its main goroutine is locked to one thread from the start: the
+// per-thread state (mount namespace after unshare, capabilities, bounding set, no_new_privs, nice, scheduling
+// policy) is set on the thread that calls execve. set*id and setgroups go through package syscall, which applies
+// them to every thread. On a failure it writes "<STEP>: <message>" to the status pipe and exits with systemd's
+// code for the step (exitcodes.go: 200 CHDIR, 203 EXEC, 216 GROUP, 217 USER, …).
+//
+// # Reporting failures
+//
+// Start returns the pid as soon as the executor is forked; it never waits. A goroutine reads the status pipe:
+// EOF alone means the exec succeeded. A message is handed to Options.OnFailure as a *Failure, and the exit of
+// the pid is held back until then, so that the sink always hears of the exit (status Failure.Code) after
+// OnFailure. Settings that cannot work on any machine (an unknown limit, capability, policy or stream) are
+// refused by Start before fork, with a *Failure whose Pid is 0.
+//
+// # What is applied, and what is not
+//
+// Every ExecContext field is applied as man systemd.exec says, with these notes:
+//   - pass_credentials is refused (step CREDENTIALS, 243): the contract carries no credential data to pass.
+//   - syslog_identifier and ignore_failure are not the executor's: the first names the host's capture of the
+//     output, the second is the plugin's business (a "-" command's failure counts as success).
+//   - ambient_only (the "!" prefix) leaves User=, Group= and SupplementaryGroups= to the command: no credential
+//     change, though HOME, USER and the directories' owner still follow User=.
+//   - full_privileges (the "+" prefix) skips User=/Group=, capabilities, NoNewPrivileges=, RootDirectory= and
+//     PrivateTmp=.
+//   - PrivateTmp= bind-mounts /tmp/sysmaster-private-<invocation>-<unit>/tmp and its /var/tmp twin over /tmp and
+//     /var/tmp in a mount namespace of the process's own (/ made a recursive slave first), so all processes of
+//     one invocation share them; the host removes them with RemovePrivateTmp once the unit is stopped. Without an
+//     invocation ID (the manager does not hand one yet) each process gets a tmpfs of its own on each instead.
+//   - StandardInput=tty does not wait for the terminal to become free: it fails like tty-fail.
+//   - journal, kmsg, syslog (and their +console forms) go to Options.Stdout/Stderr, or to Console.
+//   - An empty CapabilityBoundingSet leaves the bounding set alone: the contract cannot tell "unset" from
+//     "empty" (systemd's CapabilityBoundingSet= with no value, which drops everything).
+//   - Signals: ignored ones are set back to their default and the mask emptied (SIGNAL_MASK), as systemd does.
 package exec

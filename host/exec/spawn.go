@@ -1,9 +1,13 @@
 package exec
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -12,113 +16,231 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// Console is where "inherit", "journal", "kmsg" and "tty" output goes until unit logs exist.
+// Console is where "journal", "kmsg" and "syslog" output goes when Options carries no capture fd: the core's own
+// standard error.
 var Console = os.Stderr
 
-// Start forks and execs s through r, with sink as the owner of the new pid.
-func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink) (int, error) {
-	if err := unsupported(s.GetExec()); err != nil {
+// DefaultNotifySocket is NOTIFY_SOCKET for a Spawn that asks for it when Options.NotifySocket is empty.
+const DefaultNotifySocket = "/run/sysmaster/notify"
+
+// Options is what the host adds to a Spawn. The zero value starts the process in the core's cgroup, with no
+// fds passed, output for the journal going to Console, and no one told about failures but the reaper's sink.
+type Options struct {
+	// CgroupProcs are cgroup.procs files the process joins (it writes "0" to each) before anything else.
+	CgroupProcs []string
+	// Fds are passed from fd 3 on, named by the Spawn's fd_names (LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES). The
+	// caller keeps them: Start duplicates them into the child only.
+	Fds []*os.File
+	// Unit and InvocationID name the unit and its current activation; INVOCATION_ID is set from the latter, and
+	// both name the unit's PrivateTmp= directories.
+	Unit, InvocationID string
+	// Stdout and Stderr, when set, receive output that StandardOutput=/StandardError= send to journal, kmsg or
+	// syslog. The caller keeps them.
+	Stdout, Stderr *os.File
+	// NotifySocket is NOTIFY_SOCKET for a Spawn with notify_socket set; empty means DefaultNotifySocket.
+	NotifySocket string
+	// OnFailure, when set, is called once, from a goroutine of its own, when the process failed between fork and
+	// exec, always before the reaper's sink hears of its exit (whose status is then f.Code). It must not block
+	// for long: the exit waits for it.
+	OnFailure func(f *Failure)
+}
+
+// Failure is a failure to start a process: before fork (Pid 0, returned by Start) or in the executor (reported
+// to Options.OnFailure). Step is systemd's name for what failed ("EXEC", "USER", "CHDIR"…), Code its exit status.
+type Failure struct {
+	Pid     int
+	Step    string
+	Code    int
+	Message string
+}
+
+func (f *Failure) Error() string { return "exec: " + f.Step + ": " + f.Message }
+
+func fail(step, format string, args ...any) *Failure {
+	return &Failure{Step: step, Code: ExitCode(step), Message: fmt.Sprintf(format, args...)}
+}
+
+// Start starts s through r: it forks the core itself as the executor (/proc/self/exe with argv[0]
+// "sysmaster-executor"), which applies s's ExecContext and execs the command. It returns as soon as the executor
+// is forked; sink owns the pid from then on. Settings that are wrong whatever the machine (an unknown limit or
+// capability name, a setting this host refuses) are refused before fork with a *Failure.
+func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, error) {
+	if f := check(s, &o); f != nil {
+		return 0, f
+	}
+	sp := spec{
+		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
+		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
+	}
+	if s.NotifySocket {
+		sp.NotifySocket = o.NotifySocket
+		if sp.NotifySocket == "" {
+			sp.NotifySocket = DefaultNotifySocket
+		}
+	}
+	b, err := encodeSpec(s, sp)
+	if err != nil {
 		return 0, err
+	}
+	specFile, err := memfd(b)
+	if err != nil {
+		return 0, err
+	}
+	defer specFile.Close()
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer statusW.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		statusR.Close()
+		return 0, err
+	}
+	defer null.Close()
+	out, errw := Console, Console
+	if o.Stdout != nil {
+		out = o.Stdout
+	}
+	if o.Stderr != nil {
+		errw = o.Stderr
+	}
+	var files []uintptr
+	for _, f := range append([]*os.File{null, out, errw}, o.Fds...) {
+		fd, err := rawFd(f)
+		if err != nil {
+			statusR.Close()
+			return 0, fmt.Errorf("exec: %s: %w", f.Name(), err)
+		}
+		files = append(files, fd)
+	}
+	specFd, statusFd := len(files), len(files)+1
+	files = append(files, specFile.Fd(), statusW.Fd())
+	attr := &syscall.ProcAttr{
+		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd)},
+		Files: files,
+		Dir:   "/",
+	}
+	t := &tracker{sink: sink, onFailure: o.OnFailure}
+	pid, err := r.Start(func() (int, error) {
+		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
+	}, t.exit)
+	if err != nil {
+		statusR.Close()
+		return 0, fmt.Errorf("exec: fork executor: %w", err)
+	}
+	t.pid = pid
+	go t.read(statusR)
+	return pid, nil
+}
+
+// tracker holds an exit back until the status pipe has been read, so that OnFailure comes before the exit.
+type tracker struct {
+	pid       int
+	sink      reaper.Sink
+	onFailure func(*Failure)
+
+	mu   sync.Mutex
+	eof  bool
+	held *reaper.Exit
+}
+
+func (t *tracker) exit(e reaper.Exit) {
+	t.mu.Lock()
+	if !t.eof {
+		t.held = &e
+		t.mu.Unlock()
+		return
+	}
+	t.mu.Unlock()
+	t.sink(e)
+}
+
+// read reads the status pipe to EOF: EOF alone means the exec succeeded (the pipe is close-on-exec).
+func (t *tracker) read(r *os.File) {
+	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
+	r.Close()
+	if len(msg) > 0 && t.onFailure != nil {
+		step, text, _ := strings.Cut(string(bytes.TrimSpace(msg)), ": ")
+		t.onFailure(&Failure{Pid: t.pid, Step: step, Code: ExitCode(step), Message: text})
+	}
+	t.mu.Lock()
+	t.eof = true
+	held := t.held
+	t.mu.Unlock()
+	if held != nil {
+		t.sink(*held)
+	}
+}
+
+// rawFd is f's descriptor. Unlike f.Fd it leaves f's blocking mode alone: the host's sockets stay as they are
+// for the host and for the service.
+func rawFd(f *os.File) (uintptr, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var fd uintptr
+	if err := rc.Control(func(v uintptr) { fd = v }); err != nil {
+		return 0, err
+	}
+	return fd, nil
+}
+
+func memfd(b []byte) (*os.File, error) {
+	fd, err := unix.MemfdCreate("sysmaster-exec-spec", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("exec: memfd: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "sysmaster-exec-spec")
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// check refuses, before fork, what no machine could apply.
+func check(s *pb.Spawn, o *Options) *Failure {
+	if s.Path == "" && len(s.Argv) == 0 {
+		return fail("EXEC", "spawn %q has no executable", s.Id)
 	}
 	ec := s.GetExec()
-	path := s.Path
-	if path == "" && len(s.Argv) > 0 {
-		path = s.Argv[0]
-	}
-	if path == "" {
-		return 0, fmt.Errorf("exec: spawn %q has no executable", s.Id)
-	}
-	stdin, err := os.Open(os.DevNull)
-	if err != nil {
-		return 0, err
-	}
-	defer stdin.Close()
-	stdout, err := output(ec.GetStandardOutput())
-	if err != nil {
-		return 0, err
-	}
-	defer stdout.Close()
-	stderr, err := output(ec.GetStandardError())
-	if err != nil {
-		return 0, err
-	}
-	defer stderr.Close()
-	dir := strings.TrimPrefix(ec.GetWorkingDirectory(), "-")
-	if dir == "" {
-		dir = "/"
-	}
-	attr := &os.ProcAttr{
-		Dir:   dir,
-		Env:   append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, ec.GetEnvironment()...),
-		Files: []*os.File{stdin, stdout, stderr},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
-	}
-	argv := s.Argv
-	if len(argv) == 0 {
-		argv = []string{path}
-	}
-	return r.Start(func() (int, error) {
-		p, err := os.StartProcess(path, argv, attr)
-		if err != nil {
-			return 0, err
-		}
-		pid := p.Pid
-		// The reaper waits for it; drop the handle (and the pidfd Go keeps in it).
-		p.Release()
-		return pid, nil
-	}, sink)
-}
-
-// output opens what StandardOutput=/StandardError= name; the default is the console.
-func output(spec string) (*os.File, error) {
-	switch {
-	case spec == "" || spec == "inherit" || spec == "journal" || spec == "kmsg" || spec == "tty" || spec == "journal+console" || spec == "kmsg+console":
-		// A duplicate, so that closing it after the fork leaves the core's own console open.
-		fd, err := unix.Dup(int(Console.Fd()))
-		if err != nil {
-			return nil, err
-		}
-		unix.CloseOnExec(fd)
-		return os.NewFile(uintptr(fd), Console.Name()), nil
-	case spec == "null":
-		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	case strings.HasPrefix(spec, "file:"):
-		return os.OpenFile(spec[5:], os.O_WRONLY|os.O_CREATE, 0o644)
-	case strings.HasPrefix(spec, "append:"):
-		return os.OpenFile(spec[7:], os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	case strings.HasPrefix(spec, "truncate:"):
-		return os.OpenFile(spec[9:], os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	}
-	return nil, fmt.Errorf("exec: standard output %q is not supported by this host yet", spec)
-}
-
-// unsupported refuses settings this host cannot apply yet, by name.
-func unsupported(ec *pb.ExecContext) error {
 	if ec == nil {
 		return nil
 	}
-	var names []string
-	check := func(set bool, name string) {
-		if set {
-			names = append(names, name)
+	if ec.PassCredentials {
+		return fail("CREDENTIALS", "pass_credentials: the contract carries no credentials (LoadCredential=, SetCredential=) to pass; refusing to run without them")
+	}
+	for name := range ec.Limits {
+		if _, ok := rlimits[name]; !ok {
+			return fail("LIMITS", "unknown resource limit Limit%s=", name)
 		}
 	}
-	check(ec.User != "", "User=")
-	check(ec.Group != "", "Group=")
-	check(len(ec.SupplementaryGroups) > 0, "SupplementaryGroups=")
-	check(ec.RootDirectory != "", "RootDirectory=")
-	check(ec.NiceSet, "Nice=")
-	check(ec.OomScoreAdjustSet, "OOMScoreAdjust=")
-	check(len(ec.Limits) > 0, "Limit*=")
-	check(ec.CpuSchedulingPolicy != "", "CPUSchedulingPolicy=")
-	check(ec.NoNewPrivileges, "NoNewPrivileges=")
-	check(len(ec.CapabilityBoundingSet) > 0, "CapabilityBoundingSet=")
-	check(len(ec.AmbientCapabilities) > 0, "AmbientCapabilities=")
-	check(len(ec.Directories) > 0, "*Directory= (runtime, state, cache, logs, configuration)")
-	check(ec.PrivateTmp, "PrivateTmp=")
-	check(ec.StandardInput != "" && ec.StandardInput != "null", "StandardInput=")
-	if len(names) == 0 {
-		return nil
+	if _, ok := schedPolicies[ec.CpuSchedulingPolicy]; !ok {
+		return fail("SETSCHEDULER", "unknown CPUSchedulingPolicy=%s", ec.CpuSchedulingPolicy)
 	}
-	return fmt.Errorf("exec: this host cannot apply %s yet; refusing to run the command without it", strings.Join(names, ", "))
+	for _, c := range ec.CapabilityBoundingSet {
+		if _, err := capByName(c); err != nil {
+			return fail("CAPABILITIES", "CapabilityBoundingSet=: %v", err)
+		}
+	}
+	for _, c := range ec.AmbientCapabilities {
+		if _, err := capByName(c); err != nil {
+			return fail("CAPABILITIES", "AmbientCapabilities=: %v", err)
+		}
+	}
+	for k := range ec.Directories {
+		if _, ok := directoryKinds[k]; !ok {
+			return fail("RUNTIME_DIRECTORY", "unknown directory kind %q", k)
+		}
+	}
+	if err := checkStdio(ec, s.FdNames, len(o.Fds)); err != nil {
+		return err
+	}
+	return nil
 }

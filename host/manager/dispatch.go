@@ -67,7 +67,8 @@ func (m *Manager) undeliverable(u *Unit) {
 }
 
 func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
-	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid)}
+	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
+		Cgroup: m.controlGroup(u)}
 	for id := range u.timers {
 		rt.Timers = append(rt.Timers, id)
 	}

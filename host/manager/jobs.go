@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -124,6 +126,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			// checksPass finished the job.
 		default:
 			m.setRunning(j)
+			u.invocationID = newInvocationID()
 			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
@@ -381,4 +384,11 @@ func (g graph) Isolatable() []string {
 func (g graph) IgnoreOnIsolate(u string) bool {
 	x := g.m.units[u]
 	return x == nil || x.Frag == nil || x.Frag.Unit.IgnoreOnIsolate
+}
+
+// newInvocationID is a random 128-bit id in hex, as systemd's $INVOCATION_ID.
+func newInvocationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/api"
+	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
@@ -57,7 +58,8 @@ type Manager struct {
 	finished *resultLog
 	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
 
-	notifySocket *notify.Listener // nil when it could not be opened
+	notifySocket *notify.Listener  // nil when it could not be opened
+	cg           *cgroup.Hierarchy // nil without usable cgroups
 	notes        noteQueue
 	waiters      map[uint64][]chan job.Result
 	// jobTimers marks the job timeouts armed.
@@ -128,7 +130,9 @@ func New(opts Options) (*Manager, error) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
 	})
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
+	m.openCgroups()
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
+	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"syscall"
@@ -13,18 +14,42 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// spawn carries out a Spawn action; the plugin hears back with Spawned or SpawnFailed, then ChildExited.
+// spawn carries out a Spawn action; the plugin hears back with Spawned or SpawnFailed, then ChildExited. The
+// process starts in the unit's cgroup, its output going to the unit's log unless its settings say otherwise.
 func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
-	if s.NotifySocket && m.notifySocket != nil {
-		if s.Exec == nil {
-			s.Exec = &pb.ExecContext{}
-		}
-		s.Exec.Environment = append(s.Exec.Environment, "NOTIFY_SOCKET="+m.notifySocket.Path())
+	opts := exec.Options{
+		Unit:         u.ID,
+		InvocationID: u.invocationID,
+		CgroupProcs:  m.cgroupFor(u, s.Cgroup),
+		// The exit (status f.Code) follows and reaches the plugin as ChildExited; the message goes to the log.
+		OnFailure: func(f *exec.Failure) {
+			m.unitLogf(u, 3, "%s: Failed at step %s spawning %s: %s", u.ID, f.Step, s.Path, f.Message)
+		},
 	}
-	pid, err := exec.Start(m.reaper, s, m.exits.push)
+	if m.notifySocket != nil {
+		opts.NotifySocket = m.notifySocket.Path()
+	}
+	var err error
+	if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", 6); err == nil {
+		defer opts.Stdout.Close()
+		if opts.Stderr, err = m.unitLogs.Capture(u.ID, "stderr", 3); err == nil {
+			defer opts.Stderr.Close()
+		}
+	}
 	if err != nil {
-		m.log.Error("cannot spawn", "unit", u.ID, "id", s.Id, "error", err)
-		m.send(u, &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: &pb.SpawnFailed{Id: s.Id, Role: s.Role, Message: err.Error(), ExitCode: 203}}})
+		m.log.Warn("cannot capture the output; it goes to the console", "unit", u.ID, "error", err)
+		opts.Stdout, opts.Stderr = nil, nil
+	}
+	pid, err := exec.Start(m.reaper, s, m.exits.push, opts)
+	if err != nil {
+		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
+		code := int32(203)
+		var f *exec.Failure
+		if errors.As(err, &f) {
+			code = int32(f.Code)
+		}
+		m.send(u, &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: &pb.SpawnFailed{Id: s.Id, Role: s.Role, Message: err.Error(), ExitCode: code}}})
+		m.checkEmpty(u, true)
 		return
 	}
 	u.children[pid] = child{id: s.Id, role: s.Role}
@@ -65,30 +90,38 @@ func (m *Manager) onExit(e reaper.Exit) {
 	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
 		Pid: int64(e.Pid), Role: c.role, Id: c.id, Code: pb.ExitCode(e.Code), Status: int32(e.Status), TimeUsec: e.Time.UnixMicro(),
 	}}})
-	m.checkEmpty(u)
+	m.checkEmpty(u, false)
 }
 
-// checkEmpty sends u a CgroupEmpty when nothing of it runs any more since it last had processes. The core is a
-// subreaper, so every process of a unit is a descendant of the core and its end comes through the reaper here.
-func (m *Manager) checkEmpty(u *Unit) {
-	if !u.populated || m.populated(u) {
+// checkEmpty sends u a CgroupEmpty when nothing of it runs any more: since it last had processes or, with force,
+// in any case (the answer to a kill or a failed spawn, which the plugin may wait for). The core is a subreaper,
+// so every process of a unit is a descendant of the core and its end comes through the reaper.
+func (m *Manager) checkEmpty(u *Unit, force bool) {
+	if !u.populated && !force || m.populated(u) {
 		return
 	}
 	u.populated = false
 	m.send(u, &pb.Event{Kind: &pb.Event_CgroupEmpty{CgroupEmpty: &pb.CgroupEmpty{}}})
+	m.removeCgroup(u)
 }
 
 // checkAllEmpty runs checkEmpty for every unit that had processes.
 func (m *Manager) checkAllEmpty() {
 	for _, u := range m.units {
 		if u.populated {
-			m.checkEmpty(u)
+			m.checkEmpty(u, false)
 		}
 	}
 }
 
 // unitPids lists u's processes: its cgroup's, or else the children the core knows of.
 func (m *Manager) unitPids(u *Unit) []int {
+	if m.cg != nil && u.cgroupMade {
+		if pids, err := m.cg.Pids(cgroupName(u)); err == nil {
+			sort.Ints(pids)
+			return pids
+		}
+	}
 	pids := make([]int, 0, len(u.children))
 	for pid := range u.children {
 		pids = append(pids, pid)
@@ -97,9 +130,16 @@ func (m *Manager) unitPids(u *Unit) []int {
 	return pids
 }
 
-// populated reports whether u still has processes: its cgroup's, or else the children the core knows of.
+// populated reports whether u still has processes.
 func (m *Manager) populated(u *Unit) bool {
-	return len(u.children) > 0
+	if len(u.children) > 0 {
+		return true
+	}
+	if m.cg != nil && u.cgroupMade {
+		p, err := m.cg.Populated(cgroupName(u))
+		return err == nil && p
+	}
+	return false
 }
 
 // setMainPid adopts pid as u's main process (it must be our child: the core is a subreaper). Pid 0 asks the core
@@ -143,6 +183,18 @@ func (m *Manager) guessMainPid(u *Unit) int {
 
 // kill signals u's main, control or all processes.
 func (m *Manager) kill(u *Unit, k *pb.KillAction) {
+	// The plugin may wait for the unit to be empty after any kill: tell it when it is (or already was).
+	defer m.checkEmpty(u, true)
+	sig := syscall.Signal(k.Signal)
+	if k.Whom == pb.Whom_WHOM_ALL && m.cg != nil && u.cgroupMade {
+		if _, err := m.cg.Kill(cgroupName(u), sig); err != nil {
+			m.log.Warn("kill failed", "unit", u.ID, "signal", k.Signal, "error", err)
+		}
+		if k.AlsoSighup {
+			_, _ = m.cg.Kill(cgroupName(u), unix.SIGHUP)
+		}
+		return
+	}
 	var pids []int
 	switch k.Whom {
 	case pb.Whom_WHOM_MAIN:
@@ -151,13 +203,12 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 		pids = []int{u.ControlPid}
 	default:
 		pids = m.unitPids(u)
-		defer m.checkEmpty(u)
 	}
 	for _, pid := range pids {
 		if pid <= 1 {
 			continue
 		}
-		if err := unix.Kill(pid, syscall.Signal(k.Signal)); err != nil && err != unix.ESRCH {
+		if err := unix.Kill(pid, sig); err != nil && err != unix.ESRCH {
 			m.log.Warn("kill failed", "unit", u.ID, "pid", pid, "signal", k.Signal, "error", err)
 		}
 		if k.AlsoSighup {

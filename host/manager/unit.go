@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/sysmaster/sysmaster/host/cgroup"
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/job"
@@ -50,7 +51,12 @@ type Unit struct {
 	MainPid, ControlPid int
 	children            map[int]child // processes the unit spawned that are still alive
 	populated           bool          // the unit had processes since its last CgroupEmpty
-	timers              map[string]*time.Timer
+	invocationID        string        // a new one for each start, as $INVOCATION_ID
+
+	cgroupMade     bool            // the unit's cgroup exists
+	cgroupSettings cgroup.Settings // last applied
+	unwatch        func()          // stops the emptiness watch
+	timers         map[string]*time.Timer
 }
 
 // execMain is what systemd reports of the last main process: its pid, start and exit.

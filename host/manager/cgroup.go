@@ -1,0 +1,74 @@
+package manager
+
+import (
+	"github.com/sysmaster/sysmaster/host/cgroup"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// openCgroups finds the cgroup hierarchy and the core's place in it. Without one the manager still runs; it then
+// knows a unit's processes only as the children it spawned or adopted.
+func (m *Manager) openCgroups() {
+	h, err := cgroup.Detect()
+	if err != nil {
+		m.log.Warn("no usable cgroup hierarchy; units get no cgroups, limits are not applied", "error", err)
+		return
+	}
+	if err := h.EnterInitScope(); err != nil {
+		m.log.Warn("cannot move the core into init.scope", "error", err)
+	}
+	m.log.Info("cgroups", "mode", h.Mode().String(), "root", h.Root())
+	m.cg = h
+}
+
+// cgroupName is the unit's cgroup below the manager's root: services and the rest in system.slice.
+func cgroupName(u *Unit) string { return "system.slice/" + u.ID }
+
+// cgroupFor creates (or updates) u's cgroup with the settings of a spawn and returns the cgroup.procs files the
+// new process joins before it execs. Nil without cgroups, or when the cgroup cannot be made (logged).
+func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
+	if m.cg == nil {
+		return nil
+	}
+	name, settings := cgroupName(u), cgroup.SettingsFromProto(s)
+	switch {
+	case !u.cgroupMade:
+		if err := m.cg.Create(name, settings); err != nil {
+			m.unitLogf(u, 3, "%s: Failed to create cgroup %s: %v", u.ID, m.cg.Path(name), err)
+			return nil
+		}
+		u.cgroupMade, u.cgroupSettings = true, settings
+		if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
+			u.unwatch = stop
+		}
+	case settings != u.cgroupSettings:
+		if err := m.cg.Update(name, settings); err != nil {
+			m.unitLogf(u, 3, "%s: Failed to update cgroup %s: %v", u.ID, m.cg.Path(name), err)
+		}
+		u.cgroupSettings = settings
+	}
+	return m.cg.ProcsFiles(name)
+}
+
+// removeCgroup removes the cgroup of a unit that is down and empty.
+func (m *Manager) removeCgroup(u *Unit) {
+	if m.cg == nil || !u.cgroupMade || isUp(u.Active) {
+		return
+	}
+	if u.unwatch != nil {
+		u.unwatch()
+		u.unwatch = nil
+	}
+	if err := m.cg.Remove(cgroupName(u)); err != nil {
+		m.log.Debug("cannot remove cgroup", "unit", u.ID, "error", err)
+		return
+	}
+	u.cgroupMade = false
+}
+
+// controlGroup is the ControlGroup property: the cgroup's path as users see it, empty without one.
+func (m *Manager) controlGroup(u *Unit) string {
+	if m.cg == nil || !u.cgroupMade {
+		return ""
+	}
+	return m.cg.Path(cgroupName(u))
+}
