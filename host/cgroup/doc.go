@@ -45,8 +45,10 @@
 // # Waiting
 //
 // Nothing here waits for a process or starts one: the core has a single reaper. Kill signals and returns.
-// containerd's cgroup1 and cgroup2 packages format most v1 and v2 values; their Kill, Delete and systemd helpers
-// (which wait, poll or talk to D-Bus) are not used.
+// containerd's cgroup2 package writes cpu.max, cpu.weight and pids.max; its Kill (whose fallback waits for
+// the processes), Delete and systemd helpers are not used, nor its Memory and IO values (no "max", no
+// io.weight). Its cgroup1 controllers are not used either: they expect each controller at <mountpoint>/<name>,
+// not at a co-mount such as cpu,cpuacct, and create any directory they write into.
 //
 // # Example
 //

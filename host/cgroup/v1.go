@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/containerd/cgroups/v3/cgroup1"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // v1Controllers returns the cgroup v1 controllers the settings need.
@@ -83,77 +81,72 @@ func (h *Hierarchy) applyV1(unit string, s Settings, reset bool) error {
 	}
 
 	set := func(v uint64) bool { return v != 0 || reset }
-	in := func(c string) (*dir, string, bool) {
+	in := func(c string) (string, bool) {
 		d := h.v1[c]
 		if d == nil {
-			return nil, "", false
+			return "", false
 		}
 		p := filepath.Join(d.path, unit)
-		return d, p, exists(p)
+		return p, exists(p)
 	}
+	// containerd's cgroup1 controllers are not used: they assume each controller mounted at
+	// <root>/<controller> (not "cpu,cpuacct") and create any directory they write into.
 
-	if d, _, ok := in("memory"); ok && (set(s.MemoryMax) || set(s.MemoryHigh)) {
-		mem := &specs.LinuxMemory{}
+	if p, ok := in("memory"); ok {
 		if set(s.MemoryMax) {
-			v := limitV1(s.MemoryMax)
-			mem.Limit = &v
+			if err := writeFile(filepath.Join(p, "memory.limit_in_bytes"), strconv.FormatInt(limitV1(s.MemoryMax), 10)); err != nil {
+				return err
+			}
 		}
 		if set(s.MemoryHigh) {
 			// v1 cannot throttle at a high mark: the soft limit is what reclaim pushes the cgroup back to
 			// under global memory pressure, the nearest thing.
-			v := limitV1(s.MemoryHigh)
-			mem.Reservation = &v
-		}
-		if err := cgroup1.NewMemory(d.path).Update(unit, &specs.LinuxResources{Memory: mem}); err != nil {
-			return fmt.Errorf("cgroup: %s: memory: %w", h.Path(unit), err)
+			if err := writeFile(filepath.Join(p, "memory.soft_limit_in_bytes"), strconv.FormatInt(limitV1(s.MemoryHigh), 10)); err != nil {
+				return err
+			}
 		}
 	}
-	if d, _, ok := in("cpu"); ok && (set(s.CPUWeight) || set(s.CPUQuotaPerSecUSec)) {
-		cpu := &specs.LinuxCPU{}
+	if p, ok := in("cpu"); ok {
 		if set(s.CPUWeight) {
 			v := uint64(defaultShares)
 			if s.CPUWeight != 0 {
 				v = cpuShares(s.CPUWeight)
 			}
-			cpu.Shares = &v
+			if err := writeFile(filepath.Join(p, "cpu.shares"), strconv.FormatUint(v, 10)); err != nil {
+				return err
+			}
 		}
 		if set(s.CPUQuotaPerSecUSec) {
-			period, quota := uint64(cpuPeriodUSec), int64(-1)
+			quota := int64(-1)
 			if s.CPUQuotaPerSecUSec != 0 && s.CPUQuotaPerSecUSec != Infinity {
 				quota = int64(quotaPerPeriod(s.CPUQuotaPerSecUSec))
 			}
-			cpu.Period, cpu.Quota = &period, &quota
-		}
-		if err := cgroup1.NewCpu(d.path).Update(unit, &specs.LinuxResources{CPU: cpu}); err != nil {
-			return fmt.Errorf("cgroup: %s: cpu: %w", h.Path(unit), err)
-		}
-	}
-	if d, p, ok := in("pids"); ok && set(s.TasksMax) {
-		if s.TasksMax == 0 || s.TasksMax == Infinity || s.TasksMax > 1<<62 {
-			// containerd's pids controller writes positive limits only.
-			if err := writeFile(filepath.Join(p, "pids.max"), "max"); err != nil {
+			if err := writeFile(filepath.Join(p, "cpu.cfs_period_us"), strconv.Itoa(cpuPeriodUSec)); err != nil {
 				return err
 			}
-		} else {
-			n := int64(s.TasksMax)
-			if err := cgroup1.NewPids(d.path).Update(unit, &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: &n}}); err != nil {
-				return fmt.Errorf("cgroup: %s: pids: %w", h.Path(unit), err)
+			if err := writeFile(filepath.Join(p, "cpu.cfs_quota_us"), strconv.FormatInt(quota, 10)); err != nil {
+				return err
 			}
 		}
 	}
-	if d, p, ok := in("blkio"); ok && set(s.IOWeight) {
+	if p, ok := in("pids"); ok && set(s.TasksMax) {
+		if err := writeFile(filepath.Join(p, "pids.max"), limitV2(s.TasksMax)); err != nil {
+			return err
+		}
+	}
+	if p, ok := in("blkio"); ok && set(s.IOWeight) {
 		// blkio.weight is the CFQ scheduler's; kernels without CFQ have none.
 		if !exists(filepath.Join(p, "blkio.weight")) {
 			if s.IOWeight != 0 {
 				debugf("cgroup: %s: no blkio.weight, IOWeight= is ignored", h.Path(unit))
 			}
 		} else {
-			w := uint16(defaultBlkioWgt)
+			w := uint64(defaultBlkioWgt)
 			if s.IOWeight != 0 {
-				w = uint16(blkioWeight(s.IOWeight))
+				w = blkioWeight(s.IOWeight)
 			}
-			if err := cgroup1.NewBlkio(d.path).Update(unit, &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: &w}}); err != nil {
-				return fmt.Errorf("cgroup: %s: blkio: %w", h.Path(unit), err)
+			if err := writeFile(filepath.Join(p, "blkio.weight"), strconv.FormatUint(w, 10)); err != nil {
+				return err
 			}
 		}
 	}
