@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-
 )
 
 // v1Controllers returns the cgroup v1 controllers the settings need.
