@@ -33,8 +33,9 @@
 //	IOWeight             io.weight, io.bfq.weight        blkio.weight = weight·500/100 (10…1000), if present
 //
 // Infinity is written as "max" (v2, pids.max) or -1 (v1). A setting whose controller is missing is skipped with
-// a debug log (log/slog). Delegate=yes leaves the cgroups below the unit's to the service: the package writes
-// nothing below a unit's cgroup in any case, and Remove removes them once empty.
+// a debug log (log/slog). Delegate=yes gives the unit's cgroup every controller there is and leaves the
+// cgroups below it to the service: the package writes nothing below a unit's cgroup in any case, and Remove
+// removes them once empty. Delegated cgroups are not chowned to the service's user.
 //
 // # Emptiness
 //

@@ -190,7 +190,10 @@ func TestLifecycleUnified(t *testing.T) {
 // TestWatchUnified checks that inotify on cgroup.events tells of emptiness, and that SIGKILL goes through
 // cgroup.kill.
 func TestWatchUnified(t *testing.T) {
-	h := subRoot(t, unified(t))
+	watchEmpty(t, subRoot(t, unified(t)))
+}
+
+func watchEmpty(t *testing.T, h *Hierarchy) {
 	unit := "w.service"
 	if err := h.Create(unit, Settings{}); err != nil {
 		t.Fatal(err)
@@ -297,7 +300,8 @@ func TestTasksMax(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(filepath.Dir(cur), "pids.max")); err != nil || strings.TrimSpace(string(b)) != "32" {
 		t.Fatalf("pids.max %q, %v", b, err)
 	}
-	start(t, h, unit, `i=0; while [ $i -lt 300 ]; do sleep 100 2>/dev/null & i=$((i+1)); done; exec sleep 100`)
+	// The bomb runs in a subshell, which exits at the first refused fork; the main process stays.
+	start(t, h, unit, `(i=0; while [ $i -lt 300 ]; do sleep 100 & i=$((i+1)); done) 2>/dev/null & exec sleep 100`)
 	peak := uint64(0)
 	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); {
 		n, err := readUint(cur)
@@ -493,5 +497,73 @@ func TestEnterInitScope(t *testing.T) {
 	_ = cmd.Wait()
 	if err := os.Remove(filepath.Join(h.unified.path, initScope)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFreshCgroup2Mount mounts cgroup2 on a temporary directory in a mount namespace of its own (a re-run of
+// this test under unshare -m) and runs a unit's life there: Open finds the mount through mountinfo wherever it is.
+func TestFreshCgroup2Mount(t *testing.T) {
+	if dir := os.Getenv("SYSMASTER_CGROUP2_AT"); dir != "" {
+		if err := unix.Mount("cgroup2", dir, "cgroup2", 0, ""); err != nil {
+			t.Fatal(err)
+		}
+		h, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Mode() != Unified || !strings.HasPrefix(h.unified.path, dir) {
+			t.Fatalf("%s opened as %v at %s", dir, h.Mode(), h.unified.path)
+		}
+		t.Logf("root %s at %s", h.Root(), h.unified.path)
+		lifecycle(t, subRoot(t, h))
+		watchEmpty(t, subRoot(t, h))
+		return
+	}
+	needRoot(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", os.Args[0],
+		"-test.run", "^TestFreshCgroup2Mount$", "-test.count", "1", "-test.v")
+	cmd.Env = append(os.Environ(), "SYSMASTER_CGROUP2_AT="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	t.Logf("helper:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestFreshCgroup2Mount") {
+		t.Fatalf("helper in its own mount namespace: %v", err)
+	}
+}
+
+// TestDelegate checks that a delegated unit gets every controller: on v1 a directory in each controller
+// hierarchy, on v2 the controllers the root offers in its cgroup.controllers.
+func TestDelegate(t *testing.T) {
+	h := subRoot(t, detected(t))
+	unit := "d.slice/d.service"
+	if err := h.Create(unit, Settings{Delegate: true}); err != nil {
+		t.Fatal(err)
+	}
+	if h.Mode() == Unified {
+		avail, _ := readControllers(h.unified.path)
+		got, err := readControllers(filepath.Join(h.unified.path, unit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"cpu", "io", "memory", "pids"} {
+			if slices.Contains(avail, c) && !slices.Contains(got, c) {
+				t.Errorf("controller %s not handed to the delegated unit (it has %v)", c, got)
+			}
+		}
+		return
+	}
+	for _, c := range []string{"cpu", "blkio", "memory", "pids"} {
+		if d := h.v1[c]; d != nil && !exists(filepath.Join(d.path, unit)) {
+			t.Errorf("no %s cgroup for the delegated unit", c)
+		}
+	}
+	// What the service makes below its cgroup is removed with it.
+	if err := os.Mkdir(filepath.Join(h.track.path, unit, "child"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Remove("d.slice"); err != nil {
+		t.Fatal(err)
 	}
 }

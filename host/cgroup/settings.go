@@ -19,8 +19,10 @@ type Settings struct {
 	CPUWeight          uint64 // 1…10000, 100 by default
 	TasksMax           uint64
 	IOWeight           uint64 // 1…10000, 100 by default
-	// Delegate leaves the cgroups below the unit's to the service: Update never touches them. The manager
-	// writes nothing below a unit in any case; Remove still removes them once they are empty.
+	// Delegate hands the cgroups below the unit's to the service: the unit's cgroup gets every controller
+	// (on v2 they are enabled in its parent's cgroup.subtree_control, on v1 it has a directory in each
+	// controller hierarchy), and nothing below it is ever written (Remove removes what is left there once it is
+	// empty). The cgroup is not chowned: a service that drops privileges cannot manage it.
 	Delegate bool
 }
 

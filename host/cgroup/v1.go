@@ -12,6 +12,10 @@ import (
 
 // v1Controllers returns the cgroup v1 controllers the settings need.
 func (s Settings) v1Controllers() []string {
+	if s.Delegate {
+		// The service may use every controller below its cgroup, as systemd's Delegate=yes gives.
+		return []string{"cpu", "blkio", "memory", "pids"}
+	}
 	var out []string
 	if s.CPUQuotaPerSecUSec != 0 || s.CPUWeight != 0 {
 		out = append(out, "cpu")

@@ -13,6 +13,10 @@ import (
 
 // v2Controllers returns the cgroup v2 controllers the settings need.
 func (s Settings) v2Controllers() []string {
+	if s.Delegate {
+		// The service may use every controller below its cgroup, as systemd's Delegate=yes gives.
+		return []string{"cpu", "io", "memory", "pids"}
+	}
 	var out []string
 	if s.CPUQuotaPerSecUSec != 0 || s.CPUWeight != 0 {
 		out = append(out, "cpu")
