@@ -143,6 +143,9 @@ func lifecycle(t *testing.T, h *Hierarchy) {
 	if err != nil || st.TasksCurrent != 2 {
 		t.Errorf("Stats %+v, %v; want 2 tasks", st, err)
 	}
+	if h.unified != nil && (st.CPUUsageNSec == Infinity || st.CPUUsageNSec == 0) {
+		t.Errorf("Stats %+v: no CPU time with a cgroup2 hierarchy", st)
+	}
 	n, err := h.Kill(unit, unix.SIGTERM)
 	if err != nil || n != 2 {
 		t.Fatalf("Kill signalled %d, %v; want 2", n, err)

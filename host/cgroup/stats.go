@@ -15,7 +15,7 @@ import (
 type Stats struct {
 	MemoryCurrent uint64 // bytes: memory.current (v2), memory.usage_in_bytes (v1)
 	TasksCurrent  uint64 // tasks (threads): pids.current, else the tasks listed below the unit
-	CPUUsageNSec  uint64 // nanoseconds: cpu.stat usage_usec (v2), cpuacct.usage (v1)
+	CPUUsageNSec  uint64 // nanoseconds: cpu.stat usage_usec (v2 and Hybrid), cpuacct.usage (Legacy)
 }
 
 // Stats reads the unit's accounting. An error wraps fs.ErrNotExist when the unit has no cgroup.
@@ -57,7 +57,10 @@ func (h *Hierarchy) Stats(unit string) (Stats, error) {
 			st.TasksCurrent = n
 		}
 	}
-	if d := h.v1["cpuacct"]; d != nil {
+	// Hybrid mode's cgroup2 hierarchy accounts CPU time without any controller.
+	if v, err := readKey(filepath.Join(h.unifiedPath(unit), "cpu.stat"), "usage_usec"); h.unified != nil && err == nil {
+		st.CPUUsageNSec = v * 1000
+	} else if d := h.v1["cpuacct"]; d != nil {
 		if v, err := readUint(filepath.Join(d.path, unit, "cpuacct.usage")); err == nil {
 			st.CPUUsageNSec = v
 		}
