@@ -52,7 +52,7 @@ func checkUnit(unit string) error {
 		unit == ".." || strings.HasPrefix(unit, "../") {
 		return fmt.Errorf("cgroup: invalid unit cgroup path %q", unit)
 	}
-	if unit == initScope {
+	if unit == initScope || strings.HasPrefix(unit, initScope+"/") {
 		return fmt.Errorf("cgroup: %q is the core's own cgroup", unit)
 	}
 	for _, c := range strings.Split(unit, "/") {

@@ -128,12 +128,12 @@ func pathOf(d *dir) string {
 }
 
 func TestCheckUnit(t *testing.T) {
-	for _, u := range []string{"foo.service", "system.slice/foo.service", "a.slice/b.slice/c.scope", "init.scope/x"} {
+	for _, u := range []string{"foo.service", "system.slice/foo.service", "a.slice/b.slice/c.scope", "x/init.scope"} {
 		if err := checkUnit(u); err != nil {
 			t.Errorf("%q: %v", u, err)
 		}
 	}
-	for _, u := range []string{"", "/foo", "..", "../x", "a/../b", "a//b", "a/", ".", "init.scope", "a/cgroup.procs"} {
+	for _, u := range []string{"", "/foo", "..", "../x", "a/../b", "a//b", "a/", ".", "init.scope", "init.scope/x", "a/cgroup.procs"} {
 		if err := checkUnit(u); err == nil {
 			t.Errorf("%q accepted", u)
 		}
