@@ -102,18 +102,16 @@ func (p *parser) bad(e *sdk.Entry, format string, args ...any) {
 type handler func(p *parser, e *sdk.Entry)
 
 // directives maps every key of [Service] this plugin knows to its parser. It is never modified.
-var directives = map[string]handler{}
+var directives = merge(serviceDirectives(), execDirectives(), cgroupDirectives())
 
-func init() {
-	for k, h := range serviceDirectives() {
-		directives[k] = h
+func merge(maps ...map[string]handler) map[string]handler {
+	out := map[string]handler{}
+	for _, m := range maps {
+		for k, h := range m {
+			out[k] = h
+		}
 	}
-	for k, h := range execDirectives() {
-		directives[k] = h
-	}
-	for k, h := range cgroupDirectives() {
-		directives[k] = h
-	}
+	return out
 }
 
 func serviceDirectives() map[string]handler {
@@ -356,6 +354,11 @@ func (p *parser) finish() {
 		c.RestartKillSignal = c.KillSignal
 	}
 	p.finishExec()
+	if len(c.Sockets) > 0 {
+		// As in systemd, the sockets a service takes are started with it and before it.
+		p.res.AddImplicit("Wants", c.Sockets...)
+		p.res.AddImplicit("After", c.Sockets...)
+	}
 
 	switch {
 	case len(c.ExecStart) == 0 && c.Type != "oneshot":

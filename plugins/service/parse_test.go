@@ -298,3 +298,14 @@ func TestLoadEnvErrors(t *testing.T) {
 		t.Errorf("%v", res.Problems)
 	}
 }
+
+func TestSocketsDependencies(t *testing.T) {
+	_, res := parse("ExecStart=/bin/true", "Sockets=a.socket b.socket")
+	if len(res.ImplicitDeps) != 2 || res.ImplicitDeps[0].Kind != "Wants" || res.ImplicitDeps[1].Kind != "After" ||
+		strings.Join(res.ImplicitDeps[1].Units, " ") != "a.socket b.socket" {
+		t.Errorf("%v", res.ImplicitDeps)
+	}
+	if _, res := parse("ExecStart=/bin/true"); len(res.ImplicitDeps) != 0 {
+		t.Errorf("%v", res.ImplicitDeps)
+	}
+}
