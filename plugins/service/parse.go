@@ -34,7 +34,7 @@ func parseConfig(req *sdk.ParseRequest, res *sdk.ParseResult) Config {
 
 // parseWith is parseConfig with the system looked at through env, so that tests need no particular machine.
 func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env loadEnv) Config {
-	p := &parser{res: res, env: env, c: defaultConfig()}
+	p := &parser{res: res, env: env, c: defaultConfig(), last: map[string]*sdk.Entry{}}
 	if s := req.Section(section); s != nil {
 		for _, e := range s.Entries {
 			h, ok := directives[e.Key]
@@ -42,6 +42,7 @@ func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env loadEnv) Config 
 				res.Warnf(e, section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, section)
 				continue
 			}
+			p.last[e.Key] = e
 			h(p, e)
 		}
 	}
@@ -88,6 +89,7 @@ type parser struct {
 	typeSet, notifyAccessSet, abortSet, restartKillSet bool
 	stdinSet, stdoutSet                                bool
 
+	last              map[string]*sdk.Entry // the last assignment of each key, for problems of the whole section
 	bounding, ambient capSet
 	stdinData         []byte
 	dirs              map[string]*pb.DirectorySet
@@ -98,22 +100,40 @@ func (p *parser) bad(e *sdk.Entry, format string, args ...any) {
 	p.res.Errorf(e, section, e.Key, "Invalid %s=%q: %s", e.Key, e.Value, fmt.Sprintf(format, args...))
 }
 
+// wholeErrorf records an error that no single line makes, naming the last assignment of key (or of the first
+// of keys that has one), or the unit without a line when there is none.
+func (p *parser) wholeErrorf(keys []string, format string, args ...any) {
+	p.whole(p.res.Errorf, keys, format, args...)
+}
+
+func (p *parser) wholeWarnf(keys []string, format string, args ...any) {
+	p.whole(p.res.Warnf, keys, format, args...)
+}
+
+func (p *parser) whole(f func(*sdk.Entry, string, string, string, ...any), keys []string, format string, args ...any) {
+	for _, k := range keys {
+		if e := p.last[k]; e != nil {
+			f(e, section, k, format, args...)
+			return
+		}
+	}
+	f(nil, section, keys[0], format, args...)
+}
+
 // handler parses one assignment of its key.
 type handler func(p *parser, e *sdk.Entry)
 
 // directives maps every key of [Service] this plugin knows to its parser. It is never modified.
-var directives = map[string]handler{}
+var directives = merge(serviceDirectives(), execDirectives(), cgroupDirectives())
 
-func init() {
-	for k, h := range serviceDirectives() {
-		directives[k] = h
+func merge(maps ...map[string]handler) map[string]handler {
+	out := map[string]handler{}
+	for _, m := range maps {
+		for k, h := range m {
+			out[k] = h
+		}
 	}
-	for k, h := range execDirectives() {
-		directives[k] = h
-	}
-	for k, h := range cgroupDirectives() {
-		directives[k] = h
-	}
+	return out
 }
 
 func serviceDirectives() map[string]handler {
@@ -356,26 +376,31 @@ func (p *parser) finish() {
 		c.RestartKillSignal = c.KillSignal
 	}
 	p.finishExec()
+	if len(c.Sockets) > 0 {
+		// As in systemd, the sockets a service takes are started with it and before it.
+		p.res.AddImplicit("Wants", c.Sockets...)
+		p.res.AddImplicit("After", c.Sockets...)
+	}
 
 	switch {
 	case len(c.ExecStart) == 0 && c.Type != "oneshot":
-		p.res.Errorf(nil, section, "ExecStart", "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+		p.wholeErrorf([]string{"ExecStart", "Type"}, "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
 	case len(c.ExecStart) == 0 && len(c.ExecStop) == 0:
 		// systemd accepts this only with SuccessAction= in [Unit], which this plugin does not see.
-		p.res.Warnf(nil, section, "ExecStart", "Service has no ExecStart= and no ExecStop=; it does nothing unless SuccessAction= is set")
+		p.wholeWarnf([]string{"ExecStart", "Type"}, "Service has no ExecStart= and no ExecStop=; it does nothing unless SuccessAction= is set")
 	case len(c.ExecStart) > 1 && c.Type != "oneshot":
-		p.res.Errorf(nil, section, "ExecStart", "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
+		p.wholeErrorf([]string{"ExecStart"}, "Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")
 	}
 	if c.Type == "oneshot" && (c.Restart == "always" || c.Restart == "on-success") {
-		p.res.Errorf(nil, section, "Restart", "Service has Restart=%s, which isn't allowed for Type=oneshot services. Refusing.", c.Restart)
+		p.wholeErrorf([]string{"Restart"}, "Service has Restart=%s, which isn't allowed for Type=oneshot services. Refusing.", c.Restart)
 	}
 	if c.RestartMaxDelayUSec > 0 && c.RestartSteps > 0 && c.RestartMaxDelayUSec < c.RestartUSec {
-		p.res.Errorf(nil, section, "RestartMaxDelaySec", "RestartMaxDelaySec= has a value smaller than RestartSec=, which isn't allowed. Refusing.")
+		p.wholeErrorf([]string{"RestartMaxDelaySec"}, "RestartMaxDelaySec= has a value smaller than RestartSec=, which isn't allowed. Refusing.")
 	}
 	if c.RestartSteps > 0 && c.RestartMaxDelayUSec == 0 {
-		p.res.Warnf(nil, section, "RestartSteps", "Service has RestartSteps= but no RestartMaxDelaySec= setting; ignoring RestartSteps=")
+		p.wholeWarnf([]string{"RestartSteps"}, "Service has RestartSteps= but no RestartMaxDelaySec= setting; ignoring RestartSteps=")
 	}
 	if c.RestartSteps == 0 && c.RestartMaxDelayUSec > 0 {
-		p.res.Warnf(nil, section, "RestartMaxDelaySec", "Service has RestartMaxDelaySec= but no RestartSteps= setting; ignoring RestartMaxDelaySec=")
+		p.wholeWarnf([]string{"RestartMaxDelaySec"}, "Service has RestartMaxDelaySec= but no RestartSteps= setting; ignoring RestartMaxDelaySec=")
 	}
 }

@@ -298,3 +298,38 @@ func TestLoadEnvErrors(t *testing.T) {
 		t.Errorf("%v", res.Problems)
 	}
 }
+
+func TestSocketsDependencies(t *testing.T) {
+	_, res := parse("ExecStart=/bin/true", "Sockets=a.socket b.socket")
+	if len(res.ImplicitDeps) != 2 || res.ImplicitDeps[0].Kind != "Wants" || res.ImplicitDeps[1].Kind != "After" ||
+		strings.Join(res.ImplicitDeps[1].Units, " ") != "a.socket b.socket" {
+		t.Errorf("%v", res.ImplicitDeps)
+	}
+	if _, res := parse("ExecStart=/bin/true"); len(res.ImplicitDeps) != 0 {
+		t.Errorf("%v", res.ImplicitDeps)
+	}
+}
+
+// TestWholeSectionErrorsHaveALine checks that errors about the section as a whole point at the line that
+// settles them.
+func TestWholeSectionErrorsHaveALine(t *testing.T) {
+	cases := []struct {
+		lines []string
+		line  int32
+		key   string
+	}{
+		{[]string{"Type=simple", "ExecStart=/bin/a", "ExecStart=/bin/b"}, 3, "ExecStart"},
+		{[]string{"Type=forking"}, 1, "Type"},
+		{[]string{"Type=notify", "ExecStart=/bin/a", "ExecStart="}, 3, "ExecStart"},
+		{[]string{"ExecStart=/bin/a", "Type=oneshot", "Restart=always"}, 3, "Restart"},
+		{[]string{"ExecStart=/bin/a", "RestartSec=1min", "RestartSteps=2", "RestartMaxDelaySec=5"}, 4, "RestartMaxDelaySec"},
+		{[]string{"ExecStart=/bin/a", "StandardInput=data"}, 2, "StandardInput"},
+	}
+	for _, tc := range cases {
+		_, res := parse(tc.lines...)
+		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		if len(errs) != 1 || errs[0].Line != tc.line || errs[0].Key != tc.key || errs[0].File != "/u/a.service" {
+			t.Errorf("%v: %v", tc.lines, res.Problems)
+		}
+	}
+}

@@ -108,7 +108,7 @@ func (p *parser) finishStdio() {
 		}
 	}
 	if x.StandardInput == "data" && len(p.stdinData) == 0 {
-		p.res.Errorf(nil, section, "StandardInput", "StandardInput=data needs StandardInputText= or StandardInputData=")
+		p.wholeErrorf([]string{"StandardInput"}, "StandardInput=data needs StandardInputText= or StandardInputData=")
 	}
 	in := x.StandardInput
 	if !p.stdoutSet && (strings.HasPrefix(in, "tty") || in == "socket" || strings.HasPrefix(in, "fd:")) {
