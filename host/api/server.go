@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -52,7 +53,17 @@ func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
 }
 
 // Stop closes the socket and ends every call.
-func (s *Server) Stop() { s.grpc.Stop() }
+// Stop lets the calls under way answer (a caller of Shutdown gets its reply) for up to a second, then ends
+// every call still open, such as a log follower.
+func (s *Server) Stop() {
+	done := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		s.grpc.Stop()
+	}
+}
 
 // authorize lets uid 0 call everything and others only the read-only methods, and translates errors into
 // gRPC codes so that their class survives the wire.

@@ -109,6 +109,9 @@ func (h *Hierarchy) Sub(name string) (*Hierarchy, error) {
 		if err := os.MkdirAll(nd.path, 0o755); err != nil {
 			return nil, fmt.Errorf("cgroup: %w", err)
 		}
+		if err := inheritCpuset(d.path, nd.path); err != nil {
+			return nil, err
+		}
 		m[d] = nd
 	}
 	sub.track, sub.unified = m[h.track], m[h.unified]
@@ -269,4 +272,23 @@ func exists(p string) bool {
 
 func debugf(format string, args ...any) {
 	slog.Debug(fmt.Sprintf(format, args...))
+}
+
+// inheritCpuset fills a new v1 cpuset cgroup's cpus and mems from its parent's: the kernel leaves them empty, and
+// no process can join a cpuset cgroup without both.
+func inheritCpuset(parent, child string) error {
+	for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+		cur, err := os.ReadFile(filepath.Join(child, f))
+		if err != nil || strings.TrimSpace(string(cur)) != "" {
+			continue // not a v1 cpuset hierarchy, or already set
+		}
+		v, err := os.ReadFile(filepath.Join(parent, f))
+		if err != nil {
+			return fmt.Errorf("cgroup: %w", err)
+		}
+		if err := writeFile(filepath.Join(child, f), strings.TrimSpace(string(v))); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -36,7 +36,7 @@ func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
 			m.unitLogf(u, 3, "%s: Failed to create cgroup %s: %v", u.ID, m.cg.Path(name), err)
 			return nil
 		}
-		u.cgroupMade, u.cgroupSettings = true, settings
+		u.cgroupMade, u.cgroupSettings, u.oomKills = true, settings, 0
 		if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
 			u.unwatch = stop
 		}
@@ -71,4 +71,29 @@ func (m *Manager) controlGroup(u *Unit) string {
 		return ""
 	}
 	return m.cg.Path(cgroupName(u))
+}
+
+// newOOMKill reports whether u's cgroup counted an OOM kill since the last time it was asked.
+func (m *Manager) newOOMKill(u *Unit) bool {
+	if m.cg == nil || !u.cgroupMade {
+		return false
+	}
+	n, err := m.cg.OOMKills(cgroupName(u))
+	if err != nil || n <= u.oomKills {
+		return false
+	}
+	u.oomKills = n
+	return true
+}
+
+// usage is MemoryCurrent and TasksCurrent: cgroup.Infinity (systemd's "[not set]") when unknown.
+func (m *Manager) usage(u *Unit) (memory, tasks uint64) {
+	if m.cg == nil || !u.cgroupMade {
+		return cgroup.Infinity, cgroup.Infinity
+	}
+	st, err := m.cg.Stats(cgroupName(u))
+	if err != nil {
+		return cgroup.Infinity, cgroup.Infinity
+	}
+	return st.MemoryCurrent, st.TasksCurrent
 }

@@ -131,8 +131,6 @@ func New(opts Options) (*Manager, error) {
 	})
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
 	m.openCgroups()
-	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
-	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished

@@ -89,6 +89,7 @@ func (m *Manager) onExit(e reaper.Exit) {
 	}
 	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
 		Pid: int64(e.Pid), Role: c.role, Id: c.id, Code: pb.ExitCode(e.Code), Status: int32(e.Status), TimeUsec: e.Time.UnixMicro(),
+		OomKilled: e.Code == reaper.Killed && e.Status == int(unix.SIGKILL) && m.newOOMKill(u),
 	}}})
 	m.checkEmpty(u, false)
 }
@@ -187,6 +188,11 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 	defer m.checkEmpty(u, true)
 	sig := syscall.Signal(k.Signal)
 	if k.Whom == pb.Whom_WHOM_ALL && m.cg != nil && u.cgroupMade {
+		// The processes the core started are signalled by pid too: one may not have joined the cgroup yet (the
+		// executor joins it between fork and exec), as systemd signals the main and control pids besides.
+		for pid := range u.children {
+			_ = unix.Kill(pid, sig)
+		}
 		if _, err := m.cg.Kill(cgroupName(u), sig); err != nil {
 			m.log.Warn("kill failed", "unit", u.ID, "signal", k.Signal, "error", err)
 		}

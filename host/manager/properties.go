@@ -113,6 +113,10 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		addStamp("ExecMainExitTimestamp", u.execMain.exit)
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
+		add("ControlGroup", m.controlGroup(u))
+		mem, tasks := m.usage(u)
+		add("MemoryCurrent", strconv.FormatUint(mem, 10))
+		add("TasksCurrent", strconv.FormatUint(tasks, 10))
 	}
 	names := make([]string, 0, len(u.Props))
 	for k := range u.Props {

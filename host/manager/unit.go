@@ -56,6 +56,7 @@ type Unit struct {
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied
 	unwatch        func()          // stops the emptiness watch
+	oomKills       uint64          // the cgroup's OOM kill count last seen
 	timers         map[string]*time.Timer
 }
 

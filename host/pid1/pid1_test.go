@@ -60,7 +60,7 @@ func TestCoreRestartedAfterSIGKILL(t *testing.T) {
 	s := boot(t, bootOpts{mode: "serve"})
 	s.waitLog("ready", 10*time.Second)
 	first := s.starts()[0]
-	if err := syscall.Kill(s.hostPid(first.pid), syscall.SIGKILL); err != nil {
+	if err := signalPid(s.hostPid(first.pid), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	s.waitFor("a second core", 10*time.Second, func() bool { return len(s.starts()) == 2 })
@@ -171,7 +171,7 @@ func TestStraySignalsIgnored(t *testing.T) {
 		syscall.SIGSEGV, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGSTKFLT, syscall.SIGTSTP,
 		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGXCPU, syscall.SIGSYS, syscall.SIGPWR, 32, 33, 34, 40, 64}
 	for _, sig := range stray {
-		if err := syscall.Kill(s.init, sig); err != nil {
+		if err := signalPid(s.init, sig); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -188,7 +188,7 @@ func TestStraySignalsIgnored(t *testing.T) {
 	if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.init)); strings.Contains(string(b), ") T ") {
 		t.Fatalf("init stopped: %s", b)
 	}
-	if err := syscall.Kill(s.init, syscall.SIGTERM); err != nil {
+	if err := signalPid(s.init, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.waitEnd(20 * time.Second); got != syscall.SIGINT {
@@ -218,7 +218,7 @@ func TestShutdownSignals(t *testing.T) {
 			t.Parallel()
 			s := boot(t, bootOpts{mode: "serve"})
 			s.waitLog("ready", 10*time.Second)
-			if err := syscall.Kill(s.init, tc.sig); err != nil {
+			if err := signalPid(s.init, tc.sig); err != nil {
 				t.Fatal(err)
 			}
 			if got := s.waitEnd(20 * time.Second); got != tc.ends {
@@ -244,7 +244,7 @@ func TestFinalStageKillsLeftovers(t *testing.T) {
 	t.Parallel()
 	s := boot(t, bootOpts{mode: "serve", env: []string{"PID1_LEFTOVERS=1"}})
 	s.waitLog("ready", 10*time.Second)
-	if err := syscall.Kill(s.init, syscall.SIGTERM); err != nil {
+	if err := signalPid(s.init, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.waitEnd(20 * time.Second); got != syscall.SIGINT {
@@ -331,7 +331,7 @@ func TestSharedMountNamespaceMountsNothing(t *testing.T) {
 
 	s := boot(t, bootOpts{mode: "idle", shared: true})
 	s.waitFor("the core", 10*time.Second, func() bool { return len(s.starts()) == 1 })
-	if err := syscall.Kill(s.init, syscall.SIGTERM); err != nil {
+	if err := signalPid(s.init, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.waitEnd(20 * time.Second); got != syscall.SIGINT {

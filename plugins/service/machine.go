@@ -33,6 +33,8 @@ type machine struct {
 	s  *State
 	u  *sdk.Unit
 	rt *sdk.Runtime
+
+	oomKilled bool // the exit being handled was the OOM killer's
 }
 
 func (m *machine) commands(phase string) []Command {
@@ -410,6 +412,9 @@ func (m *machine) restartDelay() uint64 {
 
 // classify tells how a main process ended: success, or the result it means.
 func (m *machine) classify(code, status int32) string {
+	if m.oomKilled {
+		return resOOMKill
+	}
 	switch code {
 	case 1: // exited
 		if status == 0 || intIn(int(status), m.c.SuccessExitStatus.Statuses) {
@@ -547,6 +552,9 @@ func firstErr(errs ...error) error {
 func (m *machine) mainExited(code, status int32) {
 	m.s.MainExited, m.s.MainCode, m.s.MainStatus = true, code, status
 	res := m.classify(code, status)
+	if res == resOOMKill {
+		m.u.Logf("A process of this unit has been killed by the OOM killer.")
+	}
 	if res != resSuccess {
 		m.u.Logf("Main process exited, %s", describe(code, status))
 	}

@@ -81,6 +81,7 @@ func (m *machine) handle(ev *sdk.Event) {
 		m.onSpawnFailed(e.SpawnFailed.Id, e.SpawnFailed.Role, e.SpawnFailed.Message)
 	case *sdk.EventChildExited:
 		x := e.ChildExited
+		m.oomKilled = x.OomKilled
 		m.onChildExited(x.Id, x.Role, int32(x.Code), x.Status)
 	case *sdk.EventTimerFired:
 		m.onTimer(e.TimerFired.Id)

@@ -10,9 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sysmaster/sysmaster/host/cgroup"
 )
 
 // Options describe the system under test.
@@ -58,7 +61,9 @@ func Start(t testing.TB, opts Options) *System {
 			t.Fatal(err)
 		}
 	}
+	procs := s.cgroupRoot()
 	script := `set -e
+for f in $CGROUP_PROCS; do echo 0 > "$f"; done
 mount -t tmpfs -o mode=755 tmpfs /run
 mount --bind "$1" /usr/lib/sysmaster
 mount --bind "$2" /etc/sysmaster
@@ -68,6 +73,7 @@ exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
 		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
+	s.cmd.Env = append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " "))
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
@@ -122,7 +128,7 @@ func (s *System) WriteFile(rel, content string) {
 
 // findInit returns the pid of unshare's child, which becomes init.
 func (s *System) findInit() int {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", s.cmd.Process.Pid, s.cmd.Process.Pid))
 		if err == nil {
@@ -222,7 +228,13 @@ func (s *System) Exited() <-chan struct{} { return s.exited }
 func (s *System) ExitCode() int { return s.cmd.ProcessState.ExitCode() }
 
 // Signal sends sig to init.
-func (s *System) Signal(sig syscall.Signal) error { return syscall.Kill(s.InitPid, sig) }
+func (s *System) Signal(sig syscall.Signal) error {
+	if s.InitPid <= 0 {
+		// kill(0) would signal the test's own process group.
+		return fmt.Errorf("harness: no init to signal")
+	}
+	return syscall.Kill(s.InitPid, sig)
+}
 
 // stop ends the system: SIGTERM to init (an orderly shutdown), then SIGKILL if it takes too long.
 func (s *System) stop() {
@@ -231,7 +243,9 @@ func (s *System) stop() {
 		return
 	default:
 	}
-	_ = s.Signal(syscall.SIGTERM)
+	if err := s.Signal(syscall.SIGTERM); err != nil {
+		_ = s.cmd.Process.Kill() // init never ran: unshare (and, by --kill-child, whatever it started) goes
+	}
 	select {
 	case <-s.exited:
 	case <-time.After(10 * time.Second):
@@ -263,4 +277,30 @@ func (b *syncBuffer) String() string {
 func (s *System) ReadFile(path string) (string, error) {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(s.InitPid), "root", path))
 	return string(b), err
+}
+
+var cgroupSeq atomic.Int64
+
+// cgroupRoot gives the system a cgroup subtree of its own in every hierarchy, so that its units' cgroups do not
+// meet those of the systems other tests run beside it, and returns the cgroup.procs files its init joins. The
+// subtree is removed when the test ends, after the system. Without cgroups it returns nothing.
+func (s *System) cgroupRoot() []string {
+	h, err := cgroup.Detect()
+	if err != nil {
+		return nil
+	}
+	name := fmt.Sprintf("sysmaster-test-%d-%d", os.Getpid(), cgroupSeq.Add(1))
+	if _, err := h.Sub(name); err != nil {
+		s.t.Fatalf("harness: cgroup: %v", err)
+	}
+	s.t.Cleanup(func() {
+		for i := 0; i < 50; i++ {
+			if h.Remove(name) == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond) // the namespace's last processes are still going
+		}
+		s.t.Logf("harness: cgroup %s left behind", name)
+	})
+	return h.ProcsFiles(name)
 }

@@ -99,7 +99,7 @@ func TestJobModes(t *testing.T) {
 		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
 		Units: map[string]string{
 			// slow.run stops slowly (it ignores SIGTERM for a moment), so its stop job stays installed.
-			"slow.run":     "[Run]\nCommand=/bin/sh -c \"trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done\"\n",
+			"slow.run":     "[Run]\nCommand=/bin/sh -c \"trap 'rm /run/slow.trapping; sleep 1; exit 0' TERM; touch /run/slow.trapping; while :; do sleep 0.1; done\"\n",
 			"dep.target":   "[Unit]\n",
 			"req.target":   "[Unit]\nRequires=dep.target\nAfter=dep.target\n",
 			"other.target": "[Unit]\n",
@@ -107,9 +107,17 @@ func TestJobModes(t *testing.T) {
 	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	state := func(u string) string { return s.Show(u, "ActiveState") }
+	// startSlow starts slow.run and waits until it traps SIGTERM: a SIGTERM that comes before kills it at once.
+	startSlow := func() {
+		t.Helper()
+		s.Sctl("start", "slow.run")
+		if !s.WaitFor(10*time.Second, func() bool { _, err := s.ReadFile("/run/slow.trapping"); return err == nil }) {
+			t.Fatal("slow.run never got to trap SIGTERM")
+		}
+	}
 
 	// fail: refused while a conflicting job is installed; replace: takes over.
-	s.Sctl("start", "slow.run")
+	startSlow()
 	s.Sctl("stop", "--no-block", "slow.run")
 	if _, errs, code := s.Sctl("start", "--job-mode=fail", "slow.run"); code == 0 || !strings.Contains(errs, "destructive") {
 		t.Errorf("--job-mode=fail over a stop job: exit %d %q", code, errs)
@@ -132,7 +140,7 @@ func TestJobModes(t *testing.T) {
 	s.Sctl("stop", "req.target")
 
 	// flush: cancels every other installed job.
-	s.Sctl("start", "slow.run")
+	startSlow()
 	s.Sctl("stop", "--no-block", "slow.run")
 	if _, errs, code := s.Sctl("start", "--job-mode=flush", "other.target"); code != 0 {
 		t.Fatalf("flush: %s", errs)
@@ -143,7 +151,7 @@ func TestJobModes(t *testing.T) {
 	s.WaitActive("slow.run", "inactive", 10*time.Second)
 
 	// replace-irreversibly: a later conflicting request cannot replace the job.
-	s.Sctl("start", "slow.run")
+	startSlow()
 	s.Sctl("stop", "--no-block", "--job-mode=replace-irreversibly", "slow.run")
 	if _, errs, code := s.Sctl("start", "slow.run"); code == 0 || !strings.Contains(errs, "destructive") {
 		t.Errorf("replacing an irreversible job: exit %d %q", code, errs)

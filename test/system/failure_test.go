@@ -2,6 +2,7 @@ package system
 
 import (
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,12 +116,16 @@ func TestJobTimeout(t *testing.T) {
 	s := harness.Start(t, harness.Options{
 		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
 		Units: map[string]string{
-			"stubborn.run": "[Unit]\nJobTimeoutSec=1\n[Run]\nCommand=/bin/sh -c \"trap '' TERM; while :; do sleep 0.1; done\"\n",
+			"stubborn.run": "[Unit]\nJobTimeoutSec=1\n[Run]\nCommand=/bin/sh -c \"trap '' TERM; touch /run/stubborn.trapping; while :; do sleep 0.1; done\"\n",
 		},
 	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	if _, errs, code := s.Sctl("start", "stubborn.run"); code != 0 {
 		t.Fatalf("start: %s", errs)
+	}
+	// A SIGTERM before the trap is set would end it at once.
+	if !s.WaitFor(10*time.Second, func() bool { _, err := s.ReadFile("/run/stubborn.trapping"); return err == nil }) {
+		t.Fatal("stubborn.run never got to ignore SIGTERM")
 	}
 	start := time.Now()
 	_, errs, code := s.Sctl("stop", "stubborn.run")
@@ -138,6 +143,9 @@ func TestJobTimeout(t *testing.T) {
 	}
 	// End the stubborn process so that the test's shutdown is quick.
 	pid := s.Show("stubborn.run", "MainPID")
+	if n, _ := strconv.Atoi(pid); n <= 1 {
+		t.Fatalf("MainPID %q", pid) // kill -9 0 would kill the test's own process group
+	}
 	if out, err := exec.Command("nsenter", "-t", itoa(s.InitPid), "-m", "-p", "kill", "-9", pid).CombinedOutput(); err != nil {
 		t.Fatalf("kill %s: %v %s", pid, err, out)
 	}

@@ -37,8 +37,9 @@ func TestThirdPartyTypeLoadedOnDemand(t *testing.T) {
 	if _, errs, code := s.Sctl("start", "hello.run"); code != 0 {
 		t.Fatalf("start hello.run: exit %d: %s\n%s", code, errs, s.Console())
 	}
-	if st, sub := s.Show("hello.run", "ActiveState"), s.Show("hello.run", "SubState"); st != "active" || sub != "exited" {
-		t.Errorf("hello.run: %s (%s)", st, sub)
+	// The run type is active once its command started, exited once it ended.
+	if !s.WaitFor(5*time.Second, func() bool { return s.Show("hello.run", "SubState") == "exited" }) {
+		t.Errorf("hello.run: %s (%s)", s.Show("hello.run", "ActiveState"), s.Show("hello.run", "SubState"))
 	}
 	b, err := os.ReadFile("/proc/" + itoa(s.InitPid) + "/root/run/hello.out")
 	if err != nil || string(b) != "hello\n" {

@@ -58,7 +58,7 @@ func TestServiceOneshotAndFailure(t *testing.T) {
 	s := harness.Start(t, harness.Options{Units: map[string]string{
 		"once.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStartPre=-/bin/false\n" +
 			"ExecStart=/bin/sh -c 'echo one > /run/once'\nExecStart=/bin/sh -c 'echo two >> /run/once'\n",
-		"bad.service": "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'exit 3'\n",
+		"bad.service":  "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'exit 3'\n",
 		"gone.service": "[Service]\nExecStart=/nonexistent/binary\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
@@ -129,12 +129,17 @@ func TestServiceRestart(t *testing.T) {
 func TestServiceNotify(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		"ready.service": "[Service]\nType=notify\nExecStart=/usr/bin/python3 -c 'import os,socket,time\n" +
-			"time.sleep(0.5)\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.connect(os.environ[\"NOTIFY_SOCKET\"])\n" +
-			"s.send(b\"STATUS=serving\\nREADY=1\")\ntime.sleep(1000)'\n",
+		"ready.service":  "[Service]\nType=notify\nExecStart=/usr/bin/python3 /etc/sysmaster/ready.py\n",
 		"silent.service": "[Service]\nType=notify\nTimeoutStartSec=1\nExecStart=/bin/sleep 1000\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.WriteFile("ready.py", `import os, socket, time
+time.sleep(0.5)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+s.send(b"STATUS=serving\nREADY=1")
+time.sleep(1000)
+`)
 	t0 := time.Now()
 	if _, errs, code := s.Sctl("start", "ready.service"); code != 0 {
 		t.Fatalf("start ready: exit %d %s\n%s", code, errs, s.Console())

@@ -134,6 +134,22 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	if st := p["StatusText"]; st != "" {
 		line("Status", strconv.Quote(st))
 	}
+	if t := p["TasksCurrent"]; t != "" && t != notSet {
+		line("Tasks", t)
+	}
+	if mem := p["MemoryCurrent"]; mem != "" && mem != notSet {
+		if n, err := strconv.ParseUint(mem, 10, 64); err == nil {
+			line("Memory", formatBytes(n))
+		}
+	}
+	if cg := p["ControlGroup"]; cg != "" {
+		line("CGroup", cg)
+		if pid := p["MainPID"]; pid != "" && pid != "0" {
+			if c, err := os.ReadFile("/proc/" + pid + "/cmdline"); err == nil {
+				fmt.Fprintf(&b, "%12s └─%s %s\n", "", pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+			}
+		}
+	}
 	return b.String()
 }
 
@@ -209,4 +225,21 @@ func (e *env) statusLog(unit string) {
 		}
 		fmt.Fprintln(e.stdout, formatEntry(entry, host))
 	}
+}
+
+// notSet is how a property reads when the value is unknown (systemd's UINT64_MAX, shown as "[not set]").
+const notSet = "18446744073709551615"
+
+// formatBytes is systemd's size format: 1.5M, 340K, 12.0G.
+func formatBytes(n uint64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return strconv.FormatUint(n, 10) + "B"
+	}
+	v, i := float64(n)/1024, 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + string(units[i])
 }

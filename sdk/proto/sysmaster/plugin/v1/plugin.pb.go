@@ -1997,7 +1997,8 @@ type ChildExited struct {
 	Id            string                 `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"` // the Spawn id, empty for a pid set by SetMainPid
 	Code          ExitCode               `protobuf:"varint,4,opt,name=code,proto3,enum=sysmaster.plugin.v1.ExitCode" json:"code,omitempty"`
 	Status        int32                  `protobuf:"varint,5,opt,name=status,proto3" json:"status,omitempty"`
-	TimeUsec      int64                  `protobuf:"varint,6,opt,name=time_usec,json=timeUsec,proto3" json:"time_usec,omitempty"` // CLOCK_REALTIME of the exit
+	TimeUsec      int64                  `protobuf:"varint,6,opt,name=time_usec,json=timeUsec,proto3" json:"time_usec,omitempty"`    // CLOCK_REALTIME of the exit
+	OomKilled     bool                   `protobuf:"varint,7,opt,name=oom_killed,json=oomKilled,proto3" json:"oom_killed,omitempty"` // the kernel's OOM killer ended it (its unit's cgroup counted a new OOM kill)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2072,6 +2073,13 @@ func (x *ChildExited) GetTimeUsec() int64 {
 		return x.TimeUsec
 	}
 	return 0
+}
+
+func (x *ChildExited) GetOomKilled() bool {
+	if x != nil {
+		return x.OomKilled
+	}
+	return false
 }
 
 type TimerFired struct {
@@ -4168,14 +4176,16 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\texit_code\x18\x02 \x01(\x05R\bexitCode\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12-\n" +
-	"\x04role\x18\x04 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\"\xc6\x01\n" +
+	"\x04role\x18\x04 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\"\xe5\x01\n" +
 	"\vChildExited\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\x12-\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\x12\x0e\n" +
 	"\x02id\x18\x03 \x01(\tR\x02id\x121\n" +
 	"\x04code\x18\x04 \x01(\x0e2\x1d.sysmaster.plugin.v1.ExitCodeR\x04code\x12\x16\n" +
 	"\x06status\x18\x05 \x01(\x05R\x06status\x12\x1b\n" +
-	"\ttime_usec\x18\x06 \x01(\x03R\btimeUsec\"\x1c\n" +
+	"\ttime_usec\x18\x06 \x01(\x03R\btimeUsec\x12\x1d\n" +
+	"\n" +
+	"oom_killed\x18\a \x01(\bR\toomKilled\"\x1c\n" +
 	"\n" +
 	"TimerFired\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"D\n" +
