@@ -3,6 +3,8 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"syscall"
 	"time"
@@ -40,6 +42,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		m.log.Warn("cannot capture the output; it goes to the console", "unit", u.ID, "error", err)
 		opts.Stdout, opts.Stderr = nil, nil
 	}
+	m.rememberCleanup(u, s.GetExec())
 	pid, err := exec.Start(m.reaper, s, m.exits.push, opts)
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
@@ -258,4 +261,33 @@ func describeExit(e reaper.Exit) string {
 		return fmt.Sprintf("code=dumped, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
 	}
 	return fmt.Sprintf("code=killed, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
+}
+
+// rememberCleanup notes what an activation leaves behind that the core removes when the unit goes down:
+// RuntimeDirectory= (unless RuntimeDirectoryPreserve=) and the PrivateTmp= directories.
+func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
+	if rt := ec.GetDirectories()["runtime"]; rt != nil && !rt.Preserve {
+		for _, p := range rt.Paths {
+			u.runtimeDirs[filepath.Join("/run", p)] = true
+		}
+	}
+	if ec.GetPrivateTmp() && u.invocationID != "" {
+		u.privateTmp = true
+	}
+}
+
+// cleanUp removes what rememberCleanup noted, once u is down.
+func (m *Manager) cleanUp(u *Unit) {
+	for dir := range u.runtimeDirs {
+		if err := os.RemoveAll(dir); err != nil {
+			m.log.Warn("cannot remove the runtime directory", "unit", u.ID, "path", dir, "error", err)
+		}
+		delete(u.runtimeDirs, dir)
+	}
+	if u.privateTmp {
+		if err := exec.RemovePrivateTmp(u.ID, u.invocationID); err != nil {
+			m.log.Warn("cannot remove the private /tmp", "unit", u.ID, "error", err)
+		}
+		u.privateTmp = false
+	}
 }

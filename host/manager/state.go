@@ -56,6 +56,7 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	}
 	m.engine.UnitChanged(u.ID, to)
 	if wasUp && !isUp {
+		m.cleanUp(u)
 		m.propagateDown(u)
 		for _, kind := range []string{"Requires", "Requisite", "Wants", "BindsTo", "Upholds"} {
 			for _, name := range u.deps[kind] {

@@ -49,9 +49,11 @@ type Unit struct {
 	execMain execMain
 
 	MainPid, ControlPid int
-	children            map[int]child // processes the unit spawned that are still alive
-	populated           bool          // the unit had processes since its last CgroupEmpty
-	invocationID        string        // a new one for each start, as $INVOCATION_ID
+	children            map[int]child   // processes the unit spawned that are still alive
+	populated           bool            // the unit had processes since its last CgroupEmpty
+	invocationID        string          // a new one for each start, as $INVOCATION_ID
+	runtimeDirs         map[string]bool // RuntimeDirectory= paths to remove when the unit goes down
+	privateTmp          bool            // the activation has PrivateTmp= directories to remove
 
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied
@@ -95,7 +97,7 @@ type stamp struct {
 
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, timers: map[string]*time.Timer{}}
+		children: map[int]child{}, timers: map[string]*time.Timer{}, runtimeDirs: map[string]bool{}}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.

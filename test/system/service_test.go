@@ -72,7 +72,7 @@ func TestServiceOneshotAndFailure(t *testing.T) {
 		t.Errorf("the commands ran as %q (%v), want one, then two", got, err)
 	}
 	_, errs, code := s.Sctl("start", "bad.service")
-	if code == 0 || !strings.Contains(errs, "Job for bad.service failed") {
+	if code == 0 || !strings.Contains(errs, "Job for bad.service failed because the control process exited with error code.") {
 		t.Errorf("start bad: exit %d %q", code, errs)
 	}
 	if r := s.Show("bad.service", "Result"); r != "exit-code" || s.Show("bad.service", "ExecMainStatus") != "3" {
@@ -236,5 +236,25 @@ func TestServiceKill(t *testing.T) {
 	}
 	if r := s.Show("victim.service", "Result"); r != "signal" || s.Show("victim.service", "ExecMainStatus") != strconv.Itoa(int(syscall.SIGKILL)) {
 		t.Errorf("Result %s ExecMainStatus %s", r, s.Show("victim.service", "ExecMainStatus"))
+	}
+}
+
+// start --wait returns when the service has ended again, with exit 1 when it failed.
+func TestServiceStartWait(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"good.service": "[Service]\nExecStart=/bin/sh -c 'sleep 0.3; echo done > /run/good'\n",
+		"sour.service": "[Service]\nExecStart=/bin/sh -c 'sleep 0.3; exit 4'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "--wait", "good.service"); code != 0 {
+		t.Errorf("start --wait good: exit %d %q", code, errs)
+	}
+	if got, _ := s.ReadFile("/run/good"); got != "done\n" || s.Show("good.service", "ActiveState") != "inactive" {
+		t.Errorf("start --wait returned before the service ended: %q, %s", got, s.Show("good.service", "ActiveState"))
+	}
+	_, errs, code := s.Sctl("start", "--wait", "sour.service")
+	if code != 1 || !strings.Contains(errs, "Unit sour.service failed with result 'exit-code'.") {
+		t.Errorf("start --wait sour: exit %d %q", code, errs)
 	}
 }

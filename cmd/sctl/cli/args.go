@@ -24,6 +24,7 @@ type options struct {
 	reverse    bool
 	force      bool   // -f: --force for systemctl's verbs, --follow for logs
 	follow     bool   // --follow
+	wait       bool   // --wait (start, restart: until the units end again)
 	lines      string // -n, --lines (logs; status shows 10)
 	since      string // --since (logs)
 	killWhom   string // --kill-whom (kill)
@@ -120,6 +121,8 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.force = true
 		case "--follow":
 			o.follow = true
+		case "--wait":
+			o.wait = true
 		case "--value":
 			o.value = true
 		case "-a", "--all":

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
@@ -34,12 +35,72 @@ func jobVerb(verb string) func(e *env, args []string) int {
 		code := exitOK
 		for _, r := range res.Results {
 			if msg := jobMessage(r); msg != "" {
-				e.errorf("%s", msg)
+				e.errorf("%s", e.explain(msg, r))
 				code = exitFailure
 			}
 		}
+		if e.o.wait && code == exitOK && (verb == "start" || verb == "restart") {
+			code = e.waitUnits(units)
+		}
 		return code
 	}
+}
+
+// explain adds the unit's result to a failed job's message, as systemctl does: "Job for x.service failed because
+// the control process exited with error code."
+func (e *env) explain(msg string, r *controlv1.JobResult) string {
+	if r.Result != "failed" {
+		return msg
+	}
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: []string{r.Unit}, Properties: []string{"Result"}})
+	if err != nil || len(resp.Units) == 0 {
+		return msg
+	}
+	why, ok := resultReasons[props(resp.Units[0].Properties)["Result"]]
+	if !ok {
+		return msg
+	}
+	return fmt.Sprintf("Job for %s failed because %s.\nSee \"sctl status %s\" and \"sctl logs %s\" for details.", r.Unit, why, r.Unit, r.Unit)
+}
+
+// resultReasons are systemctl's words for a service's result.
+var resultReasons = map[string]string{
+	"exit-code":       "the control process exited with error code",
+	"signal":          "a fatal signal was delivered to the control process",
+	"core-dump":       "a fatal signal was delivered causing the control process to dump core",
+	"timeout":         "a timeout was exceeded",
+	"watchdog":        "the service failed to send watchdog ping",
+	"start-limit-hit": "start of the service was attempted too often",
+	"resources":       "of unavailable resources or another system error",
+	"oom-kill":        "the control process was killed by the OOM killer",
+	"protocol":        "the service did not take the steps required by its unit configuration",
+}
+
+// waitUnits is --wait: it polls until every unit is inactive or failed again; a failed one makes the exit 1.
+func (e *env) waitUnits(units []string) int {
+	code := exitOK
+	for _, u := range units {
+		for {
+			resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: []string{u}, Properties: []string{"ActiveState", "Result"}})
+			if err != nil {
+				return e.callFailed("wait for "+u, err)
+			}
+			p := props(resp.Units[0].Properties)
+			if st := p["ActiveState"]; st == "inactive" || st == "failed" {
+				if st == "failed" {
+					e.errorf("Unit %s failed with result '%s'.", u, p["Result"])
+					code = exitFailure
+				}
+				break
+			}
+			select {
+			case <-e.ctx.Done():
+				return exitFailure
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return code
 }
 
 // jobMessage is systemctl's complaint about a job that did not end with done (or skipped, which is not a
