@@ -8,13 +8,50 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it creates namespaces)" >&2; exit 1; }
 src=$(cd "$(dirname "$0")/.." && pwd)
 tree=$(mktemp -d /tmp/sysmaster-demo.XXXXXX)
-trap 'rm -rf "$tree"' EXIT
 make -s -C "$src" install DESTDIR="$tree" PREFIX=/usr
 mkdir -p /usr/lib/sysmaster /etc/sysmaster
 console=$tree/console.log
 
+# A demo service, to show what a service looks like.
+cat >"$tree/etc/sysmaster/system/demo-hello.service" <<'UNIT'
+[Unit]
+Description=A demo service that greets every few seconds
+[Service]
+ExecStart=/bin/sh -c 'while :; do echo "hello from $$$$ at $(date +%%T)"; sleep 3; done'
+[Install]
+WantedBy=multi-user.target
+UNIT
+mkdir -p "$tree/etc/sysmaster/system/multi-user.target.wants"
+ln -s ../demo-hello.service "$tree/etc/sysmaster/system/multi-user.target.wants/demo-hello.service"
+
+# The namespace gets a cgroup of its own in every hierarchy, so that its services' cgroups stay below it and
+# leave the host's alone; removed at the end.
+cgname=sysmaster-demo-$$
+cgdirs=()
+while IFS=: read -r _ ctrls path; do
+  case $ctrls in
+    "") mnt=/sys/fs/cgroup; [ -e /sys/fs/cgroup/cgroup.controllers ] || mnt=/sys/fs/cgroup/unified ;;
+    name=systemd) mnt=/sys/fs/cgroup/systemd ;;
+    name=*) continue ;;
+    *) mnt=/sys/fs/cgroup/$ctrls ;;
+  esac
+  dir=$mnt${path%/}/$cgname
+  [ -e "$mnt/cgroup.procs" ] && mkdir -p "$dir" 2>/dev/null || continue
+  for f in cpuset.cpus cpuset.mems; do
+    [ -e "$dir/$f" ] && [ -z "$(cat "$dir/$f")" ] && cat "$(dirname "$dir")/$f" >"$dir/$f"
+  done
+  cgdirs+=("$dir")
+done </proc/self/cgroup
+cleanup() {
+  for d in "${cgdirs[@]}"; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
+  rm -rf "$tree"
+}
+trap cleanup EXIT
+
+CGROUP_PROCS="$(printf '%s/cgroup.procs ' "${cgdirs[@]}")" \
 unshare --pid --mount --fork --kill-child /bin/sh -c '
   set -e
+  for f in $CGROUP_PROCS; do echo 0 >"$f"; done
   mount -t tmpfs -o mode=755 tmpfs /run
   mount --bind "$1" /usr/lib/sysmaster
   mount --bind "$2" /etc/sysmaster
@@ -40,9 +77,11 @@ echo
 sctl list-plugins
 echo
 sctl status default.target || true
+echo
+sctl status demo-hello.service || true
 if [ -t 0 ]; then
   echo
-  echo "== a shell inside the namespace: try 'sctl list-units --all', 'sctl status basic.target', 'sctl cat sysinit.target'."
+  echo "== a shell inside the namespace: try 'sctl list-units --all', 'sctl status demo-hello.service', 'sctl logs -f demo-hello.service', 'sctl restart demo-hello.service'."
   echo "== leave it to power the namespace off."
   nsenter -t "$init" -m -p -- env PATH="$tree/usr/bin:$PATH" PS1='sysmaster-demo# ' bash --norc -i || true
 fi
