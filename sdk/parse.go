@@ -45,6 +45,8 @@ type ParseResult struct {
 	// DefaultDeps apply when the unit has DefaultDependencies=yes; ImplicitDeps always apply.
 	DefaultDeps, ImplicitDeps []*Dependency
 	Annotations               map[string]string
+	// Properties are the unit's settings as `sctl show` lists them (systemd's names and value formats).
+	Properties map[string]string
 }
 
 // Errorf records an error about entry e (nil when the problem is not tied to one line).

@@ -65,6 +65,7 @@ func (s *server) parseOne(uf *pb.UnitFile) (out *pb.Parsed) {
 	return &pb.Parsed{
 		Config: res.Config, Problems: res.Problems,
 		DefaultDependencies: res.DefaultDeps, ImplicitDependencies: res.ImplicitDeps, Annotations: res.Annotations,
+		Properties: res.Properties,
 	}
 }
 

@@ -113,7 +113,7 @@ func (m *Manager) parse(units []*Unit) {
 }
 
 func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
-	u.Config, u.Annotations = p.Config, p.Annotations
+	u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
 	for _, pr := range p.Problems {
 		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
 		if pr.Severity == pb.Problem_SEVERITY_WARNING {
@@ -176,7 +176,7 @@ func (m *Manager) reloadAll() {
 	for _, u := range all {
 		frag := m.loader.Load(u.ID)
 		u.deps, u.depSet = map[string][]string{}, map[depKey]bool{}
-		u.Config, u.Annotations = nil, nil
+		u.Config, u.Annotations, u.Settings = nil, nil, nil
 		m.setFragment(u, frag)
 		for _, n := range u.Names {
 			m.units[n] = u

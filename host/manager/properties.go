@@ -118,13 +118,15 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		add("MemoryCurrent", strconv.FormatUint(mem, 10))
 		add("TasksCurrent", strconv.FormatUint(tasks, 10))
 	}
-	names := make([]string, 0, len(u.Props))
-	for k := range u.Props {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		add(k, u.Props[k])
+	for _, kv := range []map[string]string{u.Settings, u.Props} {
+		names := make([]string, 0, len(kv))
+		for k := range kv {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			add(k, kv[k])
+		}
 	}
 	return ps
 }

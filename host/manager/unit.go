@@ -24,6 +24,7 @@ type Unit struct {
 	State        []byte
 	StateVersion uint32
 	Annotations  map[string]string
+	Settings     map[string]string // the plugin's view of the unit's settings, for sctl show
 
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
 	fwd map[string][]string

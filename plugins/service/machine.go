@@ -72,10 +72,6 @@ func (m *machine) enter(sub string) {
 			"NRestarts":    strconv.FormatUint(uint64(m.s.NRestarts), 10),
 			"StatusErrno":  strconv.Itoa(m.s.StatusErrno),
 			"ReloadResult": orSuccess(m.s.ReloadResult),
-			"Type":         m.c.Type,
-			"Restart":      m.c.Restart,
-			"NotifyAccess": m.notifyAccess(),
-			"KillMode":     m.c.KillMode,
 		},
 	})
 }

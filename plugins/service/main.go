@@ -25,6 +25,7 @@ func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 		return res
 	}
 	res.Config = sdk.EncodeJSON(c)
+	res.Properties = c.properties()
 	if len(c.ExecReload) > 0 || c.Type == "notify-reload" {
 		res.Annotations = map[string]string{"CanReload": "yes"}
 	}

@@ -25,6 +25,9 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 	if st := s.Show("hello.service", "SubState"); st != "running" {
 		t.Fatalf("SubState %q", st)
 	}
+	if out, _, _ := s.Sctl("show", "-p", "Type,TimeoutStartUSec,KillMode,NRestarts", "hello.service"); out != "Type=simple\nTimeoutStartUSec=1min 30s\nKillMode=control-group\nNRestarts=0\n" {
+		t.Errorf("settings as show lists them:\n%s", out)
+	}
 	pid, _ := strconv.Atoi(s.Show("hello.service", "MainPID"))
 	if pid <= 1 || s.Show("hello.service", "ExecMainPID") != strconv.Itoa(pid) {
 		t.Fatalf("MainPID %d, ExecMainPID %s", pid, s.Show("hello.service", "ExecMainPID"))

@@ -942,7 +942,10 @@ type Parsed struct {
 	// Dependencies the type always adds (e.g. a socket: Before= and Triggers= its service).
 	ImplicitDependencies []*Dependency `protobuf:"bytes,4,rep,name=implicit_dependencies,json=implicitDependencies,proto3" json:"implicit_dependencies,omitempty"`
 	// Environment, argv and paths the host needs to know without asking the plugin (e.g. PIDFile= to watch).
-	Annotations   map[string]string `protobuf:"bytes,5,rep,name=annotations,proto3" json:"annotations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Annotations map[string]string `protobuf:"bytes,5,rep,name=annotations,proto3" json:"annotations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The unit's settings as `sctl show` lists them (systemd's property names and formats: TimeoutStartUSec=1min 30s,
+	// User=, LimitNOFILE=, …), shown after the generic properties until the next Parse.
+	Properties    map[string]string `protobuf:"bytes,6,rep,name=properties,proto3" json:"properties,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1008,6 +1011,13 @@ func (x *Parsed) GetImplicitDependencies() []*Dependency {
 func (x *Parsed) GetAnnotations() map[string]string {
 	if x != nil {
 		return x.Annotations
+	}
+	return nil
+}
+
+func (x *Parsed) GetProperties() map[string]string {
+	if x != nil {
+		return x.Properties
 	}
 	return nil
 }
@@ -4105,14 +4115,20 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0eSEVERITY_ERROR\x10\x01\x12\x14\n" +
 	"\x10SEVERITY_WARNING\x10\x02\"F\n" +
 	"\rParseResponse\x125\n" +
-	"\aresults\x18\x01 \x03(\v2\x1b.sysmaster.plugin.v1.ParsedR\aresults\"\x94\x03\n" +
+	"\aresults\x18\x01 \x03(\v2\x1b.sysmaster.plugin.v1.ParsedR\aresults\"\xa0\x04\n" +
 	"\x06Parsed\x12\x16\n" +
 	"\x06config\x18\x01 \x01(\fR\x06config\x128\n" +
 	"\bproblems\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.ProblemR\bproblems\x12R\n" +
 	"\x14default_dependencies\x18\x03 \x03(\v2\x1f.sysmaster.plugin.v1.DependencyR\x13defaultDependencies\x12T\n" +
 	"\x15implicit_dependencies\x18\x04 \x03(\v2\x1f.sysmaster.plugin.v1.DependencyR\x14implicitDependencies\x12N\n" +
-	"\vannotations\x18\x05 \x03(\v2,.sysmaster.plugin.v1.Parsed.AnnotationsEntryR\vannotations\x1a>\n" +
+	"\vannotations\x18\x05 \x03(\v2,.sysmaster.plugin.v1.Parsed.AnnotationsEntryR\vannotations\x12K\n" +
+	"\n" +
+	"properties\x18\x06 \x03(\v2+.sysmaster.plugin.v1.Parsed.PropertiesEntryR\n" +
+	"properties\x1a>\n" +
 	"\x10AnnotationsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a=\n" +
+	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"@\n" +
 	"\rHandleRequest\x12/\n" +
@@ -4404,7 +4420,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -4463,11 +4479,12 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*Log)(nil),              // 54: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 55: sysmaster.plugin.v1.DeclareUnit
 	nil,                      // 56: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 57: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 58: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 59: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 60: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 61: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	nil,                      // 57: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 58: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 59: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 60: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 61: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 62: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -4481,71 +4498,72 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	56, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	17, // 11: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
-	19, // 12: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
-	18, // 13: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
-	20, // 14: sysmaster.plugin.v1.Event.start:type_name -> sysmaster.plugin.v1.Start
-	21, // 15: sysmaster.plugin.v1.Event.stop:type_name -> sysmaster.plugin.v1.Stop
-	22, // 16: sysmaster.plugin.v1.Event.reload:type_name -> sysmaster.plugin.v1.Reload
-	23, // 17: sysmaster.plugin.v1.Event.kill:type_name -> sysmaster.plugin.v1.Kill
-	24, // 18: sysmaster.plugin.v1.Event.reset_failed:type_name -> sysmaster.plugin.v1.ResetFailed
-	25, // 19: sysmaster.plugin.v1.Event.recover:type_name -> sysmaster.plugin.v1.Recover
-	27, // 20: sysmaster.plugin.v1.Event.spawned:type_name -> sysmaster.plugin.v1.Spawned
-	28, // 21: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
-	29, // 22: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
-	30, // 23: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
-	31, // 24: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
-	32, // 25: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
-	33, // 26: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
-	34, // 27: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
-	35, // 28: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
-	36, // 29: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
-	3,  // 30: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 31: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 32: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 33: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 34: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 35: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 36: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	57, // 37: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 38: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	38, // 39: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	39, // 40: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	40, // 41: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	41, // 42: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	46, // 43: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	47, // 44: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	48, // 45: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	49, // 46: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	50, // 47: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	52, // 48: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	53, // 49: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	54, // 50: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	55, // 51: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	51, // 52: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 53: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	58, // 54: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 55: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	42, // 56: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	45, // 57: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	59, // 58: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	60, // 59: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	3,  // 60: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	61, // 61: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 62: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	43, // 63: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	44, // 64: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 65: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 66: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 67: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 68: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 69: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	37, // 70: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	68, // [68:71] is the sub-list for method output_type
-	65, // [65:68] is the sub-list for method input_type
-	65, // [65:65] is the sub-list for extension type_name
-	65, // [65:65] is the sub-list for extension extendee
-	0,  // [0:65] is the sub-list for field type_name
+	57, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
+	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
+	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
+	20, // 15: sysmaster.plugin.v1.Event.start:type_name -> sysmaster.plugin.v1.Start
+	21, // 16: sysmaster.plugin.v1.Event.stop:type_name -> sysmaster.plugin.v1.Stop
+	22, // 17: sysmaster.plugin.v1.Event.reload:type_name -> sysmaster.plugin.v1.Reload
+	23, // 18: sysmaster.plugin.v1.Event.kill:type_name -> sysmaster.plugin.v1.Kill
+	24, // 19: sysmaster.plugin.v1.Event.reset_failed:type_name -> sysmaster.plugin.v1.ResetFailed
+	25, // 20: sysmaster.plugin.v1.Event.recover:type_name -> sysmaster.plugin.v1.Recover
+	27, // 21: sysmaster.plugin.v1.Event.spawned:type_name -> sysmaster.plugin.v1.Spawned
+	28, // 22: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
+	29, // 23: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
+	30, // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
+	31, // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
+	32, // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
+	33, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
+	34, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
+	35, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
+	36, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
+	3,  // 31: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 32: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 33: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 34: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 35: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 36: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 37: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	58, // 38: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 39: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	38, // 40: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	39, // 41: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	40, // 42: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	41, // 43: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	46, // 44: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	47, // 45: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	48, // 46: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	49, // 47: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	50, // 48: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	52, // 49: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	53, // 50: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	54, // 51: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	55, // 52: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	51, // 53: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	1,  // 54: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	59, // 55: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 56: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	42, // 57: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	45, // 58: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	60, // 59: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	61, // 60: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	3,  // 61: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	62, // 62: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 63: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	43, // 64: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	44, // 65: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 66: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 67: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 68: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 69: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 70: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	37, // 71: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	69, // [69:72] is the sub-list for method output_type
+	66, // [66:69] is the sub-list for method input_type
+	66, // [66:66] is the sub-list for extension type_name
+	66, // [66:66] is the sub-list for extension extendee
+	0,  // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -4591,7 +4609,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   57,
+			NumMessages:   58,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
