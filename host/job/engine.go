@@ -240,11 +240,9 @@ func (e *Engine) Finish(j *Job, r Result) {
 	if j.Type != Start && j.Type != VerifyActive && j.Type != Restart {
 		return
 	}
-	for _, kind := range []string{"RequiredBy", "BoundBy", "RequisiteOf"} {
-		for _, d := range e.g.Deps(j.Unit, kind) {
-			if k := e.jobs[d]; k != nil && (k.Type == Start || k.Type == VerifyActive || k.Type == Restart) {
-				e.Finish(k, Dependency)
-			}
+	for _, d := range Reached(e.g, j.Unit, PropagateStartFailure) {
+		if k := e.jobs[d]; k != nil && (k.Type == Start || k.Type == VerifyActive || k.Type == Restart) {
+			e.Finish(k, Dependency)
 		}
 	}
 }

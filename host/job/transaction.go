@@ -69,7 +69,7 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 	switch mode {
 	case Triggering:
 		// The units that trigger this one (a socket its service) are stopped too, if they are up.
-		for _, d := range t.deps(unit, "TriggeredBy") {
+		for _, d := range Reached(t.g, unit, StopOnTriggering) {
 			if t.g.Up(d) {
 				if err := t.add(d, Stop, true, false, true); err != nil {
 					return nil, err
@@ -78,7 +78,7 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 		}
 	case RestartDependencies:
 		// Its dependents get the restart propagation a restart job would give them.
-		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf") {
+		for _, d := range Reached(t.g, unit, PropagateRestart) {
 			if err := t.add(d, Collapse(TryRestart, t.g.Active(d), t.g.CanReload(d)), true, false, true); err != nil {
 				return nil, err
 			}
@@ -138,59 +138,48 @@ func (t *Transaction) pull(unit string, typ Type, matters bool) error {
 	switch typ {
 	case Start, Restart, ReloadOrStart:
 		if t.mode != IgnoreRequirements {
-			for _, d := range t.deps(unit, "Requires", "BindsTo") {
+			for _, d := range Reached(t.g, unit, PullInStart) {
 				if err := required(d, Start); err != nil {
 					return err
 				}
 			}
-			for _, d := range t.deps(unit, "Requisite") {
+			for _, d := range Reached(t.g, unit, PullInVerify) {
 				if err := required(d, VerifyActive); err != nil {
 					return err
 				}
 			}
 		}
-		for _, d := range t.deps(unit, "Wants", "Upholds") {
+		for _, d := range Reached(t.g, unit, PullInStartIgnored) {
 			wanted(d, Start)
 		}
-		for _, d := range t.deps(unit, "Conflicts", "ConflictedBy") {
+		for _, d := range Reached(t.g, unit, PullInStop) {
 			if err := required(d, Stop); err != nil {
 				return err
 			}
 		}
 	}
 	switch typ {
-	case Stop, Restart:
-		propagated := Stop
-		if typ == Restart {
-			propagated = TryRestart
-		}
-		// Stopping (or restarting) unit reaches what requires it, is bound to it or part of it, and what it
-		// propagates stops to (its PropagatesStopTo=, and the reverse of others' StopPropagatedFrom=).
-		for _, d := range t.deps(unit, "RequiredBy", "BoundBy", "ConsistsOf", "PropagatesStopTo") {
-			jt := propagated
-			if typ == Stop {
-				if !t.g.Active(d) && t.jobs[d] == nil {
-					continue // nothing to stop
-				}
+	case Stop:
+		for _, d := range Reached(t.g, unit, PropagateStop) {
+			if !t.g.Active(d) && t.jobs[d] == nil {
+				continue // nothing to stop
 			}
-			if err := required(d, jt); err != nil {
+			if err := required(d, Stop); err != nil {
+				return err
+			}
+		}
+	case Restart:
+		for _, d := range Reached(t.g, unit, PropagateRestart) {
+			if err := required(d, TryRestart); err != nil {
 				return err
 			}
 		}
 	case Reload:
-		for _, d := range t.deps(unit, "PropagatesReloadTo") {
+		for _, d := range Reached(t.g, unit, PropagateReload) {
 			wanted(d, TryReload)
 		}
 	}
 	return nil
-}
-
-func (t *Transaction) deps(unit string, kinds ...string) []string {
-	var out []string
-	for _, k := range kinds {
-		out = append(out, t.g.Deps(unit, k)...)
-	}
-	return out
 }
 
 // waitsFor reports whether a job of type ta must wait for a job of type tb on a unit it is ordered against, by

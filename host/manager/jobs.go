@@ -225,21 +225,41 @@ func (m *Manager) startLimitHit(u *Unit) bool {
 	return false
 }
 
-// emergencyAction carries out SuccessAction=, FailureAction=, StartLimitAction= or JobTimeoutAction=. The
-// reboot, poweroff and halt families bring the system down (the -force and -immediate variants as the plain
-// one: in order, which is never wrong, only slower); exit and kexec are not served by this host yet.
+// emergencyAction carries out SuccessAction=, FailureAction=, StartLimitAction= or JobTimeoutAction= (man
+// systemd.unit). poweroff, reboot and halt bring the system down in order. The -force variants skip the
+// ordered stop: the core ends at once and hands the action to init, whose final stage kills what is left, syncs
+// and calls reboot(2); -immediate does the same here (init still kills and syncs: it never loses data to save a
+// second). exit ends the system manager: in a container that ends the container, on a real boot systemd powers
+// off instead, and so does sysmaster in both cases. kexec and soft-reboot reboot: this host loads no kexec
+// kernel and does not restart userspace alone.
 func (m *Manager) emergencyAction(u *Unit, setting, action string) {
-	base := strings.TrimSuffix(strings.TrimSuffix(action, "-immediate"), "-force")
+	base, force := action, false
+	for _, suffix := range []string{"-immediate", "-force"} {
+		if b, ok := strings.CutSuffix(action, suffix); ok {
+			base, force = b, true
+		}
+	}
 	switch base {
 	case "", "none":
 		return
+	case "exit":
+		base = "poweroff"
+	case "kexec", "soft-reboot":
+		m.log.Warn(base+" is not supported; rebooting instead", "unit", u.ID, "setting", setting)
+		base = "reboot"
 	case "poweroff", "reboot", "halt":
-		m.log.Warn(setting+" of the unit brings the system down", "unit", u.ID, "action", action)
-		if err := m.beginShutdown(base); err != nil {
-			m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
-		}
 	default:
-		m.log.Error(setting+" is not supported by this host yet; ignoring it", "unit", u.ID, "action", action)
+		m.log.Error(setting+" has an unknown action; ignoring it", "unit", u.ID, "action", action)
+		return
+	}
+	m.log.Warn(setting+" of the unit brings the system down", "unit", u.ID, "action", action)
+	m.unitLogf(u, 2, "%s: %s=%s, bringing the system down.", u.ID, setting, action)
+	if force {
+		m.shutdown = base
+		return
+	}
+	if err := m.beginShutdown(base); err != nil {
+		m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
 	}
 }
 

@@ -143,10 +143,32 @@ func New(opts Options) (*Manager, error) {
 	return m, nil
 }
 
+// searchPath is where unit files are looked up, first wins: transient units (created at run time) and early
+// generators' output before the configured directories, the other generators' output after them, as systemd
+// orders its own (man systemd.unit, "Unit File Load Path").
+func (m *Manager) searchPath() []string {
+	run := m.opts.RunDir
+	out := []string{filepath.Join(run, "transient"), filepath.Join(run, "generator.early")}
+	out = append(out, m.cfg.UnitPaths...)
+	return append(out, filepath.Join(run, "generator"), filepath.Join(run, "generator.late"))
+}
+
+// generatedOrTransient says "generated" or "transient" for a file in one of those directories, else "".
+func (m *Manager) generatedOrTransient(path string) string {
+	run := m.opts.RunDir
+	switch filepath.Dir(path) {
+	case filepath.Join(run, "transient"):
+		return "transient"
+	case filepath.Join(run, "generator.early"), filepath.Join(run, "generator"), filepath.Join(run, "generator.late"):
+		return "generated"
+	}
+	return ""
+}
+
 func (m *Manager) newLoader() *unit.Loader {
 	host, _ := os.Hostname()
 	return &unit.Loader{
-		Paths:        m.cfg.UnitPaths,
+		Paths:        m.searchPath(),
 		Hostname:     host,
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),

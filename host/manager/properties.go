@@ -167,6 +167,9 @@ func (m *Manager) unitFileState(u *Unit) string {
 	case u.Frag == nil || u.Frag.FragmentPath == "":
 		return ""
 	}
+	if st := m.generatedOrTransient(u.Frag.FragmentPath); st != "" {
+		return st
+	}
 	in := u.Frag.Install
 	if len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias) == 0 {
 		if len(in.Also) > 0 {
@@ -174,7 +177,7 @@ func (m *Manager) unitFileState(u *Unit) string {
 		}
 		return "static"
 	}
-	for _, dir := range m.cfg.UnitPaths {
+	for _, dir := range m.searchPath() {
 		for _, w := range in.WantedBy {
 			if exists(filepath.Join(dir, w+".wants", u.ID)) {
 				return "enabled"

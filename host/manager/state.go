@@ -15,6 +15,7 @@ import (
 // and what the change means for the unit's job.
 func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	from, to := u.Active, fromPB(s.Active)
+	asked := m.engine.Get(u.ID) != nil // a job of u's own is under way: the change is no surprise
 	u.Sub = s.Sub
 	if s.Result != "" {
 		u.Result = s.Result
@@ -58,11 +59,12 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	if wasUp && !isUp {
 		m.cleanUp(u)
 		m.propagateDown(u)
-		for _, kind := range []string{"Requires", "Requisite", "Wants", "BindsTo", "Upholds"} {
-			for _, name := range u.deps[kind] {
-				m.stopIfUnneeded(m.units[name])
-			}
+		for _, name := range job.Reached(graph{m}, u.ID, job.PinsStopWhenUnneeded) {
+			m.stopIfUnneeded(m.units[name])
 		}
+	}
+	if to == job.Active && from != job.Reloading && !asked {
+		m.retroactiveStart(u)
 	}
 	if to == job.Active {
 		m.stopIfUnneeded(u)
@@ -87,7 +89,7 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 // upholds (Upholds=) is started again. Nothing happens for what a job asked for (a stop of u already stopped its
 // bound units in its transaction, and upheld units are only restarted when they went down unasked).
 func (m *Manager) propagateDown(u *Unit) {
-	for _, name := range u.deps["BoundBy"] {
+	for _, name := range job.Reached(graph{m}, u.ID, job.RetroactiveStopOnStop) {
 		b := m.units[name]
 		if b == nil || !isUp(b.Active) || m.engine.Get(b.ID) != nil {
 			continue
@@ -100,7 +102,7 @@ func (m *Manager) propagateDown(u *Unit) {
 	if j := m.engine.Get(u.ID); j != nil && j.Type == job.Stop {
 		return
 	}
-	for _, name := range u.deps["UpheldBy"] {
+	for _, name := range job.Reached(graph{m}, u.ID, job.StartedSteadilyBy) {
 		if h := m.units[name]; h != nil && h.isActive() {
 			m.log.Info("unit is upheld, starting it again", "unit", u.ID, "upheld_by", h.ID)
 			if _, err := m.enqueue(u, job.Start, job.Replace, false); err != nil {
@@ -111,16 +113,41 @@ func (m *Manager) propagateDown(u *Unit) {
 	}
 }
 
+// retroactiveStart reacts to u becoming active without a job of its own (systemd's
+// retroactively_start_dependencies): what it requires or is bound to is started, what it wants is started unless
+// that conflicts with queued jobs, and what it conflicts with is stopped.
+func (m *Manager) retroactiveStart(u *Unit) {
+	g := graph{m}
+	for _, step := range []struct {
+		atom job.Atom
+		typ  job.Type
+		mode job.Mode
+	}{
+		{job.RetroactiveStartReplace, job.Start, job.Replace},
+		{job.RetroactiveStartFail, job.Start, job.Fail},
+		{job.RetroactiveStopOnStart, job.Stop, job.Replace},
+	} {
+		for _, name := range job.Reached(g, u.ID, step.atom) {
+			d := m.units[name]
+			if d == nil || (step.typ == job.Start) == isUp(d.Active) || m.engine.Get(d.ID) != nil {
+				continue // already where it should be, or on its way
+			}
+			m.log.Info("unit became active by itself; acting on its dependencies", "unit", u.ID, "target", d.ID, "job", step.typ.String())
+			if _, err := m.enqueue(d, step.typ, step.mode, false); err != nil {
+				m.log.Warn("cannot act on a dependency", "unit", u.ID, "target", d.ID, "error", err)
+			}
+		}
+	}
+}
+
 // stopIfUnneeded stops u when it has StopWhenUnneeded=yes and no unit that is up, or has a job, depends on it.
 func (m *Manager) stopIfUnneeded(u *Unit) {
 	if u == nil || u.Frag == nil || !u.Frag.Unit.StopWhenUnneeded || !isUp(u.Active) || m.engine.Get(u.ID) != nil {
 		return
 	}
-	for _, kind := range []string{"RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "UpheldBy"} {
-		for _, name := range u.deps[kind] {
-			if d := m.units[name]; d != nil && (isUp(d.Active) || m.engine.Get(d.ID) != nil) {
-				return
-			}
+	for _, name := range job.Reached(graph{m}, u.ID, job.Needs) {
+		if d := m.units[name]; d != nil && (isUp(d.Active) || m.engine.Get(d.ID) != nil) {
+			return
 		}
 	}
 	m.log.Info("unit is not needed anymore, stopping it", "unit", u.ID)

@@ -3,6 +3,7 @@ package system
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,35 @@ func TestPresetsOnFirstBoot(t *testing.T) {
 	}
 	if st, _, _ := s.Sctl("is-enabled", "on.target"); st != "enabled\n" {
 		t.Errorf("after preset-all on.target is %q", st)
+	}
+}
+
+// Units in the generator and transient directories are found and reported as generated and transient.
+func TestGeneratedAndTransientUnits(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	root := filepath.Join("/proc", strconv.Itoa(s.InitPid), "root")
+	for dir, name := range map[string]string{"generator": "gen.target", "generator.late": "late.target", "transient": "trans.target"} {
+		p := filepath.Join(root, "run/sysmaster", dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("[Unit]\nDescription="+name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Sctl("daemon-reload")
+	out, _, _ := s.Sctl("list-unit-files", "gen.target", "late.target", "trans.target")
+	for name, want := range map[string]string{"gen.target": "generated", "late.target": "generated", "trans.target": "transient"} {
+		if !strings.Contains(rowOf(out, name), want) {
+			t.Errorf("list-unit-files: %s is not %s:\n%s", name, want, out)
+		}
+		if st, _, code := s.Sctl("is-enabled", name); strings.TrimSpace(st) != want || code != 0 {
+			t.Errorf("is-enabled %s: %q exit %d", name, st, code)
+		}
+	}
+	if _, errs, code := s.Sctl("start", "gen.target"); code != 0 || s.Show("gen.target", "ActiveState") != "active" {
+		t.Errorf("start gen.target: exit %d %s", code, errs)
 	}
 }

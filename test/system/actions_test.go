@@ -1,0 +1,52 @@
+package system
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// FailureAction=poweroff brings the system down in order when the unit fails.
+func TestFailureActionPoweroff(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"doomed.service": "[Unit]\nFailureAction=poweroff\n[Service]\nType=oneshot\nExecStart=/bin/false\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "--no-block", "doomed.service")
+	select {
+	case <-s.Exited():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the system is still up after FailureAction=poweroff:\n%s", s.Console())
+	}
+	con := s.Console()
+	for _, want := range []string{"Stopped target multi-user.target", "Reached target poweroff.target", "final stage: poweroff"} {
+		if !strings.Contains(con, want) {
+			t.Errorf("console lacks %q:\n%s", want, con)
+		}
+	}
+}
+
+// SuccessAction=exit-force ends the system at once, without the ordered stop.
+func TestSuccessActionExitForce(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"last.service": "[Unit]\nSuccessAction=exit-force\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "--no-block", "last.service")
+	select {
+	case <-s.Exited():
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the system is still up after SuccessAction=exit-force:\n%s", s.Console())
+	}
+	con := s.Console()
+	if !strings.Contains(con, "final stage: poweroff") {
+		t.Errorf("init did not power off:\n%s", con)
+	}
+	if strings.Contains(con, "Stopped target") || strings.Contains(con, "Reached target poweroff.target") {
+		t.Errorf("exit-force went through the ordered stop:\n%s", con)
+	}
+}
