@@ -67,6 +67,7 @@ type (
 	EventMountChanged  = pb.Event_MountChanged
 	EventDeviceChanged = pb.Event_DeviceChanged
 	EventUnitChanged   = pb.Event_UnitChanged
+	EventExecuted      = pb.Event_Executed
 )
 
 // Generic active states.

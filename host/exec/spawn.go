@@ -43,6 +43,9 @@ type Options struct {
 	// exec, always before the reaper's sink hears of its exit (whose status is then f.Code). It must not block
 	// for long: the exit waits for it.
 	OnFailure func(f *Failure)
+	// OnExec, when set, is called once, from a goroutine of its own, when the process has executed its command;
+	// like OnFailure it comes before the exit reaches the sink.
+	OnExec func(pid int)
 }
 
 // Failure is a failure to start a process: before fork (Pid 0, returned by Start) or in the executor (reported
@@ -121,7 +124,7 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		Files: files,
 		Dir:   "/",
 	}
-	t := &tracker{sink: sink, onFailure: o.OnFailure}
+	t := &tracker{sink: sink, onFailure: o.OnFailure, onExec: o.OnExec}
 	pid, err := r.Start(func() (int, error) {
 		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
 	}, t.exit)
@@ -139,6 +142,7 @@ type tracker struct {
 	pid       int
 	sink      reaper.Sink
 	onFailure func(*Failure)
+	onExec    func(int)
 
 	mu   sync.Mutex
 	eof  bool
@@ -160,9 +164,17 @@ func (t *tracker) exit(e reaper.Exit) {
 func (t *tracker) read(r *os.File) {
 	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
 	r.Close()
-	if len(msg) > 0 && t.onFailure != nil {
+	t.mu.Lock()
+	// An EOF alone is a successful exec, unless the process is already gone by a signal: then it may have been
+	// killed before it got there (a stop during setup), and nothing says it executed.
+	killed := t.held != nil && t.held.Code != reaper.Exited
+	t.mu.Unlock()
+	switch {
+	case len(msg) > 0 && t.onFailure != nil:
 		step, text, _ := strings.Cut(string(bytes.TrimSpace(msg)), ": ")
 		t.onFailure(&Failure{Pid: t.pid, Step: step, Code: ExitCode(step), Message: text})
+	case len(msg) == 0 && !killed && t.onExec != nil:
+		t.onExec(t.pid)
 	}
 	t.mu.Lock()
 	t.eof = true

@@ -60,7 +60,8 @@ type Manager struct {
 
 	notifySocket *notify.Listener  // nil when it could not be opened
 	cg           *cgroup.Hierarchy // nil without usable cgroups
-	notes        noteQueue
+	notes        queue[notify.Message]
+	executed     queue[executed]
 	waiters      map[uint64][]chan job.Result
 	// jobTimers marks the job timeouts armed.
 	jobTimers map[jobTimerKey]bool
@@ -236,6 +237,10 @@ func (m *Manager) startDefault(name string) {
 
 // drain runs what else is already pending, so that one turn handles it all in one batch.
 func (m *Manager) drain() {
+	// Exec reports and notifications first: both were sent before any exit of the same process.
+	for _, x := range m.executed.take() {
+		m.onExecuted(x)
+	}
 	for _, n := range m.notes.take() {
 		m.onNotify(n)
 	}

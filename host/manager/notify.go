@@ -8,19 +8,19 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// noteQueue holds sd_notify messages received and not yet handed to the loop.
-type noteQueue struct {
+// queue is a FIFO other goroutines fill and the loop drains (sd_notify messages, exec reports).
+type queue[T any] struct {
 	mu   sync.Mutex
-	list []notify.Message
+	list []T
 }
 
-func (q *noteQueue) push(n notify.Message) {
+func (q *queue[T]) push(v T) {
 	q.mu.Lock()
-	q.list = append(q.list, n)
+	q.list = append(q.list, v)
 	q.mu.Unlock()
 }
 
-func (q *noteQueue) take() []notify.Message {
+func (q *queue[T]) take() []T {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	l := q.list

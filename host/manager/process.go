@@ -27,6 +27,11 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		OnFailure: func(f *exec.Failure) {
 			m.unitLogf(u, 3, "%s: Failed at step %s spawning %s: %s", u.ID, f.Step, s.Path, f.Message)
 		},
+		// Pushed before the process's exit reaches the reaper's sink, and drained before exits.
+		OnExec: func(pid int) {
+			m.executed.push(executed{unit: u, pid: pid, id: s.Id, role: s.Role})
+			m.exits.wake()
+		},
 	}
 	if m.notifySocket != nil {
 		opts.NotifySocket = m.notifySocket.Path()
@@ -290,4 +295,16 @@ func (m *Manager) cleanUp(u *Unit) {
 		}
 		u.privateTmp = false
 	}
+}
+
+// executed is the report that a spawned process executed its command.
+type executed struct {
+	unit *Unit
+	pid  int
+	id   string
+	role pb.Role
+}
+
+func (m *Manager) onExecuted(x executed) {
+	m.send(x.unit, &pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: x.id, Pid: int64(x.pid), Role: x.role}}})
 }

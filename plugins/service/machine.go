@@ -556,11 +556,17 @@ func (m *machine) mainExited(code, status int32) {
 	}
 	switch m.s.Sub {
 	case subStart:
-		if m.notifyType() && !m.s.ReadySeen {
+		// The main process ended before the service was started: before READY=1, or before its exec (Type=exec).
+		switch {
+		case m.notifyType() && !m.s.ReadySeen:
 			if res == resSuccess {
 				res = resProtocol
 			}
 			m.signal(subStopSigterm, res)
+		case res != resSuccess:
+			m.signal(subStopSigterm, res)
+		default:
+			m.startPost()
 		}
 	case subRunning:
 		m.record(res)

@@ -560,3 +560,21 @@ func TestSpawnFailure(t *testing.T) {
 	s.empty()
 	s.want(sdk.Failed, subFailed, resResources)
 }
+
+func TestExecTypeWaitsForExecuted(t *testing.T) {
+	s := newSim(t, Config{Type: "exec", ExecStart: []Command{cmd("/bin/x")}})
+	s.start()
+	s.want(sdk.Activating, subStart, "")
+	s.send(&pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: "start/0", Pid: s.rt.MainPid, Role: sdk.RoleMain}}})
+	s.want(sdk.Active, subRunning, resSuccess)
+
+	// A command that cannot be executed fails the start itself.
+	s = newSim(t, Config{Type: "exec", ExecStart: []Command{cmd("/nonexistent")}})
+	s.start()
+	s.exit("start/0", 1, 203)
+	s.empty()
+	s.want(sdk.Failed, subFailed, resExitCode)
+	if contains(s.states, subRunning) {
+		t.Fatalf("Type=exec went through running before its exec: %v", s.states)
+	}
+}

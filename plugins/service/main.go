@@ -78,6 +78,10 @@ func (m *machine) handle(ev *sdk.Event) {
 		}
 	case *sdk.EventSpawned:
 		m.onSpawned(e.Spawned.Role)
+	case *sdk.EventExecuted:
+		if e.Executed.Role == sdk.RoleMain && m.s.Sub == subStart && m.c.Type == "exec" {
+			m.startPost() // Type=exec is started once its command runs
+		}
 	case *sdk.EventSpawnFailed:
 		m.onSpawnFailed(e.SpawnFailed.Id, e.SpawnFailed.Role, e.SpawnFailed.Message)
 	case *sdk.EventChildExited:
@@ -149,13 +153,14 @@ func (m *machine) onReload() {
 	m.running()
 }
 
-// onSpawned: the main process of simple, exec and idle services counts as started once it exists.
+// onSpawned: the main process of simple and idle services counts as started once it exists (exec waits for
+// Executed).
 func (m *machine) onSpawned(role sdk.Role) {
 	if role != sdk.RoleMain || m.s.Sub != subStart {
 		return
 	}
 	switch m.c.Type {
-	case "simple", "exec", "idle", "":
+	case "simple", "idle", "":
 		m.startPost()
 	}
 }

@@ -261,3 +261,30 @@ func TestServiceStartWait(t *testing.T) {
 		t.Errorf("start --wait sour: exit %d %q", code, errs)
 	}
 }
+
+// Type=exec: the start job waits for the exec, so a command that cannot be executed fails `sctl start`.
+func TestServiceTypeExec(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"ok.service":     "[Service]\nType=exec\nExecStart=/bin/sleep 1000\n",
+		"nobin.service":  "[Service]\nType=exec\nExecStart=/nonexistent/binary\n",
+		"nouser.service": "[Service]\nType=exec\nUser=no-such-user\nExecStart=/bin/sleep 1000\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "ok.service"); code != 0 || s.Show("ok.service", "SubState") != "running" {
+		t.Errorf("start ok: exit %d %q, %s", code, errs, s.Show("ok.service", "SubState"))
+	}
+	for unit, status := range map[string]string{"nobin.service": "203", "nouser.service": "217"} {
+		_, errs, code := s.Sctl("start", unit)
+		if code == 0 || !strings.Contains(errs, "Job for "+unit+" failed") {
+			t.Errorf("start %s: exit %d %q", unit, code, errs)
+		}
+		if st := s.Show(unit, "ExecMainStatus"); st != status {
+			t.Errorf("%s: ExecMainStatus %s, want %s", unit, st, status)
+		}
+	}
+	logs, _, _ := s.Sctl("logs", "nouser.service")
+	if !strings.Contains(logs, "Failed at step USER spawning /bin/sleep") {
+		t.Errorf("the log does not say which step failed:\n%s", logs)
+	}
+}

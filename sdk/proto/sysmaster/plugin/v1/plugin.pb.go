@@ -1258,6 +1258,7 @@ type Event struct {
 	//	*Event_MountChanged
 	//	*Event_DeviceChanged
 	//	*Event_UnitChanged
+	//	*Event_Executed
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1444,6 +1445,15 @@ func (x *Event) GetUnitChanged() *UnitChanged {
 	return nil
 }
 
+func (x *Event) GetExecuted() *Executed {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_Executed); ok {
+			return x.Executed
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1512,6 +1522,10 @@ type Event_UnitChanged struct {
 	UnitChanged *UnitChanged `protobuf:"bytes,16,opt,name=unit_changed,json=unitChanged,proto3,oneof"`
 }
 
+type Event_Executed struct {
+	Executed *Executed `protobuf:"bytes,17,opt,name=executed,proto3,oneof"`
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1543,6 +1557,8 @@ func (*Event_MountChanged) isEvent_Kind() {}
 func (*Event_DeviceChanged) isEvent_Kind() {}
 
 func (*Event_UnitChanged) isEvent_Kind() {}
+
+func (*Event_Executed) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -1929,6 +1945,69 @@ func (x *Spawned) GetRole() Role {
 	return Role_ROLE_UNSPECIFIED
 }
 
+// Executed reports that the process of a Spawn has executed its command: the execution context was set up and
+// execve succeeded (Type=exec waits for it). It comes after Spawned and before the process's ChildExited; a
+// process that fails before exec gets no Executed.
+type Executed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Pid           int64                  `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
+	Role          Role                   `protobuf:"varint,3,opt,name=role,proto3,enum=sysmaster.plugin.v1.Role" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Executed) Reset() {
+	*x = Executed{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Executed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Executed) ProtoMessage() {}
+
+func (x *Executed) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Executed.ProtoReflect.Descriptor instead.
+func (*Executed) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Executed) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Executed) GetPid() int64 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *Executed) GetRole() Role {
+	if x != nil {
+		return x.Role
+	}
+	return Role_ROLE_UNSPECIFIED
+}
+
 // SpawnFailed reports that a Spawn action could not start the process. exit_code is systemd's code for the step
 // that failed (200 CHDIR, 203 EXEC, 216 GROUP, 217 USER, …) when the failure happened after fork.
 type SpawnFailed struct {
@@ -1943,7 +2022,7 @@ type SpawnFailed struct {
 
 func (x *SpawnFailed) Reset() {
 	*x = SpawnFailed{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1955,7 +2034,7 @@ func (x *SpawnFailed) String() string {
 func (*SpawnFailed) ProtoMessage() {}
 
 func (x *SpawnFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1968,7 +2047,7 @@ func (x *SpawnFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpawnFailed.ProtoReflect.Descriptor instead.
 func (*SpawnFailed) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SpawnFailed) GetId() string {
@@ -2015,7 +2094,7 @@ type ChildExited struct {
 
 func (x *ChildExited) Reset() {
 	*x = ChildExited{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2027,7 +2106,7 @@ func (x *ChildExited) String() string {
 func (*ChildExited) ProtoMessage() {}
 
 func (x *ChildExited) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2040,7 +2119,7 @@ func (x *ChildExited) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChildExited.ProtoReflect.Descriptor instead.
 func (*ChildExited) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ChildExited) GetPid() int64 {
@@ -2101,7 +2180,7 @@ type TimerFired struct {
 
 func (x *TimerFired) Reset() {
 	*x = TimerFired{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2192,7 @@ func (x *TimerFired) String() string {
 func (*TimerFired) ProtoMessage() {}
 
 func (x *TimerFired) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2205,7 @@ func (x *TimerFired) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerFired.ProtoReflect.Descriptor instead.
 func (*TimerFired) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *TimerFired) GetId() string {
@@ -2149,7 +2228,7 @@ type Notify struct {
 
 func (x *Notify) Reset() {
 	*x = Notify{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2240,7 @@ func (x *Notify) String() string {
 func (*Notify) ProtoMessage() {}
 
 func (x *Notify) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2253,7 @@ func (x *Notify) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notify.ProtoReflect.Descriptor instead.
 func (*Notify) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Notify) GetPid() int64 {
@@ -2207,7 +2286,7 @@ type FdReadable struct {
 
 func (x *FdReadable) Reset() {
 	*x = FdReadable{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2298,7 @@ func (x *FdReadable) String() string {
 func (*FdReadable) ProtoMessage() {}
 
 func (x *FdReadable) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2311,7 @@ func (x *FdReadable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FdReadable.ProtoReflect.Descriptor instead.
 func (*FdReadable) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FdReadable) GetId() string {
@@ -2250,7 +2329,7 @@ type CgroupEmpty struct {
 
 func (x *CgroupEmpty) Reset() {
 	*x = CgroupEmpty{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2341,7 @@ func (x *CgroupEmpty) String() string {
 func (*CgroupEmpty) ProtoMessage() {}
 
 func (x *CgroupEmpty) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2354,7 @@ func (x *CgroupEmpty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CgroupEmpty.ProtoReflect.Descriptor instead.
 func (*CgroupEmpty) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 type MountChanged struct {
@@ -2291,7 +2370,7 @@ type MountChanged struct {
 
 func (x *MountChanged) Reset() {
 	*x = MountChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2382,7 @@ func (x *MountChanged) String() string {
 func (*MountChanged) ProtoMessage() {}
 
 func (x *MountChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2395,7 @@ func (x *MountChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountChanged.ProtoReflect.Descriptor instead.
 func (*MountChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MountChanged) GetWhere() string {
@@ -2365,7 +2444,7 @@ type DeviceChanged struct {
 
 func (x *DeviceChanged) Reset() {
 	*x = DeviceChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2377,7 +2456,7 @@ func (x *DeviceChanged) String() string {
 func (*DeviceChanged) ProtoMessage() {}
 
 func (x *DeviceChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2390,7 +2469,7 @@ func (x *DeviceChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceChanged.ProtoReflect.Descriptor instead.
 func (*DeviceChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DeviceChanged) GetSyspath() string {
@@ -2427,7 +2506,7 @@ type UnitChanged struct {
 
 func (x *UnitChanged) Reset() {
 	*x = UnitChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2439,7 +2518,7 @@ func (x *UnitChanged) String() string {
 func (*UnitChanged) ProtoMessage() {}
 
 func (x *UnitChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2452,7 +2531,7 @@ func (x *UnitChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnitChanged.ProtoReflect.Descriptor instead.
 func (*UnitChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UnitChanged) GetUnit() string {
@@ -2492,7 +2571,7 @@ type HandleResponse struct {
 
 func (x *HandleResponse) Reset() {
 	*x = HandleResponse{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2504,7 +2583,7 @@ func (x *HandleResponse) String() string {
 func (*HandleResponse) ProtoMessage() {}
 
 func (x *HandleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2517,7 +2596,7 @@ func (x *HandleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleResponse.ProtoReflect.Descriptor instead.
 func (*HandleResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *HandleResponse) GetResults() []*Result {
@@ -2541,7 +2620,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2553,7 +2632,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2566,7 +2645,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Result) GetState() []byte {
@@ -2620,7 +2699,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2711,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2724,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Action) GetKind() isAction_Kind {
@@ -2857,7 +2936,7 @@ type SetState struct {
 
 func (x *SetState) Reset() {
 	*x = SetState{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2869,7 +2948,7 @@ func (x *SetState) String() string {
 func (*SetState) ProtoMessage() {}
 
 func (x *SetState) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2882,7 +2961,7 @@ func (x *SetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetState.ProtoReflect.Descriptor instead.
 func (*SetState) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SetState) GetActive() ActiveState {
@@ -2939,7 +3018,7 @@ type Spawn struct {
 
 func (x *Spawn) Reset() {
 	*x = Spawn{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2951,7 +3030,7 @@ func (x *Spawn) String() string {
 func (*Spawn) ProtoMessage() {}
 
 func (x *Spawn) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2964,7 +3043,7 @@ func (x *Spawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Spawn.ProtoReflect.Descriptor instead.
 func (*Spawn) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Spawn) GetId() string {
@@ -3069,7 +3148,7 @@ type ExecContext struct {
 
 func (x *ExecContext) Reset() {
 	*x = ExecContext{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3081,7 +3160,7 @@ func (x *ExecContext) String() string {
 func (*ExecContext) ProtoMessage() {}
 
 func (x *ExecContext) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3094,7 +3173,7 @@ func (x *ExecContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecContext.ProtoReflect.Descriptor instead.
 func (*ExecContext) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ExecContext) GetUser() string {
@@ -3317,7 +3396,7 @@ type Rlimit struct {
 
 func (x *Rlimit) Reset() {
 	*x = Rlimit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3408,7 @@ func (x *Rlimit) String() string {
 func (*Rlimit) ProtoMessage() {}
 
 func (x *Rlimit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3421,7 @@ func (x *Rlimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rlimit.ProtoReflect.Descriptor instead.
 func (*Rlimit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Rlimit) GetSoft() uint64 {
@@ -3370,7 +3449,7 @@ type DirectorySet struct {
 
 func (x *DirectorySet) Reset() {
 	*x = DirectorySet{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3461,7 @@ func (x *DirectorySet) String() string {
 func (*DirectorySet) ProtoMessage() {}
 
 func (x *DirectorySet) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3474,7 @@ func (x *DirectorySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectorySet.ProtoReflect.Descriptor instead.
 func (*DirectorySet) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *DirectorySet) GetPaths() []string {
@@ -3435,7 +3514,7 @@ type CgroupSettings struct {
 
 func (x *CgroupSettings) Reset() {
 	*x = CgroupSettings{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3447,7 +3526,7 @@ func (x *CgroupSettings) String() string {
 func (*CgroupSettings) ProtoMessage() {}
 
 func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3460,7 +3539,7 @@ func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CgroupSettings.ProtoReflect.Descriptor instead.
 func (*CgroupSettings) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CgroupSettings) GetMemoryMax() uint64 {
@@ -3525,7 +3604,7 @@ type KillAction struct {
 
 func (x *KillAction) Reset() {
 	*x = KillAction{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3537,7 +3616,7 @@ func (x *KillAction) String() string {
 func (*KillAction) ProtoMessage() {}
 
 func (x *KillAction) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3550,7 +3629,7 @@ func (x *KillAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillAction.ProtoReflect.Descriptor instead.
 func (*KillAction) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *KillAction) GetWhom() Whom {
@@ -3587,7 +3666,7 @@ type ArmTimer struct {
 
 func (x *ArmTimer) Reset() {
 	*x = ArmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3599,7 +3678,7 @@ func (x *ArmTimer) String() string {
 func (*ArmTimer) ProtoMessage() {}
 
 func (x *ArmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3612,7 +3691,7 @@ func (x *ArmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArmTimer.ProtoReflect.Descriptor instead.
 func (*ArmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ArmTimer) GetId() string {
@@ -3645,7 +3724,7 @@ type DisarmTimer struct {
 
 func (x *DisarmTimer) Reset() {
 	*x = DisarmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3657,7 +3736,7 @@ func (x *DisarmTimer) String() string {
 func (*DisarmTimer) ProtoMessage() {}
 
 func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3670,7 +3749,7 @@ func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisarmTimer.ProtoReflect.Descriptor instead.
 func (*DisarmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *DisarmTimer) GetId() string {
@@ -3694,7 +3773,7 @@ type OpenSocket struct {
 
 func (x *OpenSocket) Reset() {
 	*x = OpenSocket{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3706,7 +3785,7 @@ func (x *OpenSocket) String() string {
 func (*OpenSocket) ProtoMessage() {}
 
 func (x *OpenSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3719,7 +3798,7 @@ func (x *OpenSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenSocket.ProtoReflect.Descriptor instead.
 func (*OpenSocket) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *OpenSocket) GetId() string {
@@ -3766,7 +3845,7 @@ type CloseFd struct {
 
 func (x *CloseFd) Reset() {
 	*x = CloseFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3778,7 +3857,7 @@ func (x *CloseFd) String() string {
 func (*CloseFd) ProtoMessage() {}
 
 func (x *CloseFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3791,7 +3870,7 @@ func (x *CloseFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseFd.ProtoReflect.Descriptor instead.
 func (*CloseFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CloseFd) GetId() string {
@@ -3812,7 +3891,7 @@ type WatchFd struct {
 
 func (x *WatchFd) Reset() {
 	*x = WatchFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3824,7 +3903,7 @@ func (x *WatchFd) String() string {
 func (*WatchFd) ProtoMessage() {}
 
 func (x *WatchFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3837,7 +3916,7 @@ func (x *WatchFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFd.ProtoReflect.Descriptor instead.
 func (*WatchFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WatchFd) GetId() string {
@@ -3866,7 +3945,7 @@ type EnqueueJob struct {
 
 func (x *EnqueueJob) Reset() {
 	*x = EnqueueJob{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3878,7 +3957,7 @@ func (x *EnqueueJob) String() string {
 func (*EnqueueJob) ProtoMessage() {}
 
 func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3891,7 +3970,7 @@ func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJob.ProtoReflect.Descriptor instead.
 func (*EnqueueJob) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *EnqueueJob) GetUnit() string {
@@ -3924,7 +4003,7 @@ type SetMainPid struct {
 
 func (x *SetMainPid) Reset() {
 	*x = SetMainPid{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3936,7 +4015,7 @@ func (x *SetMainPid) String() string {
 func (*SetMainPid) ProtoMessage() {}
 
 func (x *SetMainPid) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3949,7 +4028,7 @@ func (x *SetMainPid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMainPid.ProtoReflect.Descriptor instead.
 func (*SetMainPid) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetMainPid) GetPid() int64 {
@@ -3969,7 +4048,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3981,7 +4060,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3994,7 +4073,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Log) GetText() string {
@@ -4022,7 +4101,7 @@ type DeclareUnit struct {
 
 func (x *DeclareUnit) Reset() {
 	*x = DeclareUnit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4034,7 +4113,7 @@ func (x *DeclareUnit) String() string {
 func (*DeclareUnit) ProtoMessage() {}
 
 func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4047,7 +4126,7 @@ func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclareUnit.ProtoReflect.Descriptor instead.
 func (*DeclareUnit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *DeclareUnit) GetName() string {
@@ -4147,7 +4226,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06cgroup\x18\x03 \x01(\tR\x06cgroup\x12\x10\n" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
-	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\"\x89\b\n" +
+	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\"\xc6\b\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -4167,7 +4246,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fcgroup_empty\x18\r \x01(\v2 .sysmaster.plugin.v1.CgroupEmptyH\x00R\vcgroupEmpty\x12H\n" +
 	"\rmount_changed\x18\x0e \x01(\v2!.sysmaster.plugin.v1.MountChangedH\x00R\fmountChanged\x12K\n" +
 	"\x0edevice_changed\x18\x0f \x01(\v2\".sysmaster.plugin.v1.DeviceChangedH\x00R\rdeviceChanged\x12E\n" +
-	"\funit_changed\x18\x10 \x01(\v2 .sysmaster.plugin.v1.UnitChangedH\x00R\vunitChangedB\x06\n" +
+	"\funit_changed\x18\x10 \x01(\v2 .sysmaster.plugin.v1.UnitChangedH\x00R\vunitChanged\x12;\n" +
+	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecutedB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -4185,6 +4265,10 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\x12\x0e\n" +
 	"\x02id\x18\x03 \x01(\tR\x02id\"Z\n" +
 	"\aSpawned\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03pid\x18\x02 \x01(\x03R\x03pid\x12-\n" +
+	"\x04role\x18\x03 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\"[\n" +
+	"\bExecuted\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
 	"\x03pid\x18\x02 \x01(\x03R\x03pid\x12-\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x19.sysmaster.plugin.v1.RoleR\x04role\"\x83\x01\n" +
@@ -4420,7 +4504,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 58)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -4450,41 +4534,42 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*Recover)(nil),          // 25: sysmaster.plugin.v1.Recover
 	(*Child)(nil),            // 26: sysmaster.plugin.v1.Child
 	(*Spawned)(nil),          // 27: sysmaster.plugin.v1.Spawned
-	(*SpawnFailed)(nil),      // 28: sysmaster.plugin.v1.SpawnFailed
-	(*ChildExited)(nil),      // 29: sysmaster.plugin.v1.ChildExited
-	(*TimerFired)(nil),       // 30: sysmaster.plugin.v1.TimerFired
-	(*Notify)(nil),           // 31: sysmaster.plugin.v1.Notify
-	(*FdReadable)(nil),       // 32: sysmaster.plugin.v1.FdReadable
-	(*CgroupEmpty)(nil),      // 33: sysmaster.plugin.v1.CgroupEmpty
-	(*MountChanged)(nil),     // 34: sysmaster.plugin.v1.MountChanged
-	(*DeviceChanged)(nil),    // 35: sysmaster.plugin.v1.DeviceChanged
-	(*UnitChanged)(nil),      // 36: sysmaster.plugin.v1.UnitChanged
-	(*HandleResponse)(nil),   // 37: sysmaster.plugin.v1.HandleResponse
-	(*Result)(nil),           // 38: sysmaster.plugin.v1.Result
-	(*Action)(nil),           // 39: sysmaster.plugin.v1.Action
-	(*SetState)(nil),         // 40: sysmaster.plugin.v1.SetState
-	(*Spawn)(nil),            // 41: sysmaster.plugin.v1.Spawn
-	(*ExecContext)(nil),      // 42: sysmaster.plugin.v1.ExecContext
-	(*Rlimit)(nil),           // 43: sysmaster.plugin.v1.Rlimit
-	(*DirectorySet)(nil),     // 44: sysmaster.plugin.v1.DirectorySet
-	(*CgroupSettings)(nil),   // 45: sysmaster.plugin.v1.CgroupSettings
-	(*KillAction)(nil),       // 46: sysmaster.plugin.v1.KillAction
-	(*ArmTimer)(nil),         // 47: sysmaster.plugin.v1.ArmTimer
-	(*DisarmTimer)(nil),      // 48: sysmaster.plugin.v1.DisarmTimer
-	(*OpenSocket)(nil),       // 49: sysmaster.plugin.v1.OpenSocket
-	(*CloseFd)(nil),          // 50: sysmaster.plugin.v1.CloseFd
-	(*WatchFd)(nil),          // 51: sysmaster.plugin.v1.WatchFd
-	(*EnqueueJob)(nil),       // 52: sysmaster.plugin.v1.EnqueueJob
-	(*SetMainPid)(nil),       // 53: sysmaster.plugin.v1.SetMainPid
-	(*Log)(nil),              // 54: sysmaster.plugin.v1.Log
-	(*DeclareUnit)(nil),      // 55: sysmaster.plugin.v1.DeclareUnit
-	nil,                      // 56: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 57: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 58: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 59: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 60: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 61: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 62: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*Executed)(nil),         // 28: sysmaster.plugin.v1.Executed
+	(*SpawnFailed)(nil),      // 29: sysmaster.plugin.v1.SpawnFailed
+	(*ChildExited)(nil),      // 30: sysmaster.plugin.v1.ChildExited
+	(*TimerFired)(nil),       // 31: sysmaster.plugin.v1.TimerFired
+	(*Notify)(nil),           // 32: sysmaster.plugin.v1.Notify
+	(*FdReadable)(nil),       // 33: sysmaster.plugin.v1.FdReadable
+	(*CgroupEmpty)(nil),      // 34: sysmaster.plugin.v1.CgroupEmpty
+	(*MountChanged)(nil),     // 35: sysmaster.plugin.v1.MountChanged
+	(*DeviceChanged)(nil),    // 36: sysmaster.plugin.v1.DeviceChanged
+	(*UnitChanged)(nil),      // 37: sysmaster.plugin.v1.UnitChanged
+	(*HandleResponse)(nil),   // 38: sysmaster.plugin.v1.HandleResponse
+	(*Result)(nil),           // 39: sysmaster.plugin.v1.Result
+	(*Action)(nil),           // 40: sysmaster.plugin.v1.Action
+	(*SetState)(nil),         // 41: sysmaster.plugin.v1.SetState
+	(*Spawn)(nil),            // 42: sysmaster.plugin.v1.Spawn
+	(*ExecContext)(nil),      // 43: sysmaster.plugin.v1.ExecContext
+	(*Rlimit)(nil),           // 44: sysmaster.plugin.v1.Rlimit
+	(*DirectorySet)(nil),     // 45: sysmaster.plugin.v1.DirectorySet
+	(*CgroupSettings)(nil),   // 46: sysmaster.plugin.v1.CgroupSettings
+	(*KillAction)(nil),       // 47: sysmaster.plugin.v1.KillAction
+	(*ArmTimer)(nil),         // 48: sysmaster.plugin.v1.ArmTimer
+	(*DisarmTimer)(nil),      // 49: sysmaster.plugin.v1.DisarmTimer
+	(*OpenSocket)(nil),       // 50: sysmaster.plugin.v1.OpenSocket
+	(*CloseFd)(nil),          // 51: sysmaster.plugin.v1.CloseFd
+	(*WatchFd)(nil),          // 52: sysmaster.plugin.v1.WatchFd
+	(*EnqueueJob)(nil),       // 53: sysmaster.plugin.v1.EnqueueJob
+	(*SetMainPid)(nil),       // 54: sysmaster.plugin.v1.SetMainPid
+	(*Log)(nil),              // 55: sysmaster.plugin.v1.Log
+	(*DeclareUnit)(nil),      // 56: sysmaster.plugin.v1.DeclareUnit
+	nil,                      // 57: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 58: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 59: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 60: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 61: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 62: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 63: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -4497,8 +4582,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	56, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	57, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	57, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	58, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -4509,61 +4594,63 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	24, // 19: sysmaster.plugin.v1.Event.reset_failed:type_name -> sysmaster.plugin.v1.ResetFailed
 	25, // 20: sysmaster.plugin.v1.Event.recover:type_name -> sysmaster.plugin.v1.Recover
 	27, // 21: sysmaster.plugin.v1.Event.spawned:type_name -> sysmaster.plugin.v1.Spawned
-	28, // 22: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
-	29, // 23: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
-	30, // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
-	31, // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
-	32, // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
-	33, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
-	34, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
-	35, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
-	36, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
-	3,  // 31: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 32: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 33: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 34: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 35: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 36: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 37: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	58, // 38: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 39: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	38, // 40: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	39, // 41: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	40, // 42: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	41, // 43: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	46, // 44: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	47, // 45: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	48, // 46: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	49, // 47: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	50, // 48: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	52, // 49: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	53, // 50: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	54, // 51: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	55, // 52: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	51, // 53: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 54: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	59, // 55: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 56: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	42, // 57: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	45, // 58: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	60, // 59: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	61, // 60: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	3,  // 61: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	62, // 62: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 63: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	43, // 64: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	44, // 65: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 66: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 67: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 68: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 69: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 70: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	37, // 71: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	69, // [69:72] is the sub-list for method output_type
-	66, // [66:69] is the sub-list for method input_type
-	66, // [66:66] is the sub-list for extension type_name
-	66, // [66:66] is the sub-list for extension extendee
-	0,  // [0:66] is the sub-list for field type_name
+	29, // 22: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
+	30, // 23: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
+	31, // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
+	32, // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
+	33, // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
+	34, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
+	35, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
+	36, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
+	37, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
+	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
+	3,  // 32: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 33: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 34: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 35: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 36: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 37: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 38: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 39: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	59, // 40: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 41: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	39, // 42: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	40, // 43: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	41, // 44: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	42, // 45: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	47, // 46: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	48, // 47: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	49, // 48: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	50, // 49: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	51, // 50: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	53, // 51: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	54, // 52: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	55, // 53: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	56, // 54: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	52, // 55: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	1,  // 56: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	60, // 57: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 58: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	43, // 59: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	46, // 60: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	61, // 61: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	62, // 62: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	3,  // 63: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	63, // 64: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 65: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	44, // 66: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	45, // 67: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 68: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 69: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 70: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 71: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 72: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	38, // 73: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	71, // [71:74] is the sub-list for method output_type
+	68, // [68:71] is the sub-list for method input_type
+	68, // [68:68] is the sub-list for extension type_name
+	68, // [68:68] is the sub-list for extension extendee
+	0,  // [0:68] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -4588,8 +4675,9 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_MountChanged)(nil),
 		(*Event_DeviceChanged)(nil),
 		(*Event_UnitChanged)(nil),
+		(*Event_Executed)(nil),
 	}
-	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34].OneofWrappers = []any{
+	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35].OneofWrappers = []any{
 		(*Action_SetState)(nil),
 		(*Action_Spawn)(nil),
 		(*Action_Kill)(nil),
@@ -4609,7 +4697,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   58,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
