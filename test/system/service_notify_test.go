@@ -308,3 +308,26 @@ while True:
 		}
 	}
 }
+
+// BUG: MAINPID= naming a process that is not (yet) the core's child — here the child of the still running main
+// process, with NotifyAccess=all — is refused by the host (manager.setMainPid: reaper.Claim needs a waitable
+// child), so MainPID stays the old main process while the plugin goes on as if it had changed. systemd accepts
+// any process of the unit's cgroup as the new main pid ("Supervising process … which is not our child").
+func TestBugMainPIDOfAGrandchild(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"handover.service": "[Service]\nType=notify\n" +
+		"NotifyAccess=all\nTimeoutStartSec=5\nExecStart=/bin/sh -c '/usr/bin/python3 /etc/sysmaster/child.py & exec sleep 1000'\n"}})
+	s.WriteFile("child.py", childPy)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "handover.service"); code != 0 {
+		logs, _, _ := s.Sctl("logs", "handover.service")
+		t.Fatalf("start: exit %d %s\n%s", code, errs, logs)
+	}
+	child, err := s.ReadFile("/run/child.pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if main := s.Show("handover.service", "MainPID"); main != child {
+		t.Errorf("MainPID %s, want %s, the process that sent MAINPID= (a child of the old main process)", main, child)
+	}
+}
