@@ -125,7 +125,7 @@ func copyExecutable(t *testing.T, from, to string) {
 // an intermediate shell that exits at once (so that the child is re-parented to the core, the child subreaper,
 // as a daemon's would be), writes its pid to /run/child.pid and sends MAINPID=<its pid> and READY=1.
 func handover(access string) string {
-	return "[Service]\nType=notify\nNotifyAccess=" + access + "\nTimeoutStartSec=2\n" +
+	return "[Service]\nType=notify\nNotifyAccess=" + access + "\nTimeoutStartSec=3\n" +
 		"ExecStart=/bin/sh -c '/bin/sh -c \"/usr/bin/python3 /etc/sysmaster/child.py &\"; exec sleep 1000'\n"
 }
 
@@ -163,7 +163,7 @@ func TestNotifyMainPIDFromChildIgnored(t *testing.T) {
 			t.Errorf("start succeeded on READY=1 from an unauthorised process")
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatalf("start did not end (TimeoutStartSec=2)")
+		t.Fatalf("start did not end (TimeoutStartSec=3)")
 	}
 	if st, r := s.Show("handover.service", "ActiveState"), s.Show("handover.service", "Result"); st != "failed" || r != "timeout" {
 		t.Errorf("after the timeout: %s result %s, want failed/timeout", st, r)
