@@ -64,7 +64,28 @@ func (m *Manager) onNotify(msg notify.Message) {
 	m.send(u, &pb.Event{Kind: &pb.Event_Notify{Notify: &pb.Notify{Pid: int64(msg.Pid), Fields: msg.Fields}}})
 }
 
-// unitOfPid is the unit pid belongs to: by the processes the core spawned or adopted.
+// unitOfPid is the unit pid belongs to: by the processes the core spawned or adopted, else by the cgroup pid is
+// in, as systemd finds the sender of a notification (a daemon's child may speak with NotifyAccess=all).
 func (m *Manager) unitOfPid(pid int) *Unit {
-	return m.pids[pid]
+	if u := m.pids[pid]; u != nil {
+		return u
+	}
+	if m.cg == nil || pid <= 0 {
+		return nil
+	}
+	for _, u := range m.units {
+		if !u.cgroupMade {
+			continue
+		}
+		pids, err := m.cg.Pids(cgroupName(u))
+		if err != nil {
+			continue
+		}
+		for _, p := range pids {
+			if p == pid {
+				return u
+			}
+		}
+	}
+	return nil
 }

@@ -116,6 +116,13 @@ func TestFormatShowAndCat(t *testing.T) {
 	if got := formatShow(units[:1], true); got != "a.target\nactive\n" {
 		t.Errorf("show --value: %q", got)
 	}
+	unknown := []*controlv1.UnitProperties{{Unit: "c", Properties: []*controlv1.Property{
+		{Name: "MemoryCurrent", Value: notSet}, {Name: "TasksCurrent", Value: notSet}, {Name: "CPUUsageNSec", Value: notSet},
+		{Name: "TasksMax", Value: notSet}, {Name: "MemoryCurrent", Value: "4096"}}}}
+	if got := formatShow(unknown, false); got != "MemoryCurrent=[not set]\nTasksCurrent=[not set]\nCPUUsageNSec=[not set]\n"+
+		"TasksMax=18446744073709551615\nMemoryCurrent=4096\n" {
+		t.Errorf("show of unknown values: %q", got)
+	}
 	cat := []*controlv1.CatUnit{{Unit: "a", Files: []*controlv1.CatFile{{Path: "/x/a.target", Content: "[Unit]\n"}, {Path: "/x/a.target.d/o.conf", Content: "[Unit]\nDescription=A"}}}}
 	if got := formatCat(cat); got != "# /x/a.target\n[Unit]\n\n# /x/a.target.d/o.conf\n[Unit]\nDescription=A\n" {
 		t.Errorf("cat: %q", got)

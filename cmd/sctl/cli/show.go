@@ -29,14 +29,24 @@ func formatShow(units []*controlv1.UnitProperties, valueOnly bool) string {
 			b.WriteString("\n")
 		}
 		for _, p := range u.Properties {
+			v := showValue(p.Name, p.Value)
 			if valueOnly {
-				b.WriteString(p.Value + "\n")
+				b.WriteString(v + "\n")
 			} else {
-				b.WriteString(p.Name + "=" + p.Value + "\n")
+				b.WriteString(p.Name + "=" + v + "\n")
 			}
 		}
 	}
 	return b.String()
+}
+
+// showValue is how systemctl show prints a value: an unknown MemoryCurrent, TasksCurrent or …NSec (UINT64_MAX)
+// reads "[not set]".
+func showValue(name, value string) string {
+	if value == notSet && (name == "MemoryCurrent" || name == "TasksCurrent" || strings.HasSuffix(name, "NSec")) {
+		return "[not set]"
+	}
+	return value
 }
 
 func cat(e *env, args []string) int {
