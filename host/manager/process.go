@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"syscall"
 	"time"
@@ -165,8 +166,17 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 		return
 	}
 	if !m.reaper.Claim(pid, m.exits.push) {
-		m.log.Error("main pid is not a child of the manager", "unit", u.ID, "pid", pid)
-		return
+		// Not our child (a daemon's grandchild that took over with MAINPID=): systemd supervises it too when it
+		// belongs to the unit, without knowing its exit status.
+		if !slices.Contains(m.unitPids(u), pid) {
+			m.unitLogf(u, 4, "%s: New main PID %d does not belong to service, and PID file is not owned by root. Refusing.", u.ID, pid)
+			return
+		}
+		if err := m.watchForeign(u, pid); err != nil {
+			m.unitLogf(u, 4, "%s: Cannot watch main PID %d: %v", u.ID, pid, err)
+			return
+		}
+		m.unitLogf(u, 6, "%s: Supervising process %d which is not our child; its exit status will not be known.", u.ID, pid)
 	}
 	u.MainPid = pid
 	u.execMain = execMain{pid: pid, start: now()}
@@ -307,4 +317,34 @@ type executed struct {
 
 func (m *Manager) onExecuted(x executed) {
 	m.send(x.unit, &pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: x.id, Pid: int64(x.pid), Role: x.role}}})
+}
+
+// watchForeign notices the end of a main process that is not the core's child through a pidfd (the reaper
+// cannot wait for it) and hands it on as an exit of status 0, its real status being unknowable.
+func (m *Manager) watchForeign(u *Unit, pid int) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+				break
+			}
+		}
+		m.post(func() { m.foreignExited(u, pid) })
+	}()
+	return nil
+}
+
+func (m *Manager) foreignExited(u *Unit, pid int) {
+	if m.pids[pid] != u {
+		return // its end came through the reaper: it had become our child
+	}
+	if m.reaper.Claim(pid, m.exits.push) {
+		return // it is our child now (re-parented to the core): the reaper reports it, with its status
+	}
+	m.onExit(reaper.Exit{Pid: pid, Code: reaper.Exited, Status: 0, Time: time.Now()})
 }
