@@ -102,11 +102,16 @@ func (m *machine) armPhase(usec uint64) {
 	m.u.ArmTimer(timerPhase, usec)
 }
 
-// run spawns command i of phase; false when there is no such command.
-func (m *machine) run(phase string, i int) bool {
+// run enters sub-state sub (unless empty) and spawns command i of phase; false when there is no such command.
+// The sub-state is entered first: when the command cannot be spawned (an environment file is missing) the
+// failure moves the service on from it, and nothing may enter the phase's sub-state after that.
+func (m *machine) run(phase string, i int, sub string) bool {
 	cmds := m.commands(phase)
 	if i >= len(cmds) {
 		return false
+	}
+	if sub != "" {
+		m.enter(sub)
 	}
 	cmd := cmds[i]
 	m.s.Phase, m.s.Index = phase, i
@@ -187,16 +192,14 @@ func (m *machine) start() {
 	m.u.DisarmTimer(timerRestart)
 	m.u.DisarmTimer(timerWatchdog)
 	m.armPhase(m.c.TimeoutStartUSec)
-	if m.run(phaseCondition, 0) {
-		m.enter(subCondition)
+	if m.run(phaseCondition, 0, subCondition) {
 		return
 	}
 	m.startPre()
 }
 
 func (m *machine) startPre() {
-	if m.run(phaseStartPre, 0) {
-		m.enter(subStartPre)
+	if m.run(phaseStartPre, 0, subStartPre) {
 		return
 	}
 	m.startMain()
@@ -209,14 +212,12 @@ func (m *machine) startMain() {
 		m.startPost()
 		return
 	}
-	m.run(phaseStart, 0)
-	m.enter(subStart)
+	m.run(phaseStart, 0, subStart)
 }
 
 func (m *machine) startPost() {
 	m.armPhase(m.c.TimeoutStartUSec)
-	if m.run(phaseStartPost, 0) {
-		m.enter(subStartPost)
+	if m.run(phaseStartPost, 0, subStartPost) {
 		return
 	}
 	m.running()
@@ -251,8 +252,7 @@ func (m *machine) stop(res string) {
 	m.record(res)
 	m.u.DisarmTimer(timerWatchdog)
 	m.armPhase(m.c.TimeoutStopUSec)
-	if m.run(phaseStop, 0) {
-		m.enter(subStop)
+	if m.run(phaseStop, 0, subStop) {
 		return
 	}
 	m.signal(subStopSigterm, resSuccess)
@@ -327,8 +327,7 @@ func (m *machine) gone() bool {
 
 func (m *machine) stopPost() {
 	m.armPhase(m.c.TimeoutStopUSec)
-	if m.run(phaseStopPost, 0) {
-		m.enter(subStopPost)
+	if m.run(phaseStopPost, 0, subStopPost) {
 		return
 	}
 	m.signal(subFinalSigterm, resSuccess)
@@ -496,7 +495,7 @@ func (m *machine) commandExited(id string, code, status int32, main bool) {
 		m.failed(phase, res)
 		return
 	}
-	if m.run(phase, i+1) {
+	if m.run(phase, i+1, "") {
 		return
 	}
 	switch phase {

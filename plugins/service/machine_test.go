@@ -560,3 +560,23 @@ func TestSpawnFailure(t *testing.T) {
 	s.empty()
 	s.want(sdk.Failed, subFailed, resResources)
 }
+
+// A missing EnvironmentFile= fails the start at once with result resources: the phase's sub-state must not be
+// entered after the failure (it was, and the start hung in "start" until TimeoutStartSec=).
+func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
+	for _, pre := range []bool{false, true} {
+		c := Config{Type: "oneshot", ExecStart: []Command{cmd("/bin/true")},
+			EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}
+		if pre {
+			c.ExecStartPre = []Command{cmd("/bin/true")}
+		}
+		s := newSim(t, c)
+		s.start()
+		if len(s.spawns) != 0 {
+			t.Fatalf("spawned %v without its environment", s.spawns)
+		}
+		s.want(sdk.Deactivating, subStopSigterm, resResources)
+		s.empty()
+		s.want(sdk.Failed, subFailed, resResources)
+	}
+}

@@ -140,8 +140,7 @@ func (m *machine) onReload() {
 		m.enter(subReloadSignal)
 		return
 	}
-	if m.run(phaseReload, 0) {
-		m.enter(subReload)
+	if m.run(phaseReload, 0, subReload) {
 		return
 	}
 	m.s.ReloadResult = resSuccess
