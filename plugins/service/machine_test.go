@@ -580,3 +580,31 @@ func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
 		s.want(sdk.Failed, subFailed, resResources)
 	}
 }
+
+// With SendSIGKILL=no, a stop-sigterm (and final-sigterm) that times out skips SIGKILL but still fails the
+// service with result timeout, as systemd's service_dispatch_timer does; so does a SIGKILL that does not help.
+func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
+	c := Config{ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6}
+	s := newSim(t, c)
+	s.c.SendSIGKILL = false
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopSigterm, "")
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
+	s.fire(timerPhase)
+	s.want(sdk.Failed, subFailed, resTimeout)
+	for _, k := range s.kills {
+		if k.Signal == 9 {
+			t.Fatalf("SIGKILL sent with SendSIGKILL=no: %v", s.kills)
+		}
+	}
+
+	s = newSim(t, c)
+	s.start()
+	s.stop()
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subStopSigkill, resTimeout)
+	s.fire(timerPhase) // still not gone after SIGKILL
+	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
+}

@@ -248,10 +248,12 @@ func (m *machine) phaseTimeout() {
 			m.signal(subStopSigkill, resTimeout)
 		} else {
 			m.u.Logf("State '%s' timed out. Skipping SIGKILL.", sub)
+			m.record(resTimeout)
 			m.stopPost()
 		}
 	case subStopSigkill:
 		m.u.Logf("Processes still around after SIGKILL. Ignoring.")
+		m.record(resTimeout)
 		m.stopPost()
 	case subStopPost:
 		m.u.Logf("Stopping timed out (2). Terminating.")
@@ -261,6 +263,8 @@ func (m *machine) phaseTimeout() {
 			m.u.Logf("State 'final-sigterm' timed out. Killing.")
 			m.signal(subFinalSigkill, resTimeout)
 		} else {
+			m.u.Logf("State 'final-sigterm' timed out. Skipping SIGKILL. Entering failed mode.")
+			m.record(resTimeout)
 			m.dead()
 		}
 	case subFinalSigkill:
