@@ -263,7 +263,9 @@ func (m *machine) stop(res string) {
 func (m *machine) signal(sub, res string) {
 	m.record(res)
 	m.s.Phase = ""
-	if m.gone() {
+	if m.gone(sub) || m.c.KillMode == "none" {
+		// Nothing to wait for: with KillMode=none nothing is signalled, so systemd goes on at once (the
+		// processes stay).
 		m.afterSignal(sub)
 		return
 	}
@@ -271,7 +273,6 @@ func (m *machine) signal(sub, res string) {
 	if sig != 0 {
 		mode := m.c.KillMode
 		switch {
-		case mode == "none":
 		case mode == "process" || (mode == "mixed" && !all):
 			m.u.Kill(sdk.WhomMain, sig)
 			m.u.Kill(sdk.WhomControl, sig)
@@ -315,11 +316,14 @@ func (m *machine) afterSignal(sub string) {
 }
 
 // gone reports whether nothing of the service runs any more, as far as KillMode= cares.
-func (m *machine) gone() bool {
+func (m *machine) gone(sub string) bool {
 	if m.rt.GetMainPid() > 0 && !m.s.MainExited || m.rt.GetControlPid() > 0 || m.s.Phase != "" {
 		return false
 	}
-	if m.c.KillMode == "control-group" || m.c.KillMode == "mixed" || m.c.KillMode == "" {
+	switch m.c.KillMode {
+	case "control-group", "":
+		return m.s.CgroupEmpty
+	case "mixed":
 		return m.s.CgroupEmpty
 	}
 	return true
@@ -585,7 +589,7 @@ func (m *machine) mainExited(code, status int32) {
 func (m *machine) maybeGone() {
 	switch m.s.Sub {
 	case subStopWatchdog, subStopSigterm, subStopSigkill, subFinalSigterm, subFinalSigkill:
-		if m.gone() {
+		if m.gone(m.s.Sub) {
 			m.afterSignal(m.s.Sub)
 		}
 	}

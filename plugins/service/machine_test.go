@@ -527,6 +527,11 @@ func TestKillModes(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.first) {
 				t.Fatalf("first kills %v, want %v", got, tc.first)
 			}
+			if tc.mode == "none" {
+				// Nothing signalled, nothing to wait for: stopped at once, the processes left alone.
+				s.want(sdk.Inactive, subDead, resSuccess)
+				return
+			}
 			s.fire(timerPhase)
 			s.want(sdk.Deactivating, subStopSigkill, resTimeout)
 			if tc.mode == "mixed" || tc.mode == "control-group" {
