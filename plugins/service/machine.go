@@ -310,6 +310,14 @@ func (m *machine) afterSignal(sub string) {
 	switch sub {
 	case subStopWatchdog, subStopSigterm, subStopSigkill:
 		m.stopPost()
+	case subFinalSigterm:
+		// KillMode=mixed: the main process is gone; what remains of the cgroup gets SIGKILL now, as systemd
+		// does when final-sigterm has nothing to wait for.
+		if m.c.KillMode == "mixed" && !m.s.CgroupEmpty && m.c.SendSIGKILL {
+			m.signal(subFinalSigkill, resSuccess)
+			return
+		}
+		m.dead()
 	default:
 		m.dead()
 	}
@@ -324,7 +332,11 @@ func (m *machine) gone(sub string) bool {
 	case "control-group", "":
 		return m.s.CgroupEmpty
 	case "mixed":
-		return m.s.CgroupEmpty
+		// Only the SIGKILL states signal the whole cgroup and wait for it; before them the main process is
+		// all there is to wait for, and the rest gets SIGKILL in final-sigkill (see afterSignal).
+		if sub == subStopSigkill || sub == subFinalSigkill {
+			return m.s.CgroupEmpty
+		}
 	}
 	return true
 }

@@ -613,3 +613,22 @@ func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
 	s.fire(timerPhase) // still not gone after SIGKILL
 	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
 }
+
+// KillMode=mixed: SIGTERM to the main process only; once it has exited, the rest of the cgroup gets SIGKILL at
+// once (final-sigkill) and the stop succeeds; nothing waits for TimeoutStopSec=.
+func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
+	s := newSim(t, Config{KillMode: "mixed", ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopSigterm, "")
+	if k := s.lastKill(); k.Whom != sdk.WhomMain && k.Whom != sdk.WhomControl || k.Signal != 15 {
+		t.Fatalf("first kill %v", k)
+	}
+	s.exit("start/0", 2, 15)
+	s.want(sdk.Deactivating, subFinalSigkill, resSuccess)
+	if k := s.lastKill(); k.Whom != sdk.WhomAll || k.Signal != 9 {
+		t.Fatalf("after the main process: %v, want SIGKILL to all", k)
+	}
+	s.empty()
+	s.want(sdk.Inactive, subDead, resSuccess)
+}
