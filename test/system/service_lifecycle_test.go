@@ -158,6 +158,18 @@ func TestRestartMatrix(t *testing.T) {
 	}
 }
 
+// waitActive waits until unit's ActiveState is want; it fails the test with the unit's log otherwise.
+func waitActive(t *testing.T, s *harness.System, unit, want string, timeout time.Duration) {
+	t.Helper()
+	var got map[string]string
+	if !s.WaitFor(timeout, func() bool {
+		got = props(s, []string{unit}, "ActiveState", "SubState", "Result", "ExecMainCode", "ExecMainStatus")[unit]
+		return got["ActiveState"] == want
+	}) {
+		t.Fatalf("%s: %v, want ActiveState %s\n%s", unit, got, want, unitLogs(s, unit))
+	}
+}
+
 // waitSub waits until unit's SubState is sub; it fails the test otherwise.
 func waitSub(t *testing.T, s *harness.System, unit, sub string, timeout time.Duration) {
 	t.Helper()
@@ -254,14 +266,14 @@ func TestTimeoutPhases(t *testing.T) {
 	}
 
 	waitSub(t, s, "t-pre.service", "start-pre", 5*time.Second)
-	s.WaitActive("t-pre.service", "failed", 5*time.Second)
+	waitActive(t, s, "t-pre.service", "failed", 5*time.Second)
 	wantProps(t, s, "t-pre.service", map[string]string{"Result": "timeout"})
 
 	// The trapping one: stop-sigterm while SIGTERM is ignored, then SIGKILL after TimeoutStopSec=.
 	if st := props(s, []string{"t-trap.service"}, "SubState")["t-trap.service"]["SubState"]; st != "stop-sigterm" && time.Since(t0) < 900*time.Millisecond {
 		t.Errorf("t-trap: SubState %q right after the stop, want stop-sigterm", st)
 	}
-	s.WaitActive("t-trap.service", "failed", 5*time.Second)
+	waitActive(t, s, "t-trap.service", "failed", 5*time.Second)
 	if el := time.Since(t0); el < time.Second {
 		t.Errorf("t-trap: ended %v after the stop, before TimeoutStopSec=1", el)
 	}
@@ -273,14 +285,14 @@ func TestTimeoutPhases(t *testing.T) {
 		t.Errorf("t-trap: the main process %d is still alive", trap)
 	}
 
-	s.WaitActive("t-stop.service", "failed", 8*time.Second)
+	waitActive(t, s, "t-stop.service", "failed", 8*time.Second)
 	wantProps(t, s, "t-stop.service", map[string]string{"Result": "timeout", "MainPID": "0"})
 
-	s.WaitActive("t-finalsig.service", "failed", 8*time.Second)
+	waitActive(t, s, "t-finalsig.service", "failed", 8*time.Second)
 	wantProps(t, s, "t-finalsig.service", map[string]string{"Result": "timeout", "ExecMainCode": "2", "ExecMainStatus": strconv.Itoa(int(syscall.SIGUSR1))})
 
 	// SendSIGKILL=no: stop-sigterm times out, nothing is killed, the unit ends failed and the process lives on.
-	s.WaitActive("t-nokill.service", "failed", 8*time.Second)
+	waitActive(t, s, "t-nokill.service", "failed", 8*time.Second)
 	wantProps(t, s, "t-nokill.service", map[string]string{"Result": "timeout"})
 	if !alive(nokill) {
 		t.Errorf("t-nokill: SendSIGKILL=no, yet its main process %d is gone", nokill)
@@ -395,7 +407,7 @@ func TestKillModes(t *testing.T) {
 // ending by itself makes the service inactive (exit 0) or failed (exit 3, Result=exit-code).
 func TestForkingDaemon(t *testing.T) {
 	t.Parallel()
-	// The daemon waits for /run/fk/NAME.quit, then exits with the code in it.
+	// The daemon (fk.sh) waits for /run/fk/NAME.quit, then exits with the code written in it.
 	daemon := func(name string, pidfile bool) string {
 		u := "[Service]\nType=forking\n"
 		write := ""
@@ -403,8 +415,7 @@ func TestForkingDaemon(t *testing.T) {
 			u += "PIDFile=/run/fk/" + name + ".pid\n"
 			write = " echo $! > /run/fk/" + name + ".pid;"
 		}
-		return u + "ExecStart=/bin/sh -c 'mkdir -p /run/fk; sh -c \"while [ ! -e /run/fk/" + name + ".quit ]; do sleep 0.05; done; exit $$(cat /run/fk/" +
-			name + ".quit)\" &" + write + " exit 0'\n"
+		return u + "ExecStart=/bin/sh -c 'mkdir -p /run/fk; sh /etc/sysmaster/fk.sh " + name + " &" + write + " exit 0'\n"
 	}
 	units := map[string]string{}
 	for _, n := range []string{"pf-stop", "pf-ok", "pf-fail"} {
@@ -414,6 +425,7 @@ func TestForkingDaemon(t *testing.T) {
 		units[n+".service"] = daemon(n, false)
 	}
 	s := harness.Start(t, harness.Options{Units: units})
+	s.WriteFile("fk.sh", "while [ ! -e /run/fk/$1.quit ]; do sleep 0.05; done\nexit $(cat /run/fk/$1.quit)\n")
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	for _, prefix := range []string{"pf-", "g-"} {
 		pids := map[string]int{}
@@ -427,7 +439,7 @@ func TestForkingDaemon(t *testing.T) {
 			pids[n] = pid
 			t.Cleanup(func() { killHost(s, pid) })
 			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			if !strings.Contains(string(cmdline), prefix+n+".quit") {
+			if string(cmdline) != "sh\x00/etc/sysmaster/fk.sh\x00"+prefix+n+"\x00" {
 				t.Errorf("%s: MainPID is %q, not the daemon", u, cmdline)
 			}
 		}
@@ -441,9 +453,9 @@ func TestForkingDaemon(t *testing.T) {
 		}
 		writeInSystem(t, s, "/run/fk/"+prefix+"ok.quit", "0")
 		writeInSystem(t, s, "/run/fk/"+prefix+"fail.quit", "3")
-		s.WaitActive(prefix+"ok.service", "inactive", 5*time.Second)
+		waitActive(t, s, prefix+"ok.service", "inactive", 5*time.Second)
 		wantProps(t, s, prefix+"ok.service", map[string]string{"Result": "success"})
-		s.WaitActive(prefix+"fail.service", "failed", 5*time.Second)
+		waitActive(t, s, prefix+"fail.service", "failed", 5*time.Second)
 		wantProps(t, s, prefix+"fail.service", map[string]string{"Result": "exit-code", "ExecMainStatus": "3"})
 	}
 }
