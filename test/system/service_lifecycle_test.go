@@ -24,6 +24,8 @@ var restartCases = map[string]string{
 	"kill":    "ExecStart=/bin/sh -c 'mkdir -p /run/rm; [ -e /run/rm/%N ] && exec sleep 1000; touch /run/rm/%N; kill -KILL $$$$'\n",
 	"segv":    "ExecStart=/bin/sh -c 'mkdir -p /run/rm; [ -e /run/rm/%N ] && exec sleep 1000; touch /run/rm/%N; kill -SEGV $$$$'\nLimitCORE=0\n",
 	"timeout": "RuntimeMaxSec=1\nExecStart=/bin/sleep 1000\n",
+	// Type=notify never ready: the start times out.
+	"starttimeout": "Type=notify\nTimeoutStartSec=1\nExecStart=/bin/sleep 1000\n",
 	// READY=1 and never WATCHDOG=1.
 	"watchdog": "Type=notify\nWatchdogSec=1\nExecStart=/usr/bin/python3 -c 'import os, socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.connect(os.environ[\"NOTIFY_SOCKET\"]); s.send(b\"READY=1\"); time.sleep(1000)'\n",
 }
@@ -34,14 +36,14 @@ var (
 	restartTable = map[string][]string{
 		"no":          {},
 		"on-success":  {"clean"},
-		"on-failure":  {"fail", "kill", "segv", "timeout", "watchdog"},
-		"on-abnormal": {"kill", "segv", "timeout", "watchdog"},
+		"on-failure":  {"fail", "kill", "segv", "timeout", "starttimeout", "watchdog"},
+		"on-abnormal": {"kill", "segv", "timeout", "starttimeout", "watchdog"},
 		"on-watchdog": {"watchdog"},
 		"on-abort":    {"kill", "segv"},
-		"always":      {"clean", "fail", "kill", "segv", "timeout", "watchdog"},
+		"always":      {"clean", "fail", "kill", "segv", "timeout", "starttimeout", "watchdog"},
 	}
 	restartResult = map[string]string{"clean": "success", "fail": "exit-code", "kill": "signal", "segv": "signal",
-		"timeout": "timeout", "watchdog": "watchdog"}
+		"timeout": "timeout", "starttimeout": "timeout", "watchdog": "watchdog"}
 )
 
 type restartWant struct {
@@ -247,32 +249,53 @@ func TestTimeoutPhases(t *testing.T) {
 		"t-trap.service":     "[Service]\nTimeoutStopSec=1\n" + ignoreTerm,
 		"t-nokill.service":   "[Service]\nTimeoutStopSec=1\nSendSIGKILL=no\n" + ignoreTerm,
 		"t-finalsig.service": "[Service]\nTimeoutStopSec=1\nFinalKillSignal=SIGUSR1\n" + ignoreTerm,
+		// Ignores its FinalKillSignal= too, so that stop-sigkill lasts long enough to be seen.
+		"t-stubborn.service": "[Service]\nTimeoutStopSec=1\nFinalKillSignal=SIGUSR1\n" +
+			"ExecStart=/usr/bin/python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.signal(signal.SIGUSR1, signal.SIG_IGN); time.sleep(1000)'\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
-	if _, _, code := s.Sctl("start", "--no-block", "t-pre.service"); code != 0 {
-		t.Fatal("start t-pre")
-	}
-	for _, u := range []string{"t-stop.service", "t-trap.service", "t-nokill.service", "t-finalsig.service"} {
+	for _, u := range []string{"t-stop.service", "t-trap.service", "t-nokill.service", "t-finalsig.service", "t-stubborn.service"} {
 		if _, errs, code := s.Sctl("start", u); code != 0 {
 			t.Fatalf("start %s: %s\n%s", u, errs, unitLogs(s, u))
 		}
 	}
+	if _, _, code := s.Sctl("start", "--no-block", "t-pre.service"); code != 0 {
+		t.Fatal("start t-pre")
+	}
+	waitSub(t, s, "t-pre.service", "start-pre", 900*time.Millisecond)
 	nokill := mainHostPid(t, s, "t-nokill.service")
 	t.Cleanup(func() { killHost(s, nokill) })
+	stubborn := mainHostPid(t, s, "t-stubborn.service")
+	t.Cleanup(func() { killHost(s, stubborn) })
 	trap := mainHostPid(t, s, "t-trap.service")
 	t0 := time.Now()
-	if _, errs, code := s.Sctl(append([]string{"stop", "--no-block"}, "t-stop.service", "t-trap.service", "t-nokill.service", "t-finalsig.service")...); code != 0 {
+	if _, errs, code := s.Sctl(append([]string{"stop", "--no-block"}, "t-stop.service", "t-trap.service", "t-nokill.service", "t-finalsig.service", "t-stubborn.service")...); code != 0 {
 		t.Fatalf("stop: %s", errs)
 	}
+	// SIGTERM ignored: stop-sigterm for TimeoutStopSec=, then stop-sigkill (FinalKillSignal= ignored too), then
+	// on through final-sigterm and final-sigkill to failed, the process left behind.
+	waitSub(t, s, "t-stubborn.service", "stop-sigterm", 900*time.Millisecond)
+	waitSub(t, s, "t-stubborn.service", "stop-sigkill", 3*time.Second)
+	if el := time.Since(t0); el < time.Second {
+		t.Errorf("t-stubborn: stop-sigkill %v after the stop, before TimeoutStopSec=1", el)
+	}
+	waitSub(t, s, "t-stubborn.service", "final-sigterm", 3*time.Second)
+	waitSub(t, s, "t-stubborn.service", "final-sigkill", 3*time.Second)
+	waitActive(t, s, "t-stubborn.service", "failed", 3*time.Second)
+	wantProps(t, s, "t-stubborn.service", map[string]string{"Result": "timeout"})
+	if logs := unitLogs(s, "t-stubborn.service"); !strings.Contains(logs, "State 'stop-sigterm' timed out. Killing.") ||
+		!strings.Contains(logs, "Processes still around after SIGKILL. Ignoring.") ||
+		!strings.Contains(logs, "Processes still around after final SIGKILL. Entering failed mode.") {
+		t.Errorf("t-stubborn: the log does not tell the way through the killing states:\n%s", logs)
+	}
+	if !alive(stubborn) {
+		t.Errorf("t-stubborn: the process ignoring its signals is gone")
+	}
 
-	waitSub(t, s, "t-pre.service", "start-pre", 5*time.Second)
 	waitActive(t, s, "t-pre.service", "failed", 5*time.Second)
 	wantProps(t, s, "t-pre.service", map[string]string{"Result": "timeout"})
 
-	// The trapping one: stop-sigterm while SIGTERM is ignored, then SIGKILL after TimeoutStopSec=.
-	if st := props(s, []string{"t-trap.service"}, "SubState")["t-trap.service"]["SubState"]; st != "stop-sigterm" && time.Since(t0) < 900*time.Millisecond {
-		t.Errorf("t-trap: SubState %q right after the stop, want stop-sigterm", st)
-	}
+	// The trapping one: SIGKILL after TimeoutStopSec=.
 	waitActive(t, s, "t-trap.service", "failed", 5*time.Second)
 	if el := time.Since(t0); el < time.Second {
 		t.Errorf("t-trap: ended %v after the stop, before TimeoutStopSec=1", el)
