@@ -1,12 +1,15 @@
 package manager
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -185,11 +188,15 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 	m.pids[pid] = u
 }
 
-// guessMainPid is the only process of u that is not its control process, or 0.
+// guessMainPid is the only process of u that is not its control process and whose parent is the core (a
+// daemon that forked away from its starter is re-parented to the core, a subreaper), or 0. As systemd's
+// unit_search_main_pid, it skips the daemon's own children, which would otherwise make every daemon with a
+// child ambiguous.
 func (m *Manager) guessMainPid(u *Unit) int {
 	var found int
+	self := os.Getpid()
 	for _, pid := range m.unitPids(u) {
-		if pid == u.ControlPid {
+		if pid == u.ControlPid || parentPid(pid) != self {
 			continue
 		}
 		if found != 0 {
@@ -347,4 +354,22 @@ func (m *Manager) foreignExited(u *Unit, pid int) {
 		return // it is our child now (re-parented to the core): the reaper reports it, with its status
 	}
 	m.onExit(reaper.Exit{Pid: pid, Code: reaper.Exited, Status: 0, Time: time.Now()})
+}
+
+// parentPid is pid's parent from /proc/PID/stat, or 0.
+func parentPid(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
 }

@@ -98,11 +98,16 @@ func (m *machine) armPhase(usec uint64) {
 	m.u.ArmTimer(timerPhase, usec)
 }
 
-// run spawns command i of phase; false when there is no such command.
-func (m *machine) run(phase string, i int) bool {
+// run enters sub-state sub (unless empty) and spawns command i of phase; false when there is no such command.
+// The sub-state is entered first: when the command cannot be spawned (an environment file is missing) the
+// failure moves the service on from it, and nothing may enter the phase's sub-state after that.
+func (m *machine) run(phase string, i int, sub string) bool {
 	cmds := m.commands(phase)
 	if i >= len(cmds) {
 		return false
+	}
+	if sub != "" {
+		m.enter(sub)
 	}
 	cmd := cmds[i]
 	m.s.Phase, m.s.Index = phase, i
@@ -183,16 +188,14 @@ func (m *machine) start() {
 	m.u.DisarmTimer(timerRestart)
 	m.u.DisarmTimer(timerWatchdog)
 	m.armPhase(m.c.TimeoutStartUSec)
-	if m.run(phaseCondition, 0) {
-		m.enter(subCondition)
+	if m.run(phaseCondition, 0, subCondition) {
 		return
 	}
 	m.startPre()
 }
 
 func (m *machine) startPre() {
-	if m.run(phaseStartPre, 0) {
-		m.enter(subStartPre)
+	if m.run(phaseStartPre, 0, subStartPre) {
 		return
 	}
 	m.startMain()
@@ -205,14 +208,12 @@ func (m *machine) startMain() {
 		m.startPost()
 		return
 	}
-	m.run(phaseStart, 0)
-	m.enter(subStart)
+	m.run(phaseStart, 0, subStart)
 }
 
 func (m *machine) startPost() {
 	m.armPhase(m.c.TimeoutStartUSec)
-	if m.run(phaseStartPost, 0) {
-		m.enter(subStartPost)
+	if m.run(phaseStartPost, 0, subStartPost) {
 		return
 	}
 	m.running()
@@ -247,8 +248,7 @@ func (m *machine) stop(res string) {
 	m.record(res)
 	m.u.DisarmTimer(timerWatchdog)
 	m.armPhase(m.c.TimeoutStopUSec)
-	if m.run(phaseStop, 0) {
-		m.enter(subStop)
+	if m.run(phaseStop, 0, subStop) {
 		return
 	}
 	m.signal(subStopSigterm, resSuccess)
@@ -259,7 +259,9 @@ func (m *machine) stop(res string) {
 func (m *machine) signal(sub, res string) {
 	m.record(res)
 	m.s.Phase = ""
-	if m.gone() {
+	if m.gone(sub) || m.c.KillMode == "none" {
+		// Nothing to wait for: with KillMode=none nothing is signalled, so systemd goes on at once (the
+		// processes stay).
 		m.afterSignal(sub)
 		return
 	}
@@ -267,7 +269,6 @@ func (m *machine) signal(sub, res string) {
 	if sig != 0 {
 		mode := m.c.KillMode
 		switch {
-		case mode == "none":
 		case mode == "process" || (mode == "mixed" && !all):
 			m.u.Kill(sdk.WhomMain, sig)
 			m.u.Kill(sdk.WhomControl, sig)
@@ -305,26 +306,40 @@ func (m *machine) afterSignal(sub string) {
 	switch sub {
 	case subStopWatchdog, subStopSigterm, subStopSigkill:
 		m.stopPost()
+	case subFinalSigterm:
+		// KillMode=mixed: the main process is gone; what remains of the cgroup gets SIGKILL now, as systemd
+		// does when final-sigterm has nothing to wait for.
+		if m.c.KillMode == "mixed" && !m.s.CgroupEmpty && m.c.SendSIGKILL {
+			m.signal(subFinalSigkill, resSuccess)
+			return
+		}
+		m.dead()
 	default:
 		m.dead()
 	}
 }
 
 // gone reports whether nothing of the service runs any more, as far as KillMode= cares.
-func (m *machine) gone() bool {
+func (m *machine) gone(sub string) bool {
 	if m.rt.GetMainPid() > 0 && !m.s.MainExited || m.rt.GetControlPid() > 0 || m.s.Phase != "" {
 		return false
 	}
-	if m.c.KillMode == "control-group" || m.c.KillMode == "mixed" || m.c.KillMode == "" {
+	switch m.c.KillMode {
+	case "control-group", "":
 		return m.s.CgroupEmpty
+	case "mixed":
+		// Only the SIGKILL states signal the whole cgroup and wait for it; before them the main process is
+		// all there is to wait for, and the rest gets SIGKILL in final-sigkill (see afterSignal).
+		if sub == subStopSigkill || sub == subFinalSigkill {
+			return m.s.CgroupEmpty
+		}
 	}
 	return true
 }
 
 func (m *machine) stopPost() {
 	m.armPhase(m.c.TimeoutStopUSec)
-	if m.run(phaseStopPost, 0) {
-		m.enter(subStopPost)
+	if m.run(phaseStopPost, 0, subStopPost) {
 		return
 	}
 	m.signal(subFinalSigterm, resSuccess)
@@ -492,7 +507,7 @@ func (m *machine) commandExited(id string, code, status int32, main bool) {
 		m.failed(phase, res)
 		return
 	}
-	if m.run(phase, i+1) {
+	if m.run(phase, i+1, "") {
 		return
 	}
 	switch phase {
@@ -588,7 +603,7 @@ func (m *machine) mainExited(code, status int32) {
 func (m *machine) maybeGone() {
 	switch m.s.Sub {
 	case subStopWatchdog, subStopSigterm, subStopSigkill, subFinalSigterm, subFinalSigkill:
-		if m.gone() {
+		if m.gone(m.s.Sub) {
 			m.afterSignal(m.s.Sub)
 		}
 	}

@@ -527,6 +527,11 @@ func TestKillModes(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.first) {
 				t.Fatalf("first kills %v, want %v", got, tc.first)
 			}
+			if tc.mode == "none" {
+				// Nothing signalled, nothing to wait for: stopped at once, the processes left alone.
+				s.want(sdk.Inactive, subDead, resSuccess)
+				return
+			}
 			s.fire(timerPhase)
 			s.want(sdk.Deactivating, subStopSigkill, resTimeout)
 			if tc.mode == "mixed" || tc.mode == "control-group" {
@@ -577,4 +582,71 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 	if contains(s.states, subRunning) {
 		t.Fatalf("Type=exec went through running before its exec: %v", s.states)
 	}
+}
+
+// A missing EnvironmentFile= fails the start at once with result resources: the phase's sub-state must not be
+// entered after the failure (it was, and the start hung in "start" until TimeoutStartSec=).
+func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
+	for _, pre := range []bool{false, true} {
+		c := Config{Type: "oneshot", ExecStart: []Command{cmd("/bin/true")},
+			EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}
+		if pre {
+			c.ExecStartPre = []Command{cmd("/bin/true")}
+		}
+		s := newSim(t, c)
+		s.start()
+		if len(s.spawns) != 0 {
+			t.Fatalf("spawned %v without its environment", s.spawns)
+		}
+		s.want(sdk.Deactivating, subStopSigterm, resResources)
+		s.empty()
+		s.want(sdk.Failed, subFailed, resResources)
+	}
+}
+
+// With SendSIGKILL=no, a stop-sigterm (and final-sigterm) that times out skips SIGKILL but still fails the
+// service with result timeout, as systemd's service_dispatch_timer does; so does a SIGKILL that does not help.
+func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
+	c := Config{ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6}
+	s := newSim(t, c)
+	s.c.SendSIGKILL = false
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopSigterm, "")
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
+	s.fire(timerPhase)
+	s.want(sdk.Failed, subFailed, resTimeout)
+	for _, k := range s.kills {
+		if k.Signal == 9 {
+			t.Fatalf("SIGKILL sent with SendSIGKILL=no: %v", s.kills)
+		}
+	}
+
+	s = newSim(t, c)
+	s.start()
+	s.stop()
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subStopSigkill, resTimeout)
+	s.fire(timerPhase) // still not gone after SIGKILL
+	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
+}
+
+// KillMode=mixed: SIGTERM to the main process only; once it has exited, the rest of the cgroup gets SIGKILL at
+// once (final-sigkill) and the stop succeeds; nothing waits for TimeoutStopSec=.
+func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
+	s := newSim(t, Config{KillMode: "mixed", ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopSigterm, "")
+	if k := s.lastKill(); k.Whom != sdk.WhomMain && k.Whom != sdk.WhomControl || k.Signal != 15 {
+		t.Fatalf("first kill %v", k)
+	}
+	s.exit("start/0", 2, 15)
+	s.want(sdk.Deactivating, subFinalSigkill, resSuccess)
+	if k := s.lastKill(); k.Whom != sdk.WhomAll || k.Signal != 9 {
+		t.Fatalf("after the main process: %v, want SIGKILL to all", k)
+	}
+	s.empty()
+	s.want(sdk.Inactive, subDead, resSuccess)
 }

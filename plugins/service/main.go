@@ -145,8 +145,7 @@ func (m *machine) onReload() {
 		m.enter(subReloadSignal)
 		return
 	}
-	if m.run(phaseReload, 0) {
-		m.enter(subReload)
+	if m.run(phaseReload, 0, subReload) {
 		return
 	}
 	m.s.ReloadResult = resSuccess
@@ -255,10 +254,12 @@ func (m *machine) phaseTimeout() {
 			m.signal(subStopSigkill, resTimeout)
 		} else {
 			m.u.Logf("State '%s' timed out. Skipping SIGKILL.", sub)
+			m.record(resTimeout)
 			m.stopPost()
 		}
 	case subStopSigkill:
 		m.u.Logf("Processes still around after SIGKILL. Ignoring.")
+		m.record(resTimeout)
 		m.stopPost()
 	case subStopPost:
 		m.u.Logf("Stopping timed out (2). Terminating.")
@@ -268,6 +269,8 @@ func (m *machine) phaseTimeout() {
 			m.u.Logf("State 'final-sigterm' timed out. Killing.")
 			m.signal(subFinalSigkill, resTimeout)
 		} else {
+			m.u.Logf("State 'final-sigterm' timed out. Skipping SIGKILL. Entering failed mode.")
+			m.record(resTimeout)
 			m.dead()
 		}
 	case subFinalSigkill:
