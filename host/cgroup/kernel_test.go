@@ -410,8 +410,8 @@ func TestMemoryMax(t *testing.T) {
 // into the controller hierarchy it needs.
 func TestUpdateJoinsNewHierarchy(t *testing.T) {
 	h := subRoot(t, detected(t))
-	if h.Mode() == Unified || h.v1["pids"] == nil || h.track == h.v1["pids"] {
-		t.Skip("needs a v1 pids hierarchy apart from the tracking one")
+	if h.Mode() == Unified || h.v1["cpu"] == nil || h.track == h.v1["cpu"] {
+		t.Skip("needs a v1 cpu hierarchy apart from the tracking one")
 	}
 	unit := "late.service"
 	if err := h.Create(unit, Settings{}); err != nil {
@@ -419,15 +419,15 @@ func TestUpdateJoinsNewHierarchy(t *testing.T) {
 	}
 	before := len(h.ProcsFiles(unit))
 	cmd := start(t, h, unit, "exec sleep 100")
-	if err := h.Update(unit, Settings{TasksMax: 10}); err != nil {
+	if err := h.Update(unit, Settings{CPUWeight: 200}); err != nil {
 		t.Fatal(err)
 	}
 	if got := len(h.ProcsFiles(unit)); got != before+1 {
 		t.Errorf("%d cgroup.procs after Update, want %d", got, before+1)
 	}
-	pids, err := readProcs(filepath.Join(h.v1["pids"].path, unit, "cgroup.procs"))
+	pids, err := readProcs(filepath.Join(h.v1["cpu"].path, unit, "cgroup.procs"))
 	if err != nil || !slices.Contains(pids, cmd.Process.Pid) {
-		t.Errorf("pids hierarchy lists %v, %v; want %d", pids, err, cmd.Process.Pid)
+		t.Errorf("cpu hierarchy lists %v, %v; want %d", pids, err, cmd.Process.Pid)
 	}
 }
 

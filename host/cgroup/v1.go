@@ -16,18 +16,14 @@ func (s Settings) v1Controllers() []string {
 		// The service may use every controller below its cgroup, as systemd's Delegate=yes gives.
 		return []string{"cpu", "blkio", "memory", "pids"}
 	}
-	var out []string
+	// Memory and tasks are always accounted (MemoryCurrent, TasksCurrent), as systemd's DefaultMemoryAccounting=
+	// and DefaultTasksAccounting= do.
+	out := []string{"memory", "pids"}
 	if s.CPUQuotaPerSecUSec != 0 || s.CPUWeight != 0 {
 		out = append(out, "cpu")
 	}
 	if s.IOWeight != 0 {
 		out = append(out, "blkio")
-	}
-	if s.MemoryMax != 0 || s.MemoryHigh != 0 {
-		out = append(out, "memory")
-	}
-	if s.TasksMax != 0 {
-		out = append(out, "pids")
 	}
 	return out
 }

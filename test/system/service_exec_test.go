@@ -100,7 +100,7 @@ var execChecks = map[string]execCheck{
 	"dirs.service": {
 		post: func(t *testing.T, s *harness.System) {
 			// StateDirectory= stays, with what the service wrote. (That RuntimeDirectory= goes when the unit
-			// stops is TestBugRuntimeDirectoryKept.)
+			// stops is TestRuntimeDirectoryRemoved.)
 			if _, err := s.ReadFile("/var/lib/sysmaster-exec-test-state/w"); err != nil {
 				t.Errorf("StateDirectory= lost what the service wrote: %v", err)
 			}
@@ -161,7 +161,7 @@ func TestExecConformance(t *testing.T) {
 			os.RemoveAll(d)
 		}
 		os.Remove(privateMarker)
-		// PrivateTmp= directories the host leaves behind (TestBugRuntimeDirectoryKept).
+		// PrivateTmp= directories a failed run may leave (TestRuntimeDirectoryRemoved checks the normal case).
 		for _, pat := range []string{"/tmp/sysmaster-private-*-private-tmp.service", "/var/tmp/sysmaster-private-*-private-tmp.service"} {
 			dirs, _ := filepath.Glob(pat)
 			for _, d := range dirs {

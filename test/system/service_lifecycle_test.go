@@ -219,19 +219,6 @@ func mainHostPid(t *testing.T, s *harness.System, unit string) int {
 	return pid
 }
 
-func alive(pid int) bool {
-	if pid <= 1 {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// A zombie is gone for our purpose.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) > 0 && f[0] != "Z"
-}
-
 // killHost SIGKILLs a process of the system left behind by a test (never pid 0 or 1: kill(0) would hit the
 // test's own process group).
 func killHost(s *harness.System, pid int) {
@@ -489,10 +476,9 @@ func TestForkingDaemon(t *testing.T) {
 	}
 }
 
-// BUG: the host never removes RuntimeDirectory= when a unit stops (systemd does unless
-// RuntimeDirectoryPreserve=yes), nor the PrivateTmp= directories it makes in the host's /tmp
-// (exec.RemovePrivateTmp exists but nothing calls it).
-func TestBugRuntimeDirectoryKept(t *testing.T) {
+// RuntimeDirectory= is removed when the unit stops (unless RuntimeDirectoryPreserve=yes), and so are the
+// PrivateTmp= directories made in the host's /tmp, as systemd does.
+func TestRuntimeDirectoryRemoved(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
 		"rd.service": "[Service]\nType=oneshot\nRuntimeDirectory=rd-test\nPrivateTmp=yes\nExecStart=/bin/sh -c 'touch /run/rd-test/x /tmp/x'\n",

@@ -309,11 +309,10 @@ while True:
 	}
 }
 
-// BUG: MAINPID= naming a process that is not (yet) the core's child — here the child of the still running main
-// process, with NotifyAccess=all — is refused by the host (manager.setMainPid: reaper.Claim needs a waitable
-// child), so MainPID stays the old main process while the plugin goes on as if it had changed. systemd accepts
-// any process of the unit's cgroup as the new main pid ("Supervising process … which is not our child").
-func TestBugMainPIDOfAGrandchild(t *testing.T) {
+// MAINPID= may name a process of the unit that is not the core's child (here a child of the still running main
+// process, with NotifyAccess=all): it becomes the main pid, supervised through a pidfd, as systemd accepts any
+// process of the unit's cgroup ("Supervising process … which is not our child").
+func TestNotifyMainPIDOfAGrandchild(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{"handover.service": "[Service]\nType=notify\n" +
 		"NotifyAccess=all\nTimeoutStartSec=5\nExecStart=/bin/sh -c '/usr/bin/python3 /etc/sysmaster/child.py & exec sleep 1000'\n"}})

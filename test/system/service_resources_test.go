@@ -127,10 +127,9 @@ func TestResourceUsageShown(t *testing.T) {
 	checkUsageShown(t, s)
 }
 
-// BUG: on a hybrid or legacy hierarchy a service without MemoryMax=/MemoryHigh= gets no cgroup in the v1
-// memory hierarchy (host/cgroup Settings.v1Controllers), so MemoryCurrent is "[not set]" and sctl status has
-// no Memory: line; systemd's MemoryAccounting= is on by default and shows both for every service.
-func TestBugMemoryCurrentWithoutLimit(t *testing.T) {
+// Memory is accounted for every service, limit or not (systemd's MemoryAccounting= is on by default): on a hybrid
+// or legacy hierarchy too, MemoryCurrent is known and sctl status has a Memory: line.
+func TestResourceMemoryCurrentWithoutLimit(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
 		"two.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & exec sleep 1001'\n",
