@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,9 +63,16 @@ func childOf(parent int, comm string) int {
 	return 0
 }
 
-// cpuMs is the user+system CPU time pid has used so far, in ms (/proc/PID/stat fields 14 and 15, in clock ticks
-// of USER_HZ = 100 on Linux). 0 when pid is gone or unknown.
-func cpuMs(pid int) float64 {
+// cpuMs is the user+system CPU time pid has used so far, in ms (/proc/PID/stat fields 14 and 15, utime and
+// stime, in clock ticks of USER_HZ = 100 on Linux). 0 when pid is gone or unknown.
+func cpuMs(pid int) float64 { return statMs(pid, 11) }
+
+// childrenCPUMs is the CPU time of pid's children it has waited for (fields 16 and 17, cutime and cstime): for
+// the core, the executors and the service processes it has reaped.
+func childrenCPUMs(pid int) float64 { return statMs(pid, 13) }
+
+// statMs adds the two clock-tick fields of /proc/PID/stat that start at index i of the fields after the command.
+func statMs(pid, i int) float64 {
 	if pid <= 0 {
 		return 0
 	}
@@ -75,12 +83,35 @@ func cpuMs(pid int) float64 {
 	// The command (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
+	if len(f) < i+2 {
 		return 0
 	}
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) * 10
+	a, _ := strconv.ParseFloat(f[i], 64)
+	c, _ := strconv.ParseFloat(f[i+1], 64)
+	return (a + c) * 10
+}
+
+// perfRecord starts `perf record -g` on pid when SYSMASTER_BENCH_PERF names a directory, writing
+// DIR/NAME.perf.data; the returned function stops it. Without the variable it does nothing.
+func perfRecord(b *testing.B, pid int) func() {
+	dir := os.Getenv("SYSMASTER_BENCH_PERF")
+	if dir == "" || pid <= 0 {
+		return func() {}
+	}
+	out := filepath.Join(dir, strings.ReplaceAll(b.Name(), "/", "_")+".perf.data")
+	cmd := exec.Command("perf", "record", "-g", "-F", "999", "-o", out, "-p", itoa(pid))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Logf("perf: %v", err)
+		return func() {}
+	}
+	time.Sleep(300 * time.Millisecond) // perf attaches
+	return func() {
+		// cmd.Process is perf itself (a pid > 0 once Start succeeded); SIGINT makes it write its data.
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		b.Logf("perf data: %s", out)
+	}
 }
 
 // pssMiB is the Pss: line of /proc/PID/smaps_rollup in MiB, 0 when pid is gone or unknown.
@@ -154,7 +185,8 @@ func poweroff(b *testing.B, s *harness.System) {
 func startAll(b *testing.B, s *harness.System, c *client.Client) procs {
 	b.Helper()
 	p := findProcs(b, s)
-	cpu0, plugin0 := cpuMs(p.core), cpuMs(p.plugin)
+	cpu0, plugin0, children0 := cpuMs(p.core), cpuMs(p.plugin), childrenCPUMs(p.core)
+	stopPerf := perfRecord(b, p.core)
 	start := time.Now()
 	if _, errs, code := s.Sctl("start", "the.target"); code != 0 {
 		b.Fatalf("start the.target: exit %d %s", code, errs)
@@ -163,11 +195,13 @@ func startAll(b *testing.B, s *harness.System, c *client.Client) procs {
 		b.Fatalf("only %d of %d services active", countActive(b, c), nServices)
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms/op")
+	stopPerf()
 	if p.plugin == 0 {
 		p.plugin = childOf(p.core, "service")
 	}
 	b.ReportMetric(cpuMs(p.core)-cpu0, "core-cpu-ms")
 	b.ReportMetric(cpuMs(p.plugin)-plugin0, "plugin-cpu-ms")
+	b.ReportMetric(childrenCPUMs(p.core)-children0, "reaped-cpu-ms")
 	return p
 }
 
@@ -196,9 +230,16 @@ func BenchmarkServices1000Oneshot(b *testing.B) {
 
 // BenchmarkServices1000Simple is the same with 1,000 Type=simple ExecStart=/bin/sleep infinity services, which
 // stay running (1,000 processes in 1,000 cgroups): start time, CPU, PSS, and the poweroff that stops them all.
+// "log" keeps the default output (StandardOutput=journal: a pipe into the unit's log, read by the core),
+// "null" sets StandardOutput=null and StandardError=null, which shows what those pipes cost.
 func BenchmarkServices1000Simple(b *testing.B) {
+	b.Run("log", func(b *testing.B) { simpleBench(b, "") })
+	b.Run("null", func(b *testing.B) { simpleBench(b, "StandardOutput=null\nStandardError=null\n") })
+}
+
+func simpleBench(b *testing.B, extra string) {
 	harness.Install(b)
-	units := serviceMesh(nServices, "ExecStart=/bin/sleep infinity\n")
+	units := serviceMesh(nServices, "ExecStart=/bin/sleep infinity\n"+extra)
 	for i := 0; i < b.N; i++ {
 		s := harness.Start(b, harness.Options{Units: units})
 		s.WaitActive("multi-user.target", "active", 30*time.Second)
@@ -230,7 +271,8 @@ func restartBench(b *testing.B, restart func(s *harness.System, c *client.Client
 			b.Fatal("no service plugin")
 		}
 		first := s.Show("r.service", "MainPID")
-		cpu0, plugin0 := cpuMs(p.core), cpuMs(p.plugin)
+		cpu0, plugin0, children0 := cpuMs(p.core), cpuMs(p.plugin), childrenCPUMs(p.core)
+		stopPerf := perfRecord(b, p.core)
 		start := time.Now()
 		for r := 0; r < nRestarts; r++ {
 			if err := restart(s, c); err != nil {
@@ -238,9 +280,11 @@ func restartBench(b *testing.B, restart func(s *harness.System, c *client.Client
 			}
 		}
 		elapsed := time.Since(start)
+		stopPerf()
 		b.ReportMetric(float64(elapsed.Microseconds())/1000/nRestarts, "ms/op")
 		b.ReportMetric((cpuMs(p.core)-cpu0)/nRestarts, "core-cpu-ms")
 		b.ReportMetric((cpuMs(p.plugin)-plugin0)/nRestarts, "plugin-cpu-ms")
+		b.ReportMetric((childrenCPUMs(p.core)-children0)/nRestarts, "reaped-cpu-ms")
 		b.ReportMetric(elapsed.Seconds(), "s-total")
 		if st, pid := s.Show("r.service", "SubState"), s.Show("r.service", "MainPID"); st != "running" || pid == first {
 			b.Fatalf("after the restarts: SubState %s, MainPID %s (was %s)", st, pid, first)
