@@ -253,6 +253,10 @@ func simpleBench(b *testing.B, extra string) {
 
 const nRestarts = 1000
 
+// restartTimeout bounds one restart: one that takes longer is a hang, reported with the unit's status, the jobs
+// and the end of the console.
+const restartTimeout = 30 * time.Second
+
 // restartBench boots a system with one simple service, starts it, and restarts it nRestarts times with
 // restart; it reports the wall time and the core's and plugin's CPU time per restart.
 func restartBench(b *testing.B, restart func(s *harness.System, c *client.Client) error) {
@@ -276,7 +280,11 @@ func restartBench(b *testing.B, restart func(s *harness.System, c *client.Client
 		start := time.Now()
 		for r := 0; r < nRestarts; r++ {
 			if err := restart(s, c); err != nil {
-				b.Fatalf("restart %d: %v", r, err)
+				status, _, _ := s.Sctl("status", "r.service")
+				jobs, _, _ := s.Sctl("list-jobs")
+				console := s.Console()
+				console = console[max(0, len(console)-4000):]
+				b.Fatalf("restart %d: %v\nstatus:\n%s\njobs:\n%s\nconsole (end):\n%s", r, err, status, jobs, console)
 			}
 		}
 		elapsed := time.Since(start)
@@ -299,8 +307,10 @@ func restartBench(b *testing.B, restart func(s *harness.System, c *client.Client
 func BenchmarkServiceRestartSctl(b *testing.B) {
 	restartBench(b, func(s *harness.System, _ *client.Client) error {
 		// As s.Sctl does, but keeping the process state: a signal is named, not reduced to exit -1.
-		cmd := exec.Command("nsenter", "-t", itoa(s.InitPid), "-m", "-p", "--", filepath.Join(s.Root, "usr/bin/sctl"),
-			"restart", "r.service")
+		ctx, cancel := context.WithTimeout(context.Background(), restartTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "nsenter", "-t", itoa(s.InitPid), "-m", "-p", "--",
+			filepath.Join(s.Root, "usr/bin/sctl"), "restart", "r.service")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%v (%s): %s", err, cmd.ProcessState, out)
@@ -313,7 +323,8 @@ func BenchmarkServiceRestartSctl(b *testing.B) {
 // calls sctl makes (Enqueue, then WaitJobs for the job), so that the figure is the manager's.
 func BenchmarkServiceRestartClient(b *testing.B) {
 	restartBench(b, func(_ *harness.System, c *client.Client) error {
-		ctx := context.Background()
+		ctx, cancel := context.WithTimeout(context.Background(), restartTimeout)
+		defer cancel()
 		resp, err := c.Enqueue(ctx, &controlv1.EnqueueRequest{Units: []string{"r.service"}, Type: "restart", Manual: true})
 		if err != nil {
 			return err
