@@ -23,7 +23,14 @@ import (
 //	ms/op         wall time of what is measured (per restart for the restart benchmarks)
 //	core-cpu-ms   user+system CPU time of the core (the sysmaster process under init) over the same span
 //	plugin-cpu-ms same for the service plugin process
+//	reaped-cpu-ms CPU time of the processes the core reaped over the span (its cutime+cstime): executors and
+//	              the services' commands
 //	pss-*-MiB     proportional set size (/proc/PID/smaps_rollup) of the core and of the service plugin
+//	ms-poweroff   `sctl poweroff` until the namespace has ended
+//	s-total       the whole restart loop
+//
+// CPU times come in clock ticks (10 ms): per restart they are exact to 0.01 ms only because there are 1,000.
+// SYSMASTER_BENCH_PERF=DIR also records the core (and what it starts) with `perf record -g` over the span.
 
 const nServices = 1000
 
