@@ -29,7 +29,7 @@ import (
 //	ms-poweroff   `sctl poweroff` until the namespace has ended
 //	s-total       the whole restart loop
 //
-// CPU times come in clock ticks (10 ms): per restart they are exact to 0.01 ms only because there are 1,000.
+// CPU times come in clock ticks of 10 ms: per restart their resolution is 0.01 ms (one tick over 1,000 restarts).
 // SYSMASTER_BENCH_PERF=DIR also records the core (and what it starts) with `perf record -g` over the span.
 
 const nServices = 1000
