@@ -277,7 +277,7 @@ func (s *Store) Capture(unit, source string, priority int) (*os.File, error) {
 	}
 	go func() {
 		defer r.Close()
-		br := bufio.NewReaderSize(r, 64*1024)
+		br := bufio.NewReaderSize(r, 4096) // longer lines are joined by ReadString; a small buffer per pipe keeps 1,000 services cheap
 		for {
 			line, err := br.ReadString('\n')
 			if line = strings.TrimRight(line, "\n"); line != "" || err == nil {
