@@ -83,6 +83,9 @@ func (m *Manager) onExit(e reaper.Exit) {
 	u := m.pids[e.Pid]
 	if u == nil {
 		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", describeExit(e))
+		if e.Code == reaper.Killed && e.Status == int(unix.SIGKILL) {
+			m.orphanOOMKilled(e)
+		}
 		// An orphan a unit left (a daemon's child): its unit's cgroup may have emptied with it.
 		m.checkAllEmpty()
 		return
@@ -372,4 +375,17 @@ func parentPid(pid int) int {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
+}
+
+// orphanOOMKilled tells a unit whose cgroup counted a new OOM kill that a process of it the core did not start was
+// killed by the OOM killer (for OOMPolicy=), as a ChildExited of a helper process.
+func (m *Manager) orphanOOMKilled(e reaper.Exit) {
+	for _, u := range m.units {
+		if u.cgroupMade && m.newOOMKill(u) {
+			m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
+				Pid: int64(e.Pid), Role: pb.Role_ROLE_HELPER, Code: pb.ExitCode(e.Code), Status: int32(e.Status),
+				TimeUsec: e.Time.UnixMicro(), OomKilled: true,
+			}}})
+		}
+	}
 }

@@ -650,3 +650,22 @@ func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
 	s.empty()
 	s.want(sdk.Inactive, subDead, resSuccess)
 }
+
+// OOMPolicy= decides what the OOM kill of a process that is neither main nor control does to the service.
+func TestOOMPolicy(t *testing.T) {
+	oom := func(s *sim) {
+		s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Pid: 4242, Role: sdk.RoleHelper, Code: 2, Status: 9, OomKilled: true}}})
+	}
+	for _, tc := range []struct {
+		policy string
+		sub    string
+	}{{"continue", subRunning}, {"stop", subStopSigterm}, {"kill", subStopSigkill}} {
+		s := newSim(t, Config{OOMPolicy: tc.policy, ExecStart: []Command{cmd("/bin/x")}})
+		s.start()
+		oom(s)
+		s.want(activeOf[tc.sub], tc.sub, "")
+		if tc.policy != "continue" && s.result != resOOMKill {
+			t.Errorf("OOMPolicy=%s: result %s", tc.policy, s.result)
+		}
+	}
+}

@@ -193,7 +193,30 @@ func (m *machine) onChildExited(id string, role sdk.Role, code, status int32) {
 		m.commandExited(id, code, status, false)
 		return
 	}
+	if m.oomKilled {
+		m.oomPolicy()
+		return
+	}
 	m.maybeGone()
+}
+
+// oomPolicy applies OOMPolicy= to the OOM kill of a process that is neither the main nor a control process.
+func (m *machine) oomPolicy() {
+	m.u.Logf("A process of this unit has been killed by the OOM killer.")
+	if activeOf[m.s.Sub] != sdk.Active && activeOf[m.s.Sub] != sdk.Activating && activeOf[m.s.Sub] != sdk.Reloading {
+		m.maybeGone()
+		return
+	}
+	switch m.c.OOMPolicy {
+	case "continue":
+		m.maybeGone()
+	case "kill":
+		m.u.Logf("Killing the rest of the unit (OOMPolicy=kill).")
+		m.signal(subStopSigkill, resOOMKill)
+	default: // stop
+		m.u.Logf("Stopping the unit (OOMPolicy=stop).")
+		m.stop(resOOMKill)
+	}
 }
 
 func (m *machine) onCgroupEmpty() {
