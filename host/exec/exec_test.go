@@ -116,13 +116,16 @@ func TestExecContext(t *testing.T) {
 				Environment: []string{"FOO=bar baz"},
 			})},
 		{name: "notify socket, signals", spawn: func() *pb.Spawn {
+			// Only SIGPIPE is ignored (IgnoreSIGPIPE=yes, the default); nothing is blocked.
 			s := sh(`set -e
 				test "$NOTIFY_SOCKET" = /run/sysmaster/notify
-				grep -qx 'SigIgn:[[:space:]]*0000000000000000' /proc/self/status
+				grep -qx 'SigIgn:[[:space:]]*0000000000001000' /proc/self/status
 				grep -qx 'SigBlk:[[:space:]]*0000000000000000' /proc/self/status`, &pb.ExecContext{})
 			s.NotifySocket = true
 			return s
 		}()},
+		{name: "IgnoreSIGPIPE=no",
+			spawn: sh(`grep -qx 'SigIgn:[[:space:]]*0000000000000000' /proc/self/status`, &pb.ExecContext{KeepSigpipe: true})},
 		{name: "groups",
 			spawn: sh(`set -e
 				test "$(id -g)" = 65534

@@ -155,6 +155,11 @@ func (x *executor) run() *Failure {
 	if err := resetSignals(); err != nil {
 		return fail("SIGNAL_MASK", "%v", err)
 	}
+	if !x.ec.GetKeepSigpipe() {
+		if err := ignoreSignal(unix.SIGPIPE); err != nil {
+			return fail("SIGNAL_MASK", "%v", err)
+		}
+	}
 	path, argv := x.command()
 	err := unix.Exec(path, argv, x.env)
 	return fail("EXEC", "%s: %v", path, err)
@@ -434,6 +439,15 @@ func resetSignals() error {
 	}
 	var none unix.Sigset_t
 	return unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil)
+}
+
+// ignoreSignal sets sig to SIG_IGN, which execve keeps.
+func ignoreSignal(sig unix.Signal) error {
+	ign := [4]uint64{1} // the kernel's struct sigaction with the handler SIG_IGN
+	if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&ign)), 0, 8, 0, 0); errno != 0 {
+		return fmt.Errorf("ignore signal %d: %w", sig, errno)
+	}
+	return nil
 }
 
 // command resolves the executable: a name without a slash is looked up in PATH.

@@ -53,8 +53,14 @@ func execDirectives() map[string]handler {
 				p.c.Exec.CpuSchedulingPriority = int32(n)
 			}
 		},
-		"NoNewPrivileges":          func(p *parser, e *sdk.Entry) { p.boolean(e, &p.c.Exec.NoNewPrivileges, false) },
-		"PrivateTmp":               func(p *parser, e *sdk.Entry) { p.boolean(e, &p.c.Exec.PrivateTmp, false) },
+		"NoNewPrivileges": func(p *parser, e *sdk.Entry) { p.boolean(e, &p.c.Exec.NoNewPrivileges, false) },
+		"PrivateTmp":      func(p *parser, e *sdk.Entry) { p.boolean(e, &p.c.Exec.PrivateTmp, false) },
+		"IgnoreSIGPIPE": func(p *parser, e *sdk.Entry) {
+			var ignore bool
+			if p.boolean(e, &ignore, true) {
+				p.c.Exec.KeepSigpipe = !ignore
+			}
+		},
 		"CapabilityBoundingSet":    func(p *parser, e *sdk.Entry) { p.capabilities(e, &p.bounding) },
 		"AmbientCapabilities":      func(p *parser, e *sdk.Entry) { p.capabilities(e, &p.ambient) },
 		"StandardInput":            (*parser).standardInput,

@@ -93,6 +93,7 @@ func (c *Config) execProperties(p map[string]string) {
 	p["StandardInput"], p["StandardOutput"], p["StandardError"] = ec.StandardInput, ec.StandardOutput, ec.StandardError
 	p["TTYPath"], p["SyslogIdentifier"] = ec.TtyPath, ec.SyslogIdentifier
 	p["PrivateTmp"] = yesno(ec.PrivateTmp)
+	p["IgnoreSIGPIPE"] = yesno(!ec.KeepSigpipe)
 	for kind, name := range map[string]string{"runtime": "Runtime", "state": "State", "cache": "Cache", "logs": "Logs", "configuration": "Configuration"} {
 		d := ec.Directories[kind]
 		if d == nil {

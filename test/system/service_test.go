@@ -288,3 +288,35 @@ func TestServiceTypeExec(t *testing.T) {
 		t.Errorf("the log does not say which step failed:\n%s", logs)
 	}
 }
+
+// A service writing to its log survives a crash of the core: its log pipe breaks with the core, but SIGPIPE is
+// ignored (IgnoreSIGPIPE=yes, the default), so it gets EPIPE instead of dying. (Handing the pipes to the next
+// core is the crash-recovery work.)
+func TestServiceSurvivesCoreCrash(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"chatty.service": "[Service]\nExecStart=/bin/sh -c 'while :; do echo tick; sleep 0.1; done'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "chatty.service"); code != 0 {
+		t.Fatalf("start: %s", errs)
+	}
+	pid, _ := strconv.Atoi(s.Show("chatty.service", "MainPID"))
+	hp, core := hostPid(t, s, pid), coreOf(t, s)
+	if core <= 1 || hp <= 1 {
+		t.Fatalf("core %d, service %d (host pids)", core, hp)
+	}
+	if err := syscall.Kill(core, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if !s.WaitFor(15*time.Second, func() bool { c := coreOf(t, s); return c != 0 && c != core }) {
+		t.Fatalf("no new core; console:\n%s", s.Console())
+	}
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	// Several ticks after the crash: each write hit the broken pipe.
+	time.Sleep(500 * time.Millisecond)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(hp) + "/stat")
+	if err != nil || strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))[0] == "Z" {
+		t.Fatalf("the service died with the core (%v)", err)
+	}
+}

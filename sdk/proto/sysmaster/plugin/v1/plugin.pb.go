@@ -3142,8 +3142,11 @@ type ExecContext struct {
 	IgnoreFailure         bool                     `protobuf:"varint,28,opt,name=ignore_failure,json=ignoreFailure,proto3" json:"ignore_failure,omitempty"`    // "-" prefix: the plugin treats a failure as success; the host only logs
 	StandardInputData     []byte                   `protobuf:"bytes,29,opt,name=standard_input_data,json=standardInputData,proto3" json:"standard_input_data,omitempty"`
 	PassCredentials       bool                     `protobuf:"varint,30,opt,name=pass_credentials,json=passCredentials,proto3" json:"pass_credentials,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// IgnoreSIGPIPE=no: SIGPIPE keeps its default action. By default the process starts with SIGPIPE ignored, as
+	// systemd's IgnoreSIGPIPE=yes does, so that a closed log pipe gives EPIPE rather than death.
+	KeepSigpipe   bool `protobuf:"varint,31,opt,name=keep_sigpipe,json=keepSigpipe,proto3" json:"keep_sigpipe,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecContext) Reset() {
@@ -3382,6 +3385,13 @@ func (x *ExecContext) GetStandardInputData() []byte {
 func (x *ExecContext) GetPassCredentials() bool {
 	if x != nil {
 		return x.PassCredentials
+	}
+	return false
+}
+
+func (x *ExecContext) GetKeepSigpipe() bool {
+	if x != nil {
+		return x.KeepSigpipe
 	}
 	return false
 }
@@ -4363,7 +4373,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\x9f\v\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xc2\v\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -4396,7 +4406,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fambient_only\x18\x1b \x01(\bR\vambientOnly\x12%\n" +
 	"\x0eignore_failure\x18\x1c \x01(\bR\rignoreFailure\x12.\n" +
 	"\x13standard_input_data\x18\x1d \x01(\fR\x11standardInputData\x12)\n" +
-	"\x10pass_credentials\x18\x1e \x01(\bR\x0fpassCredentials\x1aV\n" +
+	"\x10pass_credentials\x18\x1e \x01(\bR\x0fpassCredentials\x12!\n" +
+	"\fkeep_sigpipe\x18\x1f \x01(\bR\vkeepSigpipe\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
