@@ -320,6 +320,18 @@ func (q *exitQueue) push(e reaper.Exit) {
 	q.wake()
 }
 
+// has reports whether an exit of pid waits in the queue: the pid is free again and may belong to a new process.
+func (q *exitQueue) has(pid int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range q.list {
+		if e.Pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
 // wake makes the loop drain its queues.
 func (q *exitQueue) wake() {
 	select {

@@ -219,7 +219,9 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 		// The processes the core started are signalled by pid too: one may not have joined the cgroup yet (the
 		// executor joins it between fork and exec), as systemd signals the main and control pids besides.
 		for pid := range u.children {
-			_ = unix.Kill(pid, sig)
+			if !m.exits.has(pid) { // reaped already: the pid may be another process's now
+				_ = unix.Kill(pid, sig)
+			}
 		}
 		if _, err := m.cg.Kill(cgroupName(u), sig); err != nil {
 			m.log.Warn("kill failed", "unit", u.ID, "signal", k.Signal, "error", err)
