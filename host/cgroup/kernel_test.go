@@ -570,3 +570,41 @@ func TestDelegate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// WatchOOM hears of an OOM kill of a process in the unit that the watcher did not start or wait for.
+func TestWatchOOM(t *testing.T) {
+	h := subRoot(t, detected(t))
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	unit := "oomwatch.service"
+	if err := h.Create(unit, Settings{MemoryMax: 32 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.OOMKills(unit); errors.Is(err, errors.ErrUnsupported) {
+		t.Skip("no memory controller")
+	}
+	called := make(chan struct{}, 16)
+	stop, err := h.WatchOOM(unit, func() { called <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	// The victim is a grandchild: a shell runs python3 and outlives it.
+	cmd := start(t, h, unit, `python3 -c 'x = bytearray(b"x") * (200 << 20)'; exit 0`)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the shell: %v", err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-called:
+			if n, err := h.OOMKills(unit); err == nil && n >= 1 {
+				return
+			}
+		case <-deadline:
+			n, err := h.OOMKills(unit)
+			t.Fatalf("no OOM notice within 10s (OOMKills %d, %v)", n, err)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package manager
 
 import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -40,6 +44,9 @@ func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
 		if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
 			u.unwatch = stop
 		}
+		if stop, err := m.cg.WatchOOM(name, func() { m.post(func() { m.checkOOM(u) }) }); err == nil {
+			u.unwatchOOM = stop
+		}
 	case settings != u.cgroupSettings:
 		if err := m.cg.Update(name, settings); err != nil {
 			m.unitLogf(u, 3, "%s: Failed to update cgroup %s: %v", u.ID, m.cg.Path(name), err)
@@ -57,6 +64,10 @@ func (m *Manager) removeCgroup(u *Unit) {
 	if u.unwatch != nil {
 		u.unwatch()
 		u.unwatch = nil
+	}
+	if u.unwatchOOM != nil {
+		u.unwatchOOM()
+		u.unwatchOOM = nil
 	}
 	if err := m.cg.Remove(cgroupName(u)); err != nil {
 		m.log.Debug("cannot remove cgroup", "unit", u.ID, "error", err)
@@ -96,4 +107,16 @@ func (m *Manager) usage(u *Unit) (memory, tasks uint64) {
 		return cgroup.Infinity, cgroup.Infinity
 	}
 	return st.MemoryCurrent, st.TasksCurrent
+}
+
+// checkOOM tells u's plugin of an OOM kill its cgroup counted that no exit the core reaped has carried (a process
+// its parent reaps, for OOMPolicy=): a ChildExited of a helper process with oom_killed and no pid.
+func (m *Manager) checkOOM(u *Unit) {
+	if !u.cgroupMade || !m.newOOMKill(u) {
+		return
+	}
+	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
+		Role: pb.Role_ROLE_HELPER, Code: pb.ExitCode_EXIT_CODE_KILLED, Status: int32(unix.SIGKILL),
+		TimeUsec: time.Now().UnixMicro(), OomKilled: true,
+	}}})
 }

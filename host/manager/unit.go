@@ -59,6 +59,7 @@ type Unit struct {
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied
 	unwatch        func()          // stops the emptiness watch
+	unwatchOOM     func()          // stops the OOM watch
 	oomKills       uint64          // the cgroup's OOM kill count last seen
 	timers         map[string]*time.Timer
 }

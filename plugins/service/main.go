@@ -203,6 +203,9 @@ func (m *machine) onChildExited(id string, role sdk.Role, code, status int32) {
 // oomPolicy applies OOMPolicy= to the OOM kill of a process that is neither the main nor a control process.
 func (m *machine) oomPolicy() {
 	m.u.Logf("A process of this unit has been killed by the OOM killer.")
+	if m.c.OOMPolicy != "continue" {
+		m.record(resOOMKill) // the main process may be the one: its exit, if it comes next, says no more
+	}
 	if activeOf[m.s.Sub] != sdk.Active && activeOf[m.s.Sub] != sdk.Activating && activeOf[m.s.Sub] != sdk.Reloading {
 		m.maybeGone()
 		return

@@ -320,3 +320,33 @@ func TestServiceSurvivesCoreCrash(t *testing.T) {
 		t.Fatalf("the service died with the core (%v)", err)
 	}
 }
+
+// OOMPolicy=: the OOM kill of a process the main process runs (and reaps itself) stops the service by default and
+// leaves it running with continue.
+func TestServiceOOMPolicy(t *testing.T) {
+	t.Parallel()
+	hog := `ExecStart=/bin/sh -c 'python3 -c "x = bytearray(1) * (200 << 20)"; exec sleep 1000'` + "\n"
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"stopper.service":  "[Service]\nMemoryMax=32M\n" + hog,
+		"survivor.service": "[Service]\nMemoryMax=32M\nOOMPolicy=continue\n" + hog,
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "stopper.service", "survivor.service")
+	if !s.WaitFor(15*time.Second, func() bool { return s.Show("stopper.service", "ActiveState") == "failed" }) {
+		logs, _, _ := s.Sctl("logs", "stopper.service")
+		t.Fatalf("OOMPolicy=stop: %s\n%s", s.Show("stopper.service", "ActiveState"), logs)
+	}
+	if r := s.Show("stopper.service", "Result"); r != "oom-kill" {
+		t.Errorf("OOMPolicy=stop: Result %s, want oom-kill", r)
+	}
+	logs, _, _ := s.Sctl("logs", "survivor.service")
+	if !s.WaitFor(15*time.Second, func() bool {
+		logs, _, _ = s.Sctl("logs", "survivor.service")
+		return strings.Contains(logs, "killed by the OOM killer")
+	}) {
+		t.Fatalf("OOMPolicy=continue: no OOM kill seen:\n%s", logs)
+	}
+	if st := s.Show("survivor.service", "SubState"); st != "running" {
+		t.Errorf("OOMPolicy=continue: %s, want running", st)
+	}
+}
