@@ -306,6 +306,12 @@ func (x *executor) buildEnv() {
 	}
 	env = append(env, x.env...) // the *_DIRECTORY variables
 	env = append(env, ec.Environment...)
+	// The watchdog is the main process's: WATCHDOG_PID names it, so that sd_watchdog_enabled() in a child says no.
+	for _, kv := range ec.Environment {
+		if strings.HasPrefix(kv, "WATCHDOG_USEC=") && x.s.Role == pb.Role_ROLE_MAIN {
+			env = append(env, "WATCHDOG_PID="+strconv.Itoa(os.Getpid()))
+		}
+	}
 	x.env = mergeEnv(env)
 }
 

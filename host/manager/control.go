@@ -542,7 +542,8 @@ func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_Logs
 		all = all[len(all)-lines:]
 	}
 	send := func(e unitlog.Entry) error {
-		return stream.Send(&controlv1.LogEntry{Unit: e.Unit, TimeUsec: e.Time.UnixMicro(), Priority: int32(e.Priority), Source: e.Source, Text: e.Text})
+		return stream.Send(&controlv1.LogEntry{Unit: e.Unit, TimeUsec: e.Time.UnixMicro(), Priority: int32(e.Priority),
+			Source: e.Source, Text: e.Text, Ident: e.Ident})
 	}
 	for _, e := range all {
 		if err := send(e); err != nil {

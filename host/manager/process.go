@@ -41,9 +41,13 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		opts.NotifySocket = m.notifySocket.Path()
 	}
 	var err error
-	if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", 6); err == nil {
+	ident := s.GetExec().GetSyslogIdentifier()
+	if ident == "" && len(s.Argv) > 0 {
+		ident = filepath.Base(s.Argv[0])
+	}
+	if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", ident, 6); err == nil {
 		defer opts.Stdout.Close()
-		if opts.Stderr, err = m.unitLogs.Capture(u.ID, "stderr", 3); err == nil {
+		if opts.Stderr, err = m.unitLogs.Capture(u.ID, "stderr", ident, 3); err == nil {
 			defer opts.Stderr.Close()
 		}
 	}

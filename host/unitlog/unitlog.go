@@ -28,6 +28,7 @@ type Entry struct {
 	Unit     string
 	Priority int    // syslog priority: 6 info, 3 err, …
 	Source   string // "stdout", "stderr" or "manager"
+	Ident    string // who wrote it: SyslogIdentifier=, or the command's name; empty for the manager
 	Text     string
 }
 
@@ -118,15 +119,20 @@ func trim(p string) (int64, error) {
 	return int64(len(b) - cut), nil
 }
 
-// encode writes e as "UNIXNANO PRIORITY SOURCE TEXT\n", the text with backslashes and newlines escaped.
+// encode writes e as "UNIXNANO PRIORITY SOURCE IDENT TEXT\n" (IDENT "-" when empty, spaces in it as "_"), the
+// text with backslashes and newlines escaped.
 func encode(e Entry) []byte {
 	text := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(e.Text)
-	return fmt.Appendf(nil, "%d %d %s %s\n", e.Time.UnixNano(), e.Priority, e.Source, text)
+	ident := strings.ReplaceAll(e.Ident, " ", "_")
+	if ident == "" {
+		ident = "-"
+	}
+	return fmt.Appendf(nil, "%d %d %s %s %s\n", e.Time.UnixNano(), e.Priority, e.Source, ident, text)
 }
 
 func decode(unit, line string) (Entry, bool) {
-	f := strings.SplitN(line, " ", 4)
-	if len(f) < 3 {
+	f := strings.SplitN(line, " ", 5)
+	if len(f) < 4 {
 		return Entry{}, false
 	}
 	var ns int64
@@ -137,11 +143,14 @@ func decode(unit, line string) (Entry, bool) {
 	if _, err := fmt.Sscan(f[1], &prio); err != nil {
 		return Entry{}, false
 	}
-	text := ""
-	if len(f) == 4 {
-		text = unescape(f[3])
+	text, ident := "", f[3]
+	if len(f) == 5 {
+		text = unescape(f[4])
 	}
-	return Entry{Time: time.Unix(0, ns), Unit: unit, Priority: prio, Source: f[2], Text: text}, true
+	if ident == "-" {
+		ident = ""
+	}
+	return Entry{Time: time.Unix(0, ns), Unit: unit, Priority: prio, Source: f[2], Ident: ident, Text: text}, true
 }
 
 func unescape(s string) string {
@@ -268,9 +277,9 @@ func (s *Store) readFrom(unit string, offset int64) ([]Entry, int64, error) {
 	return out, offset + int64(end), nil
 }
 
-// Capture returns the write end of a pipe whose lines go to unit's log with source (stdout, stderr) until every
-// copy of the write end is closed. The caller passes it to a process and closes its own copy.
-func (s *Store) Capture(unit, source string, priority int) (*os.File, error) {
+// Capture returns the write end of a pipe whose lines go to unit's log with source (stdout, stderr) and ident
+// until every copy of the write end is closed. The caller passes it to a process and closes its own copy.
+func (s *Store) Capture(unit, source, ident string, priority int) (*os.File, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("unitlog: %w", err)
@@ -281,7 +290,7 @@ func (s *Store) Capture(unit, source string, priority int) (*os.File, error) {
 		for {
 			line, err := br.ReadString('\n')
 			if line = strings.TrimRight(line, "\n"); line != "" || err == nil {
-				_ = s.Append(Entry{Unit: unit, Priority: priority, Source: source, Text: line})
+				_ = s.Append(Entry{Unit: unit, Priority: priority, Source: source, Ident: ident, Text: line})
 			}
 			if err != nil {
 				return

@@ -64,9 +64,9 @@ func TestFollowAndCapture(t *testing.T) {
 	done := make(chan struct{})
 	got := make(chan string, 10)
 	go func() {
-		_ = s.Follow("f.service", off, done, func(e Entry) error { got <- e.Source + ":" + e.Text; return nil })
+		_ = s.Follow("f.service", off, done, func(e Entry) error { got <- e.Source + ":" + e.Ident + ":" + e.Text; return nil })
 	}()
-	w, err := s.Capture("f.service", "stdout", 6)
+	w, err := s.Capture("f.service", "stdout", "sh", 6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestFollowAndCapture(t *testing.T) {
 		}
 	}
 	close(done)
-	if strings.Join(lines, "|") != "stdout:one|stdout:two|stdout:three" {
+	if strings.Join(lines, "|") != "stdout:sh:one|stdout:sh:two|stdout:sh:three" {
 		t.Fatalf("followed %q", lines)
 	}
 }

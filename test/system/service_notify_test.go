@@ -280,7 +280,7 @@ func TestWatchdogRestart(t *testing.T) {
 	s.WriteFile("dog.py", pyNotify+`def log(line):
     with open("/run/dog.log", "a") as f:
         f.write(line + "\n")
-log("run WATCHDOG_USEC=%s" % os.environ.get("WATCHDOG_USEC", ""))
+log("run WATCHDOG_USEC=%s pid=%s" % (os.environ.get("WATCHDOG_USEC", ""), "self" if os.environ.get("WATCHDOG_PID") == str(os.getpid()) else os.environ.get("WATCHDOG_PID")))
 notify("READY=1")
 for i in range(10):
     time.sleep(0.2)
@@ -298,8 +298,8 @@ while True:
 		t.Fatalf("never restarted: %s/%s\n%s", s.Show("dog.service", "ActiveState"), s.Show("dog.service", "SubState"), logs)
 	}
 	runs, _ := s.ReadFile("/run/dog.log")
-	if !strings.HasPrefix(runs, "run WATCHDOG_USEC=1000000\nquiet\n") {
-		t.Errorf("the runs of dog.service: %q; want WATCHDOG_USEC=1000000 and the first run killed only once it fell silent", runs)
+	if !strings.HasPrefix(runs, "run WATCHDOG_USEC=1000000 pid=self\nquiet\n") {
+		t.Errorf("the runs of dog.service: %q; want WATCHDOG_USEC=1000000, WATCHDOG_PID its own pid, and the first run killed only once it fell silent", runs)
 	}
 	logs, _, _ := s.Sctl("logs", "dog.service")
 	for _, want := range []string{"Watchdog timeout", "Failed with result 'watchdog'", "Scheduled restart job, restart counter is at 1."} {

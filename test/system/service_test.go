@@ -34,7 +34,7 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 	}
 	if !s.WaitFor(5*time.Second, func() bool {
 		out, _, _ := s.Sctl("logs", "hello.service")
-		return strings.Contains(out, "hello from ")
+		return strings.Contains(out, " sh: hello from ") // the command's name as the ident
 	}) {
 		out, _, _ := s.Sctl("logs", "hello.service")
 		t.Fatalf("the service's output is not in its log:\n%s", out)
@@ -348,5 +348,19 @@ func TestServiceOOMPolicy(t *testing.T) {
 	}
 	if st := s.Show("survivor.service", "SubState"); st != "running" {
 		t.Errorf("OOMPolicy=continue: %s, want running", st)
+	}
+}
+
+// SyslogIdentifier= names the service's lines in its log.
+func TestServiceSyslogIdentifier(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"named.service": "[Service]\nType=oneshot\nSyslogIdentifier=greeter\nExecStart=/bin/echo hi there\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "named.service")
+	if !s.WaitFor(5*time.Second, func() bool { out, _, _ := s.Sctl("logs", "named.service"); return strings.Contains(out, " greeter: hi there") }) {
+		out, _, _ := s.Sctl("logs", "named.service")
+		t.Fatalf("log:\n%s", out)
 	}
 }

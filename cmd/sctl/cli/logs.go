@@ -54,11 +54,14 @@ func logs(e *env, args []string) int {
 }
 
 // formatEntry is journalctl's short format: "Nov 30 01:02:03 host ident: text", the manager's lines under
-// "sysmaster", a unit's output under the unit's name.
+// "sysmaster", a unit's output under its SyslogIdentifier= or its command's name.
 func formatEntry(en *controlv1.LogEntry, host string) string {
-	ident := strings.TrimSuffix(en.Unit, ".service")
-	if en.Source == "manager" {
+	ident := en.Ident
+	switch {
+	case en.Source == "manager":
 		ident = "sysmaster"
+	case ident == "":
+		ident = strings.TrimSuffix(en.Unit, ".service")
 	}
 	return fmt.Sprintf("%s %s %s: %s", time.UnixMicro(en.TimeUsec).Format(time.Stamp), host, ident, en.Text)
 }

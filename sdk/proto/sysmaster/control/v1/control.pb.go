@@ -2107,6 +2107,7 @@ type LogEntry struct {
 	Priority      int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"` // syslog priority
 	Source        string                 `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`      // stdout, stderr or manager
 	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	Ident         string                 `protobuf:"bytes,6,opt,name=ident,proto3" json:"ident,omitempty"` // SyslogIdentifier=, or the command's name; empty for the manager's lines
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2172,6 +2173,13 @@ func (x *LogEntry) GetSource() string {
 func (x *LogEntry) GetText() string {
 	if x != nil {
 		return x.Text
+	}
+	return ""
+}
+
+func (x *LogEntry) GetIdent() string {
+	if x != nil {
+		return x.Ident
 	}
 	return ""
 }
@@ -2308,13 +2316,14 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x05lines\x18\x02 \x01(\x05R\x05lines\x12\x1d\n" +
 	"\n" +
 	"since_usec\x18\x03 \x01(\x03R\tsinceUsec\x12\x16\n" +
-	"\x06follow\x18\x04 \x01(\bR\x06follow\"\x83\x01\n" +
+	"\x06follow\x18\x04 \x01(\bR\x06follow\"\x99\x01\n" +
 	"\bLogEntry\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x1b\n" +
 	"\ttime_usec\x18\x02 \x01(\x03R\btimeUsec\x12\x1a\n" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
-	"\x04text\x18\x05 \x01(\tR\x04text2\xdf\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
+	"\x05ident\x18\x06 \x01(\tR\x05ident2\xdf\n" +
 	"\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
