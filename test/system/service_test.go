@@ -359,7 +359,10 @@ func TestServiceSyslogIdentifier(t *testing.T) {
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	s.Sctl("start", "named.service")
-	if !s.WaitFor(5*time.Second, func() bool { out, _, _ := s.Sctl("logs", "named.service"); return strings.Contains(out, " greeter: hi there") }) {
+	if !s.WaitFor(5*time.Second, func() bool {
+		out, _, _ := s.Sctl("logs", "named.service")
+		return strings.Contains(out, " greeter: hi there")
+	}) {
 		out, _, _ := s.Sctl("logs", "named.service")
 		t.Fatalf("log:\n%s", out)
 	}
