@@ -44,7 +44,7 @@ func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
 		if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
 			u.unwatch = stop
 		}
-		if stop, err := m.cg.WatchOOM(name, func() { m.post(func() { m.checkOOM(u) }) }); err == nil {
+		if stop, err := m.cg.WatchOOM(name, func() { m.post(func() { m.checkOOM(u, 0) }) }); err == nil {
 			u.unwatchOOM = stop
 		}
 	case settings != u.cgroupSettings:
@@ -110,9 +110,17 @@ func (m *Manager) usage(u *Unit) (memory, tasks uint64) {
 }
 
 // checkOOM tells u's plugin of an OOM kill its cgroup counted that no exit the core reaped has carried (a process
-// its parent reaps, for OOMPolicy=): a ChildExited of a helper process with oom_killed and no pid.
-func (m *Manager) checkOOM(u *Unit) {
-	if !u.cgroupMade || !m.newOOMKill(u) {
+// its parent reaps, for OOMPolicy=): a ChildExited of a helper process with oom_killed and no pid. v1 signals
+// the OOM condition before the kill is counted, so a notice without a new count is looked at again a little
+// later, a few times.
+func (m *Manager) checkOOM(u *Unit, attempt int) {
+	if !u.cgroupMade {
+		return
+	}
+	if !m.newOOMKill(u) {
+		if attempt < 4 {
+			time.AfterFunc(time.Duration(50<<(2*attempt))*time.Millisecond, func() { m.post(func() { m.checkOOM(u, attempt+1) }) })
+		}
 		return
 	}
 	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
