@@ -47,10 +47,10 @@
 //   - PrivateTmp= bind-mounts /tmp/sysmaster-private-<invocation>-<unit>/tmp and its /var/tmp twin over /tmp and
 //     /var/tmp in a mount namespace of the process's own (/ made a recursive slave first), so all processes of
 //     one invocation share them; the host removes them with RemovePrivateTmp once the unit is stopped. Without an
-//     invocation ID (the manager does not hand one yet) each process gets a tmpfs of its own on each instead.
+//     invocation ID (a spawn outside any activation) each process gets a tmpfs of its own on each instead.
 //   - StandardInput=tty does not wait for the terminal to become free: it fails like tty-fail.
 //   - journal, kmsg, syslog (and their +console forms) go to Options.Stdout/Stderr, or to Console.
-//   - An empty CapabilityBoundingSet leaves the bounding set alone: the contract cannot tell "unset" from
-//     "empty" (systemd's CapabilityBoundingSet= with no value, which drops everything).
+//   - An empty CapabilityBoundingSet leaves the bounding set alone; NoCapabilities drops every capability
+//     (systemd's CapabilityBoundingSet= resolving to the empty set).
 //   - Signals: ignored ones are set back to their default and the mask emptied (SIGNAL_MASK), as systemd does.
 package exec

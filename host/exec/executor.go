@@ -347,8 +347,8 @@ func (x *executor) credentials() *Failure {
 	if ec.FullPrivileges {
 		return nil
 	}
-	if len(ec.CapabilityBoundingSet) > 0 {
-		keep, _ := capMask(ec.CapabilityBoundingSet)
+	if len(ec.CapabilityBoundingSet) > 0 || ec.NoCapabilities {
+		keep, _ := capMask(ec.CapabilityBoundingSet) // nothing kept for NoCapabilities
 		if err := dropBounding(keep); err != nil {
 			return fail("CAPABILITIES", "%v", err)
 		}

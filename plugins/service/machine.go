@@ -130,6 +130,7 @@ func (m *machine) run(phase string, i int, sub string) bool {
 	ec.Environment = env
 	ec.FullPrivileges, ec.AmbientOnly, ec.IgnoreFailure = cmd.FullPrivileges, cmd.AmbientOnly, cmd.IgnoreFailure
 	ec.Setsid = true
+	ec.NoCapabilities = m.c.NoCapabilities
 	argv := cmd.Argv
 	if !cmd.NoExpand {
 		argv = cmd.Expand(env)

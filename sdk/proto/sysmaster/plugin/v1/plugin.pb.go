@@ -3144,9 +3144,12 @@ type ExecContext struct {
 	PassCredentials       bool                     `protobuf:"varint,30,opt,name=pass_credentials,json=passCredentials,proto3" json:"pass_credentials,omitempty"`
 	// IgnoreSIGPIPE=no: SIGPIPE keeps its default action. By default the process starts with SIGPIPE ignored, as
 	// systemd's IgnoreSIGPIPE=yes does, so that a closed log pipe gives EPIPE rather than death.
-	KeepSigpipe   bool `protobuf:"varint,31,opt,name=keep_sigpipe,json=keepSigpipe,proto3" json:"keep_sigpipe,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	KeepSigpipe bool `protobuf:"varint,31,opt,name=keep_sigpipe,json=keepSigpipe,proto3" json:"keep_sigpipe,omitempty"`
+	// CapabilityBoundingSet= resolved to the empty set: every capability is dropped (an empty
+	// capability_bounding_set means "unchanged").
+	NoCapabilities bool `protobuf:"varint,32,opt,name=no_capabilities,json=noCapabilities,proto3" json:"no_capabilities,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ExecContext) Reset() {
@@ -3392,6 +3395,13 @@ func (x *ExecContext) GetPassCredentials() bool {
 func (x *ExecContext) GetKeepSigpipe() bool {
 	if x != nil {
 		return x.KeepSigpipe
+	}
+	return false
+}
+
+func (x *ExecContext) GetNoCapabilities() bool {
+	if x != nil {
+		return x.NoCapabilities
 	}
 	return false
 }
@@ -4373,7 +4383,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xc2\v\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xeb\v\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -4407,7 +4417,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0eignore_failure\x18\x1c \x01(\bR\rignoreFailure\x12.\n" +
 	"\x13standard_input_data\x18\x1d \x01(\fR\x11standardInputData\x12)\n" +
 	"\x10pass_credentials\x18\x1e \x01(\bR\x0fpassCredentials\x12!\n" +
-	"\fkeep_sigpipe\x18\x1f \x01(\bR\vkeepSigpipe\x1aV\n" +
+	"\fkeep_sigpipe\x18\x1f \x01(\bR\vkeepSigpipe\x12'\n" +
+	"\x0fno_capabilities\x18  \x01(\bR\x0enoCapabilities\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
