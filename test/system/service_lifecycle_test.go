@@ -454,8 +454,12 @@ func TestForkingDaemon(t *testing.T) {
 			pid := mainHostPid(t, s, u)
 			pids[n] = pid
 			t.Cleanup(func() { killHost(s, pid) })
-			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			if string(cmdline) != "sh\x00/etc/sysmaster/fk.sh\x00"+prefix+n+"\x00" {
+			// The daemon is a fork of the shell until it has exec'd fk.sh: wait for that.
+			var cmdline []byte
+			if !s.WaitFor(5*time.Second, func() bool {
+				cmdline, _ = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				return string(cmdline) == "sh\x00/etc/sysmaster/fk.sh\x00"+prefix+n+"\x00"
+			}) {
 				t.Errorf("%s: MainPID is %q, not the daemon", u, cmdline)
 			}
 		}
