@@ -184,9 +184,10 @@ func TestNotifyMainPIDFromChildAllowed(t *testing.T) {
 		logs, _, _ := s.Sctl("logs", "handover.service")
 		t.Fatalf("start: exit %d %s\n%s\n%s", code, errs, logs, s.Console())
 	}
-	child, err := s.ReadFile("/run/child.pid")
-	if err != nil {
-		t.Fatal(err)
+	// The child renames its pid file after sending READY=1: the start may be over before.
+	var child string
+	if !s.WaitFor(10*time.Second, func() bool { c, err := s.ReadFile("/run/child.pid"); child = c; return err == nil }) {
+		t.Fatal("no /run/child.pid")
 	}
 	if main := s.Show("handover.service", "MainPID"); main != child {
 		t.Errorf("MainPID %s, want the child %s that sent MAINPID=", main, child)
@@ -322,9 +323,10 @@ func TestNotifyMainPIDOfAGrandchild(t *testing.T) {
 		logs, _, _ := s.Sctl("logs", "handover.service")
 		t.Fatalf("start: exit %d %s\n%s", code, errs, logs)
 	}
-	child, err := s.ReadFile("/run/child.pid")
-	if err != nil {
-		t.Fatal(err)
+	// The child renames its pid file after sending READY=1: the start may be over before.
+	var child string
+	if !s.WaitFor(10*time.Second, func() bool { c, err := s.ReadFile("/run/child.pid"); child = c; return err == nil }) {
+		t.Fatal("no /run/child.pid")
 	}
 	if main := s.Show("handover.service", "MainPID"); main != child {
 		t.Errorf("MainPID %s, want %s, the process that sent MAINPID= (a child of the old main process)", main, child)
