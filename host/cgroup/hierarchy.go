@@ -30,8 +30,9 @@ type Hierarchy struct {
 	v1      map[string]*dir // a v1 controller ("memory", "name=systemd", …) → its hierarchy; co-mounted ones share
 	track   *dir            // where a unit's processes are listed and killed: unified, name=systemd or pids
 
-	mu sync.Mutex
-	w  *watcher
+	mu  sync.Mutex
+	w   *watcher   // emptiness watches (Watch)
+	oom *oomPoller // OOM watches (WatchOOM)
 }
 
 // Mode returns the layout the hierarchy was found in.
