@@ -25,10 +25,11 @@ type dir struct {
 // Hierarchy is the manager's root cgroup in every hierarchy the system mounts, and the unit cgroups below it.
 // Its methods may be called from several goroutines.
 type Hierarchy struct {
-	mode    Mode
-	unified *dir            // the cgroup2 hierarchy: all of Unified, the controller-less one of Hybrid; nil in Legacy
-	v1      map[string]*dir // a v1 controller ("memory", "name=systemd", …) → its hierarchy; co-mounted ones share
-	track   *dir            // where a unit's processes are listed and killed: unified, name=systemd or pids
+	mode     Mode
+	unified  *dir            // the cgroup2 hierarchy: all of Unified, the controller-less one of Hybrid; nil in Legacy
+	v1       map[string]*dir // a v1 controller ("memory", "name=systemd", …) → its hierarchy; co-mounted ones share
+	track    *dir            // where a unit's processes are listed and killed: unified, name=systemd or pids
+	trackKey string          // track's key in /proc/<pid>/cgroup: "", "name=systemd" or "pids"
 
 	mu  sync.Mutex
 	w   *watcher   // emptiness watches (Watch)

@@ -608,3 +608,19 @@ func TestWatchOOM(t *testing.T) {
 		}
 	}
 }
+
+// UnitOf finds a process's unit cgroup from /proc/PID/cgroup.
+func TestUnitOf(t *testing.T) {
+	h := subRoot(t, detected(t))
+	unit := "a.slice/who.service"
+	if err := h.Create(unit, Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := start(t, h, unit, "exec sleep 100")
+	if got, ok := h.UnitOf(cmd.Process.Pid); !ok || got != unit {
+		t.Errorf("UnitOf(%d) = %q, %v; want %q", cmd.Process.Pid, got, ok, unit)
+	}
+	if got, ok := h.UnitOf(os.Getpid()); ok {
+		t.Errorf("UnitOf(self) = %q: the test is outside the sub-root", got)
+	}
+}

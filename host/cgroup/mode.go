@@ -197,7 +197,7 @@ func newHierarchy(mountpoint string, mounts []mount, own procCgroup) (*Hierarchy
 		if err != nil {
 			return nil, err
 		}
-		h.mode, h.unified, h.track = Unified, d, d
+		h.mode, h.unified, h.track, h.trackKey = Unified, d, d, ""
 		return h, nil
 	}
 	for _, p := range order {
@@ -230,9 +230,9 @@ func newHierarchy(mountpoint string, mounts []mount, own procCgroup) (*Hierarchy
 	}
 	switch {
 	case h.v1["name=systemd"] != nil:
-		h.track = h.v1["name=systemd"]
+		h.track, h.trackKey = h.v1["name=systemd"], "name=systemd"
 	case h.v1["pids"] != nil:
-		h.track = h.v1["pids"]
+		h.track, h.trackKey = h.v1["pids"], "pids"
 	default:
 		return nil, fmt.Errorf("cgroup: neither a name=systemd nor a pids hierarchy is mounted under %s", mountpoint)
 	}

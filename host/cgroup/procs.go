@@ -158,3 +158,26 @@ func (h *Hierarchy) Kill(unit string, sig unix.Signal) (int, error) {
 	return len(signalled), fmt.Errorf("cgroup: %s: new processes still appear after %d passes of %v",
 		h.Path(unit), maxKillPasses, sig)
 }
+
+// UnitOf returns the cgroup, relative to the root, that process pid belongs to ("system.slice/foo.service", or a
+// cgroup below it), read from /proc/<pid>/cgroup; false when pid is gone or outside the manager's root.
+func (h *Hierarchy) UnitOf(pid int) (string, bool) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	pc, err := parseProcCgroup(f)
+	if err != nil {
+		return "", false
+	}
+	p, ok := pc[h.trackKey]
+	if !ok {
+		return "", false
+	}
+	rel, err := filepath.Rel(h.track.shown, filepath.Clean("/"+p))
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return "", false
+	}
+	return rel, true
+}

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/sysmaster/sysmaster/host/notify"
@@ -73,19 +74,17 @@ func (m *Manager) unitOfPid(pid int) *Unit {
 	if m.cg == nil || pid <= 0 {
 		return nil
 	}
-	for _, u := range m.units {
-		if !u.cgroupMade {
-			continue
-		}
-		pids, err := m.cg.Pids(cgroupName(u))
-		if err != nil {
-			continue
-		}
-		for _, p := range pids {
-			if p == pid {
-				return u
-			}
-		}
+	// Any other process of a unit: by its cgroup, slice/UNIT or below (a delegated subtree).
+	rel, ok := m.cg.UnitOf(pid)
+	if !ok {
+		return nil
+	}
+	parts := strings.Split(rel, "/")
+	if len(parts) < 2 || parts[0] != slice {
+		return nil
+	}
+	if u := m.units[parts[1]]; u != nil && u.cgroupMade {
+		return u
 	}
 	return nil
 }

@@ -87,9 +87,6 @@ func (m *Manager) onExit(e reaper.Exit) {
 	u := m.pids[e.Pid]
 	if u == nil {
 		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", describeExit(e))
-		if e.Code == reaper.Killed && e.Status == int(unix.SIGKILL) {
-			m.orphanOOMKilled(e)
-		}
 		// An orphan a unit left (a daemon's child): its unit's cgroup may have emptied with it.
 		m.checkAllEmpty()
 		return
@@ -125,10 +122,11 @@ func (m *Manager) checkEmpty(u *Unit, force bool) {
 	m.removeCgroup(u)
 }
 
-// checkAllEmpty runs checkEmpty for every unit that had processes.
+// checkAllEmpty runs checkEmpty for every unit that had processes and whose emptiness is not watched (legacy v1
+// hierarchies, or no cgroups): elsewhere cgroup.events says it.
 func (m *Manager) checkAllEmpty() {
 	for _, u := range m.units {
-		if u.populated {
+		if u.populated && u.unwatch == nil {
 			m.checkEmpty(u, false)
 		}
 	}
@@ -381,17 +379,4 @@ func parentPid(pid int) int {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
-}
-
-// orphanOOMKilled tells a unit whose cgroup counted a new OOM kill that a process of it the core did not start was
-// killed by the OOM killer (for OOMPolicy=), as a ChildExited of a helper process.
-func (m *Manager) orphanOOMKilled(e reaper.Exit) {
-	for _, u := range m.units {
-		if u.cgroupMade && m.newOOMKill(u) {
-			m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
-				Pid: int64(e.Pid), Role: pb.Role_ROLE_HELPER, Code: pb.ExitCode(e.Code), Status: int32(e.Status),
-				TimeUsec: e.Time.UnixMicro(), OomKilled: true,
-			}}})
-		}
-	}
 }
