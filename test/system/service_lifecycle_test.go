@@ -498,13 +498,22 @@ func TestRuntimeDirectoryRemoved(t *testing.T) {
 	}) {
 		t.Errorf("RuntimeDirectory= /run/rd-test is still there after the unit stopped")
 	}
-	after, _ := filepath.Glob("/tmp/sysmaster-private-*-rd.service")
-	for _, d := range after {
-		if !contains(before, d) {
-			t.Errorf("PrivateTmp= directory %s left behind after the unit stopped", d)
-			os.RemoveAll(d)
-			os.RemoveAll(strings.Replace(d, "/tmp/", "/var/tmp/", 1))
+	// Removed in the same step as the runtime directory, just after it: wait for it too.
+	var left []string
+	s.WaitFor(3*time.Second, func() bool {
+		after, _ := filepath.Glob("/tmp/sysmaster-private-*-rd.service")
+		left = left[:0]
+		for _, d := range after {
+			if !contains(before, d) {
+				left = append(left, d)
+			}
 		}
+		return len(left) == 0
+	})
+	for _, d := range left {
+		t.Errorf("PrivateTmp= directory %s left behind after the unit stopped", d)
+		os.RemoveAll(d)
+		os.RemoveAll(strings.Replace(d, "/tmp/", "/var/tmp/", 1))
 	}
 }
 
