@@ -103,7 +103,11 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	// Not a systemd property: the check that failed, which systemctl status gets from the Conditions list.
 	add("ConditionFailure", u.condition.reason)
 	add("AssertFailure", u.assert.reason)
-	add("Result", u.Result)
+	result := u.Result
+	if result == "" && !m.passive(u) {
+		result = "success" // as systemd shows a unit that has not run (or was unloaded and loaded again)
+	}
+	add("Result", result)
 	add("StatusText", u.StatusText)
 	add("MainPID", strconv.Itoa(u.MainPid))
 	add("ControlPID", strconv.Itoa(u.ControlPid))
