@@ -45,8 +45,13 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	if ident == "" && len(s.Argv) > 0 {
 		ident = filepath.Base(s.Argv[0])
 	}
-	if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", ident, 6); err == nil {
-		defer opts.Stdout.Close()
+	// A pipe (and its reader) only for a stream that goes to the log: stderr's default, inherit, shares stdout's.
+	if toLog(s.GetExec().GetStandardOutput(), true) {
+		if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", ident, 6); err == nil {
+			defer opts.Stdout.Close()
+		}
+	}
+	if err == nil && toLog(s.GetExec().GetStandardError(), false) {
 		if opts.Stderr, err = m.unitLogs.Capture(u.ID, "stderr", ident, 3); err == nil {
 			defer opts.Stderr.Close()
 		}
@@ -379,4 +384,16 @@ func parentPid(pid int) int {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
+}
+
+// toLog reports whether a StandardOutput=/StandardError= value sends the stream to the unit's log: journal, kmsg
+// and syslog (with or without +console), and the empty value for stdout (whose default is journal).
+func toLog(spec string, stdout bool) bool {
+	switch strings.TrimSuffix(spec, "+console") {
+	case "journal", "kmsg", "syslog":
+		return true
+	case "":
+		return stdout
+	}
+	return false
 }

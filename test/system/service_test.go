@@ -351,14 +351,29 @@ func TestServiceOOMPolicy(t *testing.T) {
 	}
 }
 
-// SyslogIdentifier= names the service's lines in its log.
+// SyslogIdentifier= names the service's lines in its log; stderr reaches the log by default (inherit: the
+// stdout pipe) and with StandardError=journal (a pipe of its own), not with StandardError=null.
 func TestServiceSyslogIdentifier(t *testing.T) {
 	t.Parallel()
+	both := "ExecStart=/bin/sh -c 'echo to-out; echo to-err >&2'\n"
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		"named.service": "[Service]\nType=oneshot\nSyslogIdentifier=greeter\nExecStart=/bin/echo hi there\n",
+		"named.service":   "[Service]\nType=oneshot\nSyslogIdentifier=greeter\nExecStart=/bin/echo hi there\n",
+		"inherit.service": "[Service]\nType=oneshot\n" + both,
+		"journal.service": "[Service]\nType=oneshot\nStandardError=journal\n" + both,
+		"null.service":    "[Service]\nType=oneshot\nStandardError=null\n" + both,
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
-	s.Sctl("start", "named.service")
+	s.Sctl("start", "named.service", "inherit.service", "journal.service", "null.service")
+	for unit, wantErr := range map[string]bool{"inherit.service": true, "journal.service": true, "null.service": false} {
+		var out string
+		s.WaitFor(5*time.Second, func() bool {
+			out, _, _ = s.Sctl("logs", unit)
+			return strings.Contains(out, " sh: to-out") && (!wantErr || strings.Contains(out, " sh: to-err"))
+		})
+		if !strings.Contains(out, " sh: to-out") || strings.Contains(out, " sh: to-err") != wantErr {
+			t.Errorf("%s: log (stderr wanted: %v):\n%s", unit, wantErr, out)
+		}
+	}
 	if !s.WaitFor(5*time.Second, func() bool {
 		out, _, _ := s.Sctl("logs", "named.service")
 		return strings.Contains(out, " greeter: hi there")
