@@ -41,8 +41,8 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 	}
 	out, _, code := s.Sctl("status", "hello.service")
 	if code != 0 || !strings.Contains(out, "Active: active (running)") || !strings.Contains(out, "Main PID: "+strconv.Itoa(pid)) ||
-		!strings.Contains(out, "Started hello.service - Hello.") {
-		t.Errorf("status: exit %d\n%s", code, out)
+		!strings.Contains(out, "Started hello.service - Hello.") || !strings.Contains(out, "└─"+strconv.Itoa(pid)+" sleep 1000") {
+		t.Errorf("status (with the cgroup's processes): exit %d\n%s", code, out)
 	}
 	if _, errs, code := s.Sctl("stop", "hello.service"); code != 0 {
 		t.Fatalf("stop: exit %d %s", code, errs)

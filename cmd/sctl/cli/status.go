@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -144,13 +146,39 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	}
 	if cg := p["ControlGroup"]; cg != "" {
 		line("CGroup", cg)
-		if pid := p["MainPID"]; pid != "" && pid != "0" {
-			if c, err := os.ReadFile("/proc/" + pid + "/cmdline"); err == nil {
-				fmt.Fprintf(&b, "%12s └─%s %s\n", "", pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+		pids := cgroupProcesses(cg)
+		for i, pid := range pids {
+			branch := "├─"
+			if i == len(pids)-1 {
+				branch = "└─"
 			}
+			c, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+			fmt.Fprintf(&b, "%12s %s%s %s\n", "", branch, pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
 		}
 	}
 	return b.String()
+}
+
+// cgroupProcesses lists the processes of the cgroup at path (as ControlGroup shows it) and below, from the
+// hierarchy that tracks them: name=systemd on a hybrid or v1 system, the unified one on v2.
+func cgroupProcesses(path string) []string {
+	for _, root := range []string{"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		dir := filepath.Join(root, path)
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err != nil {
+			continue
+		}
+		var pids []string
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
+			pids = append(pids, strings.Fields(string(b))...)
+			return nil
+		})
+		return pids
+	}
+	return nil
 }
 
 // formatDropIns groups drop-in files by directory: "/dir\n             └─a.conf, b.conf".
