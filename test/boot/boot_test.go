@@ -17,6 +17,14 @@ until [ "$(/usr/bin/sctl is-active multi-user.target)" = active ]; do
   sleep 0.1
 done
 echo "GUEST: default.target active" >/dev/console
+i=0
+until [ "$(/usr/bin/sctl is-active boot-svc.service)" = active ]; do
+  i=$((i+1)); [ $i -gt 100 ] && break
+  sleep 0.1
+done
+cg=$(/usr/bin/sctl show -p ControlGroup --value boot-svc.service)
+echo "GUEST: service $(/usr/bin/sctl is-active boot-svc.service) in $cg pids.max=$(cat /sys/fs/cgroup$cg/pids.max) memory.max=$(cat /sys/fs/cgroup$cg/memory.max)" >/dev/console
+/usr/bin/sctl status boot-svc.service >/dev/console 2>&1
 /usr/bin/sctl list-units --no-legend >/dev/console 2>&1
 /usr/bin/sctl list-plugins >/dev/console 2>&1
 echo "GUEST: init is pid $(cat /proc/1/comm)" >/dev/console
@@ -28,6 +36,9 @@ echo "GUEST: poweroff requested" >/dev/console
 var milestones = []string{
 	"Reached target multi-user.target - Multi-User System.",
 	"GUEST: default.target active",
+	// On the pure cgroup v2 hierarchy of a real boot, with the limits applied.
+	"GUEST: service active in /system.slice/boot-svc.service pids.max=16 memory.max=67108864",
+	"sh: svc up",
 	"GUEST: poweroff requested",
 	"Reached target poweroff.target - System Power Off.",
 	"sysmaster-init: final stage: poweroff",

@@ -42,14 +42,18 @@ func buildRootfs(dir, guestScript string) error {
 		"etc/group":                          "root:x:0:\nnogroup:x:65534:\n",
 		"usr/lib/sysmaster-test/guest.sh":    guestScript,
 		"etc/sysmaster/system/boot-test.run": "[Unit]\nDescription=Boot test driver\n\n[Run]\nCommand=/bin/sh /usr/lib/sysmaster-test/guest.sh\n",
+		"etc/sysmaster/system/boot-svc.service": "[Unit]\nDescription=Boot test service\n\n[Service]\nMemoryMax=64M\nTasksMax=16\n" +
+			"ExecStart=/bin/sh -c 'echo svc up; exec sleep 1000'\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			return err
 		}
 	}
-	if err := os.Symlink("../boot-test.run", filepath.Join(dir, "etc/sysmaster/system/multi-user.target.wants/boot-test.run")); err != nil {
-		return err
+	for _, u := range []string{"boot-test.run", "boot-svc.service"} {
+		if err := os.Symlink("../"+u, filepath.Join(dir, "etc/sysmaster/system/multi-user.target.wants", u)); err != nil {
+			return err
+		}
 	}
 	install := exec.Command("make", "-s", "-C", repoRoot(), "install", "DESTDIR="+dir, "PREFIX=/usr")
 	if out, err := install.CombinedOutput(); err != nil {
