@@ -120,7 +120,7 @@ func kill(e *env, args []string) int {
 	}
 	_, err := e.c.Kill(e.ctx, &controlv1.KillRequest{Units: unitNames(args), Whom: e.o.killWhom, Signal: int32(sig)})
 	if err != nil {
-		return e.callFailed("kill unit", err)
+		return e.callFailed("kill unit "+joinUnits(unitNames(args)), err)
 	}
 	return exitOK
 }
