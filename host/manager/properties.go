@@ -122,15 +122,20 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		add("MemoryCurrent", strconv.FormatUint(mem, 10))
 		add("TasksCurrent", strconv.FormatUint(tasks, 10))
 	}
+	// The plugin's properties: the unit's settings as it parsed them, overridden by what it reported since.
+	own := make(map[string]string, len(u.Settings)+len(u.Props))
 	for _, kv := range []map[string]string{u.Settings, u.Props} {
-		names := make([]string, 0, len(kv))
-		for k := range kv {
-			names = append(names, k)
+		for k, v := range kv {
+			own[k] = v
 		}
-		sort.Strings(names)
-		for _, k := range names {
-			add(k, kv[k])
-		}
+	}
+	names := make([]string, 0, len(own))
+	for k := range own {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		add(k, own[k])
 	}
 	return ps
 }

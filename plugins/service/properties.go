@@ -44,6 +44,8 @@ func (c *Config) properties() map[string]string {
 		"Sockets":                  strings.Join(c.Sockets, " "),
 		"PassEnvironment":          strings.Join(c.PassEnvironment, " "),
 		"UnsetEnvironment":         strings.Join(c.UnsetEnvironment, " "),
+		// What a service that has not run reports; its state reports replace them.
+		"NRestarts": "0", "StatusErrno": "0", "ReloadResult": "success",
 	}
 	for key, cmds := range map[string][]Command{
 		"ExecCondition": c.ExecCondition, "ExecStartPre": c.ExecStartPre, "ExecStart": c.ExecStart,

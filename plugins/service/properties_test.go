@@ -27,7 +27,7 @@ func TestProperties(t *testing.T) {
 		"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "infinity", "MemoryMax": "33554432", "TasksMax": "32",
 		"UMask": "0027", "SuccessExitStatus": "7 SIGHUP", "RuntimeDirectory": "foo", "RuntimeDirectoryMode": "0700",
 		"ExecStart": "{ path=/bin/sleep ; argv[]=/bin/sleep 10 ; ignore_errors=yes }", "KillMode": "control-group",
-		"NotifyAccess": "none", "RestartUSec": "100ms", "CPUWeight": "[not set]",
+		"NotifyAccess": "none", "RestartUSec": "100ms", "CPUWeight": "[not set]", "NRestarts": "0",
 	} {
 		if p[k] != want {
 			t.Errorf("%s=%q, want %q", k, p[k], want)

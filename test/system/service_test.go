@@ -19,6 +19,9 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 		"hello.service": "[Unit]\nDescription=Hello\n[Service]\nExecStart=/bin/sh -c 'echo hello from $$; exec sleep 1000'\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if out, _, _ := s.Sctl("show", "-p", "NRestarts,Result,SubState", "hello.service"); out != "NRestarts=0\nResult=success\nSubState=dead\n" {
+		t.Errorf("a service that has not run:\n%s", out)
+	}
 	if out, errs, code := s.Sctl("start", "hello.service"); code != 0 {
 		t.Fatalf("start: exit %d %s %s\n%s", code, out, errs, s.Console())
 	}
