@@ -223,10 +223,16 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 	defer m.checkEmpty(u, true)
 	sig := syscall.Signal(k.Signal)
 	if k.Whom == pb.Whom_WHOM_ALL && m.cg != nil && u.cgroupMade {
-		// The processes the core started are signalled by pid too: one may not have joined the cgroup yet (the
-		// executor joins it between fork and exec), as systemd signals the main and control pids besides.
+		// A process the core started that has not joined the cgroup yet (the executor joins it between fork and
+		// exec) is signalled by pid; the others only through the cgroup, so that none gets the signal twice.
+		inCgroup := map[int]bool{}
+		if pids, err := m.cg.Pids(cgroupName(u)); err == nil {
+			for _, pid := range pids {
+				inCgroup[pid] = true
+			}
+		}
 		for pid := range u.children {
-			if !m.exits.has(pid) { // reaped already: the pid may be another process's now
+			if !inCgroup[pid] && !m.exits.has(pid) { // a queued exit: the pid may be another process's now
 				_ = unix.Kill(pid, sig)
 			}
 		}
