@@ -146,12 +146,25 @@ func New(opts Options) (*Manager, error) {
 
 // searchPath is where unit files are looked up, first wins: transient units (created at run time) and early
 // generators' output before the configured directories, the other generators' output after them, as systemd
-// orders its own (man systemd.unit, "Unit File Load Path").
+// orders its own (man systemd.unit, "Unit File Load Path"). The transient and generator directories are only
+// searched if they exist when the loader is made (at start and at each daemon-reload, as systemd's lookup paths
+// are), so that a unit lookup costs nothing for them otherwise; the configured directories are always searched.
 func (m *Manager) searchPath() []string {
 	run := m.opts.RunDir
-	out := []string{filepath.Join(run, "transient"), filepath.Join(run, "generator.early")}
+	out := existing(filepath.Join(run, "transient"), filepath.Join(run, "generator.early"))
 	out = append(out, m.cfg.UnitPaths...)
-	return append(out, filepath.Join(run, "generator"), filepath.Join(run, "generator.late"))
+	return append(out, existing(filepath.Join(run, "generator"), filepath.Join(run, "generator.late"))...)
+}
+
+// existing keeps the directories that exist.
+func existing(dirs ...string) []string {
+	var out []string
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // generatedOrTransient says "generated" or "transient" for a file in one of those directories, else "".
