@@ -52,7 +52,6 @@ func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
 	return s, nil
 }
 
-// Stop closes the socket and ends every call.
 // Stop lets the calls under way answer (a caller of Shutdown gets its reply) for up to a second, then ends
 // every call still open, such as a log follower.
 func (s *Server) Stop() {
@@ -68,13 +67,8 @@ func (s *Server) Stop() {
 // authorize lets uid 0 call everything and others only the read-only methods, and translates errors into
 // gRPC codes so that their class survives the wire.
 func authorize(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
-	cred, ok := callerCred(ctx)
-	if !ok {
-		return nil, errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("caller credentials unknown")))
-	}
-	if cred.Uid != 0 && !readOnly[method] {
-		return nil, errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("%s: permission denied (uid %d)", method, cred.Uid)))
+	if err := permitted(ctx, info.FullMethod); err != nil {
+		return nil, err
 	}
 	resp, err := handler(ctx, req)
 	return resp, errdefs.ToGRPC(err)
@@ -82,13 +76,21 @@ func authorize(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler
 
 // authorizeStream is authorize for streaming methods.
 func authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
-	cred, ok := callerCred(ss.Context())
+	if err := permitted(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return errdefs.ToGRPC(handler(srv, ss))
+}
+
+// permitted decides by the caller's credentials whether it may call fullMethod; the refusal is a gRPC error.
+func permitted(ctx context.Context, fullMethod string) error {
+	method := fullMethod[strings.LastIndex(fullMethod, "/")+1:]
+	cred, ok := callerCred(ctx)
 	if !ok {
 		return errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("caller credentials unknown")))
 	}
 	if cred.Uid != 0 && !readOnly[method] {
 		return errdefs.ToGRPC(errdefs.PermissionDenied(fmt.Errorf("%s: permission denied (uid %d)", method, cred.Uid)))
 	}
-	return errdefs.ToGRPC(handler(srv, ss))
+	return nil
 }

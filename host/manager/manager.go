@@ -319,17 +319,34 @@ func (m *Manager) close() {
 	m.init.close()
 }
 
-// exitQueue is an unbounded FIFO of exits with a wake-up channel.
-type exitQueue struct {
+// queue is a FIFO other goroutines fill and the loop drains (sd_notify messages, exec reports).
+type queue[T any] struct {
 	mu   sync.Mutex
-	list []reaper.Exit
+	list []T
+}
+
+func (q *queue[T]) push(v T) {
+	q.mu.Lock()
+	q.list = append(q.list, v)
+	q.mu.Unlock()
+}
+
+func (q *queue[T]) take() []T {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.list
+	q.list = nil
+	return l
+}
+
+// exitQueue is the FIFO of reaped exits (the queue the loop drains) with the loop's wake-up channel.
+type exitQueue struct {
+	queue[reaper.Exit]
 	kick chan struct{}
 }
 
 func (q *exitQueue) push(e reaper.Exit) {
-	q.mu.Lock()
-	q.list = append(q.list, e)
-	q.mu.Unlock()
+	q.queue.push(e)
 	q.wake()
 }
 
@@ -351,14 +368,6 @@ func (q *exitQueue) wake() {
 	case q.kick <- struct{}{}:
 	default:
 	}
-}
-
-func (q *exitQueue) take() []reaper.Exit {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	l := q.list
-	q.list = nil
-	return l
 }
 
 func logLevel(s string) slog.Level {

@@ -3,31 +3,10 @@ package manager
 import (
 	"errors"
 	"strings"
-	"sync"
 
 	"github.com/sysmaster/sysmaster/host/notify"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
-
-// queue is a FIFO other goroutines fill and the loop drains (sd_notify messages, exec reports).
-type queue[T any] struct {
-	mu   sync.Mutex
-	list []T
-}
-
-func (q *queue[T]) push(v T) {
-	q.mu.Lock()
-	q.list = append(q.list, v)
-	q.mu.Unlock()
-}
-
-func (q *queue[T]) take() []T {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	l := q.list
-	q.list = nil
-	return l
-}
 
 // listenNotify opens the sd_notify socket and receives on it until it is closed. Messages wake the loop as exits
 // do, and are handled before the exits of the same turn: a service that says READY=1 and then exits has said it.
