@@ -79,9 +79,15 @@ func (u *Unit) WatchFd(id string, watch bool) {
 	u.add(&pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: id, Watch: watch}}})
 }
 
-// EnqueueJob asks the host to enqueue a job (type "start", "stop", …; mode "" means replace) for another unit.
-func (u *Unit) EnqueueJob(unit, jobType, mode string) {
-	u.add(&pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: unit, Type: jobType, Mode: mode}}})
+// AcceptFd asks for one FdReadable event carrying a connection the host accepted on the listener id.
+func (u *Unit) AcceptFd(id string) {
+	u.add(&pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: id, Watch: true, Accept: true}}})
+}
+
+// EnqueueJob asks the host to enqueue a job (type "start", "stop", …; mode "" means replace) for another unit,
+// handing it the fds this unit holds under the ids in fds (an accepted connection for an Accept=yes instance).
+func (u *Unit) EnqueueJob(unit, jobType, mode string, fds ...string) {
+	u.add(&pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Fds: fds}}})
 }
 
 // SetMainPid tells the host that pid is the unit's main process (a forking service's daemon).

@@ -68,6 +68,8 @@ type (
 	EventDeviceChanged = pb.Event_DeviceChanged
 	EventUnitChanged   = pb.Event_UnitChanged
 	EventExecuted      = pb.Event_Executed
+	EventFdOpenFailed  = pb.Event_FdOpenFailed
+	EventEnqueueFailed = pb.Event_EnqueueFailed
 )
 
 // Generic active states.

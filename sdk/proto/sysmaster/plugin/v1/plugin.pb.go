@@ -1155,13 +1155,17 @@ func (x *Item) GetRuntime() *UnitRuntime {
 
 // UnitRuntime is what the host holds for the unit and tells the plugin with every event.
 type UnitRuntime struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	MainPid       int64                  `protobuf:"varint,1,opt,name=main_pid,json=mainPid,proto3" json:"main_pid,omitempty"`
-	ControlPid    int64                  `protobuf:"varint,2,opt,name=control_pid,json=controlPid,proto3" json:"control_pid,omitempty"`
-	Cgroup        string                 `protobuf:"bytes,3,opt,name=cgroup,proto3" json:"cgroup,omitempty"` // path relative to the cgroup root, e.g. "/system.slice/foo.service"
-	Fds           []string               `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`       // ids of the fds the host holds for the unit (see OpenSocket)
-	Timers        []string               `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
-	InvocationId  string                 `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	MainPid    int64                  `protobuf:"varint,1,opt,name=main_pid,json=mainPid,proto3" json:"main_pid,omitempty"`
+	ControlPid int64                  `protobuf:"varint,2,opt,name=control_pid,json=controlPid,proto3" json:"control_pid,omitempty"`
+	Cgroup     string                 `protobuf:"bytes,3,opt,name=cgroup,proto3" json:"cgroup,omitempty"` // path relative to the cgroup root, e.g. "/system.slice/foo.service"
+	// The fds the unit may pass to its processes, in order: the listening fds of the socket units that trigger it
+	// (Triggers=/TriggeredBy=, by unit name, each in the order it opened them), then those the unit holds itself
+	// (fds passed to it with EnqueueJob, FDSTORE=1). A Spawn names them in its fds field.
+	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Timers        []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
+	InvocationId  string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	FdNames       []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1238,6 +1242,13 @@ func (x *UnitRuntime) GetInvocationId() string {
 	return ""
 }
 
+func (x *UnitRuntime) GetFdNames() []string {
+	if x != nil {
+		return x.FdNames
+	}
+	return nil
+}
+
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -1259,6 +1270,8 @@ type Event struct {
 	//	*Event_DeviceChanged
 	//	*Event_UnitChanged
 	//	*Event_Executed
+	//	*Event_FdOpenFailed
+	//	*Event_EnqueueFailed
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1454,6 +1467,24 @@ func (x *Event) GetExecuted() *Executed {
 	return nil
 }
 
+func (x *Event) GetFdOpenFailed() *FdOpenFailed {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_FdOpenFailed); ok {
+			return x.FdOpenFailed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetEnqueueFailed() *EnqueueFailed {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_EnqueueFailed); ok {
+			return x.EnqueueFailed
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1526,6 +1557,14 @@ type Event_Executed struct {
 	Executed *Executed `protobuf:"bytes,17,opt,name=executed,proto3,oneof"`
 }
 
+type Event_FdOpenFailed struct {
+	FdOpenFailed *FdOpenFailed `protobuf:"bytes,18,opt,name=fd_open_failed,json=fdOpenFailed,proto3,oneof"`
+}
+
+type Event_EnqueueFailed struct {
+	EnqueueFailed *EnqueueFailed `protobuf:"bytes,19,opt,name=enqueue_failed,json=enqueueFailed,proto3,oneof"`
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1559,6 +1598,10 @@ func (*Event_DeviceChanged) isEvent_Kind() {}
 func (*Event_UnitChanged) isEvent_Kind() {}
 
 func (*Event_Executed) isEvent_Kind() {}
+
+func (*Event_FdOpenFailed) isEvent_Kind() {}
+
+func (*Event_EnqueueFailed) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -2277,9 +2320,18 @@ func (x *Notify) GetFds() []string {
 	return nil
 }
 
+// FdReadable reports that the fd id became readable (see WatchFd). For a watch with accept set, the host has
+// accepted one connection: it holds it for the unit as accepted (until CloseFd, or until an EnqueueJob passes it
+// on); instance is systemd's instance string for it without the leading counter ("LOCAL-PEER" for IP and vsock,
+// e.g. "127.0.0.1:80-127.0.0.1:41000"; "PID-UID" of the peer for unix sockets) and source is the peer's address
+// (IP without port, or the peer's uid) for MaxConnectionsPerSource=.
 type FdReadable struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Accepted      string                 `protobuf:"bytes,2,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	Instance      string                 `protobuf:"bytes,3,opt,name=instance,proto3" json:"instance,omitempty"`
+	Source        string                 `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	AcceptError   string                 `protobuf:"bytes,5,opt,name=accept_error,json=acceptError,proto3" json:"accept_error,omitempty"` // accept failed (the watch is over; the listener stays open)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2321,6 +2373,149 @@ func (x *FdReadable) GetId() string {
 	return ""
 }
 
+func (x *FdReadable) GetAccepted() string {
+	if x != nil {
+		return x.Accepted
+	}
+	return ""
+}
+
+func (x *FdReadable) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+func (x *FdReadable) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *FdReadable) GetAcceptError() string {
+	if x != nil {
+		return x.AcceptError
+	}
+	return ""
+}
+
+// FdOpenFailed reports that an OpenSocket action failed; the host holds nothing under id.
+type FdOpenFailed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"` // e.g. "bind 127.0.0.1:80: address already in use"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FdOpenFailed) Reset() {
+	*x = FdOpenFailed{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FdOpenFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FdOpenFailed) ProtoMessage() {}
+
+func (x *FdOpenFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FdOpenFailed.ProtoReflect.Descriptor instead.
+func (*FdOpenFailed) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *FdOpenFailed) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *FdOpenFailed) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// EnqueueFailed reports that an EnqueueJob action was refused (unit not found, transaction refused, …); fds it
+// passed were closed.
+type EnqueueFailed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Unit          string                 `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnqueueFailed) Reset() {
+	*x = EnqueueFailed{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnqueueFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnqueueFailed) ProtoMessage() {}
+
+func (x *EnqueueFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnqueueFailed.ProtoReflect.Descriptor instead.
+func (*EnqueueFailed) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *EnqueueFailed) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *EnqueueFailed) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *EnqueueFailed) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 type CgroupEmpty struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2329,7 +2524,7 @@ type CgroupEmpty struct {
 
 func (x *CgroupEmpty) Reset() {
 	*x = CgroupEmpty{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2341,7 +2536,7 @@ func (x *CgroupEmpty) String() string {
 func (*CgroupEmpty) ProtoMessage() {}
 
 func (x *CgroupEmpty) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2354,7 +2549,7 @@ func (x *CgroupEmpty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CgroupEmpty.ProtoReflect.Descriptor instead.
 func (*CgroupEmpty) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 type MountChanged struct {
@@ -2370,7 +2565,7 @@ type MountChanged struct {
 
 func (x *MountChanged) Reset() {
 	*x = MountChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2382,7 +2577,7 @@ func (x *MountChanged) String() string {
 func (*MountChanged) ProtoMessage() {}
 
 func (x *MountChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2395,7 +2590,7 @@ func (x *MountChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MountChanged.ProtoReflect.Descriptor instead.
 func (*MountChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MountChanged) GetWhere() string {
@@ -2444,7 +2639,7 @@ type DeviceChanged struct {
 
 func (x *DeviceChanged) Reset() {
 	*x = DeviceChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2456,7 +2651,7 @@ func (x *DeviceChanged) String() string {
 func (*DeviceChanged) ProtoMessage() {}
 
 func (x *DeviceChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2469,7 +2664,7 @@ func (x *DeviceChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeviceChanged.ProtoReflect.Descriptor instead.
 func (*DeviceChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DeviceChanged) GetSyspath() string {
@@ -2493,7 +2688,7 @@ func (x *DeviceChanged) GetProperties() map[string]string {
 	return nil
 }
 
-// UnitChanged tells a unit that another unit it depends on or triggers changed its generic state.
+// UnitChanged tells a unit that a unit it triggers (Triggers=) changed its generic state or sub-state.
 type UnitChanged struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Unit          string                 `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
@@ -2506,7 +2701,7 @@ type UnitChanged struct {
 
 func (x *UnitChanged) Reset() {
 	*x = UnitChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2518,7 +2713,7 @@ func (x *UnitChanged) String() string {
 func (*UnitChanged) ProtoMessage() {}
 
 func (x *UnitChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2531,7 +2726,7 @@ func (x *UnitChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnitChanged.ProtoReflect.Descriptor instead.
 func (*UnitChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UnitChanged) GetUnit() string {
@@ -2571,7 +2766,7 @@ type HandleResponse struct {
 
 func (x *HandleResponse) Reset() {
 	*x = HandleResponse{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2583,7 +2778,7 @@ func (x *HandleResponse) String() string {
 func (*HandleResponse) ProtoMessage() {}
 
 func (x *HandleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2596,7 +2791,7 @@ func (x *HandleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleResponse.ProtoReflect.Descriptor instead.
 func (*HandleResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *HandleResponse) GetResults() []*Result {
@@ -2620,7 +2815,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2827,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2840,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Result) GetState() []byte {
@@ -2699,7 +2894,7 @@ type Action struct {
 
 func (x *Action) Reset() {
 	*x = Action{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2711,7 +2906,7 @@ func (x *Action) String() string {
 func (*Action) ProtoMessage() {}
 
 func (x *Action) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2724,7 +2919,7 @@ func (x *Action) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Action.ProtoReflect.Descriptor instead.
 func (*Action) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Action) GetKind() isAction_Kind {
@@ -2936,7 +3131,7 @@ type SetState struct {
 
 func (x *SetState) Reset() {
 	*x = SetState{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2948,7 +3143,7 @@ func (x *SetState) String() string {
 func (*SetState) ProtoMessage() {}
 
 func (x *SetState) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2961,7 +3156,7 @@ func (x *SetState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetState.ProtoReflect.Descriptor instead.
 func (*SetState) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SetState) GetActive() ActiveState {
@@ -3018,7 +3213,7 @@ type Spawn struct {
 
 func (x *Spawn) Reset() {
 	*x = Spawn{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3030,7 +3225,7 @@ func (x *Spawn) String() string {
 func (*Spawn) ProtoMessage() {}
 
 func (x *Spawn) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3043,7 +3238,7 @@ func (x *Spawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Spawn.ProtoReflect.Descriptor instead.
 func (*Spawn) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Spawn) GetId() string {
@@ -3154,7 +3349,7 @@ type ExecContext struct {
 
 func (x *ExecContext) Reset() {
 	*x = ExecContext{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3166,7 +3361,7 @@ func (x *ExecContext) String() string {
 func (*ExecContext) ProtoMessage() {}
 
 func (x *ExecContext) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3179,7 +3374,7 @@ func (x *ExecContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecContext.ProtoReflect.Descriptor instead.
 func (*ExecContext) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ExecContext) GetUser() string {
@@ -3416,7 +3611,7 @@ type Rlimit struct {
 
 func (x *Rlimit) Reset() {
 	*x = Rlimit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3428,7 +3623,7 @@ func (x *Rlimit) String() string {
 func (*Rlimit) ProtoMessage() {}
 
 func (x *Rlimit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3441,7 +3636,7 @@ func (x *Rlimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rlimit.ProtoReflect.Descriptor instead.
 func (*Rlimit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Rlimit) GetSoft() uint64 {
@@ -3469,7 +3664,7 @@ type DirectorySet struct {
 
 func (x *DirectorySet) Reset() {
 	*x = DirectorySet{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3481,7 +3676,7 @@ func (x *DirectorySet) String() string {
 func (*DirectorySet) ProtoMessage() {}
 
 func (x *DirectorySet) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3494,7 +3689,7 @@ func (x *DirectorySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectorySet.ProtoReflect.Descriptor instead.
 func (*DirectorySet) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *DirectorySet) GetPaths() []string {
@@ -3534,7 +3729,7 @@ type CgroupSettings struct {
 
 func (x *CgroupSettings) Reset() {
 	*x = CgroupSettings{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3546,7 +3741,7 @@ func (x *CgroupSettings) String() string {
 func (*CgroupSettings) ProtoMessage() {}
 
 func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3559,7 +3754,7 @@ func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CgroupSettings.ProtoReflect.Descriptor instead.
 func (*CgroupSettings) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CgroupSettings) GetMemoryMax() uint64 {
@@ -3624,7 +3819,7 @@ type KillAction struct {
 
 func (x *KillAction) Reset() {
 	*x = KillAction{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3636,7 +3831,7 @@ func (x *KillAction) String() string {
 func (*KillAction) ProtoMessage() {}
 
 func (x *KillAction) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3649,7 +3844,7 @@ func (x *KillAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillAction.ProtoReflect.Descriptor instead.
 func (*KillAction) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *KillAction) GetWhom() Whom {
@@ -3686,7 +3881,7 @@ type ArmTimer struct {
 
 func (x *ArmTimer) Reset() {
 	*x = ArmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3698,7 +3893,7 @@ func (x *ArmTimer) String() string {
 func (*ArmTimer) ProtoMessage() {}
 
 func (x *ArmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3711,7 +3906,7 @@ func (x *ArmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArmTimer.ProtoReflect.Descriptor instead.
 func (*ArmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ArmTimer) GetId() string {
@@ -3744,7 +3939,7 @@ type DisarmTimer struct {
 
 func (x *DisarmTimer) Reset() {
 	*x = DisarmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3756,7 +3951,7 @@ func (x *DisarmTimer) String() string {
 func (*DisarmTimer) ProtoMessage() {}
 
 func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3769,7 +3964,7 @@ func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisarmTimer.ProtoReflect.Descriptor instead.
 func (*DisarmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *DisarmTimer) GetId() string {
@@ -3780,20 +3975,24 @@ func (x *DisarmTimer) GetId() string {
 }
 
 // OpenSocket asks the host to open and hold a listening socket; it lives until CloseFd, across plugin restarts.
+// A failure is reported with FdOpenFailed. Opening an id that is open already keeps the open fd.
 type OpenSocket struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Family        string                 `protobuf:"bytes,2,opt,name=family,proto3" json:"family,omitempty"`                                                                             // unix, inet, inet6, vsock, netlink
-	Type          string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`                                                                                 // stream, dgram, seqpacket
-	Address       string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`                                                                           // as in ListenStream=, e.g. "/run/foo.sock", "@abstract", "8080", "[::1]:80"
-	Options       map[string]string      `protobuf:"bytes,5,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // Backlog, SocketMode, ReusePort, … (names as in systemd.socket)
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Family  string                 `protobuf:"bytes,2,opt,name=family,proto3" json:"family,omitempty"`   // unix, inet, inet6, vsock, netlink
+	Type    string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`       // stream, dgram, seqpacket
+	Address string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"` // as in ListenStream=, e.g. "/run/foo.sock", "@abstract", "8080", "[::1]:80"
+	// Backlog, SocketMode, DirectoryMode, SocketUser, SocketGroup, ReusePort, Symlinks (space-separated),
+	// RemoveOnStop, FileDescriptorName, … (names and value syntax as in systemd.socket). The host applies them when
+	// it opens the socket and, for RemoveOnStop and Symlinks, when it closes it.
+	Options       map[string]string `protobuf:"bytes,5,rep,name=options,proto3" json:"options,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OpenSocket) Reset() {
 	*x = OpenSocket{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3805,7 +4004,7 @@ func (x *OpenSocket) String() string {
 func (*OpenSocket) ProtoMessage() {}
 
 func (x *OpenSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3818,7 +4017,7 @@ func (x *OpenSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenSocket.ProtoReflect.Descriptor instead.
 func (*OpenSocket) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *OpenSocket) GetId() string {
@@ -3865,7 +4064,7 @@ type CloseFd struct {
 
 func (x *CloseFd) Reset() {
 	*x = CloseFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3877,7 +4076,7 @@ func (x *CloseFd) String() string {
 func (*CloseFd) ProtoMessage() {}
 
 func (x *CloseFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3890,7 +4089,7 @@ func (x *CloseFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseFd.ProtoReflect.Descriptor instead.
 func (*CloseFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CloseFd) GetId() string {
@@ -3901,17 +4100,19 @@ func (x *CloseFd) GetId() string {
 }
 
 // WatchFd asks for FdReadable{id} once when the fd becomes readable; it must be asked again after each event.
+// With accept, the host accepts one connection on the (stream or seqpacket) listener before it reports.
 type WatchFd struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Watch         bool                   `protobuf:"varint,2,opt,name=watch,proto3" json:"watch,omitempty"`
+	Accept        bool                   `protobuf:"varint,3,opt,name=accept,proto3" json:"accept,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WatchFd) Reset() {
 	*x = WatchFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3923,7 +4124,7 @@ func (x *WatchFd) String() string {
 func (*WatchFd) ProtoMessage() {}
 
 func (x *WatchFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3936,7 +4137,7 @@ func (x *WatchFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFd.ProtoReflect.Descriptor instead.
 func (*WatchFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *WatchFd) GetId() string {
@@ -3953,19 +4154,31 @@ func (x *WatchFd) GetWatch() bool {
 	return false
 }
 
+func (x *WatchFd) GetAccept() bool {
+	if x != nil {
+		return x.Accept
+	}
+	return false
+}
+
 // EnqueueJob asks the host to enqueue a job for another unit (a socket starting its service, a timer firing).
 type EnqueueJob struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Unit          string                 `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
-	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"` // start, stop, restart, reload, try-restart, …
-	Mode          string                 `protobuf:"bytes,3,opt,name=mode,proto3" json:"mode,omitempty"` // replace (default), fail, …
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Unit  string                 `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
+	Type  string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"` // start, stop, restart, reload, try-restart, …
+	Mode  string                 `protobuf:"bytes,3,opt,name=mode,proto3" json:"mode,omitempty"` // replace (default), fail, …
+	// fds this unit holds (an accepted connection) that move to the job's unit: it holds them until it becomes
+	// inactive or failed, then the host closes them. Passing fds also makes this unit trigger the job's unit
+	// (Triggers=/Before= added at run time, as systemd does for an Accept=yes instance), so that it gets
+	// UnitChanged events for it.
+	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EnqueueJob) Reset() {
 	*x = EnqueueJob{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3977,7 +4190,7 @@ func (x *EnqueueJob) String() string {
 func (*EnqueueJob) ProtoMessage() {}
 
 func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3990,7 +4203,7 @@ func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJob.ProtoReflect.Descriptor instead.
 func (*EnqueueJob) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *EnqueueJob) GetUnit() string {
@@ -4014,6 +4227,13 @@ func (x *EnqueueJob) GetMode() string {
 	return ""
 }
 
+func (x *EnqueueJob) GetFds() []string {
+	if x != nil {
+		return x.Fds
+	}
+	return nil
+}
+
 type SetMainPid struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Pid           int64                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
@@ -4023,7 +4243,7 @@ type SetMainPid struct {
 
 func (x *SetMainPid) Reset() {
 	*x = SetMainPid{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4035,7 +4255,7 @@ func (x *SetMainPid) String() string {
 func (*SetMainPid) ProtoMessage() {}
 
 func (x *SetMainPid) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4048,7 +4268,7 @@ func (x *SetMainPid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMainPid.ProtoReflect.Descriptor instead.
 func (*SetMainPid) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetMainPid) GetPid() int64 {
@@ -4068,7 +4288,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4080,7 +4300,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4093,7 +4313,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Log) GetText() string {
@@ -4121,7 +4341,7 @@ type DeclareUnit struct {
 
 func (x *DeclareUnit) Reset() {
 	*x = DeclareUnit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4133,7 +4353,7 @@ func (x *DeclareUnit) String() string {
 func (*DeclareUnit) ProtoMessage() {}
 
 func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4146,7 +4366,7 @@ func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclareUnit.ProtoReflect.Descriptor instead.
 func (*DeclareUnit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *DeclareUnit) GetName() string {
@@ -4238,7 +4458,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x04 \x01(\rR\fstateVersion\x120\n" +
 	"\x05event\x18\x05 \x01(\v2\x1a.sysmaster.plugin.v1.EventR\x05event\x12:\n" +
-	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xb0\x01\n" +
+	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xcb\x01\n" +
 	"\vUnitRuntime\x12\x19\n" +
 	"\bmain_pid\x18\x01 \x01(\x03R\amainPid\x12\x1f\n" +
 	"\vcontrol_pid\x18\x02 \x01(\x03R\n" +
@@ -4246,7 +4466,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06cgroup\x18\x03 \x01(\tR\x06cgroup\x12\x10\n" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
-	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\"\xc6\b\n" +
+	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
+	"\bfd_names\x18\a \x03(\tR\afdNames\"\xde\t\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -4267,7 +4488,9 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rmount_changed\x18\x0e \x01(\v2!.sysmaster.plugin.v1.MountChangedH\x00R\fmountChanged\x12K\n" +
 	"\x0edevice_changed\x18\x0f \x01(\v2\".sysmaster.plugin.v1.DeviceChangedH\x00R\rdeviceChanged\x12E\n" +
 	"\funit_changed\x18\x10 \x01(\v2 .sysmaster.plugin.v1.UnitChangedH\x00R\vunitChanged\x12;\n" +
-	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecutedB\x06\n" +
+	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
+	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
+	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailedB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -4312,10 +4535,21 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06Notify\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\x12\x16\n" +
 	"\x06fields\x18\x02 \x03(\tR\x06fields\x12\x10\n" +
-	"\x03fds\x18\x03 \x03(\tR\x03fds\"\x1c\n" +
+	"\x03fds\x18\x03 \x03(\tR\x03fds\"\x8f\x01\n" +
 	"\n" +
 	"FdReadable\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\r\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\baccepted\x18\x02 \x01(\tR\baccepted\x12\x1a\n" +
+	"\binstance\x18\x03 \x01(\tR\binstance\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x12!\n" +
+	"\faccept_error\x18\x05 \x01(\tR\vacceptError\"8\n" +
+	"\fFdOpenFailed\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"Q\n" +
+	"\rEnqueueFailed\x12\x12\n" +
+	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\r\n" +
 	"\vCgroupEmpty\"\x84\x01\n" +
 	"\fMountChanged\x12\x14\n" +
 	"\x05where\x18\x01 \x01(\tR\x05where\x12\x12\n" +
@@ -4466,15 +4700,17 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x19\n" +
 	"\aCloseFd\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"/\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
 	"\aWatchFd\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
-	"\x05watch\x18\x02 \x01(\bR\x05watch\"H\n" +
+	"\x05watch\x18\x02 \x01(\bR\x05watch\x12\x16\n" +
+	"\x06accept\x18\x03 \x01(\bR\x06accept\"Z\n" +
 	"\n" +
 	"EnqueueJob\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
-	"\x04mode\x18\x03 \x01(\tR\x04mode\"\x1e\n" +
+	"\x04mode\x18\x03 \x01(\tR\x04mode\x12\x10\n" +
+	"\x03fds\x18\x04 \x03(\tR\x03fds\"\x1e\n" +
 	"\n" +
 	"SetMainPid\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\"5\n" +
@@ -4526,7 +4762,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -4562,36 +4798,38 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*TimerFired)(nil),       // 31: sysmaster.plugin.v1.TimerFired
 	(*Notify)(nil),           // 32: sysmaster.plugin.v1.Notify
 	(*FdReadable)(nil),       // 33: sysmaster.plugin.v1.FdReadable
-	(*CgroupEmpty)(nil),      // 34: sysmaster.plugin.v1.CgroupEmpty
-	(*MountChanged)(nil),     // 35: sysmaster.plugin.v1.MountChanged
-	(*DeviceChanged)(nil),    // 36: sysmaster.plugin.v1.DeviceChanged
-	(*UnitChanged)(nil),      // 37: sysmaster.plugin.v1.UnitChanged
-	(*HandleResponse)(nil),   // 38: sysmaster.plugin.v1.HandleResponse
-	(*Result)(nil),           // 39: sysmaster.plugin.v1.Result
-	(*Action)(nil),           // 40: sysmaster.plugin.v1.Action
-	(*SetState)(nil),         // 41: sysmaster.plugin.v1.SetState
-	(*Spawn)(nil),            // 42: sysmaster.plugin.v1.Spawn
-	(*ExecContext)(nil),      // 43: sysmaster.plugin.v1.ExecContext
-	(*Rlimit)(nil),           // 44: sysmaster.plugin.v1.Rlimit
-	(*DirectorySet)(nil),     // 45: sysmaster.plugin.v1.DirectorySet
-	(*CgroupSettings)(nil),   // 46: sysmaster.plugin.v1.CgroupSettings
-	(*KillAction)(nil),       // 47: sysmaster.plugin.v1.KillAction
-	(*ArmTimer)(nil),         // 48: sysmaster.plugin.v1.ArmTimer
-	(*DisarmTimer)(nil),      // 49: sysmaster.plugin.v1.DisarmTimer
-	(*OpenSocket)(nil),       // 50: sysmaster.plugin.v1.OpenSocket
-	(*CloseFd)(nil),          // 51: sysmaster.plugin.v1.CloseFd
-	(*WatchFd)(nil),          // 52: sysmaster.plugin.v1.WatchFd
-	(*EnqueueJob)(nil),       // 53: sysmaster.plugin.v1.EnqueueJob
-	(*SetMainPid)(nil),       // 54: sysmaster.plugin.v1.SetMainPid
-	(*Log)(nil),              // 55: sysmaster.plugin.v1.Log
-	(*DeclareUnit)(nil),      // 56: sysmaster.plugin.v1.DeclareUnit
-	nil,                      // 57: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 58: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 59: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 60: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 61: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 62: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 63: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*FdOpenFailed)(nil),     // 34: sysmaster.plugin.v1.FdOpenFailed
+	(*EnqueueFailed)(nil),    // 35: sysmaster.plugin.v1.EnqueueFailed
+	(*CgroupEmpty)(nil),      // 36: sysmaster.plugin.v1.CgroupEmpty
+	(*MountChanged)(nil),     // 37: sysmaster.plugin.v1.MountChanged
+	(*DeviceChanged)(nil),    // 38: sysmaster.plugin.v1.DeviceChanged
+	(*UnitChanged)(nil),      // 39: sysmaster.plugin.v1.UnitChanged
+	(*HandleResponse)(nil),   // 40: sysmaster.plugin.v1.HandleResponse
+	(*Result)(nil),           // 41: sysmaster.plugin.v1.Result
+	(*Action)(nil),           // 42: sysmaster.plugin.v1.Action
+	(*SetState)(nil),         // 43: sysmaster.plugin.v1.SetState
+	(*Spawn)(nil),            // 44: sysmaster.plugin.v1.Spawn
+	(*ExecContext)(nil),      // 45: sysmaster.plugin.v1.ExecContext
+	(*Rlimit)(nil),           // 46: sysmaster.plugin.v1.Rlimit
+	(*DirectorySet)(nil),     // 47: sysmaster.plugin.v1.DirectorySet
+	(*CgroupSettings)(nil),   // 48: sysmaster.plugin.v1.CgroupSettings
+	(*KillAction)(nil),       // 49: sysmaster.plugin.v1.KillAction
+	(*ArmTimer)(nil),         // 50: sysmaster.plugin.v1.ArmTimer
+	(*DisarmTimer)(nil),      // 51: sysmaster.plugin.v1.DisarmTimer
+	(*OpenSocket)(nil),       // 52: sysmaster.plugin.v1.OpenSocket
+	(*CloseFd)(nil),          // 53: sysmaster.plugin.v1.CloseFd
+	(*WatchFd)(nil),          // 54: sysmaster.plugin.v1.WatchFd
+	(*EnqueueJob)(nil),       // 55: sysmaster.plugin.v1.EnqueueJob
+	(*SetMainPid)(nil),       // 56: sysmaster.plugin.v1.SetMainPid
+	(*Log)(nil),              // 57: sysmaster.plugin.v1.Log
+	(*DeclareUnit)(nil),      // 58: sysmaster.plugin.v1.DeclareUnit
+	nil,                      // 59: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 60: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 61: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 62: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 63: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 64: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 65: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -4604,8 +4842,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	57, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	58, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	59, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	60, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -4621,58 +4859,60 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	31, // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
 	32, // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
 	33, // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
-	34, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
-	35, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
-	36, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
-	37, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
+	36, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
+	37, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
+	38, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
+	39, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
 	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
-	3,  // 32: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 33: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 34: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 35: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 36: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 37: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 39: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	59, // 40: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 41: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	39, // 42: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	40, // 43: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	41, // 44: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	42, // 45: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	47, // 46: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	48, // 47: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	49, // 48: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	50, // 49: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	51, // 50: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	53, // 51: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	54, // 52: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	55, // 53: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	56, // 54: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	52, // 55: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 56: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	60, // 57: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 58: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	43, // 59: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	46, // 60: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	61, // 61: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	62, // 62: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	3,  // 63: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	63, // 64: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 65: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	44, // 66: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	45, // 67: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 68: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 69: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 70: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 71: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 72: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	38, // 73: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	71, // [71:74] is the sub-list for method output_type
-	68, // [68:71] is the sub-list for method input_type
-	68, // [68:68] is the sub-list for extension type_name
-	68, // [68:68] is the sub-list for extension extendee
-	0,  // [0:68] is the sub-list for field type_name
+	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
+	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
+	3,  // 34: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 35: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 36: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 37: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 38: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 39: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 41: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	61, // 42: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 43: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 44: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 45: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 46: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 47: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	49, // 48: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	50, // 49: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	51, // 50: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	52, // 51: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	53, // 52: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	55, // 53: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	56, // 54: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	57, // 55: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	58, // 56: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	54, // 57: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	1,  // 58: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	62, // 59: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 60: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 61: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	48, // 62: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	63, // 63: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	64, // 64: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	3,  // 65: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	65, // 66: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 67: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	46, // 68: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	47, // 69: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 70: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 71: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 72: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 73: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 74: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 75: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	73, // [73:76] is the sub-list for method output_type
+	70, // [70:73] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -4698,8 +4938,10 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_DeviceChanged)(nil),
 		(*Event_UnitChanged)(nil),
 		(*Event_Executed)(nil),
+		(*Event_FdOpenFailed)(nil),
+		(*Event_EnqueueFailed)(nil),
 	}
-	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[35].OneofWrappers = []any{
+	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
 		(*Action_Spawn)(nil),
 		(*Action_Kill)(nil),
@@ -4719,7 +4961,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   59,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
