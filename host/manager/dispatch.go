@@ -69,6 +69,7 @@ func (m *Manager) undeliverable(u *Unit) {
 func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
 		Cgroup: m.controlGroup(u)}
+	rt.Fds, rt.FdNames = m.passableFds(u)
 	for id := range u.timers {
 		rt.Timers = append(rt.Timers, id)
 	}
@@ -95,9 +96,15 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.unitLogf(u, int(k.Log.Priority), "%s", k.Log.Text)
 	case *pb.Action_EnqueueJob:
 		m.enqueueFor(u, k.EnqueueJob)
+	case *pb.Action_OpenSocket:
+		m.openSocket(u, k.OpenSocket)
+	case *pb.Action_CloseFd:
+		m.closeFd(u, k.CloseFd.Id)
+	case *pb.Action_WatchFd:
+		m.watchFd(u, k.WatchFd)
 	default:
-		// OpenSocket, CloseFd, WatchFd and DeclareUnit are served by later versions of this host; a plugin
-		// must not rely on them yet. Say so instead of failing silently.
+		// DeclareUnit is served by later versions of this host; a plugin must not rely on it yet. Say so
+		// instead of failing silently.
 		m.log.Error("plugin asked for an action this host does not carry out", "unit", u.ID, "action", actionName(a))
 	}
 }

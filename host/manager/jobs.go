@@ -83,15 +83,27 @@ type jobTimerKey struct {
 
 // enqueueFor carries out a plugin's EnqueueJob (a socket starting its service).
 func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
-	t, err := job.ParseType(e.Type)
+	fds, err := takeFds(from, e.Fds)
+	var t job.Type
+	if err == nil {
+		t, err = job.ParseType(e.Type)
+	}
 	if err == nil {
 		var mode job.Mode
 		if mode, err = job.ParseMode(e.Mode); err == nil {
-			_, err = m.enqueue(m.load(e.Unit), t, mode, false)
+			to := m.load(e.Unit)
+			if _, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
+				m.passFds(from, to, fds)
+				fds = nil
+			}
 		}
 	}
 	if err != nil {
+		for _, f := range fds {
+			m.closeHeld(from, f)
+		}
 		m.log.Error("cannot enqueue job asked for by unit", "unit", from.ID, "target", e.Unit, "type", e.Type, "error", err)
+		m.send(from, &pb.Event{Kind: &pb.Event_EnqueueFailed{EnqueueFailed: &pb.EnqueueFailed{Unit: e.Unit, Type: e.Type, Message: err.Error()}}})
 	}
 }
 
@@ -278,6 +290,11 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 		fmt.Fprintln(m.console, line)
 		// The unit's log gets the line without its console tag, as the journal does.
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
+	}
+	if j.Type == job.Start && r != job.Done && !isUp(u.Active) && len(u.triggeredBy) > 0 {
+		// A handed-over connection whose instance never came up: close it and tell its socket.
+		m.releasePassed(u)
+		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {
 		if action, ok := shutdownTargets[u.ID]; ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/config"
+	"github.com/sysmaster/sysmaster/host/fdwatch"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
 	"github.com/sysmaster/sysmaster/host/plugin"
@@ -66,6 +67,11 @@ type Manager struct {
 	// jobTimers marks the job timeouts armed.
 	jobTimers map[jobTimerKey]bool
 
+	fdWatch *fdwatch.Watcher // nil if epoll failed: then no fd is ever reported readable
+	watched map[int]fdOwner  // the armed fds by number
+	fdGen   uint32           // the generation of the last Arm
+	connSeq uint64           // numbers accepted connections' fd ids
+
 	calls chan func()
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
 	// spawns through the reaper), so this queue is unbounded rather than a channel.
@@ -105,6 +111,7 @@ func New(opts Options) (*Manager, error) {
 		finished:  newResultLog(4096),
 		waiters:   map[uint64][]chan job.Result{},
 		jobTimers: map[jobTimerKey]bool{},
+		watched:   map[int]fdOwner{},
 		calls:     make(chan func(), 1024),
 		done:      make(chan struct{}),
 		bootTime:  time.Now(),
@@ -131,6 +138,7 @@ func New(opts Options) (*Manager, error) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
 	})
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
+	m.openFdWatch()
 	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})

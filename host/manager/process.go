@@ -61,7 +61,12 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		opts.Stdout, opts.Stderr = nil, nil
 	}
 	m.rememberCleanup(u, s.GetExec())
-	pid, err := exec.Start(m.reaper, s, m.exits.push, opts)
+	var pid int
+	if opts.Fds, s.FdNames, err = m.resolveFds(u, s); err != nil {
+		err = &exec.Failure{Code: 202, Step: "FDS", Message: err.Error()}
+	} else {
+		pid, err = exec.Start(m.reaper, s, m.exits.push, opts)
+	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
 		code := int32(203)

@@ -34,7 +34,14 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	add("Id", u.ID)
 	add("Names", strings.Join(u.Names, " "))
 	for _, k := range depProperties {
-		add(k, strings.Join(u.deps[k], " "))
+		list := u.deps[k]
+		switch k { // with the run-time links of handed-over connections
+		case "Triggers":
+			list = append(list[:len(list):len(list)], u.triggers...)
+		case "TriggeredBy":
+			list = append(list[:len(list):len(list)], u.triggeredBy...)
+		}
+		add(k, strings.Join(list, " "))
 	}
 	add("Documentation", strings.Join(quoteAll(us.Documentation), " "))
 	add("Description", u.description())

@@ -16,6 +16,9 @@ import (
 func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	from, to := u.Active, fromPB(s.Active)
 	asked := m.engine.Get(u.ID) != nil // a job of u's own is under way: the change is no surprise
+	if from != to || u.Sub != s.Sub {
+		defer m.notifyTriggers(u)
+	}
 	u.Sub = s.Sub
 	if s.Result != "" {
 		u.Result = s.Result
@@ -57,6 +60,7 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	}
 	m.engine.UnitChanged(u.ID, to)
 	if wasUp && !isUp {
+		m.releasePassed(u)
 		m.cleanUp(u)
 		m.propagateDown(u)
 		for _, name := range job.Reached(graph{m}, u.ID, job.PinsStopWhenUnneeded) {

@@ -62,6 +62,12 @@ type Unit struct {
 	unwatchOOM     func()          // stops the OOM watch
 	oomKills       uint64          // the cgroup's OOM kill count last seen
 	timers         map[string]*time.Timer
+
+	// fds are the descriptors the core holds for the unit, in the order they were opened or handed to it.
+	fds []*heldFd
+	// triggeredBy and triggers are the run-time trigger links a handed-over connection makes (an Accept=yes
+	// socket and its instance); unlike configured dependencies they do not keep a unit loaded.
+	triggeredBy, triggers []string
 }
 
 // execMain is what systemd reports of the last main process: its pid, start and exit.
@@ -152,4 +158,20 @@ func fromPB(s pb.ActiveState) job.UnitState {
 		return job.Reloading
 	}
 	return job.Inactive
+}
+
+func toPB(s job.UnitState) pb.ActiveState {
+	switch s {
+	case job.Activating:
+		return pb.ActiveState_ACTIVE_STATE_ACTIVATING
+	case job.Active:
+		return pb.ActiveState_ACTIVE_STATE_ACTIVE
+	case job.Deactivating:
+		return pb.ActiveState_ACTIVE_STATE_DEACTIVATING
+	case job.FailedState:
+		return pb.ActiveState_ACTIVE_STATE_FAILED
+	case job.Reloading:
+		return pb.ActiveState_ACTIVE_STATE_RELOADING
+	}
+	return pb.ActiveState_ACTIVE_STATE_INACTIVE
 }

@@ -110,7 +110,7 @@ while True:
 	})
 }
 
-func copyExecutable(t *testing.T, from, to string) {
+func copyExecutable(t testing.TB, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
 	if err != nil {

@@ -133,14 +133,14 @@ while True:
 	}
 }
 
-// killPlugin SIGKILLs the service plugin and waits until it is gone; it returns its pid in the system.
-func killPlugin(t *testing.T, s *harness.System) int {
+// killPlugin SIGKILLs the plugin serving typ and waits until it is gone; it returns its pid in the system.
+func killPlugin(t *testing.T, s *harness.System, typ string) int {
 	t.Helper()
-	old := pluginPid(s, "service")
+	old := pluginPid(s, typ)
 	h := hostPid(t, s, old)
 	if old <= 1 || h <= 1 {
 		out, _, _ := s.Sctl("list-plugins")
-		t.Fatalf("service plugin pid %d (host %d):\n%s", old, h, out)
+		t.Fatalf("%s plugin pid %d (host %d):\n%s", typ, old, h, out)
 	}
 	if err := syscall.Kill(h, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill %d: %v", h, err)
@@ -176,7 +176,7 @@ while True:
 		t.Fatalf("again %s, slow %s", s.Show("again.service", "SubState"), s.Show("slow.service", "SubState"))
 	}
 	// The restart timer fires while no plugin runs (nothing else happens meanwhile).
-	first := killPlugin(t, s)
+	first := killPlugin(t, s, "service")
 	if !s.WaitFor(10*time.Second, func() bool {
 		return s.Show("again.service", "SubState") == "running" && s.Show("again.service", "NRestarts") == "1"
 	}) {
@@ -188,7 +188,7 @@ while True:
 		t.Errorf("slow.service: %s before READY=1", st)
 	}
 	// READY=1 comes while no plugin runs.
-	old := killPlugin(t, s)
+	old := killPlugin(t, s, "service")
 	if old == first {
 		t.Errorf("the restart did not start a fresh plugin (pid %d)", old)
 	}

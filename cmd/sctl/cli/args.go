@@ -14,6 +14,7 @@ type options struct {
 	types      []string
 	states     []string
 	noLegend   bool
+	showTypes  bool // --show-types (list-sockets)
 	plain      bool
 	noBlock    bool
 	jobMode    string
@@ -131,6 +132,8 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 			o.noLegend = true
 		case "--plain":
 			o.plain = true
+		case "--show-types":
+			o.showTypes = true
 		case "--no-block":
 			o.noBlock = true
 		case "-q", "--quiet":

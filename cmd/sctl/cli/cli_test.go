@@ -183,3 +183,33 @@ func TestJobMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatSockets(t *testing.T) {
+	prop := func(kv ...string) []*controlv1.Property {
+		var ps []*controlv1.Property
+		for i := 0; i < len(kv); i += 2 {
+			ps = append(ps, &controlv1.Property{Name: kv[i], Value: kv[i+1]})
+		}
+		return ps
+	}
+	units := []*controlv1.UnitProperties{
+		{Unit: "web.socket", Properties: prop("Id", "web.socket", "Listen", "[::]:8080 (Stream)\n/run/web.sock (Stream)", "Triggers", "web.service")},
+		{Unit: "echo.socket", Properties: prop("Id", "echo.socket", "Listen", "127.0.0.1:7 (Datagram)", "Triggers", "")},
+	}
+	got := formatSockets(units, options{all: true})
+	want := "LISTEN        UNIT        ACTIVATES\n" +
+		"/run/web.sock web.socket  web.service\n" +
+		"127.0.0.1:7   echo.socket \n" +
+		"[::]:8080     web.socket  web.service\n" +
+		"\n3 sockets listed.\n"
+	if got != want {
+		t.Errorf("list-sockets:\n%q\nwant\n%q", got, want)
+	}
+	if got := formatSockets(units[1:], options{showTypes: true, noLegend: true}); !strings.Contains(got, "127.0.0.1:7 Datagram echo.socket") {
+		t.Errorf("--show-types --no-legend:\n%s", got)
+	}
+	// Listen= entries print one line each.
+	if got := formatShow(units[:1], false); !strings.Contains(got, "Listen=[::]:8080 (Stream)\nListen=/run/web.sock (Stream)\n") {
+		t.Errorf("show:\n%s", got)
+	}
+}

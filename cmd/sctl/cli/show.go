@@ -29,11 +29,14 @@ func formatShow(units []*controlv1.UnitProperties, valueOnly bool) string {
 			b.WriteString("\n")
 		}
 		for _, p := range u.Properties {
-			v := showValue(p.Name, p.Value)
-			if valueOnly {
-				b.WriteString(v + "\n")
-			} else {
-				b.WriteString(p.Name + "=" + v + "\n")
+			// A list of structures (a socket's Listen=) comes one entry per line: one Key= line each, as
+			// systemctl prints them.
+			for _, v := range strings.Split(showValue(p.Name, p.Value), "\n") {
+				if valueOnly {
+					b.WriteString(v + "\n")
+				} else {
+					b.WriteString(p.Name + "=" + v + "\n")
+				}
 			}
 		}
 	}

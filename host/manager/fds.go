@@ -1,0 +1,274 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/sysmaster/sysmaster/host/fdwatch"
+	"github.com/sysmaster/sysmaster/host/listen"
+	"github.com/sysmaster/sysmaster/host/unit"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// heldFd is a descriptor the core holds for a unit: a listener its socket unit opened (spec set), or a connection
+// accepted on one, held by the socket unit until it hands it to the instance that serves it (passed).
+type heldFd struct {
+	id   string
+	name string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
+	file *os.File
+	spec *pb.OpenSocket
+
+	gen    uint32 // the generation of the watch when armed, 0 when not watched
+	accept bool   // the watch accepts a connection before it reports
+	passed bool   // handed to u with its start job: closed when u goes down
+}
+
+// fdOwner names a held fd in the watch table.
+type fdOwner struct {
+	u  *Unit
+	fd *heldFd
+}
+
+func (m *Manager) openFdWatch() {
+	w, err := fdwatch.New(func(fd int, gen uint32) { m.post(func() { m.onReadable(fd, gen) }) })
+	if err != nil {
+		m.log.Error("cannot watch descriptors: socket units will not activate", "error", err)
+		return
+	}
+	m.fdWatch = w
+}
+
+func (u *Unit) heldFd(id string) *heldFd {
+	for _, f := range u.fds {
+		if f.id == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// openSocket opens the listener the plugin asks for and holds it for u; a failure goes back as FdOpenFailed.
+func (m *Manager) openSocket(u *Unit, s *pb.OpenSocket) {
+	if u.heldFd(s.Id) != nil {
+		return
+	}
+	f, err := listen.Open(s)
+	if err != nil {
+		m.unitLogf(u, 3, "%s: Failed to create listening socket (%s): %v", u.ID, s.Address, err)
+		m.send(u, &pb.Event{Kind: &pb.Event_FdOpenFailed{FdOpenFailed: &pb.FdOpenFailed{Id: s.Id, Message: err.Error()}}})
+		return
+	}
+	name := s.Options["FileDescriptorName"]
+	if name == "" {
+		name = u.ID
+	}
+	u.fds = append(u.fds, &heldFd{id: s.Id, name: name, file: f, spec: s})
+}
+
+// closeFd closes the fd u holds under id (a listener: removing its files if RemoveOnStop= says so).
+func (m *Manager) closeFd(u *Unit, id string) {
+	for i, f := range u.fds {
+		if f.id == id {
+			u.fds = append(u.fds[:i], u.fds[i+1:]...)
+			m.closeHeld(u, f)
+			return
+		}
+	}
+}
+
+func (m *Manager) closeHeld(u *Unit, f *heldFd) {
+	m.unwatchFd(f)
+	var err error
+	if f.spec != nil {
+		err = listen.Close(f.file, f.spec)
+	} else {
+		err = f.file.Close()
+	}
+	if err != nil {
+		m.log.Warn("closing a held descriptor", "unit", u.ID, "fd", f.id, "error", err)
+	}
+}
+
+// watchFd arms (or disarms) one FdReadable report for the fd u holds under id.
+func (m *Manager) watchFd(u *Unit, w *pb.WatchFd) {
+	f := u.heldFd(w.Id)
+	if f == nil {
+		m.log.Error("plugin asked to watch a descriptor the unit does not hold", "unit", u.ID, "fd", w.Id)
+		return
+	}
+	if !w.Watch {
+		m.unwatchFd(f)
+		return
+	}
+	if m.fdWatch == nil {
+		return
+	}
+	m.fdGen++
+	if m.fdGen == 0 {
+		m.fdGen++
+	}
+	fd := int(f.file.Fd())
+	if err := m.fdWatch.Arm(fd, m.fdGen); err != nil {
+		m.log.Error("cannot watch descriptor", "unit", u.ID, "fd", w.Id, "error", err)
+		return
+	}
+	f.gen, f.accept = m.fdGen, w.Accept
+	m.watched[fd] = fdOwner{u, f}
+}
+
+func (m *Manager) unwatchFd(f *heldFd) {
+	if f.gen == 0 {
+		return
+	}
+	fd := int(f.file.Fd())
+	m.fdWatch.Disarm(fd)
+	delete(m.watched, fd)
+	f.gen = 0
+}
+
+// onReadable turns a readable watched fd into FdReadable for its unit, accepting a connection first for a watch
+// that asks for it. A report for an fd closed or re-armed meanwhile is dropped.
+func (m *Manager) onReadable(fd int, gen uint32) {
+	o, ok := m.watched[fd]
+	if !ok || o.fd.gen != gen {
+		return
+	}
+	delete(m.watched, fd)
+	o.fd.gen = 0
+	ev := &pb.FdReadable{Id: o.fd.id}
+	if o.fd.accept {
+		conn, instance, source, err := listen.Accept(o.fd.file)
+		switch {
+		case errors.Is(err, listen.ErrNoConnection):
+			// The peer gave up before we accepted: wait for the next one.
+			m.watchFd(o.u, &pb.WatchFd{Id: o.fd.id, Watch: true, Accept: true})
+			return
+		case err != nil:
+			ev.AcceptError = err.Error()
+		default:
+			m.connSeq++
+			id := fmt.Sprintf("connection-%d", m.connSeq)
+			o.u.fds = append(o.u.fds, &heldFd{id: id, name: "connection", file: conn})
+			ev.Accepted, ev.Instance, ev.Source = id, instance, source
+		}
+	}
+	m.send(o.u, &pb.Event{Kind: &pb.Event_FdReadable{FdReadable: ev}})
+}
+
+// takeFds removes the fds named by ids from u and returns them; an unknown id is an error and takes nothing.
+func takeFds(u *Unit, ids []string) ([]*heldFd, error) {
+	var out []*heldFd
+	for _, id := range ids {
+		f := u.heldFd(id)
+		if f == nil {
+			return nil, fmt.Errorf("the unit holds no descriptor %q", id)
+		}
+		out = append(out, f)
+	}
+	for _, f := range out {
+		for i, g := range u.fds {
+			if g == f {
+				u.fds = append(u.fds[:i], u.fds[i+1:]...)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// passFds hands fds to the unit a job of from's starts: it holds them until it goes down, and from triggers it.
+func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
+	for _, f := range fds {
+		m.unwatchFd(f)
+		f.passed = true
+		to.fds = append(to.fds, f)
+	}
+	if !contains(to.triggeredBy, from.ID) {
+		to.triggeredBy = append(to.triggeredBy, from.ID)
+		from.triggers = append(from.triggers, to.ID)
+	}
+}
+
+// releasePassed closes the fds handed to u with its start job, once u is down (or its start failed without it
+// ever coming up).
+func (m *Manager) releasePassed(u *Unit) {
+	kept := u.fds[:0]
+	for _, f := range u.fds {
+		if f.passed {
+			m.closeHeld(u, f)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	u.fds = kept
+}
+
+// closeAllFds closes everything u holds (u is being unloaded).
+func (m *Manager) closeAllFds(u *Unit) {
+	for _, f := range u.fds {
+		m.closeHeld(u, f)
+	}
+	u.fds = nil
+}
+
+// passableFds lists the fds u's processes may get, for UnitRuntime: the listeners of the socket units that
+// trigger u by configuration, by unit name, as "SOCKET/ID"; then u's own fds.
+func (m *Manager) passableFds(u *Unit) (ids, names []string) {
+	socks := append([]string(nil), u.deps["TriggeredBy"]...)
+	sort.Strings(socks)
+	for _, name := range socks {
+		s := m.units[name]
+		if s == nil {
+			continue
+		}
+		for _, f := range s.fds {
+			if f.spec != nil {
+				ids, names = append(ids, s.ID+"/"+f.id), append(names, f.name)
+			}
+		}
+	}
+	for _, f := range u.fds {
+		ids, names = append(ids, f.id), append(names, f.name)
+	}
+	return ids, names
+}
+
+// resolveFds finds the files a Spawn of u names, with their names when the Spawn gives none.
+func (m *Manager) resolveFds(u *Unit, s *pb.Spawn) ([]*os.File, []string, error) {
+	var files []*os.File
+	var names []string
+	for _, id := range s.Fds {
+		owner, local := u, id
+		if i := strings.IndexByte(id, '/'); i >= 0 {
+			owner, local = m.units[id[:i]], id[i+1:]
+		}
+		var f *heldFd
+		if owner != nil {
+			f = owner.heldFd(local)
+		}
+		if f == nil {
+			return nil, nil, fmt.Errorf("no descriptor %q is held for the unit", id)
+		}
+		files, names = append(files, f.file), append(names, f.name)
+	}
+	if len(s.FdNames) == len(s.Fds) {
+		names = s.FdNames
+	}
+	return files, names, nil
+}
+
+// notifyTriggers tells the units that trigger u (by configuration, and the socket that handed u a connection)
+// that u changed.
+func (m *Manager) notifyTriggers(u *Unit) {
+	ev := &pb.UnitChanged{Unit: u.ID, Active: toPB(u.Active), Sub: u.Sub, Result: u.Result}
+	for _, list := range [][]string{u.deps["TriggeredBy"], u.triggeredBy} {
+		for _, name := range list {
+			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded {
+				m.send(t, &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: ev}})
+			}
+		}
+	}
+}
