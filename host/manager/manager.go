@@ -65,6 +65,8 @@ type Manager struct {
 	waiters      map[uint64][]chan job.Result
 	// jobTimers marks the job timeouts armed.
 	jobTimers map[jobTimerKey]bool
+	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
+	gc gcQueue
 
 	calls chan func()
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
@@ -302,6 +304,7 @@ func (m *Manager) turn() {
 	for i := 0; i < 1000; i++ {
 		ran := m.runJobs()
 		if len(m.queue) == 0 && !ran {
+			m.sweepGC()
 			return
 		}
 		m.flush()
