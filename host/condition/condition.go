@@ -82,6 +82,14 @@ func negation(c *unit.Condition) string {
 	return s
 }
 
+// Setting is a check as written in the unit file: "ConditionPathExists=!/x", "AssertPathIsDirectory=|/y".
+func Setting(c *unit.Condition) string {
+	if c == nil {
+		return ""
+	}
+	return name(c) + "=" + negation(c) + c.Param
+}
+
 // Describe formats a failed result as systemctl status shows it.
 func Describe(r Result) string {
 	if r.OK || r.Failed == nil {

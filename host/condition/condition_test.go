@@ -62,6 +62,12 @@ func TestReasonNamesTheCheck(t *testing.T) {
 	if Describe(r) != "AssertPathExists=!/x was not met" {
 		t.Errorf("%q", Describe(r))
 	}
+	if Setting(r.Failed) != "AssertPathExists=!/x" {
+		t.Errorf("Setting %q", Setting(r.Failed))
+	}
+	if Setting(&unit.Condition{Kind: "PathExists", Param: "/y", Trigger: true}) != "ConditionPathExists=|/y" || Setting(nil) != "" {
+		t.Error("Setting of a triggering check, or of none")
+	}
 }
 
 func TestRealChecks(t *testing.T) {

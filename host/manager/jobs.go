@@ -191,17 +191,20 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 	}
 	eval := func(list []unit.Condition) checkResult {
 		r := condition.Default.Evaluate(list)
-		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), at: now()}
+		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), failed: condition.Setting(r.Failed),
+			trigger: r.Failed != nil && r.Failed.Trigger, at: now()}
 	}
 	u.condition = eval(u.Frag.Unit.Conditions)
 	if !u.condition.ok {
 		m.log.Info("condition check resulted in the unit being skipped", "unit", u.ID, "reason", u.condition.reason)
+		m.unitLogf(u, 6, "%s", skippedLine(u, "condition", u.condition))
 		m.engine.Finish(j, job.Skipped)
 		return false
 	}
 	u.assert = eval(u.Frag.Unit.Asserts)
 	if !u.assert.ok {
 		m.log.Error("assertion failed", "unit", u.ID, "reason", u.assert.reason)
+		m.unitLogf(u, 4, "%s", skippedLine(u, "assertion", u.assert))
 		m.engine.Finish(j, job.Failed)
 		return false
 	}
@@ -213,6 +216,27 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		return false
 	}
 	return true
+}
+
+// skippedLine is systemd's log line for a start that a condition (or an assert) prevented; it stays in the unit's
+// log when the unit is collected: "x.service - X was skipped because of an unmet condition check
+// (ConditionPathExists=/y)."
+func skippedLine(u *Unit, kind string, r checkResult) string {
+	name := u.ID
+	if d := u.description(); d != u.ID {
+		name += " - " + d
+	}
+	unmet := "an unmet condition"
+	if kind == "assertion" {
+		unmet = "a failed assertion"
+	}
+	switch {
+	case r.trigger:
+		return fmt.Sprintf("%s was skipped because no trigger %s checks were met.", name, kind)
+	case r.failed != "":
+		return fmt.Sprintf("%s was skipped because of %s check (%s).", name, unmet, r.failed)
+	}
+	return fmt.Sprintf("%s was skipped because of %s check (%s).", name, unmet, r.reason)
 }
 
 // startLimitHit records a start and reports whether it is one too many within StartLimitIntervalSec= (0 for the
@@ -286,6 +310,7 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 	if u == nil {
 		return
 	}
+	m.queueGC(u)
 	if line := statusLine(u, j.Type, r); line != "" && !j.Noop {
 		fmt.Fprintln(m.console, line)
 		// The unit's log gets the line without its console tag, as the journal does.

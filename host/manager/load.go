@@ -60,6 +60,7 @@ func (m *Manager) readUnit(name string) *Unit {
 	}
 	m.units[name] = u
 	u.Names = appendNew(u.Names, name)
+	m.queueGC(u) // collected at the end of the turn unless something keeps it
 	return u
 }
 
@@ -193,6 +194,7 @@ func (m *Manager) reloadAll() {
 	for _, u := range all {
 		m.link(u)
 	}
+	m.queueGCAll(all) // a dependency that went away may have kept a unit
 }
 
 func unitInfo(u *Unit) *pb.UnitInfo {

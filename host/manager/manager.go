@@ -66,6 +66,8 @@ type Manager struct {
 	waiters      map[uint64][]chan job.Result
 	// jobTimers marks the job timeouts armed.
 	jobTimers map[jobTimerKey]bool
+	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
+	gc gcQueue
 
 	fdWatch *fdwatch.Watcher // nil if epoll failed: then no fd is ever reported readable
 	watched map[int]fdOwner  // the armed fds by number
@@ -310,6 +312,7 @@ func (m *Manager) turn() {
 	for i := 0; i < 1000; i++ {
 		ran := m.runJobs()
 		if len(m.queue) == 0 && !ran {
+			m.sweepGC()
 			return
 		}
 		m.flush()

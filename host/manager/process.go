@@ -130,6 +130,7 @@ func (m *Manager) checkEmpty(u *Unit, force bool) {
 	u.populated = false
 	m.send(u, &pb.Event{Kind: &pb.Event_CgroupEmpty{CgroupEmpty: &pb.CgroupEmpty{}}})
 	m.removeCgroup(u)
+	m.queueGC(u)
 }
 
 // checkAllEmpty runs checkEmpty for every unit that had processes and whose emptiness is not watched (legacy v1

@@ -42,6 +42,7 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	now := now()
 	u.Active = to
 	u.times.stateChange = now
+	m.queueGC(u)
 	wasUp, isUp := isUp(from), isUp(to)
 	switch {
 	case !wasUp && isUp:

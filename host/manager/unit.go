@@ -84,6 +84,8 @@ type checkResult struct {
 	evaluated bool
 	ok        bool
 	reason    string
+	failed    string // the check that decided a negative outcome, as written ("ConditionPathExists=/x")
+	trigger   bool   // that check is a triggering one (none of them held)
 	at        stamp
 }
 

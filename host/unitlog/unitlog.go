@@ -94,6 +94,14 @@ func (s *Store) Append(e Entry) error {
 	return nil
 }
 
+// Forget drops what the store keeps in memory about unit (a unit the manager unloaded); its file stays, and a
+// later append or read finds it again.
+func (s *Store) Forget(unit string) {
+	s.mu.Lock()
+	delete(s.sizes, unit)
+	s.mu.Unlock()
+}
+
 // Logf appends a manager line about unit.
 func (s *Store) Logf(unit string, priority int, format string, args ...any) {
 	_ = s.Append(Entry{Unit: unit, Priority: priority, Source: "manager", Text: fmt.Sprintf(format, args...)})

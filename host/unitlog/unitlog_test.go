@@ -57,6 +57,29 @@ func TestBounded(t *testing.T) {
 	}
 }
 
+// A forgotten unit (unloaded by the manager) keeps its file; appends after it still respect the bound.
+func TestForget(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	text := strings.Repeat("x", 1000)
+	for i := 0; i < 3*MaxBytes/1000; i++ {
+		if i == MaxBytes/1000 {
+			s.Forget("gone.service")
+			if _, known := s.sizes["gone.service"]; known {
+				t.Fatal("Forget kept the size")
+			}
+		}
+		if err := s.Append(Entry{Unit: "gone.service", Source: "stdout", Text: fmt.Sprintf("%d %s", i, text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := os.Stat(s.path("gone.service")); err != nil || st.Size() > MaxBytes {
+		t.Fatalf("log after Forget: %v, bound %d", err, MaxBytes)
+	}
+	if got, _, _ := s.Read("gone.service", 1, time.Time{}); len(got) != 1 {
+		t.Fatalf("entries: %v", got)
+	}
+}
+
 func TestFollowAndCapture(t *testing.T) {
 	s, _ := Open(t.TempDir())
 	s.Logf("f.service", 6, "before")

@@ -18,7 +18,11 @@ func TestConditionsAndAsserts(t *testing.T) {
 		"notrigger.target": "[Unit]\nConditionPathExists=|/nonexistent\nConditionPathExists=|/also-missing\n",
 		"assert.target":    "[Unit]\nAssertPathExists=/nonexistent\n",
 		"assertok.target":  "[Unit]\nAssertPathIsDirectory=/run\n",
-	}})
+		// Up from boot, it references the units above without pulling them in, so that they stay loaded with
+		// their ConditionResult and AssertResult once their jobs ended (an unreferenced inactive unit is
+		// collected; TestCollectConditionSkip shows what survives that).
+		"keep.target": "[Unit]\nAfter=holds.target unmet.target negated.target trigger.target notrigger.target assert.target assertok.target\n",
+	}, Links: map[string]string{"multi-user.target.wants/keep.target": "../keep.target"}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	cases := []struct {
 		unit       string
@@ -52,7 +56,8 @@ func TestConditionsAndAsserts(t *testing.T) {
 		}
 	}
 	out, _, _ := s.Sctl("status", "unmet.target")
-	if !strings.Contains(out, "Condition: start condition unmet at") || !strings.Contains(out, "└─ ConditionPathExists=/nonexistent was not met") {
+	if !strings.Contains(out, "Condition: start condition unmet at") || !strings.Contains(out, "└─ ConditionPathExists=/nonexistent was not met") ||
+		!strings.Contains(out, "unmet.target was skipped because of an unmet condition check (ConditionPathExists=/nonexistent).") {
 		t.Errorf("status of a unit whose condition failed:\n%s", out)
 	}
 	if ts := s.Show("unmet.target", "ConditionTimestamp"); ts == "" {

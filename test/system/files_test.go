@@ -56,8 +56,16 @@ func TestDropInsAliasesTemplatesThroughSctl(t *testing.T) {
 
 func TestDaemonReloadPicksUpChanges(t *testing.T) {
 	t.Parallel()
-	s := harness.Start(t, harness.Options{Units: map[string]string{"late.target": "[Unit]\nDescription=Before\n"}})
+	// keep.target, up from boot, references the inactive late.target (After= pulls nothing in), which keeps it
+	// loaded as the reload finds it: an unreferenced inactive unit would be collected and read afresh anyway.
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{"late.target": "[Unit]\nDescription=Before\n", "keep.target": "[Unit]\nAfter=late.target\n"},
+		Links: map[string]string{"multi-user.target.wants/keep.target": "../keep.target"},
+	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if st := s.Show("late.target", "ActiveState"); st != "inactive" {
+		t.Fatalf("late.target %s, want inactive", st)
+	}
 	if d := s.Show("late.target", "Description"); d != "Before" {
 		t.Fatalf("Description = %q", d)
 	}

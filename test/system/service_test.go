@@ -17,6 +17,9 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
 		"hello.service": "[Unit]\nDescription=Hello\n[Service]\nExecStart=/bin/sh -c 'echo hello from $$; exec sleep 1000'\n",
+		// Started once hello.service runs, it keeps the stopped service loaded with its ExecMain… properties
+		// (an unreferenced inactive unit is collected).
+		"hold.target": "[Unit]\nWants=hello.service\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	if out, _, _ := s.Sctl("show", "-p", "NRestarts,Result,SubState", "hello.service"); out != "NRestarts=0\nResult=success\nSubState=dead\n" {
@@ -46,6 +49,9 @@ func TestServiceSimpleLifecycle(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Active: active (running)") || !strings.Contains(out, "Main PID: "+strconv.Itoa(pid)) ||
 		!strings.Contains(out, "Started hello.service - Hello.") || !strings.Contains(out, "└─"+strconv.Itoa(pid)+" sleep 1000") {
 		t.Errorf("status (with the cgroup's processes): exit %d\n%s", code, out)
+	}
+	if _, errs, code := s.Sctl("start", "hold.target"); code != 0 {
+		t.Fatalf("start hold.target: exit %d %s", code, errs)
 	}
 	if _, errs, code := s.Sctl("stop", "hello.service"); code != 0 {
 		t.Fatalf("stop: exit %d %s", code, errs)
