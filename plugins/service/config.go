@@ -1,8 +1,6 @@
 package main
 
-import (
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
-)
+import "github.com/sysmaster/sysmaster/pkg/execconf"
 
 // Config is one service's [Service] section, parsed (man systemd.service, systemd.exec, systemd.kill,
 // systemd.resource-control). The host stores it as JSON and hands it back with every event. Durations are in
@@ -38,56 +36,21 @@ type Config struct {
 	NotifyAccess string // none, main, exec, all
 	OOMPolicy    string // continue, stop, kill
 
-	KillMode          string // control-group, mixed, process, none
-	KillSignal        int
-	RestartKillSignal int
-	FinalKillSignal   int
-	WatchdogSignal    int
-	ReloadSignal      int
-	SendSIGKILL       bool
-	SendSIGHUP        bool
-
-	// Exec is the execution context every command starts from; Environment holds Environment= only.
-	Exec             *pb.ExecContext
-	EnvironmentFiles []EnvironmentFile
-	PassEnvironment  []string
-	UnsetEnvironment []string
-
-	// RuntimeDirectoryPreserve is no, yes or restart: with restart the runtime directories survive a restart
-	// of the service but not a stop (Exec.Directories["runtime"].Preserve says only yes).
-	RuntimeDirectoryPreserve string
-	// NoCapabilities is set when CapabilityBoundingSet= resolves to the empty set: every capability is
-	// dropped, which Exec.CapabilityBoundingSet (empty: unchanged) cannot express.
-	NoCapabilities bool
-
-	Cgroup *pb.CgroupSettings
-	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CpuWeight is then 1.
-	CPUWeightIdle bool
+	// KillMode=, KillSignal=, … (man systemd.kill), the execution context (man systemd.exec) and resource control
+	// (man systemd.resource-control), shared with the socket plugin; embedded so that the JSON stays flat.
+	execconf.KillSettings
+	ReloadSignal int
+	execconf.ExecSettings
+	execconf.CgroupConfig
 
 	Sockets []string
 }
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").
-type Command struct {
-	Path string   // the executable
-	Argv []string // argv[0] included; with "@" it is the second word of the line
-
-	IgnoreFailure  bool // "-": a failing exit status counts as success
-	NoExpand       bool // ":": no environment variable expansion
-	FullPrivileges bool // "+"
-	AmbientOnly    bool // "!"
-	NoAmbient      bool // "!!"
-
-	// Where the command was written, for messages.
-	File string
-	Line int32
-}
+type Command = execconf.Command
 
 // EnvironmentFile is one EnvironmentFile= path; Optional when written with a leading "-".
-type EnvironmentFile struct {
-	Path     string
-	Optional bool
-}
+type EnvironmentFile = execconf.EnvironmentFile
 
 // ExitStatusSet is SuccessExitStatus= and its kin: exit statuses and signal numbers.
 type ExitStatusSet struct {

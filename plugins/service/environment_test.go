@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sysmaster/sysmaster/pkg/execconf"
 )
 
 func TestEnvironmentDirective(t *testing.T) {
@@ -42,45 +44,6 @@ func TestEnvironmentDirective(t *testing.T) {
 	}
 }
 
-func TestParseEnvFile(t *testing.T) {
-	cases := []struct {
-		name, text string
-		want       []string
-	}{
-		{"plain", "A=1\nB=two words\n", []string{"A=1", "B=two words"}},
-		{"comments and blanks", "# c\n; c\n\n   \nA=1\n  # indented comment\n", []string{"A=1"}},
-		{"no equals", "JUNK\nA=1\n", []string{"A=1"}},
-		{"spaces around", "  A  =   x y  \t\n", []string{"A=x y"}},
-		{"empty value", "A=\nB=", []string{"A=", "B="}},
-		{"no final newline", "A=1", []string{"A=1"}},
-		{"double quotes", `A="  x  y "` + "\n", []string{"A=  x  y "}},
-		{"double escapes", `A="q\"b\\s\$d\` + "`" + `t\n"`, []string{"A=q\"b\\s$d`t\\n"}},
-		{"double multiline", "A=\"one\ntwo\"\nB=3", []string{"A=one\ntwo", "B=3"}},
-		{"double continuation", "A=\"one\\\ntwo\"", []string{"A=onetwo"}},
-		{"single quotes", `A='x \n "y" $z'`, []string{`A=x \n "y" $z`}},
-		{"single multiline", "A='a\nb'", []string{"A=a\nb"}},
-		{"joined quotes", `A="a"'b'c`, []string{"A=abc"}},
-		{"spaced quotes", `A="a" 'b'`, []string{"A=ab"}},
-		{"interior quotes kept", `A=x "y z"`, []string{`A=x "y z"`}},
-		{"unquoted escapes", `A=a\ b\\c\qd`, []string{`A=a b\cqd`}},
-		{"escaped trailing space", "A=x\\ \n", []string{"A=x "}},
-		{"continuation", "A=one \\\n  two\nB=2", []string{"A=one   two", "B=2"}},
-		{"comment continuation", "# a \\\nA=1", []string{"A=1"}},
-		{"export is not special", "export A=1\nB=2", []string{"B=2"}},
-		{"invalid name", "1A=1\nA-B=2\nC=3", []string{"C=3"}},
-		{"later wins in order", "A=1\nA=2", []string{"A=1", "A=2"}},
-		{"crlf", "A=1\r\nB=2\r\n", []string{"A=1", "B=2"}},
-		{"unterminated quote", `A="abc`, []string{"A=abc"}},
-		{"dollar kept", "A=$B ${C}", []string{"A=$B ${C}"}},
-	}
-	for _, c := range cases {
-		got := parseEnvFile(c.text)
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s: %q\n got %q\nwant %q", c.name, c.text, got, c.want)
-		}
-	}
-}
-
 func TestConfigEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) string {
@@ -95,14 +58,14 @@ func TestConfigEnvironment(t *testing.T) {
 	write("g2.env", "G=2\nH=\"h h\"\n")
 	t.Setenv("SM_TEST_PASSED", "passed")
 	t.Setenv("SHARED", "process")
-	c := Config{
+	c := Config{ExecSettings: execconf.ExecSettings{
 		Exec: clean(t, "ExecStart=/bin/true", "Environment=SHARED=env ENVONLY=e GONE=y KEEP=1",
 			"PassEnvironment=SM_TEST_PASSED SHARED SM_TEST_UNSET_IN_PROCESS").Exec,
 		EnvironmentFiles: []EnvironmentFile{{Path: a}, {Path: filepath.Join(dir, "missing"), Optional: true},
 			{Path: filepath.Join(dir, "g*.env")}, {Path: filepath.Join(dir, "nomatch*"), Optional: true}},
 		PassEnvironment:  []string{"SM_TEST_PASSED", "SHARED", "SM_TEST_UNSET_IN_PROCESS"},
 		UnsetEnvironment: []string{"GONE", "KEEP=2", "ENVONLY=e"},
-	}
+	}}
 	got, err := c.Environment([]string{"MAINPID=42", "G=extra"})
 	if err != nil {
 		t.Fatal(err)
@@ -114,13 +77,13 @@ func TestConfigEnvironment(t *testing.T) {
 
 	for _, f := range []EnvironmentFile{{Path: filepath.Join(dir, "missing")}, {Path: filepath.Join(dir, "nomatch*")},
 		{Path: filepath.Join(dir, "[")}} {
-		c := Config{EnvironmentFiles: []EnvironmentFile{f}}
+		c := Config{ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{f}}}
 		if _, err := c.Environment(nil); err == nil || !strings.Contains(err.Error(), "environment file") {
 			t.Errorf("%s: error %v", f.Path, err)
 		}
 	}
 	// A directory is not a missing file: an error even when optional.
-	c = Config{EnvironmentFiles: []EnvironmentFile{{Path: dir, Optional: true}}}
+	c = Config{ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: dir, Optional: true}}}}
 	if _, err := c.Environment(nil); err == nil {
 		t.Error("reading a directory succeeded")
 	}
@@ -128,15 +91,4 @@ func TestConfigEnvironment(t *testing.T) {
 	if got, err := (&Config{}).Environment([]string{"A=1"}); err != nil || !reflect.DeepEqual(got, []string{"A=1"}) {
 		t.Errorf("zero Config: %q %v", got, err)
 	}
-}
-
-func FuzzParseEnvFile(f *testing.F) {
-	f.Add("A=1\nB=\"x\\\ny\"\n# c\nC='q'")
-	f.Fuzz(func(t *testing.T, text string) {
-		for _, kv := range parseEnvFile(text) {
-			if !validEnvAssignment(kv) {
-				t.Fatalf("invalid assignment %q from %q", kv, text)
-			}
-		}
-	})
 }

@@ -37,7 +37,7 @@ func (p *parser) exitStatuses(e *sdk.Entry, set *ExitStatusSet) {
 	}
 	add, err := parseExitStatusSet(e.Value)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	for _, s := range add.Statuses {

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"syscall"
 
-	"google.golang.org/protobuf/proto"
-
+	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/pkg/signame"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // Phases: the command lists, named as the ids of their spawns ("start-pre/0", "stop/1", …).
@@ -115,25 +113,13 @@ func (m *machine) run(phase string, i int, sub string) bool {
 	if phase == phaseStart && m.c.Type != "forking" {
 		role = sdk.RoleMain
 	}
-	env, err := m.c.Environment(m.extraEnv(phase))
+	ec, argv, err := m.c.SpawnContext(cmd, m.extraEnv(phase), m.c.NoCapabilities)
 	if err != nil {
 		m.u.Logf("Failed to load environment files: %v", err)
 		m.u.Report(&sdk.StateReport{Active: activeOf[m.s.Sub], Sub: m.s.Sub})
 		m.s.Phase = ""
 		m.failed(phase, resResources)
 		return true
-	}
-	ec := proto.Clone(m.c.Exec).(*pb.ExecContext)
-	if ec == nil {
-		ec = &pb.ExecContext{}
-	}
-	ec.Environment = env
-	ec.FullPrivileges, ec.AmbientOnly, ec.IgnoreFailure = cmd.FullPrivileges, cmd.AmbientOnly, cmd.IgnoreFailure
-	ec.Setsid = true
-	ec.NoCapabilities = m.c.NoCapabilities
-	argv := cmd.Argv
-	if !cmd.NoExpand {
-		argv = cmd.Expand(env)
 	}
 	m.s.CgroupEmpty = false
 	if role == sdk.RoleMain {
@@ -142,12 +128,24 @@ func (m *machine) run(phase string, i int, sub string) bool {
 			m.s.Phase = "" // the main process is followed through MainExited, not as a command
 		}
 	}
+	fds, names := m.passFds(phase)
 	m.u.Spawn(&sdk.Spawn{
 		Id: fmt.Sprintf("%s/%d", phase, i), Role: role, Path: cmd.Path, Argv: argv, Exec: ec,
 		Cgroup: m.c.Cgroup, NotifySocket: m.notifyAccess() != "none",
-		Fds: m.rt.GetFds(),
+		Fds: fds, FdNames: names,
 	})
 	return true
+}
+
+// passFds is the fds a command of phase gets: systemd passes the socket fds (with LISTEN_FDS=) to ExecStart=
+// only (EXEC_PASS_FDS), and to the other commands only when their standard input or output is the socket,
+// which needs them.
+func (m *machine) passFds(phase string) ([]string, []string) {
+	x := m.c.Exec
+	if phase != phaseStart && (x == nil || x.StandardInput != "socket" && x.StandardOutput != "socket" && x.StandardError != "socket") {
+		return nil, nil
+	}
+	return m.rt.GetFds(), m.rt.GetFdNames()
 }
 
 // extraEnv is what systemd adds for a phase: MAINPID once there is a main process, the stop variables for
@@ -628,50 +626,6 @@ func phaseKey(phase string) string {
 	return "ExecStopPost"
 }
 
-func describe(code, status int32) string {
-	if code == 1 {
-		return fmt.Sprintf("code=exited, status=%d/%s", status, exitStatusName(int(status)))
-	}
-	return fmt.Sprintf("code=%s, signal=%s", exitCodeName(code), strings.TrimPrefix(signame.Name(int(status)), "SIG"))
-}
+func describe(code, status int32) string { return execconf.Describe(code, status) }
 
-func exitCodeName(code int32) string {
-	switch code {
-	case 1:
-		return "exited"
-	case 2:
-		return "killed"
-	}
-	return "dumped"
-}
-
-// exitStatusName is systemd's name for an exit status, as `systemctl status` prints it.
-func exitStatusName(s int) string {
-	switch s {
-	case 0:
-		return "SUCCESS"
-	case 1:
-		return "FAILURE"
-	case 2:
-		return "INVALIDARGUMENT"
-	case 3:
-		return "NOTIMPLEMENTED"
-	case 4:
-		return "NOPERMISSION"
-	case 5:
-		return "NOTINSTALLED"
-	case 6:
-		return "NOTCONFIGURED"
-	case 7:
-		return "NOTRUNNING"
-	case 200:
-		return "CHDIR"
-	case 203:
-		return "EXEC"
-	case 216:
-		return "GROUP"
-	case 217:
-		return "USER"
-	}
-	return strconv.Itoa(s)
-}
+func exitCodeName(code int32) string { return execconf.ExitCodeName(code) }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -267,7 +269,7 @@ func TestRestartOnFailureCountsRestarts(t *testing.T) {
 		s.exit(fmt.Sprintf("start/%d", 0), 1, 1)
 		s.empty()
 		s.want(sdk.Activating, subAutoRestart, resExitCode)
-		if !contains(s.states, subFailed) {
+		if !slices.Contains(s.states, subFailed) {
 			t.Fatalf("did not pass through failed: %v", s.states)
 		}
 		if s.timers[timerRestart] != 200000 {
@@ -278,7 +280,7 @@ func TestRestartOnFailureCountsRestarts(t *testing.T) {
 			t.Fatalf("job %v", j)
 		}
 		want := fmt.Sprintf("Scheduled restart job, restart counter is at %d.", round)
-		if !contains(s.logs, want) {
+		if !slices.Contains(s.logs, want) {
 			t.Fatalf("logs %q lack %q", s.logs, want)
 		}
 		s.stop() // the restart job's stop half
@@ -333,7 +335,7 @@ func TestRestartMatrix(t *testing.T) {
 				s.want(sdk.Active, subRunning, "")
 				e.run(s)
 				_, armed := s.timers[timerRestart]
-				if armed != contains(yes, e.name) {
+				if armed != slices.Contains(yes, e.name) {
 					t.Fatalf("restart armed %v, want %v (state %s, result %s, path %v)", armed, !armed, s.sub, s.result, s.states)
 				}
 			})
@@ -517,7 +519,7 @@ func TestKillModes(t *testing.T) {
 		{"none", nil},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			s := newSim(t, Config{KillMode: tc.mode, SendSIGKILL: true, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+			s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: tc.mode, SendSIGKILL: true}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 			s.start()
 			s.stop()
 			var got []sdk.Whom
@@ -579,7 +581,7 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 	s.exit("start/0", 1, 203)
 	s.empty()
 	s.want(sdk.Failed, subFailed, resExitCode)
-	if contains(s.states, subRunning) {
+	if slices.Contains(s.states, subRunning) {
 		t.Fatalf("Type=exec went through running before its exec: %v", s.states)
 	}
 }
@@ -589,7 +591,7 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
 	for _, pre := range []bool{false, true} {
 		c := Config{Type: "oneshot", ExecStart: []Command{cmd("/bin/true")},
-			EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}
+			ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}}
 		if pre {
 			c.ExecStartPre = []Command{cmd("/bin/true")}
 		}
@@ -635,7 +637,7 @@ func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
 // KillMode=mixed: SIGTERM to the main process only; once it has exited, the rest of the cgroup gets SIGKILL at
 // once (final-sigkill) and the stop succeeds; nothing waits for TimeoutStopSec=.
 func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
-	s := newSim(t, Config{KillMode: "mixed", ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+	s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: "mixed"}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 	s.start()
 	s.stop()
 	s.want(sdk.Deactivating, subStopSigterm, "")
@@ -667,5 +669,32 @@ func TestOOMPolicy(t *testing.T) {
 		if tc.policy != "continue" && s.result != resOOMKill {
 			t.Errorf("OOMPolicy=%s: result %s", tc.policy, s.result)
 		}
+	}
+}
+
+// TestSocketFdsGoToTheMainProcess: systemd passes the socket fds (LISTEN_FDS) to ExecStart= only; a control
+// command gets them only when its standard input or output is the socket.
+func TestSocketFdsGoToTheMainProcess(t *testing.T) {
+	s := newSim(t, Config{ExecStartPre: []Command{cmd("/bin/pre")}, ExecStart: []Command{cmd("/bin/x")}, ExecStartPost: []Command{cmd("/bin/post")}})
+	s.rt.Fds, s.rt.FdNames = []string{"a.socket/listen0", "a.socket/listen1"}, []string{"a", "b"}
+	s.start()
+	s.exit("start-pre/0", 1, 0)
+	if len(s.spawns) != 3 {
+		t.Fatalf("spawns %v", s.spawns)
+	}
+	if len(s.spawns[0].Fds) != 0 || len(s.spawns[2].Fds) != 0 {
+		t.Errorf("control commands got fds: %v %v", s.spawns[0].Fds, s.spawns[2].Fds)
+	}
+	if m := s.spawns[1]; !slices.Equal(m.Fds, s.rt.Fds) || !slices.Equal(m.FdNames, []string{"a", "b"}) || m.Role != sdk.RoleMain {
+		t.Errorf("main: fds %v names %v", m.Fds, m.FdNames)
+	}
+
+	c := Config{ExecStartPre: []Command{cmd("/bin/pre")}, ExecStart: []Command{cmd("/bin/x")}}
+	c.Exec = &pb.ExecContext{StandardInput: "socket", StandardOutput: "inherit"}
+	s = newSim(t, c)
+	s.rt.Fds, s.rt.FdNames = []string{"conn"}, []string{"connection"}
+	s.start()
+	if len(s.spawns) != 1 || !slices.Equal(s.spawns[0].Fds, []string{"conn"}) {
+		t.Errorf("StandardInput=socket: the pre command needs the socket: %v", s.spawns)
 	}
 }

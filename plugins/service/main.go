@@ -34,10 +34,6 @@ func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	res.AddDefault("After", "sysinit.target", "basic.target")
 	res.AddDefault("Conflicts", "shutdown.target")
 	res.AddDefault("Before", "shutdown.target")
-	for _, s := range c.Sockets {
-		res.AddImplicit("Wants", s)
-		res.AddImplicit("After", s)
-	}
 	return res
 }
 

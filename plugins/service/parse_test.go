@@ -5,21 +5,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // testEnv resolves "sh" and "true" to /bin, knows 8 GiB of memory and a pid_max of 4194304.
-func testEnv() loadEnv {
-	return loadEnv{
-		lookPath: func(name string) (string, bool) {
+func testEnv() execconf.LoadEnv {
+	return execconf.LoadEnv{
+		LookPath: func(name string) (string, bool) {
 			if name == "sh" || name == "true" {
 				return "/bin/" + name, true
 			}
 			return "", false
 		},
-		memory: func() (uint64, error) { return 8 << 30, nil },
-		pidMax: func() (uint64, error) { return 4194304, nil },
+		Memory: func() (uint64, error) { return 8 << 30, nil },
+		PidMax: func() (uint64, error) { return 4194304, nil },
 	}
 }
 
@@ -99,10 +100,10 @@ func TestParseConfigUsesTheSystem(t *testing.T) {
 	if c.Type != "oneshot" || res.Failed() || len(res.Problems) != 1 {
 		t.Fatalf("empty: %+v %v", c, res.Problems)
 	}
-	if _, err := systemLoadEnv().memory(); err != nil {
+	if _, err := execconf.SystemLoadEnv().Memory(); err != nil {
 		t.Error(err)
 	}
-	if n, err := systemLoadEnv().pidMax(); err != nil || n == 0 {
+	if n, err := execconf.SystemLoadEnv().PidMax(); err != nil || n == 0 {
 		t.Error(n, err)
 	}
 }
@@ -288,8 +289,8 @@ func equalInts(got []int, want ...int) bool {
 
 func TestLoadEnvErrors(t *testing.T) {
 	env := testEnv()
-	env.memory = func() (uint64, error) { return 0, errors.New("no sysinfo") }
-	env.pidMax = func() (uint64, error) { return 0, errors.New("no proc") }
+	env.Memory = func() (uint64, error) { return 0, errors.New("no sysinfo") }
+	env.PidMax = func() (uint64, error) { return 0, errors.New("no proc") }
 	sec := &sdk.Section{Name: "Service", Entries: []*sdk.Entry{
 		{Key: "ExecStart", Value: "/bin/true"}, {Key: "MemoryMax", Value: "10%"}, {Key: "TasksMax", Value: "10%"}}}
 	res := &sdk.ParseResult{}
@@ -301,8 +302,9 @@ func TestLoadEnvErrors(t *testing.T) {
 
 func TestSocketsDependencies(t *testing.T) {
 	_, res := parse("ExecStart=/bin/true", "Sockets=a.socket b.socket")
-	if len(res.ImplicitDeps) != 2 || res.ImplicitDeps[0].Kind != "Wants" || res.ImplicitDeps[1].Kind != "After" ||
-		strings.Join(res.ImplicitDeps[1].Units, " ") != "a.socket b.socket" {
+	if len(res.ImplicitDeps) != 3 || res.ImplicitDeps[0].Kind != "Wants" || res.ImplicitDeps[1].Kind != "After" ||
+		res.ImplicitDeps[2].Kind != "TriggeredBy" || strings.Join(res.ImplicitDeps[1].Units, " ") != "a.socket b.socket" ||
+		strings.Join(res.ImplicitDeps[2].Units, " ") != "a.socket b.socket" {
 		t.Errorf("%v", res.ImplicitDeps)
 	}
 	if _, res := parse("ExecStart=/bin/true"); len(res.ImplicitDeps) != 0 {
@@ -331,5 +333,31 @@ func TestWholeSectionErrorsHaveALine(t *testing.T) {
 		if len(errs) != 1 || errs[0].Line != tc.line || errs[0].Key != tc.key || errs[0].File != "/u/a.service" {
 			t.Errorf("%v: %v", tc.lines, res.Problems)
 		}
+	}
+}
+
+func TestExecDirectivesAccumulate(t *testing.T) {
+	c := clean(t, "Type=oneshot", "ExecStart=/bin/a", "ExecStart=/bin/b ; /bin/c", "ExecStartPre=/bin/x",
+		"ExecStartPre=", "ExecStartPre=-/bin/y", "ExecCondition=/bin/cond", "ExecStartPost=/bin/post",
+		"ExecReload=/bin/reload", "ExecStop=/bin/stop", "ExecStopPost=/bin/stoppost")
+	var paths []string
+	for _, cmd := range c.ExecStart {
+		paths = append(paths, cmd.Path)
+	}
+	if strings.Join(paths, " ") != "/bin/a /bin/b /bin/c" {
+		t.Errorf("ExecStart %v", paths)
+	}
+	if len(c.ExecStartPre) != 1 || c.ExecStartPre[0].Path != "/bin/y" || !c.ExecStartPre[0].IgnoreFailure ||
+		c.ExecStartPre[0].File != "/u/a.service" || c.ExecStartPre[0].Line != 6 {
+		t.Errorf("ExecStartPre %+v", c.ExecStartPre)
+	}
+	for name, list := range map[string][]Command{"ExecCondition": c.ExecCondition, "ExecStartPost": c.ExecStartPost,
+		"ExecReload": c.ExecReload, "ExecStop": c.ExecStop, "ExecStopPost": c.ExecStopPost} {
+		if len(list) != 1 {
+			t.Errorf("%s: %+v", name, list)
+		}
+	}
+	if c.ExecStart[1].Line != 3 || c.ExecStart[2].Line != 3 {
+		t.Errorf("lines %+v", c.ExecStart)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"reflect"
@@ -44,7 +44,7 @@ func TestCommandPrefixes(t *testing.T) {
 		{"'/bin/true", flags{}, true},
 	}
 	for _, c := range cases {
-		cmds, err := parseCommandLine(c.in, testEnv().lookPath)
+		cmds, err := parseCommandLine(c.in, testEnv().LookPath)
 		if (err != nil) != c.err {
 			t.Errorf("%q: error %v, want error %v", c.in, err, c.err)
 			continue
@@ -79,44 +79,18 @@ func TestCommandWords(t *testing.T) {
 		{`/bin/echo $A ${B}`, []Command{{Path: "/bin/echo", Argv: []string{"/bin/echo", "$A", "${B}"}}}},
 	}
 	for _, c := range cases {
-		got, err := parseCommandLine(c.in, testEnv().lookPath)
+		got, err := parseCommandLine(c.in, testEnv().LookPath)
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%q:\n got %+v, %v\nwant %+v", c.in, got, err, c.want)
 		}
 	}
 }
 
-func TestExecDirectivesAccumulate(t *testing.T) {
-	c := clean(t, "Type=oneshot", "ExecStart=/bin/a", "ExecStart=/bin/b ; /bin/c", "ExecStartPre=/bin/x",
-		"ExecStartPre=", "ExecStartPre=-/bin/y", "ExecCondition=/bin/cond", "ExecStartPost=/bin/post",
-		"ExecReload=/bin/reload", "ExecStop=/bin/stop", "ExecStopPost=/bin/stoppost")
-	var paths []string
-	for _, cmd := range c.ExecStart {
-		paths = append(paths, cmd.Path)
-	}
-	if strings.Join(paths, " ") != "/bin/a /bin/b /bin/c" {
-		t.Errorf("ExecStart %v", paths)
-	}
-	if len(c.ExecStartPre) != 1 || c.ExecStartPre[0].Path != "/bin/y" || !c.ExecStartPre[0].IgnoreFailure ||
-		c.ExecStartPre[0].File != "/u/a.service" || c.ExecStartPre[0].Line != 6 {
-		t.Errorf("ExecStartPre %+v", c.ExecStartPre)
-	}
-	for name, list := range map[string][]Command{"ExecCondition": c.ExecCondition, "ExecStartPost": c.ExecStartPost,
-		"ExecReload": c.ExecReload, "ExecStop": c.ExecStop, "ExecStopPost": c.ExecStopPost} {
-		if len(list) != 1 {
-			t.Errorf("%s: %+v", name, list)
-		}
-	}
-	if c.ExecStart[1].Line != 3 || c.ExecStart[2].Line != 3 {
-		t.Errorf("lines %+v", c.ExecStart)
-	}
-}
-
 func TestLookPath(t *testing.T) {
-	if p, ok := lookPath("sh"); !ok || !strings.HasPrefix(p, "/") {
-		t.Errorf("lookPath(sh) = %q, %v", p, ok)
+	if p, ok := LookPath("sh"); !ok || !strings.HasPrefix(p, "/") {
+		t.Errorf("LookPath(sh) = %q, %v", p, ok)
 	}
-	if _, ok := lookPath("no-such-command-here"); ok {
+	if _, ok := LookPath("no-such-command-here"); ok {
 		t.Error("found a command that does not exist")
 	}
 }

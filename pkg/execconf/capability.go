@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"strings"
@@ -39,7 +39,7 @@ func capabilityBit(name string) (uint64, bool) {
 	return 0, false
 }
 
-func (p *parser) capabilities(e *sdk.Entry, cs *capSet) {
+func (p *Parser) capabilities(e *sdk.Entry, cs *capSet) {
 	v := strings.TrimSpace(e.Value)
 	invert := strings.HasPrefix(v, "~")
 	v = strings.TrimPrefix(v, "~")
@@ -49,14 +49,14 @@ func (p *parser) capabilities(e *sdk.Entry, cs *capSet) {
 	}
 	words, err := unitfile.SplitWords(v, unitfile.SplitCUnescape)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	var m uint64
 	for _, w := range words {
 		bit, ok := capabilityBit(w)
 		if !ok {
-			p.res.Warnf(e, section, e.Key, "%s=%q: unknown capability %q, ignoring it", e.Key, e.Value, w)
+			p.Res.Warnf(e, p.Section, e.Key, "%s=%q: unknown capability %q, ignoring it", e.Key, e.Value, w)
 			continue
 		}
 		m |= bit

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"reflect"
@@ -48,14 +48,17 @@ func TestExpand(t *testing.T) {
 
 // TestExpandFromUnitFile goes from an ExecStart= line to argv.
 func TestExpandFromUnitFile(t *testing.T) {
-	c := clean(t, `ExecStart=/bin/echo $OPTS "${OPTS}" '$OPTS' pre-${X}-post $$HOME`)
-	got := c.ExecStart[0].Expand([]string{"OPTS=-a -b", "X=1"})
+	cmds, err := parseCommandLine(`/bin/echo $OPTS "${OPTS}" '$OPTS' pre-${X}-post $$HOME`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cmds[0].Expand([]string{"OPTS=-a -b", "X=1"})
 	want := []string{"/bin/echo", "-a", "-b", "-a -b", "-a", "-b", "pre-1-post", "$HOME"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	c = clean(t, `ExecStart=:/bin/echo $OPTS`)
-	if got := c.ExecStart[0].Expand([]string{"OPTS=-a -b"}); !reflect.DeepEqual(got, []string{"/bin/echo", "$OPTS"}) {
+	cmds, _ = parseCommandLine(`:/bin/echo $OPTS`, nil)
+	if got := cmds[0].Expand([]string{"OPTS=-a -b"}); !reflect.DeepEqual(got, []string{"/bin/echo", "$OPTS"}) {
 		t.Errorf(": prefix: %q", got)
 	}
 }

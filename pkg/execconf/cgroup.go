@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"fmt"
@@ -16,29 +16,29 @@ import (
 var cgroupControllers = []string{"cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices", "pids",
 	"bpf-firewall", "bpf-devices", "bpf-foreign", "bpf-socket-bind", "bpf-restrict-network-interfaces"}
 
-// cgroupDirectives are the keys of man systemd.resource-control that set Config.Cgroup.
+// cgroupDirectives are the keys of man systemd.resource-control that set CgroupConfig.Cgroup.
 func cgroupDirectives() map[string]handler {
 	return map[string]handler{
-		"MemoryMax":  func(p *parser, e *sdk.Entry) { p.memory(e, &p.c.Cgroup.MemoryMax) },
-		"MemoryHigh": func(p *parser, e *sdk.Entry) { p.memory(e, &p.c.Cgroup.MemoryHigh) },
-		"CPUQuota":   (*parser).cpuQuota,
-		"CPUWeight": func(p *parser, e *sdk.Entry) {
-			p.c.CPUWeightIdle = false
+		"MemoryMax":  func(p *Parser, e *sdk.Entry) { p.memory(e, &p.g.Cgroup.MemoryMax) },
+		"MemoryHigh": func(p *Parser, e *sdk.Entry) { p.memory(e, &p.g.Cgroup.MemoryHigh) },
+		"CPUQuota":   (*Parser).cpuQuota,
+		"CPUWeight": func(p *Parser, e *sdk.Entry) {
+			p.g.CPUWeightIdle = false
 			if e.Value == "idle" {
-				p.c.Cgroup.CpuWeight, p.c.CPUWeightIdle = 1, true
+				p.g.Cgroup.CpuWeight, p.g.CPUWeightIdle = 1, true
 				return
 			}
-			p.weight(e, &p.c.Cgroup.CpuWeight)
+			p.weight(e, &p.g.Cgroup.CpuWeight)
 		},
-		"IOWeight": func(p *parser, e *sdk.Entry) { p.weight(e, &p.c.Cgroup.IoWeight) },
-		"TasksMax": (*parser).tasksMax,
-		"Delegate": (*parser).delegate,
+		"IOWeight": func(p *Parser, e *sdk.Entry) { p.weight(e, &p.g.Cgroup.IoWeight) },
+		"TasksMax": (*Parser).tasksMax,
+		"Delegate": (*Parser).delegate,
 	}
 }
 
 // memory parses a size (K, M, G, T… base 1024), "infinity", or a percentage of physical memory; an empty
 // value unsets. MemoryMax=0 cannot be told from unset in CgroupSettings and is refused.
-func (p *parser) memory(e *sdk.Entry, dst *uint64) {
+func (p *Parser) memory(e *sdk.Entry, dst *uint64) {
 	v := strings.TrimSpace(e.Value)
 	switch {
 	case v == "":
@@ -48,25 +48,25 @@ func (p *parser) memory(e *sdk.Entry, dst *uint64) {
 	case strings.HasSuffix(v, "%"):
 		pm, err := parsePermyriad(v)
 		if err != nil || pm > 10000 {
-			p.bad(e, "not a percentage between 0%% and 100%%")
+			p.Bad(e, "not a percentage between 0%% and 100%%")
 			return
 		}
-		total, err := p.env.memory()
+		total, err := p.Env.Memory()
 		if err != nil {
-			p.bad(e, "cannot read the physical memory size: %v", err)
+			p.Bad(e, "cannot read the physical memory size: %v", err)
 			return
 		}
 		*dst = scale(total, pm)
 	default:
 		n, err := bytesize.Parse(v)
 		if err != nil {
-			p.bad(e, "not a size, percentage or \"infinity\"")
+			p.Bad(e, "not a size, percentage or \"infinity\"")
 			return
 		}
 		*dst = n
 	}
 	if *dst == 0 && v != "" {
-		p.bad(e, "a limit of 0 bytes is not supported")
+		p.Bad(e, "a limit of 0 bytes is not supported")
 	}
 }
 
@@ -106,74 +106,74 @@ func scale(total, pm uint64) uint64 {
 
 // cpuQuota takes a percentage of one CPU's time (above 100% for several CPUs) and stores microseconds of CPU
 // time per second; an empty value unsets.
-func (p *parser) cpuQuota(e *sdk.Entry) {
+func (p *Parser) cpuQuota(e *sdk.Entry) {
 	v := strings.TrimSpace(e.Value)
 	if v == "" {
-		p.c.Cgroup.CpuQuotaPerSecUsec = 0
+		p.g.Cgroup.CpuQuotaPerSecUsec = 0
 		return
 	}
 	pm, err := parsePermyriad(v)
 	if err != nil || !strings.HasSuffix(v, "%") || pm == 0 {
-		p.bad(e, "not a percentage above 0%%")
+		p.Bad(e, "not a percentage above 0%%")
 		return
 	}
-	p.c.Cgroup.CpuQuotaPerSecUsec = pm * 100 // 1% is 10000 µs per second
+	p.g.Cgroup.CpuQuotaPerSecUsec = pm * 100 // 1% is 10000 µs per second
 }
 
 // weight parses 1..10000; an empty value unsets.
-func (p *parser) weight(e *sdk.Entry, dst *uint64) {
+func (p *Parser) weight(e *sdk.Entry, dst *uint64) {
 	if e.Value == "" {
 		*dst = 0
 		return
 	}
 	n, err := strconv.ParseUint(e.Value, 10, 64)
 	if err != nil || n < 1 || n > 10000 {
-		p.bad(e, "not a weight between 1 and 10000")
+		p.Bad(e, "not a weight between 1 and 10000")
 		return
 	}
 	*dst = n
 }
 
 // tasksMax takes a number, "infinity", or a percentage of kernel.pid_max; an empty value unsets.
-func (p *parser) tasksMax(e *sdk.Entry) {
+func (p *Parser) tasksMax(e *sdk.Entry) {
 	v := strings.TrimSpace(e.Value)
 	switch {
 	case v == "":
-		p.c.Cgroup.TasksMax = 0
+		p.g.Cgroup.TasksMax = 0
 	case v == "infinity":
-		p.c.Cgroup.TasksMax = math.MaxUint64
+		p.g.Cgroup.TasksMax = math.MaxUint64
 	case strings.HasSuffix(v, "%"):
 		pm, err := parsePermyriad(v)
 		if err != nil || pm == 0 || pm > 10000 {
-			p.bad(e, "not a percentage between 0%% and 100%%")
+			p.Bad(e, "not a percentage between 0%% and 100%%")
 			return
 		}
-		pidMax, err := p.env.pidMax()
+		pidMax, err := p.Env.PidMax()
 		if err != nil {
-			p.bad(e, "cannot read kernel.pid_max: %v", err)
+			p.Bad(e, "cannot read kernel.pid_max: %v", err)
 			return
 		}
-		p.c.Cgroup.TasksMax = max(1, scale(pidMax, pm))
+		p.g.Cgroup.TasksMax = max(1, scale(pidMax, pm))
 	default:
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || n == 0 {
-			p.bad(e, "not a positive number, percentage or \"infinity\"")
+			p.Bad(e, "not a positive number, percentage or \"infinity\"")
 			return
 		}
-		p.c.Cgroup.TasksMax = n
+		p.g.Cgroup.TasksMax = n
 	}
 }
 
 // delegate takes a boolean or a list of controllers, which means yes; an empty value (an empty list) is yes.
-func (p *parser) delegate(e *sdk.Entry) {
+func (p *Parser) delegate(e *sdk.Entry) {
 	if b, err := unitfile.ParseBool(e.Value); err == nil {
-		p.c.Cgroup.Delegate = b
+		p.g.Cgroup.Delegate = b
 		return
 	}
 	for _, w := range strings.Fields(e.Value) {
 		if !contains(cgroupControllers, w) {
-			p.res.Warnf(e, section, e.Key, "Delegate=%q: unknown controller %q, ignoring it", e.Value, w)
+			p.Res.Warnf(e, p.Section, e.Key, "Delegate=%q: unknown controller %q, ignoring it", e.Value, w)
 		}
 	}
-	p.c.Cgroup.Delegate = true
+	p.g.Cgroup.Delegate = true
 }

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"strings"
@@ -24,7 +24,7 @@ func (cmd Command) Expand(env []string) []string {
 		}
 	}
 	for _, w := range cmd.Argv {
-		if len(w) > 1 && w[0] == '$' && validEnvName(w[1:]) {
+		if len(w) > 1 && w[0] == '$' && ValidEnvName(w[1:]) {
 			out = append(out, splitValue(vars[w[1:]])...)
 			continue
 		}

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import "strings"
 
@@ -14,7 +14,7 @@ func parseEnvFile(text string) []string {
 	var out []string
 	emit := func(key, value string) {
 		kv := key + "=" + value
-		if validEnvAssignment(kv) {
+		if ValidEnvAssignment(kv) {
 			out = append(out, kv)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"github.com/sysmaster/sysmaster/sdk"
 )
 
-// validEnvName reports whether s is a variable name systemd accepts: letters, digits and "_", not starting
+// ValidEnvName reports whether s is a variable name systemd accepts: letters, digits and "_", not starting
 // with a digit.
-func validEnvName(s string) bool {
+func ValidEnvName(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -27,10 +27,10 @@ func validEnvName(s string) bool {
 	return true
 }
 
-// validEnvAssignment reports whether s is NAME=VALUE with a valid name and a value of valid UTF-8 without NUL.
-func validEnvAssignment(s string) bool {
+// ValidEnvAssignment reports whether s is NAME=VALUE with a valid name and a value of valid UTF-8 without NUL.
+func ValidEnvAssignment(s string) bool {
 	k, v, ok := strings.Cut(s, "=")
-	return ok && validEnvName(k) && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+	return ok && ValidEnvName(k) && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
 }
 
 // setEnv sets kv (NAME=VALUE) in env: an earlier assignment of the name is replaced where it stands.
@@ -47,86 +47,86 @@ func setEnv(env []string, kv string) []string {
 
 // environment parses Environment=: several assignments per line, quoted as in `"A=1 2" B=3`, C escapes
 // interpreted; an invalid assignment is warned about and skipped, an empty value resets.
-func (p *parser) environment(e *sdk.Entry) {
+func (p *Parser) environment(e *sdk.Entry) {
 	if strings.TrimSpace(e.Value) == "" {
-		p.c.Exec.Environment = nil
+		p.x.Exec.Environment = nil
 		return
 	}
 	words, err := unitfile.SplitWords(e.Value, unitfile.SplitCUnescape|unitfile.SplitRelax)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	for _, w := range words {
-		if !validEnvAssignment(w) {
-			p.res.Warnf(e, section, e.Key, "Invalid environment assignment %q in %s=%q, ignoring", w, e.Key, e.Value)
+		if !ValidEnvAssignment(w) {
+			p.Res.Warnf(e, p.Section, e.Key, "Invalid environment assignment %q in %s=%q, ignoring", w, e.Key, e.Value)
 			continue
 		}
-		p.c.Exec.Environment = setEnv(p.c.Exec.Environment, w)
+		p.x.Exec.Environment = setEnv(p.x.Exec.Environment, w)
 	}
 }
 
 // environmentFile takes one absolute path or glob, with "-" when it may be missing; an empty value resets.
-func (p *parser) environmentFile(e *sdk.Entry) {
+func (p *Parser) environmentFile(e *sdk.Entry) {
 	if e.Value == "" {
-		p.c.EnvironmentFiles = nil
+		p.x.EnvironmentFiles = nil
 		return
 	}
 	f := EnvironmentFile{Path: e.Value}
 	if strings.HasPrefix(f.Path, "-") {
 		f.Path, f.Optional = f.Path[1:], true
 	}
-	if !normalPath(f.Path) {
-		p.bad(e, "not an absolute normalized path")
+	if !NormalPath(f.Path) {
+		p.Bad(e, "not an absolute normalized path")
 		return
 	}
-	p.c.EnvironmentFiles = append(p.c.EnvironmentFiles, f)
+	p.x.EnvironmentFiles = append(p.x.EnvironmentFiles, f)
 }
 
 // passEnvironment and unsetEnvironment take space-separated names (unsetEnvironment also NAME=VALUE); invalid
 // ones are warned about and skipped; an empty value resets.
-func (p *parser) passEnvironment(e *sdk.Entry) { p.envNames(e, &p.c.PassEnvironment, false) }
+func (p *Parser) passEnvironment(e *sdk.Entry) { p.envNames(e, &p.x.PassEnvironment, false) }
 
-func (p *parser) unsetEnvironment(e *sdk.Entry) { p.envNames(e, &p.c.UnsetEnvironment, true) }
+func (p *Parser) unsetEnvironment(e *sdk.Entry) { p.envNames(e, &p.x.UnsetEnvironment, true) }
 
-func (p *parser) envNames(e *sdk.Entry, dst *[]string, assignments bool) {
+func (p *Parser) envNames(e *sdk.Entry, dst *[]string, assignments bool) {
 	if strings.TrimSpace(e.Value) == "" {
 		*dst = nil
 		return
 	}
 	words, err := unitfile.SplitWords(e.Value, unitfile.SplitCUnescape|unitfile.SplitRelax)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	for _, w := range words {
-		if !validEnvName(w) && !(assignments && validEnvAssignment(w)) {
-			p.res.Warnf(e, section, e.Key, "Invalid environment variable name %q in %s=%q, ignoring", w, e.Key, e.Value)
+		if !ValidEnvName(w) && !(assignments && ValidEnvAssignment(w)) {
+			p.Res.Warnf(e, p.Section, e.Key, "Invalid environment variable name %q in %s=%q, ignoring", w, e.Key, e.Value)
 			continue
 		}
-		*dst = appendUnique(*dst, w)
+		*dst = AppendUnique(*dst, w)
 	}
 }
 
-// Environment returns the environment of a process of the service, computed at spawn time as systemd does:
+// Environment returns the environment of a process of the unit, computed at spawn time as systemd does:
 // variables named in PassEnvironment= that the plugin process itself has, then Environment=, then each
 // EnvironmentFile= read now (in order; a glob's matches in lexical order), then UnsetEnvironment= removes
 // names and exact NAME=VALUE assignments, and last extra (MAINPID=, LISTEN_FDS=, … from the plugin), which
 // UnsetEnvironment= does not touch. A later assignment of a name replaces an earlier one where it stands. A
 // missing file that is not optional is an error.
-func (c *Config) Environment(extra []string) ([]string, error) {
+func (x *ExecSettings) Environment(extra []string) ([]string, error) {
 	var env []string
-	for _, name := range c.PassEnvironment {
+	for _, name := range x.PassEnvironment {
 		if v, ok := os.LookupEnv(name); ok {
 			env = setEnv(env, name+"="+v)
 		}
 	}
-	if c.Exec != nil {
-		for _, kv := range c.Exec.Environment {
+	if x.Exec != nil {
+		for _, kv := range x.Exec.Environment {
 			env = setEnv(env, kv)
 		}
 	}
-	for _, f := range c.EnvironmentFiles {
+	for _, f := range x.EnvironmentFiles {
 		paths := []string{f.Path}
 		if strings.ContainsAny(f.Path, "*?[") {
 			m, err := filepath.Glob(f.Path)
@@ -151,11 +151,11 @@ func (c *Config) Environment(extra []string) ([]string, error) {
 			}
 		}
 	}
-	if len(c.UnsetEnvironment) > 0 {
+	if len(x.UnsetEnvironment) > 0 {
 		kept := env[:0]
 		for _, kv := range env {
 			k, _, _ := strings.Cut(kv, "=")
-			if !contains(c.UnsetEnvironment, k) && !contains(c.UnsetEnvironment, kv) {
+			if !contains(x.UnsetEnvironment, k) && !contains(x.UnsetEnvironment, kv) {
 				kept = append(kept, kv)
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"encoding/base64"
@@ -10,7 +10,7 @@ import (
 
 // standardInput accepts null, tty, tty-force, tty-fail, socket, data, fd:NAME (plain "fd" is "fd:stdin") and
 // file:PATH; an empty value restores null.
-func (p *parser) standardInput(e *sdk.Entry) {
+func (p *Parser) standardInput(e *sdk.Entry) {
 	v := e.Value
 	switch {
 	case v == "":
@@ -20,15 +20,15 @@ func (p *parser) standardInput(e *sdk.Entry) {
 	case v == "null", v == "tty", v == "tty-force", v == "tty-fail", v == "socket", v == "data":
 	case strings.HasPrefix(v, "fd:") && len(v) > 3:
 	case strings.HasPrefix(v, "file:"):
-		if !normalPath(v[len("file:"):]) {
-			p.bad(e, "file: needs an absolute normalized path")
+		if !NormalPath(v[len("file:"):]) {
+			p.Bad(e, "file: needs an absolute normalized path")
 			return
 		}
 	default:
-		p.bad(e, "expected null, tty, tty-force, tty-fail, socket, data, fd:NAME or file:PATH")
+		p.Bad(e, "expected null, tty, tty-force, tty-fail, socket, data, fd:NAME or file:PATH")
 		return
 	}
-	p.c.Exec.StandardInput = v
+	p.x.Exec.StandardInput = v
 	p.stdinSet = e.Value != ""
 }
 
@@ -36,10 +36,10 @@ func (p *parser) standardInput(e *sdk.Entry) {
 // journal+console, kmsg+console, socket, fd:NAME (plain "fd" is fd:stdout or fd:stderr), file:PATH,
 // append:PATH, truncate:PATH; the obsolete syslog and syslog+console mean journal and journal+console. An
 // empty value restores the default (journal for output, inherit for error).
-func (p *parser) standardOutput(e *sdk.Entry) {
-	dst, def, fd := &p.c.Exec.StandardOutput, "journal", "fd:stdout"
+func (p *Parser) standardOutput(e *sdk.Entry) {
+	dst, def, fd := &p.x.Exec.StandardOutput, "journal", "fd:stdout"
 	if e.Key == "StandardError" {
-		dst, def, fd = &p.c.Exec.StandardError, "inherit", "fd:stderr"
+		dst, def, fd = &p.x.Exec.StandardError, "inherit", "fd:stderr"
 	}
 	v := e.Value
 	switch {
@@ -49,18 +49,18 @@ func (p *parser) standardOutput(e *sdk.Entry) {
 		v = fd
 	case v == "syslog", v == "syslog+console":
 		v = strings.Replace(v, "syslog", "journal", 1)
-		p.res.Warnf(e, section, e.Key, "%s=%s is obsolete, using %s", e.Key, e.Value, v)
+		p.Res.Warnf(e, p.Section, e.Key, "%s=%s is obsolete, using %s", e.Key, e.Value, v)
 	case v == "inherit", v == "null", v == "tty", v == "journal", v == "kmsg", v == "journal+console",
 		v == "kmsg+console", v == "socket":
 	case strings.HasPrefix(v, "fd:") && len(v) > 3:
 	case strings.HasPrefix(v, "file:"), strings.HasPrefix(v, "append:"), strings.HasPrefix(v, "truncate:"):
 		_, path, _ := strings.Cut(v, ":")
-		if !normalPath(path) {
-			p.bad(e, "needs an absolute normalized path")
+		if !NormalPath(path) {
+			p.Bad(e, "needs an absolute normalized path")
 			return
 		}
 	default:
-		p.bad(e, "expected inherit, null, tty, journal, kmsg, journal+console, kmsg+console, socket, fd:NAME, file:PATH, append:PATH or truncate:PATH")
+		p.Bad(e, "expected inherit, null, tty, journal, kmsg, journal+console, kmsg+console, socket, fd:NAME, file:PATH, append:PATH or truncate:PATH")
 		return
 	}
 	*dst = v
@@ -70,28 +70,28 @@ func (p *parser) standardOutput(e *sdk.Entry) {
 }
 
 // standardInputText appends one C-unescaped line and a newline to the standard input data; empty resets.
-func (p *parser) standardInputText(e *sdk.Entry) {
+func (p *Parser) standardInputText(e *sdk.Entry) {
 	if e.Value == "" {
 		p.stdinData = nil
 		return
 	}
 	s, err := unitfile.Unescape(e.Value)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	p.stdinData = append(append(p.stdinData, s...), '\n')
 }
 
 // standardInputData appends base64 data (whitespace allowed inside) to the standard input data; empty resets.
-func (p *parser) standardInputData(e *sdk.Entry) {
+func (p *Parser) standardInputData(e *sdk.Entry) {
 	if strings.TrimSpace(e.Value) == "" {
 		p.stdinData = nil
 		return
 	}
 	b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(e.Value), ""))
 	if err != nil {
-		p.bad(e, "not base64: %v", err)
+		p.Bad(e, "not base64: %v", err)
 		return
 	}
 	p.stdinData = append(p.stdinData, b...)
@@ -99,8 +99,8 @@ func (p *parser) standardInputData(e *sdk.Entry) {
 
 // finishStdio applies systemd's defaults between the three streams: data given implies StandardInput=data,
 // and a terminal, socket or fd as input makes an unset output inherit it.
-func (p *parser) finishStdio() {
-	x := p.c.Exec
+func (p *Parser) finishStdio() {
+	x := p.x.Exec
 	if len(p.stdinData) > 0 {
 		x.StandardInputData = p.stdinData
 		if !p.stdinSet {
@@ -108,7 +108,7 @@ func (p *parser) finishStdio() {
 		}
 	}
 	if x.StandardInput == "data" && len(p.stdinData) == 0 {
-		p.wholeErrorf([]string{"StandardInput"}, "StandardInput=data needs StandardInputText= or StandardInputData=")
+		p.WholeErrorf([]string{"StandardInput"}, "StandardInput=data needs StandardInputText= or StandardInputData=")
 	}
 	in := x.StandardInput
 	if !p.stdoutSet && (strings.HasPrefix(in, "tty") || in == "socket" || strings.HasPrefix(in, "fd:")) {

@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"fmt"
@@ -36,21 +36,21 @@ var limitKinds = map[string]limitKind{
 }
 
 // limit parses "value" (soft and hard) or "soft:hard"; an empty value removes the limit.
-func (p *parser) limit(e *sdk.Entry) {
+func (p *Parser) limit(e *sdk.Entry) {
 	name := strings.TrimPrefix(e.Key, "Limit")
 	if e.Value == "" {
-		delete(p.c.Exec.Limits, name)
+		delete(p.x.Exec.Limits, name)
 		return
 	}
 	rl, err := parseRlimit(e.Value, limitKinds[name])
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
-	if p.c.Exec.Limits == nil {
-		p.c.Exec.Limits = map[string]*pb.Rlimit{}
+	if p.x.Exec.Limits == nil {
+		p.x.Exec.Limits = map[string]*pb.Rlimit{}
 	}
-	p.c.Exec.Limits[name] = rl
+	p.x.Exec.Limits[name] = rl
 }
 
 func parseRlimit(v string, kind limitKind) (*pb.Rlimit, error) {

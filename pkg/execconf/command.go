@@ -1,4 +1,4 @@
-package main
+package execconf
 
 import (
 	"fmt"
@@ -8,23 +8,23 @@ import (
 	"github.com/sysmaster/sysmaster/sdk"
 )
 
-// commands parses one Exec*= assignment and appends its command lines to dst; an empty value resets the list.
+// Commands parses one Exec*= assignment and appends its command lines to dst; an empty value resets the list.
 // A bad line is an error and adds nothing.
-func (p *parser) commands(e *sdk.Entry, dst *[]Command) {
+func (p *Parser) Commands(e *sdk.Entry, dst *[]Command) {
 	if strings.TrimSpace(e.Value) == "" {
 		*dst = nil
 		return
 	}
-	cmds, err := parseCommandLine(e.Value, p.env.lookPath)
+	cmds, err := parseCommandLine(e.Value, p.Env.LookPath)
 	if err != nil {
-		p.bad(e, "%v", err)
+		p.Bad(e, "%v", err)
 		return
 	}
 	for i := range cmds {
 		cmds[i].File, cmds[i].Line = e.File, e.Line
 		if !strings.HasPrefix(cmds[i].Path, "/") {
-			p.res.Warnf(e, section, e.Key, "Executable %q not found in %s; starting the command will fail",
-				cmds[i].Path, strings.Join(searchPath, ":"))
+			p.Res.Warnf(e, p.Section, e.Key, "Executable %q not found in %s; starting the command will fail",
+				cmds[i].Path, strings.Join(SearchPath, ":"))
 		}
 	}
 	*dst = append(*dst, cmds...)
@@ -33,7 +33,7 @@ func (p *parser) commands(e *sdk.Entry, dst *[]Command) {
 // parseCommandLine splits an Exec*= value into command lines (man systemd.service, "Command lines"): words are
 // unquoted and C-unescaped; a lone ";" word separates commands and "\;" is a literal ";". The first word of
 // each command may start with the prefixes "-", "@", ":", "+", "!" or "!!", each at most once, "+" not with
-// "!" or "!!". The executable is an absolute, normalized path, or a plain name that lookPath resolves; a name
+// "!" or "!!". The executable is an absolute, normalized path, or a plain name that look resolves; a name
 // it cannot resolve is kept as written, so that starting the command fails (exit status 203/EXEC), as in
 // systemd. argv[0] is the executable as written, or with "@" the second word.
 func parseCommandLine(value string, look func(string) (string, bool)) ([]Command, error) {
@@ -103,7 +103,7 @@ done:
 	}
 	switch {
 	case strings.Contains(first, "/"):
-		if !normalPath(first) {
+		if !NormalPath(first) {
 			return c, fmt.Errorf("executable path %q is neither a normalized absolute path nor a plain name", first)
 		}
 		c.Path = first

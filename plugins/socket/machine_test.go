@@ -1,0 +1,601 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/sdk"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// sim plays the host for the state machine, without processes or sockets: it keeps the unit's state bytes,
+// hands out pids, and records what the plugin asked for (open fds, watches, timers, kills, jobs).
+type sim struct {
+	t      *testing.T
+	name   string
+	c      Config
+	state  []byte
+	rt     pb.UnitRuntime
+	clock  time.Time
+	active sdk.ActiveState
+	sub    string
+	result string
+	props  map[string]string
+	states []string
+
+	nextPid int64
+	pids    map[string]int64
+	spawns  []*pb.Spawn
+	kills   []*pb.KillAction
+	timers  map[string]uint64
+	jobs    []*pb.EnqueueJob
+	logs    []string
+	open    map[string]*pb.OpenSocket
+	closed  []string
+	watched map[string]string // id → "watch" or "accept"
+}
+
+// newSim parses lines into the config of unit name (foo.socket when empty).
+func newSim(t *testing.T, lines ...string) *sim {
+	t.Helper()
+	c, res := parse(lines...)
+	if res.Failed() {
+		t.Fatalf("config: %v", res.Problems)
+	}
+	return &sim{t: t, name: "foo.socket", c: c, clock: time.Unix(1_700_000_000, 0), nextPid: 100,
+		pids: map[string]int64{}, timers: map[string]uint64{}, props: map[string]string{},
+		open: map[string]*pb.OpenSocket{}, watched: map[string]string{}}
+}
+
+func (s *sim) send(ev *pb.Event) {
+	s.t.Helper()
+	u := &sdk.Unit{Name: s.name, Config: sdk.EncodeJSON(s.c), State: s.state, Runtime: &s.rt}
+	typ := socketType{clock: func() time.Time { return s.clock }}
+	if err := typ.Handle(u, ev); err != nil {
+		s.t.Fatal(err)
+	}
+	s.state = u.State
+	for _, a := range u.Actions() {
+		switch k := a.Kind.(type) {
+		case *pb.Action_SetState:
+			s.active, s.sub, s.result = k.SetState.Active, k.SetState.Sub, k.SetState.Result
+			for key, v := range k.SetState.Properties {
+				s.props[key] = v
+			}
+			s.states = append(s.states, k.SetState.Sub)
+		case *pb.Action_Spawn:
+			s.nextPid++
+			s.spawns = append(s.spawns, k.Spawn)
+			s.pids[k.Spawn.Id] = s.nextPid
+			s.rt.ControlPid = s.nextPid
+		case *pb.Action_Kill:
+			s.kills = append(s.kills, k.Kill)
+		case *pb.Action_ArmTimer:
+			s.timers[k.ArmTimer.Id] = k.ArmTimer.Usec
+		case *pb.Action_DisarmTimer:
+			delete(s.timers, k.DisarmTimer.Id)
+		case *pb.Action_EnqueueJob:
+			s.jobs = append(s.jobs, k.EnqueueJob)
+		case *pb.Action_Log:
+			s.logs = append(s.logs, k.Log.Text)
+		case *pb.Action_OpenSocket:
+			s.open[k.OpenSocket.Id] = k.OpenSocket
+		case *pb.Action_CloseFd:
+			delete(s.open, k.CloseFd.Id)
+			s.closed = append(s.closed, k.CloseFd.Id)
+		case *pb.Action_WatchFd:
+			switch {
+			case !k.WatchFd.Watch:
+				delete(s.watched, k.WatchFd.Id)
+			case k.WatchFd.Accept:
+				s.watched[k.WatchFd.Id] = "accept"
+			default:
+				s.watched[k.WatchFd.Id] = "watch"
+			}
+		}
+	}
+}
+
+func ev[T any](k T) *pb.Event {
+	switch v := any(k).(type) {
+	case *pb.Start:
+		return &pb.Event{Kind: &pb.Event_Start{Start: v}}
+	case *pb.Stop:
+		return &pb.Event{Kind: &pb.Event_Stop{Stop: v}}
+	case *pb.FdReadable:
+		return &pb.Event{Kind: &pb.Event_FdReadable{FdReadable: v}}
+	case *pb.UnitChanged:
+		return &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: v}}
+	case *pb.FdOpenFailed:
+		return &pb.Event{Kind: &pb.Event_FdOpenFailed{FdOpenFailed: v}}
+	case *pb.EnqueueFailed:
+		return &pb.Event{Kind: &pb.Event_EnqueueFailed{EnqueueFailed: v}}
+	case *pb.Recover:
+		return &pb.Event{Kind: &pb.Event_Recover{Recover: v}}
+	case *pb.ResetFailed:
+		return &pb.Event{Kind: &pb.Event_ResetFailed{ResetFailed: v}}
+	case *pb.SpawnFailed:
+		return &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: v}}
+	}
+	panic("unknown event")
+}
+
+func (s *sim) start() { s.send(ev(&pb.Start{})) }
+func (s *sim) stop()  { s.send(ev(&pb.Stop{})) }
+
+// readable reports traffic on an Accept=no listener; the host ends the watch with the event.
+func (s *sim) readable(id string) {
+	s.t.Helper()
+	if s.watched[id] != "watch" {
+		s.t.Fatalf("%s is not watched (%v)", id, s.watched)
+	}
+	delete(s.watched, id)
+	s.send(ev(&pb.FdReadable{Id: id}))
+}
+
+// accept reports a connection the host accepted on id.
+func (s *sim) accept(id, conn, instance, source string) {
+	s.t.Helper()
+	if s.watched[id] != "accept" {
+		s.t.Fatalf("%s is not accepting (%v)", id, s.watched)
+	}
+	delete(s.watched, id)
+	s.send(ev(&pb.FdReadable{Id: id, Accepted: conn, Instance: instance, Source: source}))
+}
+
+func (s *sim) changed(unit string, active sdk.ActiveState, sub, result string) {
+	s.send(ev(&pb.UnitChanged{Unit: unit, Active: active, Sub: sub, Result: result}))
+}
+
+func (s *sim) fire(id string) {
+	s.t.Helper()
+	if _, ok := s.timers[id]; !ok {
+		s.t.Fatalf("timer %q is not armed (armed: %v)", id, s.timers)
+	}
+	delete(s.timers, id)
+	s.send(&pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
+}
+
+// exit ends the control process spawned under id with code (1 exited, 2 killed) and status.
+func (s *sim) exit(id string, code, status int32) {
+	s.t.Helper()
+	pid, ok := s.pids[id]
+	if !ok {
+		s.t.Fatalf("no live process %q (live: %v)", id, s.pids)
+	}
+	delete(s.pids, id)
+	s.rt.ControlPid = 0
+	s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Id: id, Pid: pid, Role: sdk.RoleControl, Code: pb.ExitCode(code), Status: status}}})
+}
+
+func (s *sim) want(active sdk.ActiveState, sub, result string) {
+	s.t.Helper()
+	if s.active != active || s.sub != sub || (result != "" && s.result != result) {
+		s.t.Fatalf("state %s/%s result %s, want %s/%s result %s (path %v, logs %q)",
+			sdk.StateName(s.active), s.sub, s.result, sdk.StateName(active), sub, result, s.states, s.logs)
+	}
+}
+
+func (s *sim) wantWatched(want map[string]string) {
+	s.t.Helper()
+	if len(s.watched) != len(want) {
+		s.t.Fatalf("watched %v, want %v", s.watched, want)
+	}
+	for k, v := range want {
+		if s.watched[k] != v {
+			s.t.Fatalf("watched %v, want %v", s.watched, want)
+		}
+	}
+}
+
+func (s *sim) logged(substr string) bool {
+	for _, l := range s.logs {
+		if strings.Contains(l, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAcceptNoActivation(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/foo.sock", "ListenDatagram=127.0.0.1:53", "SocketMode=0600", "RemoveOnStop=yes")
+	s.start()
+	s.want(sdk.Active, subListening, resSuccess)
+	if len(s.open) != 2 {
+		t.Fatalf("open %v", s.open)
+	}
+	o := s.open["listen0"]
+	if o.Family != "unix" || o.Type != "stream" || o.Address != "/run/foo.sock" || o.Options["SocketMode"] != "0600" ||
+		o.Options["RemoveOnStop"] != "yes" || o.Options["FileDescriptorName"] != "foo.socket" {
+		t.Errorf("listen0 %v", o)
+	}
+	if o := s.open["listen1"]; o.Family != "inet" || o.Type != "dgram" {
+		t.Errorf("listen1 %v", o)
+	}
+	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
+
+	s.readable("listen1")
+	s.want(sdk.Active, subRunning, resSuccess)
+	if len(s.jobs) != 1 || s.jobs[0].Unit != "foo.service" || s.jobs[0].Type != "start" || s.jobs[0].Mode != "replace" || len(s.jobs[0].Fds) != 0 {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+	s.wantWatched(nil) // the service owns the listeners now
+
+	s.changed("foo.service", sdk.Activating, "start", "success")
+	s.changed("foo.service", sdk.Active, "running", "success")
+	s.want(sdk.Active, subRunning, "")
+	s.changed("foo.service", sdk.Inactive, "dead", "success")
+	s.want(sdk.Active, subListening, resSuccess)
+	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
+	s.changed("foo.service", sdk.Failed, "failed", "exit-code")
+	s.want(sdk.Active, subListening, resSuccess)
+
+	// A service started by hand takes the listeners too.
+	s.changed("foo.service", sdk.Activating, "start", "success")
+	s.want(sdk.Active, subRunning, "")
+	s.wantWatched(nil)
+	s.changed("foo.service", sdk.Activating, "auto-restart", "exit-code")
+	s.want(sdk.Active, subListening, "")
+
+	s.stop()
+	s.want(sdk.Inactive, subDead, resSuccess)
+	s.wantWatched(nil)
+	if len(s.open) != 0 || len(s.timers) != 0 {
+		t.Fatalf("open %v timers %v", s.open, s.timers)
+	}
+	// A stale readiness after the stop does nothing.
+	s.send(ev(&pb.FdReadable{Id: "listen0"}))
+	s.want(sdk.Inactive, subDead, "")
+	if len(s.jobs) != 1 {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+}
+
+func TestServiceActiveAtStartOwnsTheListeners(t *testing.T) {
+	s := newSim(t, "ListenStream=80", "Service=web.service")
+	s.changed("web.service", sdk.Active, "running", "success")
+	s.start()
+	s.want(sdk.Active, subRunning, resSuccess)
+	s.wantWatched(nil)
+	s.changed("other.service", sdk.Inactive, "dead", "success") // not ours
+	s.want(sdk.Active, subRunning, "")
+	s.changed("web.service", sdk.Inactive, "dead", "success")
+	s.want(sdk.Active, subListening, "")
+	s.wantWatched(map[string]string{"listen0": "watch"})
+	s.readable("listen0")
+	if s.jobs[0].Unit != "web.service" {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+}
+
+func TestServiceStartLimitHit(t *testing.T) {
+	s := newSim(t, "ListenStream=80")
+	s.start()
+	s.readable("listen0")
+	s.changed("foo.service", sdk.Failed, "failed", "start-limit-hit")
+	s.want(sdk.Failed, subFailed, resServiceStartLimitHit)
+	if len(s.open) != 0 {
+		t.Fatalf("open %v", s.open)
+	}
+	s.send(ev(&pb.ResetFailed{}))
+	s.want(sdk.Inactive, subDead, resSuccess)
+}
+
+func TestTriggerLimit(t *testing.T) {
+	s := newSim(t, "ListenStream=80", "TriggerLimitBurst=3", "TriggerLimitIntervalSec=10s", "PollLimitIntervalSec=0")
+	s.start()
+	for i := 0; i < 3; i++ {
+		s.readable("listen0")
+		s.changed("foo.service", sdk.Failed, "failed", "exit-code")
+		s.clock = s.clock.Add(time.Second)
+	}
+	s.want(sdk.Active, subListening, "")
+	s.readable("listen0")
+	s.want(sdk.Failed, subFailed, resTriggerLimitHit)
+	if !s.logged("Trigger limit hit") || len(s.jobs) != 3 {
+		t.Fatalf("logs %q jobs %v", s.logs, s.jobs)
+	}
+	// After the interval the count starts again.
+	s.send(ev(&pb.ResetFailed{}))
+	s.clock = s.clock.Add(time.Minute)
+	s.start()
+	s.readable("listen0")
+	s.want(sdk.Active, subRunning, resSuccess)
+}
+
+func TestPollLimit(t *testing.T) {
+	s := newSim(t, "ListenStream=80", "PollLimitBurst=2", "PollLimitIntervalSec=4s", "TriggerLimitBurst=0")
+	s.start()
+	s.readable("listen0")
+	s.changed("foo.service", sdk.Inactive, "dead", "success")
+	s.clock = s.clock.Add(time.Second)
+	s.readable("listen0")
+	s.changed("foo.service", sdk.Inactive, "dead", "success")
+	s.clock = s.clock.Add(time.Second)
+	s.readable("listen0") // third event in 4s: paused, nothing started
+	s.want(sdk.Active, subListening, resSuccess)
+	if len(s.jobs) != 2 || s.timers[timerPollLimit] != 2e6+1 {
+		t.Fatalf("jobs %v timers %v", s.jobs, s.timers)
+	}
+	s.wantWatched(nil)
+	s.clock = s.clock.Add(time.Duration(s.timers[timerPollLimit]) * time.Microsecond)
+	s.fire(timerPollLimit)
+	s.wantWatched(map[string]string{"listen0": "watch"})
+	s.readable("listen0")
+	s.want(sdk.Active, subRunning, "")
+	if len(s.jobs) != 3 {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+}
+
+func TestAcceptYes(t *testing.T) {
+	s := newSim(t, "ListenStream=127.0.0.1:23", "Accept=yes", "MaxConnections=2", "MaxConnectionsPerSource=1")
+	s.name = "telnet.socket"
+	s.start()
+	s.want(sdk.Active, subListening, resSuccess)
+	s.wantWatched(map[string]string{"listen0": "accept"})
+
+	s.accept("listen0", "conn1", "127.0.0.1:23-10.0.0.1:4000", "10.0.0.1")
+	if len(s.jobs) != 1 || s.jobs[0].Unit != "telnet@0-127.0.0.1:23-10.0.0.1:4000.service" || !slices.Equal(s.jobs[0].Fds, []string{"conn1"}) {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+	s.wantWatched(map[string]string{"listen0": "accept"}) // re-armed at once
+	// Same source again: refused by MaxConnectionsPerSource=1.
+	s.accept("listen0", "conn2", "127.0.0.1:23-10.0.0.1:4001", "10.0.0.1")
+	if len(s.jobs) != 1 || !slices.Equal(s.closed, []string{"conn2"}) || !s.logged("Too many incoming connections (2) from source 10.0.0.1") {
+		t.Fatalf("jobs %v closed %v logs %q", s.jobs, s.closed, s.logs)
+	}
+	s.accept("listen0", "conn3", "127.0.0.1:23-10.0.0.2:5000", "10.0.0.2")
+	if len(s.jobs) != 2 || s.jobs[1].Unit != "telnet@1-127.0.0.1:23-10.0.0.2:5000.service" {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+	// MaxConnections=2 reached.
+	s.accept("listen0", "conn4", "127.0.0.1:23-10.0.0.3:6000", "10.0.0.3")
+	if len(s.jobs) != 2 || !s.logged("Too many incoming connections (2), dropping connection.") {
+		t.Fatalf("jobs %v logs %q", s.jobs, s.logs)
+	}
+	if s.props["NAccepted"] != "2" || s.props["NConnections"] != "2" || s.props["NRefused"] != "2" {
+		t.Fatalf("props %v", s.props)
+	}
+	// The first instance ends: its slot is free (only once, whatever follows).
+	s.changed("telnet@0-127.0.0.1:23-10.0.0.1:4000.service", sdk.Active, "running", "success")
+	s.changed("telnet@0-127.0.0.1:23-10.0.0.1:4000.service", sdk.Inactive, "dead", "success")
+	s.changed("telnet@0-127.0.0.1:23-10.0.0.1:4000.service", sdk.Failed, "failed", "exit-code")
+	if s.props["NConnections"] != "1" {
+		t.Fatalf("props %v", s.props)
+	}
+	s.accept("listen0", "conn5", "127.0.0.1:23-10.0.0.1:4002", "10.0.0.1")
+	if len(s.jobs) != 3 || s.jobs[2].Unit != "telnet@2-127.0.0.1:23-10.0.0.1:4002.service" {
+		t.Fatalf("jobs %v", s.jobs)
+	}
+	// An accept error is logged and the listener re-armed.
+	s.send(ev(&pb.FdReadable{Id: "listen0", AcceptError: "accept: too many open files"}))
+	s.wantWatched(map[string]string{"listen0": "accept"})
+	if !s.logged("too many open files") {
+		t.Fatal(s.logs)
+	}
+	s.want(sdk.Active, subListening, resSuccess)
+	// A job that cannot be enqueued fails the socket (systemd: resources) and frees the slot.
+	s.send(ev(&pb.EnqueueFailed{Unit: "telnet@2-127.0.0.1:23-10.0.0.1:4002.service", Type: "start", Message: "Unit telnet@.service not found."}))
+	s.want(sdk.Failed, subFailed, resResources)
+	if s.props["NConnections"] != "1" {
+		t.Fatalf("props %v", s.props)
+	}
+}
+
+func TestAcceptedWhileStoppingIsRefused(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "Accept=yes", "ExecStopPre=/bin/stoppre")
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopPre, "")
+	s.send(ev(&pb.FdReadable{Id: "listen0", Accepted: "late", Instance: "1-0"}))
+	if len(s.jobs) != 0 || !slices.Contains(s.closed, "late") || s.props["NRefused"] != "1" {
+		t.Fatalf("jobs %v closed %v props %v", s.jobs, s.closed, s.props)
+	}
+	s.exit("stop-pre/0", 1, 0)
+	s.want(sdk.Inactive, subDead, resSuccess)
+}
+
+func TestOpenFailed(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ListenStream=80")
+	s.start()
+	s.send(ev(&pb.FdOpenFailed{Id: "listen1", Message: "bind [::]:80: address already in use"}))
+	s.want(sdk.Failed, subFailed, resResources)
+	if !s.logged("address already in use") || !slices.Equal(s.closed, []string{"listen0"}) {
+		t.Fatalf("logs %q closed %v", s.logs, s.closed)
+	}
+	// The next start opens both again.
+	s.send(ev(&pb.ResetFailed{}))
+	s.start()
+	s.want(sdk.Active, subListening, resSuccess)
+	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
+}
+
+func TestEnqueueFailedForTheService(t *testing.T) {
+	s := newSim(t, "ListenStream=80")
+	s.start()
+	s.readable("listen0")
+	s.send(ev(&pb.EnqueueFailed{Unit: "foo.service", Type: "start", Message: "Unit foo.service not found."}))
+	s.want(sdk.Failed, subFailed, resResources)
+	if !s.logged("Failed to queue service startup job: Unit foo.service not found.") {
+		t.Fatal(s.logs)
+	}
+}
+
+func TestControlCommands(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/pre1", "ExecStartPre=/bin/pre2", "ExecStartPost=/bin/post",
+		"ExecStopPre=/bin/stoppre", "ExecStopPost=/bin/stoppost", "Environment=A=1")
+	s.rt.InvocationId = "abc"
+	s.start()
+	s.want(sdk.Activating, subStartPre, resSuccess)
+	if len(s.open) != 0 || s.spawns[0].Role != sdk.RoleControl || s.spawns[0].Id != "start-pre/0" || s.timers[timerPhase] != 90e6 {
+		t.Fatalf("open %v spawns %v timers %v", s.open, s.spawns, s.timers)
+	}
+	if env := s.spawns[0].Exec.Environment; !slices.Contains(env, "A=1") || !slices.Contains(env, "INVOCATION_ID=abc") {
+		t.Errorf("env %v", env)
+	}
+	s.exit("start-pre/0", 1, 0)
+	s.want(sdk.Activating, subStartPre, "")
+	s.exit("start-pre/1", 1, 0)
+	s.want(sdk.Activating, subStartPost, "")
+	if len(s.open) != 1 {
+		t.Fatalf("open %v", s.open)
+	}
+	s.wantWatched(nil) // not before listening
+	s.exit("start-post/0", 1, 0)
+	s.want(sdk.Active, subListening, resSuccess)
+	if _, ok := s.timers[timerPhase]; ok {
+		t.Fatal("phase timer left armed")
+	}
+	s.stop()
+	s.want(sdk.Deactivating, subStopPre, "")
+	if len(s.open) != 1 {
+		t.Fatal("closed before stop-post")
+	}
+	s.exit("stop-pre/0", 1, 0)
+	s.want(sdk.Deactivating, subStopPost, "")
+	if len(s.open) != 0 {
+		t.Fatal("not closed in stop-post")
+	}
+	s.exit("stop-post/0", 1, 0)
+	s.want(sdk.Inactive, subDead, resSuccess)
+}
+
+func TestStartPreFails(t *testing.T) {
+	for _, tc := range []struct {
+		code, status int32
+		result       string
+	}{{1, 3, resExitCode}, {2, 9, resSignal}, {3, 11, resCoreDump}} {
+		s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/pre", "ExecStopPost=/bin/never")
+		s.start()
+		s.exit("start-pre/0", tc.code, tc.status)
+		s.want(sdk.Failed, subFailed, tc.result)
+		if len(s.open) != 0 || len(s.closed) != 0 || len(s.spawns) != 1 {
+			t.Fatalf("open %v closed %v spawns %v", s.open, s.closed, s.spawns)
+		}
+	}
+	// "-" ignores the failure.
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPre=-/bin/pre")
+	s.start()
+	s.exit("start-pre/0", 1, 1)
+	s.want(sdk.Active, subListening, resSuccess)
+}
+
+func TestStartPostFailsRunsTheStopCommands(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPost=/bin/post", "ExecStopPre=/bin/stoppre")
+	s.start()
+	s.exit("start-post/0", 1, 2)
+	s.want(sdk.Deactivating, subStopPre, resExitCode)
+	s.exit("stop-pre/0", 1, 0)
+	s.want(sdk.Failed, subFailed, resExitCode)
+	if len(s.open) != 0 {
+		t.Fatalf("open %v", s.open)
+	}
+}
+
+func TestSpawnFailed(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPost=/bin/post")
+	s.start()
+	s.send(ev(&pb.SpawnFailed{Id: "start-post/0", ExitCode: 203, Message: "exec: no such file", Role: sdk.RoleControl}))
+	s.want(sdk.Failed, subFailed, resResources)
+}
+
+func TestStopDuringStartPreKills(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/slow", "KillSignal=SIGINT")
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopPreSigterm, "")
+	if k := s.kills[0]; k.Whom != sdk.WhomAll || k.Signal != 2 {
+		t.Fatalf("kill %v", k)
+	}
+	s.exit("start-pre/0", 2, 2)
+	s.want(sdk.Failed, subFailed, resSignal) // a killed command failed, as in systemd
+}
+
+func TestTimeoutsEscalate(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStopPre=/bin/hang", "TimeoutSec=5s", "KillMode=mixed")
+	s.start()
+	s.stop()
+	s.want(sdk.Deactivating, subStopPre, "")
+	if s.timers[timerPhase] != 5e6 {
+		t.Fatalf("timers %v", s.timers)
+	}
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subStopPreSigterm, resTimeout)
+	if k := s.kills[0]; k.Whom != sdk.WhomControl || k.Signal != 15 {
+		t.Fatalf("mixed SIGTERM goes to the control process: %v", k)
+	}
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subStopPreSigkill, resTimeout)
+	if k := s.kills[1]; k.Whom != sdk.WhomAll || k.Signal != 9 {
+		t.Fatalf("SIGKILL goes to all: %v", k)
+	}
+	s.fire(timerPhase)
+	s.want(sdk.Failed, subFailed, resTimeout)
+	if !s.logged("Processes still around after SIGKILL. Ignoring.") || len(s.open) != 0 {
+		t.Fatal(s.logs)
+	}
+	// The killed process's late exit changes nothing.
+	s.exit("stop-pre/0", 2, 9)
+	s.want(sdk.Failed, subFailed, resTimeout)
+}
+
+func TestStartPreTimeout(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/hang", "SendSIGKILL=no")
+	s.start()
+	s.fire(timerPhase)
+	s.want(sdk.Deactivating, subFinalSigterm, resTimeout)
+	s.fire(timerPhase)
+	s.want(sdk.Failed, subFailed, resTimeout)
+	if !s.logged("Skipping SIGKILL") {
+		t.Fatal(s.logs)
+	}
+}
+
+func TestRecoverRewatches(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ListenStream=/run/b")
+	s.start()
+	s.watched = map[string]string{} // a new host lost the watches
+	s.send(ev(&pb.Recover{Fds: []string{"listen0", "listen1"}}))
+	s.want(sdk.Active, subListening, resSuccess)
+	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
+
+	a := newSim(t, "ListenStream=/run/a", "Accept=yes")
+	a.start()
+	a.watched = map[string]string{}
+	a.send(ev(&pb.Recover{}))
+	a.wantWatched(map[string]string{"listen0": "accept"})
+
+	// A running socket stays unwatched: its service owns the listeners.
+	r := newSim(t, "ListenStream=/run/a")
+	r.start()
+	r.readable("listen0")
+	r.send(ev(&pb.Recover{}))
+	r.want(sdk.Active, subRunning, "")
+	r.wantWatched(nil)
+}
+
+func TestStartAndStopAreIdempotent(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a")
+	s.stop()
+	s.want(sdk.Inactive, subDead, resSuccess)
+	s.start()
+	s.start()
+	s.want(sdk.Active, subListening, resSuccess)
+	if len(s.open) != 1 {
+		t.Fatalf("open %v", s.open)
+	}
+	s.stop()
+	s.stop()
+	s.want(sdk.Inactive, subDead, resSuccess)
+}
+
+func TestUnknownEventIsAnError(t *testing.T) {
+	c, _ := parse("ListenStream=/run/a")
+	u := &sdk.Unit{Name: "foo.socket", Config: sdk.EncodeJSON(c)}
+	if err := (socketType{}).Handle(u, &pb.Event{}); err == nil || len(u.Actions()) != 0 {
+		t.Fatalf("err %v actions %v", err, u.Actions())
+	}
+}
