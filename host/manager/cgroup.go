@@ -44,12 +44,7 @@ func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
 			return nil
 		}
 		u.cgroupMade, u.cgroupSettings, u.oomKills = true, settings, 0
-		if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
-			u.unwatch = stop
-		}
-		if stop, err := m.cg.WatchOOM(name, func() { m.post(func() { m.checkOOM(u, 0) }) }); err == nil {
-			u.unwatchOOM = stop
-		}
+		m.watchCgroup(u)
 	case settings != u.cgroupSettings:
 		if err := m.cg.Update(name, settings); err != nil {
 			m.unitLogf(u, 3, "%s: Failed to update cgroup %s: %v", u.ID, m.cg.Path(name), err)
@@ -57,6 +52,17 @@ func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {
 		u.cgroupSettings = settings
 	}
 	return m.cg.ProcsFiles(name)
+}
+
+// watchCgroup watches u's cgroup for emptiness and OOM kills.
+func (m *Manager) watchCgroup(u *Unit) {
+	name := cgroupName(u)
+	if stop, err := m.cg.Watch(name, func() { m.post(func() { m.checkEmpty(u, false) }) }); err == nil {
+		u.unwatch = stop
+	}
+	if stop, err := m.cg.WatchOOM(name, func() { m.post(func() { m.checkOOM(u, 0) }) }); err == nil {
+		u.unwatchOOM = stop
+	}
 }
 
 // removeCgroup removes the cgroup of a unit that is down and empty.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -189,6 +190,21 @@ func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
 	if !contains(to.triggeredBy, from.ID) {
 		to.triggeredBy = append(to.triggeredBy, from.ID)
 		from.triggers = append(from.triggers, to.ID)
+	}
+}
+
+// forgetTriggers removes the run-time trigger links of a unit being unloaded (an Accept=yes instance leaves its
+// socket's Triggers=).
+func (m *Manager) forgetTriggers(u *Unit) {
+	for _, name := range u.triggeredBy {
+		if t := m.units[name]; t != nil {
+			t.triggers = slices.DeleteFunc(t.triggers, func(s string) bool { return s == u.ID })
+		}
+	}
+	for _, name := range u.triggers {
+		if t := m.units[name]; t != nil {
+			t.triggeredBy = slices.DeleteFunc(t.triggeredBy, func(s string) bool { return s == u.ID })
+		}
 	}
 }
 

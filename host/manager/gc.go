@@ -57,8 +57,8 @@ func (m *Manager) pinned(u *Unit) bool {
 	case u.Active != job.Inactive:
 		return true
 	}
-	// Processes, and what a unit holds in the core (timers; fds, once units hold them, belong here too).
-	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || len(u.timers) > 0 || m.populated(u) {
+	// Processes, and what a unit holds in the core: timers and descriptors.
+	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || len(u.timers) > 0 || len(u.fds) > 0 || m.populated(u) {
 		return true
 	}
 	return m.isDefaultUnit(u)
@@ -217,6 +217,7 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 		}
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
 		m.unitLogs.Forget(u.ID)
+		m.forgetTriggers(u)
 		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.activeName())
 	}
 }

@@ -279,23 +279,31 @@ func (m *Manager) armTimer(u *Unit, a *pb.ArmTimer) {
 	if a.RealtimeUsec != 0 {
 		d = time.Until(time.UnixMicro(int64(a.RealtimeUsec)))
 	}
+	m.armTimerAt(u, a.Id, now().mono+d)
+}
+
+// armTimerAt arms u's timer id for the CLOCK_MONOTONIC time at (in the past: at once).
+func (m *Manager) armTimerAt(u *Unit, id string, at time.Duration) {
 	var t *time.Timer
-	t = time.AfterFunc(d, func() {
+	t = time.AfterFunc(at-now().mono, func() {
 		m.post(func() {
-			if u.timers[a.Id] != t {
+			if u.timers[id] != t {
 				return // disarmed or re-armed meanwhile
 			}
-			delete(u.timers, a.Id)
-			m.send(u, &pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: a.Id}}})
+			delete(u.timers, id)
+			delete(u.timerAt, id)
+			m.send(u, &pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
 		})
 	})
-	u.timers[a.Id] = t
+	u.timers[id] = t
+	u.timerAt[id] = at
 }
 
 func (m *Manager) disarmTimer(u *Unit, id string) {
 	if t := u.timers[id]; t != nil {
 		t.Stop()
 		delete(u.timers, id)
+		delete(u.timerAt, id)
 	}
 }
 

@@ -62,6 +62,7 @@ type Unit struct {
 	unwatchOOM     func()          // stops the OOM watch
 	oomKills       uint64          // the cgroup's OOM kill count last seen
 	timers         map[string]*time.Timer
+	timerAt        map[string]time.Duration // each armed timer's deadline, CLOCK_MONOTONIC
 
 	// fds are the descriptors the core holds for the unit, in the order they were opened or handed to it.
 	fds []*heldFd
@@ -107,7 +108,7 @@ type stamp struct {
 
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, timers: map[string]*time.Timer{}, runtimeDirs: map[string]bool{}}
+		children: map[int]child{}, timers: map[string]*time.Timer{}, timerAt: map[string]time.Duration{}, runtimeDirs: map[string]bool{}}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.

@@ -175,7 +175,7 @@ func TestSocketAcceptYes(t *testing.T) {
 	s := harness.Start(t, harness.Options{Units: map[string]string{
 		"echo.socket": fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\nAccept=yes\n", port),
 		"echo@.service": "[Service]\nStandardInput=socket\n" +
-			"ExecStart=/bin/sh -c 'read line; echo \"instance=%i pid=$$ got=$line\"'\n",
+			"ExecStart=/bin/sh -c 'read line; echo \"instance=%i pid=$$$$ got=$line\"'\n",
 	}})
 	mustSctl(t, s, "start", "echo.socket")
 	pids := map[string]bool{}
@@ -424,7 +424,8 @@ func TestSocketSurvivesRestartAndPluginKill(t *testing.T) {
 		t.Error(f)
 	}
 	if answered != requests {
-		t.Errorf("%d of %d requests answered", answered, requests)
+		logs, _, _ := s.Sctl("logs", "web.service", "web.socket")
+		t.Errorf("%d of %d requests answered\n%s", answered, requests, logs)
 	}
 	if len(servers) < 2 {
 		t.Errorf("answers came from %d server process(es), want several (the service was restarted)", len(servers))

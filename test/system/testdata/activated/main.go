@@ -6,12 +6,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/coreos/go-systemd/v22/activation"
@@ -28,17 +29,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, "activated: no socket passed")
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "activated pid=%d fds=%s path=%s\n", os.Getpid(), strings.ReplaceAll(names, ":", ","), r.URL.Path)
-	})}
+	// Connections are counted from the moment Serve accepts them (the StateNew hook runs before Serve can
+	// return), so that none accepted in the last instant is dropped: http.Server.Shutdown may return before it
+	// has seen such a connection.
+	var conns sync.WaitGroup
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "activated pid=%d fds=%s path=%s\n", os.Getpid(), strings.ReplaceAll(names, ":", ","), r.URL.Path)
+		}),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				conns.Done()
+			}
+		},
+	}
+	srv.SetKeepAlivesEnabled(false)
+	var serving sync.WaitGroup
 	for _, l := range listeners {
-		go srv.Serve(l)
+		serving.Add(1)
+		go func() { defer serving.Done(); srv.Serve(l) }()
 	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM, syscall.SIGINT)
 	<-term
-	if err := srv.Shutdown(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "activated:", err)
-		os.Exit(1)
+	for _, l := range listeners {
+		l.Close()
 	}
+	serving.Wait()
+	conns.Wait()
 }
