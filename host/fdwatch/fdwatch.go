@@ -30,7 +30,8 @@ func New(fn func(fd int, gen uint32)) (*Watcher, error) {
 }
 
 // Arm asks for one report when fd becomes readable (or is readable now). Arming an armed descriptor replaces
-// its generation.
+// its generation, unless its report is on its way already (then that report carries the old one): a receiver
+// that re-arms should keep the generation of a descriptor still armed.
 func (w *Watcher) Arm(fd int, gen uint32) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(fd), Pad: int32(gen)}
 	err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, fd, &ev)

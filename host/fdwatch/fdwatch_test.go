@@ -69,12 +69,15 @@ func TestOneReportPerArm(t *testing.T) {
 	}
 	expect(t, ch, report{fd, 2}) // readable already: reported at once
 	w.Disarm(fd)
+	expectNone(t, ch)
+	r.Read(make([]byte, 1)) // drained: not readable any more
 	if err := w.Arm(fd, 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Arm(fd, 4); err != nil { // re-arming replaces the generation
+	if err := w.Arm(fd, 4); err != nil { // re-arming before the report replaces the generation
 		t.Fatal(err)
 	}
+	wr.Write([]byte("y"))
 	expect(t, ch, report{fd, 4})
 	w.Disarm(fd)
 	expectNone(t, ch)

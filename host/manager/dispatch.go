@@ -10,6 +10,7 @@ import (
 
 // send queues ev for u's plugin; it is delivered with the rest of this turn's batch.
 func (m *Manager) send(u *Unit, ev *pb.Event) {
+	m.markDirty(u) // what its plugin makes of the event is this turn's change
 	m.queue[u.Type] = append(m.queue[u.Type], queued{u: u, ev: ev})
 }
 

@@ -17,7 +17,8 @@ import (
 // heldFd is a descriptor the core holds for a unit: a listener its socket unit opened (spec set), or a connection
 // accepted on one, held by the socket unit until it hands it to the instance that serves it (passed).
 type heldFd struct {
-	id   string
+	id    string
+	store string // its name in init's fd store, which keeps a copy across a core crash
 	name string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
 	file *os.File
 	spec *pb.OpenSocket
@@ -66,7 +67,14 @@ func (m *Manager) openSocket(u *Unit, s *pb.OpenSocket) {
 	if name == "" {
 		name = u.ID
 	}
-	u.fds = append(u.fds, &heldFd{id: s.Id, name: name, file: f, spec: s})
+	m.hold(u, &heldFd{id: s.Id, name: name, file: f, spec: s})
+}
+
+// hold adds f to u's descriptors and gives init a copy to keep.
+func (m *Manager) hold(u *Unit, f *heldFd) {
+	f.store = "fd/" + u.ID + "/" + f.id
+	u.fds = append(u.fds, f)
+	m.init.storeFds([]string{f.store}, []*os.File{f.file})
 }
 
 // closeFd closes the fd u holds under id (a listener: removing its files if RemoveOnStop= says so).
@@ -82,6 +90,7 @@ func (m *Manager) closeFd(u *Unit, id string) {
 
 func (m *Manager) closeHeld(u *Unit, f *heldFd) {
 	m.unwatchFd(f)
+	m.init.removeFds([]string{f.store})
 	var err error
 	if f.spec != nil {
 		err = listen.Close(f.file, f.spec)
@@ -105,6 +114,10 @@ func (m *Manager) watchFd(u *Unit, w *pb.WatchFd) {
 		return
 	}
 	if m.fdWatch == nil {
+		return
+	}
+	if f.gen != 0 {
+		f.accept = w.Accept // armed already: its report may be on its way with the generation it has
 		return
 	}
 	m.fdGen++
@@ -152,7 +165,7 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 		default:
 			m.connSeq++
 			id := fmt.Sprintf("connection-%d", m.connSeq)
-			o.u.fds = append(o.u.fds, &heldFd{id: id, name: "connection", file: conn})
+			m.hold(o.u, &heldFd{id: id, name: "connection", file: conn})
 			ev.Accepted, ev.Instance, ev.Source = id, instance, source
 		}
 	}
@@ -187,6 +200,7 @@ func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
 		f.passed = true
 		to.fds = append(to.fds, f)
 	}
+	m.markDirty(to)
 	if !contains(to.triggeredBy, from.ID) {
 		to.triggeredBy = append(to.triggeredBy, from.ID)
 		from.triggers = append(from.triggers, to.ID)

@@ -58,7 +58,7 @@ func (l *initLink) receive() {
 		switch msg.Type {
 		case initproto.TypeExit:
 			// An exit init reaped for us goes the way of every other exit.
-			l.m.exits.push(reaper.Exit{Pid: msg.Pid, Code: msg.Code, Status: msg.Status, Time: time.Now()})
+			l.m.pushExit(reaper.Exit{Pid: msg.Pid, Code: msg.Code, Status: msg.Status, Time: time.Now()})
 		case initproto.TypeShutdown:
 			action := msg.Action
 			l.m.post(func() {

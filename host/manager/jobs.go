@@ -41,6 +41,7 @@ func (m *Manager) enqueue(u *Unit, t job.Type, mode job.Mode, manual bool) ([]*j
 	}
 	jobs, err := m.engine.Enqueue(u.ID, t, mode)
 	for _, j := range jobs {
+		m.markDirty(m.units[j.Unit])
 		m.armJobTimeout(j, false)
 	}
 	return jobs, err
@@ -120,6 +121,7 @@ func (m *Manager) runJobs() bool {
 }
 
 func (m *Manager) runJob(j *job.Job, u *Unit) {
+	m.markDirty(u)
 	finish := func(r job.Result) { m.engine.Finish(j, r) }
 	noop := func() { j.Noop = true; m.engine.Finish(j, job.Done) }
 	switch j.Type {
@@ -311,6 +313,7 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 		return
 	}
 	m.queueGC(u)
+	m.markDirty(u)
 	if line := statusLine(u, j.Type, r); line != "" && !j.Noop {
 		fmt.Fprintln(m.console, line)
 		// The unit's log gets the line without its console tag, as the journal does.

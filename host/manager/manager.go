@@ -15,6 +15,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/cgroup"
+	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/fdwatch"
 	"github.com/sysmaster/sysmaster/host/job"
@@ -69,6 +70,15 @@ type Manager struct {
 	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
 	gc gcQueue
 
+	// The checkpoint (checkpoint.go): nil store without one; snapshot is what a previous core left, until
+	// restored; dirty are the units whose record this turn must write; exitsTaken counts the exits the loop
+	// took since the last commit, which the exit log may then forget.
+	store      *checkpoint.Store
+	snapshot   *checkpoint.Snapshot
+	dirty      map[*Unit]bool
+	exitLog    *exitLog
+	exitsTaken int
+
 	fdWatch *fdwatch.Watcher // nil if epoll failed: then no fd is ever reported readable
 	watched map[int]fdOwner  // the armed fds by number
 	fdGen   uint32           // the generation of the last Arm
@@ -114,6 +124,7 @@ func New(opts Options) (*Manager, error) {
 		waiters:   map[uint64][]chan job.Result{},
 		jobTimers: map[jobTimerKey]bool{},
 		watched:   map[int]fdOwner{},
+		dirty:     map[*Unit]bool{},
 		calls:     make(chan func(), 1024),
 		done:      make(chan struct{}),
 		bootTime:  time.Now(),
@@ -128,7 +139,9 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
 	m.exits.kick = make(chan struct{}, 1)
-	r, err := reaper.New(m.exits.push)
+	// Before the reaper: every exit it reports goes through the exit log.
+	m.openCheckpoint()
+	r, err := reaper.New(m.pushExit)
 	if err != nil {
 		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
 	}
@@ -208,10 +221,16 @@ func (m *Manager) Run(ctx context.Context) string {
 	if target == "" {
 		target = m.cfg.DefaultUnit
 	}
-	m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
-	m.firstBoot()
-	m.startDefault(target)
+	if m.snapshot != nil {
+		m.log.Info("sysmaster coming back", "pid", os.Getpid())
+		m.restore()
+	} else {
+		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
+		m.firstBoot()
+		m.startDefault(target)
+	}
 	m.turn()
+	m.commit()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -229,7 +248,9 @@ func (m *Manager) Run(ctx context.Context) string {
 			return ""
 		}
 		m.turn()
+		m.commit()
 		if m.shutdown != "" {
+			m.forgetCheckpoint()
 			return m.shutdown
 		}
 	}
@@ -267,7 +288,9 @@ func (m *Manager) drain() {
 	for _, n := range m.notes.take() {
 		m.onNotify(n)
 	}
-	for _, e := range m.exits.take() {
+	exits := m.exits.take()
+	m.exitsTaken += len(exits)
+	for _, e := range exits {
 		m.onExit(e)
 	}
 	for i := 0; i < cap(m.calls); i++ {

@@ -65,7 +65,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	if opts.Fds, s.FdNames, err = m.resolveFds(u, s); err != nil {
 		err = &exec.Failure{Code: 202, Step: "FDS", Message: err.Error()}
 	} else {
-		pid, err = exec.Start(m.reaper, s, m.exits.push, opts)
+		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
 	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
@@ -184,7 +184,7 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 		m.log.Error("plugin set an invalid main pid", "unit", u.ID, "pid", pid)
 		return
 	}
-	if !m.reaper.Claim(pid, m.exits.push) {
+	if !m.reaper.Claim(pid, m.pushExit) {
 		// Not our child (a daemon's grandchild that took over with MAINPID=): systemd supervises it too when it
 		// belongs to the unit, without knowing its exit status.
 		if !slices.Contains(m.unitPids(u), pid) {
@@ -382,7 +382,7 @@ func (m *Manager) foreignExited(u *Unit, pid int) {
 	if m.pids[pid] != u {
 		return // its end came through the reaper: it had become our child
 	}
-	if m.reaper.Claim(pid, m.exits.push) {
+	if m.reaper.Claim(pid, m.pushExit) {
 		return // it is our child now (re-parented to the core): the reaper reports it, with its status
 	}
 	m.onExit(reaper.Exit{Pid: pid, Code: reaper.Exited, Status: 0, Time: time.Now()})

@@ -319,16 +319,6 @@ open("/run/got-" + sys.argv[1], "wb").write(data)
 	}
 }
 
-// corePid is the host pid of the core (init's child named sysmaster).
-func corePid(t *testing.T, s *harness.System) int {
-	t.Helper()
-	pid := childOf(s.InitPid, "sysmaster")
-	if pid == 0 {
-		t.Fatalf("no core among init's children")
-	}
-	return pid
-}
-
 // listenerFd finds the fd number under which process pid holds the TCP listener on 127.0.0.1:port, with its
 // socket inode.
 func listenerFd(t *testing.T, pid, port int) (fd int, inode string) {
@@ -374,7 +364,7 @@ func TestSocketSurvivesRestartAndPluginKill(t *testing.T) {
 	}})
 	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/activated", t.TempDir()), filepath.Join(s.Etc, "activated"))
 	mustSctl(t, s, "start", "web.socket")
-	core := corePid(t, s)
+	core := coreOf(t, s)
 	fdBefore, inode := listenerFd(t, core, port)
 
 	const requests = 400
@@ -433,7 +423,7 @@ func TestSocketSurvivesRestartAndPluginKill(t *testing.T) {
 	if fdAfter, inodeAfter := listenerFd(t, core, port); fdAfter != fdBefore || inodeAfter != inode {
 		t.Errorf("the core's listener moved: fd %d (inode %s) before, fd %d (inode %s) after", fdBefore, inode, fdAfter, inodeAfter)
 	}
-	if got := corePid(t, s); got != core {
+	if got := coreOf(t, s); got != core {
 		t.Errorf("the core changed from pid %d to %d", core, got)
 	}
 }

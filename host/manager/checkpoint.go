@@ -1,0 +1,342 @@
+package manager
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sysmaster/sysmaster/host/cgroup"
+	"github.com/sysmaster/sysmaster/host/checkpoint"
+	"github.com/sysmaster/sysmaster/host/job"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// The checkpoint (design.md invariant 3): at the end of every loop turn the core writes what changed in that
+// turn to /run/sysmaster/state.db: one record per unit that handled an event, started a job or changed, and the
+// installed jobs. A core that starts and finds a checkpoint is a core that came back (after a crash or a
+// daemon-reexec): it restores the units and jobs from it instead of starting the boot transaction, and each
+// restored unit's plugin gets Recover with what the core found alive.
+
+// unitRecord is what the checkpoint keeps of a unit. Fields are only ever added (a newer core reads an older
+// record: what it lacks is zero); a change of meaning raises checkpoint.Version.
+type unitRecord struct {
+	Active       job.UnitState       `json:"active"`
+	Sub          string              `json:"sub,omitempty"`
+	Result       string              `json:"result,omitempty"`
+	StatusText   string              `json:"status_text,omitempty"`
+	Props        map[string]string   `json:"props,omitempty"`
+	State        []byte              `json:"state,omitempty"`
+	StateVersion uint32              `json:"state_version,omitempty"`
+	MainPid      int                 `json:"main_pid,omitempty"`
+	ControlPid   int                 `json:"control_pid,omitempty"`
+	Children     map[int]childRecord `json:"children,omitempty"`
+	Invocation   string              `json:"invocation_id,omitempty"`
+	RuntimeDirs  []string            `json:"runtime_dirs,omitempty"`
+	PrivateTmp   bool                `json:"private_tmp,omitempty"`
+	ExecMain     execMainRecord      `json:"exec_main"`
+	Times        [5]stampRecord      `json:"times"`
+	Starts       []time.Time         `json:"starts,omitempty"`
+	Condition    checkRecord         `json:"condition"`
+	Assert       checkRecord         `json:"assert"`
+	Timers       map[string]int64    `json:"timers,omitempty"` // deadline, CLOCK_MONOTONIC ns
+	Fds          []fdRecord          `json:"fds,omitempty"`
+	TriggeredBy  []string            `json:"triggered_by,omitempty"`
+	Triggers     []string            `json:"triggers,omitempty"`
+	CgroupMade   bool                `json:"cgroup_made,omitempty"`
+	Cgroup       cgroup.Settings     `json:"cgroup"`
+	Populated    bool                `json:"populated,omitempty"`
+	OOMKills     uint64              `json:"oom_kills,omitempty"`
+}
+
+type childRecord struct {
+	ID   string  `json:"id,omitempty"`
+	Role pb.Role `json:"role"`
+}
+
+type stampRecord struct {
+	Wall time.Time     `json:"wall"`
+	Mono time.Duration `json:"mono"`
+}
+
+type execMainRecord struct {
+	Pid    int         `json:"pid,omitempty"`
+	Start  stampRecord `json:"start"`
+	Exit   stampRecord `json:"exit"`
+	Code   int         `json:"code,omitempty"`
+	Status int         `json:"status,omitempty"`
+}
+
+type checkRecord struct {
+	Evaluated bool        `json:"evaluated,omitempty"`
+	OK        bool        `json:"ok,omitempty"`
+	Reason    string      `json:"reason,omitempty"`
+	At        stampRecord `json:"at"`
+}
+
+// fdRecord is a descriptor the unit holds; the descriptor itself waits in init's fd store under Store.
+type fdRecord struct {
+	ID     string `json:"id"`
+	Store  string `json:"store"`
+	Name   string `json:"name"`
+	Spec   []byte `json:"spec,omitempty"` // the OpenSocket, wire format
+	Passed bool   `json:"passed,omitempty"`
+}
+
+// jobRecord is an installed job.
+type jobRecord struct {
+	ID           uint64    `json:"id"`
+	Unit         string    `json:"unit"`
+	Type         job.Type  `json:"type"`
+	State        job.State `json:"state"`
+	Irreversible bool      `json:"irreversible,omitempty"`
+	IgnoreOrder  bool      `json:"ignore_order,omitempty"`
+	Restarting   bool      `json:"restarting,omitempty"`
+}
+
+func rec(s stamp) stampRecord         { return stampRecord{Wall: s.wall, Mono: s.mono} }
+func (r stampRecord) stamp() stamp    { return stamp{wall: r.Wall, mono: r.Mono} }
+func recCheck(c checkResult) checkRecord {
+	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, At: rec(c.at)}
+}
+func (r checkRecord) result() checkResult {
+	return checkResult{evaluated: r.Evaluated, ok: r.OK, reason: r.Reason, at: r.At.stamp()}
+}
+
+func (m *Manager) record(u *Unit) unitRecord {
+	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
+		State: u.State, StateVersion: u.StateVersion, MainPid: u.MainPid, ControlPid: u.ControlPid,
+		Invocation: u.invocationID, PrivateTmp: u.privateTmp, Starts: u.starts,
+		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
+		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
+		Populated: u.populated, OOMKills: u.oomKills}
+	r.ExecMain = execMainRecord{Pid: u.execMain.pid, Start: rec(u.execMain.start), Exit: rec(u.execMain.exit),
+		Code: u.execMain.code, Status: u.execMain.status}
+	t := u.times
+	r.Times = [5]stampRecord{rec(t.stateChange), rec(t.activeEnter), rec(t.activeExit), rec(t.inactiveEnter), rec(t.inactiveExit)}
+	if len(u.children) > 0 {
+		r.Children = map[int]childRecord{}
+		for pid, c := range u.children {
+			r.Children[pid] = childRecord{ID: c.id, Role: c.role}
+		}
+	}
+	for d := range u.runtimeDirs {
+		r.RuntimeDirs = append(r.RuntimeDirs, d)
+	}
+	sort.Strings(r.RuntimeDirs)
+	if len(u.timerAt) > 0 {
+		r.Timers = map[string]int64{}
+		for id, at := range u.timerAt {
+			r.Timers[id] = int64(at)
+		}
+	}
+	for _, f := range u.fds {
+		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed}
+		if f.spec != nil {
+			fr.Spec, _ = proto.Marshal(f.spec)
+		}
+		r.Fds = append(r.Fds, fr)
+	}
+	return r
+}
+
+// markDirty makes the end of this turn write u's record.
+func (m *Manager) markDirty(u *Unit) {
+	if m.store != nil {
+		m.dirty[u] = true
+	}
+}
+
+// commit writes this turn's changes: the records of the units marked, and the jobs.
+func (m *Manager) commit() {
+	if m.store == nil {
+		return
+	}
+	if len(m.dirty) == 0 {
+		// The exits taken changed nothing worth keeping (a plugin's, an orphan's).
+		m.exitLog.committed(m.exitsTaken)
+		m.exitsTaken = 0
+		return
+	}
+	c := checkpoint.Changes{Units: map[string][]byte{}, Blobs: map[string][]byte{}}
+	for u := range m.dirty {
+		if m.units[u.ID] != u {
+			c.Units[u.ID] = nil // unloaded
+			continue
+		}
+		b, err := json.Marshal(m.record(u))
+		if err != nil {
+			m.log.Error("checkpoint: cannot encode unit", "unit", u.ID, "error", err)
+			continue
+		}
+		c.Units[u.ID] = b
+	}
+	var jobs []jobRecord
+	for _, j := range m.engine.All() {
+		jobs = append(jobs, jobRecord{ID: j.ID, Unit: j.Unit, Type: j.Type, State: j.State,
+			Irreversible: j.Irreversible, IgnoreOrder: j.IgnoreOrder, Restarting: j.Restarting})
+	}
+	c.Blobs["jobs"], _ = json.Marshal(jobs)
+	clear(m.dirty)
+	if err := m.store.Commit(c); err != nil {
+		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
+		return
+	}
+	m.exitLog.committed(m.exitsTaken)
+	m.exitsTaken = 0
+}
+
+// openCheckpoint opens the store and reads what a previous core left. A checkpoint that cannot be used is
+// reported and set aside: the core then starts as at boot, from what it finds.
+func (m *Manager) openCheckpoint() {
+	path := filepath.Join(m.opts.RunDir, "state.db")
+	s, discarded, err := checkpoint.Open(path)
+	if discarded != nil {
+		m.log.Error("checkpoint discarded, starting from reality", "error", discarded)
+	}
+	if err != nil {
+		m.log.Error("no checkpoint store: a core crash will lose the units' state", "error", err)
+		return
+	}
+	m.store = s
+	m.exitLog = openExitLog(filepath.Join(m.opts.RunDir, "exits.log"), m.log, m.exits.push)
+	snap, err := s.Load()
+	if err != nil {
+		m.log.Error("checkpoint discarded, starting from reality", "error", err)
+		if err := s.Reset(); err != nil {
+			m.log.Error("cannot reset the checkpoint", "error", err)
+		}
+		return
+	}
+	if len(snap.Units) > 0 || len(snap.Blobs) > 0 {
+		m.snapshot = snap
+	}
+}
+
+// restore brings back the units and jobs of the snapshot a previous core left, re-adopts what is still there,
+// and sends each restored unit Recover. Exits that happened meanwhile follow (from the exit log, and from init).
+func (m *Manager) restore() {
+	snap := m.snapshot
+	m.snapshot = nil
+	recs := map[string]unitRecord{}
+	var names []string
+	for name, b := range snap.Units {
+		var r unitRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			m.log.Error("checkpoint: unreadable unit record, the unit starts afresh", "unit", name, "error", err)
+			continue
+		}
+		recs[name] = r
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	m.load(names...)
+	stored := m.init.takeStoredFds()
+	var restored []*Unit
+	for _, name := range names {
+		u := m.units[name]
+		if u == nil {
+			continue
+		}
+		m.applyRecord(u, recs[name], stored)
+		restored = append(restored, u)
+	}
+	for name, f := range stored {
+		m.log.Warn("init held a descriptor no unit claims; closing it", "name", name)
+		f.Close()
+		m.init.removeFds([]string{name})
+	}
+	var jobs []jobRecord
+	if b := snap.Blobs["jobs"]; b != nil {
+		if err := json.Unmarshal(b, &jobs); err != nil {
+			m.log.Error("checkpoint: unreadable jobs, they are lost", "error", err)
+		}
+	}
+	for _, r := range jobs {
+		if m.units[r.Unit] == nil {
+			continue
+		}
+		m.engine.Restore(job.Job{ID: r.ID, Unit: r.Unit, Type: r.Type, State: r.State, Irreversible: r.Irreversible,
+			IgnoreOrder: r.IgnoreOrder, Restarting: r.Restarting})
+		j := m.engine.Get(r.Unit)
+		m.armJobTimeout(j, false)
+		if j.State == job.Running {
+			m.armJobTimeout(j, true)
+		}
+	}
+	for _, u := range restored {
+		rc := &pb.Recover{}
+		for pid, c := range u.children {
+			rc.Alive = append(rc.Alive, &pb.Child{Pid: int64(pid), Role: c.role, Id: c.id})
+		}
+		for _, f := range u.fds {
+			rc.Fds = append(rc.Fds, f.id)
+		}
+		for id := range u.timers {
+			rc.Timers = append(rc.Timers, id)
+		}
+		sort.Strings(rc.Timers)
+		m.send(u, &pb.Event{Kind: &pb.Event_Recover{Recover: rc}})
+	}
+	m.log.Info("restored from the checkpoint", "units", len(restored), "jobs", len(jobs), "turn", snap.Turn)
+}
+
+// applyRecord puts a unit back as the record says: state, processes (in m.pids, so that their exits reach it),
+// timers re-armed for what is left of them, descriptors taken back from init's store, cgroup watches.
+func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
+	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, r.Props
+	u.State, u.StateVersion = r.State, r.StateVersion
+	u.MainPid, u.ControlPid, u.invocationID, u.privateTmp = r.MainPid, r.ControlPid, r.Invocation, r.PrivateTmp
+	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
+	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
+	u.populated, u.oomKills = r.Populated, r.OOMKills
+	u.execMain = execMain{pid: r.ExecMain.Pid, start: r.ExecMain.Start.stamp(), exit: r.ExecMain.Exit.stamp(),
+		code: r.ExecMain.Code, status: r.ExecMain.Status}
+	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
+		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
+	for pid, c := range r.Children {
+		u.children[pid] = child{id: c.ID, role: c.Role}
+		m.pids[pid] = u
+	}
+	for _, d := range r.RuntimeDirs {
+		u.runtimeDirs[d] = true
+	}
+	for id, at := range r.Timers {
+		m.armTimerAt(u, id, time.Duration(at))
+	}
+	for _, fr := range r.Fds {
+		f := stored[fr.Store]
+		if f == nil {
+			m.log.Warn("a descriptor of the unit was not kept by init; the unit's plugin must open it again", "unit", u.ID, "fd", fr.ID)
+			continue
+		}
+		delete(stored, fr.Store)
+		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, file: f, passed: fr.Passed}
+		if fr.Spec != nil {
+			h.spec = &pb.OpenSocket{}
+			if err := proto.Unmarshal(fr.Spec, h.spec); err != nil {
+				h.spec = nil
+			}
+		}
+		u.fds = append(u.fds, h)
+	}
+	if r.CgroupMade && m.cg != nil {
+		u.cgroupMade, u.cgroupSettings = true, r.Cgroup
+		m.watchCgroup(u)
+	}
+	m.markDirty(u)
+}
+
+// forgetCheckpoint empties the checkpoint when the system goes down on purpose: a core started afterwards in
+// the same /run boots afresh.
+func (m *Manager) forgetCheckpoint() {
+	if m.store == nil {
+		return
+	}
+	if err := m.store.Reset(); err != nil {
+		m.log.Error("cannot empty the checkpoint", "error", err)
+	}
+}

@@ -1,0 +1,138 @@
+package system
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// killCore SIGKILLs the core and waits for init to start the next one, which answers once it has restored the
+// checkpoint. It returns the new core's host pid.
+func killCore(t *testing.T, s *harness.System) int {
+	t.Helper()
+	old := coreOf(t, s)
+	if old <= 1 {
+		t.Fatalf("no core under init %d", s.InitPid)
+	}
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var now int
+	if !s.WaitFor(15*time.Second, func() bool { now = coreOf(t, s); return now != 0 && now != old }) {
+		t.Fatalf("no new core; console:\n%s", s.Console())
+	}
+	if !s.WaitFor(15*time.Second, func() bool { _, _, code := s.Sctl("is-active", "multi-user.target"); return code == 0 }) {
+		t.Fatalf("the new core never answered; console:\n%s", s.Console())
+	}
+	return now
+}
+
+// A core killed with SIGKILL comes back with every unit as it was: services keep their main pids and
+// NRestarts, nothing is started again, a failed unit stays failed, and stop works on what runs.
+func TestCoreCrashKeepsServices(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"a.service":    "[Service]\nExecStart=/bin/sleep 1000\n",
+		"b.service":    "[Service]\nType=notify\nExecStart=/usr/bin/python3 /etc/sysmaster/ready.py\n",
+		"fork.service": "[Service]\nType=forking\nExecStart=/bin/sh -c 'sleep 1000 &'\n",
+		"once.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+		"bad.service":  "[Service]\nExecStart=/bin/false\n",
+		"all.target":   "[Unit]\nWants=a.service b.service fork.service once.service bad.service\nAfter=a.service b.service fork.service once.service bad.service\n",
+	}})
+	s.WriteFile("ready.py", pyNotify+`notify("READY=1")
+while True:
+    time.sleep(1000)
+`)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "all.target")
+	running := []string{"a.service", "b.service", "fork.service"}
+	mains := map[string]string{}
+	for _, u := range running {
+		mains[u] = s.Show(u, "MainPID")
+		if mains[u] == "0" {
+			t.Fatalf("%s has no main pid", u)
+		}
+	}
+	if st := s.Show("bad.service", "ActiveState"); st != "failed" {
+		t.Fatalf("bad.service is %s", st)
+	}
+	for i := 0; i < 3; i++ {
+		killCore(t, s)
+	}
+	for _, u := range running {
+		if st, sub, pid := s.Show(u, "ActiveState"), s.Show(u, "SubState"), s.Show(u, "MainPID"); st != "active" || sub != "running" || pid != mains[u] {
+			t.Errorf("%s after the crashes: %s/%s MainPID %s, want active/running %s", u, st, sub, pid, mains[u])
+		}
+		if n := s.Show(u, "NRestarts"); n != "0" {
+			t.Errorf("%s NRestarts=%s", u, n)
+		}
+	}
+	if st, sub := s.Show("once.service", "ActiveState"), s.Show("once.service", "SubState"); st != "active" || sub != "exited" {
+		t.Errorf("once.service %s/%s, want active/exited", st, sub)
+	}
+	if st, res := s.Show("bad.service", "ActiveState"), s.Show("bad.service", "Result"); st != "failed" || res != "exit-code" {
+		t.Errorf("bad.service %s (%s), want failed (exit-code)", st, res)
+	}
+	// The processes are the core's no more (init adopted them), yet stop still ends them.
+	for _, u := range running {
+		mustSctl(t, s, "stop", u)
+		if st := s.Show(u, "ActiveState"); st != "inactive" {
+			t.Errorf("%s after stop: %s", u, st)
+		}
+		n, _ := strconv.Atoi(mains[u])
+		if h := hostPid(t, s, n); h > 1 && alive(h) {
+			t.Errorf("%s: its old main process %s still runs after stop", u, mains[u])
+		}
+	}
+}
+
+// A service that exits with status 3 while the core is dead is seen, by the next core, as exited with status
+// 3 (init kept the exit) and restarted per Restart=on-failure.
+func TestExitWhileCoreDown(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"three.service": "[Service]\nRestart=on-failure\nRestartSec=100ms\n" +
+			"ExecStart=/bin/sh -c 'while [ ! -e /run/go ]; do sleep 0.01; done; rm /run/go; exit 3'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "three.service")
+	first := s.Show("three.service", "MainPID")
+	core := coreOf(t, s)
+	// The core stops for good (SIGSTOP, then SIGKILL) before the service is told to exit: the exit happens
+	// while no core runs, and reaches init.
+	if err := syscall.Kill(core, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inRoot(s, "/run/go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(first)
+	h := hostPid(t, s, n)
+	if !s.WaitFor(10*time.Second, func() bool { return !alive(h) }) {
+		t.Fatalf("the service never exited")
+	}
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	if !s.WaitFor(15*time.Second, func() bool { c := coreOf(t, s); return c != 0 && c != core }) {
+		t.Fatalf("no new core; console:\n%s", s.Console())
+	}
+	if !s.WaitFor(15*time.Second, func() bool {
+		_, _, code := s.Sctl("is-active", "three.service")
+		return code == 0 && s.Show("three.service", "NRestarts") == "1"
+	}) {
+		out, _, _ := s.Sctl("status", "three.service")
+		t.Fatalf("three.service was not restarted after its exit while the core was down:\n%s\n%s", out, s.Console())
+	}
+	// ExecMainCode/Status describe the newest main process now: the exit is in the unit's log.
+	if logs, _, _ := s.Sctl("logs", "three.service"); !strings.Contains(logs, "Main process exited, code=exited, status=3") {
+		t.Errorf("the exit while the core was down is not recorded as status 3:\n%s", logs)
+	}
+	if pid := s.Show("three.service", "MainPID"); pid == first || pid == "0" {
+		t.Errorf("MainPID %s after the restart (first was %s)", pid, first)
+	}
+}
