@@ -70,7 +70,9 @@ func TestNewerFormatRefused(t *testing.T) {
 // A file that is not a database, or a truncated one, is moved aside and replaced by an empty store.
 func TestCorruptFileDiscarded(t *testing.T) {
 	for name, corrupt := range map[string]func(path string){
-		"garbage": func(path string) { os.WriteFile(path, []byte("this is not a bbolt file at all, not even close"), 0o600) },
+		"garbage": func(path string) {
+			os.WriteFile(path, []byte("this is not a bbolt file at all, not even close"), 0o600)
+		},
 		"truncated": func(path string) {
 			s, _, err := Open(path)
 			must(t, err)

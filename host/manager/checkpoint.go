@@ -97,8 +97,8 @@ type jobRecord struct {
 	Restarting   bool      `json:"restarting,omitempty"`
 }
 
-func rec(s stamp) stampRecord         { return stampRecord{Wall: s.wall, Mono: s.mono} }
-func (r stampRecord) stamp() stamp    { return stamp{wall: r.Wall, mono: r.Mono} }
+func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wall, Mono: s.mono} }
+func (r stampRecord) stamp() stamp { return stamp{wall: r.Wall, mono: r.Mono} }
 func recCheck(c checkResult) checkRecord {
 	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, At: rec(c.at)}
 }

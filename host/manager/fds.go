@@ -19,9 +19,9 @@ import (
 type heldFd struct {
 	id    string
 	store string // its name in init's fd store, which keeps a copy across a core crash
-	name string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
-	file *os.File
-	spec *pb.OpenSocket
+	name  string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
+	file  *os.File
+	spec  *pb.OpenSocket
 
 	gen    uint32 // the generation of the watch when armed, 0 when not watched
 	accept bool   // the watch accepts a connection before it reports
