@@ -15,10 +15,19 @@ func main() {
 	if exec.IsExecutor() {
 		exec.ExecutorMain()
 	}
+	// The binary as it is on disk now: daemon-reexec executes what is there then (a new binary is an upgrade).
+	self, err := os.Executable()
+	if err != nil {
+		self = "/proc/self/exe"
+	}
 	m, err := manager.New(manager.Options{DefaultUnit: manager.DefaultUnitFromCommandLine(os.Args[1:])})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sysmaster:", err)
 		os.Exit(1)
 	}
-	m.Run(context.Background())
+	if m.Run(context.Background()) == manager.Reexec {
+		// Exec returns only when it failed: exit, and init starts a core that restores the checkpoint.
+		fmt.Fprintln(os.Stderr, "sysmaster:", manager.Exec(self))
+		os.Exit(1)
+	}
 }

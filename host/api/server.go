@@ -18,7 +18,7 @@ import (
 // readOnly lists the methods any uid may call.
 var readOnly = map[string]bool{
 	"ListUnits": true, "ListUnitFiles": true, "Show": true, "Cat": true, "ListJobs": true, "ListPlugins": true, "WaitJobs": true,
-	"Logs": true,
+	"Logs": true, "Ping": true,
 }
 
 // Server is the control API server.

@@ -91,6 +91,11 @@ type Manager struct {
 	done  chan struct{}
 	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
 	shutdown string
+	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
+	reexec      bool
+	reexecuting chan struct{}
+	// instance names this process image (Ping): a re-executed core has another.
+	instance string
 	bootTime time.Time
 }
 
@@ -115,19 +120,21 @@ func New(opts Options) (*Manager, error) {
 		opts.Console = os.Stderr
 	}
 	m := &Manager{
-		opts:      opts,
-		console:   opts.Console,
-		units:     map[string]*Unit{},
-		queue:     map[string][]queued{},
-		pids:      map[int]*Unit{},
-		finished:  newResultLog(4096),
-		waiters:   map[uint64][]chan job.Result{},
-		jobTimers: map[jobTimerKey]bool{},
-		watched:   map[int]fdOwner{},
-		dirty:     map[*Unit]bool{},
-		calls:     make(chan func(), 1024),
-		done:      make(chan struct{}),
-		bootTime:  time.Now(),
+		opts:        opts,
+		console:     opts.Console,
+		units:       map[string]*Unit{},
+		queue:       map[string][]queued{},
+		pids:        map[int]*Unit{},
+		finished:    newResultLog(4096),
+		waiters:     map[uint64][]chan job.Result{},
+		jobTimers:   map[jobTimerKey]bool{},
+		watched:     map[int]fdOwner{},
+		dirty:       map[*Unit]bool{},
+		reexecuting: make(chan struct{}),
+		instance:    newInstanceID(),
+		calls:       make(chan func(), 1024),
+		done:        make(chan struct{}),
+		bootTime:    time.Now(),
 	}
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
@@ -213,8 +220,9 @@ func (m *Manager) newLoader() *unit.Loader {
 	}
 }
 
-// Run starts the default unit and serves until the system is brought down (or ctx ends). It returns the
-// shutdown action that ended it ("poweroff", "reboot", "halt"), or "" when ctx ended it.
+// Run starts the default unit (or, when a previous core left a checkpoint, restores it) and serves until the
+// system is brought down (or ctx ends). It returns the shutdown action that ended it ("poweroff", "reboot",
+// "halt"), Reexec for a daemon-reexec, or "" when ctx ended it.
 func (m *Manager) Run(ctx context.Context) string {
 	defer m.close()
 	target := m.opts.DefaultUnit
@@ -231,14 +239,19 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 	m.turn()
 	m.commit()
-	hup := make(chan os.Signal, 1)
+	hup, term := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	signal.Notify(term, syscall.SIGTERM)
 	defer signal.Stop(hup)
+	defer signal.Stop(term)
+	defer m.catchCrashSignals()()
 	for {
 		select {
 		case <-hup:
 			m.log.Info("SIGHUP: reloading")
 			m.reload()
+		case <-term:
+			m.askReexec("SIGTERM") // as systemd's manager does with SIGTERM
 		case f := <-m.calls:
 			f()
 			m.drain()
@@ -252,6 +265,10 @@ func (m *Manager) Run(ctx context.Context) string {
 		if m.shutdown != "" {
 			m.forgetCheckpoint()
 			return m.shutdown
+		}
+		if m.reexec {
+			close(m.reexecuting)
+			return Reexec
 		}
 	}
 }

@@ -30,6 +30,8 @@ type Options struct {
 	Args []string
 	// FirstBoot hides /etc/machine-id behind an empty file, which makes the boot a first boot.
 	FirstBoot bool
+	// PrivateRoot gives the system a copy of the installed tree, for a test that replaces binaries in it.
+	PrivateRoot bool
 }
 
 // System is one running sysmaster.
@@ -47,6 +49,13 @@ type System struct {
 func Start(t testing.TB, opts Options) *System {
 	t.Helper()
 	root := Install(t)
+	if opts.PrivateRoot {
+		private := t.TempDir()
+		if out, err := exec.Command("cp", "-a", root+"/.", private).CombinedOutput(); err != nil {
+			t.Fatalf("harness: copying the installed tree: %v: %s", err, out)
+		}
+		root = private
+	}
 	s := &System{t: t, Root: root, Etc: t.TempDir(), console: &syncBuffer{}, exited: make(chan struct{})}
 	s.writeEtc(opts)
 	for _, d := range []string{"/usr/lib/sysmaster", "/etc/sysmaster"} {

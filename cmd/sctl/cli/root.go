@@ -57,6 +57,7 @@ var commands = map[string]command{
 	"isolate":           {jobVerb("isolate"), 1},
 	"cancel":            {cancel, 0},
 	"daemon-reload":     {daemonReload, 0},
+	"daemon-reexec":     {daemonReexec, 0},
 	"reset-failed":      {resetFailed, 0},
 	"enable":            {unitFileVerb("enable"), 1},
 	"disable":           {unitFileVerb("disable"), 1},

@@ -1,12 +1,41 @@
 package cli
 
-import controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+import (
+	"time"
+
+	"github.com/sysmaster/sysmaster/sdk/client"
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
 
 func daemonReload(e *env, _ []string) int {
 	if _, err := e.c.Reload(e.ctx, &controlv1.ReloadRequest{}); err != nil {
 		return e.callFailed("reload daemon", err)
 	}
 	return exitOK
+}
+
+// daemonReexec asks the core to execute itself anew and waits until it answers again, as systemctl waits for
+// the manager to come back.
+func daemonReexec(e *env, _ []string) int {
+	old, err := e.c.Reexec(e.ctx, &controlv1.ReexecRequest{})
+	if err != nil {
+		return e.callFailed("reexecute daemon", err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		c, err := client.Dial(e.ctx, "")
+		if err != nil {
+			continue
+		}
+		p, err := c.Ping(e.ctx, &controlv1.PingRequest{})
+		c.Close()
+		if err == nil && p.Instance != old.Instance {
+			return exitOK
+		}
+	}
+	e.errorf("Failed to reexecute daemon: the manager did not come back in 90s.")
+	return exitFailure
 }
 
 // shutdown makes poweroff, reboot and halt: the core brings the system down and hands the end to init.

@@ -1504,6 +1504,174 @@ func (*ReloadResponse) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{28}
 }
 
+type ReexecRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReexecRequest) Reset() {
+	*x = ReexecRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReexecRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReexecRequest) ProtoMessage() {}
+
+func (x *ReexecRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReexecRequest.ProtoReflect.Descriptor instead.
+func (*ReexecRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
+}
+
+type ReexecResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instance      string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"` // the Ping instance of the image that re-executes: the next one has another
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReexecResponse) Reset() {
+	*x = ReexecResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReexecResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReexecResponse) ProtoMessage() {}
+
+func (x *ReexecResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReexecResponse.ProtoReflect.Descriptor instead.
+func (*ReexecResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ReexecResponse) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+type PingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PingRequest) Reset() {
+	*x = PingRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PingRequest) ProtoMessage() {}
+
+func (x *PingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PingRequest.ProtoReflect.Descriptor instead.
+func (*PingRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
+}
+
+type PingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instance      string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"` // random, new for every process image of the core
+	Pid           int64                  `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PingResponse) Reset() {
+	*x = PingResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PingResponse) ProtoMessage() {}
+
+func (x *PingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PingResponse.ProtoReflect.Descriptor instead.
+func (*PingResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *PingResponse) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+func (x *PingResponse) GetPid() int64 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
 type ChangeUnitFilesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask
@@ -1515,7 +1683,7 @@ type ChangeUnitFilesRequest struct {
 
 func (x *ChangeUnitFilesRequest) Reset() {
 	*x = ChangeUnitFilesRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1527,7 +1695,7 @@ func (x *ChangeUnitFilesRequest) String() string {
 func (*ChangeUnitFilesRequest) ProtoMessage() {}
 
 func (x *ChangeUnitFilesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[29]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1540,7 +1708,7 @@ func (x *ChangeUnitFilesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeUnitFilesRequest.ProtoReflect.Descriptor instead.
 func (*ChangeUnitFilesRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{29}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ChangeUnitFilesRequest) GetOperation() string {
@@ -1575,7 +1743,7 @@ type UnitFileChange struct {
 
 func (x *UnitFileChange) Reset() {
 	*x = UnitFileChange{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1755,7 @@ func (x *UnitFileChange) String() string {
 func (*UnitFileChange) ProtoMessage() {}
 
 func (x *UnitFileChange) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[30]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1768,7 @@ func (x *UnitFileChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnitFileChange.ProtoReflect.Descriptor instead.
 func (*UnitFileChange) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{30}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UnitFileChange) GetType() string {
@@ -1633,7 +1801,7 @@ type ChangeUnitFilesResponse struct {
 
 func (x *ChangeUnitFilesResponse) Reset() {
 	*x = ChangeUnitFilesResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1645,7 +1813,7 @@ func (x *ChangeUnitFilesResponse) String() string {
 func (*ChangeUnitFilesResponse) ProtoMessage() {}
 
 func (x *ChangeUnitFilesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[31]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1658,7 +1826,7 @@ func (x *ChangeUnitFilesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeUnitFilesResponse.ProtoReflect.Descriptor instead.
 func (*ChangeUnitFilesResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{31}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ChangeUnitFilesResponse) GetChanges() []*UnitFileChange {
@@ -1676,7 +1844,7 @@ type ListPluginsRequest struct {
 
 func (x *ListPluginsRequest) Reset() {
 	*x = ListPluginsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +1856,7 @@ func (x *ListPluginsRequest) String() string {
 func (*ListPluginsRequest) ProtoMessage() {}
 
 func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[32]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +1869,7 @@ func (x *ListPluginsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsRequest.ProtoReflect.Descriptor instead.
 func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{32}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{36}
 }
 
 type PluginInfo struct {
@@ -1721,7 +1889,7 @@ type PluginInfo struct {
 
 func (x *PluginInfo) Reset() {
 	*x = PluginInfo{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1733,7 +1901,7 @@ func (x *PluginInfo) String() string {
 func (*PluginInfo) ProtoMessage() {}
 
 func (x *PluginInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[33]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1746,7 +1914,7 @@ func (x *PluginInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PluginInfo.ProtoReflect.Descriptor instead.
 func (*PluginInfo) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{33}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PluginInfo) GetType() string {
@@ -1821,7 +1989,7 @@ type ListPluginsResponse struct {
 
 func (x *ListPluginsResponse) Reset() {
 	*x = ListPluginsResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +2001,7 @@ func (x *ListPluginsResponse) String() string {
 func (*ListPluginsResponse) ProtoMessage() {}
 
 func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[34]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +2014,7 @@ func (x *ListPluginsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPluginsResponse.ProtoReflect.Descriptor instead.
 func (*ListPluginsResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{34}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
@@ -1865,7 +2033,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2045,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2058,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ShutdownRequest) GetAction() string {
@@ -1908,7 +2076,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +2088,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2101,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 type KillRequest struct {
@@ -1947,7 +2115,7 @@ type KillRequest struct {
 
 func (x *KillRequest) Reset() {
 	*x = KillRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1959,7 +2127,7 @@ func (x *KillRequest) String() string {
 func (*KillRequest) ProtoMessage() {}
 
 func (x *KillRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1972,7 +2140,7 @@ func (x *KillRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillRequest.ProtoReflect.Descriptor instead.
 func (*KillRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *KillRequest) GetUnits() []string {
@@ -2004,7 +2172,7 @@ type KillResponse struct {
 
 func (x *KillResponse) Reset() {
 	*x = KillResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2016,7 +2184,7 @@ func (x *KillResponse) String() string {
 func (*KillResponse) ProtoMessage() {}
 
 func (x *KillResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2029,7 +2197,7 @@ func (x *KillResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillResponse.ProtoReflect.Descriptor instead.
 func (*KillResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 type LogsRequest struct {
@@ -2044,7 +2212,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2224,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2237,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *LogsRequest) GetUnits() []string {
@@ -2114,7 +2282,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2126,7 +2294,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2139,7 +2307,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *LogEntry) GetUnit() string {
@@ -2278,7 +2446,14 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x05units\x18\x01 \x03(\tR\x05units\"\x15\n" +
 	"\x13ResetFailedResponse\"\x0f\n" +
 	"\rReloadRequest\"\x10\n" +
-	"\x0eReloadResponse\"f\n" +
+	"\x0eReloadResponse\"\x0f\n" +
+	"\rReexecRequest\",\n" +
+	"\x0eReexecResponse\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\r\n" +
+	"\vPingRequest\"<\n" +
+	"\fPingResponse\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\x12\x10\n" +
+	"\x03pid\x18\x02 \x01(\x03R\x03pid\"f\n" +
 	"\x16ChangeUnitFilesRequest\x12\x1c\n" +
 	"\toperation\x18\x01 \x01(\tR\toperation\x12\x14\n" +
 	"\x05units\x18\x02 \x03(\tR\x05units\x12\x18\n" +
@@ -2323,8 +2498,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
-	"\x05ident\x18\x06 \x01(\tR\x05ident2\xdf\n" +
-	"\n" +
+	"\x05ident\x18\x06 \x01(\tR\x05ident2\x83\f\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -2336,7 +2510,9 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\n" +
 	"CancelJobs\x12'.sysmaster.control.v1.CancelJobsRequest\x1a(.sysmaster.control.v1.CancelJobsResponse\x12b\n" +
 	"\vResetFailed\x12(.sysmaster.control.v1.ResetFailedRequest\x1a).sysmaster.control.v1.ResetFailedResponse\x12S\n" +
-	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12n\n" +
+	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12S\n" +
+	"\x06Reexec\x12#.sysmaster.control.v1.ReexecRequest\x1a$.sysmaster.control.v1.ReexecResponse\x12M\n" +
+	"\x04Ping\x12!.sysmaster.control.v1.PingRequest\x1a\".sysmaster.control.v1.PingResponse\x12n\n" +
 	"\x0fChangeUnitFiles\x12,.sysmaster.control.v1.ChangeUnitFilesRequest\x1a-.sysmaster.control.v1.ChangeUnitFilesResponse\x12b\n" +
 	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12Y\n" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponse\x12M\n" +
@@ -2355,7 +2531,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
 	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
@@ -2386,18 +2562,22 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ResetFailedResponse)(nil),     // 26: sysmaster.control.v1.ResetFailedResponse
 	(*ReloadRequest)(nil),           // 27: sysmaster.control.v1.ReloadRequest
 	(*ReloadResponse)(nil),          // 28: sysmaster.control.v1.ReloadResponse
-	(*ChangeUnitFilesRequest)(nil),  // 29: sysmaster.control.v1.ChangeUnitFilesRequest
-	(*UnitFileChange)(nil),          // 30: sysmaster.control.v1.UnitFileChange
-	(*ChangeUnitFilesResponse)(nil), // 31: sysmaster.control.v1.ChangeUnitFilesResponse
-	(*ListPluginsRequest)(nil),      // 32: sysmaster.control.v1.ListPluginsRequest
-	(*PluginInfo)(nil),              // 33: sysmaster.control.v1.PluginInfo
-	(*ListPluginsResponse)(nil),     // 34: sysmaster.control.v1.ListPluginsResponse
-	(*ShutdownRequest)(nil),         // 35: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),        // 36: sysmaster.control.v1.ShutdownResponse
-	(*KillRequest)(nil),             // 37: sysmaster.control.v1.KillRequest
-	(*KillResponse)(nil),            // 38: sysmaster.control.v1.KillResponse
-	(*LogsRequest)(nil),             // 39: sysmaster.control.v1.LogsRequest
-	(*LogEntry)(nil),                // 40: sysmaster.control.v1.LogEntry
+	(*ReexecRequest)(nil),           // 29: sysmaster.control.v1.ReexecRequest
+	(*ReexecResponse)(nil),          // 30: sysmaster.control.v1.ReexecResponse
+	(*PingRequest)(nil),             // 31: sysmaster.control.v1.PingRequest
+	(*PingResponse)(nil),            // 32: sysmaster.control.v1.PingResponse
+	(*ChangeUnitFilesRequest)(nil),  // 33: sysmaster.control.v1.ChangeUnitFilesRequest
+	(*UnitFileChange)(nil),          // 34: sysmaster.control.v1.UnitFileChange
+	(*ChangeUnitFilesResponse)(nil), // 35: sysmaster.control.v1.ChangeUnitFilesResponse
+	(*ListPluginsRequest)(nil),      // 36: sysmaster.control.v1.ListPluginsRequest
+	(*PluginInfo)(nil),              // 37: sysmaster.control.v1.PluginInfo
+	(*ListPluginsResponse)(nil),     // 38: sysmaster.control.v1.ListPluginsResponse
+	(*ShutdownRequest)(nil),         // 39: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 40: sysmaster.control.v1.ShutdownResponse
+	(*KillRequest)(nil),             // 41: sysmaster.control.v1.KillRequest
+	(*KillResponse)(nil),            // 42: sysmaster.control.v1.KillResponse
+	(*LogsRequest)(nil),             // 43: sysmaster.control.v1.LogsRequest
+	(*LogEntry)(nil),                // 44: sysmaster.control.v1.LogEntry
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2409,8 +2589,8 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	15, // 6: sysmaster.control.v1.EnqueueResponse.jobs:type_name -> sysmaster.control.v1.EnqueuedJob
 	18, // 7: sysmaster.control.v1.WaitJobsResponse.results:type_name -> sysmaster.control.v1.JobResult
 	21, // 8: sysmaster.control.v1.ListJobsResponse.jobs:type_name -> sysmaster.control.v1.JobInfo
-	30, // 9: sysmaster.control.v1.ChangeUnitFilesResponse.changes:type_name -> sysmaster.control.v1.UnitFileChange
-	33, // 10: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
+	34, // 9: sysmaster.control.v1.ChangeUnitFilesResponse.changes:type_name -> sysmaster.control.v1.UnitFileChange
+	37, // 10: sysmaster.control.v1.ListPluginsResponse.plugins:type_name -> sysmaster.control.v1.PluginInfo
 	0,  // 11: sysmaster.control.v1.Manager.ListUnits:input_type -> sysmaster.control.v1.ListUnitsRequest
 	3,  // 12: sysmaster.control.v1.Manager.ListUnitFiles:input_type -> sysmaster.control.v1.ListUnitFilesRequest
 	6,  // 13: sysmaster.control.v1.Manager.Show:input_type -> sysmaster.control.v1.ShowRequest
@@ -2421,28 +2601,32 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	23, // 18: sysmaster.control.v1.Manager.CancelJobs:input_type -> sysmaster.control.v1.CancelJobsRequest
 	25, // 19: sysmaster.control.v1.Manager.ResetFailed:input_type -> sysmaster.control.v1.ResetFailedRequest
 	27, // 20: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
-	29, // 21: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
-	32, // 22: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
-	35, // 23: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
-	37, // 24: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
-	39, // 25: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
-	2,  // 26: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 27: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 28: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 29: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 30: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 31: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 32: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 33: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 34: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 35: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	31, // 36: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	34, // 37: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	36, // 38: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	38, // 39: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	40, // 40: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	26, // [26:41] is the sub-list for method output_type
-	11, // [11:26] is the sub-list for method input_type
+	29, // 21: sysmaster.control.v1.Manager.Reexec:input_type -> sysmaster.control.v1.ReexecRequest
+	31, // 22: sysmaster.control.v1.Manager.Ping:input_type -> sysmaster.control.v1.PingRequest
+	33, // 23: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
+	36, // 24: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
+	39, // 25: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
+	41, // 26: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
+	43, // 27: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
+	2,  // 28: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 29: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 30: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 31: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 32: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 33: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 34: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 35: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 36: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 37: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	30, // 38: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
+	32, // 39: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
+	35, // 40: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	38, // 41: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	40, // 42: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	42, // 43: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	44, // 44: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	28, // [28:45] is the sub-list for method output_type
+	11, // [11:28] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2459,7 +2643,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

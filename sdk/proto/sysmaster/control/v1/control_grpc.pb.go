@@ -36,6 +36,8 @@ const (
 	Manager_CancelJobs_FullMethodName      = "/sysmaster.control.v1.Manager/CancelJobs"
 	Manager_ResetFailed_FullMethodName     = "/sysmaster.control.v1.Manager/ResetFailed"
 	Manager_Reload_FullMethodName          = "/sysmaster.control.v1.Manager/Reload"
+	Manager_Reexec_FullMethodName          = "/sysmaster.control.v1.Manager/Reexec"
+	Manager_Ping_FullMethodName            = "/sysmaster.control.v1.Manager/Ping"
 	Manager_ChangeUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
 	Manager_ListPlugins_FullMethodName     = "/sysmaster.control.v1.Manager/ListPlugins"
 	Manager_Shutdown_FullMethodName        = "/sysmaster.control.v1.Manager/Shutdown"
@@ -68,6 +70,12 @@ type ManagerClient interface {
 	ResetFailed(ctx context.Context, in *ResetFailedRequest, opts ...grpc.CallOption) (*ResetFailedResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(ctx context.Context, in *ReloadRequest, opts ...grpc.CallOption) (*ReloadResponse, error)
+	// Reexec commits the state and executes the core's binary anew in the same process (daemon-reexec): a new
+	// binary on disk is picked up, no service is touched. It returns once the re-execution is under way; the
+	// caller waits for the control socket to answer again.
+	Reexec(ctx context.Context, in *ReexecRequest, opts ...grpc.CallOption) (*ReexecResponse, error)
+	// Ping answers who serves: the core's pid and an id of its process image (new after each start or re-exec).
+	Ping(ctx context.Context, in *PingRequest, opts ...grpc.CallOption) (*PingResponse, error)
 	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
 	// /run/sysmaster/system with runtime set), then reloads the unit files as daemon-reload does.
 	ChangeUnitFiles(ctx context.Context, in *ChangeUnitFilesRequest, opts ...grpc.CallOption) (*ChangeUnitFilesResponse, error)
@@ -190,6 +198,26 @@ func (c *managerClient) Reload(ctx context.Context, in *ReloadRequest, opts ...g
 	return out, nil
 }
 
+func (c *managerClient) Reexec(ctx context.Context, in *ReexecRequest, opts ...grpc.CallOption) (*ReexecResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReexecResponse)
+	err := c.cc.Invoke(ctx, Manager_Reexec_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *managerClient) Ping(ctx context.Context, in *PingRequest, opts ...grpc.CallOption) (*PingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PingResponse)
+	err := c.cc.Invoke(ctx, Manager_Ping_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *managerClient) ChangeUnitFiles(ctx context.Context, in *ChangeUnitFilesRequest, opts ...grpc.CallOption) (*ChangeUnitFilesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ChangeUnitFilesResponse)
@@ -274,6 +302,12 @@ type ManagerServer interface {
 	ResetFailed(context.Context, *ResetFailedRequest) (*ResetFailedResponse, error)
 	// Reload re-reads every unit file and system.conf, keeping runtime state (daemon-reload).
 	Reload(context.Context, *ReloadRequest) (*ReloadResponse, error)
+	// Reexec commits the state and executes the core's binary anew in the same process (daemon-reexec): a new
+	// binary on disk is picked up, no service is touched. It returns once the re-execution is under way; the
+	// caller waits for the control socket to answer again.
+	Reexec(context.Context, *ReexecRequest) (*ReexecResponse, error)
+	// Ping answers who serves: the core's pid and an id of its process image (new after each start or re-exec).
+	Ping(context.Context, *PingRequest) (*PingResponse, error)
 	// ChangeUnitFiles enables, disables, masks or unmasks unit files (links in /etc/sysmaster/system, or in
 	// /run/sysmaster/system with runtime set), then reloads the unit files as daemon-reload does.
 	ChangeUnitFiles(context.Context, *ChangeUnitFilesRequest) (*ChangeUnitFilesResponse, error)
@@ -325,6 +359,12 @@ func (UnimplementedManagerServer) ResetFailed(context.Context, *ResetFailedReque
 }
 func (UnimplementedManagerServer) Reload(context.Context, *ReloadRequest) (*ReloadResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Reload not implemented")
+}
+func (UnimplementedManagerServer) Reexec(context.Context, *ReexecRequest) (*ReexecResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Reexec not implemented")
+}
+func (UnimplementedManagerServer) Ping(context.Context, *PingRequest) (*PingResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Ping not implemented")
 }
 func (UnimplementedManagerServer) ChangeUnitFiles(context.Context, *ChangeUnitFilesRequest) (*ChangeUnitFilesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ChangeUnitFiles not implemented")
@@ -542,6 +582,42 @@ func _Manager_Reload_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_Reexec_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReexecRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).Reexec(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_Reexec_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).Reexec(ctx, req.(*ReexecRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Manager_Ping_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).Ping(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_Ping_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).Ping(ctx, req.(*PingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Manager_ChangeUnitFiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ChangeUnitFilesRequest)
 	if err := dec(in); err != nil {
@@ -671,6 +747,14 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Reload",
 			Handler:    _Manager_Reload_Handler,
+		},
+		{
+			MethodName: "Reexec",
+			Handler:    _Manager_Reexec_Handler,
+		},
+		{
+			MethodName: "Ping",
+			Handler:    _Manager_Ping_Handler,
 		},
 		{
 			MethodName: "ChangeUnitFiles",

@@ -1,0 +1,88 @@
+package manager
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+)
+
+// Reexec is the action Run returns when the core must execute its binary anew (daemon-reexec): the caller
+// (cmd/sysmaster) calls Exec. By then the state is committed, the descriptors that must outlive the process are
+// in init's store and the plugins are stopped; the children stay children (the pid does not change), and the
+// next image restores the checkpoint as after a crash.
+const Reexec = "reexec"
+
+// Exec replaces the process with the binary at path (the core's own, as it is on disk now: a new binary is the
+// core's hot upgrade) with the same arguments. It returns only on failure.
+func Exec(path string) error {
+	err := syscall.Exec(path, os.Args, os.Environ())
+	return fmt.Errorf("manager: re-executing %s: %w", path, err)
+}
+
+// Reexec answers once the loop has ended for the re-execution, so that what the caller reaches afterwards is
+// the next image (it tells by Ping's instance).
+func (c *control) Reexec(ctx context.Context, _ *controlv1.ReexecRequest) (*controlv1.ReexecResponse, error) {
+	if err := c.m.do(ctx, func() { c.m.askReexec("sctl daemon-reexec") }); err != nil {
+		return nil, err
+	}
+	select {
+	case <-c.m.reexecuting:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return &controlv1.ReexecResponse{Instance: c.m.instance}, nil
+}
+
+func (c *control) Ping(context.Context, *controlv1.PingRequest) (*controlv1.PingResponse, error) {
+	return &controlv1.PingResponse{Instance: c.m.instance, Pid: int64(os.Getpid())}, nil
+}
+
+// askReexec makes the loop end after this turn with Reexec.
+func (m *Manager) askReexec(why string) {
+	m.log.Info("re-executing", "asked_by", why)
+	m.reexec = true
+}
+
+// crashSignals are the signals that end a Go program with a stack dump. Sent by another process (a hung-core
+// watchdog, a mistaken kill), they must not take the core down: the core logs them, with its goroutines' stacks
+// for SIGQUIT and SIGABRT (what the sender wanted to see), and goes on. A real fault of the core itself is
+// still a crash (the runtime does not route synchronous faults to channels), and init restarts it.
+var crashSignals = []os.Signal{syscall.SIGQUIT, syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE,
+	syscall.SIGSEGV, syscall.SIGSYS}
+
+// catchCrashSignals serves crashSignals on a goroutine of its own, so that a hung loop still dumps its stacks.
+func (m *Manager) catchCrashSignals() func() {
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, crashSignals...)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case sig := <-ch:
+				if sig == syscall.SIGQUIT || sig == syscall.SIGABRT {
+					buf := make([]byte, 1<<20)
+					buf = buf[:runtime.Stack(buf, true)]
+					m.log.Warn("signal received, not dying of it; the goroutines follow", "signal", sig.String(), "stacks", string(buf))
+				} else {
+					m.log.Warn("signal received from another process, ignored", "signal", sig.String())
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+func newInstanceID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
