@@ -136,3 +136,27 @@ func TestExitWhileCoreDown(t *testing.T) {
 		t.Errorf("MainPID %s after the restart (first was %s)", pid, first)
 	}
 }
+
+// The signals that end a Go program with a stack dump, sent to the core by another process, leave it running.
+func TestCoreSurvivesCrashSignals(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	core := coreOf(t, s)
+	for _, sig := range []syscall.Signal{syscall.SIGQUIT, syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE,
+		syscall.SIGSEGV, syscall.SIGSYS} {
+		if err := syscall.Kill(core, sig); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if _, errs, code := s.Sctl("is-active", "multi-user.target"); code != 0 {
+			t.Fatalf("after %v: sctl is-active: exit %d %s", sig, code, errs)
+		}
+		if got := coreOf(t, s); got != core {
+			t.Fatalf("%v took the core down (pid %d, now %d)", sig, core, got)
+		}
+	}
+	if !strings.Contains(s.Console(), "signal received") {
+		t.Errorf("the core did not log the signals:\n%s", s.Console())
+	}
+}
