@@ -221,6 +221,7 @@ func (m *Manager) openCheckpoint() {
 func (m *Manager) restore() {
 	snap := m.snapshot
 	m.snapshot = nil
+	t0 := time.Now()
 	recs := map[string]unitRecord{}
 	var names []string
 	for name, b := range snap.Units {
@@ -234,6 +235,7 @@ func (m *Manager) restore() {
 	}
 	sort.Strings(names)
 	m.load(names...)
+	loaded := time.Since(t0)
 	stored := m.init.takeStoredFds()
 	var restored []*Unit
 	for _, name := range names {
@@ -281,7 +283,8 @@ func (m *Manager) restore() {
 		sort.Strings(rc.Timers)
 		m.send(u, &pb.Event{Kind: &pb.Event_Recover{Recover: rc}})
 	}
-	m.log.Info("restored from the checkpoint", "units", len(restored), "jobs", len(jobs), "turn", snap.Turn)
+	m.log.Info("restored from the checkpoint", "units", len(restored), "jobs", len(jobs), "turn", snap.Turn,
+		"load", loaded.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
 }
 
 // applyRecord puts a unit back as the record says: state, processes (in m.pids, so that their exits reach it),
