@@ -12,6 +12,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/listen"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -311,20 +312,32 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 		m.armTimerAt(u, id, time.Duration(at))
 	}
 	for _, fr := range r.Fds {
-		f := stored[fr.Store]
-		if f == nil {
-			m.log.Warn("a descriptor of the unit was not kept by init; the unit's plugin must open it again", "unit", u.ID, "fd", fr.ID)
-			continue
-		}
-		delete(stored, fr.Store)
-		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, file: f, passed: fr.Passed}
+		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed}
 		if fr.Spec != nil {
 			h.spec = &pb.OpenSocket{}
 			if err := proto.Unmarshal(fr.Spec, h.spec); err != nil {
 				h.spec = nil
 			}
 		}
+		if h.file = stored[fr.Store]; h.file != nil {
+			delete(stored, fr.Store)
+			u.fds = append(u.fds, h)
+			continue
+		}
+		// init did not keep it (no init, or an older one): a listener is opened anew, with the connections
+		// that came meanwhile lost; a connection is gone.
+		if h.spec == nil {
+			m.log.Warn("a connection the unit held was not kept by init", "unit", u.ID, "fd", fr.ID)
+			continue
+		}
+		f, err := listen.Open(h.spec)
+		if err != nil {
+			m.unitLogf(u, 3, "%s: Failed to re-create listening socket (%s): %v", u.ID, h.spec.Address, err)
+			continue
+		}
+		h.file = f
 		u.fds = append(u.fds, h)
+		m.init.storeFds([]string{h.store}, []*os.File{f})
 	}
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup

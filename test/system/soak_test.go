@@ -1,0 +1,218 @@
+package system
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// The soak test of "never down": 50 services of every kind under a bounded loop of start, stop and restart,
+// while the core is SIGKILLed 50 times, plugins 50 times, and the core is re-executed and plugins swapped 5 times
+// each. At the end no service was restarted unasked, every unit is in the state its last job asked for, nothing
+// is a zombie, the core holds no more descriptors than before, and every listener accepts.
+func TestSoakNeverDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak test: not in -short runs")
+	}
+	t.Parallel()
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng, jobRng := rand.New(rand.NewSource(seed)), rand.New(rand.NewSource(seed+1)) // one per goroutine
+	const perKind = 10
+	units := map[string]string{}
+	var services []string
+	var ports []int
+	noLimit := "[Unit]\nStartLimitIntervalSec=0\n"
+	for i := 0; i < perKind; i++ {
+		add := func(name, body string) {
+			units[name] = noLimit + body
+			services = append(services, name)
+		}
+		add(fmt.Sprintf("simple-%d.service", i), "[Service]\nExecStart=/bin/sleep 100000\n")
+		add(fmt.Sprintf("fork-%d.service", i), "[Service]\nType=forking\nExecStart=/bin/sh -c 'sleep 100000 &'\n")
+		add(fmt.Sprintf("notify-%d.service", i), "[Service]\nType=notify\nExecStart=/etc/sysmaster/notifier -delay 10ms\n")
+		add(fmt.Sprintf("oneshot-%d.service", i), "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n")
+		add(fmt.Sprintf("web-%d.service", i), "[Service]\nExecStart=/etc/sysmaster/activated\n")
+		port := freePort(t, "tcp")
+		ports = append(ports, port)
+		units[fmt.Sprintf("web-%d.socket", i)] = fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\nPollLimitIntervalSec=0\nTriggerLimitIntervalSec=0\n", port)
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/activated", t.TempDir()), filepath.Join(s.Etc, "activated"))
+	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/notifier", t.TempDir()), filepath.Join(s.Etc, "notifier"))
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+
+	// sctl with retries: while the core is down or re-executing, a call fails; start and stop are idempotent,
+	// and a restart that is repeated restarts once more, which is still what was asked.
+	sctl := func(args ...string) string {
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			out, errs, code := s.Sctl(args...)
+			if code == 0 {
+				return out
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("sctl %s: exit %d: %s%s", strings.Join(args, " "), code, out, errs)
+				return ""
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	show := func(unit, prop string) string { return strings.TrimSpace(sctl("show", "-p", prop, "--value", unit)) }
+
+	for i := 0; i < perKind; i++ {
+		sctl("start", fmt.Sprintf("web-%d.socket", i))
+	}
+	sctl(append([]string{"start"}, services...)...)
+	core := coreOf(t, s)
+	baseFds := countFds(core)
+
+	// want is each service's state as its last job asked; mainPid its main pid right after that job.
+	var mu sync.Mutex
+	want := map[string]string{}
+	mainPid := map[string]string{}
+	for _, u := range services {
+		want[u] = "active"
+		mainPid[u] = show(u, "MainPID")
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the job loop
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			u := services[jobRng.Intn(len(services))]
+			op := []string{"start", "stop", "restart"}[jobRng.Intn(3)]
+			sctl(op, u)
+			st := "active"
+			if op == "stop" {
+				st = "inactive"
+			}
+			pid := show(u, "MainPID")
+			mu.Lock()
+			want[u], mainPid[u] = st, pid
+			mu.Unlock()
+		}
+	}()
+
+	// The chaos: 50 core kills, 50 plugin kills, 5 re-executions, 5 plugin swaps, in random order and moments.
+	var chaos []string
+	for i := 0; i < 50; i++ {
+		chaos = append(chaos, "kill-core", "kill-plugin")
+	}
+	for i := 0; i < 5; i++ {
+		chaos = append(chaos, "reexec", "reload-plugin")
+	}
+	rng.Shuffle(len(chaos), func(i, j int) { chaos[i], chaos[j] = chaos[j], chaos[i] })
+	counts := map[string]int{}
+	for _, c := range chaos {
+		time.Sleep(time.Duration(200+rng.Intn(600)) * time.Millisecond)
+		switch c {
+		case "kill-core":
+			if pid := coreOf(t, s); pid > 1 {
+				syscall.Kill(pid, syscall.SIGKILL)
+				counts[c]++
+			}
+		case "kill-plugin":
+			typ := []string{"service", "socket", "target"}[rng.Intn(3)]
+			if n := pluginPid(s, typ); n > 1 {
+				if h := hostPid(t, s, n); h > 1 {
+					syscall.Kill(h, syscall.SIGKILL)
+					counts[c]++
+				}
+			}
+		case "reexec":
+			sctl("daemon-reexec")
+			counts[c]++
+		case "reload-plugin":
+			sctl("reload-plugin", []string{"service", "socket"}[rng.Intn(2)])
+			counts[c]++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("chaos done: %v", counts)
+	if counts["kill-core"] < 45 || counts["kill-plugin"] < 30 {
+		t.Errorf("too little chaos happened: %v", counts)
+	}
+
+	// Every job has ended; every service is where its last job put it, with the main pid it had then.
+	if !s.WaitFor(60*time.Second, func() bool { out, _, code := s.Sctl("list-jobs"); return code == 0 && strings.Contains(out, "No jobs running.") }) {
+		out, _, _ := s.Sctl("list-jobs")
+		t.Fatalf("jobs left:\n%s", out)
+	}
+	for _, u := range services {
+		st, pid, restarts := show(u, "ActiveState"), show(u, "MainPID"), show(u, "NRestarts")
+		if st != want[u] {
+			t.Errorf("%s is %s, its last job asked for %s", u, st, want[u])
+		}
+		if restarts != "0" {
+			t.Errorf("%s NRestarts=%s: restarted without a job asking", u, restarts)
+		}
+		if want[u] == "active" && !strings.HasPrefix(u, "oneshot-") && pid != mainPid[u] {
+			t.Errorf("%s MainPID %s, was %s after its last job: restarted unasked", u, pid, mainPid[u])
+		}
+	}
+	// No zombie: every process of the system that has exited has been reaped (by the core or by init).
+	if z := zombies(s); len(z) > 0 {
+		time.Sleep(2 * time.Second)
+		if z2 := zombies(s); len(z2) > 0 {
+			t.Errorf("zombies left: %v", z2)
+		}
+	}
+	// No leaked descriptor: with every unit back to what it was at the start, the core holds no more than then.
+	sctl(append([]string{"start"}, services...)...)
+	if now := countFds(coreOf(t, s)); now > baseFds+8 {
+		t.Errorf("the core holds %d descriptors, %d at the start", now, baseFds)
+	}
+	// Every listener accepts and its service answers.
+	for i, port := range ports {
+		body, err := get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil || !strings.HasPrefix(body, "activated pid=") {
+			t.Errorf("web-%d.socket on port %d: %q, %v", i, port, body, err)
+		}
+	}
+}
+
+// countFds is how many descriptors pid holds.
+func countFds(pid int) int {
+	ents, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	return len(ents)
+}
+
+// zombies lists the zombie processes of the system's pid namespace.
+func zombies(s *harness.System) []string {
+	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", s.InitPid))
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []string
+	for _, p := range procs {
+		if l, _ := os.Readlink(p + "/ns/pid"); l != ns {
+			continue
+		}
+		b, err := os.ReadFile(p + "/stat")
+		if err != nil {
+			continue
+		}
+		st := string(b)
+		f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
+		if len(f) > 0 && f[0] == "Z" {
+			out = append(out, filepath.Base(p)+" "+st[strings.IndexByte(st, '(')+1:strings.LastIndexByte(st, ')')])
+		}
+	}
+	return out
+}
