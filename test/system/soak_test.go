@@ -152,7 +152,10 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 
 	// Every job has ended; every service is where its last job put it, with the main pid it had then.
-	if !s.WaitFor(60*time.Second, func() bool { out, _, code := s.Sctl("list-jobs"); return code == 0 && strings.Contains(out, "No jobs running.") }) {
+	if !s.WaitFor(60*time.Second, func() bool {
+		out, _, code := s.Sctl("list-jobs")
+		return code == 0 && strings.Contains(out, "No jobs running.")
+	}) {
 		out, _, _ := s.Sctl("list-jobs")
 		t.Fatalf("jobs left:\n%s", out)
 	}
