@@ -1705,16 +1705,23 @@ func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
 }
 
 type PluginInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
-	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // of the binary on disk now
-	Pinned        string                 `protobuf:"bytes,4,opt,name=pinned,proto3" json:"pinned,omitempty"` // the pin in system.conf, empty if none
-	Pid           int64                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`      // 0 when not loaded
-	State         string                 `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`   // loaded, not loaded, failed
-	Units         uint32                 `protobuf:"varint,7,opt,name=units,proto3" json:"units,omitempty"`
-	Version       string                 `protobuf:"bytes,8,opt,name=version,proto3" json:"version,omitempty"`
-	Error         string                 `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"` // why the last launch failed
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Type    string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Path    string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Sha256  string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // of the binary on disk now
+	Pinned  string                 `protobuf:"bytes,4,opt,name=pinned,proto3" json:"pinned,omitempty"` // the pin in system.conf, empty if none
+	Pid     int64                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`      // 0 when not loaded
+	State   string                 `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`   // loaded, not loaded, failed
+	Units   uint32                 `protobuf:"varint,7,opt,name=units,proto3" json:"units,omitempty"`
+	Version string                 `protobuf:"bytes,8,opt,name=version,proto3" json:"version,omitempty"`
+	Error   string                 `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"` // why the last plugin crashed or the last launch failed
+	// Added with live swaps, crash backoff and idle stops. state is then also "idle" (stopped after
+	// Plugins.IdleTimeoutSec without events; launched again on demand) or "backoff (…)" (crashed too often; not
+	// launched until the delay in parentheses has passed, events for its units held in order meanwhile).
+	Restarts      uint32 `protobuf:"varint,10,opt,name=restarts,proto3" json:"restarts,omitempty"`                               // launches after a crash of the plugin or a failed call, since the core started
+	RunningSha256 string `protobuf:"bytes,11,opt,name=running_sha256,json=runningSha256,proto3" json:"running_sha256,omitempty"` // of the running plugin's binary (sha256 is the binary on disk now)
+	LastSwapUsec  int64  `protobuf:"varint,12,opt,name=last_swap_usec,json=lastSwapUsec,proto3" json:"last_swap_usec,omitempty"` // CLOCK_REALTIME of the last live swap, 0 if none
+	SwappedFrom   string `protobuf:"bytes,13,opt,name=swapped_from,json=swappedFrom,proto3" json:"swapped_from,omitempty"`       // the version the last swap replaced, empty if none ran
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1812,6 +1819,34 @@ func (x *PluginInfo) GetError() string {
 	return ""
 }
 
+func (x *PluginInfo) GetRestarts() uint32 {
+	if x != nil {
+		return x.Restarts
+	}
+	return 0
+}
+
+func (x *PluginInfo) GetRunningSha256() string {
+	if x != nil {
+		return x.RunningSha256
+	}
+	return ""
+}
+
+func (x *PluginInfo) GetLastSwapUsec() int64 {
+	if x != nil {
+		return x.LastSwapUsec
+	}
+	return 0
+}
+
+func (x *PluginInfo) GetSwappedFrom() string {
+	if x != nil {
+		return x.SwappedFrom
+	}
+	return ""
+}
+
 type ListPluginsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Plugins       []*PluginInfo          `protobuf:"bytes,1,rep,name=plugins,proto3" json:"plugins,omitempty"`
@@ -1856,6 +1891,150 @@ func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
 	return nil
 }
 
+type ReloadPluginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"` // the unit type, e.g. "service"
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"` // absolute path of the new binary; empty: the configured one. It serves the type from then on,
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginRequest) Reset() {
+	*x = ReloadPluginRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginRequest) ProtoMessage() {}
+
+func (x *ReloadPluginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginRequest.ProtoReflect.Descriptor instead.
+func (*ReloadPluginRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReloadPluginRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ReloadPluginRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type ReloadPluginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OldPid        int64                  `protobuf:"varint,1,opt,name=old_pid,json=oldPid,proto3" json:"old_pid,omitempty"` // 0 when no plugin ran
+	OldVersion    string                 `protobuf:"bytes,2,opt,name=old_version,json=oldVersion,proto3" json:"old_version,omitempty"`
+	NewPid        int64                  `protobuf:"varint,3,opt,name=new_pid,json=newPid,proto3" json:"new_pid,omitempty"`
+	NewVersion    string                 `protobuf:"bytes,4,opt,name=new_version,json=newVersion,proto3" json:"new_version,omitempty"`
+	Sha256        string                 `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`                         // of the new binary
+	Units         uint32                 `protobuf:"varint,6,opt,name=units,proto3" json:"units,omitempty"`                          // loaded units re-parsed by the new plugin
+	PauseUsec     int64                  `protobuf:"varint,7,opt,name=pause_usec,json=pauseUsec,proto3" json:"pause_usec,omitempty"` // how long the core's loop was held for the switch-over
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginResponse) Reset() {
+	*x = ReloadPluginResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginResponse) ProtoMessage() {}
+
+func (x *ReloadPluginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginResponse.ProtoReflect.Descriptor instead.
+func (*ReloadPluginResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ReloadPluginResponse) GetOldPid() int64 {
+	if x != nil {
+		return x.OldPid
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetOldVersion() string {
+	if x != nil {
+		return x.OldVersion
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetNewPid() int64 {
+	if x != nil {
+		return x.NewPid
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetNewVersion() string {
+	if x != nil {
+		return x.NewVersion
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetUnits() uint32 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetPauseUsec() int64 {
+	if x != nil {
+		return x.PauseUsec
+	}
+	return 0
+}
+
 type ShutdownRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"` // poweroff, reboot, halt
@@ -1865,7 +2044,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2056,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[35]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2069,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{35}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ShutdownRequest) GetAction() string {
@@ -1908,7 +2087,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +2099,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[36]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2112,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{36}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{38}
 }
 
 type KillRequest struct {
@@ -1947,7 +2126,7 @@ type KillRequest struct {
 
 func (x *KillRequest) Reset() {
 	*x = KillRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1959,7 +2138,7 @@ func (x *KillRequest) String() string {
 func (*KillRequest) ProtoMessage() {}
 
 func (x *KillRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[37]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1972,7 +2151,7 @@ func (x *KillRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillRequest.ProtoReflect.Descriptor instead.
 func (*KillRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{37}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *KillRequest) GetUnits() []string {
@@ -2004,7 +2183,7 @@ type KillResponse struct {
 
 func (x *KillResponse) Reset() {
 	*x = KillResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2016,7 +2195,7 @@ func (x *KillResponse) String() string {
 func (*KillResponse) ProtoMessage() {}
 
 func (x *KillResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[38]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2029,7 +2208,7 @@ func (x *KillResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillResponse.ProtoReflect.Descriptor instead.
 func (*KillResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{38}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
 }
 
 type LogsRequest struct {
@@ -2044,7 +2223,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2235,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2248,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *LogsRequest) GetUnits() []string {
@@ -2114,7 +2293,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2126,7 +2305,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2139,7 +2318,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *LogEntry) GetUnit() string {
@@ -2289,7 +2468,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x06source\x18\x03 \x01(\tR\x06source\"Y\n" +
 	"\x17ChangeUnitFilesResponse\x12>\n" +
 	"\achanges\x18\x01 \x03(\v2$.sysmaster.control.v1.UnitFileChangeR\achanges\"\x14\n" +
-	"\x12ListPluginsRequest\"\xd2\x01\n" +
+	"\x12ListPluginsRequest\"\xde\x02\n" +
 	"\n" +
 	"PluginInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
@@ -2300,9 +2479,28 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x05state\x18\x06 \x01(\tR\x05state\x12\x14\n" +
 	"\x05units\x18\a \x01(\rR\x05units\x12\x18\n" +
 	"\aversion\x18\b \x01(\tR\aversion\x12\x14\n" +
-	"\x05error\x18\t \x01(\tR\x05error\"Q\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x12\x1a\n" +
+	"\brestarts\x18\n" +
+	" \x01(\rR\brestarts\x12%\n" +
+	"\x0erunning_sha256\x18\v \x01(\tR\rrunningSha256\x12$\n" +
+	"\x0elast_swap_usec\x18\f \x01(\x03R\flastSwapUsec\x12!\n" +
+	"\fswapped_from\x18\r \x01(\tR\vswappedFrom\"Q\n" +
 	"\x13ListPluginsResponse\x12:\n" +
-	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\")\n" +
+	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\"=\n" +
+	"\x13ReloadPluginRequest\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xd7\x01\n" +
+	"\x14ReloadPluginResponse\x12\x17\n" +
+	"\aold_pid\x18\x01 \x01(\x03R\x06oldPid\x12\x1f\n" +
+	"\vold_version\x18\x02 \x01(\tR\n" +
+	"oldVersion\x12\x17\n" +
+	"\anew_pid\x18\x03 \x01(\x03R\x06newPid\x12\x1f\n" +
+	"\vnew_version\x18\x04 \x01(\tR\n" +
+	"newVersion\x12\x16\n" +
+	"\x06sha256\x18\x05 \x01(\tR\x06sha256\x12\x14\n" +
+	"\x05units\x18\x06 \x01(\rR\x05units\x12\x1d\n" +
+	"\n" +
+	"pause_usec\x18\a \x01(\x03R\tpauseUsec\")\n" +
 	"\x0fShutdownRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\"\x12\n" +
 	"\x10ShutdownResponse\"O\n" +
@@ -2323,8 +2521,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
-	"\x05ident\x18\x06 \x01(\tR\x05ident2\xdf\n" +
-	"\n" +
+	"\x05ident\x18\x06 \x01(\tR\x05ident2\xc6\v\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -2338,7 +2535,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\vResetFailed\x12(.sysmaster.control.v1.ResetFailedRequest\x1a).sysmaster.control.v1.ResetFailedResponse\x12S\n" +
 	"\x06Reload\x12#.sysmaster.control.v1.ReloadRequest\x1a$.sysmaster.control.v1.ReloadResponse\x12n\n" +
 	"\x0fChangeUnitFiles\x12,.sysmaster.control.v1.ChangeUnitFilesRequest\x1a-.sysmaster.control.v1.ChangeUnitFilesResponse\x12b\n" +
-	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12Y\n" +
+	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12e\n" +
+	"\fReloadPlugin\x12).sysmaster.control.v1.ReloadPluginRequest\x1a*.sysmaster.control.v1.ReloadPluginResponse\x12Y\n" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponse\x12M\n" +
 	"\x04Kill\x12!.sysmaster.control.v1.KillRequest\x1a\".sysmaster.control.v1.KillResponse\x12K\n" +
 	"\x04Logs\x12!.sysmaster.control.v1.LogsRequest\x1a\x1e.sysmaster.control.v1.LogEntry0\x01BIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
@@ -2355,7 +2553,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
 	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
@@ -2392,12 +2590,14 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListPluginsRequest)(nil),      // 32: sysmaster.control.v1.ListPluginsRequest
 	(*PluginInfo)(nil),              // 33: sysmaster.control.v1.PluginInfo
 	(*ListPluginsResponse)(nil),     // 34: sysmaster.control.v1.ListPluginsResponse
-	(*ShutdownRequest)(nil),         // 35: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),        // 36: sysmaster.control.v1.ShutdownResponse
-	(*KillRequest)(nil),             // 37: sysmaster.control.v1.KillRequest
-	(*KillResponse)(nil),            // 38: sysmaster.control.v1.KillResponse
-	(*LogsRequest)(nil),             // 39: sysmaster.control.v1.LogsRequest
-	(*LogEntry)(nil),                // 40: sysmaster.control.v1.LogEntry
+	(*ReloadPluginRequest)(nil),     // 35: sysmaster.control.v1.ReloadPluginRequest
+	(*ReloadPluginResponse)(nil),    // 36: sysmaster.control.v1.ReloadPluginResponse
+	(*ShutdownRequest)(nil),         // 37: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 38: sysmaster.control.v1.ShutdownResponse
+	(*KillRequest)(nil),             // 39: sysmaster.control.v1.KillRequest
+	(*KillResponse)(nil),            // 40: sysmaster.control.v1.KillResponse
+	(*LogsRequest)(nil),             // 41: sysmaster.control.v1.LogsRequest
+	(*LogEntry)(nil),                // 42: sysmaster.control.v1.LogEntry
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2423,26 +2623,28 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	27, // 20: sysmaster.control.v1.Manager.Reload:input_type -> sysmaster.control.v1.ReloadRequest
 	29, // 21: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
 	32, // 22: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
-	35, // 23: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
-	37, // 24: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
-	39, // 25: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
-	2,  // 26: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 27: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 28: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 29: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 30: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 31: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 32: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 33: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 34: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 35: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	31, // 36: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	34, // 37: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	36, // 38: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	38, // 39: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	40, // 40: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	26, // [26:41] is the sub-list for method output_type
-	11, // [11:26] is the sub-list for method input_type
+	35, // 23: sysmaster.control.v1.Manager.ReloadPlugin:input_type -> sysmaster.control.v1.ReloadPluginRequest
+	37, // 24: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
+	39, // 25: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
+	41, // 26: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
+	2,  // 27: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 28: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 29: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 30: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 31: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 32: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 33: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 34: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 35: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 36: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	31, // 37: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	34, // 38: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	36, // 39: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
+	38, // 40: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	40, // 41: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	42, // 42: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	27, // [27:43] is the sub-list for method output_type
+	11, // [11:27] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2459,7 +2661,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
