@@ -19,12 +19,13 @@ build:
 	@for p in $(PLUGINS); do echo "$(GO) build -o bin/plugins/$$p ./plugins/$$p"; $(GO) build -o bin/plugins/$$p ./plugins/$$p || exit 1; done
 
 install: build
-	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
+	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/profiles $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
 	install -m 0755 bin/init bin/sysmaster bin/random-seed $(DESTDIR)$(LIBDIR)/
 	install -m 0755 bin/sctl $(DESTDIR)$(PREFIX)/bin/sctl
 	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done
 	for p in $(PLUGINS); do install -m 0755 bin/plugins/$$p $(DESTDIR)$(LIBDIR)/plugins/$$p; done
 	cp -a units/. $(DESTDIR)$(LIBDIR)/system/
+	install -m 0644 config/profiles/*.conf $(DESTDIR)$(LIBDIR)/profiles/
 	test -e $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf || install -m 0644 config/system.conf $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf
 
 # Runs every test (as root: the tests use namespaces, cgroups and qemu), then a short run of every fuzz target.

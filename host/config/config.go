@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 )
@@ -30,8 +31,16 @@ type Config struct {
 	LogLevel string
 	// PluginDir holds one binary per unit type, named after the type.
 	PluginDir string
-	// Plugins pins or relocates plugin binaries by unit type.
+	// Plugins pins or relocates plugin binaries by unit type: the profile's tables, then system.conf's.
 	Plugins map[string]Plugin
+	// PluginIdleTimeout is how long a plugin may go without events (and without units in transition) before
+	// it is stopped; it is started again on demand. Zero means never.
+	PluginIdleTimeout time.Duration
+	// Profile is the plugin profile in force; its zero value (no profile named) allows every unit type that
+	// has a plugin.
+	Profile Profile
+	// ProfileDirs are searched, first wins, for the file of a profile named by name.
+	ProfileDirs []string
 }
 
 // Plugin is the configuration of one unit type's plugin.
@@ -50,18 +59,26 @@ func Default() Config {
 		LogLevel:    "info",
 		PluginDir:   "/usr/lib/sysmaster/plugins",
 		Plugins:     map[string]Plugin{},
+
+		PluginIdleTimeout: DefaultPluginIdleTimeout,
+		ProfileDirs:       []string{"/etc/sysmaster/profiles", VendorProfileDir},
 	}
 }
 
+// DefaultPluginIdleTimeout is Plugins.IdleTimeoutSec when system.conf does not set it.
+const DefaultPluginIdleTimeout = 30 * time.Second
+
 var knownKeys = []string{
 	"manager.defaultunit", "manager.unitpaths", "manager.loglevel",
-	"plugins.dir",
+	"plugins.dir", "plugins.idletimeoutsec", "plugins.profile",
 }
 
 // Load reads path. It always returns a usable configuration; the returned problems (a parse error, unknown
-// keys, bad values) are for the log.
+// keys, bad values) are for the log. Named profiles are looked up in the directory profiles/ beside path, then
+// in VendorProfileDir.
 func Load(path string) (Config, []error) {
 	cfg := Default()
+	cfg.ProfileDirs = []string{filepath.Join(filepath.Dir(path), "profiles"), VendorProfileDir}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("toml")
@@ -89,29 +106,92 @@ func Load(path string) (Config, []error) {
 	if s := v.GetString("plugins.dir"); s != "" {
 		cfg.PluginDir = s
 	}
+	if v.IsSet("plugins.idletimeoutsec") {
+		if d, err := seconds(v.Get("plugins.idletimeoutsec")); err != nil {
+			problems = append(problems, fmt.Errorf("config: %s: Plugins.IdleTimeoutSec: %v; using %s", path, err, cfg.PluginIdleTimeout))
+		} else {
+			cfg.PluginIdleTimeout = d
+		}
+	}
+	if name := v.GetString("plugins.profile"); name != "" {
+		prof, plugins, probs := loadProfile(name, cfg.ProfileDirs)
+		problems = append(problems, probs...)
+		if prof.Name != "" {
+			cfg.Profile = prof
+			for typ, p := range plugins {
+				cfg.Plugins[typ] = p
+			}
+		}
+	}
+	for typ, p := range pluginTables(v, path, &problems) {
+		if err := cfg.AllowedType(typ); err != nil {
+			problems = append(problems, fmt.Errorf("config: %s: [Plugin.%s]: %v; ignoring the table (add the type to the profile)", path, typ, err))
+			continue
+		}
+		q := cfg.Plugins[typ]
+		if p.Path != "" {
+			q.Path = p.Path
+		}
+		if p.SHA256 != "" {
+			q.SHA256 = p.SHA256
+		}
+		cfg.Plugins[typ] = q
+	}
+	problems = append(problems, unknownKeys(v, path, knownKeys)...)
+	return cfg, problems
+}
+
+// pluginTables reads the [Plugin.<type>] tables of v (system.conf or a profile), dropping bad values.
+func pluginTables(v *viper.Viper, path string, problems *[]error) map[string]Plugin {
+	out := map[string]Plugin{}
 	for typ := range v.GetStringMap("plugin") {
 		p := Plugin{Path: v.GetString("plugin." + typ + ".path"), SHA256: strings.ToLower(v.GetString("plugin." + typ + ".sha256"))}
 		if p.SHA256 != "" && !isHex64(p.SHA256) {
-			problems = append(problems, fmt.Errorf("config: %s: Plugin.%s.SHA256=%q is not 64 hex digits; ignoring the pin", path, typ, p.SHA256))
+			*problems = append(*problems, fmt.Errorf("config: %s: Plugin.%s.SHA256=%q is not 64 hex digits; ignoring the pin", path, typ, p.SHA256))
 			p.SHA256 = ""
 		}
 		if p.Path != "" && !filepath.IsAbs(p.Path) {
-			problems = append(problems, fmt.Errorf("config: %s: Plugin.%s.Path=%q is not absolute; ignoring", path, typ, p.Path))
+			*problems = append(*problems, fmt.Errorf("config: %s: Plugin.%s.Path=%q is not absolute; ignoring", path, typ, p.Path))
 			p.Path = ""
 		}
-		cfg.Plugins[typ] = p
+		out[typ] = p
 	}
+	return out
+}
+
+// unknownKeys reports the keys of v that are neither in known nor a [Plugin.<type>] key, sorted.
+func unknownKeys(v *viper.Viper, path string, known []string) []error {
 	var unknown []string
 	for _, k := range v.AllKeys() {
-		if !slices.Contains(knownKeys, k) && !isPluginKey(k) {
+		if !slices.Contains(known, k) && !isPluginKey(k) {
 			unknown = append(unknown, k)
 		}
 	}
 	sort.Strings(unknown)
+	var problems []error
 	for _, k := range unknown {
 		problems = append(problems, fmt.Errorf("config: %s: unknown key %q, ignoring", path, k))
 	}
-	return cfg, problems
+	return problems
+}
+
+// seconds reads a number of seconds (an integer or a fraction) as TOML gives it.
+func seconds(v any) (time.Duration, error) {
+	var f float64
+	switch x := v.(type) {
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case float64:
+		f = x
+	default:
+		return 0, fmt.Errorf("%v is not a number of seconds", v)
+	}
+	if f < 0 {
+		return 0, fmt.Errorf("%v is negative", v)
+	}
+	return time.Duration(f * float64(time.Second)), nil
 }
 
 func isPluginKey(k string) bool {
@@ -139,8 +219,12 @@ func (c Config) PluginPath(typ string) string {
 	return filepath.Join(c.PluginDir, typ)
 }
 
-// PluginTypes lists the unit types that have a binary in PluginDir or an entry in Plugins, sorted.
+// PluginTypes lists the unit types that have a binary in PluginDir or an entry in Plugins, sorted; under a
+// profile that names its types, those types.
 func (c Config) PluginTypes() []string {
+	if c.Profile.Name != "" && !c.Profile.allowsAll() {
+		return slices.Sorted(slices.Values(c.Profile.Types))
+	}
 	set := map[string]bool{}
 	for t := range c.Plugins {
 		set[t] = true

@@ -87,6 +87,12 @@ type fdRecord struct {
 	Passed bool   `json:"passed,omitempty"`
 }
 
+// heldRecord is an event held for a plugin that cannot take it now (host/manager/plugins.go).
+type heldRecord struct {
+	Unit  string `json:"unit"`
+	Event []byte `json:"event"` // wire format
+}
+
 // jobRecord is an installed job.
 type jobRecord struct {
 	ID           uint64    `json:"id"`
@@ -181,6 +187,14 @@ func (m *Manager) commit() {
 			Irreversible: j.Irreversible, IgnoreOrder: j.IgnoreOrder, Restarting: j.Restarting})
 	}
 	c.Blobs["jobs"], _ = json.Marshal(jobs)
+	var held []heldRecord
+	for _, list := range m.pg.held {
+		for _, q := range list {
+			b, _ := proto.Marshal(q.ev)
+			held = append(held, heldRecord{Unit: q.u.ID, Event: b})
+		}
+	}
+	c.Blobs["held"], _ = json.Marshal(held)
 	clear(m.dirty)
 	if err := m.store.Commit(c); err != nil {
 		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
@@ -283,6 +297,19 @@ func (m *Manager) restore() {
 		}
 		sort.Strings(rc.Timers)
 		m.send(u, &pb.Event{Kind: &pb.Event_Recover{Recover: rc}})
+	}
+	// Events that were held for a plugin that could not take them follow, in their order.
+	var held []heldRecord
+	if b := snap.Blobs["held"]; b != nil {
+		if err := json.Unmarshal(b, &held); err != nil {
+			m.log.Error("checkpoint: unreadable held events, they are lost", "error", err)
+		}
+	}
+	for _, h := range held {
+		ev := &pb.Event{}
+		if u := m.units[h.Unit]; u != nil && proto.Unmarshal(h.Event, ev) == nil {
+			m.send(u, ev)
+		}
 	}
 	m.log.Info("restored from the checkpoint", "units", len(restored), "jobs", len(jobs), "turn", snap.Turn,
 		"load", loaded.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))

@@ -301,30 +301,10 @@ func (m *Manager) reload() {
 	}
 	m.cfg = cfg
 	m.plugins.SetConfig(cfg)
+	m.swapStalePlugins()
 	m.loader = m.newLoader()
 	m.reloadAll()
 	m.log.Info("reloaded unit files and configuration")
-}
-
-func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {
-	resp := &controlv1.ListPluginsResponse{}
-	err := c.m.do(ctx, func() {
-		count := map[string]uint32{}
-		for _, u := range c.m.unique() {
-			if u.LoadState == unit.Loaded {
-				count[u.Type]++
-			}
-		}
-		for _, p := range c.m.plugins.List() {
-			state := "not loaded"
-			if p.Pid != 0 {
-				state = "loaded"
-			}
-			resp.Plugins = append(resp.Plugins, &controlv1.PluginInfo{Type: p.Type, Path: p.Path, Sha256: p.SHA256,
-				Pinned: p.Pinned, Pid: int64(p.Pid), State: state, Units: count[p.Type], Version: p.Version, Error: p.Error})
-		}
-	})
-	return resp, err
 }
 
 func (c *control) Shutdown(ctx context.Context, req *controlv1.ShutdownRequest) (*controlv1.ShutdownResponse, error) {

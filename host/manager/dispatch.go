@@ -25,6 +25,9 @@ func (m *Manager) flush() {
 	for _, typ := range types {
 		batch := m.queue[typ]
 		delete(m.queue, typ)
+		if m.holdIfUnready(typ, batch) {
+			continue
+		}
 		items := make([]*pb.Item, len(batch))
 		for i, q := range batch {
 			items[i] = &pb.Item{Unit: q.u.ID, Config: q.u.Config, State: q.u.State, StateVersion: q.u.StateVersion,
@@ -38,10 +41,7 @@ func (m *Manager) flush() {
 			results, err = m.plugins.Handle(typ, items)
 		}
 		if err != nil {
-			m.log.Error("cannot deliver events", "type", typ, "events", len(items), "error", err)
-			for _, q := range batch {
-				m.undeliverable(q.u)
-			}
+			m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
 			continue
 		}
 		for i, r := range results {

@@ -67,11 +67,11 @@ func (m *Manager) openSocket(u *Unit, s *pb.OpenSocket) {
 	if name == "" {
 		name = u.ID
 	}
-	m.hold(u, &heldFd{id: s.Id, name: name, file: f, spec: s})
+	m.holdFd(u, &heldFd{id: s.Id, name: name, file: f, spec: s})
 }
 
-// hold adds f to u's descriptors and gives init a copy to keep.
-func (m *Manager) hold(u *Unit, f *heldFd) {
+// holdFd adds f to u's descriptors and gives init a copy to keep.
+func (m *Manager) holdFd(u *Unit, f *heldFd) {
 	f.store = "fd/" + u.ID + "/" + f.id
 	u.fds = append(u.fds, f)
 	m.init.storeFds([]string{f.store}, []*os.File{f.file})
@@ -165,7 +165,7 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 		default:
 			m.connSeq++
 			id := fmt.Sprintf("connection-%d", m.connSeq)
-			m.hold(o.u, &heldFd{id: id, name: "connection", file: conn})
+			m.holdFd(o.u, &heldFd{id: id, name: "connection", file: conn})
 			ev.Accepted, ev.Instance, ev.Source = id, instance, source
 		}
 	}
@@ -234,14 +234,6 @@ func (m *Manager) releasePassed(u *Unit) {
 		}
 	}
 	u.fds = kept
-}
-
-// closeAllFds closes everything u holds (u is being unloaded).
-func (m *Manager) closeAllFds(u *Unit) {
-	for _, f := range u.fds {
-		m.closeHeld(u, f)
-	}
-	u.fds = nil
 }
 
 // passableFds lists the fds u's processes may get, for UnitRuntime: the listeners of the socket units that

@@ -174,7 +174,11 @@ func (m *Manager) reloadAll() {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
+	prev := map[*Unit]parsedBytes{}
 	for _, u := range all {
+		if u.LoadState == unit.Loaded {
+			prev[u] = parsedBytes{u.Config, u.Annotations, u.Settings}
+		}
 		frag := m.loader.Load(u.ID)
 		u.deps, u.depSet = map[string][]string{}, map[depKey]bool{}
 		u.Config, u.Annotations, u.Settings = nil, nil, nil
@@ -184,6 +188,7 @@ func (m *Manager) reloadAll() {
 		}
 	}
 	m.parse(all)
+	m.keepParsedWhileBackedOff(all, prev)
 	var more []string
 	for _, u := range all {
 		for _, others := range u.fwd {
@@ -225,6 +230,9 @@ func toPBSections(secs []*unitfile.Section) []*pb.Section {
 
 // typeSections is the loader's question to the plugins: which sections does a type interpret?
 func (m *Manager) typeSections(typ string) ([]string, error) {
+	if err := m.cfg.AllowedType(typ); err != nil {
+		return nil, fmt.Errorf("%w: %v", errTypeUnavailable, err)
+	}
 	if !m.plugins.Known(typ) {
 		return nil, fmt.Errorf("%w: unit type %q is not supported: no plugin at %s", errTypeUnavailable, typ, m.cfg.PluginPath(typ))
 	}

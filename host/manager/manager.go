@@ -79,6 +79,8 @@ type Manager struct {
 	exitLog    *exitLog
 	exitsTaken int
 
+	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
+
 	fdWatch *fdwatch.Watcher // nil if epoll failed: then no fd is ever reported readable
 	watched map[int]fdOwner  // the armed fds by number
 	fdGen   uint32           // the generation of the last Arm
@@ -159,6 +161,7 @@ func New(opts Options) (*Manager, error) {
 	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
 	})
+	m.initPlugins()
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
 	m.openFdWatch()
 	m.openCgroups()

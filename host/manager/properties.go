@@ -96,6 +96,8 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	} else {
 		add("LoadError", "")
 	}
+	// Not a systemd property: the state of the plugin serving the unit's type, for sctl status.
+	add("PluginState", m.pluginState(u))
 	addCheck := func(name string, r checkResult) {
 		switch {
 		case !r.evaluated:

@@ -2,11 +2,8 @@ package plugin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -18,7 +15,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
-	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/reaper"
@@ -32,21 +28,53 @@ const HostVersion = "0.1.0"
 // callTimeout bounds one call into a plugin; a plugin that does not answer in time is killed and counts as dead.
 const callTimeout = 30 * time.Second
 
-// Manager starts, calls and stops the plugins. Its methods may be called from any goroutine.
+// ErrBackoff marks the errors of calls refused because the type's plugin crashed too often and is backed off.
+var ErrBackoff = errors.New("plugin backed off")
+
+// Manager starts, calls, swaps and stops the plugins. Its methods may be called from any goroutine; the core
+// calls Handle and Parse from its loop only, so that a swap (Install) falls between two of its turns.
 type Manager struct {
 	reaper    *reaper.Reaper
 	log       *slog.Logger
 	socketDir string
-	// OnExit, when set, is called (from the reaper, briefly) when a plugin process ends.
+	// onExit, when set, is called (from the reaper, briefly) when a plugin process ends.
 	onExit func(typ string, e reaper.Exit)
+	// Backoff is the crash policy; set it before the first call.
+	Backoff Backoff
+
+	// launchMu serializes the launches of Get, which happen without mu held: a handshake takes milliseconds
+	// and List must not wait for it.
+	launchMu sync.Mutex
 
 	mu      sync.Mutex
 	cfg     config.Config
-	plugins map[string]*Plugin
+	types   map[string]*typeState
 	digests digestCache
+	idle    idleTimer
 }
 
-// Plugin is one running (or last run) plugin process.
+// typeState is what the manager keeps about one unit type across the plugin processes that serve it.
+type typeState struct {
+	cur      *Plugin              // the running plugin, nil when none
+	override string               // binary set by a swap with an explicit path; "" means the configured one
+	desc     *pb.DescribeResponse // from the last launch, for Describe while backed off
+	crashes  crashLog
+	crashed  bool // the last plugin crashed: the next launch is a restart
+	restarts int
+	lastErr  string    // why the last plugin crashed or the last launch failed, "" after a good launch
+	lastUse  time.Time // the last call or launch, for the idle timeout
+	idle     bool      // stopped for being idle, not launched since
+	swap     Swap
+}
+
+// Swap records a live swap.
+type Swap struct {
+	Time                 time.Time
+	FromVersion, FromSHA string
+	FromPid              int
+}
+
+// Plugin is one plugin process.
 type Plugin struct {
 	Type    string
 	Path    string
@@ -58,11 +86,17 @@ type Plugin struct {
 	client *goplugin.Client
 	uc     *sdk.Client
 	runner *procRunner
+
+	// Guarded by Manager.mu. A live plugin serves its type (launched by Get or installed by a swap); one that is
+	// gone is never handed out again; one that is stopping was asked to end (idle, swapped, shutdown). Only the
+	// end of a live plugin that was not stopping is a crash.
+	live, gone, stopping bool
 }
 
 // NewManager returns a manager that launches plugins as cfg says. socketDir holds the plugins' gRPC sockets.
 func NewManager(r *reaper.Reaper, cfg config.Config, log *slog.Logger, socketDir string, onExit func(string, reaper.Exit)) *Manager {
-	return &Manager{reaper: r, cfg: cfg, log: log, socketDir: socketDir, onExit: onExit, plugins: map[string]*Plugin{}}
+	return &Manager{reaper: r, cfg: cfg, log: log, socketDir: socketDir, onExit: onExit, Backoff: DefaultBackoff,
+		types: map[string]*typeState{}}
 }
 
 // SetConfig replaces the configuration (daemon-reload); running plugins keep running.
@@ -70,50 +104,175 @@ func (m *Manager) SetConfig(cfg config.Config) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cfg = cfg
+	m.armIdleLocked(time.Now())
+}
+
+// state returns typ's record, creating it. mu must be held.
+func (m *Manager) state(typ string) *typeState {
+	ts := m.types[typ]
+	if ts == nil {
+		ts = &typeState{}
+		m.types[typ] = ts
+	}
+	return ts
+}
+
+// pathLocked is the binary that serves typ: the one a swap named, else the configured one.
+func (m *Manager) pathLocked(typ string) string {
+	if ts := m.types[typ]; ts != nil && ts.override != "" {
+		return ts.override
+	}
+	return m.cfg.PluginPath(typ)
 }
 
 // Known reports whether some binary is configured or present for typ.
 func (m *Manager) Known(typ string) bool {
 	m.mu.Lock()
-	cfg := m.cfg
+	path := m.pathLocked(typ)
 	m.mu.Unlock()
-	_, err := os.Stat(cfg.PluginPath(typ))
+	_, err := os.Stat(path)
 	return err == nil
 }
 
-// Get returns the running plugin for typ, launching it if needed.
+// runningLocked returns typ's plugin if it runs. A plugin whose process ended is written off here if its exit
+// has not been noted yet.
+func (m *Manager) runningLocked(typ string) *Plugin {
+	ts := m.types[typ]
+	if ts == nil || ts.cur == nil {
+		return nil
+	}
+	if p := ts.cur; p.gone {
+		ts.cur = nil
+		return nil
+	} else if p.client.Exited() {
+		// The reaper has the exit (go-plugin saw it through the runner); its note may still be on its way.
+		m.endLocked(p, describeExit(p.runner.exit), time.Now())
+		return nil
+	}
+	return ts.cur
+}
+
+// Get returns the running plugin for typ, launching it if needed. While the type is backed off it fails with
+// an error that wraps ErrBackoff.
 func (m *Manager) Get(typ string) (*Plugin, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if p := m.plugins[typ]; p != nil && !p.client.Exited() {
+	p := m.runningLocked(typ)
+	m.mu.Unlock()
+	if p != nil {
 		return p, nil
 	}
-	p, err := m.launch(typ)
-	if err != nil {
+	m.launchMu.Lock()
+	defer m.launchMu.Unlock()
+	m.mu.Lock()
+	if p := m.runningLocked(typ); p != nil {
+		m.mu.Unlock()
+		return p, nil
+	}
+	now := time.Now()
+	ts := m.state(typ)
+	if ts.crashes.backedOff(now) {
+		err := m.backoffErrLocked(typ, ts, now)
+		m.mu.Unlock()
 		return nil, err
 	}
-	m.plugins[typ] = p
+	path, pin := m.pathLocked(typ), m.cfg.Plugins[typ].SHA256
+	m.mu.Unlock()
+
+	p, err := m.launch(typ, path, pin)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now = time.Now()
+	if err == nil && p.gone {
+		err = fmt.Errorf("plugin %s (%s): ended right after its launch", typ, path)
+	}
+	if err != nil {
+		m.crashLocked(typ, ts, err.Error(), now)
+		return nil, err
+	}
+	if cur := m.runningLocked(typ); cur != nil {
+		// A swap installed a plugin while this one launched: it wins.
+		p.stopping = true
+		m.endLocked(p, "", now)
+		go p.client.Kill()
+		return cur, nil
+	}
+	if ts.crashed {
+		ts.restarts++
+		ts.crashed = false
+	}
+	p.live = true
+	ts.cur, ts.desc, ts.lastErr, ts.lastUse, ts.idle = p, p.Desc, "", now, false
+	m.armIdleLocked(now)
 	return p, nil
+}
+
+func (m *Manager) backoffErrLocked(typ string, ts *typeState, now time.Time) error {
+	return fmt.Errorf("plugin %s: %w (%s): %s", typ, ErrBackoff, ts.crashes.describe(now), ts.lastErr)
+}
+
+// crashLocked counts a crash of typ's plugin and starts a backoff when the policy says so.
+func (m *Manager) crashLocked(typ string, ts *typeState, reason string, now time.Time) {
+	ts.lastErr, ts.crashed = reason, true
+	if d, ok := ts.crashes.record(m.Backoff, now); ok {
+		m.log.Error("plugin keeps crashing; backing off", "type", typ, "crashes", ts.crashes.burst,
+			"within", roundSpan(ts.crashes.span), "delay", d, "last", reason)
+	}
+}
+
+// endLocked writes p off: it is never handed out again, and its end counts as a crash unless it was asked to stop.
+func (m *Manager) endLocked(p *Plugin, reason string, now time.Time) {
+	ts := m.state(p.Type)
+	if ts.cur == p {
+		ts.cur = nil
+	}
+	if p.gone {
+		return
+	}
+	p.gone = true
+	if p.live && !p.stopping {
+		m.crashLocked(p.Type, ts, reason, now)
+	}
 }
 
 // Loaded returns the running plugin for typ or nil, without launching one.
 func (m *Manager) Loaded(typ string) *Plugin {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if p := m.plugins[typ]; p != nil && !p.client.Exited() {
-		return p
-	}
-	return nil
+	return m.runningLocked(typ)
 }
 
-func (m *Manager) launch(typ string) (*Plugin, error) {
-	path := m.cfg.PluginPath(typ)
+// Ready reports whether a call for typ may launch or reach its plugin now; when not (the type is backed off),
+// it says when that will be.
+func (m *Manager) Ready(typ string) (bool, time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ts := m.types[typ]
+	if ts == nil || !ts.crashes.backedOff(time.Now()) {
+		return true, time.Time{}
+	}
+	return false, ts.crashes.until
+}
+
+// BackedOff returns the reason typ's plugin is backed off, or "".
+func (m *Manager) BackedOff(typ string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	if ts := m.types[typ]; ts != nil && ts.crashes.backedOff(now) {
+		return m.backoffErrLocked(typ, ts, now).Error()
+	}
+	return ""
+}
+
+// launch starts the binary at path for typ, checked against pin, and returns it after the handshake and
+// Describe. It takes no lock.
+func (m *Manager) launch(typ, path, pin string) (*Plugin, error) {
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
-	if pin := m.cfg.Plugins[typ].SHA256; pin != "" && pin != sum {
-		return nil, fmt.Errorf("plugin %s: %s has sha256 %s but system.conf pins %s; refusing to launch it", typ, path, sum, pin)
+	if pin != "" && pin != sum {
+		return nil, fmt.Errorf("plugin %s: %s has sha256 %s but the configuration pins %s; refusing to launch it", typ, path, sum, pin)
 	}
 	if err := os.MkdirAll(m.socketDir, 0o700); err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
@@ -134,6 +293,9 @@ func (m *Manager) launch(typ string) (*Plugin, error) {
 			cmd.Path, cmd.Args = path, []string{path}
 			cmd.Env = append(cmd.Env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
 			p.runner = &procRunner{cmd: cmd, reaper: m.reaper, onExit: func(e reaper.Exit) {
+				// Called with the reaper's lock held: the manager's lock is taken elsewhere, as launches hold it
+				// around nothing that needs the reaper, but a goroutine keeps the two locks apart for good.
+				go m.exited(p, e)
 				if m.onExit != nil {
 					m.onExit(typ, e)
 				}
@@ -143,23 +305,38 @@ func (m *Manager) launch(typ string) (*Plugin, error) {
 	})
 	uc, err := sdk.Dispense(client)
 	if err != nil {
-		client.Kill()
+		m.abandon(p, client)
 		return nil, fmt.Errorf("plugin %s (%s): %s", typ, path, handshakeError(err))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	desc, err := uc.Describe(ctx, HostVersion)
 	if err != nil {
-		client.Kill()
+		m.abandon(p, client)
 		return nil, fmt.Errorf("plugin %s (%s): describe: %w", typ, path, err)
 	}
 	if desc.Type != typ {
-		client.Kill()
+		m.abandon(p, client)
 		return nil, fmt.Errorf("plugin %s (%s) says it serves unit type %q; refusing it", typ, path, desc.Type)
 	}
 	p.client, p.uc, p.Desc, p.Pid, p.Started = client, uc, desc, p.runner.pid, time.Now()
 	m.log.Info("plugin loaded", "type", typ, "path", path, "pid", p.Pid, "version", desc.Version)
 	return p, nil
+}
+
+// abandon stops a plugin whose launch failed; the failure is counted by the caller, not by its exit.
+func (m *Manager) abandon(p *Plugin, client *goplugin.Client) {
+	m.mu.Lock()
+	p.gone, p.stopping = true, true
+	m.mu.Unlock()
+	client.Kill()
+}
+
+// exited notes the end of p's process.
+func (m *Manager) exited(p *Plugin, e reaper.Exit) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.endLocked(p, describeExit(e), e.Time)
 }
 
 // handshakeError rephrases go-plugin's handshake failures so that they name both protocol versions.
@@ -177,12 +354,22 @@ func (m *Manager) Parse(typ string, units []*pb.UnitFile) ([]*pb.Parsed, error) 
 	if err != nil {
 		return nil, err
 	}
+	resp, err := p.Parse(units)
+	if err != nil {
+		m.dead(p, err)
+		return nil, err
+	}
+	m.served(p)
+	return resp, nil
+}
+
+// Parse asks this plugin process to parse a batch of units (a swap asks the new plugin before installing it).
+func (p *Plugin) Parse(units []*pb.UnitFile) ([]*pb.Parsed, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	resp, err := p.uc.Parse(ctx, units)
 	if err != nil {
-		m.dead(p, err)
-		return nil, fmt.Errorf("plugin %s: parse: %w", typ, err)
+		return nil, fmt.Errorf("plugin %s: parse: %w", p.Type, err)
 	}
 	return resp, nil
 }
@@ -200,17 +387,47 @@ func (m *Manager) Handle(typ string, items []*pb.Item) ([]*pb.Result, error) {
 		m.dead(p, err)
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
+	m.served(p)
 	return res, nil
 }
 
-// dead kills a plugin whose call failed, so that the next call starts a fresh one.
-func (m *Manager) dead(p *Plugin, err error) {
-	m.log.Warn("plugin call failed, stopping the plugin", "type", p.Type, "pid", p.Pid, "error", err)
-	p.client.Kill()
+// served notes a call p answered.
+func (m *Manager) served(p *Plugin) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ts := m.state(p.Type)
+	ts.lastUse = time.Now()
+	ts.crashes.served(m.Backoff, ts.lastUse)
 }
 
-// Describe returns what typ's plugin says about itself, launching it if needed.
+// dead kills a plugin whose call failed, so that the next call starts a fresh one; the failure counts as a crash.
+func (m *Manager) dead(p *Plugin, err error) {
+	m.log.Warn("plugin call failed, stopping the plugin", "type", p.Type, "pid", p.Pid, "error", err)
+	m.mu.Lock()
+	m.endLocked(p, err.Error(), time.Now())
+	m.mu.Unlock()
+	_ = p.runner.Kill(context.Background())
+	go p.client.Kill()
+}
+
+// stop ends a plugin that was asked to go (idle, swapped out): go-plugin closes its connection, the plugin
+// exits, and a plugin that does not within two seconds is killed. It does not wait.
+func (m *Manager) stopLocked(p *Plugin) {
+	p.stopping = true
+	m.endLocked(p, "", time.Now())
+	go p.client.Kill()
+}
+
+// Describe returns what typ's plugin says about itself, launching it if needed. While the type is backed off it
+// answers from the last launch, so that units of the type can still be read.
 func (m *Manager) Describe(typ string) (*pb.DescribeResponse, error) {
+	m.mu.Lock()
+	if ts := m.types[typ]; ts != nil && ts.desc != nil && ts.cur == nil && ts.crashes.backedOff(time.Now()) {
+		d := ts.desc
+		m.mu.Unlock()
+		return d, nil
+	}
+	m.mu.Unlock()
 	p, err := m.Get(typ)
 	if err != nil {
 		return nil, err
@@ -220,8 +437,14 @@ func (m *Manager) Describe(typ string) (*pb.DescribeResponse, error) {
 
 // Info is one row of `sctl list-plugins`.
 type Info struct {
-	Type, Path, SHA256, Pinned, Version, Error string
-	Pid                                        int
+	Type, Path, Pinned, Version, Error string
+	// SHA256 is the digest of the binary at Path now; RunningSHA256 that of the running plugin's binary.
+	SHA256, RunningSHA256 string
+	Pid                   int
+	// State is loaded, not loaded, idle, failed or "backoff (…)".
+	State    string
+	Restarts int
+	Swap     Swap
 }
 
 // List describes every configured or present plugin. The digests it shows come from a cache keyed by the file's
@@ -229,11 +452,15 @@ type Info struct {
 // each `sctl list-plugins` took seconds on a slow machine. Launches still hash the file itself every time.
 func (m *Manager) List() []Info {
 	m.mu.Lock()
+	now := time.Now()
 	var out []Info
 	for _, typ := range m.cfg.PluginTypes() {
-		in := Info{Type: typ, Path: m.cfg.PluginPath(typ), Pinned: m.cfg.Plugins[typ].SHA256}
-		if p := m.plugins[typ]; p != nil && !p.client.Exited() {
-			in.Pid, in.Version = p.Pid, p.Desc.Version
+		in := Info{Type: typ, Path: m.pathLocked(typ), Pinned: m.cfg.Plugins[typ].SHA256, State: "not loaded"}
+		if ts := m.types[typ]; ts != nil {
+			in.Restarts, in.Swap, in.Error, in.State = ts.restarts, ts.swap, ts.lastErr, m.stateLocked(typ, now)
+			if p := ts.cur; p != nil {
+				in.Pid, in.Version, in.RunningSHA256 = p.Pid, p.Desc.Version, p.SHA256
+			}
 		}
 		out = append(out, in)
 	}
@@ -241,7 +468,7 @@ func (m *Manager) List() []Info {
 	for i := range out {
 		if sum, err := m.digests.get(out[i].Path); err == nil {
 			out[i].SHA256 = sum
-		} else {
+		} else if out[i].Error == "" {
 			out[i].Error = err.Error()
 		}
 	}
@@ -249,64 +476,50 @@ func (m *Manager) List() []Info {
 	return out
 }
 
-// digestCache remembers the sha256 of files by their identity.
-type digestCache struct {
-	mu   sync.Mutex
-	sums map[fileID]string
-}
-
-type fileID struct {
-	path           string
-	dev, ino, size uint64
-	mtime          int64
-}
-
-func (c *digestCache) get(path string) (string, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return fileSHA256(path) // says why, in the same words as a launch
-	}
-	id := fileID{path, uint64(st.Dev), st.Ino, uint64(st.Size), st.Mtim.Nano()}
-	c.mu.Lock()
-	sum, ok := c.sums[id]
-	c.mu.Unlock()
-	if ok {
-		return sum, nil
-	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return "", err
-	}
-	c.mu.Lock()
-	if c.sums == nil {
-		c.sums = map[fileID]string{}
-	}
-	c.sums[id] = sum
-	c.mu.Unlock()
-	return sum, nil
-}
-
-// StopAll stops every plugin (at shutdown).
-func (m *Manager) StopAll() {
+// State is typ's line in list-plugins' STATE column: loaded, not loaded, idle, failed or "backoff (…)".
+func (m *Manager) State(typ string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, p := range m.plugins {
-		p.client.Kill()
-	}
+	return m.stateLocked(typ, time.Now())
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("no plugin binary at %s", path)
+func (m *Manager) stateLocked(typ string, now time.Time) string {
+	ts := m.types[typ]
+	switch {
+	case ts == nil:
+		return "not loaded"
+	case m.runningLocked(typ) != nil:
+		return "loaded"
+	case ts.crashes.backedOff(now):
+		return "backoff (" + ts.crashes.describe(now) + ")"
+	case ts.idle:
+		return "idle"
+	case ts.lastErr != "":
+		return "failed"
+	}
+	return "not loaded"
+}
+
+// StopAll stops every plugin (at shutdown) and waits for them to end.
+func (m *Manager) StopAll() {
+	m.mu.Lock()
+	m.idle.stop()
+	var all []*Plugin
+	for _, ts := range m.types {
+		if p := ts.cur; p != nil {
+			p.stopping = true
+			m.endLocked(p, "", time.Now())
+			all = append(all, p)
 		}
-		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.client.Kill()
+		}()
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	wg.Wait()
 }

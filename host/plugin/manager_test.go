@@ -34,7 +34,8 @@ func plugins(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
-		for name, pkg := range map[string]string{"target": "./plugins/target", "other": "./test/system/testdata/otherproto"} {
+		for name, pkg := range map[string]string{"target": "./plugins/target", "other": "./test/system/testdata/otherproto",
+			"crash": "./test/system/testdata/crasher"} {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
 			cmd.Dir = "../.."
 			if out, err := cmd.CombinedOutput(); err != nil {

@@ -12,10 +12,14 @@ import (
 // stateVersion is the schema of State; bump it when a field changes meaning.
 const stateVersion = 1
 
+// version is what Describe tells the host (sctl list-plugins shows it); a build may set it with
+// -ldflags "-X main.version=…".
+var version = "1.0.0"
+
 type serviceType struct{ sdk.Defaults }
 
 func (serviceType) Describe() sdk.Description {
-	return sdk.Description{Type: "service", Sections: []string{"Service"}, Version: "1.0.0", StateVersion: stateVersion}
+	return sdk.Description{Type: "service", Sections: []string{"Service"}, Version: version, StateVersion: stateVersion}
 }
 
 func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {

@@ -70,7 +70,9 @@ func TestPluginWithWrongPinIsRefused(t *testing.T) {
 	if le := s.Show("hello.run", "LoadError"); !strings.Contains(le, "refusing to launch") {
 		t.Errorf("LoadError = %q", le)
 	}
-	if out, _, _ := s.Sctl("list-plugins"); !strings.Contains(rowOf(out, "run"), "not loaded") {
+	// Not loaded: no pid, and the state says the launch failed, and why.
+	if out, _, _ := s.Sctl("list-plugins"); !hasRow(rowOf(out, "run"), "run", run, sha(t, run)[:12], "-") ||
+		!strings.Contains(rowOf(out, "run"), "failed (plugin run:") {
 		t.Errorf("a refused plugin shows as loaded:\n%s", out)
 	}
 	if st := s.Show("multi-user.target", "ActiveState"); st != "active" {

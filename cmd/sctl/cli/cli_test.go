@@ -84,18 +84,32 @@ To show all installed unit files use 'sctl list-unit-files'.
 
 func TestFormatPluginsAndJobs(t *testing.T) {
 	ps := []*controlv1.PluginInfo{
-		{Type: "target", Path: "/usr/lib/sysmaster/plugins/target", Sha256: strings.Repeat("ab", 32), Pid: 42, State: "loaded", Units: 15},
+		{Type: "target", Path: "/usr/lib/sysmaster/plugins/target", Sha256: strings.Repeat("ab", 32), Pid: 42, State: "loaded", Units: 15,
+			Version: "1.0.0"},
 		{Type: "run", Path: "/opt/run", Sha256: strings.Repeat("cd", 32), State: "not loaded"},
+		{Type: "service", Path: "/opt/service", Sha256: strings.Repeat("ef", 32), RunningSha256: strings.Repeat("12", 32), Pid: 7,
+			State: "loaded", Units: 100, Version: "1.1.0", Restarts: 2, LastSwapUsec: time.Date(2024, 5, 1, 13, 4, 5, 0, time.Local).UnixMicro()},
+		{Type: "crash", Path: "/opt/crash", State: "backoff (5 crashes in 1.2s; next launch in 2s)", Restarts: 4, Error: "exited with status 3"},
 	}
 	got := formatPlugins(ps, options{})
-	for _, want := range []string{"TYPE   BINARY", "target /usr/lib/sysmaster/plugins/target abababababab 42  15    loaded",
-		"run    /opt/run                          cdcdcdcdcdcd -   0     not loaded", "2 plugins listed."} {
+	for _, want := range []string{"TYPE    BINARY                            SHA256       PID UNITS VERSION RESTARTS SWAPPED  STATE",
+		"target  /usr/lib/sysmaster/plugins/target abababababab 42  15    1.0.0   0        -        loaded",
+		"run     /opt/run                          cdcdcdcdcdcd -   0     -       0        -        not loaded",
+		// The running binary's digest, and a note that the one on disk differs.
+		"service /opt/service                      121212121212 7   100   1.1.0   2        13:04:05 loaded (binary changed on disk)",
+		"crash   /opt/crash                        -            -   0     -       4        -        backoff (5 crashes in 1.2s; next launch in 2s) (exited with status 3)",
+		"4 plugins listed."} {
 		if !strings.Contains(got, want) {
 			t.Errorf("list-plugins lacks %q:\n%s", want, got)
 		}
 	}
 	if !strings.Contains(formatPlugins(ps, options{full: true}), strings.Repeat("ab", 32)) {
 		t.Error("--full must show the whole digest")
+	}
+	swap := formatSwap("service", &controlv1.ReloadPluginResponse{OldPid: 7, OldVersion: "1.0.0", NewPid: 9, NewVersion: "1.1.0",
+		Sha256: strings.Repeat("12", 32), Units: 100, PauseUsec: 85})
+	if swap != "Plugin service: 1.0.0 (pid 7) replaced by 1.1.0 (pid 9, sha256 121212121212); 100 units re-parsed; loop held for 85µs.\n" {
+		t.Errorf("reload-plugin: %q", swap)
 	}
 	if formatJobs(nil, options{}) != "No jobs running.\n" {
 		t.Error("no jobs")
@@ -148,6 +162,15 @@ func TestFormatStatus(t *testing.T) {
 		"ActiveState": "inactive", "SubState": "dead"}
 	if got := formatStatus(bad, now, false); !strings.Contains(got, "Loaded: bad-setting (Reason: /etc/x.target:3: [Unit] AllowIsolate: bad)") {
 		t.Errorf("bad-setting status:\n%s", got)
+	}
+	held := map[string]string{"Id": "x.crash", "LoadState": "loaded", "ActiveState": "inactive", "SubState": "dead",
+		"PluginState": "backoff (5 crashes in 1.2s; next launch in 2s); 1 events held for this unit until the plugin is back"}
+	if got := formatStatus(held, now, false); !strings.Contains(got, "     Loaded: loaded\n     Plugin: crash plugin backoff (5 crashes in 1.2s; next launch in 2s); 1 events held") {
+		t.Errorf("backed-off plugin status:\n%s", got)
+	}
+	held["PluginState"] = "loaded"
+	if got := formatStatus(held, now, false); strings.Contains(got, "Plugin:") {
+		t.Errorf("a loaded plugin is mentioned:\n%s", got)
 	}
 }
 

@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"list-unit-files":   {listUnitFiles, 0},
 	"list-jobs":         {listJobs, 0},
 	"list-plugins":      {listPlugins, 0},
+	"reload-plugin":     {reloadPlugin, 1},
 	"list-sockets":      {listSockets, 0},
 	"list-dependencies": {listDependencies, 0},
 	"status":            {status, 0},

@@ -85,6 +85,10 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		loaded += " (" + strings.Join(detail, "; ") + ")"
 	}
 	line("Loaded", loaded)
+	// A unit whose type's plugin crashed too often: its events wait until the plugin is launched again.
+	if ps := p["PluginState"]; strings.HasPrefix(ps, "backoff") || strings.HasPrefix(ps, "failed") || strings.Contains(ps, "held") {
+		line("Plugin", p["Id"][strings.LastIndexByte(p["Id"], '.')+1:]+" plugin "+ps)
+	}
 	if dropins := strings.Fields(p["DropInPaths"]); len(dropins) > 0 {
 		line("Drop-In", formatDropIns(dropins))
 	}

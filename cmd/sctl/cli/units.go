@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
@@ -136,29 +137,82 @@ func listPlugins(e *env, _ []string) int {
 	return exitOK
 }
 
-// formatPlugins is list-plugins' table: type, binary, digest, pid, units, state (with the last launch error).
+// formatPlugins is list-plugins' table: type, binary, digest (of the running plugin's binary when one runs),
+// pid, units, version, restarts, time of the last live swap, state (with the last crash or launch error).
 func formatPlugins(ps []*controlv1.PluginInfo, o options) string {
 	var rows [][]string
 	for _, p := range ps {
 		sum := p.Sha256
+		if p.RunningSha256 != "" {
+			sum = p.RunningSha256
+		}
 		if !o.full && len(sum) > 12 {
 			sum = sum[:12]
-		}
-		if sum == "" {
-			sum = "-"
 		}
 		pid := "-"
 		if p.Pid != 0 {
 			pid = strconv.FormatInt(p.Pid, 10)
 		}
+		swap := "-"
+		if p.LastSwapUsec != 0 {
+			swap = time.UnixMicro(p.LastSwapUsec).Format("15:04:05")
+			if o.full {
+				swap = time.UnixMicro(p.LastSwapUsec).Format(time.RFC3339)
+			}
+		}
 		state := p.State
+		if p.RunningSha256 != "" && p.Sha256 != "" && p.RunningSha256 != p.Sha256 {
+			state += " (binary changed on disk)"
+		}
 		if p.Error != "" {
 			state += " (" + p.Error + ")"
 		}
-		rows = append(rows, []string{p.Type, p.Path, sum, pid, strconv.Itoa(int(p.Units)), state})
+		rows = append(rows, []string{p.Type, p.Path, orDash(sum), pid, strconv.Itoa(int(p.Units)), orDash(p.Version),
+			strconv.Itoa(int(p.Restarts)), swap, state})
 	}
 	if o.noLegend {
 		return table(nil, rows)
 	}
-	return table([]string{"TYPE", "BINARY", "SHA256", "PID", "UNITS", "STATE"}, rows) + fmt.Sprintf("\n%d plugins listed.\n", len(ps))
+	return table([]string{"TYPE", "BINARY", "SHA256", "PID", "UNITS", "VERSION", "RESTARTS", "SWAPPED", "STATE"}, rows) +
+		fmt.Sprintf("\n%d plugins listed.\n", len(ps))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func reloadPlugin(e *env, args []string) int {
+	req := &controlv1.ReloadPluginRequest{Type: args[0]}
+	if len(args) > 1 {
+		req.Path = args[1]
+	}
+	if len(args) > 2 {
+		e.errorf("Too many arguments.")
+		return exitFailure
+	}
+	resp, err := e.c.ReloadPlugin(e.ctx, req)
+	if err != nil {
+		return e.callFailed("reload plugin "+args[0], err)
+	}
+	if !e.o.quiet {
+		fmt.Fprint(e.stdout, formatSwap(args[0], resp))
+	}
+	return exitOK
+}
+
+// formatSwap is reload-plugin's report of a swap.
+func formatSwap(typ string, r *controlv1.ReloadPluginResponse) string {
+	old := "no running plugin"
+	if r.OldPid != 0 {
+		old = fmt.Sprintf("%s (pid %d)", r.OldVersion, r.OldPid)
+	}
+	sum := r.Sha256
+	if len(sum) > 12 {
+		sum = sum[:12]
+	}
+	return fmt.Sprintf("Plugin %s: %s replaced by %s (pid %d, sha256 %s); %d units re-parsed; loop held for %s.\n",
+		typ, old, r.NewVersion, r.NewPid, sum, r.Units, time.Duration(r.PauseUsec)*time.Microsecond)
 }

@@ -1873,16 +1873,23 @@ func (*ListPluginsRequest) Descriptor() ([]byte, []int) {
 }
 
 type PluginInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
-	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Sha256        string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // of the binary on disk now
-	Pinned        string                 `protobuf:"bytes,4,opt,name=pinned,proto3" json:"pinned,omitempty"` // the pin in system.conf, empty if none
-	Pid           int64                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`      // 0 when not loaded
-	State         string                 `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`   // loaded, not loaded, failed
-	Units         uint32                 `protobuf:"varint,7,opt,name=units,proto3" json:"units,omitempty"`
-	Version       string                 `protobuf:"bytes,8,opt,name=version,proto3" json:"version,omitempty"`
-	Error         string                 `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"` // why the last launch failed
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Type    string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Path    string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Sha256  string                 `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"` // of the binary on disk now
+	Pinned  string                 `protobuf:"bytes,4,opt,name=pinned,proto3" json:"pinned,omitempty"` // the pin in system.conf, empty if none
+	Pid     int64                  `protobuf:"varint,5,opt,name=pid,proto3" json:"pid,omitempty"`      // 0 when not loaded
+	State   string                 `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`   // loaded, not loaded, failed
+	Units   uint32                 `protobuf:"varint,7,opt,name=units,proto3" json:"units,omitempty"`
+	Version string                 `protobuf:"bytes,8,opt,name=version,proto3" json:"version,omitempty"`
+	Error   string                 `protobuf:"bytes,9,opt,name=error,proto3" json:"error,omitempty"` // why the last plugin crashed or the last launch failed
+	// Added with live swaps, crash backoff and idle stops. state is then also "idle" (stopped after
+	// Plugins.IdleTimeoutSec without events; launched again on demand) or "backoff (…)" (crashed too often; not
+	// launched until the delay in parentheses has passed, events for its units held in order meanwhile).
+	Restarts      uint32 `protobuf:"varint,10,opt,name=restarts,proto3" json:"restarts,omitempty"`                               // launches after a crash of the plugin or a failed call, since the core started
+	RunningSha256 string `protobuf:"bytes,11,opt,name=running_sha256,json=runningSha256,proto3" json:"running_sha256,omitempty"` // of the running plugin's binary (sha256 is the binary on disk now)
+	LastSwapUsec  int64  `protobuf:"varint,12,opt,name=last_swap_usec,json=lastSwapUsec,proto3" json:"last_swap_usec,omitempty"` // CLOCK_REALTIME of the last live swap, 0 if none
+	SwappedFrom   string `protobuf:"bytes,13,opt,name=swapped_from,json=swappedFrom,proto3" json:"swapped_from,omitempty"`       // the version the last swap replaced, empty if none ran
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1980,6 +1987,34 @@ func (x *PluginInfo) GetError() string {
 	return ""
 }
 
+func (x *PluginInfo) GetRestarts() uint32 {
+	if x != nil {
+		return x.Restarts
+	}
+	return 0
+}
+
+func (x *PluginInfo) GetRunningSha256() string {
+	if x != nil {
+		return x.RunningSha256
+	}
+	return ""
+}
+
+func (x *PluginInfo) GetLastSwapUsec() int64 {
+	if x != nil {
+		return x.LastSwapUsec
+	}
+	return 0
+}
+
+func (x *PluginInfo) GetSwappedFrom() string {
+	if x != nil {
+		return x.SwappedFrom
+	}
+	return ""
+}
+
 type ListPluginsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Plugins       []*PluginInfo          `protobuf:"bytes,1,rep,name=plugins,proto3" json:"plugins,omitempty"`
@@ -2024,6 +2059,150 @@ func (x *ListPluginsResponse) GetPlugins() []*PluginInfo {
 	return nil
 }
 
+type ReloadPluginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"` // the unit type, e.g. "service"
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"` // absolute path of the new binary; empty: the configured one. It serves the type from then on,
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginRequest) Reset() {
+	*x = ReloadPluginRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginRequest) ProtoMessage() {}
+
+func (x *ReloadPluginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginRequest.ProtoReflect.Descriptor instead.
+func (*ReloadPluginRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReloadPluginRequest) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ReloadPluginRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+type ReloadPluginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OldPid        int64                  `protobuf:"varint,1,opt,name=old_pid,json=oldPid,proto3" json:"old_pid,omitempty"` // 0 when no plugin ran
+	OldVersion    string                 `protobuf:"bytes,2,opt,name=old_version,json=oldVersion,proto3" json:"old_version,omitempty"`
+	NewPid        int64                  `protobuf:"varint,3,opt,name=new_pid,json=newPid,proto3" json:"new_pid,omitempty"`
+	NewVersion    string                 `protobuf:"bytes,4,opt,name=new_version,json=newVersion,proto3" json:"new_version,omitempty"`
+	Sha256        string                 `protobuf:"bytes,5,opt,name=sha256,proto3" json:"sha256,omitempty"`                         // of the new binary
+	Units         uint32                 `protobuf:"varint,6,opt,name=units,proto3" json:"units,omitempty"`                          // loaded units re-parsed by the new plugin
+	PauseUsec     int64                  `protobuf:"varint,7,opt,name=pause_usec,json=pauseUsec,proto3" json:"pause_usec,omitempty"` // how long the core's loop was held for the switch-over
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadPluginResponse) Reset() {
+	*x = ReloadPluginResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadPluginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadPluginResponse) ProtoMessage() {}
+
+func (x *ReloadPluginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadPluginResponse.ProtoReflect.Descriptor instead.
+func (*ReloadPluginResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReloadPluginResponse) GetOldPid() int64 {
+	if x != nil {
+		return x.OldPid
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetOldVersion() string {
+	if x != nil {
+		return x.OldVersion
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetNewPid() int64 {
+	if x != nil {
+		return x.NewPid
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetNewVersion() string {
+	if x != nil {
+		return x.NewVersion
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ReloadPluginResponse) GetUnits() uint32 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *ReloadPluginResponse) GetPauseUsec() int64 {
+	if x != nil {
+		return x.PauseUsec
+	}
+	return 0
+}
+
 type ShutdownRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"` // poweroff, reboot, halt
@@ -2033,7 +2212,7 @@ type ShutdownRequest struct {
 
 func (x *ShutdownRequest) Reset() {
 	*x = ShutdownRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2045,7 +2224,7 @@ func (x *ShutdownRequest) String() string {
 func (*ShutdownRequest) ProtoMessage() {}
 
 func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[39]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2058,7 +2237,7 @@ func (x *ShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownRequest.ProtoReflect.Descriptor instead.
 func (*ShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{39}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ShutdownRequest) GetAction() string {
@@ -2076,7 +2255,7 @@ type ShutdownResponse struct {
 
 func (x *ShutdownResponse) Reset() {
 	*x = ShutdownResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2088,7 +2267,7 @@ func (x *ShutdownResponse) String() string {
 func (*ShutdownResponse) ProtoMessage() {}
 
 func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[40]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2101,7 +2280,7 @@ func (x *ShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShutdownResponse.ProtoReflect.Descriptor instead.
 func (*ShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{40}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{42}
 }
 
 type KillRequest struct {
@@ -2115,7 +2294,7 @@ type KillRequest struct {
 
 func (x *KillRequest) Reset() {
 	*x = KillRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2306,7 @@ func (x *KillRequest) String() string {
 func (*KillRequest) ProtoMessage() {}
 
 func (x *KillRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2319,7 @@ func (x *KillRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillRequest.ProtoReflect.Descriptor instead.
 func (*KillRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{41}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *KillRequest) GetUnits() []string {
@@ -2172,7 +2351,7 @@ type KillResponse struct {
 
 func (x *KillResponse) Reset() {
 	*x = KillResponse{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2363,7 @@ func (x *KillResponse) String() string {
 func (*KillResponse) ProtoMessage() {}
 
 func (x *KillResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2376,7 @@ func (x *KillResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillResponse.ProtoReflect.Descriptor instead.
 func (*KillResponse) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{42}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{44}
 }
 
 type LogsRequest struct {
@@ -2212,7 +2391,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2403,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2416,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{43}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *LogsRequest) GetUnits() []string {
@@ -2282,7 +2461,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2294,7 +2473,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2307,7 +2486,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{44}
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *LogEntry) GetUnit() string {
@@ -2464,7 +2643,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x06source\x18\x03 \x01(\tR\x06source\"Y\n" +
 	"\x17ChangeUnitFilesResponse\x12>\n" +
 	"\achanges\x18\x01 \x03(\v2$.sysmaster.control.v1.UnitFileChangeR\achanges\"\x14\n" +
-	"\x12ListPluginsRequest\"\xd2\x01\n" +
+	"\x12ListPluginsRequest\"\xde\x02\n" +
 	"\n" +
 	"PluginInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
@@ -2475,9 +2654,28 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x05state\x18\x06 \x01(\tR\x05state\x12\x14\n" +
 	"\x05units\x18\a \x01(\rR\x05units\x12\x18\n" +
 	"\aversion\x18\b \x01(\tR\aversion\x12\x14\n" +
-	"\x05error\x18\t \x01(\tR\x05error\"Q\n" +
+	"\x05error\x18\t \x01(\tR\x05error\x12\x1a\n" +
+	"\brestarts\x18\n" +
+	" \x01(\rR\brestarts\x12%\n" +
+	"\x0erunning_sha256\x18\v \x01(\tR\rrunningSha256\x12$\n" +
+	"\x0elast_swap_usec\x18\f \x01(\x03R\flastSwapUsec\x12!\n" +
+	"\fswapped_from\x18\r \x01(\tR\vswappedFrom\"Q\n" +
 	"\x13ListPluginsResponse\x12:\n" +
-	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\")\n" +
+	"\aplugins\x18\x01 \x03(\v2 .sysmaster.control.v1.PluginInfoR\aplugins\"=\n" +
+	"\x13ReloadPluginRequest\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xd7\x01\n" +
+	"\x14ReloadPluginResponse\x12\x17\n" +
+	"\aold_pid\x18\x01 \x01(\x03R\x06oldPid\x12\x1f\n" +
+	"\vold_version\x18\x02 \x01(\tR\n" +
+	"oldVersion\x12\x17\n" +
+	"\anew_pid\x18\x03 \x01(\x03R\x06newPid\x12\x1f\n" +
+	"\vnew_version\x18\x04 \x01(\tR\n" +
+	"newVersion\x12\x16\n" +
+	"\x06sha256\x18\x05 \x01(\tR\x06sha256\x12\x14\n" +
+	"\x05units\x18\x06 \x01(\rR\x05units\x12\x1d\n" +
+	"\n" +
+	"pause_usec\x18\a \x01(\x03R\tpauseUsec\")\n" +
 	"\x0fShutdownRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\"\x12\n" +
 	"\x10ShutdownResponse\"O\n" +
@@ -2498,7 +2696,7 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
-	"\x05ident\x18\x06 \x01(\tR\x05ident2\x83\f\n" +
+	"\x05ident\x18\x06 \x01(\tR\x05ident2\xea\f\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -2514,7 +2712,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x06Reexec\x12#.sysmaster.control.v1.ReexecRequest\x1a$.sysmaster.control.v1.ReexecResponse\x12M\n" +
 	"\x04Ping\x12!.sysmaster.control.v1.PingRequest\x1a\".sysmaster.control.v1.PingResponse\x12n\n" +
 	"\x0fChangeUnitFiles\x12,.sysmaster.control.v1.ChangeUnitFilesRequest\x1a-.sysmaster.control.v1.ChangeUnitFilesResponse\x12b\n" +
-	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12Y\n" +
+	"\vListPlugins\x12(.sysmaster.control.v1.ListPluginsRequest\x1a).sysmaster.control.v1.ListPluginsResponse\x12e\n" +
+	"\fReloadPlugin\x12).sysmaster.control.v1.ReloadPluginRequest\x1a*.sysmaster.control.v1.ReloadPluginResponse\x12Y\n" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponse\x12M\n" +
 	"\x04Kill\x12!.sysmaster.control.v1.KillRequest\x1a\".sysmaster.control.v1.KillResponse\x12K\n" +
 	"\x04Logs\x12!.sysmaster.control.v1.LogsRequest\x1a\x1e.sysmaster.control.v1.LogEntry0\x01BIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
@@ -2531,7 +2730,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
 	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
@@ -2572,12 +2771,14 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListPluginsRequest)(nil),      // 36: sysmaster.control.v1.ListPluginsRequest
 	(*PluginInfo)(nil),              // 37: sysmaster.control.v1.PluginInfo
 	(*ListPluginsResponse)(nil),     // 38: sysmaster.control.v1.ListPluginsResponse
-	(*ShutdownRequest)(nil),         // 39: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),        // 40: sysmaster.control.v1.ShutdownResponse
-	(*KillRequest)(nil),             // 41: sysmaster.control.v1.KillRequest
-	(*KillResponse)(nil),            // 42: sysmaster.control.v1.KillResponse
-	(*LogsRequest)(nil),             // 43: sysmaster.control.v1.LogsRequest
-	(*LogEntry)(nil),                // 44: sysmaster.control.v1.LogEntry
+	(*ReloadPluginRequest)(nil),     // 39: sysmaster.control.v1.ReloadPluginRequest
+	(*ReloadPluginResponse)(nil),    // 40: sysmaster.control.v1.ReloadPluginResponse
+	(*ShutdownRequest)(nil),         // 41: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),        // 42: sysmaster.control.v1.ShutdownResponse
+	(*KillRequest)(nil),             // 43: sysmaster.control.v1.KillRequest
+	(*KillResponse)(nil),            // 44: sysmaster.control.v1.KillResponse
+	(*LogsRequest)(nil),             // 45: sysmaster.control.v1.LogsRequest
+	(*LogEntry)(nil),                // 46: sysmaster.control.v1.LogEntry
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2605,28 +2806,30 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	31, // 22: sysmaster.control.v1.Manager.Ping:input_type -> sysmaster.control.v1.PingRequest
 	33, // 23: sysmaster.control.v1.Manager.ChangeUnitFiles:input_type -> sysmaster.control.v1.ChangeUnitFilesRequest
 	36, // 24: sysmaster.control.v1.Manager.ListPlugins:input_type -> sysmaster.control.v1.ListPluginsRequest
-	39, // 25: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
-	41, // 26: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
-	43, // 27: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
-	2,  // 28: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 29: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 30: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 31: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 32: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 33: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 34: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 35: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 36: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 37: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	30, // 38: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
-	32, // 39: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
-	35, // 40: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	38, // 41: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	40, // 42: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	42, // 43: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	44, // 44: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	28, // [28:45] is the sub-list for method output_type
-	11, // [11:28] is the sub-list for method input_type
+	39, // 25: sysmaster.control.v1.Manager.ReloadPlugin:input_type -> sysmaster.control.v1.ReloadPluginRequest
+	41, // 26: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
+	43, // 27: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
+	45, // 28: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
+	2,  // 29: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 30: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 31: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 32: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 33: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 34: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 35: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 36: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 37: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 38: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	30, // 39: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
+	32, // 40: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
+	35, // 41: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	38, // 42: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	40, // 43: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
+	42, // 44: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	44, // 45: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	46, // 46: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	29, // [29:47] is the sub-list for method output_type
+	11, // [11:29] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2643,7 +2846,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   45,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,7 @@ const (
 	Manager_Ping_FullMethodName            = "/sysmaster.control.v1.Manager/Ping"
 	Manager_ChangeUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
 	Manager_ListPlugins_FullMethodName     = "/sysmaster.control.v1.Manager/ListPlugins"
+	Manager_ReloadPlugin_FullMethodName    = "/sysmaster.control.v1.Manager/ReloadPlugin"
 	Manager_Shutdown_FullMethodName        = "/sysmaster.control.v1.Manager/Shutdown"
 	Manager_Kill_FullMethodName            = "/sysmaster.control.v1.Manager/Kill"
 	Manager_Logs_FullMethodName            = "/sysmaster.control.v1.Manager/Logs"
@@ -81,6 +82,13 @@ type ManagerClient interface {
 	ChangeUnitFiles(ctx context.Context, in *ChangeUnitFilesRequest, opts ...grpc.CallOption) (*ChangeUnitFilesResponse, error)
 	// ListPlugins lists the unit-type plugins the configuration knows.
 	ListPlugins(ctx context.Context, in *ListPluginsRequest, opts ...grpc.CallOption) (*ListPluginsResponse, error)
+	// ReloadPlugin swaps the plugin serving a unit type for a new process of the configured binary or of the one
+	// at path, live: the new plugin is launched and checked (sha256 pin, handshake and protocol version, the type
+	// it serves, the state versions of the type's units) and re-parses the type's loaded units beside the old
+	// one; then, between two turns of the core's loop, it takes over and the old one is stopped. When any check
+	// fails the old plugin keeps serving and the call fails with FAILED_PRECONDITION. Units keep their state
+	// bytes, processes and jobs.
+	ReloadPlugin(ctx context.Context, in *ReloadPluginRequest, opts ...grpc.CallOption) (*ReloadPluginResponse, error)
 	// Shutdown brings the system down in order (poweroff, reboot, halt) and hands the final step to init.
 	Shutdown(ctx context.Context, in *ShutdownRequest, opts ...grpc.CallOption) (*ShutdownResponse, error)
 	// Kill sends a signal to processes of units (sctl kill).
@@ -238,6 +246,16 @@ func (c *managerClient) ListPlugins(ctx context.Context, in *ListPluginsRequest,
 	return out, nil
 }
 
+func (c *managerClient) ReloadPlugin(ctx context.Context, in *ReloadPluginRequest, opts ...grpc.CallOption) (*ReloadPluginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReloadPluginResponse)
+	err := c.cc.Invoke(ctx, Manager_ReloadPlugin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *managerClient) Shutdown(ctx context.Context, in *ShutdownRequest, opts ...grpc.CallOption) (*ShutdownResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ShutdownResponse)
@@ -313,6 +331,13 @@ type ManagerServer interface {
 	ChangeUnitFiles(context.Context, *ChangeUnitFilesRequest) (*ChangeUnitFilesResponse, error)
 	// ListPlugins lists the unit-type plugins the configuration knows.
 	ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error)
+	// ReloadPlugin swaps the plugin serving a unit type for a new process of the configured binary or of the one
+	// at path, live: the new plugin is launched and checked (sha256 pin, handshake and protocol version, the type
+	// it serves, the state versions of the type's units) and re-parses the type's loaded units beside the old
+	// one; then, between two turns of the core's loop, it takes over and the old one is stopped. When any check
+	// fails the old plugin keeps serving and the call fails with FAILED_PRECONDITION. Units keep their state
+	// bytes, processes and jobs.
+	ReloadPlugin(context.Context, *ReloadPluginRequest) (*ReloadPluginResponse, error)
 	// Shutdown brings the system down in order (poweroff, reboot, halt) and hands the final step to init.
 	Shutdown(context.Context, *ShutdownRequest) (*ShutdownResponse, error)
 	// Kill sends a signal to processes of units (sctl kill).
@@ -371,6 +396,9 @@ func (UnimplementedManagerServer) ChangeUnitFiles(context.Context, *ChangeUnitFi
 }
 func (UnimplementedManagerServer) ListPlugins(context.Context, *ListPluginsRequest) (*ListPluginsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListPlugins not implemented")
+}
+func (UnimplementedManagerServer) ReloadPlugin(context.Context, *ReloadPluginRequest) (*ReloadPluginResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReloadPlugin not implemented")
 }
 func (UnimplementedManagerServer) Shutdown(context.Context, *ShutdownRequest) (*ShutdownResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Shutdown not implemented")
@@ -654,6 +682,24 @@ func _Manager_ListPlugins_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_ReloadPlugin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReloadPluginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).ReloadPlugin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_ReloadPlugin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).ReloadPlugin(ctx, req.(*ReloadPluginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Manager_Shutdown_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ShutdownRequest)
 	if err := dec(in); err != nil {
@@ -763,6 +809,10 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPlugins",
 			Handler:    _Manager_ListPlugins_Handler,
+		},
+		{
+			MethodName: "ReloadPlugin",
+			Handler:    _Manager_ReloadPlugin_Handler,
 		},
 		{
 			MethodName: "Shutdown",

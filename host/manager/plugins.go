@@ -1,0 +1,381 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/plugin"
+	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// The core's side of the plugin lifecycle (package plugin runs the processes):
+//
+//   - Held events. When a type's plugin cannot take its batch (it crashed on it twice, it cannot be launched,
+//     or it is backed off after crashing too often), the batch is held, in order, with every later event for the
+//     type behind it, and delivered when the plugin is back: an event is never dropped, and a unit's job waits
+//     for it. A timer brings the held events back to the loop when the backoff ends (or shortly after a failed
+//     delivery), and the delivery launches the plugin again.
+//   - Idle stops. When the plugin manager says a plugin has had no call for Plugins.IdleTimeoutSec, the loop
+//     stops it unless a unit of its type is in transition, has a job, or has events queued or held.
+//   - Live swaps: sctl reload-plugin, and daemon-reload for a binary that changed on disk.
+
+// retryDelay is how soon a batch whose delivery failed is tried again when the type is not backed off.
+const retryDelay = 100 * time.Millisecond
+
+// pluginGlue is the manager's state for the above. It belongs to the loop.
+type pluginGlue struct {
+	held  map[string][]queued    // per type, the events waiting for the plugin, in order
+	retry map[string]*time.Timer // per type with held events, the timer that brings them back
+	armed map[string]time.Time   // when each retry timer fires
+}
+
+// initPlugins wires the plugin manager's idle callback to the loop.
+func (m *Manager) initPlugins() {
+	m.pg = pluginGlue{held: map[string][]queued{}, retry: map[string]*time.Timer{}, armed: map[string]time.Time{}}
+	m.plugins.OnIdle(func() { m.post(m.checkIdle) })
+}
+
+// holdIfUnready holds batch when typ's plugin cannot take it now (backed off), or when earlier events of the
+// type are held (order). It reports whether it held the batch.
+func (m *Manager) holdIfUnready(typ string, batch []queued) bool {
+	if len(m.pg.held[typ]) == 0 {
+		if ok, _ := m.plugins.Ready(typ); ok {
+			return false
+		}
+	}
+	m.pg.held[typ] = append(m.pg.held[typ], batch...)
+	m.armRetry(typ)
+	return true
+}
+
+// hold keeps a batch whose delivery failed for a later turn.
+func (m *Manager) hold(typ string, batch []queued, err error) {
+	m.log.Error("cannot deliver events now; holding them until the plugin is back", "type", typ, "events", len(batch), "error", err)
+	m.pg.held[typ] = append(batch, m.pg.held[typ]...)
+	m.armRetry(typ)
+}
+
+// armRetry makes sure a timer brings typ's held events back to the loop when the plugin can take them.
+func (m *Manager) armRetry(typ string) {
+	at := time.Now().Add(retryDelay)
+	if ok, until := m.plugins.Ready(typ); !ok {
+		at = until
+	}
+	if t := m.pg.retry[typ]; t != nil {
+		if !m.pg.armed[typ].After(at) {
+			return
+		}
+		t.Stop()
+	}
+	m.pg.armed[typ] = at
+	m.pg.retry[typ] = time.AfterFunc(time.Until(at), func() { m.post(func() { m.release(typ) }) })
+}
+
+// release queues typ's held events again, before any queued since, for this turn's batch.
+func (m *Manager) release(typ string) {
+	if t := m.pg.retry[typ]; t != nil {
+		t.Stop()
+		delete(m.pg.retry, typ)
+		delete(m.pg.armed, typ)
+	}
+	held := m.pg.held[typ]
+	if len(held) == 0 {
+		return
+	}
+	delete(m.pg.held, typ)
+	m.queue[typ] = append(held, m.queue[typ]...)
+}
+
+// heldFor counts the events held for u.
+func (m *Manager) heldFor(u *Unit) int {
+	n := 0
+	for _, q := range m.pg.held[u.Type] {
+		if q.u == u {
+			n++
+		}
+	}
+	return n
+}
+
+// pluginState is the PluginState property of u: its type's plugin state, and the events held for u.
+func (m *Manager) pluginState(u *Unit) string {
+	s := m.plugins.State(u.Type)
+	if n := m.heldFor(u); n > 0 {
+		s += fmt.Sprintf("; %d events held for this unit until the plugin is back", n)
+	}
+	return s
+}
+
+// checkIdle stops the plugins that have been idle for the timeout, unless their units still need them.
+func (m *Manager) checkIdle() {
+	for _, typ := range m.plugins.Idle() {
+		if m.pluginBusy(typ) {
+			m.plugins.Touch(typ)
+			continue
+		}
+		m.plugins.StopIdle(typ)
+	}
+	m.plugins.ArmIdle()
+}
+
+// pluginBusy reports whether typ's plugin is still needed: events queued or held for the type, or a unit of it
+// activating, deactivating, reloading or with a job.
+func (m *Manager) pluginBusy(typ string) bool {
+	if len(m.queue[typ]) > 0 || len(m.pg.held[typ]) > 0 {
+		return true
+	}
+	for name, u := range m.units {
+		if name != u.ID || u.Type != typ {
+			continue
+		}
+		switch u.Active {
+		case job.Activating, job.Deactivating, job.Reloading:
+			return true
+		}
+		if m.engine.Get(u.ID) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *control) ReloadPlugin(ctx context.Context, req *controlv1.ReloadPluginRequest) (*controlv1.ReloadPluginResponse, error) {
+	m, typ := c.m, req.Type
+	if typ == "" || strings.ContainsAny(typ, "./ \t\n") {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("%q is not a unit type", typ))
+	}
+	if req.Path != "" && !filepath.IsAbs(req.Path) {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("plugin path %q is not absolute", req.Path))
+	}
+	path := req.Path
+	if err := m.doErr(ctx, func() error {
+		if err := m.cfg.AllowedType(typ); err != nil {
+			return errdefs.FailedPrecondition(err)
+		}
+		if path == "" {
+			path = m.plugins.ConfiguredPath(typ)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return m.swapPlugin(ctx, typ, path)
+}
+
+// swapUnit is a unit the new plugin re-parses, with the fragment it parsed.
+type swapUnit struct {
+	u    *Unit
+	frag *unit.Fragment
+}
+
+// swapPlugin replaces typ's plugin by the binary at path. The launch and the re-parse of the type's loaded units
+// happen beside the loop; only the switch-over runs on it: units loaded or re-read in the meantime are parsed
+// again there, the new config bytes are applied (state bytes stay), and the new plugin is installed.
+//
+// A swap re-parses every loaded unit of the type with the new plugin and replaces the units' config bytes: the
+// simplest rule that stays correct when a new version changes its config format. A new plugin that reports an
+// error for a loaded unit, or whose state schema is older than a unit's state, is refused. Dependencies the new
+// plugin would add take effect at the next daemon-reload.
+func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.ReloadPluginResponse, error) {
+	refused := func(err error) error {
+		return errdefs.FailedPrecondition(fmt.Errorf("%v; the running plugin keeps serving", err))
+	}
+	np, err := m.plugins.Prepare(typ, path)
+	if err != nil {
+		return nil, refused(err)
+	}
+	installed := false
+	defer func() {
+		if !installed {
+			m.plugins.Discard(np)
+		}
+	}()
+	var snap []swapUnit
+	if err := m.doErr(ctx, func() error {
+		snap = m.swapUnits(typ, nil)
+		return checkStateVersions(snap, np)
+	}); err != nil {
+		return nil, refused(err)
+	}
+	parsed, err := parseWith(np, snap)
+	if err != nil {
+		return nil, refused(err)
+	}
+	resp := &controlv1.ReloadPluginResponse{NewPid: int64(np.Pid), NewVersion: np.Desc.Version, Sha256: np.SHA256}
+	err = m.doErr(ctx, func() error {
+		start := time.Now()
+		// Units loaded or re-read since the snapshot are parsed on the loop.
+		seen := make(map[*Unit]*unit.Fragment, len(snap))
+		for _, s := range snap {
+			seen[s.u] = s.frag
+		}
+		late := m.swapUnits(typ, seen)
+		if err := checkStateVersions(late, np); err != nil {
+			return refused(err)
+		}
+		more, err := parseWith(np, late)
+		if err != nil {
+			return refused(err)
+		}
+		all, results := append(snap, late...), append(parsed, more...)
+		var keep []int
+		var problems []string
+		for i, s := range all {
+			if !s.u.current(s.frag) { // re-read since the snapshot: its entry in late counts
+				continue
+			}
+			keep = append(keep, i)
+			for _, pr := range results[i].Problems {
+				if pr.Severity != pb.Problem_SEVERITY_WARNING {
+					e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
+					problems = append(problems, s.u.ID+": "+e.Error())
+				}
+			}
+		}
+		if len(problems) > 0 {
+			return refused(fmt.Errorf("plugin %s (%s) rejects loaded units: %s", typ, path, strings.Join(problems, "; ")))
+		}
+		for _, i := range keep {
+			u, p := all[i].u, results[i]
+			u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
+		}
+		old, err := m.plugins.Install(np)
+		if err != nil {
+			return refused(err)
+		}
+		installed = true
+		m.release(typ) // events held while the old plugin was backed off go to the new one in this turn
+		pause := time.Since(start)
+		if old != nil {
+			resp.OldPid, resp.OldVersion = int64(old.Pid), old.Desc.Version
+		}
+		resp.Units, resp.PauseUsec = uint32(len(keep)), pause.Microseconds()
+		m.log.Info("plugin swap done", "type", typ, "units", len(keep), "late_units", len(late), "pause", pause)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// current reports whether u is still loaded from frag.
+func (u *Unit) current(frag *unit.Fragment) bool { return u.Frag == frag && u.LoadState == unit.Loaded }
+
+// swapUnits lists typ's loaded units, leaving out those in seen that are still loaded from the same fragment.
+func (m *Manager) swapUnits(typ string, seen map[*Unit]*unit.Fragment) []swapUnit {
+	var out []swapUnit
+	for name, u := range m.units {
+		if name != u.ID || u.Type != typ || u.LoadState != unit.Loaded {
+			continue
+		}
+		if f, ok := seen[u]; ok && f == u.Frag {
+			continue
+		}
+		out = append(out, swapUnit{u: u, frag: u.Frag})
+	}
+	return out
+}
+
+// parseWith has p parse the units; the requests are built from what the loop read (fragments do not change
+// once read: a re-read makes a new one).
+func parseWith(p *plugin.Plugin, units []swapUnit) ([]*pb.Parsed, error) {
+	if len(units) == 0 {
+		return nil, nil
+	}
+	req := make([]*pb.UnitFile, len(units))
+	for i, s := range units {
+		req[i] = &pb.UnitFile{Unit: unitInfo(s.u), Sections: toPBSections(s.frag.TypeSections)}
+	}
+	return p.Parse(req)
+}
+
+// checkStateVersions refuses a plugin whose state schema is older than a unit's state: it could not read it.
+func checkStateVersions(units []swapUnit, p *plugin.Plugin) error {
+	for _, s := range units {
+		if s.u.StateVersion > p.Desc.StateVersion {
+			return fmt.Errorf("unit %s has state version %d, newer than the %d of plugin %s %s (%s)",
+				s.u.ID, s.u.StateVersion, p.Desc.StateVersion, p.Type, p.Desc.Version, p.Path)
+		}
+	}
+	return nil
+}
+
+// swapStalePlugins swaps, at daemon-reload, the running plugins whose binary is not the configured one any
+// more or changed on disk. The units are re-parsed by the reload that follows. A new binary that is refused is
+// logged, and the old plugin keeps serving.
+func (m *Manager) swapStalePlugins() {
+	for _, typ := range m.plugins.Stale() {
+		path := m.plugins.Path(typ)
+		np, err := m.plugins.Prepare(typ, path)
+		if err == nil {
+			err = checkStateVersions(m.swapUnits(typ, nil), np)
+			if err != nil {
+				m.plugins.Discard(np)
+			}
+		}
+		if err == nil {
+			if _, err = m.plugins.Install(np); err == nil {
+				m.release(typ)
+			}
+		}
+		if err != nil {
+			m.log.Error("plugin binary changed, but the new one is refused; the running plugin keeps serving", "type", typ,
+				"path", path, "error", err)
+		}
+	}
+}
+
+// parsedBytes is what a plugin made of a unit's files.
+type parsedBytes struct {
+	config      []byte
+	annotations map[string]string
+	settings    map[string]string
+}
+
+// keepParsedWhileBackedOff gives the units that a daemon-reload could not have parsed because their type's
+// plugin is backed off their previous config bytes back: they may be running, and the events held for them
+// must find them as they were. Changes to their files take effect at a daemon-reload once the plugin is back.
+func (m *Manager) keepParsedWhileBackedOff(units []*Unit, prev map[*Unit]parsedBytes) {
+	for _, u := range units {
+		p, ok := prev[u]
+		if !ok || u.LoadState != unit.Error || !errors.Is(u.LoadError, plugin.ErrBackoff) {
+			continue
+		}
+		m.log.Warn("plugin backed off: the unit keeps its previous configuration until a daemon-reload once the plugin is back",
+			"unit", u.ID, "error", u.LoadError)
+		u.Config, u.Annotations, u.Settings = p.config, p.annotations, p.settings
+		u.LoadState, u.LoadError = unit.Loaded, nil
+	}
+}
+
+func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {
+	resp := &controlv1.ListPluginsResponse{}
+	err := c.m.do(ctx, func() {
+		count := map[string]uint32{}
+		for name, u := range c.m.units {
+			if name == u.ID && u.LoadState == unit.Loaded {
+				count[u.Type]++
+			}
+		}
+		for _, p := range c.m.plugins.List() {
+			info := &controlv1.PluginInfo{Type: p.Type, Path: p.Path, Sha256: p.SHA256, Pinned: p.Pinned,
+				Pid: int64(p.Pid), State: p.State, Units: count[p.Type], Version: p.Version, Error: p.Error,
+				Restarts: uint32(p.Restarts), RunningSha256: p.RunningSHA256, SwappedFrom: p.Swap.FromVersion}
+			if !p.Swap.Time.IsZero() {
+				info.LastSwapUsec = p.Swap.Time.UnixMicro()
+			}
+			resp.Plugins = append(resp.Plugins, info)
+		}
+	})
+	return resp, err
+}
