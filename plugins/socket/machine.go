@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -700,6 +701,15 @@ func (m *machine) onRecover(r *pb.Recover) {
 	}
 	if m.s.PollPaused && !slices.Contains(r.GetTimers(), timerPollLimit) {
 		m.s.PollPaused = false
+	}
+	// A listener the host no longer holds (a core that came back without init's copy) is asked for again;
+	// if it cannot be opened, FdOpenFailed fails the socket.
+	if m.s.Open {
+		for _, l := range m.c.Listen {
+			if !slices.Contains(r.GetFds(), l.ID) && !slices.Contains(m.s.NotOpen, l.ID) {
+				m.u.OpenSocket(&pb.OpenSocket{Id: l.ID, Family: l.Family, Type: l.Type, Address: l.Address, Options: maps.Clone(m.c.Options)})
+			}
+		}
 	}
 	if m.s.Sub == subListening {
 		m.watchAll()

@@ -565,16 +565,30 @@ func TestRecoverRewatches(t *testing.T) {
 	a := newSim(t, "ListenStream=/run/a", "Accept=yes")
 	a.start()
 	a.watched = map[string]string{}
-	a.send(ev(&pb.Recover{}))
+	a.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
 	a.wantWatched(map[string]string{"listen0": "accept"})
 
 	// A running socket stays unwatched: its service owns the listeners.
 	r := newSim(t, "ListenStream=/run/a")
 	r.start()
 	r.readable("listen0")
-	r.send(ev(&pb.Recover{}))
+	r.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
 	r.want(sdk.Active, subRunning, "")
 	r.wantWatched(nil)
+}
+
+// A listener the host did not keep across its restart is opened again; when that fails the socket fails.
+func TestRecoverReopensLostListeners(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/a", "ListenStream=/run/b")
+	s.start()
+	s.open = map[string]*pb.OpenSocket{}
+	s.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
+	if _, ok := s.open["listen1"]; !ok || len(s.open) != 1 {
+		t.Fatalf("after Recover without listen1, opened %v; want listen1 alone", s.open)
+	}
+	s.want(sdk.Active, subListening, resSuccess)
+	s.send(ev(&pb.FdOpenFailed{Id: "listen1", Message: "bind: address already in use"}))
+	s.want(sdk.Failed, subFailed, resResources)
 }
 
 func TestStartAndStopAreIdempotent(t *testing.T) {

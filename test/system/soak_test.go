@@ -124,7 +124,10 @@ func TestSoakNeverDown(t *testing.T) {
 		time.Sleep(time.Duration(200+rng.Intn(600)) * time.Millisecond)
 		switch c {
 		case "kill-core":
-			if pid := coreOf(t, s); pid > 1 {
+			// Kill a core that runs (init may still be starting the last one's successor).
+			var pid int
+			s.WaitFor(20*time.Second, func() bool { pid = coreOf(t, s); return pid > 1 })
+			if pid > 1 {
 				syscall.Kill(pid, syscall.SIGKILL)
 				counts[c]++
 			}
