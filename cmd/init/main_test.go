@@ -118,3 +118,13 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// The check a running init makes before re-executing a new binary: it answers, as any pid, with its version and
+// the state format it reads.
+func TestCheckFlag(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(build(t), "--sysmaster-init-check").CombinedOutput()
+	if err != nil || string(out) != "sysmaster-init dev state-formats=1\n" {
+		t.Fatalf("%q, %v", out, err)
+	}
+}

@@ -251,7 +251,10 @@ func (m *Manager) restore() {
 	sort.Strings(names)
 	m.load(names...)
 	loaded := time.Since(t0)
-	stored := m.init.takeStoredFds()
+	stored := map[string]*os.File{}
+	for _, nf := range m.init.takeFds() {
+		stored[nf.Name] = nf.File
+	}
 	var restored []*Unit
 	for _, name := range names {
 		u := m.units[name]
@@ -264,7 +267,7 @@ func (m *Manager) restore() {
 	for name, f := range stored {
 		m.log.Warn("init held a descriptor no unit claims; closing it", "name", name)
 		f.Close()
-		m.init.removeFds([]string{name})
+		m.forgetInInit(name)
 	}
 	var jobs []jobRecord
 	if b := snap.Blobs["jobs"]; b != nil {
@@ -364,7 +367,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 		}
 		h.file = f
 		u.fds = append(u.fds, h)
-		m.init.storeFds([]string{h.store}, []*os.File{f})
+		m.keepInInit(h.store, f)
 	}
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup

@@ -74,7 +74,21 @@ func (m *Manager) openSocket(u *Unit, s *pb.OpenSocket) {
 func (m *Manager) holdFd(u *Unit, f *heldFd) {
 	f.store = "fd/" + u.ID + "/" + f.id
 	u.fds = append(u.fds, f)
-	m.init.storeFds([]string{f.store}, []*os.File{f.file})
+	m.keepInInit(f.store, f.file)
+}
+
+// keepInInit gives init a copy of f to keep under name, so that a crash of the core does not close it.
+func (m *Manager) keepInInit(name string, f *os.File) {
+	if err := m.init.storeFds([]string{name}, []*os.File{f}); err != nil {
+		m.log.Error("init cannot keep a descriptor; a core crash would close it", "name", name, "error", err)
+	}
+}
+
+// forgetInInit makes init close its copy of the descriptor kept under name.
+func (m *Manager) forgetInInit(name string) {
+	if err := m.init.removeFds(name); err != nil {
+		m.log.Error("init cannot drop a descriptor it keeps", "name", name, "error", err)
+	}
 }
 
 // closeFd closes the fd u holds under id (a listener: removing its files if RemoveOnStop= says so).
@@ -90,7 +104,7 @@ func (m *Manager) closeFd(u *Unit, id string) {
 
 func (m *Manager) closeHeld(u *Unit, f *heldFd) {
 	m.unwatchFd(f)
-	m.init.removeFds([]string{f.store})
+	m.forgetInInit(f.store)
 	var err error
 	if f.spec != nil {
 		err = listen.Close(f.file, f.spec)

@@ -12,11 +12,18 @@ import (
 // initLink is the core's side of /run/sysmaster/init.sock: it says hello and heartbeats, receives the exits init
 // reaped for it (children re-parented to init while no core ran) and init's shutdown requests, and tells init the
 // final action when the core is done. Without an init (a core started by hand) it does nothing.
+//
+// init also keeps descriptors for the core across its crashes (storeFds, removeFds): what it keeps it hands back
+// at hello, before any exit; dialInit takes them, for the manager to take once with takeFds.
 type initLink struct {
 	m    *Manager
 	conn *initproto.Conn
 	stop chan struct{}
+	fds  []initproto.NamedFile // handed back at hello, until takeFds
 }
+
+// handoverTimeout bounds the wait for init to hand back the descriptors it keeps.
+const handoverTimeout = 10 * time.Second
 
 func dialInit(m *Manager, path string) *initLink {
 	l := &initLink{m: m, stop: make(chan struct{})}
@@ -29,12 +36,21 @@ func dialInit(m *Manager, path string) *initLink {
 		m.log.Error("cannot connect to init", "path", path, "error", err)
 		return l
 	}
-	if err := conn.Hello(os.Getpid()); err != nil {
-		m.log.Error("hello to init failed", "error", err)
+	conn.SetDeadline(time.Now().Add(handoverTimeout))
+	fds, err := conn.HelloFds(os.Getpid())
+	conn.SetDeadline(time.Time{})
+	if err != nil {
+		m.log.Error("hello to init failed", "error", err, "descriptors_received", len(fds))
+		for _, f := range fds {
+			f.File.Close()
+		}
 		conn.Close()
 		return l
 	}
-	l.conn = conn
+	if len(fds) > 0 {
+		m.log.Info("init handed back descriptors it kept", "count", len(fds))
+	}
+	l.conn, l.fds = conn, fds
 	go l.receive()
 	go l.heartbeat()
 	return l
@@ -59,6 +75,12 @@ func (l *initLink) receive() {
 		case initproto.TypeExit:
 			// An exit init reaped for us goes the way of every other exit.
 			l.m.pushExit(reaper.Exit{Pid: msg.Pid, Code: msg.Code, Status: msg.Status, Time: time.Now()})
+		case initproto.TypeStoreRefused:
+			l.m.log.Error("init refused to keep descriptors (its store is full)", "names", msg.Names)
+		case initproto.TypeFds: // only at hello, which dialInit handles
+			for _, f := range msg.Files {
+				f.Close()
+			}
 		case initproto.TypeShutdown:
 			action := msg.Action
 			l.m.post(func() {
@@ -98,4 +120,39 @@ func (l *initLink) close() {
 		}
 	}
 	l.conn.Close()
+}
+
+// takeFds returns the descriptors init handed back at hello (once: later calls return nil); they are the
+// caller's to use and close. Init still keeps its own copies until removeFds.
+func (l *initLink) takeFds() []initproto.NamedFile {
+	fds := l.fds
+	l.fds = nil
+	return fds
+}
+
+// storeFds hands init duplicates of files to keep under names (files[i] under names[i]), replacing what it keeps
+// under the same names; the caller keeps its own. Without init it does nothing. Init refuses what would overfill
+// its store, and says so (logged by receive).
+func (l *initLink) storeFds(names []string, files []*os.File) error {
+	if l.conn == nil {
+		return nil
+	}
+	return l.conn.StoreFds(names, files)
+}
+
+// removeFds tells init to close what it keeps under names.
+func (l *initLink) removeFds(names ...string) error {
+	if l.conn == nil || len(names) == 0 {
+		return nil
+	}
+	return l.conn.RemoveFds(names)
+}
+
+// reexecInit asks init to re-execute itself from its binary on disk (after an upgrade), keeping its state, the
+// descriptors it keeps and this link.
+func (l *initLink) reexecInit() error {
+	if l.conn == nil {
+		return errors.New("no init to re-execute")
+	}
+	return l.conn.ReexecInit()
 }

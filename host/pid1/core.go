@@ -93,7 +93,7 @@ func (s *initd) startCore() {
 			when = "at once"
 		}
 		logf("cannot start the core %s: %v; retrying %s", s.corePath, err, when)
-		s.restart.Reset(d)
+		s.scheduleRestart(d)
 		return
 	}
 	s.core = coreProc{pid: pid, started: time.Now()}
@@ -117,7 +117,13 @@ func (s *initd) coreExited(code, status int) {
 	} else {
 		logf("the core (pid %d) %s; restarting it in %v", pid, how, d)
 	}
+	s.scheduleRestart(d)
+}
+
+// scheduleRestart starts the core again after d.
+func (s *initd) scheduleRestart(d time.Duration) {
 	s.restart.Reset(d)
+	s.restartAt = time.Now().Add(d)
 }
 
 func describeExit(code, status int) string {

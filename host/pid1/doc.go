@@ -11,9 +11,27 @@
 // no gRPC and no configuration beyond two environment variables for tests: SYSMASTER_CORE (the core binary)
 // and SYSMASTER_HEARTBEAT_TIMEOUT (a Go duration).
 //
-// Re-executing init itself for an upgrade is not done yet. Its place is a SIGUSR2 case in Main's loop: init
-// would write its state (the core's pid, start time and backoff, the exit queue and the next Seq, the pending
-// shutdown) to a memfd, clear FD_CLOEXEC on it, on the listener and on the core's connection, and execve
-// /proc/self/exe with a flag naming those fds; the new image would read them back instead of mounting and
-// starting a core, and go on with the same socket, so the core never sees its link drop and no exit is lost.
+// The fd store. The core hands init duplicates of the descriptors that must outlive it (listening sockets,
+// connections handed to services, the notify socket, the read ends of services' log pipes) under names; init
+// keeps them as raw close-on-exec descriptors, never read nor polled, across any number of core restarts, and
+// hands them all back after each hello, before any exit. Only the core removes them. The store is bounded: at
+// most 65536 descriptors, and 512 fewer than init's RLIMIT_NOFILE (which Go's runtime raised to the hard limit
+// at start) when that is lower; a store that would pass it is refused whole, and the core told. Names are
+// bounded too, and a bad packet is refused without dropping the link, its descriptors closed.
+//
+// Re-execution, for an upgrade. systemd re-executes PID 1 on `systemctl daemon-reexec`; here PID 1 is not the
+// manager, and `sctl daemon-reexec` re-executes the core, which init's fd store and exit queue make harmless.
+// init itself re-executes on SIGUSR2 (systemd's PID 1 uses SIGTERM for this, which init keeps for power-off, as
+// containers expect) or when the core sends initproto's "reexec" (which the core can do on daemon-reexec, so
+// that one command upgrades both). init first runs the binary now on disk (os.Executable: the path, not the
+// replaced inode) with --sysmaster-init-check, and goes on only if it answers within five seconds that it reads
+// this state format; then it pauses the reader of the core's connection, handling what it read, writes its state
+// (the core's pid, start time, heartbeat and backoff, the exit queue and the next Seq, a pending shutdown and its
+// deadline, the pending handover, the kept descriptors with their names) to a memfd, clears FD_CLOEXEC on it,
+// on the listener, on the core's connection and on the kept descriptors, and execve's the binary with
+// --sysmaster-init-state=FD. The new image reads the state back instead of mounting and starting a core, sets
+// close-on-exec again, reaps what ended meanwhile and goes on with the same socket: the core never sees its link
+// drop, what it sent meanwhile waits in the socket, and no exit is lost or sent twice. If anything fails before
+// the execve returns, init goes on as it was. Main's goroutine is locked to the main thread, so that the execve
+// keeps a parent-death signal the thread that started init was given.
 package pid1

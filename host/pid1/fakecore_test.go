@@ -29,6 +29,7 @@ import (
 //     by SIGTERM, exit 4), then SIGKILLs itself; the second waits until init has reaped them all before its
 //     hello, then serves, and after "ready" leaves one more orphan (exit 5) whose exit must come live.
 //   - selfshutdown: say hello, hand init the action PID1_ACTION and exit.
+//   - fdstore, badfds, limit, reexec: the fd store and init's re-execution (see fdCore).
 func fakeCore(mode string) int {
 	dir := os.Getenv("PID1_TEST_DIR")
 	n := strings.Count(readLog(dir), "start ") + 1
@@ -40,6 +41,8 @@ func fakeCore(mode string) int {
 	case "idle":
 		time.Sleep(time.Hour)
 		return 0
+	case "fdstore", "badfds", "limit", "reexec":
+		return fdCore(mode, dir, n) // fdcore_test.go
 	case "observe":
 		observe(dir)
 	case "orphans":

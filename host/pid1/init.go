@@ -5,7 +5,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,9 +22,10 @@ type initd struct {
 	container bool
 	hbTimeout time.Duration
 
-	core    coreProc
-	backoff backoff
-	restart *time.Timer // starts the core when it fires
+	core      coreProc
+	backoff   backoff
+	restart   *time.Timer // starts the core when it fires
+	restartAt time.Time   // when it fires (or fired)
 
 	ln    *net.UnixListener // nil when init does not serve init.sock
 	link  *link
@@ -30,12 +33,25 @@ type initd struct {
 	exits exitQueue
 	seq   uint64      // Seq of the last exit queued
 	retry *time.Timer // flushes again when the core's socket was full
+	store *fdStore    // descriptors kept for the core
 
-	requested string           // action a signal asked of init
-	final     string           // action the core handed over before exiting
-	deadline  <-chan time.Time // end of the wait for the core to bring the system down
-	now       bool             // go to the final stage without waiting for the core
+	reexecing bool // a re-execution is being prepared: requests meanwhile are ignored
+
+	requested  string           // action a signal asked of init
+	final      string           // action the core handed over before exiting
+	deadline   <-chan time.Time // end of the wait for the core to bring the system down
+	deadlineAt time.Time
+	now        bool // go to the final stage without waiting for the core
 }
+
+// Version is init's version, set at build time (-ldflags "-X github.com/sysmaster/sysmaster/host/pid1.Version=…");
+// init logs it when it starts and when it re-executes itself.
+var Version = "dev"
+
+// init keeps the main goroutine, which runs Main's loop, on the main thread: the kernel keeps a parent-death
+// signal (a container runtime's, unshare --kill-child's) on the thread that set it, and execve from another
+// thread, when init re-executes itself, would lose it.
+func init() { runtime.LockOSThread() }
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "sysmaster-init: "+format+"\n", args...)
@@ -45,21 +61,36 @@ func logf(format string, args ...any) {
 // returns only when it must not run (it is not PID 1) and in a container whose namespace reboot(2) did not end;
 // cmd/init exits with what it returns.
 func Main(args []string) int {
+	if len(args) == 1 && args[0] == checkFlag {
+		fmt.Printf("sysmaster-init %s state-formats=%d\n", Version, stateFormat)
+		return 0
+	}
 	if os.Getpid() != 1 {
 		logf("refusing to run as pid %d: init must be PID 1, started by the kernel or as the first process "+
 			"of a PID namespace (unshare --pid --mount --fork)", os.Getpid())
 		return 1
 	}
 	chld, ctl, other := catchSignals()
-	ensureConsole()
-	private := mountAPI()
-	ensureConsole() // again: /dev/console may exist only now that /dev is mounted
-	s := newInitd(args)
+	var s *initd
 	var acceptable <-chan struct{}
-	if private {
+	if len(args) == 1 && strings.HasPrefix(args[0], stateFlag) {
 		var err error
-		if s.ln, acceptable, err = listen(); err != nil {
-			logf("cannot serve %s: %v; exits will not reach the core", initproto.SocketPath, err)
+		if s, acceptable, err = resume(strings.TrimPrefix(args[0], stateFlag)); err != nil {
+			logf("re-executed, but cannot resume: %v; starting afresh", err)
+			closeInherited()
+			s, args = nil, nil
+		}
+	}
+	if s == nil {
+		ensureConsole()
+		private := mountAPI()
+		ensureConsole() // again: /dev/console may exist only now that /dev is mounted
+		s = newInitd(args)
+		if private {
+			var err error
+			if s.ln, acceptable, err = listen(); err != nil {
+				logf("cannot serve %s: %v; exits will not reach the core", initproto.SocketPath, err)
+			}
 		}
 	}
 	tick := time.NewTicker(watchdogTick(s.hbTimeout))
@@ -71,8 +102,9 @@ func Main(args []string) int {
 		case sig := <-ctl:
 			safely("shutdown", func() { s.shutdownSignal(sig) })
 		case sig := <-other:
-			// SIGUSR2 is where re-executing init for an upgrade will go (see the package comment).
-			if _, ours := shutdownSignals[sig]; !ours && !quietSignals[sig] {
+			if sig == unix.SIGUSR2 {
+				safely("re-executing", func() { s.reexec("SIGUSR2") })
+			} else if _, ours := shutdownSignals[sig]; !ours && !quietSignals[sig] {
 				logf("%s: ignored", sigName(sig))
 			}
 		case <-acceptable:
@@ -97,28 +129,35 @@ func Main(args []string) int {
 // newInitd sets init up for the loop: a container or a real boot, the core to start at once, the heartbeat
 // timeout.
 func newInitd(args []string) *initd {
+	s := baseInitd(args, InContainer())
+	s.restart, s.restartAt = time.NewTimer(0), time.Now() // the first start is at once
+	if s.container {
+		logf("version %s running in a container; the core is %s", Version, s.corePath)
+		return s
+	}
+	logf("version %s running on a real boot; the core is %s", Version, s.corePath)
+	// ctrl-alt-del then sends init SIGINT instead of resetting the machine at once.
+	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF); err != nil {
+		logf("cannot turn ctrl-alt-del into SIGINT: %v", err)
+	}
+	return s
+}
+
+// baseInitd is what a fresh init and a re-executed one set up alike; the restart timer is left to them.
+func baseInitd(args []string, container bool) *initd {
 	s := &initd{
 		coreArgs:  args,
-		container: InContainer(),
+		container: container,
 		hbTimeout: initproto.HeartbeatTimeout,
 		corePath:  corePath(),
 		msgs:      make(chan linkMsg, 64),
-		restart:   time.NewTimer(0), // the first start is at once
 		retry:     time.NewTimer(time.Hour),
+		store:     newFdStore(storeLimit(nofileLimit())),
 	}
 	if d, err := heartbeatTimeout(os.Getenv("SYSMASTER_HEARTBEAT_TIMEOUT")); err != nil {
 		logf("%v; using %v", err, s.hbTimeout)
 	} else if d > 0 {
 		s.hbTimeout = d
-	}
-	if s.container {
-		logf("running in a container; the core is %s", s.corePath)
-		return s
-	}
-	logf("running on a real boot; the core is %s", s.corePath)
-	// ctrl-alt-del then sends init SIGINT instead of resetting the machine at once.
-	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF); err != nil {
-		logf("cannot turn ctrl-alt-del into SIGINT: %v", err)
 	}
 	return s
 }

@@ -1,11 +1,13 @@
 package pid1
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -23,17 +25,27 @@ const (
 // link is the connection of the running core.
 type link struct {
 	c         *net.UnixConn
-	helloed   bool // exits flow only after the core's hello
-	readyOwed bool // "ready" goes after the backlog
-	closed    bool // the core no longer reads; what it sent is still read, up to the end
+	helloed   bool     // exits flow only after the core's hello
+	handover  []string // after hello: names of the kept descriptors still to hand back, before anything else
+	doneOwed  bool     // "fds-done" goes after the handover
+	readyOwed bool     // "ready" goes after the backlog
+	closed    bool     // the core no longer reads; what it sent is still read, up to the end
+	resume    chan bool
 }
 
-// linkMsg is one thing read from a connection: a message, or an error (ErrBadPacket, or the end).
+// linkMsg is one thing read from a connection: a message with the descriptors that came with it, or an error
+// (ErrBadPacket, errPaused, or the end).
 type linkMsg struct {
-	c   *net.UnixConn
-	m   initproto.Msg
-	err error
+	c      *net.UnixConn
+	m      initproto.Msg
+	fds    []int
+	err    error
+	resume chan bool // with errPaused: true lets the reader go on, false ends it
 }
+
+// errPaused is what a connection's reader sends when init stopped it (a read deadline in the past) before a
+// re-execution: every packet it read before is in the channel ahead of it, and it reads no more until told.
+var errPaused = errors.New("reader paused")
 
 // listen serves initproto.SocketPath (directory 0755, socket 0600). Init accepts connections in its loop
 // (acceptPending), never in a goroutine: when the core dies, a connection it made may still wait in the listen
@@ -57,12 +69,19 @@ func listen() (ln *net.UnixListener, acceptable <-chan struct{}, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	raw, err := ln.SyscallConn()
-	if err != nil {
+	if acceptable, err = watch(ln); err != nil {
 		return nil, nil, err
 	}
-	var lfd int32
-	raw.Control(func(fd uintptr) { lfd = int32(fd) }) // the listener is never closed: its fd stays valid
+	return ln, acceptable, nil
+}
+
+// watch tells the loop, through acceptable, whenever a connection waits on ln.
+func watch(ln *net.UnixListener) (acceptable <-chan struct{}, err error) {
+	lfd, err := rawFd(ln)
+	if err != nil {
+		return nil, err
+	}
+	path := initproto.SocketPath
 	ready := make(chan struct{})
 	go func() {
 		fds := []unix.PollFd{{Fd: lfd, Events: unix.POLLIN}}
@@ -78,7 +97,21 @@ func listen() (ln *net.UnixListener, acceptable <-chan struct{}, err error) {
 			ready <- struct{}{}
 		}
 	}()
-	return ln, ready, nil
+	return ready, nil
+}
+
+// rawFd is the descriptor of a listener or connection that init never closes (while it runs), so that it
+// stays valid.
+func rawFd(c syscall.Conn) (int32, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := int32(-1)
+	if err := raw.Control(func(u uintptr) { fd = int32(u) }); err != nil {
+		return -1, err
+	}
+	return fd, nil
 }
 
 // acceptPending takes, without blocking, every connection waiting on init.sock.
@@ -131,16 +164,31 @@ func (s *initd) adopt(c *net.UnixConn) {
 	}
 	s.dropLink()
 	s.link = &link{c: c}
-	msgs := s.msgs
+	s.startReader(s.link)
+}
+
+// startReader reads l's connection in a goroutine, handing each packet to the loop through s.msgs.
+func (s *initd) startReader(l *link) {
+	c, msgs := l.c, s.msgs
+	l.resume = make(chan bool, 1)
+	resume := l.resume
+	pc := initproto.NewConn(c)
 	go func() {
 		for {
-			m, err := initproto.Recv(c)
-			if errors.Is(err, unix.ECONNRESET) {
+			m, fds, err := pc.RecvFds()
+			switch {
+			case errors.Is(err, unix.ECONNRESET):
 				// The core went away leaving something of ours unread. The kernel reports that before the
 				// packets the core sent last, which the next reads return, then the end.
 				continue
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				msgs <- linkMsg{c: c, err: errPaused, resume: resume}
+				if !<-resume {
+					return
+				}
+				continue
 			}
-			msgs <- linkMsg{c: c, m: m, err: err}
+			msgs <- linkMsg{c: c, m: m, fds: fds, err: err}
 			if err != nil && !errors.Is(err, initproto.ErrBadPacket) {
 				return
 			}
@@ -166,8 +214,15 @@ func peerPid(c *net.UnixConn) (int, error) {
 	return int(cred.Pid), nil
 }
 
-// handle takes one message from a connection; what comes from a connection that is not the core's is dropped.
+// handle takes one message; what comes from a connection that is not the core's is dropped. Descriptors that
+// came with it are closed unless the store takes them.
 func (s *initd) handle(lm linkMsg) {
+	defer func() { closeFds(lm.fds) }()
+	if errors.Is(lm.err, errPaused) { // a pause that outlived the re-execution it was for
+		lm.c.SetReadDeadline(time.Time{})
+		lm.resume <- true
+		return
+	}
 	if s.link == nil || lm.c != s.link.c {
 		if lm.err != nil && !errors.Is(lm.err, initproto.ErrBadPacket) {
 			lm.c.Close()
@@ -194,7 +249,11 @@ func (s *initd) handle(lm linkMsg) {
 			logf("the core (pid %d) says hello as pid %d", s.core.pid, m.Pid)
 		}
 		s.link.helloed, s.link.readyOwed = true, true
+		s.link.handover, s.link.doneOwed = s.store.names(), true
 		s.core.helloed, s.core.lastBeat = true, time.Now()
+		if n := len(s.link.handover); n > 0 {
+			logf("the core connected; handing it back %d descriptors kept for it", n)
+		}
 		if n := s.exits.len(); n > 0 {
 			logf("the core connected; handing it %d exits kept for it", n)
 		}
@@ -210,17 +269,63 @@ func (s *initd) handle(lm linkMsg) {
 			s.armDeadline()
 		}
 		s.final = m.Action
+	case initproto.TypeStoreFds:
+		// Taken even from a core that has just died: it sent them while alive.
+		if err := s.store.put(m.Names, lm.fds); err != nil {
+			logf("refusing to keep %d descriptors for the core: %v", len(m.Names), err)
+			s.refuseStore(m.Names)
+			return
+		}
+		lm.fds = nil
+	case initproto.TypeRemoveFds:
+		s.store.remove(m.Names)
+	case initproto.TypeReexec:
+		if s.core.pid != 0 {
+			s.reexec("the core asks")
+		}
 	default:
 		logf("from the core: unexpected %q message", m.Type)
 	}
 }
 
-// flush writes the queued exits to the core, then "ready" if it is owed, as far as the core's socket takes them.
-func (s *initd) flush() {
-	if s.link == nil || s.link.closed {
+// refuseStore tells the core, if it still reads, which descriptors init did not take.
+func (s *initd) refuseStore(names []string) {
+	if s.link == nil || s.link.closed || s.core.pid == 0 {
 		return
 	}
-	for s.link.helloed && s.exits.len() > 0 {
+	for _, b := range initproto.Batches(names) {
+		if !s.sendFds(initproto.Msg{Type: initproto.TypeStoreRefused, Names: names[b[0]:b[1]]}, nil, sendWait) {
+			return
+		}
+	}
+}
+
+func closeFds(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// flush writes to the core what it is owed, as far as its socket takes it: after its hello the descriptors kept
+// for it and "fds-done", then the queued exits, then "ready".
+func (s *initd) flush() {
+	if s.link == nil || s.link.closed || !s.link.helloed {
+		return
+	}
+	for len(s.link.handover) > 0 {
+		names, fds, taken := s.nextHandover()
+		if len(names) > 0 && !s.sendFds(initproto.Msg{Type: initproto.TypeFds, Names: names}, fds, sendWait) {
+			return
+		}
+		s.link.handover = s.link.handover[taken:]
+	}
+	if s.link.doneOwed {
+		if !s.send(initproto.Msg{Type: initproto.TypeFdsDone}, sendWait) {
+			return
+		}
+		s.link.doneOwed = false
+	}
+	for s.exits.len() > 0 {
 		if !s.send(s.exits.front(), sendWait) {
 			return
 		}
@@ -231,12 +336,33 @@ func (s *initd) flush() {
 	}
 }
 
+// nextHandover is the next "fds" packet: names still kept from the front of the handover, within the bounds of
+// one packet, their descriptors, and how many names of the handover it accounts for (removed ones are skipped).
+func (s *initd) nextHandover() (names []string, fds []int, taken int) {
+	h, size := s.link.handover, 64 // {"type":"fds","names":[]}, with room to spare
+	for taken < len(h) && len(names) < initproto.MaxFdsPerMsg {
+		if fd, ok := s.store.get(h[taken]); ok {
+			b, _ := json.Marshal(h[taken])
+			if len(names) > 0 && size+len(b)+1 > initproto.MaxPacket {
+				break
+			}
+			size += len(b) + 1
+			names, fds = append(names, h[taken]), append(fds, fd)
+		}
+		taken++
+	}
+	return names, fds, taken
+}
+
 // send writes m to the core within wait. When the socket is full it arms a retry. Any other error means the
 // core is going away: nothing more is written, but the link stays until its end is read, for the core may have
 // sent something last (a "shutdown"). It reports whether m was written.
-func (s *initd) send(m initproto.Msg, wait time.Duration) bool {
+func (s *initd) send(m initproto.Msg, wait time.Duration) bool { return s.sendFds(m, nil, wait) }
+
+// sendFds is send with descriptors attached.
+func (s *initd) sendFds(m initproto.Msg, fds []int, wait time.Duration) bool {
 	s.link.c.SetWriteDeadline(time.Now().Add(wait))
-	err := initproto.Send(s.link.c, m)
+	err := initproto.SendFds(s.link.c, m, fds)
 	switch {
 	case err == nil:
 		return true

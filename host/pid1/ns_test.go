@@ -69,6 +69,7 @@ type bootOpts struct {
 	env     []string // more environment for init and so the core
 	prelude string   // shell commands run in the namespace just before init
 	shared  bool     // no mount namespace of init's own (unshare --pid --fork init)
+	bin     string   // init's binary, when not the one initBinary builds
 }
 
 // boot starts init in a fresh PID and mount namespace: `unshare --pid --mount --fork sh -c 'mount -t tmpfs
@@ -78,7 +79,10 @@ type bootOpts struct {
 // namespace is killed when the test ends.
 func boot(t *testing.T, o bootOpts) *system {
 	t.Helper()
-	bin := initBinary(t)
+	bin := o.bin
+	if bin == "" {
+		bin = initBinary(t)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +107,7 @@ func boot(t *testing.T, o bootOpts) *system {
 		select {
 		case <-s.ended:
 		case <-time.After(10 * time.Second):
-			t.Errorf("unshare did not end after SIGKILL")
+			t.Errorf("unshare did not end after SIGKILL; console:\n%s", s.console)
 		}
 	})
 	s.waitFor("init to run", 15*time.Second, func() bool {

@@ -44,7 +44,7 @@ func (s *initd) shutdownSignal(sig os.Signal) {
 
 func (s *initd) armDeadline() {
 	if s.deadline == nil {
-		s.deadline = time.After(shutdownWait)
+		s.deadline, s.deadlineAt = time.After(shutdownWait), time.Now().Add(shutdownWait)
 	}
 }
 
