@@ -20,6 +20,10 @@ const (
 	backoffFirst = 100 * time.Millisecond
 	backoffMax   = 5 * time.Second
 	backoffReset = 10 * time.Second
+	// backoffServed is how long a core must have run after its hello to have served: its death is a crash,
+	// not a crash loop, and the next core starts at once (the core comes back from a crash in well under a
+	// second, however often it is killed).
+	backoffServed = time.Second
 )
 
 // abortGrace is how long a core that got SIGABRT for a missed heartbeat has before SIGKILL.
@@ -36,12 +40,13 @@ type coreProc struct {
 }
 
 // backoff spaces the core's restarts in a crash loop: the first restart is immediate, the next ones wait 100 ms,
-// doubling up to 5 s. A core that ran 10 s starts the count afresh.
+// doubling up to 5 s. A core that ran 10 s, or said hello and ran 1 s, starts the count afresh.
 type backoff struct{ failures int }
 
-// next is the delay before the next start of a core that ran for ran (zero when it could not even start).
-func (b *backoff) next(ran time.Duration) time.Duration {
-	if ran >= backoffReset {
+// next is the delay before the next start of a core that ran for ran (zero when it could not even start) and
+// said hello or not.
+func (b *backoff) next(ran time.Duration, helloed bool) time.Duration {
+	if ran >= backoffReset || helloed && ran >= backoffServed {
 		b.failures = 0
 	}
 	d := restartDelay(b.failures)
@@ -87,7 +92,7 @@ func (s *initd) startCore() {
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
-		d := s.backoff.next(0)
+		d := s.backoff.next(0, false)
 		when := fmt.Sprintf("in %v", d)
 		if d == 0 {
 			when = "at once"
@@ -102,7 +107,7 @@ func (s *initd) startCore() {
 
 // coreExited is called by the reaper for the core's exit: unless a shutdown is under way, the core starts again.
 func (s *initd) coreExited(code, status int) {
-	pid, ran := s.core.pid, time.Since(s.core.started)
+	pid, ran, helloed := s.core.pid, time.Since(s.core.started), s.core.helloed
 	s.acceptPending() // while s.core still names it: its connection may still wait in the listen queue
 	s.core = coreProc{}
 	s.drainLink()
@@ -111,7 +116,7 @@ func (s *initd) coreExited(code, status int) {
 		logf("the core (pid %d) %s", pid, how)
 		return
 	}
-	d := s.backoff.next(ran)
+	d := s.backoff.next(ran, helloed)
 	if d == 0 {
 		logf("the core (pid %d) %s; restarting it", pid, how)
 	} else {

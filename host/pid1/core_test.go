@@ -23,19 +23,22 @@ func TestRestartDelay(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	ms := time.Millisecond
 	for _, tc := range []struct {
-		name string
-		ran  []time.Duration // how long each core ran before it died
-		want []time.Duration // the delays before the restarts
+		name    string
+		ran     []time.Duration // how long each core ran before it died
+		helloed bool            // whether they said hello
+		want    []time.Duration // the delays before the restarts
 	}{
-		{"crash loop", []time.Duration{0, 10 * ms, 0, 5 * ms}, []time.Duration{0, 100 * ms, 200 * ms, 400 * ms}},
-		{"long run resets", []time.Duration{0, 0, 0, 10 * time.Second, 0}, []time.Duration{0, 100 * ms, 200 * ms, 0, 100 * ms}},
-		{"just short of the reset", []time.Duration{0, 9 * time.Second}, []time.Duration{0, 100 * ms}},
+		{"crash loop", []time.Duration{0, 10 * ms, 0, 5 * ms}, false, []time.Duration{0, 100 * ms, 200 * ms, 400 * ms}},
+		{"long run resets", []time.Duration{0, 0, 0, 10 * time.Second, 0}, false, []time.Duration{0, 100 * ms, 200 * ms, 0, 100 * ms}},
+		{"just short of the reset", []time.Duration{0, 9 * time.Second}, false, []time.Duration{0, 100 * ms}},
+		{"served a second", []time.Duration{time.Second, 2 * time.Second, time.Second}, true, []time.Duration{0, 0, 0}},
+		{"hello then a quick death", []time.Duration{0, 500 * ms, 900 * ms}, true, []time.Duration{0, 100 * ms, 200 * ms}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b backoff
 			var got []time.Duration
 			for _, r := range tc.ran {
-				got = append(got, b.next(r))
+				got = append(got, b.next(r, tc.helloed))
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("delays %v, want %v", got, tc.want)
