@@ -1,7 +1,9 @@
 package system
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -158,5 +160,41 @@ func TestCoreSurvivesCrashSignals(t *testing.T) {
 	}
 	if !strings.Contains(s.Console(), "signal received") {
 		t.Errorf("the core did not log the signals:\n%s", s.Console())
+	}
+}
+
+// A socket's listener outlives the core: init keeps a copy while no core runs, so a connection made then waits
+// in its backlog and is answered, and the next core holds the very same socket.
+func TestCoreCrashKeepsListeners(t *testing.T) {
+	t.Parallel()
+	port := freePort(t, "tcp")
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"web.socket":  fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\n", port),
+		"web.service": "[Service]\nExecStart=/etc/sysmaster/activated\n",
+	}})
+	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/activated", t.TempDir()), filepath.Join(s.Etc, "activated"))
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "web.socket")
+	_, inode := listenerFd(t, coreOf(t, s), port)
+	core := coreOf(t, s)
+	if err := syscall.Kill(core, syscall.SIGSTOP); err != nil { // no core serves from now on
+		t.Fatal(err)
+	}
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	// Connected while the core is dead or coming back: answered once the service runs.
+	body, err := get(fmt.Sprintf("http://127.0.0.1:%d/meanwhile", port))
+	if err != nil || !strings.Contains(body, "path=/meanwhile") {
+		t.Fatalf("a request made while the core was down: %q, %v", body, err)
+	}
+	now := coreOf(t, s)
+	if now == core || now == 0 {
+		t.Fatalf("no new core (was %d, now %d)", core, now)
+	}
+	if _, after := listenerFd(t, now, port); after != inode {
+		t.Errorf("the new core holds another socket (inode %s, was %s)", after, inode)
+	}
+	if sub := s.Show("web.socket", "SubState"); sub != "running" {
+		t.Errorf("web.socket is %s with its service running", sub)
 	}
 }
