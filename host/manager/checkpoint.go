@@ -163,9 +163,8 @@ func (m *Manager) commit() {
 		return
 	}
 	if len(m.dirty) == 0 {
-		// The exits taken changed nothing worth keeping (a plugin's, an orphan's).
-		m.exitLog.committed(m.exitsTaken)
-		m.exitsTaken = 0
+		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
+		m.inputsCommitted()
 		return
 	}
 	c := checkpoint.Changes{Units: map[string][]byte{}, Blobs: map[string][]byte{}}
@@ -200,8 +199,15 @@ func (m *Manager) commit() {
 		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
 		return
 	}
+	m.inputsCommitted()
+}
+
+// inputsCommitted tells the replay logs that what the loop took is covered by the checkpoint.
+func (m *Manager) inputsCommitted() {
 	m.exitLog.committed(m.exitsTaken)
-	m.exitsTaken = 0
+	m.noteLog.committed(m.notesTaken)
+	m.spawnLog.committed()
+	m.exitsTaken, m.notesTaken = 0, 0
 }
 
 // openCheckpoint opens the store and reads what a previous core left. A checkpoint that cannot be used is
@@ -217,7 +223,9 @@ func (m *Manager) openCheckpoint() {
 		return
 	}
 	m.store = s
-	m.exitLog = openExitLog(filepath.Join(m.opts.RunDir, "exits.log"), m.log, m.exits.push)
+	m.exitLog = openReplayLog(filepath.Join(m.opts.RunDir, "exits.log"), m.log, encExit, decExit, m.exits.push)
+	m.noteLog = openReplayLog(filepath.Join(m.opts.RunDir, "notify.log"), m.log, encNote, decNote, m.notes.push)
+	m.spawnLog = openSpawnLog(filepath.Join(m.opts.RunDir, "spawns.log"), m.log)
 	snap, err := s.Load()
 	if err != nil {
 		m.log.Error("checkpoint discarded, starting from reality", "error", err)
@@ -264,6 +272,7 @@ func (m *Manager) restore() {
 		m.applyRecord(u, recs[name], stored)
 		restored = append(restored, u)
 	}
+	m.killUncommitted()
 	for name, f := range stored {
 		m.log.Warn("init held a descriptor no unit claims; closing it", "name", name)
 		f.Close()

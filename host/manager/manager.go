@@ -76,8 +76,11 @@ type Manager struct {
 	store      *checkpoint.Store
 	snapshot   *checkpoint.Snapshot
 	dirty      map[*Unit]bool
-	exitLog    *exitLog
+	exitLog    *replayLog[reaper.Exit]
+	noteLog    *replayLog[notify.Message]
+	spawnLog   *spawnLog
 	exitsTaken int
+	notesTaken int
 
 	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
 
@@ -305,7 +308,9 @@ func (m *Manager) drain() {
 	for _, x := range m.executed.take() {
 		m.onExecuted(x)
 	}
-	for _, n := range m.notes.take() {
+	notes := m.notes.take()
+	m.notesTaken += len(notes)
+	for _, n := range notes {
 		m.onNotify(n)
 	}
 	exits := m.exits.take()

@@ -27,7 +27,7 @@ func (m *Manager) listenNotify(path string) {
 			if err != nil {
 				return // closed
 			}
-			m.notes.push(msg)
+			m.pushNote(msg)
 			m.exits.wake()
 		}
 	}()

@@ -67,6 +67,9 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	} else {
 		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
 	}
+	if err == nil {
+		m.spawnLog.add(pid)
+	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
 		code := int32(203)

@@ -62,6 +62,11 @@ func TestSoakNeverDown(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				t.Errorf("sctl %s: exit %d: %s%s", strings.Join(args, " "), code, out, errs)
+				if len(args) > 1 {
+					st, _, _ := s.Sctl("status", "-n", "40", args[len(args)-1])
+					jobs, _, _ := s.Sctl("list-jobs")
+					t.Logf("%s\n%s", st, jobs)
+				}
 				return ""
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -121,19 +126,33 @@ func TestSoakNeverDown(t *testing.T) {
 	rng.Shuffle(len(chaos), func(i, j int) { chaos[i], chaos[j] = chaos[j], chaos[i] })
 	counts := map[string]int{}
 	for _, c := range chaos {
-		time.Sleep(time.Duration(200+rng.Intn(600)) * time.Millisecond)
+		time.Sleep(time.Duration(rng.Intn(400)) * time.Millisecond)
 		switch c {
 		case "kill-core":
-			// Kill a core that runs (init may still be starting the last one's successor).
+			// Kill a core that serves (init may still be starting the last one's successor).
 			var pid int
-			s.WaitFor(20*time.Second, func() bool { pid = coreOf(t, s); return pid > 1 })
+			s.WaitFor(20*time.Second, func() bool {
+				pid = coreOf(t, s)
+				_, _, code := s.Sctl("is-active", "multi-user.target")
+				return pid > 1 && code == 0
+			})
+			// …and has served a while: init takes a core that dies within a second of its hello for a crash loop,
+			// and spaces the restarts.
+			time.Sleep(time.Duration(1000+rng.Intn(800)) * time.Millisecond)
 			if pid > 1 {
 				syscall.Kill(pid, syscall.SIGKILL)
 				counts[c]++
 			}
 		case "kill-plugin":
-			typ := []string{"service", "socket", "target"}[rng.Intn(3)]
-			if n := pluginPid(s, typ); n > 1 {
+			// One of the plugins that run.
+			var running []int
+			for _, typ := range []string{"service", "socket", "target"} {
+				if n := pluginPid(s, typ); n > 1 {
+					running = append(running, n)
+				}
+			}
+			if len(running) > 0 {
+				n := running[rng.Intn(len(running))]
 				if h := hostPid(t, s, n); h > 1 {
 					syscall.Kill(h, syscall.SIGKILL)
 					counts[c]++
@@ -150,7 +169,7 @@ func TestSoakNeverDown(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	t.Logf("chaos done: %v", counts)
-	if counts["kill-core"] < 45 || counts["kill-plugin"] < 30 {
+	if counts["kill-core"] < 50 || counts["kill-plugin"] < 40 {
 		t.Errorf("too little chaos happened: %v", counts)
 	}
 

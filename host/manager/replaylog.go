@@ -1,0 +1,202 @@
+package manager
+
+import (
+	"bufio"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sysmaster/sysmaster/host/notify"
+	"github.com/sysmaster/sysmaster/host/reaper"
+)
+
+// The checkpoint is written at the end of a turn; a core killed in the middle of one loses that turn. What the
+// lost turn decided is decided again by the next core, from the checkpoint and the same inputs, if the inputs
+// were kept and what the turn did to the world is undone:
+//
+//   - inputs: every exit (from the reaper or init) and every sd_notify message is appended to a replay log under
+//     /run/sysmaster before the loop sees it, and dropped from it once a commit covers it. A core that comes back
+//     queues what is left first. (Timers are in the checkpoint with their deadlines; a job a client enqueued in
+//     the lost turn is lost with the client's connection, and the client sees the error; descriptors are level
+//     triggered.)
+//   - effects: every process a turn spawns is noted in spawns.log until the commit. The next core kills what is
+//     left there (the turn will spawn it again), so that no process runs that no unit knows of.
+//
+// A write costs one write(2) to a tmpfs; no sync is needed against a crash of the process.
+
+// replayLog is a file of the inputs not yet covered by a commit, in the order the loop takes them.
+type replayLog[T any] struct {
+	mu  sync.Mutex
+	f   *os.File
+	enc func(T) string
+	// pending are the inputs logged and not yet known to be committed, in the order logged (which is the order
+	// of the loop's queue: add logs and queues under mu).
+	pending []T
+}
+
+// openReplayLog opens the log at path and hands what a previous core logged and never committed to queue, first
+// of all (it stays in the log until a commit covers it). Without a file the log only queues.
+func openReplayLog[T any](path string, log *slog.Logger, enc func(T) string, dec func(string) (T, bool), queue func(T)) *replayLog[T] {
+	l := &replayLog[T]{enc: enc}
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			if v, ok := dec(sc.Text()); ok {
+				l.pending = append(l.pending, v)
+				queue(v)
+			}
+		}
+		f.Close()
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		log.Error("no replay log: what a core crash interrupts may be lost", "path", path, "error", err)
+		return l
+	}
+	l.f = f
+	return l
+}
+
+// add logs v, then hands it to queue; called by the goroutines that receive exits and notifications.
+func (l *replayLog[T]) add(v T, queue func(T)) {
+	if l == nil || l.f == nil {
+		queue(v)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.f, l.enc(v))
+	l.pending = append(l.pending, v)
+	queue(v)
+}
+
+// committed drops the first n inputs logged: the loop took them and a commit wrote what they did.
+func (l *replayLog[T]) committed(n int) {
+	if l == nil || l.f == nil || n == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n = min(n, len(l.pending))
+	l.pending = l.pending[n:]
+	l.f.Truncate(0)
+	for _, v := range l.pending { // inputs that arrived after the loop took its batch
+		fmt.Fprintln(l.f, l.enc(v))
+	}
+}
+
+func encExit(e reaper.Exit) string {
+	return fmt.Sprintf("%d %d %d %d", e.Pid, e.Code, e.Status, e.Time.UnixNano())
+}
+
+func decExit(s string) (reaper.Exit, bool) {
+	var e reaper.Exit
+	var nsec int64
+	if n, _ := fmt.Sscanf(s, "%d %d %d %d", &e.Pid, &e.Code, &e.Status, &nsec); n != 4 || e.Pid <= 0 {
+		return e, false
+	}
+	e.Time = time.Unix(0, nsec)
+	return e, true
+}
+
+// Notifications are logged without their descriptors (FDSTORE=1 is not served).
+func encNote(n notify.Message) string {
+	return fmt.Sprintf("%d %d %d %s", n.Pid, n.Uid, n.Gid, strconv.Quote(strings.Join(n.Fields, "\n")))
+}
+
+func decNote(s string) (notify.Message, bool) {
+	var n notify.Message
+	f := strings.SplitN(s, " ", 4)
+	if len(f) != 4 {
+		return n, false
+	}
+	var err error
+	if n.Pid, err = strconv.Atoi(f[0]); err != nil || n.Pid <= 0 {
+		return n, false
+	}
+	n.Uid, _ = strconv.Atoi(f[1])
+	n.Gid, _ = strconv.Atoi(f[2])
+	text, err := strconv.Unquote(f[3])
+	if err != nil {
+		return n, false
+	}
+	n.Fields = strings.Split(text, "\n")
+	return n, true
+}
+
+// pushExit is the sink of every exit the core learns of (from its reaper and from init): logged, then queued
+// for the loop.
+func (m *Manager) pushExit(e reaper.Exit) { m.exitLog.add(e, m.exits.push) }
+
+// pushNote queues an sd_notify message for the loop, logged first.
+func (m *Manager) pushNote(n notify.Message) { m.noteLog.add(n, m.notes.push) }
+
+// spawnLog notes the processes spawned since the last commit. It belongs to the loop.
+type spawnLog struct {
+	f     *os.File
+	dirty bool
+	// leftover are the processes a previous core spawned in the turn it did not commit.
+	leftover []int
+}
+
+func openSpawnLog(path string, log *slog.Logger) *spawnLog {
+	l := &spawnLog{}
+	if b, err := os.ReadFile(path); err == nil {
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+				l.leftover = append(l.leftover, pid)
+			}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		log.Error("no spawn log: a process spawned just before a core crash may run unknown to the next core", "path", path, "error", err)
+		return l
+	}
+	l.f = f
+	return l
+}
+
+func (l *spawnLog) add(pid int) {
+	if l == nil || l.f == nil {
+		return
+	}
+	fmt.Fprintln(l.f, pid)
+	l.dirty = true
+}
+
+func (l *spawnLog) committed() {
+	if l == nil || l.f == nil || !l.dirty {
+		return
+	}
+	l.f.Truncate(0)
+	l.dirty = false
+}
+
+// killUncommitted kills the processes the previous core spawned in the turn it lost, if they are still processes
+// of a unit: the turn is decided again, and spawns them anew.
+func (m *Manager) killUncommitted() {
+	if m.spawnLog == nil {
+		return
+	}
+	for _, pid := range m.spawnLog.leftover {
+		if m.pids[pid] != nil {
+			continue // the checkpoint knows it after all
+		}
+		// Only a process still in a unit's cgroup: the pid may have been reused meanwhile.
+		if m.cg == nil {
+			continue
+		}
+		if rel, ok := m.cg.UnitOf(pid); ok && strings.HasPrefix(rel, slice+"/") {
+			m.log.Warn("killing a process spawned in a turn the previous core did not commit; it is spawned again", "cgroup", rel, "pid", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	m.spawnLog.leftover = nil
+}
