@@ -33,6 +33,10 @@ type Config struct {
 	PluginDir string
 	// Plugins pins or relocates plugin binaries by unit type: the profile's tables, then system.conf's.
 	Plugins map[string]Plugin
+	// ReloadLimitInterval and ReloadLimitBurst rate-limit daemon-reload and daemon-reexec, as systemd's
+	// settings of the same names: at most Burst of them in Interval. Either zero: no limit (systemd's default).
+	ReloadLimitInterval time.Duration
+	ReloadLimitBurst    int
 	// PluginIdleTimeout is how long a plugin may go without events (and without units in transition) before
 	// it is stopped; it is started again on demand. Zero means never.
 	PluginIdleTimeout time.Duration
@@ -69,7 +73,8 @@ func Default() Config {
 const DefaultPluginIdleTimeout = 30 * time.Second
 
 var knownKeys = []string{
-	"manager.defaultunit", "manager.unitpaths", "manager.loglevel",
+	"manager.defaultunit", "manager.unitpaths", "manager.loglevel", "manager.reloadlimitintervalsec",
+	"manager.reloadlimitburst",
 	"plugins.dir", "plugins.idletimeoutsec", "plugins.profile",
 }
 
@@ -101,6 +106,20 @@ func Load(path string) (Config, []error) {
 			problems = append(problems, fmt.Errorf("config: %s: Manager.LogLevel=%q is not debug, info, warning or error; ignoring", path, s))
 		} else {
 			cfg.LogLevel = s
+		}
+	}
+	if v.IsSet("manager.reloadlimitintervalsec") {
+		if d, err := seconds(v.Get("manager.reloadlimitintervalsec")); err != nil {
+			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitIntervalSec: %v; no limit", path, err))
+		} else {
+			cfg.ReloadLimitInterval = d
+		}
+	}
+	if v.IsSet("manager.reloadlimitburst") {
+		if n := v.GetInt("manager.reloadlimitburst"); n < 0 {
+			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitBurst=%d is negative; no limit", path, n))
+		} else {
+			cfg.ReloadLimitBurst = n
 		}
 	}
 	if s := v.GetString("plugins.dir"); s != "" {

@@ -162,7 +162,7 @@ func (m *Manager) commit() {
 	if m.store == nil {
 		return
 	}
-	if len(m.dirty) == 0 {
+	if len(m.dirty) == 0 && !m.reloadsDirty {
 		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
 		m.inputsCommitted()
 		return
@@ -194,6 +194,8 @@ func (m *Manager) commit() {
 		}
 	}
 	c.Blobs["held"], _ = json.Marshal(held)
+	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
+	m.reloadsDirty = false
 	clear(m.dirty)
 	if err := m.store.Commit(c); err != nil {
 		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
@@ -309,6 +311,9 @@ func (m *Manager) restore() {
 		}
 		sort.Strings(rc.Timers)
 		m.send(u, &pb.Event{Kind: &pb.Event_Recover{Recover: rc}})
+	}
+	if b := snap.Blobs["reloads"]; b != nil {
+		_ = json.Unmarshal(b, &m.reloads) // only the rate limit's memory
 	}
 	// Events that were held for a plugin that could not take them follow, in their order.
 	var held []heldRecord

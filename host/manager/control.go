@@ -289,7 +289,15 @@ func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsReque
 }
 
 func (c *control) Reload(ctx context.Context, _ *controlv1.ReloadRequest) (*controlv1.ReloadResponse, error) {
-	err := c.m.do(ctx, c.m.reload)
+	var limited error
+	err := c.m.do(ctx, func() {
+		if limited = c.m.reloadLimited(); limited == nil {
+			c.m.reload()
+		}
+	})
+	if err == nil {
+		err = limited
+	}
 	return &controlv1.ReloadResponse{}, err
 }
 

@@ -97,8 +97,10 @@ type Manager struct {
 	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
 	shutdown string
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
-	reexec      bool
-	reexecuting chan struct{}
+	reexec       bool
+	reexecuting  chan struct{}
+	reloads      []time.Time // recent daemon-reloads and -reexecs, for the rate limit
+	reloadsDirty bool        // reloads changed since the last commit
 	// instance names this process image (Ping): a re-executed core has another.
 	instance string
 	bootTime time.Time
@@ -254,9 +256,17 @@ func (m *Manager) Run(ctx context.Context) string {
 	for {
 		select {
 		case <-hup:
+			if err := m.reloadLimited(); err != nil {
+				m.log.Warn("SIGHUP ignored", "error", err)
+				break
+			}
 			m.log.Info("SIGHUP: reloading")
 			m.reload()
 		case <-term:
+			if err := m.reloadLimited(); err != nil {
+				m.log.Warn("SIGTERM ignored", "error", err)
+				break
+			}
 			m.askReexec("SIGTERM") // as systemd's manager does with SIGTERM
 		case f := <-m.calls:
 			f()

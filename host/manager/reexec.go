@@ -9,7 +9,9 @@ import (
 	"os/signal"
 	"runtime"
 	"syscall"
+	"time"
 
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
@@ -29,8 +31,16 @@ func Exec(path string) error {
 // Reexec answers once the loop has ended for the re-execution, so that what the caller reaches afterwards is
 // the next image (it tells by Ping's instance).
 func (c *control) Reexec(ctx context.Context, _ *controlv1.ReexecRequest) (*controlv1.ReexecResponse, error) {
-	if err := c.m.do(ctx, func() { c.m.askReexec("sctl daemon-reexec") }); err != nil {
+	var limited error
+	if err := c.m.do(ctx, func() {
+		if limited = c.m.reloadLimited(); limited == nil {
+			c.m.askReexec("sctl daemon-reexec")
+		}
+	}); err != nil {
 		return nil, err
+	}
+	if limited != nil {
+		return nil, limited
 	}
 	select {
 	case <-c.m.reexecuting:
@@ -85,4 +95,28 @@ func newInstanceID() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// reloadLimited counts a daemon-reload or daemon-reexec against Manager.ReloadLimitIntervalSec/Burst and says
+// when it is one too many.
+func (m *Manager) reloadLimited() error {
+	interval, burst := m.cfg.ReloadLimitInterval, m.cfg.ReloadLimitBurst
+	if interval <= 0 || burst <= 0 {
+		return nil
+	}
+	now := time.Now()
+	recent := m.reloads[:0]
+	for _, t := range m.reloads {
+		if now.Sub(t) < interval {
+			recent = append(recent, t)
+		}
+	}
+	m.reloads = recent
+	if len(recent) >= burst {
+		return errdefs.Unavailable(fmt.Errorf("Reload or reexecution request rejected: %d in the last %s already (ReloadLimitBurst=%d, ReloadLimitIntervalSec=%s).",
+			len(recent), interval, burst, interval))
+	}
+	m.reloads = append(m.reloads, now)
+	m.reloadsDirty = true // a re-executed core remembers them
+	return nil
 }

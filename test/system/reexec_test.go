@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -86,5 +87,22 @@ while True:
 	mustSctl(t, s, "start", "a.service")
 	if st := s.Show("a.service", "ActiveState"); st != "active" {
 		t.Errorf("a.service does not start after daemon-reexec: %s", st)
+	}
+}
+
+// ReloadLimitIntervalSec/ReloadLimitBurst bound daemon-reload and daemon-reexec together, as in systemd.
+func TestReloadRateLimit(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Config: "[Manager]\nReloadLimitIntervalSec = 60\nReloadLimitBurst = 2\n" +
+		"[Plugins]\nDir = \"/usr/lib/sysmaster/plugins\"\n"})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "daemon-reload")
+	mustSctl(t, s, "daemon-reexec")
+	_, errs, code := s.Sctl("daemon-reload")
+	if code == 0 || !strings.Contains(errs, "rate limit") && !strings.Contains(errs, "rejected") {
+		t.Errorf("a third reload within the limit: exit %d, %q; want refused", code, errs)
+	}
+	if _, _, code := s.Sctl("is-active", "multi-user.target"); code != 0 {
+		t.Errorf("the core does not answer after a refused reload")
 	}
 }
