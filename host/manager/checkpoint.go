@@ -5,7 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"google.golang.org/protobuf/proto"
 
@@ -219,6 +222,7 @@ func (m *Manager) openCheckpoint() {
 	s, discarded, err := checkpoint.Open(path)
 	if discarded != nil {
 		m.log.Error("checkpoint discarded, starting from reality", "error", discarded)
+		m.checkpointLost = true
 	}
 	if err != nil {
 		m.log.Error("no checkpoint store: a core crash will lose the units' state", "error", err)
@@ -231,6 +235,7 @@ func (m *Manager) openCheckpoint() {
 	snap, err := s.Load()
 	if err != nil {
 		m.log.Error("checkpoint discarded, starting from reality", "error", err)
+		m.checkpointLost = true
 		if err := s.Reset(); err != nil {
 			m.log.Error("cannot reset the checkpoint", "error", err)
 		}
@@ -398,5 +403,30 @@ func (m *Manager) forgetCheckpoint() {
 	}
 	if err := m.store.Reset(); err != nil {
 		m.log.Error("cannot empty the checkpoint", "error", err)
+	}
+}
+
+// endOrphans ends the processes a previous core left in units' cgroups when its checkpoint could not be read:
+// nothing says which unit state or job they belong to, and the boot that follows starts the units again. Left
+// running, they would run twice (and hold the same ports and files).
+func (m *Manager) endOrphans() {
+	if !m.checkpointLost || m.cg == nil {
+		return
+	}
+	procs := m.cg.ProcsFiles(slice)
+	if len(procs) == 0 {
+		return
+	}
+	ents, _ := os.ReadDir(filepath.Dir(procs[0]))
+	for _, e := range ents {
+		name := slice + "/" + e.Name()
+		if !e.IsDir() || strings.HasPrefix(e.Name(), "cgroup.") {
+			continue
+		}
+		if busy, _ := m.cg.Populated(name); busy {
+			n, err := m.cg.Kill(name, unix.SIGKILL)
+			m.log.Warn("the checkpoint was lost: ending what a previous core left running; the unit starts afresh",
+				"cgroup", m.cg.Path(name), "processes", n, "error", err)
+		}
 	}
 }

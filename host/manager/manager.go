@@ -101,6 +101,8 @@ type Manager struct {
 	reexecuting  chan struct{}
 	reloads      []time.Time // recent daemon-reloads and -reexecs, for the rate limit
 	reloadsDirty bool        // reloads changed since the last commit
+	// checkpointLost is set when a checkpoint was there but could not be used.
+	checkpointLost bool
 	// instance names this process image (Ping): a re-executed core has another.
 	instance string
 	bootTime time.Time
@@ -242,6 +244,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.restore()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
+		m.endOrphans()
 		m.firstBoot()
 		m.startDefault(target)
 	}

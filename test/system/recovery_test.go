@@ -198,3 +198,43 @@ func TestCoreCrashKeepsListeners(t *testing.T) {
 		t.Errorf("web.socket is %s with its service running", sub)
 	}
 }
+
+// A checkpoint that cannot be read is reported and set aside, and the next core starts from reality: it ends
+// what the dead core left running (nothing says what it belonged to) and boots afresh, once, with no crash loop.
+func TestCorruptCheckpoint(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"a.service": "[Unit]\nDescription=A\n[Service]\nExecStart=/bin/sleep 1000\n[Install]\nWantedBy=multi-user.target\n",
+	}, Links: map[string]string{"multi-user.target.wants/a.service": "../a.service"}})
+	s.WaitActive("a.service", "active", 10*time.Second)
+	old := s.Show("a.service", "MainPID")
+	core := coreOf(t, s)
+	syscall.Kill(core, syscall.SIGSTOP) // it must not commit over the garbage
+	if err := os.WriteFile(inRoot(s, "/run/sysmaster/state.db"), []byte("garbage, not a checkpoint"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	if !s.WaitFor(15*time.Second, func() bool { c := coreOf(t, s); return c != 0 && c != core }) {
+		t.Fatalf("no new core:\n%s", s.Console())
+	}
+	s.WaitActive("a.service", "active", 15*time.Second)
+	now := coreOf(t, s)
+	if pid := s.Show("a.service", "MainPID"); pid == old {
+		t.Errorf("a.service still has its old main pid %s: the old process was adopted blindly", pid)
+	}
+	n, _ := strconv.Atoi(old)
+	if h := hostPid(t, s, n); h > 1 && alive(h) {
+		t.Errorf("the process the dead core left (pid %s) still runs beside the new one", old)
+	}
+	if !strings.Contains(s.Console(), "checkpoint discarded") {
+		t.Errorf("the discarded checkpoint was not reported:\n%s", s.Console())
+	}
+	if _, err := os.Stat(inRoot(s, "/run/sysmaster/state.db.broken")); err != nil {
+		t.Errorf("the broken checkpoint was not kept aside: %v", err)
+	}
+	time.Sleep(2 * time.Second)
+	if c := coreOf(t, s); c != now {
+		t.Errorf("the core changed again (%d, then %d): a crash loop", now, c)
+	}
+}
