@@ -53,6 +53,7 @@ type unitRecord struct {
 	CgroupMade   bool                `json:"cgroup_made,omitempty"`
 	Cgroup       cgroup.Settings     `json:"cgroup"`
 	Populated    bool                `json:"populated,omitempty"`
+	LogPipes     map[string]logPipe  `json:"log_pipes,omitempty"`
 	OOMKills     uint64              `json:"oom_kills,omitempty"`
 }
 
@@ -122,7 +123,7 @@ func (m *Manager) record(u *Unit) unitRecord {
 		Invocation: u.invocationID, PrivateTmp: u.privateTmp, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
-		Populated: u.populated, OOMKills: u.oomKills}
+		Populated: u.populated, OOMKills: u.oomKills, LogPipes: u.logPipes}
 	r.ExecMain = execMainRecord{Pid: u.execMain.pid, Start: rec(u.execMain.start), Exit: rec(u.execMain.exit),
 		Code: u.execMain.code, Status: u.execMain.status}
 	t := u.times
@@ -388,6 +389,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 		u.fds = append(u.fds, h)
 		m.keepInInit(h.store, f)
 	}
+	m.drainKept(u, r.LogPipes, stored)
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup
 		m.watchCgroup(u)

@@ -178,7 +178,7 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 			ev.AcceptError = err.Error()
 		default:
 			m.connSeq++
-			id := fmt.Sprintf("connection-%d", m.connSeq)
+			id := fmt.Sprintf("connection-%s-%d", m.instance, m.connSeq) // unique across cores, as restored ones keep theirs
 			m.holdFd(o.u, &heldFd{id: id, name: "connection", file: conn})
 			ev.Accepted, ev.Instance, ev.Source = id, instance, source
 		}

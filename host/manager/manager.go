@@ -88,6 +88,7 @@ type Manager struct {
 	watched map[int]fdOwner  // the armed fds by number
 	fdGen   uint32           // the generation of the last Arm
 	connSeq uint64           // numbers accepted connections' fd ids
+	pipeSeq uint64           // numbers log pipes for init's store
 
 	calls chan func()
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop

@@ -47,12 +47,12 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	}
 	// A pipe (and its reader) only for a stream that goes to the log: stderr's default, inherit, shares stdout's.
 	if toLog(s.GetExec().GetStandardOutput(), true) {
-		if opts.Stdout, err = m.unitLogs.Capture(u.ID, "stdout", ident, 6); err == nil {
+		if opts.Stdout, err = m.capture(u, "stdout", ident, 6); err == nil {
 			defer opts.Stdout.Close()
 		}
 	}
 	if err == nil && toLog(s.GetExec().GetStandardError(), false) {
-		if opts.Stderr, err = m.unitLogs.Capture(u.ID, "stderr", ident, 3); err == nil {
+		if opts.Stderr, err = m.capture(u, "stderr", ident, 3); err == nil {
 			defer opts.Stderr.Close()
 		}
 	}

@@ -64,6 +64,8 @@ type Unit struct {
 	timers         map[string]*time.Timer
 	timerAt        map[string]time.Duration // each armed timer's deadline, CLOCK_MONOTONIC
 
+	// logPipes are the pipes that carry the output of its processes into its log, by their name in init's store.
+	logPipes map[string]logPipe
 	// fds are the descriptors the core holds for the unit, in the order they were opened or handed to it.
 	fds []*heldFd
 	// triggeredBy and triggers are the run-time trigger links a handed-over connection makes (an Accept=yes
@@ -108,7 +110,7 @@ type stamp struct {
 
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, timers: map[string]*time.Timer{}, timerAt: map[string]time.Duration{}, runtimeDirs: map[string]bool{}}
+		children: map[int]child{}, timers: map[string]*time.Timer{}, timerAt: map[string]time.Duration{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.

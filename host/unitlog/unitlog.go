@@ -286,14 +286,28 @@ func (s *Store) readFrom(unit string, offset int64) ([]Entry, int64, error) {
 }
 
 // Capture returns the write end of a pipe whose lines go to unit's log with source (stdout, stderr) and ident
-// until every copy of the write end is closed. The caller passes it to a process and closes its own copy.
-func (s *Store) Capture(unit, source, ident string, priority int) (*os.File, error) {
-	r, w, err := os.Pipe()
+// until every copy of the write end is closed. The caller passes it to a process and closes its own copy. The
+// read end comes back too, for a caller that keeps a copy elsewhere (the core hands one to init, so that a new
+// core can Drain the pipe after a crash); the Store reads and closes its own, then calls done (if not nil).
+func (s *Store) Capture(unit, source, ident string, priority int, done func()) (w, r *os.File, err error) {
+	r, w, err = os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("unitlog: %w", err)
+		return nil, nil, fmt.Errorf("unitlog: %w", err)
 	}
+	s.Drain(r, unit, source, ident, priority, done)
+	return w, r, nil
+}
+
+// Drain reads r's lines into unit's log until every write end is closed, then closes r and calls done (if not
+// nil) on its goroutine.
+func (s *Store) Drain(r *os.File, unit, source, ident string, priority int, done func()) {
 	go func() {
-		defer r.Close()
+		defer func() {
+			r.Close()
+			if done != nil {
+				done()
+			}
+		}()
 		br := bufio.NewReaderSize(r, 4096) // longer lines are joined by ReadString; a small buffer per pipe keeps 1,000 services cheap
 		for {
 			line, err := br.ReadString('\n')
@@ -305,5 +319,4 @@ func (s *Store) Capture(unit, source, ident string, priority int) (*os.File, err
 			}
 		}
 	}()
-	return w, nil
 }

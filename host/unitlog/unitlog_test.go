@@ -89,7 +89,7 @@ func TestFollowAndCapture(t *testing.T) {
 	go func() {
 		_ = s.Follow("f.service", off, done, func(e Entry) error { got <- e.Source + ":" + e.Ident + ":" + e.Text; return nil })
 	}()
-	w, err := s.Capture("f.service", "stdout", "sh", 6)
+	w, _, err := s.Capture("f.service", "stdout", "sh", 6, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,3 +238,44 @@ func TestCorruptCheckpoint(t *testing.T) {
 		t.Errorf("the core changed again (%d, then %d): a crash loop", now, c)
 	}
 }
+
+// A service's output pipe outlives the core: init keeps the read end, and the next core reads on. The service
+// (python3, which raises BrokenPipeError on a broken stdout) goes on printing, and what it prints while no core
+// runs reaches its log.
+func TestCoreCrashKeepsLogPipes(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"talk.service": "[Service]\nExecStart=/usr/bin/python3 -u -c 'import time\\nn=0\\nwhile True:\\n    print(\"line\", n, flush=True); n+=1; time.sleep(0.02)'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "talk.service")
+	main := s.Show("talk.service", "MainPID")
+	time.Sleep(200 * time.Millisecond)
+	for i := 0; i < 3; i++ {
+		killCore(t, s)
+		time.Sleep(300 * time.Millisecond)
+	}
+	if st, pid := s.Show("talk.service", "ActiveState"), s.Show("talk.service", "MainPID"); st != "active" || pid != main {
+		logs, _, _ := s.Sctl("logs", "-n", "5", "talk.service")
+		t.Fatalf("talk.service %s MainPID %s (was %s): its output pipe broke\n%s", st, pid, main, logs)
+	}
+	// Every line is in the log, in order, none lost across the crashes.
+	logs, _, _ := s.Sctl("logs", "-n", "100000", "talk.service")
+	var got []int
+	for _, l := range strings.Split(logs, "\n") {
+		if i := strings.Index(l, "line "); i >= 0 {
+			n, err := strconv.Atoi(strings.TrimSpace(l[i+5:]))
+			if err == nil {
+				got = append(got, n)
+			}
+		}
+	}
+	if len(got) < 20 {
+		t.Fatalf("only %d lines in the log:\n%s", len(got), logs)
+	}
+	for i, n := range got {
+		if n != got[0]+i {
+			t.Fatalf("line %d is %d, want %d: lines lost across the crashes", i, n, got[0]+i)
+		}
+	}
+}
