@@ -267,10 +267,7 @@ func (m *Manager) restore() {
 	sort.Strings(names)
 	m.load(names...)
 	loaded := time.Since(t0)
-	stored := map[string]*os.File{}
-	for _, nf := range m.init.takeFds() {
-		stored[nf.Name] = nf.File
-	}
+	stored := m.kept
 	var restored []*Unit
 	for _, name := range names {
 		u := m.units[name]
@@ -281,11 +278,7 @@ func (m *Manager) restore() {
 		restored = append(restored, u)
 	}
 	m.killUncommitted()
-	for name, f := range stored {
-		m.log.Warn("init held a descriptor no unit claims; closing it", "name", name)
-		f.Close()
-		m.forgetInInit(name)
-	}
+	m.dropKept()
 	var jobs []jobRecord
 	if b := snap.Blobs["jobs"]; b != nil {
 		if err := json.Unmarshal(b, &jobs); err != nil {
@@ -431,4 +424,14 @@ func (m *Manager) endOrphans() {
 				"cgroup", m.cg.Path(name), "processes", n, "error", err)
 		}
 	}
+}
+
+// dropKept closes what init kept for a previous core that nothing claimed, and has init close its copies.
+func (m *Manager) dropKept() {
+	for name, f := range m.kept {
+		m.log.Warn("init kept a descriptor nothing claims; closing it", "name", name)
+		f.Close()
+		m.forgetInInit(name)
+	}
+	m.kept = nil
 }

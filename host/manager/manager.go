@@ -89,6 +89,8 @@ type Manager struct {
 	fdGen   uint32           // the generation of the last Arm
 	connSeq uint64           // numbers accepted connections' fd ids
 	pipeSeq uint64           // numbers log pipes for init's store
+	// kept are the descriptors init kept for a previous core, by name, until restore claims them.
+	kept map[string]*os.File
 
 	calls chan func()
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
@@ -170,6 +172,12 @@ func New(opts Options) (*Manager, error) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
 	})
 	m.initPlugins()
+	// init first: it hands back what it kept for a previous core (the notify socket among them).
+	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
+	m.kept = map[string]*os.File{}
+	for _, nf := range m.init.takeFds() {
+		m.kept[nf.Name] = nf.File
+	}
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
 	m.openFdWatch()
 	m.openCgroups()
@@ -181,7 +189,6 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: control socket: %w", err)
 	}
 	m.api = srv
-	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
 	return m, nil
 }
 
@@ -245,6 +252,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.restore()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
+		m.dropKept()
 		m.endOrphans()
 		m.firstBoot()
 		m.startDefault(target)

@@ -8,13 +8,33 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
+// notifyStore is the notify socket's name in init's fd store.
+const notifyStore = "notify"
+
 // listenNotify opens the sd_notify socket and receives on it until it is closed. Messages wake the loop as exits
 // do, and are handled before the exits of the same turn: a service that says READY=1 and then exits has said it.
+// The socket outlives the core: init keeps a copy, and the next core takes it back, so that a notification
+// sent while no core runs waits in its queue.
 func (m *Manager) listenNotify(path string) {
-	l, err := notify.Listen(path)
-	if err != nil {
-		m.log.Error("cannot open the notify socket; Type=notify services will time out", "path", path, "error", err)
-		return
+	var l *notify.Listener
+	var err error
+	if kept := m.kept[notifyStore]; kept != nil {
+		delete(m.kept, notifyStore)
+		if l, err = notify.FromFile(kept); err != nil {
+			m.log.Error("cannot take back the notify socket init kept; opening a new one", "error", err)
+			m.forgetInInit(notifyStore)
+		}
+		kept.Close()
+	}
+	if l == nil {
+		if l, err = notify.Listen(path); err != nil {
+			m.log.Error("cannot open the notify socket; Type=notify services will time out", "path", path, "error", err)
+			return
+		}
+		if f, err := l.File(); err == nil {
+			m.keepInInit(notifyStore, f)
+			f.Close()
+		}
 	}
 	m.notifySocket = l
 	go func() {

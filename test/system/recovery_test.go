@@ -279,3 +279,41 @@ func TestCoreCrashKeepsLogPipes(t *testing.T) {
 		}
 	}
 }
+
+// The notify socket outlives the core: a READY=1 sent while no core runs waits in it, and the next core starts
+// the service with it.
+func TestReadyWhileCoreDown(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"late.service": "[Service]\nType=notify\nExecStart=/usr/bin/python3 /etc/sysmaster/late.py\n",
+	}})
+	s.WriteFile("late.py", pyNotify+`while not os.path.exists("/run/go"):
+    time.sleep(0.01)
+notify("READY=1")
+open("/run/sent", "w").close()
+while True:
+    time.sleep(1000)
+`)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "--no-block", "late.service")
+	if !s.WaitFor(10*time.Second, func() bool { return s.Show("late.service", "ActiveState") == "activating" }) {
+		t.Fatalf("late.service never activating: %s", s.Show("late.service", "ActiveState"))
+	}
+	core := coreOf(t, s)
+	syscall.Kill(core, syscall.SIGSTOP)
+	if err := os.WriteFile(inRoot(s, "/run/go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !s.WaitFor(10*time.Second, func() bool { _, err := os.Stat(inRoot(s, "/run/sent")); return err == nil }) {
+		t.Fatal("the service never sent READY=1")
+	}
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	if !s.WaitFor(15*time.Second, func() bool {
+		_, _, code := s.Sctl("is-active", "late.service")
+		return code == 0
+	}) {
+		out, _, _ := s.Sctl("status", "late.service")
+		t.Fatalf("the READY=1 sent while the core was down was lost:\n%s", out)
+	}
+}
