@@ -10,8 +10,9 @@ import (
 )
 
 // initLink is the core's side of /run/sysmaster/init.sock: it says hello and heartbeats, receives the exits init
-// reaped for it (children re-parented to init while no core ran) and init's shutdown requests, and tells init the
-// final action when the core is done. Without an init (a core started by hand) it does nothing.
+// reaped for it (children re-parented to init while no core ran) and acknowledges each once it is in the exit log,
+// receives init's shutdown requests, and tells init the final action when the core is done. Without an init (a
+// core started by hand) it does nothing.
 //
 // init also keeps descriptors for the core across its crashes (storeFds, removeFds): what it keeps it hands back
 // at hello, before any exit; dialInit takes them, for the manager to take once with takeFds.
@@ -73,8 +74,15 @@ func (l *initLink) receive() {
 		}
 		switch msg.Type {
 		case initproto.TypeExit:
-			// An exit init reaped for us goes the way of every other exit.
+			// An exit init reaped for us goes the way of every other exit. Once pushExit returns it is in the
+			// exit log, which the next core replays: init may forget it. Until then init keeps it and hands it
+			// again to the next hello (a duplicate after a crash is an exit of no unit, and ignored).
 			l.m.pushExit(reaper.Exit{Pid: msg.Pid, Code: msg.Code, Status: msg.Status, Time: time.Now()})
+			if msg.Seq > 0 { // an exit always has one; an init older than acks logs them as bad packets
+				if err := l.conn.Ack(msg.Seq); err != nil {
+					l.m.log.Error("cannot acknowledge an exit to init", "seq", msg.Seq, "error", err)
+				}
+			}
 		case initproto.TypeStoreRefused:
 			l.m.log.Error("init refused to keep descriptors (its store is full)", "names", msg.Names)
 		case initproto.TypeFds: // only at hello, which dialInit handles

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,76 @@ func TestInitLinkWithoutInit(t *testing.T) {
 	}
 	if l.reexecInit() == nil {
 		t.Fatal("reexecInit without init succeeded")
+	}
+}
+
+// Each exit init sends is acknowledged with its Seq, and only once it is in the exit log: when init reads an ack,
+// the exit is there for the next core to replay.
+func TestInitLinkAcksLoggedExits(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "init.sock")
+	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	logPath := filepath.Join(dir, "exits.log")
+	type ack struct {
+		seq    uint64
+		logged string // the exit log when init read the ack
+	}
+	acks := make(chan ack, 8)
+	go func() {
+		defer close(acks)
+		c, err := ln.AcceptUnix()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		conn := initproto.NewConn(c)
+		if m, err := conn.Recv(); err != nil || m.Type != initproto.TypeHello {
+			return
+		}
+		conn.Send(initproto.Msg{Type: initproto.TypeFdsDone})
+		conn.Send(initproto.Msg{Type: initproto.TypeExit, Pid: 41, Code: initproto.CodeExited, Status: 3, Seq: 7})
+		conn.Send(initproto.Msg{Type: initproto.TypeReady})
+		conn.Send(initproto.Msg{Type: initproto.TypeExit, Pid: 42, Code: initproto.CodeKilled, Status: 9, Seq: 8})
+		for {
+			m, err := conn.Recv()
+			if err != nil {
+				return
+			}
+			if m.Type == initproto.TypeAck {
+				b, _ := os.ReadFile(logPath)
+				acks <- ack{m.Seq, string(b)}
+			}
+		}
+	}()
+
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := &Manager{log: logger}
+	m.exits.kick = make(chan struct{}, 1)
+	m.exitLog = openReplayLog(logPath, logger, encExit, decExit, m.exits.push)
+	l := dialInit(m, path)
+	defer l.close()
+	for _, want := range []struct {
+		seq  uint64
+		line string
+	}{{7, "41 1 3 "}, {8, "42 2 9 "}} {
+		select {
+		case a, ok := <-acks:
+			if !ok {
+				t.Fatal("init's side ended")
+			}
+			if a.seq != want.seq || !strings.Contains(a.logged, "\n"+want.line) && !strings.HasPrefix(a.logged, want.line) {
+				t.Fatalf("ack %d with the exit log %q; want ack %d after %q", a.seq, a.logged, want.seq, want.line)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no ack of %d", want.seq)
+		}
+	}
+	if got := m.exits.take(); len(got) != 2 || got[0].Pid != 41 || got[1].Pid != 42 {
+		t.Errorf("queued %+v", got)
 	}
 }

@@ -18,6 +18,9 @@ import (
 // probe run in a namespace (PID1_PROBE). The fake core notes what it sees in $PID1_TEST_DIR/core.log, a
 // directory of the host's file system that the test reads from outside the namespace, even after it ended.
 //
+// Every fake core but those of the ack tests (ack_test.go) acknowledges each exit once it noted it, as the
+// real core does once it logged it.
+//
 // Modes:
 //   - serve: connect, say hello, heartbeat every 100 ms, note every message; on init's shutdown request spawn
 //     the leftovers asked for by PID1_LEFTOVERS=1, answer with the same action and exit.
@@ -30,6 +33,7 @@ import (
 //     hello, then serves, and after "ready" leaves one more orphan (exit 5) whose exit must come live.
 //   - selfshutdown: say hello, hand init the action PID1_ACTION and exit.
 //   - fdstore, badfds, limit, reexec: the fd store and init's re-execution (see fdCore).
+//   - ack, ackreexec: acknowledged delivery of exits (see ackCore).
 func fakeCore(mode string) int {
 	dir := os.Getenv("PID1_TEST_DIR")
 	n := strings.Count(readLog(dir), "start ") + 1
@@ -43,6 +47,8 @@ func fakeCore(mode string) int {
 		return 0
 	case "fdstore", "badfds", "limit", "reexec":
 		return fdCore(mode, dir, n) // fdcore_test.go
+	case "ack", "ackreexec":
+		return ackCore(mode, dir, n) // ack_test.go
 	case "observe":
 		observe(dir)
 	case "orphans":
@@ -94,6 +100,7 @@ func fakeCore(mode string) int {
 		switch m.Type {
 		case initproto.TypeExit:
 			note(dir, "exit pid=%d code=%d status=%d seq=%d", m.Pid, m.Code, m.Status, m.Seq)
+			conn.Ack(m.Seq)
 		case initproto.TypeReady:
 			note(dir, "ready")
 			if mode == "orphans" {

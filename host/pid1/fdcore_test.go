@@ -128,7 +128,7 @@ func fdCore(mode, dir string, n int) int {
 	return 0
 }
 
-// serve heartbeats and notes what init sends.
+// serve heartbeats and notes what init sends, acknowledging each exit.
 func serve(dir string, conn *initproto.Conn) {
 	go func() {
 		for conn.Heartbeat() == nil {
@@ -144,6 +144,7 @@ func serve(dir string, conn *initproto.Conn) {
 		switch m.Type {
 		case initproto.TypeExit:
 			note(dir, "exit pid=%d code=%d status=%d seq=%d", m.Pid, m.Code, m.Status, m.Seq)
+			conn.Ack(m.Seq)
 		case initproto.TypeReady:
 			note(dir, "ready")
 		case initproto.TypeStoreRefused:

@@ -302,7 +302,7 @@ func TestReexec(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitConsole("version v3 re-executed (was v2); the core is pid ", 10*time.Second)
-	s.waitConsole("3 exits queued, 2 descriptors kept", time.Second)
+	s.waitConsole("3 exits kept until acknowledged, 2 descriptors kept", time.Second)
 	c, err := net.Dial("unix", filepath.Join(s.dir, "listen.sock"))
 	if err != nil {
 		t.Fatalf("no listener on listen.sock after the re-execution: %v", err)

@@ -35,6 +35,9 @@ type initd struct {
 	retry *time.Timer // flushes again when the core's socket was full
 	store *fdStore    // descriptors kept for the core
 
+	prev      *link     // the core's connection before link, read to its end for acks
+	prevUntil time.Time // then it is closed, read or not
+
 	reexecing bool // a re-execution is being prepared: requests meanwhile are ignored
 
 	requested  string           // action a signal asked of init

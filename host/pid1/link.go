@@ -20,6 +20,9 @@ import (
 const (
 	sendWait  = 10 * time.Millisecond
 	retryWait = 50 * time.Millisecond
+	// prevWait bounds how long the core's previous connection, replaced by a new one, is read for the acks the
+	// core sent last before init answers the new one's hello (a core that re-executed closed it already).
+	prevWait = time.Second
 )
 
 // link is the connection of the running core.
@@ -29,6 +32,7 @@ type link struct {
 	handover  []string // after hello: names of the kept descriptors still to hand back, before anything else
 	doneOwed  bool     // "fds-done" goes after the handover
 	readyOwed bool     // "ready" goes after the backlog
+	sent      uint64   // Seq of the last exit written since hello: the queue's later ones are still to send
 	closed    bool     // the core no longer reads; what it sent is still read, up to the end
 	resume    chan bool
 }
@@ -162,8 +166,11 @@ func (s *initd) adopt(c *net.UnixConn) {
 		c.Close()
 		return
 	}
-	s.dropLink()
-	s.link = &link{c: c}
+	if s.prev != nil {
+		s.prev.c.Close()
+	}
+	// The previous connection is read on to its end, for the acks the core sent last (before it re-executed).
+	s.prev, s.prevUntil, s.link = s.link, time.Now().Add(prevWait), &link{c: c}
 	s.startReader(s.link)
 }
 
@@ -224,8 +231,16 @@ func (s *initd) handle(lm linkMsg) {
 		return
 	}
 	if s.link == nil || lm.c != s.link.c {
-		if lm.err != nil && !errors.Is(lm.err, initproto.ErrBadPacket) {
+		prev := s.prev != nil && lm.c == s.prev.c
+		switch {
+		case lm.err == nil && prev && lm.m.Type == initproto.TypeAck:
+			s.ack(s.prev, lm.m.Seq)
+		case lm.err != nil && !errors.Is(lm.err, initproto.ErrBadPacket):
 			lm.c.Close()
+			if prev {
+				s.prev = nil
+				s.flush() // the new connection waited for this one's end
+			}
 		}
 		return
 	}
@@ -248,7 +263,7 @@ func (s *initd) handle(lm linkMsg) {
 		if m.Pid != s.core.pid {
 			logf("the core (pid %d) says hello as pid %d", s.core.pid, m.Pid)
 		}
-		s.link.helloed, s.link.readyOwed = true, true
+		s.link.helloed, s.link.readyOwed, s.link.sent = true, true, 0 // every exit kept goes (again)
 		s.link.handover, s.link.doneOwed = s.store.names(), true
 		s.core.helloed, s.core.lastBeat = true, time.Now()
 		if n := len(s.link.handover); n > 0 {
@@ -258,11 +273,13 @@ func (s *initd) handle(lm linkMsg) {
 			logf("the core connected; handing it %d exits kept for it", n)
 		}
 		if s.exits.dropped > 0 {
-			logf("%d exits were dropped, the oldest, while no core took them", s.exits.dropped)
+			logf("%d exits were dropped, the oldest, while no core acknowledged them", s.exits.dropped)
 		}
 		s.flush()
 	case initproto.TypeHeartbeat:
 		s.core.lastBeat = time.Now()
+	case initproto.TypeAck: // taken even from a core that has just died: it had logged those exits
+		s.ack(s.link, m.Seq)
 	case initproto.TypeShutdown:
 		if s.final == "" {
 			logf("the core is done and exits: %s", m.Action)
@@ -288,6 +305,16 @@ func (s *initd) handle(lm linkMsg) {
 	}
 }
 
+// ack forgets the exits up to seq, which the core has made safe; it must have been sent them on l since its
+// hello. An ack for more is ignored, and one that goes back drops nothing.
+func (s *initd) ack(l *link, seq uint64) {
+	if seq > l.sent {
+		logf("the core acknowledges exit %d, but was sent exits up to %d only: ignored", seq, l.sent)
+		return
+	}
+	s.exits.ack(seq)
+}
+
 // refuseStore tells the core, if it still reads, which descriptors init did not take.
 func (s *initd) refuseStore(names []string) {
 	if s.link == nil || s.link.closed || s.core.pid == 0 {
@@ -307,10 +334,18 @@ func closeFds(fds []int) {
 }
 
 // flush writes to the core what it is owed, as far as its socket takes it: after its hello the descriptors kept
-// for it and "fds-done", then the queued exits, then "ready".
+// for it and "fds-done", then the kept exits it was not sent yet, then "ready". Exits stay kept until acknowledged.
 func (s *initd) flush() {
 	if s.link == nil || s.link.closed || !s.link.helloed {
 		return
+	}
+	if s.prev != nil { // the acks the core sent last on its previous connection count first
+		if time.Now().Before(s.prevUntil) {
+			s.retry.Reset(retryWait)
+			return
+		}
+		s.prev.c.Close()
+		s.prev = nil
 	}
 	for len(s.link.handover) > 0 {
 		names, fds, taken := s.nextHandover()
@@ -325,11 +360,12 @@ func (s *initd) flush() {
 		}
 		s.link.doneOwed = false
 	}
-	for s.exits.len() > 0 {
-		if !s.send(s.exits.front(), sendWait) {
+	for i := s.exits.after(s.link.sent); i < s.exits.len(); i++ {
+		m := s.exits.at(i)
+		if !s.send(m, sendWait) {
 			return
 		}
-		s.exits.pop()
+		s.link.sent = m.Seq
 	}
 	if s.link.readyOwed && s.send(initproto.Msg{Type: initproto.TypeReady}, sendWait) {
 		s.link.readyOwed = false

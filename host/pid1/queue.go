@@ -1,12 +1,17 @@
 package pid1
 
-import "github.com/sysmaster/sysmaster/pkg/initproto"
+import (
+	"sort"
+
+	"github.com/sysmaster/sysmaster/pkg/initproto"
+)
 
 // maxQueued bounds the exits kept for the core; beyond it the oldest go.
 const maxQueued = 65536
 
-// exitQueue holds the exits not yet written to a core, oldest first. Pushing never blocks: when the queue is
-// full the oldest exit is dropped and counted.
+// exitQueue holds the exits no core has acknowledged yet, sent or not, oldest (lowest Seq) first; the link
+// knows how far it has sent them. Pushing never blocks: when the queue is full the oldest exit is dropped and
+// counted.
 type exitQueue struct {
 	items   []initproto.Msg
 	head    int    // items[head:] are queued
@@ -45,4 +50,22 @@ func (q *exitQueue) pop() {
 		n := copy(q.items, q.items[q.head:])
 		q.items, q.head = q.items[:n], 0
 	}
+}
+
+// at is the i-th exit from the oldest.
+func (q *exitQueue) at(i int) initproto.Msg { return q.items[q.head+i] }
+
+// after is the index of the oldest exit whose Seq is above seq (len when there is none): Seqs only grow.
+func (q *exitQueue) after(seq uint64) int {
+	return sort.Search(q.len(), func(i int) bool { return q.at(i).Seq > seq })
+}
+
+// ack drops every exit up to and including seq, and reports how many there were.
+func (q *exitQueue) ack(seq uint64) int {
+	n := 0
+	for q.len() > 0 && q.front().Seq <= seq {
+		q.pop()
+		n++
+	}
+	return n
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // reap collects every exited child. The core's exit leads to its restart or to the final stage; every other one
-// is numbered and queued for the core.
+// is numbered and kept for the core until it acknowledges it.
 func (s *initd) reap() {
 	for {
 		var ws unix.WaitStatus
@@ -28,13 +28,18 @@ func (s *initd) reap() {
 			s.coreExited(code, status)
 			continue
 		}
-		s.seq++
-		if s.exits.push(initproto.Msg{Type: initproto.TypeExit, Pid: pid, Code: code, Status: status, Seq: s.seq}) &&
-			(s.exits.dropped == 1 || s.exits.dropped%1000 == 0) {
-			logf("no core takes the exits: %d dropped so far, oldest first", s.exits.dropped)
-		}
+		s.keepExit(pid, code, status)
 	}
 	s.flush()
+}
+
+// keepExit numbers an exit and keeps it for the core, dropping the oldest kept when there are too many.
+func (s *initd) keepExit(pid, code, status int) {
+	s.seq++
+	if s.exits.push(initproto.Msg{Type: initproto.TypeExit, Pid: pid, Code: code, Status: status, Seq: s.seq}) &&
+		(s.exits.dropped == 1 || s.exits.dropped%1000 == 0) {
+		logf("no core acknowledges the exits: %d kept, %d dropped so far, oldest first", s.exits.len(), s.exits.dropped)
+	}
 }
 
 // exitOf turns a wait status into the CLD_* code and status of initproto; ok is false for what is not an end.

@@ -45,7 +45,7 @@ type savedState struct {
 	Listener int        `json:"listener"` // -1: init does not serve init.sock
 	Link     *savedLink `json:"link,omitempty"`
 
-	Exits   []initproto.Msg `json:"exits"`
+	Exits   []initproto.Msg `json:"exits"` // every exit not acknowledged, sent (Link.Sent) or not
 	Dropped uint64          `json:"dropped"`
 	Seq     uint64          `json:"seq"`
 
@@ -72,6 +72,7 @@ type savedLink struct {
 	DoneOwed  bool     `json:"done_owed"`
 	ReadyOwed bool     `json:"ready_owed"`
 	Closed    bool     `json:"closed"`
+	Sent      uint64   `json:"sent,omitempty"` // absent from an init before acks, whose exits were all unsent
 }
 
 // reexec re-executes init from its binary on disk; when anything fails on the way init goes on as it was.
@@ -184,7 +185,7 @@ func (s *initd) state() (*savedState, []int, error) {
 			return nil, nil, err
 		}
 		st.Link = &savedLink{Fd: int(fd), Helloed: l.helloed, Handover: l.handover, DoneOwed: l.doneOwed,
-			ReadyOwed: l.readyOwed, Closed: l.closed}
+			ReadyOwed: l.readyOwed, Closed: l.closed, Sent: l.sent}
 		inherit = append(inherit, int(fd))
 	}
 	return st, inherit, nil
@@ -371,11 +372,11 @@ func resume(arg string) (*initd, <-chan struct{}, error) {
 			logf("cannot take back the core's connection: %v", err)
 		} else {
 			s.link = &link{c: c, helloed: sl.Helloed, handover: sl.Handover, doneOwed: sl.DoneOwed,
-				readyOwed: sl.ReadyOwed, closed: sl.Closed}
+				readyOwed: sl.ReadyOwed, closed: sl.Closed, sent: sl.Sent}
 			s.startReader(s.link)
 		}
 	}
-	logf("version %s re-executed (was %s); the core is pid %d; %d exits queued, %d descriptors kept",
+	logf("version %s re-executed (was %s); the core is pid %d; %d exits kept until acknowledged, %d descriptors kept",
 		Version, st.Version, s.core.pid, s.exits.len(), s.store.len())
 	s.reap() // what ended while the images changed; flushes too
 	return s, acceptable, nil

@@ -5,16 +5,28 @@
 //
 // Who sends what, and when:
 //   - core → init "hello" (Pid: the core's pid), once after connecting. init answers with the descriptors it
-//     keeps for the core ("fds" messages, then "fds-done"), then one "exit" per exit it reaped and kept while no
-//     core listened, oldest first, then "ready"; afterwards it forwards each exit live. Conn.HelloFds says hello
-//     and takes the descriptors; an init without an fd store answers with exits and "ready" only, which HelloFds
-//     leaves for Recv.
+//     keeps for the core ("fds" messages, then "fds-done"), then one "exit" per exit it keeps (every exit not yet
+//     acknowledged: those reaped while no core listened, and those sent to an earlier core, or earlier on this
+//     one's previous connection, that it did not acknowledge), oldest first, then "ready"; afterwards it forwards
+//     each exit live. Conn.HelloFds says hello and takes the descriptors; an init without an fd store answers
+//     with exits and "ready" only, which HelloFds leaves for Recv.
 //   - core → init "heartbeat" every HeartbeatInterval. A core that said hello and then stays silent for init's
 //     heartbeat timeout (HeartbeatTimeout unless configured) is taken for hung: init sends it SIGABRT, SIGKILL
 //     three seconds later, and starts another.
 //   - init → core "exit" (Pid, Code, Status, Seq): a process the core may own ended and init reaped it. Seq
 //     numbers exits from 1 in the order init reaped them, for init's lifetime (re-executions included): a gap
 //     means init had to drop that many (its buffer is bounded).
+//   - core → init "ack" (Seq > 0): every exit up to and including Seq is safe with the core, that is, written
+//     where the next core finds it should this one die (sysmaster's core acks each exit once it is in its exit
+//     log). init keeps every exit it sent until it is acknowledged, and sends what it keeps again after the next
+//     hello, on any connection: a core that dies or re-executes itself (its connection closes) between init's
+//     send and its own log loses nothing. A core may therefore get an exit twice, with the same Seq, and must
+//     take a second one for a pid it no longer knows as nothing. An ack covers only exits init sent on the same
+//     connection since its last hello (init reads a connection the core replaced by dialling again to its end,
+//     for the acks on it); init ignores one for a Seq it did not send there, and one that goes back, and the
+//     connection goes on. At most 65536 exits are kept: beyond that (a core that never acks) init
+//     drops the oldest, which is the gap above. An init that predates "ack" refuses it as a bad packet, which
+//     ends nothing either. Conn.Ack sends one.
 //   - init → core "shutdown" (Action): init was asked to power off, reboot or halt; the core brings the system
 //     down in order, then answers with its own "shutdown".
 //   - core → init "shutdown" (Action): the core has stopped the units and exits now; once it has, init performs

@@ -61,6 +61,8 @@ func Example() {
 		switch m.Type {
 		case initproto.TypeExit:
 			log.Printf("pid %d ended: code %d status %d", m.Pid, m.Code, m.Status)
+			// … once the exit is safe (logged where the next core finds it), init may forget it:
+			conn.Ack(m.Seq)
 		case initproto.TypeStoreRefused:
 			log.Printf("init's fd store is full: %v not kept", m.Names)
 		case initproto.TypeShutdown:

@@ -29,6 +29,10 @@ const (
 	TypeExit      = "exit"
 	TypeShutdown  = "shutdown"
 
+	// TypeAck is the core's acknowledgement: every exit up to and including Seq is safe with it (logged where
+	// the next core finds it). init keeps every exit it sent until then, and sends them again after a hello.
+	TypeAck = "ack"
+
 	// The fd store (see the package comment). Only TypeStoreFds and TypeFds carry descriptors.
 	TypeStoreFds     = "store-fds"     // core → init: keep these descriptors under these names
 	TypeRemoveFds    = "remove-fds"    // core → init: close the descriptors kept under these names
@@ -115,6 +119,10 @@ func Decode(b []byte) (Msg, error) {
 	case TypeHello:
 		if m.Pid <= 0 {
 			return Msg{}, fmt.Errorf("%w: hello: bad pid %d", ErrBadPacket, m.Pid)
+		}
+	case TypeAck:
+		if m.Seq == 0 {
+			return Msg{}, fmt.Errorf("%w: ack: no seq", ErrBadPacket)
 		}
 	case TypeExit:
 		maxStatus := 64 // a signal
@@ -392,6 +400,15 @@ func (c *Conn) HelloFds(pid int) ([]NamedFile, error) {
 			}
 		}
 	}
+}
+
+// Ack tells init that every exit up to and including seq is safe with the core (it will not be lost if the core
+// dies now): init forgets them. seq must be one init sent; init ignores acks for others and acks that go back.
+func (c *Conn) Ack(seq uint64) error {
+	if seq == 0 {
+		return errors.New("initproto: ack of seq 0")
+	}
+	return c.Send(Msg{Type: TypeAck, Seq: seq})
 }
 
 // Heartbeat says the core is alive.

@@ -116,6 +116,13 @@ func TestDecode(t *testing.T) {
 		{"store-refused", `{"type":"store-refused","names":["a"]}`, Msg{Type: TypeStoreRefused, Names: []string{"a"}}, ""},
 		{"fds-done", `{"type":"fds-done"}`, Msg{Type: TypeFdsDone}, ""},
 		{"reexec", `{"type":"reexec"}`, Msg{Type: TypeReexec}, ""},
+		{"ack", `{"type":"ack","seq":7}`, Msg{Type: TypeAck, Seq: 7}, ""},
+		{"ack of the last seq", `{"type":"ack","seq":18446744073709551615}`, Msg{Type: TypeAck, Seq: 1<<64 - 1}, ""},
+		{"ack without seq", `{"type":"ack"}`, Msg{}, "initproto: bad packet: ack: no seq"},
+		{"ack of seq 0", `{"type":"ack","seq":0}`, Msg{}, "initproto: bad packet: ack: no seq"},
+		{"ack of a negative seq", `{"type":"ack","seq":-1}`, Msg{}, "initproto: bad packet: json: cannot unmarshal number -1 into Go struct field Msg.seq of type uint64"},
+		{"ack seq too big", `{"type":"ack","seq":18446744073709551616}`, Msg{}, "initproto: bad packet: json: cannot unmarshal number 18446744073709551616 into Go struct field Msg.seq of type uint64"},
+		{"ack seq not a number", `{"type":"ack","seq":"3"}`, Msg{}, "initproto: bad packet: json: cannot unmarshal string into Go struct field Msg.seq of type uint64"},
 		{"store without names", `{"type":"store-fds"}`, Msg{}, "initproto: bad packet: store-fds: no names"},
 		{"remove without names", `{"type":"remove-fds","names":[]}`, Msg{}, "initproto: bad packet: remove-fds: no names"},
 		{"empty name", `{"type":"store-fds","names":[""]}`, Msg{}, `initproto: bad packet: store-fds: bad name ""`},
@@ -191,6 +198,10 @@ func FuzzRecv(f *testing.F) {
 	f.Add([]byte(`{"type":"hello","pid":1}{"type":"hello","pid":1}`))
 	f.Add([]byte(`{"type":"exit","pid":1e400}`))
 	f.Add([]byte("\xff\xfe"))
+	f.Add([]byte(`{"type":"ack","seq":1}`))
+	f.Add([]byte(`{"type":"ack","seq":0}`))
+	f.Add([]byte(`{"type":"ack","seq":18446744073709551615,"pid":-4}`))
+	f.Add([]byte(`{"type":"ack","seq":1.5}`))
 	a, b := seqpacketPair(f)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		if len(pkt) == 0 {
@@ -206,6 +217,9 @@ func FuzzRecv(f *testing.F) {
 				t.Fatalf("read error on a live socket: %v", err)
 			}
 			return
+		}
+		if m.Type == TypeAck && m.Seq == 0 {
+			t.Fatalf("accepted an ack of no exit: %+v", m)
 		}
 		if err := Send(a, m); err != nil {
 			t.Fatal(err)
@@ -526,4 +540,25 @@ func FuzzRecvFds(f *testing.F) {
 			t.Fatalf("%d descriptors open, %d before", n, before)
 		}
 	})
+}
+
+// Ack sends one "ack" packet that init decodes with its Seq; an ack of seq 0 (no exit) is refused before it goes.
+func TestAck(t *testing.T) {
+	a, b := unixPair(t)
+	core, init := NewConn(a), NewConn(b)
+	if err := core.Ack(0); err == nil {
+		t.Fatal("Ack(0) succeeded")
+	}
+	for _, seq := range []uint64{1, 42, 1<<64 - 1} {
+		if err := core.Ack(seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for _, want := range []uint64{1, 42, 1<<64 - 1} {
+		m, fds, err := init.RecvFds()
+		if err != nil || len(fds) != 0 || !reflect.DeepEqual(m, Msg{Type: TypeAck, Seq: want}) {
+			t.Fatalf("init received %+v with %d descriptors, %v; want ack %d", m, len(fds), err, want)
+		}
+	}
 }
