@@ -91,6 +91,7 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 
 	stop := make(chan struct{})
+	var ops int // jobs the loop asked for; read after wg.Wait
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // the job loop
@@ -104,6 +105,7 @@ func TestSoakNeverDown(t *testing.T) {
 			u := services[jobRng.Intn(len(services))]
 			op := []string{"start", "stop", "restart"}[jobRng.Intn(3)]
 			sctl(op, u)
+			ops++
 			st := "active"
 			if op == "stop" {
 				st = "inactive"
@@ -168,7 +170,7 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	t.Logf("chaos done: %v", counts)
+	t.Logf("chaos done: %v; %d start/stop/restart jobs meanwhile", counts, ops)
 	if counts["kill-core"] < 50 || counts["kill-plugin"] < 40 {
 		t.Errorf("too little chaos happened: %v", counts)
 	}
