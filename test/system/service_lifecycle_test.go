@@ -227,8 +227,11 @@ func killHost(s *harness.System, pid int) {
 	}
 }
 
-// ignoreTerm is a main process that ignores SIGTERM.
-const ignoreTerm = "ExecStart=/usr/bin/python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(1000)'\n"
+// ignoreTerm is a main process that ignores SIGTERM; the start returns once it does (ExecStartPost= waits for the
+// file it writes then), so that a stop never finds it still starting.
+const ignoreTerm = "ExecStart=/usr/bin/python3 -c 'import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); open(\"/run/ign-\" + str(os.getpid()), \"w\").close(); time.sleep(1000)'\n" + waitIgnoring
+
+const waitIgnoring = "ExecStartPost=/bin/sh -c 'while [ ! -e /run/ign-$$MAINPID ]; do sleep 0.01; done'\n"
 
 // Per-phase timeouts end in the right sub-state and result: a hanging ExecStartPre= fails the start with
 // Result=timeout; a hanging ExecStop= ends the service with Result=timeout; a main process that ignores SIGTERM
@@ -244,7 +247,7 @@ func TestTimeoutPhases(t *testing.T) {
 		"t-finalsig.service": "[Service]\nTimeoutStopSec=1\nFinalKillSignal=SIGUSR1\n" + ignoreTerm,
 		// Ignores its FinalKillSignal= too, so that stop-sigkill lasts long enough to be seen.
 		"t-stubborn.service": "[Service]\nTimeoutStopSec=1\nFinalKillSignal=SIGUSR1\n" +
-			"ExecStart=/usr/bin/python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.signal(signal.SIGUSR1, signal.SIG_IGN); time.sleep(1000)'\n",
+			"ExecStart=/usr/bin/python3 -c 'import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.signal(signal.SIGUSR1, signal.SIG_IGN); open(\"/run/ign-\" + str(os.getpid()), \"w\").close(); time.sleep(1000)'\n" + waitIgnoring,
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	for _, u := range []string{"t-stop.service", "t-trap.service", "t-nokill.service", "t-finalsig.service", "t-stubborn.service"} {
