@@ -314,6 +314,12 @@ func (m *Manager) restore() {
 	if b := snap.Blobs["reloads"]; b != nil {
 		_ = json.Unmarshal(b, &m.reloads) // only the rate limit's memory
 	}
+	// A cgroup that emptied while no core watched it: its watch only reports changes from now on.
+	for _, u := range restored {
+		if u.cgroupMade {
+			m.checkEmpty(u, false)
+		}
+	}
 	// Events that were held for a plugin that could not take them follow, in their order.
 	var held []heldRecord
 	if b := snap.Blobs["held"]; b != nil {

@@ -317,3 +317,34 @@ while True:
 		t.Fatalf("the READY=1 sent while the core was down was lost:\n%s", out)
 	}
 }
+
+// A cgroup that empties while no core runs: the next core sees it empty (its watch only reports later
+// changes), so a stop that waited for the last process ends at once, not at TimeoutStopSec=.
+func TestCgroupEmptiedWhileCoreDown(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		// The main process ends on SIGTERM; a child ignores it until /run/go exists.
+		"linger.service": "[Service]\nTimeoutStopSec=60\n" +
+			"ExecStart=/bin/sh -c '(trap \"\" TERM; while [ ! -e /run/go ]; do sleep 0.05; done) & exec sleep 1000'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "linger.service")
+	mustSctl(t, s, "stop", "--no-block", "linger.service")
+	if !s.WaitFor(10*time.Second, func() bool { return s.Show("linger.service", "SubState") == "stop-sigterm" }) {
+		t.Fatalf("linger.service never waited in stop-sigterm: %s", s.Show("linger.service", "SubState"))
+	}
+	core := coreOf(t, s)
+	syscall.Kill(core, syscall.SIGSTOP)
+	if err := os.WriteFile(inRoot(s, "/run/go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the child ends; the cgroup empties while no core runs
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	if !s.WaitFor(15*time.Second, func() bool {
+		_, _, code := s.Sctl("is-active", "linger.service")
+		return code == 3 && s.Show("linger.service", "ActiveState") == "inactive"
+	}) {
+		t.Fatalf("linger.service is %s/%s: the emptied cgroup went unnoticed", s.Show("linger.service", "ActiveState"), s.Show("linger.service", "SubState"))
+	}
+}

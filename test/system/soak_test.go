@@ -63,9 +63,12 @@ func TestSoakNeverDown(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Errorf("sctl %s: exit %d: %s%s", strings.Join(args, " "), code, out, errs)
 				if len(args) > 1 {
-					st, _, _ := s.Sctl("status", "-n", "40", args[len(args)-1])
+					u := args[len(args)-1]
+					st, _, _ := s.Sctl("status", "-n", "40", u)
+					props, _, _ := s.Sctl("show", "-p", "SubState,MainPID,ControlPID,Result,ExecMainPID,ExecMainCode,ExecMainStatus", u)
 					jobs, _, _ := s.Sctl("list-jobs")
-					t.Logf("%s\n%s", st, jobs)
+					console := strings.Split(s.Console(), "\n")
+					t.Logf("%s\n%s\n%s\nconsole (end):\n%s", st, props, jobs, strings.Join(console[max(0, len(console)-200):], "\n"))
 				}
 				return ""
 			}
@@ -79,7 +82,7 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 	sctl(append([]string{"start"}, services...)...)
 	core := coreOf(t, s)
-	baseFds := countFds(core)
+	baseFds, baseKinds := countFds(core), fdKinds(core)
 
 	// want is each service's state as its last job asked; mainPid its main pid right after that job.
 	var mu sync.Mutex
@@ -204,8 +207,15 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 	// No leaked descriptor: with every unit back to what it was at the start, the core holds no more than then.
 	sctl(append([]string{"start"}, services...)...)
+	diff := fdKinds(coreOf(t, s))
+	for k, n := range baseKinds {
+		if diff[k] -= n; diff[k] == 0 {
+			delete(diff, k)
+		}
+	}
+	t.Logf("core fds: %d at the start %v; now, the difference %v", baseFds, baseKinds, diff)
 	if now := countFds(coreOf(t, s)); now > baseFds+8 {
-		t.Errorf("the core holds %d descriptors, %d at the start", now, baseFds)
+		t.Errorf("the core holds %d descriptors, %d at the start (the difference by kind is logged)", now, baseFds)
 	}
 	// Every listener accepts and its service answers.
 	for i, port := range ports {
@@ -220,6 +230,27 @@ func TestSoakNeverDown(t *testing.T) {
 func countFds(pid int) int {
 	ents, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
 	return len(ents)
+}
+
+// fdKinds counts pid's descriptors by what they are ("socket", "pipe", "anon_inode:[eventpoll]", a file's
+// directory …), to tell what a leak is made of.
+func fdKinds(pid int) map[string]int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	ents, _ := os.ReadDir(dir)
+	out := map[string]int{}
+	for _, e := range ents {
+		l, _ := os.Readlink(filepath.Join(dir, e.Name()))
+		switch i := strings.IndexByte(l, '['); {
+		case i > 0 && !strings.HasPrefix(l, "anon_inode:"):
+			l = l[:i]
+		case strings.HasPrefix(l, "/sys/fs/cgroup/"):
+			l = "cgroup"
+		case strings.HasPrefix(l, "/"):
+			l = filepath.Dir(l)
+		}
+		out[l]++
+	}
+	return out
 }
 
 // zombies lists the zombie processes of the system's pid namespace.
