@@ -208,6 +208,9 @@ func TestCorruptCheckpoint(t *testing.T) {
 	}, Links: map[string]string{"multi-user.target.wants/a.service": "../a.service"}})
 	s.WaitActive("a.service", "active", 10*time.Second)
 	old := s.Show("a.service", "MainPID")
+	n, _ := strconv.Atoi(old)
+	oldHost := hostPid(t, s, n)
+	oldStart := startTime(oldHost)
 	core := coreOf(t, s)
 	syscall.Kill(core, syscall.SIGSTOP) // it must not commit over the garbage
 	if err := os.WriteFile(inRoot(s, "/run/sysmaster/state.db"), []byte("garbage, not a checkpoint"), 0o600); err != nil {
@@ -223,8 +226,7 @@ func TestCorruptCheckpoint(t *testing.T) {
 	if pid := s.Show("a.service", "MainPID"); pid == old {
 		t.Errorf("a.service still has its old main pid %s: the old process was adopted blindly", pid)
 	}
-	n, _ := strconv.Atoi(old)
-	if h := hostPid(t, s, n); h > 1 && alive(h) {
+	if alive(oldHost) && startTime(oldHost) == oldStart {
 		t.Errorf("the process the dead core left (pid %s) still runs beside the new one", old)
 	}
 	if !strings.Contains(s.Console(), "checkpoint discarded") {
@@ -323,9 +325,11 @@ while True:
 func TestCgroupEmptiedWhileCoreDown(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		// The main process ends on SIGTERM; a child ignores it until /run/go exists.
+		// The main process ends on SIGTERM; a child ignores it until /run/go exists. The start waits until it
+		// does ignore it.
 		"linger.service": "[Service]\nTimeoutStopSec=60\n" +
-			"ExecStart=/bin/sh -c '(trap \"\" TERM; while [ ! -e /run/go ]; do sleep 0.05; done) & exec sleep 1000'\n",
+			"ExecStart=/bin/sh -c '(trap \"\" TERM; touch /run/trapped; while [ ! -e /run/go ]; do sleep 0.05; done) & exec sleep 1000'\n" +
+			"ExecStartPost=/bin/sh -c 'while [ ! -e /run/trapped ]; do sleep 0.01; done'\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	mustSctl(t, s, "start", "linger.service")
@@ -347,4 +351,18 @@ func TestCgroupEmptiedWhileCoreDown(t *testing.T) {
 	}) {
 		t.Fatalf("linger.service is %s/%s: the emptied cgroup went unnoticed", s.Show("linger.service", "ActiveState"), s.Show("linger.service", "SubState"))
 	}
+}
+
+// startTime is field 22 of /proc/PID/stat (clock ticks after boot), which tells a process from a later one with
+// the same pid; "" when pid is gone.
+func startTime(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
 }
