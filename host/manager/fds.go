@@ -196,14 +196,7 @@ func takeFds(u *Unit, ids []string) ([]*heldFd, error) {
 		}
 		out = append(out, f)
 	}
-	for _, f := range out {
-		for i, g := range u.fds {
-			if g == f {
-				u.fds = append(u.fds[:i], u.fds[i+1:]...)
-				break
-			}
-		}
-	}
+	u.fds = slices.DeleteFunc(u.fds, func(g *heldFd) bool { return slices.Contains(out, g) })
 	return out, nil
 }
 
