@@ -70,7 +70,7 @@ func Start(t testing.TB, opts Options) *System {
 			t.Fatal(err)
 		}
 	}
-	procs := s.cgroupRoot()
+	procs := cgroupRoot(t)
 	script := `set -e
 for f in $CGROUP_PROCS; do echo 0 > "$f"; done
 mount -t tmpfs -o mode=755 tmpfs /run
@@ -136,21 +136,7 @@ func (s *System) WriteFile(rel, content string) {
 }
 
 // findInit returns the pid of unshare's child, which becomes init.
-func (s *System) findInit() int {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", s.cmd.Process.Pid, s.cmd.Process.Pid))
-		if err == nil {
-			if f := strings.Fields(string(b)); len(f) > 0 {
-				pid, _ := strconv.Atoi(f[0])
-				return pid
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	s.t.Fatalf("harness: init never appeared; console:\n%s", s.Console())
-	return 0
-}
+func (s *System) findInit() int { return childPid(s.t, s.cmd.Process.Pid, s.console) }
 
 // Sctl runs the installed sctl inside the system's namespaces as root.
 func (s *System) Sctl(args ...string) (stdout, stderr string, code int) {
@@ -290,26 +276,26 @@ func (s *System) ReadFile(path string) (string, error) {
 
 var cgroupSeq atomic.Int64
 
-// cgroupRoot gives the system a cgroup subtree of its own in every hierarchy, so that its units' cgroups do not
+// cgroupRoot gives a system a cgroup subtree of its own in every hierarchy, so that its units' cgroups do not
 // meet those of the systems other tests run beside it, and returns the cgroup.procs files its init joins. The
 // subtree is removed when the test ends, after the system. Without cgroups it returns nothing.
-func (s *System) cgroupRoot() []string {
+func cgroupRoot(t testing.TB) []string {
 	h, err := cgroup.Detect()
 	if err != nil {
 		return nil
 	}
 	name := fmt.Sprintf("sysmaster-test-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 	if _, err := h.Sub(name); err != nil {
-		s.t.Fatalf("harness: cgroup: %v", err)
+		t.Fatalf("harness: cgroup: %v", err)
 	}
-	s.t.Cleanup(func() {
+	t.Cleanup(func() {
 		for i := 0; i < 50; i++ {
 			if h.Remove(name) == nil {
 				return
 			}
 			time.Sleep(20 * time.Millisecond) // the namespace's last processes are still going
 		}
-		s.t.Logf("harness: cgroup %s left behind", name)
+		t.Logf("harness: cgroup %s left behind", name)
 	})
 	return h.ProcsFiles(name)
 }
