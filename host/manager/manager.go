@@ -24,6 +24,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
+	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -265,6 +266,9 @@ func (m *Manager) Run(ctx context.Context) string {
 	defer signal.Stop(hup)
 	defer signal.Stop(term)
 	defer m.catchCrashSignals()()
+	// Memory a burst of work grew (a boot, a daemon-reload, 1,000 starts) goes back to the kernel once it is over.
+	trim := memtrim.New(memtrim.DefaultQuiet)
+	defer trim.Stop()
 	for {
 		select {
 		case <-hup:
@@ -290,6 +294,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		}
 		m.turn()
 		m.commit()
+		trim.Touch()
 		if m.shutdown != "" {
 			m.forgetCheckpoint()
 			return m.shutdown

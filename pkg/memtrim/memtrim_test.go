@@ -1,0 +1,56 @@
+package memtrim
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+var sink []byte
+
+// A burst that grows the heap is followed by one trim, after the quiet period, that returns the freed pages.
+func TestTrimAfterQuiet(t *testing.T) {
+	tr := New(50 * time.Millisecond)
+	defer tr.Stop()
+	for i := 0; i < 64; i++ {
+		sink = make([]byte, 1<<20) // 64 MiB allocated and dropped: free heap the runtime keeps
+		tr.Touch()
+	}
+	sink = nil
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Trims() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if tr.Trims() != 1 {
+		t.Fatalf("trims %d, want 1", tr.Trims())
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	// Free heap the runtime still holds: it is what a trim gives back.
+	retained := func(m runtime.MemStats) uint64 { return m.HeapIdle - m.HeapReleased }
+	t.Logf("free heap held: %d before the trim, %d after", retained(before), retained(after))
+	if retained(after) > 4<<20 {
+		t.Errorf("free heap still held after the trim: %d bytes (%d before)", retained(after), retained(before))
+	}
+	// No activity since: no second trim.
+	time.Sleep(150 * time.Millisecond)
+	if tr.Trims() != 1 {
+		t.Errorf("trims %d after a quiet period without activity, want 1", tr.Trims())
+	}
+}
+
+// Activity keeps pushing the trim back.
+func TestTouchPostpones(t *testing.T) {
+	tr := New(100 * time.Millisecond)
+	defer tr.Stop()
+	for i := 0; i < 10; i++ {
+		tr.Touch()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := tr.Trims(); n != 0 {
+		t.Fatalf("trimmed %d times while busy", n)
+	}
+}
