@@ -91,6 +91,11 @@ exec /usr/lib/sysmaster/init "$@"`
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	t.Cleanup(s.stop)
 	s.InitPid = s.findInit()
+	// Until the shell has mounted the namespace's own /run and executed init, sctl entering the namespace would
+	// see the host's /run, and a control socket there (a manager run by hand) would answer for this system.
+	if !s.WaitFor(15*time.Second, func() bool { return commOf(s.InitPid) == "init" }) {
+		t.Fatalf("harness: init never executed; console:\n%s", s.Console())
+	}
 	if !s.WaitFor(15*time.Second, func() bool { _, _, code := s.Sctl("list-units"); return code == 0 }) {
 		t.Fatalf("harness: control socket never answered; console:\n%s", s.Console())
 	}
@@ -136,6 +141,12 @@ func (s *System) WriteFile(rel, content string) {
 }
 
 // findInit returns the pid of unshare's child, which becomes init.
+// commOf is the command name of pid, "" when it is gone.
+func commOf(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
 func (s *System) findInit() int { return childPid(s.t, s.cmd.Process.Pid, s.console) }
 
 // Sctl runs the installed sctl inside the system's namespaces as root.

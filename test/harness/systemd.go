@@ -88,10 +88,7 @@ exec "$@"`
 }
 
 // pid1IsSystemd reports whether the namespace's PID 1 has become systemd (it starts as the shell above).
-func (s *Systemd) pid1IsSystemd() bool {
-	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(s.InitPid) + "/comm")
-	return strings.TrimSpace(string(comm)) == "systemd"
-}
+func (s *Systemd) pid1IsSystemd() bool { return commOf(s.InitPid) == "systemd" }
 
 // Ctl runs the host's systemctl inside the namespace.
 func (s *Systemd) Ctl(args ...string) (stdout, stderr string, code int) {
