@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -90,7 +90,7 @@ func TestLimits(t *testing.T) {
 		t.Errorf("reset: %v", c.Exec.Limits)
 	}
 	n := 0
-	for _, k := range execconf.Keys() {
+	for _, k := range exec.Keys() {
 		if strings.HasPrefix(k, "Limit") {
 			n++
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/pkg/signame"
 	"github.com/sysmaster/sysmaster/sdk"
 )
@@ -626,6 +626,6 @@ func phaseKey(phase string) string {
 	return "ExecStopPost"
 }
 
-func describe(code, status int32) string { return execconf.Describe(code, status) }
+func describe(code, status int32) string { return exec.Describe(code, status) }
 
-func exitCodeName(code int32) string { return execconf.ExitCodeName(code) }
+func exitCodeName(code int32) string { return exec.ExitCodeName(code) }

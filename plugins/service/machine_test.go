@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -519,7 +519,7 @@ func TestKillModes(t *testing.T) {
 		{"none", nil},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: tc.mode, SendSIGKILL: true}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+			s := newSim(t, Config{KillSettings: exec.KillSettings{KillMode: tc.mode, SendSIGKILL: true}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 			s.start()
 			s.stop()
 			var got []sdk.Whom
@@ -591,7 +591,7 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
 	for _, pre := range []bool{false, true} {
 		c := Config{Type: "oneshot", ExecStart: []Command{cmd("/bin/true")},
-			ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}}
+			ExecSettings: exec.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}}
 		if pre {
 			c.ExecStartPre = []Command{cmd("/bin/true")}
 		}
@@ -637,7 +637,7 @@ func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
 // KillMode=mixed: SIGTERM to the main process only; once it has exited, the rest of the cgroup gets SIGKILL at
 // once (final-sigkill) and the stop succeeds; nothing waits for TimeoutStopSec=.
 func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
-	s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: "mixed"}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+	s := newSim(t, Config{KillSettings: exec.KillSettings{KillMode: "mixed"}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 	s.start()
 	s.stop()
 	s.want(sdk.Deactivating, subStopSigterm, "")

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // testEnv resolves "sh" and "true" to /bin, knows 8 GiB of memory and a pid_max of 4194304.
-func testEnv() execconf.LoadEnv {
-	return execconf.LoadEnv{
+func testEnv() exec.LoadEnv {
+	return exec.LoadEnv{
 		LookPath: func(name string) (string, bool) {
 			if name == "sh" || name == "true" {
 				return "/bin/" + name, true
@@ -100,10 +100,10 @@ func TestParseConfigUsesTheSystem(t *testing.T) {
 	if c.Type != "oneshot" || res.Failed() || len(res.Problems) != 1 {
 		t.Fatalf("empty: %+v %v", c, res.Problems)
 	}
-	if _, err := execconf.SystemLoadEnv().Memory(); err != nil {
+	if _, err := exec.SystemLoadEnv().Memory(); err != nil {
 		t.Error(err)
 	}
-	if n, err := execconf.SystemLoadEnv().PidMax(); err != nil || n == 0 {
+	if n, err := exec.SystemLoadEnv().PidMax(); err != nil || n == 0 {
 		t.Error(n, err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -402,7 +402,7 @@ func (m *machine) commandExited(phase string, i int, res string, code, status in
 	}
 	m.s.Phase = ""
 	if res != resSuccess {
-		m.u.Logf("Control process exited, %s", execconf.Describe(code, status))
+		m.u.Logf("Control process exited, %s", exec.Describe(code, status))
 		m.commandFailed(phase, res)
 		return
 	}

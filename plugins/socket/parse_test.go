@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-func testEnv() execconf.LoadEnv {
-	return execconf.LoadEnv{
+func testEnv() exec.LoadEnv {
+	return exec.LoadEnv{
 		LookPath: func(name string) (string, bool) {
 			if name == "true" || name == "sh" {
 				return "/bin/" + name, true

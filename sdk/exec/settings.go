@@ -1,16 +1,13 @@
-// Package execconf parses the settings systemd shares between the unit types that run processes: the command
+// Package exec parses the settings systemd shares between the unit types that run processes: the command
 // lines of Exec*= keys, man systemd.exec (User=, Environment=, StandardInput=, Limit*=, …), man systemd.kill
 // (KillMode=, KillSignal=, …) and man systemd.resource-control (MemoryMax=, CPUQuota=, …), and computes a
 // command's environment and argv at spawn time. The service and socket plugins use it for [Service] and
-// [Socket]; a third-party plugin whose units run commands (a swap or mount type, say) may use it too.
-//
-// It lives in pkg/ rather than under plugins/ because every directory below plugins/ is built into a plugin
-// binary (the Makefile builds plugins/*), and because it is a library built on the public SDK only (sdk and the
-// proto contract, never host/), which is what pkg/ holds: small libraries shared by several parts.
+// [Socket]; a third-party plugin whose units run commands (a swap or mount type, say) uses it too, with
+// sdk/control to run those commands and escalate their kills.
 //
 // A Parser is created per section with pointers into the caller's config struct; the caller embeds
 // ExecSettings, KillSettings and CgroupConfig in its config so that their JSON field names stay flat.
-package execconf
+package exec
 
 import (
 	"fmt"

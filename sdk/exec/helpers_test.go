@@ -1,4 +1,4 @@
-package execconf
+package exec
 
 import (
 	"strings"
