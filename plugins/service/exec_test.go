@@ -195,5 +195,5 @@ func TestDirectories(t *testing.T) {
 	}
 }
 
-// numCapabilities is how many capabilities execconf knows (CAP_CHOWN … CAP_CHECKPOINT_RESTORE).
+// numCapabilities is how many capabilities sdk/exec knows (CAP_CHOWN … CAP_CHECKPOINT_RESTORE).
 const numCapabilities = 41

@@ -62,7 +62,7 @@ func defaultConfig() Config {
 
 // parser holds what parsing one section needs beyond the Config itself: which keys were set explicitly (their
 // defaults depend on others). The shared keys of man systemd.exec, systemd.kill and systemd.resource-control
-// are execconf's.
+// are sdk/exec's.
 type parser struct {
 	*exec.Parser
 	c Config

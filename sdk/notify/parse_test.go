@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -142,15 +140,6 @@ func FuzzParse(f *testing.F) {
 		}
 		if n.FDName != "" && !fdName(n.FDName) {
 			t.Fatalf("FDNAME %q accepted", n.FDName)
-		}
-		// The datagram path feeds Parse too: decode must never panic on the same bytes.
-		if len(s) <= MaxMessageSize {
-			buf := make([]byte, MaxMessageSize)
-			copy(buf, s)
-			m, err := decode(buf, len(s), unix.UnixCredentials(&unix.Ucred{Pid: 1}), 0)
-			if err == nil && strings.Join(m.Fields, "") != strings.ReplaceAll(s, "\n", "") {
-				t.Fatalf("decode(%q) fields %q", s, m.Fields)
-			}
 		}
 	})
 }
