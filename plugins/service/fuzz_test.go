@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // FuzzParseConfig feeds random [Service] sections: one entry per line, the key taken modulo the known keys

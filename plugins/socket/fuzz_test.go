@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // FuzzParseConfig feeds random [Socket] sections: one entry per line, the key taken modulo the known keys (or

@@ -5,24 +5,37 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/sysmaster/sysmaster/sdk/exec"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk/control"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // machine is one event being applied to one socket: systemd's socket state machine (src/core/socket.c in
-// spirit), with every process, fd, timer and job carried out by the host through actions. It is pure: the
-// only outside input besides the event is the clock, which tests replace.
+// spirit), with every process, fd, timer and job carried out by the host through actions. The kit's Runner
+// runs the Exec*= commands and sends the kill signals. It is pure: the only outside input besides the event is
+// the clock, which tests replace.
 type machine struct {
 	c   *Config
 	s   *State
 	u   *sdk.Unit
 	rt  *sdk.Runtime
+	r   *control.Runner
 	now func() time.Time
+}
+
+func newMachine(c *Config, s *State, u *sdk.Unit, now func() time.Time) *machine {
+	if u.Runtime == nil {
+		u.Runtime = &sdk.Runtime{}
+	}
+	m := &machine{c: c, s: s, u: u, rt: u.Runtime, now: now}
+	m.r = &control.Runner{
+		Unit: u, State: &s.State, Commands: m.commands, Exec: &c.ExecSettings, Kill: &c.KillSettings,
+		Cgroup: c.Cgroup, Enter: m.enter, Timer: timerPhase,
+	}
+	return m
 }
 
 // handle dispatches one event; an event without a kind is refused.
@@ -35,35 +48,28 @@ func (m *machine) handle(ev *sdk.Event) error {
 	case *sdk.EventReload:
 		m.enter(orDead(m.s.Sub)) // sockets cannot reload: the job is done at once
 	case *sdk.EventKill:
-		whom := e.Kill.Whom
-		if whom == 0 {
-			whom = sdk.WhomAll
-		}
-		m.u.Kill(whom, int(e.Kill.Signal))
+		m.r.OnKill(e)
 	case *sdk.EventResetFailed:
-		if m.s.Sub == subFailed {
-			m.s.Result = resSuccess
-			m.enter(subDead)
-		}
+		m.r.ResetFailed(subFailed, subDead)
 	case *sdk.EventRecover:
-		m.onRecover(e.Recover)
+		m.onRecover(e)
 	case *sdk.EventSpawned, *sdk.EventExecuted, *sdk.EventNotify:
 		// Nothing to do: a control process is followed until its exit.
 	case *sdk.EventCgroupEmpty, *sdk.EventMountChanged, *sdk.EventDeviceChanged:
 	case *sdk.EventSpawnFailed:
-		m.onSpawnFailed(e.SpawnFailed.Id, e.SpawnFailed.Message)
+		m.onSpawnFailed(e.ID, e.Message)
 	case *sdk.EventChildExited:
-		m.onChildExited(e.ChildExited.Id, e.ChildExited.Role, int32(e.ChildExited.Code), e.ChildExited.Status)
+		m.onChildExited(e)
 	case *sdk.EventTimerFired:
-		m.onTimer(e.TimerFired.Id)
+		m.onTimer(e.ID)
 	case *sdk.EventFdReadable:
-		m.onReadable(e.FdReadable)
+		m.onReadable(e)
 	case *sdk.EventFdOpenFailed:
-		m.onOpenFailed(e.FdOpenFailed.Id, e.FdOpenFailed.Message)
+		m.onOpenFailed(e.ID, e.Message)
 	case *sdk.EventEnqueueFailed:
-		m.onEnqueueFailed(e.EnqueueFailed.Unit, e.EnqueueFailed.Message)
+		m.onEnqueueFailed(e.Unit, e.Message)
 	case *sdk.EventUnitChanged:
-		m.onUnitChanged(e.UnitChanged)
+		m.onUnitChanged(e)
 	default:
 		return fmt.Errorf("socket: unexpected event %T", ev.Kind)
 	}
@@ -81,37 +87,17 @@ func orDead(sub string) string {
 func (m *machine) enter(sub string) {
 	m.s.Sub = sub
 	m.u.Report(&sdk.StateReport{
-		Active: activeOf[sub], Sub: sub, Result: orSuccess(m.s.Result),
+		Active: activeOf[sub], Sub: sub, Result: m.s.ResultName(),
 		Properties: map[string]string{
 			"NAccepted":    strconv.FormatUint(m.s.NAccepted, 10),
 			"NConnections": strconv.FormatUint(m.s.NConnections, 10),
 			"NRefused":     strconv.FormatUint(m.s.NRefused, 10),
-			"Result":       orSuccess(m.s.Result),
+			"Result":       m.s.ResultName(),
 		},
 	})
 }
 
-func orSuccess(r string) string {
-	if r == "" {
-		return resSuccess
-	}
-	return r
-}
-
-// record keeps the first failure: a later success does not hide it.
-func (m *machine) record(res string) {
-	if res != resSuccess && (m.s.Result == "" || m.s.Result == resSuccess) {
-		m.s.Result = res
-	}
-}
-
-func (m *machine) armPhase() {
-	if m.c.TimeoutUSec == 0 {
-		m.u.DisarmTimer(timerPhase)
-		return
-	}
-	m.u.ArmTimer(timerPhase, m.c.TimeoutUSec)
-}
+func (m *machine) armPhase() { m.r.ArmTimeout(m.c.TimeoutUSec) }
 
 func (m *machine) commands(phase string) []Command {
 	switch phase {
@@ -130,27 +116,18 @@ func (m *machine) commands(phase string) []Command {
 // run enters sub (unless empty) and spawns command i of phase as the control process; false when there is no
 // such command.
 func (m *machine) run(phase string, i int, sub string) bool {
-	cmds := m.commands(phase)
-	if i >= len(cmds) {
+	if i >= len(m.commands(phase)) {
 		return false
 	}
 	if sub != "" {
 		m.enter(sub)
 	}
-	cmd := cmds[i]
-	var extra []string
-	if id := m.rt.GetInvocationId(); id != "" {
-		extra = append(extra, "INVOCATION_ID="+id)
-	}
-	ec, argv, err := m.c.SpawnContext(cmd, extra, m.c.NoCapabilities)
-	if err != nil {
+	if _, err := m.r.Run(phase, i, control.Process{}); err != nil {
 		m.u.Logf("Failed to load environment files: %v", err)
-		m.s.Phase = ""
 		m.commandFailed(phase, resResources)
 		return true
 	}
-	m.s.Phase, m.s.Index, m.s.Control = phase, i, true
-	m.u.Spawn(&sdk.Spawn{Id: fmt.Sprintf("%s/%d", phase, i), Role: sdk.RoleControl, Path: cmd.Path, Argv: argv, Exec: ec, Cgroup: m.c.Cgroup})
+	m.s.Control = true
 	return true
 }
 
@@ -228,7 +205,7 @@ func (m *machine) open() {
 		for k, v := range m.c.Options {
 			opts[k] = v
 		}
-		m.u.OpenSocket(&pb.OpenSocket{Id: l.ID, Family: l.Family, Type: l.Type, Address: l.Address, Options: opts})
+		m.u.OpenSocket(&sdk.OpenSocket{ID: l.ID, Family: l.Family, Type: l.Type, Address: l.Address, Options: opts})
 	}
 	m.s.Open = true
 	m.startPost()
@@ -270,7 +247,7 @@ func (m *machine) onStop() {
 
 // stopPre stops watching and runs ExecStopPre=; the listeners stay open until stop-post.
 func (m *machine) stopPre(res string) {
-	m.record(res)
+	m.s.Record(res)
 	m.unwatchAll()
 	m.u.DisarmTimer(timerPollLimit)
 	m.s.PollPaused = false
@@ -283,7 +260,7 @@ func (m *machine) stopPre(res string) {
 
 // stopPost closes the listeners (the host removes their files with RemoveOnStop=) and runs ExecStopPost=.
 func (m *machine) stopPost(res string) {
-	m.record(res)
+	m.s.Record(res)
 	m.closeAll()
 	m.armPhase()
 	if m.run(phaseStopPost, 0, subStopPost) {
@@ -295,24 +272,21 @@ func (m *machine) stopPost(res string) {
 // signal enters one of the killing sub-states: what is left of the control process gets the signal KillMode=
 // and the sub-state ask for, with TimeoutSec=; when nothing is left it goes straight on.
 func (m *machine) signal(sub, res string) {
-	m.record(res)
+	m.s.Record(res)
 	m.s.Phase = ""
-	if !m.s.Control || m.c.KillMode == "none" {
+	if !m.s.Control || !m.r.Signal(killStep(sub), m.c.TimeoutUSec) {
 		m.afterSignal(sub, resSuccess)
 		return
 	}
-	sig, kill := m.c.KillSignal, sub == subStopPreSigkill || sub == subFinalSigkill
-	if kill {
-		sig = m.c.FinalKillSignal
-	}
-	switch mode := m.c.KillMode; {
-	case mode == "process" || mode == "mixed" && !kill:
-		m.u.Kill(sdk.WhomControl, sig)
-	default:
-		m.u.KillWith(&sdk.KillAction{Whom: sdk.WhomAll, Signal: int32(sig), AlsoSighup: m.c.SendSIGHUP && !kill})
-	}
-	m.armPhase()
 	m.enter(sub)
+}
+
+// killStep is the kill step of a killing sub-state.
+func killStep(sub string) control.Step {
+	if sub == subStopPreSigkill || sub == subFinalSigkill {
+		return control.Kill
+	}
+	return control.Term
 }
 
 // afterSignal is where a killing sub-state leads once the control process is gone (with res, how it ended).
@@ -327,12 +301,12 @@ func (m *machine) afterSignal(sub, res string) {
 
 // dead ends the socket: dead, or failed when a failure was recorded.
 func (m *machine) dead(res string) {
-	m.record(res)
+	m.s.Record(res)
 	m.s.Phase, m.s.PollPaused = "", false
 	m.closeAll()
 	m.u.DisarmTimer(timerPhase)
 	m.u.DisarmTimer(timerPollLimit)
-	if m.s.Result == "" || m.s.Result == resSuccess {
+	if !m.s.Failed() {
 		m.enter(subDead)
 		return
 	}
@@ -355,54 +329,35 @@ func (m *machine) commandFailed(phase, res string) {
 
 func (m *machine) onSpawnFailed(id, msg string) {
 	m.u.Logf("Failed to spawn %s: %s", id, msg)
-	phase, idx, _ := strings.Cut(id, "/")
-	if phase != m.s.Phase || idx != strconv.Itoa(m.s.Index) {
-		return
-	}
-	m.s.Phase, m.s.Control = "", false
-	m.commandFailed(phase, resResources)
-}
-
-// classify tells how a control process ended: only exit status 0 is success (a command killed by SIGTERM
-// failed, as systemd's EXIT_CLEAN_COMMAND says).
-func classify(code, status int32) string {
-	switch {
-	case code == 1 && status == 0:
-		return resSuccess
-	case code == 1:
-		return resExitCode
-	case code == 2:
-		return resSignal
-	}
-	return resCoreDump
-}
-
-func (m *machine) onChildExited(id string, role sdk.Role, code, status int32) {
-	if role != sdk.RoleControl && role != pb.Role_ROLE_UNSPECIFIED {
+	phase, _, _, ok := m.r.Done(id)
+	if !ok {
 		return
 	}
 	m.s.Control = false
-	res := classify(code, status)
-	phase, idx, _ := strings.Cut(id, "/")
-	if m.s.Phase != "" && phase == m.s.Phase && idx == strconv.Itoa(m.s.Index) {
-		m.commandExited(phase, m.s.Index, res, code, status)
+	m.commandFailed(phase, resResources)
+}
+
+// onChildExited is the end of a control process: the end of the running command, or of one killed in a
+// killing sub-state.
+func (m *machine) onChildExited(e *sdk.EventChildExited) {
+	if e.Role != sdk.RoleControl && e.Role != 0 {
 		return
 	}
-	// A command killed in one of the killing sub-states.
+	m.s.Control = false
+	if phase, i, cmd, ok := m.r.Done(e.ID); ok {
+		m.commandExited(phase, i, control.Result(cmd, e.Code, e.Status), e.Code, e.Status)
+		return
+	}
 	switch m.s.Sub {
 	case subStopPreSigterm, subStopPreSigkill, subFinalSigterm, subFinalSigkill:
-		m.afterSignal(m.s.Sub, res)
+		m.afterSignal(m.s.Sub, control.Outcome(e.Code, e.Status))
 	}
 }
 
-func (m *machine) commandExited(phase string, i int, res string, code, status int32) {
-	cmd := m.commands(phase)[i]
-	if res != resSuccess && cmd.IgnoreFailure {
-		res = resSuccess
-	}
-	m.s.Phase = ""
+// commandExited goes on after command i of phase ended with res: the next command, or the next phase.
+func (m *machine) commandExited(phase string, i int, res string, code sdk.ExitCode, status int32) {
 	if res != resSuccess {
-		m.u.Logf("Control process exited, %s", exec.Describe(code, status))
+		m.u.Logf("Control process exited, %s", exec.Describe(int32(code), status))
 		m.commandFailed(phase, res)
 		return
 	}
@@ -445,33 +400,21 @@ func (m *machine) phaseTimeout() {
 	case subStopPre:
 		m.u.Logf("Stopping timed out. Terminating.")
 		m.signal(subStopPreSigterm, resTimeout)
-	case subStopPreSigterm:
-		if m.c.SendSIGKILL {
-			m.u.Logf("Stopping timed out. Killing.")
+	case subStopPreSigterm, subStopPreSigkill:
+		if m.r.Escalate(sub, killStep(sub)) {
 			m.signal(subStopPreSigkill, resTimeout)
-		} else {
-			m.u.Logf("Stopping timed out. Skipping SIGKILL. Ignoring.")
-			m.s.Control = false
-			m.stopPost(resTimeout)
+			return
 		}
-	case subStopPreSigkill:
-		m.u.Logf("Processes still around after SIGKILL. Ignoring.")
 		m.s.Control = false
 		m.stopPost(resTimeout)
 	case subStopPost:
 		m.u.Logf("Stopping timed out (2). Terminating.")
 		m.signal(subFinalSigterm, resTimeout)
-	case subFinalSigterm:
-		if m.c.SendSIGKILL {
-			m.u.Logf("Stopping timed out (2). Killing.")
+	case subFinalSigterm, subFinalSigkill:
+		if m.r.Escalate(sub, killStep(sub)) {
 			m.signal(subFinalSigkill, resTimeout)
-		} else {
-			m.u.Logf("Stopping timed out (2). Skipping SIGKILL. Ignoring.")
-			m.s.Control = false
-			m.dead(resTimeout)
+			return
 		}
-	case subFinalSigkill:
-		m.u.Logf("Still around after SIGKILL (2). Entering failed mode.")
 		m.s.Control = false
 		m.dead(resTimeout)
 	}
@@ -518,12 +461,12 @@ func (m *machine) pausePolling() {
 	m.u.ArmTimer(timerPollLimit, left)
 }
 
-func (m *machine) onReadable(r *pb.FdReadable) {
+func (m *machine) onReadable(r *sdk.EventFdReadable) {
 	switch {
 	case r.Accepted != "":
 		m.onAccepted(r)
 	case r.AcceptError != "":
-		m.u.Logf("Failed to accept connection on %s: %s", r.Id, r.AcceptError)
+		m.u.Logf("Failed to accept connection on %s: %s", r.ID, r.AcceptError)
 		if m.s.Sub != subListening {
 			return
 		}
@@ -531,9 +474,9 @@ func (m *machine) onReadable(r *pb.FdReadable) {
 			m.pausePolling()
 			return
 		}
-		m.watch(r.Id)
+		m.watch(r.ID)
 	default:
-		m.onTraffic(r.Id)
+		m.onTraffic(r.ID)
 	}
 }
 
@@ -558,7 +501,7 @@ func (m *machine) onTraffic(id string) {
 
 // onAccepted is one connection the host accepted on an Accept=yes listener: it starts an instance of the
 // service template with the connection, or is refused.
-func (m *machine) onAccepted(r *pb.FdReadable) {
+func (m *machine) onAccepted(r *sdk.EventFdReadable) {
 	refuse := func() {
 		m.u.CloseFd(r.Accepted)
 		m.s.NRefused++
@@ -594,7 +537,7 @@ func (m *machine) onAccepted(r *pb.FdReadable) {
 		m.s.Conns[name] = r.Source
 	}
 	if pollOK {
-		m.watch(r.Id)
+		m.watch(r.ID)
 	} else {
 		m.pausePolling()
 	}
@@ -653,7 +596,7 @@ func (m *machine) onEnqueueFailed(unit, msg string) {
 
 // onUnitChanged follows the units this socket triggers: an Accept=yes instance that ended frees its connection
 // slot; the Accept=no service's state moves the socket between listening and running (socket_trigger_notify).
-func (m *machine) onUnitChanged(uc *pb.UnitChanged) {
+func (m *machine) onUnitChanged(uc *sdk.EventUnitChanged) {
 	down := uc.Active == sdk.Inactive || uc.Active == sdk.Failed
 	if _, ok := m.s.Conns[uc.Unit]; ok {
 		if down {
@@ -692,22 +635,22 @@ func (m *machine) onUnitChanged(uc *pb.UnitChanged) {
 
 // onRecover brings the state in line after a restart of the core or the plugin: the host kept the fds, timers
 // and processes; the watches are asked again.
-func (m *machine) onRecover(r *pb.Recover) {
+func (m *machine) onRecover(r *sdk.EventRecover) {
 	m.s.Control = false
-	for _, c := range r.GetAlive() {
+	for _, c := range r.Alive {
 		if c.Role == sdk.RoleControl {
 			m.s.Control = true
 		}
 	}
-	if m.s.PollPaused && !slices.Contains(r.GetTimers(), timerPollLimit) {
+	if m.s.PollPaused && !slices.Contains(r.Timers, timerPollLimit) {
 		m.s.PollPaused = false
 	}
 	// A listener the host no longer holds (a core that came back without init's copy) is asked for again;
 	// if it cannot be opened, FdOpenFailed fails the socket.
 	if m.s.Open {
 		for _, l := range m.c.Listen {
-			if !slices.Contains(r.GetFds(), l.ID) && !slices.Contains(m.s.NotOpen, l.ID) {
-				m.u.OpenSocket(&pb.OpenSocket{Id: l.ID, Family: l.Family, Type: l.Type, Address: l.Address, Options: maps.Clone(m.c.Options)})
+			if !slices.Contains(r.Fds, l.ID) && !slices.Contains(m.s.NotOpen, l.ID) {
+				m.u.OpenSocket(&sdk.OpenSocket{ID: l.ID, Family: l.Family, Type: l.Type, Address: l.Address, Options: maps.Clone(m.c.Options)})
 			}
 		}
 	}

@@ -61,8 +61,7 @@ func (t socketType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	if clock == nil {
 		clock = time.Now
 	}
-	m := &machine{c: &c, s: &st, u: u, rt: u.Runtime, now: clock}
-	if err := m.handle(ev); err != nil {
+	if err := newMachine(&c, &st, u, clock).handle(ev); err != nil {
 		return err
 	}
 	u.State = sdk.EncodeJSON(st)

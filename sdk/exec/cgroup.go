@@ -25,12 +25,12 @@ func cgroupDirectives() map[string]handler {
 		"CPUWeight": func(p *Parser, e *sdk.Entry) {
 			p.g.CPUWeightIdle = false
 			if e.Value == "idle" {
-				p.g.Cgroup.CpuWeight, p.g.CPUWeightIdle = 1, true
+				p.g.Cgroup.CPUWeight, p.g.CPUWeightIdle = 1, true
 				return
 			}
-			p.weight(e, &p.g.Cgroup.CpuWeight)
+			p.weight(e, &p.g.Cgroup.CPUWeight)
 		},
-		"IOWeight": func(p *Parser, e *sdk.Entry) { p.weight(e, &p.g.Cgroup.IoWeight) },
+		"IOWeight": func(p *Parser, e *sdk.Entry) { p.weight(e, &p.g.Cgroup.IOWeight) },
 		"TasksMax": (*Parser).tasksMax,
 		"Delegate": (*Parser).delegate,
 	}
@@ -109,7 +109,7 @@ func scale(total, pm uint64) uint64 {
 func (p *Parser) cpuQuota(e *sdk.Entry) {
 	v := strings.TrimSpace(e.Value)
 	if v == "" {
-		p.g.Cgroup.CpuQuotaPerSecUsec = 0
+		p.g.Cgroup.CPUQuotaPerSecUSec = 0
 		return
 	}
 	pm, err := parsePermyriad(v)
@@ -117,7 +117,7 @@ func (p *Parser) cpuQuota(e *sdk.Entry) {
 		p.Bad(e, "not a percentage above 0%%")
 		return
 	}
-	p.g.Cgroup.CpuQuotaPerSecUsec = pm * 100 // 1% is 10000 µs per second
+	p.g.Cgroup.CPUQuotaPerSecUSec = pm * 100 // 1% is 10000 µs per second
 }
 
 // weight parses 1..10000; an empty value unsets.

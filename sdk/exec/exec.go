@@ -7,7 +7,6 @@ import (
 
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // directoryKinds maps RuntimeDirectory= and its kin to their key in ExecContext.Directories.
@@ -30,7 +29,7 @@ func execDirectives() map[string]handler {
 		"UnsetEnvironment":    (*Parser).unsetEnvironment,
 		"UMask": func(p *Parser, e *sdk.Entry) {
 			if m, ok := p.Mode(e, DefaultUMask, 0o777); ok {
-				p.x.Exec.Umask = int32(m)
+				p.x.Exec.UMask = int32(m)
 			}
 		},
 		"Nice": func(p *Parser, e *sdk.Entry) {
@@ -42,15 +41,15 @@ func execDirectives() map[string]handler {
 		"OOMScoreAdjust": func(p *Parser, e *sdk.Entry) {
 			n, set, ok := p.IntRange(e, -1000, 1000)
 			if ok {
-				p.x.Exec.OomScoreAdjust, p.x.Exec.OomScoreAdjustSet = int32(n), set
+				p.x.Exec.OOMScoreAdjust, p.x.Exec.OOMScoreAdjustSet = int32(n), set
 			}
 		},
 		"CPUSchedulingPolicy": func(p *Parser, e *sdk.Entry) {
-			p.Enum(e, &p.x.Exec.CpuSchedulingPolicy, "", "other", "batch", "idle", "fifo", "rr")
+			p.Enum(e, &p.x.Exec.CPUSchedulingPolicy, "", "other", "batch", "idle", "fifo", "rr")
 		},
 		"CPUSchedulingPriority": func(p *Parser, e *sdk.Entry) {
 			if n, _, ok := p.IntRange(e, 0, 99); ok {
-				p.x.Exec.CpuSchedulingPriority = int32(n)
+				p.x.Exec.CPUSchedulingPriority = int32(n)
 			}
 		},
 		"NoNewPrivileges": func(p *Parser, e *sdk.Entry) { p.Bool(e, &p.x.Exec.NoNewPrivileges, false) },
@@ -58,7 +57,7 @@ func execDirectives() map[string]handler {
 		"IgnoreSIGPIPE": func(p *Parser, e *sdk.Entry) {
 			var ignore bool
 			if p.Bool(e, &ignore, true) {
-				p.x.Exec.KeepSigpipe = !ignore
+				p.x.Exec.KeepSIGPIPE = !ignore
 			}
 		},
 		"CapabilityBoundingSet":    func(p *Parser, e *sdk.Entry) { p.capabilities(e, &p.bounding) },
@@ -157,7 +156,7 @@ func (p *Parser) ttyPath(e *sdk.Entry) {
 		p.Bad(e, "not an absolute normalized path")
 		return
 	}
-	p.x.Exec.TtyPath = e.Value
+	p.x.Exec.TTYPath = e.Value
 }
 
 // Mode parses an octal mode no larger than max; an empty value restores def.
@@ -187,13 +186,13 @@ func (p *Parser) IntRange(e *sdk.Entry, lo, hi int) (n int, set, ok bool) {
 }
 
 // dir returns the DirectorySet of kind, creating it with the default mode.
-func (p *Parser) dir(kind string) *pb.DirectorySet {
+func (p *Parser) dir(kind string) *sdk.DirectorySet {
 	if p.dirs == nil {
-		p.dirs = map[string]*pb.DirectorySet{}
+		p.dirs = map[string]*sdk.DirectorySet{}
 	}
 	d := p.dirs[kind]
 	if d == nil {
-		d = &pb.DirectorySet{Mode: DefaultDirMode}
+		d = &sdk.DirectorySet{Mode: DefaultDirMode}
 		p.dirs[kind] = d
 	}
 	return d
@@ -256,7 +255,7 @@ func (p *Parser) finishExec() {
 			d.Preserve = p.x.RuntimeDirectoryPreserve == "yes"
 		}
 		if x.Directories == nil {
-			x.Directories = map[string]*pb.DirectorySet{}
+			x.Directories = map[string]*sdk.DirectorySet{}
 		}
 		x.Directories[kind] = d
 	}

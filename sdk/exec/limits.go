@@ -10,7 +10,6 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/bytesize"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // rlimInfinity is RLIM_INFINITY.
@@ -48,12 +47,12 @@ func (p *Parser) limit(e *sdk.Entry) {
 		return
 	}
 	if p.x.Exec.Limits == nil {
-		p.x.Exec.Limits = map[string]*pb.Rlimit{}
+		p.x.Exec.Limits = map[string]*sdk.Rlimit{}
 	}
 	p.x.Exec.Limits[name] = rl
 }
 
-func parseRlimit(v string, kind limitKind) (*pb.Rlimit, error) {
+func parseRlimit(v string, kind limitKind) (*sdk.Rlimit, error) {
 	softS, hardS, pair := strings.Cut(v, ":")
 	soft, err := parseRlimitValue(softS, kind)
 	if err != nil {
@@ -68,7 +67,7 @@ func parseRlimit(v string, kind limitKind) (*pb.Rlimit, error) {
 			return nil, fmt.Errorf("soft limit %s is above hard limit %s", softS, hardS)
 		}
 	}
-	return &pb.Rlimit{Soft: soft, Hard: hard}, nil
+	return &sdk.Rlimit{Soft: soft, Hard: hard}, nil
 }
 
 func parseRlimitValue(s string, kind limitKind) (uint64, error) {

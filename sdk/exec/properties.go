@@ -31,26 +31,26 @@ func (c *ExecSettings) Properties(p map[string]string) {
 	p["SupplementaryGroups"] = strings.Join(ec.SupplementaryGroups, " ")
 	p["WorkingDirectory"], p["RootDirectory"] = ec.WorkingDirectory, ec.RootDirectory
 	p["Environment"] = strings.Join(ec.Environment, " ")
-	umask := ec.Umask
+	umask := ec.UMask
 	if umask < 0 {
 		umask = 0o022
 	}
 	p["UMask"] = fmt.Sprintf("%04o", umask)
 	p["Nice"] = strconv.Itoa(int(ec.Nice))
-	p["OOMScoreAdjust"] = strconv.Itoa(int(ec.OomScoreAdjust))
+	p["OOMScoreAdjust"] = strconv.Itoa(int(ec.OOMScoreAdjust))
 	for name, rl := range ec.Limits {
 		p["Limit"+name] = limit(rl.Hard)
 		p["Limit"+name+"Soft"] = limit(rl.Soft)
 	}
-	p["CPUSchedulingPolicy"] = ec.CpuSchedulingPolicy
-	p["CPUSchedulingPriority"] = strconv.Itoa(int(ec.CpuSchedulingPriority))
+	p["CPUSchedulingPolicy"] = ec.CPUSchedulingPolicy
+	p["CPUSchedulingPriority"] = strconv.Itoa(int(ec.CPUSchedulingPriority))
 	p["NoNewPrivileges"] = yesno(ec.NoNewPrivileges)
 	p["CapabilityBoundingSet"] = strings.Join(ec.CapabilityBoundingSet, " ")
 	p["AmbientCapabilities"] = strings.Join(ec.AmbientCapabilities, " ")
 	p["StandardInput"], p["StandardOutput"], p["StandardError"] = ec.StandardInput, ec.StandardOutput, ec.StandardError
-	p["TTYPath"], p["SyslogIdentifier"] = ec.TtyPath, ec.SyslogIdentifier
+	p["TTYPath"], p["SyslogIdentifier"] = ec.TTYPath, ec.SyslogIdentifier
 	p["PrivateTmp"] = yesno(ec.PrivateTmp)
-	p["IgnoreSIGPIPE"] = yesno(!ec.KeepSigpipe)
+	p["IgnoreSIGPIPE"] = yesno(!ec.KeepSIGPIPE)
 	for kind, name := range map[string]string{"runtime": "Runtime", "state": "State", "cache": "Cache", "logs": "Logs", "configuration": "Configuration"} {
 		d := ec.Directories[kind]
 		if d == nil {
@@ -89,10 +89,10 @@ func (c *CgroupConfig) Properties(p map[string]string) {
 	set("MemoryMax", cg.MemoryMax, "infinity")
 	set("MemoryHigh", cg.MemoryHigh, "infinity")
 	set("TasksMax", cg.TasksMax, "infinity")
-	set("CPUWeight", cg.CpuWeight, "[not set]")
-	set("IOWeight", cg.IoWeight, "[not set]")
-	if cg.CpuQuotaPerSecUsec != 0 && cg.CpuQuotaPerSecUsec != math.MaxUint64 {
-		p["CPUQuotaPerSecUSec"] = timespan.Format(time.Duration(cg.CpuQuotaPerSecUsec) * time.Microsecond)
+	set("CPUWeight", cg.CPUWeight, "[not set]")
+	set("IOWeight", cg.IOWeight, "[not set]")
+	if cg.CPUQuotaPerSecUSec != 0 && cg.CPUQuotaPerSecUSec != math.MaxUint64 {
+		p["CPUQuotaPerSecUSec"] = timespan.Format(time.Duration(cg.CPUQuotaPerSecUSec) * time.Microsecond)
 	}
 	p["Delegate"] = yesno(cg.Delegate)
 }

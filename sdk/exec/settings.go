@@ -18,7 +18,6 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // Defaults systemd applies when a unit does not say otherwise.
@@ -30,7 +29,7 @@ const (
 // ExecSettings are the settings of man systemd.exec. Exec is the execution context every command starts from;
 // Exec.Environment holds Environment= only.
 type ExecSettings struct {
-	Exec             *pb.ExecContext
+	Exec             *sdk.ExecContext
 	EnvironmentFiles []EnvironmentFile
 	PassEnvironment  []string
 	UnsetEnvironment []string
@@ -56,8 +55,8 @@ type KillSettings struct {
 
 // CgroupConfig is the unit's resource control (man systemd.resource-control).
 type CgroupConfig struct {
-	Cgroup *pb.CgroupSettings
-	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CpuWeight is then 1.
+	Cgroup *sdk.CgroupSettings
+	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CPUWeight is then 1.
 	CPUWeightIdle bool
 }
 
@@ -88,8 +87,8 @@ type EnvironmentFile struct {
 func DefaultExec() ExecSettings {
 	return ExecSettings{
 		RuntimeDirectoryPreserve: "no",
-		Exec: &pb.ExecContext{
-			Umask:          DefaultUMask,
+		Exec: &sdk.ExecContext{
+			UMask:          DefaultUMask,
 			StandardInput:  "null",
 			StandardOutput: "journal",
 			StandardError:  "inherit",
@@ -104,7 +103,7 @@ func DefaultKill() KillSettings {
 }
 
 // DefaultCgroup is resource control with nothing set.
-func DefaultCgroup() CgroupConfig { return CgroupConfig{Cgroup: &pb.CgroupSettings{}} }
+func DefaultCgroup() CgroupConfig { return CgroupConfig{Cgroup: &sdk.CgroupSettings{}} }
 
 // Parser parses one unit section's shared settings into the structs it was given, recording problems in Res
 // under Section with the file, line and key of each assignment.
@@ -122,7 +121,7 @@ type Parser struct {
 	stdinSet, stdoutSet, restartKillSet bool
 	bounding, ambient                   capSet
 	stdinData                           []byte
-	dirs                                map[string]*pb.DirectorySet
+	dirs                                map[string]*sdk.DirectorySet
 }
 
 // NewParser returns a parser that fills x, k and g (any may be nil: its keys are then unknown).

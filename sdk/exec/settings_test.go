@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/sysmaster/sysmaster/sdk"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 func TestSharedParserKnowsOnlyItsStructs(t *testing.T) {
@@ -13,7 +11,7 @@ func TestSharedParserKnowsOnlyItsStructs(t *testing.T) {
 	if x.Exec.User != "a" || k.KillSignal != 2 || k.RestartKillSignal != 2 || x.Exec.StandardOutput != "inherit" {
 		t.Errorf("%+v %+v", x.Exec, k)
 	}
-	if len(res.Problems) != 1 || res.Problems[0].Key != "Nope" || res.Problems[0].Severity != pb.Problem_SEVERITY_WARNING ||
+	if len(res.Problems) != 1 || res.Problems[0].Key != "Nope" || res.Problems[0].Severity != sdk.SeverityWarning ||
 		res.Problems[0].Line != 4 || res.Problems[0].Section != "Test" {
 		t.Errorf("%v", res.Problems)
 	}

@@ -5,25 +5,23 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/sysmaster/sysmaster/pkg/signame"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk"
 )
 
 // SpawnContext is the execution context and argv of cmd at spawn time: the unit's context with the
 // environment computed now (extra last, see Environment), the command's prefixes applied and its argv expanded.
 // An error means an environment file could not be read.
-func (x *ExecSettings) SpawnContext(cmd Command, extra []string, noCapabilities bool) (*pb.ExecContext, []string, error) {
+func (x *ExecSettings) SpawnContext(cmd Command, extra []string, noCapabilities bool) (*sdk.ExecContext, []string, error) {
 	env, err := x.Environment(extra)
 	if err != nil {
 		return nil, nil, err
 	}
-	var ec *pb.ExecContext
+	var ec *sdk.ExecContext
 	if x.Exec != nil {
-		ec = proto.Clone(x.Exec).(*pb.ExecContext)
+		ec = x.Exec.Clone()
 	} else {
-		ec = &pb.ExecContext{}
+		ec = &sdk.ExecContext{}
 	}
 	ec.Environment = env
 	ec.FullPrivileges, ec.AmbientOnly, ec.IgnoreFailure = cmd.FullPrivileges, cmd.AmbientOnly, cmd.IgnoreFailure
