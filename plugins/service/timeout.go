@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/control"
 )
 
 func (m *machine) onTimer(id string) {
@@ -48,23 +49,24 @@ func (m *machine) phaseTimeout() {
 	case subStop:
 		m.u.Logf("Stopping timed out. Terminating.")
 		m.signal(subStopSigterm, resTimeout)
-	case subStopSigterm, subStopWatchdog, subStopSigkill:
-		if m.r.Escalate(sub, m.killStep(sub)) {
+	case subStopWatchdog:
+		if m.r.Escalate(sub, control.Abort, false) {
 			m.signal(subStopSigkill, resTimeout)
 			return
 		}
 		m.s.Record(resTimeout)
 		m.stopPost()
+	case subStopSigterm, subStopSigkill:
+		if m.r.TimedOut(control.Escalation{Term: subStopSigterm, Kill: subStopSigkill, Timeout: m.c.TimeoutStopUSec}, sub) {
+			m.stopPost()
+		}
 	case subStopPost:
 		m.u.Logf("Stopping timed out (2). Terminating.")
 		m.signal(subFinalSigterm, resTimeout)
 	case subFinalSigterm, subFinalSigkill:
-		if m.r.Escalate(sub, m.killStep(sub)) {
-			m.signal(subFinalSigkill, resTimeout)
-			return
+		if m.r.TimedOut(control.Escalation{Term: subFinalSigterm, Kill: subFinalSigkill, Final: true, Timeout: m.c.TimeoutStopUSec}, sub) {
+			m.dead()
 		}
-		m.s.Record(resTimeout)
-		m.dead()
 	}
 }
 

@@ -401,22 +401,18 @@ func (m *machine) phaseTimeout() {
 		m.u.Logf("Stopping timed out. Terminating.")
 		m.signal(subStopPreSigterm, resTimeout)
 	case subStopPreSigterm, subStopPreSigkill:
-		if m.r.Escalate(sub, killStep(sub)) {
-			m.signal(subStopPreSigkill, resTimeout)
-			return
+		if m.r.TimedOut(control.Escalation{Term: subStopPreSigterm, Kill: subStopPreSigkill, Timeout: m.c.TimeoutUSec}, sub) {
+			m.s.Control = false
+			m.stopPost(resTimeout)
 		}
-		m.s.Control = false
-		m.stopPost(resTimeout)
 	case subStopPost:
 		m.u.Logf("Stopping timed out (2). Terminating.")
 		m.signal(subFinalSigterm, resTimeout)
 	case subFinalSigterm, subFinalSigkill:
-		if m.r.Escalate(sub, killStep(sub)) {
-			m.signal(subFinalSigkill, resTimeout)
-			return
+		if m.r.TimedOut(control.Escalation{Term: subFinalSigterm, Kill: subFinalSigkill, Final: true, Timeout: m.c.TimeoutUSec}, sub) {
+			m.s.Control = false
+			m.dead(resTimeout)
 		}
-		m.s.Control = false
-		m.dead(resTimeout)
 	}
 }
 

@@ -93,6 +93,7 @@ func (runType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 
 func handle(r *control.Runner, c *config, rt *sdk.Runtime, ev *sdk.Event) {
 	st := r.State
+	stopping := control.Escalation{Term: "stop-sigterm", Kill: "stop-sigkill", Timeout: c.TimeoutStopUSec}
 	switch e := ev.Kind.(type) {
 	case *sdk.EventStart:
 		*st = control.State{Result: control.Success}
@@ -127,7 +128,7 @@ func handle(r *control.Runner, c *config, rt *sdk.Runtime, ev *sdk.Event) {
 			if st.Sub == "reload" {
 				r.Enter("running")
 			}
-		case st.Sub == "stop-sigterm" || st.Sub == "stop-sigkill":
+		case st.Sub == stopping.Term || st.Sub == stopping.Kill:
 			r.DisarmTimeout()
 			if st.Failed() {
 				r.Enter("failed")
@@ -144,25 +145,13 @@ func handle(r *control.Runner, c *config, rt *sdk.Runtime, ev *sdk.Event) {
 			r.Enter("failed")
 		}
 	case *sdk.EventStop:
-		if rt.MainPid == 0 || !r.Signal(control.Term, c.TimeoutStopUSec) {
+		if rt.MainPid == 0 || !r.Begin(stopping, control.Term) {
 			r.Enter("dead")
-			return
 		}
-		r.Enter("stop-sigterm")
-	case *sdk.EventTimerFired: // the stop timed out: SIGTERM → SIGKILL → give up
-		if st.Sub != "stop-sigterm" && st.Sub != "stop-sigkill" {
-			return
+	case *sdk.EventTimerFired: // the stop timed out: SIGTERM, then SIGKILL, then give up
+		if r.TimedOut(stopping, st.Sub) {
+			r.Enter("failed")
 		}
-		step := control.Term
-		if st.Sub == "stop-sigkill" {
-			step = control.Kill
-		}
-		if r.Escalate(st.Sub, step) && r.Signal(control.Kill, c.TimeoutStopUSec) {
-			r.Enter("stop-sigkill")
-			return
-		}
-		st.Record(control.Timeout)
-		r.Enter("failed")
 	case *sdk.EventKill:
 		r.OnKill(e)
 	case *sdk.EventResetFailed:
