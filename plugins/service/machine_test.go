@@ -697,3 +697,34 @@ func TestSocketFdsGoToTheMainProcess(t *testing.T) {
 		t.Errorf("StandardInput=socket: the pre command needs the socket: %v", s.spawns)
 	}
 }
+
+// TestNotifyFields: a message is applied whole, in one order whatever the order of its fields (sdk/notify
+// parses it); a field whose value cannot be understood is logged and left out, the rest still counts.
+func TestNotifyFields(t *testing.T) {
+	for _, order := range [][]string{
+		{"STATUS=serving", "ERRNO=5000", "MAINPID=abc", "READY=1", "ERRNO=17"},
+		{"MAINPID=abc", "READY=1", "ERRNO=5000", "STATUS=serving", "ERRNO=17"},
+	} {
+		s := newSim(t, Config{Type: "notify", ExecStart: []Command{cmd("/bin/x")}})
+		s.start()
+		s.notify(s.rt.MainPid, order...)
+		s.want(sdk.Active, subRunning, resSuccess)
+		var st State
+		if err := sdk.DecodeJSON(s.state, &st); err != nil {
+			t.Fatal(err)
+		}
+		// The first ERRNO= decides, as in systemd; out of range, it is refused, and ERRNO=17 does not count.
+		if st.StatusText != "serving" || st.StatusErrno != 0 || len(s.mainSet) != 0 {
+			t.Errorf("%q: status %q errno %d main pids %v", order, st.StatusText, st.StatusErrno, s.mainSet)
+		}
+		n := 0
+		for _, l := range s.logs {
+			if strings.HasPrefix(l, "Failed to parse notification message") {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%q: %d parse problems logged, want 2 (MAINPID=abc, ERRNO=5000): %q", order, n, s.logs)
+		}
+	}
+}
