@@ -35,7 +35,7 @@
 //		}
 //		switch ev.Kind.(type) {
 //		case *sdk.EventStart:
-//			u.Spawn(&sdk.Spawn{Id: "main", Role: sdk.RoleMain, Path: argv[0], Argv: argv})
+//			u.Spawn(&sdk.Spawn{ID: "main", Role: sdk.RoleMain, Path: argv[0], Argv: argv})
 //			u.SetState(sdk.Activating, "start", "")
 //		case *sdk.EventSpawned:
 //			u.SetState(sdk.Active, "running", "success")
@@ -49,6 +49,9 @@
 //
 //	func main() { sdk.Serve(runType{}) }
 //
-// The events a plugin can receive and the actions it can take are defined by the wire contract in
-// sdk/proto/sysmaster/plugin/v1/plugin.proto; this package re-exports them under shorter names.
+// The events a plugin receives (EventStart, EventChildExited, …) and the actions it records (SetState, Spawn,
+// KillAction, …) are Go types; wire.go is the one place they meet the wire contract in
+// sdk/proto/sysmaster/plugin/v1/plugin.proto, which plugins never import. A type whose units run commands
+// builds on the kit beside this package: sdk/exec for the exec, kill and cgroup settings, sdk/control to run
+// control commands and escalate kills, sdk/notify for sd_notify messages, and sdk/sdktest to prove itself.
 package sdk

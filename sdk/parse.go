@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // ParseRequest is one unit's type sections, as the host hands them to Parse.
@@ -41,7 +40,7 @@ func (r *ParseRequest) Last(section, key string) (*Entry, bool) {
 type ParseResult struct {
 	Config []byte
 	// Problems with severity error make the unit bad-setting; warnings are logged.
-	Problems []*pb.Problem
+	Problems []*Problem
 	// DefaultDeps apply when the unit has DefaultDependencies=yes; ImplicitDeps always apply.
 	DefaultDeps, ImplicitDeps []*Dependency
 	Annotations               map[string]string
@@ -51,26 +50,26 @@ type ParseResult struct {
 
 // Errorf records an error about entry e (nil when the problem is not tied to one line).
 func (r *ParseResult) Errorf(e *Entry, section, key, format string, args ...any) {
-	r.problem(pb.Problem_SEVERITY_ERROR, e, section, key, format, args...)
+	r.problem(SeverityError, e, section, key, format, args...)
 }
 
 // Warnf records a warning about entry e; the unit still loads.
 func (r *ParseResult) Warnf(e *Entry, section, key, format string, args ...any) {
-	r.problem(pb.Problem_SEVERITY_WARNING, e, section, key, format, args...)
+	r.problem(SeverityWarning, e, section, key, format, args...)
 }
 
 // Failed reports whether an error was recorded.
 func (r *ParseResult) Failed() bool {
 	for _, p := range r.Problems {
-		if p.Severity == pb.Problem_SEVERITY_ERROR {
+		if p.Severity == SeverityError {
 			return true
 		}
 	}
 	return false
 }
 
-func (r *ParseResult) problem(sev pb.Problem_Severity, e *Entry, section, key, format string, args ...any) {
-	p := &pb.Problem{Severity: sev, Section: section, Key: key, Message: fmt.Sprintf(format, args...)}
+func (r *ParseResult) problem(sev Severity, e *Entry, section, key, format string, args ...any) {
+	p := &Problem{Severity: sev, Section: section, Key: key, Message: fmt.Sprintf(format, args...)}
 	if e != nil {
 		p.File, p.Line = e.File, e.Line
 	}
@@ -94,8 +93,11 @@ func SplitCommand(s string) ([]string, error) {
 
 // Deps returns the configured dependencies of kind from the unit's [Unit] section.
 func (r *ParseRequest) Deps(kind string) []string {
+	if r.Unit == nil {
+		return nil
+	}
 	var out []string
-	for _, d := range r.Unit.GetDependencies() {
+	for _, d := range r.Unit.Dependencies {
 		if d.Kind == kind {
 			out = append(out, d.Units...)
 		}

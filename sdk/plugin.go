@@ -35,11 +35,7 @@ type server struct {
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	d := s.impl.Describe()
-	return &pb.DescribeResponse{
-		Type: d.Type, Sections: d.Sections, Version: d.Version, StateVersion: d.StateVersion,
-		RefuseManualStart: d.RefuseManualStart, RefuseManualStop: d.RefuseManualStop, Passive: d.Passive,
-	}, nil
+	return describeToWire(s.impl.Describe()), nil
 }
 
 func (s *server) Parse(_ context.Context, req *pb.ParseRequest) (*pb.ParseResponse, error) {
@@ -58,15 +54,11 @@ func (s *server) parseOne(uf *pb.UnitFile) (out *pb.Parsed) {
 				Message: fmt.Sprintf("plugin panicked while parsing: %v", r)}}}
 		}
 	}()
-	res := s.impl.Parse(&ParseRequest{Unit: uf.Unit, Sections: uf.Sections})
+	res := s.impl.Parse(&ParseRequest{Unit: unitInfoFromWire(uf.Unit), Sections: sectionsFromWire(uf.Sections)})
 	if res == nil {
 		res = &ParseResult{}
 	}
-	return &pb.Parsed{
-		Config: res.Config, Problems: res.Problems,
-		DefaultDependencies: res.DefaultDeps, ImplicitDependencies: res.ImplicitDeps, Annotations: res.Annotations,
-		Properties: res.Properties,
-	}
+	return parsedToWire(res)
 }
 
 // Handle applies the batch in order, threading each unit's state from one item to the next (see Item in the
@@ -79,12 +71,9 @@ func (s *server) Handle(_ context.Context, req *pb.HandleRequest) (*pb.HandleRes
 	latest := make(map[string]state)
 	results := make([]*pb.Result, len(req.Items))
 	for i, it := range req.Items {
-		u := &Unit{Name: it.Unit, Config: it.Config, State: it.State, StateVersion: it.StateVersion, Runtime: it.Runtime}
+		u := &Unit{Name: it.Unit, Config: it.Config, State: it.State, StateVersion: it.StateVersion, Runtime: runtimeFromWire(it.Runtime)}
 		if st, ok := latest[it.Unit]; ok {
 			u.State, u.StateVersion = st.b, st.v
-		}
-		if u.Runtime == nil {
-			u.Runtime = &pb.UnitRuntime{}
 		}
 		prev := state{u.State, u.StateVersion}
 		if err := s.handleOne(u, it.Event); err != nil {
@@ -95,20 +84,22 @@ func (s *server) Handle(_ context.Context, req *pb.HandleRequest) (*pb.HandleRes
 		if u.StateVersion == 0 {
 			u.StateVersion = s.impl.Describe().StateVersion
 		}
-		results[i] = &pb.Result{State: u.State, StateVersion: u.StateVersion, Actions: u.actions}
+		results[i] = &pb.Result{State: u.State, StateVersion: u.StateVersion, Actions: actionsToWire(u.actions)}
 		latest[it.Unit] = state{u.State, u.StateVersion}
 	}
 	return &pb.HandleResponse{Results: results}, nil
 }
 
 // handleOne keeps a panicking handler from taking the plugin down with the whole batch: the event fails, the
-// unit keeps its state.
+// unit keeps its state. An event this SDK does not know (a newer host's kind, or none) is answered with the
+// state as it was and no action, as the contract's "a receiver ignores what it does not know" asks.
 func (s *server) handleOne(u *Unit, ev *pb.Event) (err error) {
 	defer recoverInto(&err, "handle")
-	if ev == nil || ev.Kind == nil {
-		return fmt.Errorf("unknown event")
+	e := eventFromWire(ev)
+	if e.Kind == nil {
+		return nil
 	}
-	return s.impl.Handle(u, ev)
+	return s.impl.Handle(u, e)
 }
 
 func recoverInto(err *error, what string) {

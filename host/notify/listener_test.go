@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+
+	sdknotify "github.com/sysmaster/sysmaster/sdk/notify"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,7 +118,7 @@ func TestGoSystemdClient(t *testing.T) {
 	if want := []string{"READY=1", "STATUS=hi"}; !slices.Equal(m.Fields, want) {
 		t.Errorf("fields %q, want %q", m.Fields, want)
 	}
-	n, errs := Parse(m.Fields)
+	n, errs := sdknotify.Parse(m.Fields)
 	if !n.Ready || n.Status == nil || *n.Status != "hi" || errs != nil {
 		t.Errorf("parsed %+v, %v", n, errs)
 	}
@@ -141,7 +143,7 @@ func TestPython(t *testing.T) {
 	if want := []string{"READY=1", "MAINPID=42"}; !slices.Equal(m.Fields, want) {
 		t.Errorf("fields %q, want %q", m.Fields, want)
 	}
-	n, errs := Parse(m.Fields)
+	n, errs := sdknotify.Parse(m.Fields)
 	if !n.Ready || n.MainPID == nil || *n.MainPID != 42 || errs != nil {
 		t.Errorf("parsed %+v, %v", n, errs)
 	}
@@ -216,7 +218,7 @@ func TestOversizedAndGarbage(t *testing.T) {
 	if want := []string{"\xff\xfe", "=", "READY"}; !slices.Equal(m.Fields, want) {
 		t.Errorf("fields %q, want %q", m.Fields, want)
 	}
-	if _, errs := Parse(m.Fields); len(errs) != 1 || !errors.Is(errs[0], ErrNoValue) {
+	if _, errs := sdknotify.Parse(m.Fields); len(errs) != 1 || !errors.Is(errs[0], sdknotify.ErrNoValue) {
 		t.Errorf("Parse errors %v, want one ErrNoValue", errs)
 	}
 

@@ -1,6 +1,6 @@
 package main
 
-import "github.com/sysmaster/sysmaster/pkg/execconf"
+import "github.com/sysmaster/sysmaster/sdk/exec"
 
 // Config is one service's [Service] section, parsed (man systemd.service, systemd.exec, systemd.kill,
 // systemd.resource-control). The host stores it as JSON and hands it back with every event. Durations are in
@@ -38,19 +38,19 @@ type Config struct {
 
 	// KillMode=, KillSignal=, … (man systemd.kill), the execution context (man systemd.exec) and resource control
 	// (man systemd.resource-control), shared with the socket plugin; embedded so that the JSON stays flat.
-	execconf.KillSettings
+	exec.KillSettings
 	ReloadSignal int
-	execconf.ExecSettings
-	execconf.CgroupConfig
+	exec.ExecSettings
+	exec.CgroupConfig
 
 	Sockets []string
 }
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").
-type Command = execconf.Command
+type Command = exec.Command
 
 // EnvironmentFile is one EnvironmentFile= path; Optional when written with a leading "-".
-type EnvironmentFile = execconf.EnvironmentFile
+type EnvironmentFile = exec.EnvironmentFile
 
 // ExitStatusSet is SuccessExitStatus= and its kin: exit statuses and signal numbers.
 type ExitStatusSet struct {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 func TestEnvironmentDirective(t *testing.T) {
@@ -58,7 +58,7 @@ func TestConfigEnvironment(t *testing.T) {
 	write("g2.env", "G=2\nH=\"h h\"\n")
 	t.Setenv("SM_TEST_PASSED", "passed")
 	t.Setenv("SHARED", "process")
-	c := Config{ExecSettings: execconf.ExecSettings{
+	c := Config{ExecSettings: exec.ExecSettings{
 		Exec: clean(t, "ExecStart=/bin/true", "Environment=SHARED=env ENVONLY=e GONE=y KEEP=1",
 			"PassEnvironment=SM_TEST_PASSED SHARED SM_TEST_UNSET_IN_PROCESS").Exec,
 		EnvironmentFiles: []EnvironmentFile{{Path: a}, {Path: filepath.Join(dir, "missing"), Optional: true},
@@ -77,13 +77,13 @@ func TestConfigEnvironment(t *testing.T) {
 
 	for _, f := range []EnvironmentFile{{Path: filepath.Join(dir, "missing")}, {Path: filepath.Join(dir, "nomatch*")},
 		{Path: filepath.Join(dir, "[")}} {
-		c := Config{ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{f}}}
+		c := Config{ExecSettings: exec.ExecSettings{EnvironmentFiles: []EnvironmentFile{f}}}
 		if _, err := c.Environment(nil); err == nil || !strings.Contains(err.Error(), "environment file") {
 			t.Errorf("%s: error %v", f.Path, err)
 		}
 	}
 	// A directory is not a missing file: an error even when optional.
-	c = Config{ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: dir, Optional: true}}}}
+	c = Config{ExecSettings: exec.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: dir, Optional: true}}}}
 	if _, err := c.Environment(nil); err == nil {
 		t.Error("reading a directory succeeded")
 	}

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 func TestExecDirectives(t *testing.T) {
@@ -19,9 +18,9 @@ func TestExecDirectives(t *testing.T) {
 		"PrivateTmp=true", "TTYPath=/dev/tty3", "SyslogIdentifier=hello")
 	x := c.Exec
 	if x.User != "www-data" || x.Group != "1000" || !reflect.DeepEqual(x.SupplementaryGroups, []string{"a", "b", "c"}) ||
-		x.WorkingDirectory != "-~" || x.RootDirectory != "/srv/root" || x.Umask != 0o077 || x.Nice != -5 ||
-		!x.NiceSet || x.OomScoreAdjust != -1000 || !x.OomScoreAdjustSet || x.CpuSchedulingPolicy != "fifo" ||
-		x.CpuSchedulingPriority != 50 || !x.NoNewPrivileges || !x.PrivateTmp || x.TtyPath != "/dev/tty3" ||
+		x.WorkingDirectory != "-~" || x.RootDirectory != "/srv/root" || x.UMask != 0o077 || x.Nice != -5 ||
+		!x.NiceSet || x.OOMScoreAdjust != -1000 || !x.OOMScoreAdjustSet || x.CPUSchedulingPolicy != "fifo" ||
+		x.CPUSchedulingPriority != 50 || !x.NoNewPrivileges || !x.PrivateTmp || x.TTYPath != "/dev/tty3" ||
 		x.SyslogIdentifier != "hello" {
 		t.Errorf("%+v", x)
 	}
@@ -31,11 +30,11 @@ func TestExecDirectives(t *testing.T) {
 		}
 	}
 	c = clean(t, "ExecStart=/bin/true", "Nice=3", "Nice=", "UMask=0", "SupplementaryGroups=a", "SupplementaryGroups=")
-	if c.Exec.NiceSet || c.Exec.Umask != 0 || c.Exec.SupplementaryGroups != nil {
+	if c.Exec.NiceSet || c.Exec.UMask != 0 || c.Exec.SupplementaryGroups != nil {
 		t.Errorf("resets: %+v", c.Exec)
 	}
-	if c := clean(t, "ExecStart=/bin/true", "UMask=0027", "UMask="); c.Exec.Umask != 0o022 {
-		t.Errorf("UMask reset: %o", c.Exec.Umask)
+	if c := clean(t, "ExecStart=/bin/true", "UMask=0027", "UMask="); c.Exec.UMask != 0o022 {
+		t.Errorf("UMask reset: %o", c.Exec.UMask)
 	}
 }
 
@@ -82,7 +81,7 @@ func TestLimits(t *testing.T) {
 		}
 	}
 	c := clean(t, "ExecStart=/bin/true", "LimitNOFILE=5", "LimitCORE=0", "LimitNOFILE=", "LimitNOFILE=6")
-	if want := map[string]*pb.Rlimit{"NOFILE": {Soft: 6, Hard: 6}, "CORE": {}}; len(c.Exec.Limits) != 2 ||
+	if want := map[string]*sdk.Rlimit{"NOFILE": {Soft: 6, Hard: 6}, "CORE": {}}; len(c.Exec.Limits) != 2 ||
 		c.Exec.Limits["NOFILE"].Soft != 6 || c.Exec.Limits["CORE"].Hard != 0 {
 		t.Errorf("got %v want %v", c.Exec.Limits, want)
 	}
@@ -90,7 +89,7 @@ func TestLimits(t *testing.T) {
 		t.Errorf("reset: %v", c.Exec.Limits)
 	}
 	n := 0
-	for _, k := range execconf.Keys() {
+	for _, k := range exec.Keys() {
 		if strings.HasPrefix(k, "Limit") {
 			n++
 		}
@@ -195,5 +194,5 @@ func TestDirectories(t *testing.T) {
 	}
 }
 
-// numCapabilities is how many capabilities execconf knows (CAP_CHOWN … CAP_CHECKPOINT_RESTORE).
+// numCapabilities is how many capabilities sdk/exec knows (CAP_CHOWN … CAP_CHECKPOINT_RESTORE).
 const numCapabilities = 41

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // FuzzParseConfig feeds random [Service] sections: one entry per line, the key taken modulo the known keys
@@ -15,7 +15,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("ExecStart=/bin/true\nType=oneshot\nLimitNOFILE=1:2")
 	f.Add("0=-@/bin/sh x $A\n17=1G\nEnvironment=\"A=1 2\" B\nFoo=bar")
 	f.Add("CapabilityBoundingSet=~CAP_KILL\nStandardInputData=aGk=\nMemoryMax=50%\nCPUQuota=10%")
-	keys := execconf.Keys()
+	keys := exec.Keys()
 	for k := range directives {
 		keys = append(keys, k)
 	}
@@ -55,7 +55,7 @@ func FuzzParseConfig(f *testing.F) {
 			cmd.Expand([]string{"A=1 2"})
 		}
 		for _, kv := range c.Exec.Environment {
-			if !execconf.ValidEnvAssignment(kv) {
+			if !exec.ValidEnvAssignment(kv) {
 				t.Fatalf("bad assignment %q", kv)
 			}
 		}

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // sim plays the host for the state machine, without processes: it keeps the unit's state bytes and runtime, hands
@@ -19,7 +18,7 @@ type sim struct {
 	t      *testing.T
 	c      Config
 	state  []byte
-	rt     pb.UnitRuntime
+	rt     sdk.Runtime
 	active sdk.ActiveState
 	sub    string
 	result string
@@ -28,10 +27,10 @@ type sim struct {
 
 	nextPid int64
 	pids    map[string]int64 // spawn id → live pid
-	spawns  []*pb.Spawn
-	kills   []*pb.KillAction
+	spawns  []*sdk.Spawn
+	kills   []*sdk.KillAction
 	timers  map[string]uint64
-	jobs    []*pb.EnqueueJob
+	jobs    []*sdk.EnqueueJob
 	mainSet []int64
 	logs    []string
 }
@@ -55,7 +54,7 @@ func newSim(t *testing.T, c Config) *sim {
 
 func cmd(argv ...string) Command { return Command{Path: argv[0], Argv: argv} }
 
-func (s *sim) send(ev *pb.Event) {
+func (s *sim) send(ev *sdk.Event) {
 	s.t.Helper()
 	rt := &s.rt
 	u := &sdk.Unit{Name: "x.service", Config: sdk.EncodeJSON(s.c), State: s.state, Runtime: rt}
@@ -63,42 +62,42 @@ func (s *sim) send(ev *pb.Event) {
 		s.t.Fatal(err)
 	}
 	s.state = u.State
-	var follow []*pb.Event
+	var follow []*sdk.Event
 	for _, a := range u.Actions() {
-		switch k := a.Kind.(type) {
-		case *pb.Action_SetState:
-			s.active, s.sub, s.result = k.SetState.Active, k.SetState.Sub, k.SetState.Result
-			for key, v := range k.SetState.Properties {
+		switch k := a.(type) {
+		case *sdk.SetState:
+			s.active, s.sub, s.result = k.Active, k.Sub, k.Result
+			for key, v := range k.Properties {
 				s.props[key] = v
 			}
-			s.states = append(s.states, k.SetState.Sub)
-		case *pb.Action_Spawn:
+			s.states = append(s.states, k.Sub)
+		case *sdk.Spawn:
 			s.nextPid++
 			pid := s.nextPid
-			s.spawns = append(s.spawns, k.Spawn)
-			s.pids[k.Spawn.Id] = pid
-			switch k.Spawn.Role {
+			s.spawns = append(s.spawns, k)
+			s.pids[k.ID] = pid
+			switch k.Role {
 			case sdk.RoleMain:
 				s.rt.MainPid = pid
 			case sdk.RoleControl:
 				s.rt.ControlPid = pid
 			}
-			follow = append(follow, &pb.Event{Kind: &pb.Event_Spawned{Spawned: &pb.Spawned{Id: k.Spawn.Id, Pid: pid, Role: k.Spawn.Role}}})
-		case *pb.Action_Kill:
-			s.kills = append(s.kills, k.Kill)
-		case *pb.Action_ArmTimer:
-			s.timers[k.ArmTimer.Id] = k.ArmTimer.Usec
-		case *pb.Action_DisarmTimer:
-			delete(s.timers, k.DisarmTimer.Id)
-		case *pb.Action_EnqueueJob:
-			s.jobs = append(s.jobs, k.EnqueueJob)
-		case *pb.Action_SetMainPid:
-			s.mainSet = append(s.mainSet, k.SetMainPid.Pid)
-			if k.SetMainPid.Pid > 0 {
-				s.rt.MainPid = k.SetMainPid.Pid
+			follow = append(follow, &sdk.Event{Kind: &sdk.EventSpawned{ID: k.ID, Pid: pid, Role: k.Role}})
+		case *sdk.KillAction:
+			s.kills = append(s.kills, k)
+		case *sdk.ArmTimer:
+			s.timers[k.ID] = k.USec
+		case *sdk.DisarmTimer:
+			delete(s.timers, k.ID)
+		case *sdk.EnqueueJob:
+			s.jobs = append(s.jobs, k)
+		case *sdk.SetMainPid:
+			s.mainSet = append(s.mainSet, k.Pid)
+			if k.Pid > 0 {
+				s.rt.MainPid = k.Pid
 			}
-		case *pb.Action_Log:
-			s.logs = append(s.logs, k.Log.Text)
+		case *sdk.Log:
+			s.logs = append(s.logs, k.Text)
 		}
 	}
 	for _, ev := range follow {
@@ -106,20 +105,20 @@ func (s *sim) send(ev *pb.Event) {
 	}
 }
 
-func (s *sim) start()  { s.send(&pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}}) }
-func (s *sim) stop()   { s.send(&pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}}) }
-func (s *sim) reload() { s.send(&pb.Event{Kind: &pb.Event_Reload{Reload: &pb.Reload{}}}) }
+func (s *sim) start()  { s.send(&sdk.Event{Kind: &sdk.EventStart{}}) }
+func (s *sim) stop()   { s.send(&sdk.Event{Kind: &sdk.EventStop{}}) }
+func (s *sim) reload() { s.send(&sdk.Event{Kind: &sdk.EventReload{}}) }
 func (s *sim) fire(id string) {
 	s.t.Helper()
 	if _, ok := s.timers[id]; !ok {
 		s.t.Fatalf("timer %q is not armed (armed: %v)", id, s.timers)
 	}
 	delete(s.timers, id)
-	s.send(&pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
+	s.send(&sdk.Event{Kind: &sdk.EventTimerFired{ID: id}})
 }
-func (s *sim) empty() { s.send(&pb.Event{Kind: &pb.Event_CgroupEmpty{CgroupEmpty: &pb.CgroupEmpty{}}}) }
+func (s *sim) empty() { s.send(&sdk.Event{Kind: &sdk.EventCgroupEmpty{}}) }
 func (s *sim) notify(pid int64, fields ...string) {
-	s.send(&pb.Event{Kind: &pb.Event_Notify{Notify: &pb.Notify{Pid: pid, Fields: fields}}})
+	s.send(&sdk.Event{Kind: &sdk.EventNotify{Pid: pid, Fields: fields}})
 }
 
 // exit ends the process spawned under id with code (1 exited, 2 killed) and status.
@@ -136,14 +135,14 @@ func (s *sim) exit(id string, code, status int32) {
 	} else if pid == s.rt.ControlPid {
 		s.rt.ControlPid = 0
 	}
-	s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Id: id, Pid: pid, Role: role, Code: pb.ExitCode(code), Status: status}}})
+	s.send(&sdk.Event{Kind: &sdk.EventChildExited{ID: id, Pid: pid, Role: role, Code: sdk.ExitCode(code), Status: status}})
 }
 
 // exitMain ends the main process set by SetMainPid (no spawn id).
 func (s *sim) exitMain(code, status int32) {
 	pid := s.rt.MainPid
 	s.rt.MainPid = 0
-	s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Pid: pid, Role: sdk.RoleMain, Code: pb.ExitCode(code), Status: status}}})
+	s.send(&sdk.Event{Kind: &sdk.EventChildExited{Pid: pid, Role: sdk.RoleMain, Code: sdk.ExitCode(code), Status: status}})
 }
 
 func (s *sim) want(active sdk.ActiveState, sub, result string) {
@@ -154,7 +153,7 @@ func (s *sim) want(active sdk.ActiveState, sub, result string) {
 	}
 }
 
-func (s *sim) lastKill() *pb.KillAction {
+func (s *sim) lastKill() *sdk.KillAction {
 	s.t.Helper()
 	if len(s.kills) == 0 {
 		s.t.Fatal("nothing was killed")
@@ -519,7 +518,7 @@ func TestKillModes(t *testing.T) {
 		{"none", nil},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: tc.mode, SendSIGKILL: true}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+			s := newSim(t, Config{KillSettings: exec.KillSettings{KillMode: tc.mode, SendSIGKILL: true}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 			s.start()
 			s.stop()
 			var got []sdk.Whom
@@ -560,8 +559,8 @@ func TestStopDuringAutoRestart(t *testing.T) {
 
 func TestSpawnFailure(t *testing.T) {
 	s := newSim(t, Config{ExecStart: []Command{cmd("/nonexistent")}})
-	s.send(&pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
-	s.send(&pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: &pb.SpawnFailed{Id: "start/0", Role: sdk.RoleMain, ExitCode: 203, Message: "no such file"}}})
+	s.send(&sdk.Event{Kind: &sdk.EventStart{}})
+	s.send(&sdk.Event{Kind: &sdk.EventSpawnFailed{ID: "start/0", Role: sdk.RoleMain, ExitCode: 203, Message: "no such file"}})
 	s.rt.MainPid = 0
 	delete(s.pids, "start/0")
 	s.empty()
@@ -572,7 +571,7 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 	s := newSim(t, Config{Type: "exec", ExecStart: []Command{cmd("/bin/x")}})
 	s.start()
 	s.want(sdk.Activating, subStart, "")
-	s.send(&pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: "start/0", Pid: s.rt.MainPid, Role: sdk.RoleMain}}})
+	s.send(&sdk.Event{Kind: &sdk.EventExecuted{ID: "start/0", Pid: s.rt.MainPid, Role: sdk.RoleMain}})
 	s.want(sdk.Active, subRunning, resSuccess)
 
 	// A command that cannot be executed fails the start itself.
@@ -591,7 +590,7 @@ func TestExecTypeWaitsForExecuted(t *testing.T) {
 func TestMissingEnvironmentFileFailsAtOnce(t *testing.T) {
 	for _, pre := range []bool{false, true} {
 		c := Config{Type: "oneshot", ExecStart: []Command{cmd("/bin/true")},
-			ExecSettings: execconf.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}}
+			ExecSettings: exec.ExecSettings{EnvironmentFiles: []EnvironmentFile{{Path: "/nonexistent/sysmaster-test.env"}}}}
 		if pre {
 			c.ExecStartPre = []Command{cmd("/bin/true")}
 		}
@@ -637,7 +636,7 @@ func TestStopTimeoutWithoutSIGKILLIsTimeout(t *testing.T) {
 // KillMode=mixed: SIGTERM to the main process only; once it has exited, the rest of the cgroup gets SIGKILL at
 // once (final-sigkill) and the stop succeeds; nothing waits for TimeoutStopSec=.
 func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
-	s := newSim(t, Config{KillSettings: execconf.KillSettings{KillMode: "mixed"}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
+	s := newSim(t, Config{KillSettings: exec.KillSettings{KillMode: "mixed"}, ExecStart: []Command{cmd("/bin/x")}, TimeoutStopUSec: 1e6})
 	s.start()
 	s.stop()
 	s.want(sdk.Deactivating, subStopSigterm, "")
@@ -656,7 +655,7 @@ func TestKillModeMixedKillsTheRestWhenMainExits(t *testing.T) {
 // OOMPolicy= decides what the OOM kill of a process that is neither main nor control does to the service.
 func TestOOMPolicy(t *testing.T) {
 	oom := func(s *sim) {
-		s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Pid: 4242, Role: sdk.RoleHelper, Code: 2, Status: 9, OomKilled: true}}})
+		s.send(&sdk.Event{Kind: &sdk.EventChildExited{Pid: 4242, Role: sdk.RoleHelper, Code: 2, Status: 9, OOMKilled: true}})
 	}
 	for _, tc := range []struct {
 		policy string
@@ -690,11 +689,42 @@ func TestSocketFdsGoToTheMainProcess(t *testing.T) {
 	}
 
 	c := Config{ExecStartPre: []Command{cmd("/bin/pre")}, ExecStart: []Command{cmd("/bin/x")}}
-	c.Exec = &pb.ExecContext{StandardInput: "socket", StandardOutput: "inherit"}
+	c.Exec = &sdk.ExecContext{StandardInput: "socket", StandardOutput: "inherit"}
 	s = newSim(t, c)
 	s.rt.Fds, s.rt.FdNames = []string{"conn"}, []string{"connection"}
 	s.start()
 	if len(s.spawns) != 1 || !slices.Equal(s.spawns[0].Fds, []string{"conn"}) {
 		t.Errorf("StandardInput=socket: the pre command needs the socket: %v", s.spawns)
+	}
+}
+
+// TestNotifyFields: a message is applied whole, in one order whatever the order of its fields (sdk/notify
+// parses it); a field whose value cannot be understood is logged and left out, the rest still counts.
+func TestNotifyFields(t *testing.T) {
+	for _, order := range [][]string{
+		{"STATUS=serving", "ERRNO=5000", "MAINPID=abc", "READY=1", "ERRNO=17"},
+		{"MAINPID=abc", "READY=1", "ERRNO=5000", "STATUS=serving", "ERRNO=17"},
+	} {
+		s := newSim(t, Config{Type: "notify", ExecStart: []Command{cmd("/bin/x")}})
+		s.start()
+		s.notify(s.rt.MainPid, order...)
+		s.want(sdk.Active, subRunning, resSuccess)
+		var st State
+		if err := sdk.DecodeJSON(s.state, &st); err != nil {
+			t.Fatal(err)
+		}
+		// The first ERRNO= decides, as in systemd; out of range, it is refused, and ERRNO=17 does not count.
+		if st.StatusText != "serving" || st.StatusErrno != 0 || len(s.mainSet) != 0 {
+			t.Errorf("%q: status %q errno %d main pids %v", order, st.StatusText, st.StatusErrno, s.mainSet)
+		}
+		n := 0
+		for _, l := range s.logs {
+			if strings.HasPrefix(l, "Failed to parse notification message") {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%q: %d parse problems logged, want 2 (MAINPID=abc, ERRNO=5000): %q", order, n, s.logs)
+		}
 	}
 }

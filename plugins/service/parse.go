@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // section is the one section this file parses.
@@ -24,13 +24,13 @@ const (
 // problem in res with its file, line and key. The result is meaningful only when res.Failed() is false.
 // Executables given by a plain name are looked up in the fixed search path now.
 func parseConfig(req *sdk.ParseRequest, res *sdk.ParseResult) Config {
-	return parseWith(req, res, execconf.SystemLoadEnv())
+	return parseWith(req, res, exec.SystemLoadEnv())
 }
 
 // parseWith is parseConfig with the system looked at through env, so that tests need no particular machine.
-func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env execconf.LoadEnv) Config {
+func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env exec.LoadEnv) Config {
 	p := &parser{c: defaultConfig()}
-	p.Parser = execconf.NewParser(res, section, env, &p.c.ExecSettings, &p.c.KillSettings, &p.c.CgroupConfig)
+	p.Parser = exec.NewParser(res, section, env, &p.c.ExecSettings, &p.c.KillSettings, &p.c.CgroupConfig)
 	p.Run(req.Section(section), func(e *sdk.Entry) bool {
 		h, ok := directives[e.Key]
 		if ok {
@@ -53,18 +53,18 @@ func defaultConfig() Config {
 		TimeoutStopUSec:  defaultTimeoutUSec,
 		NotifyAccess:     "none",
 		OOMPolicy:        "stop",
-		KillSettings:     execconf.DefaultKill(),
+		KillSettings:     exec.DefaultKill(),
 		ReloadSignal:     1, // SIGHUP
-		ExecSettings:     execconf.DefaultExec(),
-		CgroupConfig:     execconf.DefaultCgroup(),
+		ExecSettings:     exec.DefaultExec(),
+		CgroupConfig:     exec.DefaultCgroup(),
 	}
 }
 
 // parser holds what parsing one section needs beyond the Config itself: which keys were set explicitly (their
 // defaults depend on others). The shared keys of man systemd.exec, systemd.kill and systemd.resource-control
-// are execconf's.
+// are sdk/exec's.
 type parser struct {
-	*execconf.Parser
+	*exec.Parser
 	c Config
 
 	typeSet, notifyAccessSet, abortSet bool
@@ -167,7 +167,7 @@ func (p *parser) pidFile(e *sdk.Entry) {
 		v = "/run/" + strings.TrimPrefix(v, "/var/run/")
 		p.Res.Warnf(e, section, e.Key, "PIDFile= references a path below the legacy directory /var/run/, updating %s to %s", e.Value, v)
 	}
-	if !execconf.NormalPath(v) {
+	if !exec.NormalPath(v) {
 		p.Bad(e, "not a normalized path")
 		return
 	}
@@ -190,7 +190,7 @@ func (p *parser) sockets(e *sdk.Entry) {
 			p.Res.Warnf(e, section, e.Key, "Sockets=%q: %q is not a socket unit, ignoring", e.Value, w)
 			continue
 		}
-		p.c.Sockets = execconf.AppendUnique(p.c.Sockets, w)
+		p.c.Sockets = exec.AppendUnique(p.c.Sockets, w)
 	}
 }
 

@@ -5,14 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // testEnv resolves "sh" and "true" to /bin, knows 8 GiB of memory and a pid_max of 4194304.
-func testEnv() execconf.LoadEnv {
-	return execconf.LoadEnv{
+func testEnv() exec.LoadEnv {
+	return exec.LoadEnv{
 		LookPath: func(name string) (string, bool) {
 			if name == "sh" || name == "true" {
 				return "/bin/" + name, true
@@ -36,8 +35,8 @@ func parse(lines ...string) (Config, *sdk.ParseResult) {
 	return parseWith(req, res, testEnv()), res
 }
 
-func problems(res *sdk.ParseResult, sev pb.Problem_Severity) []*pb.Problem {
-	var out []*pb.Problem
+func problems(res *sdk.ParseResult, sev sdk.Severity) []*sdk.Problem {
+	var out []*sdk.Problem
 	for _, p := range res.Problems {
 		if p.Severity == sev {
 			out = append(out, p)
@@ -76,8 +75,8 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("kill defaults: %+v", c)
 	}
 	x := c.Exec
-	if x.Umask != 0o022 || x.StandardInput != "null" || x.StandardOutput != "journal" ||
-		x.StandardError != "inherit" || !x.Setsid || x.NiceSet || x.OomScoreAdjustSet || len(x.Limits) != 0 {
+	if x.UMask != 0o022 || x.StandardInput != "null" || x.StandardOutput != "journal" ||
+		x.StandardError != "inherit" || !x.Setsid || x.NiceSet || x.OOMScoreAdjustSet || len(x.Limits) != 0 {
 		t.Errorf("exec defaults: %+v", x)
 	}
 	if c.RuntimeDirectoryPreserve != "no" || c.Cgroup == nil || c.Cgroup.MemoryMax != 0 {
@@ -100,17 +99,17 @@ func TestParseConfigUsesTheSystem(t *testing.T) {
 	if c.Type != "oneshot" || res.Failed() || len(res.Problems) != 1 {
 		t.Fatalf("empty: %+v %v", c, res.Problems)
 	}
-	if _, err := execconf.SystemLoadEnv().Memory(); err != nil {
+	if _, err := exec.SystemLoadEnv().Memory(); err != nil {
 		t.Error(err)
 	}
-	if n, err := execconf.SystemLoadEnv().PidMax(); err != nil || n == 0 {
+	if n, err := exec.SystemLoadEnv().PidMax(); err != nil || n == 0 {
 		t.Error(n, err)
 	}
 }
 
 func TestUnknownKey(t *testing.T) {
 	_, res := parse("ExecStart=/bin/true", "Foo=bar")
-	w := problems(res, pb.Problem_SEVERITY_WARNING)
+	w := problems(res, sdk.SeverityWarning)
 	if res.Failed() || len(w) != 1 {
 		t.Fatalf("problems: %v", res.Problems)
 	}
@@ -148,7 +147,7 @@ func TestBadValues(t *testing.T) {
 	for _, line := range bad {
 		k, v, _ := strings.Cut(line, "=")
 		_, res := parse("ExecStart=/bin/true", line)
-		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		errs := problems(res, sdk.SeverityError)
 		if len(errs) != 1 {
 			t.Errorf("%s: want one error, got %v", line, res.Problems)
 			continue
@@ -185,7 +184,7 @@ func TestTypeAndExecStart(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c, res := parse(tc.lines...)
-		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		errs := problems(res, sdk.SeverityError)
 		if c.Type != tc.typ {
 			t.Errorf("%s: Type %q, want %q", tc.name, c.Type, tc.typ)
 		}
@@ -197,7 +196,7 @@ func TestTypeAndExecStart(t *testing.T) {
 		}
 	}
 	_, res := parse("Type=dbus", "ExecStart=/bin/true")
-	if e := problems(res, pb.Problem_SEVERITY_ERROR); len(e) != 1 || e[0].Line != 1 || e[0].Key != "Type" {
+	if e := problems(res, sdk.SeverityError); len(e) != 1 || e[0].Line != 1 || e[0].Key != "Type" {
 		t.Errorf("dbus: %v", res.Problems)
 	}
 }
@@ -245,7 +244,7 @@ func TestServiceDirectives(t *testing.T) {
 		"CapabilityBoundingSet=CAP_NOPE", "Delegate=cpu teapot", "StandardOutput=syslog", "ExecStartPre=nosuch"}
 	for _, l := range warned {
 		_, res := parse("ExecStart=/bin/true", l)
-		w := problems(res, pb.Problem_SEVERITY_WARNING)
+		w := problems(res, sdk.SeverityWarning)
 		k, _, _ := strings.Cut(l, "=")
 		if res.Failed() || len(w) != 1 || w[0].Key != k || w[0].Line != 2 && w[0].Line != 0 {
 			t.Errorf("%s: want one warning, got %v", l, res.Problems)
@@ -295,7 +294,7 @@ func TestLoadEnvErrors(t *testing.T) {
 		{Key: "ExecStart", Value: "/bin/true"}, {Key: "MemoryMax", Value: "10%"}, {Key: "TasksMax", Value: "10%"}}}
 	res := &sdk.ParseResult{}
 	parseWith(&sdk.ParseRequest{Sections: []*sdk.Section{sec}}, res, env)
-	if len(problems(res, pb.Problem_SEVERITY_ERROR)) != 2 {
+	if len(problems(res, sdk.SeverityError)) != 2 {
 		t.Errorf("%v", res.Problems)
 	}
 }
@@ -329,7 +328,7 @@ func TestWholeSectionErrorsHaveALine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, res := parse(tc.lines...)
-		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		errs := problems(res, sdk.SeverityError)
 		if len(errs) != 1 || errs[0].Line != tc.line || errs[0].Key != tc.key || errs[0].File != "/u/a.service" {
 			t.Errorf("%v: %v", tc.lines, res.Problems)
 		}

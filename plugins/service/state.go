@@ -1,6 +1,9 @@
 package main
 
-import "github.com/sysmaster/sysmaster/sdk"
+import (
+	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/control"
+)
 
 // Sub-states, systemd's names (man systemd.service, `systemctl --state=help`).
 const (
@@ -50,32 +53,29 @@ var activeOf = map[string]sdk.ActiveState{
 
 // Results, systemd's names for the Result= property.
 const (
-	resSuccess   = "success"
-	resExitCode  = "exit-code"
-	resSignal    = "signal"
-	resCoreDump  = "core-dump"
-	resTimeout   = "timeout"
+	resSuccess   = control.Success
+	resExitCode  = control.ExitCode
+	resSignal    = control.Signal
+	resCoreDump  = control.CoreDump
+	resTimeout   = control.Timeout
 	resWatchdog  = "watchdog"
-	resResources = "resources"
+	resResources = control.Resources
 	resProtocol  = "protocol"
 	resOOMKill   = "oom-kill"
 )
 
 // Timer ids.
 const (
-	timerPhase    = "timeout"  // the current phase's TimeoutStartSec=, TimeoutStopSec=, RuntimeMaxSec=, …
-	timerWatchdog = "watchdog" // WatchdogSec=
-	timerRestart  = "restart"  // RestartSec=
+	timerPhase    = control.DefaultTimer // the current phase's TimeoutStartSec=, TimeoutStopSec=, RuntimeMaxSec=, …
+	timerWatchdog = "watchdog"           // WatchdogSec=
+	timerRestart  = "restart"            // RestartSec=
 )
 
 // State is what the plugin keeps about one service between events; the host stores it.
 type State struct {
-	Sub    string
-	Result string // the first failure since the start; success while none
-
-	// Phase is the command list being run (one of the Exec* keys without "Exec"); Index the command in it.
-	Phase string `json:",omitempty"`
-	Index int    `json:",omitempty"`
+	// Sub, Result, and the command being run: Phase is one of the Exec* keys without "Exec" ("start-pre"),
+	// Index the command in it.
+	control.State
 
 	MainExited  bool  `json:",omitempty"` // the main process (or, for forking, the daemon) is gone
 	MainCode    int32 `json:",omitempty"` // its exit, as ChildExited reported it

@@ -1,6 +1,6 @@
 package main
 
-import "github.com/sysmaster/sysmaster/pkg/execconf"
+import "github.com/sysmaster/sysmaster/sdk/exec"
 
 // Config is one socket's [Socket] section, parsed (man systemd.socket, systemd.exec, systemd.kill,
 // systemd.resource-control). The host stores it as JSON and hands it back with every event. Durations are in
@@ -32,13 +32,13 @@ type Config struct {
 
 	// The settings of the control processes: man systemd.kill, systemd.exec, systemd.resource-control, shared
 	// with the service plugin; embedded so that the JSON stays flat.
-	execconf.KillSettings
-	execconf.ExecSettings
-	execconf.CgroupConfig
+	exec.KillSettings
+	exec.ExecSettings
+	exec.CgroupConfig
 }
 
 // Command is one command line of an Exec*= key.
-type Command = execconf.Command
+type Command = exec.Command
 
 // Listener is one Listen*= line.
 type Listener struct {

@@ -1,20 +1,22 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk"
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
 func TestConformance(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "socket")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	sdktest.Run(t, bin, sdktest.Sample{Unit: "sample.socket", Sections: []*pb.Section{{
-		Name: "Socket", Entries: []*pb.Entry{{Key: "ListenStream", Value: "/run/sample.sock"}, {Key: "Accept", Value: "no"}},
-	}}})
+	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+		Unit: "sample.socket",
+		Sections: []*sdk.Section{{Name: "Socket", Entries: []*sdk.Entry{
+			{Key: "ListenStream", Value: "/run/sample.sock", File: "sample.socket", Line: 2},
+			{Key: "Accept", Value: "no", File: "sample.socket", Line: 3},
+		}}},
+		Bad: []*sdk.Section{{Name: "Socket", Entries: []*sdk.Entry{
+			{Key: "ListenStream", Value: "/run/sample.sock", File: "bad.socket", Line: 2},
+			{Key: "Backlog", Value: "many", File: "bad.socket", Line: 3},
+		}}},
+	})
 }

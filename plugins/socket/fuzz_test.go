@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // FuzzParseConfig feeds random [Socket] sections: one entry per line, the key taken modulo the known keys (or
@@ -16,7 +16,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("ListenStream=80\nAccept=yes\nMaxConnections=3")
 	f.Add("ListenStream=[::1]:80%lo\nListenFIFO=/run/f\nSymlinks=/run/l\n0=x\n17=1K")
 	f.Add("ListenDatagram=vsock:2:3\nService=a.service\nFileDescriptorName=x\nExecStartPre=-/bin/true")
-	keys := execconf.Keys()
+	keys := exec.Keys()
 	for k := range directives {
 		keys = append(keys, k)
 	}

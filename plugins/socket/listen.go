@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // listenKinds maps the supported Listen*= keys to the Listen= property's type word and the OpenSocket type.
@@ -34,7 +34,7 @@ func parseAddress(v string) (family string, err error) {
 		if len(v) > 108 {
 			return "", fmt.Errorf("unix socket path is longer than 108 bytes")
 		}
-		if !execconf.NormalPath(v) {
+		if !exec.NormalPath(v) {
 			return "", fmt.Errorf("not a normalized absolute path")
 		}
 		return "unix", nil

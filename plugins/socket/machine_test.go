@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk/control"
 )
 
 // sim plays the host for the state machine, without processes or sockets: it keeps the unit's state bytes,
@@ -17,7 +17,7 @@ type sim struct {
 	name   string
 	c      Config
 	state  []byte
-	rt     pb.UnitRuntime
+	rt     sdk.Runtime
 	clock  time.Time
 	active sdk.ActiveState
 	sub    string
@@ -27,12 +27,12 @@ type sim struct {
 
 	nextPid int64
 	pids    map[string]int64
-	spawns  []*pb.Spawn
-	kills   []*pb.KillAction
+	spawns  []*sdk.Spawn
+	kills   []*sdk.KillAction
 	timers  map[string]uint64
-	jobs    []*pb.EnqueueJob
+	jobs    []*sdk.EnqueueJob
 	logs    []string
-	open    map[string]*pb.OpenSocket
+	open    map[string]*sdk.OpenSocket
 	closed  []string
 	watched map[string]string // id → "watch" or "accept"
 }
@@ -46,10 +46,10 @@ func newSim(t *testing.T, lines ...string) *sim {
 	}
 	return &sim{t: t, name: "foo.socket", c: c, clock: time.Unix(1_700_000_000, 0), nextPid: 100,
 		pids: map[string]int64{}, timers: map[string]uint64{}, props: map[string]string{},
-		open: map[string]*pb.OpenSocket{}, watched: map[string]string{}}
+		open: map[string]*sdk.OpenSocket{}, watched: map[string]string{}}
 }
 
-func (s *sim) send(ev *pb.Event) {
+func (s *sim) send(ev *sdk.Event) {
 	s.t.Helper()
 	u := &sdk.Unit{Name: s.name, Config: sdk.EncodeJSON(s.c), State: s.state, Runtime: &s.rt}
 	typ := socketType{clock: func() time.Time { return s.clock }}
@@ -58,72 +58,50 @@ func (s *sim) send(ev *pb.Event) {
 	}
 	s.state = u.State
 	for _, a := range u.Actions() {
-		switch k := a.Kind.(type) {
-		case *pb.Action_SetState:
-			s.active, s.sub, s.result = k.SetState.Active, k.SetState.Sub, k.SetState.Result
-			for key, v := range k.SetState.Properties {
+		switch k := a.(type) {
+		case *sdk.SetState:
+			s.active, s.sub, s.result = k.Active, k.Sub, k.Result
+			for key, v := range k.Properties {
 				s.props[key] = v
 			}
-			s.states = append(s.states, k.SetState.Sub)
-		case *pb.Action_Spawn:
+			s.states = append(s.states, k.Sub)
+		case *sdk.Spawn:
 			s.nextPid++
-			s.spawns = append(s.spawns, k.Spawn)
-			s.pids[k.Spawn.Id] = s.nextPid
+			s.spawns = append(s.spawns, k)
+			s.pids[k.ID] = s.nextPid
 			s.rt.ControlPid = s.nextPid
-		case *pb.Action_Kill:
-			s.kills = append(s.kills, k.Kill)
-		case *pb.Action_ArmTimer:
-			s.timers[k.ArmTimer.Id] = k.ArmTimer.Usec
-		case *pb.Action_DisarmTimer:
-			delete(s.timers, k.DisarmTimer.Id)
-		case *pb.Action_EnqueueJob:
-			s.jobs = append(s.jobs, k.EnqueueJob)
-		case *pb.Action_Log:
-			s.logs = append(s.logs, k.Log.Text)
-		case *pb.Action_OpenSocket:
-			s.open[k.OpenSocket.Id] = k.OpenSocket
-		case *pb.Action_CloseFd:
-			delete(s.open, k.CloseFd.Id)
-			s.closed = append(s.closed, k.CloseFd.Id)
-		case *pb.Action_WatchFd:
+		case *sdk.KillAction:
+			s.kills = append(s.kills, k)
+		case *sdk.ArmTimer:
+			s.timers[k.ID] = k.USec
+		case *sdk.DisarmTimer:
+			delete(s.timers, k.ID)
+		case *sdk.EnqueueJob:
+			s.jobs = append(s.jobs, k)
+		case *sdk.Log:
+			s.logs = append(s.logs, k.Text)
+		case *sdk.OpenSocket:
+			s.open[k.ID] = k
+		case *sdk.CloseFd:
+			delete(s.open, k.ID)
+			s.closed = append(s.closed, k.ID)
+		case *sdk.WatchFd:
 			switch {
-			case !k.WatchFd.Watch:
-				delete(s.watched, k.WatchFd.Id)
-			case k.WatchFd.Accept:
-				s.watched[k.WatchFd.Id] = "accept"
+			case !k.Watch:
+				delete(s.watched, k.ID)
+			case k.Accept:
+				s.watched[k.ID] = "accept"
 			default:
-				s.watched[k.WatchFd.Id] = "watch"
+				s.watched[k.ID] = "watch"
 			}
 		}
 	}
 }
 
-func ev[T any](k T) *pb.Event {
-	switch v := any(k).(type) {
-	case *pb.Start:
-		return &pb.Event{Kind: &pb.Event_Start{Start: v}}
-	case *pb.Stop:
-		return &pb.Event{Kind: &pb.Event_Stop{Stop: v}}
-	case *pb.FdReadable:
-		return &pb.Event{Kind: &pb.Event_FdReadable{FdReadable: v}}
-	case *pb.UnitChanged:
-		return &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: v}}
-	case *pb.FdOpenFailed:
-		return &pb.Event{Kind: &pb.Event_FdOpenFailed{FdOpenFailed: v}}
-	case *pb.EnqueueFailed:
-		return &pb.Event{Kind: &pb.Event_EnqueueFailed{EnqueueFailed: v}}
-	case *pb.Recover:
-		return &pb.Event{Kind: &pb.Event_Recover{Recover: v}}
-	case *pb.ResetFailed:
-		return &pb.Event{Kind: &pb.Event_ResetFailed{ResetFailed: v}}
-	case *pb.SpawnFailed:
-		return &pb.Event{Kind: &pb.Event_SpawnFailed{SpawnFailed: v}}
-	}
-	panic("unknown event")
-}
+func ev(k sdk.EventKind) *sdk.Event { return &sdk.Event{Kind: k} }
 
-func (s *sim) start() { s.send(ev(&pb.Start{})) }
-func (s *sim) stop()  { s.send(ev(&pb.Stop{})) }
+func (s *sim) start() { s.send(ev(&sdk.EventStart{})) }
+func (s *sim) stop()  { s.send(ev(&sdk.EventStop{})) }
 
 // readable reports traffic on an Accept=no listener; the host ends the watch with the event.
 func (s *sim) readable(id string) {
@@ -132,7 +110,7 @@ func (s *sim) readable(id string) {
 		s.t.Fatalf("%s is not watched (%v)", id, s.watched)
 	}
 	delete(s.watched, id)
-	s.send(ev(&pb.FdReadable{Id: id}))
+	s.send(ev(&sdk.EventFdReadable{ID: id}))
 }
 
 // accept reports a connection the host accepted on id.
@@ -142,11 +120,11 @@ func (s *sim) accept(id, conn, instance, source string) {
 		s.t.Fatalf("%s is not accepting (%v)", id, s.watched)
 	}
 	delete(s.watched, id)
-	s.send(ev(&pb.FdReadable{Id: id, Accepted: conn, Instance: instance, Source: source}))
+	s.send(ev(&sdk.EventFdReadable{ID: id, Accepted: conn, Instance: instance, Source: source}))
 }
 
 func (s *sim) changed(unit string, active sdk.ActiveState, sub, result string) {
-	s.send(ev(&pb.UnitChanged{Unit: unit, Active: active, Sub: sub, Result: result}))
+	s.send(ev(&sdk.EventUnitChanged{Unit: unit, Active: active, Sub: sub, Result: result}))
 }
 
 func (s *sim) fire(id string) {
@@ -155,7 +133,7 @@ func (s *sim) fire(id string) {
 		s.t.Fatalf("timer %q is not armed (armed: %v)", id, s.timers)
 	}
 	delete(s.timers, id)
-	s.send(&pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
+	s.send(ev(&sdk.EventTimerFired{ID: id}))
 }
 
 // exit ends the control process spawned under id with code (1 exited, 2 killed) and status.
@@ -167,7 +145,7 @@ func (s *sim) exit(id string, code, status int32) {
 	}
 	delete(s.pids, id)
 	s.rt.ControlPid = 0
-	s.send(&pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{Id: id, Pid: pid, Role: sdk.RoleControl, Code: pb.ExitCode(code), Status: status}}})
+	s.send(ev(&sdk.EventChildExited{ID: id, Pid: pid, Role: sdk.RoleControl, Code: sdk.ExitCode(code), Status: status}))
 }
 
 func (s *sim) want(active sdk.ActiveState, sub, result string) {
@@ -246,7 +224,7 @@ func TestAcceptNoActivation(t *testing.T) {
 		t.Fatalf("open %v timers %v", s.open, s.timers)
 	}
 	// A stale readiness after the stop does nothing.
-	s.send(ev(&pb.FdReadable{Id: "listen0"}))
+	s.send(ev(&sdk.EventFdReadable{ID: "listen0"}))
 	s.want(sdk.Inactive, subDead, "")
 	if len(s.jobs) != 1 {
 		t.Fatalf("jobs %v", s.jobs)
@@ -279,7 +257,7 @@ func TestServiceStartLimitHit(t *testing.T) {
 	if len(s.open) != 0 {
 		t.Fatalf("open %v", s.open)
 	}
-	s.send(ev(&pb.ResetFailed{}))
+	s.send(ev(&sdk.EventResetFailed{}))
 	s.want(sdk.Inactive, subDead, resSuccess)
 }
 
@@ -298,7 +276,7 @@ func TestTriggerLimit(t *testing.T) {
 		t.Fatalf("logs %q jobs %v", s.logs, s.jobs)
 	}
 	// After the interval the count starts again.
-	s.send(ev(&pb.ResetFailed{}))
+	s.send(ev(&sdk.EventResetFailed{}))
 	s.clock = s.clock.Add(time.Minute)
 	s.start()
 	s.readable("listen0")
@@ -371,14 +349,14 @@ func TestAcceptYes(t *testing.T) {
 		t.Fatalf("jobs %v", s.jobs)
 	}
 	// An accept error is logged and the listener re-armed.
-	s.send(ev(&pb.FdReadable{Id: "listen0", AcceptError: "accept: too many open files"}))
+	s.send(ev(&sdk.EventFdReadable{ID: "listen0", AcceptError: "accept: too many open files"}))
 	s.wantWatched(map[string]string{"listen0": "accept"})
 	if !s.logged("too many open files") {
 		t.Fatal(s.logs)
 	}
 	s.want(sdk.Active, subListening, resSuccess)
 	// A job that cannot be enqueued fails the socket (systemd: resources) and frees the slot.
-	s.send(ev(&pb.EnqueueFailed{Unit: "telnet@2-127.0.0.1:23-10.0.0.1:4002.service", Type: "start", Message: "Unit telnet@.service not found."}))
+	s.send(ev(&sdk.EventEnqueueFailed{Unit: "telnet@2-127.0.0.1:23-10.0.0.1:4002.service", Type: "start", Message: "Unit telnet@.service not found."}))
 	s.want(sdk.Failed, subFailed, resResources)
 	if s.props["NConnections"] != "1" {
 		t.Fatalf("props %v", s.props)
@@ -390,7 +368,7 @@ func TestAcceptedWhileStoppingIsRefused(t *testing.T) {
 	s.start()
 	s.stop()
 	s.want(sdk.Deactivating, subStopPre, "")
-	s.send(ev(&pb.FdReadable{Id: "listen0", Accepted: "late", Instance: "1-0"}))
+	s.send(ev(&sdk.EventFdReadable{ID: "listen0", Accepted: "late", Instance: "1-0"}))
 	if len(s.jobs) != 0 || !slices.Contains(s.closed, "late") || s.props["NRefused"] != "1" {
 		t.Fatalf("jobs %v closed %v props %v", s.jobs, s.closed, s.props)
 	}
@@ -401,13 +379,13 @@ func TestAcceptedWhileStoppingIsRefused(t *testing.T) {
 func TestOpenFailed(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ListenStream=80")
 	s.start()
-	s.send(ev(&pb.FdOpenFailed{Id: "listen1", Message: "bind [::]:80: address already in use"}))
+	s.send(ev(&sdk.EventFdOpenFailed{ID: "listen1", Message: "bind [::]:80: address already in use"}))
 	s.want(sdk.Failed, subFailed, resResources)
 	if !s.logged("address already in use") || !slices.Equal(s.closed, []string{"listen0"}) {
 		t.Fatalf("logs %q closed %v", s.logs, s.closed)
 	}
 	// The next start opens both again.
-	s.send(ev(&pb.ResetFailed{}))
+	s.send(ev(&sdk.EventResetFailed{}))
 	s.start()
 	s.want(sdk.Active, subListening, resSuccess)
 	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
@@ -417,7 +395,7 @@ func TestEnqueueFailedForTheService(t *testing.T) {
 	s := newSim(t, "ListenStream=80")
 	s.start()
 	s.readable("listen0")
-	s.send(ev(&pb.EnqueueFailed{Unit: "foo.service", Type: "start", Message: "Unit foo.service not found."}))
+	s.send(ev(&sdk.EventEnqueueFailed{Unit: "foo.service", Type: "start", Message: "Unit foo.service not found."}))
 	s.want(sdk.Failed, subFailed, resResources)
 	if !s.logged("Failed to queue service startup job: Unit foo.service not found.") {
 		t.Fatal(s.logs)
@@ -427,10 +405,10 @@ func TestEnqueueFailedForTheService(t *testing.T) {
 func TestControlCommands(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/pre1", "ExecStartPre=/bin/pre2", "ExecStartPost=/bin/post",
 		"ExecStopPre=/bin/stoppre", "ExecStopPost=/bin/stoppost", "Environment=A=1")
-	s.rt.InvocationId = "abc"
+	s.rt.InvocationID = "abc"
 	s.start()
 	s.want(sdk.Activating, subStartPre, resSuccess)
-	if len(s.open) != 0 || s.spawns[0].Role != sdk.RoleControl || s.spawns[0].Id != "start-pre/0" || s.timers[timerPhase] != 90e6 {
+	if len(s.open) != 0 || s.spawns[0].Role != sdk.RoleControl || s.spawns[0].ID != "start-pre/0" || s.timers[timerPhase] != 90e6 {
 		t.Fatalf("open %v spawns %v timers %v", s.open, s.spawns, s.timers)
 	}
 	if env := s.spawns[0].Exec.Environment; !slices.Contains(env, "A=1") || !slices.Contains(env, "INVOCATION_ID=abc") {
@@ -467,7 +445,7 @@ func TestStartPreFails(t *testing.T) {
 	for _, tc := range []struct {
 		code, status int32
 		result       string
-	}{{1, 3, resExitCode}, {2, 9, resSignal}, {3, 11, resCoreDump}} {
+	}{{1, 3, control.ExitCode}, {2, 9, control.Signal}, {3, 11, control.CoreDump}} {
 		s := newSim(t, "ListenStream=/run/a", "ExecStartPre=/bin/pre", "ExecStopPost=/bin/never")
 		s.start()
 		s.exit("start-pre/0", tc.code, tc.status)
@@ -487,9 +465,9 @@ func TestStartPostFailsRunsTheStopCommands(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ExecStartPost=/bin/post", "ExecStopPre=/bin/stoppre")
 	s.start()
 	s.exit("start-post/0", 1, 2)
-	s.want(sdk.Deactivating, subStopPre, resExitCode)
+	s.want(sdk.Deactivating, subStopPre, control.ExitCode)
 	s.exit("stop-pre/0", 1, 0)
-	s.want(sdk.Failed, subFailed, resExitCode)
+	s.want(sdk.Failed, subFailed, control.ExitCode)
 	if len(s.open) != 0 {
 		t.Fatalf("open %v", s.open)
 	}
@@ -498,7 +476,7 @@ func TestStartPostFailsRunsTheStopCommands(t *testing.T) {
 func TestSpawnFailed(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ExecStartPost=/bin/post")
 	s.start()
-	s.send(ev(&pb.SpawnFailed{Id: "start-post/0", ExitCode: 203, Message: "exec: no such file", Role: sdk.RoleControl}))
+	s.send(ev(&sdk.EventSpawnFailed{ID: "start-post/0", ExitCode: 203, Message: "exec: no such file", Role: sdk.RoleControl}))
 	s.want(sdk.Failed, subFailed, resResources)
 }
 
@@ -511,7 +489,7 @@ func TestStopDuringStartPreKills(t *testing.T) {
 		t.Fatalf("kill %v", k)
 	}
 	s.exit("start-pre/0", 2, 2)
-	s.want(sdk.Failed, subFailed, resSignal) // a killed command failed, as in systemd
+	s.want(sdk.Failed, subFailed, control.Signal) // a killed command failed, as in systemd
 }
 
 func TestTimeoutsEscalate(t *testing.T) {
@@ -558,21 +536,21 @@ func TestRecoverRewatches(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ListenStream=/run/b")
 	s.start()
 	s.watched = map[string]string{} // a new host lost the watches
-	s.send(ev(&pb.Recover{Fds: []string{"listen0", "listen1"}}))
+	s.send(ev(&sdk.EventRecover{Fds: []string{"listen0", "listen1"}}))
 	s.want(sdk.Active, subListening, resSuccess)
 	s.wantWatched(map[string]string{"listen0": "watch", "listen1": "watch"})
 
 	a := newSim(t, "ListenStream=/run/a", "Accept=yes")
 	a.start()
 	a.watched = map[string]string{}
-	a.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
+	a.send(ev(&sdk.EventRecover{Fds: []string{"listen0"}}))
 	a.wantWatched(map[string]string{"listen0": "accept"})
 
 	// A running socket stays unwatched: its service owns the listeners.
 	r := newSim(t, "ListenStream=/run/a")
 	r.start()
 	r.readable("listen0")
-	r.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
+	r.send(ev(&sdk.EventRecover{Fds: []string{"listen0"}}))
 	r.want(sdk.Active, subRunning, "")
 	r.wantWatched(nil)
 }
@@ -581,13 +559,13 @@ func TestRecoverRewatches(t *testing.T) {
 func TestRecoverReopensLostListeners(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/a", "ListenStream=/run/b")
 	s.start()
-	s.open = map[string]*pb.OpenSocket{}
-	s.send(ev(&pb.Recover{Fds: []string{"listen0"}}))
+	s.open = map[string]*sdk.OpenSocket{}
+	s.send(ev(&sdk.EventRecover{Fds: []string{"listen0"}}))
 	if _, ok := s.open["listen1"]; !ok || len(s.open) != 1 {
 		t.Fatalf("after Recover without listen1, opened %v; want listen1 alone", s.open)
 	}
 	s.want(sdk.Active, subListening, resSuccess)
-	s.send(ev(&pb.FdOpenFailed{Id: "listen1", Message: "bind: address already in use"}))
+	s.send(ev(&sdk.EventFdOpenFailed{ID: "listen1", Message: "bind: address already in use"}))
 	s.want(sdk.Failed, subFailed, resResources)
 }
 
@@ -609,7 +587,7 @@ func TestStartAndStopAreIdempotent(t *testing.T) {
 func TestUnknownEventIsAnError(t *testing.T) {
 	c, _ := parse("ListenStream=/run/a")
 	u := &sdk.Unit{Name: "foo.socket", Config: sdk.EncodeJSON(c)}
-	if err := (socketType{}).Handle(u, &pb.Event{}); err == nil || len(u.Actions()) != 0 {
+	if err := (socketType{}).Handle(u, &sdk.Event{}); err == nil || len(u.Actions()) != 0 {
 		t.Fatalf("err %v actions %v", err, u.Actions())
 	}
 }

@@ -1,6 +1,7 @@
 // Command socket is the socket unit type (man systemd.socket), built on the public SDK only. The host opens,
 // holds, watches and accepts on the listening sockets and starts the jobs; this plugin decides what comes next:
-// a state machine (machine.go) over systemd's socket states.
+// a state machine (machine.go) over systemd's socket states, in files named for its parts: start, stop,
+// commands, timeout, fds, accept, trigger, recover.
 package main
 
 import (
@@ -61,8 +62,7 @@ func (t socketType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	if clock == nil {
 		clock = time.Now
 	}
-	m := &machine{c: &c, s: &st, u: u, rt: u.Runtime, now: clock}
-	if err := m.handle(ev); err != nil {
+	if err := newMachine(&c, &st, u, clock).handle(ev); err != nil {
 		return err
 	}
 	u.State = sdk.EncodeJSON(st)

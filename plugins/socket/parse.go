@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/bytesize"
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // section is the one section this plugin parses.
@@ -45,18 +45,18 @@ var unsupported = []string{
 // parseConfig parses the unit's [Socket] section into a Config with systemd's defaults, recording every problem
 // in res with its file, line and key. The result is meaningful only when res.Failed() is false.
 func parseConfig(req *sdk.ParseRequest, res *sdk.ParseResult) Config {
-	return parseWith(req, res, execconf.SystemLoadEnv())
+	return parseWith(req, res, exec.SystemLoadEnv())
 }
 
 // parseWith is parseConfig with the system looked at through env, so that tests need no particular machine.
-func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env execconf.LoadEnv) Config {
+func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env exec.LoadEnv) Config {
 	p := &parser{
 		c: Config{
 			MaxConnections: defaultMaxConnections,
 			TimeoutUSec:    defaultTimeoutUSec,
-			KillSettings:   execconf.DefaultKill(),
-			ExecSettings:   execconf.DefaultExec(),
-			CgroupConfig:   execconf.DefaultCgroup(),
+			KillSettings:   exec.DefaultKill(),
+			ExecSettings:   exec.DefaultExec(),
+			CgroupConfig:   exec.DefaultCgroup(),
 		},
 		name:    req.Unit.GetName(),
 		bools:   map[string]bool{},
@@ -65,7 +65,7 @@ func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env execconf.LoadEnv
 		triggerInterval: defaultLimitInterval, pollInterval: defaultLimitInterval,
 		triggerBurst: -1, pollBurst: -1, perSource: -1,
 	}
-	p.Parser = execconf.NewParser(res, section, env, &p.c.ExecSettings, &p.c.KillSettings, &p.c.CgroupConfig)
+	p.Parser = exec.NewParser(res, section, env, &p.c.ExecSettings, &p.c.KillSettings, &p.c.CgroupConfig)
 	p.Run(req.Section(section), func(e *sdk.Entry) bool {
 		h, ok := directives[e.Key]
 		if ok {
@@ -79,7 +79,7 @@ func parseWith(req *sdk.ParseRequest, res *sdk.ParseResult, env execconf.LoadEnv
 
 // parser holds what parsing one [Socket] section needs beyond the Config itself.
 type parser struct {
-	*execconf.Parser
+	*exec.Parser
 	c    Config
 	name string // the unit's name, e.g. "foo.socket"
 
@@ -204,7 +204,7 @@ func (p *parser) listenKey(e *sdk.Entry) {
 	k := listenKinds[e.Key]
 	l := Listener{Kind: k.kind, Type: k.typ, Address: v}
 	if e.Key == "ListenFIFO" {
-		if !execconf.NormalPath(v) {
+		if !exec.NormalPath(v) {
 			p.Bad(e, "not a normalized absolute path")
 			return
 		}
@@ -325,13 +325,13 @@ func (p *parser) symlinksKey(e *sdk.Entry) {
 		return
 	}
 	for _, w := range words {
-		if !execconf.NormalPath(w) || strings.ContainsAny(w, " \t") {
+		if !exec.NormalPath(w) || strings.ContainsAny(w, " \t") {
 			p.Bad(e, "%q is not a normalized absolute path", w)
 			return
 		}
 	}
 	for _, w := range words {
-		p.symlinks = execconf.AppendUnique(p.symlinks, w)
+		p.symlinks = exec.AppendUnique(p.symlinks, w)
 	}
 }
 

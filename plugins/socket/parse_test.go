@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
-func testEnv() execconf.LoadEnv {
-	return execconf.LoadEnv{
+func testEnv() exec.LoadEnv {
+	return exec.LoadEnv{
 		LookPath: func(name string) (string, bool) {
 			if name == "true" || name == "sh" {
 				return "/bin/" + name, true
@@ -47,8 +46,8 @@ func clean(t *testing.T, lines ...string) Config {
 	return c
 }
 
-func problems(res *sdk.ParseResult, sev pb.Problem_Severity) []*pb.Problem {
-	var out []*pb.Problem
+func problems(res *sdk.ParseResult, sev sdk.Severity) []*sdk.Problem {
+	var out []*sdk.Problem
 	for _, p := range res.Problems {
 		if p.Severity == sev {
 			out = append(out, p)
@@ -134,14 +133,14 @@ func TestBadValues(t *testing.T) {
 	}
 	for _, l := range bad {
 		_, res := parse("ListenStream=/run/ok.sock", l)
-		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		errs := problems(res, sdk.SeverityError)
 		k, _, _ := strings.Cut(l, "=")
 		if len(errs) != 1 || errs[0].Line != 2 || errs[0].Key != k || errs[0].File != "/u/foo.socket" || errs[0].Section != "Socket" {
 			t.Errorf("%s: %v", l, res.Problems)
 		}
 	}
 	_, res := parse("ListenSpecial=/dev/x")
-	if errs := problems(res, pb.Problem_SEVERITY_ERROR); len(errs) == 0 || !strings.Contains(errs[0].Message, "not supported by this version") {
+	if errs := problems(res, sdk.SeverityError); len(errs) == 0 || !strings.Contains(errs[0].Message, "not supported by this version") {
 		t.Errorf("ListenSpecial: %v", res.Problems)
 	}
 }
@@ -163,7 +162,7 @@ func TestWholeSectionErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, res := parse(tc.lines...)
-		errs := problems(res, pb.Problem_SEVERITY_ERROR)
+		errs := problems(res, sdk.SeverityError)
 		if len(errs) != 1 || errs[0].Line != tc.line || errs[0].Key != tc.key {
 			t.Errorf("%v: %v", tc.lines, res.Problems)
 		}
@@ -173,7 +172,7 @@ func TestWholeSectionErrors(t *testing.T) {
 func TestWarnings(t *testing.T) {
 	for _, l := range []string{"Foo=bar", "DeferAcceptSec=5", "PipeSize=1M", "Writable=yes", "KillMode=none", "Environment=1X=y"} {
 		_, res := parse("ListenStream=/run/a", l)
-		w := problems(res, pb.Problem_SEVERITY_WARNING)
+		w := problems(res, sdk.SeverityWarning)
 		k, _, _ := strings.Cut(l, "=")
 		if res.Failed() || len(w) != 1 || w[0].Key != k || w[0].Line != 2 {
 			t.Errorf("%s: %v", l, res.Problems)

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sysmaster/sysmaster/pkg/execconf"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // properties are the socket's settings as `systemctl show` lists them: systemd's names and value formats.
@@ -48,10 +48,10 @@ func (c *Config) properties() map[string]string {
 		"PollLimitIntervalUSec":    usec(c.PollLimitIntervalUSec, false),
 		"PollLimitBurst":           strconv.FormatUint(uint64(c.PollLimitBurst), 10),
 		"TimeoutUSec":              usec(c.TimeoutUSec, true),
-		"ExecStartPre":             execconf.CommandsProperty(c.ExecStartPre),
-		"ExecStartPost":            execconf.CommandsProperty(c.ExecStartPost),
-		"ExecStopPre":              execconf.CommandsProperty(c.ExecStopPre),
-		"ExecStopPost":             execconf.CommandsProperty(c.ExecStopPost),
+		"ExecStartPre":             exec.CommandsProperty(c.ExecStartPre),
+		"ExecStartPost":            exec.CommandsProperty(c.ExecStartPost),
+		"ExecStopPre":              exec.CommandsProperty(c.ExecStopPre),
+		"ExecStopPost":             exec.CommandsProperty(c.ExecStopPost),
 		// What a socket that has not run reports; its state reports replace them.
 		"NAccepted": "0", "NConnections": "0", "NRefused": "0", "Result": "success",
 	}

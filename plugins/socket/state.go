@@ -1,6 +1,9 @@
 package main
 
-import "github.com/sysmaster/sysmaster/sdk"
+import (
+	"github.com/sysmaster/sysmaster/sdk"
+	"github.com/sysmaster/sysmaster/sdk/control"
+)
 
 // Sub-states, systemd's names (man systemd.socket, `systemctl --state=help`). start-chown is never entered: the
 // host applies SocketUser= and SocketGroup= itself when it opens the socket.
@@ -39,12 +42,9 @@ var activeOf = map[string]sdk.ActiveState{
 
 // Results, systemd's names for the Result= property.
 const (
-	resSuccess              = "success"
-	resResources            = "resources"
-	resTimeout              = "timeout"
-	resExitCode             = "exit-code"
-	resSignal               = "signal"
-	resCoreDump             = "core-dump"
+	resSuccess              = control.Success
+	resResources            = control.Resources
+	resTimeout              = control.Timeout
 	resTriggerLimitHit      = "trigger-limit-hit"
 	resServiceStartLimitHit = "service-start-limit-hit"
 	serviceStartLimitHit    = "start-limit-hit" // the result of a service that hit its start limit
@@ -60,18 +60,14 @@ const (
 
 // Timer ids.
 const (
-	timerPhase     = "timeout"    // TimeoutSec= of the current control phase or kill state
-	timerPollLimit = "poll-limit" // the end of a PollLimitIntervalSec= pause
+	timerPhase     = control.DefaultTimer // TimeoutSec= of the current control phase or kill state
+	timerPollLimit = "poll-limit"         // the end of a PollLimitIntervalSec= pause
 )
 
 // State is what the plugin keeps about one socket between events; the host stores it.
 type State struct {
-	Sub    string
-	Result string // the first failure since the start; success while none
-
-	// Phase is the control command list being run, Index the command in it.
-	Phase string `json:",omitempty"`
-	Index int    `json:",omitempty"`
+	// Sub, Result, and the control command being run (Phase, Index).
+	control.State
 
 	NAccepted    uint64 `json:",omitempty"`
 	NConnections uint64 `json:",omitempty"`

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+// A target has no section of its own: the suite has nothing to make it refuse.
 func TestConformance(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "target")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	sdktest.Run(t, bin, sdktest.Sample{Unit: "sample.target"})
+	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{Unit: "sample.target"})
 }

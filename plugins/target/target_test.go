@@ -5,10 +5,9 @@ import (
 	"testing"
 
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-func handle(t *testing.T, ev *sdk.Event) *pb.SetState {
+func handle(t *testing.T, ev *sdk.Event) *sdk.SetState {
 	t.Helper()
 	u := &sdk.Unit{Name: "x.target"}
 	if err := (targetType{}).Handle(u, ev); err != nil {
@@ -17,28 +16,32 @@ func handle(t *testing.T, ev *sdk.Event) *pb.SetState {
 	if len(u.Actions()) != 1 {
 		t.Fatalf("want one action, got %v", u.Actions())
 	}
-	return u.Actions()[0].GetSetState()
+	s, ok := u.Actions()[0].(*sdk.SetState)
+	if !ok {
+		t.Fatalf("want a SetState, got %#v", u.Actions()[0])
+	}
+	return s
 }
 
 func TestStartStop(t *testing.T) {
-	if s := handle(t, &sdk.Event{Kind: &sdk.EventStart{Start: &pb.Start{}}}); s.Active != sdk.Active || s.Sub != "active" {
+	if s := handle(t, &sdk.Event{Kind: &sdk.EventStart{}}); s.Active != sdk.Active || s.Sub != "active" {
 		t.Fatalf("start: %v", s)
 	}
-	if s := handle(t, &sdk.Event{Kind: &sdk.EventStop{Stop: &pb.Stop{}}}); s.Active != sdk.Inactive || s.Sub != "dead" {
+	if s := handle(t, &sdk.Event{Kind: &sdk.EventStop{}}); s.Active != sdk.Inactive || s.Sub != "dead" {
 		t.Fatalf("stop: %v", s)
 	}
 }
 
 func TestUnexpectedEventIsAnError(t *testing.T) {
 	u := &sdk.Unit{Name: "x.target"}
-	ev := &sdk.Event{Kind: &sdk.EventTimerFired{TimerFired: &pb.TimerFired{Id: "t"}}}
+	ev := &sdk.Event{Kind: &sdk.EventTimerFired{ID: "t"}}
 	if err := (targetType{}).Handle(u, ev); err == nil || len(u.Actions()) != 0 {
 		t.Fatalf("timer event on a target: err=%v actions=%v", err, u.Actions())
 	}
 }
 
 func TestDefaultDependencies(t *testing.T) {
-	req := &sdk.ParseRequest{Unit: &pb.UnitInfo{Name: "multi-user.target", Dependencies: []*pb.Dependency{
+	req := &sdk.ParseRequest{Unit: &sdk.UnitInfo{Name: "multi-user.target", Dependencies: []*sdk.Dependency{
 		{Kind: "Wants", Units: []string{"a.service", "b.target"}},
 		{Kind: "Requires", Units: []string{"basic.target"}},
 		{Kind: "After", Units: []string{"c.service"}},

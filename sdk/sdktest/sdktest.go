@@ -1,43 +1,82 @@
 // Package sdktest is the conformance suite every unit-type plugin should pass, ours and third parties': it
-// launches the plugin binary as the host would (go-plugin handshake, gRPC) and checks the named properties the
-// host relies on.
+// launches the plugin binary as the host would (go-plugin handshake, gRPC) and checks, case by named case, the
+// properties the host relies on (see Run).
 //
 //	func TestConformance(t *testing.T) {
-//		bin := buildMyPlugin(t)
-//		sdktest.Run(t, bin, sdktest.Sample{Unit: "x.run", Sections: …})
+//		sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+//			Unit:     "x.run",
+//			Sections: []*sdk.Section{{Name: "Run", Entries: …}},
+//			Bad:      []*sdk.Section{{Name: "Run", Entries: …}}, // a unit Parse must refuse
+//		})
 //	}
 package sdktest
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/sysmaster/sysmaster/sdk"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// Sample is one valid unit of the plugin's type that the suite parses and drives.
+// Sample is what the suite drives the plugin with: one valid unit of its type and, for a type with sections of
+// its own, one the plugin must refuse.
 type Sample struct {
-	Unit     string
-	Sections []*pb.Section
+	// Unit is the sample unit's name ("sample.socket").
+	Unit string
+	// Sections are the type's sections of a valid unit; they must parse without error.
+	Sections []*sdk.Section
+	// Bad are the sections of a unit Parse must refuse with at least one error. Give every entry a File and a
+	// Line: each error must name the file and line of one of them. Nil for a type without sections of its
+	// own, for which the case is skipped.
+	Bad []*sdk.Section
+}
+
+// Build compiles the main package in dir (the plugin's own directory: ".") into a temporary directory and
+// returns the binary's path.
+func Build(t testing.TB, dir string) string {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), filepath.Base(abs))
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = abs
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sdktest: build %s: %v\n%s", dir, err, out)
+	}
+	return bin
+}
+
+// logger keeps go-plugin's chatter out of test output: only its warnings and errors show.
+func logger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "sdktest", Output: os.Stderr, Level: hclog.Warn})
+}
+
+// newClient is a go-plugin client for the binary at path, speaking the given protocol versions.
+func newClient(path string, versions map[int]plugin.PluginSet) *plugin.Client {
+	return plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: versions,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Cmd:              exec.Command(path),
+		StartTimeout:     10 * time.Second,
+		Logger:           logger(),
+	})
 }
 
 // Launch starts the plugin binary at path and returns its client; it is killed when the test ends. A test
 // process may use go-plugin's own runner: the one-waiter rule binds the core, not its tests.
 func Launch(t testing.TB, path string) *sdk.Client {
 	t.Helper()
-	c := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.PluginSets(),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Cmd:              exec.Command(path),
-		StartTimeout:     10 * time.Second,
-	})
+	c := newClient(path, sdk.PluginSets())
 	t.Cleanup(c.Kill)
 	cl, err := sdk.Dispense(c)
 	if err != nil {
@@ -46,108 +85,11 @@ func Launch(t testing.TB, path string) *sdk.Client {
 	return cl
 }
 
-func ev(e any) *pb.Event {
-	switch k := e.(type) {
-	case *pb.Start:
-		return &pb.Event{Kind: &pb.Event_Start{Start: k}}
-	case *pb.Stop:
-		return &pb.Event{Kind: &pb.Event_Stop{Stop: k}}
-	case *pb.Recover:
-		return &pb.Event{Kind: &pb.Event_Recover{Recover: k}}
-	}
-	return &pb.Event{}
-}
+// callTimeout bounds every call of the suite: a conforming plugin answers each well within it.
+const callTimeout = 30 * time.Second
 
-// Run runs every conformance case against the plugin binary at path.
-func Run(t *testing.T, path string, s Sample) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cl := Launch(t, path)
-	desc, err := cl.Describe(ctx, "sdktest")
-	if err != nil {
-		t.Fatalf("describe: %v", err)
-	}
-	parsed, err := cl.Parse(ctx, []*pb.UnitFile{{Unit: &pb.UnitInfo{Name: s.Unit, DefaultDependencies: true}, Sections: s.Sections}})
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	for _, p := range parsed[0].Problems {
-		if p.Severity == pb.Problem_SEVERITY_ERROR {
-			t.Fatalf("the sample unit does not parse: %v", p)
-		}
-	}
-	config := parsed[0].Config
-	item := func(state []byte, e *pb.Event) *pb.Item {
-		return &pb.Item{Unit: s.Unit, Config: config, State: state, Event: e, Runtime: &pb.UnitRuntime{}}
-	}
-	one := func(t *testing.T, c *sdk.Client, state []byte, e *pb.Event) *pb.Result {
-		t.Helper()
-		res, err := c.Handle(ctx, []*pb.Item{item(state, e)})
-		if err != nil {
-			t.Fatalf("handle: %v", err)
-		}
-		return res[0]
-	}
-
-	t.Run("describe", func(t *testing.T) {
-		if desc.Type == "" || desc.Version == "" {
-			t.Fatalf("Describe must name the type and a version: %v", desc)
-		}
-	})
-
-	t.Run("batch order", func(t *testing.T) {
-		// A batch means exactly what its events mean one call at a time.
-		events := []*pb.Event{ev(&pb.Start{}), ev(&pb.Stop{}), ev(&pb.Start{})}
-		items := make([]*pb.Item, len(events))
-		for i, e := range events {
-			items[i] = item(nil, e)
-		}
-		batch, err := cl.Handle(ctx, items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var state []byte
-		for i, e := range events {
-			r := one(t, cl, state, e)
-			if !proto.Equal(r, batch[i]) {
-				t.Fatalf("event %d: batch gave %v, one by one %v", i, batch[i], r)
-			}
-			state = r.State
-		}
-	})
-
-	t.Run("state round trip through a fresh plugin process", func(t *testing.T) {
-		first := one(t, cl, nil, ev(&pb.Start{}))
-		want := one(t, cl, first.State, ev(&pb.Stop{}))
-		fresh := Launch(t, path)
-		got := one(t, fresh, first.State, ev(&pb.Stop{}))
-		if !proto.Equal(got, want) {
-			t.Fatalf("a fresh process answered %v, the first %v", got, want)
-		}
-	})
-
-	t.Run("recover with nothing alive", func(t *testing.T) {
-		started := one(t, cl, nil, ev(&pb.Start{}))
-		if r := one(t, cl, started.State, ev(&pb.Recover{})); r.Error != "" {
-			t.Fatalf("recover: %s", r.Error)
-		}
-	})
-
-	t.Run("stop twice", func(t *testing.T) {
-		r1 := one(t, cl, nil, ev(&pb.Stop{}))
-		r2 := one(t, cl, r1.State, ev(&pb.Stop{}))
-		if r1.Error != "" || r2.Error != "" {
-			t.Fatalf("stop of a stopped unit must not fail: %q %q", r1.Error, r2.Error)
-		}
-	})
-
-	t.Run("unknown event", func(t *testing.T) {
-		r := one(t, cl, nil, &pb.Event{})
-		if r.Error == "" || len(r.Actions) != 0 {
-			t.Fatalf("an event without a kind must be refused without actions: %v", r)
-		}
-		if r := one(t, cl, nil, ev(&pb.Start{})); r.Error != "" {
-			t.Fatalf("the plugin must keep serving after a refused event: %s", r.Error)
-		}
-	})
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), callTimeout)
+	t.Cleanup(cancel)
+	return c
 }

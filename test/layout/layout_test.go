@@ -1,5 +1,6 @@
 // Package layout checks the architecture's import rules over `go list -deps`: plugins are built on the public
-// SDK (sdk/ and pkg/) only, exactly as a third party's would be, and the host never imports a plugin.
+// SDK (sdk/ and pkg/) only, exactly as a third party's would be, never on the wire contract under sdk/proto,
+// and the host never imports a plugin.
 package layout
 
 import (
@@ -61,5 +62,44 @@ func TestSDKDoesNotImportTheHost(t *testing.T) {
 				t.Errorf("%s imports %s: the SDK must stand alone", pkg, d)
 			}
 		}
+	}
+}
+
+// imports lists the packages that the packages matching pattern import themselves, tests included (not their
+// dependencies'): the import statements a plugin author wrote.
+func imports(t *testing.T, pattern string) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}`, pattern)
+	cmd.Dir = "../.."
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pattern, err)
+	}
+	out := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			out[f[0]] = f[1:]
+		}
+	}
+	return out
+}
+
+// TestPluginsDoNotImportTheProto: plugins get Go types from the SDK (sdk/wire.go converts them); the wire
+// format is the SDK's business, so that the contract can grow without touching a plugin.
+func TestPluginsDoNotImportTheProto(t *testing.T) {
+	checked := 0
+	for _, pattern := range []string{module + "plugins/...", module + "sdk/examples/..."} {
+		for pkg, ds := range imports(t, pattern) {
+			checked++
+			for _, d := range ds {
+				if strings.HasPrefix(d, module+"sdk/proto/") {
+					t.Errorf("%s imports %s: plugins use the SDK's Go types, not the wire contract", pkg, d)
+				}
+			}
+		}
+	}
+	if checked < 4 {
+		t.Fatalf("only %d plugin packages found: the patterns no longer match the tree", checked)
 	}
 }

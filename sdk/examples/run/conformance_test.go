@@ -1,20 +1,21 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/sdk"
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
 func TestConformance(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "run")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	sdktest.Run(t, bin, sdktest.Sample{Unit: "sample.run", Sections: []*pb.Section{{Name: "Run", Entries: []*pb.Entry{
-		{Key: "Command", Value: "/bin/sleep 1", File: "sample.run", Line: 2},
-	}}}})
+	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+		Unit: "sample.run",
+		Sections: []*sdk.Section{{Name: "Run", Entries: []*sdk.Entry{
+			{Key: "Command", Value: "/bin/sleep 1", File: "sample.run", Line: 2},
+		}}},
+		Bad: []*sdk.Section{{Name: "Run", Entries: []*sdk.Entry{
+			{Key: "Command", Value: "/bin/sleep 1", File: "bad.run", Line: 2},
+			{Key: "RemainAfterExit", Value: "perhaps", File: "bad.run", Line: 3},
+		}}},
+	})
 }

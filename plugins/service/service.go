@@ -1,0 +1,50 @@
+package main
+
+import "github.com/sysmaster/sysmaster/sdk"
+
+// stateVersion is the schema of State; bump it when a field changes meaning.
+const stateVersion = 1
+
+// version is what Describe tells the host (sctl list-plugins shows it); a build may set it with
+// -ldflags "-X main.version=…".
+var version = "1.0.0"
+
+// serviceType is the service unit type as the SDK sees it.
+type serviceType struct{ sdk.Defaults }
+
+func (serviceType) Describe() sdk.Description {
+	return sdk.Description{Type: "service", Sections: []string{"Service"}, Version: version, StateVersion: stateVersion}
+}
+
+func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
+	res := &sdk.ParseResult{}
+	c := parseConfig(req, res)
+	if res.Failed() {
+		return res
+	}
+	res.Config = sdk.EncodeJSON(c)
+	res.Properties = c.properties()
+	if len(c.ExecReload) > 0 || c.Type == "notify-reload" {
+		res.Annotations = map[string]string{"CanReload": "yes"}
+	}
+	// systemd.service's default dependencies.
+	res.AddDefault("Requires", "sysinit.target")
+	res.AddDefault("After", "sysinit.target", "basic.target")
+	res.AddDefault("Conflicts", "shutdown.target")
+	res.AddDefault("Before", "shutdown.target")
+	return res
+}
+
+func (serviceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
+	var c Config
+	var st State
+	if err := sdk.DecodeJSON(u.Config, &c); err != nil {
+		return err
+	}
+	if err := sdk.DecodeJSON(u.State, &st); err != nil {
+		return err
+	}
+	newMachine(&c, &st, u).handle(ev)
+	u.State = sdk.EncodeJSON(st)
+	return nil
+}

@@ -1,0 +1,109 @@
+package sdk
+
+// Action is one thing a plugin asks the host to do for a unit: one of the types below, as a pointer. A plugin
+// records them with Unit's methods; tests read them back with Unit.Actions.
+type Action interface{ action() }
+
+// SetState sets the unit's generic state, its sub-state and its result ("success", "exit-code", "timeout", …),
+// the status text `sctl status` shows (empty leaves it unchanged) and the type's own properties `sctl show`
+// lists (systemd's names; a key with an empty value is removed, others are kept).
+type SetState struct {
+	Active     ActiveState
+	Sub        string
+	Result     string
+	StatusText string
+	Properties map[string]string
+}
+
+// StateReport is the name Unit.Report takes its argument under.
+type StateReport = SetState
+
+// Spawn asks the host to start a process in the unit's cgroup. The host answers with EventSpawned or
+// EventSpawnFailed and later EventChildExited, all carrying ID.
+type Spawn struct {
+	ID   string
+	Role Role
+	Path string // the executable; Argv[0] is argv[0]
+	Argv []string
+	Exec *ExecContext
+	// Fds are host fd ids passed from fd 3 on (LISTEN_FDS), FdNames their names (LISTEN_FDNAMES).
+	Fds, FdNames []string
+	Cgroup       *CgroupSettings // applied to the unit's cgroup before the process joins it
+	NotifySocket bool            // set NOTIFY_SOCKET
+}
+
+// KillAction asks the host to signal the unit's processes. With WhomAll the host signals the whole cgroup (and,
+// for SIGKILL, keeps killing until it is empty).
+type KillAction struct {
+	Whom       Whom
+	Signal     int
+	AlsoSighup bool // SendSIGHUP=
+}
+
+// ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
+// when set). Arming an armed ID re-arms it.
+type ArmTimer struct {
+	ID           string
+	USec         uint64
+	RealtimeUSec uint64
+}
+
+// DisarmTimer cancels the timer ID; disarming a timer that is not armed is not an error.
+type DisarmTimer struct{ ID string }
+
+// OpenSocket asks the host to open and hold a listening socket under ID until CloseFd, across plugin restarts.
+// Options are systemd.socket's (Backlog, SocketMode, RemoveOnStop, …). A failure comes back as
+// EventFdOpenFailed; opening an open ID keeps the open fd.
+type OpenSocket struct {
+	ID      string
+	Family  string // unix, inet, inet6, vsock, netlink
+	Type    string // stream, dgram, seqpacket
+	Address string // as in ListenStream=
+	Options map[string]string
+}
+
+// CloseFd asks the host to close the fd it holds under ID.
+type CloseFd struct{ ID string }
+
+// WatchFd asks for one EventFdReadable when the fd ID becomes readable (Watch false stops watching); with
+// Accept the host accepts one connection first.
+type WatchFd struct {
+	ID     string
+	Watch  bool
+	Accept bool
+}
+
+// EnqueueJob asks the host to enqueue a job (Type "start", "stop", …; Mode "" is replace) for another unit,
+// handing it the fds this unit holds under the ids in Fds.
+type EnqueueJob struct {
+	Unit, Type, Mode string
+	Fds              []string
+}
+
+// SetMainPid tells the host that Pid is the unit's main process; 0 asks the host to guess it.
+type SetMainPid struct{ Pid int64 }
+
+// Log adds a line about the unit to its log at syslog Priority (6 is info).
+type Log struct {
+	Text     string
+	Priority int32
+}
+
+// DeclareUnit asks the host to create a unit that has no file (a mount or device found in the system).
+type DeclareUnit struct {
+	Name     string
+	Sections []*Section
+}
+
+func (*SetState) action()    {}
+func (*Spawn) action()       {}
+func (*KillAction) action()  {}
+func (*ArmTimer) action()    {}
+func (*DisarmTimer) action() {}
+func (*OpenSocket) action()  {}
+func (*CloseFd) action()     {}
+func (*WatchFd) action()     {}
+func (*EnqueueJob) action()  {}
+func (*SetMainPid) action()  {}
+func (*Log) action()         {}
+func (*DeclareUnit) action() {}

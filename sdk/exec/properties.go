@@ -1,0 +1,112 @@
+package exec
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sysmaster/sysmaster/pkg/timespan"
+)
+
+// Properties adds the kill settings as `systemctl show` lists them to p.
+func (k *KillSettings) Properties(p map[string]string) {
+	p["KillMode"] = k.KillMode
+	p["KillSignal"] = strconv.Itoa(k.KillSignal)
+	p["RestartKillSignal"] = strconv.Itoa(k.RestartKillSignal)
+	p["FinalKillSignal"] = strconv.Itoa(k.FinalKillSignal)
+	p["WatchdogSignal"] = strconv.Itoa(k.WatchdogSignal)
+	p["SendSIGKILL"] = yesno(k.SendSIGKILL)
+	p["SendSIGHUP"] = yesno(k.SendSIGHUP)
+}
+
+// Properties adds the settings as `systemctl show` lists them (systemd's names and formats) to p.
+func (c *ExecSettings) Properties(p map[string]string) {
+	ec := c.Exec
+	if ec == nil {
+		return
+	}
+	p["User"], p["Group"] = ec.User, ec.Group
+	p["SupplementaryGroups"] = strings.Join(ec.SupplementaryGroups, " ")
+	p["WorkingDirectory"], p["RootDirectory"] = ec.WorkingDirectory, ec.RootDirectory
+	p["Environment"] = strings.Join(ec.Environment, " ")
+	umask := ec.UMask
+	if umask < 0 {
+		umask = 0o022
+	}
+	p["UMask"] = fmt.Sprintf("%04o", umask)
+	p["Nice"] = strconv.Itoa(int(ec.Nice))
+	p["OOMScoreAdjust"] = strconv.Itoa(int(ec.OOMScoreAdjust))
+	for name, rl := range ec.Limits {
+		p["Limit"+name] = limit(rl.Hard)
+		p["Limit"+name+"Soft"] = limit(rl.Soft)
+	}
+	p["CPUSchedulingPolicy"] = ec.CPUSchedulingPolicy
+	p["CPUSchedulingPriority"] = strconv.Itoa(int(ec.CPUSchedulingPriority))
+	p["NoNewPrivileges"] = yesno(ec.NoNewPrivileges)
+	p["CapabilityBoundingSet"] = strings.Join(ec.CapabilityBoundingSet, " ")
+	p["AmbientCapabilities"] = strings.Join(ec.AmbientCapabilities, " ")
+	p["StandardInput"], p["StandardOutput"], p["StandardError"] = ec.StandardInput, ec.StandardOutput, ec.StandardError
+	p["TTYPath"], p["SyslogIdentifier"] = ec.TTYPath, ec.SyslogIdentifier
+	p["PrivateTmp"] = yesno(ec.PrivateTmp)
+	p["IgnoreSIGPIPE"] = yesno(!ec.KeepSIGPIPE)
+	for kind, name := range map[string]string{"runtime": "Runtime", "state": "State", "cache": "Cache", "logs": "Logs", "configuration": "Configuration"} {
+		d := ec.Directories[kind]
+		if d == nil {
+			p[name+"Directory"], p[name+"DirectoryMode"] = "", "0755"
+			continue
+		}
+		p[name+"Directory"] = strings.Join(d.Paths, " ")
+		p[name+"DirectoryMode"] = fmt.Sprintf("%04o", d.Mode)
+	}
+	preserve := c.RuntimeDirectoryPreserve
+	if preserve == "" {
+		preserve = "no"
+	}
+	p["RuntimeDirectoryPreserve"] = preserve
+}
+
+// Properties adds resource control as `systemctl show` lists it to p.
+func (c *CgroupConfig) Properties(p map[string]string) {
+	cg := c.Cgroup
+	p["MemoryMax"], p["MemoryHigh"], p["TasksMax"] = "infinity", "infinity", "infinity"
+	p["CPUQuotaPerSecUSec"], p["CPUWeight"], p["IOWeight"] = "infinity", "[not set]", "[not set]"
+	p["Delegate"] = "no"
+	if cg == nil {
+		return
+	}
+	set := func(name string, v uint64, unset string) {
+		switch v {
+		case 0:
+			p[name] = unset
+		case math.MaxUint64:
+			p[name] = "infinity"
+		default:
+			p[name] = strconv.FormatUint(v, 10)
+		}
+	}
+	set("MemoryMax", cg.MemoryMax, "infinity")
+	set("MemoryHigh", cg.MemoryHigh, "infinity")
+	set("TasksMax", cg.TasksMax, "infinity")
+	set("CPUWeight", cg.CPUWeight, "[not set]")
+	set("IOWeight", cg.IOWeight, "[not set]")
+	if cg.CPUQuotaPerSecUSec != 0 && cg.CPUQuotaPerSecUSec != math.MaxUint64 {
+		p["CPUQuotaPerSecUSec"] = timespan.Format(time.Duration(cg.CPUQuotaPerSecUSec) * time.Microsecond)
+	}
+	p["Delegate"] = yesno(cg.Delegate)
+}
+
+func limit(v uint64) string {
+	if v == math.MaxUint64 {
+		return "infinity"
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+func yesno(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,99 @@
+package exec
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sysmaster/sysmaster/pkg/signame"
+	"github.com/sysmaster/sysmaster/sdk"
+)
+
+// SpawnContext is the execution context and argv of cmd at spawn time: the unit's context with the
+// environment computed now (extra last, see Environment), the command's prefixes applied and its argv expanded.
+// An error means an environment file could not be read.
+func (x *ExecSettings) SpawnContext(cmd Command, extra []string, noCapabilities bool) (*sdk.ExecContext, []string, error) {
+	env, err := x.Environment(extra)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ec *sdk.ExecContext
+	if x.Exec != nil {
+		ec = x.Exec.Clone()
+	} else {
+		ec = &sdk.ExecContext{}
+	}
+	ec.Environment = env
+	ec.FullPrivileges, ec.AmbientOnly, ec.IgnoreFailure = cmd.FullPrivileges, cmd.AmbientOnly, cmd.IgnoreFailure
+	ec.Setsid = true
+	ec.NoCapabilities = noCapabilities
+	argv := cmd.Argv
+	if !cmd.NoExpand {
+		argv = cmd.Expand(env)
+	}
+	return ec, argv, nil
+}
+
+// CommandsProperty is a list of commands as `systemctl show` prints an Exec*= property.
+func CommandsProperty(cmds []Command) string {
+	var parts []string
+	for _, cmd := range cmds {
+		ignore := "no"
+		if cmd.IgnoreFailure {
+			ignore = "yes"
+		}
+		parts = append(parts, fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s }", cmd.Path, strings.Join(cmd.Argv, " "), ignore))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Describe is how systemd logs a process's end: "code=exited, status=1/FAILURE", "code=killed, signal=TERM".
+// code is the ChildExited code (1 exited, 2 killed, 3 dumped).
+func Describe(code, status int32) string {
+	if code == 1 {
+		return fmt.Sprintf("code=exited, status=%d/%s", status, ExitStatusName(int(status)))
+	}
+	return fmt.Sprintf("code=%s, signal=%s", ExitCodeName(code), strings.TrimPrefix(signame.Name(int(status)), "SIG"))
+}
+
+// ExitCodeName is systemd's name for a ChildExited code, as in $EXIT_CODE.
+func ExitCodeName(code int32) string {
+	switch code {
+	case 1:
+		return "exited"
+	case 2:
+		return "killed"
+	}
+	return "dumped"
+}
+
+// ExitStatusName is systemd's name for an exit status, as `systemctl status` prints it.
+func ExitStatusName(s int) string {
+	switch s {
+	case 0:
+		return "SUCCESS"
+	case 1:
+		return "FAILURE"
+	case 2:
+		return "INVALIDARGUMENT"
+	case 3:
+		return "NOTIMPLEMENTED"
+	case 4:
+		return "NOPERMISSION"
+	case 5:
+		return "NOTINSTALLED"
+	case 6:
+		return "NOTCONFIGURED"
+	case 7:
+		return "NOTRUNNING"
+	case 200:
+		return "CHDIR"
+	case 203:
+		return "EXEC"
+	case 216:
+		return "GROUP"
+	case 217:
+		return "USER"
+	}
+	return strconv.Itoa(s)
+}
