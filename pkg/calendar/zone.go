@@ -1,0 +1,181 @@
+package calendar
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// zones caches the time zones expressions name: a timer unit is parsed again on every daemon-reload.
+var zones sync.Map // name → *time.Location
+
+// zoneinfoDir is where systemd's timezone_is_valid looks for zone files.
+const zoneinfoDir = "/usr/share/zoneinfo/"
+
+// loadZone returns the zone named name when it is a valid IANA zone name with a TZif file, as systemd's
+// timezone_is_valid requires.
+func loadZone(name string) (*time.Location, bool) {
+	if z, ok := zones.Load(name); ok {
+		return z.(*time.Location), true
+	}
+	if !validZoneName(name) {
+		return nil, false
+	}
+	f, err := os.Open(zoneinfoDir + name)
+	if err != nil {
+		return nil, false
+	}
+	magic := make([]byte, 4)
+	_, err = f.Read(magic)
+	f.Close()
+	if err != nil || string(magic) != "TZif" {
+		return nil, false
+	}
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, false
+	}
+	zones.Store(name, z)
+	return z, true
+}
+
+// validZoneName checks the characters and shape of a zone name: letters, digits and "/-_+", no empty, "." or ".."
+// path element, no leading "/".
+func validZoneName(name string) bool {
+	if name == "" || name[0] == '/' || name == "Local" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/-_+", r)) {
+			return false
+		}
+	}
+	for _, e := range strings.Split(name, "/") {
+		if e == "" || e == "." || e == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// abbreviations returns a zone's standard and daylight-saving abbreviations, what glibc's tzname[0] and
+// tzname[1] hold; a zone without daylight saving has the same name twice.
+func abbreviations(loc *time.Location) [2]string {
+	y := time.Now().Year()
+	var std, dst string
+	for _, m := range []time.Month{time.January, time.July} {
+		t := time.Date(y, m, 1, 12, 0, 0, 0, loc)
+		name, _ := t.Zone()
+		if t.IsDST() {
+			dst = name
+		} else if std == "" {
+			std = name
+		}
+	}
+	if dst == "" {
+		dst = std
+	}
+	return [2]string{std, dst}
+}
+
+// tm is a broken-down wall-clock time as C's struct tm, with a 1-based month and the full year. isdst is -1
+// (unknown), 0 or 1, as mktime takes it.
+type tm struct {
+	year, mon, mday, hour, min, sec int
+	wday                            int // 0 = Sunday, set by mktime
+	isdst                           int
+}
+
+// clock is the zone an expression counts in: UTC (timegm) or a location (mktime under that $TZ).
+type clock struct {
+	utc bool
+	loc *time.Location
+}
+
+func (k clock) localtime(sec int64) tm {
+	t := time.Unix(sec, 0)
+	if k.utc {
+		t = t.UTC()
+	} else {
+		t = t.In(k.loc)
+	}
+	return fromTime(t)
+}
+
+func fromTime(t time.Time) tm {
+	isdst := 0
+	if t.IsDST() {
+		isdst = 1
+	}
+	return tm{t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second(), int(t.Weekday()), isdst}
+}
+
+// mktime normalises t in place (month 13 is January of the next year, 25:00 is 01:00 the next day) and returns
+// its Unix time, as glibc's mktime (or timegm for UTC) does, and false for a time before 1970. A wall-clock time
+// that a daylight-saving change skips counts with the offset from before the change; one it repeats is the
+// earlier of the two unless isdst asks for the other; an isdst that does not match the time shifts it by the
+// difference of the two offsets.
+func (k clock) mktime(t *tm) (int64, bool) {
+	u := time.Date(t.year, time.Month(t.mon), t.mday, t.hour, t.min, t.sec, 0, time.UTC).Unix()
+	var sec int64
+	if k.utc {
+		sec = u
+	} else {
+		sec = k.resolve(u, t.isdst)
+	}
+	*t = k.localtime(sec)
+	return sec, sec >= 0
+}
+
+// resolve finds the instant whose wall-clock time in k.loc is u (seconds counted as if the zone were UTC).
+func (k clock) resolve(u int64, isdst int) int64 {
+	var valid [3]int64
+	var kind [3]int64 // the offset of a probe whose daylight saving matches isdst
+	nv, nk := 0, 0
+	for _, probe := range [3]int64{u - 86400, u, u + 86400} {
+		t := time.Unix(probe, 0).In(k.loc)
+		_, off := t.Zone()
+		o := int64(off)
+		if isdst >= 0 && t.IsDST() == (isdst == 1) && nk < len(kind) {
+			kind[nk] = o
+			nk++
+		}
+		cand := u - o
+		if _, co := time.Unix(cand, 0).In(k.loc).Zone(); int64(co) != o {
+			continue
+		}
+		dup := false
+		for _, v := range valid[:nv] {
+			dup = dup || v == cand
+		}
+		if !dup {
+			valid[nv] = cand
+			nv++
+		}
+	}
+	if isdst >= 0 {
+		for _, v := range valid[:nv] {
+			if time.Unix(v, 0).In(k.loc).IsDST() == (isdst == 1) {
+				return v
+			}
+		}
+		if nk > 0 {
+			return u - kind[0]
+		}
+	}
+	switch {
+	case nv == 0: // skipped by a change: Go, as glibc, counts with the offset from before it
+		return u - offsetBefore(k.loc, u)
+	case nv == 2 && valid[1] < valid[0]:
+		return valid[1]
+	}
+	return valid[0]
+}
+
+// offsetBefore returns the offset in effect a day before the wall-clock time u, which is the one before a
+// daylight-saving gap at u.
+func offsetBefore(loc *time.Location, u int64) int64 {
+	_, off := time.Unix(u-86400, 0).In(loc).Zone()
+	return int64(off)
+}
