@@ -36,7 +36,7 @@ func (c *Spec) String() string {
 	case c.timezone != "":
 		b.WriteString(" " + c.timezone)
 	case c.dst == 0 || c.dst == 1:
-		if name := abbreviations(c.local)[c.dst]; name != "" {
+		if name := Abbreviations(c.local)[c.dst]; name != "" {
 			b.WriteString(" " + name)
 		}
 	}

@@ -47,7 +47,7 @@ func parse(p string, local *time.Location) (*Spec, error) {
 		c.dst = j
 		p = rest
 	} else if i := strings.LastIndexByte(p, ' '); i >= 0 {
-		if z, ok := loadZone(p[i+1:]); ok {
+		if z, ok := LoadZone(p[i+1:]); ok {
 			c.timezone, c.zone = p[i+1:], z
 			p = p[:i]
 		}
@@ -94,7 +94,7 @@ func hasSuffixFold(s, suffix string) bool {
 // localAbbrev finds the local zone's standard (0) or daylight-saving (1) abbreviation as the last word of p and
 // returns p without it; -1 when neither is there.
 func localAbbrev(p string, local *time.Location) (int, string) {
-	for j, name := range abbreviations(local) {
+	for j, name := range Abbreviations(local) {
 		if name == "" || !hasSuffixFold(p, name) {
 			continue
 		}

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,9 +14,9 @@ var zones sync.Map // name → *time.Location
 // zoneinfoDir is where systemd's timezone_is_valid looks for zone files.
 const zoneinfoDir = "/usr/share/zoneinfo/"
 
-// loadZone returns the zone named name when it is a valid IANA zone name with a TZif file, as systemd's
-// timezone_is_valid requires.
-func loadZone(name string) (*time.Location, bool) {
+// LoadZone returns the zone named name when it is a valid IANA zone name with a TZif file, as systemd's
+// timezone_is_valid requires (a name like "Local" or "../x" is not).
+func LoadZone(name string) (*time.Location, bool) {
 	if z, ok := zones.Load(name); ok {
 		return z.(*time.Location), true
 	}
@@ -59,9 +60,9 @@ func validZoneName(name string) bool {
 	return true
 }
 
-// abbreviations returns a zone's standard and daylight-saving abbreviations, what glibc's tzname[0] and
-// tzname[1] hold; a zone without daylight saving has the same name twice.
-func abbreviations(loc *time.Location) [2]string {
+// Abbreviations returns a zone's standard and daylight-saving abbreviations this year, what glibc's tzname[0]
+// and tzname[1] hold; a zone without daylight saving has the same name twice.
+func Abbreviations(loc *time.Location) [2]string {
 	y := time.Now().Year()
 	var std, dst string
 	for _, m := range []time.Month{time.January, time.July} {
@@ -77,6 +78,16 @@ func abbreviations(loc *time.Location) [2]string {
 		dst = std
 	}
 	return [2]string{std, dst}
+}
+
+// Mktime returns the Unix time of a wall-clock time in loc as glibc's mktime does: fields out of range
+// normalised (month 13 is January of the next year), a time a daylight-saving change skips counted with the
+// offset from before the change, one it repeats the earlier of the two unless isdst (0 or 1; -1 for unknown)
+// asks for the other, and an isdst that does not match shifting the time by the difference of the offsets.
+func Mktime(loc *time.Location, year, mon, mday, hour, min, sec, isdst int) int64 {
+	t := tm{year: year, mon: mon, mday: mday, hour: hour, min: min, sec: sec, isdst: isdst}
+	u, _ := clock{loc: loc, utc: loc == time.UTC}.mktime(&t)
+	return u
 }
 
 // tm is a broken-down wall-clock time as C's struct tm, with a 1-based month and the full year. isdst is -1
@@ -131,28 +142,15 @@ func (k clock) mktime(t *tm) (int64, bool) {
 // resolve finds the instant whose wall-clock time in k.loc is u (seconds counted as if the zone were UTC).
 func (k clock) resolve(u int64, isdst int) int64 {
 	var valid [3]int64
-	var kind [3]int64 // the offset of a probe whose daylight saving matches isdst
-	nv, nk := 0, 0
+	nv := 0
 	for _, probe := range [3]int64{u - 86400, u, u + 86400} {
-		t := time.Unix(probe, 0).In(k.loc)
-		_, off := t.Zone()
-		o := int64(off)
-		if isdst >= 0 && t.IsDST() == (isdst == 1) && nk < len(kind) {
-			kind[nk] = o
-			nk++
-		}
-		cand := u - o
-		if _, co := time.Unix(cand, 0).In(k.loc).Zone(); int64(co) != o {
+		_, off := time.Unix(probe, 0).In(k.loc).Zone()
+		cand := u - int64(off)
+		if _, co := time.Unix(cand, 0).In(k.loc).Zone(); co != off || slices.Contains(valid[:nv], cand) {
 			continue
 		}
-		dup := false
-		for _, v := range valid[:nv] {
-			dup = dup || v == cand
-		}
-		if !dup {
-			valid[nv] = cand
-			nv++
-		}
+		valid[nv] = cand
+		nv++
 	}
 	if isdst >= 0 {
 		for _, v := range valid[:nv] {
@@ -160,14 +158,19 @@ func (k clock) resolve(u int64, isdst int) int64 {
 				return v
 			}
 		}
-		if nk > 0 {
-			return u - kind[0]
+		// No reading of the time has that kind: count it with the offset of that kind nearest in the year.
+		for _, probe := range [6]int64{u - 86400, u + 86400, u - 91*86400, u + 91*86400, u - 182*86400, u + 182*86400} {
+			t := time.Unix(probe, 0).In(k.loc)
+			if t.IsDST() == (isdst == 1) {
+				_, off := t.Zone()
+				return u - int64(off)
+			}
 		}
 	}
 	switch {
-	case nv == 0: // skipped by a change: Go, as glibc, counts with the offset from before it
+	case nv == 0: // skipped by a change: counted with the offset from before it, as glibc does
 		return u - offsetBefore(k.loc, u)
-	case nv == 2 && valid[1] < valid[0]:
+	case nv >= 2 && valid[1] < valid[0]:
 		return valid[1]
 	}
 	return valid[0]
