@@ -130,3 +130,34 @@ func TestPeerParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNextThroughRepeatedHour: a search that starts in the second pass of a repeated hour stays there, and one
+// that starts in the first pass takes the first and skips the second, as systemd-analyze 252 shows (Auckland,
+// 2017-04-02 03:00 NZDT back to 02:00 NZST).
+func TestNextThroughRepeatedHour(t *testing.T) {
+	auckland, err := time.LoadLocation("Pacific/Auckland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		expr string
+		base int64 // seconds
+		want []int64
+	}{
+		{"*:50", 1491057900, []int64{1491058200, 1491061800, 1491065400}},   // from 02:45 NZST
+		{"*:30/5", 1491057900, []int64{1491058200, 1491058500, 1491060600}}, // 02:50, 02:55 NZST, 03:30
+		{"*:50", 1491054300, []int64{1491054600, 1491061800, 1491065400}},   // from 02:45 NZDT
+	}
+	for _, c := range cases {
+		s, err := ParseInLocation(c.expr, auckland)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := c.base * usecPerSec
+		for i, w := range c.want {
+			if u, err = s.NextUsec(u); err != nil || u != w*usecPerSec {
+				t.Fatalf("%q from %d, iteration %d: %d, %v; want %d", c.expr, c.base, i+1, u/usecPerSec, err, w)
+			}
+		}
+	}
+}

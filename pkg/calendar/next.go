@@ -47,20 +47,20 @@ func (c *Spec) NextUsec(usec int64) (int64, error) {
 	return sec*usecPerSec + int64(frac), nil
 }
 
-func (c *Spec) clock() clock {
+func (c *Spec) clock() *clock {
 	switch {
 	case c.utc:
-		return clock{utc: true}
+		return &clock{utc: true}
 	case c.zone != nil:
-		return clock{loc: c.zone}
+		return &clock{loc: c.zone}
 	}
-	return clock{loc: c.local}
+	return &clock{loc: c.local}
 }
 
 // findNext moves t (and its microseconds frac) forward to the first time every field matches, field by field
 // from the year down, as systemd's find_next does: when a field has no match left, the next larger field is
 // advanced and the search starts again; a time the zone skips or that lies before a normalised one is refused.
-func (c *Spec) findNext(k clock, t *tm, frac *int) error {
+func (c *Spec) findNext(k *clock, t *tm, frac *int) error {
 	x := *t
 	us := *frac
 	for range maxIterations {
@@ -208,7 +208,7 @@ func endOfMonth(t *tm, day int) int {
 
 // withinBounds normalises t and compares: 1 when t was already normal, 0 when it moved forward (t then holds
 // the normal time, the field below the one that changed reset), -1 when it is out of range or moved backward.
-func (k clock) withinBounds(t *tm) int {
+func (k *clock) withinBounds(t *tm) int {
 	if t.year > maxYear {
 		return -1
 	}
@@ -256,7 +256,7 @@ func sign(v int) int {
 	return 0
 }
 
-func (c *Spec) matchesWeekday(k clock, t tm) bool {
+func (c *Spec) matchesWeekday(k *clock, t tm) bool {
 	if c.weekdays < 0 || c.weekdays >= allWeekdays {
 		return true
 	}

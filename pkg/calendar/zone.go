@@ -80,13 +80,14 @@ func Abbreviations(loc *time.Location) [2]string {
 	return [2]string{std, dst}
 }
 
-// Mktime returns the Unix time of a wall-clock time in loc as glibc's mktime does: fields out of range
-// normalised (month 13 is January of the next year), a time a daylight-saving change skips counted with the
-// offset from before the change, one it repeats the earlier of the two unless isdst (0 or 1; -1 for unknown)
-// asks for the other, and an isdst that does not match shifting the time by the difference of the offsets.
+// Mktime returns the Unix time of a wall-clock time in loc as glibc's mktime does in a fresh process: fields out
+// of range normalised (month 13 is January of the next year), a time a daylight-saving change skips counted with
+// the standard time's offset, one it repeats the later of the two unless isdst (0 or 1; -1 for unknown) asks for
+// the other, and an isdst that does not match shifting the time by the difference of the offsets.
 func Mktime(loc *time.Location, year, mon, mday, hour, min, sec, isdst int) int64 {
 	t := tm{year: year, mon: mon, mday: mday, hour: hour, min: min, sec: sec, isdst: isdst}
-	u, _ := clock{loc: loc, utc: loc == time.UTC}.mktime(&t)
+	k := &clock{loc: loc, utc: loc == time.UTC}
+	u, _ := k.mktime(&t)
 	return u
 }
 
@@ -98,13 +99,18 @@ type tm struct {
 	isdst                           int
 }
 
-// clock is the zone an expression counts in: UTC (timegm) or a location (mktime under that $TZ).
+// clock is the zone an expression counts in: UTC (timegm) or a location (mktime under that $TZ). Like glibc's
+// mktime, it remembers the offset of its last result: a wall-clock time that a daylight-saving change repeats
+// is read with that offset when it can be, so a search that moves forward through the repeated hour stays on
+// the side it is on.
 type clock struct {
-	utc bool
-	loc *time.Location
+	utc     bool
+	loc     *time.Location
+	last    int // offset in seconds of the last mktime result
+	hasLast bool
 }
 
-func (k clock) localtime(sec int64) tm {
+func (k *clock) localtime(sec int64) tm {
 	t := time.Unix(sec, 0)
 	if k.utc {
 		t = t.UTC()
@@ -127,20 +133,22 @@ func fromTime(t time.Time) tm {
 // that a daylight-saving change skips counts with the offset from before the change; one it repeats is the
 // earlier of the two unless isdst asks for the other; an isdst that does not match the time shifts it by the
 // difference of the two offsets.
-func (k clock) mktime(t *tm) (int64, bool) {
+func (k *clock) mktime(t *tm) (int64, bool) {
 	u := time.Date(t.year, time.Month(t.mon), t.mday, t.hour, t.min, t.sec, 0, time.UTC).Unix()
-	var sec int64
 	if k.utc {
-		sec = u
-	} else {
-		sec = k.resolve(u, t.isdst)
+		*t = k.localtime(u)
+		return u, u >= 0
 	}
+	sec := k.resolve(u, t.isdst)
 	*t = k.localtime(sec)
+	_, k.last = time.Unix(sec, 0).In(k.loc).Zone()
+	k.hasLast = true
 	return sec, sec >= 0
 }
 
-// resolve finds the instant whose wall-clock time in k.loc is u (seconds counted as if the zone were UTC).
-func (k clock) resolve(u int64, isdst int) int64 {
+// resolve finds the instant whose wall-clock time in k.loc is u (seconds counted as if the zone were UTC): of
+// two readings, the one with the last offset, else the later.
+func (k *clock) resolve(u int64, isdst int) int64 {
 	var valid [3]int64
 	nv := 0
 	for _, probe := range [3]int64{u - 86400, u, u + 86400} {
@@ -151,6 +159,19 @@ func (k clock) resolve(u int64, isdst int) int64 {
 		}
 		valid[nv] = cand
 		nv++
+	}
+	if nv == 0 && isdst < 0 {
+		// Skipped by a change. glibc starts from the offset of its previous result: a search moving forward
+		// from before the change lands after it. Without one it counts with the standard time's offset (the
+		// one from before a spring change; after it in Europe/Dublin, whose summer time is its standard time).
+		if k.hasLast {
+			for _, probe := range [2]int64{u - 86400, u + 86400} {
+				if _, off := time.Unix(probe, 0).In(k.loc).Zone(); off == k.last {
+					return u - int64(off)
+				}
+			}
+		}
+		isdst = 0
 	}
 	if isdst >= 0 {
 		for _, v := range valid[:nv] {
@@ -168,12 +189,19 @@ func (k clock) resolve(u int64, isdst int) int64 {
 		}
 	}
 	switch {
-	case nv == 0: // skipped by a change: counted with the offset from before it, as glibc does
+	case nv == 0: // a zone without daylight saving that skips time: the offset from before the change
 		return u - offsetBefore(k.loc, u)
-	case nv >= 2 && valid[1] < valid[0]:
-		return valid[1]
+	case nv == 1:
+		return valid[0]
 	}
-	return valid[0]
+	if k.hasLast {
+		for _, v := range valid[:nv] {
+			if u-v == int64(k.last) {
+				return v
+			}
+		}
+	}
+	return max(valid[0], valid[1])
 }
 
 // offsetBefore returns the offset in effect a day before the wall-clock time u, which is the one before a

@@ -21,12 +21,21 @@ const (
 // Infinity is systemd's USEC_INFINITY, a timestamp that is never.
 const Infinity = math.MaxUint64
 
+// unformattable is what systemd writes for a time after MaxUsec, per style (no zone, even for UTC).
+var unformattable = map[Style]string{
+	Pretty: "--- XXXX-XX-XX XX:XX:XX", US: "--- XXXX-XX-XX XX:XX:XX.XXXXXX", UTC: "--- XXXX-XX-XX XX:XX:XX",
+	USUTC: "--- XXXX-XX-XX XX:XX:XX.XXXXXX", Unix: "--- XXXX-XX-XX XX:XX:XX", Date: "--- XXXX-XX-XX",
+}
+
 // Format writes usec microseconds since the epoch in the given style and zone (local for Pretty, US and Date),
-// as systemd's format_timestamp_style does. It returns false for 0, Infinity and what is after MaxUsec: systemd
-// shows those as "n/a" or leaves them out.
+// as systemd's format_timestamp_style does; a time after MaxUsec as "--- XXXX-XX-XX XX:XX:XX". It returns false
+// for 0 and Infinity, which systemd shows as "-" or "n/a".
 func Format(usec uint64, style Style, local *time.Location) (string, bool) {
-	if usec == 0 || usec == Infinity || usec > MaxUsec {
+	if usec == 0 || usec == Infinity {
 		return "", false
+	}
+	if usec > MaxUsec {
+		return unformattable[style], true
 	}
 	if style == Unix {
 		return fmt.Sprintf("@%d", usec/usecPerSec), true

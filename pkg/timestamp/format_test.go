@@ -72,8 +72,8 @@ func TestFormatStyles(t *testing.T) {
 			t.Errorf("Format(%d, %d) = %q, %v; want %q", u, c.style, got, ok, c.want)
 		}
 	}
-	if s, ok := Format(MaxUsec+1, Pretty, berlin); ok {
-		t.Errorf("a time after 9999-12-30 formatted: %q", s)
+	if s, _ := Format(MaxUsec+1, Pretty, berlin); s != "--- XXXX-XX-XX XX:XX:XX" {
+		t.Errorf("a time after 9999-12-30 formatted as %q", s)
 	}
 }
 

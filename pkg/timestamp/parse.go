@@ -3,6 +3,7 @@ package timestamp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -10,8 +11,13 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 )
 
-// ErrInvalid is the class of every failed Parse (systemd's EINVAL).
-var ErrInvalid = errors.New("invalid timestamp")
+// The error classes of a failed Parse; test them with errors.Is.
+var (
+	// ErrInvalid: the text is not a timestamp, or one before 1970 or after MaxUsec (systemd's EINVAL).
+	ErrInvalid = errors.New("invalid timestamp")
+	// ErrRange: a time span in it ("+5min", "@…") is negative or too large (systemd's ERANGE).
+	ErrRange = errors.New("value out of range")
+)
 
 // MaxUsec is the last instant systemd accepts and formats: 9999-12-30 23:59:59 UTC.
 const MaxUsec = 253402214399 * usecPerSec
@@ -74,9 +80,9 @@ var layouts = []struct {
 // forms and further suffixes.
 func parseIn(t string, now time.Time, loc *time.Location, zoned bool) (int64, error) {
 	if strings.HasPrefix(t, "@") && !zoned {
-		u, err := timespan.ParseUSec(t[1:])
-		if err != nil || u > MaxUsec {
-			return 0, ErrInvalid
+		u, err := timespan.ParseUSec(t[1:]) // systemd sets no upper bound here
+		if err != nil || u > math.MaxInt64 {
+			return 0, spanError(err)
 		}
 		return int64(u), nil
 	}
@@ -101,7 +107,7 @@ func parseIn(t string, now time.Time, loc *time.Location, zoned bool) (int64, er
 		if sign != 0 {
 			u, err := timespan.ParseUSec(rel)
 			if err != nil {
-				return 0, ErrInvalid
+				return 0, spanError(err)
 			}
 			if sign > 0 {
 				plus = u
@@ -202,6 +208,14 @@ func finish(usec int64, plus, minus uint64) (int64, error) {
 		return 0, ErrInvalid
 	}
 	return int64(u - minus), nil
+}
+
+// spanError classes a failed time span as systemd's parse_sec does.
+func spanError(err error) error {
+	if err == nil || errors.Is(err, timespan.ErrRange) {
+		return ErrRange
+	}
+	return ErrInvalid
 }
 
 func hasSuffixFold(s, suffix string) bool {

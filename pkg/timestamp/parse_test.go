@@ -74,12 +74,20 @@ func TestParseErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "bogus", "5min", "2012-09-22T16:34:22", "20120922163422", "1969-12-31", "Sun 2012-09-22",
 		"+5min UTC", "now CET", "2012-09-22 16:34:22 Z", "2012-09-22 16:34:22+02:00", "2012-13-01", "25:00",
-		"2012-09-22 16:34.5", "2012-09-22 16:34:22.", "2012-09-22 16:34:22.x", "-100y", "@-5", "+infinity",
-		"10000-01-01",
+		"2012-09-22 16:34.5", "2012-09-22 16:34:22.", "2012-09-22 16:34:22.x", "-100y", "+infinity",
+		"10000-01-01", "@x",
 	} {
 		if got, err := ParseAt(in, now, time.UTC); !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "timestamp: ") {
 			t.Errorf("ParseAt(%q) = %d, %v; want an invalid timestamp", in, got, err)
 		}
+	}
+	for _, in := range []string{"@-1", "+-5", "@99999999999999", " -5s ago"} {
+		if got, err := ParseAt(in, now, time.UTC); !errors.Is(err, ErrRange) {
+			t.Errorf("ParseAt(%q) = %d, %v; want out of range", in, got, err)
+		}
+	}
+	if got, err := ParseAt("@253402214400", now, time.UTC); err != nil || got != 253402214400*usecPerSec {
+		t.Errorf("@253402214400: %d, %v (systemd takes any @seconds that fits)", got, err)
 	}
 }
 
@@ -98,11 +106,11 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if u > MaxUsec {
+		if u > MaxUsec && !strings.HasPrefix(s, "@") {
 			t.Fatalf("ParseAt(%q) = %d, after the last formattable time", s, u)
 		}
 		// What Format writes in the US style parses back to the same instant.
-		if out, ok := Format(u, US, berlin); ok {
+		if out, ok := Format(u, US, berlin); ok && u <= MaxUsec {
 			if back, err := ParseAt(out, now, berlin); err != nil || back != u {
 				t.Fatalf("%q -> %d -> %q -> %d, %v", s, u, out, back, err)
 			}
