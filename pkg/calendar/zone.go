@@ -149,6 +149,15 @@ func (k *clock) mktime(t *tm) (int64, bool) {
 // resolve finds the instant whose wall-clock time in k.loc is u (seconds counted as if the zone were UTC): of
 // two readings, the one with the last offset, else the later.
 func (k *clock) resolve(u int64, isdst int) int64 {
+	// Far from a change (the same offset a day before and after, and at the reading) there is one reading.
+	_, before := time.Unix(u-86400, 0).In(k.loc).Zone()
+	_, after := time.Unix(u+86400, 0).In(k.loc).Zone()
+	if before == after {
+		t := time.Unix(u-int64(before), 0).In(k.loc)
+		if _, off := t.Zone(); off == before && (isdst < 0 || t.IsDST() == (isdst == 1)) {
+			return u - int64(off)
+		}
+	}
 	var valid [3]int64
 	nv := 0
 	for _, probe := range [3]int64{u - 86400, u, u + 86400} {
