@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -203,7 +204,11 @@ func (a *analyzer) timespan(p string) error {
 	}
 	var t analyzeTable
 	t.add("Original:", p)
-	t.add("μs:", strconv.FormatUint(u, 10))
+	mu := "μ"
+	if !utf8Locale() {
+		mu = "u"
+	}
+	t.add(mu+"s:", strconv.FormatUint(u, 10))
 	t.add("Human:", timespan.FormatUSec(u, 0))
 	t.print(a.stdout)
 	return nil
@@ -245,6 +250,17 @@ func (a *analyzer) relative(u uint64) string {
 		return s
 	}
 	return "-"
+}
+
+// utf8Locale says whether systemd would write non-ASCII glyphs ("μs"): the locale's first setting of LC_ALL,
+// LC_CTYPE and LANG decides; none at all counts as UTF-8, an explicit "C" or "POSIX" does not.
+func utf8Locale() bool {
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			return v != "C" && v != "POSIX"
+		}
+	}
+	return true
 }
 
 // inUTC: the local zone is UTC all year (glibc's timezone == 0 && daylight == 0), so no "(in UTC)" line.

@@ -21,6 +21,20 @@ func runAnalyze(argv []string, now func() time.Time, local *time.Location) (stri
 	return out.String(), errb.String(), code
 }
 
+func TestAnalyzeMicroGlyph(t *testing.T) {
+	for _, c := range []struct {
+		lcAll, lang, want string
+	}{{"", "C.UTF-8", "      μs: 1000000"}, {"C", "C.UTF-8", "      us: 1000000"}, {"", "", "      μs: 1000000"}, {"", "POSIX", "      us: 1000000"}} {
+		t.Setenv("LC_ALL", c.lcAll)
+		t.Setenv("LC_CTYPE", "")
+		t.Setenv("LANG", c.lang)
+		out, _, _ := runAnalyze([]string{"timespan", "1s"}, time.Now, time.UTC)
+		if lines := strings.Split(out, "\n"); len(lines) < 2 || lines[1] != c.want {
+			t.Errorf("LC_ALL=%q LANG=%q: %q, want %q", c.lcAll, c.lang, out, c.want)
+		}
+	}
+}
+
 func TestAnalyzeArgs(t *testing.T) {
 	cases := []struct {
 		argv []string
@@ -145,8 +159,8 @@ Normalized form: Mon 2026-12-07 11:58:51 UTC
 // systemd-analyze ran.
 func TestAnalyzeMatchesSystemdAnalyze(t *testing.T) {
 	const bin = "/usr/bin/systemd-analyze"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("%s not installed", bin)
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.HasPrefix(string(out), "systemd 252 ") {
+		t.Skipf("%s is not systemd 252's (%v): the output compared is 252's", bin, err)
 	}
 	b, err := os.ReadFile("../../../pkg/calendar/testdata/calendarspec-cases.json")
 	if err != nil {
