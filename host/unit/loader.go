@@ -162,7 +162,7 @@ func (l *Loader) check(f *Fragment, secs []*unitfile.Section, typeSecs []string)
 		}
 		return &unitfile.Error{File: s.File, Line: s.Line, Section: s.Name, Msg: fmt.Sprintf("unknown section '%s' for a %s unit", s.Name, unitname.Type(f.Name))}
 	}
-	r := specifier.Unit{Name: f.Name, Hostname: l.Hostname, MachineID: l.MachineID, BootID: l.BootID}.Resolver()
+	r := specifier.Unit{Name: f.Name, Path: f.FragmentPath, Hostname: l.Hostname, MachineID: l.MachineID, BootID: l.BootID}.Resolver()
 	for _, s := range secs {
 		for i := range s.Entries {
 			e := &s.Entries[i]

@@ -4,6 +4,7 @@ package specifier
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -15,8 +16,9 @@ import (
 // Resolver returns the value of %c, or false when c is not a known specifier.
 type Resolver func(c byte) (string, bool)
 
-// Expand replaces every %c in s by its value; "%%" is a literal '%', and so is a lone '%' at the end (as in
-// systemd's specifier_printf, so that "Description=100%" loads). An unknown specifier is an error.
+// Expand replaces every %c in s by its value; "%%" is a literal '%', and so is a lone '%' at the end or one
+// before a character that is not a letter or digit (as in systemd's specifier_printf, so that
+// "Description=100%" and "50% off" load). An unknown letter or digit is an error.
 func Expand(s string, r Resolver) (string, error) {
 	if strings.IndexByte(s, '%') < 0 {
 		return s, nil
@@ -34,6 +36,11 @@ func Expand(s string, r Resolver) (string, error) {
 		}
 		v, ok := r(s[i])
 		if !ok {
+			if !isAlnum(s[i]) {
+				b.WriteByte('%')
+				b.WriteByte(s[i])
+				continue
+			}
 			return "", fmt.Errorf("specifier: unknown specifier %%%c", s[i])
 		}
 		b.WriteString(v)
@@ -41,16 +48,22 @@ func Expand(s string, r Resolver) (string, error) {
 	return b.String(), nil
 }
 
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
 // Unit holds what the standard specifiers resolve to.
 type Unit struct {
 	Name                        string // full unit name, e.g. "getty@tty1.service"
+	Path                        string // the fragment's path, for %y and %Y; "" when not known
 	Hostname, MachineID, BootID string
 }
 
-// Resolver resolves %n %N %p %i %I %f %j %J from the name; %H %l %m %b from u; %v and %a from the running
-// kernel; and, as systemd does for the system manager, %t %S %C %L %E %T %V (its directories) and %u %U %g %G
-// %h %s (root's user, group, home and shell). Units that systemd ships use them (kmod-static-nodes.service has
-// %v).
+// Resolver resolves %n %N %p %P %i %I %f %j %J from the name; %y %Y from the fragment path; %H %l %m %b from
+// u; %q from /etc/machine-info; %o %w %W %B %M %A from os-release; %v and %a from the running kernel; and, as
+// systemd does for the system manager, %d (the credentials directory), %t %S %C %L %E %T %V (its directories)
+// and %u %U %g %G %h %s (root's user, group, home and shell). Units that systemd ships use them
+// (kmod-static-nodes.service has %v). The deprecated %c %r %R (cgroup paths) are not supported.
 func (u Unit) Resolver() Resolver {
 	prefix, instance, suffix := unitname.Split(u.Name)
 	unesc := func(s string) string {
@@ -72,6 +85,8 @@ func (u Unit) Resolver() Resolver {
 			return strings.TrimSuffix(u.Name, "."+suffix), true
 		case 'p':
 			return prefix, true
+		case 'P':
+			return unesc(prefix), true
 		case 'i':
 			return instance, true
 		case 'I':
@@ -93,6 +108,19 @@ func (u Unit) Resolver() Resolver {
 			return last, true
 		case 'J':
 			return unesc(last), true
+		case 'y':
+			return u.Path, u.Path != ""
+		case 'Y':
+			return filepath.Dir(u.Path), u.Path != ""
+		case 'd':
+			return "/run/credentials/" + u.Name, true
+		case 'q':
+			if v := keyValue("/etc/machine-info", "PRETTY_HOSTNAME"); v != "" {
+				return v, true
+			}
+			return u.Hostname, true
+		case 'o', 'w', 'W', 'B', 'M', 'A':
+			return osRelease(osReleaseKeys[c]), true
 		case 'H':
 			return u.Hostname, true
 		case 'l':
@@ -116,6 +144,44 @@ func (u Unit) Resolver() Resolver {
 		}
 		return "", false
 	}
+}
+
+// osReleaseKeys are the os-release fields of %o %w %W %B %M %A.
+var osReleaseKeys = map[byte]string{'o': "ID", 'w': "VERSION_ID", 'W': "VARIANT_ID", 'B': "BUILD_ID", 'M': "IMAGE_ID",
+	'A': "IMAGE_VERSION"}
+
+// osRelease returns a field of /etc/os-release (or /usr/lib/os-release when that is missing); "" when unset.
+func osRelease(key string) string {
+	for _, f := range []string{"/etc/os-release", "/usr/lib/os-release"} {
+		if _, err := os.Stat(f); err == nil {
+			return keyValue(f, key)
+		}
+	}
+	return ""
+}
+
+// keyValue reads KEY=value from an os-release style file (shell-like quoting); "" when absent.
+func keyValue(file, key string) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	v := ""
+	for _, line := range strings.Split(string(b), "\n") {
+		k, val, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || k != key {
+			continue
+		}
+		if n := len(val); n >= 2 && (val[0] == '"' || val[0] == '\'') && val[n-1] == val[0] {
+			q := val[0]
+			val = val[1 : n-1]
+			if q == '"' {
+				val = strings.NewReplacer(`\\`, `\`, `\"`, `"`, `\$`, `$`, "\\`", "`").Replace(val)
+			}
+		}
+		v = val
+	}
+	return v
 }
 
 // systemManager holds the specifiers that are fixed for the system manager (man systemd.unit, "Specifiers").

@@ -41,6 +41,8 @@ func TestExpandStandardSpecifiers(t *testing.T) {
 		{"doubled percent", u, "100%%", "100%"},
 		{"lone percent at the end stays", u, "100%", "100%"},
 		{"only a percent", u, "%", "%"},
+		{"percent before a blank stays", u, "50% off", "50% off"},
+		{"percent before punctuation stays", u, "%,%-", "%,%-"},
 		{"specifier at the start and end", u, "%p-%i", "getty-tty1"},
 		{"kernel release", u, "/lib/modules/%v/modules.devname", "/lib/modules/" + release + "/modules.devname"},
 		{"architecture", u, "%a", architecture()},
@@ -96,7 +98,7 @@ func TestExpandErrors(t *testing.T) {
 	cases := []struct{ name, in, want string }{
 		{"unknown specifier", "%z", "specifier: unknown specifier %z"},
 		{"unknown after text", "x %Z y", "specifier: unknown specifier %Z"},
-		{"percent before blank", "50% off", "specifier: unknown specifier % "},
+		{"unknown digit", "%1", "specifier: unknown specifier %1"},
 		{"fragment path is not known here", "%y", "specifier: unknown specifier %y"},
 	}
 	for _, c := range cases {
@@ -132,7 +134,7 @@ func FuzzExpand(f *testing.F) {
 			}
 			return
 		}
-		if n := strings.Count(got, "%"); n > strings.Count(s, "%")/2+1 {
+		if n := strings.Count(got, "%"); n > strings.Count(s, "%") {
 			t.Fatalf("Expand(%q) = %q has %d '%%'", s, got, n)
 		}
 	})

@@ -123,7 +123,7 @@ func TestUnknownKey(t *testing.T) {
 func TestBadValues(t *testing.T) {
 	bad := []string{
 		"Type=forky", "RemainAfterExit=maybe", "GuessMainPID=2", "PIDFile=/run/../x",
-		"ExecStartPre=./run", "ExecStop=--/bin/true", "ExecReload=@/bin/true", "ExecStartPost=\"/bin/true",
+		"ExecStartPre=./run", "ExecStop=/bin/true/", "ExecReload=@/bin/true", "ExecStartPost=\"/bin/true",
 		"Restart=sometimes", "RestartSec=soon", "RestartSteps=-1", "RestartSteps=3601", "RestartMaxDelaySec=x",
 		"RestartPreventExitStatus=256", "RestartForceExitStatus=SIGFOO", "SuccessExitStatus=1 x",
 		"TimeoutStartSec=1 fortnight", "TimeoutStopSec=-1", "TimeoutSec=x", "TimeoutAbortSec=x",

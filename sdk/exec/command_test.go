@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,13 +35,13 @@ func TestCommandPrefixes(t *testing.T) {
 		{"!+/bin/true", flags{}, true},
 		{"-", flags{}, true},
 		{"@/bin/true", flags{}, true},
-		{"/bin/../bin/true", flags{}, true},
+		{"/bin/./true", flags{}, false}, // systemd simplifies the path, as it does "//"
 		{"bin/true", flags{}, true},
-		{"/bin//true", flags{}, true},
+		{"/bin//true", flags{}, false},
 		{"/bin/true/", flags{}, true},
 		{"/bin/true ;", flags{}, false},
-		{"; /bin/true", flags{}, true},
-		{"/bin/true ; ; /bin/true", flags{}, true},
+		{"; /bin/true", flags{}, false},             // an empty command is skipped
+		{"/bin/true ; ; /bin/true", flags{}, false}, // as in systemd
 		{"'/bin/true", flags{}, true},
 	}
 	for _, c := range cases {
@@ -93,4 +94,28 @@ func TestLookPath(t *testing.T) {
 	if _, ok := LookPath("no-such-command-here"); ok {
 		t.Error("found a command that does not exist")
 	}
+}
+
+// FuzzParseCommandLine: never panics; a failure is a *CommandError; every command has a path that is safe and,
+// when absolute, simplified, and an argv[0].
+func FuzzParseCommandLine(f *testing.F) {
+	for _, s := range []string{"/bin/echo a b", "-@/bin/sh sh -c 'x ; y' ; /bin/true \\;", `"/a b/c" \x41 \;x`,
+		"--/x", "; ;", "/path\\", "/p 'q", "!!/bin/true", "@/bin/true", "/a//./b/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cmds, err := parseCommandLine(s, nil)
+		var ce *CommandError
+		if err != nil && !errors.As(err, &ce) {
+			t.Fatalf("%q: %v is not a *CommandError", s, err)
+		}
+		for _, c := range cmds {
+			if c.Path == "" || len(c.Argv) == 0 || !safeString(c.Path) {
+				t.Fatalf("%q: bad command %+v", s, c)
+			}
+			if strings.HasPrefix(c.Path, "/") && (strings.Contains(c.Path, "//") || strings.Contains(c.Path+"/", "/./")) {
+				t.Fatalf("%q: path %q not simplified", s, c.Path)
+			}
+		}
+	})
 }

@@ -77,6 +77,9 @@ var commands = map[string]command{
 
 // Main runs sctl with argv (argv[0] included) and returns its exit code.
 func Main(argv []string, stdout, stderr io.Writer) int {
+	if args, ok := analyzeArgs(argv[1:]); ok {
+		return analyze(args, stdout, stderr)
+	}
 	verb, args, o, err := parseArgs(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "sctl: %v\n", err)

@@ -1,0 +1,293 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sysmaster/sysmaster/pkg/calendar"
+	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/pkg/timestamp"
+)
+
+// analyzeArgs returns the arguments after "analyze" (options before it included) when argv, without the
+// program name, is an analyze command: those verbs run in sctl alone, with systemd-analyze's options.
+func analyzeArgs(argv []string) ([]string, bool) {
+	for i, a := range argv {
+		if a == "--" {
+			return nil, false
+		}
+		if !strings.HasPrefix(a, "-") {
+			if a != "analyze" {
+				return nil, false
+			}
+			return append(append([]string{}, argv[:i]...), argv[i+1:]...), true
+		}
+	}
+	return nil, false
+}
+
+// analyzer runs `sctl analyze`: calendar, timespan and timestamp, with systemd-analyze's output and exit codes.
+type analyzer struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+	local          *time.Location
+	iterations     int
+	baseTime       uint64 // µs since the epoch; 0 for now
+}
+
+func analyze(argv []string, stdout, stderr io.Writer) int {
+	a := &analyzer{stdout: stdout, stderr: stderr, now: time.Now, local: time.Local, iterations: 1}
+	return a.run(argv)
+}
+
+func (a *analyzer) errorf(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+
+func (a *analyzer) run(argv []string) int {
+	var rest []string
+	for i := 0; i < len(argv); i++ {
+		arg := argv[i]
+		if arg == "--" {
+			rest = append(rest, argv[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(arg, "-") || arg == "-" || isNegativeArg(arg) && len(rest) > 0 {
+			rest = append(rest, arg)
+			continue
+		}
+		name, value, hasValue := strings.Cut(arg, "=")
+		switch name {
+		case "--iterations", "--base-time":
+			if !hasValue {
+				if i+1 >= len(argv) {
+					a.errorf("sctl analyze: option '%s' requires an argument", name)
+					return exitFailure
+				}
+				i++
+				value = argv[i]
+			}
+			if name == "--iterations" {
+				n, err := strconv.ParseUint(strings.TrimLeft(value, " \t\n"), 10, 31)
+				if err != nil {
+					a.errorf("Failed to parse iterations: %s", value)
+					return exitFailure
+				}
+				a.iterations = int(n)
+			} else {
+				u, err := timestamp.ParseAt(value, a.now(), a.local)
+				if err != nil {
+					a.errorf("Failed to parse --base-time= parameter: %s", value)
+					return exitFailure
+				}
+				a.baseTime = u
+			}
+		case "--no-pager", "--system":
+		default:
+			a.errorf("sctl analyze: unrecognized option '%s'", arg)
+			return exitFailure
+		}
+	}
+	if len(rest) == 0 {
+		a.errorf("sctl analyze: a verb is needed: calendar, timespan or timestamp.")
+		return exitFailure
+	}
+	verbs := map[string]func(string) error{"calendar": a.calendar, "timespan": a.timespan, "timestamp": a.timestamp}
+	verb, ok := verbs[rest[0]]
+	if !ok {
+		a.errorf("Unknown command verb '%s'.", rest[0])
+		return exitFailure
+	}
+	if len(rest) < 2 {
+		a.errorf("Too few arguments.")
+		return exitFailure
+	}
+	if a.baseTime == 0 {
+		a.baseTime = uint64(a.now().UnixMicro()) // one base for all expressions, as systemd-analyze
+	}
+	code := exitOK
+	for i, expr := range rest[1:] {
+		if err := verb(expr); err != nil {
+			code = exitFailure
+			if rest[0] == "timespan" {
+				return code // systemd-analyze timespan stops at the first bad span
+			}
+		}
+		if i < len(rest)-2 {
+			fmt.Fprintln(a.stdout)
+		}
+	}
+	return code
+}
+
+// isNegativeArg: "-1h" is a timestamp, not an option, once the verb is known.
+func isNegativeArg(s string) bool { return len(s) > 1 && (s[1] >= '0' && s[1] <= '9' || s[1] == '.') }
+
+// errnoText is how systemd prints an error class (strerror).
+func errnoText(err error) string {
+	if errors.Is(err, calendar.ErrRange) || errors.Is(err, timespan.ErrRange) || errors.Is(err, timestamp.ErrRange) {
+		return "Numerical result out of range"
+	}
+	return "Invalid argument"
+}
+
+// hint says when an expression the verb refused is valid for another verb, as systemd-analyze does.
+func (a *analyzer) hint(p string, cal, ts, span bool) {
+	if cal {
+		if _, err := calendar.ParseInLocation(p, a.local); err == nil {
+			a.errorf("Hint: this expression is a valid calendar specification. Use 'systemd-analyze calendar \"%s\"' instead?", p)
+		}
+	}
+	if ts {
+		if _, err := timestamp.ParseAt(p, a.now(), a.local); err == nil {
+			a.errorf("Hint: this expression is a valid timestamp. Use 'systemd-analyze timestamp \"%s\"' instead?", p)
+		}
+	}
+	if span {
+		if _, err := timespan.ParseUSec(p); err == nil {
+			a.errorf("Hint: this expression is a valid timespan. Use 'systemd-analyze timespan \"%s\"' instead?", p)
+		}
+	}
+}
+
+func (a *analyzer) calendar(p string) error {
+	spec, err := calendar.ParseInLocation(p, a.local)
+	if err != nil {
+		a.errorf("Failed to parse calendar specification '%s': %s", p, errnoText(err))
+		a.hint(p, false, true, true)
+		return err
+	}
+	var t analyzeTable
+	norm := spec.String()
+	if norm != p {
+		t.add("Original form:", p)
+	}
+	t.add("Normalized form:", norm)
+	n := int64(a.baseTime)
+	for i := range a.iterations {
+		next, err := spec.NextUsec(n)
+		if errors.Is(err, calendar.ErrNoElapse) {
+			if i == 0 {
+				t.add("Next elapse:", "never")
+			}
+			break
+		}
+		if err != nil {
+			a.errorf("Failed to determine next elapse for '%s': Resource deadlock avoided", p)
+			return err
+		}
+		label := "Next elapse:"
+		if i > 0 {
+			label = fmt.Sprintf("Iter. #%d:", i+1)
+		}
+		t.add(label, a.format(uint64(next), timestamp.Pretty))
+		if !a.inUTC() {
+			t.add("(in UTC):", a.format(uint64(next), timestamp.UTC))
+		}
+		t.add("From now:", a.relative(uint64(next)))
+		n = next
+	}
+	t.print(a.stdout)
+	return nil
+}
+
+func (a *analyzer) timespan(p string) error {
+	u, err := timespan.ParseUSec(p)
+	if err != nil {
+		a.errorf("Failed to parse time span '%s': %s", p, errnoText(err))
+		a.hint(p, true, true, false)
+		return err
+	}
+	var t analyzeTable
+	t.add("Original:", p)
+	mu := "μ"
+	if !utf8Locale() {
+		mu = "u"
+	}
+	t.add(mu+"s:", strconv.FormatUint(u, 10))
+	t.add("Human:", timespan.FormatUSec(u, 0))
+	t.print(a.stdout)
+	return nil
+}
+
+func (a *analyzer) timestamp(p string) error {
+	u, err := timestamp.ParseAt(p, a.now(), a.local)
+	if err != nil {
+		a.errorf("Failed to parse \"%s\": %s", p, errnoText(err))
+		a.hint(p, true, false, true)
+		return err
+	}
+	var t analyzeTable
+	t.add("Original form:", p)
+	t.add("Normalized form:", a.format(u, timestamp.Pretty))
+	if !a.inUTC() {
+		t.add("(in UTC):", a.format(u, timestamp.UTC))
+	}
+	if u%1000000 == 0 {
+		t.add("UNIX seconds:", fmt.Sprintf("@%d", u/1000000))
+	} else {
+		t.add("UNIX seconds:", fmt.Sprintf("@%d.%06d", u/1000000, u%1000000))
+	}
+	t.add("From now:", a.relative(u))
+	t.print(a.stdout)
+	return nil
+}
+
+// format writes a timestamp as systemd's tables do: "-" when unset.
+func (a *analyzer) format(u uint64, style timestamp.Style) string {
+	if s, ok := timestamp.Format(u, style, a.local); ok {
+		return s
+	}
+	return "-"
+}
+
+func (a *analyzer) relative(u uint64) string {
+	if s, ok := timestamp.FormatRelative(u, uint64(a.now().UnixMicro())); ok {
+		return s
+	}
+	return "-"
+}
+
+// utf8Locale says whether systemd would write non-ASCII glyphs ("μs"): the locale's first setting of LC_ALL,
+// LC_CTYPE and LANG decides; none at all counts as UTF-8, an explicit "C" or "POSIX" does not.
+func utf8Locale() bool {
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := os.Getenv(k); v != "" {
+			return v != "C" && v != "POSIX"
+		}
+	}
+	return true
+}
+
+// inUTC: the local zone is UTC all year (glibc's timezone == 0 && daylight == 0), so no "(in UTC)" line.
+func (a *analyzer) inUTC() bool {
+	y := a.now().Year()
+	for _, m := range []time.Month{time.January, time.July} {
+		t := time.Date(y, m, 1, 0, 0, 0, 0, a.local)
+		if _, off := t.Zone(); off != 0 || t.IsDST() {
+			return false
+		}
+	}
+	return true
+}
+
+// analyzeTable is systemd-analyze's two-column analyzeTable without a header: labels right-aligned to the widest.
+type analyzeTable [][2]string
+
+func (t *analyzeTable) add(label, value string) { *t = append(*t, [2]string{label, value}) }
+
+func (t analyzeTable) print(w io.Writer) {
+	width := 0
+	for _, r := range t {
+		width = max(width, utf8.RuneCountInString(r[0]))
+	}
+	for _, r := range t {
+		// The last column loses its trailing white space, as in systemd's tables.
+		fmt.Fprintf(w, "%s%s %s\n", strings.Repeat(" ", width-utf8.RuneCountInString(r[0])), r[0],
+			strings.TrimRight(r[1], " \t\n\r"))
+	}
+}
