@@ -43,7 +43,7 @@ type CommandError struct {
 	Ignored bool
 }
 
-func (e *CommandError) Error() string { return "execconf: " + e.Msg }
+func (e *CommandError) Error() string { return "exec: " + e.Msg }
 
 // parseCommandLine splits an Exec*= value into command lines as systemd's config_parse_exec does (man
 // systemd.service, "Command lines"): words are unquoted and C-unescaped (an invalid escape is kept as written);
