@@ -83,7 +83,7 @@ func EscapePath(p string) (string, error) {
 	if s == "" || s == "/" {
 		return "-", nil
 	}
-	if !pathNormalized(s) {
+	if !PathNormalized(s) {
 		return "", invalid("%q is not a normalized path", p)
 	}
 	return Escape(strings.Trim(s, "/")), nil
@@ -102,7 +102,7 @@ func UnescapePath(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if strings.HasPrefix(u, "/") || strings.HasSuffix(u, "/") || !pathNormalized("/"+u) {
+	if strings.HasPrefix(u, "/") || strings.HasSuffix(u, "/") || !PathNormalized("/"+u) {
 		return "", invalid("%q is not an escaped normalized path", s)
 	}
 	return "/" + u, nil

@@ -32,8 +32,8 @@ func simplify(p string) string {
 	return s
 }
 
-// pathValid reports a path the kernel would take: not empty, not too long, no component over NAME_MAX.
-func pathValid(p string) bool {
+// PathValid reports a path the kernel would take: not empty, not too long, no component over NAME_MAX.
+func PathValid(p string) bool {
 	if p == "" || len(p) >= pathMax {
 		return false
 	}
@@ -45,9 +45,9 @@ func pathValid(p string) bool {
 	return true
 }
 
-// pathNormalized reports a valid path without "..", "." or doubled slashes (systemd's path_is_normalized).
-func pathNormalized(p string) bool {
-	if !pathValid(p) || p == "." || strings.HasPrefix(p, "./") || strings.HasSuffix(p, "/.") ||
+// PathNormalized reports a valid path without "..", "." or doubled slashes (systemd's path_is_normalized).
+func PathNormalized(p string) bool {
+	if !PathValid(p) || p == "." || strings.HasPrefix(p, "./") || strings.HasSuffix(p, "/.") ||
 		strings.Contains(p, "//") || strings.Contains(p, "/./") {
 		return false
 	}

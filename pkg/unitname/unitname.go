@@ -6,7 +6,6 @@
 package unitname
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -126,7 +125,7 @@ func Type(name string) string {
 // Prefix returns the part of a valid name before its '@' or suffix.
 func Prefix(name string) (string, error) {
 	if !Valid(name) {
-		return "", fmt.Errorf("unitname: %q is not a valid unit name", name)
+		return "", invalid("%q is not a valid unit name", name)
 	}
 	p, _, _ := Split(name)
 	return p, nil
@@ -163,7 +162,7 @@ func Template(name string) string {
 // Instantiate makes an instance of a template.
 func Instantiate(template, instance string) (string, error) {
 	if !IsTemplate(template) {
-		return "", fmt.Errorf("unitname: %q is not a template", template)
+		return "", invalid("%q is not a template", template)
 	}
 	return ReplaceInstance(template, instance)
 }
@@ -172,15 +171,15 @@ func Instantiate(template, instance string) (string, error) {
 // ("foo@xyz.service", "waldo" → "foo@waldo.service").
 func ReplaceInstance(name, instance string) (string, error) {
 	if !ValidAs(name, KindInstance|KindTemplate) {
-		return "", fmt.Errorf("unitname: %q is neither a template nor an instance", name)
+		return "", invalid("%q is neither a template nor an instance", name)
 	}
 	if !ValidInstance(instance) {
-		return "", fmt.Errorf("unitname: %q is not a valid instance", instance)
+		return "", invalid("%q is not a valid instance", instance)
 	}
 	p, _, s := Split(name)
 	n := p + "@" + instance + "." + s
 	if !Valid(n) {
-		return "", fmt.Errorf("unitname: %q is not a valid unit name", n)
+		return "", invalid("%q is not a valid unit name", n)
 	}
 	return n, nil
 }
@@ -188,7 +187,7 @@ func ReplaceInstance(name, instance string) (string, error) {
 // Build joins prefix, instance (none when empty) and a suffix with its dot (".service") into a name.
 func Build(prefix, instance, suffix string) (string, error) {
 	if !ValidPrefix(prefix) || instance != "" && !ValidInstance(instance) || !validSuffix(suffix) {
-		return "", fmt.Errorf("unitname: cannot build a name of %q, %q, %q", prefix, instance, suffix)
+		return "", invalid("cannot build a name of %q, %q, %q", prefix, instance, suffix)
 	}
 	if instance == "" {
 		return prefix + suffix, nil
@@ -199,7 +198,7 @@ func Build(prefix, instance, suffix string) (string, error) {
 // ChangeSuffix replaces the suffix of a valid name ("foo.mount", ".service" → "foo.service").
 func ChangeSuffix(name, suffix string) (string, error) {
 	if !Valid(name) || !validSuffix(suffix) {
-		return "", fmt.Errorf("unitname: cannot give %q the suffix %q", name, suffix)
+		return "", invalid("cannot give %q the suffix %q", name, suffix)
 	}
 	return name[:strings.LastIndexByte(name, '.')] + suffix, nil
 }

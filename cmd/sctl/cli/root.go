@@ -77,6 +77,9 @@ var commands = map[string]command{
 
 // Main runs sctl with argv (argv[0] included) and returns its exit code.
 func Main(argv []string, stdout, stderr io.Writer) int {
+	if len(argv) > 1 && argv[1] == "escape" {
+		return escapeVerb(argv[2:], stdout, stderr)
+	}
 	verb, args, o, err := parseArgs(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "sctl: %v\n", err)
