@@ -32,6 +32,8 @@ type Options struct {
 	FirstBoot bool
 	// PrivateRoot gives the system a copy of the installed tree, for a test that replaces binaries in it.
 	PrivateRoot bool
+	// Generators are executables written to /etc/sysmaster/system-generators: name → content.
+	Generators map[string]string
 }
 
 // System is one running sysmaster.
@@ -112,6 +114,12 @@ func (s *System) writeEtc(opts Options) {
 	}
 	for name, content := range opts.Units {
 		s.WriteFile(filepath.Join("system", name), content)
+	}
+	for name, content := range opts.Generators {
+		s.WriteFile(filepath.Join("system-generators", name), content)
+		if err := os.Chmod(filepath.Join(s.Etc, "system-generators", name), 0o755); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 	for rel, target := range opts.Links {
 		p := filepath.Join(s.Etc, "system", rel)
