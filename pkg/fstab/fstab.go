@@ -60,7 +60,8 @@ func Parse(file string, r io.Reader) ([]Entry, []*LineError) {
 
 // parseLine returns nil for a blank or comment line, or the reason the line is malformed.
 func parseLine(line string) (*Entry, string) {
-	f := strings.Fields(line)
+	// Fields are separated by blanks and tabs only, as libmount separates them.
+	f := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
 	if len(f) == 0 || strings.HasPrefix(f[0], "#") {
 		return nil, ""
 	}

@@ -53,4 +53,8 @@ printf '[Unit]\nDescription=early\n' > "$2/early.target"
 	if after := s.Show("genboot.target", "Description"); after == before || !strings.HasPrefix(after, "Generated at ") {
 		t.Errorf("genboot.target not generated again: %q then %q", before, after)
 	}
+	// The installed fstab generator ran too: with fstab read, it pulls in the remount of / as systemd's does.
+	if _, err := os.Lstat(filepath.Join(root, "run/sysmaster/generator/local-fs.target.wants/systemd-remount-fs.service")); err != nil {
+		t.Errorf("sysmaster-fstab-generator did not run: %v", err)
+	}
 }
