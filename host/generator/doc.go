@@ -12,7 +12,12 @@
 // as it got; it never fails the boot. Their processes are started through the core's reaper, which alone waits
 // for them (design invariant 2), and what they print is logged line by line under their name.
 //
-//	r := &generator.Runner{Dirs: generator.SystemDirs, Out: generator.OutDirs("/run/sysmaster"),
-//		Timeout: 90 * time.Second, Reaper: rp, Log: log}
-//	r.Run()
+//	r := &generator.Runner{
+//		Dirs: []string{"/run/sysmaster/system-generators", "/etc/sysmaster/system-generators",
+//			"/usr/lib/sysmaster/system-generators"},
+//		Out: generator.OutDirs("/run/sysmaster"), Timeout: 90 * time.Second, Reaper: rp, Log: log,
+//	}
+//	for _, res := range r.Run() {
+//		_ = res.OK()
+//	}
 package generator

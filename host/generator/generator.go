@@ -15,9 +15,6 @@ import (
 	"github.com/sysmaster/sysmaster/host/reaper"
 )
 
-// SystemDirs are the generator directories of the system manager, first wins.
-var SystemDirs = []string{"/run/sysmaster/system-generators", "/etc/sysmaster/system-generators", "/usr/lib/sysmaster/system-generators"}
-
 // Out are the three output directories handed to every generator.
 type Out struct{ Normal, Early, Late string }
 
@@ -34,7 +31,7 @@ type Spawner interface {
 
 // Runner runs the generators of Dirs into Out. Its zero Timeout means no limit.
 type Runner struct {
-	Dirs    []string
+	Dirs    []string // searched in order: a name in an earlier directory hides the same name in later ones
 	Out     Out
 	Timeout time.Duration
 	Reaper  Spawner
@@ -57,8 +54,8 @@ func (r Result) OK() bool {
 	return r.Err == nil && !r.TimedOut && r.Exit.Code == reaper.Exited && r.Exit.Status == 0
 }
 
-// Find lists the generators to run, sorted by name: the first file of each name along dirs, masks left out.
-func Find(dirs []string) (paths []string, masked []string) {
+// find lists the generators to run, sorted by name: the first file of each name along dirs, masks left out.
+func find(dirs []string) (paths []string, masked []string) {
 	seen := map[string]bool{}
 	for _, d := range dirs {
 		entries, err := os.ReadDir(d)
@@ -127,7 +124,7 @@ func (r *Runner) Run() []Result {
 		return nil
 	}
 	defer r.trim()
-	paths, masked := Find(r.Dirs)
+	paths, masked := find(r.Dirs)
 	for _, m := range masked {
 		r.Log.Debug("generator masked", "path", m)
 	}
