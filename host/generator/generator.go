@@ -209,6 +209,8 @@ func (r *Runner) wait(g *running, deadline *<-chan time.Time) {
 		default:
 			unix.Kill(-g.pid, unix.SIGKILL)
 			g.Exit = <-g.exited
+			// One that had exited before the kill, its exit not yet reaped, did not time out.
+			g.TimedOut = g.Exit.Code != reaper.Exited
 		}
 	}
 	g.Took = time.Since(g.start)
