@@ -58,3 +58,43 @@ printf '[Unit]\nDescription=early\n' > "$2/early.target"
 		t.Errorf("sysmaster-fstab-generator did not run: %v", err)
 	}
 }
+
+// TestFstabGeneratorAtBoot: the installed sysmaster-fstab-generator turns an fstab (SYSMASTER_FSTAB) into units
+// on the search path at boot, wired to local-fs.target and swap.target; a malformed line is logged with its line
+// number and the rest is generated. (Whether the mounts then happen is the mount unit type's business.)
+func TestFstabGeneratorAtBoot(t *testing.T) {
+	t.Parallel()
+	fstab := filepath.Join(t.TempDir(), "fstab")
+	if err := os.WriteFile(fstab, []byte(`# test fstab
+tmpfs /mnt/smtmp tmpfs mode=0755,size=1M 0 0
+/dev/does-not-exist /mnt/smnofail ext4 nofail 0 0
+/srv/x /mnt/smbind none bind,noauto 0 0
+this-line-is-malformed
+/smswap none swap sw 0 0
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := harness.Start(t, harness.Options{Env: []string{"SYSMASTER_FSTAB=" + fstab, "SYSMASTER_PROC_CMDLINE=quiet"}})
+	if !s.WaitFor(10*time.Second, func() bool { return strings.Contains(s.Console(), "fstab:5: malformed line") }) {
+		t.Errorf("malformed line not logged with its number:\n%s", s.Console())
+	}
+	out, _, _ := s.Sctl("list-unit-files", "mnt-*", "smswap.swap")
+	for _, u := range []string{"mnt-smtmp.mount", "mnt-smnofail.mount", "mnt-smbind.mount", "smswap.swap"} {
+		if !strings.Contains(rowOf(out, u), "generated") {
+			t.Errorf("%s is not a generated unit file:\n%s", u, out)
+		}
+	}
+	root := filepath.Join("/proc", strconv.Itoa(s.InitPid), "root", "run/sysmaster/generator")
+	for link, want := range map[string]string{"local-fs.target.requires/mnt-smtmp.mount": "../mnt-smtmp.mount",
+		"local-fs.target.wants/mnt-smnofail.mount": "../mnt-smnofail.mount", "swap.target.requires/smswap.swap": "../smswap.swap"} {
+		if got, err := os.Readlink(filepath.Join(root, link)); err != nil || got != want {
+			t.Errorf("%s -> %q, %v", link, got, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(root, "local-fs.target.requires/mnt-smbind.mount")); err == nil {
+		t.Error("a noauto mount is required by local-fs.target")
+	}
+	if got := s.Show("local-fs.target", "Requires"); !strings.Contains(got, "mnt-smtmp.mount") {
+		t.Errorf("local-fs.target Requires=%s", got)
+	}
+}
