@@ -97,6 +97,10 @@ func TestPeerCases(t *testing.T) {
 	t.Setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin") // the fsck lookup, as the original test sets it
 	for _, c := range peerCases(t) {
 		t.Run(c.Name, func(t *testing.T) {
+			if fi, err := os.Lstat("/mnt"); c.Name == "test-18-options.fstab" && err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				// Mount points are canonicalized: systemd's own test skips this case on such a host too.
+				t.Skip("/mnt is a symlink on this host")
+			}
 			dest, fstabPath := generate(t, c)
 			want := c.Expected["initrd_no"].Files
 			got := produced(t, dest)
