@@ -310,6 +310,7 @@ func (m *Manager) reload() {
 	m.cfg = cfg
 	m.plugins.SetConfig(cfg)
 	m.swapStalePlugins()
+	m.runGenerators()
 	m.loader = m.newLoader()
 	m.reloadAll()
 	m.log.Info("reloaded unit files and configuration")

@@ -194,15 +194,23 @@ func New(opts Options) (*Manager, error) {
 }
 
 // searchPath is where unit files are looked up, first wins: transient units (created at run time) and early
-// generators' output before the configured directories, the other generators' output after them, as systemd
-// orders its own (man systemd.unit, "Unit File Load Path"). The transient and generator directories are only
+// generators' output before the configured directories, the normal generators' output before the last (vendor)
+// one and the late generators' output after it, as systemd orders its own (man systemd.unit, "Unit File Load
+// Path"). The transient and generator directories are only
 // searched if they exist when the loader is made (at start and at each daemon-reload, as systemd's lookup paths
 // are), so that a unit lookup costs nothing for them otherwise; the configured directories are always searched.
 func (m *Manager) searchPath() []string {
 	run := m.opts.RunDir
 	out := existing(filepath.Join(run, "transient"), filepath.Join(run, "generator.early"))
-	out = append(out, m.cfg.UnitPaths...)
-	return append(out, existing(filepath.Join(run, "generator"), filepath.Join(run, "generator.late"))...)
+	paths := m.cfg.UnitPaths
+	if n := len(paths); n > 0 {
+		out = append(out, paths[:n-1]...)
+		out = append(out, existing(filepath.Join(run, "generator"))...)
+		out = append(out, paths[n-1])
+	} else {
+		out = append(out, existing(filepath.Join(run, "generator"))...)
+	}
+	return append(out, existing(filepath.Join(run, "generator.late"))...)
 }
 
 // existing keeps the directories that exist.
@@ -255,6 +263,8 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
 		m.endOrphans()
+		m.runGenerators()
+		m.loader = m.newLoader()
 		m.firstBoot()
 		m.startDefault(target)
 	}

@@ -1,6 +1,7 @@
 package unitname
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -51,42 +52,28 @@ func TestEscapePath(t *testing.T) {
 		{"root", "/", "-"},
 		{"empty", "", "-"},
 		{"relative", "var/lib", "var-lib"},
-		{"dots are cleaned", "/a/./b/../c", "a-c"},
+		{"dot components", "/a/./b", "a-b"},
+		{"dot-dot under the root", "/../a", "a"},
+		{"inner dot-dot", "/a/../b", ""},
+		{"dot", ".", ""},
+		{"component too long", "/" + strings.Repeat("a", 256), ""},
 		{"dash inside", "/dev/disk/by-label/x", `dev-disk-by\x2dlabel-x`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := EscapePath(c.in); got != c.want {
-				t.Errorf("EscapePath(%q) = %q, want %q", c.in, got, c.want)
+			got, err := EscapePath(c.in)
+			if got != c.want || (err == nil) != (c.want != "") || err != nil && !errors.Is(err, ErrInvalid) {
+				t.Errorf("EscapePath(%q) = %q, %v", c.in, got, err)
 			}
 		})
 	}
 }
 
-func TestUnescapePath(t *testing.T) {
-	cases := []struct {
-		name, in, want string
-		ok             bool
-	}{
-		{"root", "-", "/", true},
-		{"plain", "dev-sda1", "/dev/sda1", true},
-		{"escaped dash", `dev-disk-by\x2dlabel-x`, "/dev/disk/by-label/x", true},
-		{"bad escape", `a\x4`, "", false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := UnescapePath(c.in)
-			if got != c.want || (err == nil) != c.ok {
-				t.Errorf("UnescapePath(%q) = %q, %v", c.in, got, err)
-			}
-		})
-	}
-}
-
-// FuzzUnescape: Unescape never panics; Escape of any string (valid UTF-8 or not) is made of name characters only
-// and Unescape undoes it; EscapePath of an absolute clean path is undone by UnescapePath.
+// FuzzUnescape: Unescape and UnescapePath never panic; Escape of any string (valid UTF-8 or not) is made of name
+// characters only and Unescape undoes it; what UnescapePath accepts, EscapePath gives back; Mangle's result is
+// valid and mangles to itself.
 func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{"foo/bar", "a-b", ".x", `\x2d`, "ü", "", "\xff\x00", "/dev/disk/by-label/x", `\x`} {
+	for _, s := range []string{"foo/bar", "a-b", ".x", `\x2d`, "ü", "", "\xff\x00", "/dev/disk/by-label/x", `\x`, "-", "a--b", "/../x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -105,9 +92,21 @@ func FuzzUnescape(f *testing.F) {
 		if back, err := Unescape(e); err != nil || back != s {
 			t.Fatalf("%q -> %q -> %q, %v", s, e, back, err)
 		}
-		if p := "/" + strings.Trim(s, "/"); !strings.Contains(p, "//") && !strings.Contains("/"+p+"/", "/./") && !strings.Contains("/"+p+"/", "/../") {
-			if back, err := UnescapePath(EscapePath(p)); err != nil || back != p {
-				t.Fatalf("path %q -> %q -> %q, %v", p, EscapePath(p), back, err)
+		if p, err := UnescapePath(s); err == nil {
+			again, err := EscapePath(p)
+			if err != nil {
+				t.Fatalf("UnescapePath(%q) = %q, which does not escape: %v", s, p, err)
+			}
+			if back, err := UnescapePath(again); err != nil || back != p {
+				t.Fatalf("path %q -> %q -> %q, %v", p, again, back, err)
+			}
+		}
+		if m, _, err := Mangle(s, ".service", false); err == nil {
+			if !systemdValid(m, KindAny) {
+				t.Fatalf("Mangle(%q) = %q, not valid", s, m)
+			}
+			if again, changed, err := Mangle(m, ".service", false); again != m || changed || err != nil {
+				t.Fatalf("Mangle(%q) = %q, then %q, %v, %v", s, m, again, changed, err)
 			}
 		}
 	})

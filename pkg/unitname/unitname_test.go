@@ -24,7 +24,7 @@ func TestValid(t *testing.T) {
 		{"noext", false},
 		{".service", false},
 		{"a.", false},
-		{"a@b@c.service", false},
+		{"a@b@c.service", true}, // the instance may contain '@', as in systemd
 		{"@a.service", false},
 		{"@.service", false},
 		{"a b.service", false},
@@ -77,7 +77,7 @@ func TestInstantiate(t *testing.T) {
 		{"not a template", "a.service", "x", ""},
 		{"an instance is not a template", "a@b.service", "x", ""},
 		{"invalid instance", "getty@.service", "tty 2", ""},
-		{"second @", "getty@.service", "a@b", ""},
+		{"second @ in the instance", "getty@.service", "a@b", "getty@a@b.service"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -32,6 +32,10 @@ type Options struct {
 	FirstBoot bool
 	// PrivateRoot gives the system a copy of the installed tree, for a test that replaces binaries in it.
 	PrivateRoot bool
+	// Generators are executables written to /etc/sysmaster/system-generators: name → content.
+	Generators map[string]string
+	// Env is added to init's environment, which the core and the generators inherit ("SYSMASTER_FSTAB=…").
+	Env []string
 }
 
 // System is one running sysmaster.
@@ -82,7 +86,7 @@ exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
 		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
-	s.cmd.Env = append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " "))
+	s.cmd.Env = append(append(os.Environ(), opts.Env...), "CGROUP_PROCS="+strings.Join(procs, " "))
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
@@ -117,6 +121,12 @@ func (s *System) writeEtc(opts Options) {
 	}
 	for name, content := range opts.Units {
 		s.WriteFile(filepath.Join("system", name), content)
+	}
+	for name, content := range opts.Generators {
+		s.WriteFile(filepath.Join("system-generators", name), content)
+		if err := os.Chmod(filepath.Join(s.Etc, "system-generators", name), 0o755); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 	for rel, target := range opts.Links {
 		p := filepath.Join(s.Etc, "system", rel)

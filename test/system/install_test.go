@@ -152,14 +152,18 @@ func TestGeneratedAndTransientUnits(t *testing.T) {
 	s := harness.Start(t, harness.Options{})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	root := filepath.Join("/proc", strconv.Itoa(s.InitPid), "root")
-	for dir, name := range map[string]string{"generator": "gen.target", "generator.late": "late.target", "transient": "trans.target"} {
-		p := filepath.Join(root, "run/sysmaster", dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("[Unit]\nDescription="+name+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	p := filepath.Join(root, "run/sysmaster/transient/trans.target")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("[Unit]\nDescription=trans.target\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The generator directories are the generators' own: daemon-reload empties them and runs the generators.
+	s.WriteFile("system-generators/gen", "#!/bin/sh\nprintf '[Unit]\\nDescription=gen.target\\n' > \"$1/gen.target\"\n"+
+		"printf '[Unit]\\nDescription=late.target\\n' > \"$3/late.target\"\n")
+	if err := os.Chmod(filepath.Join(s.Etc, "system-generators/gen"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	s.Sctl("daemon-reload")
 	out, _, _ := s.Sctl("list-unit-files", "gen.target", "late.target", "trans.target")

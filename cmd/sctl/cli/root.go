@@ -80,6 +80,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if args, ok := analyzeArgs(argv[1:]); ok {
 		return analyze(args, stdout, stderr)
 	}
+	if len(argv) > 1 && argv[1] == "escape" {
+		return escapeVerb(argv[2:], stdout, stderr)
+	}
 	verb, args, o, err := parseArgs(argv[1:])
 	if err != nil {
 		fmt.Fprintf(stderr, "sctl: %v\n", err)
