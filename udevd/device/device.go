@@ -333,3 +333,12 @@ func ReadAttr(p string) (string, error) {
 func (d *Device) SetAttr(name, value string) error {
 	return os.WriteFile(filepath.Join(d.Syspath(), name), []byte(value), 0)
 }
+
+// Identity returns a Device with d's identity (path, names, subsystem, device number, node) and nothing the rules
+// add, to read the database entry of the same device into.
+func (d *Device) Identity() *Device {
+	c := &Device{sysfs: d.sysfs, Devpath: d.Devpath, Sysname: d.Sysname, Sysnum: d.Sysnum, Subsystem: d.Subsystem,
+		Driver: d.Driver, Devtype: d.Devtype, Devname: d.Devname, Major: d.Major, Minor: d.Minor,
+		HasDevnum: d.HasDevnum, Ifindex: d.Ifindex, props: map[string]string{}, dbProps: map[string]bool{}}
+	return c
+}

@@ -482,7 +482,9 @@ func (ev *Event) assign(l *Line, t *token) {
 			return
 		}
 		name := ev.format(t.value, false)
-		if u, err := user.Lookup(name); err == nil {
+		if id, err := strconv.ParseUint(name, 10, 32); err == nil {
+			ev.UID = int(id)
+		} else if u, err := user.Lookup(name); err == nil {
 			ev.UID, _ = strconv.Atoi(u.Uid)
 		} else {
 			ev.warnf(l, t, "Unknown user \"%s\", ignoring.", name)
@@ -497,7 +499,9 @@ func (ev *Event) assign(l *Line, t *token) {
 			return
 		}
 		name := ev.format(t.value, false)
-		if g, err := user.LookupGroup(name); err == nil {
+		if id, err := strconv.ParseUint(name, 10, 32); err == nil {
+			ev.GID = int(id)
+		} else if g, err := user.LookupGroup(name); err == nil {
 			ev.GID, _ = strconv.Atoi(g.Gid)
 		} else {
 			ev.warnf(l, t, "Unknown group \"%s\", ignoring.", name)

@@ -670,7 +670,9 @@ func (l *Line) addToken(t token) {
 	l.tokens = append(l.tokens, t)
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // classifyMatch splits a match value into its '|' alternatives and picks how to compare.
 func classifyMatch(k kind, op Op, v string) (matchType, []string) {
@@ -738,4 +740,3 @@ func (p *parser) resolveGotos(f *File) {
 		}
 	}
 }
-
