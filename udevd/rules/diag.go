@@ -22,6 +22,8 @@ type Diag struct {
 	Line  int
 	Level Level
 	Msg   string
+	// Drop says the line was dropped because of this (the rest of the file still loads).
+	Drop bool
 }
 
 func (d Diag) String() string { return fmt.Sprintf("%s:%d %s", d.File, d.Line, d.Msg) }

@@ -56,12 +56,16 @@ func Files(dirs []string) []string {
 
 // Load parses every rules file of dirs (see Files). A file that cannot be read is reported and skipped; a bad
 // line is reported and skipped. The diagnostics carry file and line.
-func Load(dirs []string) (*Rules, []Diag) {
-	return LoadFiles(Files(dirs))
-}
+func Load(dirs []string) (*Rules, []Diag) { return Options{}.LoadFiles(Files(dirs)) }
 
 // LoadFiles parses the given rules files in that order.
-func LoadFiles(paths []string) (*Rules, []Diag) {
+func LoadFiles(paths []string) (*Rules, []Diag) { return Options{}.LoadFiles(paths) }
+
+// Load is the package's Load with these options.
+func (o Options) Load(dirs []string) (*Rules, []Diag) { return o.LoadFiles(Files(dirs)) }
+
+// LoadFiles is the package's LoadFiles with these options.
+func (o Options) LoadFiles(paths []string) (*Rules, []Diag) {
 	rs := &Rules{}
 	var diags []Diag
 	for _, p := range paths {
@@ -72,7 +76,7 @@ func LoadFiles(paths []string) (*Rules, []Diag) {
 			}
 			continue
 		}
-		rf, d, err := ParseFile(p, f)
+		rf, d, err := o.ParseFile(p, f)
 		f.Close()
 		diags = append(diags, d...)
 		if err != nil {

@@ -17,10 +17,44 @@ const lineMax = 16384
 
 // parser collects one file's lines and diagnostics.
 type parser struct {
+	opts  Options
 	file  string
 	diags []Diag
-	users map[string]int
-	grps  map[string]int
+}
+
+// Options change how rules load. The zero value resolves OWNER and GROUP names with the system's user database.
+type Options struct {
+	// LookupUser and LookupGroup resolve a name to its id when the rules load (udevd's resolve_names=early).
+	LookupUser, LookupGroup func(name string) (int, error)
+}
+
+func (o Options) lookup(group bool, name string) (int, error) {
+	if group && o.LookupGroup != nil {
+		return o.LookupGroup(name)
+	}
+	if !group && o.LookupUser != nil {
+		return o.LookupUser(name)
+	}
+	var id string
+	if group {
+		g, err := user.LookupGroup(name)
+		if err != nil {
+			return -1, err
+		}
+		id = g.Gid
+	} else {
+		u, err := user.Lookup(name)
+		if err != nil {
+			return -1, err
+		}
+		id = u.Uid
+	}
+	return strconv.Atoi(id)
+}
+
+// drop reports why line n is dropped.
+func (p *parser) drop(n int, msg string) {
+	p.diags = append(p.diags, Diag{File: p.file, Line: n, Level: LevelError, Msg: msg, Drop: true})
 }
 
 func (p *parser) diag(n int, l Level, format string, a ...any) {
@@ -28,8 +62,11 @@ func (p *parser) diag(n int, l Level, format string, a ...any) {
 }
 
 // ParseFile parses one rules file's contents; name is used in diagnostics.
-func ParseFile(name string, r io.Reader) (*File, []Diag, error) {
-	p := &parser{file: name}
+func ParseFile(name string, r io.Reader) (*File, []Diag, error) { return Options{}.ParseFile(name, r) }
+
+// ParseFile parses one rules file's contents; name is used in diagnostics.
+func (o Options) ParseFile(name string, r io.Reader) (*File, []Diag, error) {
+	p := &parser{opts: o, file: name}
 	f := &File{Name: name}
 	br := bufio.NewReader(r)
 	var cont *strings.Builder
@@ -76,7 +113,7 @@ func ParseFile(name string, r io.Reader) (*File, []Diag, error) {
 			continue
 		}
 		if ignore {
-			p.diag(n, LevelError, "Line is too long, ignored.")
+			p.drop(n, "Line is too long, ignored.")
 		} else if line != "" {
 			if l := p.parseLine(line, n); l != nil {
 				f.Lines = append(f.Lines, l)
@@ -85,7 +122,7 @@ func ParseFile(name string, r io.Reader) (*File, []Diag, error) {
 		cont, ignore = nil, false
 	}
 	if cont != nil {
-		p.diag(n, LevelError, "Unexpected EOF after line continuation, line ignored.")
+		p.drop(n, "Unexpected EOF after line continuation, line ignored.")
 	}
 	p.resolveGotos(f)
 	return f, p.diags, nil
@@ -104,7 +141,7 @@ func (p *parser) parseLine(text string, n int) *Line {
 	for {
 		key, attr, op, value, r, ok, err := splitToken(rest)
 		if err != nil {
-			p.diag(n, LevelError, "Invalid key/value pair, ignoring.")
+			p.drop(n, "Invalid key/value pair, ignoring.")
 			return nil
 		}
 		if !ok {
@@ -113,12 +150,12 @@ func (p *parser) parseLine(text string, n int) *Line {
 		tokText := strings.TrimLeft(rest[:len(rest)-len(r)], " \t\n\r,")
 		rest = r
 		if err := p.parseToken(l, key, attr, op, value, tokText); err != nil {
-			p.diag(n, LevelError, "%s", err)
+			p.drop(n, err.Error())
 			return nil
 		}
 	}
 	if l.typ == 0 {
-		p.diag(n, LevelWarning, "The line takes no effect, ignoring.")
+		p.diags = append(p.diags, Diag{File: p.file, Line: n, Level: LevelWarning, Msg: "The line takes no effect, ignoring.", Drop: true})
 		return nil
 	}
 	sortTokens(l.tokens)
@@ -266,6 +303,11 @@ func (p *parser) parseToken(l *Line, key string, attrp *string, op Op, value, te
 		if isMatch {
 			add(mEnv, op, value, attr, 0)
 		} else {
+			switch attr {
+			case "ACTION", "DEVLINKS", "DEVNAME", "DEVPATH", "DEVTYPE", "DRIVER", "IFINDEX", "MAJOR", "MINOR",
+				"SEQNUM", "SUBSYSTEM", "TAGS":
+				return fmt.Errorf("Invalid ENV attribute. '%s' cannot be set.", attr)
+			}
 			p.checkFormat(l, key, value, false)
 			add(aEnv, op, value, attr, 0)
 		}
@@ -589,25 +631,12 @@ func (p *parser) resolve(l *Line, key, name string) int {
 	if key == "GROUP" {
 		what = "group"
 	}
-	var id string
-	var err error
-	if key == "GROUP" {
-		var g *user.Group
-		if g, err = user.LookupGroup(name); err == nil {
-			id = g.Gid
-		}
-	} else {
-		var u *user.User
-		if u, err = user.Lookup(name); err == nil {
-			id = u.Uid
-		}
-	}
+	id, err := p.opts.lookup(key == "GROUP", name)
 	if err != nil {
 		p.diag(l.Number, LevelError, "Unknown %s '%s', ignoring", what, name)
 		return -1
 	}
-	n, _ := strconv.Atoi(id)
-	return n
+	return id
 }
 
 func (p *parser) checkFormat(l *Line, key, value string, nonEmpty bool) {
