@@ -121,10 +121,7 @@ func TestUdevRules(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fixture, _ := filepath.Abs("testdata/udev-test/sysfs-fixture.tar.xz")
-	if out, err := exec.Command("tar", "-xJf", fixture, "-C", filepath.Join(root, "tmpfs")).CombinedOutput(); err != nil {
-		t.Fatalf("unpacking the sysfs fixture: %v: %s", err, out)
-	}
+	unpackFixture(t, filepath.Join(root, "tmpfs"))
 	if err := unix.Mknod(filepath.Join(root, "tmpfs/dev/null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
 		t.Fatal(err)
 	}
@@ -277,5 +274,14 @@ func checkPerms(t *testing.T, name string, st *unix.Stat_t, want string) {
 		if uint64(st.Mode&0o7777) != m {
 			t.Errorf("%s: mode %o, want %s", name, st.Mode&0o7777, parts[2])
 		}
+	}
+}
+
+// unpackFixture unpacks test-udev's fake sysfs tree as dir/sys.
+func unpackFixture(tb testing.TB, dir string) {
+	tb.Helper()
+	fixture, _ := filepath.Abs("testdata/udev-test/sysfs-fixture.tar.xz")
+	if out, err := exec.Command("tar", "-xJf", fixture, "-C", dir).CombinedOutput(); err != nil {
+		tb.Fatalf("unpacking the sysfs fixture: %v: %s", err, out)
 	}
 }

@@ -43,3 +43,21 @@ func TestDebianRules(t *testing.T) {
 	}
 	t.Logf("%d rule lines", lines)
 }
+
+// TestDebianStaticNodes: 50-udev-default.rules gives the static node /dev/kvm (made from modules.devname before
+// the module loads) to group kvm, mode 0660.
+func TestDebianStaticNodes(t *testing.T) {
+	files, _ := filepath.Glob("testdata/debian-bookworm-udev/*.rules")
+	rs, _ := Options{LookupGroup: debianGroup}.LoadFiles(files)
+	nodes := rs.StaticNodes()
+	kvm, _ := debianGroup("kvm")
+	for _, n := range nodes {
+		if n.Node == "kvm" {
+			if n.GID != kvm || n.Mode != 0o660 {
+				t.Errorf("kvm: %+v, want group %d mode 0660", n, kvm)
+			}
+			return
+		}
+	}
+	t.Errorf("no static node kvm in %+v", nodes)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,10 @@ func (ev *Event) spawn(ctx context.Context, cmdline string) (string, error) {
 	}
 	if !filepath.IsAbs(argv[0]) {
 		argv[0] = filepath.Join(ev.ProgramDir, argv[0])
+	}
+	// A missing program is common (rules call helpers of packages not installed): say so without a fork.
+	if _, err := os.Stat(argv[0]); err != nil {
+		return "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ev.remaining())
 	defer cancel()
