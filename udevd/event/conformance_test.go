@@ -107,7 +107,7 @@ func TestUdevRules(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("needs root: bind mounts in a mount namespace")
 	}
-	b, err := os.ReadFile("testdata/udev-test/udev-test-cases.json")
+	b, err := os.ReadFile("../testdata/udev-test/udev-test-cases.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func checkPerms(t *testing.T, name string, st *unix.Stat_t, want string) {
 // unpackFixture unpacks test-udev's fake sysfs tree as dir/sys.
 func unpackFixture(tb testing.TB, dir string) {
 	tb.Helper()
-	fixture, _ := filepath.Abs("testdata/udev-test/sysfs-fixture.tar.xz")
+	fixture, _ := filepath.Abs("../testdata/udev-test/sysfs-fixture.tar.xz")
 	if out, err := exec.Command("tar", "-xJf", fixture, "-C", dir).CombinedOutput(); err != nil {
 		tb.Fatalf("unpacking the sysfs fixture: %v: %s", err, out)
 	}
