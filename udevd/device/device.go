@@ -89,7 +89,12 @@ func (s Sysfs) New(devpath string) (*Device, error) {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return nil, fmt.Errorf("device %s: outside of %s", devpath, root)
 	}
-	devpath = "/" + rel
+	return s.newResolved("/" + rel)
+}
+
+// newResolved reads the device at devpath, which names its real directory (no symlink in it).
+func (s Sysfs) newResolved(devpath string) (*Device, error) {
+	real := filepath.Join(s.root(), devpath)
 	if _, err := os.Stat(filepath.Join(real, "uevent")); err != nil {
 		return nil, fmt.Errorf("device %s: %w", devpath, ErrNotFound)
 	}
@@ -289,7 +294,7 @@ func (d *Device) Parent() *Device {
 	}
 	d.parentLoaded = true
 	for p := path.Dir(d.Devpath); strings.HasPrefix(p, "/devices/"); p = path.Dir(p) {
-		if pd, err := d.sysfs.New(p); err == nil {
+		if pd, err := d.sysfs.newResolved(p); err == nil {
 			d.parent = pd
 			break
 		}
