@@ -166,3 +166,25 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFile feeds whole files (continuations, comments, long lines): no panic, and every line kept has tokens
+// or a label and a number within the file.
+func FuzzParseFile(f *testing.F) {
+	f.Add("KERNEL==\"a\", \\\n  SYMLINK+=\"b\"\n# c\nLABEL=\"x\"\n")
+	f.Add("\\\n\\\n#\\\nGOTO=\"x\"\nLABEL=\"x\"\nENV{A}=\"1\" \\")
+	f.Fuzz(func(t *testing.T, s string) {
+		rf, _, err := ParseFile("fuzz.rules", strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		n := strings.Count(s, "\n") + 1
+		for _, l := range rf.Lines {
+			if l.Number < 1 || l.Number > n {
+				t.Fatalf("line number %d outside 1..%d", l.Number, n)
+			}
+			if l.gotoLine >= len(rf.Lines) {
+				t.Fatalf("GOTO target %d outside the file", l.gotoLine)
+			}
+		}
+	})
+}
