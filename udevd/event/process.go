@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -62,7 +63,8 @@ func (p *Processor) Process(ctx context.Context, dev *device.Device) (*rules.Eve
 	}
 	var errs []error
 	if dev.HasDevnum {
-		errs = append(errs, p.Node.ApplyPermissions(dev, ev.UID, ev.GID, ev.Mode), p.Node.UpdateLinks(dev, old))
+		uid, gid, mode := NodePermissions(ev)
+		errs = append(errs, p.Node.ApplyPermissions(dev, uid, gid, mode), p.Node.UpdateLinks(dev, old))
 	}
 	usec := entry.UsecInitialized
 	if usec == 0 {
@@ -88,6 +90,34 @@ func (p *Processor) remove(ctx context.Context, ev *rules.Event) error {
 		errs = append(errs, p.Node.RemoveLinks(dev))
 	}
 	return errors.Join(errs...)
+}
+
+// NodePermissions is the owner, group and mode the event's node gets (-1: root, root, and 0600 or 0660 with a
+// group): what the rules set, else what the kernel asked for in the uevent (DEVUID, DEVGID, DEVMODE, as
+// devtmpfs made the node), as udevd 252 does.
+func NodePermissions(ev *rules.Event) (uid, gid, mode int) {
+	uid, gid, mode = ev.UID, ev.GID, ev.Mode
+	kernel := func(key string, base int) int {
+		v, ok := ev.Dev.Property(key)
+		if !ok {
+			return -1
+		}
+		n, err := strconv.ParseUint(v, base, 32)
+		if err != nil {
+			return -1
+		}
+		return int(n)
+	}
+	if uid < 0 {
+		uid = kernel("DEVUID", 10)
+	}
+	if gid < 0 {
+		gid = kernel("DEVGID", 10)
+	}
+	if mode < 0 {
+		mode = kernel("DEVMODE", 8)
+	}
+	return uid, gid, mode
 }
 
 // Run carries out the event's RUN list (rules.Event.ExecuteRun) unless this is a dry run.
