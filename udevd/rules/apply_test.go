@@ -168,3 +168,27 @@ func TestSubstitutions(t *testing.T) {
 		}
 	}
 }
+
+// TestExecuteRun: RUN programs run after the rules, in order, with the device's properties as environment; a
+// failing entry does not stop the next.
+func TestExecuteRun(t *testing.T) {
+	sys := fakeSysfs(t)
+	out := filepath.Join(t.TempDir(), "out")
+	ev := applyText(t, sys, strings.Join([]string{
+		`ENV{MARK}="m1"`,
+		`RUN+="/bin/sh -c 'echo $$MARK $$DEVNAME %k >> ` + out + `'"`,
+		`RUN+="/nonexistent/program"`,
+		`RUN+="/bin/sh -c 'echo second >> ` + out + `'"`,
+	}, "\n")+"\n", nil)
+	if len(ev.Run) != 3 {
+		t.Fatalf("RUN list %+v", ev.Run)
+	}
+	ev.ExecuteRun(context.Background())
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "m1 /dev/vda vda\nsecond\n" {
+		t.Errorf("programs wrote %q", b)
+	}
+}
