@@ -191,31 +191,45 @@ func runCase(t *testing.T, root string, c udevCase) {
 	}
 }
 
-// runAll runs the runner for every device of the case at once (device k after k×delay), as test-udev.py does.
+// runAll runs the runner for every device of the case at once, as test-udev.py does. Where the original staggers
+// the devices (device k after k×delay, so that a parent is in the database before its child looks), they run in
+// order here, each after the previous one finished: the same order without depending on the machine's speed.
 func runAll(t *testing.T, root string, c udevCase, action string) {
-	var wg sync.WaitGroup
-	errs := make([]string, len(c.Devices))
-	for i, d := range c.Devices {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := []string{action, d.Devpath}
-			if c.DelayUsPerDeviceIndex > 0 {
-				args = append(args, strconv.Itoa(i*c.DelayUsPerDeviceIndex))
-			}
-			cmd := exec.Command(os.Args[0], args...)
-			cmd.Env = append(os.Environ(), runnerEnv+"="+root)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				errs[i] = fmt.Sprintf("runner %s %s: %v: %s", action, d.Devpath, err, out.String())
-			} else if testing.Verbose() && out.Len() > 0 {
-				t.Logf("runner %s %s:\n%s", action, d.Devnode, out.String())
-			}
-		}()
+	run := func(i int) string {
+		d := c.Devices[i]
+		args := []string{action, d.Devpath}
+		if c.DelayUsPerDeviceIndex > 0 {
+			args = append(args, strconv.Itoa(i*c.DelayUsPerDeviceIndex))
+		}
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), runnerEnv+"="+root)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return fmt.Sprintf("runner %s %s: %v: %s", action, d.Devpath, err, out.String())
+		}
+		if testing.Verbose() && out.Len() > 0 {
+			t.Logf("runner %s %s:\n%s", action, d.Devnode, out.String())
+		}
+		return ""
 	}
-	wg.Wait()
+	errs := make([]string, len(c.Devices))
+	if c.DelayUsPerDeviceIndex > 0 {
+		for i := range c.Devices {
+			errs[i] = run(i)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for i := range c.Devices {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = run(i)
+			}()
+		}
+		wg.Wait()
+	}
 	for _, e := range errs {
 		if e != "" {
 			t.Fatal(e)
