@@ -139,7 +139,12 @@ func (p *parser) parseLine(text string, n int) *Line {
 	for {
 		key, attr, op, value, r, ok, err := splitToken(rest)
 		if err != nil {
-			p.drop(n, "Invalid key/value pair, ignoring.")
+			// udevd says only "Invalid key/value pair"; naming where helps to find it in a long line.
+			at := strings.TrimLeft(rest, " \t\n\r,")
+			if len(at) > 40 {
+				at = at[:40] + "…"
+			}
+			p.drop(n, fmt.Sprintf("Invalid key/value pair at %q, ignoring.", at))
 			return nil
 		}
 		if !ok {
