@@ -286,10 +286,17 @@ func (ev *Event) cmdlineValue(key string) (string, bool) {
 		b, _ := os.ReadFile("/proc/cmdline")
 		line = string(b)
 	}
+	_, err := os.Stat("/etc/initrd-release")
+	inInitrd := err == nil
 	val, found := "", false
 	for _, w := range SplitCommand(line) {
 		k, v, hasValue := strings.Cut(w, "=")
-		if k != key {
+		if inInitrd {
+			k = strings.TrimPrefix(k, "rd.")
+		} else if strings.HasPrefix(k, "rd.") {
+			continue
+		}
+		if !cmdlineKeyEqual(k, key) {
 			continue
 		}
 		found = true
@@ -299,4 +306,10 @@ func (ev *Event) cmdlineValue(key string) (string, bool) {
 		}
 	}
 	return val, found
+}
+
+// cmdlineKeyEqual compares kernel command-line keys as systemd does: '-' and '_' are the same.
+func cmdlineKeyEqual(a, b string) bool {
+	norm := func(s string) string { return strings.ReplaceAll(s, "-", "_") }
+	return norm(a) == norm(b)
 }

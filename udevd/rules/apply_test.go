@@ -90,7 +90,7 @@ func TestApplyAssignments(t *testing.T) {
 		`SUBSYSTEM=="block", ENV{A}="1", ENV{A}+="2", TAG+="one", TAG+="two", TAG-="one"`,
 		`ATTRS{vendor}=="0x1af4", ENV{VENDOR_DRIVER}="$id"`,
 		`IMPORT{file}="` + importFile + `"`,
-		`IMPORT{cmdline}="root", IMPORT{cmdline}="quiet"`,
+		`IMPORT{cmdline}="root", IMPORT{cmdline}="quiet", IMPORT{cmdline}="net.ifnames", IMPORT{cmdline}="foo_bar"`,
 		`SYSCTL{kernel.x}=="5", SYSCTL{kernel.x}="7"`,
 		`ATTR{ro}=="0", ATTR{ro}="1"`,
 		`RUN+="/bin/first $kernel", RUN{builtin}+="path_id"`,
@@ -103,12 +103,12 @@ func TestApplyAssignments(t *testing.T) {
 		`CONST{arch}=="?*", ENV{ARCH}="set"`,
 	}, "\n") + "\n"
 	ev := applyText(t, sys, text, func(ev *Event) {
-		ev.Cmdline = "root=/dev/vda1 quiet"
+		ev.Cmdline = "root=/dev/vda1 quiet net.ifnames=0 foo-bar=2 rd.only=1"
 		ev.SysctlRoot = sysctl
 	})
 	d := ev.Dev
 	props := map[string]string{"A": "1 2", "VENDOR_DRIVER": "0000:00:04.0", "FROM_FILE": "quoted value",
-		"root": "/dev/vda1", "quiet": "1", "TESTS": "ok", "ARCH": "set"}
+		"root": "/dev/vda1", "quiet": "1", "net.ifnames": "0", "foo_bar": "2", "TESTS": "ok", "ARCH": "set"}
 	for k, want := range props {
 		if got, _ := d.Property(k); got != want {
 			t.Errorf("property %s = %q, want %q", k, got, want)
