@@ -457,3 +457,12 @@ func newInvocationID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// cycleBroken logs a job a transaction left out to break an ordering cycle, on the console and in the unit's
+// log, naming the cycle as systemd does.
+func (m *Manager) cycleBroken(d job.Dropped) {
+	m.log.Warn("found ordering cycle: "+d.String(), "unit", d.Unit)
+	if u := m.units[d.Unit]; u != nil {
+		m.unitLogf(u, 4, "Found ordering cycle: %s", d)
+	}
+}

@@ -184,6 +184,7 @@ func New(opts Options) (*Manager, error) {
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished
+	m.engine.OnCycleBroken = m.cycleBroken
 	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), &control{m: m})
 	if err != nil {
 		return nil, fmt.Errorf("manager: control socket: %w", err)

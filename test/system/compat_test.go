@@ -1,0 +1,145 @@
+package system
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// The regression tests of issue 15: bugs that Debian's own unit files and systemctl habits found. Each is
+// named after the bug.
+
+// debianUnit returns one of Debian 12's unit files kept in testdata/debian.
+func debianUnit(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata/debian", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lines counts the lines of a file the system's processes wrote; a missing file has none.
+func lines(s *harness.System, path string) int {
+	b, err := s.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(b, "\n")
+}
+
+// Bug 10: restarting a service on a booted system must not start sysinit.target's inactive wants again (a
+// failed one, a condition-skipped one): the start of the active sysinit.target is redundant, and what only it
+// pulled in goes with it.
+func TestJobsPulledInOnlyByRedundantJobsRunAgain(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{
+			"flaky.service": "[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\n[Service]\nType=oneshot\n" +
+				"ExecStart=/bin/sh -c 'echo run >> /run/flaky-runs; exit 1'\n",
+			"skipped.service": "[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\nConditionPathExists=/nonexistent\n" +
+				"[Service]\nType=oneshot\nExecStart=/bin/true\n",
+			"cron.service": "[Service]\nExecStart=/bin/sh -c 'echo start >> /run/cron-runs; exec sleep infinity'\n" +
+				"[Install]\nWantedBy=multi-user.target\n",
+		},
+		Links: map[string]string{
+			"sysinit.target.wants/flaky.service":   "../flaky.service",
+			"sysinit.target.wants/skipped.service": "../skipped.service",
+			"multi-user.target.wants/cron.service": "../cron.service",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.WaitActive("cron.service", "active", 10*time.Second)
+	if n := lines(s, "/run/flaky-runs"); n != 1 {
+		t.Fatalf("flaky.service ran %d times at boot", n)
+	}
+	skippedAt := s.Show("skipped.service", "ConditionTimestampMonotonic")
+	if _, errs, code := s.Sctl("restart", "cron.service"); code != 0 {
+		t.Fatalf("restart cron: exit %d %s", code, errs)
+	}
+	// Type=simple: "started" comes before the shell writes.
+	if !s.WaitFor(10*time.Second, func() bool { return lines(s, "/run/cron-runs") == 2 }) {
+		n := lines(s, "/run/cron-runs")
+		out, _, _ := s.Sctl("status", "cron.service")
+		t.Fatalf("cron.service started %d times:\n%s", n, out)
+	}
+	// Whatever the restart's transaction held has run once no job is left.
+	if !s.WaitFor(10*time.Second, func() bool { out, _, _ := s.Sctl("list-jobs"); return out == "No jobs running.\n" }) {
+		t.Fatal("jobs left after the restart")
+	}
+	if n := lines(s, "/run/flaky-runs"); n != 1 {
+		t.Errorf("restarting cron.service started sysinit.target's failed want again: it ran %d times", n)
+	}
+	if now := s.Show("skipped.service", "ConditionTimestampMonotonic"); now != skippedAt {
+		t.Errorf("restarting cron.service checked the conditions of a skipped want again (%s → %s)", skippedAt, now)
+	}
+	// A start of sysinit.target itself still starts its failed want, as systemctl start does.
+	if _, errs, code := s.Sctl("start", "sysinit.target"); code != 0 {
+		t.Fatalf("start sysinit.target: exit %d %s", code, errs)
+	}
+	if !s.WaitFor(10*time.Second, func() bool { return lines(s, "/run/flaky-runs") == 2 }) {
+		out, _, _ := s.Sctl("logs", "flaky.service")
+		t.Errorf("start sysinit.target did not start its failed want: %d runs\n%s", lines(s, "/run/flaky-runs"), out)
+	}
+}
+
+// Bug 11: a unit wanted by multi-user.target and ordered after it starts at boot. Debian's
+// systemd-update-utmp-runlevel.service (DefaultDependencies=no, After=runlevel3.target, an alias of
+// multi-user.target) and a unit with default dependencies and After=multi-user.target both run; the target's
+// default After= on its wants is left out for them instead of making a cycle.
+func TestWantedUnitOrderedAfterItsTarget(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{
+			"systemd-update-utmp-runlevel.service": debianUnit(t, "systemd-update-utmp-runlevel.service"),
+			// The real command would write the host's /var/log/wtmp.
+			"systemd-update-utmp-runlevel.service.d/test.conf": "[Unit]\nRequiresMountsFor=\n[Service]\nExecStart=\n" +
+				"ExecStart=/bin/sh -c 'echo runlevel > /run/utmp-runlevel'\n",
+			"systemd-update-utmp.service": "[Unit]\nDefaultDependencies=no\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+			"late.service": "[Unit]\nAfter=multi-user.target\n[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo late > /run/late'\n" +
+				"[Install]\nWantedBy=multi-user.target\n",
+		},
+		Links: map[string]string{
+			"runlevel3.target": "/usr/lib/sysmaster/system/multi-user.target",
+			"sysinit.target.wants/systemd-update-utmp.service":             "../systemd-update-utmp.service",
+			"multi-user.target.wants/systemd-update-utmp-runlevel.service": "../systemd-update-utmp-runlevel.service",
+			"multi-user.target.wants/late.service":                         "../late.service",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for _, f := range []string{"/run/utmp-runlevel", "/run/late"} {
+		if !s.WaitFor(10*time.Second, func() bool { _, err := s.ReadFile(f); return err == nil }) {
+			t.Errorf("%s never written: the unit did not run; console:\n%s", f, s.Console())
+		}
+	}
+	if after := s.Show("multi-user.target", "After"); strings.Contains(after, "late.service") || strings.Contains(after, "utmp-runlevel") {
+		t.Errorf("multi-user.target After=%s", after)
+	}
+	if strings.Contains(s.Console(), "ordering cycle") {
+		t.Errorf("a cycle was found:\n%s", s.Console())
+	}
+}
+
+// Bug 11, second half: a job dropped to break an ordering cycle is logged, naming the cycle, in the unit's log.
+func TestCycleBreakIsLogged(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"loop-a.service": "[Unit]\nWants=loop-b.service\nAfter=loop-b.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+		"loop-b.service": "[Unit]\nAfter=loop-a.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "loop-a.service"); code != 0 {
+		t.Fatalf("start: exit %d %s", code, errs)
+	}
+	out, _, _ := s.Sctl("logs", "loop-b.service")
+	if !strings.Contains(out, "loop-b.service/start deleted to break ordering cycle") || !strings.Contains(out, "loop-a.service/start") {
+		t.Errorf("loop-b's log:\n%s", out)
+	}
+	if !strings.Contains(s.Console(), "ordering cycle") {
+		t.Errorf("console lacks the cycle:\n%s", s.Console())
+	}
+}
