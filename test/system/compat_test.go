@@ -1,6 +1,7 @@
 package system
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,38 @@ func TestCycleBreakIsLogged(t *testing.T) {
 	if !strings.Contains(s.Console(), "ordering cycle") {
 		t.Errorf("console lacks the cycle:\n%s", s.Console())
 	}
+}
+
+// Bug 1 (a stale listener): a socket stopped while its service's start job runs, then started again. The
+// service's start (it had taken the old listener) is replaced by a stop, and the socket listens anew: the next
+// client starts the service with the new listener instead of hanging on a queue nobody accepts from.
+func TestStaleListener(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"stale.socket": "[Socket]\nListenStream=/run/stale.sock\n",
+		// It never says READY=1: its start job runs until something ends it.
+		"stale.service": "[Service]\nType=notify\nTimeoutStartSec=infinity\nExecStart=/bin/sleep infinity\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "stale.socket")
+	dial := func() {
+		c, err := net.DialTimeout("unix", inRoot(s, "/run/stale.sock"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	dial()
+	s.WaitActive("stale.service", "activating", 10*time.Second)
+	mustSctl(t, s, "stop", "stale.socket")
+	mustSctl(t, s, "start", "stale.socket")
+	s.WaitActive("stale.service", "inactive", 10*time.Second)
+	if sub := s.Show("stale.socket", "SubState"); sub != "listening" {
+		t.Errorf("stale.socket is %s after its restart, want listening", sub)
+	}
+	if out, _, _ := s.Sctl("list-jobs"); out != "No jobs running.\n" {
+		t.Errorf("jobs left:\n%s", out)
+	}
+	dial()
+	s.WaitActive("stale.service", "activating", 10*time.Second)
 }
