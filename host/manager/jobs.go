@@ -193,6 +193,9 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 	}
 	eval := func(list []unit.Condition) checkResult {
 		r := condition.Default.Evaluate(list)
+		for _, line := range r.Undetermined {
+			m.unitLogf(u, 4, "%s", line)
+		}
 		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), failed: condition.Setting(r.Failed),
 			trigger: r.Failed != nil && r.Failed.Trigger, at: now()}
 	}

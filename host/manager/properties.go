@@ -99,12 +99,8 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	// Not a systemd property: the state of the plugin serving the unit's type, for sctl status.
 	add("PluginState", m.pluginState(u))
 	addCheck := func(name string, r checkResult) {
-		switch {
-		case !r.evaluated:
-			add(name+"Result", "")
-		default:
-			add(name+"Result", yesno(r.ok))
-		}
+		// A unit that never ran (or was collected since) shows no, as systemd does.
+		add(name+"Result", yesno(r.evaluated && r.ok))
 		addStamp(name+"Timestamp", r.at)
 	}
 	addCheck("Condition", u.condition)

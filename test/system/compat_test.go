@@ -178,3 +178,71 @@ func TestStaleListener(t *testing.T) {
 	dial()
 	s.WaitActive("stale.service", "activating", 10*time.Second)
 }
+
+// Bug 2: boolean conditions take systemd's booleans. On a boot that is not the first, ConditionFirstBoot=no
+// (and off, 0, false) holds and ConditionFirstBoot=yes (and on) does not; a bad boolean is reported, not taken
+// for false.
+func TestBooleanConditionsTakeSystemdBooleans(t *testing.T) {
+	t.Parallel()
+	units := map[string]string{"bad-bool.target": "[Unit]\nConditionFirstBoot=maybe\n"}
+	want := map[string]string{}
+	for _, v := range []string{"no", "off", "0", "false", "yes", "on", "1", "true"} {
+		name := "first-" + v + ".target"
+		units[name] = "[Unit]\nConditionFirstBoot=" + v + "\n"
+		want[name] = map[bool]string{true: "yes", false: "no"}[v == "no" || v == "off" || v == "0" || v == "false"]
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for name, res := range want {
+		s.Sctl("start", name)
+		if got := s.Show(name, "ConditionResult"); got != res {
+			t.Errorf("%s: ConditionResult=%s, want %s", name, got, res)
+		}
+	}
+	s.Sctl("start", "bad-bool.target")
+	out, _, _ := s.Sctl("status", "bad-bool.target")
+	if !strings.Contains(out, "not a boolean") {
+		t.Errorf("status of a unit with ConditionFirstBoot=maybe:\n%s", out)
+	}
+}
+
+// Bug 9: ConditionResult, AssertResult and every boolean property print no, and numbers 0, for a unit that
+// never ran or was collected, as systemd does (they were empty).
+func TestNeverRunPropertiesAreNoAndZero(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"idle.service":    "[Service]\nExecStart=/bin/true\n",
+		"skipped.service": "[Unit]\nConditionPathExists=/nonexistent\n[Service]\nExecStart=/bin/true\n",
+		"idle.target":     "[Unit]\nDescription=Never started\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	// skipped.service is collected once its skipped start is over; shown again, it is loaded afresh.
+	s.Sctl("start", "skipped.service")
+	for _, u := range []string{"idle.service", "skipped.service", "idle.target"} {
+		out, errs, code := s.Sctl("show", "--all", u)
+		if code != 0 {
+			t.Fatalf("show %s: %d %s", u, code, errs)
+		}
+		props := map[string]string{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			k, v, _ := strings.Cut(l, "=")
+			props[k] = v
+		}
+		for _, k := range []string{"ConditionResult", "AssertResult"} {
+			if props[k] != "no" {
+				t.Errorf("%s: %s=%q, want no", u, k, props[k])
+			}
+		}
+		for k, v := range props {
+			if v == "" && (strings.HasSuffix(k, "Monotonic") || strings.HasPrefix(k, "Exec") && strings.HasSuffix(k, "PID") ||
+				strings.HasSuffix(k, "Code") || strings.HasSuffix(k, "Status") && !strings.HasSuffix(k, "ExitStatus") ||
+				strings.HasPrefix(k, "N") && !strings.HasPrefix(k, "Need") && !strings.HasPrefix(k, "Names") ||
+				strings.HasPrefix(k, "Can") || strings.HasPrefix(k, "Refuse")) {
+				t.Errorf("%s: %s is empty", u, k)
+			}
+		}
+		if out, _, _ := s.Sctl("status", u); strings.Contains(out, "Condition:") || strings.Contains(out, "Assert:") {
+			t.Errorf("status of %s shows a check that never ran:\n%s", u, out)
+		}
+	}
+}

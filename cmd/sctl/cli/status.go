@@ -114,7 +114,8 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		{"condition", "ConditionResult", "ConditionFailure", "ConditionTimestamp"},
 		{"assertion", "AssertResult", "AssertFailure", "AssertTimestamp"},
 	} {
-		if p[c.result] != "no" {
+		// A check that never ran also reads "no": only one with a time failed (systemctl's condition_timestamp).
+		if p[c.result] != "no" || p[c.stamp] == "" {
 			continue
 		}
 		label, verb := "Condition", "unmet"
