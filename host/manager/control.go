@@ -128,11 +128,12 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 	return resp, err
 }
 
-// resolve loads the named units; names must be valid unit names.
+// resolve loads the named units; names must be valid unit names. A template loads too, as in systemd (show,
+// status, cat); Enqueue refuses it.
 func (m *Manager) resolve(names []string) ([]*Unit, error) {
 	var out []*Unit
 	for _, n := range names {
-		if !unitname.Valid(n) || unitname.IsTemplate(n) {
+		if !unitname.Valid(n) {
 			return nil, errdefs.InvalidArgument(fmt.Errorf("Unit name %s is not valid.", n))
 		}
 		out = append(out, m.load(n))
@@ -199,6 +200,11 @@ func (c *control) Enqueue(ctx context.Context, req *controlv1.EnqueueRequest) (*
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
 			return err
+		}
+		for _, u := range units {
+			if unitname.IsTemplate(u.ID) {
+				return errdefs.InvalidArgument(fmt.Errorf("Unit name %s is missing the instance name.", u.ID))
+			}
 		}
 		var rest []*controlv1.EnqueuedJob
 		for _, u := range units {
