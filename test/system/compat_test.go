@@ -415,3 +415,41 @@ func TestTemplateNames(t *testing.T) {
 		t.Errorf("links after disable getty@.service: %v", got)
 	}
 }
+
+// Bug 6: a unit of a type no plugin serves (here a socket under the embedded profile) answers consistently:
+// list-unit-files, is-enabled, enable and preset-all treat its file alike, and status shows its LoadError.
+func TestUnsupportedUnitTypes(t *testing.T) {
+	t.Parallel()
+	conf := "[Manager]\nUnitPaths = [\"/etc/sysmaster/system\", \"/run/sysmaster/system\", \"/usr/lib/sysmaster/system\"]\n" +
+		"[Plugins]\nDir = \"/usr/lib/sysmaster/plugins\"\nProfile = \"embedded\"\n"
+	s := harness.Start(t, harness.Options{Config: conf, Units: map[string]string{
+		"web.socket":  "[Socket]\nListenStream=/run/web.sock\n[Install]\nWantedBy=sockets.target\n",
+		"web.service": "[Service]\nExecStart=/bin/true\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	agree := func(want string) {
+		t.Helper()
+		if st := unitFileStates(t, s)["web.socket"]; st != want {
+			t.Errorf("list-unit-files: web.socket is %q, want %s", st, want)
+		}
+		if st, _ := isEnabled(s, "web.socket"); st != want {
+			t.Errorf("is-enabled web.socket: %q, want %s", st, want)
+		}
+		if st := s.Show("web.socket", "UnitFileState"); st != want {
+			t.Errorf("UnitFileState=%q, want %s", st, want)
+		}
+	}
+	agree("disabled")
+	mustSctl(t, s, "enable", "web.socket")
+	agree("enabled")
+	mustSctl(t, s, "disable", "web.socket")
+	mustSctl(t, s, "preset-all")
+	agree("enabled")
+	out, errs, code := s.Sctl("status", "web.socket")
+	if code != 3 || !strings.Contains(out, "Loaded: not-found (Reason:") || !strings.Contains(out, `unit type "socket" is not allowed by plugin profile "embedded"`) {
+		t.Errorf("status web.socket: exit %d\n%s%s", code, out, errs)
+	}
+	if _, errs, code := s.Sctl("start", "web.socket"); code == 0 || !strings.Contains(errs, "not allowed by plugin profile") {
+		t.Errorf("start web.socket: exit %d %q", code, errs)
+	}
+}

@@ -25,7 +25,8 @@ func status(e *env, args []string) int {
 	first := true
 	for _, u := range resp.Units {
 		p := props(u.Properties)
-		if p["LoadState"] == "not-found" && p["ActiveState"] == "inactive" {
+		// A unit with a file whose type no plugin serves is not-found too: its status says why (LoadError).
+		if p["LoadState"] == "not-found" && p["FragmentPath"] == "" && p["ActiveState"] == "inactive" {
 			e.errorf("Unit %s could not be found.", u.Unit)
 			code = max(code, exitNoSuchUnit)
 			continue
