@@ -453,3 +453,43 @@ func TestUnsupportedUnitTypes(t *testing.T) {
 		t.Errorf("start web.socket: exit %d %q", code, errs)
 	}
 }
+
+// Bug 12: unit name patterns expand over the units in memory as systemctl's do: stop 'bench-*.service',
+// status 'ssh*', list-units 'sys*'.
+func TestUnitNamePatterns(t *testing.T) {
+	t.Parallel()
+	units := map[string]string{"ssh.service": "[Service]\nExecStart=/bin/sleep infinity\n"}
+	for _, n := range []string{"bench-1", "bench-2", "bench-3"} {
+		units[n+".service"] = "[Service]\nExecStart=/bin/sleep infinity\n"
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "bench-1.service", "bench-2.service", "bench-3.service", "ssh.service")
+	if _, errs, code := s.Sctl("stop", "bench-*.service"); code != 0 {
+		t.Fatalf("stop 'bench-*.service': exit %d %s", code, errs)
+	}
+	for _, n := range []string{"bench-1", "bench-2", "bench-3"} {
+		if st := s.Show(n+".service", "ActiveState"); st != "inactive" {
+			t.Errorf("%s.service is %s after stop 'bench-*.service'", n, st)
+		}
+	}
+	if st := s.Show("ssh.service", "ActiveState"); st != "active" {
+		t.Errorf("ssh.service is %s: the pattern reached it", st)
+	}
+	out, errs, code := s.Sctl("status", "ssh*")
+	if code != 0 || !strings.Contains(out, "● ssh.service") || strings.Contains(out, "bench") {
+		t.Errorf("status 'ssh*': exit %d\n%s%s", code, out, errs)
+	}
+	out, _, code = s.Sctl("list-units", "--no-legend", "sys*")
+	if code != 0 || !strings.Contains(out, "sysinit.target") || strings.Contains(out, "multi-user") {
+		t.Errorf("list-units 'sys*': exit %d\n%s", code, out)
+	}
+	// The stopped bench units were collected: no longer in memory, no pattern reaches them, as in systemd.
+	if out, errs, code := s.Sctl("is-active", "ss?.service", "bench-?.service"); code != 0 || out != "active\n" {
+		t.Errorf("is-active 'ss?.service' 'bench-?.service': exit %d %q %s", code, out, errs)
+	}
+	// A pattern that matches nothing does nothing; reset-failed does not reset every unit.
+	if _, errs, code := s.Sctl("stop", "nomatch-*"); code != 0 || errs != "" {
+		t.Errorf("stop 'nomatch-*': exit %d %q", code, errs)
+	}
+}

@@ -118,9 +118,15 @@ func kill(e *env, args []string) int {
 		}
 		sig = s
 	}
-	_, err := e.c.Kill(e.ctx, &controlv1.KillRequest{Units: unitNames(args), Whom: e.o.killWhom, Signal: int32(sig)})
+	units, err := e.expandNames(args)
 	if err != nil {
-		return e.callFailed("kill unit "+joinUnits(unitNames(args)), err)
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
+	if _, err := e.c.Kill(e.ctx, &controlv1.KillRequest{Units: units, Whom: e.o.killWhom, Signal: int32(sig)}); err != nil {
+		return e.callFailed("kill unit "+joinUnits(units), err)
 	}
 	return exitOK
 }

@@ -13,7 +13,13 @@ import (
 )
 
 func status(e *env, args []string) int {
-	units := unitNames(args)
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
 	if len(units) == 0 {
 		units = []string{"default.target"}
 	}

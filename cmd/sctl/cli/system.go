@@ -49,7 +49,14 @@ func shutdown(action string) func(e *env, args []string) int {
 }
 
 func resetFailed(e *env, args []string) int {
-	if _, err := e.c.ResetFailed(e.ctx, &controlv1.ResetFailedRequest{Units: unitNames(args)}); err != nil {
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK // reset-failed without units resets every unit: a pattern that matched nothing must not
+	}
+	if _, err := e.c.ResetFailed(e.ctx, &controlv1.ResetFailedRequest{Units: units}); err != nil {
 		return e.callFailed("reset failed state", err)
 	}
 	return exitOK
