@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -509,6 +512,9 @@ func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_Logs
 	ctx := stream.Context()
 	var ids []string
 	if err := c.m.doErr(ctx, func() error {
+		if err := c.m.mayReadLogs(ctx); err != nil {
+			return err
+		}
 		units, err := c.m.resolve(req.Units)
 		for _, u := range units {
 			ids = append(ids, u.ID)
@@ -565,4 +571,23 @@ func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_Logs
 		}
 	}
 	return nil
+}
+
+// mayReadLogs lets root and the members of Manager.LogReaderGroups (adm and systemd-journal by default) read unit
+// logs, as journald opens the system journal to them: a unit's output may hold what others must not see. A call
+// that did not come through the control socket (the core's own) may.
+func (m *Manager) mayReadLogs(ctx context.Context) error {
+	cred, ok := api.Caller(ctx)
+	if !ok || cred.Uid == 0 {
+		return nil
+	}
+	for _, name := range m.cfg.LogReaderGroups {
+		if g, err := user.LookupGroup(name); err == nil {
+			if gid, err := strconv.Atoi(g.Gid); err == nil && cred.InGroup(gid) {
+				return nil
+			}
+		}
+	}
+	return errdefs.PermissionDenied(fmt.Errorf("unit logs are readable by root and the groups %s only (uid %d)",
+		strings.Join(m.cfg.LogReaderGroups, ", "), cred.Uid))
 }

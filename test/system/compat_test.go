@@ -493,3 +493,33 @@ func TestUnitNamePatterns(t *testing.T) {
 		t.Errorf("stop 'nomatch-*': exit %d %q", code, errs)
 	}
 }
+
+// Bug 7: unit logs are not world-readable. `sctl logs` and the log tail of `sctl status` are served to root and
+// to the members of Manager.LogReaderGroups (adm and systemd-journal by default); others get "Access denied".
+func TestUnitLogsAreNotWorldReadable(t *testing.T) {
+	t.Parallel()
+	const nobody = 65534 // the harness runs sctl as uid = gid = 65534: group nogroup
+	units := map[string]string{"secret.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/echo the-secret\n"}
+	check := func(s *harness.System, readable bool) {
+		t.Helper()
+		s.WaitActive("multi-user.target", "active", 10*time.Second)
+		mustSctl(t, s, "start", "secret.service")
+		if out, _, _ := s.Sctl("logs", "secret.service"); !strings.Contains(out, "the-secret") {
+			t.Fatalf("root cannot read the log:\n%s", out)
+		}
+		out, errs, code := s.SctlAs(nobody, "logs", "secret.service")
+		if got := strings.Contains(out, "the-secret"); got != readable {
+			t.Errorf("logs as nobody: exit %d, read %v, want %v\n%s%s", code, got, readable, out, errs)
+		}
+		if !readable && (code != 4 || !strings.Contains(errs, "Failed to read logs: Access denied")) {
+			t.Errorf("logs as nobody: exit %d %q", code, errs)
+		}
+		out, _, _ = s.SctlAs(nobody, "status", "secret.service")
+		if got := strings.Contains(out, "the-secret"); got != readable || !readable && !strings.Contains(out, "Hint:") {
+			t.Errorf("status as nobody (readable %v):\n%s", readable, out)
+		}
+	}
+	check(harness.Start(t, harness.Options{Units: units}), false)
+	conf := "[Manager]\nLogReaderGroups = [\"adm\", \"nogroup\"]\n"
+	check(harness.Start(t, harness.Options{Units: units, Config: conf}), true)
+}

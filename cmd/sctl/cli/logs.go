@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
@@ -47,7 +48,8 @@ func logs(e *env, args []string) int {
 			return exitOK
 		}
 		if err != nil {
-			return e.callFailed("read logs", err)
+			// The client translates the errors of unary calls only: a stream's keeps its gRPC code.
+			return e.callFailed("read logs", errdefs.FromGRPC(err))
 		}
 		fmt.Fprintln(e.stdout, formatEntry(entry, host))
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
@@ -256,6 +257,12 @@ func (e *env) statusLog(unit string) {
 	first := true
 	for {
 		entry, err := stream.Recv()
+		if errdefs.IsPermissionDenied(errdefs.FromGRPC(err)) && !e.o.quiet {
+			// systemctl's notice for a user who may not read the journal.
+			fmt.Fprint(e.stdout, "\nHint: You are currently not seeing messages from the units.\n"+
+				"      Users in the log reader groups (Manager.LogReaderGroups) can see them.\n"+
+				"      Pass -q to turn off this notice.\n")
+		}
 		if err != nil {
 			return
 		}
