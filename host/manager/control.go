@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,7 +147,10 @@ func (m *Manager) resolve(names []string) ([]*Unit, error) {
 
 func (c *control) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
 	resp := &controlv1.ShowResponse{}
+	var problems []string
+	defer func() { warnCaller(ctx, problems) }()
 	err := c.m.doErr(ctx, func() error {
+		problems = slices.Clone(c.m.confProblems)
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
 			return err
@@ -299,24 +303,25 @@ func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsReque
 
 func (c *control) Reload(ctx context.Context, _ *controlv1.ReloadRequest) (*controlv1.ReloadResponse, error) {
 	var limited error
+	var problems []string
 	err := c.m.do(ctx, func() {
 		if limited = c.m.reloadLimited(); limited == nil {
 			c.m.reload()
 		}
+		problems = slices.Clone(c.m.confProblems)
 	})
 	if err == nil {
 		err = limited
 	}
+	warnCaller(ctx, problems)
 	return &controlv1.ReloadResponse{}, err
 }
 
 // reload re-reads system.conf and every unit file, keeping runtime state (daemon-reload, SIGHUP).
 func (m *Manager) reload() {
 	cfg, problems := config.Load(m.opts.ConfigPath)
-	for _, p := range problems {
-		m.log.Warn(p.Error())
-	}
 	m.cfg = cfg
+	m.noteConfigProblems(problems)
 	m.plugins.SetConfig(cfg)
 	m.swapStalePlugins()
 	m.loader = m.newLoader()

@@ -1,6 +1,7 @@
 package system
 
 import (
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -522,4 +523,80 @@ func TestUnitLogsAreNotWorldReadable(t *testing.T) {
 	check(harness.Start(t, harness.Options{Units: units}), false)
 	conf := "[Manager]\nLogReaderGroups = [\"adm\", \"nogroup\"]\n"
 	check(harness.Start(t, harness.Options{Units: units, Config: conf}), true)
+}
+
+// quietShells replace the factory rescue and emergency shells, which would take the console the test machine
+// shares with the namespace, by a process that waits.
+var quietShells = map[string]string{
+	"rescue.service.d/test.conf":    "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\nStandardInput=null\nStandardOutput=journal\n",
+	"emergency.service.d/test.conf": "[Service]\nExecStart=\nExecStart=/bin/sleep infinity\nStandardInput=null\nStandardOutput=journal\n",
+}
+
+// Bug 8: a boot always leaves a way in. A default target that is missing falls back to rescue.target, which runs
+// rescue.service; with rescue.target masked too, to emergency.target and emergency.service.
+func TestBootAlwaysLeavesAWayIn(t *testing.T) {
+	t.Parallel()
+	t.Run("rescue", func(t *testing.T) {
+		t.Parallel()
+		s := harness.Start(t, harness.Options{Args: []string{"sysmaster.unit=nosuch.target"}, Units: quietShells})
+		s.WaitActive("rescue.target", "active", 10*time.Second)
+		s.WaitActive("rescue.service", "active", 10*time.Second)
+		if c := s.Console(); !strings.Contains(c, "Falling back to rescue.target.") {
+			t.Errorf("console:\n%s", c)
+		}
+		if out, _, _ := s.Sctl("cat", "rescue.service"); !strings.Contains(out, "sulogin") {
+			t.Errorf("the factory rescue.service runs no sulogin:\n%s", out)
+		}
+	})
+	t.Run("emergency", func(t *testing.T) {
+		t.Parallel()
+		units := map[string]string{"broken.target": "[Unit]\nRequires=nosuch.service\n"}
+		maps.Copy(units, quietShells)
+		s := harness.Start(t, harness.Options{Args: []string{"sysmaster.unit=broken.target"}, Units: units,
+			Links: map[string]string{"rescue.target": "/dev/null"}})
+		s.WaitActive("emergency.target", "active", 10*time.Second)
+		s.WaitActive("emergency.service", "active", 10*time.Second)
+		c := s.Console()
+		if !strings.Contains(c, "Falling back to rescue.target.") || !strings.Contains(c, "Falling back to emergency.target.") {
+			t.Errorf("console:\n%s", c)
+		}
+		if st := s.Show("multi-user.target", "ActiveState"); st != "inactive" {
+			t.Errorf("multi-user.target is %s", st)
+		}
+	})
+}
+
+// Bug 8, last part: a UnitPaths entry that does not exist and a system.conf that does not parse are reported by
+// daemon-reload and status, not only on the console.
+func TestConfigProblemsAreReported(t *testing.T) {
+	t.Parallel()
+	conf := "[Manager]\nUnitPaths = [\"/etc/sysmaster/system\", \"/nonexistent/units\", \"/usr/lib/sysmaster/system\"]\n"
+	s := harness.Start(t, harness.Options{Config: conf})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	// The factory shells load as they are (they are not started here: they would take the console).
+	for _, u := range []string{"rescue.service", "emergency.service"} {
+		if st := s.Show(u, "LoadState"); st != "loaded" {
+			t.Errorf("%s: LoadState=%s (%s)", u, st, s.Show(u, "LoadError"))
+		}
+	}
+	const missing = "Warning: config: Manager.UnitPaths entry /nonexistent/units: no such directory"
+	if _, errs, code := s.Sctl("daemon-reload"); code != 0 || !strings.Contains(errs, missing) {
+		t.Errorf("daemon-reload: exit %d %q", code, errs)
+	}
+	if _, errs, _ := s.Sctl("status", "multi-user.target"); !strings.Contains(errs, missing) {
+		t.Errorf("status: %q", errs)
+	}
+	s.WriteFile("system.conf", "[Manager\nthis is not TOML\n")
+	_, errs, code := s.Sctl("daemon-reload")
+	if code != 0 || !strings.Contains(errs, "Warning: config: /etc/sysmaster/system.conf:") || !strings.Contains(errs, "using defaults") {
+		t.Errorf("daemon-reload of a bad system.conf: exit %d %q", code, errs)
+	}
+	if _, errs, _ := s.Sctl("status", "multi-user.target"); !strings.Contains(errs, "using defaults") {
+		t.Errorf("status after a bad system.conf: %q", errs)
+	}
+	// Fixed, the warnings go.
+	s.WriteFile("system.conf", "[Manager]\nLogLevel = \"info\"\n")
+	if _, errs, code := s.Sctl("daemon-reload"); code != 0 || errs != "" {
+		t.Errorf("daemon-reload of a good system.conf: exit %d %q", code, errs)
+	}
 }

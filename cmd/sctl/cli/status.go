@@ -11,6 +11,8 @@ import (
 
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 func status(e *env, args []string) int {
@@ -24,10 +26,12 @@ func status(e *env, args []string) int {
 	if len(units) == 0 {
 		units = []string{"default.target"}
 	}
-	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true})
+	var md metadata.MD
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true}, grpc.Header(&md))
 	if err != nil {
 		return e.callFailed("get unit status", err)
 	}
+	defer e.warnings(md)
 	code := exitOK
 	first := true
 	for _, u := range resp.Units {
