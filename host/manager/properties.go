@@ -217,11 +217,6 @@ func needReload(f *unit.Fragment) bool {
 	return false
 }
 
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
-}
-
 func yesno(b bool) string {
 	if b {
 		return "yes"

@@ -258,7 +258,3 @@ func symlink(target, path string) (*Change, error) {
 	}
 	return &Change{Type: "symlink", Path: path, Source: target}, nil
 }
-
-func hasSuffix(s, suffix string) bool {
-	return len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix
-}
