@@ -91,6 +91,14 @@ exec /usr/lib/sysmaster/init "$@"`
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	t.Cleanup(s.stop)
 	s.InitPid = s.findInit()
+	// Until the script has made its mounts and become init, the namespace sees the host's /run: a stray core
+	// there would answer for this system.
+	if !s.WaitFor(15*time.Second, func() bool {
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", s.InitPid))
+		return exe == "/usr/lib/sysmaster/init"
+	}) {
+		t.Fatalf("harness: init never started; console:\n%s", s.Console())
+	}
 	if !s.WaitFor(15*time.Second, func() bool { _, _, code := s.Sctl("list-units"); return code == 0 }) {
 		t.Fatalf("harness: control socket never answered; console:\n%s", s.Console())
 	}
