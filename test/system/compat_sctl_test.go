@@ -61,8 +61,9 @@ func TestUnitLogsAreNotWorldReadable(t *testing.T) {
 		t.Helper()
 		s.WaitActive("multi-user.target", "active", 10*time.Second)
 		mustSctl(t, s, "start", "secret.service")
-		if out, _, _ := s.Sctl("logs", "secret.service"); !strings.Contains(out, "the-secret") {
-			t.Fatalf("root cannot read the log:\n%s", out)
+		// The output reaches the log through a pipe the core reads on its own time.
+		if !s.WaitFor(10*time.Second, func() bool { out, _, _ := s.Sctl("logs", "secret.service"); return strings.Contains(out, "the-secret") }) {
+			t.Fatalf("root cannot read the log")
 		}
 		out, errs, code := s.SctlAs(nobody, "logs", "secret.service")
 		if got := strings.Contains(out, "the-secret"); got != readable {

@@ -56,6 +56,10 @@ func TestJobsPulledInOnlyByRedundantJobsRunAgain(t *testing.T) {
 	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	s.WaitActive("cron.service", "active", 10*time.Second)
+	// Type=simple: active comes before the shell writes; a restart before that would kill it first.
+	if !s.WaitFor(10*time.Second, func() bool { return lines(s, "/run/cron-runs") == 1 }) {
+		t.Fatalf("cron.service never wrote its line")
+	}
 	if n := lines(s, "/run/flaky-runs"); n != 1 {
 		t.Fatalf("flaky.service ran %d times at boot", n)
 	}
