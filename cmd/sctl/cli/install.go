@@ -19,9 +19,7 @@ func unitFileVerb(op string) func(e *env, args []string) int {
 			return e.callFailed(op+" unit", err)
 		}
 		if op == "enable" && len(resp.Changes) == 0 && !e.o.quiet && !carryInstallInfo(e, units) {
-			e.errorf("The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, Alias=\n" +
-				"settings in the [Install] section, and DefaultInstance= for template units). This means they are\n" +
-				"not meant to be enabled or disabled using sctl.")
+			e.errorf("%s", noInstallConfig)
 		}
 		if !e.o.now {
 			return exitOK
@@ -35,6 +33,21 @@ func unitFileVerb(op string) func(e *env, args []string) int {
 		return exitOK
 	}
 }
+
+// noInstallConfig is systemctl 252's notice for an enable that had nothing to do (systemctl-enable.c).
+const noInstallConfig = `The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=,
+Alias= settings in the [Install] section, and DefaultInstance= for template
+units). This means they are not meant to be enabled or disabled using sctl.
+ 
+Possible reasons for having this kind of units are:
+• A unit may be statically enabled by being symlinked from another unit's
+  .wants/ or .requires/ directory.
+• A unit's purpose may be to act as a helper for some other unit which has
+  a requirement dependency on it.
+• A unit may be started when needed via activation (socket, path, timer,
+  D-Bus, udev, scripted sctl call, ...).
+• In case of template units, the unit is meant to be enabled with some
+  instance name specified.`
 
 // carryInstallInfo reports whether enabling units had something to do, for an enable that changed nothing:
 // systemctl's hint is for units without installation config (a template without DefaultInstance= among them),
