@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/credentials"
@@ -14,7 +16,13 @@ import (
 type PeerCred struct {
 	credentials.CommonAuthInfo
 	Pid, Uid, Gid int
+	// Groups are the peer's supplementary groups at connect time (SO_PEERGROUPS), for the calls that groups
+	// open up (unit logs).
+	Groups []int
 }
+
+// InGroup reports whether the peer's primary or a supplementary group is gid.
+func (c PeerCred) InGroup(gid int) bool { return c.Gid == gid || slices.Contains(c.Groups, gid) }
 
 // AuthType implements credentials.AuthInfo.
 func (PeerCred) AuthType() string { return "peercred" }
@@ -32,9 +40,12 @@ func (peerCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, er
 		return nil, nil, err
 	}
 	var cred *unix.Ucred
+	var groups []int
 	var serr error
 	if err := raw.Control(func(fd uintptr) {
-		cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+		if cred, serr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED); serr == nil {
+			groups, serr = peerGroups(fd)
+		}
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -42,7 +53,29 @@ func (peerCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, er
 		return nil, nil, serr
 	}
 	return c, PeerCred{CommonAuthInfo: credentials.CommonAuthInfo{SecurityLevel: credentials.NoSecurity},
-		Pid: int(cred.Pid), Uid: int(cred.Uid), Gid: int(cred.Gid)}, nil
+		Pid: int(cred.Pid), Uid: int(cred.Uid), Gid: int(cred.Gid), Groups: groups}, nil
+}
+
+// peerGroups reads SO_PEERGROUPS: the kernel says how much room the list needs when the buffer is too small.
+func peerGroups(fd uintptr) ([]int, error) {
+	buf := make([]uint32, 32)
+	for {
+		n := uint32(len(buf) * 4)
+		_, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_PEERGROUPS,
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0)
+		if e == unix.ERANGE && n/4 > uint32(len(buf)) {
+			buf = make([]uint32, n/4)
+			continue
+		}
+		if e != 0 {
+			return nil, e
+		}
+		out := make([]int, n/4)
+		for i := range out {
+			out[i] = int(buf[i])
+		}
+		return out, nil
+	}
 }
 
 func (peerCreds) ClientHandshake(context.Context, string, net.Conn) (net.Conn, credentials.AuthInfo, error) {
@@ -53,6 +86,9 @@ func (peerCreds) Info() credentials.ProtocolInfo {
 }
 func (peerCreds) Clone() credentials.TransportCredentials { return peerCreds{} }
 func (peerCreds) OverrideServerName(string) error         { return nil }
+
+// Caller returns the credentials of the caller of a call the control server serves.
+func Caller(ctx context.Context) (PeerCred, bool) { return callerCred(ctx) }
 
 // callerCred returns the credentials of the caller of ctx.
 func callerCred(ctx context.Context) (PeerCred, bool) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,7 +62,7 @@ func check(kind, param string) (bool, error) {
 	case "Architecture":
 		return architecture(param), nil
 	case "FirstBoot":
-		want, err := strconv.ParseBool(param)
+		want, err := unitfile.ParseBool(param)
 		if err != nil {
 			return false, fmt.Errorf("ConditionFirstBoot=%s: not a boolean", param)
 		}
@@ -99,7 +100,7 @@ func check(kind, param string) (bool, error) {
 	case "PathIsEncrypted":
 		return pathIsEncrypted(param)
 	case "ACPower":
-		want, err := strconv.ParseBool(param)
+		want, err := unitfile.ParseBool(param)
 		if err != nil {
 			return false, fmt.Errorf("ConditionACPower=%s: not a boolean", param)
 		}

@@ -20,6 +20,10 @@ type Result struct {
 	// was not met"); nil when OK.
 	Failed *unit.Condition
 	Reason string
+	// Undetermined lists the checks that could not be evaluated (a bad parameter, a kind this host cannot
+	// test), each with why, as systemd logs them: "Couldn't determine result for ConditionFirstBoot=maybe,
+	// assuming failed: …".
+	Undetermined []string
 }
 
 // Env is what checks look at; Default reads the real system. Tests substitute pieces.
@@ -31,37 +35,41 @@ type Env struct {
 // Evaluate applies the list rule to conds.
 func (e Env) Evaluate(conds []unit.Condition) Result {
 	var triggers []*unit.Condition
+	var undetermined []string
 	triggerOK := false
 	for i := range conds {
 		c := &conds[i]
-		ok, reason := e.one(c)
+		ok, reason, err := e.one(c)
+		if err != nil {
+			undetermined = append(undetermined, fmt.Sprintf("Couldn't determine result for %s, assuming failed: %v", Setting(c), err))
+		}
 		if c.Trigger {
 			triggers = append(triggers, c)
 			triggerOK = triggerOK || ok
 			continue
 		}
 		if !ok {
-			return Result{Failed: c, Reason: reason}
+			return Result{Failed: c, Reason: reason, Undetermined: undetermined}
 		}
 	}
 	if len(triggers) > 0 && !triggerOK {
-		return Result{Failed: triggers[0], Reason: "none of the triggering conditions was met"}
+		return Result{Failed: triggers[0], Reason: "none of the triggering conditions was met", Undetermined: undetermined}
 	}
-	return Result{OK: true}
+	return Result{OK: true, Undetermined: undetermined}
 }
 
-func (e Env) one(c *unit.Condition) (bool, string) {
+func (e Env) one(c *unit.Condition) (bool, string, error) {
 	ok, err := e.Check(c.Kind, c.Param)
 	if err != nil {
-		return false, err.Error()
+		return false, err.Error(), err
 	}
 	if c.Negate {
 		ok = !ok
 	}
 	if ok {
-		return true, ""
+		return true, "", nil
 	}
-	return false, fmt.Sprintf("%s=%s%s was not met", name(c), negation(c), c.Param)
+	return false, fmt.Sprintf("%s=%s%s was not met", name(c), negation(c), c.Param), nil
 }
 
 func name(c *unit.Condition) string {

@@ -179,3 +179,29 @@ func TestSystemChecks(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, bug 2: every boolean condition takes systemd's booleans (parse_boolean: 1/yes/y/true/t/on and
+// 0/no/n/false/f/off, in any case): `ConditionFirstBoot=no` used to be "not a boolean".
+func TestBooleanConditionsTakeSystemdBooleans(t *testing.T) {
+	for _, kind := range []string{"FirstBoot", "ACPower", "Virtualization"} {
+		truth, err := check(kind, "yes")
+		if err != nil {
+			t.Fatalf("%s=yes: %v", kind, err)
+		}
+		for _, v := range []string{"1", "yes", "Y", "true", "t", "on", "ON"} {
+			if got, err := check(kind, v); err != nil || got != truth {
+				t.Errorf("Condition%s=%s: %v %v, want %v as for yes", kind, v, got, err, truth)
+			}
+		}
+		for _, v := range []string{"0", "no", "n", "false", "F", "off", "No"} {
+			if got, err := check(kind, v); err != nil || got == truth {
+				t.Errorf("Condition%s=%s: %v %v, want %v", kind, v, got, err, !truth)
+			}
+		}
+	}
+	for _, kind := range []string{"FirstBoot", "ACPower"} {
+		if _, err := check(kind, "maybe"); err == nil || !strings.Contains(err.Error(), "not a boolean") {
+			t.Errorf("Condition%s=maybe: %v", kind, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,11 +18,10 @@ func virtualization(param string) (bool, error) {
 	if !container {
 		vm = detectVM()
 	}
+	if b, err := unitfile.ParseBool(param); err == nil {
+		return b == (container || vm != ""), nil
+	}
 	switch param {
-	case "yes", "1", "true":
-		return container || vm != "", nil
-	case "no", "0", "false":
-		return !container && vm == "", nil
 	case "container":
 		return container, nil
 	case "vm":

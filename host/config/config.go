@@ -45,6 +45,9 @@ type Config struct {
 	Profile Profile
 	// ProfileDirs are searched, first wins, for the file of a profile named by name.
 	ProfileDirs []string
+	// LogReaderGroups name the groups whose members may read unit logs (sctl logs, the log tail of sctl
+	// status) besides root, as journald lets the groups adm and systemd-journal read the system journal.
+	LogReaderGroups []string
 }
 
 // Plugin is the configuration of one unit type's plugin.
@@ -66,6 +69,7 @@ func Default() Config {
 
 		PluginIdleTimeout: DefaultPluginIdleTimeout,
 		ProfileDirs:       []string{"/etc/sysmaster/profiles", VendorProfileDir},
+		LogReaderGroups:   []string{"adm", "systemd-journal"},
 	}
 }
 
@@ -74,7 +78,7 @@ const DefaultPluginIdleTimeout = 30 * time.Second
 
 var knownKeys = []string{
 	"manager.defaultunit", "manager.unitpaths", "manager.loglevel", "manager.reloadlimitintervalsec",
-	"manager.reloadlimitburst",
+	"manager.reloadlimitburst", "manager.logreadergroups",
 	"plugins.dir", "plugins.idletimeoutsec", "plugins.profile",
 }
 
@@ -121,6 +125,10 @@ func Load(path string) (Config, []error) {
 		} else {
 			cfg.ReloadLimitBurst = n
 		}
+	}
+	if v.IsSet("manager.logreadergroups") {
+		// An empty list leaves unit logs to root alone.
+		cfg.LogReaderGroups = v.GetStringSlice("manager.logreadergroups")
 	}
 	if s := v.GetString("plugins.dir"); s != "" {
 		cfg.PluginDir = s

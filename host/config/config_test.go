@@ -76,3 +76,20 @@ func TestBadInputIsReportedAndIgnored(t *testing.T) {
 		})
 	}
 }
+
+// Manager.LogReaderGroups: adm and systemd-journal unless set; an empty list leaves unit logs to root.
+func TestLogReaderGroups(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{"[Manager]\n", []string{"adm", "systemd-journal"}},
+		{"[Manager]\nLogReaderGroups = [\"wheel\"]\n", []string{"wheel"}},
+		{"[Manager]\nLogReaderGroups = []\n", []string{}},
+	} {
+		cfg, probs := Load(write(t, c.file))
+		if len(probs) != 0 || !slices.Equal(cfg.LogReaderGroups, c.want) {
+			t.Errorf("%q: %q %v, want %q", c.file, cfg.LogReaderGroups, probs, c.want)
+		}
+	}
+}

@@ -38,6 +38,9 @@ type Engine struct {
 	dirty map[string]bool
 	// OnFinish, when set, is called for every job that ends, after its own callbacks.
 	OnFinish func(j *Job, r Result)
+	// OnCycleBroken, when set, is called for every job a transaction leaves out to break an ordering cycle:
+	// such a job is never dropped without a word.
+	OnCycleBroken func(d Dropped)
 }
 
 // NewEngine returns an engine with no jobs.
@@ -93,7 +96,14 @@ func (e *Engine) Enqueue(unit string, typ Type, mode Mode) ([]*Job, error) {
 		}
 	}
 	e.dropRedundant(t)
-	if err := t.breakCycles(); err != nil {
+	t.collectGarbage()
+	dropped, err := t.breakCycles()
+	if e.OnCycleBroken != nil {
+		for _, d := range dropped {
+			e.OnCycleBroken(d)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := e.checkDestructive(t, mode); err != nil {
@@ -114,12 +124,16 @@ func (e *Engine) Enqueue(unit string, typ Type, mode Mode) ([]*Job, error) {
 }
 
 // dropRedundant removes the jobs that would change nothing (systemd's transaction_drop_redundant): a stop of a
-// unit that is down, a start or verify of one that is active, when no job is installed for the unit. Besides
-// saving work, it keeps units that are down out of the ordering check: a shutdown must not be refused because
-// some inactive units are ordered in a cycle.
+// unit that is down, a start or verify of one that is active, unless the unit's installed job conflicts with
+// it. Besides saving work, it keeps units that are down out of the ordering check: a shutdown must not be
+// refused because some inactive units are ordered in a cycle. What only those jobs pulled in goes with them
+// (collectGarbage): a restart of a service does not start sysinit.target's inactive wants again.
 func (e *Engine) dropRedundant(t *Transaction) {
 	for u, j := range t.jobs {
-		if j.anchor || e.jobs[u] != nil {
+		if j.anchor {
+			continue
+		}
+		if inst := e.jobs[u]; inst != nil && Conflicting(inst.Type, j.typ) {
 			continue
 		}
 		switch {
@@ -138,7 +152,7 @@ func (e *Engine) addIsolateStops(t *Transaction) error {
 		if _, in := t.jobs[u]; in || ig.IgnoreOnIsolate(u) {
 			continue
 		}
-		if err := t.add(u, Stop, true, false, false); err != nil {
+		if err := t.add(u, Stop, true, false, false, ""); err != nil {
 			return err
 		}
 	}

@@ -347,3 +347,48 @@ func TestTriggeringAndRestartDependenciesModes(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, bug 10: a restart of a service on a booted system pulls in a start of sysinit.target, which is
+// active: that job is redundant and dropped, and so is every job only it pulled in (its inactive wants: a
+// condition-skipped unit, a failed one), as systemd's transaction_drop_redundant and
+// transaction_collect_garbage do. A want that the restarted unit pulls in itself stays.
+func TestJobsPulledInOnlyByRedundantJobsRunAgain(t *testing.T) {
+	g := newGraph("cron Requires sysinit", "cron After sysinit", "sysinit Wants modprobe@fuse", "sysinit Wants skipped",
+		"sysinit Wants failed", "cron Wants failed", "skipped Wants deeper", "modprobe@fuse Wants skipped")
+	g.active["cron"], g.active["sysinit"] = true, true
+	e := NewEngine(g)
+	jobs, err := e.Enqueue("cron", Restart, Replace)
+	got := units(jobs)
+	if err != nil || !slices.Equal(got, []string{"cron/restart", "failed/start"}) {
+		t.Fatalf("restart cron: jobs %v err %v, want cron/restart and failed/start only", got, err)
+	}
+	// Two jobs that want each other do not keep each other once what pulled them in is gone.
+	g = newGraph("svc Requires up", "up Wants x", "x Wants y", "y Wants x")
+	g.active["up"] = true
+	if jobs, err := NewEngine(g).Enqueue("svc", Start, Replace); err != nil || !slices.Equal(units(jobs), []string{"svc/start"}) {
+		t.Fatalf("start svc: jobs %v err %v", units(jobs), err)
+	}
+	// Isolate collects nothing: its stops are pulled in by no job.
+	g = newGraph("rescue Requires up")
+	g.active["up"], g.active["other"] = true, true
+	jobs, err = NewEngine(g).Enqueue("rescue", Start, Isolate)
+	if got := units(jobs); err != nil || !slices.Equal(got, []string{"rescue/start", "other/stop"}) {
+		t.Fatalf("isolate: jobs %v err %v", got, err)
+	}
+}
+
+// Issue 15, bug 11: a job dropped to break an ordering cycle is reported, naming the cycle, and what only it
+// pulled in goes with it.
+func TestCycleBreakIsReported(t *testing.T) {
+	e := NewEngine(newGraph("a Wants b", "b Requires a", "a After b", "b After a", "b Wants c"))
+	var reports []string
+	e.OnCycleBroken = func(d Dropped) { reports = append(reports, d.String()) }
+	jobs, err := e.Enqueue("a", Start, Replace)
+	if err != nil || !slices.Equal(units(jobs), []string{"a/start"}) {
+		t.Fatalf("jobs=%v err=%v (c was pulled in by b alone)", units(jobs), err)
+	}
+	if len(reports) != 1 || !strings.Contains(reports[0], "job b/start deleted to break ordering cycle") ||
+		!strings.Contains(reports[0], "a/start") {
+		t.Fatalf("reports %q", reports)
+	}
+}

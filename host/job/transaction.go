@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,8 +19,11 @@ type tjob struct {
 	typ     Type
 	matters bool // the anchor needs it: a required, not merely wanted, job
 	anchor  bool
-	// pulledBy records which job pulled this one in and how, to break cycles and to explain.
+	// wantedOnly: only wanted jobs pulled this one in; it may be dropped to break an ordering cycle.
 	wantedOnly bool
+	// by lists the units whose jobs pulled this one in (systemd's object_list): a job that no remaining job
+	// refers to is collected (see collectGarbage).
+	by []string
 }
 
 // Transaction is a set of jobs computed from one request, not installed yet.
@@ -62,7 +66,7 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 		return nil, err
 	}
 	typ = Collapse(typ, g.Active(unit), g.CanReload(unit))
-	if err := t.add(unit, typ, true, false, true); err != nil {
+	if err := t.add(unit, typ, true, false, true, ""); err != nil {
 		return nil, err
 	}
 	t.jobs[unit].anchor = true
@@ -71,7 +75,7 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 		// The units that trigger this one (a socket its service) are stopped too, if they are up.
 		for _, d := range Reached(t.g, unit, StopOnTriggering) {
 			if t.g.Up(d) {
-				if err := t.add(d, Stop, true, false, true); err != nil {
+				if err := t.add(d, Stop, true, false, true, unit); err != nil {
 					return nil, err
 				}
 			}
@@ -79,7 +83,7 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 	case RestartDependencies:
 		// Its dependents get the restart propagation a restart job would give them.
 		for _, d := range Reached(t.g, unit, PropagateRestart) {
-			if err := t.add(d, Collapse(TryRestart, t.g.Active(d), t.g.CanReload(d)), true, false, true); err != nil {
+			if err := t.add(d, Collapse(TryRestart, t.g.Active(d), t.g.CanReload(d)), true, false, true, unit); err != nil {
 				return nil, err
 			}
 		}
@@ -87,8 +91,9 @@ func NewTransaction(g Graph, unit string, typ Type, mode Mode) (*Transaction, er
 	return t, nil
 }
 
-// add adds a job and, unless the mode says otherwise, the jobs its dependencies pull in.
-func (t *Transaction) add(unit string, typ Type, matters, wantedOnly, follow bool) error {
+// add adds a job pulled in by the job of unit by ("" for the anchor) and, unless the mode says otherwise, the
+// jobs its dependencies pull in.
+func (t *Transaction) add(unit string, typ Type, matters, wantedOnly, follow bool, by string) error {
 	if j, ok := t.jobs[unit]; ok {
 		m, ok := Merge(j.typ, typ)
 		if !ok {
@@ -99,6 +104,9 @@ func (t *Transaction) add(unit string, typ Type, matters, wantedOnly, follow boo
 				"transaction contradicts itself: %s would get a %s and a %s job", unit, j.typ, typ)
 		}
 		m = Collapse(m, t.g.Active(unit), t.g.CanReload(unit))
+		if by != "" && !slices.Contains(j.by, by) {
+			j.by = append(j.by, by)
+		}
 		changed := m != j.typ
 		j.typ = m
 		j.matters = j.matters || matters
@@ -108,6 +116,9 @@ func (t *Transaction) add(unit string, typ Type, matters, wantedOnly, follow boo
 		}
 	} else {
 		t.jobs[unit] = &tjob{unit: unit, typ: typ, matters: matters, wantedOnly: wantedOnly}
+		if by != "" {
+			t.jobs[unit].by = []string{by}
+		}
 		t.order = append(t.order, unit)
 	}
 	if !follow || t.mode == IgnoreDependencies {
@@ -126,14 +137,14 @@ func (t *Transaction) pull(unit string, typ Type, matters bool) error {
 			}
 			return fmt.Errorf("%s is required by %s: %w", dep, unit, err)
 		}
-		return t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), matters, false, true)
+		return t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), matters, false, true, unit)
 	}
 	wanted := func(dep string, jt Type) {
 		if t.g.Loadable(dep) != nil {
 			return
 		}
 		// A wanted job's failure never fails the transaction.
-		_ = t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), false, true, true)
+		_ = t.add(dep, Collapse(jt, t.g.Active(dep), t.g.CanReload(dep)), false, true, true, unit)
 	}
 	switch typ {
 	case Start, Restart, ReloadOrStart:
@@ -196,24 +207,81 @@ func waitsFor(kind string, ta, tb Type) bool {
 	return tb.isStopLike()
 }
 
+// Dropped is a job left out of a transaction to break an ordering cycle: Cycle lists the jobs of the cycle, in
+// the order each waits for the next, the last waiting for the first.
+type Dropped struct {
+	Unit  string
+	Type  Type
+	Cycle []Planned
+}
+
+func (d Dropped) String() string {
+	parts := make([]string, 0, len(d.Cycle)+1)
+	for _, p := range append(d.Cycle, d.Cycle[0]) {
+		parts = append(parts, p.Unit+"/"+p.Type.String())
+	}
+	return fmt.Sprintf("job %s/%s deleted to break ordering cycle %s", d.Unit, d.Type, strings.Join(parts, " after "))
+}
+
 // breakCycles finds ordering cycles among the transaction's jobs; a cycle that contains a merely wanted job is
-// broken by dropping that job, any other refuses the transaction with the cycle's units in the error.
-func (t *Transaction) breakCycles() error {
+// broken by dropping that job, and the jobs only it pulled in with it; any other refuses the transaction with
+// the cycle's units in the error. It returns the jobs it dropped, for the manager to log as systemd does.
+func (t *Transaction) breakCycles() ([]Dropped, error) {
+	var dropped []Dropped
 	for {
 		cycle := t.findCycle()
 		if cycle == nil {
-			return nil
+			return dropped, nil
 		}
-		dropped := false
+		var victim *tjob
 		for _, u := range cycle {
 			if j := t.jobs[u]; j != nil && j.wantedOnly && !j.anchor {
-				delete(t.jobs, u)
-				dropped = true
+				victim = j
 				break
 			}
 		}
-		if !dropped {
-			return errdefs.FailedPrecondition(fmt.Errorf("%w: found ordering cycle: %s", ErrCyclic, strings.Join(append(cycle, cycle[0]), " → ")))
+		if victim == nil {
+			return dropped, errdefs.FailedPrecondition(fmt.Errorf("%w: found ordering cycle: %s", ErrCyclic, strings.Join(append(cycle, cycle[0]), " → ")))
+		}
+		d := Dropped{Unit: victim.unit, Type: victim.typ}
+		for _, u := range cycle {
+			d.Cycle = append(d.Cycle, Planned{Unit: u, Type: t.jobs[u].typ})
+		}
+		dropped = append(dropped, d)
+		delete(t.jobs, victim.unit)
+		t.collectGarbage()
+	}
+}
+
+// collectGarbage removes the jobs that no remaining job pulled in (systemd's transaction_collect_garbage): those
+// that only a dropped job (a redundant one, or one dropped to break a cycle) referred to. A job is kept when a
+// chain of jobs that pulled each other in leads to it from the anchor, so that two jobs that want each other do
+// not keep each other. Isolate's stops are pulled in by nothing: isolate collects nothing, as in systemd.
+func (t *Transaction) collectGarbage() {
+	if t.mode == Isolate || t.jobs[t.Anchor] == nil {
+		return
+	}
+	pulls := map[string][]string{}
+	for u, j := range t.jobs {
+		for _, by := range j.by {
+			pulls[by] = append(pulls[by], u)
+		}
+	}
+	keep := map[string]bool{t.Anchor: true}
+	queue := []string{t.Anchor}
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		for _, v := range pulls[u] {
+			if !keep[v] {
+				keep[v] = true
+				queue = append(queue, v)
+			}
+		}
+	}
+	for u := range t.jobs {
+		if !keep[u] {
+			delete(t.jobs, u)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/pkg/bytesize"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
 )
 
 // options are an OpenSocket's options, parsed. Zero values mean "leave the kernel's default", as in systemd,
@@ -67,7 +68,7 @@ var optionParsers = map[string]optionParser{
 			return nil
 		}
 		// systemd also takes a boolean: yes is ipv6-only, no is both.
-		b, err := parseBool(v)
+		b, err := unitfile.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("not default, both or ipv6-only")
 		}
@@ -169,20 +170,9 @@ func parseOptions(m map[string]string) (options, error) {
 	return o, nil
 }
 
-// Booleans take systemd's spellings (parse_boolean), though the plugin sends yes and no.
-func parseBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "1", "yes", "y", "true", "t", "on":
-		return true, nil
-	case "0", "no", "n", "false", "f", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("not a boolean (yes or no)")
-}
-
 func boolOption(field func(*options) *bool) optionParser {
 	return func(o *options, v string) error {
-		b, err := parseBool(v)
+		b, err := unitfile.ParseBool(v)
 		*field(o) = b
 		return err
 	}

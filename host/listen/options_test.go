@@ -103,7 +103,7 @@ func TestOptionErrors(t *testing.T) {
 		{"127.0.0.1:0", []string{"SocketMode", "999"}, "SocketMode=999: not an octal file mode"},
 		{"127.0.0.1:0", []string{"DirectoryMode", "17777"}, "DirectoryMode=17777: not an octal file mode"},
 		{"127.0.0.1:0", []string{"Backlog", "-1"}, "Backlog=-1: not an unsigned 32-bit integer"},
-		{"127.0.0.1:0", []string{"NoDelay", "maybe"}, "NoDelay=maybe: not a boolean (yes or no)"},
+		{"127.0.0.1:0", []string{"NoDelay", "maybe"}, "NoDelay=maybe: \"maybe\" is not a boolean"},
 		{"127.0.0.1:0", []string{"BindIPv6Only", "sometimes"}, "BindIPv6Only=sometimes: not default, both or ipv6-only"},
 		{"127.0.0.1:0", []string{"Timestamping", "ms"}, "Timestamping=ms: not off, us or ns"},
 		{"127.0.0.1:0", []string{"ReceiveBuffer", "0"}, "ReceiveBuffer=0: not a size"},

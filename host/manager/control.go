@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
 	"path"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -128,11 +132,12 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 	return resp, err
 }
 
-// resolve loads the named units; names must be valid unit names.
+// resolve loads the named units; names must be valid unit names. A template loads too, as in systemd (show,
+// status, cat); Enqueue refuses it.
 func (m *Manager) resolve(names []string) ([]*Unit, error) {
 	var out []*Unit
 	for _, n := range names {
-		if !unitname.Valid(n) || unitname.IsTemplate(n) {
+		if !unitname.Valid(n) {
 			return nil, errdefs.InvalidArgument(fmt.Errorf("Unit name %s is not valid.", n))
 		}
 		out = append(out, m.load(n))
@@ -142,7 +147,10 @@ func (m *Manager) resolve(names []string) ([]*Unit, error) {
 
 func (c *control) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
 	resp := &controlv1.ShowResponse{}
+	var problems []string
+	defer func() { warnCaller(ctx, problems) }()
 	err := c.m.doErr(ctx, func() error {
+		problems = slices.Clone(c.m.confProblems)
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
 			return err
@@ -199,6 +207,11 @@ func (c *control) Enqueue(ctx context.Context, req *controlv1.EnqueueRequest) (*
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
 			return err
+		}
+		for _, u := range units {
+			if unitname.IsTemplate(u.ID) {
+				return errdefs.InvalidArgument(fmt.Errorf("Unit name %s is missing the instance name.", u.ID))
+			}
 		}
 		var rest []*controlv1.EnqueuedJob
 		for _, u := range units {
@@ -290,24 +303,25 @@ func (c *control) CancelJobs(ctx context.Context, req *controlv1.CancelJobsReque
 
 func (c *control) Reload(ctx context.Context, _ *controlv1.ReloadRequest) (*controlv1.ReloadResponse, error) {
 	var limited error
+	var problems []string
 	err := c.m.do(ctx, func() {
 		if limited = c.m.reloadLimited(); limited == nil {
 			c.m.reload()
 		}
+		problems = slices.Clone(c.m.confProblems)
 	})
 	if err == nil {
 		err = limited
 	}
+	warnCaller(ctx, problems)
 	return &controlv1.ReloadResponse{}, err
 }
 
 // reload re-reads system.conf and every unit file, keeping runtime state (daemon-reload, SIGHUP).
 func (m *Manager) reload() {
 	cfg, problems := config.Load(m.opts.ConfigPath)
-	for _, p := range problems {
-		m.log.Warn(p.Error())
-	}
 	m.cfg = cfg
+	m.noteConfigProblems(problems)
 	m.plugins.SetConfig(cfg)
 	m.swapStalePlugins()
 	m.runGenerators()
@@ -504,6 +518,9 @@ func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_Logs
 	ctx := stream.Context()
 	var ids []string
 	if err := c.m.doErr(ctx, func() error {
+		if err := c.m.mayReadLogs(ctx); err != nil {
+			return err
+		}
 		units, err := c.m.resolve(req.Units)
 		for _, u := range units {
 			ids = append(ids, u.ID)
@@ -560,4 +577,23 @@ func (c *control) Logs(req *controlv1.LogsRequest, stream controlv1.Manager_Logs
 		}
 	}
 	return nil
+}
+
+// mayReadLogs lets root and the members of Manager.LogReaderGroups (adm and systemd-journal by default) read unit
+// logs, as journald opens the system journal to them: a unit's output may hold what others must not see. A call
+// that did not come through the control socket (the core's own) may.
+func (m *Manager) mayReadLogs(ctx context.Context) error {
+	cred, ok := api.Caller(ctx)
+	if !ok || cred.Uid == 0 {
+		return nil
+	}
+	for _, name := range m.cfg.LogReaderGroups {
+		if g, err := user.LookupGroup(name); err == nil {
+			if gid, err := strconv.Atoi(g.Gid); err == nil && cred.InGroup(gid) {
+				return nil
+			}
+		}
+	}
+	return errdefs.PermissionDenied(fmt.Errorf("unit logs are readable by root and the groups %s only (uid %d)",
+		strings.Join(m.cfg.LogReaderGroups, ", "), cred.Uid))
 }

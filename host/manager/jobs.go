@@ -193,6 +193,9 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 	}
 	eval := func(list []unit.Condition) checkResult {
 		r := condition.Default.Evaluate(list)
+		for _, line := range r.Undetermined {
+			m.unitLogf(u, 4, "%s", line)
+		}
 		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), failed: condition.Setting(r.Failed),
 			trigger: r.Failed != nil && r.Failed.Trigger, at: now()}
 	}
@@ -456,4 +459,13 @@ func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// cycleBroken logs a job a transaction left out to break an ordering cycle, on the console and in the unit's
+// log, naming the cycle as systemd does.
+func (m *Manager) cycleBroken(d job.Dropped) {
+	m.log.Warn("found ordering cycle: "+d.String(), "unit", d.Unit)
+	if u := m.units[d.Unit]; u != nil {
+		m.unitLogf(u, 4, "Found ordering cycle: %s", d)
+	}
 }

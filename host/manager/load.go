@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -152,7 +153,7 @@ func (m *Manager) link(u *Unit) {
 	for kind, others := range u.fwd {
 		for _, name := range others {
 			o := m.units[name]
-			if o == nil || o == u {
+			if o == nil || o == u || kind == "After" && !m.targetOrderedAfter(u, name, o) {
 				continue
 			}
 			u.addDep(kind, o.ID)
@@ -200,6 +201,32 @@ func (m *Manager) reloadAll() {
 		m.link(u)
 	}
 	m.queueGCAll(all) // a dependency that went away may have kept a unit
+}
+
+// targetOrderedAfter reports whether target t is to be ordered after o, which it names as name in its After=
+// list. A target's plugin orders it after every unit it pulls in; the host keeps that default only when both
+// units are loaded with DefaultDependencies=yes and o is not ordered after t already, as systemd's
+// unit_add_default_target_dependency does, so that a unit wanted by a target and ordered after it (Debian's
+// systemd-update-utmp-runlevel.service) is not dropped from a cycle the default made. An After= of t's own files
+// is always kept; other types' After= are not concerned.
+func (m *Manager) targetOrderedAfter(t *Unit, name string, o *Unit) bool {
+	if t.Type != "target" || slices.Contains(t.Frag.Unit.Deps[unit.After], name) {
+		return true
+	}
+	if o.LoadState != unit.Loaded || !o.Frag.Unit.DefaultDependencies {
+		return false
+	}
+	for _, a := range o.fwd["After"] {
+		if m.units[a] == t {
+			return false
+		}
+	}
+	for _, b := range t.fwd["Before"] {
+		if m.units[b] == o {
+			return false
+		}
+	}
+	return true
 }
 
 func unitInfo(u *Unit) *pb.UnitInfo {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -110,6 +111,8 @@ type Manager struct {
 	// instance names this process image (Ping): a re-executed core has another.
 	instance string
 	bootTime time.Time
+	// confProblems is what is wrong with system.conf and the unit search path (see confproblems.go).
+	confProblems []string
 }
 
 type queued struct {
@@ -152,9 +155,7 @@ func New(opts Options) (*Manager, error) {
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
 	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
-	for _, p := range problems {
-		m.log.Warn(p.Error())
-	}
+	m.noteConfigProblems(problems)
 	if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
@@ -185,6 +186,7 @@ func New(opts Options) (*Manager, error) {
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished
+	m.engine.OnCycleBroken = m.cycleBroken
 	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), &control{m: m})
 	if err != nil {
 		return nil, fmt.Errorf("manager: control socket: %w", err)
@@ -330,12 +332,33 @@ func (m *Manager) firstBoot() {
 	m.loader = m.newLoader()
 }
 
-// startDefault enqueues the boot transaction.
+// startDefault enqueues the boot transaction. A boot always leaves a way in: a default unit that cannot be
+// loaded or whose transaction is refused falls back to rescue.target and then to emergency.target, as systemd
+// falls back to rescue.target (it freezes when that fails too; the emergency shell is the better end).
 func (m *Manager) startDefault(name string) {
-	u := m.load(name)
-	if _, err := m.enqueue(u, job.Start, job.Replace, false); err != nil {
-		m.log.Error("cannot start the default unit", "unit", name, "error", err)
-		fmt.Fprintf(m.console, "[FAILED] Failed to start default unit %s: %v\n", name, err)
+	tries := []string{name}
+	for _, t := range []string{"rescue.target", "emergency.target"} {
+		if !slices.Contains(tries, t) {
+			tries = append(tries, t)
+		}
+	}
+	for i, t := range tries {
+		if i > 0 {
+			m.log.Warn("falling back", "unit", t)
+			fmt.Fprintf(m.console, "Falling back to %s.\n", t)
+		}
+		u := m.load(t)
+		err := u.LoadError
+		if u.LoadState == unit.Loaded {
+			_, err = m.enqueue(u, job.Start, job.Replace, false)
+		} else if err == nil {
+			err = fmt.Errorf("unit %s is %s", t, u.LoadState)
+		}
+		if err == nil {
+			return
+		}
+		m.log.Error("cannot start the default unit", "unit", t, "error", err)
+		fmt.Fprintf(m.console, "[FAILED] Failed to start default unit %s: %v\n", t, err)
 	}
 }
 

@@ -2,7 +2,6 @@ package manager
 
 import (
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,12 +98,8 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	// Not a systemd property: the state of the plugin serving the unit's type, for sctl status.
 	add("PluginState", m.pluginState(u))
 	addCheck := func(name string, r checkResult) {
-		switch {
-		case !r.evaluated:
-			add(name+"Result", "")
-		default:
-			add(name+"Result", yesno(r.ok))
-		}
+		// A unit that never ran (or was collected since) shows no, as systemd does.
+		add(name+"Result", yesno(r.evaluated && r.ok))
 		addStamp(name+"Timestamp", r.at)
 	}
 	addCheck("Condition", u.condition)
@@ -176,8 +171,8 @@ func filterProperties(ps []*controlv1.Property, names []string, all bool) []*con
 	return out
 }
 
-// unitFileState tells from the [Install] section and the symlinks on the search path whether a unit is
-// enabled, disabled, static or masked.
+// unitFileState is u's UnitFileState: generated or transient by the directory of its file, else the loader's
+// answer from the [Install] section and the links on the search path (systemd's unit_file_lookup_state).
 func (m *Manager) unitFileState(u *Unit) string {
 	switch {
 	case u.LoadState == unit.Masked:
@@ -188,53 +183,24 @@ func (m *Manager) unitFileState(u *Unit) string {
 	if st := m.generatedOrTransient(u.Frag.FragmentPath); st != "" {
 		return st
 	}
-	in := u.Frag.Install
-	if len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias) == 0 {
-		if len(in.Also) > 0 {
-			return "indirect" // enabling it enables the units its Also= names
-		}
-		return "static"
-	}
-	for _, dir := range m.searchPath() {
-		for _, w := range in.WantedBy {
-			if exists(filepath.Join(dir, w+".wants", u.ID)) {
-				return "enabled"
-			}
-		}
-		for _, w := range in.RequiredBy {
-			if exists(filepath.Join(dir, w+".requires", u.ID)) {
-				return "enabled"
-			}
-		}
-		for _, w := range in.UpheldBy {
-			if exists(filepath.Join(dir, w+".upholds", u.ID)) {
-				return "enabled"
-			}
-		}
-		for _, a := range in.Alias {
-			if exists(filepath.Join(dir, a)) {
-				return "enabled"
-			}
-		}
-	}
-	return "disabled"
+	return m.loader.FileState(u.ID, m.runtimeUnitDir())
 }
 
 // fileState is unitFileState for a file not loaded as a unit: it reads only what install operations read.
 func (m *Manager) fileState(f unit.FileInfo) string {
-	switch {
-	case f.Masked:
-		return "masked"
-	case f.Alias:
-		return "alias"
+	if st := m.generatedOrTransient(f.Path); st != "" && !f.Masked && !f.Alias {
+		return st
 	}
-	frag := m.loader.InstallInfo(f.Name)
-	if frag.LoadState != unit.Loaded {
-		return "bad"
+	return m.loader.FileState(f.Name, m.runtimeUnitDir())
+}
+
+// runtimeUnitDir is where `--runtime` install operations write (the second directory of UnitPaths when there are
+// three or more), or "".
+func (m *Manager) runtimeUnitDir() string {
+	if p := m.cfg.UnitPaths; len(p) >= 3 {
+		return p[1]
 	}
-	u := newUnit(f.Name, "")
-	u.LoadState, u.Frag = unit.Loaded, frag
-	return m.unitFileState(u)
+	return ""
 }
 
 // needReload reports whether a file the unit was read from changed since.
@@ -249,11 +215,6 @@ func needReload(f *unit.Fragment) bool {
 		}
 	}
 	return false
-}
-
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
 
 func yesno(b bool) string {

@@ -21,7 +21,11 @@ type Change struct {
 
 // Enable creates the links the [Install] section asks for (WantedBy=, RequiredBy=, UpheldBy=, Alias=, and Also=
 // recursively) in dir, which is /etc/sysmaster/system or, for --runtime, /run/sysmaster/system. A unit without
-// installation information changes nothing; that is not an error (systemctl only warns).
+// installation information changes nothing; that is not an error (systemctl only warns). An alias enables the unit
+// it names, under that unit's name (systemd's install.c follows the link), so that `enable sshd` of Debian's
+// ssh.service makes no second link. A template is enabled as its DefaultInstance=; without one, its WantedBy=,
+// RequiredBy= and UpheldBy= make no link (systemd's install_info_symlink_wants): a template is enabled by naming
+// an instance.
 func (l *Loader) Enable(name, dir string) ([]Change, error) {
 	return l.enable(name, dir, map[string]bool{})
 }
@@ -36,10 +40,13 @@ func (l *Loader) enable(name, dir string, seen map[string]bool) ([]Change, error
 		return nil, err
 	}
 	in := f.Install
-	target := name
-	if unitname.IsTemplate(name) && in.DefaultInstance != "" {
-		if target, err = unitname.Instantiate(name, in.DefaultInstance); err != nil {
-			return nil, err
+	target := f.Name
+	if unitname.IsTemplate(target) {
+		target = ""
+		if in.DefaultInstance != "" {
+			if target, err = unitname.Instantiate(f.Name, in.DefaultInstance); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var changes []Change
@@ -58,6 +65,9 @@ func (l *Loader) enable(name, dir string, seen map[string]bool) ([]Change, error
 		suffix string
 	}{{in.WantedBy, ".wants"}, {in.RequiredBy, ".requires"}, {in.UpheldBy, ".upholds"}} {
 		for _, w := range d.list {
+			if target == "" {
+				break
+			}
 			if err := link(filepath.Join(dir, w+d.suffix, target)); err != nil {
 				return changes, err
 			}
@@ -93,18 +103,26 @@ func (l *Loader) installable(name string) (*Fragment, error) {
 }
 
 // InstallInfo reads a unit's file for what install operations need ([Install], and whether it exists or is
-// masked) without asking the type's plugin: enabling is file work, and works for templates, whose specifiers have
-// no instance to expand to, and for types no plugin serves yet.
+// masked) without asking the type's plugin: enabling is file work, and works for templates and for types no
+// plugin serves. Only [Install] is interpreted, as systemd's install.c reads it: a mistake elsewhere in the file
+// is for loading to report. An alias is followed: Name is the unit it names, Names holds both.
 func (l *Loader) InstallInfo(name string) *Fragment {
 	f := &Fragment{Name: name, Names: []string{name}, ModTimes: map[string]time.Time{}}
-	path, _, state, err := l.find(f, name)
+	path, id, state, err := l.find(f, name)
 	f.FragmentPath, f.LoadState, f.LoadError = path, state, err
+	if id != name {
+		f.Name, f.Names = id, []string{id, name}
+	}
 	if state != Loaded {
 		return f
 	}
 	file, err := unitfile.ParseFile(path)
 	if err == nil {
-		err = interpret(f, unitfile.Merge(file))
+		var install []*unitfile.Section
+		if s := unitfile.FindSection(unitfile.Merge(file), "Install"); s != nil {
+			install = append(install, s)
+		}
+		err = interpret(f, install)
 	}
 	if err != nil {
 		f.LoadState, f.LoadError = BadSetting, err
@@ -113,37 +131,69 @@ func (l *Loader) InstallInfo(name string) *Fragment {
 }
 
 // Disable removes, from every directory of the search path that holds configuration (not the vendor one, the
-// last), the links that name the unit in .wants/.requires/.upholds directories and its aliases.
+// last), every symlink that is named after the unit or points to it (systemd's remove_marked_symlinks): its
+// .wants/.requires/.upholds links under any name, and its aliases. An alias disables the unit it names. A
+// template's links include those of its instances; an instance's are only those named after it.
 func (l *Loader) Disable(name string) ([]Change, error) {
+	f := l.InstallInfo(name)
+	switch f.LoadState {
+	case NotFound:
+		if f.FragmentPath == "" {
+			return nil, fmt.Errorf("Unit file %s does not exist.", name)
+		}
+	case Masked:
+		return nil, nil // systemd leaves a masked unit's links alone
+	}
+	marked := f.Name
+	// A removed link's path is marked too, and the walk goes again, so that links to it go (a wants link made
+	// through an alias), as systemd's remove_marked_symlinks does.
+	removed := map[string]bool{}
 	var changes []Change
-	aliases := l.InstallInfo(name).Install.Alias
-	for _, dir := range l.configDirs() {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			parent := filepath.Base(filepath.Dir(p))
-			inDepDir := filepath.Dir(filepath.Dir(p)) == dir && (hasSuffix(parent, ".wants") || hasSuffix(parent, ".requires") || hasSuffix(parent, ".upholds"))
-			isAlias := filepath.Dir(p) == dir && contains(aliases, d.Name())
-			if d.Type()&fs.ModeSymlink != 0 && (inDepDir && d.Name() == name || isAlias) {
+	for again := true; again; {
+		again = false
+		for _, dir := range l.configDirs() {
+			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.Type()&fs.ModeSymlink == 0 {
+					return nil
+				}
+				target, err := os.Readlink(p)
+				if err != nil || target == os.DevNull {
+					return nil
+				}
+				abs := target
+				if !filepath.IsAbs(abs) {
+					abs = filepath.Join(filepath.Dir(p), target)
+				}
+				if d.Name() != marked && filepath.Base(target) != marked && !removed[filepath.Clean(abs)] {
+					if resolved, err := filepath.EvalSymlinks(p); err != nil || filepath.Base(resolved) != marked {
+						return nil
+					}
+				}
 				if err := os.Remove(p); err != nil {
 					return err
 				}
+				removed[p], again = true, true
 				changes = append(changes, Change{Type: "unlink", Path: p})
+				return nil
+			})
+			if err != nil {
+				return changes, err
 			}
-			return nil
-		})
-		if err != nil {
-			return changes, err
 		}
 	}
 	return changes, nil
 }
 
-// HasInstallInfo reports whether f's [Install] section asks for anything (else enabling it changes nothing).
+// HasInstallInfo reports whether f's [Install] section asks for anything, that is whether enabling it would
+// change something (systemd's "carries install info"): WantedBy=, RequiredBy= and UpheldBy= of a template count
+// only with a DefaultInstance=.
 func HasInstallInfo(f *Fragment) bool {
 	in := f.Install
-	return len(in.WantedBy)+len(in.RequiredBy)+len(in.UpheldBy)+len(in.Alias)+len(in.Also) > 0
+	deps := len(in.WantedBy) + len(in.RequiredBy) + len(in.UpheldBy)
+	if unitname.IsTemplate(f.Name) && in.DefaultInstance == "" {
+		deps = 0
+	}
+	return deps+len(in.Alias)+len(in.Also) > 0
 }
 
 // Mask links name to /dev/null in dir. A real file there is refused: masking must not destroy a unit file.
@@ -207,8 +257,4 @@ func symlink(target, path string) (*Change, error) {
 		return nil, err
 	}
 	return &Change{Type: "symlink", Path: path, Source: target}, nil
-}
-
-func hasSuffix(s, suffix string) bool {
-	return len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix
 }

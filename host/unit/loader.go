@@ -34,12 +34,10 @@ func (l *Loader) Load(name string) (f *Fragment) {
 			f.LoadState, f.LoadError = Error, fmt.Errorf("unit: internal error loading %s: %v", name, r)
 		}
 	}()
-	switch {
-	case !unitname.Valid(name):
+	// A template loads as a unit too, as in systemd (for show, status and cat); it takes no job (see the
+	// manager).
+	if !unitname.Valid(name) {
 		f.LoadState, f.LoadError = Error, fmt.Errorf("unit: %q is not a valid unit name", name)
-		return f
-	case unitname.IsTemplate(name):
-		f.LoadState, f.LoadError = Error, fmt.Errorf("unit: %s is a template; name an instance of it", name)
 		return f
 	}
 	path, id, state, err := l.find(f, name)

@@ -70,13 +70,25 @@ func (in *interpreter) words(e unitfile.Entry) []string {
 	return w
 }
 
-// units adds the unit names of a dependency line to list; an empty assignment resets it.
+// units adds the unit names of a dependency line to list; an empty assignment resets it. A template names no
+// unit a dependency could reach; in a template's own file, a name that is only invalid because the instance is
+// still empty ("dev-%i.device" read as "dev-.device") is left out with a warning, as systemd does when it loads
+// a template as a unit, so that `sctl status getty@.service` shows it.
 func (in *interpreter) units(e unitfile.Entry, list []string) []string {
+	return in.unitNames(e, list, false)
+}
+
+// unitNames is units; templates allows template names (Alias= and Also= of a template).
+func (in *interpreter) unitNames(e unitfile.Entry, list []string, templates bool) []string {
 	if e.Value == "" {
 		return nil
 	}
 	for _, n := range in.words(e) {
-		if !unitname.Valid(n) || unitname.IsTemplate(n) {
+		if !unitname.Valid(n) || unitname.IsTemplate(n) && !templates {
+			if unitname.IsTemplate(in.f.Name) {
+				in.warn(e, fmt.Sprintf("%q is not a valid unit name in the template itself, ignoring", n))
+				continue
+			}
 			in.fail(e, "%q is not a valid unit name", n)
 			continue
 		}
@@ -216,7 +228,7 @@ func (in *interpreter) installEntry(i *InstallSection, e unitfile.Entry) {
 	list := map[string]*[]string{"WantedBy": &i.WantedBy, "RequiredBy": &i.RequiredBy, "UpheldBy": &i.UpheldBy,
 		"Alias": &i.Alias, "Also": &i.Also}
 	if dst, ok := list[e.Key]; ok {
-		*dst = in.units(e, *dst)
+		*dst = in.unitNames(e, *dst, e.Key == "Alias" || e.Key == "Also")
 		return
 	}
 	if e.Key == "DefaultInstance" {

@@ -591,3 +591,28 @@ func TestUnknownEventIsAnError(t *testing.T) {
 		t.Fatalf("err %v actions %v", err, u.Actions())
 	}
 }
+
+// Issue 15, bug 1 (a stale listener): a socket stopped while the start of its service runs with the
+// socket's listeners replaces that start by a stop, so that the service is not left up with listeners that are
+// closed and unlinked; a service that is already running keeps going, as in systemd.
+func TestStaleListener(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/foo.sock")
+	s.start()
+	s.readable("listen0")
+	s.changed("foo.service", sdk.Activating, "start", "")
+	s.stop()
+	if n := len(s.jobs); n != 2 || s.jobs[1].Unit != "foo.service" || s.jobs[1].Type != "stop" {
+		t.Fatalf("jobs %v: the pending start of foo.service is not replaced by a stop", s.jobs)
+	}
+	// The stop of the listeners goes on as usual; started again, the socket listens with new listeners.
+	s.changed("foo.service", sdk.Inactive, "dead", "success")
+	s.start()
+	s.want(sdk.Active, subListening, resSuccess)
+
+	s.readable("listen0")
+	s.changed("foo.service", sdk.Active, "running", "success")
+	s.stop()
+	if n := len(s.jobs); n != 3 {
+		t.Fatalf("jobs %v: a running service was stopped with its socket", s.jobs)
+	}
+}

@@ -90,6 +90,9 @@ type State struct {
 
 	// ServiceActive: the triggered service (Accept=no) was last reported active, activating or reloading.
 	ServiceActive bool `json:",omitempty"`
+	// ServiceStarting: the triggered service was last reported activating: its start runs with the listeners
+	// of this socket's current start.
+	ServiceStarting bool `json:",omitempty"`
 	// NotOpen are listeners whose OpenSocket failed: the host holds nothing under their ids.
 	NotOpen []string `json:",omitempty"`
 }

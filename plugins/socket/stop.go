@@ -3,6 +3,15 @@ package main
 import "github.com/sysmaster/sysmaster/sdk/control"
 
 func (m *machine) onStop() {
+	if !m.c.Accept && m.s.ServiceStarting && m.s.Sub != "" && m.s.Sub != subDead && m.s.Sub != subFailed {
+		// The service's start took the listeners this stop closes (and unlinks): left alone, it would come up
+		// serving sockets no client can reach while a restarted socket listens on new ones nobody accepts on.
+		// Its pending start is replaced by a stop, so that it is started again with the socket's next
+		// listeners.
+		m.u.Logf("Stopping %s, whose start was pending on this socket's listeners.", m.c.Service)
+		m.u.EnqueueJob(m.c.Service, "stop", "replace")
+		m.s.ServiceStarting = false
+	}
 	switch m.s.Sub {
 	case "", subDead, subFailed:
 		m.enter(orDead(m.s.Sub))

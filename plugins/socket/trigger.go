@@ -42,6 +42,7 @@ func (m *machine) onUnitChanged(uc *sdk.EventUnitChanged) {
 	}
 	up := !down && (uc.Active == sdk.Active || uc.Active == sdk.Activating || uc.Active == sdk.Reloading)
 	m.s.ServiceActive = up
+	m.s.ServiceStarting = up && uc.Active == sdk.Activating
 	if m.s.Sub != subListening && m.s.Sub != subRunning {
 		return
 	}

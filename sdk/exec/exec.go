@@ -151,12 +151,18 @@ func (p *Parser) rootDirectory(e *sdk.Entry) {
 	p.x.Exec.RootDirectory = e.Value
 }
 
+// ttyPath takes an absolute path, simplified as systemd's path_simplify_and_warn does (repeated and trailing
+// slashes and "." dropped): a template's TTYPath=/dev/%I reads /dev/ while the template itself is loaded.
 func (p *Parser) ttyPath(e *sdk.Entry) {
-	if e.Value != "" && !NormalPath(e.Value) {
+	v := e.Value
+	if v != "" && strings.HasPrefix(v, "/") {
+		v = path.Clean(v)
+	}
+	if v != "" && !NormalPath(v) || strings.Contains("/"+e.Value+"/", "/../") {
 		p.Bad(e, "not an absolute normalized path")
 		return
 	}
-	p.x.Exec.TTYPath = e.Value
+	p.x.Exec.TTYPath = v
 }
 
 // Mode parses an octal mode no larger than max; an empty value restores def.

@@ -176,7 +176,7 @@ func rowOf(table, first string) string {
 // sysmaster.unit= (passed to init as the kernel passes unknown options) picks another target than default.target.
 func TestDefaultUnitOverriddenOnTheCommandLine(t *testing.T) {
 	t.Parallel()
-	s := harness.Start(t, harness.Options{Args: []string{"sysmaster.unit=rescue.target"}})
+	s := harness.Start(t, harness.Options{Args: []string{"sysmaster.unit=rescue.target"}, Units: quietShells})
 	s.WaitActive("rescue.target", "active", 10*time.Second)
 	if st := s.Show("multi-user.target", "ActiveState"); st != "inactive" {
 		t.Errorf("multi-user.target is %s when booting into rescue.target", st)

@@ -18,10 +18,8 @@ func unitFileVerb(op string) func(e *env, args []string) int {
 		if err != nil {
 			return e.callFailed(op+" unit", err)
 		}
-		if op == "enable" && len(resp.Changes) == 0 && !e.o.quiet {
-			e.errorf("The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, Alias=\n" +
-				"settings in the [Install] section, and DefaultInstance= for template units). This means they are\n" +
-				"not meant to be enabled or disabled using sctl.")
+		if op == "enable" && len(resp.Changes) == 0 && !e.o.quiet && !carryInstallInfo(e, units) {
+			e.errorf("%s", noInstallConfig)
 		}
 		if !e.o.now {
 			return exitOK
@@ -34,6 +32,33 @@ func unitFileVerb(op string) func(e *env, args []string) int {
 		}
 		return exitOK
 	}
+}
+
+// noInstallConfig is systemctl 252's notice for an enable that had nothing to do (systemctl-enable.c).
+const noInstallConfig = `The unit files have no installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=,
+Alias= settings in the [Install] section, and DefaultInstance= for template
+units). This means they are not meant to be enabled or disabled using sctl.
+ 
+Possible reasons for having this kind of units are:
+• A unit may be statically enabled by being symlinked from another unit's
+  .wants/ or .requires/ directory.
+• A unit's purpose may be to act as a helper for some other unit which has
+  a requirement dependency on it.
+• A unit may be started when needed via activation (socket, path, timer,
+  D-Bus, udev, scripted sctl call, ...).
+• In case of template units, the unit is meant to be enabled with some
+  instance name specified.`
+
+// carryInstallInfo reports whether enabling units had something to do, for an enable that changed nothing:
+// systemctl's hint is for units without installation config (a template without DefaultInstance= among them),
+// not for units that were enabled already.
+func carryInstallInfo(e *env, units []string) bool {
+	for _, u := range units {
+		if st, err := fileState(e, u); err != nil || st == "static" || st == "disabled" {
+			return false
+		}
+	}
+	return true
 }
 
 // formatChanges is systemctl's report of the links it made and removed.
@@ -55,19 +80,14 @@ var enabledStates = map[string]bool{"enabled": true, "enabled-runtime": true, "s
 	"indirect": true, "generated": true, "transient": true}
 
 func isEnabled(e *env, args []string) int {
-	units := unitNames(args)
-	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, Properties: []string{"UnitFileState"}, All: true})
-	if err != nil {
-		return e.callFailed("get unit file state", err)
-	}
 	code := exitFailure
-	for i, u := range resp.Units {
-		st := ""
-		if len(u.Properties) > 0 {
-			st = u.Properties[0].Value
+	for _, name := range unitNames(args) {
+		st, err := fileState(e, name)
+		if err != nil {
+			return e.callFailed("get unit file state", err)
 		}
 		if st == "" {
-			e.errorf("Failed to get unit file state for %s: No such file or directory", units[i])
+			e.errorf("Failed to get unit file state for %s: No such file or directory", name)
 			continue
 		}
 		if !e.o.quiet {
@@ -78,4 +98,27 @@ func isEnabled(e *env, args []string) int {
 		}
 	}
 	return code
+}
+
+// fileState is the unit file state of name as systemctl is-enabled reports it: the state of the file of that
+// name on the search path (an alias is "alias", a template has its own), or, for a name without a file of its
+// own (an instance), its unit's UnitFileState.
+func fileState(e *env, name string) (string, error) {
+	files, err := e.c.ListUnitFiles(e.ctx, &controlv1.ListUnitFilesRequest{Patterns: []string{name}})
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files.Files {
+		if baseName(f.Path) == name {
+			return f.State, nil
+		}
+	}
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: []string{name}, Properties: []string{"UnitFileState"}, All: true})
+	if err != nil {
+		return "", err
+	}
+	if len(resp.Units) == 0 || len(resp.Units[0].Properties) == 0 {
+		return "", nil
+	}
+	return resp.Units[0].Properties[0].Value, nil
 }

@@ -11,7 +11,13 @@ import (
 // jobVerb makes start, stop, restart, …: enqueue, then (without --no-block) wait and report like systemctl.
 func jobVerb(verb string) func(e *env, args []string) int {
 	return func(e *env, args []string) int {
-		units := unitNames(args)
+		units, err := e.expandNames(args)
+		if err != nil {
+			return e.callFailed("expand unit names", err)
+		}
+		if nothingMatched(args, units) {
+			return exitOK
+		}
 		resp, err := e.c.Enqueue(e.ctx, &controlv1.EnqueueRequest{Units: units, Type: verb, Mode: e.o.jobMode, Manual: true})
 		if err != nil {
 			return e.callFailed(verb+" "+joinUnits(units), err)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
@@ -47,7 +48,8 @@ func logs(e *env, args []string) int {
 			return exitOK
 		}
 		if err != nil {
-			return e.callFailed("read logs", err)
+			// The client translates the errors of unary calls only: a stream's keeps its gRPC code.
+			return e.callFailed("read logs", errdefs.FromGRPC(err))
 		}
 		fmt.Fprintln(e.stdout, formatEntry(entry, host))
 	}
@@ -118,9 +120,15 @@ func kill(e *env, args []string) int {
 		}
 		sig = s
 	}
-	_, err := e.c.Kill(e.ctx, &controlv1.KillRequest{Units: unitNames(args), Whom: e.o.killWhom, Signal: int32(sig)})
+	units, err := e.expandNames(args)
 	if err != nil {
-		return e.callFailed("kill unit "+joinUnits(unitNames(args)), err)
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
+	if _, err := e.c.Kill(e.ctx, &controlv1.KillRequest{Units: units, Whom: e.o.killWhom, Signal: int32(sig)}); err != nil {
+		return e.callFailed("kill unit "+joinUnits(units), err)
 	}
 	return exitOK
 }

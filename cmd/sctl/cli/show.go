@@ -8,7 +8,13 @@ import (
 )
 
 func show(e *env, args []string) int {
-	units := unitNames(args)
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
 	if len(units) == 0 {
 		e.errorf("sctl show needs a unit name (the manager's own properties are not served yet).")
 		return exitFailure
@@ -53,7 +59,14 @@ func showValue(name, value string) string {
 }
 
 func cat(e *env, args []string) int {
-	resp, err := e.c.Cat(e.ctx, &controlv1.CatRequest{Units: unitNames(args)})
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
+	resp, err := e.c.Cat(e.ctx, &controlv1.CatRequest{Units: units})
 	if err != nil {
 		e.errorf("%v", err)
 		return exitFailure
@@ -84,7 +97,11 @@ func formatCat(units []*controlv1.CatUnit) string {
 
 // activeStates asks for the ActiveState of units.
 func activeStates(e *env, args []string) ([]string, int) {
-	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: unitNames(args), Properties: []string{"ActiveState"}})
+	units, err := e.expandNames(args)
+	if err != nil {
+		return nil, e.callFailed("expand unit names", err)
+	}
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, Properties: []string{"ActiveState"}})
 	if err != nil {
 		return nil, e.callFailed("get unit state", err)
 	}

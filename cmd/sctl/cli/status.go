@@ -9,23 +9,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 func status(e *env, args []string) int {
-	units := unitNames(args)
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK
+	}
 	if len(units) == 0 {
 		units = []string{"default.target"}
 	}
-	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true})
+	var md metadata.MD
+	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true}, grpc.Header(&md))
 	if err != nil {
 		return e.callFailed("get unit status", err)
 	}
+	defer e.warnings(md)
 	code := exitOK
 	first := true
 	for _, u := range resp.Units {
 		p := props(u.Properties)
-		if p["LoadState"] == "not-found" && p["ActiveState"] == "inactive" {
+		// A unit with a file whose type no plugin serves is not-found too: its status says why (LoadError).
+		if p["LoadState"] == "not-found" && p["FragmentPath"] == "" && p["ActiveState"] == "inactive" {
 			e.errorf("Unit %s could not be found.", u.Unit)
 			code = max(code, exitNoSuchUnit)
 			continue
@@ -114,7 +126,8 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		{"condition", "ConditionResult", "ConditionFailure", "ConditionTimestamp"},
 		{"assertion", "AssertResult", "AssertFailure", "AssertTimestamp"},
 	} {
-		if p[c.result] != "no" {
+		// A check that never ran also reads "no": only one with a time failed (systemctl's condition_timestamp).
+		if p[c.result] != "no" || p[c.stamp] == "" {
 			continue
 		}
 		label, verb := "Condition", "unmet"
@@ -248,6 +261,12 @@ func (e *env) statusLog(unit string) {
 	first := true
 	for {
 		entry, err := stream.Recv()
+		if errdefs.IsPermissionDenied(errdefs.FromGRPC(err)) && !e.o.quiet {
+			// systemctl's notice for a user who may not read the journal.
+			fmt.Fprint(e.stdout, "\nHint: You are currently not seeing messages from the units.\n"+
+				"      Users in the log reader groups (Manager.LogReaderGroups) can see them.\n"+
+				"      Pass -q to turn off this notice.\n")
+		}
 		if err != nil {
 			return
 		}

@@ -5,10 +5,15 @@ import (
 
 	"github.com/sysmaster/sysmaster/sdk/client"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 func daemonReload(e *env, _ []string) int {
-	if _, err := e.c.Reload(e.ctx, &controlv1.ReloadRequest{}); err != nil {
+	var md metadata.MD
+	_, err := e.c.Reload(e.ctx, &controlv1.ReloadRequest{}, grpc.Header(&md))
+	e.warnings(md)
+	if err != nil {
 		return e.callFailed("reload daemon", err)
 	}
 	return exitOK
@@ -49,8 +54,26 @@ func shutdown(action string) func(e *env, args []string) int {
 }
 
 func resetFailed(e *env, args []string) int {
-	if _, err := e.c.ResetFailed(e.ctx, &controlv1.ResetFailedRequest{Units: unitNames(args)}); err != nil {
+	units, err := e.expandNames(args)
+	if err != nil {
+		return e.callFailed("expand unit names", err)
+	}
+	if nothingMatched(args, units) {
+		return exitOK // reset-failed without units resets every unit: a pattern that matched nothing must not
+	}
+	if _, err := e.c.ResetFailed(e.ctx, &controlv1.ResetFailedRequest{Units: units}); err != nil {
 		return e.callFailed("reset failed state", err)
 	}
 	return exitOK
+}
+
+// warningHeader is the header in which the core's Reload and Show name what is wrong with its configuration
+// (host/manager's confproblems.go).
+const warningHeader = "sysmaster-warning"
+
+// warnings prints the configuration problems the core sent with a reply, as systemctl prints its warnings.
+func (e *env) warnings(md metadata.MD) {
+	for _, w := range md.Get(warningHeader) {
+		e.errorf("Warning: %s", w)
+	}
 }

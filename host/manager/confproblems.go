@@ -1,0 +1,53 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// warningHeader is the gRPC header in which Reload and Show return what is wrong with the configuration (one
+// value per problem): sctl prints the values of daemon-reload's as warnings and status's under the unit, so that a
+// system.conf that does not parse or a unit directory that does not exist is not only on the console.
+const warningHeader = "sysmaster-warning"
+
+// noteConfigProblems logs what config.Load found wrong with system.conf, checks that the unit search path
+// exists, and keeps both for warningHeader. A directory under the manager's run directory is not checked:
+// /run/sysmaster/system appears when something is first written there, as systemd's /run/systemd/system does.
+func (m *Manager) noteConfigProblems(problems []error) {
+	m.confProblems = m.confProblems[:0]
+	for _, p := range problems {
+		m.log.Warn(p.Error())
+		m.confProblems = append(m.confProblems, p.Error())
+	}
+	for _, dir := range m.cfg.UnitPaths {
+		if strings.HasPrefix(dir, filepath.Clean(m.opts.RunDir)+"/") {
+			continue
+		}
+		if _, err := os.Stat(dir); err != nil {
+			why := err.Error()
+			if errors.Is(err, os.ErrNotExist) {
+				why = "no such directory"
+			}
+			msg := fmt.Sprintf("config: Manager.UnitPaths entry %s: %s; units there cannot be found", dir, why)
+			m.log.Warn(msg)
+			m.confProblems = append(m.confProblems, msg)
+		}
+	}
+}
+
+// warnCaller sends problems in the warningHeader of the call of ctx.
+func warnCaller(ctx context.Context, problems []string) {
+	if len(problems) == 0 {
+		return
+	}
+	md := metadata.MD{}
+	md.Append(warningHeader, problems...)
+	_ = grpc.SetHeader(ctx, md) // a call not made over gRPC (a test's) has no header to set
+}
