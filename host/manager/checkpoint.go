@@ -2,6 +2,7 @@ package manager
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/listen"
+	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -28,7 +30,7 @@ import (
 // unitRecord is what the checkpoint keeps of a unit. Fields are only ever added (a newer core reads an older
 // record: what it lacks is zero); a change of meaning raises checkpoint.Version.
 type unitRecord struct {
-	Active       job.UnitState       `json:"active"`
+	Active       unit.ActiveState    `json:"active"`
 	Sub          string              `json:"sub,omitempty"`
 	Result       string              `json:"result,omitempty"`
 	StatusText   string              `json:"status_text,omitempty"`
@@ -58,8 +60,28 @@ type unitRecord struct {
 }
 
 type childRecord struct {
-	ID   string  `json:"id,omitempty"`
-	Role pb.Role `json:"role"`
+	ID   string   `json:"id,omitempty"`
+	Role roleName `json:"role"`
+}
+
+// roleName is a child's role saved by name: "main", "control", "helper".
+type roleName pb.Role
+
+func (r roleName) MarshalText() ([]byte, error) {
+	name, ok := pb.Role_name[int32(r)]
+	if !ok {
+		return nil, fmt.Errorf("no name for process role %d", int32(r))
+	}
+	return []byte(strings.ToLower(strings.TrimPrefix(name, "ROLE_"))), nil
+}
+
+func (r *roleName) UnmarshalText(b []byte) error {
+	v, ok := pb.Role_value["ROLE_"+strings.ToUpper(string(b))]
+	if !ok || strings.ToLower(string(b)) != string(b) {
+		return fmt.Errorf("unknown process role %q", b)
+	}
+	*r = roleName(v)
+	return nil
 }
 
 type stampRecord struct {
@@ -131,7 +153,7 @@ func (m *Manager) record(u *Unit) unitRecord {
 	if len(u.children) > 0 {
 		r.Children = map[int]childRecord{}
 		for pid, c := range u.children {
-			r.Children[pid] = childRecord{ID: c.id, Role: c.role}
+			r.Children[pid] = childRecord{ID: c.id, Role: roleName(c.role)}
 		}
 	}
 	for d := range u.runtimeDirs {
@@ -166,12 +188,15 @@ func (m *Manager) commit() {
 	if m.store == nil {
 		return
 	}
-	if len(m.dirty) == 0 && !m.reloadsDirty {
+	if len(m.dirty) == 0 && !m.reloadsDirty && len(m.stale) == 0 {
 		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
 		m.inputsCommitted()
 		return
 	}
 	c := checkpoint.Changes{Units: map[string][]byte{}, Blobs: map[string][]byte{}}
+	for _, name := range m.stale {
+		c.Units[name] = nil
+	}
 	for u := range m.dirty {
 		if m.units[u.ID] != u {
 			c.Units[u.ID] = nil // unloaded
@@ -200,6 +225,7 @@ func (m *Manager) commit() {
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
 	m.reloadsDirty = false
+	m.stale = nil
 	clear(m.dirty)
 	if err := m.store.Commit(c); err != nil {
 		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
@@ -256,9 +282,10 @@ func (m *Manager) restore() {
 	recs := map[string]unitRecord{}
 	var names []string
 	for name, b := range snap.Units {
-		var r unitRecord
-		if err := json.Unmarshal(b, &r); err != nil {
+		r, err := decodeUnitRecord(b, snap.Version)
+		if err != nil {
 			m.log.Error("checkpoint: unreadable unit record, the unit starts afresh", "unit", name, "error", err)
+			m.stale = append(m.stale, name)
 			continue
 		}
 		recs[name] = r
@@ -272,6 +299,7 @@ func (m *Manager) restore() {
 	for _, name := range names {
 		u := m.units[name]
 		if u == nil {
+			m.stale = append(m.stale, name)
 			continue
 		}
 		m.applyRecord(u, recs[name], stored)
@@ -279,12 +307,7 @@ func (m *Manager) restore() {
 	}
 	m.killUncommitted()
 	m.dropKept()
-	var jobs []jobRecord
-	if b := snap.Blobs["jobs"]; b != nil {
-		if err := json.Unmarshal(b, &jobs); err != nil {
-			m.log.Error("checkpoint: unreadable jobs, they are lost", "error", err)
-		}
-	}
+	jobs := m.decodeJobs(snap.Blobs["jobs"], snap.Version)
 	for _, r := range jobs {
 		if m.units[r.Unit] == nil {
 			continue
@@ -337,6 +360,49 @@ func (m *Manager) restore() {
 		"load", loaded.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
 }
 
+// decodeUnitRecord reads a unit record written in format version.
+func decodeUnitRecord(b []byte, version int) (unitRecord, error) {
+	var r unitRecord
+	if version < 2 {
+		var err error
+		if b, err = upgradeUnitV1(b); err != nil {
+			return r, err
+		}
+	}
+	err := json.Unmarshal(b, &r)
+	return r, err
+}
+
+// decodeJobs reads the jobs blob written in format version. A record that cannot be read (an unknown job type,
+// say) loses that job only, and is logged with what it said.
+func (m *Manager) decodeJobs(b []byte, version int) []jobRecord {
+	if b == nil {
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		m.log.Error("checkpoint: unreadable jobs, they are lost", "error", err)
+		return nil
+	}
+	var jobs []jobRecord
+	for _, raw := range raws {
+		var r jobRecord
+		b, err := raw, error(nil)
+		if version < 2 {
+			b, err = upgradeJobV1(raw)
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err != nil {
+			m.log.Error("checkpoint: unreadable job record, the job is lost", "record", string(raw), "error", err)
+			continue
+		}
+		jobs = append(jobs, r)
+	}
+	return jobs
+}
+
 // applyRecord puts a unit back as the record says: state, processes (in m.pids, so that their exits reach it),
 // timers re-armed for what is left of them, descriptors taken back from init's store, cgroup watches.
 func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
@@ -351,7 +417,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
 	for pid, c := range r.Children {
-		u.children[pid] = child{id: c.ID, role: c.Role}
+		u.children[pid] = child{id: c.ID, role: pb.Role(c.Role)}
 		m.pids[pid] = u
 	}
 	for _, d := range r.RuntimeDirs {

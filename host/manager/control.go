@@ -74,10 +74,10 @@ func (c *control) ListUnits(ctx context.Context, req *controlv1.ListUnitsRequest
 		for _, u := range c.m.unique() {
 			j := c.m.engine.Get(u.ID)
 			if len(req.States) > 0 {
-				if !contains(req.States, string(u.LoadState)) && !contains(req.States, u.activeName()) && !contains(req.States, u.Sub) {
+				if !contains(req.States, string(u.LoadState)) && !contains(req.States, u.Active.String()) && !contains(req.States, u.Sub) {
 					continue
 				}
-			} else if !req.All && u.Active == job.Inactive && j == nil {
+			} else if !req.All && u.Active == unit.Inactive && j == nil {
 				// systemctl's default: units that are up, failed or have a job.
 				continue
 			}
@@ -88,7 +88,7 @@ func (c *control) ListUnits(ctx context.Context, req *controlv1.ListUnitsRequest
 				continue
 			}
 			st := &controlv1.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
-				ActiveState: u.activeName(), SubState: u.Sub}
+				ActiveState: u.Active.String(), SubState: u.Sub}
 			if j != nil {
 				st.JobId, st.JobType = j.ID, j.Type.String()
 			}
@@ -453,7 +453,7 @@ func (c *control) ResetFailed(ctx context.Context, req *controlv1.ResetFailedReq
 // state; the plugin hears ResetFailed to clear its own).
 func (m *Manager) resetFailed(u *Unit) {
 	u.starts = nil
-	if u.Active != job.FailedState {
+	if u.Active != unit.Failed {
 		return
 	}
 	m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead", Result: "success"})

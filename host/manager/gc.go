@@ -1,7 +1,7 @@
 package manager
 
 import (
-	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unit"
 )
 
 // Unit garbage collection (systemd's unit_may_gc and unit_gc_sweep, man systemd.unit CollectMode=).
@@ -50,11 +50,11 @@ func (m *Manager) pinned(u *Unit) bool {
 	switch {
 	case m.engine.Get(u.ID) != nil:
 		return true
-	case u.Active == job.FailedState:
+	case u.Active == unit.Failed:
 		if u.Frag == nil || u.Frag.Unit.CollectMode != "inactive-or-failed" {
 			return true
 		}
-	case u.Active != job.Inactive:
+	case u.Active != unit.Inactive:
 		return true
 	}
 	// Processes, and what a unit holds in the core: timers and descriptors.
@@ -218,6 +218,6 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
-		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.activeName())
+		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.Active.String())
 	}
 }

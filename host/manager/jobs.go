@@ -134,7 +134,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		case loadError(u) != nil:
 			m.log.Error("cannot start unit", "unit", u.ID, "error", loadError(u))
 			finish(job.Failed)
-		case u.Active == job.Activating:
+		case u.Active == unit.Activating:
 			m.setRunning(j)
 		case !m.checksPass(u, j):
 			// checksPass finished the job.
@@ -148,7 +148,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		switch {
 		case u.isActive():
 			noop()
-		case u.Active == job.Activating:
+		case u.Active == unit.Activating:
 			m.setRunning(j)
 		default:
 			finish(job.Skipped)
@@ -160,7 +160,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		case !isUp(u.Active):
 			// Restart of a stopped unit: only the start half is left. It runs in the next round.
 			m.engine.StartInstead(j)
-		case u.Active == job.Deactivating:
+		case u.Active == unit.Deactivating:
 			m.setRunning(j)
 		default:
 			m.setRunning(j)
@@ -344,7 +344,7 @@ func statusLine(u *Unit, t job.Type, r job.Result) string {
 	switch {
 	case t == job.Start && r == job.Done && isTarget:
 		return "[  OK  ] Reached target " + name + "."
-	case t == job.Start && r == job.Done && u.Active == job.Inactive:
+	case t == job.Start && r == job.Done && u.Active == unit.Inactive:
 		return "[  OK  ] Finished " + name + "."
 	case t == job.Start && r == job.Done:
 		return "[  OK  ] Started " + name + "."

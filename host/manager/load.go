@@ -156,7 +156,7 @@ func (m *Manager) link(u *Unit) {
 				continue
 			}
 			u.addDep(kind, o.ID)
-			if rev, ok := unit.Reverse[unit.DepKind(kind)]; ok {
+			if rev, ok := unit.DepKind(kind).Reverse(); ok {
 				o.addDep(string(rev), u.ID)
 			}
 		}

@@ -81,6 +81,9 @@ type Manager struct {
 	spawnLog   *spawnLog
 	exitsTaken int
 	notesTaken int
+	// stale are records of the snapshot that were not restored (unreadable, or their unit no longer loads),
+	// deleted by the next commit so that the store holds only records in the current format.
+	stale []string
 
 	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
 

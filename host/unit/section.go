@@ -130,11 +130,10 @@ func interpret(f *Fragment, secs []*unitfile.Section) error {
 }
 
 func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
-	for _, k := range unitDeps {
-		if e.Key == string(k) {
-			u.Deps[k] = in.units(e, u.Deps[k])
-			return
-		}
+	if isDirective(e.Key) {
+		k := DepKind(e.Key)
+		u.Deps[k] = in.units(e, u.Deps[k])
+		return
 	}
 	if strings.HasPrefix(e.Key, "Condition") || strings.HasPrefix(e.Key, "Assert") {
 		in.condition(u, e)
