@@ -172,7 +172,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
 	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
-		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
+		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", e.String())
 	})
 	m.initPlugins()
 	// init first: it hands back what it kept for a previous core (the notify socket among them).

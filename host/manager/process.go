@@ -3,7 +3,6 @@ package manager
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -99,7 +99,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 func (m *Manager) onExit(e reaper.Exit) {
 	u := m.pids[e.Pid]
 	if u == nil {
-		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", describeExit(e))
+		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", e.String())
 		// An orphan a unit left (a daemon's child): its unit's cgroup may have emptied with it.
 		m.checkAllEmpty()
 		return
@@ -310,16 +310,6 @@ func (m *Manager) disarmTimer(u *Unit, id string) {
 	}
 }
 
-func describeExit(e reaper.Exit) string {
-	switch e.Code {
-	case reaper.Exited:
-		return fmt.Sprintf("code=exited, status=%d", e.Status)
-	case reaper.Dumped:
-		return fmt.Sprintf("code=dumped, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
-	}
-	return fmt.Sprintf("code=killed, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
-}
-
 // rememberCleanup notes what an activation leaves behind that the core removes when the unit goes down:
 // RuntimeDirectory= (unless RuntimeDirectoryPreserve=) and the PrivateTmp= directories.
 func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
@@ -388,7 +378,7 @@ func (m *Manager) foreignExited(u *Unit, pid int) {
 	if m.reaper.Claim(pid, m.pushExit) {
 		return // it is our child now (re-parented to the core): the reaper reports it, with its status
 	}
-	m.onExit(reaper.Exit{Pid: pid, Code: reaper.Exited, Status: 0, Time: time.Now()})
+	m.onExit(reaper.Exit{Pid: pid, Exit: exitstatus.Exit{Code: reaper.Exited}, Time: time.Now()})
 }
 
 // parentPid is pid's parent from /proc/PID/stat, or 0.
