@@ -86,7 +86,7 @@ func TestRestoreRelease9a25d52(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { m.close(); m.reaper.Close() }()
+	defer m.Close()
 	if m.snapshot == nil || m.snapshot.Version != 1 || len(m.snapshot.Units) != 17 {
 		t.Fatalf("snapshot: %+v; log:\n%s", m.snapshot, log)
 	}
@@ -101,13 +101,13 @@ func TestRestoreRelease9a25d52(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m.kept[f.Store], _ = l.(*net.UnixListener).File()
+			m.fds.kept[f.Store], _ = l.(*net.UnixListener).File()
 			l.Close()
 		}
 		for store := range r.LogPipes {
 			pr, pw, _ := os.Pipe()
 			defer pw.Close()
-			m.kept[store] = pr
+			m.fds.kept[store] = pr
 		}
 	}
 	old := m.snapshot
@@ -157,17 +157,17 @@ func TestRestoreRelease9a25d52(t *testing.T) {
 			t.Errorf("%s: children %v, want %v", name, u.children, w.roles)
 		}
 		for pid, role := range w.roles {
-			if u.children[pid].role != role || m.pids[pid] != u {
-				t.Errorf("%s: child %d is %v (owner %v), want %v", name, pid, u.children[pid].role, m.pids[pid] != nil, role)
+			if u.children[pid].role != role || m.procs.owner[pid] != u {
+				t.Errorf("%s: child %d is %v (owner %v), want %v", name, pid, u.children[pid].role, m.procs.owner[pid] != nil, role)
 			}
 		}
 		for _, id := range w.timers {
-			if u.timers[id] == nil {
+			if m.timers.units[u][id] == nil {
 				t.Errorf("%s: timer %s not armed again", name, id)
 			}
 		}
-		if len(u.timers) != len(w.timers) || len(u.logPipes) != w.pipes {
-			t.Errorf("%s: %d timers, %d log pipes; want %d, %d", name, len(u.timers), len(u.logPipes), len(w.timers), w.pipes)
+		if len(m.timers.ids(u)) != len(w.timers) || len(u.logPipes) != w.pipes {
+			t.Errorf("%s: %d timers, %d log pipes; want %d, %d", name, len(m.timers.ids(u)), len(u.logPipes), len(w.timers), w.pipes)
 		}
 	}
 	if bad := m.units["bad.service"]; bad.execMain.code != 1 || bad.execMain.status != 3 || bad.execMain.pid != 77 {

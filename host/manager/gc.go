@@ -58,7 +58,7 @@ func (m *Manager) pinned(u *Unit) bool {
 		return true
 	}
 	// Processes, and what a unit holds in the core: timers and descriptors.
-	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || len(u.timers) > 0 || len(u.fds) > 0 || m.populated(u) {
+	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || m.timers.armed(u) || len(u.fds) > 0 || m.populated(u) {
 		return true
 	}
 	return m.isDefaultUnit(u)

@@ -24,8 +24,9 @@ func gcManagerLog(t *testing.T, w io.Writer) *Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, pids: map[int]*Unit{},
-		log: slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs}
+	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, procs: newProcTable(),
+		timers: newTimerTable(func(func()) {}),
+		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs}
 	m.cfg.DefaultUnit = "default.target"
 	m.engine = job.NewEngine(graph{m})
 	return m
@@ -181,7 +182,8 @@ func TestGCPins(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.units["proc.service"].children[4242] = child{}
-	m.units["timer.service"].timers["x"] = time.NewTimer(time.Hour)
+	m.armTimerAt(m.units["timer.service"], "x", now().mono+time.Hour)
+	defer m.timers.stop()
 	m.sweepAll()
 	want := "default.target job.service jobholder.target multi-user.target proc.service timer.service wanted-by-job.service"
 	if got := m.loaded(); got != want {

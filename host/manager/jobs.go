@@ -59,27 +59,17 @@ func (m *Manager) armJobTimeout(j *job.Job, running bool) {
 	if running {
 		d = u.Frag.Unit.JobRunningTimeout
 	}
-	if d <= 0 || d == timespan.Infinity || m.jobTimers[jobTimerKey{j.ID, running}] {
+	if d <= 0 || d == timespan.Infinity {
 		return
 	}
-	m.jobTimers[jobTimerKey{j.ID, running}] = true
-	time.AfterFunc(d, func() {
-		m.post(func() {
-			delete(m.jobTimers, jobTimerKey{j.ID, running})
-			if m.engine.ByID(j.ID) != j {
-				return
-			}
-			m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
-			m.engine.Finish(j, job.Timeout)
-			m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
-		})
+	m.timers.armJob(jobTimerKey{j.ID, running}, d, func() {
+		if m.engine.ByID(j.ID) != j {
+			return
+		}
+		m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
+		m.engine.Finish(j, job.Timeout)
+		m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
 	})
-}
-
-// jobTimerKey names one armed job timeout: jobs have at most one of each kind.
-type jobTimerKey struct {
-	id      uint64
-	running bool
 }
 
 // enqueueFor carries out a plugin's EnqueueJob (a socket starting its service).

@@ -60,8 +60,6 @@ type Unit struct {
 	unwatch        func()          // stops the emptiness watch
 	unwatchOOM     func()          // stops the OOM watch
 	oomKills       uint64          // the cgroup's OOM kill count last seen
-	timers         map[string]*time.Timer
-	timerAt        map[string]time.Duration // each armed timer's deadline, CLOCK_MONOTONIC
 
 	// logPipes are the pipes that carry the output of its processes into its log, by their name in init's store.
 	logPipes map[string]logPipe
@@ -109,7 +107,7 @@ type stamp struct {
 
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, timers: map[string]*time.Timer{}, timerAt: map[string]time.Duration{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
+		children: map[int]child{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.
