@@ -192,7 +192,7 @@ func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
 		to.fds = append(to.fds, f)
 	}
 	m.markDirty(to)
-	if !contains(to.triggeredBy, from.ID) {
+	if !slices.Contains(to.triggeredBy, from.ID) {
 		to.triggeredBy = append(to.triggeredBy, from.ID)
 		from.triggers = append(from.triggers, to.ID)
 	}

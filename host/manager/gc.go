@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"slices"
+
 	"github.com/sysmaster/sysmaster/host/unit"
 )
 
@@ -70,7 +72,7 @@ func (m *Manager) isDefaultUnit(u *Unit) bool {
 	if def == "" {
 		def = m.cfg.DefaultUnit
 	}
-	return def != "" && contains(u.Names, def)
+	return def != "" && slices.Contains(u.Names, def)
 }
 
 // sweepGC unloads the queued units that are neither pinned nor referenced by a kept unit, and the unreferenced

@@ -1,9 +1,10 @@
 package manager
 
 import (
-	"github.com/sysmaster/sysmaster/host/cgroup"
+	"slices"
 	"time"
 
+	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -108,6 +109,13 @@ type stamp struct {
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
 		children: map[int]child{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
+}
+
+// addName adds an alias the unit is known by, once.
+func (u *Unit) addName(name string) {
+	if !slices.Contains(u.Names, name) {
+		u.Names = append(u.Names, name)
+	}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.

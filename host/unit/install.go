@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
@@ -124,7 +125,7 @@ func (l *Loader) Disable(name string) ([]Change, error) {
 			}
 			parent := filepath.Base(filepath.Dir(p))
 			inDepDir := filepath.Dir(filepath.Dir(p)) == dir && (hasSuffix(parent, ".wants") || hasSuffix(parent, ".requires") || hasSuffix(parent, ".upholds"))
-			isAlias := filepath.Dir(p) == dir && contains(aliases, d.Name())
+			isAlias := filepath.Dir(p) == dir && slices.Contains(aliases, d.Name())
 			if d.Type()&fs.ModeSymlink != 0 && (inDepDir && d.Name() == name || isAlias) {
 				if err := os.Remove(p); err != nil {
 					return err

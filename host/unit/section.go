@@ -2,6 +2,7 @@ package unit
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (in *interpreter) span(e unitfile.Entry, dst *time.Duration) {
 }
 
 func (in *interpreter) oneOf(e unitfile.Entry, allowed []string, dst *string) {
-	if !contains(allowed, e.Value) {
+	if !slices.Contains(allowed, e.Value) {
 		in.fail(e, "%q is not one of %s", e.Value, strings.Join(allowed, ", "))
 		return
 	}
@@ -236,7 +237,7 @@ var conditionKinds = []string{"PathExists", "PathExistsGlob", "PathIsDirectory",
 func (in *interpreter) condition(u *UnitSection, e unitfile.Entry) {
 	assert := strings.HasPrefix(e.Key, "Assert")
 	kind := strings.TrimPrefix(strings.TrimPrefix(e.Key, "Condition"), "Assert")
-	if !contains(conditionKinds, kind) {
+	if !slices.Contains(conditionKinds, kind) {
 		in.fail(e, "unknown condition %s", e.Key)
 		return
 	}
