@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/sysmaster/sysmaster/host/cgroup"
 )
 
 // openFds lists this process's descriptors by what they are.
@@ -41,7 +43,16 @@ func TestCloseReleasesEverything(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.armTimerAt(m.load("default.target"), "t", now().mono+time.Hour)
+		u := m.load("default.target")
+		m.armTimerAt(u, "t", now().mono+time.Hour)
+		if m.cg != nil { // a cgroup watched, as a unit with processes has
+			if err := m.cg.Create(cgroupName(u), cgroup.Settings{}); err != nil {
+				t.Fatal(err)
+			}
+			u.cgroupMade = true
+			m.watchCgroup(u)
+			defer m.cg.Remove(cgroupName(u))
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		m.Run(ctx)

@@ -410,6 +410,9 @@ func (m *Manager) Close() error {
 			f.file.Close()
 		}
 	}
+	if m.cg != nil {
+		m.cg.Close() // the inotify instance and its goroutine
+	}
 	for _, f := range m.fds.kept {
 		f.Close()
 	}
