@@ -244,3 +244,53 @@ func TestCheckpointUnknownNames(t *testing.T) {
 		t.Errorf("format 1 jobs %+v", v1)
 	}
 }
+
+// A checkpoint with one record this core cannot read restores everything else; the first commit deletes that
+// record, so that the store holds only what the core wrote.
+func TestRestoreSkipsUnreadableRecord(t *testing.T) {
+	dir := t.TempDir()
+	run, units := filepath.Join(dir, "run"), filepath.Join(dir, "units")
+	os.MkdirAll(run, 0o755)
+	os.MkdirAll(units, 0o755)
+	for _, n := range []string{"good.target", "bad.target"} {
+		os.WriteFile(filepath.Join(units, n), []byte("[Unit]\nDescription="+n+"\n"), 0o644)
+	}
+	s, _, err := checkpoint.Open(filepath.Join(run, "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Commit(checkpoint.Changes{Units: map[string][]byte{
+		"good.target": []byte(`{"active":"active","sub":"active","result":"success"}`),
+		"bad.target":  []byte(`{"active":"hibernating","sub":"active"}`),
+	}, Blobs: map[string][]byte{"jobs": []byte(`[{"id":3,"unit":"good.target","type":"teleport","state":"waiting"}]`)}})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "system.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("[Manager]\nUnitPaths = [%q]\n[Plugins]\nDir = %q\n", units, buildPlugins(t))), 0o644)
+	log := &syncLog{}
+	m, err := New(Options{ConfigPath: conf, RunDir: run, Log: log, Console: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.restore()
+	if u := m.units["good.target"]; u == nil || u.Active != unit.Active {
+		t.Fatalf("good.target not restored; log:\n%s", log)
+	}
+	if m.units["bad.target"] != nil || !strings.Contains(log.String(), `unknown active state \"hibernating\"`) {
+		t.Errorf("bad.target restored, or its record's error not logged:\n%s", log)
+	}
+	if len(m.engine.All()) != 0 || !strings.Contains(log.String(), `unknown job type \"teleport\"`) {
+		t.Errorf("jobs %v; log:\n%s", m.engine.All(), log)
+	}
+	m.commit()
+	snap, err := m.store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap.Units["bad.target"]; ok || snap.Units["good.target"] == nil {
+		t.Errorf("records after the first commit: %v", snap.Units)
+	}
+}
