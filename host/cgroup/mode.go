@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	cgroups "github.com/containerd/cgroups/v3"
+
+	"github.com/sysmaster/sysmaster/pkg/mountinfo"
 )
 
 // Mode is the layout of the cgroup file systems the core found.
@@ -46,56 +48,17 @@ type mount struct {
 	super  []string // super options: for cgroup v1 the controllers ("cpu", "name=systemd", …)
 }
 
-// parseMountinfo reads /proc/self/mountinfo (man proc_pid_mountinfo) and returns its cgroup and cgroup2 mounts, in
-// the file's order (a later mount on the same point hides an earlier one).
-func parseMountinfo(r io.Reader) ([]mount, error) {
+// cgroupMounts keeps the cgroup and cgroup2 mounts of a mount table, in its order (a later mount on the same
+// point hides an earlier one).
+func cgroupMounts(all []mountinfo.Mount) []mount {
 	var out []mount
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		// 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i := 6; i < len(fields); i++ {
-			if fields[i] == "-" {
-				sep = i
-				break
-			}
+	for _, m := range all {
+		if m.FSType == "cgroup" || m.FSType == "cgroup2" {
+			out = append(out, mount{root: m.Root, point: m.Point, fstype: m.FSType, super: strings.Split(m.SuperOptions, ",")})
 		}
-		if len(fields) < 5 || sep < 0 || sep+1 >= len(fields) {
-			continue
-		}
-		fstype := fields[sep+1]
-		if fstype != "cgroup" && fstype != "cgroup2" {
-			continue
-		}
-		m := mount{root: unescapeOctal(fields[3]), point: unescapeOctal(fields[4]), fstype: fstype}
-		if sep+3 < len(fields) {
-			m.super = strings.Split(fields[sep+3], ",")
-		}
-		out = append(out, m)
 	}
-	return out, sc.Err()
+	return out
 }
-
-// unescapeOctal undoes the \040-style escaping the kernel applies to paths in mountinfo.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // procCgroup is the parsed /proc/<pid>/cgroup: for each v1 controller (and "name=…" hierarchy) the cgroup path,
 // and the v2 path under the key "".
@@ -159,15 +122,11 @@ func Detect() (*Hierarchy, error) {
 // moved itself there (EnterInitScope) and is started again finds the same root.
 func Open(mountpoint string) (*Hierarchy, error) {
 	mountpoint = filepath.Clean(mountpoint)
-	mi, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
+	all, err := mountinfo.Read()
+	if err != nil && all == nil {
 		return nil, fmt.Errorf("cgroup: %w", err)
 	}
-	defer mi.Close()
-	mounts, err := parseMountinfo(mi)
-	if err != nil {
-		return nil, fmt.Errorf("cgroup: reading mountinfo: %w", err)
-	}
+	mounts := cgroupMounts(all)
 	pc, err := os.Open("/proc/self/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)

@@ -50,9 +50,12 @@ func (h *Hierarchy) WatchOOM(unit string, fn func()) (stop func(), err error) {
 // oomPoller waits on every watch's fd with one epoll instance and one goroutine.
 type oomPoller struct {
 	epfd int
+	wake int // an eventfd in the epoll set: close writes to it to end the goroutine
+	done chan struct{}
 
 	mu  sync.Mutex
 	fns map[int32]func() // by the fd that signals
+	fds map[int32][]int  // every fd of a watch, by the one that signals
 }
 
 func newOOMPoller() (*oomPoller, error) {
@@ -60,20 +63,48 @@ func newOOMPoller() (*oomPoller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: epoll: %w", err)
 	}
-	p := &oomPoller{epfd: epfd, fns: map[int32]func(){}}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("cgroup: eventfd: %w", err)
+	}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}); err != nil {
+		unix.Close(epfd)
+		unix.Close(wake)
+		return nil, fmt.Errorf("cgroup: epoll: %w", err)
+	}
+	p := &oomPoller{epfd: epfd, wake: wake, done: make(chan struct{}), fns: map[int32]func(){}, fds: map[int32][]int{}}
 	go p.run()
 	return p, nil
+}
+
+// close ends the goroutine, closes every watched descriptor and the epoll instance.
+func (p *oomPoller) close() {
+	one := [8]byte{1}
+	if _, err := unix.Write(p.wake, one[:]); err == nil {
+		<-p.done
+	}
+	p.mu.Lock()
+	for _, fds := range p.fds {
+		closeAll(fds)
+	}
+	clear(p.fns)
+	clear(p.fds)
+	p.mu.Unlock()
+	unix.Close(p.wake)
+	unix.Close(p.epfd)
 }
 
 // add watches fds[0] (the others only stay open with it).
 func (p *oomPoller) add(fds []int, fn func()) error {
 	p.mu.Lock()
-	p.fns[int32(fds[0])] = fn
+	p.fns[int32(fds[0])], p.fds[int32(fds[0])] = fn, fds
 	p.mu.Unlock()
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fds[0])}
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fds[0], &ev); err != nil {
 		p.mu.Lock()
 		delete(p.fns, int32(fds[0]))
+		delete(p.fds, int32(fds[0]))
 		p.mu.Unlock()
 		return err
 	}
@@ -83,12 +114,14 @@ func (p *oomPoller) add(fds []int, fn func()) error {
 func (p *oomPoller) remove(fds []int) {
 	p.mu.Lock()
 	delete(p.fns, int32(fds[0]))
+	delete(p.fds, int32(fds[0]))
 	p.mu.Unlock()
 	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fds[0], nil)
 	closeAll(fds)
 }
 
 func (p *oomPoller) run() {
+	defer close(p.done)
 	events := make([]unix.EpollEvent, 64)
 	buf := make([]byte, 512) // inotify events with short names, or an eventfd's 8 bytes
 	for {
@@ -100,6 +133,9 @@ func (p *oomPoller) run() {
 			return
 		}
 		for _, ev := range events[:n] {
+			if int(ev.Fd) == p.wake {
+				return
+			}
 			for { // drain: the fds are non-blocking
 				if _, err := unix.Read(int(ev.Fd), buf); err != nil {
 					break

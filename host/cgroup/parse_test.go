@@ -1,8 +1,11 @@
 package cgroup
 
 import (
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/sysmaster/sysmaster/pkg/mountinfo"
 )
 
 const hybridMountinfo = `22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
@@ -193,4 +196,10 @@ func FuzzParseProcCgroup(f *testing.F) {
 		mounts, _ := parseMountinfo(strings.NewReader(hybridMountinfo))
 		_, _ = newHierarchy("/sys/fs/cgroup", mounts, own)
 	})
+}
+
+// parseMountinfo is what Open does with a mount table.
+func parseMountinfo(r io.Reader) ([]mount, error) {
+	all, err := mountinfo.Parse(r)
+	return cgroupMounts(all), err
 }

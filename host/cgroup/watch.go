@@ -68,12 +68,16 @@ func (h *Hierarchy) Watch(unit string, fn func()) (stop func(), err error) {
 	return func() { w.stop(e) }, nil
 }
 
-// Close ends every watch and the watcher's goroutine. The Hierarchy stays usable; a later Watch starts anew.
+// Close ends every watch (of emptiness and of OOM kills) and the watchers' goroutines. The Hierarchy stays
+// usable; a later Watch starts anew.
 func (h *Hierarchy) Close() error {
 	h.mu.Lock()
-	w := h.w
-	h.w = nil
+	w, p := h.w, h.oom
+	h.w, h.oom = nil, nil
 	h.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
 	if w == nil {
 		return nil
 	}

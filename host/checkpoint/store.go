@@ -21,8 +21,8 @@ import (
 )
 
 // Version is the format this code writes. Raise it when a record's meaning changes incompatibly, and teach
-// the manager to read the older one.
-const Version = 1
+// the manager to read the older one. Format 1 (up to release 9a25d52) saved enums by number; format 2 by name.
+const Version = 2
 
 var (
 	bucketMeta  = []byte("meta")

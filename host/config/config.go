@@ -76,12 +76,6 @@ func Default() Config {
 // DefaultPluginIdleTimeout is Plugins.IdleTimeoutSec when system.conf does not set it.
 const DefaultPluginIdleTimeout = 30 * time.Second
 
-var knownKeys = []string{
-	"manager.defaultunit", "manager.unitpaths", "manager.loglevel", "manager.reloadlimitintervalsec",
-	"manager.reloadlimitburst", "manager.logreadergroups",
-	"plugins.dir", "plugins.idletimeoutsec", "plugins.profile",
-}
-
 // Load reads path. It always returns a usable configuration; the returned problems (a parse error, unknown
 // keys, bad values) are for the log. Named profiles are looked up in the directory profiles/ beside path, then
 // in VendorProfileDir.
@@ -98,49 +92,50 @@ func Load(path string) (Config, []error) {
 		}
 		return cfg, []error{fmt.Errorf("config: %s: %v; using defaults", path, err)}
 	}
-	var problems []error
-	if s := v.GetString("manager.defaultunit"); s != "" {
-		cfg.DefaultUnit = s
+	var f systemConf
+	problems := decode(v, path, &f)
+	if f.Manager.DefaultUnit != "" {
+		cfg.DefaultUnit = f.Manager.DefaultUnit
 	}
-	if p := v.GetStringSlice("manager.unitpaths"); len(p) > 0 {
-		cfg.UnitPaths = p
+	if len(f.Manager.UnitPaths) > 0 {
+		cfg.UnitPaths = f.Manager.UnitPaths
 	}
-	if s := v.GetString("manager.loglevel"); s != "" {
+	if s := f.Manager.LogLevel; s != "" {
 		if !slices.Contains([]string{"debug", "info", "warning", "error"}, s) {
 			problems = append(problems, fmt.Errorf("config: %s: Manager.LogLevel=%q is not debug, info, warning or error; ignoring", path, s))
 		} else {
 			cfg.LogLevel = s
 		}
 	}
-	if v.IsSet("manager.reloadlimitintervalsec") {
-		if d, err := seconds(v.Get("manager.reloadlimitintervalsec")); err != nil {
-			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitIntervalSec: %v; no limit", path, err))
+	if s := f.Manager.ReloadLimitIntervalSec; s != nil {
+		if *s < 0 {
+			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitIntervalSec=%v is negative; no limit", path, *s))
 		} else {
-			cfg.ReloadLimitInterval = d
+			cfg.ReloadLimitInterval = seconds(*s)
 		}
 	}
-	if v.IsSet("manager.reloadlimitburst") {
-		if n := v.GetInt("manager.reloadlimitburst"); n < 0 {
-			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitBurst=%d is negative; no limit", path, n))
+	if n := f.Manager.ReloadLimitBurst; n != nil {
+		if *n < 0 {
+			problems = append(problems, fmt.Errorf("config: %s: Manager.ReloadLimitBurst=%d is negative; no limit", path, *n))
 		} else {
-			cfg.ReloadLimitBurst = n
+			cfg.ReloadLimitBurst = *n
 		}
 	}
-	if v.IsSet("manager.logreadergroups") {
+	if g := f.Manager.LogReaderGroups; g != nil {
 		// An empty list leaves unit logs to root alone.
-		cfg.LogReaderGroups = v.GetStringSlice("manager.logreadergroups")
+		cfg.LogReaderGroups = *g
 	}
-	if s := v.GetString("plugins.dir"); s != "" {
-		cfg.PluginDir = s
+	if f.Plugins.Dir != "" {
+		cfg.PluginDir = f.Plugins.Dir
 	}
-	if v.IsSet("plugins.idletimeoutsec") {
-		if d, err := seconds(v.Get("plugins.idletimeoutsec")); err != nil {
-			problems = append(problems, fmt.Errorf("config: %s: Plugins.IdleTimeoutSec: %v; using %s", path, err, cfg.PluginIdleTimeout))
+	if s := f.Plugins.IdleTimeoutSec; s != nil {
+		if *s < 0 {
+			problems = append(problems, fmt.Errorf("config: %s: Plugins.IdleTimeoutSec=%v is negative; using %s", path, *s, cfg.PluginIdleTimeout))
 		} else {
-			cfg.PluginIdleTimeout = d
+			cfg.PluginIdleTimeout = seconds(*s)
 		}
 	}
-	if name := v.GetString("plugins.profile"); name != "" {
+	if name := f.Plugins.Profile; name != "" {
 		prof, plugins, probs := loadProfile(name, cfg.ProfileDirs)
 		problems = append(problems, probs...)
 		if prof.Name != "" {
@@ -150,7 +145,7 @@ func Load(path string) (Config, []error) {
 			}
 		}
 	}
-	for typ, p := range pluginTables(v, path, &problems) {
+	for typ, p := range checkPlugins(f.Plugin, path, &problems) {
 		if err := cfg.AllowedType(typ); err != nil {
 			problems = append(problems, fmt.Errorf("config: %s: [Plugin.%s]: %v; ignoring the table (add the type to the profile)", path, typ, err))
 			continue
@@ -164,67 +159,11 @@ func Load(path string) (Config, []error) {
 		}
 		cfg.Plugins[typ] = q
 	}
-	problems = append(problems, unknownKeys(v, path, knownKeys)...)
 	return cfg, problems
 }
 
-// pluginTables reads the [Plugin.<type>] tables of v (system.conf or a profile), dropping bad values.
-func pluginTables(v *viper.Viper, path string, problems *[]error) map[string]Plugin {
-	out := map[string]Plugin{}
-	for typ := range v.GetStringMap("plugin") {
-		p := Plugin{Path: v.GetString("plugin." + typ + ".path"), SHA256: strings.ToLower(v.GetString("plugin." + typ + ".sha256"))}
-		if p.SHA256 != "" && !isHex64(p.SHA256) {
-			*problems = append(*problems, fmt.Errorf("config: %s: Plugin.%s.SHA256=%q is not 64 hex digits; ignoring the pin", path, typ, p.SHA256))
-			p.SHA256 = ""
-		}
-		if p.Path != "" && !filepath.IsAbs(p.Path) {
-			*problems = append(*problems, fmt.Errorf("config: %s: Plugin.%s.Path=%q is not absolute; ignoring", path, typ, p.Path))
-			p.Path = ""
-		}
-		out[typ] = p
-	}
-	return out
-}
-
-// unknownKeys reports the keys of v that are neither in known nor a [Plugin.<type>] key, sorted.
-func unknownKeys(v *viper.Viper, path string, known []string) []error {
-	var unknown []string
-	for _, k := range v.AllKeys() {
-		if !slices.Contains(known, k) && !isPluginKey(k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	var problems []error
-	for _, k := range unknown {
-		problems = append(problems, fmt.Errorf("config: %s: unknown key %q, ignoring", path, k))
-	}
-	return problems
-}
-
-// seconds reads a number of seconds (an integer or a fraction) as TOML gives it.
-func seconds(v any) (time.Duration, error) {
-	var f float64
-	switch x := v.(type) {
-	case int:
-		f = float64(x)
-	case int64:
-		f = float64(x)
-	case float64:
-		f = x
-	default:
-		return 0, fmt.Errorf("%v is not a number of seconds", v)
-	}
-	if f < 0 {
-		return 0, fmt.Errorf("%v is negative", v)
-	}
-	return time.Duration(f * float64(time.Second)), nil
-}
-
-func isPluginKey(k string) bool {
-	parts := strings.Split(k, ".")
-	return len(parts) == 3 && parts[0] == "plugin" && (parts[2] == "path" || parts[2] == "sha256")
-}
+// seconds converts a number of seconds (an integer or a fraction) as TOML gives it.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func isHex64(s string) bool {
 	if len(s) != 64 {

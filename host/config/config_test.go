@@ -93,3 +93,41 @@ func TestLogReaderGroups(t *testing.T) {
 		}
 	}
 }
+
+// A value of the wrong type is reported by its key and ignored; the keys beside it are read.
+func TestBadValuesNameTheirKey(t *testing.T) {
+	p := write(t, "[Manager]\nReloadLimitBurst = \"many\"\nLogLevel = \"debug\"\n[Plugins]\nIdleTimeoutSec = \"soon\"\nDir = \"/p\"\n")
+	cfg, probs := Load(p)
+	var all []string
+	for _, e := range probs {
+		all = append(all, e.Error())
+	}
+	for _, key := range []string{"Manager.ReloadLimitBurst", "Plugins.IdleTimeoutSec"} {
+		if !strings.Contains(strings.Join(all, "\n"), p+": "+key+": ") {
+			t.Errorf("no problem names %s:\n%s", key, strings.Join(all, "\n"))
+		}
+	}
+	if cfg.ReloadLimitBurst != 0 || cfg.PluginIdleTimeout != DefaultPluginIdleTimeout {
+		t.Errorf("bad values leaked: %+v", cfg)
+	}
+	if cfg.LogLevel != "debug" || cfg.PluginDir != "/p" {
+		t.Errorf("good values beside bad ones were lost: %+v", cfg)
+	}
+}
+
+// Whatever system.conf holds, Load gives a usable configuration.
+func FuzzLoad(f *testing.F) {
+	f.Add("[Manager]\nDefaultUnit = \"x.target\"\nUnitPaths = [\"/a\"]\n[Plugins]\nIdleTimeoutSec = 1.5\n[Plugin.t]\nSHA256 = \"ab\"\n")
+	f.Add("[Manager\n")
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, conf string) {
+		p := filepath.Join(dir, "system.conf")
+		if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := Load(p)
+		if cfg.DefaultUnit == "" || len(cfg.UnitPaths) == 0 || cfg.PluginIdleTimeout < 0 || cfg.ReloadLimitBurst < 0 {
+			t.Fatalf("unusable configuration from %q: %+v", conf, cfg)
+		}
+	})
+}

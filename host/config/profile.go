@@ -44,8 +44,6 @@ func (c Config) AllowedType(typ string) error {
 
 var profileName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
-var profileKeys = []string{"profile.description", "profile.types"}
-
 // loadProfile finds and reads the profile called name. A profile that cannot be found or read is reported and
 // left out (the returned Profile is the zero value): as with the rest of system.conf, a mistake in it must not
 // keep the machine from booting.
@@ -96,11 +94,12 @@ func ReadProfile(path string) (Profile, map[string]Plugin, []error) {
 		}
 		return Profile{}, nil, []error{fmt.Errorf("config: profile %s: %v", path, err)}
 	}
-	prof := Profile{Path: path, Description: v.GetString("profile.description")}
-	var problems []error
-	if v.IsSet("profile.types") {
+	var f profileConf
+	problems := decode(v, path, &f)
+	prof := Profile{Path: path, Description: f.Profile.Description}
+	if f.Profile.Types != nil {
 		prof.Types = []string{}
-		for _, t := range v.GetStringSlice("profile.types") {
+		for _, t := range *f.Profile.Types {
 			if t != "*" && !validType(t) {
 				problems = append(problems, fmt.Errorf("config: %s: Profile.Types: %q is not a unit type; ignoring it", path, t))
 				continue
@@ -110,14 +109,13 @@ func ReadProfile(path string) (Profile, map[string]Plugin, []error) {
 			}
 		}
 	}
-	plugins := pluginTables(v, path, &problems)
+	plugins := checkPlugins(f.Plugin, path, &problems)
 	for typ := range plugins {
 		if !prof.allowsAll() && !slices.Contains(prof.Types, typ) {
 			problems = append(problems, fmt.Errorf("config: %s: [Plugin.%s]: the profile does not list %q in Types; ignoring the table", path, typ, typ))
 			delete(plugins, typ)
 		}
 	}
-	problems = append(problems, unknownKeys(v, path, profileKeys)...)
 	return prof, plugins, problems
 }
 

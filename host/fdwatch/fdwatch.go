@@ -13,7 +13,9 @@ import (
 // Watcher reports readable descriptors to its callback.
 type Watcher struct {
 	epfd int
+	wake int // an eventfd in the epoll set: Close writes to it to end the goroutine
 	fn   func(fd int, gen uint32)
+	done chan struct{}
 }
 
 // New starts a watcher. fn runs on the watcher's goroutine, one call at a time, with the descriptor and the
@@ -24,9 +26,33 @@ func New(fn func(fd int, gen uint32)) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fdwatch: epoll: %w", err)
 	}
-	w := &Watcher{epfd: epfd, fn: fn}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("fdwatch: eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(wake)
+		return nil, fmt.Errorf("fdwatch: epoll: %w", err)
+	}
+	w := &Watcher{epfd: epfd, wake: wake, fn: fn, done: make(chan struct{})}
 	go w.run()
 	return w, nil
+}
+
+// Close ends the watcher's goroutine, after the report it may be delivering, and releases the epoll instance.
+// The watched descriptors are the caller's and stay open. No report comes after Close returns.
+func (w *Watcher) Close() error {
+	var one [8]byte
+	one[0] = 1
+	if _, err := unix.Write(w.wake, one[:]); err != nil {
+		return fmt.Errorf("fdwatch: waking the watcher: %w", err)
+	}
+	<-w.done
+	unix.Close(w.wake)
+	return unix.Close(w.epfd)
 }
 
 // Arm asks for one report when fd becomes readable (or is readable now). Arming an armed descriptor replaces
@@ -51,6 +77,7 @@ func (w *Watcher) Disarm(fd int) {
 }
 
 func (w *Watcher) run() {
+	defer close(w.done)
 	events := make([]unix.EpollEvent, 64)
 	for {
 		n, err := unix.EpollWait(w.epfd, events, -1)
@@ -61,6 +88,9 @@ func (w *Watcher) run() {
 			return
 		}
 		for _, ev := range events[:n] {
+			if int(ev.Fd) == w.wake {
+				return
+			}
 			w.fn(int(ev.Fd), uint32(ev.Pad))
 		}
 	}

@@ -2,6 +2,7 @@ package fdwatch
 
 import (
 	"os"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -18,6 +19,7 @@ func watcher(t *testing.T) (*Watcher, chan report) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { w.Close() })
 	return w, ch
 }
 
@@ -90,5 +92,34 @@ func TestArmClosedFd(t *testing.T) {
 	r.Close()
 	if err := w.Arm(fd, 1); err == nil {
 		t.Fatal("arming a closed fd succeeded")
+	}
+}
+
+// Close ends the goroutine, gives back both descriptors, and no report follows it, even for a descriptor armed
+// and readable.
+func TestClose(t *testing.T) {
+	fds := func() int { ents, _ := os.ReadDir("/proc/self/fd"); return len(ents) }
+	before, routines := fds(), runtime.NumGoroutine()
+	ch := make(chan report, 1)
+	w, err := New(func(fd int, gen uint32) { ch <- report{fd, gen} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, wr := pipe(t)
+	if err := w.Arm(int(r.Fd()), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wr.Write([]byte("x"))
+	if len(ch) != 0 { // the goroutine has ended with Close: nothing can come later
+		t.Fatalf("a report after Close: %+v", <-ch)
+	}
+	if n := fds(); n != before+2 { // the pipe's two ends
+		t.Errorf("%d descriptors open, want %d", n, before+2)
+	}
+	if n := runtime.NumGoroutine(); n > routines {
+		t.Errorf("%d goroutines, %d before", n, routines)
 	}
 }

@@ -4,19 +4,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
-)
-
-// UnitState is the generic active state of a unit, as far as jobs care.
-type UnitState int
-
-const (
-	Inactive UnitState = iota
-	Activating
-	Active
-	Deactivating
-	FailedState
-	Reloading
 )
 
 // IsolateGraph is what isolate mode needs beyond Graph.
@@ -271,39 +260,39 @@ func (e *Engine) Cancel(id uint64) bool {
 	return true
 }
 
-// UnitChanged finishes or advances the running job of unit after its state went from one state to another.
-func (e *Engine) UnitChanged(unit string, to UnitState) {
-	j := e.jobs[unit]
+// UnitChanged finishes or advances the running job of the unit name after its state went from one state to another.
+func (e *Engine) UnitChanged(name string, to unit.ActiveState) {
+	j := e.jobs[name]
 	if j == nil || j.State != Running {
 		return
 	}
 	switch j.Type {
 	case Start, VerifyActive:
 		switch to {
-		case Active, Reloading:
+		case unit.Active, unit.Reloading:
 			e.Finish(j, Done)
-		case Inactive:
+		case unit.Inactive:
 			// A unit that starts and ends without failing (a oneshot service) has done its start.
 			e.Finish(j, Done)
-		case FailedState:
+		case unit.Failed:
 			e.Finish(j, Failed)
 		}
 	case Stop:
-		if to == Inactive || to == FailedState {
+		if to == unit.Inactive || to == unit.Failed {
 			e.Finish(j, Done)
 		}
 	case Reload:
 		switch to {
-		case Active:
+		case unit.Active:
 			e.Finish(j, Done)
-		case Inactive, FailedState:
+		case unit.Inactive, unit.Failed:
 			e.Finish(j, Failed)
 		}
 	case Restart:
-		if to == Inactive || to == FailedState {
+		if to == unit.Inactive || to == unit.Failed {
 			// The stop half is done; the job now starts the unit, in its turn.
 			j.Type, j.State, j.Restarting = Start, Waiting, false
-			e.touch(unit)
+			e.touch(name)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 )
 
@@ -102,7 +103,7 @@ func TestPullInAndOrdering(t *testing.T) {
 		t.Fatalf("runnable %v", run)
 	}
 	e.SetRunning(e.Get("b"))
-	e.UnitChanged("b", Active)
+	e.UnitChanged("b", unit.Active)
 	if run := units(e.Runnable()); !slices.Contains(run, "a/start") || slices.Contains(run, "c/start") {
 		t.Fatalf("after b: runnable %v", run)
 	}
@@ -115,7 +116,7 @@ func TestRequiredFailureFailsDependents(t *testing.T) {
 	jobs[0].OnDone(func(r Result) { result = r })
 	b := e.Get("b")
 	e.SetRunning(b)
-	e.UnitChanged("b", FailedState)
+	e.UnitChanged("b", unit.Failed)
 	if result != Dependency || e.Get("a") != nil {
 		t.Fatalf("a's job: result %q, still installed %v", result, e.Get("a") != nil)
 	}

@@ -1,5 +1,7 @@
 package job
 
+import "fmt"
+
 // State is whether a job waits for its turn or runs.
 type State int
 
@@ -13,6 +15,27 @@ func (s State) String() string {
 		return "running"
 	}
 	return "waiting"
+}
+
+// MarshalText saves s by name (the checkpoint).
+func (s State) MarshalText() ([]byte, error) {
+	if s != Waiting && s != Running {
+		return nil, fmt.Errorf("job: no name for job state %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText reads a name MarshalText wrote; an unknown one is an error.
+func (s *State) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "waiting":
+		*s = Waiting
+	case "running":
+		*s = Running
+	default:
+		return fmt.Errorf("job: unknown job state %q", b)
+	}
+	return nil
 }
 
 // Result is how a job ended.

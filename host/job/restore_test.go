@@ -1,6 +1,10 @@
 package job
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sysmaster/sysmaster/host/unit"
+)
 
 // Restored jobs keep their ids and states; a running one is not run again, a waiting one runs when its order
 // allows; new jobs get ids above them.
@@ -16,7 +20,7 @@ func TestRestore(t *testing.T) {
 	if r := e.Runnable(); len(r) != 0 {
 		t.Fatalf("runnable while a's start runs: %v", r)
 	}
-	e.UnitChanged("a", Active)
+	e.UnitChanged("a", unit.Active)
 	if r := e.Runnable(); len(r) != 1 || r[0].ID != 42 {
 		t.Fatalf("after a started, runnable %v, want b's job 42", r)
 	}

@@ -28,6 +28,25 @@ func (t Type) String() string {
 	return fmt.Sprintf("job-type(%d)", int(t))
 }
 
+// MarshalText saves t by name (the checkpoint).
+func (t Type) MarshalText() ([]byte, error) {
+	if t < 0 || int(t) >= len(typeNames) {
+		return nil, fmt.Errorf("job: no name for job type %d", int(t))
+	}
+	return []byte(typeNames[t]), nil
+}
+
+// UnmarshalText reads a name MarshalText wrote; an unknown one is an error.
+func (t *Type) UnmarshalText(b []byte) error {
+	for i, n := range typeNames {
+		if n == string(b) {
+			*t = Type(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("job: unknown job type %q", b)
+}
+
 // ParseType accepts the names sctl and plugins use, including systemctl's verbs that alias job types.
 func ParseType(s string) (Type, error) {
 	switch s {

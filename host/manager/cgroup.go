@@ -65,11 +65,8 @@ func (m *Manager) watchCgroup(u *Unit) {
 	}
 }
 
-// removeCgroup removes the cgroup of a unit that is down and empty.
-func (m *Manager) removeCgroup(u *Unit) {
-	if m.cg == nil || !u.cgroupMade || isUp(u.Active) {
-		return
-	}
+// unwatchCgroup stops the watches of u's cgroup.
+func (m *Manager) unwatchCgroup(u *Unit) {
 	if u.unwatch != nil {
 		u.unwatch()
 		u.unwatch = nil
@@ -78,6 +75,14 @@ func (m *Manager) removeCgroup(u *Unit) {
 		u.unwatchOOM()
 		u.unwatchOOM = nil
 	}
+}
+
+// removeCgroup removes the cgroup of a unit that is down and empty.
+func (m *Manager) removeCgroup(u *Unit) {
+	if m.cg == nil || !u.cgroupMade || isUp(u.Active) {
+		return
+	}
+	m.unwatchCgroup(u)
 	if err := m.cg.Remove(cgroupName(u)); err != nil {
 		m.log.Debug("cannot remove cgroup", "unit", u.ID, "error", err)
 		return

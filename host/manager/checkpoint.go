@@ -15,7 +15,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/job"
-	"github.com/sysmaster/sysmaster/host/listen"
+	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -28,38 +28,30 @@ import (
 // unitRecord is what the checkpoint keeps of a unit. Fields are only ever added (a newer core reads an older
 // record: what it lacks is zero); a change of meaning raises checkpoint.Version.
 type unitRecord struct {
-	Active       job.UnitState       `json:"active"`
-	Sub          string              `json:"sub,omitempty"`
-	Result       string              `json:"result,omitempty"`
-	StatusText   string              `json:"status_text,omitempty"`
-	Props        map[string]string   `json:"props,omitempty"`
-	State        []byte              `json:"state,omitempty"`
-	StateVersion uint32              `json:"state_version,omitempty"`
-	MainPid      int                 `json:"main_pid,omitempty"`
-	ControlPid   int                 `json:"control_pid,omitempty"`
-	Children     map[int]childRecord `json:"children,omitempty"`
-	Invocation   string              `json:"invocation_id,omitempty"`
-	RuntimeDirs  []string            `json:"runtime_dirs,omitempty"`
-	PrivateTmp   bool                `json:"private_tmp,omitempty"`
-	ExecMain     execMainRecord      `json:"exec_main"`
-	Times        [5]stampRecord      `json:"times"`
-	Starts       []time.Time         `json:"starts,omitempty"`
-	Condition    checkRecord         `json:"condition"`
-	Assert       checkRecord         `json:"assert"`
-	Timers       map[string]int64    `json:"timers,omitempty"` // deadline, CLOCK_MONOTONIC ns
-	Fds          []fdRecord          `json:"fds,omitempty"`
-	TriggeredBy  []string            `json:"triggered_by,omitempty"`
-	Triggers     []string            `json:"triggers,omitempty"`
-	CgroupMade   bool                `json:"cgroup_made,omitempty"`
-	Cgroup       cgroup.Settings     `json:"cgroup"`
-	Populated    bool                `json:"populated,omitempty"`
-	LogPipes     map[string]logPipe  `json:"log_pipes,omitempty"`
-	OOMKills     uint64              `json:"oom_kills,omitempty"`
-}
-
-type childRecord struct {
-	ID   string  `json:"id,omitempty"`
-	Role pb.Role `json:"role"`
+	Active       unit.ActiveState  `json:"active"`
+	Sub          string            `json:"sub,omitempty"`
+	Result       string            `json:"result,omitempty"`
+	StatusText   string            `json:"status_text,omitempty"`
+	Props        map[string]string `json:"props,omitempty"`
+	State        []byte            `json:"state,omitempty"`
+	StateVersion uint32            `json:"state_version,omitempty"`
+	Invocation   string            `json:"invocation_id,omitempty"`
+	RuntimeDirs  []string          `json:"runtime_dirs,omitempty"`
+	PrivateTmp   bool              `json:"private_tmp,omitempty"`
+	Times        [5]stampRecord    `json:"times"`
+	Starts       []time.Time       `json:"starts,omitempty"`
+	Condition    checkRecord       `json:"condition"`
+	Assert       checkRecord       `json:"assert"`
+	TriggeredBy  []string          `json:"triggered_by,omitempty"`
+	Triggers     []string          `json:"triggers,omitempty"`
+	CgroupMade   bool              `json:"cgroup_made,omitempty"`
+	Cgroup       cgroup.Settings   `json:"cgroup"`
+	Populated    bool              `json:"populated,omitempty"`
+	OOMKills     uint64            `json:"oom_kills,omitempty"`
+	// The owners' parts, each saved and restored beside its owner; their fields sit at the record's top level.
+	procRecord
+	timerRecord
+	fdsRecord
 }
 
 type stampRecord struct {
@@ -67,28 +59,11 @@ type stampRecord struct {
 	Mono time.Duration `json:"mono"`
 }
 
-type execMainRecord struct {
-	Pid    int         `json:"pid,omitempty"`
-	Start  stampRecord `json:"start"`
-	Exit   stampRecord `json:"exit"`
-	Code   int         `json:"code,omitempty"`
-	Status int         `json:"status,omitempty"`
-}
-
 type checkRecord struct {
 	Evaluated bool        `json:"evaluated,omitempty"`
 	OK        bool        `json:"ok,omitempty"`
 	Reason    string      `json:"reason,omitempty"`
 	At        stampRecord `json:"at"`
-}
-
-// fdRecord is a descriptor the unit holds; the descriptor itself waits in init's fd store under Store.
-type fdRecord struct {
-	ID     string `json:"id"`
-	Store  string `json:"store"`
-	Name   string `json:"name"`
-	Spec   []byte `json:"spec,omitempty"` // the OpenSocket, wire format
-	Passed bool   `json:"passed,omitempty"`
 }
 
 // heldRecord is an event held for a plugin that cannot take it now (host/manager/plugins.go).
@@ -119,38 +94,18 @@ func (r checkRecord) result() checkResult {
 
 func (m *Manager) record(u *Unit) unitRecord {
 	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
-		State: u.State, StateVersion: u.StateVersion, MainPid: u.MainPid, ControlPid: u.ControlPid,
+		State: u.State, StateVersion: u.StateVersion,
 		Invocation: u.invocationID, PrivateTmp: u.privateTmp, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
-		Populated: u.populated, OOMKills: u.oomKills, LogPipes: u.logPipes}
-	r.ExecMain = execMainRecord{Pid: u.execMain.pid, Start: rec(u.execMain.start), Exit: rec(u.execMain.exit),
-		Code: u.execMain.code, Status: u.execMain.status}
+		Populated: u.populated, OOMKills: u.oomKills,
+		procRecord: m.procs.save(u), timerRecord: m.timers.save(u), fdsRecord: saveFds(u)}
 	t := u.times
 	r.Times = [5]stampRecord{rec(t.stateChange), rec(t.activeEnter), rec(t.activeExit), rec(t.inactiveEnter), rec(t.inactiveExit)}
-	if len(u.children) > 0 {
-		r.Children = map[int]childRecord{}
-		for pid, c := range u.children {
-			r.Children[pid] = childRecord{ID: c.id, Role: c.role}
-		}
-	}
 	for d := range u.runtimeDirs {
 		r.RuntimeDirs = append(r.RuntimeDirs, d)
 	}
 	sort.Strings(r.RuntimeDirs)
-	if len(u.timerAt) > 0 {
-		r.Timers = map[string]int64{}
-		for id, at := range u.timerAt {
-			r.Timers[id] = int64(at)
-		}
-	}
-	for _, f := range u.fds {
-		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed}
-		if f.spec != nil {
-			fr.Spec, _ = proto.Marshal(f.spec)
-		}
-		r.Fds = append(r.Fds, fr)
-	}
 	return r
 }
 
@@ -166,12 +121,15 @@ func (m *Manager) commit() {
 	if m.store == nil {
 		return
 	}
-	if len(m.dirty) == 0 && !m.reloadsDirty {
+	if len(m.dirty) == 0 && !m.reloadsDirty && len(m.stale) == 0 {
 		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
 		m.inputsCommitted()
 		return
 	}
 	c := checkpoint.Changes{Units: map[string][]byte{}, Blobs: map[string][]byte{}}
+	for _, name := range m.stale {
+		c.Units[name] = nil
+	}
 	for u := range m.dirty {
 		if m.units[u.ID] != u {
 			c.Units[u.ID] = nil // unloaded
@@ -200,6 +158,7 @@ func (m *Manager) commit() {
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
 	m.reloadsDirty = false
+	m.stale = nil
 	clear(m.dirty)
 	if err := m.store.Commit(c); err != nil {
 		m.log.Error("checkpoint: commit failed; a core crash now would lose this turn", "error", err)
@@ -210,10 +169,10 @@ func (m *Manager) commit() {
 
 // inputsCommitted tells the replay logs that what the loop took is covered by the checkpoint.
 func (m *Manager) inputsCommitted() {
-	m.exitLog.committed(m.exitsTaken)
+	m.procs.exitLog.committed(m.procs.exitsTaken)
 	m.noteLog.committed(m.notesTaken)
-	m.spawnLog.committed()
-	m.exitsTaken, m.notesTaken = 0, 0
+	m.procs.spawnLog.committed()
+	m.procs.exitsTaken, m.notesTaken = 0, 0
 }
 
 // openCheckpoint opens the store and reads what a previous core left. A checkpoint that cannot be used is
@@ -230,9 +189,9 @@ func (m *Manager) openCheckpoint() {
 		return
 	}
 	m.store = s
-	m.exitLog = openReplayLog(filepath.Join(m.opts.RunDir, "exits.log"), m.log, encExit, decExit, m.exits.push)
+	m.procs.exitLog = openReplayLog(filepath.Join(m.opts.RunDir, "exits.log"), m.log, encExit, decExit, m.procs.exits.push)
 	m.noteLog = openReplayLog(filepath.Join(m.opts.RunDir, "notify.log"), m.log, encNote, decNote, m.notes.push)
-	m.spawnLog = openSpawnLog(filepath.Join(m.opts.RunDir, "spawns.log"), m.log)
+	m.procs.spawnLog = openSpawnLog(filepath.Join(m.opts.RunDir, "spawns.log"), m.log)
 	snap, err := s.Load()
 	if err != nil {
 		m.log.Error("checkpoint discarded, starting from reality", "error", err)
@@ -256,9 +215,10 @@ func (m *Manager) restore() {
 	recs := map[string]unitRecord{}
 	var names []string
 	for name, b := range snap.Units {
-		var r unitRecord
-		if err := json.Unmarshal(b, &r); err != nil {
+		r, err := decodeUnitRecord(b, snap.Version)
+		if err != nil {
 			m.log.Error("checkpoint: unreadable unit record, the unit starts afresh", "unit", name, "error", err)
+			m.stale = append(m.stale, name)
 			continue
 		}
 		recs[name] = r
@@ -267,11 +227,12 @@ func (m *Manager) restore() {
 	sort.Strings(names)
 	m.load(names...)
 	loaded := time.Since(t0)
-	stored := m.kept
+	stored := m.fds.kept
 	var restored []*Unit
 	for _, name := range names {
 		u := m.units[name]
 		if u == nil {
+			m.stale = append(m.stale, name)
 			continue
 		}
 		m.applyRecord(u, recs[name], stored)
@@ -279,12 +240,7 @@ func (m *Manager) restore() {
 	}
 	m.killUncommitted()
 	m.dropKept()
-	var jobs []jobRecord
-	if b := snap.Blobs["jobs"]; b != nil {
-		if err := json.Unmarshal(b, &jobs); err != nil {
-			m.log.Error("checkpoint: unreadable jobs, they are lost", "error", err)
-		}
-	}
+	jobs := m.decodeJobs(snap.Blobs["jobs"], snap.Version)
 	for _, r := range jobs {
 		if m.units[r.Unit] == nil {
 			continue
@@ -305,10 +261,7 @@ func (m *Manager) restore() {
 		for _, f := range u.fds {
 			rc.Fds = append(rc.Fds, f.id)
 		}
-		for id := range u.timers {
-			rc.Timers = append(rc.Timers, id)
-		}
-		sort.Strings(rc.Timers)
+		rc.Timers = m.timers.ids(u)
 		m.send(u, &pb.Event{Kind: &pb.Event_Recover{Recover: rc}})
 	}
 	if b := snap.Blobs["reloads"]; b != nil {
@@ -337,58 +290,66 @@ func (m *Manager) restore() {
 		"load", loaded.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
 }
 
-// applyRecord puts a unit back as the record says: state, processes (in m.pids, so that their exits reach it),
+// decodeUnitRecord reads a unit record written in format version.
+func decodeUnitRecord(b []byte, version int) (unitRecord, error) {
+	var r unitRecord
+	if version < 2 {
+		var err error
+		if b, err = upgradeUnitV1(b); err != nil {
+			return r, err
+		}
+	}
+	err := json.Unmarshal(b, &r)
+	return r, err
+}
+
+// decodeJobs reads the jobs blob written in format version. A record that cannot be read (an unknown job type,
+// say) loses that job only, and is logged with what it said.
+func (m *Manager) decodeJobs(b []byte, version int) []jobRecord {
+	if b == nil {
+		return nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		m.log.Error("checkpoint: unreadable jobs, they are lost", "error", err)
+		return nil
+	}
+	var jobs []jobRecord
+	for _, raw := range raws {
+		var r jobRecord
+		b, err := raw, error(nil)
+		if version < 2 {
+			b, err = upgradeJobV1(raw)
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err != nil {
+			m.log.Error("checkpoint: unreadable job record, the job is lost", "record", string(raw), "error", err)
+			continue
+		}
+		jobs = append(jobs, r)
+	}
+	return jobs
+}
+
+// applyRecord puts a unit back as the record says: state, processes (in m.procs.owner, so that their exits reach it),
 // timers re-armed for what is left of them, descriptors taken back from init's store, cgroup watches.
 func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
 	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, r.Props
 	u.State, u.StateVersion = r.State, r.StateVersion
-	u.MainPid, u.ControlPid, u.invocationID, u.privateTmp = r.MainPid, r.ControlPid, r.Invocation, r.PrivateTmp
+	u.invocationID, u.privateTmp = r.Invocation, r.PrivateTmp
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
 	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
 	u.populated, u.oomKills = r.Populated, r.OOMKills
-	u.execMain = execMain{pid: r.ExecMain.Pid, start: r.ExecMain.Start.stamp(), exit: r.ExecMain.Exit.stamp(),
-		code: r.ExecMain.Code, status: r.ExecMain.Status}
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
-	for pid, c := range r.Children {
-		u.children[pid] = child{id: c.ID, role: c.Role}
-		m.pids[pid] = u
-	}
 	for _, d := range r.RuntimeDirs {
 		u.runtimeDirs[d] = true
 	}
-	for id, at := range r.Timers {
-		m.armTimerAt(u, id, time.Duration(at))
-	}
-	for _, fr := range r.Fds {
-		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed}
-		if fr.Spec != nil {
-			h.spec = &pb.OpenSocket{}
-			if err := proto.Unmarshal(fr.Spec, h.spec); err != nil {
-				h.spec = nil
-			}
-		}
-		if h.file = stored[fr.Store]; h.file != nil {
-			delete(stored, fr.Store)
-			u.fds = append(u.fds, h)
-			continue
-		}
-		// init did not keep it (no init, or an older one): a listener is opened anew, with the connections
-		// that came meanwhile lost; a connection is gone.
-		if h.spec == nil {
-			m.log.Warn("a connection the unit held was not kept by init", "unit", u.ID, "fd", fr.ID)
-			continue
-		}
-		f, err := listen.Open(h.spec)
-		if err != nil {
-			m.unitLogf(u, 3, "%s: Failed to re-create listening socket (%s): %v", u.ID, h.spec.Address, err)
-			continue
-		}
-		h.file = f
-		u.fds = append(u.fds, h)
-		m.keepInInit(h.store, f)
-	}
-	m.drainKept(u, r.LogPipes, stored)
+	m.procs.restore(u, r.procRecord)
+	m.timers.restore(u, r.timerRecord, m.armTimerAt)
+	m.restoreFds(u, r.fdsRecord, stored)
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup
 		m.watchCgroup(u)
@@ -434,10 +395,10 @@ func (m *Manager) endOrphans() {
 
 // dropKept closes what init kept for a previous core that nothing claimed, and has init close its copies.
 func (m *Manager) dropKept() {
-	for name, f := range m.kept {
+	for name, f := range m.fds.kept {
 		m.log.Warn("init kept a descriptor nothing claims; closing it", "name", name)
 		f.Close()
 		m.forgetInInit(name)
 	}
-	m.kept = nil
+	m.fds.kept = nil
 }

@@ -63,36 +63,27 @@ func matchAny(patterns []string, s string) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *control) ListUnits(ctx context.Context, req *controlv1.ListUnitsRequest) (*controlv1.ListUnitsResponse, error) {
 	resp := &controlv1.ListUnitsResponse{}
 	err := c.m.do(ctx, func() {
 		for _, u := range c.m.unique() {
 			j := c.m.engine.Get(u.ID)
 			if len(req.States) > 0 {
-				if !contains(req.States, string(u.LoadState)) && !contains(req.States, u.activeName()) && !contains(req.States, u.Sub) {
+				if !slices.Contains(req.States, string(u.LoadState)) && !slices.Contains(req.States, u.Active.String()) && !slices.Contains(req.States, u.Sub) {
 					continue
 				}
-			} else if !req.All && u.Active == job.Inactive && j == nil {
+			} else if !req.All && u.Active == unit.Inactive && j == nil {
 				// systemctl's default: units that are up, failed or have a job.
 				continue
 			}
-			if len(req.Types) > 0 && !contains(req.Types, u.Type) {
+			if len(req.Types) > 0 && !slices.Contains(req.Types, u.Type) {
 				continue
 			}
 			if !matchAny(req.Patterns, u.ID) {
 				continue
 			}
 			st := &controlv1.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
-				ActiveState: u.activeName(), SubState: u.Sub}
+				ActiveState: u.Active.String(), SubState: u.Sub}
 			if j != nil {
 				st.JobId, st.JobType = j.ID, j.Type.String()
 			}
@@ -111,11 +102,11 @@ func (c *control) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 		}
 		presets, _ := unit.LoadPresets(unit.PresetDirs(c.m.cfg.UnitPaths))
 		for _, f := range files {
-			if len(req.Types) > 0 && !contains(req.Types, unitname.Type(f.Name)) || !matchAny(req.Patterns, f.Name) {
+			if len(req.Types) > 0 && !slices.Contains(req.Types, unitname.Type(f.Name)) || !matchAny(req.Patterns, f.Name) {
 				continue
 			}
 			st := c.m.fileState(f)
-			if len(req.States) > 0 && !contains(req.States, st) {
+			if len(req.States) > 0 && !slices.Contains(req.States, st) {
 				continue
 			}
 			preset := ""
@@ -468,7 +459,7 @@ func (c *control) ResetFailed(ctx context.Context, req *controlv1.ResetFailedReq
 // state; the plugin hears ResetFailed to clear its own).
 func (m *Manager) resetFailed(u *Unit) {
 	u.starts = nil
-	if u.Active != job.FailedState {
+	if u.Active != unit.Failed {
 		return
 	}
 	m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead", Result: "success"})

@@ -71,10 +71,7 @@ func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
 		Cgroup: m.controlGroup(u)}
 	rt.Fds, rt.FdNames = m.passableFds(u)
-	for id := range u.timers {
-		rt.Timers = append(rt.Timers, id)
-	}
-	sort.Strings(rt.Timers)
+	rt.Timers = m.timers.ids(u)
 	return rt
 }
 
@@ -90,7 +87,7 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 	case *pb.Action_ArmTimer:
 		m.armTimer(u, k.ArmTimer)
 	case *pb.Action_DisarmTimer:
-		m.disarmTimer(u, k.DisarmTimer.Id)
+		m.timers.disarm(u, k.DisarmTimer.Id)
 	case *pb.Action_SetMainPid:
 		m.setMainPid(u, int(k.SetMainPid.Pid))
 	case *pb.Action_Log:

@@ -4,5 +4,15 @@
 // Every change to the manager's data happens on the loop goroutine. Other goroutines (the control API, the
 // reaper, timers, the link to init) hand work to the loop with do or post; a loop turn drains what is pending,
 // runs the jobs that may run, sends each plugin all its events in one call and applies the actions returned,
-// until nothing moves.
+// until nothing moves, and commits what changed to the checkpoint.
+//
+// What the core holds for units belongs to owner types, each with its part of the checkpoint in a file beside
+// it: the process table (proctable.go), the descriptor table (fdtable.go) and the timer table (timers.go);
+// checkpoint.go composes a unit's record from them. A Manager is made with New, run with Run and released with
+// Close:
+//
+//	m, err := manager.New(manager.Options{RunDir: dir})
+//	if err != nil { … }
+//	defer m.Close()
+//	m.Run(ctx) // until the system goes down, a daemon-reexec, or ctx ends
 package manager

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sysmaster/sysmaster/host/fdwatch"
 	"github.com/sysmaster/sysmaster/host/listen"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -26,21 +25,6 @@ type heldFd struct {
 	gen    uint32 // the generation of the watch when armed, 0 when not watched
 	accept bool   // the watch accepts a connection before it reports
 	passed bool   // handed to u with its start job: closed when u goes down
-}
-
-// fdOwner names a held fd in the watch table.
-type fdOwner struct {
-	u  *Unit
-	fd *heldFd
-}
-
-func (m *Manager) openFdWatch() {
-	w, err := fdwatch.New(func(fd int, gen uint32) { m.post(func() { m.onReadable(fd, gen) }) })
-	if err != nil {
-		m.log.Error("cannot watch descriptors: socket units will not activate", "error", err)
-		return
-	}
-	m.fdWatch = w
 }
 
 func (u *Unit) heldFd(id string) *heldFd {
@@ -127,24 +111,24 @@ func (m *Manager) watchFd(u *Unit, w *pb.WatchFd) {
 		m.unwatchFd(f)
 		return
 	}
-	if m.fdWatch == nil {
+	if m.fds.watch == nil {
 		return
 	}
 	if f.gen != 0 {
 		f.accept = w.Accept // armed already: its report may be on its way with the generation it has
 		return
 	}
-	m.fdGen++
-	if m.fdGen == 0 {
-		m.fdGen++
+	m.fds.gen++
+	if m.fds.gen == 0 {
+		m.fds.gen++
 	}
 	fd := int(f.file.Fd())
-	if err := m.fdWatch.Arm(fd, m.fdGen); err != nil {
+	if err := m.fds.watch.Arm(fd, m.fds.gen); err != nil {
 		m.log.Error("cannot watch descriptor", "unit", u.ID, "fd", w.Id, "error", err)
 		return
 	}
-	f.gen, f.accept = m.fdGen, w.Accept
-	m.watched[fd] = fdOwner{u, f}
+	f.gen, f.accept = m.fds.gen, w.Accept
+	m.fds.watched[fd] = fdOwner{u, f}
 }
 
 func (m *Manager) unwatchFd(f *heldFd) {
@@ -152,19 +136,19 @@ func (m *Manager) unwatchFd(f *heldFd) {
 		return
 	}
 	fd := int(f.file.Fd())
-	m.fdWatch.Disarm(fd)
-	delete(m.watched, fd)
+	m.fds.watch.Disarm(fd)
+	delete(m.fds.watched, fd)
 	f.gen = 0
 }
 
 // onReadable turns a readable watched fd into FdReadable for its unit, accepting a connection first for a watch
 // that asks for it. A report for an fd closed or re-armed meanwhile is dropped.
 func (m *Manager) onReadable(fd int, gen uint32) {
-	o, ok := m.watched[fd]
+	o, ok := m.fds.watched[fd]
 	if !ok || o.fd.gen != gen {
 		return
 	}
-	delete(m.watched, fd)
+	delete(m.fds.watched, fd)
 	o.fd.gen = 0
 	ev := &pb.FdReadable{Id: o.fd.id}
 	if o.fd.accept {
@@ -177,8 +161,8 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 		case err != nil:
 			ev.AcceptError = err.Error()
 		default:
-			m.connSeq++
-			id := fmt.Sprintf("connection-%s-%d", m.instance, m.connSeq) // unique across cores, as restored ones keep theirs
+			m.fds.connSeq++
+			id := fmt.Sprintf("connection-%s-%d", m.instance, m.fds.connSeq) // unique across cores, as restored ones keep theirs
 			m.holdFd(o.u, &heldFd{id: id, name: "connection", file: conn})
 			ev.Accepted, ev.Instance, ev.Source = id, instance, source
 		}
@@ -208,7 +192,7 @@ func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
 		to.fds = append(to.fds, f)
 	}
 	m.markDirty(to)
-	if !contains(to.triggeredBy, from.ID) {
+	if !slices.Contains(to.triggeredBy, from.ID) {
 		to.triggeredBy = append(to.triggeredBy, from.ID)
 		from.triggers = append(from.triggers, to.ID)
 	}

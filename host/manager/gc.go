@@ -1,7 +1,9 @@
 package manager
 
 import (
-	"github.com/sysmaster/sysmaster/host/job"
+	"slices"
+
+	"github.com/sysmaster/sysmaster/host/unit"
 )
 
 // Unit garbage collection (systemd's unit_may_gc and unit_gc_sweep, man systemd.unit CollectMode=).
@@ -50,15 +52,15 @@ func (m *Manager) pinned(u *Unit) bool {
 	switch {
 	case m.engine.Get(u.ID) != nil:
 		return true
-	case u.Active == job.FailedState:
+	case u.Active == unit.Failed:
 		if u.Frag == nil || u.Frag.Unit.CollectMode != "inactive-or-failed" {
 			return true
 		}
-	case u.Active != job.Inactive:
+	case u.Active != unit.Inactive:
 		return true
 	}
 	// Processes, and what a unit holds in the core: timers and descriptors.
-	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || len(u.timers) > 0 || len(u.fds) > 0 || m.populated(u) {
+	if len(u.children) > 0 || u.MainPid != 0 || u.ControlPid != 0 || u.populated || m.timers.armed(u) || len(u.fds) > 0 || m.populated(u) {
 		return true
 	}
 	return m.isDefaultUnit(u)
@@ -70,7 +72,7 @@ func (m *Manager) isDefaultUnit(u *Unit) bool {
 	if def == "" {
 		def = m.cfg.DefaultUnit
 	}
-	return def != "" && contains(u.Names, def)
+	return def != "" && slices.Contains(u.Names, def)
 }
 
 // sweepGC unloads the queued units that are neither pinned nor referenced by a kept unit, and the unreferenced
@@ -218,6 +220,6 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
-		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.activeName())
+		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.Active.String())
 	}
 }

@@ -15,14 +15,18 @@ import (
 )
 
 // gcManager is a manager with units in memory and no processes, plugins or sockets: enough for the collector.
-func gcManager(t *testing.T) *Manager {
+func gcManager(t *testing.T) *Manager { return gcManagerLog(t, io.Discard) }
+
+// gcManagerLog is gcManager logging to w.
+func gcManagerLog(t *testing.T, w io.Writer) *Manager {
 	t.Helper()
 	logs, err := unitlog.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, pids: map[int]*Unit{},
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), unitLogs: logs}
+	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, procs: newProcTable(),
+		timers: newTimerTable(func(func()) {}),
+		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs}
 	m.cfg.DefaultUnit = "default.target"
 	m.engine = job.NewEngine(graph{m})
 	return m
@@ -60,7 +64,7 @@ func (m *Manager) addSpec(t *testing.T, specs ...string) {
 	}
 }
 
-func (m *Manager) set(t *testing.T, state job.UnitState, names ...string) {
+func (m *Manager) set(t *testing.T, state unit.ActiveState, names ...string) {
 	t.Helper()
 	for _, n := range names {
 		u := m.units[n]
@@ -91,7 +95,7 @@ func (m *Manager) loaded() string {
 func TestGCCollectsUnreferencedInactiveUnits(t *testing.T) {
 	m := gcManager(t)
 	m.addSpec(t, "a.service Alias=alias.service", "b.service")
-	m.set(t, job.Active, "b.service")
+	m.set(t, unit.Active, "b.service")
 	m.sweepAll()
 	if got := m.loaded(); got != "b.service" {
 		t.Fatalf("loaded after the sweep: %q, want b.service (a.service and its alias collected)", got)
@@ -101,7 +105,7 @@ func TestGCCollectsUnreferencedInactiveUnits(t *testing.T) {
 func TestGCFailedUnitsAndCollectMode(t *testing.T) {
 	m := gcManager(t)
 	m.addSpec(t, "failed.service", "gone.service CollectMode=inactive-or-failed")
-	m.set(t, job.FailedState, "failed.service", "gone.service")
+	m.set(t, unit.Failed, "failed.service", "gone.service")
 	m.sweepAll()
 	if got := m.loaded(); got != "failed.service" {
 		t.Fatalf("loaded: %q, want failed.service only (CollectMode=inactive keeps a failed unit)", got)
@@ -124,7 +128,7 @@ func TestGCKeepsWhatKeptUnitsReference(t *testing.T) {
 		"reverse.service Before=keeper.target", // only keeper.target's implied After= names it: not kept
 		"other.service Wants=keeper.target",    // references a kept unit, which keeps nothing
 	)
-	m.set(t, job.Active, "keeper.target")
+	m.set(t, unit.Active, "keeper.target")
 	m.sweepAll()
 	if got, want := m.loaded(), "a.service b.service keeper.target ordered.service"; got != want {
 		t.Fatalf("loaded: %q, want %q", got, want)
@@ -135,7 +139,7 @@ func TestGCKeepsWhatKeptUnitsReference(t *testing.T) {
 		t.Errorf("keeper.target still linked to collected units: %v", k.deps)
 	}
 	// The keeper goes down: everything it alone kept goes with it, in one sweep.
-	m.set(t, job.Inactive, "keeper.target")
+	m.set(t, unit.Inactive, "keeper.target")
 	m.queueGC(k)
 	m.sweepGC()
 	if got := m.loaded(); got != "" {
@@ -154,7 +158,7 @@ func TestGCCycles(t *testing.T) {
 	for _, first := range []string{"a.service", "b.service", "c.service"} {
 		m := gcManager(t)
 		m.addSpec(t, "k.target Wants=c.service", "c.service Wants=a.service", "a.service Wants=b.service", "b.service Wants=a.service,c.service")
-		m.set(t, job.Active, "k.target")
+		m.set(t, unit.Active, "k.target")
 		m.queueGC(m.units[first])
 		for _, u := range m.unique() {
 			m.queueGC(u)
@@ -178,7 +182,8 @@ func TestGCPins(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.units["proc.service"].children[4242] = child{}
-	m.units["timer.service"].timers["x"] = time.NewTimer(time.Hour)
+	m.armTimerAt(m.units["timer.service"], "x", now().mono+time.Hour)
+	defer m.timers.stop()
 	m.sweepAll()
 	want := "default.target job.service jobholder.target multi-user.target proc.service timer.service wanted-by-job.service"
 	if got := m.loaded(); got != want {
@@ -194,7 +199,7 @@ func TestGCManyReferences(t *testing.T) {
 	}
 	specs := append([]string{"big.target Wants=" + strings.Join(wants, ",")}, wants...)
 	m.addSpec(t, append(specs, "stray.service Before=big.target")...)
-	m.set(t, job.Active, "big.target")
+	m.set(t, unit.Active, "big.target")
 	m.sweepAll()
 	if n := len(m.units); n != 41 {
 		t.Fatalf("%d units loaded, want big.target and its 40 wants: %s", n, m.loaded())

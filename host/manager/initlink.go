@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	"github.com/sysmaster/sysmaster/pkg/initproto"
 )
 
@@ -77,7 +78,7 @@ func (l *initLink) receive() {
 			// An exit init reaped for us goes the way of every other exit. Once pushExit returns it is in the
 			// exit log, which the next core replays: init may forget it. Until then init keeps it and hands it
 			// again to the next hello (a duplicate after a crash is an exit of no unit, and ignored).
-			l.m.pushExit(reaper.Exit{Pid: msg.Pid, Code: msg.Code, Status: msg.Status, Time: time.Now()})
+			l.m.pushExit(reaper.Exit{Pid: msg.Pid, Exit: exitstatus.Exit{Code: msg.Code, Status: msg.Status}, Time: time.Now()})
 			if msg.Seq > 0 { // an exit always has one; an init older than acks logs them as bad packets
 				if err := l.conn.Ack(msg.Seq); err != nil {
 					l.m.log.Error("cannot acknowledge an exit to init", "seq", msg.Seq, "error", err)

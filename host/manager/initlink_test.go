@@ -169,8 +169,8 @@ func TestInitLinkAcksLoggedExits(t *testing.T) {
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := &Manager{log: logger}
-	m.exits.kick = make(chan struct{}, 1)
-	m.exitLog = openReplayLog(logPath, logger, encExit, decExit, m.exits.push)
+	m.procs.exits.kick = make(chan struct{}, 1)
+	m.procs.exitLog = openReplayLog(logPath, logger, encExit, decExit, m.procs.exits.push)
 	l := dialInit(m, path)
 	defer l.close()
 	for _, want := range []struct {
@@ -189,7 +189,7 @@ func TestInitLinkAcksLoggedExits(t *testing.T) {
 			t.Fatalf("no ack of %d", want.seq)
 		}
 	}
-	if got := m.exits.take(); len(got) != 2 || got[0].Pid != 41 || got[1].Pid != 42 {
+	if got := m.procs.exits.take(); len(got) != 2 || got[0].Pid != 41 || got[1].Pid != 42 {
 		t.Errorf("queued %+v", got)
 	}
 }

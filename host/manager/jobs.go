@@ -59,27 +59,17 @@ func (m *Manager) armJobTimeout(j *job.Job, running bool) {
 	if running {
 		d = u.Frag.Unit.JobRunningTimeout
 	}
-	if d <= 0 || d == timespan.Infinity || m.jobTimers[jobTimerKey{j.ID, running}] {
+	if d <= 0 || d == timespan.Infinity {
 		return
 	}
-	m.jobTimers[jobTimerKey{j.ID, running}] = true
-	time.AfterFunc(d, func() {
-		m.post(func() {
-			delete(m.jobTimers, jobTimerKey{j.ID, running})
-			if m.engine.ByID(j.ID) != j {
-				return
-			}
-			m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
-			m.engine.Finish(j, job.Timeout)
-			m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
-		})
+	m.timers.armJob(jobTimerKey{j.ID, running}, d, func() {
+		if m.engine.ByID(j.ID) != j {
+			return
+		}
+		m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
+		m.engine.Finish(j, job.Timeout)
+		m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
 	})
-}
-
-// jobTimerKey names one armed job timeout: jobs have at most one of each kind.
-type jobTimerKey struct {
-	id      uint64
-	running bool
 }
 
 // enqueueFor carries out a plugin's EnqueueJob (a socket starting its service).
@@ -134,7 +124,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		case loadError(u) != nil:
 			m.log.Error("cannot start unit", "unit", u.ID, "error", loadError(u))
 			finish(job.Failed)
-		case u.Active == job.Activating:
+		case u.Active == unit.Activating:
 			m.setRunning(j)
 		case !m.checksPass(u, j):
 			// checksPass finished the job.
@@ -148,7 +138,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		switch {
 		case u.isActive():
 			noop()
-		case u.Active == job.Activating:
+		case u.Active == unit.Activating:
 			m.setRunning(j)
 		default:
 			finish(job.Skipped)
@@ -160,7 +150,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		case !isUp(u.Active):
 			// Restart of a stopped unit: only the start half is left. It runs in the next round.
 			m.engine.StartInstead(j)
-		case u.Active == job.Deactivating:
+		case u.Active == unit.Deactivating:
 			m.setRunning(j)
 		default:
 			m.setRunning(j)
@@ -347,7 +337,7 @@ func statusLine(u *Unit, t job.Type, r job.Result) string {
 	switch {
 	case t == job.Start && r == job.Done && isTarget:
 		return "[  OK  ] Reached target " + name + "."
-	case t == job.Start && r == job.Done && u.Active == job.Inactive:
+	case t == job.Start && r == job.Done && u.Active == unit.Inactive:
 		return "[  OK  ] Finished " + name + "."
 	case t == job.Start && r == job.Done:
 		return "[  OK  ] Started " + name + "."

@@ -51,7 +51,7 @@ func (m *Manager) readUnit(name string) *Unit {
 	frag := m.loader.Load(name)
 	if u := m.units[frag.Name]; u != nil {
 		m.units[name] = u
-		u.Names = appendNew(u.Names, name)
+		u.addName(name)
 		return nil
 	}
 	u := newUnit(frag.Name, unitname.Type(frag.Name))
@@ -60,7 +60,7 @@ func (m *Manager) readUnit(name string) *Unit {
 		m.units[n] = u
 	}
 	m.units[name] = u
-	u.Names = appendNew(u.Names, name)
+	u.addName(name)
 	m.queueGC(u) // collected at the end of the turn unless something keeps it
 	return u
 }
@@ -69,7 +69,7 @@ func (m *Manager) readUnit(name string) *Unit {
 func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	u.Frag, u.LoadState, u.LoadError = frag, frag.LoadState, frag.LoadError
 	for _, n := range frag.Names {
-		u.Names = appendNew(u.Names, n)
+		u.addName(n)
 	}
 	for _, w := range frag.Warnings {
 		m.log.Warn(w.Error(), "unit", u.ID)
@@ -157,7 +157,7 @@ func (m *Manager) link(u *Unit) {
 				continue
 			}
 			u.addDep(kind, o.ID)
-			if rev, ok := unit.Reverse[unit.DepKind(kind)]; ok {
+			if rev, ok := unit.DepKind(kind).Reverse(); ok {
 				o.addDep(string(rev), u.ID)
 			}
 		}
@@ -290,12 +290,3 @@ func loadError(u *Unit) error {
 
 // errTypeUnavailable marks the load errors of units whose type no plugin can serve.
 var errTypeUnavailable = errors.New("unit type unavailable")
-
-func appendNew(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}

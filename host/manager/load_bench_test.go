@@ -56,6 +56,6 @@ func BenchmarkLoad10k(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		m.Run(ctx)
-		m.reaper.Close()
+		m.Close()
 	}
 }

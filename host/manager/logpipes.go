@@ -16,8 +16,8 @@ type logPipe struct {
 
 // capture opens a log pipe for one output stream of a process of u and returns its write end.
 func (m *Manager) capture(u *Unit, source, ident string, priority int) (*os.File, error) {
-	m.pipeSeq++
-	store := fmt.Sprintf("log/%s/%s-%d", u.ID, m.instance, m.pipeSeq) // unique across cores: restored pipes keep theirs
+	m.fds.pipeSeq++
+	store := fmt.Sprintf("log/%s/%s-%d", u.ID, m.instance, m.fds.pipeSeq) // unique across cores: restored pipes keep theirs
 	w, r, err := m.unitLogs.Capture(u.ID, source, ident, priority, func() { m.post(func() { m.pipeEnded(u, store) }) })
 	if err != nil {
 		return nil, err

@@ -18,7 +18,6 @@ import (
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/config"
-	"github.com/sysmaster/sysmaster/host/fdwatch"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
 	"github.com/sysmaster/sysmaster/host/plugin"
@@ -54,10 +53,13 @@ type Manager struct {
 
 	// units maps every name (ids and aliases) to its unit.
 	units map[string]*Unit
+	// The owners of what the core holds for units, each in its own file with its part of the checkpoint beside
+	// it: processes (proctable.go), descriptors (fdtable.go), timers (timers.go).
+	procs  procTable
+	fds    fdTable
+	timers timerTable
 	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
 	queue map[string][]queued
-	// pids maps every live process a unit spawned or adopted to its unit.
-	pids map[int]*Unit
 	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
 	finished *resultLog
 	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
@@ -65,40 +67,27 @@ type Manager struct {
 	notifySocket *notify.Listener  // nil when it could not be opened
 	cg           *cgroup.Hierarchy // nil without usable cgroups
 	notes        queue[notify.Message]
-	executed     queue[executed]
 	waiters      map[uint64][]chan job.Result
-	// jobTimers marks the job timeouts armed.
-	jobTimers map[jobTimerKey]bool
 	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
 	gc gcQueue
 
 	// The checkpoint (checkpoint.go): nil store without one; snapshot is what a previous core left, until
-	// restored; dirty are the units whose record this turn must write; exitsTaken counts the exits the loop
-	// took since the last commit, which the exit log may then forget.
+	// restored; dirty are the units whose record this turn must write; notesTaken counts the notifications the
+	// loop took since the last commit, which the notify log may then forget.
 	store      *checkpoint.Store
 	snapshot   *checkpoint.Snapshot
 	dirty      map[*Unit]bool
-	exitLog    *replayLog[reaper.Exit]
 	noteLog    *replayLog[notify.Message]
-	spawnLog   *spawnLog
-	exitsTaken int
 	notesTaken int
+	// stale are records of the snapshot that were not restored (unreadable, or their unit no longer loads),
+	// deleted by the next commit so that the store holds only records in the current format.
+	stale []string
 
 	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
 
-	fdWatch *fdwatch.Watcher // nil if epoll failed: then no fd is ever reported readable
-	watched map[int]fdOwner  // the armed fds by number
-	fdGen   uint32           // the generation of the last Arm
-	connSeq uint64           // numbers accepted connections' fd ids
-	pipeSeq uint64           // numbers log pipes for init's store
-	// kept are the descriptors init kept for a previous core, by name, until restore claims them.
-	kept map[string]*os.File
-
-	calls chan func()
-	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
-	// spawns through the reaper), so this queue is unbounded rather than a channel.
-	exits exitQueue
-	done  chan struct{}
+	calls     chan func()
+	closeOnce sync.Once
+	done      chan struct{}
 	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
 	shutdown string
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
@@ -139,12 +128,11 @@ func New(opts Options) (*Manager, error) {
 		opts:        opts,
 		console:     opts.Console,
 		units:       map[string]*Unit{},
+		procs:       newProcTable(),
+		fds:         newFdTable(),
 		queue:       map[string][]queued{},
-		pids:        map[int]*Unit{},
 		finished:    newResultLog(4096),
 		waiters:     map[uint64][]chan job.Result{},
-		jobTimers:   map[jobTimerKey]bool{},
-		watched:     map[int]fdOwner{},
 		dirty:       map[*Unit]bool{},
 		reexecuting: make(chan struct{}),
 		instance:    newInstanceID(),
@@ -152,6 +140,7 @@ func New(opts Options) (*Manager, error) {
 		done:        make(chan struct{}),
 		bootTime:    time.Now(),
 	}
+	m.timers = newTimerTable(m.post)
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
 	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
@@ -159,7 +148,6 @@ func New(opts Options) (*Manager, error) {
 	if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
-	m.exits.kick = make(chan struct{}, 1)
 	// Before the reaper: every exit it reports goes through the exit log.
 	m.openCheckpoint()
 	r, err := reaper.New(m.pushExit)
@@ -171,14 +159,14 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
 	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
-		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", describeExit(e))
+		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", e.String())
 	})
 	m.initPlugins()
 	// init first: it hands back what it kept for a previous core (the notify socket among them).
 	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
-	m.kept = map[string]*os.File{}
+
 	for _, nf := range m.init.takeFds() {
-		m.kept[nf.Name] = nf.File
+		m.fds.kept[nf.Name] = nf.File
 	}
 	m.listenNotify(filepath.Join(opts.RunDir, "notify"))
 	m.openFdWatch()
@@ -299,7 +287,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		case f := <-m.calls:
 			f()
 			m.drain()
-		case <-m.exits.kick:
+		case <-m.procs.exits.kick:
 			m.drain()
 		case <-ctx.Done():
 			return ""
@@ -365,7 +353,7 @@ func (m *Manager) startDefault(name string) {
 // drain runs what else is already pending, so that one turn handles it all in one batch.
 func (m *Manager) drain() {
 	// Exec reports and notifications first: both were sent before any exit of the same process.
-	for _, x := range m.executed.take() {
+	for _, x := range m.procs.executed.take() {
 		m.onExecuted(x)
 	}
 	notes := m.notes.take()
@@ -373,8 +361,8 @@ func (m *Manager) drain() {
 	for _, n := range notes {
 		m.onNotify(n)
 	}
-	exits := m.exits.take()
-	m.exitsTaken += len(exits)
+	exits := m.procs.exits.take()
+	m.procs.exitsTaken += len(exits)
 	for _, e := range exits {
 		m.onExit(e)
 	}
@@ -428,14 +416,53 @@ func (m *Manager) turn() {
 	m.post(func() {})
 }
 
+// close stops serving: the control socket, the notify socket, the plugins, the link to init. Run does it when it
+// returns; Close does it when Run never ran.
 func (m *Manager) close() {
-	m.api.Stop()
-	if m.notifySocket != nil {
-		m.notifySocket.Close()
+	m.closeOnce.Do(func() {
+		m.api.Stop()
+		if m.notifySocket != nil {
+			m.notifySocket.Close()
+		}
+		m.plugins.StopAll()
+		close(m.done)
+		m.init.close()
+	})
+}
+
+// Close releases everything the manager holds, after Run returned or instead of it: what Run's end stops (the
+// control and notify sockets, the plugins, the link to init), then the reaper, the timers, the descriptor watch,
+// the cgroup watches, the descriptors held for units and those init handed back, the checkpoint store and the
+// replay logs. The units' processes go on running, as after a core crash. cmd/sysmaster does not call it: a
+// core that ends is followed by init's restart or by its own re-execution, which need none of it released.
+func (m *Manager) Close() error {
+	m.close()
+	m.reaper.Close()
+	m.timers.stop()
+	if m.fds.watch != nil {
+		m.fds.watch.Close()
 	}
-	m.plugins.StopAll()
-	close(m.done)
-	m.init.close()
+	for _, u := range m.unique() {
+		m.unwatchCgroup(u)
+		for _, f := range u.fds {
+			f.file.Close()
+		}
+	}
+	if m.cg != nil {
+		m.cg.Close() // the inotify instance and its goroutine
+	}
+	for _, f := range m.fds.kept {
+		f.Close()
+	}
+	if m.procs.exitLog != nil {
+		m.procs.exitLog.close()
+		m.noteLog.close()
+		m.procs.spawnLog.close()
+	}
+	if m.store != nil {
+		return m.store.Close()
+	}
+	return nil
 }
 
 // queue is a FIFO other goroutines fill and the loop drains (sd_notify messages, exec reports).
@@ -456,37 +483,6 @@ func (q *queue[T]) take() []T {
 	l := q.list
 	q.list = nil
 	return l
-}
-
-// exitQueue is the FIFO of reaped exits (the queue the loop drains) with the loop's wake-up channel.
-type exitQueue struct {
-	queue[reaper.Exit]
-	kick chan struct{}
-}
-
-func (q *exitQueue) push(e reaper.Exit) {
-	q.queue.push(e)
-	q.wake()
-}
-
-// has reports whether an exit of pid waits in the queue: the pid is free again and may belong to a new process.
-func (q *exitQueue) has(pid int) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, e := range q.list {
-		if e.Pid == pid {
-			return true
-		}
-	}
-	return false
-}
-
-// wake makes the loop drain its queues.
-func (q *exitQueue) wake() {
-	select {
-	case q.kick <- struct{}{}:
-	default:
-	}
 }
 
 func logLevel(s string) slog.Level {

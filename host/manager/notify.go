@@ -18,8 +18,8 @@ const notifyStore = "notify"
 func (m *Manager) listenNotify(path string) {
 	var l *notify.Listener
 	var err error
-	if kept := m.kept[notifyStore]; kept != nil {
-		delete(m.kept, notifyStore)
+	if kept := m.fds.kept[notifyStore]; kept != nil {
+		delete(m.fds.kept, notifyStore)
 		if l, err = notify.FromFile(kept); err != nil {
 			m.log.Error("cannot take back the notify socket init kept; opening a new one", "error", err)
 			m.forgetInInit(notifyStore)
@@ -48,7 +48,7 @@ func (m *Manager) listenNotify(path string) {
 				return // closed
 			}
 			m.pushNote(msg)
-			m.exits.wake()
+			m.procs.exits.wake()
 		}
 	}()
 }
@@ -67,7 +67,7 @@ func (m *Manager) onNotify(msg notify.Message) {
 // unitOfPid is the unit pid belongs to: by the processes the core spawned or adopted, else by the cgroup pid is
 // in, as systemd finds the sender of a notification (a daemon's child may speak with NotifyAccess=all).
 func (m *Manager) unitOfPid(pid int) *Unit {
-	if u := m.pids[pid]; u != nil {
+	if u := m.procs.owner[pid]; u != nil {
 		return u
 	}
 	if m.cg == nil || pid <= 0 {

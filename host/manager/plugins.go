@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
@@ -138,7 +137,7 @@ func (m *Manager) pluginBusy(typ string) bool {
 			continue
 		}
 		switch u.Active {
-		case job.Activating, job.Deactivating, job.Reloading:
+		case unit.Activating, unit.Deactivating, unit.Reloading:
 			return true
 		}
 		if m.engine.Get(u.ID) != nil {

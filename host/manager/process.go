@@ -3,7 +3,6 @@ package manager
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -33,8 +33,8 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		},
 		// Pushed before the process's exit reaches the reaper's sink, and drained before exits.
 		OnExec: func(pid int) {
-			m.executed.push(executed{unit: u, pid: pid, id: s.Id, role: s.Role})
-			m.exits.wake()
+			m.procs.executed.push(executed{unit: u, pid: pid, id: s.Id, role: s.Role})
+			m.procs.exits.wake()
 		},
 	}
 	if m.notifySocket != nil {
@@ -68,7 +68,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
 	}
 	if err == nil {
-		m.spawnLog.add(pid)
+		m.procs.spawnLog.add(pid)
 	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
@@ -83,7 +83,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	}
 	u.children[pid] = child{id: s.Id, role: s.Role}
 	u.populated = true
-	m.pids[pid] = u
+	m.procs.owner[pid] = u
 	switch s.Role {
 	case pb.Role_ROLE_MAIN:
 		u.MainPid = pid
@@ -97,14 +97,14 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 // onExit hands an exit to the unit that owns the pid. Exits of pids no unit owns (orphans re-parented to the
 // core) need nothing more: they have been reaped.
 func (m *Manager) onExit(e reaper.Exit) {
-	u := m.pids[e.Pid]
+	u := m.procs.owner[e.Pid]
 	if u == nil {
-		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", describeExit(e))
+		m.log.Debug("reaped process of no unit", "pid", e.Pid, "how", e.String())
 		// An orphan a unit left (a daemon's child): its unit's cgroup may have emptied with it.
 		m.checkAllEmpty()
 		return
 	}
-	delete(m.pids, e.Pid)
+	delete(m.procs.owner, e.Pid)
 	c := u.children[e.Pid]
 	delete(u.children, e.Pid)
 	if u.MainPid == e.Pid {
@@ -204,7 +204,7 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 	u.execMain = execMain{pid: pid, start: now()}
 	u.children[pid] = child{role: pb.Role_ROLE_MAIN}
 	u.populated = true
-	m.pids[pid] = u
+	m.procs.owner[pid] = u
 }
 
 // guessMainPid is the only process of u that is not its control process and whose parent is the core (a
@@ -241,7 +241,7 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 			}
 		}
 		for pid := range u.children {
-			if !inCgroup[pid] && !m.exits.has(pid) { // a queued exit: the pid may be another process's now
+			if !inCgroup[pid] && !m.procs.exits.has(pid) { // a queued exit: the pid may be another process's now
 				_ = unix.Kill(pid, sig)
 			}
 		}
@@ -275,51 +275,6 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 	}
 }
 
-// armTimer arms (or re-arms) a unit's timer; it fires as a TimerFired event on the loop.
-func (m *Manager) armTimer(u *Unit, a *pb.ArmTimer) {
-	m.disarmTimer(u, a.Id)
-	d := time.Duration(a.Usec) * time.Microsecond
-	if a.RealtimeUsec != 0 {
-		d = time.Until(time.UnixMicro(int64(a.RealtimeUsec)))
-	}
-	m.armTimerAt(u, a.Id, now().mono+d)
-}
-
-// armTimerAt arms u's timer id for the CLOCK_MONOTONIC time at (in the past: at once).
-func (m *Manager) armTimerAt(u *Unit, id string, at time.Duration) {
-	var t *time.Timer
-	t = time.AfterFunc(at-now().mono, func() {
-		m.post(func() {
-			if u.timers[id] != t {
-				return // disarmed or re-armed meanwhile
-			}
-			delete(u.timers, id)
-			delete(u.timerAt, id)
-			m.send(u, &pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
-		})
-	})
-	u.timers[id] = t
-	u.timerAt[id] = at
-}
-
-func (m *Manager) disarmTimer(u *Unit, id string) {
-	if t := u.timers[id]; t != nil {
-		t.Stop()
-		delete(u.timers, id)
-		delete(u.timerAt, id)
-	}
-}
-
-func describeExit(e reaper.Exit) string {
-	switch e.Code {
-	case reaper.Exited:
-		return fmt.Sprintf("code=exited, status=%d", e.Status)
-	case reaper.Dumped:
-		return fmt.Sprintf("code=dumped, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
-	}
-	return fmt.Sprintf("code=killed, signal=%s", unix.SignalName(syscall.Signal(e.Status)))
-}
-
 // rememberCleanup notes what an activation leaves behind that the core removes when the unit goes down:
 // RuntimeDirectory= (unless RuntimeDirectoryPreserve=) and the PrivateTmp= directories.
 func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
@@ -350,13 +305,6 @@ func (m *Manager) cleanUp(u *Unit) {
 }
 
 // executed is the report that a spawned process executed its command.
-type executed struct {
-	unit *Unit
-	pid  int
-	id   string
-	role pb.Role
-}
-
 func (m *Manager) onExecuted(x executed) {
 	m.send(x.unit, &pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: x.id, Pid: int64(x.pid), Role: x.role}}})
 }
@@ -382,13 +330,13 @@ func (m *Manager) watchForeign(u *Unit, pid int) error {
 }
 
 func (m *Manager) foreignExited(u *Unit, pid int) {
-	if m.pids[pid] != u {
+	if m.procs.owner[pid] != u {
 		return // its end came through the reaper: it had become our child
 	}
 	if m.reaper.Claim(pid, m.pushExit) {
 		return // it is our child now (re-parented to the core): the reaper reports it, with its status
 	}
-	m.onExit(reaper.Exit{Pid: pid, Code: reaper.Exited, Status: 0, Time: time.Now()})
+	m.onExit(reaper.Exit{Pid: pid, Exit: exitstatus.Exit{Code: reaper.Exited}, Time: time.Now()})
 }
 
 // parentPid is pid's parent from /proc/PID/stat, or 0.

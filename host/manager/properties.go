@@ -12,15 +12,6 @@ import (
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
-// depProperties are the dependency properties in systemctl show's order.
-var depProperties = []string{
-	"Requires", "Requisite", "Wants", "BindsTo", "PartOf", "Upholds",
-	"RequiredBy", "RequisiteOf", "WantedBy", "BoundBy", "UpheldBy", "ConsistsOf",
-	"Conflicts", "ConflictedBy", "Before", "After", "OnSuccess", "OnSuccessOf", "OnFailure", "OnFailureOf",
-	"Triggers", "TriggeredBy", "PropagatesReloadTo", "ReloadPropagatedFrom",
-	"PropagatesStopTo", "StopPropagatedFrom", "JoinsNamespaceOf",
-}
-
 // properties returns u's properties as systemctl show prints them, in its order.
 func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	var ps []*controlv1.Property
@@ -32,7 +23,8 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	}
 	add("Id", u.ID)
 	add("Names", strings.Join(u.Names, " "))
-	for _, k := range depProperties {
+	for _, kind := range unit.DepKinds() {
+		k := string(kind)
 		list := u.deps[k]
 		switch k { // with the run-time links of handed-over connections
 		case "Triggers":
@@ -45,7 +37,7 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	add("Documentation", strings.Join(quoteAll(us.Documentation), " "))
 	add("Description", u.description())
 	add("LoadState", string(u.LoadState))
-	add("ActiveState", u.activeName())
+	add("ActiveState", u.Active.String())
 	add("SubState", u.Sub)
 	add("FragmentPath", frag.FragmentPath)
 	add("SourcePath", us.SourcePath)

@@ -132,7 +132,7 @@ func decNote(s string) (notify.Message, bool) {
 
 // pushExit is the sink of every exit the core learns of (from its reaper and from init): logged, then queued
 // for the loop.
-func (m *Manager) pushExit(e reaper.Exit) { m.exitLog.add(e, m.exits.push) }
+func (m *Manager) pushExit(e reaper.Exit) { m.procs.exitLog.add(e, m.procs.exits.push) }
 
 // pushNote queues an sd_notify message for the loop, logged first.
 func (m *Manager) pushNote(n notify.Message) { m.noteLog.add(n, m.notes.push) }
@@ -143,6 +143,16 @@ type spawnLog struct {
 	dirty bool
 	// leftover are the processes a previous core spawned in the turn it did not commit.
 	leftover []int
+}
+
+// close closes the file; what comes later is only queued.
+func (l *replayLog[T]) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
 }
 
 func openSpawnLog(path string, log *slog.Logger) *spawnLog {
@@ -161,6 +171,13 @@ func openSpawnLog(path string, log *slog.Logger) *spawnLog {
 	}
 	l.f = f
 	return l
+}
+
+func (l *spawnLog) close() {
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
 }
 
 func (l *spawnLog) add(pid int) {
@@ -182,11 +199,11 @@ func (l *spawnLog) committed() {
 // killUncommitted kills the processes the previous core spawned in the turn it lost, if they are still processes
 // of a unit: the turn is decided again, and spawns them anew.
 func (m *Manager) killUncommitted() {
-	if m.spawnLog == nil {
+	if m.procs.spawnLog == nil {
 		return
 	}
-	for _, pid := range m.spawnLog.leftover {
-		if m.pids[pid] != nil {
+	for _, pid := range m.procs.spawnLog.leftover {
+		if m.procs.owner[pid] != nil {
 			continue // the checkpoint knows it after all
 		}
 		// Only a process still in a unit's cgroup: the pid may have been reused meanwhile.
@@ -198,5 +215,5 @@ func (m *Manager) killUncommitted() {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	m.spawnLog.leftover = nil
+	m.procs.spawnLog.leftover = nil
 }

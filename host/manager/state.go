@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -50,13 +51,13 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 	case wasUp && !isUp:
 		u.times.inactiveEnter = now
 	}
-	if to == job.Active && from != job.Reloading {
+	if to == unit.Active && from != unit.Reloading {
 		u.times.activeEnter = now
 	}
-	if from == job.Active && to != job.Reloading {
+	if from == unit.Active && to != unit.Reloading {
 		u.times.activeExit = now
 	}
-	if to == job.FailedState && m.engine.Get(u.ID) == nil {
+	if to == unit.Failed && m.engine.Get(u.ID) == nil {
 		m.log.Warn("unit failed", "unit", u.ID, "result", u.Result)
 	}
 	m.engine.UnitChanged(u.ID, to)
@@ -68,23 +69,23 @@ func (m *Manager) setState(u *Unit, s *pb.SetState) {
 			m.stopIfUnneeded(m.units[name])
 		}
 	}
-	if to == job.Active && from != job.Reloading && !asked {
+	if to == unit.Active && from != unit.Reloading && !asked {
 		m.retroactiveStart(u)
 	}
-	if to == job.Active {
+	if to == unit.Active {
 		m.stopIfUnneeded(u)
 	}
 	switch {
-	case to == job.FailedState:
+	case to == unit.Failed:
 		m.unitLogf(u, 4, "%s: Failed with result '%s'.", u.ID, u.Result)
-	case to == job.Inactive && wasUp && (u.Result == "" || u.Result == "success") && !m.passive(u):
+	case to == unit.Inactive && wasUp && (u.Result == "" || u.Result == "success") && !m.passive(u):
 		m.unitLogf(u, 6, "%s: Deactivated successfully.", u.ID)
 	}
 	switch {
-	case to == job.FailedState:
+	case to == unit.Failed:
 		m.triggerOn(u, "OnFailure", u.Frag.Unit.OnFailureJobMode)
 		m.emergencyAction(u, "FailureAction", u.Frag.Unit.FailureAction)
-	case to == job.Inactive && wasUp && (u.Result == "" || u.Result == "success"):
+	case to == unit.Inactive && wasUp && (u.Result == "" || u.Result == "success"):
 		m.triggerOn(u, "OnSuccess", u.Frag.Unit.OnSuccessJobMode)
 		m.emergencyAction(u, "SuccessAction", u.Frag.Unit.SuccessAction)
 	}
@@ -177,7 +178,7 @@ func (m *Manager) triggerOn(u *Unit, kind, mode string) {
 }
 
 // isUp: anything but inactive and failed counts as up for the Inactive{Enter,Exit} timestamps.
-func isUp(s job.UnitState) bool { return s != job.Inactive && s != job.FailedState }
+func isUp(s unit.ActiveState) bool { return !s.IsDown() }
 
 func now() stamp {
 	var ts unix.Timespec

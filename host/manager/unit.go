@@ -1,10 +1,10 @@
 package manager
 
 import (
-	"github.com/sysmaster/sysmaster/host/cgroup"
+	"slices"
 	"time"
 
-	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -39,7 +39,7 @@ type Unit struct {
 	// starts holds the times of recent starts, for StartLimitIntervalSec=/StartLimitBurst=.
 	starts []time.Time
 
-	Active     job.UnitState
+	Active     unit.ActiveState
 	Sub        string
 	Result     string
 	StatusText string
@@ -61,8 +61,6 @@ type Unit struct {
 	unwatch        func()          // stops the emptiness watch
 	unwatchOOM     func()          // stops the OOM watch
 	oomKills       uint64          // the cgroup's OOM kill count last seen
-	timers         map[string]*time.Timer
-	timerAt        map[string]time.Duration // each armed timer's deadline, CLOCK_MONOTONIC
 
 	// logPipes are the pipes that carry the output of its processes into its log, by their name in init's store.
 	logPipes map[string]logPipe
@@ -110,7 +108,14 @@ type stamp struct {
 
 func newUnit(id, typ string) *Unit {
 	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, timers: map[string]*time.Timer{}, timerAt: map[string]time.Duration{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
+		children: map[int]child{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
+}
+
+// addName adds an alias the unit is known by, once.
+func (u *Unit) addName(name string) {
+	if !slices.Contains(u.Names, name) {
+		u.Names = append(u.Names, name)
+	}
 }
 
 // addDep records a dependency, keeping each kind free of duplicates.
@@ -124,23 +129,7 @@ func (u *Unit) addDep(kind, other string) {
 }
 
 // isActive reports active or reloading, systemd's UNIT_IS_ACTIVE_OR_RELOADING.
-func (u *Unit) isActive() bool { return u.Active == job.Active || u.Active == job.Reloading }
-
-func (u *Unit) activeName() string {
-	switch u.Active {
-	case job.Activating:
-		return "activating"
-	case job.Active:
-		return "active"
-	case job.Deactivating:
-		return "deactivating"
-	case job.FailedState:
-		return "failed"
-	case job.Reloading:
-		return "reloading"
-	}
-	return "inactive"
-}
+func (u *Unit) isActive() bool { return u.Active.IsActive() }
 
 func (u *Unit) description() string {
 	if u.Frag != nil && u.Frag.Unit.Description != "" {
@@ -149,34 +138,25 @@ func (u *Unit) description() string {
 	return u.ID
 }
 
-func fromPB(s pb.ActiveState) job.UnitState {
-	switch s {
-	case pb.ActiveState_ACTIVE_STATE_ACTIVATING:
-		return job.Activating
-	case pb.ActiveState_ACTIVE_STATE_ACTIVE:
-		return job.Active
-	case pb.ActiveState_ACTIVE_STATE_DEACTIVATING:
-		return job.Deactivating
-	case pb.ActiveState_ACTIVE_STATE_FAILED:
-		return job.FailedState
-	case pb.ActiveState_ACTIVE_STATE_RELOADING:
-		return job.Reloading
-	}
-	return job.Inactive
+// The plugin protocol numbers the active states its own way; these two are the only place that knows both.
+var activeFromPB = map[pb.ActiveState]unit.ActiveState{
+	pb.ActiveState_ACTIVE_STATE_INACTIVE:     unit.Inactive,
+	pb.ActiveState_ACTIVE_STATE_ACTIVATING:   unit.Activating,
+	pb.ActiveState_ACTIVE_STATE_ACTIVE:       unit.Active,
+	pb.ActiveState_ACTIVE_STATE_DEACTIVATING: unit.Deactivating,
+	pb.ActiveState_ACTIVE_STATE_FAILED:       unit.Failed,
+	pb.ActiveState_ACTIVE_STATE_RELOADING:    unit.Reloading,
+	pb.ActiveState_ACTIVE_STATE_MAINTENANCE:  unit.Maintenance,
 }
 
-func toPB(s job.UnitState) pb.ActiveState {
-	switch s {
-	case job.Activating:
-		return pb.ActiveState_ACTIVE_STATE_ACTIVATING
-	case job.Active:
-		return pb.ActiveState_ACTIVE_STATE_ACTIVE
-	case job.Deactivating:
-		return pb.ActiveState_ACTIVE_STATE_DEACTIVATING
-	case job.FailedState:
-		return pb.ActiveState_ACTIVE_STATE_FAILED
-	case job.Reloading:
-		return pb.ActiveState_ACTIVE_STATE_RELOADING
+// fromPB converts a plugin's active state; one the core does not know (unspecified) is inactive.
+func fromPB(s pb.ActiveState) unit.ActiveState { return activeFromPB[s] }
+
+func toPB(s unit.ActiveState) pb.ActiveState {
+	for p, a := range activeFromPB {
+		if a == s {
+			return p
+		}
 	}
 	return pb.ActiveState_ACTIVE_STATE_INACTIVE
 }

@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sysmaster/sysmaster/pkg/initproto"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 )
 
 // defaultPath is the core's PATH, systemd's default for the system manager.
@@ -111,7 +111,7 @@ func (s *initd) coreExited(code, status int) {
 	s.acceptPending() // while s.core still names it: its connection may still wait in the listen queue
 	s.core = coreProc{}
 	s.drainLink()
-	how := describeExit(code, status)
+	how := "ended, " + exitstatus.Exit{Code: code, Status: status}.String()
 	if s.shuttingDown() {
 		logf("the core (pid %d) %s", pid, how)
 		return
@@ -129,16 +129,6 @@ func (s *initd) coreExited(code, status int) {
 func (s *initd) scheduleRestart(d time.Duration) {
 	s.restart.Reset(d)
 	s.restartAt = time.Now().Add(d)
-}
-
-func describeExit(code, status int) string {
-	switch code {
-	case initproto.CodeExited:
-		return fmt.Sprintf("exited with status %d", status)
-	case initproto.CodeDumped:
-		return fmt.Sprintf("was killed by signal %d (%v), core dumped", status, unix.Signal(status))
-	}
-	return fmt.Sprintf("was killed by signal %d (%v)", status, unix.Signal(status))
 }
 
 // watchdog kills a core that said hello and then stopped its heartbeat: SIGABRT first (a Go core prints its

@@ -77,21 +77,6 @@ func TestWatchdogTick(t *testing.T) {
 	}
 }
 
-func TestDescribeExit(t *testing.T) {
-	for _, tc := range []struct {
-		code, status int
-		want         string
-	}{
-		{1, 3, "exited with status 3"},
-		{2, 9, "was killed by signal 9 (killed)"},
-		{3, 11, "was killed by signal 11 (segmentation fault), core dumped"},
-	} {
-		if got := describeExit(tc.code, tc.status); got != tc.want {
-			t.Errorf("describeExit(%d, %d) = %q, want %q", tc.code, tc.status, got, tc.want)
-		}
-	}
-}
-
 func TestSigName(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal

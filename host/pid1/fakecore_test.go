@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/initproto"
+	"github.com/sysmaster/sysmaster/pkg/mountinfo"
 )
 
 // The test binary doubles as the core that init starts (PID1_FAKE_CORE=mode, through SYSMASTER_CORE) and as a
@@ -149,20 +150,14 @@ func readLog(dir string) string {
 func observe(dir string) {
 	comm, _ := os.ReadFile("/proc/1/comm")
 	note(dir, "pid1-comm=%s", strings.TrimSpace(string(comm)))
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		note(dir, "error: %v", err)
-		return
-	}
-	defer f.Close()
-	ms, err := parseMountinfo(f)
+	ms, err := mountinfo.Read()
 	if err != nil {
 		note(dir, "error: %v", err)
 	}
 	for _, p := range []string{"/proc", "/dev/pts", "/dev/shm", "/run"} {
 		for i := len(ms) - 1; i >= 0; i-- {
-			if ms[i].point == p {
-				note(dir, "mount %s %s %s", p, ms[i].fstype, ms[i].superOpts)
+			if ms[i].Point == p {
+				note(dir, "mount %s %s %s", p, ms[i].FSType, ms[i].SuperOptions)
 				break
 			}
 		}

@@ -93,7 +93,7 @@ func TestFdStoreSurvivesCoreCrash(t *testing.T) {
 	if err := signalPid(s.hostPid(first.pid), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	s.waitConsole(fmt.Sprintf("the core (pid %d) was killed by signal 9", first.pid), 5*time.Second)
+	s.waitConsole(fmt.Sprintf("the core (pid %d) ended, code=killed, signal=KILL", first.pid), 5*time.Second)
 	c, err := net.Dial("unix", filepath.Join(s.dir, "listen.sock"))
 	if err != nil {
 		t.Fatalf("no listener on listen.sock once the core died: %v", err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/pkg/mountinfo"
 )
 
 type apiMount struct {
@@ -71,13 +73,13 @@ func mount(m apiMount) {
 // cgroup2Options are the options for a new cgroup2 mount: those of a cgroup2 already mounted somewhere, if any.
 // There is only one cgroup2 hierarchy, and mounting it again from the initial cgroup namespace resets its
 // flags (nsdelegate, memory_recursiveprot, …) to the new mount's: a container must not change the host's.
-func cgroup2Options(ms []mountEntry) string {
+func cgroup2Options(ms []mountinfo.Mount) string {
 	for _, m := range ms {
-		if m.fstype != "cgroup2" {
+		if m.FSType != "cgroup2" {
 			continue
 		}
 		var opts []string
-		for _, o := range strings.Split(m.superOpts, ",") {
+		for _, o := range strings.Split(m.SuperOptions, ",") {
 			if o != "rw" && o != "ro" {
 				opts = append(opts, o)
 			}
@@ -133,11 +135,11 @@ func unmountAll() {
 		return p == "/"
 	}
 	for i := len(ms) - 1; i >= 0; i-- {
-		if keep(ms[i].point) {
+		if keep(ms[i].Point) {
 			continue
 		}
-		if err := unix.Unmount(ms[i].point, unix.MNT_DETACH); err != nil {
-			logf("cannot unmount %s: %v", ms[i].point, err)
+		if err := unix.Unmount(ms[i].Point, unix.MNT_DETACH); err != nil {
+			logf("cannot unmount %s: %v", ms[i].Point, err)
 		}
 	}
 	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {

@@ -67,7 +67,7 @@ func TestCoreRestartedAfterSIGKILL(t *testing.T) {
 	if second := s.starts()[1]; second.ppid != 1 || second.pid == first.pid {
 		t.Errorf("second core %+v after %+v", second, first)
 	}
-	s.waitConsole(fmt.Sprintf("the core (pid %d) was killed by signal 9 (killed); restarting it\n", first.pid), time.Second)
+	s.waitConsole(fmt.Sprintf("the core (pid %d) ended, code=killed, signal=KILL; restarting it\n", first.pid), time.Second)
 	s.waitFor("the second core's hello", 10*time.Second, func() bool { return strings.Count(s.log(), "ready") == 2 })
 }
 
@@ -88,7 +88,7 @@ func TestCrashLoopBacksOff(t *testing.T) {
 	con := s.console.String()
 	last := 0
 	for i, delay := range []string{"", " in 100ms", " in 200ms", " in 400ms"} {
-		want := fmt.Sprintf("the core (pid %d) exited with status 1; restarting it%s\n", st[i].pid, delay)
+		want := fmt.Sprintf("the core (pid %d) ended, code=exited, status=1/FAILURE; restarting it%s\n", st[i].pid, delay)
 		at := strings.Index(con, want)
 		if at < last {
 			t.Fatalf("console lacks %q after offset %d:\n%s", want, last, con)
@@ -264,7 +264,7 @@ func TestCoreHandsOverItsOwnShutdown(t *testing.T) {
 	if got := s.waitEnd(20 * time.Second); got != syscall.SIGHUP {
 		t.Errorf("namespace ended by %v, want SIGHUP (reboot)", got)
 	}
-	requireInOrder(t, s.console.String(), "the core is done and exits: reboot", "exited with status 0", "final stage: reboot")
+	requireInOrder(t, s.console.String(), "the core is done and exits: reboot", "ended, code=exited, status=0/SUCCESS", "final stage: reboot")
 	if len(s.starts()) != 1 {
 		t.Errorf("the core was restarted after handing over the shutdown:\n%s\nconsole:\n%s", s.log(), s.console)
 	}

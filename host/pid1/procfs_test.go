@@ -2,64 +2,15 @@ package pid1
 
 import (
 	"fmt"
-	"os"
-	"reflect"
 	"strings"
 	"testing"
 )
 
-func TestParseMountinfo(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		want     []mountEntry
-		err      string
-	}{
-		{"plain", "22 27 0:21 / /proc rw,relatime - proc proc rw\n",
-			[]mountEntry{{"/proc", "proc", "rw"}}, ""},
-		{"optional fields", "31 23 0:28 / /sys/fs/cgroup rw,nosuid shared:9 master:2 - cgroup2 cgroup2 rw,nsdelegate\n",
-			[]mountEntry{{"/sys/fs/cgroup", "cgroup2", "rw,nsdelegate"}}, ""},
-		{"escaped point", `40 27 0:50 / /mnt/a\040b\134c rw - tmpfs tmpfs rw` + "\n",
-			[]mountEntry{{`/mnt/a b\c`, "tmpfs", "rw"}}, ""},
-		{"empty source", "41 27 0:51 / /x rw - tmpfs  rw,size=4k\n",
-			[]mountEntry{{"/x", "tmpfs", "rw,size=4k"}}, ""},
-		{"no final newline", "22 27 0:21 / /proc rw - proc proc rw",
-			[]mountEntry{{"/proc", "proc", "rw"}}, ""},
-		{"empty", "", nil, ""},
-		{"bad line skipped", "22 27 0:21 / /proc rw - proc proc rw\ngarbage\n23 27 0:22 / /sys rw - sysfs sysfs rw\n",
-			[]mountEntry{{"/proc", "proc", "rw"}, {"/sys", "sysfs", "rw"}},
-			`pid1: /proc/self/mountinfo line 2: want "id parent dev root point options … - type source superoptions", got "garbage"`},
-		{"no separator", "22 27 0:21 / /proc rw proc proc rw\n", nil, "line 1"},
-		{"nothing after separator", "22 27 0:21 / /proc rw -\n", nil, "line 1"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseMountinfo(strings.NewReader(tc.in))
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("entries %q, want %q", got, tc.want)
-			}
-			switch {
-			case tc.err == "" && err != nil:
-				t.Errorf("error %v", err)
-			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-				t.Errorf("error %v, want one containing %q", err, tc.err)
-			}
-		})
-	}
-}
-
 // The mountinfo of this very process parses without error and holds / and /proc.
 func TestParseOwnMountinfo(t *testing.T) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ms, err := parseMountinfo(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var points []string
-	for _, m := range ms {
-		points = append(points, m.point)
+	for _, m := range mounts() {
+		points = append(points, m.Point)
 	}
 	for _, want := range []string{"/", "/proc"} {
 		if !isMountPoint(want) || !strings.Contains(" "+strings.Join(points, " ")+" ", " "+want+" ") {
@@ -69,22 +20,6 @@ func TestParseOwnMountinfo(t *testing.T) {
 	if isMountPoint("/proc/self") {
 		t.Error("/proc/self taken for a mount point")
 	}
-}
-
-func FuzzParseMountinfo(f *testing.F) {
-	f.Add("22 27 0:21 / /proc rw,relatime - proc proc rw\n31 23 0:28 / /sys/fs/cgroup rw shared:9 - cgroup2 cgroup2 rw,nsdelegate\n")
-	f.Add(`40 27 0:50 / /mnt/a\040b\13 rw - tmpfs  rw` + "\n-\n")
-	f.Fuzz(func(t *testing.T, in string) {
-		ms, _ := parseMountinfo(strings.NewReader(in))
-		if len(ms) > strings.Count(in, "\n")+1 {
-			t.Fatalf("%d entries from %d lines", len(ms), strings.Count(in, "\n")+1)
-		}
-		for _, m := range ms {
-			if m.fstype == "" || m.superOpts == "" {
-				t.Fatalf("entry without type or options: %+v", m)
-			}
-		}
-	})
 }
 
 func TestParseStat(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	"github.com/sysmaster/sysmaster/pkg/initproto"
 )
 
@@ -277,7 +278,7 @@ func checkBinary(path string) (string, error) {
 		return "", fmt.Errorf("reading its answer: %w", rerr)
 	case !status.Exited() || status.ExitStatus() != 0:
 		code, st, _ := exitOf(status)
-		return "", fmt.Errorf("%s %s %s", path, checkFlag, describeExit(code, st))
+		return "", fmt.Errorf("%s %s %s", path, checkFlag, exitstatus.Exit{Code: code, Status: st})
 	}
 	f := strings.Fields(string(bytes.TrimSpace(out)))
 	if len(f) != 3 || f[0] != "sysmaster-init" || f[2] != "state-formats="+strconv.Itoa(stateFormat) {

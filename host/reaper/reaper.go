@@ -7,21 +7,22 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 )
 
-// Exit is the end of one process.
+// Exit is the end of one process: how it ended (Code, Status, and String, which describes it) and when.
 type Exit struct {
-	Pid    int
-	Code   int // Exited, Killed or Dumped
-	Status int // exit status for CLD_EXITED, signal number otherwise
-	Time   time.Time
+	Pid int
+	exitstatus.Exit
+	Time time.Time
 }
 
 // Exit codes, with the values of the kernel's CLD_* codes (and of the plugin contract's ExitCode).
 const (
-	Exited = 1 // Status is the exit status
-	Killed = 2 // Status is the signal
-	Dumped = 3 // Status is the signal; a core was dumped
+	Exited = exitstatus.Exited // Status is the exit status
+	Killed = exitstatus.Killed // Status is the signal
+	Dumped = exitstatus.Dumped // Status is the signal; a core was dumped
 )
 
 // Sink receives exits. It must not block for long: it is called with the reaper's lock held.

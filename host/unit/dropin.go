@@ -3,6 +3,7 @@ package unit
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,18 +14,24 @@ import (
 // its prefix drop-ins (foo-bar-.service.d, then foo-.service.d for foo-bar-baz.service) and the type-wide one.
 func dropInDirs(f *Fragment) []string {
 	var dirs []string
+	add := func(d string) {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
 	for _, n := range f.Names {
-		dirs = appendNew(dirs, n+".d")
+		add(n + ".d")
 	}
 	if unitname.IsInstance(f.Name) {
-		dirs = appendNew(dirs, unitname.Template(f.Name)+".d")
+		add(unitname.Template(f.Name) + ".d")
 	}
 	prefix, _, typ := unitname.Split(f.Name)
 	parts := strings.Split(prefix, "-")
 	for i := len(parts) - 1; i >= 1; i-- {
-		dirs = appendNew(dirs, strings.Join(parts[:i], "-")+"-."+typ+".d")
+		add(strings.Join(parts[:i], "-") + "-." + typ + ".d")
 	}
-	return appendNew(dirs, typ+".d")
+	add(typ + ".d")
+	return dirs
 }
 
 // dropIns returns the drop-in files of f in the order they apply. A file name seen in an earlier directory of

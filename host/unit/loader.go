@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,7 +156,7 @@ func regular(f *Fragment, path, id string) (string, string, LoadState, error) {
 // check refuses sections that are neither [Unit], [Install], the type's own nor X- extensions.
 func (l *Loader) check(f *Fragment, secs []*unitfile.Section, typeSecs []string) error {
 	for _, s := range secs {
-		if s.Name == "Unit" || s.Name == "Install" || strings.HasPrefix(s.Name, "X-") || contains(typeSecs, s.Name) {
+		if s.Name == "Unit" || s.Name == "Install" || strings.HasPrefix(s.Name, "X-") || slices.Contains(typeSecs, s.Name) {
 			continue
 		}
 		return &unitfile.Error{File: s.File, Line: s.Line, Section: s.Name, Msg: fmt.Sprintf("unknown section '%s' for a %s unit", s.Name, unitname.Type(f.Name))}
@@ -170,7 +171,7 @@ func (l *Loader) check(f *Fragment, secs []*unitfile.Section, typeSecs []string)
 			}
 			e.Value = v
 		}
-		if contains(typeSecs, s.Name) {
+		if slices.Contains(typeSecs, s.Name) {
 			f.TypeSections = append(f.TypeSections, s)
 		}
 	}
@@ -198,8 +199,8 @@ func (l *Loader) addDirDeps(f *Fragment) {
 					f.ModTimes[d] = st.ModTime()
 				}
 				for _, e := range ents {
-					if unitname.Valid(e.Name()) {
-						f.Unit.Deps[kind.dep] = appendNew(f.Unit.Deps[kind.dep], e.Name())
+					if unitname.Valid(e.Name()) && !slices.Contains(f.Unit.Deps[kind.dep], e.Name()) {
+						f.Unit.Deps[kind.dep] = append(f.Unit.Deps[kind.dep], e.Name())
 					}
 				}
 			}
@@ -254,20 +255,4 @@ func (l *Loader) ListFiles() ([]FileInfo, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func appendNew(list []string, s string) []string {
-	if contains(list, s) {
-		return list
-	}
-	return append(list, s)
 }

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (in *interpreter) span(e unitfile.Entry, dst *time.Duration) {
 }
 
 func (in *interpreter) oneOf(e unitfile.Entry, allowed []string, dst *string) {
-	if !contains(allowed, e.Value) {
+	if !slices.Contains(allowed, e.Value) {
 		in.fail(e, "%q is not one of %s", e.Value, strings.Join(allowed, ", "))
 		return
 	}
@@ -142,11 +143,10 @@ func interpret(f *Fragment, secs []*unitfile.Section) error {
 }
 
 func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
-	for _, k := range unitDeps {
-		if e.Key == string(k) {
-			u.Deps[k] = in.units(e, u.Deps[k])
-			return
-		}
+	if isDirective(e.Key) {
+		k := DepKind(e.Key)
+		u.Deps[k] = in.units(e, u.Deps[k])
+		return
 	}
 	if strings.HasPrefix(e.Key, "Condition") || strings.HasPrefix(e.Key, "Assert") {
 		in.condition(u, e)
@@ -249,7 +249,7 @@ var conditionKinds = []string{"PathExists", "PathExistsGlob", "PathIsDirectory",
 func (in *interpreter) condition(u *UnitSection, e unitfile.Entry) {
 	assert := strings.HasPrefix(e.Key, "Assert")
 	kind := strings.TrimPrefix(strings.TrimPrefix(e.Key, "Condition"), "Assert")
-	if !contains(conditionKinds, kind) {
+	if !slices.Contains(conditionKinds, kind) {
 		in.fail(e, "unknown condition %s", e.Key)
 		return
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	Generators map[string]string
 	// Env is added to init's environment, which the core and the generators inherit ("SYSMASTER_FSTAB=…").
 	Env []string
+	// Tree is the installed tree to run instead of this source tree's (InstallRelease); it is always copied, as
+	// with PrivateRoot.
+	Tree string
 }
 
 // System is one running sysmaster.
@@ -52,8 +55,11 @@ type System struct {
 // Start boots a system and waits until its control socket answers. It is stopped when the test ends.
 func Start(t testing.TB, opts Options) *System {
 	t.Helper()
-	root := Install(t)
-	if opts.PrivateRoot {
+	root := opts.Tree
+	if root == "" {
+		root = Install(t)
+	}
+	if opts.PrivateRoot || opts.Tree != "" {
 		private := t.TempDir()
 		if out, err := exec.Command("cp", "-a", root+"/.", private).CombinedOutput(); err != nil {
 			t.Fatalf("harness: copying the installed tree: %v: %s", err, out)

@@ -69,3 +69,35 @@ func BuildPlugin(t testing.TB, pkg, dir string, ldflags ...string) string {
 	}
 	return out
 }
+
+// InstallRelease builds and installs the tree of an earlier commit (a release whose checkpoint a newer core must
+// restore) and returns its DESTDIR. The tree is cached under the system's temporary directory by commit, built
+// once for every test binary that asks; the commit must be in the repository's history.
+func InstallRelease(t testing.TB, commit string) string {
+	t.Helper()
+	dest := filepath.Join(os.TempDir(), "sysmaster-release-"+commit)
+	if _, err := os.Stat(filepath.Join(dest, "usr/lib/sysmaster/sysmaster")); err == nil {
+		return dest
+	}
+	work, err := os.MkdirTemp("", "sysmaster-release-build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	src, tree := filepath.Join(work, "src"), filepath.Join(work, "tree")
+	script := `set -e; mkdir -p "$2"; git -C "$1" archive "$3" | tar -x -C "$2"; make -s -C "$2" install DESTDIR="$4" PREFIX=/usr`
+	cmd := exec.Command("sh", "-c", script, "sh", RepoRoot(), src, commit, tree)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("harness: building release %s: %v\n%s", commit, err, out)
+	}
+	if err := os.Chmod(tree, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Another test binary may have won the race: its tree is as good as this one.
+	if err := os.Rename(tree, dest); err != nil {
+		if _, serr := os.Stat(filepath.Join(dest, "usr/lib/sysmaster/sysmaster")); serr != nil {
+			t.Fatalf("harness: release %s: %v", commit, err)
+		}
+	}
+	return dest
+}

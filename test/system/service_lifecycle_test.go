@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -507,7 +508,7 @@ func TestRuntimeDirectoryRemoved(t *testing.T) {
 		after, _ := filepath.Glob("/tmp/sysmaster-private-*-rd.service")
 		left = left[:0]
 		for _, d := range after {
-			if !contains(before, d) {
+			if !slices.Contains(before, d) {
 				left = append(left, d)
 			}
 		}
@@ -518,13 +519,4 @@ func TestRuntimeDirectoryRemoved(t *testing.T) {
 		os.RemoveAll(d)
 		os.RemoveAll(strings.Replace(d, "/tmp/", "/var/tmp/", 1))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,67 @@
+package manager
+
+import (
+	"github.com/sysmaster/sysmaster/host/reaper"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// procTable owns the units' processes as the loop sees them: which unit each live pid belongs to, the exits
+// and exec reports other goroutines handed in and the loop has not taken yet, the exit log that keeps those
+// exits across a core crash, and the spawn log of the turn not yet committed. A unit's own part (its children,
+// main and control pid, ExecMain*) lives on the Unit and goes into the checkpoint through proctable_checkpoint.go.
+// The process table is only touched on the loop, but for exits and executed, which are safe for any goroutine.
+type procTable struct {
+	// owner maps every live process a unit spawned or adopted to its unit.
+	owner map[int]*Unit
+	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
+	// spawns through the reaper), so this queue is unbounded rather than a channel.
+	exits exitQueue
+	// executed holds the executor's reports that a process exec'd its command.
+	executed queue[executed]
+	exitLog  *replayLog[reaper.Exit] // nil without a checkpoint
+	spawnLog *spawnLog               // nil without a checkpoint
+	// exitsTaken counts the exits the loop took since the last commit, which the exit log may then forget.
+	exitsTaken int
+}
+
+func newProcTable() procTable {
+	return procTable{owner: map[int]*Unit{}, exits: exitQueue{kick: make(chan struct{}, 1)}}
+}
+
+type executed struct {
+	unit *Unit
+	pid  int
+	id   string
+	role pb.Role
+}
+
+// exitQueue is the FIFO of reaped exits (the queue the loop drains) with the loop's wake-up channel.
+type exitQueue struct {
+	queue[reaper.Exit]
+	kick chan struct{}
+}
+
+func (q *exitQueue) push(e reaper.Exit) {
+	q.queue.push(e)
+	q.wake()
+}
+
+// has reports whether an exit of pid waits in the queue: the pid is free again and may belong to a new process.
+func (q *exitQueue) has(pid int) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, e := range q.list {
+		if e.Pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// wake makes the loop drain its queues.
+func (q *exitQueue) wake() {
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+}
