@@ -40,6 +40,10 @@ type Config struct {
 	// PluginIdleTimeout is how long a plugin may go without events (and without units in transition) before
 	// it is stopped; it is started again on demand. Zero means never.
 	PluginIdleTimeout time.Duration
+	// PluginCallTimeout bounds one call into a plugin (a batch of events, a parse, Describe after the launch): a
+	// plugin that has not answered by then is killed and counts as crashed, and the events it had are
+	// delivered again to the plugin launched after it. Never zero.
+	PluginCallTimeout time.Duration
 	// Profile is the plugin profile in force; its zero value (no profile named) allows every unit type that
 	// has a plugin.
 	Profile Profile
@@ -65,6 +69,7 @@ func Default() Config {
 		Plugins:     map[string]Plugin{},
 
 		PluginIdleTimeout: DefaultPluginIdleTimeout,
+		PluginCallTimeout: DefaultPluginCallTimeout,
 		ProfileDirs:       []string{"/etc/sysmaster/profiles", VendorProfileDir},
 	}
 }
@@ -72,10 +77,15 @@ func Default() Config {
 // DefaultPluginIdleTimeout is Plugins.IdleTimeoutSec when system.conf does not set it.
 const DefaultPluginIdleTimeout = 30 * time.Second
 
+// DefaultPluginCallTimeout is Plugins.CallTimeoutSec when system.conf does not set it: far above what a batch
+// takes (a batch of 1,000 events takes a few milliseconds, the parse of 10,000 units well under a second), and
+// short enough that the units of a hung plugin's type wait seconds, not minutes.
+const DefaultPluginCallTimeout = 5 * time.Second
+
 var knownKeys = []string{
 	"manager.defaultunit", "manager.unitpaths", "manager.loglevel", "manager.reloadlimitintervalsec",
 	"manager.reloadlimitburst",
-	"plugins.dir", "plugins.idletimeoutsec", "plugins.profile",
+	"plugins.dir", "plugins.idletimeoutsec", "plugins.calltimeoutsec", "plugins.profile",
 }
 
 // Load reads path. It always returns a usable configuration; the returned problems (a parse error, unknown
@@ -130,6 +140,16 @@ func Load(path string) (Config, []error) {
 			problems = append(problems, fmt.Errorf("config: %s: Plugins.IdleTimeoutSec: %v; using %s", path, err, cfg.PluginIdleTimeout))
 		} else {
 			cfg.PluginIdleTimeout = d
+		}
+	}
+	if v.IsSet("plugins.calltimeoutsec") {
+		if d, err := seconds(v.Get("plugins.calltimeoutsec")); err != nil || d == 0 {
+			if err == nil {
+				err = errors.New("0 would let a hung plugin hold its units for ever")
+			}
+			problems = append(problems, fmt.Errorf("config: %s: Plugins.CallTimeoutSec: %v; using %s", path, err, cfg.PluginCallTimeout))
+		} else {
+			cfg.PluginCallTimeout = d
 		}
 	}
 	if name := v.GetString("plugins.profile"); name != "" {

@@ -1,9 +1,12 @@
 package manager
 
 import (
+	"errors"
 	"sort"
+	"time"
 
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/plugin"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -12,10 +15,13 @@ import (
 func (m *Manager) send(u *Unit, ev *pb.Event) {
 	m.markDirty(u) // what its plugin makes of the event is this turn's change
 	m.queue[u.Type] = append(m.queue[u.Type], queued{u: u, ev: ev})
+	m.pg.pending[u]++
 }
 
-// flush delivers every queued event, one call per plugin, and applies the results in order. Events that the
-// actions cause are queued for the next round of the same turn.
+// flush hands every queued event to its plugin, one call per type, without waiting for the answers: each call
+// runs on a goroutine of its own and posts its results back to the loop (delivered), so that a slow or hung
+// plugin holds up its own type only. A type has at most one call in flight; what is queued for it meanwhile is
+// held behind the call, in order, and delivered when the answer is in.
 func (m *Manager) flush() {
 	types := make([]string, 0, len(m.queue))
 	for t := range m.queue {
@@ -28,34 +34,66 @@ func (m *Manager) flush() {
 		if m.holdIfUnready(typ, batch) {
 			continue
 		}
-		items := make([]*pb.Item, len(batch))
-		for i, q := range batch {
-			items[i] = &pb.Item{Unit: q.u.ID, Config: q.u.Config, State: q.u.State, StateVersion: q.u.StateVersion,
-				Event: q.ev, Runtime: m.runtime(q.u)}
-		}
+		m.deliver(typ, batch, false)
+	}
+}
+
+// deliver starts typ's call for batch. The items are built now, on the loop, from the units as they are: no
+// other call of the type is in flight, so each unit's state bytes are the latest. retried says that the batch
+// failed once already.
+func (m *Manager) deliver(typ string, batch []queued, retried bool) {
+	items := make([]*pb.Item, len(batch))
+	for i, q := range batch {
+		items[i] = &pb.Item{Unit: q.u.ID, Config: q.u.Config, State: q.u.State, StateVersion: q.u.StateVersion,
+			Event: q.ev, Runtime: m.runtime(q.u)}
+	}
+	m.pg.inflight[typ] = &call{batch: batch, since: time.Now()}
+	go func() {
 		results, err := m.plugins.Handle(typ, items)
-		if err != nil {
-			// The plugin is gone; the next call launches a fresh one. Deliver the batch to it once more, so
-			// that a crash loses no event.
-			m.log.Warn("plugin failed, retrying the batch with a fresh plugin", "type", typ, "events", len(items), "error", err)
-			results, err = m.plugins.Handle(typ, items)
+		m.post(func() { m.delivered(typ, batch, results, err, retried) })
+	}()
+}
+
+// delivered applies, on the loop, the answer of typ's call for batch, in order, then sends on what waited
+// behind the call. A failed call is tried once more at once (the plugin manager launches a fresh plugin; the
+// items are built again, as a live swap may have changed the units' config bytes meanwhile), then held for
+// the retry timer: an event is never dropped.
+func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, err error, retried bool) {
+	delete(m.pg.inflight, typ)
+	if err != nil {
+		if !retried && !errors.Is(err, plugin.ErrBackoff) {
+			m.log.Warn("plugin failed, retrying the batch with a fresh plugin", "type", typ, "events", len(batch), "error", err)
+			m.deliver(typ, batch, true)
+			return
 		}
-		if err != nil {
-			m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
+		m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
+		return
+	}
+	for i, r := range results {
+		u := batch[i].u
+		m.done1(u)
+		if m.units[u.ID] != u {
+			continue // unloaded meanwhile; cannot happen to a unit with events pending (pinned), kept as a guard
+		}
+		m.markDirty(u)
+		if r.Error != "" {
+			m.log.Error("plugin could not handle event", "unit", u.ID, "event", eventName(batch[i].ev), "error", r.Error)
+			m.undeliverable(u)
 			continue
 		}
-		for i, r := range results {
-			u := batch[i].u
-			if r.Error != "" {
-				m.log.Error("plugin could not handle event", "unit", u.ID, "event", eventName(batch[i].ev), "error", r.Error)
-				m.undeliverable(u)
-				continue
-			}
-			u.State, u.StateVersion = r.State, r.StateVersion
-			for _, a := range r.Actions {
-				m.apply(u, a)
-			}
+		u.State, u.StateVersion = r.State, r.StateVersion
+		for _, a := range r.Actions {
+			m.apply(u, a)
 		}
+	}
+	m.release(typ) // what waited behind the call goes in this turn's next round
+}
+
+// done1 notes that one of u's events has been handled; with none left, u may be collected again.
+func (m *Manager) done1(u *Unit) {
+	if m.pg.pending[u]--; m.pg.pending[u] <= 0 {
+		delete(m.pg.pending, u)
+		m.queueGC(u)
 	}
 }
 

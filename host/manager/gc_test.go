@@ -22,7 +22,8 @@ func gcManager(t *testing.T) *Manager {
 		t.Fatal(err)
 	}
 	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, pids: map[int]*Unit{},
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), unitLogs: logs}
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), unitLogs: logs,
+		pg: pluginGlue{inflight: map[string]*call{}, pending: map[*Unit]int{}}}
 	m.cfg.DefaultUnit = "default.target"
 	m.engine = job.NewEngine(graph{m})
 	return m
@@ -211,7 +212,15 @@ func TestGCWaitsForQueuedEvents(t *testing.T) {
 	if m.units["a.service"] == nil {
 		t.Fatal("collected a unit with an event still to deliver")
 	}
+	// Handed to the plugin: the unit stays until the answer is applied.
+	m.pg.inflight["service"] = &call{batch: m.queue["service"]}
 	delete(m.queue, "service")
+	m.sweepGC()
+	if m.units["a.service"] == nil {
+		t.Fatal("collected a unit whose event is in a call in flight")
+	}
+	delete(m.pg.inflight, "service")
+	m.done1(a)
 	m.sweepGC()
 	if m.units["a.service"] != nil {
 		t.Fatal("the queue was not kept for the next sweep")
