@@ -172,7 +172,7 @@ func (f faults) misbehave(u *sdk.Unit) {
 	}
 	switch f.Reply {
 	case "garbage":
-		u.SetState(sdk.ActiveState(99), "", "\xff\xfe")
+		u.SetState(sdk.ActiveState(99), "", "no-such-result")
 		u.Kill(sdk.Whom(42), 999)
 		u.SetMainPid(-7)
 		u.ArmTimer("", 1<<63)
