@@ -308,7 +308,7 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 		SkipHostEnv:      true,
 		StartTimeout:     startTimeout,
 		// The answer's bound; go-plugin's own (2 GiB) comes first, so this one wins.
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxResponseBytes))},
+		GRPCDialOptions:  []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxResponseBytes))},
 		UnixSocketConfig: &goplugin.UnixSocketConfig{TempDir: m.socketDir},
 		// go-plugin's own chatter is not wanted (the core logs plugin starts and exits itself); what the plugin
 		// writes on stderr, a panic above all, goes to the console unchanged.
