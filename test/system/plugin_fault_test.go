@@ -171,3 +171,13 @@ func BenchmarkIsActiveWhilePluginHangs(b *testing.B) {
 		b.Fatal("the fault plugin did not hang throughout")
 	}
 }
+
+// A core killed while a call is in flight has saved that call's events with the held ones: the next core hands
+// them to a fresh plugin, and the unit reaches its state.
+func TestCoreCrashDuringACallRedeliversItsEvents(t *testing.T) {
+	t.Parallel()
+	s := faultSystem(t, 3600, map[string]string{"x.fault": hungUnit})
+	hang(t, s)
+	killCore(t, s)
+	s.WaitActive("x.fault", "active", 30*time.Second)
+}
