@@ -410,13 +410,6 @@ func (m *Manager) Handle(typ string, items []*pb.Item) ([]*pb.Result, error) {
 	return res, nil
 }
 
-// CallTimeout is the bound of one call (Plugins.CallTimeoutSec).
-func (m *Manager) CallTimeout() time.Duration {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.callTimeoutLocked()
-}
-
 // call runs f with typ's plugin (launched if needed) and a context that ends after the call timeout, once the
 // type's previous call has ended. A plugin whose call fails or times out is killed: the next call launches a
 // fresh one. Waiting for the previous call is bounded too, by what that call may take at most (its launch and
