@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/job"
@@ -18,16 +19,22 @@ func (m *Manager) send(u *Unit, ev *pb.Event) {
 	m.pg.pending[u]++
 }
 
-// flush hands every queued event to its plugin, one call per type, without waiting for the answers: each call
-// runs on a goroutine of its own and posts its results back to the loop (delivered), so that a slow or hung
-// plugin holds up its own type only. A type has at most one call in flight; what is queued for it meanwhile is
-// held behind the call, in order, and delivered when the answer is in.
+// flush hands every queued event to its plugin, one call per type. Each call runs on a goroutine of its own
+// and hands its answer back to the loop (delivered), so that a slow or hung plugin holds up its own type only. A
+// type has at most one call in flight; what is queued for it meanwhile is held behind the call, in order, and
+// delivered when the answer is in.
+//
+// The loop then waits a little (answerWait) for the answers of the calls it has just started: a plugin answers
+// in a fraction of a millisecond, and an answer applied in the same turn keeps the events its actions cause in
+// that turn too, with one checkpoint commit for all of it. An answer that takes longer is applied in a later
+// turn; the loop goes on meanwhile.
 func (m *Manager) flush() {
 	types := make([]string, 0, len(m.queue))
 	for t := range m.queue {
 		types = append(types, t)
 	}
 	sort.Strings(types)
+	started := map[string]bool{}
 	for _, typ := range types {
 		batch := m.queue[typ]
 		delete(m.queue, typ)
@@ -35,7 +42,32 @@ func (m *Manager) flush() {
 			continue
 		}
 		m.deliver(typ, batch, false)
+		started[typ] = true
 	}
+	if len(started) > 0 {
+		m.awaitAnswers(started)
+	}
+}
+
+// answerWait is how long flush waits for the answers of the calls it started.
+const answerWait = 10 * time.Millisecond
+
+// answer is what a call brought back.
+type answer struct {
+	typ     string
+	batch   []queued
+	results []*pb.Result
+	err     error
+	retried bool
+}
+
+// answers is where calls leave their answers for the loop. The loop takes them while it waits in flush, or
+// when a call that found it not waiting posts takeAnswers.
+type answers struct {
+	mu      sync.Mutex
+	list    []answer
+	waiting bool          // the loop waits in flush: kick it instead of posting
+	kick    chan struct{} // capacity 1
 }
 
 // deliver starts typ's call for batch. The items are built now, on the loop, from the units as they are: no
@@ -50,8 +82,62 @@ func (m *Manager) deliver(typ string, batch []queued, retried bool) {
 	m.pg.inflight[typ] = &call{batch: batch, since: time.Now()}
 	go func() {
 		results, err := m.plugins.Handle(typ, items)
-		m.post(func() { m.delivered(typ, batch, results, err, retried) })
+		a := &m.pg.answers
+		a.mu.Lock()
+		a.list = append(a.list, answer{typ: typ, batch: batch, results: results, err: err, retried: retried})
+		waiting := a.waiting
+		a.mu.Unlock()
+		if !waiting {
+			m.post(func() { m.takeAnswers() })
+			return
+		}
+		select {
+		case a.kick <- struct{}{}:
+		default:
+		}
 	}()
+}
+
+// awaitAnswers applies the answers that come back within answerWait, until those of the calls in started are in.
+func (m *Manager) awaitAnswers(started map[string]bool) {
+	a := &m.pg.answers
+	a.mu.Lock()
+	a.waiting = true
+	a.mu.Unlock()
+	timer := time.NewTimer(answerWait)
+	defer timer.Stop()
+	for len(started) > 0 {
+		for _, typ := range m.takeAnswers() {
+			delete(started, typ)
+		}
+		if len(started) == 0 {
+			break
+		}
+		select {
+		case <-a.kick:
+		case <-timer.C:
+			started = nil
+		}
+	}
+	a.mu.Lock()
+	a.waiting = false
+	a.mu.Unlock()
+	m.takeAnswers() // those that came as the wait ended: their calls saw the loop waiting and did not post
+}
+
+// takeAnswers applies the answers that are in, in the order they came, and returns their types.
+func (m *Manager) takeAnswers() []string {
+	a := &m.pg.answers
+	a.mu.Lock()
+	list := a.list
+	a.list = nil
+	a.mu.Unlock()
+	types := make([]string, len(list))
+	for i, x := range list {
+		m.delivered(x.typ, x.batch, x.results, x.err, x.retried)
+		types[i] = x.typ
+	}
+	return types
 }
 
 // delivered applies, on the loop, the answer of typ's call for batch, in order, then sends on what waited

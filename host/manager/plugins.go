@@ -47,6 +47,7 @@ type pluginGlue struct {
 	pending  map[*Unit]int          // per unit, its events sent and not yet answered (such a unit is not collected)
 	retry    map[string]*time.Timer // per type with held events, the timer that brings them back
 	armed    map[string]time.Time   // when each retry timer fires
+	answers  answers                // answers of calls, on their way to the loop
 }
 
 // call is a batch handed to a plugin.
@@ -58,7 +59,7 @@ type call struct {
 // initPlugins wires the plugin manager's idle callback to the loop.
 func (m *Manager) initPlugins() {
 	m.pg = pluginGlue{held: map[string][]queued{}, inflight: map[string]*call{}, pending: map[*Unit]int{},
-		retry: map[string]*time.Timer{}, armed: map[string]time.Time{}}
+		retry: map[string]*time.Timer{}, armed: map[string]time.Time{}, answers: answers{kick: make(chan struct{}, 1)}}
 	m.plugins.OnIdle(func() { m.post(m.checkIdle) })
 }
 
