@@ -206,10 +206,19 @@ func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 func (m *Manager) apply(u *Unit, a *pb.Action) {
 	switch k := a.Kind.(type) {
 	case *pb.Action_SetState:
+		if _, ok := pb.ActiveState_name[int32(k.SetState.Active)]; !ok {
+			m.log.Error("plugin set an unknown active state; ignoring it", "unit", u.ID, "state", int32(k.SetState.Active))
+			return
+		}
 		m.setState(u, k.SetState)
 	case *pb.Action_Spawn:
 		m.spawn(u, k.Spawn)
 	case *pb.Action_Kill:
+		if _, ok := pb.Whom_name[int32(k.Kill.Whom)]; !ok || k.Kill.Signal < 0 || k.Kill.Signal > 64 {
+			m.log.Error("plugin asked for an invalid kill; ignoring it", "unit", u.ID, "whom", int32(k.Kill.Whom),
+				"signal", k.Kill.Signal)
+			return
+		}
 		m.kill(u, k.Kill)
 	case *pb.Action_ArmTimer:
 		m.armTimer(u, k.ArmTimer)

@@ -126,6 +126,8 @@ func TestMisbehavingPluginAnswers(t *testing.T) {
 	for _, want := range []string{
 		"plugin asked for an action this host does not carry out",
 		"plugin set an invalid main pid",
+		"plugin set an unknown active state; ignoring it",
+		"plugin asked for an invalid kill; ignoring it",
 	} {
 		if !strings.Contains(console, want) {
 			t.Errorf("console lacks %q", want)
