@@ -107,3 +107,13 @@ func (*EnqueueJob) action()  {}
 func (*SetMainPid) action()  {}
 func (*Log) action()         {}
 func (*DeclareUnit) action() {}
+
+// UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
+// carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and
+// ignores it. It exists for fault injection (sdk/sdktest/fault) and hosts' tests; a plugin has no other use for it.
+type UnknownAction struct {
+	Field   int32
+	Payload string
+}
+
+func (*UnknownAction) action() {}

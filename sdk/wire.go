@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"google.golang.org/protobuf/encoding/protowire"
+
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -154,6 +156,11 @@ func actionsToWire(actions []Action) []*pb.Action {
 
 func actionToWire(a Action) *pb.Action {
 	switch a := a.(type) {
+	case *UnknownAction:
+		w := &pb.Action{}
+		raw := protowire.AppendTag(nil, protowire.Number(a.Field), protowire.BytesType)
+		w.ProtoReflect().SetUnknown(protowire.AppendString(raw, a.Payload))
+		return w
 	case *SetState:
 		return &pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: pb.ActiveState(a.Active), Sub: a.Sub,
 			Result: a.Result, StatusText: a.StatusText, Properties: a.Properties}}}

@@ -40,6 +40,10 @@ type Config struct {
 	// PluginIdleTimeout is how long a plugin may go without events (and without units in transition) before
 	// it is stopped; it is started again on demand. Zero means never.
 	PluginIdleTimeout time.Duration
+	// PluginCallTimeout bounds one call into a plugin (a batch of events, a parse, Describe after the launch): a
+	// plugin that has not answered by then is killed and counts as crashed, and the events it had are
+	// delivered again to the plugin launched after it. Never zero.
+	PluginCallTimeout time.Duration
 	// Profile is the plugin profile in force; its zero value (no profile named) allows every unit type that
 	// has a plugin.
 	Profile Profile
@@ -68,6 +72,7 @@ func Default() Config {
 		Plugins:     map[string]Plugin{},
 
 		PluginIdleTimeout: DefaultPluginIdleTimeout,
+		PluginCallTimeout: DefaultPluginCallTimeout,
 		ProfileDirs:       []string{"/etc/sysmaster/profiles", VendorProfileDir},
 		LogReaderGroups:   []string{"adm", "systemd-journal"},
 	}
@@ -75,6 +80,11 @@ func Default() Config {
 
 // DefaultPluginIdleTimeout is Plugins.IdleTimeoutSec when system.conf does not set it.
 const DefaultPluginIdleTimeout = 30 * time.Second
+
+// DefaultPluginCallTimeout is Plugins.CallTimeoutSec when system.conf does not set it: far above what a batch
+// takes (a batch of 1,000 events takes a few milliseconds, the parse of 10,000 units well under a second), and
+// short enough that the units of a hung plugin's type wait seconds, not minutes.
+const DefaultPluginCallTimeout = 5 * time.Second
 
 // Load reads path. It always returns a usable configuration; the returned problems (a parse error, unknown
 // keys, bad values) are for the log. Named profiles are looked up in the directory profiles/ beside path, then
@@ -133,6 +143,13 @@ func Load(path string) (Config, []error) {
 			problems = append(problems, fmt.Errorf("config: %s: Plugins.IdleTimeoutSec=%v is negative; using %s", path, *s, cfg.PluginIdleTimeout))
 		} else {
 			cfg.PluginIdleTimeout = seconds(*s)
+		}
+	}
+	if s := f.Plugins.CallTimeoutSec; s != nil {
+		if *s <= 0 {
+			problems = append(problems, fmt.Errorf("config: %s: Plugins.CallTimeoutSec=%v: 0 or less would let a hung plugin hold its units for ever; using %s", path, *s, cfg.PluginCallTimeout))
+		} else {
+			cfg.PluginCallTimeout = seconds(*s)
 		}
 	}
 	if name := f.Plugins.Profile; name != "" {

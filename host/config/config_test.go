@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, s string) string {
@@ -62,6 +63,8 @@ func TestBadInputIsReportedAndIgnored(t *testing.T) {
 		"bad pin":       {"[Plugin.target]\nSHA256 = \"xyz\"\n", "not 64 hex digits"},
 		"relative path": {"[Plugin.target]\nPath = \"bin/t\"\n", "not absolute"},
 		"bad level":     {"[Manager]\nLogLevel = \"loud\"\n", "LogLevel"},
+		"zero timeout":  {"[Plugins]\nCallTimeoutSec = 0\n", "CallTimeoutSec=0: 0 or less would let"},
+		"bad timeout":   {"[Plugins]\nCallTimeoutSec = \"soon\"\n", "Plugins.CallTimeoutSec: "},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -130,4 +133,18 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("unusable configuration from %q: %+v", conf, cfg)
 		}
 	})
+}
+
+func TestCallTimeout(t *testing.T) {
+	if d := Default().PluginCallTimeout; d != 5*time.Second {
+		t.Fatalf("default %v", d)
+	}
+	cfg, probs := Load(write(t, "[Plugins]\nCallTimeoutSec = 0.5\n"))
+	if len(probs) != 0 || cfg.PluginCallTimeout != 500*time.Millisecond {
+		t.Fatalf("CallTimeoutSec = 0.5: %v %v", cfg.PluginCallTimeout, probs)
+	}
+	cfg, _ = Load(write(t, "[Plugins]\nCallTimeoutSec = 0\n"))
+	if cfg.PluginCallTimeout != DefaultPluginCallTimeout {
+		t.Fatalf("CallTimeoutSec = 0 kept: %v", cfg.PluginCallTimeout)
+	}
 }

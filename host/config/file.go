@@ -26,6 +26,7 @@ type systemConf struct {
 	Plugins struct {
 		Dir            string
 		IdleTimeoutSec *float64
+		CallTimeoutSec *float64
 		Profile        string
 	}
 	Plugin map[string]pluginTable

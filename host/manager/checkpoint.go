@@ -66,7 +66,8 @@ type checkRecord struct {
 	At        stampRecord `json:"at"`
 }
 
-// heldRecord is an event held for a plugin that cannot take it now (host/manager/plugins.go).
+// heldRecord is an event sent to a plugin whose answer is not applied yet: held for a plugin that cannot take it
+// now, or in a call still in flight (host/manager/plugins.go).
 type heldRecord struct {
 	Unit  string `json:"unit"`
 	Event []byte `json:"event"` // wire format
@@ -149,11 +150,9 @@ func (m *Manager) commit() {
 	}
 	c.Blobs["jobs"], _ = json.Marshal(jobs)
 	var held []heldRecord
-	for _, list := range m.pg.held {
-		for _, q := range list {
-			b, _ := proto.Marshal(q.ev)
-			held = append(held, heldRecord{Unit: q.u.ID, Event: b})
-		}
+	for _, q := range m.pendingEvents() {
+		b, _ := proto.Marshal(q.ev)
+		held = append(held, heldRecord{Unit: q.u.ID, Event: b})
 	}
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)

@@ -1,9 +1,13 @@
 package manager
 
 import (
+	"errors"
 	"sort"
+	"sync"
+	"time"
 
 	"github.com/sysmaster/sysmaster/host/job"
+	"github.com/sysmaster/sysmaster/host/plugin"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -12,50 +16,170 @@ import (
 func (m *Manager) send(u *Unit, ev *pb.Event) {
 	m.markDirty(u) // what its plugin makes of the event is this turn's change
 	m.queue[u.Type] = append(m.queue[u.Type], queued{u: u, ev: ev})
+	m.pg.pending[u]++
 }
 
-// flush delivers every queued event, one call per plugin, and applies the results in order. Events that the
-// actions cause are queued for the next round of the same turn.
+// flush hands every queued event to its plugin, one call per type. Each call runs on a goroutine of its own
+// and hands its answer back to the loop (delivered), so that a slow or hung plugin holds up its own type only. A
+// type has at most one call in flight; what is queued for it meanwhile is held behind the call, in order, and
+// delivered when the answer is in.
+//
+// The loop then waits a little (answerWait) for the answers of the calls it has just started: a plugin answers
+// in a fraction of a millisecond, and an answer applied in the same turn keeps the events its actions cause in
+// that turn too, with one checkpoint commit for all of it. An answer that takes longer is applied in a later
+// turn; the loop goes on meanwhile.
 func (m *Manager) flush() {
 	types := make([]string, 0, len(m.queue))
 	for t := range m.queue {
 		types = append(types, t)
 	}
 	sort.Strings(types)
+	started := map[string]bool{}
 	for _, typ := range types {
 		batch := m.queue[typ]
 		delete(m.queue, typ)
 		if m.holdIfUnready(typ, batch) {
 			continue
 		}
-		items := make([]*pb.Item, len(batch))
-		for i, q := range batch {
-			items[i] = &pb.Item{Unit: q.u.ID, Config: q.u.Config, State: q.u.State, StateVersion: q.u.StateVersion,
-				Event: q.ev, Runtime: m.runtime(q.u)}
-		}
+		m.deliver(typ, batch, false)
+		started[typ] = true
+	}
+	if len(started) > 0 {
+		m.awaitAnswers(started)
+	}
+}
+
+// answerWait is how long flush waits for the answers of the calls it started.
+const answerWait = 10 * time.Millisecond
+
+// answer is what a call brought back.
+type answer struct {
+	typ     string
+	batch   []queued
+	results []*pb.Result
+	err     error
+	retried bool
+}
+
+// answers is where calls leave their answers for the loop. The loop takes them while it waits in flush, or
+// when a call that found it not waiting posts takeAnswers.
+type answers struct {
+	mu      sync.Mutex
+	list    []answer
+	waiting bool          // the loop waits in flush: kick it instead of posting
+	kick    chan struct{} // capacity 1
+}
+
+// deliver starts typ's call for batch. The items are built now, on the loop, from the units as they are: no
+// other call of the type is in flight, so each unit's state bytes are the latest. retried says that the batch
+// failed once already.
+func (m *Manager) deliver(typ string, batch []queued, retried bool) {
+	items := make([]*pb.Item, len(batch))
+	for i, q := range batch {
+		items[i] = &pb.Item{Unit: q.u.ID, Config: q.u.Config, State: q.u.State, StateVersion: q.u.StateVersion,
+			Event: q.ev, Runtime: m.runtime(q.u)}
+	}
+	m.pg.inflight[typ] = &call{batch: batch, since: time.Now()}
+	go func() {
 		results, err := m.plugins.Handle(typ, items)
-		if err != nil {
-			// The plugin is gone; the next call launches a fresh one. Deliver the batch to it once more, so
-			// that a crash loses no event.
-			m.log.Warn("plugin failed, retrying the batch with a fresh plugin", "type", typ, "events", len(items), "error", err)
-			results, err = m.plugins.Handle(typ, items)
+		a := &m.pg.answers
+		a.mu.Lock()
+		a.list = append(a.list, answer{typ: typ, batch: batch, results: results, err: err, retried: retried})
+		waiting := a.waiting
+		a.mu.Unlock()
+		if !waiting {
+			m.post(func() { m.takeAnswers() })
+			return
 		}
-		if err != nil {
-			m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
+		select {
+		case a.kick <- struct{}{}:
+		default:
+		}
+	}()
+}
+
+// awaitAnswers applies the answers that come back within answerWait, until those of the calls in started are in.
+func (m *Manager) awaitAnswers(started map[string]bool) {
+	a := &m.pg.answers
+	a.mu.Lock()
+	a.waiting = true
+	a.mu.Unlock()
+	timer := time.NewTimer(answerWait)
+	defer timer.Stop()
+	for len(started) > 0 {
+		for _, typ := range m.takeAnswers() {
+			delete(started, typ)
+		}
+		if len(started) == 0 {
+			break
+		}
+		select {
+		case <-a.kick:
+		case <-timer.C:
+			started = nil
+		}
+	}
+	a.mu.Lock()
+	a.waiting = false
+	a.mu.Unlock()
+	m.takeAnswers() // those that came as the wait ended: their calls saw the loop waiting and did not post
+}
+
+// takeAnswers applies the answers that are in, in the order they came, and returns their types.
+func (m *Manager) takeAnswers() []string {
+	a := &m.pg.answers
+	a.mu.Lock()
+	list := a.list
+	a.list = nil
+	a.mu.Unlock()
+	types := make([]string, len(list))
+	for i, x := range list {
+		m.delivered(x.typ, x.batch, x.results, x.err, x.retried)
+		types[i] = x.typ
+	}
+	return types
+}
+
+// delivered applies, on the loop, the answer of typ's call for batch, in order, then sends on what waited
+// behind the call. A failed call is tried once more at once (the plugin manager launches a fresh plugin; the
+// items are built again, as a live swap may have changed the units' config bytes meanwhile), then held for
+// the retry timer: an event is never dropped.
+func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, err error, retried bool) {
+	delete(m.pg.inflight, typ)
+	if err != nil {
+		if !retried && !errors.Is(err, plugin.ErrBackoff) {
+			m.log.Warn("plugin failed, retrying the batch with a fresh plugin", "type", typ, "events", len(batch), "error", err)
+			m.deliver(typ, batch, true)
+			return
+		}
+		m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
+		return
+	}
+	for i, r := range results {
+		u := batch[i].u
+		m.done1(u)
+		if m.units[u.ID] != u {
+			continue // unloaded meanwhile; cannot happen to a unit with events pending (pinned), kept as a guard
+		}
+		m.markDirty(u)
+		if r.Error != "" {
+			m.log.Error("plugin could not handle event", "unit", u.ID, "event", eventName(batch[i].ev), "error", r.Error)
+			m.undeliverable(u)
 			continue
 		}
-		for i, r := range results {
-			u := batch[i].u
-			if r.Error != "" {
-				m.log.Error("plugin could not handle event", "unit", u.ID, "event", eventName(batch[i].ev), "error", r.Error)
-				m.undeliverable(u)
-				continue
-			}
-			u.State, u.StateVersion = r.State, r.StateVersion
-			for _, a := range r.Actions {
-				m.apply(u, a)
-			}
+		u.State, u.StateVersion = r.State, r.StateVersion
+		for _, a := range r.Actions {
+			m.apply(u, a)
 		}
+	}
+	m.release(typ) // what waited behind the call goes in this turn's next round
+}
+
+// done1 notes that one of u's events has been handled; with none left, u may be collected again.
+func (m *Manager) done1(u *Unit) {
+	if m.pg.pending[u]--; m.pg.pending[u] <= 0 {
+		delete(m.pg.pending, u)
+		m.queueGC(u)
 	}
 }
 
@@ -79,10 +203,19 @@ func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 func (m *Manager) apply(u *Unit, a *pb.Action) {
 	switch k := a.Kind.(type) {
 	case *pb.Action_SetState:
+		if _, ok := pb.ActiveState_name[int32(k.SetState.Active)]; !ok {
+			m.log.Error("plugin set an unknown active state; ignoring it", "unit", u.ID, "state", int32(k.SetState.Active))
+			return
+		}
 		m.setState(u, k.SetState)
 	case *pb.Action_Spawn:
 		m.spawn(u, k.Spawn)
 	case *pb.Action_Kill:
+		if _, ok := pb.Whom_name[int32(k.Kill.Whom)]; !ok || k.Kill.Signal < 0 || k.Kill.Signal > 64 {
+			m.log.Error("plugin asked for an invalid kill; ignoring it", "unit", u.ID, "whom", int32(k.Kill.Whom),
+				"signal", k.Kill.Signal)
+			return
+		}
 		m.kill(u, k.Kill)
 	case *pb.Action_ArmTimer:
 		m.armTimer(u, k.ArmTimer)

@@ -50,6 +50,8 @@ func (m *Manager) queueGCAll(units []*Unit) {
 // pinned reports whether u must stay loaded for its own sake, whatever references it.
 func (m *Manager) pinned(u *Unit) bool {
 	switch {
+	case m.pg.pending[u] > 0: // its plugin's answer will be applied to it
+		return true
 	case m.engine.Get(u.ID) != nil:
 		return true
 	case u.Active == unit.Failed:

@@ -26,7 +26,8 @@ func gcManagerLog(t *testing.T, w io.Writer) *Manager {
 	}
 	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, procs: newProcTable(),
 		timers: newTimerTable(func(func()) {}),
-		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs}
+		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs,
+		pg: pluginGlue{inflight: map[string]*call{}, pending: map[*Unit]int{}}}
 	m.cfg.DefaultUnit = "default.target"
 	m.engine = job.NewEngine(graph{m})
 	return m
@@ -216,7 +217,15 @@ func TestGCWaitsForQueuedEvents(t *testing.T) {
 	if m.units["a.service"] == nil {
 		t.Fatal("collected a unit with an event still to deliver")
 	}
+	// Handed to the plugin: the unit stays until the answer is applied.
+	m.pg.inflight["service"] = &call{batch: m.queue["service"]}
 	delete(m.queue, "service")
+	m.sweepGC()
+	if m.units["a.service"] == nil {
+		t.Fatal("collected a unit whose event is in a call in flight")
+	}
+	delete(m.pg.inflight, "service")
+	m.done1(a)
 	m.sweepGC()
 	if m.units["a.service"] != nil {
 		t.Fatal("the queue was not kept for the next sweep")

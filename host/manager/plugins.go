@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,13 +20,20 @@ import (
 
 // The core's side of the plugin lifecycle (package plugin runs the processes):
 //
+//   - Calls off the loop. Each type's batch goes to its plugin on a goroutine of its own (dispatch.go); the
+//     answer comes back to the loop and is applied there. A type has one call in flight at most: its events
+//     queued meanwhile wait behind it, held in order. A call that outlives Plugins.CallTimeoutSec kills the
+//     plugin (package plugin), and fails like a crash.
 //   - Held events. When a type's plugin cannot take its batch (it crashed on it twice, it cannot be launched,
 //     or it is backed off after crashing too often), the batch is held, in order, with every later event for the
 //     type behind it, and delivered when the plugin is back: an event is never dropped, and a unit's job waits
 //     for it. A timer brings the held events back to the loop when the backoff ends (or shortly after a failed
 //     delivery), and the delivery launches the plugin again.
+//   - The checkpoint counts an event as the plugin's only once its answer is applied: the events of a call in
+//     flight, those held and those queued are saved with each turn (pendingEvents), so a core that dies during
+//     a call hands them to the plugin again after its restart.
 //   - Idle stops. When the plugin manager says a plugin has had no call for Plugins.IdleTimeoutSec, the loop
-//     stops it unless a unit of its type is in transition, has a job, or has events queued or held.
+//     stops it unless a unit of its type is in transition, has a job, or has events queued, in flight or held.
 //   - Live swaps: sctl reload-plugin, and daemon-reload for a binary that changed on disk.
 
 // retryDelay is how soon a batch whose delivery failed is tried again when the type is not backed off.
@@ -32,27 +41,40 @@ const retryDelay = 100 * time.Millisecond
 
 // pluginGlue is the manager's state for the above. It belongs to the loop.
 type pluginGlue struct {
-	held  map[string][]queued    // per type, the events waiting for the plugin, in order
-	retry map[string]*time.Timer // per type with held events, the timer that brings them back
-	armed map[string]time.Time   // when each retry timer fires
+	held     map[string][]queued    // per type, the events waiting for the plugin or behind its call, in order
+	inflight map[string]*call       // per type, the call whose answer has not come back
+	pending  map[*Unit]int          // per unit, its events sent and not yet answered (such a unit is not collected)
+	retry    map[string]*time.Timer // per type with held events, the timer that brings them back
+	armed    map[string]time.Time   // when each retry timer fires
+	answers  answers                // answers of calls, on their way to the loop
+}
+
+// call is a batch handed to a plugin.
+type call struct {
+	batch []queued
+	since time.Time
 }
 
 // initPlugins wires the plugin manager's idle callback to the loop.
 func (m *Manager) initPlugins() {
-	m.pg = pluginGlue{held: map[string][]queued{}, retry: map[string]*time.Timer{}, armed: map[string]time.Time{}}
+	m.pg = pluginGlue{held: map[string][]queued{}, inflight: map[string]*call{}, pending: map[*Unit]int{},
+		retry: map[string]*time.Timer{}, armed: map[string]time.Time{}, answers: answers{kick: make(chan struct{}, 1)}}
 	m.plugins.OnIdle(func() { m.post(m.checkIdle) })
 }
 
-// holdIfUnready holds batch when typ's plugin cannot take it now (backed off), or when earlier events of the
-// type are held (order). It reports whether it held the batch.
+// holdIfUnready holds batch when typ's plugin cannot take it now: a call of the type is in flight, earlier
+// events of the type are held (order), or the type is backed off. It reports whether it held the batch.
 func (m *Manager) holdIfUnready(typ string, batch []queued) bool {
-	if len(m.pg.held[typ]) == 0 {
+	_, busy := m.pg.inflight[typ]
+	if !busy && len(m.pg.held[typ]) == 0 {
 		if ok, _ := m.plugins.Ready(typ); ok {
 			return false
 		}
 	}
 	m.pg.held[typ] = append(m.pg.held[typ], batch...)
-	m.armRetry(typ)
+	if !busy { // else the answer releases them
+		m.armRetry(typ)
+	}
 	return true
 }
 
@@ -94,6 +116,30 @@ func (m *Manager) release(typ string) {
 	m.queue[typ] = append(held, m.queue[typ]...)
 }
 
+// pendingEvents lists the events sent to plugins and not answered yet, per type in the order they must be
+// delivered: the call in flight, the held events, the queued ones. The checkpoint keeps them.
+func (m *Manager) pendingEvents() []queued {
+	types := map[string]bool{}
+	for t := range m.pg.inflight {
+		types[t] = true
+	}
+	for t := range m.pg.held {
+		types[t] = true
+	}
+	for t := range m.queue {
+		types[t] = true
+	}
+	var out []queued
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		if c := m.pg.inflight[t]; c != nil {
+			out = append(out, c.batch...)
+		}
+		out = append(out, m.pg.held[t]...)
+		out = append(out, m.queue[t]...)
+	}
+	return out
+}
+
 // heldFor counts the events held for u.
 func (m *Manager) heldFor(u *Unit) int {
 	n := 0
@@ -105,11 +151,22 @@ func (m *Manager) heldFor(u *Unit) int {
 	return n
 }
 
-// pluginState is the PluginState property of u: its type's plugin state, and the events held for u.
+// pluginState is the PluginState property of u: its type's plugin state, a call that takes long, and the
+// events held for u.
 func (m *Manager) pluginState(u *Unit) string {
 	s := m.plugins.State(u.Type)
+	c := m.pg.inflight[u.Type]
+	if c != nil {
+		if d := time.Since(c.since); d >= time.Second {
+			s += fmt.Sprintf("; a call in progress for %s", d.Round(100*time.Millisecond))
+		}
+	}
 	if n := m.heldFor(u); n > 0 {
-		s += fmt.Sprintf("; %d events held for this unit until the plugin is back", n)
+		if c != nil {
+			s += fmt.Sprintf("; %d events for this unit wait for it", n)
+		} else {
+			s += fmt.Sprintf("; %d events held for this unit until the plugin is back", n)
+		}
 	}
 	return s
 }
@@ -126,10 +183,10 @@ func (m *Manager) checkIdle() {
 	m.plugins.ArmIdle()
 }
 
-// pluginBusy reports whether typ's plugin is still needed: events queued or held for the type, or a unit of it
-// activating, deactivating, reloading or with a job.
+// pluginBusy reports whether typ's plugin is still needed: events queued, in flight or held for the type, or a
+// unit of it activating, deactivating, reloading or with a job.
 func (m *Manager) pluginBusy(typ string) bool {
-	if len(m.queue[typ]) > 0 || len(m.pg.held[typ]) > 0 {
+	if len(m.queue[typ]) > 0 || len(m.pg.held[typ]) > 0 || m.pg.inflight[typ] != nil {
 		return true
 	}
 	for name, u := range m.units {

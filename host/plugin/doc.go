@@ -4,7 +4,11 @@
 //
 // The processes are started through the core's reaper (a go-plugin runner that never waits itself), so that the
 // core keeps a single waiter, with SIGKILL as their parent-death signal. A plugin that dies is noticed by its
-// exit or by the call that fails; the next call launches it again. Crashes are counted per type (Backoff): a
+// exit or by the call that fails; the next call launches it again. Calls of one type (Handle, Parse) go to its
+// plugin one at a time and are bounded by the call timeout (Plugins.CallTimeoutSec): a plugin that has not
+// answered by then is killed, which is a crash like any other; its answers are bounded by MaxResponseBytes. The
+// manager may be called from any goroutine: the core calls Handle beside its loop, so that a hung plugin holds
+// up its own type only. Crashes are counted per type (Backoff): a
 // type that crashes too often is backed off, and its calls fail fast with ErrBackoff until the delay is over.
 // A plugin without calls for the idle timeout is stopped when the core agrees (OnIdle, StopIdle), and a plugin
 // can be replaced live (Prepare, Install). The manager keeps no unit state: the core holds it, which is why

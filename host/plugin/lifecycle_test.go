@@ -91,8 +91,25 @@ func TestIdleDue(t *testing.T) {
 	}
 }
 
-func crashItem(okFile string) *pb.Item {
-	return &pb.Item{Unit: "x.crash", Config: []byte(okFile), Event: &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}}}
+// faultConfig has the fault plugin parse a [Fault] section of "Key=Value" lines into config bytes.
+func faultConfig(t testing.TB, lines ...string) []byte {
+	t.Helper()
+	sec := &pb.Section{Name: "Fault"}
+	for _, l := range lines {
+		k, v, _ := strings.Cut(l, "=")
+		sec.Entries = append(sec.Entries, &pb.Entry{Key: k, Value: v})
+	}
+	res, err := newManager(t, cfgFor(plugins(t))).Parse("fault", []*pb.UnitFile{{Unit: &pb.UnitInfo{Name: "x.fault"},
+		Sections: []*pb.Section{sec}}})
+	if err != nil || len(res[0].Problems) > 0 {
+		t.Fatalf("parse %v: %v %v", lines, err, res)
+	}
+	return res[0].Config
+}
+
+// faultStart is the start of unit with the fault plugin's config bytes.
+func faultStart(unit string, config []byte) *pb.Item {
+	return &pb.Item{Unit: unit, Config: config, Event: &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}}}
 }
 
 func rowFor(m *Manager, typ string) Info {
@@ -109,35 +126,39 @@ func rowFor(m *Manager, typ string) Info {
 func TestCrashingPluginIsBackedOffAndRecovers(t *testing.T) {
 	dir := plugins(t)
 	m := newManager(t, cfgFor(dir))
-	m.Backoff = Backoff{Burst: 3, Interval: 10 * time.Second, Initial: 300 * time.Millisecond, Max: time.Second}
+	// The delay is long enough that a loaded machine still checks the backoff within it.
+	m.Backoff = Backoff{Burst: 3, Interval: 30 * time.Second, Initial: 2 * time.Second, Max: 2 * time.Second}
 	ok := filepath.Join(t.TempDir(), "ok")
+	crash := faultStart("x.fault", faultConfig(t, "Exit=3", "UnlessExists="+ok))
 	var err error
 	for i := 0; i < 3; i++ {
-		if _, err = m.Handle("crash", []*pb.Item{crashItem(ok)}); err == nil || errors.Is(err, ErrBackoff) {
+		if _, err = m.Handle("fault", []*pb.Item{crash}); err == nil || errors.Is(err, ErrBackoff) {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
 	start := time.Now()
-	_, err = m.Handle("crash", []*pb.Item{crashItem(ok)})
+	_, err = m.Handle("fault", []*pb.Item{crash})
 	if !errors.Is(err, ErrBackoff) || !strings.Contains(err.Error(), "3 crashes") || time.Since(start) > 50*time.Millisecond {
 		t.Fatalf("after the burst: %v (%v)", err, time.Since(start))
 	}
-	in := rowFor(m, "crash")
+	in := rowFor(m, "fault")
 	if !strings.HasPrefix(in.State, "backoff (3 crashes in ") || in.Pid != 0 || in.Restarts != 2 {
 		t.Fatalf("list: %+v", in)
 	}
-	if ready, until := m.Ready("crash"); ready || time.Until(until) > 300*time.Millisecond {
+	if ready, until := m.Ready("fault"); ready || time.Until(until) > 2*time.Second {
 		t.Fatalf("ready %v until %v", ready, until)
 	}
 	if err := os.WriteFile(ok, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(350 * time.Millisecond)
-	res, err := m.Handle("crash", []*pb.Item{crashItem(ok)})
+	for ready, _ := m.Ready("fault"); !ready; ready, _ = m.Ready("fault") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err := m.Handle("fault", []*pb.Item{crash})
 	if err != nil || res[0].Actions[0].GetSetState().Sub != "running" {
 		t.Fatalf("after the backoff: %v %v", res, err)
 	}
-	if in := rowFor(m, "crash"); in.State != "loaded" || in.Restarts != 3 || in.Error != "" {
+	if in := rowFor(m, "fault"); in.State != "loaded" || in.Restarts != 3 || in.Error != "" {
 		t.Fatalf("list after recovery: %+v", in)
 	}
 }
@@ -252,7 +273,7 @@ func TestSwapRefusals(t *testing.T) {
 	// Without the pin: another type, another protocol.
 	m.SetConfig(cfgFor(dir))
 	for name, c := range map[string]struct{ path, want string }{
-		"type":     {filepath.Join(dir, "crash"), `serves unit type "crash"`},
+		"type":     {filepath.Join(dir, "fault"), `serves unit type "fault"`},
 		"protocol": {filepath.Join(dir, "other"), "protocol version"},
 	} {
 		if _, err := m.Prepare("target", c.path); err == nil || !strings.Contains(err.Error(), c.want) {

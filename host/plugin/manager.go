@@ -15,6 +15,9 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/reaper"
@@ -25,14 +28,21 @@ import (
 // HostVersion is told to plugins in Describe.
 const HostVersion = "0.1.0"
 
-// callTimeout bounds one call into a plugin; a plugin that does not answer in time is killed and counts as dead.
-const callTimeout = 30 * time.Second
+// MaxResponseBytes bounds one answer of a plugin (go-plugin would accept 2 GiB). A plugin that answers more is
+// treated as one whose call failed: it is killed, the crash is counted, and its events are held and delivered
+// to the next plugin. 32 MiB is far above a batch's answer (10,000 parsed units take a few MiB).
+const MaxResponseBytes = 32 << 20
+
+// startTimeout bounds a launch: the process start and go-plugin's handshake.
+const startTimeout = 10 * time.Second
 
 // ErrBackoff marks the errors of calls refused because the type's plugin crashed too often and is backed off.
 var ErrBackoff = errors.New("plugin backed off")
 
-// Manager starts, calls, swaps and stops the plugins. Its methods may be called from any goroutine; the core
-// calls Handle and Parse from its loop only, so that a swap (Install) falls between two of its turns.
+// Manager starts, calls, swaps and stops the plugins. Its methods may be called from any goroutine. Calls of one
+// type go to its plugin one at a time (the SDK promises a plugin that its UnitType is called from one goroutine
+// at a time), each bounded by the configured call timeout (Plugins.CallTimeoutSec): a plugin that does not
+// answer in time is killed, and the call fails as if it had crashed.
 type Manager struct {
 	reaper    *reaper.Reaper
 	log       *slog.Logger
@@ -41,10 +51,6 @@ type Manager struct {
 	onExit func(typ string, e reaper.Exit)
 	// Backoff is the crash policy; set it before the first call.
 	Backoff Backoff
-
-	// launchMu serializes the launches of Get, which happen without mu held: a handshake takes milliseconds
-	// and List must not wait for it.
-	launchMu sync.Mutex
 
 	mu      sync.Mutex
 	cfg     config.Config
@@ -65,6 +71,12 @@ type typeState struct {
 	lastUse  time.Time // the last call or launch, for the idle timeout
 	idle     bool      // stopped for being idle, not launched since
 	swap     Swap
+
+	// launchMu serializes the type's launches, which happen without mu held: a handshake takes milliseconds,
+	// and neither List nor another type's calls must wait for it.
+	launchMu sync.Mutex
+	// gate holds a token while a call of the type is in progress (Handle, Parse): one call at a time.
+	gate chan struct{}
 }
 
 // Swap records a live swap.
@@ -83,9 +95,10 @@ type Plugin struct {
 	Pid     int
 	Started time.Time
 
-	client *goplugin.Client
-	uc     *sdk.Client
-	runner *procRunner
+	client  *goplugin.Client
+	uc      *sdk.Client
+	runner  *procRunner
+	timeout time.Duration // the call timeout when it was launched
 
 	// Guarded by Manager.mu. A live plugin serves its type (launched by Get or installed by a swap); one that is
 	// gone is never handed out again; one that is stopping was asked to end (idle, swapped, shutdown). Only the
@@ -111,7 +124,7 @@ func (m *Manager) SetConfig(cfg config.Config) {
 func (m *Manager) state(typ string) *typeState {
 	ts := m.types[typ]
 	if ts == nil {
-		ts = &typeState{}
+		ts = &typeState{gate: make(chan struct{}, 1)}
 		m.types[typ] = ts
 	}
 	return ts
@@ -161,24 +174,26 @@ func (m *Manager) Get(typ string) (*Plugin, error) {
 	if p != nil {
 		return p, nil
 	}
-	m.launchMu.Lock()
-	defer m.launchMu.Unlock()
+	m.mu.Lock()
+	ts := m.state(typ)
+	m.mu.Unlock()
+	ts.launchMu.Lock()
+	defer ts.launchMu.Unlock()
 	m.mu.Lock()
 	if p := m.runningLocked(typ); p != nil {
 		m.mu.Unlock()
 		return p, nil
 	}
 	now := time.Now()
-	ts := m.state(typ)
 	if ts.crashes.backedOff(now) {
 		err := m.backoffErrLocked(typ, ts, now)
 		m.mu.Unlock()
 		return nil, err
 	}
-	path, pin := m.pathLocked(typ), m.cfg.Plugins[typ].SHA256
+	path, pin, timeout := m.pathLocked(typ), m.cfg.Plugins[typ].SHA256, m.callTimeoutLocked()
 	m.mu.Unlock()
 
-	p, err := m.launch(typ, path, pin)
+	p, err := m.launch(typ, path, pin, timeout)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now = time.Now()
@@ -264,9 +279,17 @@ func (m *Manager) BackedOff(typ string) string {
 	return ""
 }
 
+// callTimeoutLocked is the bound of one call.
+func (m *Manager) callTimeoutLocked() time.Duration {
+	if m.cfg.PluginCallTimeout <= 0 {
+		return config.DefaultPluginCallTimeout
+	}
+	return m.cfg.PluginCallTimeout
+}
+
 // launch starts the binary at path for typ, checked against pin, and returns it after the handshake and
-// Describe. It takes no lock.
-func (m *Manager) launch(typ, path, pin string) (*Plugin, error) {
+// Describe (bounded by timeout). It takes no lock.
+func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin, error) {
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
@@ -277,13 +300,15 @@ func (m *Manager) launch(typ, path, pin string) (*Plugin, error) {
 	if err := os.MkdirAll(m.socketDir, 0o700); err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
-	p := &Plugin{Type: typ, Path: path, SHA256: sum}
+	p := &Plugin{Type: typ, Path: path, SHA256: sum, timeout: timeout}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.PluginSets(),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		SkipHostEnv:      true,
-		StartTimeout:     10 * time.Second,
+		StartTimeout:     startTimeout,
+		// The answer's bound; go-plugin's own (2 GiB) comes first, so this one wins.
+		GRPCDialOptions:  []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxResponseBytes))},
 		UnixSocketConfig: &goplugin.UnixSocketConfig{TempDir: m.socketDir},
 		// go-plugin's own chatter is not wanted (the core logs plugin starts and exits itself); what the plugin
 		// writes on stderr, a panic above all, goes to the console unchanged.
@@ -308,7 +333,7 @@ func (m *Manager) launch(typ, path, pin string) (*Plugin, error) {
 		m.abandon(p, client)
 		return nil, fmt.Errorf("plugin %s (%s): %s", typ, path, handshakeError(err))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	desc, err := uc.Describe(ctx, HostVersion)
 	if err != nil {
@@ -350,45 +375,85 @@ func handshakeError(err error) string {
 
 // Parse asks typ's plugin to parse a batch of units.
 func (m *Manager) Parse(typ string, units []*pb.UnitFile) ([]*pb.Parsed, error) {
-	p, err := m.Get(typ)
+	var resp []*pb.Parsed
+	err := m.call(typ, func(ctx context.Context, p *Plugin) (err error) {
+		resp, err = p.uc.Parse(ctx, units)
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("plugin %s: parse: %w", typ, err)
 	}
-	resp, err := p.Parse(units)
-	if err != nil {
-		m.dead(p, err)
-		return nil, err
-	}
-	m.served(p)
 	return resp, nil
 }
 
 // Parse asks this plugin process to parse a batch of units (a swap asks the new plugin before installing it).
 func (p *Plugin) Parse(units []*pb.UnitFile) ([]*pb.Parsed, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	resp, err := p.uc.Parse(ctx, units)
 	if err != nil {
-		return nil, fmt.Errorf("plugin %s: parse: %w", p.Type, err)
+		return nil, fmt.Errorf("plugin %s: parse: %w", p.Type, callError(err, p.timeout))
 	}
 	return resp, nil
 }
 
-// Handle delivers one batch to typ's plugin.
+// Handle delivers one batch to typ's plugin, launching it if needed.
 func (m *Manager) Handle(typ string, items []*pb.Item) ([]*pb.Result, error) {
-	p, err := m.Get(typ)
+	var res []*pb.Result
+	err := m.call(typ, func(ctx context.Context, p *Plugin) (err error) {
+		res, err = p.uc.Handle(ctx, items)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	res, err := p.uc.Handle(ctx, items)
-	if err != nil {
-		m.dead(p, err)
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
-	m.served(p)
 	return res, nil
+}
+
+// call runs f with typ's plugin (launched if needed) and a context that ends after the call timeout, once the
+// type's previous call has ended. A plugin whose call fails or times out is killed: the next call launches a
+// fresh one. Waiting for the previous call is bounded too, by what that call may take at most (its launch and
+// its call); it only fails if that call's plugin could not be killed.
+func (m *Manager) call(typ string, f func(context.Context, *Plugin) error) error {
+	m.mu.Lock()
+	ts, timeout := m.state(typ), m.callTimeoutLocked()
+	m.mu.Unlock()
+	select {
+	case ts.gate <- struct{}{}:
+	default:
+		wait := time.NewTimer(startTimeout + 2*timeout)
+		select {
+		case ts.gate <- struct{}{}:
+			wait.Stop()
+		case <-wait.C:
+			return fmt.Errorf("the previous call of the type has not ended after %s", startTimeout+2*timeout)
+		}
+	}
+	defer func() { <-ts.gate }()
+	p, err := m.Get(typ)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := f(ctx, p); err != nil {
+		err = callError(err, timeout)
+		m.dead(p, err)
+		return err
+	}
+	m.served(p)
+	return nil
+}
+
+// callError says in plain words that a call ran out of time or that its answer was too large.
+func callError(err error, timeout time.Duration) error {
+	switch status.Code(err) {
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("no answer within %s (Plugins.CallTimeoutSec): %w", timeout, err)
+	case codes.ResourceExhausted:
+		return fmt.Errorf("answer larger than %d bytes: %w", MaxResponseBytes, err)
+	}
+	return err
 }
 
 // served notes a call p answered.

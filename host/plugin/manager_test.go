@@ -26,7 +26,8 @@ var (
 	rp        *reaper.Reaper
 )
 
-// plugins builds the target plugin and the protocol-2 test plugin once.
+// plugins builds the target plugin, the protocol-2 test plugin and the fault plugin (also one that refuses the
+// handshake, in refuse/) once.
 func plugins(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -34,9 +35,13 @@ func plugins(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
-		for name, pkg := range map[string]string{"target": "./plugins/target", "other": "./test/system/testdata/otherproto",
-			"crash": "./test/system/testdata/crasher"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
+		for _, b := range []struct{ out, pkg, ldflags string }{
+			{"target", "./plugins/target", ""},
+			{"other", "./test/system/testdata/otherproto", ""},
+			{"fault", "./sdk/sdktest/fault", ""},
+			{"refuse/fault", "./sdk/sdktest/fault", "-X main.handshake=refuse"},
+		} {
+			cmd := exec.Command("go", "build", "-ldflags", b.ldflags, "-o", filepath.Join(binDir, b.out), b.pkg)
 			cmd.Dir = "../.."
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = err

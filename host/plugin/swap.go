@@ -31,9 +31,9 @@ func (m *Manager) ConfiguredPath(typ string) string {
 // one. It does not serve until installed.
 func (m *Manager) Prepare(typ, path string) (*Plugin, error) {
 	m.mu.Lock()
-	pin := m.cfg.Plugins[typ].SHA256
+	pin, timeout := m.cfg.Plugins[typ].SHA256, m.callTimeoutLocked()
 	m.mu.Unlock()
-	return m.launch(typ, path, pin)
+	return m.launch(typ, path, pin, timeout)
 }
 
 // Discard stops a prepared plugin that is not to be installed.

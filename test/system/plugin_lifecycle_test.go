@@ -187,21 +187,21 @@ func TestLivePluginSwapKeepsServicesRunning(t *testing.T) {
 // serves on; its held start goes through once the plugin stops crashing.
 func TestCrashingPluginIsBackedOff(t *testing.T) {
 	t.Parallel()
-	crash := harness.BuildPlugin(t, "test/system/testdata/crasher", t.TempDir())
+	fault := harness.BuildPlugin(t, "sdk/sdktest/fault", t.TempDir())
 	s := harness.Start(t, harness.Options{
-		Config: "[Plugin.crash]\nPath = \"" + crash + "\"\n",
+		Config: "[Plugin.fault]\nPath = \"" + fault + "\"\n",
 		Units: map[string]string{
-			"x.crash":   "[Unit]\nDescription=Crashes\n\n[Crash]\nUnlessExists=/run/crash.ok\n",
+			"x.fault":   "[Unit]\nDescription=Crashes\n\n[Fault]\nExit=3\nUnlessExists=/run/crash.ok\n",
 			"a.service": "[Service]\nExecStart=/bin/sleep 1000\n",
 		},
 	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
-	if _, errs, code := s.Sctl("start", "--no-block", "x.crash"); code != 0 {
-		t.Fatalf("start x.crash: exit %d %s", code, errs)
+	if _, errs, code := s.Sctl("start", "--no-block", "x.fault"); code != 0 {
+		t.Fatalf("start x.fault: exit %d %s", code, errs)
 	}
 	var row []string
 	if !s.WaitFor(10*time.Second, func() bool {
-		row = pluginRow(t, s, "crash")
+		row = pluginRow(t, s, "fault")
 		return len(row) > 8 && row[8] == "backoff"
 	}) {
 		t.Fatalf("never backed off: %v\n%s", row, s.Console())
@@ -217,22 +217,22 @@ func TestCrashingPluginIsBackedOff(t *testing.T) {
 	if _, errs, code := s.Sctl("start", "a.service"); code != 0 {
 		t.Errorf("start a.service while crash is backed off: exit %d %s", code, errs)
 	}
-	out, _, _ := s.Sctl("status", "x.crash")
-	if !strings.Contains(out, "Plugin: crash plugin backoff (") || !strings.Contains(out, "events held for this unit") {
+	out, _, _ := s.Sctl("status", "x.fault")
+	if !strings.Contains(out, "Plugin: fault plugin backoff (") || !strings.Contains(out, "events held for this unit") {
 		t.Errorf("status does not say the plugin is backed off:\n%s", out)
 	}
-	if st := s.Show("x.crash", "ActiveState"); st != "inactive" {
-		t.Errorf("x.crash is %s", st)
+	if st := s.Show("x.fault", "ActiveState"); st != "inactive" {
+		t.Errorf("x.fault is %s", st)
 	}
-	if j := s.Show("x.crash", "Job"); !strings.HasSuffix(j, "start") {
+	if j := s.Show("x.fault", "Job"); !strings.HasSuffix(j, "start") {
 		t.Errorf("the start job is gone: %q", j)
 	}
 	// It stops crashing: the held start is delivered when the backoff ends.
 	if err := os.WriteFile(inRoot(s, "/run/crash.ok"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.WaitActive("x.crash", "active", 70*time.Second)
-	row = pluginRow(t, s, "crash")
+	s.WaitActive("x.fault", "active", 70*time.Second)
+	row = pluginRow(t, s, "fault")
 	if restarts, _ := strconv.Atoi(row[6]); row[8] != "loaded" || restarts < 4 {
 		t.Errorf("after recovery: %v", row)
 	}
