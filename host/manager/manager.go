@@ -109,6 +109,8 @@ type Manager struct {
 	// instance names this process image (Ping): a re-executed core has another.
 	instance string
 	bootTime time.Time
+	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
+	crashFile string
 }
 
 type queued struct {
@@ -147,6 +149,7 @@ func New(opts Options) (*Manager, error) {
 		calls:       make(chan func(), 1024),
 		done:        make(chan struct{}),
 		bootTime:    time.Now(),
+		crashFile:   os.Getenv(crashEnv),
 	}
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg

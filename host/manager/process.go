@@ -36,6 +36,11 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 			m.executed.push(executed{unit: u, pid: pid, id: s.Id, role: s.Role})
 			m.exits.wake()
 		},
+		// Noted before the process may run: one that a crash leaves out of the spawn log never runs at all.
+		Forked: func(pid int) {
+			m.crashPoint("forked", u.ID)
+			m.spawnLog.add(pid)
+		},
 	}
 	if m.notifySocket != nil {
 		opts.NotifySocket = m.notifySocket.Path()
@@ -66,9 +71,6 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		err = &exec.Failure{Code: 202, Step: "FDS", Message: err.Error()}
 	} else {
 		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
-	}
-	if err == nil {
-		m.spawnLog.add(pid)
 	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)

@@ -132,7 +132,10 @@ func decNote(s string) (notify.Message, bool) {
 
 // pushExit is the sink of every exit the core learns of (from its reaper and from init): logged, then queued
 // for the loop.
-func (m *Manager) pushExit(e reaper.Exit) { m.exitLog.add(e, m.exits.push) }
+func (m *Manager) pushExit(e reaper.Exit) {
+	m.crashPoint("exit", strconv.Itoa(e.Pid))
+	m.exitLog.add(e, m.exits.push)
+}
 
 // pushNote queues an sd_notify message for the loop, logged first.
 func (m *Manager) pushNote(n notify.Message) { m.noteLog.add(n, m.notes.push) }

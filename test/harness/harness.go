@@ -32,6 +32,8 @@ type Options struct {
 	FirstBoot bool
 	// PrivateRoot gives the system a copy of the installed tree, for a test that replaces binaries in it.
 	PrivateRoot bool
+	// Env is added to init's environment, which the core inherits ("SYSMASTER_TEST_CRASH_AT=…").
+	Env []string
 }
 
 // System is one running sysmaster.
@@ -82,7 +84,7 @@ exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
 		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
-	s.cmd.Env = append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " "))
+	s.cmd.Env = append(append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " ")), opts.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
