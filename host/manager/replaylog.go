@@ -31,9 +31,10 @@ import (
 
 // replayLog is a file of the inputs not yet covered by a commit, in the order the loop takes them.
 type replayLog[T any] struct {
-	mu  sync.Mutex
-	f   *os.File
-	enc func(T) string
+	mu   sync.Mutex
+	path string
+	f    *os.File
+	enc  func(T) string
 	// pending are the inputs logged and not yet known to be committed, in the order logged (which is the order
 	// of the loop's queue: add logs and queues under mu).
 	pending []T
@@ -42,7 +43,7 @@ type replayLog[T any] struct {
 // openReplayLog opens the log at path and hands what a previous core logged and never committed to queue, first
 // of all (it stays in the log until a commit covers it). Without a file the log only queues.
 func openReplayLog[T any](path string, log *slog.Logger, enc func(T) string, dec func(string) (T, bool), queue func(T)) *replayLog[T] {
-	l := &replayLog[T]{enc: enc}
+	l := &replayLog[T]{path: path, enc: enc}
 	if f, err := os.Open(path); err == nil {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -85,10 +86,35 @@ func (l *replayLog[T]) committed(n int) {
 	defer l.mu.Unlock()
 	n = min(n, len(l.pending))
 	l.pending = l.pending[n:]
-	l.f.Truncate(0)
-	for _, v := range l.pending { // inputs that arrived after the loop took its batch
-		fmt.Fprintln(l.f, l.enc(v))
+	if len(l.pending) == 0 {
+		l.f.Truncate(0)
+		return
 	}
+	// Inputs arrived after the loop took its batch; init may have forgotten them already (acked exits). Emptied
+	// and written again, the log would lose them to a crash in between: a file that holds only them replaces it.
+	var b strings.Builder
+	for _, v := range l.pending {
+		b.WriteString(l.enc(v))
+		b.WriteByte('\n')
+	}
+	tmp := l.path + ".new"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err == nil {
+		if _, err = f.WriteString(b.String()); err == nil {
+			err = os.Rename(tmp, l.path)
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		// The log then keeps what the commit covered too, which a crash would replay: an exit of a pid that no
+		// unit has any more, ignored. Better than losing what it did not cover.
+		os.Remove(tmp)
+		return
+	}
+	l.f.Close()
+	l.f = f
 }
 
 func encExit(e reaper.Exit) string {
