@@ -39,7 +39,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		// Noted before the process may run: one that a crash leaves out of the spawn log never runs at all.
 		Forked: func(pid int) {
 			m.crashPoint("forked", u.ID)
-			m.spawnLog.add(pid)
+			m.spawnLog.add(pid, u.ID)
 		},
 	}
 	if m.notifySocket != nil {
@@ -83,6 +83,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		m.checkEmpty(u, true)
 		return
 	}
+	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
 	u.children[pid] = child{id: s.Id, role: s.Role}
 	u.populated = true
 	m.pids[pid] = u

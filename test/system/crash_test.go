@@ -78,6 +78,37 @@ func TestCrashBeforeSpawnLogged(t *testing.T) {
 	}
 }
 
+// A process spawned in a turn the core did not commit, which forked a daemon before the core died: the next core
+// kills both (the turn spawns them again). It killed the spawned process alone, and the daemon, re-parented to
+// init, stayed in the unit's cgroup unknown: the restart's replayed stop half waited for the cgroup to empty.
+func TestCrashBeforeSpawnCommitted(t *testing.T) {
+	t.Parallel()
+	s := crashSystem(t, map[string]string{
+		"daemon.service": "[Service]\nType=forking\nTimeoutStopSec=60\nExecStart=/bin/sh -c '/bin/sleep 100000 &'\n",
+	})
+	mustSctl(t, s, "start", "daemon.service")
+	old := s.Show("daemon.service", "MainPID")
+	// The restart's start half spawns the start command; the core dies once it has forked the daemon.
+	crashed := armCrash(t, s, "spawned daemon.service")
+	s.Sctl("restart", "--no-block", "daemon.service")
+	crashed()
+	if !s.WaitFor(20*time.Second, func() bool {
+		pid := s.Show("daemon.service", "MainPID")
+		return s.Show("daemon.service", "SubState") == "running" && pid != "0" && pid != old
+	}) {
+		out, _, _ := s.Sctl("status", "daemon.service")
+		t.Fatalf("the restart did not finish (TimeoutStopSec=60):\n%s\nconsole:\n%s", out, s.Console())
+	}
+	main := s.Show("daemon.service", "MainPID")
+	var got []string
+	if !s.WaitFor(10*time.Second, func() bool {
+		got = nsProcs(s, "/bin/sleep 100000")
+		return len(got) == 1 && got[0] == main
+	}) {
+		t.Errorf("daemons %v, want only the main process %s", got, main)
+	}
+}
+
 // An exit the core's reaper took from the kernel just before the core died: it must reach the next core. It
 // did not when the reaper reaped first and logged after: the stop waited in stop-sigterm for an exit that was
 // gone.
