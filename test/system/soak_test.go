@@ -236,6 +236,12 @@ func TestSoakNeverDown(t *testing.T) {
 	}
 	if len(stalled) > 0 {
 		t.Errorf("timeouts (TimeoutStopSec=10s) in %v", stalled)
+		if os.Getenv("SYSMASTER_SOAK_DEBUG") != "" {
+			f := filepath.Join(os.TempDir(), fmt.Sprintf("soak-console-%d.txt", seed))
+			if err := os.WriteFile(f, []byte(s.Console()), 0o644); err == nil {
+				t.Logf("the whole console is in %s", f)
+			}
+		}
 	}
 	// No zombie: every process of the system that has exited has been reaped (by the core or by init).
 	if z := zombies(s); len(z) > 0 {
