@@ -11,11 +11,16 @@
 //	}
 //
 // The executor gets its spec (the Spawn in its proto encoding, plus what the host adds: cgroup.procs files to
-// join, unit name, invocation ID, notify socket, how many fds are passed) in a memfd, and a status pipe that is
-// close-on-exec. Both sit right after the passed fds (0–2, then the passed fds from 3, then spec, then status),
-// named by SYSMASTER_EXECUTOR_FDS="SPEC,STATUS", the executor's only environment variable; the service's
+// join, unit name, invocation ID, notify socket, how many fds are passed) in a memfd, a status pipe that is
+// close-on-exec, and the read end of a go-ahead pipe. They sit right after the passed fds (0–2, then the passed
+// fds from 3, then spec, status and go-ahead), named by SYSMASTER_EXECUTOR_FDS="SPEC,STATUS,GO", the executor's
+// only environment variable; the service's
 // environment is built from the spec alone. (A fixed high fd number would mean hundreds of placeholder entries
 // in the fork's fd table; this way the passed fds are already where the service expects them.)
+//
+// The executor first waits for one byte on the go-ahead pipe, which Start writes once Options.Forked (the core's
+// spawn log) has noted the pid; EOF means the core died before that, and the executor exits at once, before it
+// joins the unit's cgroup: a process the next core cannot know of never runs.
 //
 // The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, setsid, standard
 // streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
@@ -28,10 +33,12 @@
 //
 // # Reporting failures
 //
-// Start returns the pid as soon as the executor is forked; it never waits. A goroutine reads the status pipe:
-// EOF alone means the exec succeeded. A message is handed to Options.OnFailure as a *Failure, and the exit of
-// the pid is held back until then, so that the sink always hears of the exit (status Failure.Code) after
-// OnFailure. Settings that cannot work on any machine (an unknown limit, capability, policy or stream) are
+// Start returns the pid as soon as the executor is forked and Options.Forked has returned; it never waits for
+// the exec. A goroutine reads the status pipe: EOF alone means the exec succeeded. A message is handed to
+// Options.OnFailure as a *Failure, and the exit of the pid waits for that, so that the sink always hears of the
+// exit (status Failure.Code) after OnFailure. The reaper hands the exit over before it reaps the process, and
+// the sink gets it before the reaper's call returns, so that what the sink makes safe of it (the core's exit log)
+// is safe before the zombie goes. Settings that cannot work on any machine (an unknown limit, capability, policy or stream) are
 // refused by Start before fork, with a *Failure whose Pid is 0.
 //
 // # What is applied, and what is not

@@ -168,13 +168,24 @@ func (x *executor) run() *Failure {
 // readSpec reads the spec and puts the fds in order: status close-on-exec, spec closed, everything above them
 // close-on-exec (the passed fds and 0–2 stay as they are).
 func (x *executor) readSpec() *Failure {
-	specFd, statusFd, err := parseFdsEnv(os.Getenv(fdsEnv))
+	specFd, statusFd, goFd, err := parseFdsEnv(os.Getenv(fdsEnv))
 	os.Unsetenv(fdsEnv)
 	if err != nil {
 		return fail("FDS", "%v", err)
 	}
 	unix.CloseOnExec(statusFd)
 	x.status = statusFd
+	// Nothing is done before the core has noted this process (Options.Forked): EOF means it died first, and
+	// the process ends here, outside the unit's cgroup, as if never started.
+	var ahead [1]byte
+	n, err := unix.Read(goFd, ahead[:])
+	for err == unix.EINTR {
+		n, err = unix.Read(goFd, ahead[:])
+	}
+	unix.Close(goFd)
+	if n != 1 {
+		return fail("FDS", "the core ended before it recorded this process")
+	}
 	f := os.NewFile(uintptr(specFd), "spec")
 	b, err := io.ReadAll(f)
 	f.Close()

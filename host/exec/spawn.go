@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -46,6 +47,12 @@ type Options struct {
 	// OnExec, when set, is called once, from a goroutine of its own, when the process has executed its command;
 	// like OnFailure it comes before the exit reaches the sink.
 	OnExec func(pid int)
+	// Forked, when set, is called by Start once the process exists and before it may do anything: it waits
+	// for Forked to return before it joins its cgroup or runs its command. The core notes the pid in its spawn
+	// log there (host/manager/replaylog.go): a core killed before that leaves a process that ends at once, as
+	// if never started, instead of one that runs unknown to the next core (which would never see the unit's
+	// cgroup empty, and leave a stop waiting in stop-sigterm for its timeout).
+	Forked func(pid int)
 }
 
 // Failure is a failure to start a process: before fork (Pid 0, returned by Start) or in the executor (reported
@@ -95,6 +102,14 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		return 0, err
 	}
 	defer statusW.Close()
+	// The go-ahead (Options.Forked): one byte, or EOF when the core died first.
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		statusR.Close()
+		return 0, err
+	}
+	defer goR.Close()
+	defer goW.Close()
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		statusR.Close()
@@ -117,14 +132,14 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		}
 		files = append(files, fd)
 	}
-	specFd, statusFd := len(files), len(files)+1
-	files = append(files, specFile.Fd(), statusW.Fd())
+	specFd, statusFd, goFd := len(files), len(files)+1, len(files)+2
+	files = append(files, specFile.Fd(), statusW.Fd(), goR.Fd())
 	attr := &syscall.ProcAttr{
-		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd)},
+		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
 		Files: files,
 		Dir:   "/",
 	}
-	t := &tracker{sink: sink, onFailure: o.OnFailure, onExec: o.OnExec}
+	t := &tracker{sink: sink, onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
 	pid, err := r.Start(func() (int, error) {
 		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
 	}, t.exit)
@@ -133,41 +148,54 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		return 0, fmt.Errorf("exec: fork executor: %w", err)
 	}
 	t.pid = pid
-	go t.read(statusR)
+	go t.readStatus(statusR)
+	if o.Forked != nil {
+		o.Forked(pid)
+	}
+	_, _ = goW.Write([]byte{1}) // fails only when the process is gone already (killed): its exit says so
 	return pid, nil
 }
 
-// tracker holds an exit back until the status pipe has been read, so that OnFailure comes before the exit.
+// tracker hands the exit to the sink once the status pipe has been read, so that OnFailure and OnExec come
+// before it.
 type tracker struct {
 	pid       int
 	sink      reaper.Sink
 	onFailure func(*Failure)
 	onExec    func(int)
+	read      chan struct{} // closed once the status pipe is read and reported
 
-	mu   sync.Mutex
-	eof  bool
-	held *reaper.Exit
+	mu     sync.Mutex
+	exited *reaper.Exit
 }
 
+// statusWait bounds how long an exit waits for its status pipe. The process is gone, so its end of the pipe is
+// closed and EOF is at hand; the bound only keeps a leaked write end from stalling the reaper.
+const statusWait = 5 * time.Second
+
+// exit runs on the reaper's goroutine, before the process is reaped: it hands the exit on only after the status
+// is reported, and returns only once the sink has it (the core logs it there), so that a core killed meanwhile
+// leaves the zombie to init instead of losing the exit.
 func (t *tracker) exit(e reaper.Exit) {
 	t.mu.Lock()
-	if !t.eof {
-		t.held = &e
-		t.mu.Unlock()
-		return
-	}
+	t.exited = &e
 	t.mu.Unlock()
+	select {
+	case <-t.read:
+	case <-time.After(statusWait):
+	}
 	t.sink(e)
 }
 
-// read reads the status pipe to EOF: EOF alone means the exec succeeded (the pipe is close-on-exec).
-func (t *tracker) read(r *os.File) {
+// readStatus reads the status pipe to EOF: EOF alone means the exec succeeded (the pipe is close-on-exec).
+func (t *tracker) readStatus(r *os.File) {
+	defer close(t.read)
 	msg, _ := io.ReadAll(io.LimitReader(r, 64<<10))
 	r.Close()
 	t.mu.Lock()
 	// An EOF alone is a successful exec, unless the process is already gone by a signal: then it may have been
 	// killed before it got there (a stop during setup), and nothing says it executed.
-	killed := t.held != nil && t.held.Code != reaper.Exited
+	killed := t.exited != nil && t.exited.Code != reaper.Exited
 	t.mu.Unlock()
 	switch {
 	case len(msg) > 0 && t.onFailure != nil:
@@ -175,13 +203,6 @@ func (t *tracker) read(r *os.File) {
 		t.onFailure(&Failure{Pid: t.pid, Step: step, Code: ExitCode(step), Message: text})
 	case len(msg) == 0 && !killed && t.onExec != nil:
 		t.onExec(t.pid)
-	}
-	t.mu.Lock()
-	t.eof = true
-	held := t.held
-	t.mu.Unlock()
-	if held != nil {
-		t.sink(*held)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // executorArg0 is argv[0] of the core when it runs as the executor.
 const executorArg0 = "sysmaster-executor"
 
-// fdsEnv names the executor's spec and status fds, as "SPEC,STATUS". It is the only variable in the executor's
+// fdsEnv names the executor's spec, status and go-ahead fds, as "SPEC,STATUS,GO". It is the only variable in the executor's
 // environment; the service's environment is built from the spec.
 const fdsEnv = "SYSMASTER_EXECUTOR_FDS"
 
@@ -53,17 +53,17 @@ func decodeSpec(b []byte) (*spec, error) {
 	return &sp, nil
 }
 
-// parseFdsEnv reads "SPEC,STATUS".
-func parseFdsEnv(v string) (specFd, statusFd int, err error) {
-	a, b, ok := strings.Cut(v, ",")
-	if !ok {
-		return 0, 0, fmt.Errorf("malformed %s=%q", fdsEnv, v)
+// parseFdsEnv reads "SPEC,STATUS,GO".
+func parseFdsEnv(v string) (specFd, statusFd, goFd int, err error) {
+	f := strings.Split(v, ",")
+	if len(f) != 3 {
+		return 0, 0, 0, fmt.Errorf("malformed %s=%q", fdsEnv, v)
 	}
-	if specFd, err = strconv.Atoi(a); err != nil {
-		return 0, 0, err
+	var fds [3]int
+	for i, s := range f {
+		if fds[i], err = strconv.Atoi(s); err != nil {
+			return 0, 0, 0, fmt.Errorf("malformed %s=%q: %w", fdsEnv, v, err)
+		}
 	}
-	if statusFd, err = strconv.Atoi(b); err != nil {
-		return 0, 0, err
-	}
-	return specFd, statusFd, nil
+	return fds[0], fds[1], fds[2], nil
 }

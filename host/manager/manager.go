@@ -102,6 +102,8 @@ type Manager struct {
 	bootTime time.Time
 	// confProblems is what is wrong with system.conf and the unit search path (see confproblems.go).
 	confProblems []string
+	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
+	crashFile string
 }
 
 type queued struct {
@@ -139,6 +141,7 @@ func New(opts Options) (*Manager, error) {
 		calls:       make(chan func(), 1024),
 		done:        make(chan struct{}),
 		bootTime:    time.Now(),
+		crashFile:   os.Getenv(crashEnv),
 	}
 	m.timers = newTimerTable(m.post)
 	cfg, problems := config.Load(opts.ConfigPath)

@@ -36,6 +36,11 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 			m.procs.executed.push(executed{unit: u, pid: pid, id: s.Id, role: s.Role})
 			m.procs.exits.wake()
 		},
+		// Noted before the process may run: one that a crash leaves out of the spawn log never runs at all.
+		Forked: func(pid int) {
+			m.crashPoint("forked", u.ID)
+			m.procs.spawnLog.add(pid, u.ID)
+		},
 	}
 	if m.notifySocket != nil {
 		opts.NotifySocket = m.notifySocket.Path()
@@ -67,9 +72,6 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	} else {
 		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
 	}
-	if err == nil {
-		m.procs.spawnLog.add(pid)
-	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
 		code := int32(203)
@@ -81,6 +83,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		m.checkEmpty(u, true)
 		return
 	}
+	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
 	u.children[pid] = child{id: s.Id, role: s.Role}
 	u.populated = true
 	m.procs.owner[pid] = u

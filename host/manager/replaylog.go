@@ -2,6 +2,7 @@ package manager
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -31,9 +32,10 @@ import (
 
 // replayLog is a file of the inputs not yet covered by a commit, in the order the loop takes them.
 type replayLog[T any] struct {
-	mu  sync.Mutex
-	f   *os.File
-	enc func(T) string
+	mu   sync.Mutex
+	path string
+	f    *os.File
+	enc  func(T) string
 	// pending are the inputs logged and not yet known to be committed, in the order logged (which is the order
 	// of the loop's queue: add logs and queues under mu).
 	pending []T
@@ -42,7 +44,7 @@ type replayLog[T any] struct {
 // openReplayLog opens the log at path and hands what a previous core logged and never committed to queue, first
 // of all (it stays in the log until a commit covers it). Without a file the log only queues.
 func openReplayLog[T any](path string, log *slog.Logger, enc func(T) string, dec func(string) (T, bool), queue func(T)) *replayLog[T] {
-	l := &replayLog[T]{enc: enc}
+	l := &replayLog[T]{path: path, enc: enc}
 	if f, err := os.Open(path); err == nil {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -85,10 +87,35 @@ func (l *replayLog[T]) committed(n int) {
 	defer l.mu.Unlock()
 	n = min(n, len(l.pending))
 	l.pending = l.pending[n:]
-	l.f.Truncate(0)
-	for _, v := range l.pending { // inputs that arrived after the loop took its batch
-		fmt.Fprintln(l.f, l.enc(v))
+	if len(l.pending) == 0 {
+		l.f.Truncate(0)
+		return
 	}
+	// Inputs arrived after the loop took its batch; init may have forgotten them already (acked exits). Emptied
+	// and written again, the log would lose them to a crash in between: a file that holds only them replaces it.
+	var b strings.Builder
+	for _, v := range l.pending {
+		b.WriteString(l.enc(v))
+		b.WriteByte('\n')
+	}
+	tmp := l.path + ".new"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err == nil {
+		if _, err = f.WriteString(b.String()); err == nil {
+			err = os.Rename(tmp, l.path)
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		// The log then keeps what the commit covered too, which a crash would replay: an exit of a pid that no
+		// unit has any more, ignored. Better than losing what it did not cover.
+		os.Remove(tmp)
+		return
+	}
+	l.f.Close()
+	l.f = f
 }
 
 func encExit(e reaper.Exit) string {
@@ -132,17 +159,28 @@ func decNote(s string) (notify.Message, bool) {
 
 // pushExit is the sink of every exit the core learns of (from its reaper and from init): logged, then queued
 // for the loop.
-func (m *Manager) pushExit(e reaper.Exit) { m.procs.exitLog.add(e, m.procs.exits.push) }
+func (m *Manager) pushExit(e reaper.Exit) {
+	m.crashPoint("exit", strconv.Itoa(e.Pid))
+	m.procs.exitLog.add(e, m.procs.exits.push)
+}
 
 // pushNote queues an sd_notify message for the loop, logged first.
 func (m *Manager) pushNote(n notify.Message) { m.noteLog.add(n, m.notes.push) }
 
-// spawnLog notes the processes spawned since the last commit. It belongs to the loop.
+// spawnLog notes the processes spawned since the last commit, one line each: "PID START UNIT", START being the
+// process's start time (field 22 of /proc/PID/stat, clock ticks after boot). It belongs to the loop.
 type spawnLog struct {
 	f     *os.File
 	dirty bool
 	// leftover are the processes a previous core spawned in the turn it did not commit.
-	leftover []int
+	leftover []spawned
+}
+
+// spawned is a process noted in the spawn log. A line of an older core holds the pid alone.
+type spawned struct {
+	pid   int
+	start uint64 // 0 when not noted
+	unit  string // "" when not noted
 }
 
 // close closes the file; what comes later is only queued.
@@ -158,10 +196,21 @@ func (l *replayLog[T]) close() {
 func openSpawnLog(path string, log *slog.Logger) *spawnLog {
 	l := &spawnLog{}
 	if b, err := os.ReadFile(path); err == nil {
-		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
-				l.leftover = append(l.leftover, pid)
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 {
+				continue
 			}
+			pid, err := strconv.Atoi(f[0])
+			if err != nil || pid <= 1 {
+				continue
+			}
+			sp := spawned{pid: pid}
+			if len(f) == 3 {
+				sp.start, _ = strconv.ParseUint(f[1], 10, 64)
+				sp.unit = f[2]
+			}
+			l.leftover = append(l.leftover, sp)
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -180,11 +229,14 @@ func (l *spawnLog) close() {
 	}
 }
 
-func (l *spawnLog) add(pid int) {
+// add notes pid, a process of unit that has not run yet (exec.Options.Forked): its start time is read now, while
+// it cannot have ended.
+func (l *spawnLog) add(pid int, unit string) {
 	if l == nil || l.f == nil {
 		return
 	}
-	fmt.Fprintln(l.f, pid)
+	start, _ := startTime(pid)
+	fmt.Fprintln(l.f, pid, start, unit)
 	l.dirty = true
 }
 
@@ -196,24 +248,64 @@ func (l *spawnLog) committed() {
 	l.dirty = false
 }
 
-// killUncommitted kills the processes the previous core spawned in the turn it lost, if they are still processes
-// of a unit: the turn is decided again, and spawns them anew.
+// killUncommitted kills the processes the previous core spawned in the turn it lost, and what they started: the
+// turn is decided again, and spawns them anew. What they started (the daemon a Type=forking start command forks,
+// already re-parented to init when the command ended) is every process of their unit's cgroup that started no
+// earlier than they did and that the checkpoint does not know; left alone, it would run unknown to the unit, whose
+// cgroup would then never empty (a stop stuck in stop-sigterm).
 func (m *Manager) killUncommitted() {
 	if m.procs.spawnLog == nil {
 		return
 	}
-	for _, pid := range m.procs.spawnLog.leftover {
-		if m.procs.owner[pid] != nil {
+	kill := func(pid int, why string) {
+		m.log.Warn("killing "+why+" in a turn the previous core did not commit; the turn spawns anew", "pid", pid)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for _, sp := range m.procs.spawnLog.leftover {
+		if m.procs.owner[sp.pid] != nil {
 			continue // the checkpoint knows it after all
 		}
-		// Only a process still in a unit's cgroup: the pid may have been reused meanwhile.
+		if sp.start == 0 {
+			// An older core's line: only a process still in a unit's cgroup, the pid may have been reused.
+			if m.cg == nil {
+				continue
+			}
+			if rel, ok := m.cg.UnitOf(sp.pid); ok && strings.HasPrefix(rel, slice+"/") {
+				kill(sp.pid, "a process spawned")
+			}
+			continue
+		}
+		if start, ok := startTime(sp.pid); ok && start == sp.start {
+			kill(sp.pid, "a process spawned")
+		}
 		if m.cg == nil {
 			continue
 		}
-		if rel, ok := m.cg.UnitOf(pid); ok && strings.HasPrefix(rel, slice+"/") {
-			m.log.Warn("killing a process spawned in a turn the previous core did not commit; it is spawned again", "cgroup", rel, "pid", pid)
-			syscall.Kill(pid, syscall.SIGKILL)
+		pids, _ := m.cg.Pids(slice + "/" + sp.unit)
+		for _, pid := range pids {
+			if start, ok := startTime(pid); ok && start >= sp.start && m.procs.owner[pid] == nil && pid != sp.pid {
+				kill(pid, "a process started by one spawned")
+			}
 		}
 	}
 	m.procs.spawnLog.leftover = nil
+}
+
+// startTime is pid's start time, field 22 of /proc/PID/stat (clock ticks after boot), which tells a process from
+// a later one with the same pid.
+func startTime(pid int) (uint64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(f[19], 10, 64)
+	return n, err == nil
 }

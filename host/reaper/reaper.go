@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -70,32 +71,73 @@ func (r *Reaper) loop() {
 }
 
 // reap collects every exited child: SIGCHLDs coalesce, so one signal may stand for many exits.
+//
+// Each exit is handed to its sink before the process is reaped, not after: the core's sink logs the exit for the
+// next core (host/manager/replaylog.go), and a core killed between wait4 and that write would lose the exit for
+// good, leaving its unit waiting for an end that already came (a stop stuck in stop-sigterm). Peeked with
+// WNOWAIT, the child stays a zombie until its sink has returned; a core killed before the reap leaves the zombie
+// to init, which reaps it and hands its exit to the next core (a duplicate of the logged one is an exit of no
+// unit there, and ignored).
 func (r *Reaper) reap() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		e, ok := peek()
+		if !ok {
+			return
+		}
+		r.deliver(e)
+		for {
+			var ws unix.WaitStatus
+			if _, err := unix.Wait4(e.Pid, &ws, unix.WNOHANG, nil); err != unix.EINTR {
+				break
+			}
+		}
+	}
+}
+
+// peek returns the exit of one child that has ended, leaving it a zombie; false when none has.
+func peek() (Exit, bool) {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
 		if err == unix.EINTR {
 			continue
 		}
-		if pid <= 0 || err != nil {
-			return
+		code, pid, status := sigchld(&info)
+		if err != nil || pid <= 0 {
+			return Exit{}, false
 		}
-		e := Exit{Pid: pid, Time: time.Now()}
-		switch {
-		case ws.Exited():
-			e.Code, e.Status = Exited, ws.ExitStatus()
-		case ws.Signaled() && ws.CoreDump():
-			e.Code, e.Status = Dumped, int(ws.Signal())
-		case ws.Signaled():
-			e.Code, e.Status = Killed, int(ws.Signal())
-		default:
-			continue // stopped or continued: wait4 without WUNTRACED does not report these
+		e := Exit{Pid: pid, Time: time.Now(), Exit: exitstatus.Exit{Status: status}}
+		switch code {
+		case cldExited:
+			e.Code = Exited
+		case cldDumped:
+			e.Code = Dumped
+		default: // CLD_KILLED; WEXITED reports nothing else
+			e.Code = Killed
 		}
-		r.deliver(e)
+		return e, true
 	}
 }
+
+// sigchld reads si_code, si_pid and si_status from waitid's answer. si_pid, si_uid and si_status open the union
+// that follows si_signo, si_errno and si_code, aligned as a pointer is (offset 16 on 64-bit, 12 on 32-bit).
+func sigchld(info *unix.Siginfo) (code, pid, status int) {
+	b := (*[unsafe.Sizeof(*info)]byte)(unsafe.Pointer(info))
+	at := func(off uintptr) int { return int(*(*int32)(unsafe.Pointer(&b[off]))) }
+	union := unsafe.Offsetof(struct {
+		_, _, _ int32
+		u       uintptr
+	}{}.u)
+	return at(8), at(union), at(union + 8)
+}
+
+// The si_code values of waitid's answer (CLD_* in <signal.h>).
+const (
+	cldExited = 1
+	cldDumped = 3
+)
 
 // deliver must be called with mu held.
 func (r *Reaper) deliver(e Exit) {

@@ -1,8 +1,11 @@
 package reaper
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,6 +68,34 @@ func childMain() int {
 		return fail("killed exit wrong")
 	}
 
+	// 2b. A dumped core reports the signal as Dumped. (RLIMIT_CORE is raised for the child by the shell, which
+	// runs in a directory of its own for the core file; where the kernel writes no core, the exit is Killed,
+	// which is what the kernel said.)
+	dir, err := os.MkdirTemp("", "reaper-core-")
+	if err != nil {
+		return fail("tempdir: " + err.Error())
+	}
+	defer os.RemoveAll(dir)
+	pid, _ = r.Start(func() (int, error) {
+		return syscall.ForkExec("/bin/sh", []string{"sh", "-c", "ulimit -c unlimited 2>/dev/null; kill -QUIT $$"}, &syscall.ProcAttr{Dir: dir})
+	}, func(e Exit) { owned <- e })
+	if e := <-owned; e.Pid != pid || (e.Code != Dumped && e.Code != Killed) || e.Status != int(unix.SIGQUIT) {
+		return fail("dumped exit wrong")
+	}
+
+	// 2c. The sink has the exit while the child is still a zombie: a core killed before its sink logged the exit
+	// leaves the zombie to init, which hands the exit on, instead of losing it.
+	zombie := make(chan bool, 1)
+	pid, _ = r.Start(func() (int, error) {
+		return syscall.ForkExec("/bin/true", []string{"true"}, &syscall.ProcAttr{})
+	}, func(e Exit) { zombie <- state(e.Pid) == "Z"; owned <- e })
+	if !<-zombie || (<-owned).Pid != pid {
+		return fail("the child was reaped before its sink had the exit")
+	}
+	if st := state(pid); st != "" {
+		return fail("the child was not reaped after its sink returned: state " + st)
+	}
+
 	// 3. An orphan re-parented to us (we are a subreaper) lands in unclaimed with its own status.
 	sh, _ := r.Start(func() (int, error) {
 		return syscall.ForkExec("/bin/sh", []string{"sh", "-c", "(sleep 0.2; exit 4) & exit 0"}, &syscall.ProcAttr{})
@@ -106,4 +137,14 @@ func childMain() int {
 	}
 	println("ok")
 	return 0
+}
+
+// state is the state letter of pid in /proc/PID/stat ("Z" for a zombie), "" when there is no such process.
+func state(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return f[0]
 }

@@ -92,7 +92,7 @@ exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
 		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
-	s.cmd.Env = append(append(os.Environ(), opts.Env...), "CGROUP_PROCS="+strings.Join(procs, " "))
+	s.cmd.Env = append(append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " ")), opts.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {

@@ -1,6 +1,7 @@
 package system
 
 import (
+	"flag"
 	"fmt"
 	"math/rand"
 	"os"
@@ -16,26 +17,28 @@ import (
 )
 
 // The soak test of "never down": 50 services of every kind under a bounded loop of start, stop and restart,
-// while the core is SIGKILLed 50 times, plugins 50 times, and the core is re-executed and plugins swapped 5 times
-// each. At the end no service was restarted unasked, every unit is in the state its last job asked for, nothing
-// is a zombie, the core holds no more descriptors than before, and every listener accepts.
+// while the core is SIGKILLed and a running plugin is SIGKILLed soakKills() times each, and the core is
+// re-executed and plugins swapped 5 times each. No stop may run into its timeout (TimeoutStopSec=10s: a stop
+// ends at once here, the services die on SIGTERM). At the end no service was restarted unasked, every unit is in
+// the state its last job asked for, nothing is a zombie, the core holds no more descriptors than before, and every
+// listener accepts.
 func TestSoakNeverDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test: not in -short runs")
 	}
 	t.Parallel()
+	kills := soakKills()
 	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
+	t.Logf("seed %d, %d core and %d plugin kills", seed, kills, kills)
 	rng, jobRng := rand.New(rand.NewSource(seed)), rand.New(rand.NewSource(seed+1)) // one per goroutine
 	const perKind = 10
 	units := map[string]string{}
 	var services []string
 	var ports []int
-	// TimeoutStopSec=5: in a rare interleaving with a core crash (not found yet: see the closing note of
-	// 2026-11-30), a stop of a service whose main process already ended waits in stop-sigterm until the stop
-	// timeout. With systemd's 90 s a retried sctl call of this test gives up first; the stalls are counted and
-	// logged below instead, and everything else is checked as usual.
-	noLimit := "[Unit]\nStartLimitIntervalSec=0\n[Service]\nTimeoutStopSec=5\n"
+	// TimeoutStopSec=10: a stop that waits for an exit or an empty cgroup that never comes (an exit a crashed
+	// core lost, a process it forked unnoted; see test/system/crash_test.go) ends at its timeout, which is logged
+	// and fails the test below, instead of holding the job loop for systemd's 90 s.
+	noLimit := "[Unit]\nStartLimitIntervalSec=0\n[Service]\nTimeoutStopSec=10\n"
 	for i := 0; i < perKind; i++ {
 		add := func(name, body string) {
 			units[name] = noLimit + body
@@ -50,7 +53,16 @@ func TestSoakNeverDown(t *testing.T) {
 		ports = append(ports, port)
 		units[fmt.Sprintf("web-%d.socket", i)] = fmt.Sprintf("[Socket]\nListenStream=127.0.0.1:%d\nPollLimitIntervalSec=0\nTriggerLimitIntervalSec=0\n", port)
 	}
-	s := harness.Start(t, harness.Options{Units: units})
+	opts := harness.Options{Units: units}
+	if os.Getenv("SYSMASTER_SOAK_DEBUG") != "" {
+		// The core logs every unit's lines on the console, which a stall below prints.
+		b, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "config/system.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Config = strings.Replace(string(b), `LogLevel = "info"`, `LogLevel = "debug"`, 1)
+	}
+	s := harness.Start(t, opts)
 	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/activated", t.TempDir()), filepath.Join(s.Etc, "activated"))
 	copyExecutable(t, harness.BuildPlugin(t, "test/system/testdata/notifier", t.TempDir()), filepath.Join(s.Etc, "notifier"))
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
@@ -124,9 +136,9 @@ func TestSoakNeverDown(t *testing.T) {
 		}
 	}()
 
-	// The chaos: 50 core kills, 50 plugin kills, 5 re-executions, 5 plugin swaps, in random order and moments.
+	// The chaos: the core and plugin kills, 5 re-executions, 5 plugin swaps, in random order and moments.
 	var chaos []string
-	for i := 0; i < 50; i++ {
+	for i := 0; i < kills; i++ {
 		chaos = append(chaos, "kill-core", "kill-plugin")
 	}
 	for i := 0; i < 5; i++ {
@@ -153,20 +165,24 @@ func TestSoakNeverDown(t *testing.T) {
 				counts[c]++
 			}
 		case "kill-plugin":
-			// One of the plugins that run.
-			var running []int
-			for _, typ := range []string{"service", "socket", "target"} {
-				if n := pluginPid(s, typ); n > 1 {
-					running = append(running, n)
+			// One of the plugins that run (the service plugin at least, while jobs run; a killed one may be
+			// relaunching).
+			s.WaitFor(20*time.Second, func() bool {
+				var running []int
+				for _, typ := range []string{"service", "socket", "target"} {
+					if n := pluginPid(s, typ); n > 1 {
+						if h := hostPid(t, s, n); h > 1 {
+							running = append(running, h)
+						}
+					}
 				}
-			}
-			if len(running) > 0 {
-				n := running[rng.Intn(len(running))]
-				if h := hostPid(t, s, n); h > 1 {
-					syscall.Kill(h, syscall.SIGKILL)
-					counts[c]++
+				if len(running) == 0 {
+					return false
 				}
-			}
+				syscall.Kill(running[rng.Intn(len(running))], syscall.SIGKILL)
+				counts[c]++
+				return true
+			})
 		case "reexec":
 			sctl("daemon-reexec")
 			counts[c]++
@@ -178,7 +194,7 @@ func TestSoakNeverDown(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	t.Logf("chaos done: %v; %d start/stop/restart jobs meanwhile", counts, ops)
-	if counts["kill-core"] < 50 || counts["kill-plugin"] < 40 {
+	if counts["kill-core"] < kills || counts["kill-plugin"] < kills {
 		t.Errorf("too little chaos happened: %v", counts)
 	}
 
@@ -202,15 +218,31 @@ func TestSoakNeverDown(t *testing.T) {
 			t.Errorf("%s MainPID %s, was %s after its last job: restarted unasked", u, pid, mainPid[u])
 		}
 	}
-	// The stalls above, for the record.
+	// No stop (nor anything else) ran into its timeout.
 	var stalled []string
 	for _, u := range services {
 		logs, _, _ := s.Sctl("logs", u)
-		if n := strings.Count(logs, "State 'stop-sigterm' timed out"); n > 0 {
+		if n := strings.Count(logs, "timed out"); n > 0 {
 			stalled = append(stalled, fmt.Sprintf("%s ×%d", u, n))
+			var lines []string
+			for _, l := range strings.Split(s.Console(), "\n") {
+				if strings.Contains(l, u) {
+					lines = append(lines, l)
+				}
+			}
+			t.Logf("%s ran into a timeout; its log:\n%s\nthe console about it (SYSMASTER_SOAK_DEBUG=1 has the core log every line):\n%s",
+				u, logs, strings.Join(lines[max(0, len(lines)-150):], "\n"))
 		}
 	}
-	t.Logf("stops that ran into TimeoutStopSec=5s: %v", stalled)
+	if len(stalled) > 0 {
+		t.Errorf("timeouts (TimeoutStopSec=10s) in %v", stalled)
+		if os.Getenv("SYSMASTER_SOAK_DEBUG") != "" {
+			f := filepath.Join(os.TempDir(), fmt.Sprintf("soak-console-%d.txt", seed))
+			if err := os.WriteFile(f, []byte(s.Console()), 0o644); err == nil {
+				t.Logf("the whole console is in %s", f)
+			}
+		}
+	}
 	// No zombie: every process of the system that has exited has been reaped (by the core or by init).
 	if z := zombies(s); len(z) > 0 {
 		time.Sleep(2 * time.Second)
@@ -237,6 +269,19 @@ func TestSoakNeverDown(t *testing.T) {
 			t.Errorf("web-%d.socket on port %d: %q, %v", i, port, body, err)
 		}
 	}
+}
+
+// soakKills is how many times the soak test kills the core, and a plugin: 100 each when the test is asked for by
+// name (go test -run TestSoak ./test/system/) or SYSMASTER_SOAK=full is set, 50 each in a run of the whole suite
+// (make test), which must stay short.
+func soakKills() int {
+	if os.Getenv("SYSMASTER_SOAK") == "full" {
+		return 100
+	}
+	if f := flag.Lookup("test.run"); f != nil && strings.Contains(f.Value.String(), "Soak") {
+		return 100
+	}
+	return 50
 }
 
 // countFds is how many descriptors pid holds.
