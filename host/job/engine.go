@@ -275,8 +275,13 @@ func (e *Engine) UnitChanged(unit string, to UnitState) {
 			e.Finish(j, Failed)
 		}
 	case Stop:
-		if to == Inactive || to == FailedState {
+		switch to {
+		case Inactive, FailedState:
 			e.Finish(j, Done)
+		case Active:
+			// The unit came back up instead (an umount that failed leaves the mount mounted): the stop failed,
+			// as systemd's unit_process_job judges an unexpected state.
+			e.Finish(j, Failed)
 		}
 	case Reload:
 		switch to {
