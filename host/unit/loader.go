@@ -84,6 +84,7 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		return f
 	}
 	l.addDirDeps(f)
+	l.addMountDeps(f)
 	f.LoadState = Loaded
 	return f
 }

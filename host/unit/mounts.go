@@ -1,0 +1,40 @@
+package unit
+
+import (
+	"path"
+	"time"
+
+	"github.com/sysmaster/sysmaster/pkg/unitname"
+)
+
+// addMountDeps adds what RequiresMountsFor= asks (man systemd.unit): Requires= and After= on the mount unit of
+// each path and of each of its parents, up to "/", that has a unit file. A mount unit gets the same for the
+// directory its mount point is in, so that a mount goes after, and stops before, the mounts it sits on
+// (systemd's mount_add_mount_dependencies). Mounts without a file (found in the mount table) are not units
+// here yet, so they get no dependency.
+func (l *Loader) addMountDeps(f *Fragment) {
+	paths := f.Unit.RequiresMountsFor
+	if unitname.Type(f.Name) == "mount" {
+		if where, err := unitname.ToPath(f.Name); err == nil && where != "/" {
+			paths = append(paths, path.Dir(where))
+		}
+	}
+	for _, p := range paths {
+		for prefix := path.Clean(p); ; prefix = path.Dir(prefix) {
+			name, err := unitname.FromPath(prefix, ".mount")
+			if err == nil && name != f.Name && l.hasFile(name) {
+				f.Unit.Deps[Requires] = appendNew(f.Unit.Deps[Requires], name)
+				f.Unit.Deps[After] = appendNew(f.Unit.Deps[After], name)
+			}
+			if prefix == "/" {
+				break
+			}
+		}
+	}
+}
+
+// hasFile reports whether a unit file (not a mask) for name is on the search path.
+func (l *Loader) hasFile(name string) bool {
+	_, _, state, _ := l.find(&Fragment{ModTimes: map[string]time.Time{}}, name)
+	return state == Loaded
+}
