@@ -139,7 +139,9 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
 	}
 	for _, d := range add {
 		for _, o := range d.Units {
-			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] {
+			// A dependency the type adds on a unit of a type nothing serves is left out, as systemd leaves out a
+			// mount's device when device units are not supported (in a container).
+			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] && m.typeServed(unitname.Type(o)) {
 				have[k] = true
 				u.fwd[d.Kind] = append(u.fwd[d.Kind], o)
 			}
@@ -241,6 +243,11 @@ func (m *Manager) typeSections(typ string) ([]string, error) {
 		return nil, fmt.Errorf("%w: %v", errTypeUnavailable, err)
 	}
 	return d.Sections, nil
+}
+
+// typeServed reports whether units of typ can be loaded: the profile allows the type and it has a plugin.
+func (m *Manager) typeServed(typ string) bool {
+	return m.cfg.AllowedType(typ) == nil && m.plugins.Known(typ)
 }
 
 // loadError is the reason a unit cannot take jobs, in systemctl's words.

@@ -1,0 +1,237 @@
+package system
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/pkg/unitname"
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// mountUnit names the mount unit of path, failing the test when it has none.
+func mountUnit(t *testing.T, path string) string {
+	t.Helper()
+	n, err := unitname.FromPath(path, ".mount")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// mountedIn reports whether path is a mount point in the system's mount namespace, from init's mountinfo.
+func mountedIn(s *harness.System, path string) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", s.InitPid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[4] == strings.ReplaceAll(path, " ", `\040`) {
+			return true
+		}
+	}
+	return false
+}
+
+// sctlOK runs sctl and fails the test unless it succeeds.
+func sctlOK(t *testing.T, s *harness.System, args ...string) string {
+	t.Helper()
+	out, errs, code := s.Sctl(args...)
+	if code != 0 {
+		t.Fatalf("sctl %s: exit %d: %s%s; console:\n%s", strings.Join(args, " "), code, out, errs, s.Console())
+	}
+	return out
+}
+
+// TestMountTmpfs: a tmpfs mount unit started and stopped through sctl is mounted in the namespace, then gone;
+// status shows what and where; a reload remounts with the unit's options.
+func TestMountTmpfs(t *testing.T) {
+	t.Parallel()
+	where := filepath.Join(t.TempDir(), "tmp fs")
+	name := mountUnit(t, where)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		name: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\nOptions=size=1M,mode=0700\n", where),
+	}})
+	sctlOK(t, s, "start", name)
+	if st := s.Show(name, "SubState"); st != "mounted" || !mountedIn(s, where) {
+		t.Fatalf("after start: %s, mounted %v; console:\n%s", st, mountedIn(s, where), s.Console())
+	}
+	status, _, _ := s.Sctl("status", name)
+	for _, want := range []string{"Where: " + where, "What: tmpfs", "Type: tmpfs", "Options: size=1M,mode=0700"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	sctlOK(t, s, "reload", name)
+	if st, r := s.Show(name, "SubState"), s.Show(name, "ReloadResult"); st != "mounted" || r != "success" {
+		t.Errorf("after reload: %s, ReloadResult %s", st, r)
+	}
+	sctlOK(t, s, "stop", name)
+	if st := s.Show(name, "ActiveState"); st != "inactive" || mountedIn(s, where) {
+		t.Fatalf("after stop: %s, mounted %v", st, mountedIn(s, where))
+	}
+	if mountedIn(&harness.System{InitPid: os.Getpid()}, where) {
+		t.Fatal("the mount leaked into the test's namespace")
+	}
+}
+
+// TestMountNested: a mount inside another requires and follows it; stopping the outer one stops the inner one
+// first (the outer umount would fail with the inner one still there).
+func TestMountNested(t *testing.T) {
+	t.Parallel()
+	outer := filepath.Join(t.TempDir(), "outer")
+	inner := filepath.Join(outer, "inner")
+	on, in := mountUnit(t, outer), mountUnit(t, inner)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		on: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", outer),
+		in: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", inner),
+	}})
+	if got := s.Show(in, "Requires"); !strings.Contains(got, on) {
+		t.Errorf("%s Requires=%s, want %s", in, got, on)
+	}
+	sctlOK(t, s, "start", in)
+	if !mountedIn(s, outer) || !mountedIn(s, inner) || s.Show(on, "ActiveState") != "active" {
+		t.Fatalf("starting the inner mount did not mount both; console:\n%s", s.Console())
+	}
+	sctlOK(t, s, "stop", on)
+	for _, u := range []string{in, on} {
+		if st, r := s.Show(u, "ActiveState"), s.Show(u, "Result"); st != "inactive" || r != "success" {
+			t.Errorf("%s: %s (%s)", u, st, r)
+		}
+	}
+	if mountedIn(s, outer) || mountedIn(s, inner) {
+		t.Errorf("still mounted after the stop; console:\n%s", s.Console())
+	}
+}
+
+// TestMountRequiresMountsFor: a service's RequiresMountsFor= pulls in the mount and runs after it.
+func TestMountRequiresMountsFor(t *testing.T) {
+	t.Parallel()
+	where := filepath.Join(t.TempDir(), "data")
+	name := mountUnit(t, where)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		name: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", where),
+		"user.service": fmt.Sprintf("[Unit]\nRequiresMountsFor=%s/sub/file\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/mountpoint -q %s\n", where, where),
+	}})
+	sctlOK(t, s, "start", "user.service")
+	if st := s.Show("user.service", "ActiveState"); st != "active" || s.Show(name, "ActiveState") != "active" {
+		t.Fatalf("user.service %s, %s %s; console:\n%s", st, name, s.Show(name, "ActiveState"), s.Console())
+	}
+	if got := s.Show("user.service", "After"); !strings.Contains(got, name) {
+		t.Errorf("user.service After=%s", got)
+	}
+}
+
+// TestMountFails: a mount that cannot be made leaves its unit failed with mount's own message in its log, and
+// nothing else stops.
+func TestMountFails(t *testing.T) {
+	t.Parallel()
+	where := filepath.Join(t.TempDir(), "nodev")
+	name := mountUnit(t, where)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		name: fmt.Sprintf("[Mount]\nWhat=%s/no-such-image\nWhere=%s\nType=ext4\n", where, where),
+		"bystander.service": "[Service]\nExecStart=/bin/sleep 600\n",
+	}})
+	sctlOK(t, s, "start", "bystander.service")
+	if _, _, code := s.Sctl("start", name); code == 0 {
+		t.Fatalf("start of a mount that cannot be made succeeded")
+	}
+	if st, r := s.Show(name, "ActiveState"), s.Show(name, "Result"); st != "failed" || r != "exit-code" {
+		t.Fatalf("%s: %s (%s)", name, st, r)
+	}
+	var logs string
+	if !s.WaitFor(5*time.Second, func() bool {
+		logs, _, _ = s.Sctl("logs", name)
+		return strings.Contains(logs, "no-such-image") && strings.Contains(logs, "Failed with result 'exit-code'")
+	}) {
+		t.Fatalf("mount's message is not in the unit's log:\n%s", logs)
+	}
+	if st := s.Show("bystander.service", "ActiveState"); st != "active" {
+		t.Errorf("bystander.service %s", st)
+	}
+}
+
+// TestMountLoopExt4: an ext4 image on a loop device, mounted and unmounted through a unit.
+func TestMountLoopExt4(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	img := filepath.Join(dir, "disk.img")
+	run := func(name string, args ...string) string {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("truncate", "-s", "16M", img)
+	run("mkfs.ext4", "-q", "-F", "-L", "smtest", img)
+	dev := run("losetup", "--find", "--show", img)
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	where := filepath.Join(dir, "ext4")
+	name := mountUnit(t, where)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		name: fmt.Sprintf("[Mount]\nWhat=%s\nWhere=%s\nType=ext4\nOptions=noatime\n", dev, where),
+	}})
+	// The mount follows its device's unit when device units are served; without a device plugin it has no such
+	// dependency, as systemd's mounts in a container have none.
+	devUnit, _ := unitname.FromPath(dev, ".device")
+	if _, err := os.Stat(filepath.Join(s.Root, "usr/lib/sysmaster/plugins/device")); err != nil {
+		devUnit = ""
+	}
+	if got := s.Show(name, "BindsTo"); got != devUnit {
+		t.Errorf("BindsTo=%q, want %q", got, devUnit)
+	}
+	sctlOK(t, s, "start", name)
+	if !mountedIn(s, where) {
+		t.Fatalf("%s is not mounted; console:\n%s", where, s.Console())
+	}
+	if _, err := s.ReadFile(filepath.Join(where, "lost+found")); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("the ext4 file system is not what is mounted: %v", err)
+	}
+	sctlOK(t, s, "stop", name)
+	if mountedIn(s, where) || s.Show(name, "ActiveState") != "inactive" {
+		t.Fatalf("%s still mounted after the stop", where)
+	}
+}
+
+// TestMountFstabBoot: the fstab generator's units for a tmpfs, a bind mount and a noauto entry boot to
+// local-fs.target with the first two mounted and the noauto one left alone.
+func TestMountFstabBoot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, tmp, bind, manual := filepath.Join(dir, "src"), filepath.Join(dir, "tmp"), filepath.Join(dir, "bind"), filepath.Join(dir, "manual")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "marker"), []byte("bound\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fstab := filepath.Join(dir, "fstab")
+	if err := os.WriteFile(fstab, []byte(fmt.Sprintf(`# test fstab
+tmpfs %s tmpfs mode=0750,size=2M 0 0
+%s %s none bind 0 0
+tmpfs %s tmpfs noauto 0 0
+`, tmp, src, bind, manual)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := harness.Start(t, harness.Options{Env: []string{"SYSMASTER_FSTAB=" + fstab, "SYSMASTER_PROC_CMDLINE=quiet"}})
+	s.WaitActive("local-fs.target", "active", 15*time.Second)
+	for _, p := range []string{tmp, bind} {
+		if u := mountUnit(t, p); s.Show(u, "SubState") != "mounted" || !mountedIn(s, p) {
+			t.Errorf("%s: %s, mounted %v", u, s.Show(u, "SubState"), mountedIn(s, p))
+		}
+	}
+	if got, err := s.ReadFile(filepath.Join(bind, "marker")); err != nil || got != "bound\n" {
+		t.Errorf("the bind mount does not show its source: %q %v", got, err)
+	}
+	if u := mountUnit(t, manual); s.Show(u, "ActiveState") != "inactive" || mountedIn(s, manual) {
+		t.Errorf("the noauto mount %s was mounted", u)
+	}
+	if got := s.Show(mountUnit(t, tmp), "Options"); got != "mode=0750,size=2M" {
+		t.Errorf("Options=%q", got)
+	}
+}
