@@ -10,8 +10,8 @@ import (
 // addMountDeps adds what RequiresMountsFor= asks (man systemd.unit): Requires= and After= on the mount unit of
 // each path and of each of its parents, up to "/", that has a unit file. A mount unit gets the same for the
 // directory its mount point is in, so that a mount goes after, and stops before, the mounts it sits on
-// (systemd's mount_add_mount_dependencies). Mounts without a file (found in the mount table) are not units
-// here yet, so they get no dependency.
+// (systemd's mount_add_mount_dependencies). A mount without a file, found in the mount table, is only ordered
+// after.
 func (l *Loader) addMountDeps(f *Fragment) {
 	paths := f.Unit.RequiresMountsFor
 	if unitname.Type(f.Name) == "mount" {
@@ -22,8 +22,13 @@ func (l *Loader) addMountDeps(f *Fragment) {
 	for _, p := range paths {
 		for prefix := path.Clean(p); ; prefix = path.Dir(prefix) {
 			name, err := unitname.FromPath(prefix, ".mount")
-			if err == nil && name != f.Name && l.hasFile(name) {
+			switch {
+			case err != nil || name == f.Name:
+			case l.hasFile(name):
 				f.Unit.Deps[Requires] = appendNew(f.Unit.Deps[Requires], name)
+				f.Unit.Deps[After] = appendNew(f.Unit.Deps[After], name)
+			case l.Declared != nil && l.Declared(name) != nil:
+				// A mount of the mount table is only ordered after, as in systemd.
 				f.Unit.Deps[After] = appendNew(f.Unit.Deps[After], name)
 			}
 			if prefix == "/" {

@@ -11,11 +11,19 @@ import (
 // addDependencies adds systemd.mount's implicit and default dependencies (systemd's mount_add_extras). The
 // mounts of Where='s parents are the host's to add (it knows which exist): it treats a mount unit's parent
 // directory as RequiresMountsFor= does.
-func addDependencies(res *sdk.ParseResult, c *Config) {
+//
+// fromFile tells a unit from a file from one the host made of the mount table.
+func addDependencies(res *sdk.ParseResult, c *Config, fromFile bool) {
 	if dev := c.device(); dev != "" {
-		// A mount from a unit file follows its device: when the device goes, the mount is stopped.
 		if name, err := unitname.FromPath(dev, ".device"); err == nil {
-			res.AddImplicit("BindsTo", name)
+			// A mount from a unit file follows its device: when the device goes, the mount is stopped. One
+			// found in the mount table only requires it (another tool may have mounted it from another device
+			// of the same name), as systemd's mount_is_bound_to_device says.
+			kind := "Requires"
+			if fromFile || fstab.Has(c.Options, "x-systemd.device-bound") {
+				kind = "BindsTo"
+			}
+			res.AddImplicit(kind, name)
 			res.AddImplicit("After", name)
 		}
 	}

@@ -29,7 +29,7 @@ func (mountType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	res.Config = sdk.EncodeJSON(c)
 	res.Properties = c.properties()
 	res.Annotations = map[string]string{"CanReload": "yes"}
-	addDependencies(res, c)
+	addDependencies(res, c, fragment(req) != "")
 	return res
 }
 

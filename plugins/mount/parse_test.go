@@ -121,3 +121,13 @@ func TestProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestDependenciesFromTheMountTable: a mount the host found in the mount table (no file) requires its device
+// instead of being bound to it.
+func TestDependenciesFromTheMountTable(t *testing.T) {
+	res := mountType{}.Parse(&sdk.ParseRequest{Unit: &sdk.UnitInfo{Name: "mnt-d.mount", DefaultDependencies: true},
+		Sections: []*sdk.Section{{Name: section, Entries: []*sdk.Entry{{Key: "What", Value: "/dev/sdb1"}, {Key: "Where", Value: "/mnt/d"}}}}})
+	if got, want := deps(res.ImplicitDeps), []string{"After=dev-sdb1.device", "Requires=dev-sdb1.device"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("implicit %q, want %q", got, want)
+	}
+}

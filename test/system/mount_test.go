@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/test/harness"
 )
@@ -114,7 +116,7 @@ func TestMountRequiresMountsFor(t *testing.T) {
 	where := filepath.Join(t.TempDir(), "data")
 	name := mountUnit(t, where)
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		name: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", where),
+		name:           fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", where),
 		"user.service": fmt.Sprintf("[Unit]\nRequiresMountsFor=%s/sub/file\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/mountpoint -q %s\n", where, where),
 	}})
 	sctlOK(t, s, "start", "user.service")
@@ -133,7 +135,7 @@ func TestMountFails(t *testing.T) {
 	where := filepath.Join(t.TempDir(), "nodev")
 	name := mountUnit(t, where)
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		name: fmt.Sprintf("[Mount]\nWhat=%s/no-such-image\nWhere=%s\nType=ext4\n", where, where),
+		name:                fmt.Sprintf("[Mount]\nWhat=%s/no-such-image\nWhere=%s\nType=ext4\n", where, where),
 		"bystander.service": "[Service]\nExecStart=/bin/sleep 600\n",
 	}})
 	sctlOK(t, s, "start", "bystander.service")
@@ -233,5 +235,63 @@ tmpfs %s tmpfs noauto 0 0
 	}
 	if got := s.Show(mountUnit(t, tmp), "Options"); got != "mode=0750,size=2M" {
 		t.Errorf("Options=%q", got)
+	}
+}
+
+// monoNow is CLOCK_MONOTONIC in µs, the clock of the core's *TimestampMonotonic properties.
+func monoNow(t *testing.T) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		t.Fatal(err)
+	}
+	return ts.Nano() / 1000
+}
+
+// TestMountTracking: every mount of the namespace is a loaded mount unit; a mount made by hand is active, and a
+// hand umount makes it inactive, within 100 ms of the command.
+func TestMountTracking(t *testing.T) {
+	t.Parallel()
+	where := filepath.Join(t.TempDir(), "by hand")
+	if err := os.Mkdir(where, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := mountUnit(t, where)
+	// The keeper names the mount unit, which keeps it loaded (and its timestamps) once it is inactive again.
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"keeper.service": fmt.Sprintf("[Unit]\nAfter=%s\n[Service]\nExecStart=/bin/sleep 600\n", name),
+	}})
+	sctlOK(t, s, "start", "keeper.service")
+	out := sctlOK(t, s, "list-units", "-t", "mount", "--all")
+	if !strings.Contains(rowOf(out, "-.mount"), "mounted") {
+		t.Errorf("the root is not a mounted unit:\n%s", out)
+	}
+	inNS := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(s.InitPid), "-m", "--"}, args...)...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	for _, step := range []struct {
+		cmd   []string
+		state string
+		stamp string
+	}{
+		{[]string{"mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", where}, "active", "ActiveEnterTimestampMonotonic"},
+		{[]string{"umount", where}, "inactive", "InactiveEnterTimestampMonotonic"},
+	} {
+		before := monoNow(t)
+		inNS(step.cmd...)
+		s.WaitActive(name, step.state, 5*time.Second)
+		var at int64
+		fmt.Sscan(s.Show(name, step.stamp), &at)
+		if d := time.Duration(at-before) * time.Microsecond; d <= 0 || d > 100*time.Millisecond {
+			t.Errorf("%s: %s %s after the command was started", step.cmd[0], name, step.state)
+		} else {
+			t.Logf("%s: unit %s %v after the command was started", step.cmd[0], step.state, d)
+		}
+	}
+	if got := s.Show(name, "Where"); got != where {
+		t.Errorf("Where=%q", got)
 	}
 }
