@@ -13,7 +13,9 @@ import (
 )
 
 func TestDiff(t *testing.T) {
-	e := func(where, opts string) Entry { return Entry{Where: where, What: "tmpfs", FSType: "tmpfs", Options: opts} }
+	e := func(where, opts string) Entry {
+		return Entry{Where: where, What: "tmpfs", FSType: "tmpfs", Options: opts}
+	}
 	old := Table{"/": e("/", "rw"), "/a": e("/a", "rw"), "/a/b": e("/a/b", "rw"), "/c": e("/c", "rw")}
 	now := Table{"/": e("/", "rw"), "/c": e("/c", "ro"), "/d": e("/d", "rw"), "/d/e": e("/d/e", "rw")}
 	want := []Change{{Entry: e("/a/b", "rw")}, {Entry: e("/a", "rw")},
@@ -51,14 +53,13 @@ func watchHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	changes := make(chan []Change, 16)
-	w, err := Watch(func(ch []Change) { changes <- ch })
+	w, table, err := Watch(func(ch []Change) { changes <- ch })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	first := <-changes
-	if !hasRoot(first) {
-		t.Fatalf("the first report does not hold the table: %v", first)
+	if _, ok := table["/"]; !ok {
+		t.Fatalf("the table has no root: %v", table)
 	}
 	// wait returns how long after start the change at where came.
 	wait := func(mounted bool, start time.Time) time.Duration {
@@ -93,13 +94,4 @@ func watchHelper(t *testing.T) {
 	} else {
 		fmt.Printf("umount reported after %v\n", d)
 	}
-}
-
-func hasRoot(ch []Change) bool {
-	for _, c := range ch {
-		if c.Where == "/" && c.Mounted {
-			return true
-		}
-	}
-	return false
 }
