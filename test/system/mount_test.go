@@ -295,3 +295,42 @@ func TestMountTracking(t *testing.T) {
 		t.Errorf("Where=%q", got)
 	}
 }
+
+// TestSwapFile: a swap file turned on and off through its unit shows in /proc/swaps, then is gone; it is pulled
+// in at boot through swap.target when it is wanted there.
+func TestSwapFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "swapfile")
+	for _, c := range [][]string{{"dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=16", "status=none"}, {"chmod", "600", file}, {"mkswap", "-q", file}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	// Swaps are not namespaced: make sure the host is left without this one whatever happens.
+	t.Cleanup(func() { exec.Command("swapoff", file).Run() })
+	name, err := unitname.FromPath(file, ".swap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapOn := func() bool {
+		b, _ := os.ReadFile("/proc/swaps")
+		return strings.Contains(string(b), file+" ")
+	}
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{name: fmt.Sprintf("[Swap]\nWhat=%s\nPriority=1\n", file)},
+		Links: map[string]string{"swap.target.wants/" + name: "../" + name},
+	})
+	s.WaitActive(name, "active", 10*time.Second)
+	if !swapOn() || s.Show("swap.target", "ActiveState") != "active" {
+		t.Fatalf("%s is not in /proc/swaps after boot; console:\n%s", file, s.Console())
+	}
+	sctlOK(t, s, "stop", name)
+	if swapOn() || s.Show(name, "ActiveState") != "inactive" {
+		t.Fatalf("%s still on after the stop", file)
+	}
+	sctlOK(t, s, "start", name)
+	if !swapOn() {
+		t.Fatalf("%s not on after a start", file)
+	}
+	sctlOK(t, s, "stop", name)
+}
