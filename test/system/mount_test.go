@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,4 +334,55 @@ func TestSwapFile(t *testing.T) {
 		t.Fatalf("%s not on after a start", file)
 	}
 	sctlOK(t, s, "stop", name)
+}
+
+// TestMountCoreCrash: after a crash of the core, mount units are as they were; a mount made while the core was
+// down is found by the next core, and the table is watched again.
+func TestMountCoreCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	unitWhere, early, late := filepath.Join(dir, "unit"), filepath.Join(dir, "early"), filepath.Join(dir, "late")
+	for _, d := range []string{early, late} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	un, en, ln := mountUnit(t, unitWhere), mountUnit(t, early), mountUnit(t, late)
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		un: fmt.Sprintf("[Mount]\nWhat=tmpfs\nWhere=%s\nType=tmpfs\n", unitWhere),
+		// Keeps the mount units it names loaded while they are inactive.
+		"keeper.service": fmt.Sprintf("[Unit]\nAfter=%s %s\n[Service]\nExecStart=/bin/sleep 600\n", en, ln),
+	}})
+	sctlOK(t, s, "start", un, "keeper.service")
+	inNS := func(args ...string) {
+		t.Helper()
+		if b, err := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(s.InitPid), "-m", "--"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	inNS("mount", "-t", "tmpfs", "tmpfs", early)
+	s.WaitActive(en, "active", 5*time.Second)
+
+	core := coreOf(t, s)
+	if err := syscall.Kill(core, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	inNS("mount", "-t", "tmpfs", "tmpfs", late) // while nobody watches
+	syscall.Kill(core, syscall.SIGKILL)
+	syscall.Kill(core, syscall.SIGCONT)
+	if !s.WaitFor(15*time.Second, func() bool { n := coreOf(t, s); return n != 0 && n != core }) {
+		t.Fatalf("no new core; console:\n%s", s.Console())
+	}
+	for _, u := range []string{un, en, ln} {
+		s.WaitActive(u, "active", 15*time.Second)
+		if sub := s.Show(u, "SubState"); sub != "mounted" {
+			t.Errorf("%s: %s after the crash", u, sub)
+		}
+	}
+	inNS("umount", early)
+	s.WaitActive(en, "inactive", 5*time.Second)
+	sctlOK(t, s, "stop", un)
+	if mountedIn(s, unitWhere) {
+		t.Errorf("%s still mounted", unitWhere)
+	}
 }
