@@ -16,10 +16,13 @@ import (
 	"github.com/sysmaster/sysmaster/test/harness"
 )
 
+// unitnameFromPath names the mount unit of path.
+func unitnameFromPath(path string) (string, error) { return unitname.FromPath(path, ".mount") }
+
 // mountUnit names the mount unit of path, failing the test when it has none.
 func mountUnit(t *testing.T, path string) string {
 	t.Helper()
-	n, err := unitname.FromPath(path, ".mount")
+	n, err := unitnameFromPath(path)
 	if err != nil {
 		t.Fatal(err)
 	}
