@@ -204,29 +204,44 @@ func TestMountLoopExt4(t *testing.T) {
 	}
 }
 
-// TestMountFstabBoot: the fstab generator's units for a tmpfs, a bind mount and a noauto entry boot to
-// local-fs.target with the first two mounted and the noauto one left alone.
+// TestMountFstabBoot: the fstab generator's units for six entries — a tmpfs with options, a bind mount, a noauto
+// entry, a nofail entry whose device is missing, an ext4 image mounted through a loop device (option loop) and a
+// swap file — boot to local-fs.target: the nofail unit failed, the noauto one inactive, the rest mounted and the
+// swap file in /proc/swaps.
 func TestMountFstabBoot(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	src, tmp, bind, manual := filepath.Join(dir, "src"), filepath.Join(dir, "tmp"), filepath.Join(dir, "bind"), filepath.Join(dir, "manual")
+	src, tmp, bind, manual, nofail, ext4 := filepath.Join(dir, "src"), filepath.Join(dir, "tmp"), filepath.Join(dir, "bind"),
+		filepath.Join(dir, "manual"), filepath.Join(dir, "nofail"), filepath.Join(dir, "ext4")
+	img, swap := filepath.Join(dir, "disk.img"), filepath.Join(dir, "swapfile")
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(src, "marker"), []byte("bound\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for _, c := range [][]string{{"truncate", "-s", "16M", img}, {"mkfs.ext4", "-q", "-F", img},
+		{"dd", "if=/dev/zero", "of=" + swap, "bs=1M", "count=16", "status=none"}, {"chmod", "600", swap}, {"mkswap", "-q", swap}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	// Swaps are not namespaced: make sure the host is left without this one whatever happens.
+	t.Cleanup(func() { exec.Command("swapoff", swap).Run() })
 	fstab := filepath.Join(dir, "fstab")
 	if err := os.WriteFile(fstab, []byte(fmt.Sprintf(`# test fstab
 tmpfs %s tmpfs mode=0750,size=2M 0 0
 %s %s none bind 0 0
 tmpfs %s tmpfs noauto 0 0
-`, tmp, src, bind, manual)), 0o644); err != nil {
+/dev/disk/by-label/sysmaster-no-such-disk %s ext4 nofail 0 0
+%s %s ext4 loop,noatime 0 0
+%s none swap sw 0 0
+`, tmp, src, bind, manual, nofail, img, ext4, swap)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := harness.Start(t, harness.Options{Env: []string{"SYSMASTER_FSTAB=" + fstab, "SYSMASTER_PROC_CMDLINE=quiet"}})
 	s.WaitActive("local-fs.target", "active", 15*time.Second)
-	for _, p := range []string{tmp, bind} {
+	for _, p := range []string{tmp, bind, ext4} {
 		if u := mountUnit(t, p); s.Show(u, "SubState") != "mounted" || !mountedIn(s, p) {
 			t.Errorf("%s: %s, mounted %v", u, s.Show(u, "SubState"), mountedIn(s, p))
 		}
@@ -234,11 +249,24 @@ tmpfs %s tmpfs noauto 0 0
 	if got, err := s.ReadFile(filepath.Join(bind, "marker")); err != nil || got != "bound\n" {
 		t.Errorf("the bind mount does not show its source: %q %v", got, err)
 	}
+	if _, err := s.ReadFile(filepath.Join(ext4, "lost+found")); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("the ext4 image is not what is mounted: %v", err)
+	}
 	if u := mountUnit(t, manual); s.Show(u, "ActiveState") != "inactive" || mountedIn(s, manual) {
 		t.Errorf("the noauto mount %s was mounted", u)
 	}
+	s.WaitActive(mountUnit(t, nofail), "failed", 10*time.Second)
 	if got := s.Show(mountUnit(t, tmp), "Options"); got != "mode=0750,size=2M" {
 		t.Errorf("Options=%q", got)
+	}
+	swapUnit, _ := unitname.FromPath(swap, ".swap")
+	s.WaitActive(swapUnit, "active", 10*time.Second)
+	if b, _ := os.ReadFile("/proc/swaps"); !strings.Contains(string(b), swap+" ") {
+		t.Errorf("%s is not in /proc/swaps:\n%s", swap, b)
+	}
+	sctlOK(t, s, "stop", swapUnit, mountUnit(t, ext4))
+	if mountedIn(s, ext4) {
+		t.Errorf("%s still mounted", ext4)
 	}
 }
 
