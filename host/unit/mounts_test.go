@@ -14,11 +14,16 @@ func TestRequiresMountsFor(t *testing.T) {
 		"etc/var.mount":             "",                      // masked: no dependency
 		"etc/srv-data-db-x.mount":   "[Mount]\nWhat=tmpfs\n", // below the path: not a prefix
 		"etc/srv-data-db-x-y.mount": "[Mount]\nWhat=tmpfs\n",
+		"etc/mnt-img.mount":         "[Mount]\nWhat=/srv/data/disk.img\nOptions=loop\n",
+		"etc/srv-swapfile.swap":     "[Swap]\n",
 	})
 	inner := l.TypeSections
 	l.TypeSections = func(typ string) ([]string, error) {
-		if typ == "mount" {
+		switch typ {
+		case "mount":
 			return []string{"Mount"}, nil
+		case "swap":
+			return []string{"Swap"}, nil
 		}
 		return inner(typ)
 	}
@@ -30,6 +35,9 @@ func TestRequiresMountsFor(t *testing.T) {
 		// A mount requires the mounts of its mount point's parents, not itself and not its children.
 		{"srv-data-db-x-y.mount", []string{"srv-data-db-x.mount", "srv-data.mount", "srv.mount"}},
 		{"srv.mount", nil},
+		// A loop mount's image: its file system's mounts.
+		{"mnt-img.mount", []string{"srv-data.mount", "srv.mount"}},
+		{"srv-swapfile.swap", []string{"srv.mount"}},
 	} {
 		f := l.Load(tc.unit)
 		if f.LoadState != Loaded {
