@@ -80,13 +80,25 @@ func (m *machine) handle(ev *sdk.Event) {
 }
 
 // start mounts (mount_start, mount_enter_mounting). A mount that is there already (made by hand and reported
-// by the host) is simply mounted; one on its way answers when it gets there.
+// by the host) is simply mounted; one on its way answers when it gets there; one being unmounted is mounted
+// again once the umount is over.
 func (m *machine) start() {
 	switch m.st.Sub {
 	case subMounting, subMountingDone, subMounted, subRemounting, subRemountingSigterm, subRemountingSigkill:
 		m.enter(m.st.Sub)
 		return
+	case subUnmounting, subUnmountingSigterm, subUnmountingSigkill:
+		// systemd makes the start wait for the umount; the state stays until it is over.
+		m.st.StartPending = true
+		m.enter(m.st.Sub)
+		return
 	}
+	m.mount()
+}
+
+// mount runs mount (mount_enter_mounting), or enters mounted when the file system is there already.
+func (m *machine) mount() {
+	m.st.StartPending = false
 	m.st.State = control.State{Result: control.Success}
 	m.st.ReloadResult = ""
 	if m.c.Where == "/" {
@@ -129,7 +141,8 @@ func (m *machine) stop() {
 		}
 		m.enter(subUnmounting)
 	case subUnmounting, subUnmountingSigterm, subUnmountingSigkill:
-		m.enter(m.st.Sub) // on its way already
+		m.st.StartPending = false // a stop replaces a start that waited
+		m.enter(m.st.Sub)         // on its way already
 	case subFailed:
 		m.enter(subFailed)
 	default:
@@ -174,12 +187,15 @@ func (m *machine) commandEnded(res string) {
 			m.st.ReloadResult = res
 		}
 		m.enterDeadOrMounted(control.Success)
-	case subUnmounting:
-		if res == control.Success {
+	case subUnmounting, subUnmountingSigterm, subUnmountingSigkill:
+		if res == control.Success && m.st.Sub == subUnmounting {
 			m.st.Mounted = false
 		}
-		m.enterDeadOrMounted(res)
-	case subUnmountingSigterm, subUnmountingSigkill:
+		if m.st.StartPending && !m.st.Mounted {
+			// Straight on to mounting: passing through dead would end the waiting start job.
+			m.mount()
+			return
+		}
 		m.enterDeadOrMounted(res)
 	}
 }

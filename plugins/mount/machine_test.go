@@ -261,3 +261,32 @@ func TestRootIsNeverUnmounted(t *testing.T) {
 		}
 	}
 }
+
+// TestStartWhileUnmounting: a start that comes during the umount runs mount once the umount is over, without
+// passing through dead.
+func TestStartWhileUnmounting(t *testing.T) {
+	h := newHost(t, "mnt-x.mount", "What=tmpfs", "Where=/mnt/x", "Type=tmpfs")
+	h.send(&sdk.EventStart{})
+	id, _ := h.spawned()
+	h.send(exited(id, 0))
+	h.send(&sdk.EventStop{})
+	id, _ = h.spawned()
+	h.send(&sdk.EventStart{})
+	h.expect(subUnmounting, "success")
+	for _, a := range h.acts {
+		if _, ok := a.(*sdk.Spawn); ok {
+			t.Fatalf("a start during the umount ran %v", a)
+		}
+	}
+	h.send(exited(id, 0))
+	h.expect(subMounting, "success")
+	for _, a := range h.acts {
+		if s, ok := a.(*sdk.SetState); ok && s.Sub != subMounting {
+			t.Fatalf("passed through %s", s.Sub)
+		}
+	}
+	id, _ = h.spawned()
+	if id != "mount/0" {
+		t.Fatalf("spawned %s", id)
+	}
+}

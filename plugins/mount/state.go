@@ -13,6 +13,8 @@ type State struct {
 	// Mounted says the file system is mounted at Where=: set by the mount command's success and cleared by the
 	// umount command's, and set or cleared by the host's MountChanged events, which win when they come.
 	Mounted bool `json:",omitempty"`
+	// StartPending is a start that came while the mount was being unmounted: it runs once the umount is over.
+	StartPending bool `json:",omitempty"`
 }
 
 // Sub-states, systemd's mount states (mount_state_table).

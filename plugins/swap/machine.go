@@ -11,6 +11,8 @@ type State struct {
 	control.State // Sub, Result, and the running command (Phase, Index)
 	// On says the swap is in use: set by swapon's success, cleared by swapoff's.
 	On bool `json:",omitempty"`
+	// StartPending is a start that came during the swapoff: it runs once the swapoff is over.
+	StartPending bool `json:",omitempty"`
 }
 
 // Sub-states, systemd's swap states.
@@ -115,7 +117,17 @@ func (m *machine) start() {
 	case subActivating, subActive:
 		m.enter(m.st.Sub)
 		return
+	case subDeactivating, subDeactivatingSigterm, subDeactivatingSigkill:
+		m.st.StartPending = true // as systemd, the start waits for the swapoff
+		m.enter(m.st.Sub)
+		return
 	}
+	m.swapOn()
+}
+
+// swapOn runs swapon (swap_enter_activating).
+func (m *machine) swapOn() {
+	m.st.StartPending = false
 	m.st.State = control.State{Result: control.Success}
 	if m.st.On {
 		m.enter(subActive)
@@ -143,6 +155,7 @@ func (m *machine) stop() {
 		}
 		m.enter(subDeactivating)
 	case subDeactivating, subDeactivatingSigterm, subDeactivatingSigkill, subFailed:
+		m.st.StartPending = false
 		m.enter(m.st.Sub)
 	default:
 		m.enter(subDead)
@@ -162,12 +175,14 @@ func (m *machine) ended(res string) {
 		} else {
 			m.enterDead(res)
 		}
-	case subDeactivating:
-		if res == control.Success {
+	case subDeactivating, subDeactivatingSigterm, subDeactivatingSigkill:
+		if res == control.Success && m.st.Sub == subDeactivating {
 			m.st.On = false
 		}
-		m.enterDeadOrActive(res)
-	case subDeactivatingSigterm, subDeactivatingSigkill:
+		if m.st.StartPending && !m.st.On {
+			m.swapOn() // straight on: passing through dead would end the waiting start job
+			return
+		}
 		m.enterDeadOrActive(res)
 	}
 }

@@ -185,3 +185,19 @@ func TestConformance(t *testing.T) {
 		}}},
 	})
 }
+
+func TestSwapStartWhileDeactivating(t *testing.T) {
+	h := newHost(t, "swapfile.swap", "What=/swapfile")
+	h.send(&sdk.EventStart{})
+	id, _ := h.spawned()
+	h.send(exited(id, 0))
+	h.send(&sdk.EventStop{})
+	id, _ = h.spawned()
+	h.send(&sdk.EventStart{})
+	h.expect(subDeactivating, "success")
+	h.send(exited(id, 0))
+	h.expect(subActivating, "success")
+	if id, _ := h.spawned(); id != "swapon/0" {
+		t.Fatalf("spawned %s", id)
+	}
+}
