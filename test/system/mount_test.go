@@ -130,6 +130,9 @@ func TestMountRequiresMountsFor(t *testing.T) {
 	if got := s.Show("user.service", "After"); !strings.Contains(got, name) {
 		t.Errorf("user.service After=%s", got)
 	}
+	if got := s.Show("user.service", "RequiresMountsFor"); got != where+"/sub/file" {
+		t.Errorf("user.service RequiresMountsFor=%s", got)
+	}
 }
 
 // TestMountFails: a mount that cannot be made leaves its unit failed with mount's own message in its log, and
