@@ -282,10 +282,41 @@ func monoNow(t *testing.T) int64 {
 	return ts.Nano() / 1000
 }
 
+// TestMountTrackingIdlePlugin: a hand mount reaches its unit within 100 ms also when the mount plugin was
+// unloaded for being idle and the event launches it again.
+func TestMountTrackingIdlePlugin(t *testing.T) {
+	// Not parallel: the test times the core, which other systems booting beside it would slow down.
+	where := filepath.Join(t.TempDir(), "idle")
+	if err := os.Mkdir(where, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := mountUnit(t, where)
+	s := harness.Start(t, harness.Options{Config: "[Plugins]\nDir = \"/usr/lib/sysmaster/plugins\"\nIdleTimeoutSec = 1\n"})
+	if !s.WaitFor(20*time.Second, func() bool {
+		out, _, _ := s.Sctl("list-plugins")
+		return strings.Contains(rowOf(out, "mount"), "idle")
+	}) {
+		out, _, _ := s.Sctl("list-plugins")
+		t.Fatalf("the mount plugin never went idle:\n%s", out)
+	}
+	before := monoNow(t)
+	if b, err := exec.Command("nsenter", "-t", fmt.Sprint(s.InitPid), "-m", "--", "mount", "-t", "tmpfs", "tmpfs", where).CombinedOutput(); err != nil {
+		t.Fatalf("mount: %v\n%s", err, b)
+	}
+	s.WaitActive(name, "active", 5*time.Second)
+	var at int64
+	fmt.Sscan(s.Show(name, "ActiveEnterTimestampMonotonic"), &at)
+	if d := time.Duration(at-before) * time.Microsecond; d <= 0 || d > 100*time.Millisecond {
+		t.Errorf("unit active %v after the mount was started", d)
+	} else {
+		t.Logf("unit active %v after the mount was started, the plugin launched for it", d)
+	}
+}
+
 // TestMountTracking: every mount of the namespace is a loaded mount unit; a mount made by hand is active, and a
 // hand umount makes it inactive, within 100 ms of the command.
 func TestMountTracking(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the test times the core, which other systems booting beside it would slow down.
 	where := filepath.Join(t.TempDir(), "by hand")
 	if err := os.Mkdir(where, 0o755); err != nil {
 		t.Fatal(err)
