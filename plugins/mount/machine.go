@@ -229,7 +229,7 @@ func (m *machine) timedOut() {
 		m.u.Logf("Mount process still around after SIGKILL. Ignoring.")
 		m.enterDeadOrMounted(control.Success)
 	case subUnmountingSigterm, subUnmountingSigkill:
-		if m.r.TimedOut(unmounting, sub) {
+		if m.r.TimedOut(m.bounded(unmounting), sub) {
 			m.enterDeadOrMounted(control.Timeout)
 		}
 	}
@@ -259,10 +259,15 @@ func (m *machine) mountChanged(e *sdk.EventMountChanged) {
 // KillMode=none it goes on at once.
 func (m *machine) enterSignal(e control.Escalation, res string) {
 	m.st.Record(res)
-	e.Timeout = m.c.TimeoutUSec
-	if !m.r.Begin(e, control.Term) {
+	if !m.r.Begin(m.bounded(e), control.Term) {
 		m.enterDeadOrMounted(control.Success)
 	}
+}
+
+// bounded is e with each of its states bounded by TimeoutSec=.
+func (m *machine) bounded(e control.Escalation) control.Escalation {
+	e.Timeout = m.c.TimeoutUSec
+	return e
 }
 
 func (m *machine) enterMounted(res string) {

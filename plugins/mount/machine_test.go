@@ -180,8 +180,8 @@ func TestMountTimesOut(t *testing.T) {
 	}
 	h.send(&sdk.EventTimerFired{ID: control.DefaultTimer})
 	h.expect(subUnmountingSigkill, "timeout")
-	if k := h.kills(); len(k) != 1 || k[0].Signal != 9 {
-		t.Fatalf("kills %v", k)
+	if k := h.kills(); len(k) != 1 || k[0].Signal != 9 || !hasTimer(h.acts, 3e6) {
+		t.Fatalf("kills %v, timer armed for the SIGKILL state: %v", k, hasTimer(h.acts, 3e6))
 	}
 	h.send(&sdk.EventChildExited{ID: id, Role: sdk.RoleControl, Code: sdk.Killed, Status: 9})
 	h.expect(subFailed, "timeout")

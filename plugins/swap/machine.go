@@ -196,7 +196,7 @@ func (m *machine) timedOut() {
 		m.u.Logf("Deactivation timed out. Stopping.")
 		m.enterSignal(control.Timeout)
 	case subDeactivatingSigterm, subDeactivatingSigkill:
-		if m.r.TimedOut(stopping, sub) {
+		if m.r.TimedOut(m.bounded(), sub) {
 			m.enterDeadOrActive(control.Timeout)
 		}
 	}
@@ -204,11 +204,16 @@ func (m *machine) timedOut() {
 
 func (m *machine) enterSignal(res string) {
 	m.st.Record(res)
-	e := stopping
-	e.Timeout = m.c.TimeoutUSec
-	if !m.r.Begin(e, control.Term) {
+	if !m.r.Begin(m.bounded(), control.Term) {
 		m.enterDeadOrActive(control.Success)
 	}
+}
+
+// bounded is the kill escalation with each of its states bounded by TimeoutSec=.
+func (m *machine) bounded() control.Escalation {
+	e := stopping
+	e.Timeout = m.c.TimeoutUSec
+	return e
 }
 
 func (m *machine) enterActive(res string) {

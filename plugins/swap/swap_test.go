@@ -113,6 +113,15 @@ func TestSwapTimesOut(t *testing.T) {
 	h.expect(subDeactivatingSigterm, "timeout")
 	h.send(&sdk.EventTimerFired{ID: control.DefaultTimer})
 	h.expect(subDeactivatingSigkill, "timeout")
+	armed := false
+	for _, a := range h.acts {
+		if at, ok := a.(*sdk.ArmTimer); ok && at.USec == 1e6 {
+			armed = true
+		}
+	}
+	if !armed {
+		t.Fatalf("the SIGKILL state is not bounded: %v", h.acts)
+	}
 	h.send(&sdk.EventChildExited{ID: id, Role: sdk.RoleControl, Code: sdk.Killed, Status: 9})
 	h.expect(subFailed, "timeout")
 }
