@@ -278,8 +278,13 @@ func (e *Engine) UnitChanged(name string, to unit.ActiveState) {
 			e.Finish(j, Failed)
 		}
 	case Stop:
-		if to == unit.Inactive || to == unit.Failed {
+		switch to {
+		case unit.Inactive, unit.Failed:
 			e.Finish(j, Done)
+		case unit.Active:
+			// The unit came back up instead (an umount that failed leaves the mount mounted): the stop failed,
+			// as systemd's unit_process_job judges an unexpected state.
+			e.Finish(j, Failed)
 		}
 	case Reload:
 		switch to {

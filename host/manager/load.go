@@ -96,6 +96,7 @@ func (m *Manager) parse(units []*Unit) {
 		types = append(types, t)
 	}
 	sort.Strings(types)
+	served := m.servedTypes()
 	for _, typ := range types {
 		batch := byType[typ]
 		req := make([]*pb.UnitFile, len(batch))
@@ -109,12 +110,12 @@ func (m *Manager) parse(units []*Unit) {
 				m.log.Error("cannot parse unit", "unit", u.ID, "error", err)
 				continue
 			}
-			m.applyParsed(u, res[i])
+			m.applyParsed(u, res[i], served)
 		}
 	}
 }
 
-func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
+func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) bool) {
 	u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
 	for _, pr := range p.Problems {
 		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
@@ -140,7 +141,9 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed) {
 	}
 	for _, d := range add {
 		for _, o := range d.Units {
-			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] {
+			// A dependency the type adds on a unit of a type nothing serves is left out, as systemd leaves out a
+			// mount's device when device units are not supported (in a container).
+			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] && served(unitname.Type(o)) {
 				have[k] = true
 				u.fwd[d.Kind] = append(u.fwd[d.Kind], o)
 			}
@@ -268,6 +271,24 @@ func (m *Manager) typeSections(typ string) ([]string, error) {
 		return nil, fmt.Errorf("%w: %v", errTypeUnavailable, err)
 	}
 	return d.Sections, nil
+}
+
+// typeServed reports whether units of typ can be loaded: the profile allows the type and it has a plugin.
+func (m *Manager) typeServed(typ string) bool {
+	return m.cfg.AllowedType(typ) == nil && m.plugins.Known(typ)
+}
+
+// servedTypes is typeServed with each type's answer kept, for one batch of units.
+func (m *Manager) servedTypes() func(typ string) bool {
+	known := map[string]bool{}
+	return func(typ string) bool {
+		ok, seen := known[typ]
+		if !seen {
+			ok = m.typeServed(typ)
+			known[typ] = ok
+		}
+		return ok
+	}
 }
 
 // loadError is the reason a unit cannot take jobs, in systemctl's words.

@@ -48,6 +48,7 @@ type Manager struct {
 	plugins *plugin.Manager
 	loader  *unit.Loader
 	engine  *job.Engine
+	mounts  mountTracking
 	api     *api.Server
 	init    *initLink
 
@@ -237,6 +238,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
 		TypeSections: m.typeSections,
+		Declared:     m.declaredMount,
 	}
 }
 
@@ -252,6 +254,7 @@ func (m *Manager) Run(ctx context.Context) string {
 	if m.snapshot != nil {
 		m.log.Info("sysmaster coming back", "pid", os.Getpid())
 		m.restore()
+		m.trackMounts()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
@@ -259,6 +262,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
+		m.trackMounts()
 		m.startDefault(target)
 	}
 	m.turn()
@@ -423,6 +427,7 @@ func (m *Manager) turn() {
 // returns; Close does it when Run never ran.
 func (m *Manager) close() {
 	m.closeOnce.Do(func() {
+		m.stopTrackingMounts()
 		m.api.Stop()
 		if m.notifySocket != nil {
 			m.notifySocket.Close()

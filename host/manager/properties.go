@@ -41,6 +41,7 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	add("SubState", u.Sub)
 	add("FragmentPath", frag.FragmentPath)
 	add("SourcePath", us.SourcePath)
+	add("RequiresMountsFor", strings.Join(us.RequiresMountsFor, " "))
 	add("DropInPaths", strings.Join(frag.DropInPaths, " "))
 	add("UnitFileState", m.unitFileState(u))
 	addStamp := func(name string, s stamp) {

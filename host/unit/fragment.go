@@ -61,6 +61,8 @@ type UnitSection struct {
 	SuccessActionExitStatus  int
 	FailureActionExitStatus  int
 	Conditions, Asserts      []Condition
+	// RequiresMountsFor are absolute paths whose mount units the unit requires and is ordered after.
+	RequiresMountsFor []string
 }
 
 // Condition is one Condition…= or Assert…= line.

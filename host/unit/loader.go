@@ -24,6 +24,9 @@ type Loader struct {
 	// or an error when no plugin can serve the type: the unit is then not-found with that error. It is asked
 	// only for units that have a file.
 	TypeSections func(unitType string) ([]string, error)
+	// Declared returns the sections of a unit found in the system (a mount in the mount table) for a name that
+	// has no file, or nil. Nil Declared declares nothing.
+	Declared func(name string) []*unitfile.Section
 }
 
 // Load reads the unit called name. It never returns nil and never panics: problems end up in LoadState and
@@ -47,6 +50,11 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		f.Names = []string{id, name}
 	}
 	f.FragmentPath = path
+	if state == NotFound && l.Declared != nil {
+		if secs := l.Declared(id); secs != nil {
+			return l.declared(f, secs)
+		}
+	}
 	if state != Loaded {
 		f.LoadState, f.LoadError = state, err
 		return f
@@ -83,6 +91,7 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		return f
 	}
 	l.addDirDeps(f)
+	l.addMountDeps(f)
 	f.LoadState = Loaded
 	return f
 }

@@ -294,6 +294,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("[Unit]\nConditionPathExists=|!/x\n[Install]\nWantedBy=a.target\n"))
 	f.Add([]byte("[Service]\nExecStart=/bin/true %n\n"))
 	f.Add([]byte("[Unit]\nWants=\"unterminated\n"))
+	f.Add([]byte("[Unit]\nRequiresMountsFor=/a/b \"/c d\" relative //x/../y\n"))
 	l := tree(f, nil)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := os.WriteFile(filepath.Join(l.Paths[0], "fuzz.service"), data, 0o644); err != nil {

@@ -163,6 +163,20 @@ func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
 		}
 	case "SourcePath":
 		u.SourcePath = e.Value
+	case "RequiresMountsFor":
+		if e.Value == "" {
+			u.RequiresMountsFor = nil
+			return
+		}
+		for _, p := range in.words(e) {
+			if !strings.HasPrefix(p, "/") {
+				in.warn(e, fmt.Sprintf("%q is not an absolute path, ignoring", p))
+				continue
+			}
+			if !slices.Contains(u.RequiresMountsFor, p) {
+				u.RequiresMountsFor = append(u.RequiresMountsFor, p)
+			}
+		}
 	case "DefaultDependencies":
 		in.boolean(e, &u.DefaultDependencies)
 	case "StopWhenUnneeded":

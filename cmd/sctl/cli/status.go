@@ -143,6 +143,14 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			fmt.Fprintf(&b, "%12s └─ %s\n", "", f)
 		}
 	}
+	if strings.HasSuffix(p["Id"], ".mount") {
+		// systemctl shows Where and What; Type and Options say the rest of what is mounted.
+		for _, k := range []string{"Where", "What", "Type", "Options"} {
+			if v := p[k]; v != "" {
+				line(k, v)
+			}
+		}
+	}
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
 		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {

@@ -1,0 +1,46 @@
+package unit
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
+)
+
+// declared makes a unit of sections the core found in the system instead of in a file (a mount of the mount
+// table): [Unit] as a file's, the type's sections handed to its plugin. Such a unit is left alone by isolate, as
+// systemd leaves its mounts. Values are taken as they are: no specifier is expanded in a path of the system.
+func (l *Loader) declared(f *Fragment, secs []*unitfile.Section) *Fragment {
+	f.ModTimes = map[string]time.Time{}
+	var typeSecs []string
+	if l.TypeSections != nil {
+		var err error
+		if typeSecs, err = l.TypeSections(unitname.Type(f.Name)); err != nil {
+			f.LoadState, f.LoadError = NotFound, err
+			return f
+		}
+	}
+	var unitSecs []*unitfile.Section
+	for _, s := range secs {
+		switch {
+		case s.Name == "Unit":
+			unitSecs = append(unitSecs, s)
+		case slices.Contains(typeSecs, s.Name):
+			f.TypeSections = append(f.TypeSections, s)
+		default:
+			f.LoadState, f.LoadError = Error, fmt.Errorf("unit: declared %s has section [%s], not one of its type's", f.Name, s.Name)
+			return f
+		}
+	}
+	if err := interpret(f, unitSecs); err != nil {
+		f.LoadState, f.LoadError = BadSetting, err
+		return f
+	}
+	f.Unit.IgnoreOnIsolate = true
+	l.addDirDeps(f)
+	l.addMountDeps(f)
+	f.LoadState = Loaded
+	return f
+}
