@@ -1,0 +1,48 @@
+package daemon
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/sysmaster/sysmaster/udevd/queue"
+	"github.com/sysmaster/sysmaster/udevd/uevent"
+)
+
+// handle is one worker's job: the event through the rules, its RUN list, the inotify watch, then the broadcast.
+// Every event is broadcast, also when its rules failed, so that listeners see each device change.
+func (d *Daemon) handle(e *queue.Event) {
+	m := e.Data.(*uevent.Message)
+	p := d.proc.Load()
+	ctx, cancel := context.WithTimeout(context.Background(), p.Timeout)
+	defer cancel()
+	dev, err := d.cfg.Sysfs.FromUevent(m.Values)
+	if err != nil {
+		d.log.logf(levelErr, "SEQNUM=%d: %v", e.Seqnum, err)
+		return
+	}
+	d.log.logf(levelDebug, "SEQNUM=%d %s %s: processing", e.Seqnum, m.Action(), m.Devpath())
+	ev, err := p.Process(ctx, dev)
+	if err != nil {
+		d.log.logf(levelErr, "%s: %v", dev.Sysname, err)
+	}
+	if ev != nil {
+		p.Run(ctx, ev)
+	}
+	if d.watch != nil && dev.Devname != "" {
+		if dev.Action != "remove" && dev.Watch {
+			d.watch.add(dev.Devname, dev.Devpath)
+		} else {
+			d.watch.remove(dev.Devname)
+		}
+	}
+	out := uevent.NewMessage()
+	for _, k := range dev.PropertyKeys() {
+		v, _ := dev.Property(k)
+		out.Set(k, v)
+	}
+	out.Set("SEQNUM", strconv.FormatUint(e.Seqnum, 10))
+	if err := d.bcast.Broadcast(out); err != nil {
+		d.log.logf(levelErr, "%s: broadcasting: %v", dev.Sysname, err)
+	}
+	d.log.logf(levelDebug, "SEQNUM=%d %s %s: done", e.Seqnum, m.Action(), m.Devpath())
+}
