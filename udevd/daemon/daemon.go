@@ -263,8 +263,8 @@ func (d *Daemon) receive(ctx context.Context) {
 
 // settled says whether every uevent the kernel delivered so far is in the queue.
 func (d *Daemon) settled() bool {
-	n, err := d.kernel.Pending()
-	return err == nil && n == 0 && !d.reading.Load()
+	pending, err := d.kernel.Pending()
+	return err == nil && !pending && !d.reading.Load()
 }
 
 // setQueueFlag makes RunDir/queue exist while events are queued, as udevd does (libudev's udev_queue_is_empty).

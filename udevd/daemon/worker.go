@@ -22,6 +22,13 @@ func (d *Daemon) handle(e *queue.Event) {
 	}
 	d.log.logf(levelDebug, "SEQNUM=%d %s %s: processing", e.Seqnum, m.Action(), m.Devpath())
 	ev, err := p.Process(ctx, dev)
+	if ctx.Err() != nil {
+		// Timed out (its programs were killed): like udevd for a worker killed then, the kernel's event is
+		// passed on unamended.
+		d.log.logf(levelErr, "SEQNUM=%d %s: timed out after %s", e.Seqnum, dev.Sysname, p.Timeout)
+		d.broadcast(m)
+		return
+	}
 	if err != nil {
 		d.log.logf(levelErr, "%s: %v", dev.Sysname, err)
 	}
@@ -41,8 +48,12 @@ func (d *Daemon) handle(e *queue.Event) {
 		out.Set(k, v)
 	}
 	out.Set("SEQNUM", strconv.FormatUint(e.Seqnum, 10))
-	if err := d.bcast.Broadcast(out); err != nil {
-		d.log.logf(levelErr, "%s: broadcasting: %v", dev.Sysname, err)
-	}
+	d.broadcast(out)
 	d.log.logf(levelDebug, "SEQNUM=%d %s %s: done", e.Seqnum, m.Action(), m.Devpath())
+}
+
+func (d *Daemon) broadcast(m *uevent.Message) {
+	if err := d.bcast.Broadcast(m); err != nil {
+		d.log.logf(levelErr, "%s: broadcasting: %v", m.Devpath(), err)
+	}
 }

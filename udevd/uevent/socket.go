@@ -139,9 +139,11 @@ func (c *Conn) Broadcast(m *Message) error {
 	return err
 }
 
-// Pending is the number of bytes waiting in the socket's receive queue.
-func (c *Conn) Pending() (int, error) {
-	return unix.IoctlGetInt(c.nl.Fd, unix.SIOCINQ)
+// Pending says whether a message waits in the socket's receive queue.
+func (c *Conn) Pending() (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(c.nl.Fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return n > 0 && fds[0].Revents&unix.POLLIN != 0, err
 }
 
 // ListenFDs returns the descriptors passed by socket activation (sd_listen_fds: LISTEN_PID is this process,

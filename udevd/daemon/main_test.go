@@ -1,0 +1,112 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// nsEnv marks the test binary re-executed in its own mount and network namespaces.
+const nsEnv = "UDEVD_TEST_NS"
+
+// TestMain runs the tests in a new network namespace (its uevents for "lo" reach only udevd and monitors inside
+// it; the host's udev, if any, sees nothing) and mount namespace, with a sysfs of that network namespace on /sys,
+// a private tmpfs on /run and one on /dev (so the rules' links and nodes stay inside; the host's /dev stays
+// reachable at /run/hostdev for attaching loop devices). Debian's udevadm and pyudev are fetched first, outside
+// (the namespace has no network).
+func TestMain(m *testing.M) {
+	if os.Getenv(nsEnv) == "" {
+		if os.Geteuid() != 0 {
+			fmt.Fprintln(os.Stderr, "udevd/daemon tests need root (namespaces, sysfs, netlink)")
+			os.Exit(1)
+		}
+		fetchErr := fetchDebian()
+		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		cmd.Env = append(os.Environ(), nsEnv+"=1", "UDEVD_TEST_FETCH_ERROR="+fetchErr)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWNET,
+			Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Run(); err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				os.Exit(ee.ExitCode())
+			}
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if err := setupNamespace(); err != nil {
+		fmt.Fprintln(os.Stderr, "namespace setup:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func setupNamespace() error {
+	steps := []func() error{
+		func() error { return unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, "") },
+		func() error { return unix.Mount("sysfs", "/sys", "sysfs", 0, "") },
+		func() error { return unix.Mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") },
+		func() error { return os.MkdirAll("/run/hostdev", 0o755) },
+		func() error { return unix.Mount("/dev", "/run/hostdev", "", unix.MS_BIND, "") },
+		func() error { return unix.Mount("tmpfs", "/dev", "tmpfs", 0, "mode=0755") },
+		func() error { return unix.Mknod("/dev/null", unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))) },
+		func() error { return os.Chmod("/dev/null", 0o666) },
+		func() error { return unix.Mknod("/dev/zero", unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))) },
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// debianCache holds Debian 12's udev and python3-pyudev packages, unpacked: only udevadm (linked against the
+// libsystemd-shared systemd installs) and pyudev (pure Python over the installed libudev1) are used, from there;
+// the host's udev is not replaced.
+func debianCache() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "sysmaster", "debian-udev")
+}
+
+func fetchDebian() string {
+	dir := debianCache()
+	root := filepath.Join(dir, "root")
+	if _, err := os.Stat(filepath.Join(root, "bin/udevadm")); err == nil {
+		if _, err := os.Stat(filepath.Join(root, "usr/lib/python3/dist-packages/pyudev")); err == nil {
+			return ""
+		}
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err.Error()
+	}
+	cmd := exec.Command("apt-get", "download", "udev", "python3-pyudev")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Sprintf("apt-get download udev python3-pyudev: %v: %s", err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
+	for _, d := range debs {
+		if out, err := exec.Command("dpkg-deb", "-x", d, root).CombinedOutput(); err != nil {
+			return fmt.Sprintf("dpkg-deb -x %s: %v: %s", d, err, out)
+		}
+	}
+	return ""
+}
+
+func needDebian(t *testing.T) string {
+	t.Helper()
+	if e := os.Getenv("UDEVD_TEST_FETCH_ERROR"); e != "" {
+		t.Fatalf("fetching Debian's udevadm and pyudev: %s", e)
+	}
+	return filepath.Join(debianCache(), "root")
+}
