@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/udevd/db"
@@ -65,6 +66,7 @@ type Daemon struct {
 	watch         *watcher
 
 	reading  atomic.Bool // the receiver has a message in hand (not yet queued)
+	trim     *memtrim.Trimmer
 	exit     chan struct{}
 	exitOnce sync.Once
 }
@@ -120,6 +122,9 @@ func Run(ctx context.Context, cfg Config) error {
 	d.watch = w
 	d.q = queue.New(cfg.ChildrenMax, queue.DefaultLimit, d.handle)
 	d.q.Idle = d.setQueueFlag
+	d.trim = memtrim.New(memtrim.DefaultQuiet)
+	defer d.trim.Stop()
+	d.trim.Touch() // after loading the rules
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -277,6 +282,7 @@ func (d *Daemon) setQueueFlag(busy bool) {
 		return
 	}
 	_ = os.Remove(p)
+	d.trim.Touch()
 }
 
 func (d *Daemon) requestExit() { d.exitOnce.Do(func() { close(d.exit) }) }
