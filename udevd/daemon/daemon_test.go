@@ -39,6 +39,7 @@ type testDaemon struct {
 	cfg  Config
 	log  *syncBuffer
 	stop func() error
+	done chan error
 }
 
 // startDaemon runs udevd in this process with the given rules files (name → text) and waits until its control
@@ -65,10 +66,16 @@ func startDaemon(t *testing.T, rulesFiles map[string]string, timeout time.Durati
 		Log: td.log, ModulesDevname: filepath.Join(dir, "modules.devname")}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	td.done = done
 	go func() { done <- Run(ctx, td.cfg) }()
+	var once sync.Once
+	var runErr error
 	td.stop = func() error {
-		cancel()
-		return <-done
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
 	}
 	t.Cleanup(func() {
 		if err := td.stop(); err != nil {

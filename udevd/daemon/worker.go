@@ -36,7 +36,7 @@ func (d *Daemon) handle(e *queue.Event) {
 		p.Run(ctx, ev)
 	}
 	if d.watch != nil && dev.Devname != "" {
-		if dev.Action != "remove" && dev.Watch {
+		if dev.Action != "remove" && ev != nil && ev.Watch == 1 {
 			d.watch.add(dev.Devname, dev.Devpath)
 		} else {
 			d.watch.remove(dev.Devname)
