@@ -11,11 +11,14 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/udevd/uevent"
 )
 
 // TestLoopDevice: a loop device attached to an ext4 image: Debian's 60-persistent-storage.rules run on the
 // kernel's change event, the blkid builtin finds the filesystem, /run/udev/data/b7:N holds it and
-// /dev/disk/by-uuid/<uuid> points at the node; detaching removes the link.
+// /dev/disk/by-uuid/<uuid> points at the node; the node (watched) closed after writing brings a synthesised
+// change; detaching removes the link.
 func TestLoopDevice(t *testing.T) {
 	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
 		t.Fatal("mkfs.ext4 (e2fsprogs) is needed")
@@ -39,7 +42,9 @@ func TestLoopDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	uuid := strings.TrimSpace(string(out))
-	td := startDaemon(t, map[string]string{"60-persistent-storage.rules": string(rulesText)}, 0)
+	td := startDaemon(t, map[string]string{"60-persistent-storage.rules": string(rulesText),
+		// As Debian's 60-block.rules does for these devices.
+		"60-watch.rules": "ACTION!=\"remove\", SUBSYSTEM==\"block\", KERNEL==\"loop*\", OPTIONS+=\"watch\"\n"}, 0)
 
 	n, detach := attachLoop(t, img)
 	data := filepath.Join(td.cfg.RunDir, "data", fmt.Sprintf("b7:%d", n))
@@ -58,6 +63,38 @@ func TestLoopDevice(t *testing.T) {
 			t.Errorf("%s lacks %q:\n%s", data, want, b)
 		}
 	}
+
+	// The node closed after writing: udevd synthesises a change (the kernel marks it SYNTH_UUID).
+	mon := monitor(t)
+	node := fmt.Sprintf("/dev/loop%d", n)
+	w, err := os.OpenFile(node, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	devpath := fmt.Sprintf("/devices/virtual/block/loop%d", n)
+	got := make(chan string, 1)
+	go func() {
+		for {
+			m, err := mon.Receive()
+			if err != nil && !errors.Is(err, uevent.ErrMalformed) && !errors.Is(err, uevent.ErrUntrusted) {
+				return
+			}
+			if err == nil && m.Devpath() == devpath && m.Get("SYNTH_UUID") != "" {
+				got <- m.Action()
+				return
+			}
+		}
+	}()
+	select {
+	case a := <-got:
+		if a != "change" {
+			t.Errorf("synthesised %q, want change", a)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no change event after closing the written node")
+	}
+
 	detach()
 	waitFor(t, link+" removed", func() bool {
 		_, err := os.Lstat(link)
