@@ -106,15 +106,6 @@ func startDaemon(t *testing.T, rulesFiles map[string]string, timeout time.Durati
 	}
 }
 
-func (td *testDaemon) control(t *testing.T, verb, arg string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := control.Send(ctx, filepath.Join(td.cfg.RunDir, "control"), verb, arg); err != nil {
-		t.Fatalf("control %s: %v", verb, err)
-	}
-}
-
 func changeLo(t *testing.T) {
 	t.Helper()
 	if err := os.WriteFile("/sys/class/net/lo/uevent", []byte("change"), 0); err != nil {
