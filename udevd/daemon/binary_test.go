@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/udevd/control"
@@ -45,7 +48,9 @@ func TestDaemonBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer kernel.Close()
+	// Closed through this File only (its finalizer would close the descriptor a second time otherwise).
+	kernelFile := os.NewFile(uintptr(kernel.FD()), "uevent")
+	defer kernelFile.Close()
 	mon := monitor(t)
 	changeLo(t)
 
@@ -58,7 +63,7 @@ func TestDaemonBinary(t *testing.T) {
 	var log syncBuffer
 	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --children-max=8`, bin)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notifyPath)
-	cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(kernel.FD()), "uevent")}
+	cmd.ExtraFiles = []*os.File{kernelFile}
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -90,10 +95,19 @@ func TestDaemonBinary(t *testing.T) {
 
 	const burst = 10000
 	got := make(chan error, 1)
+	stop := make(chan struct{})
 	go func() {
 		var last uint64
 		for i := 0; i < burst; {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			m, err := mon.Receive()
+			if errors.Is(err, unix.EAGAIN) {
+				continue
+			}
 			if err != nil {
 				got <- err
 				return
@@ -111,6 +125,7 @@ func TestDaemonBinary(t *testing.T) {
 		}
 		got <- nil
 	}()
+	defer close(stop)
 	start := time.Now()
 	f, err := os.OpenFile("/sys/class/net/lo/uevent", os.O_WRONLY, 0)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sysmaster/sysmaster/udevd/control"
 	"github.com/sysmaster/sysmaster/udevd/uevent"
 )
@@ -120,6 +122,11 @@ func monitor(t *testing.T) *uevent.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A receive timeout, so that readers can check whether to stop (receiveUntil).
+	tv := unix.NsecToTimeval((200 * time.Millisecond).Nanoseconds())
+	if err := unix.SetsockoptTimeval(c.FD(), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -159,27 +166,40 @@ func TestRulesAndDatabase(t *testing.T) {
 
 func receiveFor(t *testing.T, mon *uevent.Conn, devpath string) *uevent.Message {
 	t.Helper()
+	return receiveUntil(t, mon, 30*time.Second, func(m *uevent.Message) bool { return m.Devpath() == devpath })
+}
+
+// receiveUntil returns the first message on mon that satisfies match, failing the test after timeout. Its
+// reader stops before it returns (the monitor's receive timeout lets it look), so no reader outlives the call
+// and later reads a descriptor number reused by another socket.
+func receiveUntil(t *testing.T, mon *uevent.Conn, timeout time.Duration, match func(*uevent.Message) bool) *uevent.Message {
+	t.Helper()
 	got := make(chan *uevent.Message, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
-			m, err := mon.Receive()
-			if err != nil {
-				if strings.Contains(err.Error(), "bad file descriptor") {
-					return
-				}
-				continue
+			select {
+			case <-stop:
+				return
+			default:
 			}
-			if m.Devpath() == devpath {
+			m, err := mon.Receive()
+			if err == nil && match(m) {
 				got <- m
 				return
 			}
 		}
 	}()
+	defer wg.Wait()
+	defer close(stop)
 	select {
 	case m := <-got:
 		return m
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no broadcast for %s", devpath)
+	case <-time.After(timeout):
+		t.Fatal("no matching broadcast")
 		return nil
 	}
 }

@@ -73,26 +73,11 @@ func TestLoopDevice(t *testing.T) {
 	}
 	w.Close()
 	devpath := fmt.Sprintf("/devices/virtual/block/loop%d", n)
-	got := make(chan string, 1)
-	go func() {
-		for {
-			m, err := mon.Receive()
-			if err != nil && !errors.Is(err, uevent.ErrMalformed) && !errors.Is(err, uevent.ErrUntrusted) {
-				return
-			}
-			if err == nil && m.Devpath() == devpath && m.Get("SYNTH_UUID") != "" {
-				got <- m.Action()
-				return
-			}
-		}
-	}()
-	select {
-	case a := <-got:
-		if a != "change" {
-			t.Errorf("synthesised %q, want change", a)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no change event after closing the written node")
+	m := receiveUntil(t, mon, 30*time.Second, func(m *uevent.Message) bool {
+		return m.Devpath() == devpath && m.Get("SYNTH_UUID") != ""
+	})
+	if m.Action() != "change" {
+		t.Errorf("synthesised %q, want change", m.Action())
 	}
 
 	detach()

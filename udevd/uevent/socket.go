@@ -94,6 +94,9 @@ var ErrUntrusted = errors.New("uevent: message from an untrusted sender")
 // error wrapping ErrMalformed or ErrUntrusted; the caller goes on receiving.
 func (c *Conn) Receive() (*Message, error) {
 	n, oobn, flags, from, err := unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+	for err == unix.EINTR {
+		n, oobn, flags, from, err = unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
