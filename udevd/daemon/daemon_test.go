@@ -308,3 +308,38 @@ for dev in iter(mon.poll, None):
 		}
 	}
 }
+
+// TestForgedKernelEvent: a process (even root) sending a kernel-format event to the kernel's group is not
+// trusted: udevd drops it, and processes the kernel's next event as usual.
+func TestForgedKernelEvent(t *testing.T) {
+	td := startDaemon(t, map[string]string{"10-net.rules": "SUBSYSTEM==\"net\", ENV{SEEN}=\"1\"\n"}, 0)
+	mon := monitor(t)
+	forger, err := uevent.Open(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forger.Close()
+	m := uevent.NewMessage()
+	for _, kv := range [][2]string{{"ACTION", "add"}, {"DEVPATH", "/devices/virtual/net/forged0"}, {"SUBSYSTEM", "net"},
+		{"INTERFACE", "forged0"}, {"IFINDEX", "77"}, {"SEQNUM", "1"}} {
+		m.Set(kv[0], kv[1])
+	}
+	if err := unix.Sendto(forger.FD(), m.Kernel(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK,
+		Groups: uevent.GroupKernel}); err != nil {
+		t.Fatal(err)
+	}
+	changeLo(t)
+	// Both reached udevd's socket in this order: once lo's event is out, the forged one was dealt with.
+	got := receiveUntil(t, mon, 30*time.Second, func(m *uevent.Message) bool {
+		return m.Devpath() == "/devices/virtual/net/lo" || m.Devpath() == "/devices/virtual/net/forged0"
+	})
+	if got.Devpath() != "/devices/virtual/net/lo" || got.Get("SEEN") != "1" {
+		t.Fatalf("first broadcast: %v", got.Values)
+	}
+	if _, err := os.Stat(filepath.Join(td.cfg.RunDir, "data/n77")); err == nil {
+		t.Fatal("the forged event was processed")
+	}
+	if !strings.Contains(td.log.String(), "kernel group message from port") {
+		t.Errorf("the forged event is not reported:\n%s", td.log.String())
+	}
+}
