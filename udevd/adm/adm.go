@@ -3,6 +3,7 @@
 package adm
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 
 // Env is where a verb runs: its output streams and the directories it reads.
 type Env struct {
+	// Ctx ends a verb that runs until interrupted (monitor); nil means only SIGINT/SIGTERM do.
+	Ctx            context.Context
 	Stdout, Stderr io.Writer
 	Sysfs          device.Sysfs
 	// RunDir is udev's state (/run/udev); Control the daemon's socket (RunDir/control).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -35,6 +36,13 @@ func monitorVerb(e *Env, args []string) error {
 	if !kernel && !udev {
 		kernel, udev = true, true
 	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	var done <-chan struct{}
+	if e.Ctx != nil {
+		done = e.Ctx.Done()
+	}
 	fmt.Fprintln(e.Stdout, "monitor will print the received events for:")
 	var conns []*uevent.Conn
 	var names []string
@@ -56,13 +64,26 @@ func monitorVerb(e *Env, args []string) error {
 	}
 	fmt.Fprintln(e.Stdout)
 	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
 	errc := make(chan error, len(conns))
 	for i, c := range conns {
+		// A receive timeout lets the reader see stop; the socket is closed only after its reader ended.
+		tv := unix.NsecToTimeval((250 * time.Millisecond).Nanoseconds())
+		_ = unix.SetsockoptTimeval(c.FD(), unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
 				m, err := c.Receive()
 				if err != nil {
-					if errors.Is(err, uevent.ErrMalformed) || errors.Is(err, uevent.ErrUntrusted) {
+					if errors.Is(err, uevent.ErrMalformed) || errors.Is(err, uevent.ErrUntrusted) ||
+						errors.Is(err, unix.EAGAIN) {
 						continue
 					}
 					errc <- err
@@ -77,11 +98,17 @@ func monitorVerb(e *Env, args []string) error {
 			}
 		}()
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+	defer func() {
+		close(stop)
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	select {
 	case <-sig:
+		return nil
+	case <-done:
 		return nil
 	case err := <-errc:
 		return err

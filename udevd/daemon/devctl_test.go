@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,27 @@ func TestDevctl(t *testing.T) {
 		td.stop = func() error { return err }
 	case <-time.After(30 * time.Second):
 		t.Fatal("udevd did not exit after control --exit")
+	}
+}
+
+// TestDevctlMonitor: `devctl monitor --kernel --udev --property --subsystem-match=net` prints the kernel's event
+// and udevd's broadcast of it.
+func TestDevctlMonitor(t *testing.T) {
+	startDaemon(t, map[string]string{"10-net.rules": "SUBSYSTEM==\"net\", ENV{SEEN}=\"monitor\"\n"}, 0)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &adm.Env{Ctx: ctx, Stdout: out, Stderr: out, RunDir: "/run/udev", Control: "/run/udev/control"}
+	done := make(chan int, 1)
+	go func() { done <- e.Main([]string{"monitor", "-k", "-u", "--property", "--subsystem-match=net"}) }()
+	waitFor(t, "monitor's sockets", func() bool { return strings.Contains(out.String(), "KERNEL - the kernel uevent\n\n") })
+	changeLo(t)
+	waitFor(t, "both events printed", func() bool {
+		s := out.String()
+		return strings.Contains(s, "change   /devices/virtual/net/lo (net)\n") && strings.Contains(s, "KERNEL[") &&
+			strings.Contains(s, "UDEV  [") && strings.Contains(s, "SEEN=monitor\n")
+	})
+	cancel()
+	if st := <-done; st != 0 {
+		t.Fatalf("monitor: status %d\n%s", st, out.String())
 	}
 }
