@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sysmaster/sysmaster/udevd/db"
@@ -169,4 +170,13 @@ func (e *Env) deviceByNode(name string) (*device.Device, error) {
 		kind = "block"
 	}
 	return e.Sysfs.New(fmt.Sprintf("/dev/%s/%d:%d", kind, st.major, st.minor))
+}
+
+// readDB adds what the database holds for d (properties, links, tags) and, for a device udevd processed,
+// USEC_INITIALIZED, as udevadm shows it.
+func (e *Env) readDB(d *device.Device) {
+	entry, err := e.db().Read(d)
+	if err == nil && entry.UsecInitialized > 0 {
+		d.SetUeventProperty("USEC_INITIALIZED", strconv.FormatUint(entry.UsecInitialized, 10))
+	}
 }

@@ -39,7 +39,7 @@ func info(e *Env, args []string) error {
 			if err != nil {
 				continue
 			}
-			_, _ = e.db().Read(d)
+			e.readDB(d)
 			e.printRecord(d)
 			fmt.Fprintln(e.Stdout)
 		}
@@ -59,7 +59,7 @@ func info(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, _ = e.db().Read(d)
+	e.readDB(d)
 	if walk {
 		return e.attributeWalk(d)
 	}

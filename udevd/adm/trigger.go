@@ -224,7 +224,7 @@ func (e *Env) matches(d *device.Device, m *match) bool {
 		return false
 	}
 	if len(m.props) > 0 || len(m.tags) > 0 {
-		_, _ = e.db().Read(d)
+		e.readDB(d)
 	}
 	if len(m.props) > 0 && !slices.ContainsFunc(m.props, func(kv string) bool {
 		k, v, _ := strings.Cut(kv, "=")

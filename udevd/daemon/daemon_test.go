@@ -141,7 +141,8 @@ func TestRulesAndDatabase(t *testing.T) {
 	mon := monitor(t)
 	changeLo(t)
 	m := receiveFor(t, mon, "/devices/virtual/net/lo")
-	if m.Get("UDEVD_TEST") != "good" || m.Get("BAD_BEFORE") != "1" || m.Get("TAGS") != ":udevdtest:" {
+	if m.Get("UDEVD_TEST") != "good" || m.Get("BAD_BEFORE") != "1" || m.Get("TAGS") != ":udevdtest:" ||
+		m.Get("USEC_INITIALIZED") == "" {
 		t.Fatalf("broadcast properties: %v", m.Values)
 	}
 	data, err := os.ReadFile(filepath.Join(td.cfg.RunDir, "data/n1"))

@@ -54,7 +54,8 @@ func TestDevctl(t *testing.T) {
 		t.Fatalf("info --query=property:\n%s", out)
 	}
 	out = mustDevctl(t, "info", "/sys/class/net/lo")
-	for _, want := range []string{"P: /devices/virtual/net/lo\n", "U: net\n", "I: 1\n", "E: DEVCTL_TEST=first\n"} {
+	for _, want := range []string{"P: /devices/virtual/net/lo\n", "U: net\n", "I: 1\n", "E: DEVCTL_TEST=first\n",
+		"E: USEC_INITIALIZED="} {
 		if !strings.Contains(out, want) {
 			t.Errorf("info lacks %q:\n%s", want, out)
 		}
