@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/udevd/rules"
 )
 
 // nsEnv marks the test binary re-executed in its own mount and network namespaces.
@@ -17,7 +19,7 @@ const nsEnv = "UDEVD_TEST_NS"
 // TestMain runs the tests in a new network namespace (its uevents for "lo" reach only udevd and monitors inside
 // it; the host's udev, if any, sees nothing) and mount namespace, with a sysfs of that network namespace on /sys,
 // a private tmpfs on /run and one on /dev (so the rules' links and nodes stay inside; the host's /dev stays
-// reachable at /run/hostdev for attaching loop devices). Debian's udevadm and pyudev are fetched first, outside
+// reachable at /run/hostdev for attaching loop devices), and empty rules directories. Debian's udevadm and pyudev are fetched first, outside
 // (the namespace has no network).
 func TestMain(m *testing.M) {
 	if os.Getenv(nsEnv) == "" {
@@ -58,6 +60,14 @@ func setupNamespace() error {
 		func() error { return unix.Mknod("/dev/null", unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))) },
 		func() error { return os.Chmod("/dev/null", 0o666) },
 		func() error { return unix.Mknod("/dev/zero", unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))) },
+	}
+	// The host's rules stay out: a udevd of the tests (the binary reads the default directories) runs only the
+	// tests' rules, and nothing of the host's (device-mapper's programs, say) on the block events that reach
+	// every network namespace.
+	for _, d := range rules.DefaultDirs {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			steps = append(steps, func() error { return unix.Mount("tmpfs", d, "tmpfs", unix.MS_RDONLY, "") })
+		}
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
