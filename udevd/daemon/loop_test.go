@@ -15,17 +15,25 @@ import (
 	"github.com/sysmaster/sysmaster/udevd/uevent"
 )
 
-// TestLoopDevice: a loop device attached to an ext4 image: Debian's 60-persistent-storage.rules run on the
-// kernel's change event, the blkid builtin finds the filesystem, /run/udev/data/b7:N holds it and
+// TestLoopDevice: a loop device attached to an ext4 image: Debian 12's 32 rules files run on the kernel's change
+// event (60-block.rules asks for the watch, 60-persistent-storage.rules for blkid and the links), the blkid builtin finds the filesystem, /run/udev/data/b7:N holds it and
 // /dev/disk/by-uuid/<uuid> points at the node; the node (watched) closed after writing brings a synthesised
 // change; detaching removes the link.
 func TestLoopDevice(t *testing.T) {
 	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
 		t.Fatal("mkfs.ext4 (e2fsprogs) is needed")
 	}
-	rulesText, err := os.ReadFile("../rules/testdata/debian-bookworm-udev/60-persistent-storage.rules")
-	if err != nil {
-		t.Fatal(err)
+	debian, err := filepath.Glob("../rules/testdata/debian-bookworm-udev/*.rules")
+	if err != nil || len(debian) != 32 {
+		t.Fatalf("Debian's rules: %v (%d files)", err, len(debian))
+	}
+	rulesFiles := map[string]string{}
+	for _, f := range debian {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rulesFiles[filepath.Base(f)] = string(b)
 	}
 	img := filepath.Join(t.TempDir(), "img")
 	if err := os.WriteFile(img, nil, 0o600); err != nil {
@@ -42,9 +50,7 @@ func TestLoopDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	uuid := strings.TrimSpace(string(out))
-	td := startDaemon(t, map[string]string{"60-persistent-storage.rules": string(rulesText),
-		// As Debian's 60-block.rules does for these devices.
-		"60-watch.rules": "ACTION!=\"remove\", SUBSYSTEM==\"block\", KERNEL==\"loop*\", OPTIONS+=\"watch\"\n"}, 0)
+	td := startDaemon(t, rulesFiles, 0)
 
 	n, detach := attachLoop(t, img)
 	data := filepath.Join(td.cfg.RunDir, "data", fmt.Sprintf("b7:%d", n))
@@ -58,6 +64,7 @@ func TestLoopDevice(t *testing.T) {
 		return err == nil && target == fmt.Sprintf("../../loop%d", n)
 	})
 	b, _ := os.ReadFile(data)
+	t.Logf("%s:\n%s", data, b)
 	for _, want := range []string{"S:disk/by-uuid/" + uuid + "\n", "E:ID_FS_TYPE=ext4\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q:\n%s", data, want, b)
