@@ -14,18 +14,20 @@ import (
 // "change" uevent is synthesised for it (written to its sysfs uevent file) and the rules run again.
 type watcher struct {
 	d     *Daemon
-	fd    int
+	fd    int // for inotify_add_watch; reads go through f (the runtime's poller, so close wakes a reader)
+	f     *os.File
 	mu    sync.Mutex
 	byWD  map[int32]string // watch descriptor → devpath
 	byDev map[string]int32 // node → watch descriptor
 }
 
 func newWatcher(d *Daemon) (*watcher, error) {
-	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, err
 	}
-	return &watcher{d: d, fd: fd, byWD: map[int32]string{}, byDev: map[string]int32{}}, nil
+	return &watcher{d: d, fd: fd, f: os.NewFile(uintptr(fd), "inotify"), byWD: map[int32]string{},
+		byDev: map[string]int32{}}, nil
 }
 
 func (w *watcher) add(node, devpath string) {
@@ -54,11 +56,8 @@ func (w *watcher) remove(node string) {
 func (w *watcher) run() {
 	buf := make([]byte, 4096)
 	for {
-		n, err := unix.Read(w.fd, buf)
+		n, err := w.f.Read(buf)
 		if err != nil {
-			if err == unix.EINTR {
-				continue
-			}
 			return
 		}
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
@@ -88,4 +87,4 @@ func (w *watcher) synthesize(devpath string) {
 	}
 }
 
-func (w *watcher) close() { unix.Close(w.fd) }
+func (w *watcher) close() { w.f.Close() }
