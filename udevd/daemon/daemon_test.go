@@ -131,8 +131,8 @@ func monitor(t *testing.T) *uevent.Conn {
 	return c
 }
 
-// TestRulesAndDatabase: a change of lo runs the rules; the database entry, the tag index and the broadcast carry
-// what they set; a malformed rules file is reported with file:line and the other files still apply.
+// TestRulesAndDatabase: a change of lo runs the rules; the database entry (as Debian's udevadm info reads it), the
+// tag index and the broadcast carry what they set; a malformed rules file is reported with file:line and the other files still apply.
 func TestRulesAndDatabase(t *testing.T) {
 	td := startDaemon(t, map[string]string{
 		"00-bad.rules":  "SUBSYSTEM==\"net\", ENV{BAD_BEFORE}=\"1\"\nTHIS IS NOT A RULE\nKERNEL==\"lo\", BOGUS{x}=\"y\"\n",
@@ -156,6 +156,12 @@ func TestRulesAndDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(td.cfg.RunDir, "tags/udevdtest/n1")); err != nil {
 		t.Errorf("tag index: %v", err)
+	}
+	// Debian's udevadm reads the same entry.
+	info, err := exec.Command(filepath.Join(needDebian(t), "bin/udevadm"), "info", "-q", "property",
+		"/sys/class/net/lo").CombinedOutput()
+	if err != nil || !strings.Contains(string(info), "UDEVD_TEST=good\n") || !strings.Contains(string(info), "TAGS=:udevdtest:\n") {
+		t.Errorf("udevadm info -q property: %v\n%s", err, info)
 	}
 	log := td.log.String()
 	for _, want := range []string{"00-bad.rules:2 ", "00-bad.rules:3 "} {

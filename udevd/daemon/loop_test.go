@@ -65,6 +65,17 @@ func TestLoopDevice(t *testing.T) {
 	})
 	b, _ := os.ReadFile(data)
 	t.Logf("%s:\n%s", data, b)
+	// Debian's udevadm (libudev's reader) sees the same device: the link, the properties, the initialization.
+	info, err := exec.Command(filepath.Join(needDebian(t), "bin/udevadm"), "info", fmt.Sprintf("/dev/loop%d", n)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("udevadm info: %v\n%s", err, info)
+	}
+	for _, want := range []string{"S: disk/by-uuid/" + uuid + "\n", "E: ID_FS_UUID=" + uuid + "\n",
+		"E: ID_FS_TYPE=ext4\n", "E: DEVLINKS=", "E: USEC_INITIALIZED="} {
+		if !strings.Contains(string(info), want) {
+			t.Errorf("udevadm info lacks %q:\n%s", want, info)
+		}
+	}
 	for _, want := range []string{"S:disk/by-uuid/" + uuid + "\n", "E:ID_FS_TYPE=ext4\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q:\n%s", data, want, b)
