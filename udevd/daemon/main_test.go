@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/udevd/internal/debian"
 	"github.com/sysmaster/sysmaster/udevd/rules"
 )
 
@@ -77,38 +77,9 @@ func setupNamespace() error {
 	return nil
 }
 
-// debianCache holds Debian 12's udev and python3-pyudev packages, unpacked: only udevadm (linked against the
-// libsystemd-shared systemd installs) and pyudev (pure Python over the installed libudev1) are used, from there;
-// the host's udev is not replaced.
-func debianCache() string {
-	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
-	}
-	return filepath.Join(d, "sysmaster", "debian-udev")
-}
-
 func fetchDebian() string {
-	dir := debianCache()
-	root := filepath.Join(dir, "root")
-	if _, err := os.Stat(filepath.Join(root, "bin/udevadm")); err == nil {
-		if _, err := os.Stat(filepath.Join(root, "usr/lib/python3/dist-packages/pyudev")); err == nil {
-			return ""
-		}
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := debian.Fetch(); err != nil {
 		return err.Error()
-	}
-	cmd := exec.Command("apt-get", "download", "udev", "python3-pyudev")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Sprintf("apt-get download udev python3-pyudev: %v: %s", err, out)
-	}
-	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
-	for _, d := range debs {
-		if out, err := exec.Command("dpkg-deb", "-x", d, root).CombinedOutput(); err != nil {
-			return fmt.Sprintf("dpkg-deb -x %s: %v: %s", d, err, out)
-		}
 	}
 	return ""
 }
@@ -118,5 +89,5 @@ func needDebian(t *testing.T) string {
 	if e := os.Getenv("UDEVD_TEST_FETCH_ERROR"); e != "" {
 		t.Fatalf("fetching Debian's udevadm and pyudev: %s", e)
 	}
-	return filepath.Join(debianCache(), "root")
+	return debian.Root()
 }
