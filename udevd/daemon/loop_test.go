@@ -76,6 +76,23 @@ func TestLoopDevice(t *testing.T) {
 			t.Errorf("udevadm info lacks %q:\n%s", want, info)
 		}
 	}
+	// And systemd's own blkid builtin finds what ours found.
+	probe, err := exec.Command(filepath.Join(needDebian(t), "bin/udevadm"), "test-builtin", "blkid",
+		fmt.Sprintf("/sys/class/block/loop%d", n)).Output()
+	if err != nil {
+		t.Fatalf("udevadm test-builtin blkid: %v", err)
+	}
+	ours := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(l, "E:"), "="); ok && strings.HasPrefix(l, "E:") {
+			ours[k] = v
+		}
+	}
+	for _, k := range []string{"ID_FS_UUID", "ID_FS_UUID_ENC", "ID_FS_TYPE", "ID_FS_USAGE", "ID_FS_VERSION"} {
+		if v := ours[k]; v == "" || !strings.Contains(string(probe), k+"="+v+"\n") {
+			t.Errorf("udevadm test-builtin blkid does not give %s=%s:\n%s", k, v, probe)
+		}
+	}
 	for _, want := range []string{"S:disk/by-uuid/" + uuid + "\n", "E:ID_FS_TYPE=ext4\n"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q:\n%s", data, want, b)
