@@ -258,12 +258,28 @@ func (d *Daemon) receive(ctx context.Context) {
 			}
 			continue
 		}
-		e := &queue.Event{Seqnum: m.Seqnum(), Devpath: m.Devpath(), DevpathOld: m.Get("DEVPATH_OLD"), Data: m}
+		e := &queue.Event{Seqnum: m.Seqnum(), Devpath: m.Devpath(), DevpathOld: m.Get("DEVPATH_OLD"), ID: eventID(m),
+			Data: m}
 		if err := d.q.Push(ctx, e); err != nil {
 			d.log.logf(levelErr, "SEQNUM=%d %s dropped at exit", e.Seqnum, e.Devpath)
 		}
 		d.reading.Store(false)
 	}
+}
+
+// eventID is the device number or interface index an event names, as the queue orders by ("" for neither).
+func eventID(m *uevent.Message) string {
+	if ma, mi := m.Get("MAJOR"), m.Get("MINOR"); ma != "" && ma != "0" && mi != "" {
+		t := "c"
+		if m.Subsystem() == "block" {
+			t = "b"
+		}
+		return t + ma + ":" + mi
+	}
+	if i := m.Get("IFINDEX"); i != "" && i != "0" {
+		return "n" + i
+	}
+	return ""
 }
 
 // settled says whether every uevent the kernel delivered so far is in the queue.

@@ -1,7 +1,7 @@
 // Package queue orders device events for udevd's workers: events run in parallel, at most Max at a time, except
 // that an event waits until every earlier event of the same device, of one of its parents or of one of its
-// children has finished (systemd-udevd's event_queue rule: devpaths equal, or one a prefix of the other at a
-// '/'; a renamed device's old devpath counts too). The queue holds at most Limit events: Push blocks beyond
+// children has finished (systemd-udevd's event_is_blocked: devpaths equal, or one a prefix of the other at a
+// '/'; a renamed device's old devpath counts too; so do the same device number and the same interface index). The queue holds at most Limit events: Push blocks beyond
 // that, so a burst waits in the kernel's socket buffer instead of in memory.
 package queue
 
@@ -16,6 +16,9 @@ type Event struct {
 	Seqnum uint64
 	// Devpath is the device's path; DevpathOld its previous one for a "move".
 	Devpath, DevpathOld string
+	// ID names the device beside its path: "b8:0"/"c4:64" for a device number, "n3" for an interface index,
+	// "" for neither (events of two devpaths with one ID are ordered too).
+	ID string
 	// Data is what the queue's Run receives.
 	Data any
 
@@ -139,12 +142,12 @@ func (q *Queue) dispatch() {
 	if q.running >= q.max {
 		return
 	}
-	var seen, ancestors map[string]bool
+	var seen, ancestors, ids map[string]bool
 	for i, e := range q.events {
 		if i >= window || q.running >= q.max {
 			return
 		}
-		if !e.running && !blocked(e, seen, ancestors) {
+		if !e.running && !blocked(e, seen, ancestors) && !ids[e.ID] {
 			e.running = true
 			q.running++
 			go func() {
@@ -153,7 +156,10 @@ func (q *Queue) dispatch() {
 			}()
 		}
 		if seen == nil {
-			seen, ancestors = map[string]bool{}, map[string]bool{}
+			seen, ancestors, ids = map[string]bool{}, map[string]bool{}, map[string]bool{}
+		}
+		if e.ID != "" {
+			ids[e.ID] = true
 		}
 		for _, p := range []string{e.Devpath, e.DevpathOld} {
 			if p == "" {

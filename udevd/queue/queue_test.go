@@ -109,3 +109,39 @@ func TestPushCancel(t *testing.T) {
 		t.Fatal("Push into a full queue returned without its context ending")
 	}
 }
+
+// TestSameID: events of two devpaths naming one device number (or interface index) run in order.
+func TestSameID(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan uint64, 3)
+	q := New(4, DefaultLimit, func(e *Event) {
+		started <- e.Seqnum
+		if e.Seqnum == 1 {
+			<-release
+		}
+	})
+	ctx := context.Background()
+	for i, e := range []*Event{{Devpath: "/devices/a/x", ID: "b7:0"}, {Devpath: "/devices/b/y", ID: "b7:0"},
+		{Devpath: "/devices/c/z", ID: "b7:1"}} {
+		e.Seqnum = uint64(i + 1)
+		if err := q.Push(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[uint64]bool{<-started: true, <-started: true}
+	if !got[1] || !got[3] {
+		t.Fatalf("started %v, want 1 and 3", got)
+	}
+	select {
+	case <-started:
+		t.Fatal("event 2 ran beside event 1 of the same device number")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if s := <-started; s != 2 {
+		t.Fatalf("started %d", s)
+	}
+	if err := q.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
