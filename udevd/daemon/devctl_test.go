@@ -60,6 +60,18 @@ func TestDevctl(t *testing.T) {
 			t.Errorf("info lacks %q:\n%s", want, out)
 		}
 	}
+	out = mustDevctl(t, "info", "--attribute-walk", "--path=/sys/class/net/lo")
+	if !strings.Contains(out, "looking at device '/devices/virtual/net/lo':\n    KERNEL==\"lo\"\n    SUBSYSTEM==\"net\"\n") ||
+		!strings.Contains(out, "    ATTR{ifindex}==\"1\"\n") {
+		t.Errorf("info --attribute-walk:\n%s", out)
+	}
+	if out := mustDevctl(t, "info", "--export-db"); !strings.Contains(out, "P: /devices/virtual/net/lo\n") ||
+		!strings.Contains(out, "E: DEVCTL_TEST=first\n") {
+		t.Errorf("info --export-db lacks lo's entry:\n%.2000s", out)
+	}
+	if _, _, st := devctl("info", "--query=bogus", "/sys/class/net/lo"); st != 2 {
+		t.Errorf("info --query=bogus: status %d, want 2", st)
+	}
 	if out := mustDevctl(t, "trigger", "-n", "-v", "--tag-match=devctltest"); strings.TrimSpace(out) != "/sys/devices/virtual/net/lo" {
 		t.Errorf("trigger --tag-match printed %q", out)
 	}
