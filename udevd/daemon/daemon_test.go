@@ -350,3 +350,36 @@ func TestForgedKernelEvent(t *testing.T) {
 		t.Errorf("the forged event is not reported:\n%s", td.log.String())
 	}
 }
+
+// TestRenameNetif: NAME= on an "add" event renames the interface (lo of this test's network namespace, down),
+// and the kernel's "move" event for the new name is processed with the old devpath in DEVPATH_OLD.
+func TestRenameNetif(t *testing.T) {
+	startDaemon(t, map[string]string{
+		"10-name.rules": "SUBSYSTEM==\"net\", ACTION==\"add\", KERNEL==\"lo\", NAME=\"udevtest0\"\n" +
+			"SUBSYSTEM==\"net\", ACTION==\"move\", ENV{MOVED}=\"yes\"\n",
+	}, 0)
+	defer func() {
+		// Back to lo for the other tests.
+		if _, err := os.Stat("/sys/class/net/udevtest0"); err == nil {
+			if err := renameNetif(1, "lo"); err != nil {
+				t.Errorf("renaming back: %v", err)
+			}
+		}
+	}()
+	mon := monitor(t)
+	if err := os.WriteFile("/sys/class/net/lo/uevent", []byte("add"), 0); err != nil {
+		t.Fatal(err)
+	}
+	added := receiveUntil(t, mon, 30*time.Second, func(m *uevent.Message) bool { return m.Action() == "add" })
+	if added.Get("INTERFACE") != "udevtest0" || added.Get("INTERFACE_OLD") != "lo" {
+		t.Fatalf("add event after the rename: %v", added.Values)
+	}
+	moved := receiveUntil(t, mon, 30*time.Second, func(m *uevent.Message) bool { return m.Action() == "move" })
+	if moved.Devpath() != "/devices/virtual/net/udevtest0" || moved.Get("DEVPATH_OLD") != "/devices/virtual/net/lo" ||
+		moved.Get("MOVED") != "yes" {
+		t.Fatalf("move event: %v", moved.Values)
+	}
+	if _, err := os.Stat("/sys/class/net/udevtest0"); err != nil {
+		t.Fatal(err)
+	}
+}

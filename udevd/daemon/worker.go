@@ -32,6 +32,17 @@ func (d *Daemon) handle(e *queue.Event) {
 	if err != nil {
 		d.log.logf(levelErr, "%s: %v", dev.Sysname, err)
 	}
+	if ev != nil && ev.Name != "" && dev.Action == "add" && dev.Subsystem == "net" && dev.Ifindex > 0 &&
+		ev.Name != dev.Sysname {
+		// NAME=: the interface is renamed; the kernel's "move" event for the new name follows.
+		if err := renameNetif(dev.Ifindex, ev.Name); err != nil {
+			d.log.logf(levelErr, "%s: renaming to %s: %v", dev.Sysname, ev.Name, err)
+		} else {
+			d.log.logf(levelInfo, "%s: renamed to %s", dev.Sysname, ev.Name)
+			dev.SetUeventProperty("INTERFACE_OLD", dev.Sysname)
+			dev.SetUeventProperty("INTERFACE", ev.Name)
+		}
+	}
 	if ev != nil {
 		p.Run(ctx, ev)
 	}
