@@ -151,7 +151,8 @@ func Run(ctx context.Context, cfg Config) error {
 	cancel()
 	d.ctrl.Close()
 	wg.Wait()
-	// Finish what was received: the host keeps the socket, so what is still in it waits for the next udevd.
+	// Finish what was received. What is still in the socket waits there for the next udevd when the host holds the
+	// socket (socket activation); with a socket of udevd's own it is lost, as with systemd-udevd.
 	drain, stop := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer stop()
 	err = d.q.WaitIdle(drain)
