@@ -99,13 +99,7 @@ func (s Sysfs) newResolved(devpath string) (*Device, error) {
 		return nil, fmt.Errorf("device %s: %w", devpath, ErrNotFound)
 	}
 	d := &Device{sysfs: s, Devpath: devpath, props: map[string]string{}, dbProps: map[string]bool{}}
-	base := path.Base(devpath)
-	d.Sysname = strings.ReplaceAll(base, "!", "/")
-	i := len(d.Sysname)
-	for i > 0 && d.Sysname[i-1] >= '0' && d.Sysname[i-1] <= '9' {
-		i--
-	}
-	d.Sysnum = d.Sysname[i:]
+	d.setNames()
 	if link, err := os.Readlink(filepath.Join(real, "subsystem")); err == nil {
 		d.Subsystem = path.Base(link)
 	}
@@ -123,6 +117,16 @@ func (s Sysfs) newResolved(devpath string) (*Device, error) {
 		d.props["DRIVER"] = d.Driver
 	}
 	return d, nil
+}
+
+// setNames derives Sysname and Sysnum from Devpath.
+func (d *Device) setNames() {
+	d.Sysname = strings.ReplaceAll(path.Base(d.Devpath), "!", "/")
+	i := len(d.Sysname)
+	for i > 0 && d.Sysname[i-1] >= '0' && d.Sysname[i-1] <= '9' {
+		i--
+	}
+	d.Sysnum = d.Sysname[i:]
 }
 
 func (d *Device) readUevent(file string) error {

@@ -70,6 +70,8 @@ func (p *Processor) Process(ctx context.Context, dev *device.Device) (*rules.Eve
 	if usec == 0 {
 		usec = monotonicUsec()
 	}
+	// As sd-device does for an initialized device: a property of the event (broadcast), not a database entry.
+	dev.SetUeventProperty("USEC_INITIALIZED", strconv.FormatUint(usec, 10))
 	errs = append(errs, p.DB.Write(dev, usec), p.DB.IndexTags(dev, old, true))
 	return ev, errors.Join(errs...)
 }

@@ -1,0 +1,204 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/pkg/memtrim"
+	"github.com/sysmaster/sysmaster/udevd/control"
+	"github.com/sysmaster/sysmaster/udevd/uevent"
+)
+
+// TestDaemonBinary runs the udevd binary as the core would, with Debian 12's rule set: Type=notify, its uevent
+// socket handed over with LISTEN_FDS. It checks that an event sent before udevd started (waiting in the host's socket) is processed, that
+// a burst of 10,000 change events is processed and broadcast in order with a bounded peak RSS, reports the PSS
+// at rest, and that `control exit` ends it cleanly.
+func TestDaemonBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "udevd")
+	// Built as `make` builds it (static, stripped), for the memory figures.
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/udevd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := os.RemoveAll("/run/udev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll("/run/udev/rules.d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Debian 12's rule set, and one rule that marks each event with its seqnum.
+	debianRules, _ := filepath.Glob("../rules/testdata/debian-bookworm-udev/*.rules")
+	if len(debianRules) != 32 {
+		t.Fatalf("Debian's rules: %d files", len(debianRules))
+	}
+	for _, f := range debianRules {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("/run/udev/rules.d", filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
+		[]byte("SUBSYSTEM==\"net\", KERNEL==\"lo\", ENV{BURST}=\"$env{SEQNUM}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// The host's socket, opened before udevd runs; an event arrives in it first.
+	kernel, err := uevent.Open(uevent.GroupKernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed through this File only (its finalizer would close the descriptor a second time otherwise).
+	kernelFile := os.NewFile(uintptr(kernel.FD()), "uevent")
+	defer kernelFile.Close()
+	mon := monitor(t)
+	changeLo(t)
+
+	notifyPath := filepath.Join(dir, "notify")
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: notifyPath, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notify.Close()
+	var log syncBuffer
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --children-max=8`, bin)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notifyPath)
+	cmd.ExtraFiles = []*os.File{kernelFile}
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("udevd log:\n%s", log.String())
+		}
+	}()
+	_ = notify.SetReadDeadline(time.Now().Add(30 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := notify.Read(buf)
+	if err != nil || !bytes.Contains(buf[:n], []byte("READY=1")) {
+		t.Fatalf("no READY=1: %q %v", buf[:n], err)
+	}
+	first := receiveFor(t, mon, "/devices/virtual/net/lo")
+	if first.Get("BURST") == "" {
+		t.Fatalf("the event waiting in the passed socket was not processed: %v", first.Values)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := control.Send(ctx, "/run/udev/control", "settle", ""); err != nil {
+		t.Fatal(err)
+	}
+	// A figure, not a check: the PSS once udevd has been idle past its memory trim (memtrim.DefaultQuiet).
+	time.Sleep(memtrim.DefaultQuiet + time.Second)
+	pss := memField(t, fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid), "Pss:")
+	t.Logf("udevd PSS at rest after start (Debian's rules loaded): %d kB", pss)
+
+	const burst = 10000
+	got := make(chan error, 1)
+	stop := make(chan struct{})
+	go func() {
+		var last uint64
+		for i := 0; i < burst; {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			m, err := mon.Receive()
+			if errors.Is(err, unix.EAGAIN) {
+				continue
+			}
+			if err != nil {
+				got <- err
+				return
+			}
+			if m.Devpath() != "/devices/virtual/net/lo" {
+				continue
+			}
+			s := m.Seqnum()
+			if s <= last || m.Get("BURST") != strconv.FormatUint(s, 10) {
+				got <- fmt.Errorf("event %d (BURST=%s) after %d", s, m.Get("BURST"), last)
+				return
+			}
+			last = s
+			i++
+		}
+		got <- nil
+	}()
+	defer close(stop)
+	start := time.Now()
+	f, err := os.OpenFile("/sys/class/net/lo/uevent", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range burst {
+		if _, err := f.Write([]byte("change")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the burst was not processed in 5 minutes")
+	}
+	took := time.Since(start)
+	hwm := memField(t, fmt.Sprintf("/proc/%d/status", cmd.Process.Pid), "VmHWM:")
+	t.Logf("%d events in %s (%.0f/s), peak RSS %d kB", burst, took.Round(time.Millisecond), burst/took.Seconds(), hwm)
+	if hwm > 100<<10 {
+		t.Errorf("peak RSS %d kB during the burst: the queue is not bounded", hwm)
+	}
+
+	// A figure, not a check: the PSS once udevd has been idle past its memory trim (memtrim.DefaultQuiet).
+	time.Sleep(memtrim.DefaultQuiet + time.Second)
+	t.Logf("udevd PSS at rest after the burst: %d kB", memField(t, fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid), "Pss:"))
+
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := control.Send(ctx, "/run/udev/control", "exit", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("udevd after control exit: %v", err)
+	}
+}
+
+// memField reads a "Key: N kB" line of a /proc file.
+func memField(t *testing.T, file, key string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[0] == key {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	t.Fatalf("%s: no %s", file, key)
+	return 0
+}
