@@ -60,6 +60,8 @@ func TestParseArgs(t *testing.T) {
 		// What getopt accepts and the parser before pflag did not: bundled switches, a value glued to them.
 		{[]string{"-aql", "list-units"}, "list-units", nil, options{all: true, quiet: true, full: true}},
 		{[]string{"show", "-ap", "Id", "x"}, "show", []string{"x"}, options{all: true, properties: []string{"Id"}}},
+		// pflag reads "-p=Id" as "-p Id", where getopt (and the parser before pflag) gave "=Id" (docs/sctl.md).
+		{[]string{"show", "-p=Id", "x"}, "show", []string{"x"}, options{properties: []string{"Id"}}},
 		{[]string{"-h"}, "", nil, options{help: true}},
 		{[]string{"status", "--help"}, "status", nil, options{help: true}},
 	}
