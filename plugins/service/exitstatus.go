@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,11 +41,16 @@ func (p *parser) exitStatuses(e *sdk.Entry, set *ExitStatusSet) {
 		p.Bad(e, "%v", err)
 		return
 	}
+	// A set: a value named twice is kept once, in the order first given.
 	for _, s := range add.Statuses {
-		set.Statuses = appendInt(set.Statuses, s)
+		if !slices.Contains(set.Statuses, s) {
+			set.Statuses = append(set.Statuses, s)
+		}
 	}
 	for _, s := range add.Signals {
-		set.Signals = appendInt(set.Signals, s)
+		if !slices.Contains(set.Signals, s) {
+			set.Signals = append(set.Signals, s)
+		}
 	}
 }
 
@@ -58,27 +64,18 @@ func parseExitStatusSet(v string) (ExitStatusSet, error) {
 			if err != nil || n > 255 {
 				return set, fmt.Errorf("%q is not an exit status (0..255)", w)
 			}
-			set.Statuses = appendInt(set.Statuses, n)
+			set.Statuses = append(set.Statuses, n)
 			continue
 		}
 		if n, ok := exitStatusNames[w]; ok {
-			set.Statuses = appendInt(set.Statuses, n)
+			set.Statuses = append(set.Statuses, n)
 			continue
 		}
 		n, err := signame.Parse(w)
 		if err != nil {
 			return set, fmt.Errorf("%q is neither an exit status nor a signal name", w)
 		}
-		set.Signals = appendInt(set.Signals, n)
+		set.Signals = append(set.Signals, n)
 	}
 	return set, nil
-}
-
-func appendInt(list []int, n int) []int {
-	for _, x := range list {
-		if x == n {
-			return list
-		}
-	}
-	return append(list, n)
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/spf13/pflag"
 	"github.com/sysmaster/sysmaster/pkg/calendar"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/pkg/timestamp"
@@ -49,48 +51,14 @@ func analyze(argv []string, stdout, stderr io.Writer) int {
 func (a *analyzer) errorf(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
 
 func (a *analyzer) run(argv []string) int {
-	var rest []string
-	for i := 0; i < len(argv); i++ {
-		arg := argv[i]
-		if arg == "--" {
-			rest = append(rest, argv[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(arg, "-") || arg == "-" || isNegativeArg(arg) && len(rest) > 0 {
-			rest = append(rest, arg)
-			continue
-		}
-		name, value, hasValue := strings.Cut(arg, "=")
-		switch name {
-		case "--iterations", "--base-time":
-			if !hasValue {
-				if i+1 >= len(argv) {
-					a.errorf("sctl analyze: option '%s' requires an argument", name)
-					return exitFailure
-				}
-				i++
-				value = argv[i]
-			}
-			if name == "--iterations" {
-				n, err := strconv.ParseUint(strings.TrimLeft(value, " \t\n"), 10, 31)
-				if err != nil {
-					a.errorf("Failed to parse iterations: %s", value)
-					return exitFailure
-				}
-				a.iterations = int(n)
-			} else {
-				u, err := timestamp.ParseAt(value, a.now(), a.local)
-				if err != nil {
-					a.errorf("Failed to parse --base-time= parameter: %s", value)
-					return exitFailure
-				}
-				a.baseTime = u
-			}
-		case "--no-pager", "--system":
-		default:
-			a.errorf("sctl analyze: unrecognized option '%s'", arg)
-			return exitFailure
-		}
+	rest, help, err := a.parse(argv)
+	switch {
+	case err != nil:
+		a.errorf("%s", optionError("sctl analyze", err, argv))
+		return exitFailure
+	case help:
+		fmt.Fprint(a.stdout, analyzeHelp)
+		return exitOK
 	}
 	if len(rest) == 0 {
 		a.errorf("sctl analyze: a verb is needed: calendar, timespan or timestamp.")
@@ -122,6 +90,97 @@ func (a *analyzer) run(argv []string) int {
 		}
 	}
 	return code
+}
+
+const analyzeHelp = `sctl analyze [OPTIONS...] COMMAND ...
+
+Check time expressions, as systemd-analyze does.
+
+Commands:
+  calendar SPEC...          Validate repetitive calendar time events
+  timestamp TIMESTAMP...    Validate a timestamp
+  timespan SPAN...          Validate a time span
+
+Options:
+  -h --help                 Show this help
+     --iterations=N         Show the specified number of iterations
+     --base-time=TIMESTAMP  Calculate calendar times relative to specified time
+`
+
+// parse reads systemd-analyze's options into a and returns the verb and its arguments, or help. Options may
+// stand anywhere, but once an argument is read, one that looks like a negative number or time ("-1h") is an
+// argument too: pflag, not interspersed, parses up to each argument or such word, and parse takes it before
+// going on.
+func (a *analyzer) parse(argv []string) (rest []string, help bool, err error) {
+	fs := newFlagSet("sctl analyze")
+	fs.SetInterspersed(false)
+	fs.Func("iterations", "", func(v string) error {
+		n, err := strconv.ParseUint(strings.TrimLeft(v, " \t\n"), 10, 31)
+		if err != nil {
+			return fmt.Errorf("Failed to parse iterations: %s", v)
+		}
+		a.iterations = int(n)
+		return nil
+	})
+	fs.Func("base-time", "", func(v string) error {
+		u, err := timestamp.ParseAt(v, a.now(), a.local)
+		if err != nil {
+			return fmt.Errorf("Failed to parse --base-time= parameter: %s", v)
+		}
+		a.baseTime = u
+		return nil
+	})
+	var ignored bool
+	addSwitch(fs, &ignored, "no-pager", "", "")
+	addSwitch(fs, &ignored, "system", "", "")
+	addSwitch(fs, &help, "help", "h", "")
+	for len(argv) > 0 && !help {
+		end := len(argv)
+		if len(rest) > 0 {
+			end = negativeAt(fs, argv)
+		}
+		if err := fs.Parse(argv[:end]); err != nil {
+			return nil, false, err
+		}
+		parsed := fs.Args()
+		switch {
+		case fs.ArgsLenAtDash() >= 0: // "--": the rest are arguments
+			return append(rest, parsed...), help, nil
+		case len(parsed) > 0: // stopped at an argument
+			rest = append(rest, parsed[0])
+			argv = append(slices.Clone(parsed[1:]), argv[end:]...)
+		case end < len(argv): // options, then a negative argument
+			rest = append(rest, argv[end])
+			argv = argv[end+1:]
+		default:
+			argv = nil
+		}
+	}
+	return rest, help, nil
+}
+
+// negativeAt is the index of the first word of argv that looks negative and is not an option's value (or "--"
+// or the end).
+func negativeAt(fs *pflag.FlagSet, argv []string) int {
+	for i, s := range argv {
+		if s == "--" {
+			break
+		}
+		if isNegativeArg(s) && !(i > 0 && takesValue(fs, argv[i-1])) {
+			return i
+		}
+	}
+	return len(argv)
+}
+
+// takesValue: s is a long option whose value is the next word.
+func takesValue(fs *pflag.FlagSet, s string) bool {
+	name, ok := strings.CutPrefix(s, "--")
+	if !ok || strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	return f != nil && f.NoOptDefVal == ""
 }
 
 // isNegativeArg: "-1h" is a timestamp, not an option, once the verb is known.

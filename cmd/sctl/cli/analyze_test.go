@@ -132,6 +132,11 @@ Normalized form: -
 				"Hint: this expression is a valid timespan. Use 'systemd-analyze timespan \"5min\"' instead?\n" +
 				"Failed to parse \"-\": Invalid argument\n", 1},
 		{"unknown option", []string{"--frob", "calendar", "x"}, time.UTC, "", "sctl analyze: unrecognized option '--frob'\n", 1},
+		{"unknown option with a value", []string{"calendar", "--frob=1", "x"}, time.UTC, "", "sctl analyze: unrecognized option '--frob=1'\n", 1},
+		{"unknown short option", []string{"-x", "calendar", "x"}, time.UTC, "", "sctl analyze: invalid option -- 'x'\n", 1},
+		{"missing value", []string{"calendar", "x", "--iterations"}, time.UTC, "", "sctl analyze: option '--iterations' requires an argument\n", 1},
+		{"switch with a value", []string{"--no-pager=1", "calendar", "x"}, time.UTC, "", "sctl analyze: option '--no-pager' doesn't allow an argument\n", 1},
+		{"help", []string{"calendar", "--help", "x"}, time.UTC, analyzeHelp, "", 0},
 		{"bad iterations", []string{"--iterations=x", "calendar", "x"}, time.UTC, "", "Failed to parse iterations: x\n", 1},
 		{"bad base time", []string{"--base-time=bogus", "calendar", "x"}, time.UTC, "", "Failed to parse --base-time= parameter: bogus\n", 1},
 		{"too few", []string{"calendar"}, time.UTC, "", "Too few arguments.\n", 1},
@@ -141,6 +146,20 @@ Normalized form: Mon 2026-12-07 11:58:51 UTC
    UNIX seconds: @1796644731.178312
        From now: 1h 0min ago
 `, "", 0},
+		// systemd-analyze takes "-1h" for options; sctl, once the verb is read, for an argument, even after options.
+		{"relative timestamp after options after the verb", []string{"timestamp", "--no-pager", "-1h", "--system"}, time.UTC,
+			`  Original form: -1h
+Normalized form: Mon 2026-12-07 11:58:51 UTC
+   UNIX seconds: @1796644731.178312
+       From now: 1h 0min ago
+`, "", 0},
+		{"an option's value that looks negative", []string{"calendar", "--base-time", "-1h", "--iterations", "1", "12:00"}, time.UTC,
+			`  Original form: 12:00
+Normalized form: *-*-* 12:00:00
+    Next elapse: Mon 2026-12-07 12:00:00 UTC
+       From now: 58min ago
+`, "", 0},
+		{"arguments after --", []string{"timestamp", "--", "--system"}, time.UTC, "", "Failed to parse \"--system\": Numerical result out of range\n", 1}, // as systemd-analyze
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -261,4 +280,31 @@ func compareLines(t *testing.T, what, before, after, sys string) {
 			t.Errorf("%s line %d: %q, systemd-analyze %q", what, i+1, b[i], s[i])
 		}
 	}
+}
+
+// FuzzAnalyzeArgs: any command line parses, its arguments being words of it in their order, or fails with
+// getopt's words or an option's own message.
+func FuzzAnalyzeArgs(f *testing.F) {
+	f.Add("--iterations=3\x00calendar\x00--base-time\x00-1h\x00daily")
+	f.Add("timestamp\x00--no-pager\x00-1h\x00--\x00--system")
+	f.Add("-x\x00--frob=1\x00--iterations")
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := strings.Split(line, "\x00")
+		a := &analyzer{now: time.Now, local: time.UTC, iterations: 1}
+		rest, _, err := a.parse(argv)
+		if err != nil {
+			if msg := optionError("sctl analyze", err, argv); !strings.HasPrefix(msg, "sctl analyze: ") && !strings.HasPrefix(msg, "Failed to parse ") {
+				t.Fatalf("%q: %q", argv, msg)
+			}
+			return
+		}
+		words := argv
+		for _, w := range rest {
+			i := slices.Index(words, w)
+			if i < 0 {
+				t.Fatalf("%q: %q is not a subsequence", argv, rest)
+			}
+			words = words[i+1:]
+		}
+	})
 }

@@ -1,9 +1,12 @@
 package cli
 
 import (
-	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // options are sctl's command-line options (systemctl's names).
@@ -30,141 +33,61 @@ type options struct {
 	since      string // --since (logs)
 	killWhom   string // --kill-whom (kill)
 	signal     string // -s, --signal (kill)
+	help       bool   // -h, --help
+}
+
+// flagSet declares sctl's options on o.
+func flagSet(o *options) *pflag.FlagSet {
+	fs := newFlagSet("sctl")
+	fs.SortFlags = false
+	fs.VarP((*listValue)(&o.properties), "property", "p", "show only these properties (repeatable, comma list)")
+	addSwitch(fs, &o.value, "value", "", "show: print property values only")
+	addSwitch(fs, &o.all, "all", "a", "every unit, every property")
+	fs.VarP((*listValue)(&o.types), "type", "t", "list only units of these types")
+	fs.Var((*listValue)(&o.states), "state", "list only units in these states")
+	addSwitch(fs, &o.noLegend, "no-legend", "", "no column headers and footer")
+	addSwitch(fs, &o.plain, "plain", "", "list-dependencies: a list, not a tree")
+	addSwitch(fs, &o.showTypes, "show-types", "", "list-sockets: show the socket types")
+	addSwitch(fs, &o.noBlock, "no-block", "", "do not wait for the jobs")
+	fs.StringVar(&o.jobMode, "job-mode", "", "how to deal with already queued jobs")
+	addSwitch(fs, &o.quiet, "quiet", "q", "suppress output")
+	addSwitch(fs, &o.full, "full", "l", "do not ellipsize")
+	addSwitch(fs, &o.runtime, "runtime", "", "enable, disable, mask: only until the next reboot")
+	addSwitch(fs, &o.now, "now", "", "enable, disable, mask: also start or stop")
+	addSwitch(fs, &o.reverse, "reverse", "", "list-dependencies: the reverse dependencies")
+	addSwitch(fs, &o.force, "force", "f", "accepted (systemctl's --force); with logs: --follow")
+	addSwitch(fs, &o.follow, "follow", "", "logs: keep printing new lines")
+	addSwitch(fs, &o.wait, "wait", "", "start, restart: wait until the units have ended again")
+	fs.StringVarP(&o.lines, "lines", "n", "", "logs: the number of lines to show")
+	fs.StringVarP(&o.since, "since", "S", "", "logs: show lines from this time on")
+	fs.StringVar(&o.killWhom, "kill-whom", "", "kill: main, control or all")
+	fs.StringVarP(&o.signal, "signal", "s", "", "kill: the signal to send")
+	var ignored bool
+	for _, name := range []string{"no-pager", "no-ask-password", "system"} {
+		addSwitch(fs, &ignored, name, "", "accepted, changes nothing")
+	}
+	addSwitch(fs, &o.help, "help", "h", "show this help")
+	return fs
 }
 
 // parseArgs splits argv (without the program name) into the verb, its arguments and the options, which may
 // stand anywhere, as systemctl allows.
 func parseArgs(argv []string) (verb string, args []string, o options, err error) {
-	withValue := func(i *int, a, long, short string) (string, bool, error) {
-		switch {
-		case a == long || (short != "" && a == short):
-			if *i+1 >= len(argv) {
-				return "", true, fmt.Errorf("option %s requires an argument", a)
-			}
-			*i++
-			return argv[*i], true, nil
-		case strings.HasPrefix(a, long+"="):
-			return a[len(long)+1:], true, nil
-		case short != "" && strings.HasPrefix(a, short) && len(a) > len(short):
-			return a[len(short):], true, nil
-		}
-		return "", false, nil
+	fs := flagSet(&o)
+	if err := fs.Parse(argv); err != nil {
+		return "", nil, o, err
 	}
-	var rest []string
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		if a == "--" {
-			rest = append(rest, argv[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			rest = append(rest, a)
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--property", "-p"); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.properties = append(o.properties, splitList(v)...)
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--type", "-t"); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.types = append(o.types, splitList(v)...)
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--state", ""); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.states = append(o.states, splitList(v)...)
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--job-mode", ""); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.jobMode = v
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--lines", "-n"); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.lines = v
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--since", "-S"); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.since = v
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--kill-whom", ""); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.killWhom = v
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--signal", "-s"); ok {
-			if e != nil {
-				return "", nil, o, e
-			}
-			o.signal = v
-			continue
-		}
-		switch a {
-		case "-f", "--force":
-			o.force = true
-		case "--follow":
-			o.follow = true
-		case "--wait":
-			o.wait = true
-		case "--value":
-			o.value = true
-		case "-a", "--all":
-			o.all = true
-		case "--no-legend":
-			o.noLegend = true
-		case "--plain":
-			o.plain = true
-		case "--show-types":
-			o.showTypes = true
-		case "--no-block":
-			o.noBlock = true
-		case "-q", "--quiet":
-			o.quiet = true
-		case "-l", "--full":
-			o.full = true
-		case "--runtime":
-			o.runtime = true
-		case "--now":
-			o.now = true
-		case "--reverse":
-			o.reverse = true
-		case "--no-pager", "--no-ask-password", "--system":
-		default:
-			return "", nil, o, fmt.Errorf("unknown option %s", a)
-		}
-	}
-	if len(rest) > 0 {
+	if rest := fs.Args(); len(rest) > 0 {
 		verb, args = rest[0], rest[1:]
 	}
 	return verb, args, o, nil
 }
 
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+// usage is sctl --help.
+func usage() string {
+	verbs := slices.Sorted(maps.Keys(commands))
+	return "sctl [OPTIONS...] COMMAND [UNIT...]\n\nQuery or send control commands to sysmaster.\n\nCommands: " +
+		strings.Join(verbs, ", ") + ", analyze, escape\n\nOptions:\n" + flagSet(&options{}).FlagUsages()
 }
 
 // unitTypes are the suffixes sctl recognises when deciding whether a name lacks one.
@@ -177,10 +100,8 @@ func unitName(s string) string {
 		return s
 	}
 	if ext := filepath.Ext(s); ext != "" {
-		for _, t := range unitTypes {
-			if ext == "."+t {
-				return s
-			}
+		if slices.Contains(unitTypes, ext[1:]) {
+			return s
 		}
 		if len(ext) > 1 && !strings.ContainsAny(ext, "@") && isSuffix(ext[1:]) {
 			return s // a third-party unit type

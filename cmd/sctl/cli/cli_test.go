@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,40 +13,115 @@ import (
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
+// TestParseArgs holds what the hand-written parser before pflag returned for each command line (checked
+// against it when the parser moved), and getopt's messages for the errors.
 func TestParseArgs(t *testing.T) {
 	cases := []struct {
-		name  string
-		argv  []string
-		verb  string
-		args  []string
-		check func(options) bool
+		argv []string
+		verb string
+		args []string
+		o    options
 	}{
-		{"options anywhere", []string{"show", "-p", "Id,ActiveState", "x.target", "--value"}, "show", []string{"x.target"},
-			func(o options) bool { return o.value && slices.Equal(o.properties, []string{"Id", "ActiveState"}) }},
-		{"long forms with =", []string{"--property=Id", "--type=target,service", "--state=failed", "list-units"}, "list-units", nil,
-			func(o options) bool {
-				return slices.Equal(o.types, []string{"target", "service"}) && slices.Equal(o.states, []string{"failed"})
-			}},
-		{"glued short", []string{"show", "-pId"}, "show", nil, func(o options) bool { return slices.Equal(o.properties, []string{"Id"}) }},
-		{"flags", []string{"-a", "--no-legend", "--plain", "-q", "--no-block", "--job-mode=fail", "start", "a"}, "start", []string{"a"},
-			func(o options) bool {
-				return o.all && o.noLegend && o.plain && o.quiet && o.noBlock && o.jobMode == "fail"
-			}},
-		{"double dash", []string{"start", "--", "-weird"}, "start", []string{"-weird"}, func(options) bool { return true }},
+		{nil, "", nil, options{}},
+		{[]string{"list-units"}, "list-units", nil, options{}},
+		{[]string{"show", "-p", "Id,ActiveState", "x.target", "--value"}, "show", []string{"x.target"},
+			options{properties: []string{"Id", "ActiveState"}, value: true}},
+		{[]string{"show", "-pId", "-p", "Names", "--property=Description", "--property", "LoadState,,SubState ", "a"},
+			"show", []string{"a"}, options{properties: []string{"Id", "Names", "Description", "LoadState", "SubState"}}},
+		{[]string{"--property=Id", "--type=target,service", "--state=failed", "list-units"}, "list-units", nil,
+			options{properties: []string{"Id"}, types: []string{"target", "service"}, states: []string{"failed"}}},
+		{[]string{"-t", "socket", "-tmount", "--type", "swap", "--state", "active,inactive", "--state=failed"}, "", nil,
+			options{types: []string{"socket", "mount", "swap"}, states: []string{"active", "inactive", "failed"}}},
+		{[]string{"-a", "--no-legend", "--plain", "-q", "--no-block", "--job-mode=fail", "start", "a"}, "start", []string{"a"},
+			options{all: true, noLegend: true, plain: true, quiet: true, noBlock: true, jobMode: "fail"}},
+		{[]string{"start", "--job-mode", "replace-irreversibly", "a", "b"}, "start", []string{"a", "b"},
+			options{jobMode: "replace-irreversibly"}},
+		{[]string{"start", "--", "-weird", "--all"}, "start", []string{"-weird", "--all"}, options{}},
+		{[]string{"--", "start", "x"}, "start", []string{"x"}, options{}},
+		{[]string{"status", "-", "x"}, "status", []string{"-", "x"}, options{}},
+		{[]string{"status", "", "x"}, "status", []string{"", "x"}, options{}},
+		// -f is --force everywhere; logs reads it as --follow.
+		{[]string{"logs", "-f", "-n", "20", "--since", "-5min", "x"}, "logs", []string{"x"},
+			options{force: true, lines: "20", since: "-5min"}},
+		{[]string{"logs", "--follow", "-n5", "--lines=7", "-S", "today", "--since=yesterday", "x"}, "logs", []string{"x"},
+			options{follow: true, lines: "7", since: "yesterday"}},
+		{[]string{"logs", "-n", "-3", "x"}, "logs", []string{"x"}, options{lines: "-3"}},
+		{[]string{"enable", "-f", "--now", "--runtime", "x"}, "enable", []string{"x"}, options{force: true, now: true, runtime: true}},
+		{[]string{"enable", "--force", "x"}, "enable", []string{"x"}, options{force: true}},
+		{[]string{"kill", "--kill-whom=main", "-s", "HUP", "x"}, "kill", []string{"x"}, options{killWhom: "main", signal: "HUP"}},
+		{[]string{"kill", "--kill-whom", "control", "--signal=9", "-sKILL", "x"}, "kill", []string{"x"},
+			options{killWhom: "control", signal: "KILL"}},
+		{[]string{"list-sockets", "--show-types", "--all"}, "list-sockets", nil, options{showTypes: true, all: true}},
+		{[]string{"list-dependencies", "--reverse", "--plain", "-a", "x"}, "list-dependencies", []string{"x"},
+			options{reverse: true, plain: true, all: true}},
+		{[]string{"start", "--wait", "-l", "--full", "x"}, "start", []string{"x"}, options{wait: true, full: true}},
+		{[]string{"--no-pager", "--no-ask-password", "--system", "status"}, "status", nil, options{}},
+		{[]string{"--quiet", "is-active", "x"}, "is-active", []string{"x"}, options{quiet: true}},
+		// What getopt accepts and the parser before pflag did not: bundled switches, a value glued to them.
+		{[]string{"-aql", "list-units"}, "list-units", nil, options{all: true, quiet: true, full: true}},
+		{[]string{"show", "-ap", "Id", "x"}, "show", []string{"x"}, options{all: true, properties: []string{"Id"}}},
+		// pflag reads "-p=Id" as "-p Id", where getopt (and the parser before pflag) gave "=Id" (docs/sctl.md).
+		{[]string{"show", "-p=Id", "x"}, "show", []string{"x"}, options{properties: []string{"Id"}}},
+		{[]string{"-h"}, "", nil, options{help: true}},
+		{[]string{"status", "--help"}, "status", nil, options{help: true}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			verb, args, o, err := parseArgs(c.argv)
-			if err != nil || verb != c.verb || !slices.Equal(args, c.args) || !c.check(o) {
-				t.Fatalf("got %q %q %+v %v", verb, args, o, err)
-			}
-		})
-	}
-	for _, bad := range [][]string{{"--frobnicate"}, {"show", "-p"}} {
-		if _, _, _, err := parseArgs(bad); err == nil {
-			t.Errorf("%v accepted", bad)
+		verb, args, o, err := parseArgs(c.argv)
+		if err != nil || verb != c.verb || len(args)+len(c.args) > 0 && !slices.Equal(args, c.args) || !reflect.DeepEqual(o, c.o) {
+			t.Errorf("%q: got %q %q %+v %v, want %q %q %+v", c.argv, verb, args, o, err, c.verb, c.args, c.o)
 		}
 	}
+	for _, c := range []struct {
+		argv []string
+		msg  string
+	}{
+		{[]string{"--frobnicate"}, "sctl: unrecognized option '--frobnicate'"},
+		{[]string{"status", "--frob=1"}, "sctl: unrecognized option '--frob=1'"},
+		{[]string{"show", "-p"}, "sctl: option requires an argument -- 'p'"},
+		{[]string{"show", "--property"}, "sctl: option '--property' requires an argument"},
+		{[]string{"logs", "-n"}, "sctl: option requires an argument -- 'n'"},
+		{[]string{"kill", "x", "--signal"}, "sctl: option '--signal' requires an argument"},
+		{[]string{"-x", "status"}, "sctl: invalid option -- 'x'"},
+		{[]string{"-aqz"}, "sctl: invalid option -- 'z'"},
+		{[]string{"--force=yes"}, "sctl: option '--force' doesn't allow an argument"},
+		{[]string{"---all"}, "sctl: unrecognized option '---all'"},
+	} {
+		_, _, _, err := parseArgs(c.argv)
+		if err == nil {
+			t.Errorf("%q accepted", c.argv)
+		} else if got := optionError("sctl", err, c.argv); got != c.msg {
+			t.Errorf("%q: %q, want %q", c.argv, got, c.msg)
+		}
+	}
+}
+
+// FuzzParseArgs: any command line either parses, the verb and arguments being words of it in their order, or
+// fails with getopt's words.
+func FuzzParseArgs(f *testing.F) {
+	f.Add("show -p Id,Names --value x.service")
+	f.Add("-aql --type=socket -- -x")
+	f.Add("logs -fn5 --since -5min --frob=1")
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := strings.Split(line, " ")
+		verb, args, _, err := parseArgs(argv)
+		if err != nil {
+			if msg := optionError("sctl", err, argv); !strings.HasPrefix(msg, "sctl: ") || !strings.Contains(msg, "option") {
+				t.Fatalf("%q: %q", argv, msg)
+			}
+			return
+		}
+		if verb == "" && len(args) == 0 {
+			return // no words left
+		}
+		rest := argv
+		for _, w := range append([]string{verb}, args...) {
+			i := slices.Index(rest, w)
+			if i < 0 {
+				t.Fatalf("%q: %q %q is not a subsequence", argv, verb, args)
+			}
+			rest = rest[i+1:]
+		}
+	})
 }
 
 func TestUnitName(t *testing.T) {

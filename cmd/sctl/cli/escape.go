@@ -29,82 +29,33 @@ Escape strings for usage in unit names.
   -p --path               When escaping/unescaping assume the string is a path
 `
 
-// parseEscapeArgs reads systemd-escape's command line: options anywhere, "--" ends them, short ones may be glued.
+// parseEscapeArgs reads systemd-escape's command line. A bad --suffix= or --template= is refused where it
+// stands, as systemd-escape does, with its message (an *pflag.InvalidValueError wrapping it).
 func parseEscapeArgs(argv []string) (o escapeOptions, names []string, err error) {
-	withValue := func(i *int, a, long string) (string, bool, error) {
-		switch {
-		case a == long:
-			if *i+1 >= len(argv) {
-				return "", true, fmt.Errorf("option '%s' requires an argument", long)
-			}
-			*i++
-			return argv[*i], true, nil
-		case strings.HasPrefix(a, long+"="):
-			return a[len(long)+1:], true, nil
+	fs := newFlagSet("sctl escape")
+	fs.Func("suffix", "", func(v string) error {
+		if !unitname.KnownType(v) {
+			return fmt.Errorf("Invalid unit suffix type \"%s\".", v)
 		}
-		return "", false, nil
+		o.suffix = v
+		return nil
+	})
+	fs.Func("template", "", func(v string) error {
+		if !unitname.ValidAs(v, unitname.KindTemplate) || !unitname.KnownType(unitname.Type(v)) {
+			return fmt.Errorf("Template name %s is not valid.", v)
+		}
+		o.template = v
+		return nil
+	})
+	addSwitch(fs, &o.path, "path", "p", "")
+	addSwitch(fs, &o.unescape, "unescape", "u", "")
+	addSwitch(fs, &o.mangle, "mangle", "m", "")
+	addSwitch(fs, &o.instance, "instance", "", "")
+	addSwitch(fs, &o.help, "help", "h", "")
+	if err := fs.Parse(argv); err != nil {
+		return o, nil, err
 	}
-	for i := 0; i < len(argv); i++ {
-		a := argv[i]
-		switch {
-		case a == "--":
-			return o, append(names, argv[i+1:]...), nil
-		case !strings.HasPrefix(a, "-") || a == "-":
-			names = append(names, a)
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--suffix"); ok {
-			if e != nil {
-				return o, nil, e
-			}
-			if !unitname.KnownType(v) {
-				return o, nil, fmt.Errorf("Invalid unit suffix type \"%s\".", v)
-			}
-			o.suffix = v
-			continue
-		}
-		if v, ok, e := withValue(&i, a, "--template"); ok {
-			if e != nil {
-				return o, nil, e
-			}
-			if !unitname.ValidAs(v, unitname.KindTemplate) || !unitname.KnownType(unitname.Type(v)) {
-				return o, nil, fmt.Errorf("Template name %s is not valid.", v)
-			}
-			o.template = v
-			continue
-		}
-		switch a {
-		case "--path":
-			o.path = true
-		case "--unescape":
-			o.unescape = true
-		case "--mangle":
-			o.mangle = true
-		case "--instance":
-			o.instance = true
-		case "--help":
-			o.help = true
-		default:
-			if strings.HasPrefix(a, "--") {
-				return o, nil, fmt.Errorf("unrecognized option '%s'", a)
-			}
-			for _, c := range a[1:] {
-				switch c {
-				case 'p':
-					o.path = true
-				case 'u':
-					o.unescape = true
-				case 'm':
-					o.mangle = true
-				case 'h':
-					o.help = true
-				default:
-					return o, nil, fmt.Errorf("invalid option -- '%c'", c)
-				}
-			}
-		}
-	}
-	return o, names, nil
+	return o, fs.Args(), nil
 }
 
 // check rejects the combinations systemd-escape rejects, with its messages.
@@ -132,19 +83,16 @@ func (o escapeOptions) check(names []string) error {
 // manager, so Main runs it before dialling one.
 func escapeVerb(argv []string, stdout, stderr io.Writer) int {
 	o, names, err := parseEscapeArgs(argv)
-	if err == nil && o.help {
+	switch {
+	case err != nil:
+		fmt.Fprintln(stderr, optionError("sctl escape", err, argv))
+		return exitFailure
+	case o.help:
 		fmt.Fprint(stdout, escapeHelp)
 		return exitOK
 	}
-	if err == nil {
-		err = o.check(names)
-	}
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "unrecognized") || strings.HasPrefix(err.Error(), "invalid option") || strings.HasPrefix(err.Error(), "option") {
-			fmt.Fprintf(stderr, "sctl escape: %v\n", err)
-		} else {
-			fmt.Fprintln(stderr, err)
-		}
+	if err := o.check(names); err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
 	// systemd-escape prints each result as it goes: a failure leaves the ones before it on stdout.

@@ -91,6 +91,8 @@ func TestEscapeAgainstSystemdEscape(t *testing.T) {
 		{"--template=foo@bar.service", "x"}, {"--suffix=.mount", "foo"}, {"--mangle", "/dev/sda"}, {"--mangle", "foo*"},
 		{"--template=foo@.service", "--path", "/"}, {"--suffix=mount", "--path", "/"}, {"a", "b", "--", "-c"},
 		{"--path", "/a/../b"}, {"--unescape", "--path", "foo--bar"}, {"--mangle", "foo.waldo"},
+		{"--frob=1", "x"}, {"--path=yes", "x"}, {"--suffix=bad", "--frob", "x"}, {"--instance=1", "x"}, {"-pm", "x"},
+		{"--template"}, {"x", "-u", "--", "--path"}, {"---path", "x"}, {"-m", "--template", "a@.service", "x"},
 	}
 	for _, r := range escapeRows(t) {
 		for _, c := range r.calls() {

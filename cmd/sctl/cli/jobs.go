@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,7 +30,7 @@ func jobVerb(verb string) func(e *env, args []string) int {
 		var ids []uint64
 		seen := map[string]bool{}
 		for _, j := range resp.Jobs {
-			if !seen[j.Unit] && contains(units, j.Unit) {
+			if !seen[j.Unit] && slices.Contains(units, j.Unit) {
 				seen[j.Unit] = true
 				ids = append(ids, j.Id)
 			}
@@ -146,13 +147,4 @@ func joinUnits(units []string) string {
 		return units[0]
 	}
 	return fmt.Sprint(units)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

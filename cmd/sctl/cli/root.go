@@ -85,8 +85,12 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	}
 	verb, args, o, err := parseArgs(argv[1:])
 	if err != nil {
-		fmt.Fprintf(stderr, "sctl: %v\n", err)
+		fmt.Fprintln(stderr, optionError("sctl", err, argv[1:]))
 		return exitFailure
+	}
+	if o.help {
+		fmt.Fprint(stdout, usage())
+		return exitOK
 	}
 	switch name := filepath.Base(argv[0]); name {
 	case "poweroff", "reboot", "halt":
