@@ -45,6 +45,8 @@ type ExecContext struct {
 	PassCredentials   bool                     `json:"pass_credentials,omitempty"`
 	KeepSIGPIPE       bool                     `json:"keep_sigpipe,omitempty"` // IgnoreSIGPIPE=no
 	NoCapabilities    bool                     `json:"no_capabilities,omitempty"`
+	// Sandbox is nil when the unit asks for no confinement.
+	Sandbox *Sandbox `json:"sandbox,omitempty"`
 }
 
 // Clone returns a deep copy of x (nil for nil).
@@ -58,6 +60,7 @@ func (x *ExecContext) Clone() *ExecContext {
 	c.CapabilityBoundingSet = slices.Clone(x.CapabilityBoundingSet)
 	c.AmbientCapabilities = slices.Clone(x.AmbientCapabilities)
 	c.StandardInputData = slices.Clone(x.StandardInputData)
+	c.Sandbox = x.Sandbox.Clone()
 	if x.Limits != nil {
 		c.Limits = make(map[string]*Rlimit, len(x.Limits))
 		for k, v := range x.Limits {

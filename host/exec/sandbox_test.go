@@ -1,0 +1,276 @@
+package exec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/seccomp"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// probePrelude is the Python every sandbox probe starts with: helpers that check an error from inside.
+const probePrelude = `
+import ctypes, errno, mmap, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def fails(fn, want, what):
+    try:
+        fn()
+    except OSError as e:
+        if e.errno != want:
+            sys.exit("%s: errno %s, want %s" % (what, errno.errorcode.get(e.errno), errno.errorcode[want]))
+        return
+    sys.exit("%s: succeeded, want %s" % (what, errno.errorcode[want]))
+def write(p):
+    with open(p, "w") as f:
+        f.write("x")
+def call(rc):
+    if rc < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return rc
+def mount():
+    call(libc.mount(b"tmpfs", b"/mnt", b"tmpfs", 0, None))
+`
+
+// probe runs a Python script (after probePrelude) in the sandbox.
+func probe(script string, ec *pb.ExecContext) *pb.Spawn {
+	if ec.Umask == 0 {
+		ec.Umask = -1
+	}
+	return &pb.Spawn{Id: "probe", Path: "/usr/bin/python3", Argv: []string{"python3", "-c", probePrelude + script}, Exec: ec}
+}
+
+func TestSandbox(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Fatalf("the sandbox probes need python3: %v", err)
+	}
+	state := fmt.Sprintf("sysmaster-sandbox-test-%d", os.Getpid())
+	bindSrc := t.TempDir()
+	os.WriteFile(filepath.Join(bindSrc, "f"), []byte("bound"), 0o644)
+	os.WriteFile(filepath.Join(bindSrc, "run.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755)
+	t.Cleanup(func() {
+		os.RemoveAll("/var/lib/" + state)
+		os.Remove("/mnt/sysmaster-bind-test")
+	})
+	tests := []struct {
+		name   string
+		script string
+		ec     *pb.ExecContext
+		status int    // expected exit status
+		signal int    // or the signal that killed it
+		step   string // and the failure step
+		msg    string
+	}{
+		{name: "ProtectSystem=strict", script: `
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+fails(lambda: write("/etc/sysmaster-x"), errno.EROFS, "/etc")
+fails(lambda: write("/var/sysmaster-x"), errno.EROFS, "/var")
+write(os.environ["STATE_DIRECTORY"] + "/ok")
+write("/dev/null")
+open("/proc/self/oom_score_adj", "w").write("0")
+`, ec: &pb.ExecContext{User: "nobody", Sandbox: &pb.Sandbox{ProtectSystem: "strict"},
+			Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{state}}}}},
+		{name: "ProtectSystem=strict as root, with ReadWritePaths= and PrivateTmp=", script: `
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+fails(lambda: write("/etc/sysmaster-x"), errno.EROFS, "/etc")
+write("/tmp/x"); write("/var/tmp/x"); write("/var/lib/` + state + `/rw")
+`, ec: &pb.ExecContext{PrivateTmp: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict",
+			Paths: []*pb.PathRule{{Kind: "read-write", Path: "/var/lib/" + state}}}}},
+		{name: "ProtectSystem=full", script: `
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+fails(lambda: write("/etc/sysmaster-x"), errno.EROFS, "/etc")
+write("` + bindSrc + `/full")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectSystem: "full"}}},
+		{name: "ProtectHome=yes as root", script: `
+assert os.listdir("/home") == [] and os.listdir("/root") == [], (os.listdir("/home"), os.listdir("/root"))
+fails(lambda: write("/home/x"), errno.EROFS, "/home")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectHome: "yes"}}},
+		{name: "ProtectHome=yes as nobody", script: `
+fails(lambda: os.listdir("/home"), errno.EACCES, "/home")
+fails(lambda: os.listdir("/root"), errno.EACCES, "/root")
+`, ec: &pb.ExecContext{User: "nobody", Sandbox: &pb.Sandbox{ProtectHome: "yes"}}},
+		{name: "ProtectHome=tmpfs", script: `
+assert os.listdir("/home") == []
+fails(lambda: write("/home/x"), errno.EROFS, "/home")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectHome: "tmpfs"}}},
+		{name: "PrivateDevices=yes", script: `
+allowed = {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "mqueue", "fd", "stdin", "stdout", "stderr", "ptmx", "core", "log"}
+extra = set(os.listdir("/dev")) - allowed
+assert not extra, extra
+write("/dev/null")
+assert len(open("/dev/urandom", "rb").read(8)) == 8
+bnd = int([l for l in open("/proc/self/status") if l.startswith("CapBnd:")][0].split()[1], 16)
+assert not bnd & (1 << 27) and not bnd & (1 << 17), hex(bnd)
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateDevices: true}}},
+		{name: "PrivateNetwork=yes", script: `
+names = [n for _, n in socket.if_nameindex()]
+assert names == ["lo"], names
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+c = socket.create_connection(s.getsockname())
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateNetwork: true}}},
+		{name: "ProtectKernelTunables=yes", script: `
+fails(lambda: write("/proc/sys/vm/drop_caches"), errno.EROFS, "/proc/sys")
+fails(lambda: write("/sys/kernel/uevent_helper"), errno.EROFS, "/sys")
+open("/proc/self/oom_score_adj", "w").write("0")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectKernelTunables: true}}},
+		{name: "ProtectControlGroups=yes", script: `
+fails(lambda: os.mkdir("/sys/fs/cgroup/sysmaster-x"), errno.EROFS, "/sys/fs/cgroup")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectControlGroups: true}}},
+		{name: "InaccessiblePaths=, ReadOnlyPaths=, NoExecPaths=, ExecPaths=", script: `
+assert os.listdir("` + bindSrc + `") == []
+fails(lambda: write("/var/lib/x"), errno.EROFS, "/var/lib")
+fails(lambda: os.execv("/bin/true", ["true"]), errno.EACCES, "noexec /bin")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{Paths: []*pb.PathRule{
+			{Kind: "inaccessible", Path: bindSrc}, {Kind: "read-only", Path: "/var/lib"},
+			{Kind: "no-exec", Path: "/usr/bin"}, {Kind: "exec", Path: "/usr/bin/python3"},
+			{Kind: "read-only", Path: "/nonexistent", Optional: true}}}}},
+		{name: "TemporaryFileSystem=, BindPaths=, BindReadOnlyPaths=", script: `
+assert os.listdir("/var/cache") == ["ro"], os.listdir("/var/cache")
+assert open("/mnt/sysmaster-bind-test/f").read() == "bound"
+write("/mnt/sysmaster-bind-test/w")
+assert open("/var/cache/ro/f").read() == "bound"
+fails(lambda: write("/var/cache/ro/w"), errno.EROFS, "BindReadOnlyPaths=")
+fails(lambda: write("/var/cache/x"), errno.EROFS, "TemporaryFileSystem= ro")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{
+			TemporaryFileSystems: []*pb.TmpfsMount{{Path: "/var/cache", Options: "ro"}},
+			Binds: []*pb.BindMount{{Source: bindSrc, Destination: "/mnt/sysmaster-bind-test"},
+				{Source: bindSrc, Destination: "/var/cache/ro", ReadOnly: true},
+				{Source: "/nonexistent", Destination: "/mnt/x", Optional: true}}}}},
+		{name: "ProtectProc=invisible", script: `
+assert not os.path.exists("/proc/1"), "pid 1 visible"
+assert os.path.exists("/proc/self")
+`, ec: &pb.ExecContext{User: "nobody", Sandbox: &pb.Sandbox{ProtectProc: "invisible", ProcSubset: "pid"}}},
+		{name: "missing path fails with NAMESPACE", script: "", ec: &pb.ExecContext{Sandbox: &pb.Sandbox{
+			Paths: []*pb.PathRule{{Kind: "read-only", Path: "/nonexistent/sysmaster"}}}},
+			status: 226, step: "NAMESPACE", msg: "ReadOnlyPaths=/nonexistent/sysmaster"},
+		{name: "SystemCallFilter=@system-service with SystemCallErrorNumber=EPERM", script: `
+fails(mount, errno.EPERM, "mount")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{SyscallFilter: &pb.SyscallFilter{AllowList: true,
+			Names: expand(t, "@system-service", "@default"), DefaultErrno: int32(unix.EPERM)}}}},
+		{name: "SystemCallFilter=@system-service kills by default", script: `
+mount()
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{SyscallFilter: &pb.SyscallFilter{AllowList: true,
+			Names: expand(t, "@system-service", "@default")}}}, signal: int(unix.SIGSYS)},
+		{name: "SystemCallFilter=~@mount:EACCES", script: `
+fails(mount, errno.EACCES, "mount")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{SyscallFilter: &pb.SyscallFilter{
+			Names: expand(t, "@mount"), Errnos: errnos(expand(t, "@mount"), unix.EACCES)}}}},
+		{name: "SystemCallFilter=~@mount with SystemCallErrorNumber=EPERM, as nobody", script: `
+fails(mount, errno.EPERM, "mount")
+assert int([l for l in open("/proc/self/status") if l.startswith("NoNewPrivs:")][0].split()[1]) == 1
+`, ec: &pb.ExecContext{User: "nobody", Sandbox: &pb.Sandbox{SyscallFilter: &pb.SyscallFilter{
+			Names: expand(t, "@mount"), DefaultErrno: int32(unix.EPERM)}}}},
+		{name: "MemoryDenyWriteExecute=yes", script: `
+fails(lambda: mmap.mmap(-1, 4096, prot=mmap.PROT_WRITE | mmap.PROT_EXEC), errno.EPERM, "mmap W|X")
+mmap.mmap(-1, 4096, prot=mmap.PROT_WRITE | mmap.PROT_READ)
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{MemoryDenyWriteExecute: true}}},
+		{name: "RestrictAddressFamilies=AF_UNIX", script: `
+fails(lambda: socket.socket(socket.AF_INET), errno.EAFNOSUPPORT, "AF_INET")
+fails(lambda: socket.socket(socket.AF_INET6), errno.EAFNOSUPPORT, "AF_INET6")
+socket.socket(socket.AF_UNIX)
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{AddressFamiliesSet: true, AddressFamiliesAllow: true, AddressFamilies: []int32{unix.AF_UNIX}}}},
+		{name: "RestrictAddressFamilies=~AF_INET6", script: `
+fails(lambda: socket.socket(socket.AF_INET6), errno.EAFNOSUPPORT, "AF_INET6")
+socket.socket(socket.AF_INET)
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{AddressFamiliesSet: true, AddressFamilies: []int32{unix.AF_INET6}}}},
+		{name: "RestrictNamespaces=net, RestrictRealtime=, LockPersonality=, RestrictSUIDSGID=", script: `
+fails(lambda: call(libc.unshare(0x04000000)), errno.EPERM, "unshare CLONE_NEWUTS")
+call(libc.unshare(0x40000000))
+fails(lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1)), errno.EPERM, "SCHED_FIFO")
+os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+fails(lambda: call(libc.personality(8)), errno.EPERM, "personality")
+fails(lambda: os.chmod("` + bindSrc + `/f", 0o4755), errno.EPERM, "chmod u+s")
+os.chmod("` + bindSrc + `/f", 0o755)
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{RestrictNamespacesSet: true, NamespacesAllowed: unix.CLONE_NEWNET,
+			RestrictRealtime: true, LockPersonality: true, RestrictSuidSgid: true}}},
+		{name: "PrivateIPC=, ProtectHostname=", script: `
+os.system("true")
+assert os.readlink("/proc/self/ns/ipc") != "` + nsLink("ipc") + `"
+assert os.readlink("/proc/self/ns/uts") != "` + nsLink("uts") + `"
+fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateIpc: true, ProtectHostname: true}}},
+		{name: "full privileges skip the sandbox", script: `
+write("` + bindSrc + `/plus")
+socket.socket(socket.AF_INET)
+`, ec: &pb.ExecContext{FullPrivileges: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict",
+			AddressFamiliesSet: true, AddressFamiliesAllow: true, AddressFamilies: []int32{unix.AF_UNIX}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, probe(tc.script, tc.ec), Options{Unit: "sandbox.service"})
+			switch {
+			case tc.signal != 0:
+				if r.exit.Code != reaper.Killed || r.exit.Status != tc.signal {
+					t.Fatalf("%s, want killed by signal %d", describe(r), tc.signal)
+				}
+			case r.exit.Code != reaper.Exited || r.exit.Status != tc.status:
+				t.Fatalf("%s, want status %d", describe(r), tc.status)
+			}
+			if tc.step != "" && (r.failure == nil || r.failure.Step != tc.step || !strings.Contains(r.failure.Message, tc.msg)) {
+				t.Fatalf("%s, want step %s with %q", describe(r), tc.step, tc.msg)
+			}
+		})
+	}
+	if _, err := os.Stat("/usr/sysmaster-x"); err == nil {
+		t.Error("a write to /usr reached the host")
+	}
+}
+
+// TestSystemCallArchitectures checks that an i386 system call (int 0x80) works without the setting and kills
+// the process with it.
+func TestSystemCallArchitectures(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("int 0x80 is x86's")
+	}
+	// mov eax, 20 (i386 getpid); int 0x80; ret — run from an executable mapping.
+	script := `
+code = b"\xb8\x14\x00\x00\x00\xcd\x80\xc3"
+m = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+m.write(code)
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+pid = ctypes.CFUNCTYPE(ctypes.c_int)(addr)()
+assert pid == os.getpid(), (pid, os.getpid())
+`
+	r := run(t, probe(script, &pb.ExecContext{}), Options{})
+	if r.exit.Code != reaper.Exited || r.exit.Status != 0 {
+		t.Fatalf("without the filter: %s", describe(r))
+	}
+	r = run(t, probe(script, &pb.ExecContext{Sandbox: &pb.Sandbox{SyscallArchitecturesNative: true}}), Options{})
+	if r.exit.Code != reaper.Killed || r.exit.Status != int(unix.SIGSYS) {
+		t.Fatalf("SystemCallArchitectures=native: %s, want killed by SIGSYS", describe(r))
+	}
+}
+
+func expand(t *testing.T, sets ...string) []string {
+	var out []string
+	for _, s := range sets {
+		names, ok := seccompExpand(s)
+		if !ok {
+			t.Fatalf("unknown set %s", s)
+		}
+		out = append(out, names...)
+	}
+	return out
+}
+
+func errnos(names []string, e unix.Errno) map[string]int32 {
+	m := map[string]int32{}
+	for _, n := range names {
+		m[n] = int32(e)
+	}
+	return m
+}
+
+var seccompExpand = seccomp.Expand
+
+func nsLink(kind string) string {
+	l, _ := os.Readlink("/proc/self/ns/" + kind)
+	return l
+}
