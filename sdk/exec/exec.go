@@ -82,6 +82,7 @@ func execDirectives() map[string]handler {
 	for key := range limitKinds {
 		h["Limit"+key] = (*Parser).limit
 	}
+	sandboxDirectives(h)
 	return h
 }
 
@@ -240,6 +241,7 @@ func (p *Parser) runtimeDirectoryPreserve(e *sdk.Entry) {
 // finishExec assembles the parts of Exec that several keys contribute to.
 func (p *Parser) finishExec() {
 	x := p.x.Exec
+	x.Sandbox = p.finishSandbox()
 	if p.bounding.set {
 		x.CapabilityBoundingSet = p.bounding.names()
 		p.x.NoCapabilities = len(x.CapabilityBoundingSet) == 0

@@ -122,6 +122,7 @@ type Parser struct {
 	bounding, ambient                   capSet
 	stdinData                           []byte
 	dirs                                map[string]*sdk.DirectorySet
+	box                                 sandboxState
 }
 
 // NewParser returns a parser that fills x, k and g (any may be nil: its keys are then unknown).
