@@ -75,7 +75,8 @@ func wantFile(t *testing.T, s *harness.System, path, want string) {
 
 // The host directories StateDirectory= and LogsDirectory= of testdata/exec/dirs.service create: /var is not
 // private to the system.
-var execHostDirs = []string{"/var/lib/sysmaster-exec-test-state", "/var/log/sysmaster-exec-test-logs"}
+var execHostDirs = []string{"/var/lib/sysmaster-exec-test-state", "/var/log/sysmaster-exec-test-logs",
+	"/var/lib/sysmaster-exec-test-sandbox"}
 
 const privateMarker = "/tmp/sysmaster-exec-private-marker"
 
