@@ -62,6 +62,9 @@ func (c *ExecSettings) Properties(p map[string]string) {
 		p[name+"DirectoryMode"] = fmt.Sprintf("%04o", d.Mode)
 	}
 	sandboxProperties(ec.Sandbox, p)
+	if len(c.Unenforced) > 0 {
+		p["UnenforcedDirectives"] = strings.Join(c.Unenforced, "= ") + "="
+	}
 	preserve := c.RuntimeDirectoryPreserve
 	if preserve == "" {
 		preserve = "no"

@@ -80,6 +80,9 @@ func sandboxDirectives(h map[string]handler) {
 		"InaccessiblePaths": "inaccessible", "ExecPaths": "exec", "NoExecPaths": "no-exec"} {
 		h[key] = func(p *Parser, e *sdk.Entry) { p.pathRules(e, kind) }
 	}
+	// The names systemd 252 still accepts for the first three.
+	h["ReadWriteDirectories"], h["ReadOnlyDirectories"], h["InaccessibleDirectories"] =
+		h["ReadWritePaths"], h["ReadOnlyPaths"], h["InaccessiblePaths"]
 	h["TemporaryFileSystem"] = (*Parser).temporaryFileSystem
 	h["BindPaths"] = func(p *Parser, e *sdk.Entry) { p.bindPaths(e, false) }
 	h["BindReadOnlyPaths"] = func(p *Parser, e *sdk.Entry) { p.bindPaths(e, true) }

@@ -147,3 +147,18 @@ func FuzzSandboxParse(f *testing.F) {
 		}
 	})
 }
+
+func TestUnenforcedReportedOnce(t *testing.T) {
+	x, _, _, res := parseLines("PrivateUsers=yes", "PrivateUsers=no", "SystemCallLog=open", "ProtectSystem=yes")
+	if len(res.Problems) != 2 || res.Failed() || !strings.Contains(res.Problems[0].Message, "not enforced") {
+		t.Fatalf("%v", res.Problems)
+	}
+	if !reflect.DeepEqual(x.Unenforced, []string{"PrivateUsers", "SystemCallLog"}) {
+		t.Errorf("%v", x.Unenforced)
+	}
+	p := map[string]string{}
+	x.Properties(p)
+	if p["UnenforcedDirectives"] != "PrivateUsers= SystemCallLog=" || p["ProtectSystem"] != "yes" {
+		t.Errorf("%q %q", p["UnenforcedDirectives"], p["ProtectSystem"])
+	}
+}
