@@ -165,6 +165,15 @@ func procOptions(sb *pb.Sandbox) string {
 // setupNamespace gives the calling thread (locked; it execs) a mount namespace of its own and applies the
 // entries under root. A *namespaceError names the directive and path that failed.
 func setupNamespace(root string, es []mountEntry, mountFlags string) error {
+	for _, e := range es {
+		if e.kind == mInaccessible {
+			// Made before anything is read-only: /run may be, once ProtectSystem=strict is applied.
+			if err := makeInaccessibleNodes(); err != nil {
+				return fmt.Errorf("%s: %w", inaccessibleDir, err)
+			}
+			break
+		}
+	}
 	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 		return fmt.Errorf("unshare mount namespace: %w", err)
 	}
@@ -298,27 +307,34 @@ const (
 	inaccessibleFile = "/run/sysmaster/inaccessible/reg"
 )
 
+func makeInaccessibleNodes() error {
+	if err := os.MkdirAll(filepath.Dir(inaccessibleDir), 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mkdir(inaccessibleDir, 0); err != nil && err != unix.EEXIST {
+		return err
+	}
+	fd, err := unix.Open(inaccessibleFile, unix.O_CREAT|unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	for _, p := range []string{inaccessibleDir, inaccessibleFile} {
+		if err := unix.Chmod(p, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (e mountEntry) inaccessible() error {
 	fi, err := os.Lstat(e.path)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(inaccessibleDir), 0o755); err != nil {
-		return err
-	}
 	src := inaccessibleFile
 	if fi.IsDir() {
 		src = inaccessibleDir
-		if err := unix.Mkdir(src, 0); err != nil && err != unix.EEXIST {
-			return err
-		}
-	} else if fd, err := unix.Open(src, unix.O_CREAT|unix.O_WRONLY|unix.O_CLOEXEC, 0); err != nil {
-		return err
-	} else {
-		unix.Close(fd)
-	}
-	if err := unix.Chmod(src, 0); err != nil {
-		return err
 	}
 	if err := unix.Mount(src, e.path, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind: %w", err)

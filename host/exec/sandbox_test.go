@@ -92,6 +92,11 @@ write("` + bindSrc + `/full")
 assert os.listdir("/home") == [] and os.listdir("/root") == [], (os.listdir("/home"), os.listdir("/root"))
 fails(lambda: write("/home/x"), errno.EROFS, "/home")
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectHome: "yes"}}},
+		{name: "ProtectHome=yes inside ProtectSystem=strict, with InaccessiblePaths=", script: `
+assert os.listdir("/home") == [] and os.listdir("/var/lib/` + state + `") == []
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectSystem: "strict", ProtectHome: "yes",
+			Paths: []*pb.PathRule{{Kind: "inaccessible", Path: "/var/lib/" + state}}}}},
 		{name: "ProtectHome=yes as nobody", script: `
 fails(lambda: os.listdir("/home"), errno.EACCES, "/home")
 fails(lambda: os.listdir("/root"), errno.EACCES, "/root")
