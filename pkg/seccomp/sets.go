@@ -1,19 +1,6 @@
 package seccomp
 
-import (
-	"sort"
-	"strings"
-)
-
-// Groups lists systemd's set names ("@aio", "@system-service", …).
-func Groups() []string {
-	out := make([]string, 0, len(groupSets))
-	for g := range groupSets {
-		out = append(out, g)
-	}
-	sort.Strings(out)
-	return out
-}
+import "strings"
 
 // Expand resolves a system call name or an @set into system call names. ok is false for a set or name systemd
 // 252 does not know; a known name that this architecture lacks is returned all the same (Resolve drops it).
