@@ -18,7 +18,7 @@
 // in the fork's fd table; this way the passed fds are already where the service expects them.)
 //
 // The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, setsid, standard
-// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
+// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
 // PrivateNetwork=/PrivateIPC=/ProtectHostname=, the mount namespace (PrivateTmp= and the file-system sandbox),
 // RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,
 // NoNewPrivileges=, signal mask, the seccomp filters — and execs. Its main goroutine is locked to one thread from the start: the

@@ -111,6 +111,9 @@ func (x *executor) run() *Failure {
 	if f := x.schedule(); f != nil {
 		return f
 	}
+	if f := x.affinityAndIO(); f != nil {
+		return f
+	}
 	for _, name := range sortedKeys(ec.Limits) {
 		l := ec.Limits[name]
 		// syscall.Setrlimit, not unix's: it tells the runtime not to restore its own NOFILE at exec.
@@ -309,6 +312,31 @@ func (x *executor) schedule() *Failure {
 	// Per thread, like nice: this is the thread that execs.
 	if _, _, errno := unix.RawSyscall(unix.SYS_SCHED_SETSCHEDULER, 0, uintptr(policy), uintptr(unsafe.Pointer(&param))); errno != 0 {
 		return fail("SETSCHEDULER", "CPUSchedulingPolicy=%s CPUSchedulingPriority=%d: %v", ec.CpuSchedulingPolicy, ec.CpuSchedulingPriority, errno)
+	}
+	return nil
+}
+
+// affinityAndIO applies CPUAffinity= and IOSchedulingClass=/IOSchedulingPriority= to this thread (the one that
+// execs), in systemd's order.
+func (x *executor) affinityAndIO() *Failure {
+	ec := x.ec
+	if len(ec.CpuAffinity) > 0 {
+		var set unix.CPUSet
+		for _, c := range ec.CpuAffinity {
+			if int(c) >= len(set)*64 {
+				return fail("CPUAFFINITY", "CPU %d is beyond the %d this build can name", c, len(set)*64)
+			}
+			set.Set(int(c))
+		}
+		if err := unix.SchedSetaffinity(0, &set); err != nil {
+			return fail("CPUAFFINITY", "CPUAffinity=: %v", err)
+		}
+	}
+	if ec.IoprioSet {
+		const whoProcess = 1 // IOPRIO_WHO_PROCESS; pid 0 is this thread
+		if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(ec.Ioprio)); errno != 0 {
+			return fail("IOPRIO", "IOSchedulingClass=/IOSchedulingPriority= (ioprio %#x): %v", ec.Ioprio, errno)
+		}
 	}
 	return nil
 }

@@ -83,6 +83,9 @@ func execDirectives() map[string]handler {
 		h["Limit"+key] = (*Parser).limit
 	}
 	sandboxDirectives(h)
+	h["IOSchedulingClass"] = (*Parser).ioSchedulingClass
+	h["IOSchedulingPriority"] = (*Parser).ioSchedulingPriority
+	h["CPUAffinity"] = (*Parser).cpuAffinity
 	return h
 }
 
@@ -242,6 +245,7 @@ func (p *Parser) runtimeDirectoryPreserve(e *sdk.Entry) {
 func (p *Parser) finishExec() {
 	x := p.x.Exec
 	x.Sandbox = p.finishSandbox()
+	x.IOPrio, x.IOPrioSet = p.io.ioprio()
 	if p.bounding.set {
 		x.CapabilityBoundingSet = p.bounding.names()
 		p.x.NoCapabilities = len(x.CapabilityBoundingSet) == 0

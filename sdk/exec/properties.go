@@ -62,6 +62,16 @@ func (c *ExecSettings) Properties(p map[string]string) {
 		p[name+"DirectoryMode"] = fmt.Sprintf("%04o", d.Mode)
 	}
 	sandboxProperties(ec.Sandbox, p)
+	ioprio := int32(2<<13 | 4) // the kernel's default: best-effort 4
+	if ec.IOPrioSet {
+		ioprio = ec.IOPrio
+	}
+	p["IOSchedulingClass"], p["IOSchedulingPriority"] = strconv.Itoa(int(ioprio>>13)), strconv.Itoa(int(ioprio&7))
+	cpus := make([]string, len(ec.CPUAffinity))
+	for i, c := range ec.CPUAffinity {
+		cpus[i] = strconv.Itoa(int(c))
+	}
+	p["CPUAffinity"] = strings.Join(cpus, " ")
 	if len(c.Unenforced) > 0 {
 		p["UnenforcedDirectives"] = strings.Join(c.Unenforced, "= ") + "="
 	}

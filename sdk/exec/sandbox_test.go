@@ -116,7 +116,8 @@ func TestNoSandboxWithoutKeys(t *testing.T) {
 func FuzzSandboxParse(f *testing.F) {
 	for _, s := range []string{"ReadWritePaths=-+/a /b", "BindPaths=-/a:/b:norbind", "TemporaryFileSystem=/v:ro",
 		"SystemCallFilter=~@mount:EPERM", "SystemCallFilter=@system-service", "RestrictAddressFamilies=~AF_INET",
-		"RestrictNamespaces=~net", "ProtectSystem=strict", "SystemCallArchitectures=native"} {
+		"RestrictNamespaces=~net", "ProtectSystem=strict", "SystemCallArchitectures=native", "CPUAffinity=0-3,5",
+		"IOSchedulingClass=idle"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -160,5 +161,34 @@ func TestUnenforcedReportedOnce(t *testing.T) {
 	x.Properties(p)
 	if p["UnenforcedDirectives"] != "PrivateUsers= SystemCallLog=" || p["ProtectSystem"] != "yes" {
 		t.Errorf("%q %q", p["UnenforcedDirectives"], p["ProtectSystem"])
+	}
+}
+
+func TestIOSchedulingAndCPUAffinity(t *testing.T) {
+	for _, c := range []struct {
+		lines  []string
+		ioprio int32
+		set    bool
+	}{
+		{nil, 0, false},
+		{[]string{"IOSchedulingClass=idle"}, 3 << 13, true},
+		{[]string{"IOSchedulingClass=realtime", "IOSchedulingPriority=1"}, 1<<13 | 1, true},
+		{[]string{"IOSchedulingPriority=7"}, 2<<13 | 7, true},
+		{[]string{"IOSchedulingClass=none"}, 2<<13 | 4, true},
+		{[]string{"IOSchedulingClass=best-effort", "IOSchedulingClass="}, 0, false},
+	} {
+		x, _, _, res := parseLines(append([]string{"Nice=0"}, c.lines...)...)
+		if res.Failed() || x.Exec.IOPrio != c.ioprio || x.Exec.IOPrioSet != c.set {
+			t.Errorf("%v: %#x %v %v", c.lines, x.Exec.IOPrio, x.Exec.IOPrioSet, res.Problems)
+		}
+	}
+	x, _, _, res := parseLines("CPUAffinity=0-2 5", "CPUAffinity=1,7")
+	if res.Failed() || !reflect.DeepEqual(x.Exec.CPUAffinity, []uint32{0, 1, 2, 5, 7}) {
+		t.Errorf("%v %v", x.Exec.CPUAffinity, res.Problems)
+	}
+	for _, l := range []string{"CPUAffinity=3-1", "CPUAffinity=x", "CPUAffinity=9000", "IOSchedulingClass=fast", "IOSchedulingPriority=8"} {
+		if _, _, _, res := parseLines(l); !res.Failed() || res.Problems[0].Line != 1 {
+			t.Errorf("%s: %v", l, res.Problems)
+		}
 	}
 }

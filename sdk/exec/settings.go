@@ -125,6 +125,7 @@ type Parser struct {
 	stdinData                           []byte
 	dirs                                map[string]*sdk.DirectorySet
 	box                                 sandboxState
+	io                                  ioSched
 }
 
 // NewParser returns a parser that fills x, k and g (any may be nil: its keys are then unknown).

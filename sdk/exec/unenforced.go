@@ -18,8 +18,7 @@ func init() {
 		// Credentials.
 		"LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
 		// Scheduling and process properties.
-		"CPUAffinity", "NUMAPolicy", "NUMAMask", "IOSchedulingClass", "IOSchedulingPriority",
-		"CPUSchedulingResetOnFork", "TimerSlackNSec", "CoredumpFilter",
+		"NUMAPolicy", "NUMAMask", "CPUSchedulingResetOnFork", "TimerSlackNSec", "CoredumpFilter",
 		// Terminals and logins.
 		"TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode",
 		// Logging.

@@ -3346,7 +3346,13 @@ type ExecContext struct {
 	// The sandbox of man systemd.exec ("Sandboxing", "System Call Filtering"); unset means none. The executor applies
 	// it after the *Directory= settings (which it makes writable in a read-only tree) and installs the seccomp filter
 	// last before execve. A "+" command (full_privileges) skips it.
-	Sandbox       *Sandbox `protobuf:"bytes,33,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	Sandbox *Sandbox `protobuf:"bytes,33,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	// IOSchedulingClass= and IOSchedulingPriority= as the kernel's ioprio value (class << 13 | priority);
+	// ioprio_set false leaves it alone.
+	Ioprio    int32 `protobuf:"varint,34,opt,name=ioprio,proto3" json:"ioprio,omitempty"`
+	IoprioSet bool  `protobuf:"varint,35,opt,name=ioprio_set,json=ioprioSet,proto3" json:"ioprio_set,omitempty"`
+	// CPUAffinity=: the CPUs the process may run on; empty leaves the affinity alone.
+	CpuAffinity   []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3608,6 +3614,27 @@ func (x *ExecContext) GetNoCapabilities() bool {
 func (x *ExecContext) GetSandbox() *Sandbox {
 	if x != nil {
 		return x.Sandbox
+	}
+	return nil
+}
+
+func (x *ExecContext) GetIoprio() int32 {
+	if x != nil {
+		return x.Ioprio
+	}
+	return 0
+}
+
+func (x *ExecContext) GetIoprioSet() bool {
+	if x != nil {
+		return x.IoprioSet
+	}
+	return false
+}
+
+func (x *ExecContext) GetCpuAffinity() []uint32 {
+	if x != nil {
+		return x.CpuAffinity
 	}
 	return nil
 }
@@ -5172,7 +5199,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xa3\f\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xfd\f\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -5208,7 +5235,11 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x10pass_credentials\x18\x1e \x01(\bR\x0fpassCredentials\x12!\n" +
 	"\fkeep_sigpipe\x18\x1f \x01(\bR\vkeepSigpipe\x12'\n" +
 	"\x0fno_capabilities\x18  \x01(\bR\x0enoCapabilities\x126\n" +
-	"\asandbox\x18! \x01(\v2\x1c.sysmaster.plugin.v1.SandboxR\asandbox\x1aV\n" +
+	"\asandbox\x18! \x01(\v2\x1c.sysmaster.plugin.v1.SandboxR\asandbox\x12\x16\n" +
+	"\x06ioprio\x18\" \x01(\x05R\x06ioprio\x12\x1d\n" +
+	"\n" +
+	"ioprio_set\x18# \x01(\bR\tioprioSet\x12!\n" +
+	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
