@@ -266,7 +266,11 @@ func (e mountEntry) apply() error {
 		if e.source == "" {
 			return unix.Mount("tmpfs", e.path, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777")
 		}
-		return unix.Mount(e.source, e.path, "", unix.MS_BIND|unix.MS_REC, "")
+		if err := unix.Mount(e.source, e.path, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return err
+		}
+		// A bind copies the flags of the source's mount, which ProtectSystem=strict may have made read-only.
+		return setattr(e.path, 0, unix.MOUNT_ATTR_RDONLY)
 	case mDev:
 		return privateDev(e.path)
 	case mProc:
@@ -408,7 +412,8 @@ func (e mountEntry) bind() error {
 	if e.kind == mBindReadOnly {
 		return setattr(e.path, unix.MOUNT_ATTR_RDONLY, 0)
 	}
-	return nil
+	// Writable as asked, even where the source's mount was made read-only (a bind copies its flags).
+	return setattr(e.path, 0, unix.MOUNT_ATTR_RDONLY)
 }
 
 // proc mounts a procfs of its own with ProtectProc= (hidepid) and ProcSubset= (subset=pid), in options.

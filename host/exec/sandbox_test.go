@@ -67,6 +67,8 @@ func TestSandbox(t *testing.T) {
 		signal int    // or the signal that killed it
 		step   string // and the failure step
 		msg    string
+		// invocation runs the probe with an invocation ID: PrivateTmp= binds the shared directories.
+		invocation bool
 	}{
 		{name: "ProtectSystem=strict", script: `
 fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
@@ -80,9 +82,14 @@ open("/proc/self/oom_score_adj", "w").write("0")
 		{name: "ProtectSystem=strict as root, with ReadWritePaths= and PrivateTmp=", script: `
 fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
 fails(lambda: write("/etc/sysmaster-x"), errno.EROFS, "/etc")
-write("/tmp/x"); write("/var/tmp/x"); write("/var/lib/` + state + `/rw")
+write("/tmp/x"); write("/var/tmp/x"); write("/var/lib/` + state + `/rw"); write("/mnt/bound")
+assert os.path.exists("/var/lib/` + state + `/bound")
 `, ec: &pb.ExecContext{PrivateTmp: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict",
-			Paths: []*pb.PathRule{{Kind: "read-write", Path: "/var/lib/" + state}}}}},
+			Paths: []*pb.PathRule{{Kind: "read-write", Path: "/var/lib/" + state}},
+			Binds: []*pb.BindMount{{Source: "/var/lib/" + state, Destination: "/mnt"}}}}},
+		{name: "ProtectSystem=strict with PrivateTmp= of an invocation", script: `
+write("/tmp/x"); write("/var/tmp/x")
+`, ec: &pb.ExecContext{PrivateTmp: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict"}}, invocation: true},
 		{name: "ProtectSystem=full", script: `
 fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
 fails(lambda: write("/etc/sysmaster-x"), errno.EROFS, "/etc")
@@ -209,7 +216,12 @@ socket.socket(socket.AF_INET)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := run(t, probe(tc.script, tc.ec), Options{Unit: "sandbox.service"})
+			o := Options{Unit: "sandbox.service"}
+			if tc.invocation {
+				o.InvocationID = "0123456789abcdef0123456789abcdef"
+				defer RemovePrivateTmp(o.Unit, o.InvocationID)
+			}
+			r := run(t, probe(tc.script, tc.ec), o)
 			switch {
 			case tc.signal != 0:
 				if r.exit.Code != reaper.Killed || r.exit.Status != tc.signal {
