@@ -66,7 +66,7 @@ type BindMount struct {
 type SyscallFilter struct {
 	AllowList bool             `json:"allow_list,omitempty"`
 	Names     []string         `json:"names,omitempty"`
-	Errnos    map[string]int32 `json:"errnos,omitempty"` // a ":errno" suffix, per name
+	Errnos    map[string]int32 `json:"errnos,omitempty"` // a ":errno" suffix, per name; -1 for ":kill"
 	// DefaultErrno refuses with this errno; 0 kills the process with SIGSYS, systemd's default.
 	DefaultErrno int32 `json:"default_errno,omitempty"`
 }

@@ -4116,7 +4116,7 @@ type SyscallFilter struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	AllowList bool                   `protobuf:"varint,1,opt,name=allow_list,json=allowList,proto3" json:"allow_list,omitempty"` // the names are allowed, everything else refused; else the names are refused
 	Names     []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
-	// errno per name (a ":errno" suffix); a name absent here gets default_errno.
+	// errno per name of a deny list (a ":errno" suffix; -1 for ":kill"); a name absent here gets default_errno.
 	Errnos map[string]int32 `protobuf:"bytes,3,rep,name=errnos,proto3" json:"errnos,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// default_errno refuses with this errno (SystemCallErrorNumber=); 0 kills the process with SIGSYS, systemd's
 	// default.
