@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -214,9 +215,10 @@ func setupNamespace(root string, es []mountEntry, mountFlags string) error {
 		}
 	}
 	for i := len(readOnlyLast) - 1; i >= 0; i-- {
-		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
-		if err := unix.MountSetattr(unix.AT_FDCWD, readOnlyLast[i], unix.AT_SYMLINK_NOFOLLOW, attr); err != nil {
-			return fmt.Errorf("read-only %s: %w", readOnlyLast[i], err)
+		// The tmpfs itself only: what was mounted below it keeps its own mode. A bind remount of a tmpfs's
+		// own mount point reaches just that mount, on any kernel.
+		if err := remountOne(readOnlyLast[i], unix.MOUNT_ATTR_RDONLY, 0); err != nil {
+			return err
 		}
 	}
 	switch mountFlags {
@@ -296,12 +298,109 @@ func (e mountEntry) remount(set, clr uint64) error {
 	return setattr(e.path, set, clr)
 }
 
+// haveMountSetattr is false once mount_setattr(2) (Linux 5.12) turned out to be missing; tests clear it to check
+// the fallback.
+var haveMountSetattr = true
+
+// setattr sets and clears mount attributes on path's mount and every mount below it.
 func setattr(path string, set, clr uint64) error {
-	attr := &unix.MountAttr{Attr_set: set, Attr_clr: clr}
-	if err := unix.MountSetattr(unix.AT_FDCWD, path, unix.AT_RECURSIVE|unix.AT_SYMLINK_NOFOLLOW, attr); err != nil {
-		return fmt.Errorf("mount_setattr: %w", err)
+	if haveMountSetattr {
+		attr := &unix.MountAttr{Attr_set: set, Attr_clr: clr}
+		err := unix.MountSetattr(unix.AT_FDCWD, path, unix.AT_RECURSIVE|unix.AT_SYMLINK_NOFOLLOW, attr)
+		if err != unix.ENOSYS {
+			if err != nil {
+				return fmt.Errorf("mount_setattr: %w", err)
+			}
+			return nil
+		}
+		haveMountSetattr = false
+	}
+	return remountTree(path, set, clr)
+}
+
+// msAttrs maps the MOUNT_ATTR_* bits setattr uses to the MS_* flags of a bind remount (and to statfs's ST_*
+// flags, which have the same values).
+var msAttrs = map[uint64]uintptr{unix.MOUNT_ATTR_RDONLY: unix.MS_RDONLY, unix.MOUNT_ATTR_NOSUID: unix.MS_NOSUID,
+	unix.MOUNT_ATTR_NODEV: unix.MS_NODEV, unix.MOUNT_ATTR_NOEXEC: unix.MS_NOEXEC}
+
+// remountTree is setattr for kernels without mount_setattr: a bind remount of each mount at or below path, with
+// the flags it has (statfs) changed as asked, since such a remount replaces them all.
+func remountTree(path string, set, clr uint64) error {
+	points, err := mountPointsBelow(path)
+	if err != nil {
+		return err
+	}
+	for _, p := range points {
+		if err := remountOne(p, set, clr); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// remountOne changes the flags of the topmost mount at p, keeping the others it has.
+func remountOne(p string, set, clr uint64) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(p, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", p, err)
+	}
+	flags := uintptr(st.Flags) & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
+		unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+	for attr, ms := range msAttrs {
+		if set&attr != 0 {
+			flags |= ms
+		}
+		if clr&attr != 0 {
+			flags &^= ms
+		}
+	}
+	if err := unix.Mount("", p, "", unix.MS_REMOUNT|unix.MS_BIND|flags, ""); err != nil {
+		return fmt.Errorf("remount %s: %w", p, err)
+	}
+	return nil
+}
+
+// mountPointsBelow lists the mount points at or below path (the topmost mount of each point is the one a
+// remount by path reaches), from /proc/thread-self/mountinfo.
+func mountPointsBelow(path string) ([]string, error) {
+	// thread-self: the mount namespace is this thread's, not necessarily the main thread's.
+	b, err := os.ReadFile("/proc/thread-self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		p := unescapeMountinfo(f[4])
+		if (p == path || path == "/" || strings.HasPrefix(p, path+"/")) && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// unescapeMountinfo undoes the octal escapes (\040 for a space) of a mountinfo path.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // inaccessibleDir and inaccessibleFile are empty, mode 0000 and mounted over what InaccessiblePaths= hides (the
