@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -164,7 +165,7 @@ func procOptions(sb *pb.Sandbox) string {
 }
 
 // setupNamespace gives the calling thread (locked; it execs) a mount namespace of its own and applies the
-// entries under root. A *namespaceError names the directive and path that failed.
+// entries under root. An error names the directive and the path that failed.
 func setupNamespace(root string, es []mountEntry, mountFlags string) error {
 	for _, e := range es {
 		if e.kind == mInaccessible {
@@ -204,14 +205,14 @@ func setupNamespace(root string, es []mountEntry, mountFlags string) error {
 			continue
 		}
 		done[class+e.path] = true
-		if e.kind == mTmpfs && tmpfsReadOnly(e.options) {
-			readOnlyLast = append(readOnlyLast, e.path)
-		}
 		if err := e.apply(); err != nil {
 			if e.optional && errors.Is(err, unix.ENOENT) {
 				continue
 			}
 			return fmt.Errorf("%s%s: %w", e.directive, strings.TrimPrefix(e.path, root), err)
+		}
+		if e.kind == mTmpfs && tmpfsReadOnly(e.options) {
+			readOnlyLast = append(readOnlyLast, e.path)
 		}
 	}
 	for i := len(readOnlyLast) - 1; i >= 0; i-- {
@@ -232,16 +233,7 @@ func setupNamespace(root string, es []mountEntry, mountFlags string) error {
 
 // pathLess orders parents before their children ("/a" < "/a/b" < "/a-b"), by components.
 func pathLess(a, b string) bool {
-	return slicesLess(strings.Split(a, "/"), strings.Split(b, "/"))
-}
-
-func slicesLess(a, b []string) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
+	return slices.Compare(strings.Split(a, "/"), strings.Split(b, "/")) < 0
 }
 
 // apply makes one entry. A missing path is an error wrapping ENOENT.

@@ -292,7 +292,8 @@ func nsLink(kind string) string {
 	return l
 }
 
-// TestRemountFallback checks the path for kernels without mount_setattr(2), in this process: a goroutine
+// TestRemountFallback checks the path for kernels without mount_setattr(2) (and an optional read-only tmpfs
+// that is missing), in this process: a goroutine
 // locked to its thread unshares the mount namespace and never unlocks, so the thread ends with it.
 func TestRemountFallback(t *testing.T) {
 	saved := haveMountSetattr
@@ -309,7 +310,9 @@ func TestRemountFallback(t *testing.T) {
 		defer func() { done <- r }()
 		es := []mountEntry{{kind: mReadOnly, path: "/usr", directive: "ReadOnlyPaths="},
 			{kind: mReadOnly, path: "/proc", directive: "ReadOnlyPaths="},
-			{kind: mTmpfs, path: "/mnt", options: "ro,nosuid", directive: "TemporaryFileSystem="}}
+			{kind: mTmpfs, path: "/mnt", options: "ro,nosuid", directive: "TemporaryFileSystem="},
+			// ProtectHome=tmpfs's entries are optional: a missing one is skipped, its read-only step too.
+			{kind: mTmpfs, path: "/nonexistent/sysmaster", options: "ro", optional: true, directive: "ProtectHome="}}
 		if r.err = setupNamespace("", es, ""); r.err != nil {
 			return
 		}
