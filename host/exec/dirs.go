@@ -1,12 +1,15 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // directoryKind is one of RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory=,
@@ -69,15 +72,24 @@ func PrivateTmpDirs(unit, invocationID string) (tmp, varTmp string) {
 	return filepath.Join("/tmp", name), filepath.Join("/var/tmp", name)
 }
 
-// RemovePrivateTmp removes the PrivateTmp= directories of a unit's invocation.
+// RemovePrivateTmp removes the PrivateTmp= directories of a unit's invocation, and the network and IPC
+// namespaces its processes shared (PrivateNetwork=, PrivateIPC=).
 func RemovePrivateTmp(unit, invocationID string) error {
 	tmp, varTmp := PrivateTmpDirs(unit, invocationID)
 	err1 := os.RemoveAll(tmp)
 	err2 := os.RemoveAll(varTmp)
-	if err1 != nil {
-		return err1
+	err3 := removeSharedNamespaces(unit, invocationID)
+	return errors.Join(err1, err2, err3)
+}
+
+// HasPrivateState reports whether a process started with ec leaves something of its invocation for
+// RemovePrivateTmp: PrivateTmp= directories, or a namespace of PrivateNetwork= or PrivateIPC=.
+func HasPrivateState(ec *pb.ExecContext) bool {
+	if ec.GetFullPrivileges() {
+		return false
 	}
-	return err2
+	sb := ec.GetSandbox()
+	return ec.GetPrivateTmp() || sb.GetPrivateNetwork() || sb.GetPrivateIpc()
 }
 
 // privateDir makes (or finds) dir (0700, root's, in a world-writable parent: refuse anything else, a symlink in

@@ -137,7 +137,7 @@ func (x *executor) run() *Failure {
 	if full {
 		sb = nil
 	}
-	if f := otherNamespaces(sb); f != nil {
+	if f := otherNamespaces(sb, x.sp.Unit, x.sp.InvocationID); f != nil {
 		return f
 	}
 	if f := x.fileSystemNamespace(root, sb, ec.PrivateTmp && !full); f != nil {

@@ -1,7 +1,11 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -9,23 +13,21 @@ import (
 )
 
 // otherNamespaces applies PrivateNetwork=, PrivateIPC= and ProtectHostname= to the calling thread (locked; it
-// execs). Each process gets namespaces of its own: processes of one unit do not share them (systemd's do; see
-// docs/sandboxing.md).
-func otherNamespaces(sb *pb.Sandbox) *Failure {
+// execs). The network and IPC namespaces are shared by the processes of one invocation, as systemd shares them:
+// the first process makes them and bind-mounts them under SharedNamespaceDir, the others join them; the host
+// removes them with RemovePrivateTmp when the unit is down. Without an invocation ID each process gets its own.
+func otherNamespaces(sb *pb.Sandbox, unit, invocationID string) *Failure {
 	if sb == nil {
 		return nil
 	}
 	if sb.PrivateNetwork {
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			return fail("NETWORK", "PrivateNetwork=: unshare: %v", err)
-		}
-		if err := loopbackUp(); err != nil {
+		if err := sharedNamespace(unix.CLONE_NEWNET, "net", unit, invocationID, loopbackUp); err != nil {
 			return fail("NETWORK", "PrivateNetwork=: %v", err)
 		}
 	}
 	if sb.PrivateIpc {
-		if err := unix.Unshare(unix.CLONE_NEWIPC); err != nil {
-			return fail("NAMESPACE", "PrivateIPC=: unshare: %v", err)
+		if err := sharedNamespace(unix.CLONE_NEWIPC, "ipc", unit, invocationID, nil); err != nil {
+			return fail("NAMESPACE", "PrivateIPC=: %v", err)
 		}
 	}
 	if sb.ProtectHostname {
@@ -34,6 +36,73 @@ func otherNamespaces(sb *pb.Sandbox) *Failure {
 		}
 	}
 	return nil
+}
+
+// SharedNamespaceDir holds the network and IPC namespaces of the invocations that have them, as bind mounts of
+// nsfs files named <invocation>-<unit>.<kind>.
+const SharedNamespaceDir = "/run/sysmaster/namespaces"
+
+func sharedNamespaceFile(unit, invocationID, kind string) string {
+	return filepath.Join(SharedNamespaceDir, invocationID+"-"+strings.ReplaceAll(unit, "/", "_")+"."+kind)
+}
+
+// sharedNamespace joins the invocation's namespace of the kind, or makes it (unshare, then setup) and keeps it.
+func sharedNamespace(flag int, kind, unit, invocationID string, setup func() error) error {
+	var file string
+	if invocationID != "" {
+		file = sharedNamespaceFile(unit, invocationID, kind)
+		if fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+			err = unix.Setns(fd, flag)
+			unix.Close(fd)
+			if err == nil {
+				return nil
+			}
+			// Not (yet) a namespace: another process of the invocation is making it; this one gets its own.
+		}
+	}
+	if err := unix.Unshare(flag); err != nil {
+		return fmt.Errorf("unshare: %w", err)
+	}
+	if setup != nil {
+		if err := setup(); err != nil {
+			return err
+		}
+	}
+	if file == "" {
+		return nil
+	}
+	if err := os.MkdirAll(SharedNamespaceDir, 0o700); err != nil {
+		return err
+	}
+	fd, err := unix.Open(file, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		if errors.Is(err, unix.EEXIST) {
+			return nil // made by another process meanwhile; this one keeps its own
+		}
+		return err
+	}
+	unix.Close(fd)
+	// thread-self: the namespace is this thread's.
+	if err := unix.Mount("/proc/thread-self/ns/"+kind, file, "", unix.MS_BIND, ""); err != nil {
+		os.Remove(file)
+		return fmt.Errorf("keep the namespace: %w", err)
+	}
+	return nil
+}
+
+// removeSharedNamespaces unmounts and removes the namespaces kept for an invocation.
+func removeSharedNamespaces(unit, invocationID string) error {
+	var first error
+	for _, kind := range []string{"net", "ipc"} {
+		file := sharedNamespaceFile(unit, invocationID, kind)
+		if err := unix.Unmount(file, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT && first == nil {
+			first = fmt.Errorf("unmount %s: %w", file, err)
+		}
+		if err := os.Remove(file); err != nil && !os.IsNotExist(err) && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // loopbackUp sets lo up in the new network namespace (the kernel then gives it 127.0.0.1 and ::1). An ioctl

@@ -347,3 +347,32 @@ func TestRemountFallback(t *testing.T) {
 		t.Errorf("the test's own /usr changed: %#x %v", st.Flags, err)
 	}
 }
+
+// The processes of one invocation share PrivateNetwork='s and PrivateIPC='s namespaces (ExecStartPre= and
+// ExecStart= see the same lo); another invocation gets others; RemovePrivateTmp lets them go.
+func TestSharedNamespaces(t *testing.T) {
+	ec := func() *pb.ExecContext {
+		return &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateNetwork: true, PrivateIpc: true}}
+	}
+	o := Options{Unit: "shared.service", InvocationID: "aaaabbbbccccddddaaaabbbbccccdddd"}
+	defer RemovePrivateTmp(o.Unit, o.InvocationID)
+	out := filepath.Join(t.TempDir(), "ns")
+	if r := run(t, sh(`readlink /proc/self/ns/net /proc/self/ns/ipc > `+out, ec()), o); r.exit.Status != 0 {
+		t.Fatalf("first: %s", describe(r))
+	}
+	same := `test "$(readlink /proc/self/ns/net /proc/self/ns/ipc)" = "$(cat ` + out + `)"`
+	if r := run(t, sh(same+` && test "$(readlink /proc/self/ns/net)" != "`+nsLink("net")+`"`, ec()), o); r.exit.Status != 0 {
+		t.Fatalf("second process of the invocation: %s", describe(r))
+	}
+	other := Options{Unit: "shared.service", InvocationID: "eeeeffffeeeeffffeeeeffffeeeeffff"}
+	defer RemovePrivateTmp(other.Unit, other.InvocationID)
+	if r := run(t, sh(`! `+same, ec()), other); r.exit.Status != 0 {
+		t.Fatalf("another invocation shares them: %s", describe(r))
+	}
+	if err := RemovePrivateTmp(o.Unit, o.InvocationID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sharedNamespaceFile(o.Unit, o.InvocationID, "net")); !os.IsNotExist(err) {
+		t.Errorf("the namespace file stays: %v", err)
+	}
+}

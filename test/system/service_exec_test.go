@@ -107,6 +107,18 @@ var execChecks = map[string]execCheck{
 			}
 		},
 	},
+	"sandbox-network-shared.service": {
+		// The kept namespace goes with the unit.
+		post: func(t *testing.T, s *harness.System) {
+			gone := s.WaitFor(10*time.Second, func() bool {
+				m, _ := filepath.Glob(inSystem(s, "/run/sysmaster/namespaces/*-sandbox-network-shared.service.net"))
+				return len(m) == 0
+			})
+			if !gone {
+				t.Errorf("the network namespace of sandbox-network-shared.service is kept after the unit went down")
+			}
+		},
+	},
 	"private-tmp.service": {
 		post: func(t *testing.T, s *harness.System) {
 			if _, err := s.ReadFile(privateMarker); !errors.Is(err, fs.ErrNotExist) {
