@@ -102,18 +102,19 @@ func (p *Parser) boolOr(e *sdk.Entry, dst *string, words ...string) {
 			return
 		}
 	}
-	var b bool
 	if e.Value == "" {
 		*dst = ""
 		return
 	}
-	if b2, err := unitfile.ParseBool(e.Value); err == nil {
-		b = b2
-	} else {
+	b, err := unitfile.ParseBool(e.Value)
+	if err != nil {
 		p.Bad(e, "expected a boolean, %s", strings.Join(words, " or "))
 		return
 	}
-	*dst = map[bool]string{true: "yes", false: ""}[b]
+	*dst = ""
+	if b {
+		*dst = "yes"
+	}
 }
 
 // words splits a list value, reporting a syntax error; nil with ok for an empty value (a reset).
@@ -342,7 +343,7 @@ func (p *Parser) systemCallArchitectures(e *sdk.Entry) {
 		return
 	}
 	if ws == nil {
-		p.box.sb.SyscallArchNative = false
+		p.box.sb.SyscallArchNative, p.box.archForeign = false, false
 		return
 	}
 	for _, w := range ws {
@@ -350,6 +351,9 @@ func (p *Parser) systemCallArchitectures(e *sdk.Entry) {
 			p.Res.Warnf(e, p.Section, e.Key, "SystemCallArchitectures=%s is not supported (only native is): the architecture restriction is not applied", w)
 			p.box.sb.SyscallArchNative = false
 			p.box.archForeign = true
+			if p.x != nil {
+				p.x.Unenforced = AppendUnique(p.x.Unenforced, e.Key)
+			}
 			return
 		}
 	}
