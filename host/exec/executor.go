@@ -196,6 +196,10 @@ func (x *executor) execFiltered(path string, argv []string, filters [][]bpf.RawI
 	if err != nil {
 		return fail("EXEC", "%s: %v", path, err)
 	}
+	// Go's runtime raised the soft RLIMIT_NOFILE at start and puts the original back in syscall.Exec, which
+	// alone knows it. An exec of the empty path does that and fails at once (ENOENT), leaving nothing for after
+	// the filters, under which the restoring setrlimit could be refused or kill.
+	_ = syscall.Exec("", argv, nil)
 	if err := loadSeccomp(filters); err != nil {
 		return fail("SECCOMP", "%v", err)
 	}

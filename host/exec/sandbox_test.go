@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -374,5 +375,27 @@ func TestSharedNamespaces(t *testing.T) {
 	}
 	if _, err := os.Stat(sharedNamespaceFile(o.Unit, o.InvocationID, "net")); !os.IsNotExist(err) {
 		t.Errorf("the namespace file stays: %v", err)
+	}
+}
+
+// The soft RLIMIT_NOFILE the process started with reaches the command with a seccomp filter as without one
+// (Go's runtime raises it at start and only syscall.Exec puts it back).
+func TestSeccompKeepsNofile(t *testing.T) {
+	var saved unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Max <= 512 {
+		t.Fatalf("hard RLIMIT_NOFILE %d leaves no room for a lower soft one", saved.Max)
+	}
+	// The executor inherits soft 512, which its runtime raises and must put back.
+	if err := syscall.Setrlimit(unix.RLIMIT_NOFILE, &syscall.Rlimit{Cur: 512, Max: saved.Max}); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Setrlimit(unix.RLIMIT_NOFILE, &syscall.Rlimit{Cur: saved.Cur, Max: saved.Max})
+	for _, ec := range []*pb.ExecContext{{}, {Sandbox: &pb.Sandbox{LockPersonality: true}}} {
+		if r := run(t, sh(`test "$(ulimit -Sn)" = 512`, ec), Options{}); r.exit.Status != 0 {
+			t.Errorf("sandbox %v: %s", ec.Sandbox, describe(r))
+		}
 	}
 }
