@@ -49,7 +49,8 @@
 //     namespace's entries are sorted parents first and applied with mount_setattr(2); the seccomp filters (one per
 //     directive, assembled by pkg/seccomp) are installed last, after argv and the environment are converted, with
 //     no_new_privs set first when the process lacks CAP_SYS_ADMIN. A missing path without "-" fails with
-//     NAMESPACE (226), naming the directive and path.
+//     NAMESPACE (226), naming the directive and path. PrivateNetwork= and PrivateIPC= namespaces are kept under
+//     SharedNamespaceDir for the invocation's other processes; RemovePrivateTmp removes them too.
 //   - PrivateTmp= bind-mounts /tmp/sysmaster-private-<invocation>-<unit>/tmp and its /var/tmp twin over /tmp and
 //     /var/tmp in a mount namespace of the process's own (/ made a recursive slave first), so all processes of
 //     one invocation share them; the host removes them with RemovePrivateTmp once the unit is stopped. Without an
