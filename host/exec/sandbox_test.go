@@ -203,6 +203,18 @@ fails(lambda: os.chmod("` + bindSrc + `/f", 0o4755), errno.EPERM, "chmod u+s")
 os.chmod("` + bindSrc + `/f", 0o755)
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{RestrictNamespacesSet: true, NamespacesAllowed: unix.CLONE_NEWNET,
 			RestrictRealtime: true, LockPersonality: true, RestrictSuidSgid: true}}},
+		{name: "ProtectKernelModules=, ProtectKernelLogs=, ProtectClock=", script: `
+import stat
+bnd = int([l for l in open("/proc/self/status") if l.startswith("CapBnd:")][0].split()[1], 16)
+for cap in (16, 34, 25, 35):
+    assert not bnd & (1 << cap), (cap, hex(bnd))
+assert stat.S_ISREG(os.stat("/dev/kmsg").st_mode), "/dev/kmsg is still the device"
+assert open("/proc/kmsg", "rb").read() == b""
+fails(lambda: call(libc.klogctl(10, None, 0)), errno.EPERM, "syslog(2)")
+fails(lambda: call(libc.init_module(None, 0, b"")), errno.EPERM, "init_module")
+ts = (ctypes.c_long * 2)(0, 0)
+fails(lambda: call(libc.clock_settime(0, ts)), errno.EPERM, "clock_settime")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{ProtectKernelModules: true, ProtectKernelLogs: true, ProtectClock: true}}},
 		{name: "PrivateIPC=, ProtectHostname=", script: `
 os.system("true")
 assert os.readlink("/proc/self/ns/ipc") != "` + nsLink("ipc") + `"
