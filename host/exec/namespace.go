@@ -65,8 +65,8 @@ func (x *executor) namespaceEntries(sb *pb.Sandbox, privateTmp bool, srcTmp, src
 	switch sb.ProtectSystem {
 	case "strict":
 		add(mReadOnly, "ProtectSystem=", false, "/")
-		add(mReadWriteImplicit, "ProtectSystem=", false, "/proc", "/sys", "/dev")
-		add(mReadWriteImplicit, "ProtectSystem=", true, "/home", "/run/user", "/root")
+		// Optional all: they only keep writable what exists (a RootDirectory= may have no /sys).
+		add(mReadWriteImplicit, "ProtectSystem=", true, "/proc", "/sys", "/dev", "/home", "/run/user", "/root")
 		// The unit's own directories stay writable, as systemd leaves them.
 		for _, kind := range directoryOrder {
 			set := x.ec.Directories[kind]
@@ -103,7 +103,7 @@ func (x *executor) namespaceEntries(sb *pb.Sandbox, privateTmp bool, srcTmp, src
 			"/proc/sysrq-trigger", "/proc/timer_stats", "/sys/kernel/debug", "/sys/kernel/tracing")
 		add(mReadOnly, "ProtectKernelTunables=", false, "/sys")
 		add(mInaccessible, "ProtectKernelTunables=", true, "/proc/kallsyms", "/proc/kcore", "/sys/fs/bpf")
-		add(mReadWriteImplicit, "ProtectKernelTunables=", false, "/sys/fs/cgroup")
+		add(mReadWriteImplicit, "ProtectKernelTunables=", true, "/sys/fs/cgroup")
 	}
 	if sb.ProtectKernelModules {
 		add(mInaccessible, "ProtectKernelModules=", true, "/lib/modules", "/usr/lib/modules")

@@ -411,3 +411,35 @@ func TestSeccompKeepsNofile(t *testing.T) {
 		}
 	}
 }
+
+// With RootDirectory= the sandbox applies to the tree the process sees: the paths are taken below the root.
+func TestRootDirectorySandbox(t *testing.T) {
+	b, err := os.ReadFile("/usr/bin/busybox")
+	if err != nil {
+		t.Fatalf("needs a static busybox: %v", err)
+	}
+	root := t.TempDir()
+	for _, d := range []string{"bin", "proc", "usr", "etc", "var/lib", "secret"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(root, "secret", "key"), []byte("k"), 0o644)
+	os.WriteFile(filepath.Join(root, "bin", "busybox"), b, 0o755)
+	script := `set -e
+		/bin/busybox touch /usr/x 2>/dev/null && exit 11
+		/bin/busybox touch /etc/x 2>/dev/null && exit 12
+		/bin/busybox touch "$STATE_DIRECTORY/ok"
+		test -z "$(/bin/busybox ls -A /secret)"`
+	s := &pb.Spawn{Path: "/bin/busybox", Argv: []string{"sh", "-c", script}, Exec: &pb.ExecContext{Umask: -1,
+		RootDirectory: root, Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{"s"}}},
+		Sandbox: &pb.Sandbox{ProtectSystem: "strict", Paths: []*pb.PathRule{{Kind: "inaccessible", Path: "/secret"}}}}}
+	if r := run(t, s, Options{}); r.exit.Status != 0 {
+		t.Fatalf("%s", describe(r))
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/lib/s/ok")); err != nil {
+		t.Errorf("StateDirectory= below the root: %v", err)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil || st.Flags&unix.ST_RDONLY != 0 {
+		t.Errorf("the host's view of the root changed: %#x %v", st.Flags, err)
+	}
+}
