@@ -53,6 +53,8 @@ type ExecContext struct {
 	IOPrioSet bool  `json:"ioprio_set,omitempty"`
 	// CPUAffinity lists the CPUs of CPUAffinity=; empty leaves the affinity alone.
 	CPUAffinity []uint32 `json:"cpu_affinity,omitempty"`
+	// KeyringMode is inherit, private or shared; "" is private.
+	KeyringMode string `json:"keyring_mode,omitempty"`
 }
 
 // Clone returns a deep copy of x (nil for nil).

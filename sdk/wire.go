@@ -200,7 +200,7 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 		PrivateTmp: x.PrivateTmp, Setsid: x.Setsid, FullPrivileges: x.FullPrivileges, AmbientOnly: x.AmbientOnly,
 		IgnoreFailure: x.IgnoreFailure, StandardInputData: x.StandardInputData, PassCredentials: x.PassCredentials,
 		KeepSigpipe: x.KeepSIGPIPE, NoCapabilities: x.NoCapabilities, Sandbox: sandboxToWire(x.Sandbox),
-		Ioprio: x.IOPrio, IoprioSet: x.IOPrioSet, CpuAffinity: x.CPUAffinity,
+		Ioprio: x.IOPrio, IoprioSet: x.IOPrioSet, CpuAffinity: x.CPUAffinity, KeyringMode: x.KeyringMode,
 	}
 	if x.Limits != nil {
 		w.Limits = make(map[string]*pb.Rlimit, len(x.Limits))

@@ -17,7 +17,7 @@
 // environment is built from the spec alone. (A fixed high fd number would mean hundreds of placeholder entries
 // in the fork's fd table; this way the passed fds are already where the service expects them.)
 //
-// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, setsid, standard
+// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid, standard
 // streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
 // PrivateNetwork=/PrivateIPC=/ProtectHostname=, the mount namespace (PrivateTmp= and the file-system sandbox),
 // RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,

@@ -89,6 +89,9 @@ func (x *executor) run() *Failure {
 	if f := x.resolveCreds(); f != nil {
 		return f
 	}
+	if f := x.keyring(); f != nil {
+		return f
+	}
 	if ec.Setsid {
 		if _, err := unix.Setsid(); err != nil {
 			return fail("SETSID", "%v", err)

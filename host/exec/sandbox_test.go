@@ -443,3 +443,40 @@ func TestRootDirectorySandbox(t *testing.T) {
 		t.Errorf("the host's view of the root changed: %#x %v", st.Flags, err)
 	}
 }
+
+// KeyringMode=: private (the default) gives each process a session keyring of its own, owned by its user, with
+// the invocation ID; inherit keeps the one the executor was started with.
+func TestKeyringMode(t *testing.T) {
+	dir := t.TempDir()
+	session := fmt.Sprintf(`
+ses = libc.syscall(%d, 0, -3, 0, 0, 0)  # KEYCTL_GET_KEYRING_ID of KEY_SPEC_SESSION_KEYRING (or the user session one)
+keys = open("/proc/keys").read()
+def seen(name):
+    p = "%s/" + name
+    return int(open(p).read()) if os.path.exists(p) else None
+def note(name):
+    open("%s/" + name, "w").write(str(ses))
+`, unix.SYS_KEYCTL, dir, dir)
+	o := Options{Unit: "keyring.service", InvocationID: "00112233445566778899aabbccddeeff"}
+	for _, c := range []struct {
+		name, script string
+		ec           *pb.ExecContext
+	}{
+		{"inherit", session + `note("inherit")`, &pb.ExecContext{KeyringMode: "inherit"}},
+		{"inherit again", session + `assert ses == seen("inherit"), (ses, seen("inherit"))`, &pb.ExecContext{KeyringMode: "inherit"}},
+		{"private", session + `
+assert ses != seen("inherit"), "the session keyring is inherited"
+assert "invocation_id" in keys, keys
+note("private")
+`, &pb.ExecContext{}},
+		{"private again", session + `assert ses not in (seen("inherit"), seen("private")), ses`, &pb.ExecContext{KeyringMode: "private"}},
+		{"private as nobody", session + `
+line = [l for l in keys.splitlines() if " keyring " in l and "_ses" in l][0].split()
+assert line[5] == "65534", line
+`, &pb.ExecContext{User: "nobody"}},
+	} {
+		if r := run(t, probe(c.script, c.ec), o); r.exit.Status != 0 {
+			t.Errorf("%s: %s", c.name, describe(r))
+		}
+	}
+}

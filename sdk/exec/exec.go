@@ -86,6 +86,9 @@ func execDirectives() map[string]handler {
 	h["IOSchedulingClass"] = (*Parser).ioSchedulingClass
 	h["IOSchedulingPriority"] = (*Parser).ioSchedulingPriority
 	h["CPUAffinity"] = (*Parser).cpuAffinity
+	h["KeyringMode"] = func(p *Parser, e *sdk.Entry) {
+		p.Enum(e, &p.x.Exec.KeyringMode, "", "inherit", "private", "shared")
+	}
 	return h
 }
 

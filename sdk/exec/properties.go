@@ -72,6 +72,10 @@ func (c *ExecSettings) Properties(p map[string]string) {
 		cpus[i] = strconv.Itoa(int(c))
 	}
 	p["CPUAffinity"] = strings.Join(cpus, " ")
+	p["KeyringMode"] = ec.KeyringMode
+	if p["KeyringMode"] == "" {
+		p["KeyringMode"] = "private"
+	}
 	if len(c.Unenforced) > 0 {
 		p["UnenforcedDirectives"] = strings.Join(c.Unenforced, "= ") + "="
 	}

@@ -89,7 +89,7 @@ func TestSandboxBadInput(t *testing.T) {
 	// Bad paths and values are errors naming file and line, and change nothing.
 	for _, l := range []string{"ReadOnlyPaths=relative", "ReadWritePaths=/a/../b", "BindPaths=/a:rel", "BindPaths=/a:/b:bogus",
 		"TemporaryFileSystem=x:ro", "ProtectSystem=sometimes", "ProtectHome=maybe", "MountFlags=rshared",
-		"SystemCallErrorNumber=ENOPE", "SystemCallFilter=~mount:ENOPE", "RestrictNamespaces=net bogus", "ProtectProc=all"} {
+		"SystemCallErrorNumber=ENOPE", "SystemCallFilter=~mount:ENOPE", "RestrictNamespaces=net bogus", "ProtectProc=all", "KeyringMode=public"} {
 		x, _, _, res := parseLines("Nice=1", l)
 		if !res.Failed() || len(res.Problems) != 1 || res.Problems[0].Line != 2 || res.Problems[0].File != "/u/a.test" ||
 			!strings.Contains(res.Problems[0].Message, strings.SplitN(l, "=", 2)[0]) {

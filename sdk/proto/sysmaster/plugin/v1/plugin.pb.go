@@ -3352,7 +3352,10 @@ type ExecContext struct {
 	Ioprio    int32 `protobuf:"varint,34,opt,name=ioprio,proto3" json:"ioprio,omitempty"`
 	IoprioSet bool  `protobuf:"varint,35,opt,name=ioprio_set,json=ioprioSet,proto3" json:"ioprio_set,omitempty"`
 	// CPUAffinity=: the CPUs the process may run on; empty leaves the affinity alone.
-	CpuAffinity   []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
+	CpuAffinity []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
+	// KeyringMode=: inherit, private or shared; "" is private, systemd's default for system services (a session
+	// keyring of the process's own, holding the invocation ID).
+	KeyringMode   string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3637,6 +3640,13 @@ func (x *ExecContext) GetCpuAffinity() []uint32 {
 		return x.CpuAffinity
 	}
 	return nil
+}
+
+func (x *ExecContext) GetKeyringMode() string {
+	if x != nil {
+		return x.KeyringMode
+	}
+	return ""
 }
 
 // Sandbox is the file-system, namespace and system-call confinement of a process. Paths are absolute and
@@ -5199,7 +5209,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xfd\f\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xa0\r\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -5239,7 +5249,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06ioprio\x18\" \x01(\x05R\x06ioprio\x12\x1d\n" +
 	"\n" +
 	"ioprio_set\x18# \x01(\bR\tioprioSet\x12!\n" +
-	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x1aV\n" +
+	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x12!\n" +
+	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
