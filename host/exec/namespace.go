@@ -563,5 +563,7 @@ func privateDev(dev string) error {
 			_ = os.Symlink(target, filepath.Join(dev, "log"))
 		}
 	}
-	return nil
+	// The binds copied the flags of the host's mounts, which ProtectSystem=strict may have made read-only:
+	// /dev/shm and /dev/mqueue must stay writable.
+	return setattr(dev, 0, unix.MOUNT_ATTR_RDONLY)
 }

@@ -121,7 +121,14 @@ write("/dev/null")
 assert len(open("/dev/urandom", "rb").read(8)) == 8
 bnd = int([l for l in open("/proc/self/status") if l.startswith("CapBnd:")][0].split()[1], 16)
 assert not bnd & (1 << 27) and not bnd & (1 << 17), hex(bnd)
+open("/dev/shm/sysmaster-test-%d" % os.getpid(), "w").write("x")
+os.unlink("/dev/shm/sysmaster-test-%d" % os.getpid())
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateDevices: true}}},
+		{name: "PrivateDevices=yes inside ProtectSystem=strict: /dev/shm stays writable", script: `
+open("/dev/shm/sysmaster-test-%d" % os.getpid(), "w").write("x")
+os.unlink("/dev/shm/sysmaster-test-%d" % os.getpid())
+write("/dev/null")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateDevices: true, ProtectSystem: "strict"}}},
 		{name: "PrivateNetwork=yes", script: `
 names = [n for _, n in socket.if_nameindex()]
 assert names == ["lo"], names
