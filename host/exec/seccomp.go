@@ -80,6 +80,8 @@ func seccompFilters(sb *pb.Sandbox) ([][]bpf.RawInstruction, error) {
 	if sb.AddressFamiliesSet {
 		fs = append(fs, restrictAddressFamilies(sb.AddressFamilies, sb.AddressFamiliesAllow))
 	}
+	// Last: each filter is loaded under the ones before it, so only the last may refuse seccomp(2) itself (an
+	// allow list without it), and the ones above refuse only what they name.
 	if f := sb.SyscallFilter; f != nil {
 		fs = append(fs, syscallFilter(f))
 	}
