@@ -45,6 +45,16 @@ type ExecContext struct {
 	PassCredentials   bool                     `json:"pass_credentials,omitempty"`
 	KeepSIGPIPE       bool                     `json:"keep_sigpipe,omitempty"` // IgnoreSIGPIPE=no
 	NoCapabilities    bool                     `json:"no_capabilities,omitempty"`
+	// Sandbox is nil when the unit asks for no confinement.
+	Sandbox *Sandbox `json:"sandbox,omitempty"`
+	// IOPrio is IOSchedulingClass= and IOSchedulingPriority= as the kernel's ioprio (class<<13 | priority),
+	// applied when IOPrioSet.
+	IOPrio    int32 `json:"ioprio,omitempty"`
+	IOPrioSet bool  `json:"ioprio_set,omitempty"`
+	// CPUAffinity lists the CPUs of CPUAffinity=; empty leaves the affinity alone.
+	CPUAffinity []uint32 `json:"cpu_affinity,omitempty"`
+	// KeyringMode is inherit, private or shared; "" is private.
+	KeyringMode string `json:"keyring_mode,omitempty"`
 }
 
 // Clone returns a deep copy of x (nil for nil).
@@ -58,6 +68,8 @@ func (x *ExecContext) Clone() *ExecContext {
 	c.CapabilityBoundingSet = slices.Clone(x.CapabilityBoundingSet)
 	c.AmbientCapabilities = slices.Clone(x.AmbientCapabilities)
 	c.StandardInputData = slices.Clone(x.StandardInputData)
+	c.Sandbox = x.Sandbox.Clone()
+	c.CPUAffinity = slices.Clone(x.CPUAffinity)
 	if x.Limits != nil {
 		c.Limits = make(map[string]*Rlimit, len(x.Limits))
 		for k, v := range x.Limits {

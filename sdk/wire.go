@@ -206,7 +206,8 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 		StandardError: x.StandardError, TtyPath: x.TTYPath, SyslogIdentifier: x.SyslogIdentifier,
 		PrivateTmp: x.PrivateTmp, Setsid: x.Setsid, FullPrivileges: x.FullPrivileges, AmbientOnly: x.AmbientOnly,
 		IgnoreFailure: x.IgnoreFailure, StandardInputData: x.StandardInputData, PassCredentials: x.PassCredentials,
-		KeepSigpipe: x.KeepSIGPIPE, NoCapabilities: x.NoCapabilities,
+		KeepSigpipe: x.KeepSIGPIPE, NoCapabilities: x.NoCapabilities, Sandbox: sandboxToWire(x.Sandbox),
+		Ioprio: x.IOPrio, IoprioSet: x.IOPrioSet, CpuAffinity: x.CPUAffinity, KeyringMode: x.KeyringMode,
 	}
 	if x.Limits != nil {
 		w.Limits = make(map[string]*pb.Rlimit, len(x.Limits))
@@ -223,6 +224,39 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 				w.Directories[k] = &pb.DirectorySet{Paths: d.Paths, Mode: d.Mode, Preserve: d.Preserve}
 			}
 		}
+	}
+	return w
+}
+
+func sandboxToWire(s *Sandbox) *pb.Sandbox {
+	if s == nil {
+		return nil
+	}
+	w := &pb.Sandbox{
+		ProtectSystem: s.ProtectSystem, ProtectHome: s.ProtectHome, PrivateDevices: s.PrivateDevices,
+		PrivateMounts: s.PrivateMounts, MountFlags: s.MountFlags, ProtectKernelTunables: s.ProtectKernelTunables,
+		ProtectKernelModules: s.ProtectKernelModules, ProtectKernelLogs: s.ProtectKernelLogs,
+		ProtectControlGroups: s.ProtectControlGroups, ProtectProc: s.ProtectProc, ProcSubset: s.ProcSubset,
+		PrivateNetwork: s.PrivateNetwork, PrivateIpc: s.PrivateIPC, ProtectHostname: s.ProtectHostname,
+		ProtectClock: s.ProtectClock, SyscallArchitecturesNative: s.SyscallArchNative,
+		AddressFamilies: s.AddressFamilies, AddressFamiliesAllow: s.AddressFamiliesAllow,
+		AddressFamiliesSet: s.AddressFamiliesSet, RestrictRealtime: s.RestrictRealtime,
+		RestrictSuidSgid: s.RestrictSUIDSGID, LockPersonality: s.LockPersonality,
+		MemoryDenyWriteExecute: s.MemoryDenyWriteExec, NamespacesAllowed: s.NamespacesAllowed,
+		RestrictNamespacesSet: s.RestrictNamespacesSet,
+	}
+	for _, p := range s.Paths {
+		w.Paths = append(w.Paths, &pb.PathRule{Kind: p.Kind, Path: p.Path, Optional: p.Optional, RootRelative: p.RootRelative})
+	}
+	for _, t := range s.TemporaryFileSystems {
+		w.TemporaryFileSystems = append(w.TemporaryFileSystems, &pb.TmpfsMount{Path: t.Path, Options: t.Options})
+	}
+	for _, b := range s.Binds {
+		w.Binds = append(w.Binds, &pb.BindMount{Source: b.Source, Destination: b.Destination, ReadOnly: b.ReadOnly,
+			Optional: b.Optional, NonRecursive: b.NonRecursive})
+	}
+	if f := s.SyscallFilter; f != nil {
+		w.SyscallFilter = &pb.SyscallFilter{AllowList: f.AllowList, Names: f.Names, Errnos: f.Errnos, DefaultErrno: f.DefaultErrno}
 	}
 	return w
 }

@@ -1,12 +1,15 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // directoryKind is one of RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory=,
@@ -69,15 +72,24 @@ func PrivateTmpDirs(unit, invocationID string) (tmp, varTmp string) {
 	return filepath.Join("/tmp", name), filepath.Join("/var/tmp", name)
 }
 
-// RemovePrivateTmp removes the PrivateTmp= directories of a unit's invocation.
+// RemovePrivateTmp removes the PrivateTmp= directories of a unit's invocation, and the network and IPC
+// namespaces its processes shared (PrivateNetwork=, PrivateIPC=).
 func RemovePrivateTmp(unit, invocationID string) error {
 	tmp, varTmp := PrivateTmpDirs(unit, invocationID)
 	err1 := os.RemoveAll(tmp)
 	err2 := os.RemoveAll(varTmp)
-	if err1 != nil {
-		return err1
+	err3 := removeSharedNamespaces(unit, invocationID)
+	return errors.Join(err1, err2, err3)
+}
+
+// HasPrivateState reports whether a process started with ec leaves something of its invocation for
+// RemovePrivateTmp: PrivateTmp= directories, or a namespace of PrivateNetwork= or PrivateIPC=.
+func HasPrivateState(ec *pb.ExecContext) bool {
+	if ec.GetFullPrivileges() {
+		return false
 	}
-	return err2
+	sb := ec.GetSandbox()
+	return ec.GetPrivateTmp() || sb.GetPrivateNetwork() || sb.GetPrivateIpc()
 }
 
 // privateDir makes (or finds) dir (0700, root's, in a world-writable parent: refuse anything else, a symlink in
@@ -101,44 +113,4 @@ func privateDir(dir string) (string, error) {
 		return "", err
 	}
 	return inner, nil
-}
-
-// privateTmp gives the calling thread (locked; it execs) a mount namespace of its own in which /tmp and
-// /var/tmp under root are the unit's private directories.
-// Without an invocation ID (nothing to name shared directories by, nor to remove them by later) each process gets
-// a tmpfs of its own on each, which goes away with its namespace.
-func privateTmp(root, unit, invocationID string) error {
-	var srcTmp, srcVar string
-	if invocationID != "" {
-		var err error
-		tmp, varTmp := PrivateTmpDirs(unit, invocationID)
-		if srcTmp, err = privateDir(tmp); err != nil {
-			return err
-		}
-		if srcVar, err = privateDir(varTmp); err != nil {
-			return err
-		}
-	}
-	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-		return fmt.Errorf("unshare mount namespace: %w", err)
-	}
-	if err := unix.Mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("make / a slave: %w", err)
-	}
-	for _, m := range [][2]string{{srcTmp, "/tmp"}, {srcVar, "/var/tmp"}} {
-		target := filepath.Join(root, m[1])
-		if err := os.MkdirAll(target, 0o1777); err != nil {
-			return err
-		}
-		if m[0] == "" {
-			if err := unix.Mount("tmpfs", target, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
-				return fmt.Errorf("tmpfs on %s: %w", target, err)
-			}
-			continue
-		}
-		if err := unix.Mount(m[0], target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind %s on %s: %w", m[0], target, err)
-		}
-	}
-	return nil
 }

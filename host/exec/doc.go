@@ -22,10 +22,11 @@
 // spawn log) has noted the pid; EOF means the core died before that, and the executor exits at once, before it
 // joins the unit's cgroup: a process the next core cannot know of never runs.
 //
-// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, setsid, standard
-// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
+// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid, standard
+// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
+// PrivateNetwork=/PrivateIPC=/ProtectHostname=, the mount namespace (PrivateTmp= and the file-system sandbox),
 // RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,
-// NoNewPrivileges=, signal mask — and execs. Its main goroutine is locked to one thread from the start: the
+// NoNewPrivileges=, signal mask, the seccomp filters — and execs. Its main goroutine is locked to one thread from the start: the
 // per-thread state (mount namespace after unshare, capabilities, bounding set, no_new_privs, nice, scheduling
 // policy) is set on the thread that calls execve. set*id and setgroups go through package syscall, which applies
 // them to every thread. On a failure it writes "<STEP>: <message>" to the status pipe and exits with systemd's
@@ -51,6 +52,12 @@
 //     change, though HOME, USER and the directories' owner still follow User=.
 //   - full_privileges (the "+" prefix) skips User=/Group=, capabilities, NoNewPrivileges=, RootDirectory= and
 //     PrivateTmp=.
+//   - The sandbox (namespace.go, netns.go, seccomp.go) is described in docs/sandboxing.md: the mount
+//     namespace's entries are sorted parents first and applied with mount_setattr(2); the seccomp filters (one per
+//     directive, assembled by pkg/seccomp) are installed last, after argv and the environment are converted, with
+//     no_new_privs set first when the process lacks CAP_SYS_ADMIN. A missing path without "-" fails with
+//     NAMESPACE (226), naming the directive and path. PrivateNetwork= and PrivateIPC= namespaces are kept under
+//     SharedNamespaceDir for the invocation's other processes; RemovePrivateTmp removes them too.
 //   - PrivateTmp= bind-mounts /tmp/sysmaster-private-<invocation>-<unit>/tmp and its /var/tmp twin over /tmp and
 //     /var/tmp in a mount namespace of the process's own (/ made a recursive slave first), so all processes of
 //     one invocation share them; the host removes them with RemovePrivateTmp once the unit is stopped. Without an

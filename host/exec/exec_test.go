@@ -124,6 +124,11 @@ func TestExecContext(t *testing.T) {
 			s.NotifySocket = true
 			return s
 		}()},
+		{name: "CPUAffinity=, IOSchedulingClass=, IOSchedulingPriority=",
+			spawn: sh(`set -e
+				taskset -p $$ | grep -q ': 1$'
+				ionice -p $$ | tee /dev/stderr | grep -qx 'best-effort: prio 6'`, &pb.ExecContext{
+				CpuAffinity: []uint32{0}, Ioprio: 2<<13 | 6, IoprioSet: true, StandardError: "file:" + out})},
 		{name: "IgnoreSIGPIPE=no",
 			spawn: sh(`grep -qx 'SigIgn:[[:space:]]*0000000000000000' /proc/self/status`, &pb.ExecContext{KeepSigpipe: true})},
 		{name: "groups",

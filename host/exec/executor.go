@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -88,6 +89,9 @@ func (x *executor) run() *Failure {
 	if f := x.resolveCreds(); f != nil {
 		return f
 	}
+	if f := x.keyring(); f != nil {
+		return f
+	}
 	if ec.Setsid {
 		if _, err := unix.Setsid(); err != nil {
 			return fail("SETSID", "%v", err)
@@ -110,6 +114,9 @@ func (x *executor) run() *Failure {
 	if f := x.schedule(); f != nil {
 		return f
 	}
+	if f := x.affinityAndIO(); f != nil {
+		return f
+	}
 	for _, name := range sortedKeys(ec.Limits) {
 		l := ec.Limits[name]
 		// syscall.Setrlimit, not unix's: it tells the runtime not to restore its own NOFILE at exec.
@@ -129,10 +136,19 @@ func (x *executor) run() *Failure {
 		mask = 0o022
 	}
 	unix.Umask(mask)
-	if ec.PrivateTmp && !full {
-		if err := privateTmp(root, x.sp.Unit, x.sp.InvocationID); err != nil {
-			return fail("NAMESPACE", "PrivateTmp=: %v", err)
-		}
+	sb := ec.Sandbox
+	if full {
+		sb = nil
+	}
+	if f := otherNamespaces(sb, x.sp.Unit, x.sp.InvocationID); f != nil {
+		return f
+	}
+	if f := x.fileSystemNamespace(root, sb, ec.PrivateTmp && !full); f != nil {
+		return f
+	}
+	filters, err := seccompFilters(sb)
+	if err != nil {
+		return fail("SECCOMP", "%v", err)
 	}
 	x.buildEnv()
 	if root != "" {
@@ -161,8 +177,61 @@ func (x *executor) run() *Failure {
 		}
 	}
 	path, argv := x.command()
-	err := unix.Exec(path, argv, x.env)
+	if len(filters) > 0 {
+		return x.execFiltered(path, argv, filters)
+	}
+	err = unix.Exec(path, argv, x.env)
 	return fail("EXEC", "%s: %v", path, err)
+}
+
+// execFiltered installs the seccomp filters and execs with nothing in between that could allocate: an
+// allow-list without mmap must not meet the Go heap growing.
+func (x *executor) execFiltered(path string, argv []string, filters [][]bpf.RawInstruction) *Failure {
+	pathp, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return fail("EXEC", "%s: %v", path, err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return fail("EXEC", "%s: %v", path, err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(x.env)
+	if err != nil {
+		return fail("EXEC", "%s: %v", path, err)
+	}
+	// Go's runtime raised the soft RLIMIT_NOFILE at start and puts the original back in syscall.Exec, which
+	// alone knows it. An exec of the empty path does that and fails at once (ENOENT), leaving nothing for after
+	// the filters, under which the restoring setrlimit could be refused or kill.
+	_ = syscall.Exec("", argv, nil)
+	if err := loadSeccomp(filters); err != nil {
+		return fail("SECCOMP", "%v", err)
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(pathp)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+	return fail("EXEC", "%s: %v", path, errno)
+}
+
+// fileSystemNamespace sets up the mount namespace of PrivateTmp= and the sandbox, if they ask for one.
+func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp bool) *Failure {
+	if !needsNamespace(sb, privateTmp) {
+		return nil
+	}
+	var srcTmp, srcVar string
+	if privateTmp && x.sp.InvocationID != "" {
+		// Shared by the invocation's processes; without an invocation each process gets tmpfs of its own.
+		tmp, varTmp := PrivateTmpDirs(x.sp.Unit, x.sp.InvocationID)
+		var err error
+		if srcTmp, err = privateDir(tmp); err != nil {
+			return fail("NAMESPACE", "PrivateTmp=: %v", err)
+		}
+		if srcVar, err = privateDir(varTmp); err != nil {
+			return fail("NAMESPACE", "PrivateTmp=: %v", err)
+		}
+	}
+	if err := setupNamespace(root, x.namespaceEntries(sb, privateTmp, srcTmp, srcVar), sb.GetMountFlags()); err != nil {
+		return fail("NAMESPACE", "%v", err)
+	}
+	return nil
 }
 
 // readSpec reads the spec and puts the fds in order: status close-on-exec, spec closed, everything above them
@@ -265,6 +334,31 @@ func (x *executor) schedule() *Failure {
 	return nil
 }
 
+// affinityAndIO applies CPUAffinity= and IOSchedulingClass=/IOSchedulingPriority= to this thread (the one that
+// execs), in systemd's order.
+func (x *executor) affinityAndIO() *Failure {
+	ec := x.ec
+	if len(ec.CpuAffinity) > 0 {
+		var set unix.CPUSet
+		for _, c := range ec.CpuAffinity {
+			if int(c) >= len(set)*64 {
+				return fail("CPUAFFINITY", "CPU %d is beyond the %d this build can name", c, len(set)*64)
+			}
+			set.Set(int(c))
+		}
+		if err := unix.SchedSetaffinity(0, &set); err != nil {
+			return fail("CPUAFFINITY", "CPUAffinity=: %v", err)
+		}
+	}
+	if ec.IoprioSet {
+		const whoProcess = 1 // IOPRIO_WHO_PROCESS; pid 0 is this thread
+		if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(ec.Ioprio)); errno != 0 {
+			return fail("IOPRIO", "IOSchedulingClass=/IOSchedulingPriority= (ioprio %#x): %v", ec.Ioprio, errno)
+		}
+	}
+	return nil
+}
+
 // directories creates RuntimeDirectory= and the others under root, and notes their variables.
 func (x *executor) directories(root string) *Failure {
 	for _, kind := range directoryOrder {
@@ -358,9 +452,12 @@ func (x *executor) credentials() *Failure {
 	if ec.FullPrivileges {
 		return nil
 	}
-	if len(ec.CapabilityBoundingSet) > 0 || ec.NoCapabilities {
-		keep, _ := capMask(ec.CapabilityBoundingSet) // nothing kept for NoCapabilities
-		if err := dropBounding(keep); err != nil {
+	if drop := sandboxDrops(ec.Sandbox); len(ec.CapabilityBoundingSet) > 0 || ec.NoCapabilities || drop != 0 {
+		keep := ^uint64(0)
+		if len(ec.CapabilityBoundingSet) > 0 || ec.NoCapabilities {
+			keep, _ = capMask(ec.CapabilityBoundingSet) // nothing kept for NoCapabilities
+		}
+		if err := dropBounding(keep &^ drop); err != nil {
 			return fail("CAPABILITIES", "%v", err)
 		}
 	}

@@ -28,7 +28,7 @@ var exitCodes = map[string]int{
 	"CONFIRM":                 221,
 	"STDERR":                  222,
 	"PAM":                     224,
-	"NETWORK_NAMESPACE":       225,
+	"NETWORK":                 225,
 	"NAMESPACE":               226,
 	"NO_NEW_PRIVILEGES":       227,
 	"SECCOMP":                 228,

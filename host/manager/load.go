@@ -121,6 +121,7 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
 		if pr.Severity == pb.Problem_SEVERITY_WARNING {
 			m.log.Warn(e.Error(), "unit", u.ID)
+			m.unitLogf(u, 4, "%s", e.Error())
 			continue
 		}
 		m.log.Error(e.Error(), "unit", u.ID)

@@ -279,14 +279,14 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 }
 
 // rememberCleanup notes what an activation leaves behind that the core removes when the unit goes down:
-// RuntimeDirectory= (unless RuntimeDirectoryPreserve=) and the PrivateTmp= directories.
+// RuntimeDirectory= (unless RuntimeDirectoryPreserve=), the PrivateTmp= directories and shared namespaces.
 func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
 	if rt := ec.GetDirectories()["runtime"]; rt != nil && !rt.Preserve {
 		for _, p := range rt.Paths {
 			u.runtimeDirs[filepath.Join("/run", p)] = true
 		}
 	}
-	if ec.GetPrivateTmp() && u.invocationID != "" {
+	if exec.HasPrivateState(ec) && u.invocationID != "" {
 		u.privateTmp = true
 	}
 }

@@ -82,6 +82,13 @@ func execDirectives() map[string]handler {
 	for key := range limitKinds {
 		h["Limit"+key] = (*Parser).limit
 	}
+	sandboxDirectives(h)
+	h["IOSchedulingClass"] = (*Parser).ioSchedulingClass
+	h["IOSchedulingPriority"] = (*Parser).ioSchedulingPriority
+	h["CPUAffinity"] = (*Parser).cpuAffinity
+	h["KeyringMode"] = func(p *Parser, e *sdk.Entry) {
+		p.Enum(e, &p.x.Exec.KeyringMode, "", "inherit", "private", "shared")
+	}
 	return h
 }
 
@@ -246,6 +253,8 @@ func (p *Parser) runtimeDirectoryPreserve(e *sdk.Entry) {
 // finishExec assembles the parts of Exec that several keys contribute to.
 func (p *Parser) finishExec() {
 	x := p.x.Exec
+	x.Sandbox = p.finishSandbox()
+	x.IOPrio, x.IOPrioSet = p.io.ioprio()
 	if p.bounding.set {
 		x.CapabilityBoundingSet = p.bounding.names()
 		p.x.NoCapabilities = len(x.CapabilityBoundingSet) == 0

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/sdk"
 )
 
 // Properties adds the kill settings as `systemctl show` lists them to p.
@@ -60,6 +61,24 @@ func (c *ExecSettings) Properties(p map[string]string) {
 		p[name+"Directory"] = strings.Join(d.Paths, " ")
 		p[name+"DirectoryMode"] = fmt.Sprintf("%04o", d.Mode)
 	}
+	sandboxProperties(ec.Sandbox, p)
+	ioprio := int32(2<<13 | 4) // the kernel's default: best-effort 4
+	if ec.IOPrioSet {
+		ioprio = ec.IOPrio
+	}
+	p["IOSchedulingClass"], p["IOSchedulingPriority"] = strconv.Itoa(int(ioprio>>13)), strconv.Itoa(int(ioprio&7))
+	cpus := make([]string, len(ec.CPUAffinity))
+	for i, c := range ec.CPUAffinity {
+		cpus[i] = strconv.Itoa(int(c))
+	}
+	p["CPUAffinity"] = strings.Join(cpus, " ")
+	p["KeyringMode"] = ec.KeyringMode
+	if p["KeyringMode"] == "" {
+		p["KeyringMode"] = "private"
+	}
+	if len(c.Unenforced) > 0 {
+		p["UnenforcedDirectives"] = strings.Join(c.Unenforced, "= ") + "="
+	}
 	preserve := c.RuntimeDirectoryPreserve
 	if preserve == "" {
 		preserve = "no"
@@ -109,4 +128,63 @@ func yesno(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// sandboxProperties adds the sandbox as `systemctl show` lists it.
+func sandboxProperties(sb *sdk.Sandbox, p map[string]string) {
+	if sb == nil {
+		sb = &sdk.Sandbox{}
+	}
+	orNo := func(s string) string {
+		if s == "" {
+			return "no"
+		}
+		return s
+	}
+	p["ProtectSystem"], p["ProtectHome"] = orNo(sb.ProtectSystem), orNo(sb.ProtectHome)
+	for k, v := range map[string]bool{"PrivateDevices": sb.PrivateDevices, "PrivateMounts": sb.PrivateMounts,
+		"PrivateNetwork": sb.PrivateNetwork, "PrivateIPC": sb.PrivateIPC, "ProtectHostname": sb.ProtectHostname,
+		"ProtectClock": sb.ProtectClock, "ProtectKernelTunables": sb.ProtectKernelTunables,
+		"ProtectKernelModules": sb.ProtectKernelModules, "ProtectKernelLogs": sb.ProtectKernelLogs,
+		"ProtectControlGroups": sb.ProtectControlGroups, "RestrictRealtime": sb.RestrictRealtime,
+		"RestrictSUIDSGID": sb.RestrictSUIDSGID, "LockPersonality": sb.LockPersonality,
+		"MemoryDenyWriteExecute": sb.MemoryDenyWriteExec} {
+		p[k] = yesno(v)
+	}
+	p["ProtectProc"], p["ProcSubset"] = sb.ProtectProc, sb.ProcSubset
+	if p["ProtectProc"] == "" {
+		p["ProtectProc"] = "default"
+	}
+	if p["ProcSubset"] == "" {
+		p["ProcSubset"] = "all"
+	}
+	paths := map[string][]string{}
+	for _, r := range sb.Paths {
+		w := r.Path
+		if r.RootRelative {
+			w = "+" + w
+		}
+		if r.Optional {
+			w = "-" + w
+		}
+		paths[r.Kind] = append(paths[r.Kind], w)
+	}
+	for kind, key := range map[string]string{"read-write": "ReadWritePaths", "read-only": "ReadOnlyPaths",
+		"inaccessible": "InaccessiblePaths", "exec": "ExecPaths", "no-exec": "NoExecPaths"} {
+		p[key] = strings.Join(paths[kind], " ")
+	}
+	if sb.SyscallArchNative {
+		p["SystemCallArchitectures"] = "native"
+	} else {
+		p["SystemCallArchitectures"] = ""
+	}
+	if f := sb.SyscallFilter; f != nil {
+		prefix := ""
+		if !f.AllowList {
+			prefix = "~"
+		}
+		p["SystemCallFilter"] = prefix + strings.Join(f.Names, " ")
+	} else {
+		p["SystemCallFilter"] = ""
+	}
 }

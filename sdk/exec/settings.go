@@ -40,6 +40,8 @@ type ExecSettings struct {
 	// NoCapabilities is set when CapabilityBoundingSet= resolves to the empty set: every capability is
 	// dropped, which Exec.CapabilityBoundingSet (empty: unchanged) cannot express.
 	NoCapabilities bool
+	// Unenforced lists the keys of the section that sysmaster knows but does not apply (see unenforcedKeys).
+	Unenforced []string
 }
 
 // KillSettings are the settings of man systemd.kill.
@@ -122,6 +124,8 @@ type Parser struct {
 	bounding, ambient                   capSet
 	stdinData                           []byte
 	dirs                                map[string]*sdk.DirectorySet
+	box                                 sandboxState
+	io                                  ioSched
 }
 
 // NewParser returns a parser that fills x, k and g (any may be nil: its keys are then unknown).
@@ -164,6 +168,10 @@ func (p *Parser) Run(s *sdk.Section, own func(e *sdk.Entry) bool) {
 			continue
 		}
 		delete(p.Last, e.Key)
+		if unenforcedKeys[e.Key] {
+			p.unenforced(e)
+			continue
+		}
 		p.Res.Warnf(e, p.Section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, p.Section)
 	}
 }

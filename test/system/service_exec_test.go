@@ -75,7 +75,8 @@ func wantFile(t *testing.T, s *harness.System, path, want string) {
 
 // The host directories StateDirectory= and LogsDirectory= of testdata/exec/dirs.service create: /var is not
 // private to the system.
-var execHostDirs = []string{"/var/lib/sysmaster-exec-test-state", "/var/log/sysmaster-exec-test-logs"}
+var execHostDirs = []string{"/var/lib/sysmaster-exec-test-state", "/var/log/sysmaster-exec-test-logs",
+	"/var/lib/sysmaster-exec-test-sandbox"}
 
 const privateMarker = "/tmp/sysmaster-exec-private-marker"
 
@@ -103,6 +104,18 @@ var execChecks = map[string]execCheck{
 			// stops is TestRuntimeDirectoryRemoved.)
 			if _, err := s.ReadFile("/var/lib/sysmaster-exec-test-state/w"); err != nil {
 				t.Errorf("StateDirectory= lost what the service wrote: %v", err)
+			}
+		},
+	},
+	"sandbox-network-shared.service": {
+		// The kept namespace goes with the unit.
+		post: func(t *testing.T, s *harness.System) {
+			gone := s.WaitFor(10*time.Second, func() bool {
+				m, _ := filepath.Glob(inSystem(s, "/run/sysmaster/namespaces/*-sandbox-network-shared.service.net"))
+				return len(m) == 0
+			})
+			if !gone {
+				t.Errorf("the network namespace of sandbox-network-shared.service is kept after the unit went down")
 			}
 		},
 	},

@@ -47,6 +47,9 @@ func status(e *env, args []string) int {
 		}
 		first = false
 		fmt.Fprint(e.stdout, formatStatus(p, time.Now(), isTTY()))
+		for _, d := range strings.Fields(p["UnenforcedDirectives"]) {
+			fmt.Fprintf(e.stdout, "Warning: %s is not enforced by sysmaster (docs/sandboxing.md).\n", d)
+		}
 		e.statusLog(u.Unit)
 		if st := p["ActiveState"]; st != "active" && st != "reloading" && code == exitOK {
 			code = exitNotActive

@@ -3343,8 +3343,21 @@ type ExecContext struct {
 	// CapabilityBoundingSet= resolved to the empty set: every capability is dropped (an empty
 	// capability_bounding_set means "unchanged").
 	NoCapabilities bool `protobuf:"varint,32,opt,name=no_capabilities,json=noCapabilities,proto3" json:"no_capabilities,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The sandbox of man systemd.exec ("Sandboxing", "System Call Filtering"); unset means none. The executor applies
+	// it after the *Directory= settings (which it makes writable in a read-only tree) and installs the seccomp filter
+	// last before execve. A "+" command (full_privileges) skips it.
+	Sandbox *Sandbox `protobuf:"bytes,33,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	// IOSchedulingClass= and IOSchedulingPriority= as the kernel's ioprio value (class << 13 | priority);
+	// ioprio_set false leaves it alone.
+	Ioprio    int32 `protobuf:"varint,34,opt,name=ioprio,proto3" json:"ioprio,omitempty"`
+	IoprioSet bool  `protobuf:"varint,35,opt,name=ioprio_set,json=ioprioSet,proto3" json:"ioprio_set,omitempty"`
+	// CPUAffinity=: the CPUs the process may run on; empty leaves the affinity alone.
+	CpuAffinity []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
+	// KeyringMode=: inherit, private or shared; "" is private, systemd's default for system services (a session
+	// keyring of the process's own, holding the invocation ID).
+	KeyringMode   string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecContext) Reset() {
@@ -3601,6 +3614,585 @@ func (x *ExecContext) GetNoCapabilities() bool {
 	return false
 }
 
+func (x *ExecContext) GetSandbox() *Sandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+func (x *ExecContext) GetIoprio() int32 {
+	if x != nil {
+		return x.Ioprio
+	}
+	return 0
+}
+
+func (x *ExecContext) GetIoprioSet() bool {
+	if x != nil {
+		return x.IoprioSet
+	}
+	return false
+}
+
+func (x *ExecContext) GetCpuAffinity() []uint32 {
+	if x != nil {
+		return x.CpuAffinity
+	}
+	return nil
+}
+
+func (x *ExecContext) GetKeyringMode() string {
+	if x != nil {
+		return x.KeyringMode
+	}
+	return ""
+}
+
+// Sandbox is the file-system, namespace and system-call confinement of a process. Paths are absolute and
+// normalized; the plugin has resolved specifiers and checked the syntax.
+type Sandbox struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	ProtectSystem         string                 `protobuf:"bytes,1,opt,name=protect_system,json=protectSystem,proto3" json:"protect_system,omitempty"` // "", yes, full, strict
+	ProtectHome           string                 `protobuf:"bytes,2,opt,name=protect_home,json=protectHome,proto3" json:"protect_home,omitempty"`       // "", yes, read-only, tmpfs
+	PrivateDevices        bool                   `protobuf:"varint,3,opt,name=private_devices,json=privateDevices,proto3" json:"private_devices,omitempty"`
+	PrivateMounts         bool                   `protobuf:"varint,4,opt,name=private_mounts,json=privateMounts,proto3" json:"private_mounts,omitempty"`
+	Paths                 []*PathRule            `protobuf:"bytes,5,rep,name=paths,proto3" json:"paths,omitempty"` // ReadWritePaths=, ReadOnlyPaths=, InaccessiblePaths=, ExecPaths=, NoExecPaths=
+	TemporaryFileSystems  []*TmpfsMount          `protobuf:"bytes,6,rep,name=temporary_file_systems,json=temporaryFileSystems,proto3" json:"temporary_file_systems,omitempty"`
+	Binds                 []*BindMount           `protobuf:"bytes,7,rep,name=binds,proto3" json:"binds,omitempty"`                             // BindPaths=, BindReadOnlyPaths=
+	MountFlags            string                 `protobuf:"bytes,8,opt,name=mount_flags,json=mountFlags,proto3" json:"mount_flags,omitempty"` // "", shared, slave, private
+	ProtectKernelTunables bool                   `protobuf:"varint,9,opt,name=protect_kernel_tunables,json=protectKernelTunables,proto3" json:"protect_kernel_tunables,omitempty"`
+	ProtectKernelModules  bool                   `protobuf:"varint,10,opt,name=protect_kernel_modules,json=protectKernelModules,proto3" json:"protect_kernel_modules,omitempty"`
+	ProtectKernelLogs     bool                   `protobuf:"varint,11,opt,name=protect_kernel_logs,json=protectKernelLogs,proto3" json:"protect_kernel_logs,omitempty"`
+	ProtectControlGroups  bool                   `protobuf:"varint,12,opt,name=protect_control_groups,json=protectControlGroups,proto3" json:"protect_control_groups,omitempty"`
+	ProtectProc           string                 `protobuf:"bytes,13,opt,name=protect_proc,json=protectProc,proto3" json:"protect_proc,omitempty"` // "", default, invisible, noaccess, ptraceable
+	ProcSubset            string                 `protobuf:"bytes,14,opt,name=proc_subset,json=procSubset,proto3" json:"proc_subset,omitempty"`    // "", all, pid
+	PrivateNetwork        bool                   `protobuf:"varint,15,opt,name=private_network,json=privateNetwork,proto3" json:"private_network,omitempty"`
+	PrivateIpc            bool                   `protobuf:"varint,16,opt,name=private_ipc,json=privateIpc,proto3" json:"private_ipc,omitempty"`
+	ProtectHostname       bool                   `protobuf:"varint,17,opt,name=protect_hostname,json=protectHostname,proto3" json:"protect_hostname,omitempty"`
+	ProtectClock          bool                   `protobuf:"varint,18,opt,name=protect_clock,json=protectClock,proto3" json:"protect_clock,omitempty"`
+	// SystemCallFilter=: names with @groups expanded, unknown names dropped (with a warning at load).
+	SyscallFilter              *SyscallFilter `protobuf:"bytes,19,opt,name=syscall_filter,json=syscallFilter,proto3" json:"syscall_filter,omitempty"`
+	SyscallArchitecturesNative bool           `protobuf:"varint,20,opt,name=syscall_architectures_native,json=syscallArchitecturesNative,proto3" json:"syscall_architectures_native,omitempty"` // SystemCallArchitectures=native
+	// RestrictAddressFamilies=: AF_* numbers; allow says whether they are the allowed ones or the denied ones.
+	AddressFamilies        []int32 `protobuf:"varint,21,rep,packed,name=address_families,json=addressFamilies,proto3" json:"address_families,omitempty"`
+	AddressFamiliesAllow   bool    `protobuf:"varint,22,opt,name=address_families_allow,json=addressFamiliesAllow,proto3" json:"address_families_allow,omitempty"`
+	AddressFamiliesSet     bool    `protobuf:"varint,23,opt,name=address_families_set,json=addressFamiliesSet,proto3" json:"address_families_set,omitempty"`
+	RestrictRealtime       bool    `protobuf:"varint,24,opt,name=restrict_realtime,json=restrictRealtime,proto3" json:"restrict_realtime,omitempty"`
+	RestrictSuidSgid       bool    `protobuf:"varint,25,opt,name=restrict_suid_sgid,json=restrictSuidSgid,proto3" json:"restrict_suid_sgid,omitempty"`
+	LockPersonality        bool    `protobuf:"varint,26,opt,name=lock_personality,json=lockPersonality,proto3" json:"lock_personality,omitempty"`
+	MemoryDenyWriteExecute bool    `protobuf:"varint,27,opt,name=memory_deny_write_execute,json=memoryDenyWriteExecute,proto3" json:"memory_deny_write_execute,omitempty"`
+	// RestrictNamespaces=: the CLONE_NEW* flags a process may use; restrict_namespaces_set false means unrestricted.
+	NamespacesAllowed     uint64 `protobuf:"varint,28,opt,name=namespaces_allowed,json=namespacesAllowed,proto3" json:"namespaces_allowed,omitempty"`
+	RestrictNamespacesSet bool   `protobuf:"varint,29,opt,name=restrict_namespaces_set,json=restrictNamespacesSet,proto3" json:"restrict_namespaces_set,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *Sandbox) Reset() {
+	*x = Sandbox{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sandbox) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sandbox) ProtoMessage() {}
+
+func (x *Sandbox) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sandbox.ProtoReflect.Descriptor instead.
+func (*Sandbox) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *Sandbox) GetProtectSystem() string {
+	if x != nil {
+		return x.ProtectSystem
+	}
+	return ""
+}
+
+func (x *Sandbox) GetProtectHome() string {
+	if x != nil {
+		return x.ProtectHome
+	}
+	return ""
+}
+
+func (x *Sandbox) GetPrivateDevices() bool {
+	if x != nil {
+		return x.PrivateDevices
+	}
+	return false
+}
+
+func (x *Sandbox) GetPrivateMounts() bool {
+	if x != nil {
+		return x.PrivateMounts
+	}
+	return false
+}
+
+func (x *Sandbox) GetPaths() []*PathRule {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+func (x *Sandbox) GetTemporaryFileSystems() []*TmpfsMount {
+	if x != nil {
+		return x.TemporaryFileSystems
+	}
+	return nil
+}
+
+func (x *Sandbox) GetBinds() []*BindMount {
+	if x != nil {
+		return x.Binds
+	}
+	return nil
+}
+
+func (x *Sandbox) GetMountFlags() string {
+	if x != nil {
+		return x.MountFlags
+	}
+	return ""
+}
+
+func (x *Sandbox) GetProtectKernelTunables() bool {
+	if x != nil {
+		return x.ProtectKernelTunables
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectKernelModules() bool {
+	if x != nil {
+		return x.ProtectKernelModules
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectKernelLogs() bool {
+	if x != nil {
+		return x.ProtectKernelLogs
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectControlGroups() bool {
+	if x != nil {
+		return x.ProtectControlGroups
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectProc() string {
+	if x != nil {
+		return x.ProtectProc
+	}
+	return ""
+}
+
+func (x *Sandbox) GetProcSubset() string {
+	if x != nil {
+		return x.ProcSubset
+	}
+	return ""
+}
+
+func (x *Sandbox) GetPrivateNetwork() bool {
+	if x != nil {
+		return x.PrivateNetwork
+	}
+	return false
+}
+
+func (x *Sandbox) GetPrivateIpc() bool {
+	if x != nil {
+		return x.PrivateIpc
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectHostname() bool {
+	if x != nil {
+		return x.ProtectHostname
+	}
+	return false
+}
+
+func (x *Sandbox) GetProtectClock() bool {
+	if x != nil {
+		return x.ProtectClock
+	}
+	return false
+}
+
+func (x *Sandbox) GetSyscallFilter() *SyscallFilter {
+	if x != nil {
+		return x.SyscallFilter
+	}
+	return nil
+}
+
+func (x *Sandbox) GetSyscallArchitecturesNative() bool {
+	if x != nil {
+		return x.SyscallArchitecturesNative
+	}
+	return false
+}
+
+func (x *Sandbox) GetAddressFamilies() []int32 {
+	if x != nil {
+		return x.AddressFamilies
+	}
+	return nil
+}
+
+func (x *Sandbox) GetAddressFamiliesAllow() bool {
+	if x != nil {
+		return x.AddressFamiliesAllow
+	}
+	return false
+}
+
+func (x *Sandbox) GetAddressFamiliesSet() bool {
+	if x != nil {
+		return x.AddressFamiliesSet
+	}
+	return false
+}
+
+func (x *Sandbox) GetRestrictRealtime() bool {
+	if x != nil {
+		return x.RestrictRealtime
+	}
+	return false
+}
+
+func (x *Sandbox) GetRestrictSuidSgid() bool {
+	if x != nil {
+		return x.RestrictSuidSgid
+	}
+	return false
+}
+
+func (x *Sandbox) GetLockPersonality() bool {
+	if x != nil {
+		return x.LockPersonality
+	}
+	return false
+}
+
+func (x *Sandbox) GetMemoryDenyWriteExecute() bool {
+	if x != nil {
+		return x.MemoryDenyWriteExecute
+	}
+	return false
+}
+
+func (x *Sandbox) GetNamespacesAllowed() uint64 {
+	if x != nil {
+		return x.NamespacesAllowed
+	}
+	return 0
+}
+
+func (x *Sandbox) GetRestrictNamespacesSet() bool {
+	if x != nil {
+		return x.RestrictNamespacesSet
+	}
+	return false
+}
+
+// PathRule is one path of ReadWritePaths= and its kin.
+type PathRule struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // read-write, read-only, inaccessible, exec, no-exec
+	Path          string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Optional      bool                   `protobuf:"varint,3,opt,name=optional,proto3" json:"optional,omitempty"`                             // "-": skipped when missing
+	RootRelative  bool                   `protobuf:"varint,4,opt,name=root_relative,json=rootRelative,proto3" json:"root_relative,omitempty"` // "+": below RootDirectory=
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathRule) Reset() {
+	*x = PathRule{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathRule) ProtoMessage() {}
+
+func (x *PathRule) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathRule.ProtoReflect.Descriptor instead.
+func (*PathRule) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *PathRule) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *PathRule) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *PathRule) GetOptional() bool {
+	if x != nil {
+		return x.Optional
+	}
+	return false
+}
+
+func (x *PathRule) GetRootRelative() bool {
+	if x != nil {
+		return x.RootRelative
+	}
+	return false
+}
+
+// TmpfsMount is one TemporaryFileSystem= entry.
+type TmpfsMount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Options       string                 `protobuf:"bytes,2,opt,name=options,proto3" json:"options,omitempty"` // mount options, e.g. "ro,mode=0700"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TmpfsMount) Reset() {
+	*x = TmpfsMount{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TmpfsMount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TmpfsMount) ProtoMessage() {}
+
+func (x *TmpfsMount) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TmpfsMount.ProtoReflect.Descriptor instead.
+func (*TmpfsMount) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *TmpfsMount) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *TmpfsMount) GetOptions() string {
+	if x != nil {
+		return x.Options
+	}
+	return ""
+}
+
+// BindMount is one BindPaths= or BindReadOnlyPaths= entry.
+type BindMount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Destination   string                 `protobuf:"bytes,2,opt,name=destination,proto3" json:"destination,omitempty"`
+	ReadOnly      bool                   `protobuf:"varint,3,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	Optional      bool                   `protobuf:"varint,4,opt,name=optional,proto3" json:"optional,omitempty"`                             // "-" on the source: skipped when missing
+	NonRecursive  bool                   `protobuf:"varint,5,opt,name=non_recursive,json=nonRecursive,proto3" json:"non_recursive,omitempty"` // the "norbind" option
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindMount) Reset() {
+	*x = BindMount{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindMount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindMount) ProtoMessage() {}
+
+func (x *BindMount) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindMount.ProtoReflect.Descriptor instead.
+func (*BindMount) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *BindMount) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *BindMount) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
+func (x *BindMount) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+func (x *BindMount) GetOptional() bool {
+	if x != nil {
+		return x.Optional
+	}
+	return false
+}
+
+func (x *BindMount) GetNonRecursive() bool {
+	if x != nil {
+		return x.NonRecursive
+	}
+	return false
+}
+
+// SyscallFilter is SystemCallFilter= with SystemCallErrorNumber=.
+type SyscallFilter struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AllowList bool                   `protobuf:"varint,1,opt,name=allow_list,json=allowList,proto3" json:"allow_list,omitempty"` // the names are allowed, everything else refused; else the names are refused
+	Names     []string               `protobuf:"bytes,2,rep,name=names,proto3" json:"names,omitempty"`
+	// errno per name of a deny list (a ":errno" suffix; -1 for ":kill"); a name absent here gets default_errno.
+	Errnos map[string]int32 `protobuf:"bytes,3,rep,name=errnos,proto3" json:"errnos,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// default_errno refuses with this errno (SystemCallErrorNumber=); 0 kills the process with SIGSYS, systemd's
+	// default.
+	DefaultErrno  int32 `protobuf:"varint,4,opt,name=default_errno,json=defaultErrno,proto3" json:"default_errno,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyscallFilter) Reset() {
+	*x = SyscallFilter{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyscallFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyscallFilter) ProtoMessage() {}
+
+func (x *SyscallFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyscallFilter.ProtoReflect.Descriptor instead.
+func (*SyscallFilter) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *SyscallFilter) GetAllowList() bool {
+	if x != nil {
+		return x.AllowList
+	}
+	return false
+}
+
+func (x *SyscallFilter) GetNames() []string {
+	if x != nil {
+		return x.Names
+	}
+	return nil
+}
+
+func (x *SyscallFilter) GetErrnos() map[string]int32 {
+	if x != nil {
+		return x.Errnos
+	}
+	return nil
+}
+
+func (x *SyscallFilter) GetDefaultErrno() int32 {
+	if x != nil {
+		return x.DefaultErrno
+	}
+	return 0
+}
+
 type Rlimit struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Soft          uint64                 `protobuf:"varint,1,opt,name=soft,proto3" json:"soft,omitempty"`
@@ -3611,7 +4203,7 @@ type Rlimit struct {
 
 func (x *Rlimit) Reset() {
 	*x = Rlimit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3623,7 +4215,7 @@ func (x *Rlimit) String() string {
 func (*Rlimit) ProtoMessage() {}
 
 func (x *Rlimit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3636,7 +4228,7 @@ func (x *Rlimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rlimit.ProtoReflect.Descriptor instead.
 func (*Rlimit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Rlimit) GetSoft() uint64 {
@@ -3664,7 +4256,7 @@ type DirectorySet struct {
 
 func (x *DirectorySet) Reset() {
 	*x = DirectorySet{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3676,7 +4268,7 @@ func (x *DirectorySet) String() string {
 func (*DirectorySet) ProtoMessage() {}
 
 func (x *DirectorySet) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3689,7 +4281,7 @@ func (x *DirectorySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectorySet.ProtoReflect.Descriptor instead.
 func (*DirectorySet) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *DirectorySet) GetPaths() []string {
@@ -3729,7 +4321,7 @@ type CgroupSettings struct {
 
 func (x *CgroupSettings) Reset() {
 	*x = CgroupSettings{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3741,7 +4333,7 @@ func (x *CgroupSettings) String() string {
 func (*CgroupSettings) ProtoMessage() {}
 
 func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3754,7 +4346,7 @@ func (x *CgroupSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CgroupSettings.ProtoReflect.Descriptor instead.
 func (*CgroupSettings) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CgroupSettings) GetMemoryMax() uint64 {
@@ -3819,7 +4411,7 @@ type KillAction struct {
 
 func (x *KillAction) Reset() {
 	*x = KillAction{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3831,7 +4423,7 @@ func (x *KillAction) String() string {
 func (*KillAction) ProtoMessage() {}
 
 func (x *KillAction) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3844,7 +4436,7 @@ func (x *KillAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillAction.ProtoReflect.Descriptor instead.
 func (*KillAction) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *KillAction) GetWhom() Whom {
@@ -3881,7 +4473,7 @@ type ArmTimer struct {
 
 func (x *ArmTimer) Reset() {
 	*x = ArmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3893,7 +4485,7 @@ func (x *ArmTimer) String() string {
 func (*ArmTimer) ProtoMessage() {}
 
 func (x *ArmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3906,7 +4498,7 @@ func (x *ArmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArmTimer.ProtoReflect.Descriptor instead.
 func (*ArmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ArmTimer) GetId() string {
@@ -3939,7 +4531,7 @@ type DisarmTimer struct {
 
 func (x *DisarmTimer) Reset() {
 	*x = DisarmTimer{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3951,7 +4543,7 @@ func (x *DisarmTimer) String() string {
 func (*DisarmTimer) ProtoMessage() {}
 
 func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3964,7 +4556,7 @@ func (x *DisarmTimer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisarmTimer.ProtoReflect.Descriptor instead.
 func (*DisarmTimer) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *DisarmTimer) GetId() string {
@@ -3992,7 +4584,7 @@ type OpenSocket struct {
 
 func (x *OpenSocket) Reset() {
 	*x = OpenSocket{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4004,7 +4596,7 @@ func (x *OpenSocket) String() string {
 func (*OpenSocket) ProtoMessage() {}
 
 func (x *OpenSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4017,7 +4609,7 @@ func (x *OpenSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenSocket.ProtoReflect.Descriptor instead.
 func (*OpenSocket) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *OpenSocket) GetId() string {
@@ -4064,7 +4656,7 @@ type CloseFd struct {
 
 func (x *CloseFd) Reset() {
 	*x = CloseFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4076,7 +4668,7 @@ func (x *CloseFd) String() string {
 func (*CloseFd) ProtoMessage() {}
 
 func (x *CloseFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4089,7 +4681,7 @@ func (x *CloseFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseFd.ProtoReflect.Descriptor instead.
 func (*CloseFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *CloseFd) GetId() string {
@@ -4112,7 +4704,7 @@ type WatchFd struct {
 
 func (x *WatchFd) Reset() {
 	*x = WatchFd{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4124,7 +4716,7 @@ func (x *WatchFd) String() string {
 func (*WatchFd) ProtoMessage() {}
 
 func (x *WatchFd) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4137,7 +4729,7 @@ func (x *WatchFd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchFd.ProtoReflect.Descriptor instead.
 func (*WatchFd) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *WatchFd) GetId() string {
@@ -4178,7 +4770,7 @@ type EnqueueJob struct {
 
 func (x *EnqueueJob) Reset() {
 	*x = EnqueueJob{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4190,7 +4782,7 @@ func (x *EnqueueJob) String() string {
 func (*EnqueueJob) ProtoMessage() {}
 
 func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4203,7 +4795,7 @@ func (x *EnqueueJob) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueJob.ProtoReflect.Descriptor instead.
 func (*EnqueueJob) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *EnqueueJob) GetUnit() string {
@@ -4243,7 +4835,7 @@ type SetMainPid struct {
 
 func (x *SetMainPid) Reset() {
 	*x = SetMainPid{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4255,7 +4847,7 @@ func (x *SetMainPid) String() string {
 func (*SetMainPid) ProtoMessage() {}
 
 func (x *SetMainPid) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4268,7 +4860,7 @@ func (x *SetMainPid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMainPid.ProtoReflect.Descriptor instead.
 func (*SetMainPid) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SetMainPid) GetPid() int64 {
@@ -4288,7 +4880,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4300,7 +4892,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4313,7 +4905,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Log) GetText() string {
@@ -4341,7 +4933,7 @@ type DeclareUnit struct {
 
 func (x *DeclareUnit) Reset() {
 	*x = DeclareUnit{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4353,7 +4945,7 @@ func (x *DeclareUnit) String() string {
 func (*DeclareUnit) ProtoMessage() {}
 
 func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4366,7 +4958,7 @@ func (x *DeclareUnit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclareUnit.ProtoReflect.Descriptor instead.
 func (*DeclareUnit) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *DeclareUnit) GetName() string {
@@ -4617,7 +5209,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xeb\v\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xa0\r\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -4652,13 +5244,77 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x13standard_input_data\x18\x1d \x01(\fR\x11standardInputData\x12)\n" +
 	"\x10pass_credentials\x18\x1e \x01(\bR\x0fpassCredentials\x12!\n" +
 	"\fkeep_sigpipe\x18\x1f \x01(\bR\vkeepSigpipe\x12'\n" +
-	"\x0fno_capabilities\x18  \x01(\bR\x0enoCapabilities\x1aV\n" +
+	"\x0fno_capabilities\x18  \x01(\bR\x0enoCapabilities\x126\n" +
+	"\asandbox\x18! \x01(\v2\x1c.sysmaster.plugin.v1.SandboxR\asandbox\x12\x16\n" +
+	"\x06ioprio\x18\" \x01(\x05R\x06ioprio\x12\x1d\n" +
+	"\n" +
+	"ioprio_set\x18# \x01(\bR\tioprioSet\x12!\n" +
+	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x12!\n" +
+	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
 	"\x10DirectoriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
-	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"0\n" +
+	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"\x80\v\n" +
+	"\aSandbox\x12%\n" +
+	"\x0eprotect_system\x18\x01 \x01(\tR\rprotectSystem\x12!\n" +
+	"\fprotect_home\x18\x02 \x01(\tR\vprotectHome\x12'\n" +
+	"\x0fprivate_devices\x18\x03 \x01(\bR\x0eprivateDevices\x12%\n" +
+	"\x0eprivate_mounts\x18\x04 \x01(\bR\rprivateMounts\x123\n" +
+	"\x05paths\x18\x05 \x03(\v2\x1d.sysmaster.plugin.v1.PathRuleR\x05paths\x12U\n" +
+	"\x16temporary_file_systems\x18\x06 \x03(\v2\x1f.sysmaster.plugin.v1.TmpfsMountR\x14temporaryFileSystems\x124\n" +
+	"\x05binds\x18\a \x03(\v2\x1e.sysmaster.plugin.v1.BindMountR\x05binds\x12\x1f\n" +
+	"\vmount_flags\x18\b \x01(\tR\n" +
+	"mountFlags\x126\n" +
+	"\x17protect_kernel_tunables\x18\t \x01(\bR\x15protectKernelTunables\x124\n" +
+	"\x16protect_kernel_modules\x18\n" +
+	" \x01(\bR\x14protectKernelModules\x12.\n" +
+	"\x13protect_kernel_logs\x18\v \x01(\bR\x11protectKernelLogs\x124\n" +
+	"\x16protect_control_groups\x18\f \x01(\bR\x14protectControlGroups\x12!\n" +
+	"\fprotect_proc\x18\r \x01(\tR\vprotectProc\x12\x1f\n" +
+	"\vproc_subset\x18\x0e \x01(\tR\n" +
+	"procSubset\x12'\n" +
+	"\x0fprivate_network\x18\x0f \x01(\bR\x0eprivateNetwork\x12\x1f\n" +
+	"\vprivate_ipc\x18\x10 \x01(\bR\n" +
+	"privateIpc\x12)\n" +
+	"\x10protect_hostname\x18\x11 \x01(\bR\x0fprotectHostname\x12#\n" +
+	"\rprotect_clock\x18\x12 \x01(\bR\fprotectClock\x12I\n" +
+	"\x0esyscall_filter\x18\x13 \x01(\v2\".sysmaster.plugin.v1.SyscallFilterR\rsyscallFilter\x12@\n" +
+	"\x1csyscall_architectures_native\x18\x14 \x01(\bR\x1asyscallArchitecturesNative\x12)\n" +
+	"\x10address_families\x18\x15 \x03(\x05R\x0faddressFamilies\x124\n" +
+	"\x16address_families_allow\x18\x16 \x01(\bR\x14addressFamiliesAllow\x120\n" +
+	"\x14address_families_set\x18\x17 \x01(\bR\x12addressFamiliesSet\x12+\n" +
+	"\x11restrict_realtime\x18\x18 \x01(\bR\x10restrictRealtime\x12,\n" +
+	"\x12restrict_suid_sgid\x18\x19 \x01(\bR\x10restrictSuidSgid\x12)\n" +
+	"\x10lock_personality\x18\x1a \x01(\bR\x0flockPersonality\x129\n" +
+	"\x19memory_deny_write_execute\x18\x1b \x01(\bR\x16memoryDenyWriteExecute\x12-\n" +
+	"\x12namespaces_allowed\x18\x1c \x01(\x04R\x11namespacesAllowed\x126\n" +
+	"\x17restrict_namespaces_set\x18\x1d \x01(\bR\x15restrictNamespacesSet\"s\n" +
+	"\bPathRule\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1a\n" +
+	"\boptional\x18\x03 \x01(\bR\boptional\x12#\n" +
+	"\rroot_relative\x18\x04 \x01(\bR\frootRelative\":\n" +
+	"\n" +
+	"TmpfsMount\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
+	"\aoptions\x18\x02 \x01(\tR\aoptions\"\xa3\x01\n" +
+	"\tBindMount\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12 \n" +
+	"\vdestination\x18\x02 \x01(\tR\vdestination\x12\x1b\n" +
+	"\tread_only\x18\x03 \x01(\bR\breadOnly\x12\x1a\n" +
+	"\boptional\x18\x04 \x01(\bR\boptional\x12#\n" +
+	"\rnon_recursive\x18\x05 \x01(\bR\fnonRecursive\"\xec\x01\n" +
+	"\rSyscallFilter\x12\x1d\n" +
+	"\n" +
+	"allow_list\x18\x01 \x01(\bR\tallowList\x12\x14\n" +
+	"\x05names\x18\x02 \x03(\tR\x05names\x12F\n" +
+	"\x06errnos\x18\x03 \x03(\v2..sysmaster.plugin.v1.SyscallFilter.ErrnosEntryR\x06errnos\x12#\n" +
+	"\rdefault_errno\x18\x04 \x01(\x05R\fdefaultErrno\x1a9\n" +
+	"\vErrnosEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01\"0\n" +
 	"\x06Rlimit\x12\x12\n" +
 	"\x04soft\x18\x01 \x01(\x04R\x04soft\x12\x12\n" +
 	"\x04hard\x18\x02 \x01(\x04R\x04hard\"T\n" +
@@ -4762,7 +5418,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -4810,26 +5466,32 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*SetState)(nil),         // 43: sysmaster.plugin.v1.SetState
 	(*Spawn)(nil),            // 44: sysmaster.plugin.v1.Spawn
 	(*ExecContext)(nil),      // 45: sysmaster.plugin.v1.ExecContext
-	(*Rlimit)(nil),           // 46: sysmaster.plugin.v1.Rlimit
-	(*DirectorySet)(nil),     // 47: sysmaster.plugin.v1.DirectorySet
-	(*CgroupSettings)(nil),   // 48: sysmaster.plugin.v1.CgroupSettings
-	(*KillAction)(nil),       // 49: sysmaster.plugin.v1.KillAction
-	(*ArmTimer)(nil),         // 50: sysmaster.plugin.v1.ArmTimer
-	(*DisarmTimer)(nil),      // 51: sysmaster.plugin.v1.DisarmTimer
-	(*OpenSocket)(nil),       // 52: sysmaster.plugin.v1.OpenSocket
-	(*CloseFd)(nil),          // 53: sysmaster.plugin.v1.CloseFd
-	(*WatchFd)(nil),          // 54: sysmaster.plugin.v1.WatchFd
-	(*EnqueueJob)(nil),       // 55: sysmaster.plugin.v1.EnqueueJob
-	(*SetMainPid)(nil),       // 56: sysmaster.plugin.v1.SetMainPid
-	(*Log)(nil),              // 57: sysmaster.plugin.v1.Log
-	(*DeclareUnit)(nil),      // 58: sysmaster.plugin.v1.DeclareUnit
-	nil,                      // 59: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 60: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 61: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 62: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 63: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 64: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 65: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*Sandbox)(nil),          // 46: sysmaster.plugin.v1.Sandbox
+	(*PathRule)(nil),         // 47: sysmaster.plugin.v1.PathRule
+	(*TmpfsMount)(nil),       // 48: sysmaster.plugin.v1.TmpfsMount
+	(*BindMount)(nil),        // 49: sysmaster.plugin.v1.BindMount
+	(*SyscallFilter)(nil),    // 50: sysmaster.plugin.v1.SyscallFilter
+	(*Rlimit)(nil),           // 51: sysmaster.plugin.v1.Rlimit
+	(*DirectorySet)(nil),     // 52: sysmaster.plugin.v1.DirectorySet
+	(*CgroupSettings)(nil),   // 53: sysmaster.plugin.v1.CgroupSettings
+	(*KillAction)(nil),       // 54: sysmaster.plugin.v1.KillAction
+	(*ArmTimer)(nil),         // 55: sysmaster.plugin.v1.ArmTimer
+	(*DisarmTimer)(nil),      // 56: sysmaster.plugin.v1.DisarmTimer
+	(*OpenSocket)(nil),       // 57: sysmaster.plugin.v1.OpenSocket
+	(*CloseFd)(nil),          // 58: sysmaster.plugin.v1.CloseFd
+	(*WatchFd)(nil),          // 59: sysmaster.plugin.v1.WatchFd
+	(*EnqueueJob)(nil),       // 60: sysmaster.plugin.v1.EnqueueJob
+	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
+	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
+	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
+	nil,                      // 64: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 65: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 66: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 67: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 68: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 69: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 70: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 71: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -4842,8 +5504,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	59, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	60, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	64, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	65, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -4874,45 +5536,51 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	2,  // 39: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
 	2,  // 40: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
 	0,  // 41: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	61, // 42: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	66, // 42: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
 	1,  // 43: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
 	41, // 44: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
 	42, // 45: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
 	43, // 46: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
 	44, // 47: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	49, // 48: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	50, // 49: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	51, // 50: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	52, // 51: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	53, // 52: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	55, // 53: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	56, // 54: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	57, // 55: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	58, // 56: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	54, // 57: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	54, // 48: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 49: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 50: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 51: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 52: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 53: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 54: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 55: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 56: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 57: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
 	1,  // 58: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	62, // 59: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	67, // 59: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
 	2,  // 60: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
 	45, // 61: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	48, // 62: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	63, // 63: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	64, // 64: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	3,  // 65: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	65, // 66: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 67: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	46, // 68: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	47, // 69: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 70: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 71: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 72: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 73: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 74: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 75: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	73, // [73:76] is the sub-list for method output_type
-	70, // [70:73] is the sub-list for method input_type
-	70, // [70:70] is the sub-list for extension type_name
-	70, // [70:70] is the sub-list for extension extendee
-	0,  // [0:70] is the sub-list for field type_name
+	53, // 62: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	68, // 63: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	69, // 64: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 65: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	47, // 66: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 67: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 68: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 69: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	70, // 70: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 71: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	71, // 72: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 73: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	51, // 74: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 75: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 76: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 77: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 78: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 79: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 80: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 81: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	79, // [79:82] is the sub-list for method output_type
+	76, // [76:79] is the sub-list for method input_type
+	76, // [76:76] is the sub-list for extension type_name
+	76, // [76:76] is the sub-list for extension extendee
+	0,  // [0:76] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -4961,7 +5629,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   61,
+			NumMessages:   67,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,50 @@
+package exec
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/seccomp"
+	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+)
+
+// BenchmarkSpawn is the cost of starting /bin/true through the executor until its exit is reaped, without a
+// sandbox and with the one of a hardened unit (ProtectSystem=strict, ProtectHome=yes, PrivateTmp=yes,
+// PrivateDevices=yes, PrivateNetwork=yes, SystemCallFilter=@system-service, SystemCallArchitectures=native).
+func BenchmarkSpawn(b *testing.B) {
+	names, _ := seccomp.Expand("@system-service")
+	def, _ := seccomp.Expand("@default")
+	sandboxed := &pb.ExecContext{PrivateTmp: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict", ProtectHome: "yes",
+		PrivateDevices: true, PrivateNetwork: true, SyscallArchitecturesNative: true,
+		SyscallFilter: &pb.SyscallFilter{AllowList: true, Names: append(names, def...), DefaultErrno: int32(unix.EPERM)}}}
+	for _, c := range []struct {
+		name string
+		ec   *pb.ExecContext
+	}{
+		{"plain", &pb.ExecContext{}},
+		{"sandboxed", sandboxed},
+		// Its parts, to see where the cost is.
+		{"mounts", &pb.ExecContext{PrivateTmp: true, Sandbox: &pb.Sandbox{ProtectSystem: "strict", ProtectHome: "yes", PrivateDevices: true}}},
+		{"network", &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateNetwork: true}}},
+		{"seccomp", &pb.ExecContext{Sandbox: &pb.Sandbox{SyscallArchitecturesNative: true, SyscallFilter: sandboxed.Sandbox.SyscallFilter}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := &pb.Spawn{Id: "bench", Path: "/bin/true", Argv: []string{"true"}, Exec: c.ec}
+			s.Exec.Umask = -1
+			var failure *Failure
+			o := Options{Unit: "bench.service", InvocationID: "00112233445566778899aabbccddeeff", OnFailure: func(f *Failure) { failure = f }}
+			defer RemovePrivateTmp(o.Unit, o.InvocationID)
+			for b.Loop() {
+				exits := make(chan reaper.Exit, 1)
+				if _, err := Start(testReaper, s, func(e reaper.Exit) { exits <- e }, o); err != nil {
+					b.Fatal(err)
+				}
+				if e := <-exits; e.Code != reaper.Exited || e.Status != 0 {
+					b.Fatalf("exit %+v: %v", e, failure)
+				}
+			}
+		})
+	}
+}
