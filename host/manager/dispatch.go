@@ -26,8 +26,10 @@ func (m *Manager) send(u *Unit, ev *pb.Event) {
 //
 // The loop then waits a little (answerWait) for the answers of the calls it has just started: a plugin answers
 // in a fraction of a millisecond, and an answer applied in the same turn keeps the events its actions cause in
-// that turn too, with one checkpoint commit for all of it. An answer that takes longer is applied in a later
-// turn; the loop goes on meanwhile.
+// that turn too, with one checkpoint commit for all of it, and keeps what a client sees right after its request
+// as it was when calls were made on the loop (a unit started with --no-block shows activating at once). An
+// answer that takes longer is applied in a later turn; the loop goes on meanwhile, and does not wait for the
+// type's calls again until one of them answers within answerWait: a hung plugin costs the loop one wait.
 func (m *Manager) flush() {
 	types := make([]string, 0, len(m.queue))
 	for t := range m.queue {
@@ -42,7 +44,9 @@ func (m *Manager) flush() {
 			continue
 		}
 		m.deliver(typ, batch, false)
-		started[typ] = true
+		if !m.pg.slow[typ] {
+			started[typ] = true
+		}
 	}
 	if len(started) > 0 {
 		m.awaitAnswers(started)
@@ -50,7 +54,7 @@ func (m *Manager) flush() {
 }
 
 // answerWait is how long flush waits for the answers of the calls it started.
-const answerWait = 10 * time.Millisecond
+const answerWait = 50 * time.Millisecond
 
 // answer is what a call brought back.
 type answer struct {
@@ -145,6 +149,11 @@ func (m *Manager) takeAnswers() []string {
 // items are built again, as a live swap may have changed the units' config bytes meanwhile), then held for
 // the retry timer: an event is never dropped.
 func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, err error, retried bool) {
+	if c := m.pg.inflight[typ]; c != nil && time.Since(c.since) > answerWait {
+		m.pg.slow[typ] = true
+	} else {
+		delete(m.pg.slow, typ)
+	}
 	delete(m.pg.inflight, typ)
 	if err != nil {
 		if !retried && !errors.Is(err, plugin.ErrBackoff) {

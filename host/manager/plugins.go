@@ -43,6 +43,7 @@ const retryDelay = 100 * time.Millisecond
 type pluginGlue struct {
 	held     map[string][]queued    // per type, the events waiting for the plugin or behind its call, in order
 	inflight map[string]*call       // per type, the call whose answer has not come back
+	slow     map[string]bool        // types whose last call took longer than answerWait: flush does not wait for them
 	pending  map[*Unit]int          // per unit, its events sent and not yet answered (such a unit is not collected)
 	retry    map[string]*time.Timer // per type with held events, the timer that brings them back
 	armed    map[string]time.Time   // when each retry timer fires
@@ -57,8 +58,9 @@ type call struct {
 
 // initPlugins wires the plugin manager's idle callback to the loop.
 func (m *Manager) initPlugins() {
-	m.pg = pluginGlue{held: map[string][]queued{}, inflight: map[string]*call{}, pending: map[*Unit]int{},
-		retry: map[string]*time.Timer{}, armed: map[string]time.Time{}, answers: answers{kick: make(chan struct{}, 1)}}
+	m.pg = pluginGlue{held: map[string][]queued{}, inflight: map[string]*call{}, slow: map[string]bool{},
+		pending: map[*Unit]int{}, retry: map[string]*time.Timer{}, armed: map[string]time.Time{},
+		answers: answers{kick: make(chan struct{}, 1)}}
 	m.plugins.OnIdle(func() { m.post(m.checkIdle) })
 }
 
