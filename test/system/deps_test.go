@@ -98,8 +98,9 @@ func TestJobModes(t *testing.T) {
 	s := harness.Start(t, harness.Options{
 		Config: "[Plugin.run]\nPath = \"" + run + "\"\n",
 		Units: map[string]string{
-			// slow.run stops slowly (it ignores SIGTERM for a moment), so its stop job stays installed.
-			"slow.run":     "[Run]\nCommand=/bin/sh -c \"trap 'rm /run/slow.trapping; sleep 1; exit 0' TERM; touch /run/slow.trapping; while :; do sleep 0.1; done\"\n",
+			// slow.run stops slowly (it ignores SIGTERM for 4 s), so its stop job stays installed over the next sctl
+			// call even on a loaded machine.
+			"slow.run":     "[Run]\nCommand=/bin/sh -c \"trap 'rm /run/slow.trapping; sleep 4; exit 0' TERM; touch /run/slow.trapping; while :; do sleep 0.1; done\"\n",
 			"dep.target":   "[Unit]\n",
 			"req.target":   "[Unit]\nRequires=dep.target\nAfter=dep.target\n",
 			"other.target": "[Unit]\n",
