@@ -25,6 +25,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -259,6 +260,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
 		m.endOrphans()
+		m.prelaunch("mount", unitname.Type(target))
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
