@@ -19,3 +19,22 @@ func DecodeJSON(b []byte, v any) error {
 	}
 	return json.Unmarshal(b, v)
 }
+
+// HandleJSON is the body of Handle for a type whose config and state bytes are JSON (as EncodeJSON writes them):
+// it decodes u's config into a C and its state into an S, lets step handle the event with them, and stores the
+// state step leaves. When decoding or step fails, u's state stays as it was and the error is returned.
+func HandleJSON[C, S any](u *Unit, step func(c *C, st *S) error) error {
+	var c C
+	var st S
+	if err := DecodeJSON(u.Config, &c); err != nil {
+		return err
+	}
+	if err := DecodeJSON(u.State, &st); err != nil {
+		return err
+	}
+	if err := step(&c, &st); err != nil {
+		return err
+	}
+	u.State = EncodeJSON(st)
+	return nil
+}

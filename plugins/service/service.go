@@ -36,15 +36,8 @@ func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 }
 
 func (serviceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
-	var c Config
-	var st State
-	if err := sdk.DecodeJSON(u.Config, &c); err != nil {
-		return err
-	}
-	if err := sdk.DecodeJSON(u.State, &st); err != nil {
-		return err
-	}
-	newMachine(&c, &st, u).handle(ev)
-	u.State = sdk.EncodeJSON(st)
-	return nil
+	return sdk.HandleJSON(u, func(c *Config, st *State) error {
+		newMachine(c, st, u).handle(ev)
+		return nil
+	})
 }

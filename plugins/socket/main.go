@@ -50,23 +50,11 @@ func addDependencies(res *sdk.ParseResult, c *Config) {
 }
 
 func (t socketType) Handle(u *sdk.Unit, ev *sdk.Event) error {
-	var c Config
-	var st State
-	if err := sdk.DecodeJSON(u.Config, &c); err != nil {
-		return err
-	}
-	if err := sdk.DecodeJSON(u.State, &st); err != nil {
-		return err
-	}
 	clock := t.clock
 	if clock == nil {
 		clock = time.Now
 	}
-	if err := newMachine(&c, &st, u, clock).handle(ev); err != nil {
-		return err
-	}
-	u.State = sdk.EncodeJSON(st)
-	return nil
+	return sdk.HandleJSON(u, func(c *Config, st *State) error { return newMachine(c, st, u, clock).handle(ev) })
 }
 
 func main() { sdk.Serve(socketType{}) }

@@ -70,25 +70,18 @@ var activeOf = map[string]sdk.ActiveState{"dead": sdk.Inactive, "start": sdk.Act
 	"stop-sigkill": sdk.Deactivating, "failed": sdk.Failed}
 
 func (runType) Handle(u *sdk.Unit, ev *sdk.Event) error {
-	var c config
-	var st control.State
-	if err := sdk.DecodeJSON(u.Config, &c); err != nil {
-		return err
-	}
-	if err := sdk.DecodeJSON(u.State, &st); err != nil {
-		return err
-	}
-	r := &control.Runner{Unit: u, State: &st, Exec: &c.ExecSettings, Kill: &c.KillSettings, HasMain: true,
-		Commands: func(phase string) []exec.Command {
-			if phase == "reload" {
-				return c.ReloadCommand
-			}
-			return c.Command
-		},
-		Enter: func(sub string) { st.Sub = sub; u.SetState(activeOf[sub], sub, st.ResultName()) }}
-	handle(r, &c, u.Runtime, ev)
-	u.State = sdk.EncodeJSON(st)
-	return nil
+	return sdk.HandleJSON(u, func(c *config, st *control.State) error {
+		r := &control.Runner{Unit: u, State: st, Exec: &c.ExecSettings, Kill: &c.KillSettings, HasMain: true,
+			Commands: func(phase string) []exec.Command {
+				if phase == "reload" {
+					return c.ReloadCommand
+				}
+				return c.Command
+			},
+			Enter: func(sub string) { st.Sub = sub; u.SetState(activeOf[sub], sub, st.ResultName()) }}
+		handle(r, c, u.Runtime, ev)
+		return nil
+	})
 }
 
 func handle(r *control.Runner, c *config, rt *sdk.Runtime, ev *sdk.Event) {
