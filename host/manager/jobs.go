@@ -319,9 +319,13 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 		// The unit's log gets the line without its console tag, as the journal does.
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
-	if j.Type == job.Start && r != job.Done && !isUp(u.Active) && len(u.triggeredBy) > 0 {
-		// A handed-over connection whose instance never came up: close it and tell its socket.
-		m.releasePassed(u)
+	if j.Type == job.Start && r != job.Done && !isUp(u.Active) {
+		// A start that did not bring the unit up tells the units that trigger it, as systemd's
+		// job_finish_and_invalidate does, even when the unit's state did not change (a condition skipped it): a
+		// timer waits for the run to end. A handed-over connection whose instance never came up is closed.
+		if len(u.triggeredBy) > 0 {
+			m.releasePassed(u)
+		}
 		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sysmaster/sysmaster/test/harness"
 )
 
@@ -281,4 +283,62 @@ func timerRow(out, unit string) string {
 		}
 	}
 	return ""
+}
+
+// A start of the service that a condition skips does not leave the timer running for ever: it hears that the
+// start ended and waits for its next elapse, at which the service runs once the condition holds.
+func TestTimerServiceSkippedByCondition(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"cond.timer":   "[Timer]\nOnActiveSec=1\nOnUnitInactiveSec=1\nAccuracySec=10ms\n",
+		"cond.service": "[Unit]\nConditionPathExists=/run/cond.go\n" + firing("cond"),
+	}})
+	mustSctl(t, s, "start", "cond.timer")
+	if !s.WaitFor(10*time.Second, func() bool { return s.Show("cond.timer", "LastTriggerUSec") != "n/a" }) {
+		t.Fatal("cond.timer never triggered")
+	}
+	if !s.WaitFor(10*time.Second, func() bool { return s.Show("cond.timer", "SubState") == "waiting" }) {
+		t.Fatalf("cond.timer is %s after a skipped start", s.Show("cond.timer", "SubState"))
+	}
+	if err := os.WriteFile(inRoot(s, "/run/cond.go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFired(t, s, "cond", 1, 15*time.Second)
+}
+
+// Setting the realtime clock (to the time it reads: the kernel cancels the host's timerfd all the same) starts
+// an OnClockChange= timer's unit, and an OnCalendar= timer keeps its elapse.
+func TestTimerOnClockChange(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"clk.timer":   "[Timer]\nOnClockChange=yes\n",
+		"clk.service": firing("clk"),
+		"far.timer":   "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\n",
+		"far.service": firing("far"),
+	}})
+	mustSctl(t, s, "start", "clk.timer", "far.timer")
+	if sub := s.Show("clk.timer", "SubState"); sub != "waiting" {
+		t.Fatalf("clk.timer is %s", sub)
+	}
+	next := s.Show("far.timer", "NextElapseUSecRealtime")
+	if n := len(firedLines(s, "clk")); n != 0 {
+		t.Fatalf("clk ran %d times before the clock was set", n)
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.ClockSettime(unix.CLOCK_REALTIME, &ts); err != nil {
+		t.Fatalf("clock_settime: %v", err)
+	}
+	got := waitFired(t, s, "clk", 1, 10*time.Second)
+	if !strings.HasPrefix(got[0], "clk.timer_") {
+		t.Errorf("activation details %q", got[0])
+	}
+	if got := s.Show("far.timer", "NextElapseUSecRealtime"); got != next || s.Show("far.timer", "SubState") != "waiting" {
+		t.Errorf("far.timer: next %q (was %q), %s", got, next, s.Show("far.timer", "SubState"))
+	}
+	if n := len(firedLines(s, "far")); n != 0 {
+		t.Errorf("far ran %d times", n)
+	}
 }
