@@ -140,12 +140,21 @@ func (tt *timerTable) ensureClock() {
 // watchers, in the order of their names.
 func (tt *timerTable) timeChanged(c clockwatch.Change) {
 	if c.Clock {
+		type moved struct {
+			u  *Unit
+			id string
+			ut *unitTimer
+		}
+		var realtime []moved // collected first: put changes the maps
 		for u, ts := range tt.units {
 			for id, ut := range ts {
 				if ut.real != 0 {
-					tt.put(u, id, &unitTimer{at: tt.monoFor(ut.real), real: ut.real, fire: ut.fire})
+					realtime = append(realtime, moved{u, id, ut})
 				}
 			}
+		}
+		for _, r := range realtime {
+			tt.put(r.u, r.id, &unitTimer{at: tt.monoFor(r.ut.real), real: r.ut.real, fire: r.ut.fire})
 		}
 	}
 	us := make([]*Unit, 0, len(tt.watchers))
