@@ -342,3 +342,30 @@ func TestTimerOnClockChange(t *testing.T) {
 		t.Errorf("far ran %d times", n)
 	}
 }
+
+// Bad input as systemd 252 takes it: an OnCalendar= that does not parse is logged with its file, line and
+// expression and ignored, the unit loads with the rest; a timer left with nothing to elapse is bad-setting.
+// WakeSystem=, which sysmaster cannot honour, is said in the status.
+func TestTimerBadInput(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"half.timer":   "[Timer]\nOnCalendar=Mon..Fri 25:00\nOnActiveSec=1h\nWakeSystem=yes\n",
+		"half.service": firing("half"),
+		"none.timer":   "[Timer]\nOnCalendar=Mon..Fri 25:00\n",
+		"none.service": firing("none"),
+	}})
+	mustSctl(t, s, "start", "half.timer")
+	st, _, _ := s.Sctl("status", "half.timer")
+	if !strings.Contains(st, "active (waiting)") ||
+		!strings.Contains(st, "/etc/sysmaster/system/half.timer:2: [Timer] OnCalendar: Failed to parse calendar specification, ignoring: Mon..Fri 25:00") ||
+		!strings.Contains(st, "Warning: WakeSystem= is not enforced by sysmaster") {
+		t.Errorf("status:\n%s", st)
+	}
+	if _, _, code := s.Sctl("start", "none.timer"); code == 0 {
+		t.Error("a timer without a value started")
+	}
+	st, _, _ = s.Sctl("status", "none.timer")
+	if !strings.Contains(st, "bad-setting") || !strings.Contains(st, "lacks value setting") {
+		t.Errorf("status:\n%s", st)
+	}
+}
