@@ -369,3 +369,32 @@ func TestTimerBadInput(t *testing.T) {
 		t.Errorf("status:\n%s", st)
 	}
 }
+
+// A timer enabled into timers.target (as Debian's are, WantedBy=timers.target) starts at boot, ordered before
+// timers.target, and OnStartupSec= counts from the manager's start.
+func TestTimersTargetStartsEnabledTimers(t *testing.T) {
+	t.Parallel()
+	harness.Install(t) // built before the clock starts
+	booted := time.Now()
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{
+			"boot.timer":   "[Timer]\nOnStartupSec=3\nAccuracySec=10ms\n[Install]\nWantedBy=timers.target\n",
+			"boot.service": firing("boot"),
+		},
+		Links: map[string]string{"timers.target.wants/boot.timer": "/etc/sysmaster/system/boot.timer"},
+	})
+	s.WaitActive("timers.target", "active", 10*time.Second)
+	if sub := s.Show("boot.timer", "SubState"); sub != "waiting" && sub != "running" && sub != "elapsed" {
+		t.Fatalf("boot.timer is %s at boot", sub)
+	}
+	got := waitFired(t, s, "boot", 1, 15*time.Second)
+	f := strings.Split(got[0], "_")
+	real, _ := strconv.ParseInt(f[len(f)-2], 10, 64)
+	// init starts after booted and before the first answer; the elapse is 3 s after it.
+	if at := time.UnixMicro(real); at.Before(booted.Add(3*time.Second)) || at.After(booted.Add(10*time.Second)) {
+		t.Errorf("OnStartupSec=3 fired %v after the test started the system", at.Sub(booted))
+	}
+	if before := s.Show("boot.timer", "Before"); !strings.Contains(before, "timers.target") {
+		t.Errorf("Before=%s", before)
+	}
+}
