@@ -250,7 +250,7 @@ func TestOnCalendar(t *testing.T) {
 	if h.armedReal != t0Real+10e6 || h.armedMono != 0 {
 		t.Fatalf("armed real %d mono %d", h.armedReal, h.armedMono)
 	}
-	if h.props["NextElapseUSecRealtime"] == "n/a" {
+	if h.props["NextElapseUSecRealtime"] == "" {
 		t.Fatalf("properties %v", h.props)
 	}
 	h.run(time.Minute)

@@ -13,9 +13,10 @@ func (c *Config) properties() map[string]string {
 	var mono, cal []string
 	for _, v := range c.Values {
 		if v.Base == onCalendar {
-			cal = append(cal, "{ OnCalendar="+v.Calendar+" ; next_elapse=n/a }")
+			cal = append(cal, "{ OnCalendar="+v.Calendar+" ; next_elapse=0 }")
 		} else {
-			mono = append(mono, "{ "+v.Base+"="+timespan.FormatUSec(v.USec, 0)+" ; next_elapse=0 }")
+			// systemd names the bases after the bus's µs: OnActiveSec= is "OnActiveUSec".
+			mono = append(mono, "{ "+strings.TrimSuffix(v.Base, "Sec")+"USec="+timespan.FormatUSec(v.USec, 0)+" ; next_elapse=0 }")
 		}
 	}
 	p := map[string]string{
@@ -35,7 +36,9 @@ func (c *Config) properties() map[string]string {
 		p["UnenforcedDirectives"] = "WakeSystem="
 	}
 	for k, v := range (&State{Result: resSuccess}).properties() {
-		p[k] = v
+		if v != "" {
+			p[k] = v
+		}
 	}
 	return p
 }
@@ -51,12 +54,11 @@ func (s *State) properties() map[string]string {
 	}
 }
 
-// stamp is a timestamp property as systemctl show writes it, "n/a" for never.
+// stamp is a timestamp property as systemctl show writes it; never is empty, which removes the property (systemctl
+// show leaves an unset timestamp out).
 func stamp(usec uint64) string {
-	if s, ok := timestamp.Format(usec, timestamp.Pretty, time.Local); ok {
-		return s
-	}
-	return "n/a"
+	s, _ := timestamp.Format(usec, timestamp.Pretty, time.Local)
+	return s
 }
 
 func yesno(b bool) string {

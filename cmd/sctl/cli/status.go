@@ -150,7 +150,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		// systemctl's Trigger: the next elapse as list-timers computes it, and the units the timer starts.
 		nw := clockNow()
 		nw.real = uint64(now.UnixMicro())
-		trigger := "n/a"
+		trigger := "n/a" // systemctl status writes n/a here, list-timers "-"
 		if next := nextElapse(p, nw); next != 0 {
 			trigger = absTime(next) + "; " + relTime(next, nw.real)
 		}

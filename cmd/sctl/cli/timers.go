@@ -56,10 +56,7 @@ type timerRow struct {
 // nextElapse is systemctl's calc_next_elapse: the earlier of the realtime elapse and the monotonic one turned into
 // realtime as the clocks read now. A property that does not parse counts as no elapse.
 func nextElapse(p map[string]string, now clocks) uint64 {
-	next, _ := timestamp.ParseAt(p["NextElapseUSecRealtime"], time.UnixMicro(int64(now.real)), time.Local)
-	if p["NextElapseUSecRealtime"] == "n/a" || p["NextElapseUSecRealtime"] == "" {
-		next = 0
-	}
+	next := parseStamp(p["NextElapseUSecRealtime"], now)
 	if nm, err := timespan.ParseUSec(p["NextElapseUSecMonotonic"]); err == nil && nm != 0 && nm != timespan.USecInfinity {
 		var converted uint64
 		if nm+now.real > now.mono {
@@ -72,14 +69,23 @@ func nextElapse(p map[string]string, now clocks) uint64 {
 	return next
 }
 
+// parseStamp reads a timestamp property; an unset one (left out, as systemctl show leaves it out) is 0.
+func parseStamp(v string, now clocks) uint64 {
+	if v == "" {
+		return 0
+	}
+	t, err := timestamp.ParseAt(v, time.UnixMicro(int64(now.real)), time.Local)
+	if err != nil {
+		return 0
+	}
+	return t
+}
+
 func formatTimers(units []*controlv1.UnitProperties, o options, now clocks) string {
 	var rows []timerRow
 	for _, u := range units {
 		p := props(u.Properties)
-		last, _ := timestamp.ParseAt(p["LastTriggerUSec"], time.UnixMicro(int64(now.real)), time.Local)
-		if p["LastTriggerUSec"] == "n/a" || p["LastTriggerUSec"] == "" {
-			last = 0
-		}
+		last := parseStamp(p["LastTriggerUSec"], now)
 		rows = append(rows, timerRow{next: nextElapse(p, now), last: last, unit: p["Id"],
 			activates: strings.ReplaceAll(p["Triggers"], " ", ", ")})
 	}
@@ -110,16 +116,17 @@ func formatTimers(units []*controlv1.UnitProperties, o options, now clocks) stri
 	return b.String()
 }
 
+// absTime and relTime write a timestamp as systemctl's tables do; never is "-" there.
 func absTime(usec uint64) string {
 	if s, ok := timestamp.Format(usec, timestamp.Pretty, time.Local); ok {
 		return s
 	}
-	return "n/a"
+	return "-"
 }
 
 func relTime(usec, now uint64) string {
 	if s, ok := timestamp.FormatRelative(usec, now); ok {
 		return s
 	}
-	return "n/a"
+	return "-"
 }

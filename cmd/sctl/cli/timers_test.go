@@ -26,15 +26,14 @@ func TestFormatTimers(t *testing.T) {
 		// A monotonic elapse 10 minutes from now, earlier than its realtime one.
 		{Properties: prop("Id", "fstrim.timer", "Triggers", "fstrim.service",
 			"NextElapseUSecRealtime", "Mon 2026-12-14 00:00:00 UTC", "NextElapseUSecMonotonic", "1h 10min",
-			"LastTriggerUSec", "n/a")},
-		{Properties: prop("Id", "idle.timer", "Triggers", "idle.service", "NextElapseUSecRealtime", "n/a",
-			"NextElapseUSecMonotonic", "0", "LastTriggerUSec", "n/a")},
+			"LastTriggerUSec", "")},
+		{Properties: prop("Id", "idle.timer", "Triggers", "idle.service", "NextElapseUSecMonotonic", "0")},
 	}
 	got := formatTimers(units, options{}, now)
 	want := "NEXT                        LEFT       LAST                        PASSED  UNIT            ACTIVATES\n" +
-		"Mon 2026-12-07 15:10:00 UTC 10min left n/a                         n/a     fstrim.timer    fstrim.service\n" +
+		"Mon 2026-12-07 15:10:00 UTC 10min left -                           -       fstrim.timer    fstrim.service\n" +
 		"Tue 2026-12-08 00:00:00 UTC 9h left    Mon 2026-12-07 00:00:00 UTC 15h ago logrotate.timer logrotate.service\n" +
-		"n/a                         n/a        n/a                         n/a     idle.timer      idle.service\n" +
+		"-                           -          -                           -       idle.timer      idle.service\n" +
 		"\n3 timers listed.\nPass --all to see loaded but inactive timers, too.\n"
 	if got != want {
 		t.Errorf("list-timers:\n%s\nwant\n%s", got, want)
