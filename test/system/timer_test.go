@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -397,4 +398,47 @@ func TestTimersTargetStartsEnabledTimers(t *testing.T) {
 	if before := s.Show("boot.timer", "Before"); !strings.Contains(before, "timers.target") {
 		t.Errorf("Before=%s", before)
 	}
+}
+
+// leftSpans hides the spans of LEFT and PASSED ("55min left", "3s ago"), which move between two readings.
+var leftSpans = regexp.MustCompile(`\d+(min|h|s|ms|us|d|w)\b`)
+
+// list-timers and the Trigger: line of status read as systemd 252's, for the same timers.
+func TestListTimersLikeSystemctl(t *testing.T) {
+	t.Parallel()
+	if !harness.HaveSystemd() {
+		t.Fatalf("%s is not installed (apt-get install systemd)", harness.SystemdBinary)
+	}
+	units := map[string]string{
+		"cmp.target":   "[Unit]\nWants=hour.timer far.timer\n",
+		"hour.timer":   "[Timer]\nOnCalendar=hourly\n",
+		"hour.service": "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+		"far.timer":    "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nUnit=hour.service\n",
+	}
+	sd := harness.StartSystemd(t, units, "cmp.target")
+	theirs, _, _ := sd.Ctl("list-timers")
+	theirStatus, _, _ := sd.Ctl("status", "far.timer")
+	sd.Kill()
+	s := harness.Start(t, harness.Options{Units: units})
+	mustSctl(t, s, "start", "cmp.target")
+	ours := mustSctl(t, s, "list-timers")
+	if a, b := leftSpans.ReplaceAllString(ours, "N$1"), leftSpans.ReplaceAllString(theirs, "N$1"); a != b {
+		t.Errorf("sctl list-timers:\n%s\nsystemctl list-timers:\n%s", ours, theirs)
+	}
+	ourStatus, _, _ := s.Sctl("status", "far.timer")
+	for _, label := range []string{"Trigger:", "Triggers:"} {
+		if a, b := leftSpans.ReplaceAllString(lineWith(ourStatus, label), "N$1"), leftSpans.ReplaceAllString(lineWith(theirStatus, label), "N$1"); a != b || a == "" {
+			t.Errorf("status %s\n%q\nsystemctl's:\n%q", label, a, b)
+		}
+	}
+}
+
+// lineWith is the first line of out that holds s.
+func lineWith(out, s string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }
