@@ -16,6 +16,7 @@ type next struct {
 func (m *machine) compute(timeChange bool) next {
 	var n next
 	real, mono := m.env.now()
+	m.nexts = make([]uint64, len(m.c.Values))
 	for i, v := range m.c.Values {
 		if m.s.disabled(i) {
 			continue
@@ -41,6 +42,7 @@ func (m *machine) compute(timeChange bool) next {
 			if rebased := real - min(real, mono-min(mono, m.env.startup())); uint64(at) < rebased {
 				at = int64(rebased)
 			}
+			m.nexts[i] = uint64(at)
 			if n.real == 0 || uint64(at) < n.real {
 				n.real = uint64(at)
 			}
@@ -74,6 +76,7 @@ func (m *machine) compute(timeChange bool) next {
 			m.s.disable(i) // a one-time elapse that came already
 			continue
 		}
+		m.nexts[i] = at
 		if n.mono == 0 || at < n.mono {
 			n.mono = at
 		}

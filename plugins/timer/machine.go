@@ -15,6 +15,9 @@ type machine struct {
 	s   *State
 	u   *sdk.Unit
 	env *environ
+	// nexts are the elapses of the values computed in this event (0: none), for TimersMonotonic= and
+	// TimersCalendar=; nil when none were computed.
+	nexts []uint64
 }
 
 func newMachine(c *Config, s *State, u *sdk.Unit, env *environ) *machine {
@@ -253,5 +256,9 @@ func (m *machine) enter(sub string) {
 
 // report sets the unit's state with the properties only the running timer knows.
 func (m *machine) report() {
-	m.u.Report(&sdk.StateReport{Active: activeOf[m.s.Sub], Sub: m.s.Sub, Result: m.s.Result, Properties: m.s.properties()})
+	p := m.s.properties()
+	if m.nexts != nil {
+		p["TimersMonotonic"], p["TimersCalendar"] = m.c.timers(m.nexts)
+	}
+	m.u.Report(&sdk.StateReport{Active: activeOf[m.s.Sub], Sub: m.s.Sub, Result: m.s.Result, Properties: p})
 }

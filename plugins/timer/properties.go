@@ -10,19 +10,11 @@ import (
 
 // properties are the timer's settings as `systemctl show` lists them: systemd's names and value formats.
 func (c *Config) properties() map[string]string {
-	var mono, cal []string
-	for _, v := range c.Values {
-		if v.Base == onCalendar {
-			cal = append(cal, "{ OnCalendar="+v.Calendar+" ; next_elapse=0 }")
-		} else {
-			// systemd names the bases after the bus's µs: OnActiveSec= is "OnActiveUSec".
-			mono = append(mono, "{ "+strings.TrimSuffix(v.Base, "Sec")+"USec="+timespan.FormatUSec(v.USec, 0)+" ; next_elapse=0 }")
-		}
-	}
+	mono, cal := c.timers(nil)
 	p := map[string]string{
 		"Unit":                c.Unit,
-		"TimersMonotonic":     strings.Join(mono, "\n"),
-		"TimersCalendar":      strings.Join(cal, "\n"),
+		"TimersMonotonic":     mono,
+		"TimersCalendar":      cal,
 		"OnClockChange":       yesno(c.OnClockChange),
 		"OnTimezoneChange":    yesno(c.OnTimezoneChange),
 		"AccuracyUSec":        timespan.FormatUSec(c.AccuracyUSec, 0),
@@ -41,6 +33,32 @@ func (c *Config) properties() map[string]string {
 		}
 	}
 	return p
+}
+
+// timers are TimersMonotonic= and TimersCalendar= as systemctl show writes them, one "{ BASE=VALUE ; next_elapse=…
+// }" line per value, with the elapses in nexts (by value; nil or 0: none yet). systemd lists the values last
+// given first.
+func (c *Config) timers(nexts []uint64) (mono, cal string) {
+	var ms, cs []string
+	for i := len(c.Values) - 1; i >= 0; i-- {
+		v := c.Values[i]
+		var next uint64
+		if i < len(nexts) {
+			next = nexts[i]
+		}
+		if v.Base == onCalendar {
+			at := stamp(next)
+			if at == "" {
+				at = "0"
+			}
+			cs = append(cs, "{ OnCalendar="+v.Calendar+" ; next_elapse="+at+" }")
+			continue
+		}
+		// systemd names the bases after the bus's µs: OnActiveSec= is "OnActiveUSec".
+		ms = append(ms, "{ "+strings.TrimSuffix(v.Base, "Sec")+"USec="+timespan.FormatUSec(v.USec, 0)+
+			" ; next_elapse="+timespan.FormatUSec(next, 0)+" }")
+	}
+	return strings.Join(ms, "\n"), strings.Join(cs, "\n")
 }
 
 // properties are the running timer's properties: next elapses, last trigger, result.

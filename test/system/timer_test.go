@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -441,4 +442,37 @@ func lineWith(out, s string) string {
 		}
 	}
 	return ""
+}
+
+// The timer's properties in sctl show read as in systemctl show, for the same timer.
+func TestTimerShowLikeSystemctl(t *testing.T) {
+	t.Parallel()
+	if !harness.HaveSystemd() {
+		t.Fatalf("%s is not installed (apt-get install systemd)", harness.SystemdBinary)
+	}
+	units := map[string]string{
+		"cmp.target": "[Unit]\nWants=show.timer\n",
+		"show.timer": "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nOnCalendar=2098-06-01 00:00:00 UTC\nOnUnitActiveSec=1h\n" +
+			"OnUnitInactiveSec=2h\nAccuracySec=5s\nRandomizedDelaySec=0\nPersistent=no\nRemainAfterElapse=no\nUnit=other.service\n",
+		"other.service": "[Service]\nType=oneshot\nExecStart=/bin/true\n",
+	}
+	props := []string{"Unit", "TimersMonotonic", "TimersCalendar", "OnClockChange", "OnTimezoneChange",
+		"NextElapseUSecRealtime", "NextElapseUSecMonotonic", "LastTriggerUSecMonotonic", "Result", "AccuracyUSec",
+		"RandomizedDelayUSec", "FixedRandomDelay", "Persistent", "WakeSystem", "RemainAfterElapse", "Triggers",
+		"ActiveState", "SubState"}
+	arg := "--property=" + strings.Join(props, ",")
+	sd := harness.StartSystemd(t, units, "cmp.target")
+	theirs, _, _ := sd.Ctl("show", arg, "show.timer")
+	sd.Kill()
+	s := harness.Start(t, harness.Options{Units: units})
+	mustSctl(t, s, "start", "show.timer")
+	ours := mustSctl(t, s, "show", arg, "show.timer")
+	sorted := func(out string) string {
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+	if a, b := sorted(ours), sorted(theirs); a != b {
+		t.Errorf("sctl show:\n%s\nsystemctl show:\n%s", a, b)
+	}
 }
