@@ -101,7 +101,7 @@ func (m *Manager) parse(units []*Unit) {
 		batch := byType[typ]
 		req := make([]*pb.UnitFile, len(batch))
 		for i, u := range batch {
-			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: toPBSections(u.Frag.TypeSections)}
+			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: unit.WireSections(u.Frag.TypeSections)}
 		}
 		res, err := m.plugins.Parse(typ, req)
 		for i, u := range batch {
@@ -245,18 +245,6 @@ func unitInfo(u *Unit) *pb.UnitInfo {
 		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: k, Units: u.fwd[k]})
 	}
 	return info
-}
-
-func toPBSections(secs []*unitfile.Section) []*pb.Section {
-	out := make([]*pb.Section, len(secs))
-	for i, s := range secs {
-		ps := &pb.Section{Name: s.Name, Entries: make([]*pb.Entry, len(s.Entries))}
-		for j, e := range s.Entries {
-			ps.Entries[j] = &pb.Entry{Key: e.Key, Value: e.Value, File: e.File, Line: int32(e.Line)}
-		}
-		out[i] = ps
-	}
-	return out
 }
 
 // typeSections is the loader's question to the plugins: which sections does a type interpret?
