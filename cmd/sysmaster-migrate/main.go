@@ -83,7 +83,9 @@ func report(o migrate.Options) error {
 	for k := range keys {
 		top = append(top, k)
 	}
-	sort.Slice(top, func(i, j int) bool { return keys[top[i]] > keys[top[j]] || keys[top[i]] == keys[top[j]] && top[i] < top[j] })
+	sort.Slice(top, func(i, j int) bool {
+		return keys[top[i]] > keys[top[j]] || keys[top[i]] == keys[top[j]] && top[i] < top[j]
+	})
 	for i, k := range top {
 		top[i] = fmt.Sprintf("%s %d", k, keys[k])
 	}
