@@ -74,7 +74,9 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	for _, w := range frag.Warnings {
 		m.log.Warn(w.Error(), "unit", u.ID)
 	}
-	if frag.LoadError != nil && frag.LoadState != unit.NotFound {
+	// Not-found and masked units are no error in themselves (a Wants= on them is dropped, as in systemd); a job
+	// for one says why it cannot run.
+	if frag.LoadError != nil && frag.LoadState != unit.NotFound && frag.LoadState != unit.Masked {
 		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
 	}
 	u.fwd = map[string][]string{}
