@@ -135,7 +135,9 @@ func parseConfig(req *sdk.ParseRequest, res *sdk.ParseResult) *Config {
 				c.Unit = e.Value
 			}
 		default:
-			res.Warnf(e, section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, section)
+			if !strings.HasPrefix(e.Key, "X-") { // extension keys are the admin's, as in systemd: no warning
+				res.Warnf(e, section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, section)
+			}
 		}
 	}
 	if c.Unit == "" {

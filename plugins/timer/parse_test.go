@@ -98,6 +98,9 @@ func TestParseBad(t *testing.T) {
 	if !res.Failed() {
 		t.Errorf("a timer without values loaded: %v", res.Problems)
 	}
+	if res := parse("a.timer", "OnActiveSec=1", "X-Mine=1"); len(res.Problems) != 0 {
+		t.Errorf("an extension key warned: %v", res.Problems)
+	}
 	for _, bad := range []string{"OnActiveSec=soon", "AccuracySec=x", "Unit=b.timer", "Unit=no", "Bogus=1"} {
 		res := parse("a.timer", "OnActiveSec=1", bad)
 		if res.Failed() || len(res.Problems) != 1 || res.Problems[0].Line != 3 {
