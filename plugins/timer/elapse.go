@@ -1,11 +1,10 @@
 package main
 
-import (
-	"github.com/sysmaster/sysmaster/pkg/calendar"
-)
+import "github.com/sysmaster/sysmaster/pkg/calendar"
 
-// next is the outcome of computing the timer's elapses: the earliest monotonic and realtime ones (0: none),
-// which values are now disabled, and whether a value that follows the triggered unit keeps the timer around.
+// next is the outcome of computing the timer's elapses: the earliest monotonic and realtime ones (0: none), and
+// whether a value that follows the triggered unit keeps the timer around (compute also disables the one-time
+// values that came, in the state, and keeps each value's elapse in machine.nexts).
 type next struct {
 	mono, real  uint64
 	leaveAround bool
