@@ -422,6 +422,7 @@ func TestListTimersLikeSystemctl(t *testing.T) {
 		"far.timer":    "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nUnit=hour.service\n",
 	}
 	sd := harness.StartSystemd(t, units, "cmp.target")
+	waitSystemdActive(t, sd, "hour.timer", "far.timer")
 	theirs, _, _ := sd.Ctl("list-timers")
 	theirStatus, _, _ := sd.Ctl("status", "far.timer")
 	sd.Kill()
@@ -467,6 +468,7 @@ func TestTimerShowLikeSystemctl(t *testing.T) {
 		"ActiveState", "SubState"}
 	arg := "--property=" + strings.Join(props, ",")
 	sd := harness.StartSystemd(t, units, "cmp.target")
+	waitSystemdActive(t, sd, "show.timer")
 	theirs, _, _ := sd.Ctl("show", arg, "show.timer")
 	sd.Kill()
 	s := harness.Start(t, harness.Options{Units: units})
@@ -479,5 +481,23 @@ func TestTimerShowLikeSystemctl(t *testing.T) {
 	}
 	if a, b := sorted(ours), sorted(theirs); a != b {
 		t.Errorf("sctl show:\n%s\nsystemctl show:\n%s", a, b)
+	}
+}
+
+// waitSystemdActive waits until systemd has started units (StartSystemd returns when systemctl answers, while its
+// default target may still be starting).
+func waitSystemdActive(t *testing.T, sd *harness.Systemd, units ...string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, _, code := sd.Ctl(append([]string{"is-active", "--quiet"}, units...)...)
+		if code == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			out, _, _ := sd.Ctl("list-units", "--all")
+			t.Fatalf("systemd did not start %v:\n%s\n%s", units, out, sd.Console())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
