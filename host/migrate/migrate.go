@@ -38,6 +38,7 @@ var replacements = []struct{ systemd, ours string }{
 	{"systemd-random-seed.service", "sysmaster-random-seed.service"},
 	{"systemd-update-utmp.service", "sysmaster-update-utmp.service"},
 	{"systemd-update-utmp-runlevel.service", "sysmaster-update-utmp-runlevel.service"},
+	{"systemd-initctl.service", "sysmaster-initctl.service"},
 }
 
 // masks are systemd units that have no job once their daemon is replaced: systemd-udevd's sockets (sysmaster's
