@@ -19,6 +19,9 @@ const defaultAccuracyUSec = 60e6
 // StampDir holds the Persistent= stamp files, "stamp-" and the unit's name (systemd: /var/lib/systemd/timers).
 const StampDir = "/var/lib/sysmaster/timers"
 
+// SystemdStampDir is systemd's: a timer without a stamp of its own starts from systemd's (a migrated system).
+const SystemdStampDir = "/var/lib/systemd/timers"
+
 // Timer bases: the directive that names each kind of elapse.
 const (
 	onActive     = "OnActiveSec"

@@ -27,8 +27,8 @@ type environ struct {
 	fixedDelay func(unit string) uint64
 	// random is a random number below n (RandomizedDelaySec=).
 	random func(n uint64) uint64
-	// stampDir holds the Persistent= stamps.
-	stampDir string
+	// stampDir holds the Persistent= stamps; systemdStampDir systemd's, taken over when a timer has none yet.
+	stampDir, systemdStampDir string
 	// reloadZone reads the local time zone again after a time zone change.
 	reloadZone func()
 }
@@ -44,13 +44,14 @@ func realEnviron() *environ {
 		startup := managerStartup()
 		perturb := bootPerturb()
 		realEnv = &environ{
-			now:        clocks,
-			startup:    func() uint64 { return startup },
-			perturb:    func() uint64 { return perturb },
-			fixedDelay: fixedDelay,
-			random:     func(n uint64) uint64 { return rand.Uint64N(n) },
-			stampDir:   StampDir,
-			reloadZone: reloadZone,
+			now:             clocks,
+			startup:         func() uint64 { return startup },
+			perturb:         func() uint64 { return perturb },
+			fixedDelay:      fixedDelay,
+			random:          func(n uint64) uint64 { return rand.Uint64N(n) },
+			stampDir:        StampDir,
+			systemdStampDir: SystemdStampDir,
+			reloadZone:      reloadZone,
 		}
 	})
 	return realEnv

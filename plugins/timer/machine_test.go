@@ -38,13 +38,14 @@ func newHost(t *testing.T, name string, lines ...string) *host {
 	}
 	h := &host{t: t, name: name, config: res.Config, real: t0Real, mono: t0Mono}
 	h.env = &environ{
-		now:        func() (uint64, uint64) { return h.real, h.mono },
-		startup:    func() uint64 { return t0Mono - 100e6 }, // the manager started 100 s ago
-		perturb:    func() uint64 { return 7e6 },
-		fixedDelay: func(string) uint64 { return 1234 },
-		random:     func(n uint64) uint64 { return n / 2 },
-		stampDir:   t.TempDir(),
-		reloadZone: func() {},
+		now:             func() (uint64, uint64) { return h.real, h.mono },
+		startup:         func() uint64 { return t0Mono - 100e6 }, // the manager started 100 s ago
+		perturb:         func() uint64 { return 7e6 },
+		fixedDelay:      func(string) uint64 { return 1234 },
+		random:          func(n uint64) uint64 { return n / 2 },
+		stampDir:        t.TempDir(),
+		systemdStampDir: t.TempDir(),
+		reloadZone:      func() {},
 	}
 	return h
 }
@@ -300,6 +301,22 @@ func TestPersistentCatchUp(t *testing.T) {
 	}
 	if h.run(time.Hour) {
 		t.Fatal("the catch-up came twice")
+	}
+	// A timer without a stamp of its own takes systemd's over: the catch-up is as systemd's would be.
+	h3 := newHost(t, "c.timer", "OnCalendar=daily", "Persistent=yes", "AccuracySec=1us")
+	sd := filepath.Join(h3.env.systemdStampDir, "stamp-c.timer")
+	if err := os.WriteFile(sd, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(sd, old, old); err != nil {
+		t.Fatal(err)
+	}
+	h3.send(&sdk.EventStart{})
+	if h3.armedReal != startReal {
+		t.Fatalf("with systemd's stamp armed at %d, want the catch-up at %d", h3.armedReal, startReal)
+	}
+	if st, err := os.Stat(filepath.Join(h3.env.stampDir, "stamp-c.timer")); err != nil || !st.ModTime().Equal(old.Truncate(time.Microsecond)) {
+		t.Fatalf("own stamp %v %v, want systemd's time %v", st.ModTime(), err, old)
 	}
 	// A timer that never ran creates its stamp and waits for the next elapse.
 	h2 := newHost(t, "b.timer", "OnCalendar=daily", "Persistent=yes", "AccuracySec=1us")

@@ -15,7 +15,8 @@ import (
 func (m *machine) stampPath() string { return filepath.Join(m.env.stampDir, "stamp-"+m.c.Name) }
 
 // loadStamp is timer_start's part for Persistent=: the stamp's time becomes the last trigger when it is in the
-// past; a missing stamp is created, so that the next boot knows since when the timer has been waiting.
+// past; a missing stamp is created (with the time of systemd's stamp of the timer when there is one, else now),
+// so that the next boot knows since when the timer has been waiting.
 func (m *machine) loadStamp() {
 	p := m.stampPath()
 	st, err := os.Stat(p)
@@ -29,7 +30,15 @@ func (m *machine) loadStamp() {
 			m.u.Logf("Not using persistent file timestamp %s as it is in the future.", when)
 		}
 	case errors.Is(err, fs.ErrNotExist):
+		// A system that ran systemd before keeps its last triggers: systemd's stamp is taken over once.
 		real, _ := m.env.now()
+		if st, err := os.Stat(filepath.Join(m.env.systemdStampDir, "stamp-"+m.c.Name)); m.env.systemdStampDir != "" && err == nil {
+			if ft := uint64(st.ModTime().UnixMicro()); ft < real {
+				m.s.LastReal = ft
+				m.touchStamp(ft)
+				return
+			}
+		}
 		m.touchStamp(real)
 	default:
 		m.u.Logf("Failed to read persistent file timestamp %s: %v", p, err)
