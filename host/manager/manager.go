@@ -180,7 +180,7 @@ func New(opts Options) (*Manager, error) {
 	m.engine = job.NewEngine(graph{m})
 	m.engine.OnFinish = m.jobFinished
 	m.engine.OnCycleBroken = m.cycleBroken
-	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), &control{m: m})
+	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), local{m})
 	if err != nil {
 		return nil, fmt.Errorf("manager: control socket: %w", err)
 	}

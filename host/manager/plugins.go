@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -206,15 +205,8 @@ func (m *Manager) pluginBusy(typ string) bool {
 	return false
 }
 
-func (c *control) ReloadPlugin(ctx context.Context, req *controlv1.ReloadPluginRequest) (*controlv1.ReloadPluginResponse, error) {
-	m, typ := c.m, req.Type
-	if typ == "" || strings.ContainsAny(typ, "./ \t\n") {
-		return nil, errdefs.InvalidArgument(fmt.Errorf("%q is not a unit type", typ))
-	}
-	if req.Path != "" && !filepath.IsAbs(req.Path) {
-		return nil, errdefs.InvalidArgument(fmt.Errorf("plugin path %q is not absolute", req.Path))
-	}
-	path := req.Path
+func (l local) ReloadPlugin(ctx context.Context, typ, path string) (api.PluginSwap, error) {
+	m := l.m
 	if err := m.doErr(ctx, func() error {
 		if err := m.cfg.AllowedType(typ); err != nil {
 			return errdefs.FailedPrecondition(err)
@@ -224,7 +216,7 @@ func (c *control) ReloadPlugin(ctx context.Context, req *controlv1.ReloadPluginR
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return api.PluginSwap{}, err
 	}
 	return m.swapPlugin(ctx, typ, path)
 }
@@ -243,13 +235,13 @@ type swapUnit struct {
 // simplest rule that stays correct when a new version changes its config format. A new plugin that reports an
 // error for a loaded unit, or whose state schema is older than a unit's state, is refused. Dependencies the new
 // plugin would add take effect at the next daemon-reload.
-func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.ReloadPluginResponse, error) {
+func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginSwap, error) {
 	refused := func(err error) error {
 		return errdefs.FailedPrecondition(fmt.Errorf("%v; the running plugin keeps serving", err))
 	}
 	np, err := m.plugins.Prepare(typ, path)
 	if err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
 	installed := false
 	defer func() {
@@ -262,13 +254,13 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.
 		snap = m.swapUnits(typ, nil)
 		return checkStateVersions(snap, np)
 	}); err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
 	parsed, err := parseWith(np, snap)
 	if err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
-	resp := &controlv1.ReloadPluginResponse{NewPid: int64(np.Pid), NewVersion: np.Desc.Version, Sha256: np.SHA256}
+	resp := api.PluginSwap{NewPid: np.Pid, NewVersion: np.Desc.Version, SHA256: np.SHA256}
 	err = m.doErr(ctx, func() error {
 		start := time.Now()
 		// Units loaded or re-read since the snapshot are parsed on the loop.
@@ -314,14 +306,14 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.
 		m.release(typ) // events held while the old plugin was backed off go to the new one in this turn
 		pause := time.Since(start)
 		if old != nil {
-			resp.OldPid, resp.OldVersion = int64(old.Pid), old.Desc.Version
+			resp.OldPid, resp.OldVersion = old.Pid, old.Desc.Version
 		}
-		resp.Units, resp.PauseUsec = uint32(len(keep)), pause.Microseconds()
+		resp.Units, resp.Pause = len(keep), pause
 		m.log.Info("plugin swap done", "type", typ, "units", len(keep), "late_units", len(late), "pause", pause)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return api.PluginSwap{}, err
 	}
 	return resp, nil
 }
@@ -416,26 +408,22 @@ func (m *Manager) keepParsedWhileBackedOff(units []*Unit, prev map[*Unit]parsedB
 	}
 }
 
-func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {
-	resp := &controlv1.ListPluginsResponse{}
-	err := c.m.do(ctx, func() {
-		count := map[string]uint32{}
-		for name, u := range c.m.units {
+func (l local) ListPlugins(ctx context.Context) ([]api.PluginInfo, error) {
+	var out []api.PluginInfo
+	err := l.m.do(ctx, func() {
+		count := map[string]int{}
+		for name, u := range l.m.units {
 			if name == u.ID && u.LoadState == unit.Loaded {
 				count[u.Type]++
 			}
 		}
-		for _, p := range c.m.plugins.List() {
-			info := &controlv1.PluginInfo{Type: p.Type, Path: p.Path, Sha256: p.SHA256, Pinned: p.Pinned,
-				Pid: int64(p.Pid), State: p.State, Units: count[p.Type], Version: p.Version, Error: p.Error,
-				Restarts: uint32(p.Restarts), RunningSha256: p.RunningSHA256, SwappedFrom: p.Swap.FromVersion}
-			if !p.Swap.Time.IsZero() {
-				info.LastSwapUsec = p.Swap.Time.UnixMicro()
-			}
-			resp.Plugins = append(resp.Plugins, info)
+		for _, p := range l.m.plugins.List() {
+			out = append(out, api.PluginInfo{Type: p.Type, Path: p.Path, SHA256: p.SHA256, Pinned: p.Pinned,
+				Pid: p.Pid, State: p.State, Units: count[p.Type], Version: p.Version, Error: p.Error,
+				Restarts: p.Restarts, RunningSHA256: p.RunningSHA256, SwappedFrom: p.Swap.FromVersion, LastSwap: p.Swap.Time})
 		}
 	})
-	return resp, err
+	return out, err
 }
 
 // prelaunch starts the plugins of types a boot needs for certain (the mount table's, the default unit's), all at
