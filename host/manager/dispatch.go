@@ -216,7 +216,7 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 			m.log.Error("plugin set an unknown active state; ignoring it", "unit", u.ID, "state", int32(k.SetState.Active))
 			return
 		}
-		m.setState(u, k.SetState)
+		m.life.setState(u, k.SetState)
 	case *pb.Action_Spawn:
 		m.spawn(u, k.Spawn)
 	case *pb.Action_Kill:

@@ -29,6 +29,7 @@ func gcManagerLog(t *testing.T, w io.Writer) *Manager {
 		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs,
 		pg: pluginGlue{inflight: map[string]*call{}, pending: map[*Unit]int{}}}
 	m.cfg.DefaultUnit = "default.target"
+	m.life = newLifecycle(m)
 	m.engine = job.NewEngine(graph{m})
 	return m
 }
@@ -112,7 +113,7 @@ func TestGCFailedUnitsAndCollectMode(t *testing.T) {
 		t.Fatalf("loaded: %q, want failed.service only (CollectMode=inactive keeps a failed unit)", got)
 	}
 	// reset-failed: the unit goes inactive and is collected.
-	m.setState(m.units["failed.service"], &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead"})
+	m.life.setState(m.units["failed.service"], &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead"})
 	m.sweepGC()
 	if got := m.loaded(); got != "" {
 		t.Fatalf("loaded after reset-failed: %q", got)

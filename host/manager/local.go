@@ -211,10 +211,8 @@ func (l local) WaitJobs(ctx context.Context, ids []uint64) ([]api.JobWait, error
 			w := api.JobWait{ID: id}
 			if j := l.m.engine.ByID(id); j != nil {
 				w.Unit, w.Type = j.Unit, j.Type.String()
-				done := make(chan job.Result, 1)
-				l.m.waiters[id] = append(l.m.waiters[id], done)
-				w.Done = done
-			} else if f, ok := l.m.finished.get(id); ok {
+				w.Done = l.m.life.wait(id)
+			} else if f, ok := l.m.life.finished.get(id); ok {
 				w.Unit, w.Type, w.Result = f.unit, f.typ, string(f.result)
 			} else {
 				w.Result = "unknown"
@@ -416,7 +414,7 @@ func (m *Manager) resetFailed(u *Unit) {
 	if u.Active != unit.Failed {
 		return
 	}
-	m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead", Result: "success"})
+	m.life.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead", Result: "success"})
 	if u.LoadState == unit.Loaded {
 		m.send(u, &pb.Event{Kind: &pb.Event_ResetFailed{ResetFailed: &pb.ResetFailed{}}})
 	}

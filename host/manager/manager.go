@@ -61,15 +61,12 @@ type Manager struct {
 	fds    fdTable
 	timers timerTable
 	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
-	queue map[string][]queued
-	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
-	finished *resultLog
+	queue    map[string][]queued
 	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
 
 	notifySocket *notify.Listener  // nil when it could not be opened
 	cg           *cgroup.Hierarchy // nil without usable cgroups
 	notes        queue[notify.Message]
-	waiters      map[uint64][]chan job.Result
 	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
 	gc gcQueue
 
@@ -85,13 +82,12 @@ type Manager struct {
 	// deleted by the next commit so that the store holds only records in the current format.
 	stale []string
 
-	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
+	pg   pluginGlue // events held for plugins that cannot take them now (plugins.go)
+	life *lifecycle // what a unit's state change and a job's end set off (lifecycle.go)
 
 	calls     chan func()
 	closeOnce sync.Once
 	done      chan struct{}
-	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
-	shutdown string
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
 	reexec       bool
 	reexecuting  chan struct{}
@@ -135,8 +131,6 @@ func New(opts Options) (*Manager, error) {
 		procs:       newProcTable(),
 		fds:         newFdTable(),
 		queue:       map[string][]queued{},
-		finished:    newResultLog(4096),
-		waiters:     map[uint64][]chan job.Result{},
 		dirty:       map[*Unit]bool{},
 		reexecuting: make(chan struct{}),
 		instance:    newInstanceID(),
@@ -146,6 +140,7 @@ func New(opts Options) (*Manager, error) {
 		crashFile:   os.Getenv(crashEnv),
 	}
 	m.timers = newTimerTable(m.post)
+	m.life = newLifecycle(m)
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
 	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
@@ -178,7 +173,7 @@ func New(opts Options) (*Manager, error) {
 	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
-	m.engine.OnFinish = m.jobFinished
+	m.engine.OnFinish = m.life.jobFinished
 	m.engine.OnCycleBroken = m.cycleBroken
 	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), local{m})
 	if err != nil {
@@ -304,9 +299,9 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.turn()
 		m.commit()
 		trim.Touch()
-		if m.shutdown != "" {
+		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
-			return m.shutdown
+			return m.life.shutdown
 		}
 		if m.reexec {
 			close(m.reexecuting)
