@@ -270,7 +270,7 @@ func (m *Manager) reload() {
 	cfg, problems := config.Load(m.opts.ConfigPath)
 	m.cfg = cfg
 	m.noteConfigProblems(problems)
-	m.plugins.SetConfig(cfg)
+	m.pluginProcs.SetConfig(cfg)
 	m.swapStalePlugins()
 	m.runGenerators()
 	m.loader = m.newLoader()

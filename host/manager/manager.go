@@ -45,8 +45,11 @@ type Manager struct {
 	log     *slog.Logger
 	console io.Writer
 
-	reaper  *reaper.Reaper
-	plugins *plugin.Manager
+	reaper *reaper.Reaper
+	// plugins is what the loop needs from the unit types' plugins; pluginProcs, the same plugin manager, also
+	// swaps, lists and idles their processes (nil in the loop's in-process tests, whose types are in memory).
+	plugins     pluginHost
+	pluginProcs *plugin.Manager
 	loader  *unit.Loader
 	engine  *job.Engine
 	mounts  mountTracking
@@ -82,7 +85,7 @@ type Manager struct {
 	// deleted by the next commit so that the store holds only records in the current format.
 	stale []string
 
-	pg   pluginGlue // events held for plugins that cannot take them now (plugins.go)
+	pg   pluginGlue // events on their way to the plugins (plugins.go), delivered by dispatch.go
 	life *lifecycle // what a unit's state change and a job's end set off (lifecycle.go)
 
 	calls     chan func()
@@ -130,7 +133,6 @@ func New(opts Options) (*Manager, error) {
 		units:       map[string]*Unit{},
 		procs:       newProcTable(),
 		fds:         newFdTable(),
-		queue:       map[string][]queued{},
 		dirty:       map[*Unit]bool{},
 		reexecuting: make(chan struct{}),
 		instance:    newInstanceID(),
@@ -158,10 +160,12 @@ func New(opts Options) (*Manager, error) {
 	if m.unitLogs, err = unitlog.Open(filepath.Join(opts.RunDir, "log")); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
-	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
+	m.pluginProcs = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", e.String())
 	})
-	m.initPlugins()
+	m.plugins = m.pluginProcs
+	m.pg = newPluginGlue(m.plugins, m.post)
+	m.pluginProcs.OnIdle(func() { m.post(m.checkIdle) })
 	// init first: it hands back what it kept for a previous core (the notify socket among them).
 	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
 
@@ -411,7 +415,7 @@ func (m *Manager) do(ctx context.Context, f func()) error {
 func (m *Manager) turn() {
 	for i := 0; i < 1000; i++ {
 		ran := m.runJobs()
-		if len(m.queue) == 0 && !ran {
+		if len(m.pg.queue) == 0 && !ran {
 			m.sweepGC()
 			return
 		}
@@ -444,6 +448,7 @@ func (m *Manager) Close() error {
 	m.close()
 	m.reaper.Close()
 	m.timers.stop()
+	m.pg.stop()
 	if m.fds.watch != nil {
 		m.fds.watch.Close()
 	}

@@ -84,7 +84,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("LoadError", "")
 	}
 	// Not a systemd property: the state of the plugin serving the unit's type, for sctl status.
-	add("PluginState", m.pluginState(u))
+	add("PluginState", m.pg.unitState(u))
 	addCheck := func(name string, r checkResult) {
 		// A unit that never ran (or was collected since) shows no, as systemd does.
 		ps.Bool(name+"Result", r.evaluated && r.ok)
@@ -188,6 +188,5 @@ func quoteAll(list []string) []string {
 
 // passive reports whether u's type holds no processes (a target), so that process properties make no sense.
 func (m *Manager) passive(u *Unit) bool {
-	p := m.plugins.Loaded(u.Type)
-	return p != nil && p.Desc.GetPassive()
+	return m.plugins.Passive(u.Type)
 }
