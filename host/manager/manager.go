@@ -50,11 +50,11 @@ type Manager struct {
 	// swaps, lists and idles their processes (nil in the loop's in-process tests, whose types are in memory).
 	plugins     pluginHost
 	pluginProcs *plugin.Manager
-	loader  *unit.Loader
-	engine  *job.Engine
-	mounts  mountTracking
-	api     *api.Server
-	init    *initLink
+	loader      *unit.Loader
+	engine      *job.Engine
+	mounts      mountTracking
+	api         *api.Server
+	init        *initLink
 
 	// units maps every name (ids and aliases) to its unit.
 	units map[string]*Unit
