@@ -60,11 +60,9 @@ type Manager struct {
 	units map[string]*Unit
 	// The owners of what the core holds for units, each in its own file with its part of the checkpoint beside
 	// it: processes (proctable.go), descriptors (fdtable.go), timers (timers.go).
-	procs  procTable
-	fds    fdTable
-	timers timerTable
-	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
-	queue    map[string][]queued
+	procs    procTable
+	fds      fdTable
+	timers   timerTable
 	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
 
 	notifySocket *notify.Listener  // nil when it could not be opened
@@ -157,6 +155,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
 	}
 	m.reaper = r
+	m.procs.exec = forkExec{reaper: r, sink: m.pushExit}
 	if m.unitLogs, err = unitlog.Open(filepath.Join(opts.RunDir, "log")); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
