@@ -78,6 +78,7 @@ type WatchFd struct {
 type EnqueueJob struct {
 	Unit, Type, Mode string
 	Fds              []string
+	Env              []string // activation details, KEY=VALUE: see Runtime.ActivationEnv
 }
 
 // SetMainPid tells the host that Pid is the unit's main process; 0 asks the host to guess it.

@@ -67,6 +67,12 @@ func (u *Unit) EnqueueJob(unit, jobType, mode string, fds ...string) {
 	u.Do(&EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Fds: fds})
 }
 
+// EnqueueJobEnv is EnqueueJob with activation details (KEY=VALUE: TRIGGER_UNIT=, TRIGGER_PATH=, …): when the job
+// starts the unit, its commands get them in their environment (Runtime.ActivationEnv).
+func (u *Unit) EnqueueJobEnv(unit, jobType, mode string, env []string) {
+	u.Do(&EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Env: env})
+}
+
 // SetMainPid tells the host that pid is the unit's main process (a forking service's daemon).
 func (u *Unit) SetMainPid(pid int64) { u.Do(&SetMainPid{Pid: pid}) }
 

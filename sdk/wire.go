@@ -79,6 +79,7 @@ func runtimeFromWire(r *pb.UnitRuntime) *Runtime {
 	return &Runtime{
 		MainPid: r.GetMainPid(), ControlPid: r.GetControlPid(), Cgroup: r.GetCgroup(), Fds: r.GetFds(),
 		FdNames: r.GetFdNames(), Timers: r.GetTimers(), InvocationID: r.GetInvocationId(),
+		ActivationEnv: r.GetActivationEnv(),
 	}
 }
 
@@ -183,7 +184,8 @@ func actionToWire(a Action) *pb.Action {
 	case *WatchFd:
 		return &pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: a.ID, Watch: a.Watch, Accept: a.Accept}}}
 	case *EnqueueJob:
-		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds}}}
+		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds,
+			Env: a.Env}}}
 	case *SetMainPid:
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:

@@ -202,7 +202,7 @@ func (m *Manager) undeliverable(u *Unit) {
 
 func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
-		Cgroup: m.controlGroup(u)}
+		Cgroup: m.controlGroup(u), ActivationEnv: u.activationEnv}
 	rt.Fds, rt.FdNames = m.passableFds(u)
 	rt.Timers = m.timers.ids(u)
 	return rt

@@ -81,9 +81,15 @@ func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
 		var mode job.Mode
 		if mode, err = job.ParseMode(e.Mode); err == nil {
 			to := m.load(e.Unit)
-			if _, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
+			var jobs []*job.Job
+			if jobs, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
 				m.passFds(from, to, fds)
 				fds = nil
+			}
+			for _, j := range jobs {
+				if j.Unit == to.ID && len(e.Env) > 0 {
+					j.Env = append([]string(nil), e.Env...)
+				}
 			}
 		}
 	}
@@ -129,6 +135,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
+			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}

@@ -312,8 +312,10 @@ func (m *Manager) preset(name, dir string, presets *unit.Presets) ([]unit.Change
 	return m.loader.Disable(name)
 }
 
-// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot).
-func (m *Manager) presetAll(dir string) ([]unit.Change, error) {
+// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot). With
+// enableOnly a unit the presets disable is left as it is, as systemd's first boot does: a package's postinst may
+// have enabled it already.
+func (m *Manager) presetAll(dir string, enableOnly bool) ([]unit.Change, error) {
 	files, err := m.loader.ListFiles()
 	if err != nil {
 		return nil, err
@@ -321,7 +323,7 @@ func (m *Manager) presetAll(dir string) ([]unit.Change, error) {
 	var all []unit.Change
 	presets := m.loadPresets()
 	for _, f := range files {
-		if f.Masked || f.Alias || unitname.IsInstance(f.Name) {
+		if f.Masked || f.Alias || unitname.IsInstance(f.Name) || (enableOnly && !presets.Enabled(f.Name)) {
 			continue
 		}
 		changes, err := m.preset(f.Name, dir, presets)
@@ -348,7 +350,7 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 			dir = paths[1]
 		}
 		if op == "preset-all" {
-			changes, err := m.presetAll(dir)
+			changes, err := m.presetAll(dir, false)
 			all = changes
 			m.reload()
 			return err

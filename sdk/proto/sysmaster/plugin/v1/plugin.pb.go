@@ -1162,10 +1162,14 @@ type UnitRuntime struct {
 	// The fds the unit may pass to its processes, in order: the listening fds of the socket units that trigger it
 	// (Triggers=/TriggeredBy=, by unit name, each in the order it opened them), then those the unit holds itself
 	// (fds passed to it with EnqueueJob, FDSTORE=1). A Spawn names them in its fds field.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
-	Timers        []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
-	InvocationId  string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
-	FdNames       []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	Fds          []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Timers       []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
+	InvocationId string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	FdNames      []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	// The activation details of the unit's current activation, KEY=VALUE (TRIGGER_UNIT=, TRIGGER_PATH=, …): the env
+	// of the EnqueueJob that started it, empty when it was started otherwise. Its commands get them in their
+	// environment, as systemd's ActivationDetails.
+	ActivationEnv []string `protobuf:"bytes,8,rep,name=activation_env,json=activationEnv,proto3" json:"activation_env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1245,6 +1249,13 @@ func (x *UnitRuntime) GetInvocationId() string {
 func (x *UnitRuntime) GetFdNames() []string {
 	if x != nil {
 		return x.FdNames
+	}
+	return nil
+}
+
+func (x *UnitRuntime) GetActivationEnv() []string {
+	if x != nil {
+		return x.ActivationEnv
 	}
 	return nil
 }
@@ -4763,7 +4774,10 @@ type EnqueueJob struct {
 	// inactive or failed, then the host closes them. Passing fds also makes this unit trigger the job's unit
 	// (Triggers=/Before= added at run time, as systemd does for an Accept=yes instance), so that it gets
 	// UnitChanged events for it.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Fds []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	// activation details, KEY=VALUE (a timer's TRIGGER_UNIT=, TRIGGER_TIMER_REALTIME_USEC=, …): kept with the job
+	// and, when it starts the unit, in the unit's runtime (UnitRuntime.activation_env) for that activation.
+	Env           []string `protobuf:"bytes,5,rep,name=env,proto3" json:"env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4822,6 +4836,13 @@ func (x *EnqueueJob) GetMode() string {
 func (x *EnqueueJob) GetFds() []string {
 	if x != nil {
 		return x.Fds
+	}
+	return nil
+}
+
+func (x *EnqueueJob) GetEnv() []string {
+	if x != nil {
+		return x.Env
 	}
 	return nil
 }
@@ -5050,7 +5071,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x04 \x01(\rR\fstateVersion\x120\n" +
 	"\x05event\x18\x05 \x01(\v2\x1a.sysmaster.plugin.v1.EventR\x05event\x12:\n" +
-	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xcb\x01\n" +
+	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xf2\x01\n" +
 	"\vUnitRuntime\x12\x19\n" +
 	"\bmain_pid\x18\x01 \x01(\x03R\amainPid\x12\x1f\n" +
 	"\vcontrol_pid\x18\x02 \x01(\x03R\n" +
@@ -5059,7 +5080,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
-	"\bfd_names\x18\a \x03(\tR\afdNames\"\xde\t\n" +
+	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xde\t\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5360,13 +5382,14 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\aWatchFd\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05watch\x18\x02 \x01(\bR\x05watch\x12\x16\n" +
-	"\x06accept\x18\x03 \x01(\bR\x06accept\"Z\n" +
+	"\x06accept\x18\x03 \x01(\bR\x06accept\"l\n" +
 	"\n" +
 	"EnqueueJob\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
 	"\x04mode\x18\x03 \x01(\tR\x04mode\x12\x10\n" +
-	"\x03fds\x18\x04 \x03(\tR\x03fds\"\x1e\n" +
+	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x10\n" +
+	"\x03env\x18\x05 \x03(\tR\x03env\"\x1e\n" +
 	"\n" +
 	"SetMainPid\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\"5\n" +
