@@ -114,17 +114,18 @@ func (t toy) Handle(u *sdk.Unit, ev *sdk.Event) error {
 }
 
 // memTypes is a pluginHost that serves in-memory unit types. A type can be made to fail its next calls (a
-// plugin that crashes on them) or to be not ready until a time (a plugin backed off or still launching).
+// plugin that crashes on them) or to be not ready until told (a plugin backed off or still launching, asking to
+// be tried again every 50 ms).
 type memTypes struct {
 	mu      sync.Mutex
 	clients map[string]*sdk.Client
-	fail    map[string]int       // Handle calls of the type that fail from now on
-	down    map[string]time.Time // the type is not ready until then
-	calls   map[string]int       // Handle calls that reached the type
+	fail    map[string]int  // Handle calls of the type that fail from now on
+	down    map[string]bool // the type is not ready
+	calls   map[string]int  // Handle calls that reached the type
 }
 
 func newMemTypes(types ...sdk.UnitType) *memTypes {
-	h := &memTypes{clients: map[string]*sdk.Client{}, fail: map[string]int{}, down: map[string]time.Time{}, calls: map[string]int{}}
+	h := &memTypes{clients: map[string]*sdk.Client{}, fail: map[string]int{}, down: map[string]bool{}, calls: map[string]int{}}
 	for _, t := range types {
 		h.clients[t.Describe().Type] = sdk.InProcess(t)
 	}
@@ -180,8 +181,8 @@ func (h *memTypes) Handle(typ string, items []*pb.Item) ([]*pb.Result, error) {
 func (h *memTypes) Ready(typ string) (bool, time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if until := h.down[typ]; time.Now().Before(until) {
-		return false, until
+	if h.down[typ] {
+		return false, time.Now().Add(50 * time.Millisecond)
 	}
 	return true, time.Time{}
 }
@@ -423,7 +424,7 @@ func TestLoopHeldEvents(t *testing.T) {
 	}{
 		{"crashing on every call", func(h *memTypes) { h.fail["toy"] = 1 << 30 }, 2, 1 << 30},
 		// The retry timer brings the events back when the backoff ends.
-		{"backed off or launching", func(h *memTypes) { h.down["toy"] = time.Now().Add(300 * time.Millisecond) }, 0, 0},
+		{"backed off or launching", func(h *memTypes) { h.down["toy"] = true }, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -449,7 +450,7 @@ func TestLoopHeldEvents(t *testing.T) {
 			if m.result(ja) != "" || a.Active != unit.Inactive {
 				t.Fatalf("a.toy moved without its plugin: %s, job %q", a.Active, m.result(ja))
 			}
-			h.set(func(h *memTypes) { h.fail["toy"], h.down["toy"] = 0, time.Time{} })
+			h.set(func(h *memTypes) { h.fail["toy"], h.down["toy"] = 0, false })
 			m.settle(t, func() bool { return m.result(ja) != "" && m.result(jb) != "" })
 			if m.result(ja) != job.Done || m.result(jb) != job.Done || len(m.pg.held) != 0 {
 				t.Errorf("jobs %q %q, held %v", m.result(ja), m.result(jb), m.pg.held)
@@ -484,7 +485,7 @@ func TestLoopSaveRestore(t *testing.T) {
 	m.settle(t, func() bool { return a.Active == unit.Active })
 	js := m.start(t, "slow.toy")
 	m.turn() // activating, its job running: the exec report is not taken yet
-	h.set(func(h *memTypes) { h.down["other"] = time.Now().Add(time.Hour) })
+	h.set(func(h *memTypes) { h.down["other"] = true })
 	m.start(t, "b.other")
 	b := m.units["b.other"]
 	m.turn()
@@ -522,8 +523,8 @@ func TestLoopSaveRestore(t *testing.T) {
 	closeM()
 
 	h2 := newMemTypes(toy{"toy"}, toy{"other"})
-	// The type is still down for a moment: what was held is held again, behind the unit's Recover.
-	h2.set(func(h *memTypes) { h.down["other"] = time.Now().Add(300 * time.Millisecond) })
+	// The type is still down: what was held is held again, behind the unit's Recover.
+	h2.set(func(h *memTypes) { h.down["other"] = true })
 	n := loopManager(t, run, dir, h2, &fakeExec{next: 100})
 	if n.snapshot == nil {
 		t.Fatal("no checkpoint")
@@ -569,6 +570,10 @@ func TestLoopSaveRestore(t *testing.T) {
 	}
 	// The held start of b.other is delivered once its plugin is back, after its Recover.
 	nb := n.units["b.other"]
+	if nb.Active != unit.Inactive || n.pg.heldFor(nb) != 2 {
+		t.Fatalf("b.other %s with %d events held while its plugin is down", nb.Active, n.pg.heldFor(nb))
+	}
+	h2.set(func(h *memTypes) { h.down["other"] = false })
 	n.settle(t, func() bool { return nb.Active == unit.Active })
 	if got := seen(t, nb); !slices.Equal(got, []string{"recover alive=0 timers=[] fds=[]", "start"}) {
 		t.Errorf("b.other saw %v", got)
