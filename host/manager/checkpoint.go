@@ -152,7 +152,7 @@ func (m *Manager) commit() {
 	}
 	c.Blobs["jobs"], _ = json.Marshal(jobs)
 	var held []heldRecord
-	for _, q := range m.pendingEvents() {
+	for _, q := range m.pg.pendingEvents() {
 		b, _ := proto.Marshal(q.ev)
 		held = append(held, heldRecord{Unit: q.u.ID, Event: b})
 	}
