@@ -45,7 +45,7 @@ var milestones = []string{
 	"reboot: Power down",
 }
 
-func kernel(t *testing.T) string {
+func kernel(t testing.TB) string {
 	cache := os.Getenv("SYSMASTER_BOOT_CACHE")
 	if cache == "" {
 		cache = "/var/cache/sysmaster-boot"
