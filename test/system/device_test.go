@@ -1,0 +1,110 @@
+package system
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// deviceRules are the lines of systemd's 99-systemd.rules that make block devices units and keep a loop device
+// without a backing file dead, and one that gives the test's loop device (marked by its image's name) a wanted
+// unit and an alias.
+const deviceRules = `SUBSYSTEM=="block", TAG+="systemd"
+SUBSYSTEM=="block", KERNEL=="loop[0-9]*", ENV{DEVTYPE}=="disk", TEST!="loop/backing_file", ENV{SYSTEMD_READY}="0"
+SUBSYSTEM=="block", KERNEL=="loop[0-9]*", ATTR{loop/backing_file}=="*/%[1]s.img", ENV{SYSTEMD_WANTS}+="devwant.service", ENV{SYSTEMD_ALIAS}+="/dev/%[1]s"
+`
+
+// TestDeviceUnitsFollowALoopDevice: our udevd runs as a unit; attaching a loop device (a real kernel uevent,
+// processed by udevd and broadcast in libudev's format) plugs dev-loopN.device, its sysfs unit and its alias,
+// starts what SYSTEMD_WANTS= names and what waited for the device (Requires=, After=); detaching it (udev sets
+// SYSTEMD_READY=0 for a loop device without a file, as 99-systemd.rules does) makes them dead and stops the unit
+// bound to it.
+func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
+	t.Parallel()
+	marker := fmt.Sprintf("smdevtest%d", os.Getpid())
+	img := filepath.Join(t.TempDir(), marker+".img")
+	if out, err := exec.Command("truncate", "-s", "8M", img).CombinedOutput(); err != nil {
+		t.Fatalf("truncate: %v: %s", err, out)
+	}
+	alias := "dev-" + marker + ".device"
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"sysmaster-udevd.service.d/rules.conf": "[Service]\n# The test machine may not lower OOM scores (a container).\nOOMScoreAdjust=0\nExecStartPre=/bin/mkdir -p /run/udev/rules.d\n" +
+			"ExecStartPre=/bin/cp /etc/sysmaster/99-devtest.rules /run/udev/rules.d/\n",
+		"devwant.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+		"waiter.service":  fmt.Sprintf("[Unit]\nRequires=%[1]s\nAfter=%[1]s\n[Service]\nExecStart=/bin/sleep infinity\n", alias),
+	}})
+	s.WriteFile("99-devtest.rules", fmt.Sprintf(deviceRules, marker))
+	if _, _, code := s.Sctl("start", "sysmaster-udevd.service"); code != 0 {
+		logs, _, _ := s.Sctl("logs", "sysmaster-udevd.service")
+		t.Fatalf("udevd did not start:\n%s", logs)
+	}
+
+	// A unit that needs a device not there yet waits for it; the device's job runs with systemd's 90 s.
+	sctlOK(t, s, "start", "--no-block", "waiter.service")
+	if got := s.Show(alias, "JobRunningTimeoutUSec"); got != "1min 30s" {
+		t.Errorf("%s: JobRunningTimeoutUSec=%s, want 1min 30s", alias, got)
+	}
+	if out, _, _ := s.Sctl("list-jobs"); !strings.Contains(out, alias) {
+		t.Errorf("no job waits for %s:\n%s", alias, out)
+	}
+	if st := s.Show("waiter.service", "ActiveState"); st != "inactive" {
+		t.Errorf("waiter.service is %s before its device came", st)
+	}
+
+	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("losetup: %v: %s", err, out)
+	}
+	node := strings.TrimSpace(string(out))
+	attached := true
+	detach := func() {
+		if attached {
+			attached = false
+			if out, err := exec.Command("losetup", "-d", node).CombinedOutput(); err != nil {
+				t.Errorf("losetup -d: %v: %s", err, out)
+			}
+		}
+	}
+	t.Cleanup(detach)
+	dev := "dev-" + strings.TrimPrefix(node, "/dev/") + ".device"
+	sysUnit := "sys-devices-virtual-block-" + strings.TrimPrefix(node, "/dev/") + ".device"
+
+	for _, u := range []string{dev, sysUnit, alias, "devwant.service", "waiter.service"} {
+		s.WaitActive(u, "active", 30*time.Second)
+	}
+	if sub := s.Show(dev, "SubState"); sub != "plugged" {
+		t.Errorf("%s: SubState=%s", dev, sub)
+	}
+	status, _, _ := s.Sctl("status", dev)
+	for _, want := range []string{"active (plugged)", "Follows: unit currently follows state of " + sysUnit,
+		"Device: /sys/devices/virtual/block/" + strings.TrimPrefix(node, "/dev/")} {
+		if !strings.Contains(status, want) {
+			t.Errorf("sctl status %s lacks %q:\n%s", dev, want, status)
+		}
+	}
+	if w := s.Show(sysUnit, "Wants"); w != "devwant.service" {
+		t.Errorf("%s: Wants=%q, want devwant.service", sysUnit, w)
+	}
+
+	s.WriteFile("system/bound.service", fmt.Sprintf("[Unit]\nBindsTo=%[1]s\nAfter=%[1]s\n[Service]\nExecStart=/bin/sleep infinity\n", dev))
+	sctlOK(t, s, "start", "bound.service")
+
+	detach()
+	for _, u := range []string{dev, sysUnit, alias} {
+		s.WaitActive(u, "inactive", 30*time.Second)
+	}
+	s.WaitActive("bound.service", "inactive", 30*time.Second)
+	if sub := s.Show(dev, "SubState"); sub != "dead" {
+		t.Errorf("%s: SubState=%s after detaching", dev, sub)
+	}
+	// Wants= does not stop with the device.
+	if st := s.Show("devwant.service", "ActiveState"); st != "active" {
+		t.Errorf("devwant.service is %s after the device went", st)
+	}
+}
