@@ -33,17 +33,12 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 		t.Fatalf("truncate: %v: %s", err, out)
 	}
 	alias := "dev-" + marker + ".device"
-	s := harness.Start(t, harness.Options{Units: map[string]string{
-		"sysmaster-udevd.service.d/rules.conf": "[Service]\n# The test machine may not lower OOM scores (a container).\nOOMScoreAdjust=0\nExecStartPre=/bin/mkdir -p /run/udev/rules.d\n" +
-			"ExecStartPre=/bin/cp /etc/sysmaster/99-devtest.rules /run/udev/rules.d/\n",
+	s := harness.Start(t, harness.Options{Units: withUdevd(map[string]string{
 		"devwant.service": "[Service]\nExecStart=/bin/sleep infinity\n",
 		"waiter.service":  fmt.Sprintf("[Unit]\nRequires=%[1]s\nAfter=%[1]s\n[Service]\nExecStart=/bin/sleep infinity\n", alias),
-	}})
+	})})
 	s.WriteFile("99-devtest.rules", fmt.Sprintf(deviceRules, marker))
-	if _, _, code := s.Sctl("start", "sysmaster-udevd.service"); code != 0 {
-		logs, _, _ := s.Sctl("logs", "sysmaster-udevd.service")
-		t.Fatalf("udevd did not start:\n%s", logs)
-	}
+	startUdevd(t, s)
 
 	// A unit that needs a device not there yet waits for it; the device's job runs with systemd's 90 s.
 	sctlOK(t, s, "start", "--no-block", "waiter.service")
@@ -57,21 +52,7 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 		t.Errorf("waiter.service is %s before its device came", st)
 	}
 
-	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
-	if err != nil {
-		t.Fatalf("losetup: %v: %s", err, out)
-	}
-	node := strings.TrimSpace(string(out))
-	attached := true
-	detach := func() {
-		if attached {
-			attached = false
-			if out, err := exec.Command("losetup", "-d", node).CombinedOutput(); err != nil {
-				t.Errorf("losetup -d: %v: %s", err, out)
-			}
-		}
-	}
-	t.Cleanup(detach)
+	node, detach := attachLoop(t, img)
 	dev := "dev-" + strings.TrimPrefix(node, "/dev/") + ".device"
 	sysUnit := "sys-devices-virtual-block-" + strings.TrimPrefix(node, "/dev/") + ".device"
 
@@ -107,4 +88,90 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 	if st := s.Show("devwant.service", "ActiveState"); st != "active" {
 		t.Errorf("devwant.service is %s after the device went", st)
 	}
+}
+
+// TestUdevdKernelSocketKeepsUevents: udevd gets the kernel's uevent socket and its control socket from the core
+// (ListenNetlink=, ListenSequentialPacket= in its socket units); a uevent that comes while udevd is stopped
+// waits in the socket the core holds, starts udevd through its socket unit, and is processed.
+func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
+	t.Parallel()
+	marker := fmt.Sprintf("smsocktest%d", os.Getpid())
+	img := filepath.Join(t.TempDir(), marker+".img")
+	if out, err := exec.Command("truncate", "-s", "8M", img).CombinedOutput(); err != nil {
+		t.Fatalf("truncate: %v: %s", err, out)
+	}
+	s := harness.Start(t, harness.Options{Units: withUdevd(map[string]string{
+		"devwant.service": "[Service]\nExecStart=/bin/sleep infinity\n",
+	})})
+	s.WriteFile("99-devtest.rules", fmt.Sprintf(deviceRules, marker))
+	startUdevd(t, s)
+	for _, u := range []string{"sysmaster-udevd-kernel.socket", "sysmaster-udevd-control.socket"} {
+		if st := s.Show(u, "ActiveState"); st != "active" {
+			t.Errorf("%s is %s", u, st)
+		}
+	}
+	if l := s.Show("sysmaster-udevd-kernel.socket", "Listen"); l != "kobject-uevent 1 (Netlink)" {
+		t.Errorf("Listen=%q", l)
+	}
+	if _, errs, code := s.Run(0, "devctl", "control", "--ping"); code != 0 {
+		t.Fatalf("devctl control --ping: exit %d: %s", code, errs)
+	}
+
+	sctlOK(t, s, "stop", "sysmaster-udevd.service")
+	if st := s.Show("sysmaster-udevd.service", "ActiveState"); st != "inactive" {
+		t.Fatalf("udevd is %s after its stop", st)
+	}
+	node, _ := attachLoop(t, img)
+	dev := "dev-" + strings.TrimPrefix(node, "/dev/") + ".device"
+	// The attach's uevent waits in the held socket, whose readiness starts udevd again.
+	s.WaitActive("sysmaster-udevd.service", "active", 30*time.Second)
+	s.WaitActive(dev, "active", 30*time.Second)
+	s.WaitActive("devwant.service", "active", 30*time.Second)
+	logs, _, _ := s.Sctl("logs", "sysmaster-udevd.service")
+	for _, want := range []string{"using the uevent socket passed by the host", "using the control socket passed by the host"} {
+		if n := strings.Count(logs, want); n != 2 {
+			t.Errorf("udevd said %q %d times in its two runs, want 2:\n%s", want, n, logs)
+		}
+	}
+}
+
+// withUdevd adds to units a drop-in that lets the factory udevd units run in a test system: the rules file the
+// test writes into /etc/sysmaster is copied to udevd's /run/udev/rules.d, and the OOM score is left alone (the
+// test machine may not lower it).
+func withUdevd(units map[string]string) map[string]string {
+	units["sysmaster-udevd.service.d/test.conf"] = "[Service]\nOOMScoreAdjust=0\n" +
+		"ExecStartPre=/bin/mkdir -p /run/udev/rules.d\n" +
+		"ExecStartPre=/bin/cp /etc/sysmaster/99-devtest.rules /run/udev/rules.d/\n"
+	return units
+}
+
+// startUdevd starts the factory udevd unit, with its sockets.
+func startUdevd(t *testing.T, s *harness.System) {
+	t.Helper()
+	if _, _, code := s.Sctl("start", "sysmaster-udevd.service"); code != 0 {
+		logs, _, _ := s.Sctl("logs", "sysmaster-udevd.service")
+		t.Fatalf("udevd did not start:\n%s", logs)
+	}
+}
+
+// attachLoop attaches img to a free loop device and returns the node and a detach that runs once (at the end of
+// the test at the latest).
+func attachLoop(t *testing.T, img string) (string, func()) {
+	t.Helper()
+	out, err := exec.Command("losetup", "--find", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("losetup: %v: %s", err, out)
+	}
+	node := strings.TrimSpace(string(out))
+	attached := true
+	detach := func() {
+		if attached {
+			attached = false
+			if out, err := exec.Command("losetup", "-d", node).CombinedOutput(); err != nil {
+				t.Errorf("losetup -d %s: %v: %s", node, err, out)
+			}
+		}
+	}
+	t.Cleanup(detach)
+	return node, detach
 }
