@@ -3,6 +3,7 @@ package devices
 import (
 	"bufio"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -136,8 +137,13 @@ func (p Paths) readData(d *Device, id string) bool {
 		return false
 	}
 	defer f.Close()
+	return parseData(d, f) == nil
+}
+
+// parseData reads a database entry into d.
+func parseData(d *Device, r io.Reader) error {
 	var all, current []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
@@ -171,5 +177,5 @@ func (p Paths) readData(d *Device, id string) bool {
 	if len(current) > 0 {
 		d.Properties["CURRENT_TAGS"] = ":" + strings.Join(current, ":") + ":"
 	}
-	return sc.Err() == nil
+	return sc.Err()
 }
