@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/test/harness"
 )
 
@@ -36,8 +37,7 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 	s := harness.Start(t, harness.Options{Units: withUdevd(map[string]string{
 		"devwant.service": "[Service]\nExecStart=/bin/sleep infinity\n",
 		"waiter.service":  fmt.Sprintf("[Unit]\nRequires=%[1]s\nAfter=%[1]s\n[Service]\nExecStart=/bin/sleep infinity\n", alias),
-	})})
-	s.WriteFile("99-devtest.rules", fmt.Sprintf(deviceRules, marker))
+	}, fmt.Sprintf(deviceRules, marker))})
 	startUdevd(t, s)
 
 	// A unit that needs a device not there yet waits for it; the device's job runs with systemd's 90 s.
@@ -102,8 +102,7 @@ func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
 	}
 	s := harness.Start(t, harness.Options{Units: withUdevd(map[string]string{
 		"devwant.service": "[Service]\nExecStart=/bin/sleep infinity\n",
-	})})
-	s.WriteFile("99-devtest.rules", fmt.Sprintf(deviceRules, marker))
+	}, fmt.Sprintf(deviceRules, marker))})
 	startUdevd(t, s)
 	for _, u := range []string{"sysmaster-udevd-kernel.socket", "sysmaster-udevd-control.socket"} {
 		if st := s.Show(u, "ActiveState"); st != "active" {
@@ -135,17 +134,22 @@ func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
 	}
 }
 
-// withUdevd adds to units a drop-in that lets the factory udevd units run in a test system: the rules file the
-// test writes into /etc/sysmaster is copied to udevd's /run/udev/rules.d, and the OOM score is left alone (the
-// test machine may not lower it).
-func withUdevd(units map[string]string) map[string]string {
-	units["sysmaster-udevd.service.d/test.conf"] = "[Service]\nOOMScoreAdjust=0\n" +
+// withUdevd adds to units drop-ins that let the factory udevd units run in a test system, which is a container
+// to their conditions, with rules as its only rules file besides the host's (copied to /run/udev/rules.d), and
+// the OOM score left alone (the test machine may not lower it). sysinit.target starts them at boot.
+func withUdevd(units map[string]string, rules string) map[string]string {
+	// An empty Condition…= drops the unit's conditions, !container among them.
+	const run = "[Unit]\nConditionVirtualization=\n"
+	units["sysmaster-udevd.service.d/test.conf"] = run + "[Service]\nOOMScoreAdjust=0\n" +
 		"ExecStartPre=/bin/mkdir -p /run/udev/rules.d\n" +
-		"ExecStartPre=/bin/cp /etc/sysmaster/99-devtest.rules /run/udev/rules.d/\n"
+		"ExecStartPre=/bin/cp /etc/sysmaster/system/sysmaster-udevd.service.d/99-devtest.rules /run/udev/rules.d/\n"
+	units["sysmaster-udevd.service.d/99-devtest.rules"] = rules
+	units["sysmaster-udevd-kernel.socket.d/test.conf"] = run
+	units["sysmaster-udevd-control.socket.d/test.conf"] = run
 	return units
 }
 
-// startUdevd starts the factory udevd unit, with its sockets.
+// startUdevd waits for the factory udevd unit (started at boot, with its sockets) to be up.
 func startUdevd(t *testing.T, s *harness.System) {
 	t.Helper()
 	if _, _, code := s.Sctl("start", "sysmaster-udevd.service"); code != 0 {
@@ -174,4 +178,66 @@ func attachLoop(t *testing.T, img string) (string, func()) {
 	}
 	t.Cleanup(detach)
 	return node, detach
+}
+
+// TestFstabUUIDAfterUdevd: udevd runs at boot (sysinit.target), its coldplug finds an ext4 image on a loop device
+// attached before the boot, blkid gives /dev/disk/by-uuid/UUID, and the fstab line UUID=… is mounted once that
+// device unit is plugged.
+func TestFstabUUIDAfterUdevd(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
+		t.Fatal("mkfs.ext4 (e2fsprogs) is needed")
+	}
+	dir := t.TempDir()
+	marker := fmt.Sprintf("smuuidtest%d", os.Getpid())
+	img, where := filepath.Join(dir, marker+".img"), filepath.Join(dir, "data")
+	for _, c := range [][]string{{"truncate", "-s", "16M", img}, {"mkfs.ext4", "-q", "-F", img}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	out, err := exec.Command("blkid", "-p", "-s", "UUID", "-o", "value", img).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuid := strings.TrimSpace(string(out))
+	link := "/dev/disk/by-uuid/" + uuid
+	// The link is made in the host's /dev; the test system's udevd is gone before it could remove it.
+	t.Cleanup(func() { os.Remove(link) })
+	node, _ := attachLoop(t, img)
+	fstab := filepath.Join(dir, "fstab")
+	if err := os.WriteFile(fstab, []byte(fmt.Sprintf("UUID=%s %s ext4 noatime 0 0\n", uuid, where)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// 60-persistent-storage.rules' blkid and by-uuid lines, for this test's image only.
+	rules := fmt.Sprintf(`SUBSYSTEM=="block", TAG+="systemd"
+SUBSYSTEM=="block", KERNEL=="loop[0-9]*", ACTION!="remove", ATTR{loop/backing_file}=="*/%s.img", IMPORT{builtin}="blkid"
+SUBSYSTEM=="block", ENV{ID_FS_USAGE}=="filesystem", ENV{ID_FS_UUID_ENC}=="?*", SYMLINK+="disk/by-uuid/$env{ID_FS_UUID_ENC}"
+`, marker)
+	// The coldplug of this loop device alone: the host's other devices are not the test's.
+	trigger := "[Unit]\nConditionVirtualization=\n[Service]\nExecStart=\nExecStart=/usr/bin/devctl trigger --action=add --wait-daemon /sys/block/" +
+		strings.TrimPrefix(node, "/dev/") + "\n"
+	s := harness.Start(t, harness.Options{
+		Units: withUdevd(map[string]string{"sysmaster-udev-trigger.service.d/test.conf": trigger}, rules),
+		Env:   []string{"SYSMASTER_FSTAB=" + fstab},
+	})
+	mnt := mountUnit(t, where)
+	dev, _ := unitname.FromPath(link, ".device")
+	s.WaitActive("local-fs.target", "active", 60*time.Second)
+	s.WaitActive(mnt, "active", 10*time.Second)
+	if !mountedIn(s, where) {
+		t.Fatalf("%s is not mounted", where)
+	}
+	if got := s.Show(mnt, "BindsTo"); got != dev {
+		t.Errorf("%s: BindsTo=%q, want %q", mnt, got, dev)
+	}
+	if st := s.Show(dev, "SubState"); st != "plugged" {
+		t.Errorf("%s: %s", dev, st)
+	}
+	if st := s.Show("sysmaster-udev-trigger.service", "ActiveState"); st != "active" {
+		t.Errorf("the coldplug is %s", st)
+	}
+	if target, err := os.Readlink(link); err != nil || target != "../../"+strings.TrimPrefix(node, "/dev/") {
+		t.Errorf("%s → %q, %v", link, target, err)
+	}
 }
