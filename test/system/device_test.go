@@ -214,17 +214,27 @@ func TestFstabUUIDAfterUdevd(t *testing.T) {
 SUBSYSTEM=="block", KERNEL=="loop[0-9]*", ACTION!="remove", ATTR{loop/backing_file}=="*/%s.img", IMPORT{builtin}="blkid"
 SUBSYSTEM=="block", ENV{ID_FS_USAGE}=="filesystem", ENV{ID_FS_UUID_ENC}=="?*", SYMLINK+="disk/by-uuid/$env{ID_FS_UUID_ENC}"
 `, marker)
-	// The coldplug of this loop device alone: the host's other devices are not the test's.
-	trigger := "[Unit]\nConditionVirtualization=\n[Service]\nExecStart=\nExecStart=/usr/bin/devctl trigger --action=add --wait-daemon /sys/block/" +
-		strings.TrimPrefix(node, "/dev/") + "\n"
+	// The coldplug of this loop device alone: the host's other devices are not the test's. (A test system has the
+	// host's /usr/bin: devctl is the installed tree's.)
+	trigger := fmt.Sprintf("[Unit]\nConditionVirtualization=\n[Service]\nExecStart=\n"+
+		"ExecStart=%s trigger --action=add --wait-daemon /sys/block/%s\n",
+		filepath.Join(harness.Install(t), "usr/bin/devctl"), strings.TrimPrefix(node, "/dev/"))
 	s := harness.Start(t, harness.Options{
 		Units: withUdevd(map[string]string{"sysmaster-udev-trigger.service.d/test.conf": trigger}, rules),
 		Env:   []string{"SYSMASTER_FSTAB=" + fstab},
 	})
 	mnt := mountUnit(t, where)
 	dev, _ := unitname.FromPath(link, ".device")
-	s.WaitActive("local-fs.target", "active", 60*time.Second)
-	s.WaitActive(mnt, "active", 10*time.Second)
+	if !s.WaitFor(60*time.Second, func() bool { return s.Show(mnt, "ActiveState") == "active" }) {
+		var b strings.Builder
+		for _, u := range []string{"sysmaster-udevd.service", "sysmaster-udev-trigger.service", mnt} {
+			out, _, _ := s.Sctl("status", u)
+			logs, _, _ := s.Sctl("logs", u)
+			fmt.Fprintf(&b, "%s\n%s\n", out, logs)
+		}
+		jobs, _, _ := s.Sctl("list-jobs")
+		t.Fatalf("%s is not mounted; jobs:\n%s\n%s", mnt, jobs, b.String())
+	}
 	if !mountedIn(s, where) {
 		t.Fatalf("%s is not mounted", where)
 	}
