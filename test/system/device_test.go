@@ -25,7 +25,7 @@ SUBSYSTEM=="block", KERNEL=="loop[0-9]*", ATTR{loop/backing_file}=="*/%[1]s.img"
 // processed by udevd and broadcast in libudev's format) plugs dev-loopN.device, its sysfs unit and its alias,
 // starts what SYSTEMD_WANTS= names and what waited for the device (Requires=, After=); detaching it (udev sets
 // SYSTEMD_READY=0 for a loop device without a file, as 99-systemd.rules does) makes them dead and stops the unit
-// bound to it.
+// bound to it. A core that comes back in between finds the device plugged still.
 func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 	t.Parallel()
 	marker := fmt.Sprintf("smdevtest%d", os.Getpid())
@@ -75,6 +75,19 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 
 	s.WriteFile("system/bound.service", fmt.Sprintf("[Unit]\nBindsTo=%[1]s\nAfter=%[1]s\n[Service]\nExecStart=/bin/sleep infinity\n", dev))
 	sctlOK(t, s, "start", "bound.service")
+	pid := s.Show("bound.service", "MainPID")
+
+	// A core that comes back reads udev's database again: the device is still plugged and nothing bound to it
+	// stops.
+	killCore(t, s)
+	for _, u := range []string{dev, sysUnit, alias, "bound.service"} {
+		if st := s.Show(u, "ActiveState"); st != "active" {
+			t.Errorf("%s is %s after the core came back", u, st)
+		}
+	}
+	if got := s.Show("bound.service", "MainPID"); got != pid {
+		t.Errorf("bound.service's main pid %s became %s", pid, got)
+	}
 
 	detach()
 	for _, u := range []string{dev, sysUnit, alias} {
