@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,10 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 		if !strings.Contains(status, want) {
 			t.Errorf("sctl status %s lacks %q:\n%s", dev, want, status)
 		}
+	}
+	if out := sctlOK(t, s, "list-units", "-t", "device", "--no-legend"); !regexp.MustCompile(
+		`(?m)^\S*\s*` + regexp.QuoteMeta(dev) + `\s+loaded\s+active\s+plugged\s+/sys/devices/virtual/block/`).MatchString(out) {
+		t.Errorf("list-units -t device does not show %s loaded active plugged:\n%s", dev, out)
 	}
 	if w := s.Show(sysUnit, "Wants"); w != "devwant.service" {
 		t.Errorf("%s: Wants=%q, want devwant.service", sysUnit, w)
