@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"github.com/sysmaster/sysmaster/udevd/fnmatch"
 	"os"
 	"strings"
 	"testing"
@@ -138,7 +139,7 @@ func TestGlob(t *testing.T) {
 		{"*[!0-9]", "sda1", false}, {"ttyACM?[0-9]", "ttyACM0", false}, {"a\\*", "a*", true}, {"a\\*", "ab", false},
 		{"[[:digit:]]x", "7x", true}, {"[]]", "]", true}, {"[a", "[a", true}, {"?", "", false}, {"", "", true},
 	} {
-		if got := fnmatch(c.p, c.s); got != c.ok {
+		if got := fnmatch.Match(c.p, c.s); got != c.ok {
 			t.Errorf("fnmatch(%q, %q) = %v", c.p, c.s, got)
 		}
 	}
