@@ -2,7 +2,6 @@ package rules
 
 import (
 	"encoding/json"
-	"github.com/sysmaster/sysmaster/udevd/fnmatch"
 	"os"
 	"strings"
 	"testing"
@@ -127,21 +126,6 @@ func TestLineTooLong(t *testing.T) {
 	}
 	if len(f.Lines) != 1 || len(diags) != 1 || !strings.Contains(diags[0].Msg, "too long") {
 		t.Errorf("lines %d, diagnostics %v", len(f.Lines), diags)
-	}
-}
-
-func TestGlob(t *testing.T) {
-	for _, c := range []struct {
-		p, s string
-		ok   bool
-	}{
-		{"sd*", "sda1", true}, {"*", "a/b", true}, {"ttyACM[0-9]*", "ttyACM0", true}, {"*[!0-9]", "sda", true},
-		{"*[!0-9]", "sda1", false}, {"ttyACM?[0-9]", "ttyACM0", false}, {"a\\*", "a*", true}, {"a\\*", "ab", false},
-		{"[[:digit:]]x", "7x", true}, {"[]]", "]", true}, {"[a", "[a", true}, {"?", "", false}, {"", "", true},
-	} {
-		if got := fnmatch.Match(c.p, c.s); got != c.ok {
-			t.Errorf("fnmatch(%q, %q) = %v", c.p, c.s, got)
-		}
 	}
 }
 
