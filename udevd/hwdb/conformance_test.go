@@ -156,3 +156,96 @@ func FuzzLookup(f *testing.F) {
 		_, _ = db.Lookup(q)
 	})
 }
+
+// TestCompileDebianHwdb: Debian's hwdb.d compiled by Update gives a hwdb.bin that Debian's own systemd-hwdb reads
+// and answers from exactly as from the one it compiled itself, and that Lookup answers the same from; no line of
+// Debian's files is skipped.
+func TestCompileDebianHwdb(t *testing.T) {
+	_, sdRoot, src := debianDB(t)
+	ours := t.TempDir()
+	if out, err := exec.Command("cp", "-r", src, filepath.Join(ours, "hwdb.d")).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(ours, "lib/udev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(ours, "hwdb.d"), filepath.Join(ours, "lib/udev/hwdb.d")); err != nil {
+		t.Fatal(err)
+	}
+	bin, problems, err := Update(ours, false)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Update: %v %v", err, problems)
+	}
+	db, err := Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	query := func(root, q string) []string {
+		out, err := exec.Command(filepath.Join(debian.Root(), "bin/systemd-hwdb"), "--root="+root, "query", q).Output()
+		if err != nil {
+			t.Fatalf("systemd-hwdb query %q: %v", q, err)
+		}
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if l != "" {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	for _, q := range queries(t, src, 211) {
+		want := query(sdRoot, q)
+		if got := query(ours, q); !slices.Equal(got, want) {
+			t.Errorf("%q: systemd-hwdb reading our file: %q, from its own: %q", q, got, want)
+		}
+		props, err := db.Lookup(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range props {
+			got = append(got, p.Key+"="+p.Value)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: Lookup in our file: %q, want %q", q, got, want)
+		}
+	}
+}
+
+// TestCompileProblems: skipped lines are reported with file and line, the rest of the file is compiled.
+func TestCompileProblems(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "10-bad.hwdb")
+	src := "usb:v1*\n\nusb:v2*\n ID_A=1\nnot-a-property\n ID_B=2\n\n ID_C=3\n\nusb:v3*\n NOEQUALS\n ID_D=4\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin, problems, err := Compile([]string{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, p := range problems {
+		if p.File != f {
+			t.Errorf("problem in %q", p.File)
+		}
+		lines = append(lines, p.Line)
+	}
+	if !slices.Equal(lines, []int{2, 5, 6, 8, 11}) {
+		t.Errorf("problems at lines %v, want 2 5 6 8 11: %v", lines, problems)
+	}
+	db, err := parse(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{"usb:v2x": "ID_A=1", "usb:v3x": "ID_D=4", "usb:v1x": ""} {
+		props, _ := db.Lookup(q)
+		got := ""
+		for _, p := range props {
+			got += p.Key + "=" + p.Value
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+	}
+}

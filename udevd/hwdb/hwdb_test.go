@@ -78,3 +78,20 @@ func TestLoopingTrieIsRefused(t *testing.T) {
 		t.Fatalf("lookup in a looping trie: %v", err)
 	}
 }
+
+// FuzzCompile: any hwdb.d text compiles to a file the reader takes, and every match it kept finds its properties.
+func FuzzCompile(f *testing.F) {
+	f.Add("usb:v1*\n ID_A=1\n\nusb:v1p2*\nusb:v3\n ID_B=2 # comment\n")
+	f.Add("x\n\n y=\n#c\n[a-\n k=v\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		root := &trieNode{}
+		parseSource(strings.NewReader(src), "f.hwdb", 1, root)
+		db, err := parse(write(root))
+		if err != nil {
+			t.Fatalf("compiled file refused: %v", err)
+		}
+		if _, err := db.Lookup("usb:v1p2"); err != nil {
+			t.Fatalf("lookup: %v", err)
+		}
+	})
+}
