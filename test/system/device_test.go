@@ -109,8 +109,8 @@ func TestDeviceUnitsFollowALoopDevice(t *testing.T) {
 }
 
 // TestUdevdKernelSocketKeepsUevents: udevd gets the kernel's uevent socket and its control socket from the core
-// (ListenNetlink=, ListenSequentialPacket= in its socket units); a uevent that comes while udevd is stopped
-// waits in the socket the core holds, starts udevd through its socket unit, and is processed.
+// (ListenNetlink=, ListenSequentialPacket= in its socket units), in every run; a uevent that comes while udevd
+// is stopped waits in the socket the core holds, starts udevd through its socket unit, and is processed.
 func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
 	t.Parallel()
 	marker := fmt.Sprintf("smsocktest%d", os.Getpid())
@@ -135,9 +135,8 @@ func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
 	}
 
 	sctlOK(t, s, "stop", "sysmaster-udevd.service")
-	if st := s.Show("sysmaster-udevd.service", "ActiveState"); st != "inactive" {
-		t.Fatalf("udevd is %s after its stop", st)
-	}
+	// Any uevent of the machine's (another test's loop device) starts it again at once, through the same socket.
+	t.Logf("udevd is %s after its stop", s.Show("sysmaster-udevd.service", "ActiveState"))
 	node, _ := attachLoop(t, img)
 	dev := "dev-" + strings.TrimPrefix(node, "/dev/") + ".device"
 	// The attach's uevent waits in the held socket, whose readiness starts udevd again.
@@ -146,8 +145,9 @@ func TestUdevdKernelSocketKeepsUevents(t *testing.T) {
 	s.WaitActive("devwant.service", "active", 30*time.Second)
 	logs, _, _ := s.Sctl("logs", "sysmaster-udevd.service")
 	for _, want := range []string{"using the uevent socket passed by the host", "using the control socket passed by the host"} {
-		if n := strings.Count(logs, want); n != 2 {
-			t.Errorf("udevd said %q %d times in its two runs, want 2:\n%s", want, n, logs)
+		if n := strings.Count(logs, want); n < 2 || n != strings.Count(logs, "udevd ready") {
+			t.Errorf("udevd said %q %d times in %d runs (at least 2), want once a run:\n%s", want, n,
+				strings.Count(logs, "udevd ready"), logs)
 		}
 	}
 }
