@@ -94,6 +94,9 @@ func TestListeners(t *testing.T) {
 		{"ListenStream=vsock:2:1234", "vsock", "stream", "Stream", "vsock:2:1234"},
 		{"ListenStream=vsock::1234", "vsock", "stream", "Stream", "vsock::1234"},
 		{"ListenFIFO=/run/fifo", "fifo", "", "FIFO", "/run/fifo"},
+		{"ListenNetlink=kobject-uevent 1", "netlink", "raw", "Netlink", "kobject-uevent 1"},
+		{"ListenNetlink=  audit   1 ", "netlink", "raw", "Netlink", "audit 1"},
+		{"ListenNetlink=15", "netlink", "raw", "Netlink", "15"},
 	}
 	for _, tc := range cases {
 		c := clean(t, tc.line)
