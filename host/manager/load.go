@@ -40,6 +40,7 @@ func (m *Manager) load(names ...string) *Unit {
 	for _, u := range fresh {
 		m.link(u)
 	}
+	m.devicesLoaded(fresh)
 	if len(names) == 0 {
 		return nil
 	}

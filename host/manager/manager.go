@@ -54,6 +54,7 @@ type Manager struct {
 	loader      *unit.Loader
 	engine      *job.Engine
 	mounts      mountTracking
+	devices     deviceTracking
 	api         *api.Server
 	init        *initLink
 
@@ -238,7 +239,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
 		TypeSections: m.typeSections,
-		Declared:     m.declaredMount,
+		Declared:     m.declared,
 	}
 }
 
@@ -255,6 +256,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster coming back", "pid", os.Getpid())
 		m.restore()
 		m.trackMounts()
+		m.trackDevices()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
@@ -264,6 +266,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.loader = m.newLoader()
 		m.firstBoot()
 		m.trackMounts()
+		m.trackDevices()
 		m.startDefault(target)
 	}
 	m.turn()
@@ -429,6 +432,7 @@ func (m *Manager) turn() {
 func (m *Manager) close() {
 	m.closeOnce.Do(func() {
 		m.stopTrackingMounts()
+		m.stopTrackingDevices()
 		m.api.Stop()
 		if m.notifySocket != nil {
 			m.notifySocket.Close()
