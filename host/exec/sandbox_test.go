@@ -2,12 +2,14 @@ package exec
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -228,6 +230,27 @@ assert os.readlink("/proc/self/ns/ipc") != "` + nsLink("ipc") + `"
 assert os.readlink("/proc/self/ns/uts") != "` + nsLink("uts") + `"
 fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateIpc: true, ProtectHostname: true}}},
+		{name: "PrivateUsers=yes as daemon, inside ProtectSystem=strict", script: `
+uid_map = [l.split() for l in open("/proc/self/uid_map")]
+gid_map = [l.split() for l in open("/proc/self/gid_map")]
+assert uid_map == [["0", "0", "1"], ["1", "1", "1"]], uid_map
+assert gid_map == [["0", "0", "1"], ["1", "1", "1"]], gid_map
+assert os.getuid() == 1 and os.getgid() == 1
+assert os.readlink("/proc/self/ns/user") != "` + nsLink("user") + `"
+assert os.stat("/etc/passwd").st_uid == 0
+assert os.stat("/proc/1/status").st_uid == 0
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+write(os.environ["STATE_DIRECTORY"] + "/ok")
+assert os.stat(os.environ["STATE_DIRECTORY"]).st_uid == 1
+`, ec: &pb.ExecContext{User: "daemon", Sandbox: &pb.Sandbox{PrivateUsers: true, ProtectSystem: "strict"},
+			Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{state}}}}},
+		{name: "PrivateUsers=yes as root: no privilege over the host", script: `
+uid_map = [l.split() for l in open("/proc/self/uid_map")]
+assert uid_map == [["0", "0", "1"]], uid_map
+fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
+fails(lambda: os.setuid(2), errno.EINVAL, "setuid to an unmapped user")
+fails(mount, errno.EPERM, "mount")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateUsers: true}}},
 		{name: "full privileges skip the sandbox", script: `
 write("` + bindSrc + `/plus")
 socket.socket(socket.AF_INET)
@@ -484,6 +507,56 @@ assert line[5] == "65534", line
 	} {
 		if r := run(t, probe(c.script, c.ec), o); r.exit.Status != 0 {
 			t.Errorf("%s: %s", c.name, describe(r))
+		}
+	}
+}
+
+// SystemCallLog= lets the calls through and has the kernel log them (a seccomp audit record, type 1326, in the
+// kernel log): the named ones only, or with "~" all but them. The kernel rate-limits these records (10 per 5 s
+// without auditd), so each case looks for the first record of its process only: uname's own with "uname"
+// (nothing else is logged), another call's with "~uname".
+func TestSystemCallLog(t *testing.T) {
+	nr, ok := seccomp.Number("uname")
+	if !ok {
+		t.Fatal("no number for uname")
+	}
+	unameCall := fmt.Sprintf(" syscall=%d ", nr)
+	kmsg, err := os.Open("/dev/kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kmsg.Close()
+	if _, err := kmsg.Seek(0, io.SeekEnd); err != nil {
+		t.Fatal(err)
+	}
+	for _, allow := range []bool{true, false} {
+		s := &pb.Spawn{Id: "log", Path: "/bin/uname", Argv: []string{"uname"}, Exec: &pb.ExecContext{Umask: -1,
+			Sandbox: &pb.Sandbox{SyscallLogSet: true, SyscallLogAllow: allow, SyscallLog: []string{"uname"}}}}
+		exits := make(chan reaper.Exit, 1)
+		pid, err := Start(testReaper, s, func(e reaper.Exit) { exits <- e }, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := <-exits; e.Code != reaper.Exited || e.Status != 0 {
+			t.Fatalf("uname under SystemCallLog=: %+v", e)
+		}
+		if err := kmsg.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 8192)
+		for {
+			n, err := kmsg.Read(buf)
+			if err != nil {
+				t.Fatalf("allow %v: no record of pid %d: %v", allow, pid, err)
+			}
+			rec := string(buf[:n])
+			if !strings.Contains(rec, "type=1326") || !strings.Contains(rec, fmt.Sprintf(" pid=%d ", pid)) {
+				continue
+			}
+			if strings.Contains(rec, unameCall) != allow {
+				t.Errorf("allow %v: %s", allow, rec)
+			}
+			break
 		}
 	}
 }

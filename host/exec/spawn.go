@@ -134,7 +134,13 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	}
 	specFd, statusFd, goFd := len(files), len(files)+1, len(files)+2
 	files = append(files, specFile.Fd(), statusW.Fd(), goR.Fd())
+	userns, f := privateUsersAttr(s.GetExec())
+	if f != nil {
+		statusR.Close()
+		return 0, f
+	}
 	attr := &syscall.ProcAttr{
+		Sys:   userns,
 		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
 		Files: files,
 		Dir:   "/",

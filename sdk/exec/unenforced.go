@@ -10,7 +10,7 @@ var unenforcedKeys = map[string]bool{}
 func init() {
 	for _, k := range []string{
 		// Identity, security and sandboxing.
-		"DynamicUser", "PrivateUsers", "SystemCallLog", "SecureBits", "Personality",
+		"DynamicUser", "SecureBits", "Personality",
 		"SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "RemoveIPC", "NetworkNamespacePath",
 		"IPCNamespacePath", "RestrictFileSystems", "RestrictNetworkInterfaces", "MountAPIVFS", "RootImage",
 		"RootImageOptions", "RootHash", "RootHashSignature", "RootVerity", "MountImages", "ExtensionImages",
