@@ -75,6 +75,8 @@ type Credential struct {
 	ID   string `json:"id"`
 	Path string `json:"path,omitempty"`
 	Data []byte `json:"data,omitempty"`
+	// Encrypted is set by LoadCredentialEncrypted= and SetCredentialEncrypted=, which the host refuses.
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 // Clone returns a deep copy of x (nil for nil).

@@ -214,7 +214,7 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 		TtyColumns: x.TTYColumns, UtmpIdentifier: x.UtmpIdentifier, UtmpMode: x.UtmpMode,
 	}
 	for _, c := range x.Credentials {
-		w.Credentials = append(w.Credentials, &pb.Credential{Id: c.ID, Path: c.Path, Data: c.Data})
+		w.Credentials = append(w.Credentials, &pb.Credential{Id: c.ID, Path: c.Path, Data: c.Data, Encrypted: c.Encrypted})
 	}
 	if x.Limits != nil {
 		w.Limits = make(map[string]*pb.Rlimit, len(x.Limits))

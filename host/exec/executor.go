@@ -131,6 +131,10 @@ func (x *executor) run() *Failure {
 	if f := x.directories(root); f != nil {
 		return f
 	}
+	// As in systemd, a "+" command gets the credentials too: they are not part of the sandbox.
+	if f := x.setupCredentials(); f != nil {
+		return f
+	}
 	mask := int(ec.Umask)
 	if mask < 0 {
 		mask = 0o022

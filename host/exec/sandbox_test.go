@@ -1,8 +1,10 @@
 package exec
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -558,5 +560,84 @@ func TestSystemCallLog(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// LoadCredential= and SetCredential= give $CREDENTIALS_DIRECTORY: a read-only ramfs at /run/credentials/<unit>
+// whose files are 0400 and the service user's, the directory 0500; a directory source gives ID_FILE
+// credentials, a socket source is read to EOF; a missing file fails with 243 CREDENTIALS unless SetCredential=
+// gives a default, and a missing credential of the manager's own is skipped. RemoveCredentials takes it away.
+func TestCredentials(t *testing.T) {
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "secret"), []byte("s3cret\n"), 0o600)
+	os.Mkdir(filepath.Join(src, "dir"), 0o700)
+	os.WriteFile(filepath.Join(src, "dir", "one"), []byte("1"), 0o600)
+	sock := filepath.Join(src, "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	peers := make(chan string, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		peers <- c.RemoteAddr().String()
+		c.Write([]byte("from socket"))
+		c.Close()
+	}()
+	const unit = "creds-test.service"
+	dir := filepath.Join(CredentialsDir, unit)
+	defer RemoveCredentials(unit)
+	ec := &pb.ExecContext{User: "daemon", Credentials: []*pb.Credential{
+		{Id: "secret", Path: filepath.Join(src, "secret")},
+		{Id: "d", Path: filepath.Join(src, "dir")},
+		{Id: "sock", Path: sock},
+		{Id: "inherited-missing", Path: "no-such-system-credential"},
+		{Id: "fallback", Path: filepath.Join(src, "missing")},
+		{Id: "fallback", Data: []byte("default")},
+		{Id: "secret", Data: []byte("overridden by the file")},
+		{Id: "set", Data: []byte("a\x00b")},
+	}}
+	r := run(t, probe(`
+d = os.environ["CREDENTIALS_DIRECTORY"]
+assert d == "`+dir+`", d
+files = sorted(os.listdir(d))
+assert files == ["d_one", "fallback", "secret", "set", "sock"], files
+want = {"d_one": b"1", "fallback": b"default", "secret": b"s3cret\n", "set": b"a\x00b", "sock": b"from socket"}
+for f in files:
+    st = os.stat(d + "/" + f)
+    assert st.st_mode & 0o7777 == 0o400 and st.st_uid == 1 and st.st_gid == 1, (f, oct(st.st_mode), st.st_uid)
+    assert open(d + "/" + f, "rb").read() == want[f], f
+st = os.stat(d)
+assert st.st_mode & 0o7777 == 0o500 and st.st_uid == 1, (oct(st.st_mode), st.st_uid)
+fails(lambda: write(d + "/new"), errno.EROFS, "a new file")
+fs = [l.split() for l in open("/proc/self/mounts") if l.split()[1] == d]
+assert fs and fs[-1][2] in ("ramfs", "tmpfs") and "ro" in fs[-1][3].split(","), fs
+`, ec), Options{Unit: unit})
+	if r.exit.Status != 0 {
+		t.Fatalf("%s", describe(r))
+	}
+	if p := <-peers; !strings.Contains(p, "/unit/"+unit+"/sock") {
+		t.Errorf("the socket's peer is %q", p)
+	}
+	// A missing file without a default fails the start, naming the directive.
+	r = run(t, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "x", Path: filepath.Join(src, "missing")}}}), Options{Unit: unit})
+	if r.exit.Status != 243 || r.failure == nil || r.failure.Step != "CREDENTIALS" || !strings.Contains(r.failure.Message, "LoadCredential=x:") {
+		t.Fatalf("%s", describe(r))
+	}
+	if err := RemoveCredentials(unit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s stays: %v", dir, err)
+	}
+	// The encrypted forms are refused before fork.
+	_, err = Start(testReaper, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "k", Path: "/k", Encrypted: true}}}), func(reaper.Exit) {}, Options{Unit: unit})
+	var f *Failure
+	if !errors.As(err, &f) || f.Code != 243 || !strings.Contains(f.Message, "LoadCredentialEncrypted=k") {
+		t.Errorf("encrypted: %v", err)
 	}
 }

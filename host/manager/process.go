@@ -299,6 +299,10 @@ func (m *Manager) cleanUp(u *Unit) {
 		}
 		delete(u.runtimeDirs, dir)
 	}
+	// Cheap when there is none (one failing umount2): no state to checkpoint for it.
+	if err := exec.RemoveCredentials(u.ID); err != nil {
+		m.log.Warn("cannot remove the credentials", "unit", u.ID, "error", err)
+	}
 	if u.privateTmp {
 		if err := exec.RemovePrivateTmp(u.ID, u.invocationID); err != nil {
 			m.log.Warn("cannot remove the private /tmp", "unit", u.ID, "error", err)

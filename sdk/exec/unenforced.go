@@ -15,8 +15,6 @@ func init() {
 		"IPCNamespacePath", "RestrictFileSystems", "RestrictNetworkInterfaces", "MountAPIVFS", "RootImage",
 		"RootImageOptions", "RootHash", "RootHashSignature", "RootVerity", "MountImages", "ExtensionImages",
 		"ExtensionDirectories", "ExecSearchPath", "PAMName",
-		// Credentials.
-		"LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
 		// Scheduling and process properties.
 		"NUMAPolicy", "NUMAMask", "CPUSchedulingResetOnFork", "TimerSlackNSec", "CoredumpFilter",
 		// Terminals and logins.

@@ -5106,8 +5106,11 @@ type Credential struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// LoadCredential=: an absolute path (a file, or a directory whose files become ID_FILE credentials) or a name
 	// in the manager's own credentials; empty for SetCredential=.
-	Path          string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
-	Data          []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"` // SetCredential=: the value (a default that a LoadCredential= of the same id overrides)
+	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"` // SetCredential=: the value (a default that a LoadCredential= of the same id overrides)
+	// LoadCredentialEncrypted= or SetCredentialEncrypted=: sysmaster cannot decrypt, so the host refuses the spawn
+	// (243 CREDENTIALS) rather than run the service without it.
+	Encrypted     bool `protobuf:"varint,4,opt,name=encrypted,proto3" json:"encrypted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5161,6 +5164,13 @@ func (x *Credential) GetData() []byte {
 		return x.Data
 	}
 	return nil
+}
+
+func (x *Credential) GetEncrypted() bool {
+	if x != nil {
+		return x.Encrypted
+	}
+	return false
 }
 
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
@@ -5580,12 +5590,13 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bpriority\x18\x02 \x01(\x05R\bpriority\"[\n" +
 	"\vDeclareUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
-	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"D\n" +
+	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"b\n" +
 	"\n" +
 	"Credential\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
-	"\x04data\x18\x03 \x01(\fR\x04data*g\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12\x1c\n" +
+	"\tencrypted\x18\x04 \x01(\bR\tencrypted*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
