@@ -162,6 +162,16 @@ func (x *executor) setupCredentials() *Failure {
 	if len(creds) == 0 {
 		return nil
 	}
+	// The process exits with 243 as systemd's would when it cannot decrypt, so that the unit's status says it.
+	for _, c := range creds {
+		if c.Encrypted {
+			key := "LoadCredentialEncrypted"
+			if c.Path == "" {
+				key = "SetCredentialEncrypted"
+			}
+			return fail("CREDENTIALS", "%s=%s: encrypted credentials are not supported by sysmaster (no TPM2 or host-key decryption); refusing to run without it", key, c.Id)
+		}
+	}
 	data, err := loadCredentials(creds, x.sp.Unit, x.sp.SystemCredentials)
 	if err != nil {
 		return fail("CREDENTIALS", "%v", err)

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -634,10 +633,9 @@ assert fs and fs[-1][2] in ("ramfs", "tmpfs") and "ro" in fs[-1][3].split(","), 
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s stays: %v", dir, err)
 	}
-	// The encrypted forms are refused before fork.
-	_, err = Start(testReaper, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "k", Path: "/k", Encrypted: true}}}), func(reaper.Exit) {}, Options{Unit: unit})
-	var f *Failure
-	if !errors.As(err, &f) || f.Code != 243 || !strings.Contains(f.Message, "LoadCredentialEncrypted=k") {
-		t.Errorf("encrypted: %v", err)
+	// The encrypted forms fail as systemd fails when it cannot decrypt.
+	r = run(t, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "k", Path: "/k", Encrypted: true}}}), Options{Unit: unit})
+	if r.exit.Status != 243 || r.failure == nil || !strings.Contains(r.failure.Message, "LoadCredentialEncrypted=k") {
+		t.Errorf("encrypted: %s", describe(r))
 	}
 }

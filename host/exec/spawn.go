@@ -256,15 +256,7 @@ func check(s *pb.Spawn, o *Options) *Failure {
 	if ec.PassCredentials {
 		return fail("CREDENTIALS", "pass_credentials: the contract carries no credentials (LoadCredential=, SetCredential=) to pass; refusing to run without them")
 	}
-	for _, c := range ec.Credentials {
-		if c.Encrypted {
-			key := "LoadCredentialEncrypted"
-			if c.Path == "" {
-				key = "SetCredentialEncrypted"
-			}
-			return fail("CREDENTIALS", "%s=%s: encrypted credentials are not supported by sysmaster (no TPM2 or host-key decryption); refusing to run without it", key, c.Id)
-		}
-	}
+
 	for name := range ec.Limits {
 		if _, ok := rlimits[name]; !ok {
 			return fail("LIMITS", "unknown resource limit Limit%s=", name)
