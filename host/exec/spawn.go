@@ -81,7 +81,7 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	sp := spec{
 		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
 		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
-		SystemCredentials: systemCredentialsDir(),
+		SystemCredentials: systemCredentialsDir(), UtmpFile: UtmpFile, WtmpFile: WtmpFile,
 	}
 	if s.NotifySocket {
 		sp.NotifySocket = o.NotifySocket
@@ -146,7 +146,7 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		Files: files,
 		Dir:   "/",
 	}
-	t := &tracker{sink: sink, onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
+	t := &tracker{sink: utmpDead(s.GetExec(), sink), onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
 	pid, err := r.Start(func() (int, error) {
 		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
 	}, t.exit)

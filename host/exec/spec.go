@@ -30,8 +30,11 @@ type spec struct {
 	Capture      bool     `json:"capture"`     // fds 1 and 2 are the host's capture of journal/kmsg output
 	ManagerPid   int      `json:"manager_pid"` // MANAGERPID
 	// SystemCredentials is where LoadCredential= finds a credential named without a path.
-	SystemCredentials string    `json:"system_credentials,omitempty"`
-	decoded           *pb.Spawn `json:"-"`
+	SystemCredentials string `json:"system_credentials,omitempty"`
+	// UtmpFile and WtmpFile receive UtmpIdentifier='s records.
+	UtmpFile string    `json:"utmp_file,omitempty"`
+	WtmpFile string    `json:"wtmp_file,omitempty"`
+	decoded  *pb.Spawn `json:"-"`
 }
 
 func encodeSpec(s *pb.Spawn, sp spec) ([]byte, error) {

@@ -84,6 +84,7 @@ func execDirectives() map[string]handler {
 	}
 	sandboxDirectives(h)
 	credentialDirectives(h)
+	ttyDirectives(h)
 	h["IOSchedulingClass"] = (*Parser).ioSchedulingClass
 	h["IOSchedulingPriority"] = (*Parser).ioSchedulingPriority
 	h["CPUAffinity"] = (*Parser).cpuAffinity

@@ -17,8 +17,6 @@ func init() {
 		"ExtensionDirectories", "ExecSearchPath", "PAMName",
 		// Scheduling and process properties.
 		"NUMAPolicy", "NUMAMask", "CPUSchedulingResetOnFork", "TimerSlackNSec", "CoredumpFilter",
-		// Terminals and logins.
-		"TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode",
 		// Logging.
 		"LogLevelMax", "LogExtraFields", "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace",
 		"SyslogFacility", "SyslogLevel", "SyslogLevelPrefix",
