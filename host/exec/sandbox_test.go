@@ -61,6 +61,7 @@ func TestSandbox(t *testing.T) {
 	os.WriteFile(filepath.Join(bindSrc, "run.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755)
 	t.Cleanup(func() {
 		os.RemoveAll("/var/lib/" + state)
+		os.RemoveAll("/var/lib/" + state + "-userns")
 		os.Remove("/mnt/sysmaster-bind-test")
 	})
 	tests := []struct {
@@ -244,7 +245,8 @@ fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
 write(os.environ["STATE_DIRECTORY"] + "/ok")
 assert os.stat(os.environ["STATE_DIRECTORY"]).st_uid == 1
 `, ec: &pb.ExecContext{User: "daemon", Sandbox: &pb.Sandbox{PrivateUsers: true, ProtectSystem: "strict"},
-			Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{state}}}}},
+			// A directory of its own: one owned by a user the namespace does not map cannot be chowned there.
+			Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{state + "-userns"}}}}},
 		{name: "PrivateUsers=yes as root: no privilege over the host", script: `
 uid_map = [l.split() for l in open("/proc/self/uid_map")]
 assert uid_map == [["0", "0", "1"]], uid_map
