@@ -151,7 +151,7 @@ func (x *executor) run() *Failure {
 	if full {
 		sb = nil
 	}
-	if f := otherNamespaces(sb, x.sp.Unit, x.sp.InvocationID); f != nil {
+	if f := otherNamespaces(sb, x.sp.NamespaceUnit, x.sp.NamespaceInvocation); f != nil {
 		return f
 	}
 	if f := x.fileSystemNamespace(root, sb, ec.PrivateTmp && !full); f != nil {
@@ -228,9 +228,9 @@ func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp b
 		return nil
 	}
 	var srcTmp, srcVar string
-	if privateTmp && x.sp.InvocationID != "" {
+	if privateTmp && x.sp.NamespaceInvocation != "" {
 		// Shared by the invocation's processes; without an invocation each process gets tmpfs of its own.
-		tmp, varTmp := PrivateTmpDirs(x.sp.Unit, x.sp.InvocationID)
+		tmp, varTmp := PrivateTmpDirs(x.sp.NamespaceUnit, x.sp.NamespaceInvocation)
 		var err error
 		if srcTmp, err = privateDir(tmp); err != nil {
 			return fail("NAMESPACE", "PrivateTmp=: %v", err)

@@ -35,6 +35,9 @@ type Options struct {
 	// Unit and InvocationID name the unit and its current activation; INVOCATION_ID is set from the latter, and
 	// both name the unit's PrivateTmp= directories.
 	Unit, InvocationID string
+	// NamespaceUnit and NamespaceInvocation, when set, name another unit's activation whose PrivateTmp=
+	// directories and PrivateNetwork=/PrivateIPC= namespaces the process shares (JoinsNamespaceOf=).
+	NamespaceUnit, NamespaceInvocation string
 	// Stdout and Stderr, when set, receive output that StandardOutput=/StandardError= send to journal, kmsg or
 	// syslog. The caller keeps them.
 	Stdout, Stderr *os.File
@@ -82,6 +85,10 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
 		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
 		SystemCredentials: systemCredentialsDir(), UtmpFile: UtmpFile, WtmpFile: WtmpFile,
+		NamespaceUnit: o.Unit, NamespaceInvocation: o.InvocationID,
+	}
+	if o.NamespaceUnit != "" {
+		sp.NamespaceUnit, sp.NamespaceInvocation = o.NamespaceUnit, o.NamespaceInvocation
 	}
 	if s.NotifySocket {
 		sp.NotifySocket = o.NotifySocket

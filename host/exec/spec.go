@@ -31,6 +31,10 @@ type spec struct {
 	ManagerPid   int      `json:"manager_pid"` // MANAGERPID
 	// SystemCredentials is where LoadCredential= finds a credential named without a path.
 	SystemCredentials string `json:"system_credentials,omitempty"`
+	// NamespaceUnit and NamespaceInvocation name the activation whose PrivateTmp= directories and shared
+	// namespaces the process uses (its own, or one it joins through JoinsNamespaceOf=).
+	NamespaceUnit       string `json:"namespace_unit,omitempty"`
+	NamespaceInvocation string `json:"namespace_invocation,omitempty"`
 	// UtmpFile and WtmpFile receive UtmpIdentifier='s records.
 	UtmpFile string    `json:"utmp_file,omitempty"`
 	WtmpFile string    `json:"wtmp_file,omitempty"`

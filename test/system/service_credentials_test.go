@@ -85,3 +85,61 @@ ExecStart=/bin/sh -c 'cat /proc/self/uid_map /proc/self/gid_map > /run/userns/ma
 		t.Errorf("UnenforcedDirectives=%s", w)
 	}
 }
+
+// JoinsNamespaceOf=: two services share the network namespace (and /tmp) of the one started first; a third,
+// unrelated, has its own. The namespace goes with the last of them.
+func TestServiceJoinsNamespaceOf(t *testing.T) {
+	t.Parallel()
+	unit := func(extra string) string {
+		return "[Unit]\n" + extra + "\n[Service]\nType=simple\nPrivateNetwork=yes\nPrivateTmp=yes\n" +
+			"ExecStart=/bin/sh -c 'readlink /proc/self/ns/net > /run/ns-$0; ls /tmp > /run/tmp-$0; touch /tmp/$0; exec sleep 1000' %N\n"
+	}
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"first.service":  unit(""),
+		"second.service": unit("JoinsNamespaceOf=first.service"),
+		"other.service":  unit(""),
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	read := func(name string) string {
+		var out string
+		if !s.WaitFor(10*time.Second, func() bool {
+			b, err := s.ReadFile("/run/" + name)
+			out = strings.TrimSpace(b)
+			return err == nil && out != ""
+		}) {
+			t.Fatalf("/run/%s never written", name)
+		}
+		return out
+	}
+	for _, u := range []string{"first", "second", "other"} {
+		if _, errs, code := s.Sctl("start", u+".service"); code != 0 {
+			t.Fatalf("start %s: %s", u, errs)
+		}
+		read("ns-" + u) // one after the other: second sees first's /tmp file
+	}
+	host, _ := os.Readlink("/proc/self/ns/net")
+	first, second, other := read("ns-first"), read("ns-second"), read("ns-other")
+	if first != second || first == other || first == host || other == host {
+		t.Errorf("net namespaces: first %s second %s other %s host %s", first, second, other, host)
+	}
+	if got := read("tmp-second"); got != "first" {
+		t.Errorf("second's /tmp holds %q, want first's file", got)
+	}
+	// first stops: second keeps the namespace; then second stops and it goes.
+	s.Sctl("stop", "first.service")
+	nsFiles := func() []string {
+		ents, _ := os.ReadDir(inSystem(s, "/run/sysmaster/namespaces"))
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	if n := nsFiles(); len(n) != 2 { // first's (kept for second) and other's
+		t.Errorf("after first stopped: %v", n)
+	}
+	s.Sctl("stop", "second.service")
+	if n := nsFiles(); len(n) != 1 || !strings.Contains(n[0], "other.service") {
+		t.Errorf("after second stopped: %v", n)
+	}
+}
