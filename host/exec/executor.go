@@ -97,15 +97,11 @@ func (x *executor) run() *Failure {
 			return fail("SETSID", "%v", err)
 		}
 	}
-	if f := x.prepareTTY(); f != nil {
-		return f
-	}
+	x.prepareTTY()
 	if f := x.setupStdio(); f != nil {
 		return f
 	}
-	if f := x.ttySize(); f != nil {
-		return f
-	}
+	x.ttySize()
 	x.utmpInit()
 	if ec.OomScoreAdjustSet {
 		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(int(ec.OomScoreAdjust))), 0); err != nil {

@@ -35,29 +35,25 @@ func ttyPathOf(ec *pb.ExecContext) string {
 }
 
 // prepareTTY applies TTYVHangup=, TTYReset= and TTYVTDisallocate= to the terminal before it is opened as a
-// standard stream, in systemd's order (exec_context_tty_reset).
-func (x *executor) prepareTTY() *Failure {
+// standard stream, in systemd's order (exec_context_tty_reset). As there, a failure is logged and the start goes
+// on: opening the terminal, next, is what must work.
+func (x *executor) prepareTTY() {
 	ec := x.ec
-	if !ec.TtyVhangup && !ec.TtyReset && !ec.TtyVtDisallocate {
-		return nil
-	}
 	path := ttyPathOf(ec)
-	if ec.TtyVhangup {
-		if err := onTerminal(path, func(fd int) error { return unix.IoctlSetInt(fd, unix.TIOCVHANGUP, 0) }); err != nil {
-			return fail("STDIN", "TTYVHangup=: %s: %v", path, err)
+	warn := func(key string, err error) {
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sysmaster-executor: %s: %s: %v\n", key, path, err)
 		}
+	}
+	if ec.TtyVhangup {
+		warn("TTYVHangup=", onTerminal(path, func(fd int) error { return unix.IoctlSetInt(fd, unix.TIOCVHANGUP, 0) }))
 	}
 	if ec.TtyReset {
-		if err := onTerminal(path, resetTerminal); err != nil {
-			return fail("STDIN", "TTYReset=: %s: %v", path, err)
-		}
+		warn("TTYReset=", onTerminal(path, resetTerminal))
 	}
 	if ec.TtyVtDisallocate {
-		if err := vtDisallocate(path); err != nil {
-			return fail("STDIN", "TTYVTDisallocate=: %s: %v", path, err)
-		}
+		warn("TTYVTDisallocate=", vtDisallocate(path))
 	}
-	return nil
 }
 
 func onTerminal(path string, fn func(fd int) error) error {
@@ -115,26 +111,26 @@ func vtDisallocate(path string) error {
 	return onTerminal(path, func(fd int) error { return writeAll(fd, []byte("\033[r\033[H\033[3J")) })
 }
 
-// ttySize applies TTYRows= and TTYColumns= to the terminal on fd 0 (a size left 0 keeps the current one).
-func (x *executor) ttySize() *Failure {
+// ttySize applies TTYRows= and TTYColumns= to the terminal on fd 0 (a size left 0 keeps the current one); a
+// failure is logged, as systemd ignores it.
+func (x *executor) ttySize() {
 	ec := x.ec
 	if ec.TtyRows == 0 && ec.TtyColumns == 0 || !strings.HasPrefix(inputKind(ec.StandardInput), "tty") {
-		return nil
+		return
 	}
 	ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ)
+	if err == nil {
+		if ec.TtyRows > 0 {
+			ws.Row = uint16(ec.TtyRows)
+		}
+		if ec.TtyColumns > 0 {
+			ws.Col = uint16(ec.TtyColumns)
+		}
+		err = unix.IoctlSetWinsize(0, unix.TIOCSWINSZ, ws)
+	}
 	if err != nil {
-		return fail("STDIN", "TTYRows=/TTYColumns=: %v", err)
+		fmt.Fprintf(os.Stderr, "sysmaster-executor: TTYRows=/TTYColumns=: %v\n", err)
 	}
-	if ec.TtyRows > 0 {
-		ws.Row = uint16(ec.TtyRows)
-	}
-	if ec.TtyColumns > 0 {
-		ws.Col = uint16(ec.TtyColumns)
-	}
-	if err := unix.IoctlSetWinsize(0, unix.TIOCSWINSZ, ws); err != nil {
-		return fail("STDIN", "TTYRows=/TTYColumns=: %v", err)
-	}
-	return nil
 }
 
 // UtmpFile and WtmpFile are where UtmpIdentifier= records go (variables for the tests).
