@@ -135,8 +135,8 @@ func (x *executor) ttySize() {
 
 // UtmpFile and WtmpFile are where UtmpIdentifier= records go (variables for the tests).
 var (
-	UtmpFile = utmp.UtmpFile
-	WtmpFile = utmp.WtmpFile
+	UtmpFile = utmp.UtmpPath
+	WtmpFile = utmp.WtmpPath
 )
 
 var utmpModes = map[string]int16{"": utmp.InitProcess, "init": utmp.InitProcess, "login": utmp.LoginProcess, "user": utmp.UserProcess}

@@ -49,7 +49,7 @@ func TestTTYAndUtmp(t *testing.T) {
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755) // the test's temporary directory: daemon reads utmp below it
 	UtmpFile, WtmpFile = filepath.Join(dir, "utmp"), filepath.Join(dir, "wtmp")
-	defer func() { UtmpFile, WtmpFile = utmp.UtmpFile, utmp.WtmpFile }()
+	defer func() { UtmpFile, WtmpFile = utmp.UtmpPath, utmp.WtmpPath }()
 	os.WriteFile(UtmpFile, nil, 0o644)
 	os.WriteFile(WtmpFile, nil, 0o644)
 	line := strings.TrimPrefix(slave, "/dev/")

@@ -1,6 +1,7 @@
-// Package utmp reads and writes the login records of utmp(5) (/run/utmp, the current ones) and wtmp (/var/log/wtmp,
-// the history) as glibc's pututxline and updwtmpx do, in pure Go: records of 384 bytes (the layout of glibc on
-// 64-bit Linux, x86-64 and aarch64 alike), the file locked with fcntl while it is changed.
+// Package utmp reads and writes the login records of utmp(5) (/run/utmp: who is logged in now, the boot time, the
+// runlevel) and wtmp (/var/log/wtmp: their history), in glibc's x86-64 and aarch64 layout, so that who(1),
+// last(1) and runlevel(8) see what sysmaster records. Writers lock the file as glibc does (fcntl F_SETLKW on
+// the whole file).
 package utmp
 
 import (
@@ -15,7 +16,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The record types (ut_type).
+// Paths of the files, as glibc has them.
+const (
+	UtmpPath = "/run/utmp"
+	WtmpPath = "/var/log/wtmp"
+)
+
+// Record types (ut_type).
 const (
 	Empty        = 0
 	RunLevel     = 1
@@ -28,237 +35,157 @@ const (
 	DeadProcess  = 8
 )
 
-// The files, as Debian has them.
-const (
-	UtmpFile = "/run/utmp"
-	WtmpFile = "/var/log/wtmp"
-)
+// recordSize is sizeof(struct utmp) on 64-bit glibc: type(2)+pad(2), pid(4), line[32], id[4], user[32],
+// host[256], exit(4), session(4), tv(8: 32-bit seconds and microseconds), addr_v6[16], reserved[20].
+const recordSize = 384
 
-// Size is the size of one record.
-const Size = 384
-
-// Record is one utmp entry. Strings longer than their field are cut (ID keeps its last 4 bytes, as systemd's
-// copy_suffix does).
+// Record is one entry.
 type Record struct {
-	Type        int16
-	Pid         int32
-	Line        string // the terminal without /dev/, at most 32 bytes
-	ID          string // at most 4 bytes
-	User        string // at most 32 bytes
-	Host        string // at most 256 bytes
-	Termination int16  // ut_exit.e_termination
-	Exit        int16  // ut_exit.e_exit
-	Session     int32
-	Time        time.Time
+	Type       int16
+	Pid        int32
+	Line       string // device name without /dev/ ("ttyS0"), "~" for boot and runlevel records
+	ID         string // inittab id, at most 4 bytes
+	User       string
+	Host       string
+	Time       time.Time
+	ExitStatus int16 // ut_exit.e_exit of a dead process
+	// Termination is ut_exit.e_termination: systemd puts there the waitid code of the exit (CLD_EXITED, …).
+	Termination int16
+	Session     int32 // ut_session: the session ID of a process record
 }
 
-// field offsets and sizes of struct utmp.
-const (
-	offType, offPid, offLine, offID, offUser, offHost = 0, 4, 8, 40, 44, 76
-	offExit, offSession, offTime                      = 332, 336, 340
-	lenLine, lenID, lenUser, lenHost                  = 32, 4, 32, 256
-)
+// wire is struct utmp.
+type wire struct {
+	Type     int16
+	_        int16
+	Pid      int32
+	Line     [32]byte
+	ID       [4]byte
+	User     [32]byte
+	Host     [256]byte
+	Term     int16
+	Exit     int16
+	Session  int32
+	Sec      int32
+	Usec     int32
+	AddrV6   [4]int32
+	Reserved [20]byte
+}
 
-// Marshal encodes r.
-func (r *Record) Marshal() []byte {
-	b := make([]byte, Size)
-	le := binary.LittleEndian
-	le.PutUint16(b[offType:], uint16(r.Type))
-	le.PutUint32(b[offPid:], uint32(r.Pid))
-	copy(b[offLine:offLine+lenLine], r.Line)
-	copy(b[offID:offID+lenID], suffix(r.ID))
-	copy(b[offUser:offUser+lenUser], r.User)
-	copy(b[offHost:offHost+lenHost], r.Host)
-	le.PutUint16(b[offExit:], uint16(r.Termination))
-	le.PutUint16(b[offExit+2:], uint16(r.Exit))
-	le.PutUint32(b[offSession:], uint32(r.Session))
+func (r Record) encode() []byte {
+	var w wire
+	w.Type, w.Pid, w.Exit, w.Term, w.Session = r.Type, r.Pid, r.ExitStatus, r.Termination, r.Session
+	copy(w.Line[:], r.Line)
+	copy(w.ID[:], r.ID)
+	copy(w.User[:], r.User)
+	copy(w.Host[:], r.Host)
 	if !r.Time.IsZero() {
-		le.PutUint32(b[offTime:], uint32(r.Time.Unix()))
-		le.PutUint32(b[offTime+4:], uint32(r.Time.Nanosecond()/1000))
+		w.Sec, w.Usec = int32(r.Time.Unix()), int32(r.Time.Nanosecond()/1000)
 	}
-	return b
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, &w) // fixed-size struct into a buffer: cannot fail
+	return b.Bytes()
 }
 
-// Unmarshal decodes one record; b must hold Size bytes.
-func Unmarshal(b []byte) (*Record, error) {
-	if len(b) < Size {
-		return nil, fmt.Errorf("utmp: a record is %d bytes, have %d", Size, len(b))
-	}
-	le := binary.LittleEndian
-	str := func(off, n int) string {
-		f := b[off : off+n]
-		if i := bytes.IndexByte(f, 0); i >= 0 {
-			f = f[:i]
+func decode(b []byte) Record {
+	var w wire
+	binary.Read(bytes.NewReader(b), binary.LittleEndian, &w) // len(b) == recordSize
+	str := func(s []byte) string {
+		if i := bytes.IndexByte(s, 0); i >= 0 {
+			s = s[:i]
 		}
-		return string(f)
+		return string(s)
 	}
-	r := &Record{
-		Type: int16(le.Uint16(b[offType:])), Pid: int32(le.Uint32(b[offPid:])),
-		Line: str(offLine, lenLine), ID: str(offID, lenID), User: str(offUser, lenUser), Host: str(offHost, lenHost),
-		Termination: int16(le.Uint16(b[offExit:])), Exit: int16(le.Uint16(b[offExit+2:])),
-		Session: int32(le.Uint32(b[offSession:])),
+	r := Record{Type: w.Type, Pid: w.Pid, Line: str(w.Line[:]), ID: str(w.ID[:]), User: str(w.User[:]),
+		Host: str(w.Host[:]), ExitStatus: w.Exit, Termination: w.Term, Session: w.Session}
+	if w.Sec != 0 || w.Usec != 0 {
+		r.Time = time.Unix(int64(w.Sec), int64(w.Usec)*1000)
 	}
-	if sec, usec := int32(le.Uint32(b[offTime:])), int32(le.Uint32(b[offTime+4:])); sec != 0 || usec != 0 {
-		r.Time = time.Unix(int64(sec), int64(usec)*1000)
-	}
-	return r, nil
+	return r
 }
 
-// sameEntry is getutid's match: a process record (init, login, user, dead) by ID, another by type.
-func sameEntry(a, b *Record) bool {
-	isProc := func(t int16) bool { return t >= InitProcess && t <= DeadProcess }
-	if isProc(a.Type) {
-		return isProc(b.Type) && suffix(a.ID) == suffix(b.ID)
-	}
-	return a.Type == b.Type
-}
-
-// lock takes fcntl's lock of the whole file, as glibc does around its changes.
-func lock(f *os.File, typ int16) error {
-	lk := unix.Flock_t{Type: typ, Whence: io.SeekStart}
-	for {
-		err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk)
-		if err != unix.EINTR {
-			return err
-		}
-	}
-}
-
-// Read returns every record of path.
-func Read(path string) ([]*Record, error) {
-	f, err := os.Open(path)
+// Read returns the records of the file at path.
+func Read(path string) ([]Record, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if err := lock(f, unix.F_RDLCK); err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Record
-	for len(b) >= Size {
-		r, _ := Unmarshal(b[:Size])
-		out = append(out, r)
-		b = b[Size:]
+	var out []Record
+	for ; len(b) >= recordSize; b = b[recordSize:] {
+		out = append(out, decode(b[:recordSize]))
 	}
 	return out, nil
 }
 
-// Put writes r to the utmp file path over the entry it replaces (pututxline), or at the end. The file must
-// exist: as with glibc, a system without utmp gets no records.
-func Put(path string, r *Record) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+// matches is pututline(3)'s search: boot, time and runlevel records replace the record of the same type; process
+// records replace the process record with the same id.
+func matches(old, r Record) bool {
+	switch r.Type {
+	case RunLevel, BootTime, NewTime, OldTime:
+		return old.Type == r.Type
+	case InitProcess, LoginProcess, UserProcess, DeadProcess:
+		switch old.Type {
+		case InitProcess, LoginProcess, UserProcess, DeadProcess:
+			return old.ID == r.ID
+		}
+	}
+	return false
+}
+
+// Put writes r into the utmp file at path as pututline(3) does: over the record it replaces, else at the end. The
+// file is created (mode 0664) when missing.
+func Put(path string, r Record) error {
+	f, err := lockedOpen(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := lock(f, unix.F_WRLCK); err != nil {
-		return err
-	}
 	b, err := io.ReadAll(f)
 	if err != nil {
 		return err
 	}
-	off := int64(len(b) / Size * Size)
-	for i := 0; i+Size <= len(b); i += Size {
-		old, _ := Unmarshal(b[i : i+Size])
-		if sameEntry(r, old) {
+	off := int64(len(b) - len(b)%recordSize)
+	for i := 0; i+recordSize <= len(b); i += recordSize {
+		if matches(decode(b[i:i+recordSize]), r) {
 			off = int64(i)
 			break
 		}
 	}
-	_, err = f.WriteAt(r.Marshal(), off)
+	_, err = f.WriteAt(r.encode(), off)
 	return err
 }
 
-// Append adds r at the end of the wtmp file path (updwtmpx); the file must exist.
-func Append(path string, r *Record) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+// Append adds r at the end of the wtmp file at path, as updwtmp(3) does. A missing wtmp is not created: logging
+// into wtmp is the admin's choice, made by creating it.
+func Append(path string, r Record) error {
+	f, err := lockedOpen(path, os.O_RDWR)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := lock(f, unix.F_WRLCK); err != nil {
-		return err
-	}
 	end, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return err
 	}
-	// A torn record at the end (a crash while writing) is overwritten, as glibc does.
-	_, err = f.WriteAt(r.Marshal(), end/Size*Size)
+	_, err = f.WriteAt(r.encode(), end-end%recordSize)
 	return err
 }
 
-// putBoth writes r to utmp and wtmp; a missing file is skipped.
-func putBoth(utmp, wtmp string, r, w *Record) error {
-	err1 := Put(utmp, r)
-	err2 := Append(wtmp, w)
-	if errors.Is(err1, os.ErrNotExist) {
-		err1 = nil
-	}
-	if errors.Is(err2, os.ErrNotExist) {
-		err2 = nil
-	}
-	return errors.Join(err1, err2)
-}
-
-// PutInit records a process started for UtmpIdentifier=id, as systemd's utmp_put_init_process: an INIT_PROCESS
-// record, then for the login and user modes a LOGIN_PROCESS one, and for the user mode a USER_PROCESS one
-// naming user.
-func PutInit(utmp, wtmp, id string, pid, sid int, line string, typ int16, user string) error {
-	r := &Record{Type: InitProcess, Pid: int32(pid), Session: int32(sid), ID: id, Line: line, Time: time.Now()}
-	if err := putBoth(utmp, wtmp, r, r); err != nil {
-		return err
-	}
-	if typ == LoginProcess || typ == UserProcess {
-		r.Type = LoginProcess
-		if err := putBoth(utmp, wtmp, r, r); err != nil {
-			return err
-		}
-	}
-	if typ == UserProcess {
-		r.Type, r.User = UserProcess, user
-		return putBoth(utmp, wtmp, r, r)
-	}
-	return nil
-}
-
-// PutDead marks the entry of id dead when it is pid's, as systemd's utmp_put_dead_process: code and status are
-// those of waitid (CLD_EXITED and the exit status, or CLD_KILLED/CLD_DUMPED and the signal).
-func PutDead(utmp, wtmp, id string, pid, code, status int) error {
-	recs, err := Read(utmp)
+func lockedOpen(path string, flags int) (*os.File, error) {
+	f, err := os.OpenFile(path, flags, 0o664)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return err
+		return nil, err
 	}
-	key := &Record{Type: InitProcess, ID: id}
-	for _, old := range recs {
-		if !sameEntry(key, old) {
-			continue
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart}
+	for {
+		err = unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk)
+		if !errors.Is(err, unix.EINTR) {
+			break
 		}
-		if old.Pid != int32(pid) {
-			return nil
-		}
-		r := *old
-		r.Type, r.Termination, r.Exit = DeadProcess, int16(code), int16(status)
-		r.User, r.Host, r.Time = "", "", time.Time{}
-		w := r
-		w.Time = time.Now()
-		return putBoth(utmp, wtmp, &r, &w)
 	}
-	return nil
-}
-
-// suffix is the ID as a record holds it: its last 4 bytes, as systemd's copy_suffix takes them.
-func suffix(id string) string {
-	if len(id) > lenID {
-		return id[len(id)-lenID:]
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return id
+	return f, nil
 }

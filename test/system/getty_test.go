@@ -72,9 +72,9 @@ func TestGettyOnPty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range recs {
+	for i, r := range recs {
 		if r.Line == line {
-			found = r
+			found = &recs[i]
 		}
 	}
 	if found == nil || found.Type != utmp.LoginProcess || int(found.Pid) != pid || found.ID != line[len(line)-4:] {
