@@ -254,6 +254,9 @@ fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
 fails(lambda: os.setuid(2), errno.EINVAL, "setuid to an unmapped user")
 fails(mount, errno.EPERM, "mount")
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateUsers: true}}},
+		{name: "PrivateUsers=yes with ProtectProc=: the procfs there is kept", script: `
+assert os.path.exists("/proc/self/status") and os.path.exists("/proc/1")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateUsers: true, ProtectProc: "invisible", ProcSubset: "pid"}}},
 		{name: "full privileges skip the sandbox", script: `
 write("` + bindSrc + `/plus")
 socket.socket(socket.AF_INET)
