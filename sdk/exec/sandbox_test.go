@@ -117,7 +117,7 @@ func FuzzSandboxParse(f *testing.F) {
 	for _, s := range []string{"ReadWritePaths=-+/a /b", "BindPaths=-/a:/b:norbind", "TemporaryFileSystem=/v:ro",
 		"SystemCallFilter=~@mount:EPERM", "SystemCallFilter=@system-service", "RestrictAddressFamilies=~AF_INET",
 		"RestrictNamespaces=~net", "ProtectSystem=strict", "SystemCallArchitectures=native", "CPUAffinity=0-3,5",
-		"IOSchedulingClass=idle"} {
+		"IOSchedulingClass=idle", "SystemCallLog=~@clock uname", "PrivateUsers=yes", "TTYRows=40", "UtmpMode=login"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
