@@ -216,6 +216,11 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 		IgnoreFailure: x.IgnoreFailure, StandardInputData: x.StandardInputData, PassCredentials: x.PassCredentials,
 		KeepSigpipe: x.KeepSIGPIPE, NoCapabilities: x.NoCapabilities, Sandbox: sandboxToWire(x.Sandbox),
 		Ioprio: x.IOPrio, IoprioSet: x.IOPrioSet, CpuAffinity: x.CPUAffinity, KeyringMode: x.KeyringMode,
+		TtyReset: x.TTYReset, TtyVhangup: x.TTYVHangup, TtyVtDisallocate: x.TTYVTDisallocate, TtyRows: x.TTYRows,
+		TtyColumns: x.TTYColumns, UtmpIdentifier: x.UtmpIdentifier, UtmpMode: x.UtmpMode,
+	}
+	for _, c := range x.Credentials {
+		w.Credentials = append(w.Credentials, &pb.Credential{Id: c.ID, Path: c.Path, Data: c.Data, Encrypted: c.Encrypted})
 	}
 	if x.Limits != nil {
 		w.Limits = make(map[string]*pb.Rlimit, len(x.Limits))
@@ -251,7 +256,8 @@ func sandboxToWire(s *Sandbox) *pb.Sandbox {
 		AddressFamiliesSet: s.AddressFamiliesSet, RestrictRealtime: s.RestrictRealtime,
 		RestrictSuidSgid: s.RestrictSUIDSGID, LockPersonality: s.LockPersonality,
 		MemoryDenyWriteExecute: s.MemoryDenyWriteExec, NamespacesAllowed: s.NamespacesAllowed,
-		RestrictNamespacesSet: s.RestrictNamespacesSet,
+		RestrictNamespacesSet: s.RestrictNamespacesSet, PrivateUsers: s.PrivateUsers, SyscallLog: s.SyscallLog,
+		SyscallLogAllow: s.SyscallLogAllow, SyscallLogSet: s.SyscallLogSet,
 	}
 	for _, p := range s.Paths {
 		w.Paths = append(w.Paths, &pb.PathRule{Kind: p.Kind, Path: p.Path, Optional: p.Optional, RootRelative: p.RootRelative})

@@ -39,6 +39,7 @@ type unitRecord struct {
 	Activation   []string          `json:"activation_env,omitempty"`
 	RuntimeDirs  []string          `json:"runtime_dirs,omitempty"`
 	PrivateTmp   bool              `json:"private_tmp,omitempty"`
+	NamespaceOf  string            `json:"namespace_of,omitempty"`
 	Times        [5]stampRecord    `json:"times"`
 	Starts       []time.Time       `json:"starts,omitempty"`
 	Condition    checkRecord       `json:"condition"`
@@ -98,7 +99,7 @@ func (r checkRecord) result() checkResult {
 func (m *Manager) record(u *Unit) unitRecord {
 	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
 		State: u.State, StateVersion: u.StateVersion,
-		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, Starts: u.starts,
+		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, NamespaceOf: u.namespaceOf, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
@@ -339,7 +340,7 @@ func (m *Manager) decodeJobs(b []byte, version int) []jobRecord {
 func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
 	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, r.Props
 	u.State, u.StateVersion = r.State, r.StateVersion
-	u.invocationID, u.activationEnv, u.privateTmp = r.Invocation, r.Activation, r.PrivateTmp
+	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
 	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
 	u.populated, u.oomKills = r.Populated, r.OOMKills

@@ -49,6 +49,9 @@ type Record struct {
 	Host       string
 	Time       time.Time
 	ExitStatus int16 // ut_exit.e_exit of a dead process
+	// Termination is ut_exit.e_termination: systemd puts there the waitid code of the exit (CLD_EXITED, …).
+	Termination int16
+	Session     int32 // ut_session: the session ID of a process record
 }
 
 // wire is struct utmp.
@@ -71,7 +74,7 @@ type wire struct {
 
 func (r Record) encode() []byte {
 	var w wire
-	w.Type, w.Pid, w.Exit = r.Type, r.Pid, r.ExitStatus
+	w.Type, w.Pid, w.Exit, w.Term, w.Session = r.Type, r.Pid, r.ExitStatus, r.Termination, r.Session
 	copy(w.Line[:], r.Line)
 	copy(w.ID[:], r.ID)
 	copy(w.User[:], r.User)
@@ -94,7 +97,7 @@ func decode(b []byte) Record {
 		return string(s)
 	}
 	r := Record{Type: w.Type, Pid: w.Pid, Line: str(w.Line[:]), ID: str(w.ID[:]), User: str(w.User[:]),
-		Host: str(w.Host[:]), ExitStatus: w.Exit}
+		Host: str(w.Host[:]), ExitStatus: w.Exit, Termination: w.Term, Session: w.Session}
 	if w.Sec != 0 || w.Usec != 0 {
 		r.Time = time.Unix(int64(w.Sec), int64(w.Usec)*1000)
 	}

@@ -3398,9 +3398,22 @@ type ExecContext struct {
 	CpuAffinity []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
 	// KeyringMode=: inherit, private or shared; "" is private, systemd's default for system services (a session
 	// keyring of the process's own, holding the invocation ID).
-	KeyringMode   string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	KeyringMode string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
+	// Sandbox area (credentials, terminals, utmp): numbers from 60 on.
+	// LoadCredential= and SetCredential=, in the unit's order; the executor writes them to a read-only ramfs at
+	// /run/credentials/<unit> ($CREDENTIALS_DIRECTORY), which the host removes when the unit is down.
+	Credentials      []*Credential `protobuf:"bytes,60,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	TtyReset         bool          `protobuf:"varint,61,opt,name=tty_reset,json=ttyReset,proto3" json:"tty_reset,omitempty"`                           // TTYReset=
+	TtyVhangup       bool          `protobuf:"varint,62,opt,name=tty_vhangup,json=ttyVhangup,proto3" json:"tty_vhangup,omitempty"`                     // TTYVHangup=
+	TtyVtDisallocate bool          `protobuf:"varint,63,opt,name=tty_vt_disallocate,json=ttyVtDisallocate,proto3" json:"tty_vt_disallocate,omitempty"` // TTYVTDisallocate=
+	TtyRows          uint32        `protobuf:"varint,64,opt,name=tty_rows,json=ttyRows,proto3" json:"tty_rows,omitempty"`                              // TTYRows=; 0 leaves it alone
+	TtyColumns       uint32        `protobuf:"varint,65,opt,name=tty_columns,json=ttyColumns,proto3" json:"tty_columns,omitempty"`                     // TTYColumns=; 0 leaves it alone
+	// UtmpIdentifier= and UtmpMode= (init, login, user; "" is init): the executor writes the utmp/wtmp record at
+	// exec, the host the DEAD_PROCESS record at exit.
+	UtmpIdentifier string `protobuf:"bytes,66,opt,name=utmp_identifier,json=utmpIdentifier,proto3" json:"utmp_identifier,omitempty"`
+	UtmpMode       string `protobuf:"bytes,67,opt,name=utmp_mode,json=utmpMode,proto3" json:"utmp_mode,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ExecContext) Reset() {
@@ -3692,6 +3705,62 @@ func (x *ExecContext) GetKeyringMode() string {
 	return ""
 }
 
+func (x *ExecContext) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *ExecContext) GetTtyReset() bool {
+	if x != nil {
+		return x.TtyReset
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyVhangup() bool {
+	if x != nil {
+		return x.TtyVhangup
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyVtDisallocate() bool {
+	if x != nil {
+		return x.TtyVtDisallocate
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyRows() uint32 {
+	if x != nil {
+		return x.TtyRows
+	}
+	return 0
+}
+
+func (x *ExecContext) GetTtyColumns() uint32 {
+	if x != nil {
+		return x.TtyColumns
+	}
+	return 0
+}
+
+func (x *ExecContext) GetUtmpIdentifier() string {
+	if x != nil {
+		return x.UtmpIdentifier
+	}
+	return ""
+}
+
+func (x *ExecContext) GetUtmpMode() string {
+	if x != nil {
+		return x.UtmpMode
+	}
+	return ""
+}
+
 // Sandbox is the file-system, namespace and system-call confinement of a process. Paths are absolute and
 // normalized; the plugin has resolved specifiers and checked the syntax.
 type Sandbox struct {
@@ -3728,8 +3797,15 @@ type Sandbox struct {
 	// RestrictNamespaces=: the CLONE_NEW* flags a process may use; restrict_namespaces_set false means unrestricted.
 	NamespacesAllowed     uint64 `protobuf:"varint,28,opt,name=namespaces_allowed,json=namespacesAllowed,proto3" json:"namespaces_allowed,omitempty"`
 	RestrictNamespacesSet bool   `protobuf:"varint,29,opt,name=restrict_namespaces_set,json=restrictNamespacesSet,proto3" json:"restrict_namespaces_set,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// PrivateUsers=: the process starts (is forked by the host) in a user namespace of its own that maps root and
+	// the service's user and group to themselves, everything else to nobody.
+	PrivateUsers bool `protobuf:"varint,30,opt,name=private_users,json=privateUsers,proto3" json:"private_users,omitempty"`
+	// SystemCallLog=: names with @groups expanded; log_allow true logs the names, false logs everything else.
+	SyscallLog      []string `protobuf:"bytes,31,rep,name=syscall_log,json=syscallLog,proto3" json:"syscall_log,omitempty"`
+	SyscallLogAllow bool     `protobuf:"varint,32,opt,name=syscall_log_allow,json=syscallLogAllow,proto3" json:"syscall_log_allow,omitempty"`
+	SyscallLogSet   bool     `protobuf:"varint,33,opt,name=syscall_log_set,json=syscallLogSet,proto3" json:"syscall_log_set,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Sandbox) Reset() {
@@ -3961,6 +4037,34 @@ func (x *Sandbox) GetNamespacesAllowed() uint64 {
 func (x *Sandbox) GetRestrictNamespacesSet() bool {
 	if x != nil {
 		return x.RestrictNamespacesSet
+	}
+	return false
+}
+
+func (x *Sandbox) GetPrivateUsers() bool {
+	if x != nil {
+		return x.PrivateUsers
+	}
+	return false
+}
+
+func (x *Sandbox) GetSyscallLog() []string {
+	if x != nil {
+		return x.SyscallLog
+	}
+	return nil
+}
+
+func (x *Sandbox) GetSyscallLogAllow() bool {
+	if x != nil {
+		return x.SyscallLogAllow
+	}
+	return false
+}
+
+func (x *Sandbox) GetSyscallLogSet() bool {
+	if x != nil {
+		return x.SyscallLogSet
 	}
 	return false
 }
@@ -5133,6 +5237,79 @@ func (x *TimeChanged) GetTimezone() bool {
 	return false
 }
 
+// Credential is one LoadCredential= or SetCredential= (sandbox area).
+type Credential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// LoadCredential=: an absolute path (a file, or a directory whose files become ID_FILE credentials) or a name
+	// in the manager's own credentials; empty for SetCredential=.
+	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"` // SetCredential=: the value (a default that a LoadCredential= of the same id overrides)
+	// LoadCredentialEncrypted= or SetCredentialEncrypted=: sysmaster cannot decrypt, so the host refuses the spawn
+	// (243 CREDENTIALS) rather than run the service without it.
+	Encrypted     bool `protobuf:"varint,4,opt,name=encrypted,proto3" json:"encrypted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Credential) Reset() {
+	*x = Credential{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Credential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Credential) ProtoMessage() {}
+
+func (x *Credential) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Credential.ProtoReflect.Descriptor instead.
+func (*Credential) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *Credential) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Credential) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Credential) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *Credential) GetEncrypted() bool {
+	if x != nil {
+		return x.Encrypted
+	}
+	return false
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5371,7 +5548,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xa0\r\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xd1\x0f\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -5412,13 +5589,23 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"ioprio_set\x18# \x01(\bR\tioprioSet\x12!\n" +
 	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x12!\n" +
-	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x1aV\n" +
+	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x12A\n" +
+	"\vcredentials\x18< \x03(\v2\x1f.sysmaster.plugin.v1.CredentialR\vcredentials\x12\x1b\n" +
+	"\ttty_reset\x18= \x01(\bR\bttyReset\x12\x1f\n" +
+	"\vtty_vhangup\x18> \x01(\bR\n" +
+	"ttyVhangup\x12,\n" +
+	"\x12tty_vt_disallocate\x18? \x01(\bR\x10ttyVtDisallocate\x12\x19\n" +
+	"\btty_rows\x18@ \x01(\rR\attyRows\x12\x1f\n" +
+	"\vtty_columns\x18A \x01(\rR\n" +
+	"ttyColumns\x12'\n" +
+	"\x0futmp_identifier\x18B \x01(\tR\x0eutmpIdentifier\x12\x1b\n" +
+	"\tutmp_mode\x18C \x01(\tR\butmpMode\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
 	"\x10DirectoriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
-	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"\x80\v\n" +
+	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"\x9a\f\n" +
 	"\aSandbox\x12%\n" +
 	"\x0eprotect_system\x18\x01 \x01(\tR\rprotectSystem\x12!\n" +
 	"\fprotect_home\x18\x02 \x01(\tR\vprotectHome\x12'\n" +
@@ -5452,7 +5639,12 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x10lock_personality\x18\x1a \x01(\bR\x0flockPersonality\x129\n" +
 	"\x19memory_deny_write_execute\x18\x1b \x01(\bR\x16memoryDenyWriteExecute\x12-\n" +
 	"\x12namespaces_allowed\x18\x1c \x01(\x04R\x11namespacesAllowed\x126\n" +
-	"\x17restrict_namespaces_set\x18\x1d \x01(\bR\x15restrictNamespacesSet\"s\n" +
+	"\x17restrict_namespaces_set\x18\x1d \x01(\bR\x15restrictNamespacesSet\x12#\n" +
+	"\rprivate_users\x18\x1e \x01(\bR\fprivateUsers\x12\x1f\n" +
+	"\vsyscall_log\x18\x1f \x03(\tR\n" +
+	"syscallLog\x12*\n" +
+	"\x11syscall_log_allow\x18  \x01(\bR\x0fsyscallLogAllow\x12&\n" +
+	"\x0fsyscall_log_set\x18! \x01(\bR\rsyscallLogSet\"s\n" +
 	"\bPathRule\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1a\n" +
@@ -5543,7 +5735,13 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05watch\x18\x01 \x01(\bR\x05watch\"?\n" +
 	"\vTimeChanged\x12\x14\n" +
 	"\x05clock\x18\x01 \x01(\bR\x05clock\x12\x1a\n" +
-	"\btimezone\x18\x02 \x01(\bR\btimezone*g\n" +
+	"\btimezone\x18\x02 \x01(\bR\btimezone\"b\n" +
+	"\n" +
+	"Credential\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12\x1c\n" +
+	"\tencrypted\x18\x04 \x01(\bR\tencrypted*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -5586,7 +5784,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5654,14 +5852,15 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
 	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
 	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
-	nil,                      // 66: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 67: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 68: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 69: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 70: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 71: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 72: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 73: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*Credential)(nil),       // 66: sysmaster.plugin.v1.Credential
+	nil,                      // 67: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 68: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 69: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 70: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 71: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 72: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 73: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 74: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5674,8 +5873,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	66, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	67, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	67, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	68, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5707,7 +5906,7 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	2,  // 40: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
 	2,  // 41: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
 	0,  // 42: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	68, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	69, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
 	1,  // 44: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
 	41, // 45: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
 	42, // 46: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
@@ -5725,34 +5924,35 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	59, // 58: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
 	64, // 59: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
 	1,  // 60: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	69, // 61: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	70, // 61: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
 	2,  // 62: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
 	45, // 63: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
 	53, // 64: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	70, // 65: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	71, // 66: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	71, // 65: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	72, // 66: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
 	46, // 67: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 68: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 69: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 70: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 71: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	72, // 72: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 73: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	73, // 74: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 75: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 76: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 77: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 78: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 79: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 80: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 81: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 82: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 83: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	81, // [81:84] is the sub-list for method output_type
-	78, // [78:81] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	66, // 68: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47, // 69: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 70: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 71: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 72: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	73, // 73: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 74: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	74, // 75: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 76: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	51, // 77: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 78: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 79: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 80: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 81: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 82: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 83: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 84: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	82, // [82:85] is the sub-list for method output_type
+	79, // [79:82] is the sub-list for method input_type
+	79, // [79:79] is the sub-list for extension type_name
+	79, // [79:79] is the sub-list for extension extendee
+	0,  // [0:79] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -5803,7 +6003,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   69,
+			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
