@@ -19,8 +19,11 @@ type lifecycle struct {
 	m *Manager // the units, the job engine and the logs it acts on
 	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
 	finished *resultLog
-	// waiters are the WaitJobs callers of each running job.
+	// waiters are the WaitJobs callers of each running job; answers are the results of the jobs finished in this
+	// turn, handed to their callers once the turn is committed (answerWaiters), so that a caller told "done"
+	// finds the unit so after a core crash too.
 	waiters map[uint64][]chan job.Result
+	answers []waitAnswer
 	// shutdown is the action ("poweroff", …) once a shutdown target has been reached or a forced emergency
 	// action asked for it: the loop ends after the turn and hands it to init.
 	shutdown string
@@ -28,6 +31,21 @@ type lifecycle struct {
 
 func newLifecycle(m *Manager) *lifecycle {
 	return &lifecycle{m: m, finished: newResultLog(4096), waiters: map[uint64][]chan job.Result{}}
+}
+
+// waitAnswer is a job's result for one of its WaitJobs callers.
+type waitAnswer struct {
+	ch chan job.Result
+	r  job.Result
+}
+
+// answerWaiters hands the results of the jobs finished since the last commit to their WaitJobs callers. The
+// loop calls it after each commit.
+func (l *lifecycle) answerWaiters() {
+	for _, a := range l.answers {
+		a.ch <- a.r
+	}
+	l.answers = nil
 }
 
 // wait returns a channel that yields the result of the running job id.
@@ -273,7 +291,7 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 	m := l.m
 	l.finished.add(j, r)
 	for _, ch := range l.waiters[j.ID] {
-		ch <- r
+		l.answers = append(l.answers, waitAnswer{ch, r})
 	}
 	delete(l.waiters, j.ID)
 	u := m.units[j.Unit]

@@ -579,3 +579,32 @@ func TestLoopSaveRestore(t *testing.T) {
 		t.Errorf("b.other saw %v", got)
 	}
 }
+
+// A WaitJobs caller hears a job's result only once the turn that finished it is committed (Run calls
+// answerWaiters after commit): what it is told survives a core crash.
+func TestWaitJobsAnswersAfterTheCommit(t *testing.T) {
+	dir := t.TempDir()
+	writeUnits(t, dir, map[string]string{"a.toy": "[Toy]"})
+	m := loopManager(t, filepath.Join(t.TempDir(), "run"), dir, newMemTypes(toy{"toy"}), &fakeExec{})
+	id := m.start(t, "a.toy")
+	done := m.life.wait(id)
+	m.turn()
+	if m.result(id) != job.Done {
+		t.Fatalf("job %q", m.result(id))
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("answered %q before the commit", r)
+	default:
+	}
+	m.commit()
+	m.life.answerWaiters()
+	select {
+	case r := <-done:
+		if r != job.Done {
+			t.Errorf("answered %q", r)
+		}
+	default:
+		t.Fatal("not answered after the commit")
+	}
+}

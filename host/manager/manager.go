@@ -271,6 +271,7 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 	m.turn()
 	m.commit()
+	m.life.answerWaiters()
 	hup, term := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	signal.Notify(term, syscall.SIGTERM)
@@ -305,6 +306,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		}
 		m.turn()
 		m.commit()
+		m.life.answerWaiters() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
