@@ -127,6 +127,13 @@ type EventUnitChanged struct {
 	Result string
 }
 
+// EventSwapChanged reports a change of /proc/swaps for the swap What: turned on or changed (Active), or off.
+type EventSwapChanged struct {
+	What, Type string
+	Priority   int
+	Active     bool
+}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -146,3 +153,4 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
+func (*EventSwapChanged) eventKind()   {}

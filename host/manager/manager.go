@@ -50,6 +50,7 @@ type Manager struct {
 	loader  *unit.Loader
 	engine  *job.Engine
 	mounts  mountTracking
+	swaps   swapTracking
 	api     *api.Server
 	init    *initLink
 
@@ -239,7 +240,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
 		TypeSections: m.typeSections,
-		Declared:     m.declaredMount,
+		Declared:     m.declaredUnit,
 	}
 }
 
@@ -256,6 +257,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster coming back", "pid", os.Getpid())
 		m.restore()
 		m.trackMounts()
+		m.trackSwaps()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
@@ -265,6 +267,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.loader = m.newLoader()
 		m.firstBoot()
 		m.trackMounts()
+		m.trackSwaps()
 		m.startDefault(target)
 	}
 	m.turn()
@@ -430,6 +433,7 @@ func (m *Manager) turn() {
 func (m *Manager) close() {
 	m.closeOnce.Do(func() {
 		m.stopTrackingMounts()
+		m.stopTrackingSwaps()
 		m.api.Stop()
 		if m.notifySocket != nil {
 			m.notifySocket.Close()
