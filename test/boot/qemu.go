@@ -34,14 +34,14 @@ func (v *vm) Console() string {
 }
 
 // boot starts qemu (TCG: there is no KVM here; -cpu qemu64 boots 1–2 s faster than max, whose AVX paths are
-// slow to emulate) with the kernel, the initramfs and the command line; the serial
+// slow to emulate) with the kernel, the initramfs, the command line and extra qemu arguments (a disk); the serial
 // console is qemu's stdout. ctx bounds the whole run: qemu is killed when it ends.
-func boot(ctx context.Context, kernel, initrd, cmdline string) (*vm, error) {
+func boot(ctx context.Context, kernel, initrd, cmdline string, extra ...string) (*vm, error) {
 	v := &vm{done: make(chan struct{})}
-	v.cmd = exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-m", "512", "-smp", "1",
+	args := []string{"-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-m", "512", "-smp", "1",
 		"-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none",
-		"-kernel", kernel, "-initrd", initrd, "-append", cmdline)
+		"-kernel", kernel, "-initrd", initrd, "-append", cmdline}
+	v.cmd = exec.CommandContext(ctx, "qemu-system-x86_64", append(args, extra...)...)
 	v.cmd.Stdout, v.cmd.Stderr = v, v
 	v.started = time.Now()
 	if err := v.cmd.Start(); err != nil {
