@@ -11,7 +11,7 @@ need=()
 command -v xz >/dev/null || need+=(xz-utils)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 [ -x /bin/busybox ] && /bin/busybox --list | grep -qx poweroff || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ] || [ ! -e "$cache/vmlinuz" ] || [ ! -e "$cache/modules/ext4.ko" ]; then
+if [ ${#need[@]} -gt 0 ] || [ ! -e "$cache/vmlinuz" ] || [ ! -e "$cache/modules/autofs4.ko" ]; then
   apt-get update -qq
 fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -20,8 +20,8 @@ fi
 
 # The modules the disk boot test loads with insmod (the initramfs has no modprobe, and busybox's insmod reads
 # no compressed module), decompressed into $cache/modules; they must come from the package of vmlinuz.
-modules="drivers/block/virtio_blk drivers/block/loop fs/mbcache fs/jbd2/jbd2 lib/crc16 crypto/crc32c_generic fs/ext4/ext4"
-if [ ! -e "$cache/vmlinuz" ] || [ ! -e "$cache/modules/ext4.ko" ]; then
+modules="drivers/block/virtio_blk drivers/block/loop fs/mbcache fs/jbd2/jbd2 lib/crc16 crypto/crc32c_generic fs/ext4/ext4 fs/autofs/autofs4"
+if [ ! -e "$cache/vmlinuz" ] || [ ! -e "$cache/modules/autofs4.ko" ]; then
   if [ -e "$cache/vmlinuz" ] && [ -s "$cache/kernel-package" ]; then
     pkg=$(cat "$cache/kernel-package")
   else

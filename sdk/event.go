@@ -134,6 +134,16 @@ type EventSwapChanged struct {
 	Active     bool
 }
 
+// EventAutofsPacket is a request of the kernel on the autofs ID (see OpenAutofs): an access to the automount
+// point that needs the mount, or (Expire) an idle mount to take away; it waits until AutofsReply answers Token.
+type EventAutofsPacket struct {
+	ID     string
+	Token  uint32
+	Expire bool
+	Pid    int32
+	Name   string
+}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -154,3 +164,4 @@ func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}
+func (*EventAutofsPacket) eventKind()  {}

@@ -66,6 +66,9 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_DeviceChanged:
 		d := k.DeviceChanged
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
+	case *pb.Event_AutofsPacket:
+		p := k.AutofsPacket
+		return &Event{Kind: &EventAutofsPacket{ID: p.GetId(), Token: p.GetToken(), Expire: p.GetExpire(), Pid: p.GetPid(), Name: p.GetName()}}
 	case *pb.Event_SwapChanged:
 		c := k.SwapChanged
 		return &Event{Kind: &EventSwapChanged{What: c.GetWhat(), Type: c.GetType(), Priority: int(c.GetPriority()), Active: c.GetActive()}}
@@ -191,6 +194,13 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
+	case *OpenAutofs:
+		return &pb.Action{Kind: &pb.Action_OpenAutofs{OpenAutofs: &pb.OpenAutofs{Id: a.ID, Where: a.Where,
+			DirectoryMode: a.DirectoryMode, TimeoutIdleUsec: a.TimeoutIdleUSec, ExtraOptions: a.ExtraOptions}}}
+	case *AutofsReply:
+		return &pb.Action{Kind: &pb.Action_AutofsReply{AutofsReply: &pb.AutofsReply{Id: a.ID, Tokens: a.Tokens, Status: a.Status}}}
+	case *ExpireAutofs:
+		return &pb.Action{Kind: &pb.Action_ExpireAutofs{ExpireAutofs: &pb.ExpireAutofs{Id: a.ID}}}
 	}
 	return nil
 }

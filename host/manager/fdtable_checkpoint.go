@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sysmaster/sysmaster/host/autofs"
 	"github.com/sysmaster/sysmaster/host/listen"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -19,18 +20,20 @@ type fdsRecord struct {
 
 // fdRecord is a descriptor the unit holds; the descriptor itself waits in init's fd store under Store.
 type fdRecord struct {
-	ID     string `json:"id"`
-	Store  string `json:"store"`
-	Name   string `json:"name"`
-	Spec   []byte `json:"spec,omitempty"` // the OpenSocket, wire format
-	Passed bool   `json:"passed,omitempty"`
+	ID    string `json:"id"`
+	Store string `json:"store"`
+	Name  string `json:"name"`
+	Spec  []byte `json:"spec,omitempty"` // the OpenSocket, wire format
+	// Autofs is the autofs mount whose pipe this is.
+	Autofs *autofs.Point `json:"autofs,omitempty"`
+	Passed bool          `json:"passed,omitempty"`
 }
 
 // saveFds returns u's part.
 func saveFds(u *Unit) fdsRecord {
 	r := fdsRecord{LogPipes: u.logPipes}
 	for _, f := range u.fds {
-		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed}
+		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed, Autofs: f.autofs}
 		if f.spec != nil {
 			fr.Spec, _ = proto.Marshal(f.spec)
 		}
@@ -43,7 +46,7 @@ func saveFds(u *Unit) fdsRecord {
 // it), opening anew a listener init did not keep, and drains its log pipes again.
 func (m *Manager) restoreFds(u *Unit, r fdsRecord, stored map[string]*os.File) {
 	for _, fr := range r.Fds {
-		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed}
+		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed, autofs: fr.Autofs}
 		if fr.Spec != nil {
 			h.spec = &pb.OpenSocket{}
 			if err := proto.Unmarshal(fr.Spec, h.spec); err != nil {

@@ -12,8 +12,9 @@ import (
 )
 
 // diskGuest is the driver of the disk boot: the second disk is mounted from fstab by then; it writes a file there,
-// and attaches a loop device to a file on it, which keeps the disk busy past the ordered stop, so that init's
-// final stage must detach the loop device before it can unmount the disk.
+// lists /auto, an automount point whose first access bind-mounts a directory of the disk, waits for the idle
+// mount to expire and lists it again, and attaches a loop device to a file on the disk, which keeps the disk busy
+// past the ordered stop, so that init's final stage must detach the loop device before it can unmount the disk.
 const diskGuest = `#!/bin/sh
 i=0
 until [ "$(/usr/bin/sctl is-active multi-user.target)" = active ]; do
@@ -22,6 +23,19 @@ until [ "$(/usr/bin/sctl is-active multi-user.target)" = active ]; do
 done
 echo "GUEST: data.mount $(/usr/bin/sctl show -p SubState --value data.mount), local-fs.target $(/usr/bin/sctl is-active local-fs.target)" >/dev/console
 echo "written in the guest" > /data/hello
+mkdir -p /data/shared && echo shared > /data/shared/file
+echo "GUEST: auto.automount $(/usr/bin/sctl show -p SubState --value auto.automount), auto.mount $(/usr/bin/sctl is-active auto.mount)" >/dev/console
+echo "GUEST: ls /auto: $(ls /auto)" >/dev/console
+echo "GUEST: after ls auto.mount $(/usr/bin/sctl is-active auto.mount), auto.automount $(/usr/bin/sctl show -p SubState --value auto.automount)" >/dev/console
+/usr/bin/sctl list-automounts >/dev/console 2>&1
+/usr/bin/sctl list-automounts --no-legend | grep -q '^/data/shared  *[/]auto  *yes  *2s  *auto.automount' && echo "GUEST: list-automounts shows /auto mounted" >/dev/console
+i=0
+until [ "$(/usr/bin/sctl is-active auto.mount)" = inactive ]; do
+  i=$((i+1)); [ $i -gt 200 ] && break
+  sleep 0.1
+done
+echo "GUEST: idle auto.mount $(/usr/bin/sctl is-active auto.mount)" >/dev/console
+echo "GUEST: ls /auto again: $(ls /auto)" >/dev/console
 dd if=/dev/zero of=/data/loopfile bs=1k count=1024 2>/dev/null
 losetup /dev/loop0 /data/loopfile && echo "GUEST: loop0 on /data/loopfile" >/dev/console
 /usr/bin/sctl status data.mount >/dev/console 2>&1
@@ -30,11 +44,17 @@ echo "GUEST: poweroff requested" >/dev/console
 `
 
 // diskModules are loaded in this order before the disk is mounted (the initramfs has no modprobe).
-var diskModules = []string{"virtio_blk", "loop", "mbcache", "jbd2", "crc16", "crc32c_generic", "ext4"}
+var diskModules = []string{"virtio_blk", "loop", "mbcache", "jbd2", "crc16", "crc32c_generic", "ext4", "autofs4"}
 
 // The console lines of the disk boot, in order.
 var diskMilestones = []string{
 	"GUEST: data.mount mounted, local-fs.target active",
+	"GUEST: auto.automount waiting, auto.mount inactive",
+	"GUEST: ls /auto: file",
+	"GUEST: after ls auto.mount active, auto.automount running",
+	"GUEST: list-automounts shows /auto mounted",
+	"GUEST: idle auto.mount inactive",
+	"GUEST: ls /auto again: file",
 	"GUEST: loop0 on /data/loopfile",
 	"GUEST: poweroff requested",
 	"Reached target poweroff.target - System Power Off.",
@@ -139,13 +159,15 @@ func addDiskParts(root, mods string) error {
 			return err
 		}
 	}
-	load := "[Unit]\nDescription=Load the disk test's modules\nDefaultDependencies=no\nBefore=local-fs-pre.target\n\n" +
+	load := "[Unit]\nDescription=Load the disk test's modules\nDefaultDependencies=no\nWants=local-fs-pre.target\nBefore=local-fs-pre.target\n\n" +
 		"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'for m in " + strings.Join(diskModules, " ") +
 		"; do insmod /usr/lib/sysmaster-test/modules/$m.ko || exit 1; done; i=0; " +
 		"until [ -b /dev/vda ]; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done'\n"
 	files := map[string]string{
 		"etc/sysmaster/system/load-modules.service": load,
-		"etc/fstab": "# the second disk\n/dev/vda /data ext4 noatime,x-systemd.requires=load-modules.service 0 0\n",
+		"etc/fstab": "# the second disk, and a directory of it behind an automount\n" +
+			"/dev/vda /data ext4 noatime,x-systemd.requires=load-modules.service 0 0\n" +
+			"/data/shared /auto none bind,x-systemd.automount,x-systemd.idle-timeout=2s,x-systemd.requires-mounts-for=/data 0 0\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {

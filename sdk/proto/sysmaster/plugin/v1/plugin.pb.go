@@ -1273,6 +1273,7 @@ type Event struct {
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
 	//	*Event_SwapChanged
+	//	*Event_AutofsPacket
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1495,6 +1496,15 @@ func (x *Event) GetSwapChanged() *SwapChanged {
 	return nil
 }
 
+func (x *Event) GetAutofsPacket() *AutofsPacket {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_AutofsPacket); ok {
+			return x.AutofsPacket
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1579,6 +1589,10 @@ type Event_SwapChanged struct {
 	SwapChanged *SwapChanged `protobuf:"bytes,29,opt,name=swap_changed,json=swapChanged,proto3,oneof"`
 }
 
+type Event_AutofsPacket struct {
+	AutofsPacket *AutofsPacket `protobuf:"bytes,30,opt,name=autofs_packet,json=autofsPacket,proto3,oneof"`
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1618,6 +1632,8 @@ func (*Event_FdOpenFailed) isEvent_Kind() {}
 func (*Event_EnqueueFailed) isEvent_Kind() {}
 
 func (*Event_SwapChanged) isEvent_Kind() {}
+
+func (*Event_AutofsPacket) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -2903,6 +2919,9 @@ type Action struct {
 	//	*Action_Log
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
+	//	*Action_OpenAutofs
+	//	*Action_AutofsReply
+	//	*Action_ExpireAutofs
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3053,6 +3072,33 @@ func (x *Action) GetWatchFd() *WatchFd {
 	return nil
 }
 
+func (x *Action) GetOpenAutofs() *OpenAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_OpenAutofs); ok {
+			return x.OpenAutofs
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetAutofsReply() *AutofsReply {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_AutofsReply); ok {
+			return x.AutofsReply
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetExpireAutofs() *ExpireAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_ExpireAutofs); ok {
+			return x.ExpireAutofs
+		}
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -3105,6 +3151,18 @@ type Action_WatchFd struct {
 	WatchFd *WatchFd `protobuf:"bytes,12,opt,name=watch_fd,json=watchFd,proto3,oneof"`
 }
 
+type Action_OpenAutofs struct {
+	OpenAutofs *OpenAutofs `protobuf:"bytes,22,opt,name=open_autofs,json=openAutofs,proto3,oneof"`
+}
+
+type Action_AutofsReply struct {
+	AutofsReply *AutofsReply `protobuf:"bytes,23,opt,name=autofs_reply,json=autofsReply,proto3,oneof"`
+}
+
+type Action_ExpireAutofs struct {
+	ExpireAutofs *ExpireAutofs `protobuf:"bytes,24,opt,name=expire_autofs,json=expireAutofs,proto3,oneof"`
+}
+
 func (*Action_SetState) isAction_Kind() {}
 
 func (*Action_Spawn) isAction_Kind() {}
@@ -3128,6 +3186,12 @@ func (*Action_Log) isAction_Kind() {}
 func (*Action_DeclareUnit) isAction_Kind() {}
 
 func (*Action_WatchFd) isAction_Kind() {}
+
+func (*Action_OpenAutofs) isAction_Kind() {}
+
+func (*Action_AutofsReply) isAction_Kind() {}
+
+func (*Action_ExpireAutofs) isAction_Kind() {}
 
 // SetState sets the unit's generic active state, its type-specific sub-state and its result ("success",
 // "exit-code", "timeout", …). The host turns transitions into job results, dependency propagation,
@@ -5062,6 +5126,277 @@ func (x *SwapChanged) GetActive() bool {
 	return false
 }
 
+// AutofsPacket is a request the kernel wrote on the pipe of an autofs mount the unit holds (OpenAutofs): an
+// access to the automount point needs its file system (missing), or the file system mounted there was idle for
+// the timeout and the kernel asks for it to go (expire, after ExpireAutofs). The accesses, or the expire, wait
+// until the unit answers the token with AutofsReply. The host watches the pipe from OpenAutofs on, reads it when
+// it is readable, sends one AutofsPacket per request and watches it again; after a restart of the core the unit
+// asks for the watch again with WatchFd (on its Recover).
+type AutofsPacket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`          // the held autofs pipe
+	Token         uint32                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`   // the kernel's wait-queue token, for AutofsReply
+	Expire        bool                   `protobuf:"varint,3,opt,name=expire,proto3" json:"expire,omitempty"` // false: missing (mount it); true: expire (unmount it)
+	Pid           int32                  `protobuf:"varint,4,opt,name=pid,proto3" json:"pid,omitempty"`       // the process whose access triggered it
+	Name          string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsPacket) Reset() {
+	*x = AutofsPacket{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsPacket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsPacket) ProtoMessage() {}
+
+func (x *AutofsPacket) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsPacket.ProtoReflect.Descriptor instead.
+func (*AutofsPacket) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *AutofsPacket) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsPacket) GetToken() uint32 {
+	if x != nil {
+		return x.Token
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetExpire() bool {
+	if x != nil {
+		return x.Expire
+	}
+	return false
+}
+
+func (x *AutofsPacket) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// OpenAutofs asks the host to mount a direct autofs file system at where (creating the directory and its parents
+// with directory_mode) and to hold the read end of its pipe under id until CloseFd, as it holds a listening
+// socket: across plugin and core restarts. The core's process group is the autofs daemon's: its own accesses
+// never trigger. CloseFd unmounts the autofs (lazily, with what is mounted on it, as systemd does) and closes the
+// pipe; requests not answered fail. A failure comes back as FdOpenFailed; opening an open id keeps it.
+type OpenAutofs struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Where           string                 `protobuf:"bytes,2,opt,name=where,proto3" json:"where,omitempty"`
+	DirectoryMode   uint32                 `protobuf:"varint,3,opt,name=directory_mode,json=directoryMode,proto3" json:"directory_mode,omitempty"`
+	TimeoutIdleUsec uint64                 `protobuf:"varint,4,opt,name=timeout_idle_usec,json=timeoutIdleUsec,proto3" json:"timeout_idle_usec,omitempty"` // the kernel's expire timeout (whole seconds); 0 never expires
+	ExtraOptions    string                 `protobuf:"bytes,5,opt,name=extra_options,json=extraOptions,proto3" json:"extra_options,omitempty"`             // more autofs mount options (ExtraOptions=)
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *OpenAutofs) Reset() {
+	*x = OpenAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenAutofs) ProtoMessage() {}
+
+func (x *OpenAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenAutofs.ProtoReflect.Descriptor instead.
+func (*OpenAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *OpenAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetWhere() string {
+	if x != nil {
+		return x.Where
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetDirectoryMode() uint32 {
+	if x != nil {
+		return x.DirectoryMode
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetTimeoutIdleUsec() uint64 {
+	if x != nil {
+		return x.TimeoutIdleUsec
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetExtraOptions() string {
+	if x != nil {
+		return x.ExtraOptions
+	}
+	return ""
+}
+
+// AutofsReply answers requests of the autofs pipe id: status 0 tells the kernel the mount is there (missing) or
+// gone (expire); a negative errno fails the accesses (or the expire) waiting on the tokens.
+type AutofsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Tokens        []uint32               `protobuf:"varint,2,rep,packed,name=tokens,proto3" json:"tokens,omitempty"`
+	Status        int32                  `protobuf:"varint,3,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsReply) Reset() {
+	*x = AutofsReply{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsReply) ProtoMessage() {}
+
+func (x *AutofsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsReply.ProtoReflect.Descriptor instead.
+func (*AutofsReply) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AutofsReply) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsReply) GetTokens() []uint32 {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+func (x *AutofsReply) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+// ExpireAutofs asks the host to ask the kernel, off the loop, to expire what is mounted on the autofs id when it
+// was idle for its timeout; the kernel then sends an expire AutofsPacket. A request while one runs is ignored.
+type ExpireAutofs struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpireAutofs) Reset() {
+	*x = ExpireAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpireAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpireAutofs) ProtoMessage() {}
+
+func (x *ExpireAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpireAutofs.ProtoReflect.Descriptor instead.
+func (*ExpireAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *ExpireAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5146,7 +5481,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
-	"\bfd_names\x18\a \x03(\tR\afdNames\"\xa5\n" +
+	"\bfd_names\x18\a \x03(\tR\afdNames\"\xef\n" +
 	"\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
@@ -5171,7 +5506,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
 	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
-	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChangedB\x06\n" +
+	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
+	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacketB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -5258,7 +5594,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xf6\x05\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xcb\a\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5275,7 +5611,11 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03log\x18\n" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
-	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFdB\x06\n" +
+	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12B\n" +
+	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
+	"openAutofs\x12E\n" +
+	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
+	"\rexpire_autofs\x18\x18 \x01(\v2!.sysmaster.plugin.v1.ExpireAutofsH\x00R\fexpireAutofsB\x06\n" +
 	"\x04kind\"\x9d\x02\n" +
 	"\bSetState\x128\n" +
 	"\x06active\x18\x01 \x01(\x0e2 .sysmaster.plugin.v1.ActiveStateR\x06active\x12\x10\n" +
@@ -5469,7 +5809,26 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04what\x18\x01 \x01(\tR\x04what\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
-	"\x06active\x18\x04 \x01(\bR\x06active*g\n" +
+	"\x06active\x18\x04 \x01(\bR\x06active\"r\n" +
+	"\fAutofsPacket\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\rR\x05token\x12\x16\n" +
+	"\x06expire\x18\x03 \x01(\bR\x06expire\x12\x10\n" +
+	"\x03pid\x18\x04 \x01(\x05R\x03pid\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xaa\x01\n" +
+	"\n" +
+	"OpenAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05where\x18\x02 \x01(\tR\x05where\x12%\n" +
+	"\x0edirectory_mode\x18\x03 \x01(\rR\rdirectoryMode\x12*\n" +
+	"\x11timeout_idle_usec\x18\x04 \x01(\x04R\x0ftimeoutIdleUsec\x12#\n" +
+	"\rextra_options\x18\x05 \x01(\tR\fextraOptions\"M\n" +
+	"\vAutofsReply\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06tokens\x18\x02 \x03(\rR\x06tokens\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\x05R\x06status\"\x1e\n" +
+	"\fExpireAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -5512,7 +5871,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 68)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5579,14 +5938,18 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
 	(*SwapChanged)(nil),      // 64: sysmaster.plugin.v1.SwapChanged
-	nil,                      // 65: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 66: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 67: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 68: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 69: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 70: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 71: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 72: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*AutofsPacket)(nil),     // 65: sysmaster.plugin.v1.AutofsPacket
+	(*OpenAutofs)(nil),       // 66: sysmaster.plugin.v1.OpenAutofs
+	(*AutofsReply)(nil),      // 67: sysmaster.plugin.v1.AutofsReply
+	(*ExpireAutofs)(nil),     // 68: sysmaster.plugin.v1.ExpireAutofs
+	nil,                      // 69: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 70: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 71: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 72: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 73: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 74: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 75: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 76: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5599,8 +5962,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	65, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	66, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	69, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	70, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5624,59 +5987,63 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
 	64, // 34: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
-	3,  // 35: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 36: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 37: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 41: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 42: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	67, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 44: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 45: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 46: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 47: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 48: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 49: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 50: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 51: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 52: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 53: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 54: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 55: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 56: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 57: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 58: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 59: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	68, // 60: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 61: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 62: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 63: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	69, // 64: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	70, // 65: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 66: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 67: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 68: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 69: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 70: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	71, // 71: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 72: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	72, // 73: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 74: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 75: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 76: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 77: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 78: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 79: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 80: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 81: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 82: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	80, // [80:83] is the sub-list for method output_type
-	77, // [77:80] is the sub-list for method input_type
-	77, // [77:77] is the sub-list for extension type_name
-	77, // [77:77] is the sub-list for extension extendee
-	0,  // [0:77] is the sub-list for field type_name
+	65, // 35: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	3,  // 36: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 37: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 38: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 39: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 43: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	71, // 44: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 45: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 46: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 47: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 48: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 49: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 50: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 51: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 52: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 53: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 54: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 55: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 56: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 57: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 58: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 59: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	66, // 60: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	67, // 61: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	68, // 62: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	1,  // 63: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	72, // 64: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 65: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 66: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 67: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	73, // 68: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	74, // 69: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 70: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	47, // 71: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 72: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 73: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 74: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	75, // 75: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 76: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	76, // 77: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 78: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	51, // 79: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 80: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 81: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 82: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 83: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 84: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 85: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 86: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	84, // [84:87] is the sub-list for method output_type
+	81, // [81:84] is the sub-list for method input_type
+	81, // [81:81] is the sub-list for extension type_name
+	81, // [81:81] is the sub-list for extension extendee
+	0,  // [0:81] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -5705,6 +6072,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
 		(*Event_SwapChanged)(nil),
+		(*Event_AutofsPacket)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
@@ -5719,6 +6087,9 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_Log)(nil),
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
+		(*Action_OpenAutofs)(nil),
+		(*Action_AutofsReply)(nil),
+		(*Action_ExpireAutofs)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -5726,7 +6097,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   68,
+			NumMessages:   72,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
