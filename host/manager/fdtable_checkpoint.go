@@ -60,6 +60,12 @@ func (m *Manager) restoreFds(u *Unit, r fdsRecord, stored map[string]*os.File) {
 		}
 		// init did not keep it (no init, or an older one): a listener is opened anew, with the connections
 		// that came meanwhile lost; a connection is gone.
+		if h.autofs != nil {
+			// The kernel's end of the pipe is gone with it: the trap fails every access until the automount
+			// unit is restarted, which mounts a new one.
+			m.unitLogf(u, 3, "%s: the autofs pipe of %s was not kept by init; restart the unit", u.ID, h.autofs.Where)
+			continue
+		}
 		if h.spec == nil {
 			m.log.Warn("a connection the unit held was not kept by init", "unit", u.ID, "fd", fr.ID)
 			continue
