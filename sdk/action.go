@@ -41,7 +41,8 @@ type KillAction struct {
 }
 
 // ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
-// when set). Arming an armed ID re-arms it.
+// when set: the host follows the clock when it is set, and a time in the past fires at once). Arming an armed ID
+// re-arms it.
 type ArmTimer struct {
 	ID           string
 	USec         uint64
@@ -78,6 +79,7 @@ type WatchFd struct {
 type EnqueueJob struct {
 	Unit, Type, Mode string
 	Fds              []string
+	Env              []string // activation details, KEY=VALUE: see Runtime.ActivationEnv
 }
 
 // SetMainPid tells the host that Pid is the unit's main process; 0 asks the host to guess it.
@@ -95,9 +97,13 @@ type DeclareUnit struct {
 	Sections []*Section
 }
 
+// WatchTimeChange asks for EventTimeChanged when the realtime clock is set or the time zone changes (Watch
+// false stops it). The host keeps the subscription across plugin and core restarts.
+type WatchTimeChange struct{ Watch bool }
+
 // OpenAutofs asks the host to mount a direct autofs at Where (its directory made with DirectoryMode) and hold
-// its pipe under ID until CloseFd, which unmounts it; each request of the kernel then comes as
-// EventAutofsPacket (after a Recover, once the unit asked with WatchFd again). TimeoutIdleUSec is the kernel's expire timeout (0:
+// its pipe under ID until CloseFd, which unmounts it; each request of the kernel then comes as EventAutofsPacket
+// (after a Recover, once the unit asked with WatchFd again). TimeoutIdleUSec is the kernel's expire timeout (0:
 // never); ExtraOptions are more autofs mount options. A failure comes back as EventFdOpenFailed.
 type OpenAutofs struct {
 	ID, Where       string
@@ -117,21 +123,22 @@ type AutofsReply struct {
 // EventAutofsPacket follows when it is idle).
 type ExpireAutofs struct{ ID string }
 
-func (*SetState) action()     {}
-func (*Spawn) action()        {}
-func (*KillAction) action()   {}
-func (*ArmTimer) action()     {}
-func (*DisarmTimer) action()  {}
-func (*OpenSocket) action()   {}
-func (*CloseFd) action()      {}
-func (*WatchFd) action()      {}
-func (*EnqueueJob) action()   {}
-func (*SetMainPid) action()   {}
-func (*Log) action()          {}
-func (*DeclareUnit) action()  {}
-func (*OpenAutofs) action()   {}
-func (*AutofsReply) action()  {}
-func (*ExpireAutofs) action() {}
+func (*SetState) action()        {}
+func (*Spawn) action()           {}
+func (*KillAction) action()      {}
+func (*ArmTimer) action()        {}
+func (*DisarmTimer) action()     {}
+func (*OpenSocket) action()      {}
+func (*CloseFd) action()         {}
+func (*WatchFd) action()         {}
+func (*EnqueueJob) action()      {}
+func (*SetMainPid) action()      {}
+func (*Log) action()             {}
+func (*DeclareUnit) action()     {}
+func (*WatchTimeChange) action() {}
+func (*OpenAutofs) action()      {}
+func (*AutofsReply) action()     {}
+func (*ExpireAutofs) action()    {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

@@ -98,7 +98,7 @@ type EventFdReadable struct {
 	ID, Accepted, Instance, Source, AcceptError string
 }
 
-// EventFdOpenFailed reports that an OpenSocket failed; the host holds nothing under ID.
+// EventFdOpenFailed reports that an OpenSocket or an OpenAutofs failed; the host holds nothing under ID.
 type EventFdOpenFailed struct{ ID, Message string }
 
 // EventEnqueueFailed reports that an EnqueueJob was refused; the fds it passed were closed.
@@ -126,6 +126,10 @@ type EventUnitChanged struct {
 	Sub    string
 	Result string
 }
+
+// EventTimeChanged reports that CLOCK_REALTIME was set (Clock) or the local time zone changed (Timezone); only a
+// unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
+type EventTimeChanged struct{ Clock, Timezone bool }
 
 // EventSwapChanged reports a change of /proc/swaps for the swap What: turned on or changed (Active), or off.
 type EventSwapChanged struct {
@@ -163,5 +167,6 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
+func (*EventTimeChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}
 func (*EventAutofsPacket) eventKind()  {}

@@ -111,6 +111,9 @@ type Runtime struct {
 	Fds, FdNames []string
 	Timers       []string // ids of the armed timers
 	InvocationID string
+	// ActivationEnv are the activation details of the current activation (KEY=VALUE: TRIGGER_UNIT=, …), from
+	// the EnqueueJob of the timer or path unit that started it; the control kit adds them to every command.
+	ActivationEnv []string
 }
 
 // Severity is how bad a Problem is.

@@ -75,6 +75,8 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: ActiveState(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+	case *pb.Event_TimeChanged:
+		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
 	}
 	return &Event{}
 }
@@ -83,6 +85,7 @@ func runtimeFromWire(r *pb.UnitRuntime) *Runtime {
 	return &Runtime{
 		MainPid: r.GetMainPid(), ControlPid: r.GetControlPid(), Cgroup: r.GetCgroup(), Fds: r.GetFds(),
 		FdNames: r.GetFdNames(), Timers: r.GetTimers(), InvocationID: r.GetInvocationId(),
+		ActivationEnv: r.GetActivationEnv(),
 	}
 }
 
@@ -187,11 +190,14 @@ func actionToWire(a Action) *pb.Action {
 	case *WatchFd:
 		return &pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: a.ID, Watch: a.Watch, Accept: a.Accept}}}
 	case *EnqueueJob:
-		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds}}}
+		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds,
+			Env: a.Env}}}
 	case *SetMainPid:
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
+	case *WatchTimeChange:
+		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
 	case *OpenAutofs:

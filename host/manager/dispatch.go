@@ -202,7 +202,7 @@ func (m *Manager) undeliverable(u *Unit) {
 
 func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
-		Cgroup: m.controlGroup(u)}
+		Cgroup: m.controlGroup(u), ActivationEnv: u.activationEnv}
 	rt.Fds, rt.FdNames = m.passableFds(u)
 	rt.Timers = m.timers.ids(u)
 	return rt
@@ -230,6 +230,8 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.armTimer(u, k.ArmTimer)
 	case *pb.Action_DisarmTimer:
 		m.timers.disarm(u, k.DisarmTimer.Id)
+	case *pb.Action_WatchTimeChange:
+		m.watchTimeChange(u, k.WatchTimeChange.Watch)
 	case *pb.Action_SetMainPid:
 		m.setMainPid(u, int(k.SetMainPid.Pid))
 	case *pb.Action_Log:

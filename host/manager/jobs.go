@@ -83,9 +83,15 @@ func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
 		var mode job.Mode
 		if mode, err = job.ParseMode(e.Mode); err == nil {
 			to := m.load(e.Unit)
-			if _, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
+			var jobs []*job.Job
+			if jobs, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
 				m.passFds(from, to, fds)
 				fds = nil
+			}
+			for _, j := range jobs {
+				if j.Unit == to.ID && len(e.Env) > 0 {
+					j.Env = append([]string(nil), e.Env...)
+				}
 			}
 		}
 	}
@@ -131,6 +137,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
+			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
@@ -312,9 +319,13 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 		// The unit's log gets the line without its console tag, as the journal does.
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
-	if j.Type == job.Start && r != job.Done && !isUp(u.Active) && len(u.triggeredBy) > 0 {
-		// A handed-over connection whose instance never came up: close it and tell its socket.
-		m.releasePassed(u)
+	if j.Type == job.Start && r != job.Done && !isUp(u.Active) {
+		// A start that did not bring the unit up tells the units that trigger it, as systemd's
+		// job_finish_and_invalidate does, even when the unit's state did not change (a condition skipped it): a
+		// timer waits for the run to end. A handed-over connection whose instance never came up is closed.
+		if len(u.triggeredBy) > 0 {
+			m.releasePassed(u)
+		}
 		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {

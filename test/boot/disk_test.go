@@ -43,8 +43,10 @@ echo "GUEST: poweroff requested" >/dev/console
 /usr/bin/sctl poweroff
 `
 
-// diskModules are loaded in this order before the disk is mounted (the initramfs has no modprobe).
-var diskModules = []string{"virtio_blk", "loop", "mbcache", "jbd2", "crc16", "crc32c_generic", "ext4", "autofs4"}
+// diskModules are loaded in this order before the disk is mounted (the initramfs has no modprobe): their paths
+// under the kernel package's lib/modules/VERSION/kernel, without .ko.xz.
+var diskModules = []string{"drivers/block/virtio_blk", "drivers/block/loop", "fs/mbcache", "fs/jbd2/jbd2", "lib/crc16",
+	"crypto/crc32c_generic", "fs/ext4/ext4", "fs/autofs/autofs4"}
 
 // The console lines of the disk boot, in order.
 var diskMilestones = []string{
@@ -70,11 +72,10 @@ var diskMilestones = []string{
 // no error, no journal to recover) and holds what was written.
 func TestBootSecondDisk(t *testing.T) {
 	k := kernel(t)
-	mods := filepath.Join(filepath.Dir(k), "modules")
-	for _, m := range diskModules {
-		if _, err := os.Stat(filepath.Join(mods, m+".ko")); err != nil {
-			t.Fatalf("no module %s.ko in %s: run .ci/boot-deps.sh", m, mods)
-		}
+	// .ci/boot-deps.sh unpacks the kernel's package beside vmlinuz.
+	mods, _ := filepath.Glob(filepath.Join(filepath.Dir(k), "kernel/lib/modules/*/kernel"))
+	if len(mods) != 1 {
+		t.Fatalf("no modules of the kernel under %s: run .ci/boot-deps.sh", filepath.Dir(k))
 	}
 	dir := t.TempDir()
 	disk := filepath.Join(dir, "data.img")
@@ -87,7 +88,7 @@ func TestBootSecondDisk(t *testing.T) {
 	if err := buildRootfs(root, diskGuest); err != nil {
 		t.Fatal(err)
 	}
-	if err := addDiskParts(root, mods); err != nil {
+	if err := addDiskParts(root, mods[0]); err != nil {
 		t.Fatal(err)
 	}
 	initrd := filepath.Join(dir, "initrd.cpio")
@@ -155,13 +156,21 @@ func addDiskParts(root, mods string) error {
 	if err := os.MkdirAll(modDir, 0o755); err != nil {
 		return err
 	}
+	var names []string
 	for _, m := range diskModules {
-		if err := copyFile(filepath.Join(mods, m+".ko"), filepath.Join(modDir, m+".ko"), 0o644); err != nil {
+		// busybox's insmod reads no compressed module.
+		b, err := exec.Command("xz", "-dc", filepath.Join(mods, m+".ko.xz")).Output()
+		if err != nil {
+			return fmt.Errorf("module %s: %w", m, err)
+		}
+		name := filepath.Base(m)
+		if err := os.WriteFile(filepath.Join(modDir, name+".ko"), b, 0o644); err != nil {
 			return err
 		}
+		names = append(names, name)
 	}
 	load := "[Unit]\nDescription=Load the disk test's modules\nDefaultDependencies=no\nWants=local-fs-pre.target\nBefore=local-fs-pre.target\n\n" +
-		"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'for m in " + strings.Join(diskModules, " ") +
+		"[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'for m in " + strings.Join(names, " ") +
 		"; do insmod /usr/lib/sysmaster-test/modules/$m.ko || exit 1; done; i=0; " +
 		"until [ -b /dev/vda ]; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done'\n"
 	files := map[string]string{

@@ -1162,10 +1162,14 @@ type UnitRuntime struct {
 	// The fds the unit may pass to its processes, in order: the listening fds of the socket units that trigger it
 	// (Triggers=/TriggeredBy=, by unit name, each in the order it opened them), then those the unit holds itself
 	// (fds passed to it with EnqueueJob, FDSTORE=1). A Spawn names them in its fds field.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
-	Timers        []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
-	InvocationId  string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
-	FdNames       []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	Fds          []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Timers       []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
+	InvocationId string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	FdNames      []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	// The activation details of the unit's current activation, KEY=VALUE (TRIGGER_UNIT=, TRIGGER_PATH=, …): the env
+	// of the EnqueueJob that started it, empty when it was started otherwise. Its commands get them in their
+	// environment, as systemd's ActivationDetails.
+	ActivationEnv []string `protobuf:"bytes,8,rep,name=activation_env,json=activationEnv,proto3" json:"activation_env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1249,6 +1253,13 @@ func (x *UnitRuntime) GetFdNames() []string {
 	return nil
 }
 
+func (x *UnitRuntime) GetActivationEnv() []string {
+	if x != nil {
+		return x.ActivationEnv
+	}
+	return nil
+}
+
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -1272,6 +1283,7 @@ type Event struct {
 	//	*Event_Executed
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
+	//	*Event_TimeChanged
 	//	*Event_SwapChanged
 	//	*Event_AutofsPacket
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
@@ -1487,6 +1499,15 @@ func (x *Event) GetEnqueueFailed() *EnqueueFailed {
 	return nil
 }
 
+func (x *Event) GetTimeChanged() *TimeChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_TimeChanged); ok {
+			return x.TimeChanged
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetSwapChanged() *SwapChanged {
 	if x != nil {
 		if x, ok := x.Kind.(*Event_SwapChanged); ok {
@@ -1585,6 +1606,10 @@ type Event_EnqueueFailed struct {
 	EnqueueFailed *EnqueueFailed `protobuf:"bytes,19,opt,name=enqueue_failed,json=enqueueFailed,proto3,oneof"`
 }
 
+type Event_TimeChanged struct {
+	TimeChanged *TimeChanged `protobuf:"bytes,20,opt,name=time_changed,json=timeChanged,proto3,oneof"` // timer area: 20-22
+}
+
 type Event_SwapChanged struct {
 	SwapChanged *SwapChanged `protobuf:"bytes,29,opt,name=swap_changed,json=swapChanged,proto3,oneof"`
 }
@@ -1630,6 +1655,8 @@ func (*Event_Executed) isEvent_Kind() {}
 func (*Event_FdOpenFailed) isEvent_Kind() {}
 
 func (*Event_EnqueueFailed) isEvent_Kind() {}
+
+func (*Event_TimeChanged) isEvent_Kind() {}
 
 func (*Event_SwapChanged) isEvent_Kind() {}
 
@@ -2919,6 +2946,7 @@ type Action struct {
 	//	*Action_Log
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
+	//	*Action_WatchTimeChange
 	//	*Action_OpenAutofs
 	//	*Action_AutofsReply
 	//	*Action_ExpireAutofs
@@ -3072,6 +3100,15 @@ func (x *Action) GetWatchFd() *WatchFd {
 	return nil
 }
 
+func (x *Action) GetWatchTimeChange() *WatchTimeChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchTimeChange); ok {
+			return x.WatchTimeChange
+		}
+	}
+	return nil
+}
+
 func (x *Action) GetOpenAutofs() *OpenAutofs {
 	if x != nil {
 		if x, ok := x.Kind.(*Action_OpenAutofs); ok {
@@ -3151,6 +3188,10 @@ type Action_WatchFd struct {
 	WatchFd *WatchFd `protobuf:"bytes,12,opt,name=watch_fd,json=watchFd,proto3,oneof"`
 }
 
+type Action_WatchTimeChange struct {
+	WatchTimeChange *WatchTimeChange `protobuf:"bytes,13,opt,name=watch_time_change,json=watchTimeChange,proto3,oneof"` // timer area: 13-15
+}
+
 type Action_OpenAutofs struct {
 	OpenAutofs *OpenAutofs `protobuf:"bytes,22,opt,name=open_autofs,json=openAutofs,proto3,oneof"`
 }
@@ -3186,6 +3227,8 @@ func (*Action_Log) isAction_Kind() {}
 func (*Action_DeclareUnit) isAction_Kind() {}
 
 func (*Action_WatchFd) isAction_Kind() {}
+
+func (*Action_WatchTimeChange) isAction_Kind() {}
 
 func (*Action_OpenAutofs) isAction_Kind() {}
 
@@ -4541,7 +4584,8 @@ func (x *KillAction) GetAlsoSighup() bool {
 }
 
 // ArmTimer asks for TimerFired{id} after usec microseconds of CLOCK_MONOTONIC (or at realtime_usec of
-// CLOCK_REALTIME when that is set). Arming an id that is armed re-arms it. Timers live in the host.
+// CLOCK_REALTIME when that is set: such a timer follows the clock when it is set, and a time in the past fires at
+// once). Arming an id that is armed re-arms it. Timers live in the host.
 type ArmTimer struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -4843,7 +4887,10 @@ type EnqueueJob struct {
 	// inactive or failed, then the host closes them. Passing fds also makes this unit trigger the job's unit
 	// (Triggers=/Before= added at run time, as systemd does for an Accept=yes instance), so that it gets
 	// UnitChanged events for it.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Fds []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	// activation details, KEY=VALUE (a timer's TRIGGER_UNIT=, TRIGGER_TIMER_REALTIME_USEC=, …): kept with the job
+	// and, when it starts the unit, in the unit's runtime (UnitRuntime.activation_env) for that activation.
+	Env           []string `protobuf:"bytes,5,rep,name=env,proto3" json:"env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4902,6 +4949,13 @@ func (x *EnqueueJob) GetMode() string {
 func (x *EnqueueJob) GetFds() []string {
 	if x != nil {
 		return x.Fds
+	}
+	return nil
+}
+
+func (x *EnqueueJob) GetEnv() []string {
+	if x != nil {
+		return x.Env
 	}
 	return nil
 }
@@ -5055,6 +5109,110 @@ func (x *DeclareUnit) GetSections() []*Section {
 	return nil
 }
 
+// WatchTimeChange asks the host to send the unit TimeChanged events (watch true) or to stop (watch false). The
+// host keeps the subscription across plugin and core restarts, like a timer. A timer unit asks for it while it
+// waits, so that it can re-compute its calendar elapses after the clock was set and fire OnClockChange= and
+// OnTimezoneChange=.
+type WatchTimeChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Watch         bool                   `protobuf:"varint,1,opt,name=watch,proto3" json:"watch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchTimeChange) Reset() {
+	*x = WatchTimeChange{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchTimeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchTimeChange) ProtoMessage() {}
+
+func (x *WatchTimeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchTimeChange.ProtoReflect.Descriptor instead.
+func (*WatchTimeChange) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *WatchTimeChange) GetWatch() bool {
+	if x != nil {
+		return x.Watch
+	}
+	return false
+}
+
+// TimeChanged tells a unit that asked with WatchTimeChange that CLOCK_REALTIME was set (clock: the host saw its
+// realtime timerfd cancelled, TFD_TIMER_CANCEL_ON_SET) or that the local time zone changed (timezone: /etc/localtime
+// was replaced). The host re-armed the unit's realtime timers for their CLOCK_REALTIME times already, before it
+// sends this event.
+type TimeChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Clock         bool                   `protobuf:"varint,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	Timezone      bool                   `protobuf:"varint,2,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TimeChanged) Reset() {
+	*x = TimeChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimeChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimeChanged) ProtoMessage() {}
+
+func (x *TimeChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimeChanged.ProtoReflect.Descriptor instead.
+func (*TimeChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *TimeChanged) GetClock() bool {
+	if x != nil {
+		return x.Clock
+	}
+	return false
+}
+
+func (x *TimeChanged) GetTimezone() bool {
+	if x != nil {
+		return x.Timezone
+	}
+	return false
+}
+
 // SwapChanged reports a change of /proc/swaps for the swap unit of what: the swap was turned on or changed
 // (active), or turned off, by the unit's own swapon/swapoff or by anyone else. The host sends it to the unit named
 // after what (which it declares when no file names it), in the order of the changes.
@@ -5070,7 +5228,7 @@ type SwapChanged struct {
 
 func (x *SwapChanged) Reset() {
 	*x = SwapChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5082,7 +5240,7 @@ func (x *SwapChanged) String() string {
 func (*SwapChanged) ProtoMessage() {}
 
 func (x *SwapChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5095,7 +5253,7 @@ func (x *SwapChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SwapChanged.ProtoReflect.Descriptor instead.
 func (*SwapChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *SwapChanged) GetWhat() string {
@@ -5145,7 +5303,7 @@ type AutofsPacket struct {
 
 func (x *AutofsPacket) Reset() {
 	*x = AutofsPacket{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5157,7 +5315,7 @@ func (x *AutofsPacket) String() string {
 func (*AutofsPacket) ProtoMessage() {}
 
 func (x *AutofsPacket) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5170,7 +5328,7 @@ func (x *AutofsPacket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutofsPacket.ProtoReflect.Descriptor instead.
 func (*AutofsPacket) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *AutofsPacket) GetId() string {
@@ -5226,7 +5384,7 @@ type OpenAutofs struct {
 
 func (x *OpenAutofs) Reset() {
 	*x = OpenAutofs{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5238,7 +5396,7 @@ func (x *OpenAutofs) String() string {
 func (*OpenAutofs) ProtoMessage() {}
 
 func (x *OpenAutofs) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5251,7 +5409,7 @@ func (x *OpenAutofs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenAutofs.ProtoReflect.Descriptor instead.
 func (*OpenAutofs) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *OpenAutofs) GetId() string {
@@ -5302,7 +5460,7 @@ type AutofsReply struct {
 
 func (x *AutofsReply) Reset() {
 	*x = AutofsReply{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5314,7 +5472,7 @@ func (x *AutofsReply) String() string {
 func (*AutofsReply) ProtoMessage() {}
 
 func (x *AutofsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5327,7 +5485,7 @@ func (x *AutofsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutofsReply.ProtoReflect.Descriptor instead.
 func (*AutofsReply) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *AutofsReply) GetId() string {
@@ -5362,7 +5520,7 @@ type ExpireAutofs struct {
 
 func (x *ExpireAutofs) Reset() {
 	*x = ExpireAutofs{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5374,7 +5532,7 @@ func (x *ExpireAutofs) String() string {
 func (*ExpireAutofs) ProtoMessage() {}
 
 func (x *ExpireAutofs) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5387,7 +5545,7 @@ func (x *ExpireAutofs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpireAutofs.ProtoReflect.Descriptor instead.
 func (*ExpireAutofs) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ExpireAutofs) GetId() string {
@@ -5472,7 +5630,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x04 \x01(\rR\fstateVersion\x120\n" +
 	"\x05event\x18\x05 \x01(\v2\x1a.sysmaster.plugin.v1.EventR\x05event\x12:\n" +
-	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xcb\x01\n" +
+	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xf2\x01\n" +
 	"\vUnitRuntime\x12\x19\n" +
 	"\bmain_pid\x18\x01 \x01(\x03R\amainPid\x12\x1f\n" +
 	"\vcontrol_pid\x18\x02 \x01(\x03R\n" +
@@ -5481,8 +5639,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
-	"\bfd_names\x18\a \x03(\tR\afdNames\"\xef\n" +
-	"\n" +
+	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xb6\v\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5506,6 +5664,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
 	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
+	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
 	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
 	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacketB\x06\n" +
 	"\x04kind\"\a\n" +
@@ -5594,7 +5753,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xcb\a\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\x9f\b\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5611,7 +5770,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03log\x18\n" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
-	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12B\n" +
+	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12R\n" +
+	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChange\x12B\n" +
 	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
 	"openAutofs\x12E\n" +
 	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
@@ -5789,13 +5949,14 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\aWatchFd\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05watch\x18\x02 \x01(\bR\x05watch\x12\x16\n" +
-	"\x06accept\x18\x03 \x01(\bR\x06accept\"Z\n" +
+	"\x06accept\x18\x03 \x01(\bR\x06accept\"l\n" +
 	"\n" +
 	"EnqueueJob\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
 	"\x04mode\x18\x03 \x01(\tR\x04mode\x12\x10\n" +
-	"\x03fds\x18\x04 \x03(\tR\x03fds\"\x1e\n" +
+	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x10\n" +
+	"\x03env\x18\x05 \x03(\tR\x03env\"\x1e\n" +
 	"\n" +
 	"SetMainPid\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\"5\n" +
@@ -5804,7 +5965,12 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bpriority\x18\x02 \x01(\x05R\bpriority\"[\n" +
 	"\vDeclareUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
-	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"i\n" +
+	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"'\n" +
+	"\x0fWatchTimeChange\x12\x14\n" +
+	"\x05watch\x18\x01 \x01(\bR\x05watch\"?\n" +
+	"\vTimeChanged\x12\x14\n" +
+	"\x05clock\x18\x01 \x01(\bR\x05clock\x12\x1a\n" +
+	"\btimezone\x18\x02 \x01(\bR\btimezone\"i\n" +
 	"\vSwapChanged\x12\x12\n" +
 	"\x04what\x18\x01 \x01(\tR\x04what\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
@@ -5871,7 +6037,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5937,19 +6103,21 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
 	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
-	(*SwapChanged)(nil),      // 64: sysmaster.plugin.v1.SwapChanged
-	(*AutofsPacket)(nil),     // 65: sysmaster.plugin.v1.AutofsPacket
-	(*OpenAutofs)(nil),       // 66: sysmaster.plugin.v1.OpenAutofs
-	(*AutofsReply)(nil),      // 67: sysmaster.plugin.v1.AutofsReply
-	(*ExpireAutofs)(nil),     // 68: sysmaster.plugin.v1.ExpireAutofs
-	nil,                      // 69: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 70: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 71: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 72: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 73: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 74: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 75: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 76: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
+	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
+	(*SwapChanged)(nil),      // 66: sysmaster.plugin.v1.SwapChanged
+	(*AutofsPacket)(nil),     // 67: sysmaster.plugin.v1.AutofsPacket
+	(*OpenAutofs)(nil),       // 68: sysmaster.plugin.v1.OpenAutofs
+	(*AutofsReply)(nil),      // 69: sysmaster.plugin.v1.AutofsReply
+	(*ExpireAutofs)(nil),     // 70: sysmaster.plugin.v1.ExpireAutofs
+	nil,                      // 71: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 72: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 73: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 74: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 75: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 76: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 77: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 78: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5962,8 +6130,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	69, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	70, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	71, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	72, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5986,64 +6154,66 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
-	64, // 34: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
-	65, // 35: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
-	3,  // 36: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 37: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 38: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 41: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 42: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 43: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	71, // 44: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 45: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 46: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 47: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 48: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 49: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 50: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 51: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 52: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 53: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 54: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 55: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 56: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 57: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 58: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 59: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	66, // 60: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
-	67, // 61: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
-	68, // 62: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
-	1,  // 63: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	72, // 64: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 65: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 66: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 67: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	73, // 68: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	74, // 69: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 70: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 71: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 72: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 73: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 74: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	75, // 75: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 76: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	76, // 77: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 78: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 79: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 80: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 81: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 82: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 83: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 84: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 85: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 86: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	84, // [84:87] is the sub-list for method output_type
-	81, // [81:84] is the sub-list for method input_type
-	81, // [81:81] is the sub-list for extension type_name
-	81, // [81:81] is the sub-list for extension extendee
-	0,  // [0:81] is the sub-list for field type_name
+	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
+	66, // 35: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
+	67, // 36: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	3,  // 37: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 38: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 39: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 43: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 44: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	73, // 45: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 46: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 47: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 48: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 49: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 50: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 51: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 52: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 53: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 54: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 55: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 56: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 57: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 58: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 59: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 60: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 61: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	68, // 62: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	69, // 63: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	70, // 64: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	1,  // 65: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	74, // 66: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 67: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 68: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 69: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	75, // 70: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	76, // 71: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 72: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	47, // 73: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 74: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 75: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 76: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	77, // 77: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 78: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	78, // 79: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 80: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	51, // 81: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 82: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 83: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 84: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 85: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 86: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 87: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 88: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	86, // [86:89] is the sub-list for method output_type
+	83, // [83:86] is the sub-list for method input_type
+	83, // [83:83] is the sub-list for extension type_name
+	83, // [83:83] is the sub-list for extension extendee
+	0,  // [0:83] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -6071,6 +6241,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_Executed)(nil),
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
+		(*Event_TimeChanged)(nil),
 		(*Event_SwapChanged)(nil),
 		(*Event_AutofsPacket)(nil),
 	}
@@ -6087,6 +6258,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_Log)(nil),
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
+		(*Action_WatchTimeChange)(nil),
 		(*Action_OpenAutofs)(nil),
 		(*Action_AutofsReply)(nil),
 		(*Action_ExpireAutofs)(nil),
@@ -6097,7 +6269,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   72,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
