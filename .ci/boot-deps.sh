@@ -15,6 +15,7 @@ command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v modprobe >/dev/null || need+=(kmod)
+command -v xz >/dev/null || need+=(xz-utils) # the disk boot decompresses the modules it loads with busybox's insmod
 if [ ${#need[@]} -gt 0 ] || [ ! -e "$cache/vmlinuz" ] || [ ! -d "$cache/kernel/lib/modules" ]; then
   apt-get update -qq
 fi

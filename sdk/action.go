@@ -101,6 +101,28 @@ type DeclareUnit struct {
 // false stops it). The host keeps the subscription across plugin and core restarts.
 type WatchTimeChange struct{ Watch bool }
 
+// OpenAutofs asks the host to mount a direct autofs at Where (its directory made with DirectoryMode) and hold
+// its pipe under ID until CloseFd, which unmounts it; each request of the kernel then comes as EventAutofsPacket
+// (after a Recover, once the unit asked with WatchFd again). TimeoutIdleUSec is the kernel's expire timeout (0:
+// never); ExtraOptions are more autofs mount options. A failure comes back as EventFdOpenFailed.
+type OpenAutofs struct {
+	ID, Where       string
+	DirectoryMode   uint32
+	TimeoutIdleUSec uint64
+	ExtraOptions    string
+}
+
+// AutofsReply answers the requests Tokens of the autofs ID: Status 0 is done, a negative errno fails them.
+type AutofsReply struct {
+	ID     string
+	Tokens []uint32
+	Status int32
+}
+
+// ExpireAutofs asks the host to have the kernel expire the idle mount on the autofs ID (an expire
+// EventAutofsPacket follows when it is idle).
+type ExpireAutofs struct{ ID string }
+
 func (*SetState) action()        {}
 func (*Spawn) action()           {}
 func (*KillAction) action()      {}
@@ -114,6 +136,9 @@ func (*SetMainPid) action()      {}
 func (*Log) action()             {}
 func (*DeclareUnit) action()     {}
 func (*WatchTimeChange) action() {}
+func (*OpenAutofs) action()      {}
+func (*AutofsReply) action()     {}
+func (*ExpireAutofs) action()    {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

@@ -98,7 +98,7 @@ type EventFdReadable struct {
 	ID, Accepted, Instance, Source, AcceptError string
 }
 
-// EventFdOpenFailed reports that an OpenSocket failed; the host holds nothing under ID.
+// EventFdOpenFailed reports that an OpenSocket or an OpenAutofs failed; the host holds nothing under ID.
 type EventFdOpenFailed struct{ ID, Message string }
 
 // EventEnqueueFailed reports that an EnqueueJob was refused; the fds it passed were closed.
@@ -131,6 +131,23 @@ type EventUnitChanged struct {
 // unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
 type EventTimeChanged struct{ Clock, Timezone bool }
 
+// EventSwapChanged reports a change of /proc/swaps for the swap What: turned on or changed (Active), or off.
+type EventSwapChanged struct {
+	What, Type string
+	Priority   int
+	Active     bool
+}
+
+// EventAutofsPacket is a request of the kernel on the autofs ID (see OpenAutofs): an access to the automount
+// point that needs the mount, or (Expire) an idle mount to take away; it waits until AutofsReply answers Token.
+type EventAutofsPacket struct {
+	ID     string
+	Token  uint32
+	Expire bool
+	Pid    int32
+	Name   string
+}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -151,3 +168,5 @@ func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
 func (*EventTimeChanged) eventKind()   {}
+func (*EventSwapChanged) eventKind()   {}
+func (*EventAutofsPacket) eventKind()  {}

@@ -68,6 +68,12 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_DeviceChanged:
 		d := k.DeviceChanged
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
+	case *pb.Event_AutofsPacket:
+		p := k.AutofsPacket
+		return &Event{Kind: &EventAutofsPacket{ID: p.GetId(), Token: p.GetToken(), Expire: p.GetExpire(), Pid: p.GetPid(), Name: p.GetName()}}
+	case *pb.Event_SwapChanged:
+		c := k.SwapChanged
+		return &Event{Kind: &EventSwapChanged{What: c.GetWhat(), Type: c.GetType(), Priority: int(c.GetPriority()), Active: c.GetActive()}}
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: activeFromWire(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
@@ -196,6 +202,13 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
+	case *OpenAutofs:
+		return &pb.Action{Kind: &pb.Action_OpenAutofs{OpenAutofs: &pb.OpenAutofs{Id: a.ID, Where: a.Where,
+			DirectoryMode: a.DirectoryMode, TimeoutIdleUsec: a.TimeoutIdleUSec, ExtraOptions: a.ExtraOptions}}}
+	case *AutofsReply:
+		return &pb.Action{Kind: &pb.Action_AutofsReply{AutofsReply: &pb.AutofsReply{Id: a.ID, Tokens: a.Tokens, Status: a.Status}}}
+	case *ExpireAutofs:
+		return &pb.Action{Kind: &pb.Action_ExpireAutofs{ExpireAutofs: &pb.ExpireAutofs{Id: a.ID}}}
 	}
 	return nil
 }

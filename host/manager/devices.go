@@ -207,9 +207,10 @@ func (m *Manager) stopTrackingDevices() {
 	}
 }
 
-// declared answers the loader for a unit without a file: a mount of the mount table, or a device unit.
+// declared answers the loader for a unit without a file: a mount of the mount table, a swap of /proc/swaps, or
+// a device unit.
 func (m *Manager) declared(name string) []*unitfile.Section {
-	if secs := m.declaredMount(name); secs != nil {
+	if secs := m.declaredUnit(name); secs != nil {
 		return secs
 	}
 	return m.declaredDevice(name)

@@ -244,6 +244,12 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.closeFd(u, k.CloseFd.Id)
 	case *pb.Action_WatchFd:
 		m.watchFd(u, k.WatchFd)
+	case *pb.Action_OpenAutofs:
+		m.openAutofs(u, k.OpenAutofs)
+	case *pb.Action_AutofsReply:
+		m.autofsReply(u, k.AutofsReply)
+	case *pb.Action_ExpireAutofs:
+		m.expireAutofs(u, k.ExpireAutofs)
 	default:
 		// DeclareUnit is served by later versions of this host; a plugin must not rely on it yet. Say so
 		// instead of failing silently.

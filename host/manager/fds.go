@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sysmaster/sysmaster/host/autofs"
 	"github.com/sysmaster/sysmaster/host/listen"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -21,6 +22,9 @@ type heldFd struct {
 	name  string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
 	file  *os.File
 	spec  *pb.OpenSocket
+	// autofs is set for the pipe of an autofs mount (OpenAutofs): its reports are the kernel's requests.
+	autofs   *autofs.Point
+	expiring bool // an expire of the autofs runs
 
 	gen    uint32 // the generation of the watch when armed, 0 when not watched
 	accept bool   // the watch accepts a connection before it reports
@@ -89,6 +93,9 @@ func (m *Manager) closeFd(u *Unit, id string) {
 func (m *Manager) closeHeld(u *Unit, f *heldFd) {
 	m.unwatchFd(f)
 	m.forgetInInit(f.store)
+	if f.autofs != nil {
+		m.closeAutofs(u, f)
+	}
 	var err error
 	if f.spec != nil {
 		err = listen.Close(f.file, f.spec)
@@ -150,6 +157,10 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 	}
 	delete(m.fds.watched, fd)
 	o.fd.gen = 0
+	if o.fd.autofs != nil {
+		m.autofsReadable(o.u, o.fd)
+		return
+	}
 	ev := &pb.FdReadable{Id: o.fd.id}
 	if o.fd.accept {
 		conn, instance, source, err := listen.Accept(o.fd.file)

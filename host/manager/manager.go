@@ -55,6 +55,7 @@ type Manager struct {
 	engine      *job.Engine
 	mounts      mountTracking
 	devices     deviceTracking
+	swaps       swapTracking
 	api         *api.Server
 	init        *initLink
 
@@ -257,6 +258,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.restore()
 		m.trackMounts()
 		m.trackDevices()
+		m.trackSwaps()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
@@ -267,6 +269,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.firstBoot()
 		m.trackMounts()
 		m.trackDevices()
+		m.trackSwaps()
 		m.startDefault(target)
 	}
 	m.turn()
@@ -435,6 +438,7 @@ func (m *Manager) close() {
 	m.closeOnce.Do(func() {
 		m.stopTrackingMounts()
 		m.stopTrackingDevices()
+		m.stopTrackingSwaps()
 		m.api.Stop()
 		if m.notifySocket != nil {
 			m.notifySocket.Close()

@@ -147,28 +147,3 @@ func nsOf(pid int) (unix.Stat_t, error) {
 	err := unix.Stat(fmt.Sprintf("/proc/%d/ns/mnt", pid), &st)
 	return st, err
 }
-
-// unmountAll detaches every mount but / and the API filesystems, deepest first, and makes / read-only: the last
-// step before reboot(2) on a real machine. Errors are logged and passed over.
-func unmountAll() {
-	ms := mounts()
-	keep := func(p string) bool {
-		for _, k := range []string{"/proc", "/sys", "/dev"} {
-			if p == k || strings.HasPrefix(p, k+"/") {
-				return true
-			}
-		}
-		return p == "/"
-	}
-	for i := len(ms) - 1; i >= 0; i-- {
-		if keep(ms[i].Point) {
-			continue
-		}
-		if err := unix.Unmount(ms[i].Point, unix.MNT_DETACH); err != nil {
-			logf("cannot unmount %s: %v", ms[i].Point, err)
-		}
-	}
-	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-		logf("cannot remount / read-only: %v", err)
-	}
-}

@@ -42,6 +42,10 @@ type ExecSettings struct {
 	NoCapabilities bool
 	// Unenforced lists the keys of the section that sysmaster knows but does not apply (see unenforcedKeys).
 	Unenforced []string
+	// SamePgrp keeps the processes in the core's process group instead of a new session (systemd's same_pgrp):
+	// a mount unit's mount(8) must run as the autofs daemon, whose process group the core is, or it would wait
+	// for the very automount request it answers.
+	SamePgrp bool `json:",omitempty"`
 }
 
 // KillSettings are the settings of man systemd.kill.

@@ -44,6 +44,7 @@ var commands = map[string]command{
 	"reload-plugin":     {reloadPlugin, 1},
 	"list-sockets":      {listSockets, 0},
 	"list-timers":       {listTimers, 0},
+	"list-automounts":   {listAutomounts, 0},
 	"list-dependencies": {listDependencies, 0},
 	"status":            {status, 0},
 	"show":              {show, 0},

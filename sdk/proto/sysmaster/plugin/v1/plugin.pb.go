@@ -1284,6 +1284,8 @@ type Event struct {
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
 	//	*Event_TimeChanged
+	//	*Event_SwapChanged
+	//	*Event_AutofsPacket
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1506,6 +1508,24 @@ func (x *Event) GetTimeChanged() *TimeChanged {
 	return nil
 }
 
+func (x *Event) GetSwapChanged() *SwapChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_SwapChanged); ok {
+			return x.SwapChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAutofsPacket() *AutofsPacket {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_AutofsPacket); ok {
+			return x.AutofsPacket
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1590,6 +1610,14 @@ type Event_TimeChanged struct {
 	TimeChanged *TimeChanged `protobuf:"bytes,20,opt,name=time_changed,json=timeChanged,proto3,oneof"` // timer area: 20-22
 }
 
+type Event_SwapChanged struct {
+	SwapChanged *SwapChanged `protobuf:"bytes,29,opt,name=swap_changed,json=swapChanged,proto3,oneof"`
+}
+
+type Event_AutofsPacket struct {
+	AutofsPacket *AutofsPacket `protobuf:"bytes,30,opt,name=autofs_packet,json=autofsPacket,proto3,oneof"`
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1629,6 +1657,10 @@ func (*Event_FdOpenFailed) isEvent_Kind() {}
 func (*Event_EnqueueFailed) isEvent_Kind() {}
 
 func (*Event_TimeChanged) isEvent_Kind() {}
+
+func (*Event_SwapChanged) isEvent_Kind() {}
+
+func (*Event_AutofsPacket) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -2915,6 +2947,9 @@ type Action struct {
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
 	//	*Action_WatchTimeChange
+	//	*Action_OpenAutofs
+	//	*Action_AutofsReply
+	//	*Action_ExpireAutofs
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3074,6 +3109,33 @@ func (x *Action) GetWatchTimeChange() *WatchTimeChange {
 	return nil
 }
 
+func (x *Action) GetOpenAutofs() *OpenAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_OpenAutofs); ok {
+			return x.OpenAutofs
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetAutofsReply() *AutofsReply {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_AutofsReply); ok {
+			return x.AutofsReply
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetExpireAutofs() *ExpireAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_ExpireAutofs); ok {
+			return x.ExpireAutofs
+		}
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -3130,6 +3192,18 @@ type Action_WatchTimeChange struct {
 	WatchTimeChange *WatchTimeChange `protobuf:"bytes,13,opt,name=watch_time_change,json=watchTimeChange,proto3,oneof"` // timer area: 13-15
 }
 
+type Action_OpenAutofs struct {
+	OpenAutofs *OpenAutofs `protobuf:"bytes,22,opt,name=open_autofs,json=openAutofs,proto3,oneof"`
+}
+
+type Action_AutofsReply struct {
+	AutofsReply *AutofsReply `protobuf:"bytes,23,opt,name=autofs_reply,json=autofsReply,proto3,oneof"`
+}
+
+type Action_ExpireAutofs struct {
+	ExpireAutofs *ExpireAutofs `protobuf:"bytes,24,opt,name=expire_autofs,json=expireAutofs,proto3,oneof"`
+}
+
 func (*Action_SetState) isAction_Kind() {}
 
 func (*Action_Spawn) isAction_Kind() {}
@@ -3155,6 +3229,12 @@ func (*Action_DeclareUnit) isAction_Kind() {}
 func (*Action_WatchFd) isAction_Kind() {}
 
 func (*Action_WatchTimeChange) isAction_Kind() {}
+
+func (*Action_OpenAutofs) isAction_Kind() {}
+
+func (*Action_AutofsReply) isAction_Kind() {}
+
+func (*Action_ExpireAutofs) isAction_Kind() {}
 
 // SetState sets the unit's generic active state, its type-specific sub-state and its result ("success",
 // "exit-code", "timeout", …). The host turns transitions into job results, dependency propagation,
@@ -5310,6 +5390,348 @@ func (x *Credential) GetEncrypted() bool {
 	return false
 }
 
+// SwapChanged reports a change of /proc/swaps for the swap unit of what: the swap was turned on or changed
+// (active), or turned off, by the unit's own swapon/swapoff or by anyone else. The host sends it to the unit named
+// after what (which it declares when no file names it), in the order of the changes.
+type SwapChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	What          string                 `protobuf:"bytes,1,opt,name=what,proto3" json:"what,omitempty"` // the swap device or file, as /proc/swaps names it
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"` // partition or file
+	Priority      int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
+	Active        bool                   `protobuf:"varint,4,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwapChanged) Reset() {
+	*x = SwapChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwapChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwapChanged) ProtoMessage() {}
+
+func (x *SwapChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwapChanged.ProtoReflect.Descriptor instead.
+func (*SwapChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SwapChanged) GetWhat() string {
+	if x != nil {
+		return x.What
+	}
+	return ""
+}
+
+func (x *SwapChanged) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *SwapChanged) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *SwapChanged) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+// AutofsPacket is a request the kernel wrote on the pipe of an autofs mount the unit holds (OpenAutofs): an
+// access to the automount point needs its file system (missing), or the file system mounted there was idle for
+// the timeout and the kernel asks for it to go (expire, after ExpireAutofs). The accesses, or the expire, wait
+// until the unit answers the token with AutofsReply. The host watches the pipe from OpenAutofs on, reads it when
+// it is readable, sends one AutofsPacket per request and watches it again; after a restart of the core the unit
+// asks for the watch again with WatchFd (on its Recover).
+type AutofsPacket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`          // the held autofs pipe
+	Token         uint32                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`   // the kernel's wait-queue token, for AutofsReply
+	Expire        bool                   `protobuf:"varint,3,opt,name=expire,proto3" json:"expire,omitempty"` // false: missing (mount it); true: expire (unmount it)
+	Pid           int32                  `protobuf:"varint,4,opt,name=pid,proto3" json:"pid,omitempty"`       // the process whose access triggered it
+	Name          string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsPacket) Reset() {
+	*x = AutofsPacket{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsPacket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsPacket) ProtoMessage() {}
+
+func (x *AutofsPacket) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsPacket.ProtoReflect.Descriptor instead.
+func (*AutofsPacket) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *AutofsPacket) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsPacket) GetToken() uint32 {
+	if x != nil {
+		return x.Token
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetExpire() bool {
+	if x != nil {
+		return x.Expire
+	}
+	return false
+}
+
+func (x *AutofsPacket) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// OpenAutofs asks the host to mount a direct autofs file system at where (creating the directory and its parents
+// with directory_mode) and to hold the read end of its pipe under id until CloseFd, as it holds a listening
+// socket: across plugin and core restarts. The core's process group is the autofs daemon's: its own accesses
+// never trigger. CloseFd unmounts the autofs (lazily, with what is mounted on it, as systemd does) and closes the
+// pipe; requests not answered fail. A failure comes back as FdOpenFailed; opening an open id keeps it.
+type OpenAutofs struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Where           string                 `protobuf:"bytes,2,opt,name=where,proto3" json:"where,omitempty"`
+	DirectoryMode   uint32                 `protobuf:"varint,3,opt,name=directory_mode,json=directoryMode,proto3" json:"directory_mode,omitempty"`
+	TimeoutIdleUsec uint64                 `protobuf:"varint,4,opt,name=timeout_idle_usec,json=timeoutIdleUsec,proto3" json:"timeout_idle_usec,omitempty"` // the kernel's expire timeout (whole seconds); 0 never expires
+	ExtraOptions    string                 `protobuf:"bytes,5,opt,name=extra_options,json=extraOptions,proto3" json:"extra_options,omitempty"`             // more autofs mount options (ExtraOptions=)
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *OpenAutofs) Reset() {
+	*x = OpenAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenAutofs) ProtoMessage() {}
+
+func (x *OpenAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenAutofs.ProtoReflect.Descriptor instead.
+func (*OpenAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *OpenAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetWhere() string {
+	if x != nil {
+		return x.Where
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetDirectoryMode() uint32 {
+	if x != nil {
+		return x.DirectoryMode
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetTimeoutIdleUsec() uint64 {
+	if x != nil {
+		return x.TimeoutIdleUsec
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetExtraOptions() string {
+	if x != nil {
+		return x.ExtraOptions
+	}
+	return ""
+}
+
+// AutofsReply answers requests of the autofs pipe id: status 0 tells the kernel the mount is there (missing) or
+// gone (expire); a negative errno fails the accesses (or the expire) waiting on the tokens.
+type AutofsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Tokens        []uint32               `protobuf:"varint,2,rep,packed,name=tokens,proto3" json:"tokens,omitempty"`
+	Status        int32                  `protobuf:"varint,3,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsReply) Reset() {
+	*x = AutofsReply{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsReply) ProtoMessage() {}
+
+func (x *AutofsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsReply.ProtoReflect.Descriptor instead.
+func (*AutofsReply) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *AutofsReply) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsReply) GetTokens() []uint32 {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+func (x *AutofsReply) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+// ExpireAutofs asks the host to ask the kernel, off the loop, to expire what is mounted on the autofs id when it
+// was idle for its timeout; the kernel then sends an expire AutofsPacket. A request while one runs is ignored.
+type ExpireAutofs struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpireAutofs) Reset() {
+	*x = ExpireAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpireAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpireAutofs) ProtoMessage() {}
+
+func (x *ExpireAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpireAutofs.ProtoReflect.Descriptor instead.
+func (*ExpireAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *ExpireAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5395,8 +5817,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xa5\n" +
-	"\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xb6\v\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5420,7 +5841,9 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
 	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
-	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChangedB\x06\n" +
+	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
+	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
+	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacketB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -5507,7 +5930,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xca\x06\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\x9f\b\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5525,7 +5948,11 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
 	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12R\n" +
-	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChangeB\x06\n" +
+	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChange\x12B\n" +
+	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
+	"openAutofs\x12E\n" +
+	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
+	"\rexpire_autofs\x18\x18 \x01(\v2!.sysmaster.plugin.v1.ExpireAutofsH\x00R\fexpireAutofsB\x06\n" +
 	"\x04kind\"\x9d\x02\n" +
 	"\bSetState\x128\n" +
 	"\x06active\x18\x01 \x01(\x0e2 .sysmaster.plugin.v1.ActiveStateR\x06active\x12\x10\n" +
@@ -5741,7 +6168,31 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
 	"\x04data\x18\x03 \x01(\fR\x04data\x12\x1c\n" +
-	"\tencrypted\x18\x04 \x01(\bR\tencrypted*g\n" +
+	"\tencrypted\x18\x04 \x01(\bR\tencrypted\"i\n" +
+	"\vSwapChanged\x12\x12\n" +
+	"\x04what\x18\x01 \x01(\tR\x04what\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
+	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
+	"\x06active\x18\x04 \x01(\bR\x06active\"r\n" +
+	"\fAutofsPacket\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\rR\x05token\x12\x16\n" +
+	"\x06expire\x18\x03 \x01(\bR\x06expire\x12\x10\n" +
+	"\x03pid\x18\x04 \x01(\x05R\x03pid\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xaa\x01\n" +
+	"\n" +
+	"OpenAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05where\x18\x02 \x01(\tR\x05where\x12%\n" +
+	"\x0edirectory_mode\x18\x03 \x01(\rR\rdirectoryMode\x12*\n" +
+	"\x11timeout_idle_usec\x18\x04 \x01(\x04R\x0ftimeoutIdleUsec\x12#\n" +
+	"\rextra_options\x18\x05 \x01(\tR\fextraOptions\"M\n" +
+	"\vAutofsReply\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06tokens\x18\x02 \x03(\rR\x06tokens\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\x05R\x06status\"\x1e\n" +
+	"\fExpireAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -5784,7 +6235,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5853,14 +6304,19 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
 	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
 	(*Credential)(nil),       // 66: sysmaster.plugin.v1.Credential
-	nil,                      // 67: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 68: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 69: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 70: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 71: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 72: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 73: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 74: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*SwapChanged)(nil),      // 67: sysmaster.plugin.v1.SwapChanged
+	(*AutofsPacket)(nil),     // 68: sysmaster.plugin.v1.AutofsPacket
+	(*OpenAutofs)(nil),       // 69: sysmaster.plugin.v1.OpenAutofs
+	(*AutofsReply)(nil),      // 70: sysmaster.plugin.v1.AutofsReply
+	(*ExpireAutofs)(nil),     // 71: sysmaster.plugin.v1.ExpireAutofs
+	nil,                      // 72: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 73: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 74: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 75: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 76: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 77: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 78: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 79: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5873,8 +6329,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	67, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	68, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	72, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	73, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5898,61 +6354,66 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
 	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
-	3,  // 35: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 36: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 37: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 41: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 42: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	69, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 44: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 45: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 46: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 47: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 48: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 49: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 50: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 51: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 52: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 53: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 54: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 55: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 56: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 57: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 58: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	64, // 59: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
-	1,  // 60: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	70, // 61: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 62: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 63: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 64: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	71, // 65: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	72, // 66: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 67: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	66, // 68: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
-	47, // 69: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 70: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 71: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 72: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	73, // 73: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 74: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	74, // 75: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 76: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 77: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 78: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 79: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 80: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 81: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 82: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 83: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 84: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	82, // [82:85] is the sub-list for method output_type
-	79, // [79:82] is the sub-list for method input_type
-	79, // [79:79] is the sub-list for extension type_name
-	79, // [79:79] is the sub-list for extension extendee
-	0,  // [0:79] is the sub-list for field type_name
+	67, // 35: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
+	68, // 36: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	3,  // 37: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 38: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 39: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 43: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 44: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	74, // 45: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 46: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 47: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 48: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 49: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 50: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 51: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 52: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 53: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 54: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 55: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 56: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 57: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 58: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 59: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 60: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 61: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	69, // 62: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	70, // 63: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	71, // 64: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	1,  // 65: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	75, // 66: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 67: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 68: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 69: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	76, // 70: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	77, // 71: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 72: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	66, // 73: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47, // 74: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 75: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 76: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 77: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	78, // 78: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 79: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	79, // 80: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 81: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	51, // 82: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 83: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 84: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 85: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 86: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 87: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 88: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 89: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	87, // [87:90] is the sub-list for method output_type
+	84, // [84:87] is the sub-list for method input_type
+	84, // [84:84] is the sub-list for extension type_name
+	84, // [84:84] is the sub-list for extension extendee
+	0,  // [0:84] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -5981,6 +6442,8 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
 		(*Event_TimeChanged)(nil),
+		(*Event_SwapChanged)(nil),
+		(*Event_AutofsPacket)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
@@ -5996,6 +6459,9 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
 		(*Action_WatchTimeChange)(nil),
+		(*Action_OpenAutofs)(nil),
+		(*Action_AutofsReply)(nil),
+		(*Action_ExpireAutofs)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -6003,7 +6469,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   70,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
