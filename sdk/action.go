@@ -96,18 +96,38 @@ type DeclareUnit struct {
 	Sections []*Section
 }
 
-func (*SetState) action()    {}
-func (*Spawn) action()       {}
-func (*KillAction) action()  {}
-func (*ArmTimer) action()    {}
-func (*DisarmTimer) action() {}
-func (*OpenSocket) action()  {}
-func (*CloseFd) action()     {}
-func (*WatchFd) action()     {}
-func (*EnqueueJob) action()  {}
-func (*SetMainPid) action()  {}
-func (*Log) action()         {}
-func (*DeclareUnit) action() {}
+// WatchPaths asks the host to hold an inotify descriptor under ID with one watch per entry of Watches (a path
+// that does not exist is left out) and to report it as EventPathChanged: once Armed after the watches are
+// added, then the records of each read. It replaces a descriptor the unit holds under ID; CloseFd closes it.
+type WatchPaths struct {
+	ID      string
+	Watches []PathWatch
+}
+
+// PathWatch is one inotify watch: the path and its IN_* mask.
+type PathWatch struct {
+	Path string
+	Mask uint32
+}
+
+// RealizeCgroup asks the host to create (or update) the unit's cgroup with Settings without running a process
+// in it: a slice's resource control.
+type RealizeCgroup struct{ Settings *CgroupSettings }
+
+func (*SetState) action()      {}
+func (*Spawn) action()         {}
+func (*KillAction) action()    {}
+func (*ArmTimer) action()      {}
+func (*DisarmTimer) action()   {}
+func (*OpenSocket) action()    {}
+func (*CloseFd) action()       {}
+func (*WatchFd) action()       {}
+func (*EnqueueJob) action()    {}
+func (*SetMainPid) action()    {}
+func (*Log) action()           {}
+func (*DeclareUnit) action()   {}
+func (*WatchPaths) action()    {}
+func (*RealizeCgroup) action() {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

@@ -66,6 +66,13 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_DeviceChanged:
 		d := k.DeviceChanged
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
+	case *pb.Event_PathChanged:
+		p := k.PathChanged
+		ev := &EventPathChanged{ID: p.GetId(), Armed: p.GetArmed(), Watched: p.GetWatched()}
+		for _, r := range p.GetRecords() {
+			ev.Records = append(ev.Records, InotifyRecord{Path: r.GetPath(), Name: r.GetName(), Mask: r.GetMask()})
+		}
+		return &Event{Kind: ev}
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: ActiveState(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
@@ -188,6 +195,14 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
+	case *WatchPaths:
+		w := &pb.WatchPaths{Id: a.ID}
+		for _, p := range a.Watches {
+			w.Watches = append(w.Watches, &pb.PathWatch{Path: p.Path, Mask: p.Mask})
+		}
+		return &pb.Action{Kind: &pb.Action_WatchPaths{WatchPaths: w}}
+	case *RealizeCgroup:
+		return &pb.Action{Kind: &pb.Action_RealizeCgroup{RealizeCgroup: &pb.RealizeCgroup{Settings: cgroupToWire(a.Settings)}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sysmaster/sysmaster/host/listen"
+	"github.com/sysmaster/sysmaster/host/pathwatch"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -25,6 +26,8 @@ type heldFd struct {
 	gen    uint32 // the generation of the watch when armed, 0 when not watched
 	accept bool   // the watch accepts a connection before it reports
 	passed bool   // handed to u with its start job: closed when u goes down
+
+	paths *pathwatch.Set // an inotify descriptor of a path unit (WatchPaths), not kept in init's store
 }
 
 func (u *Unit) heldFd(id string) *heldFd {
@@ -88,7 +91,9 @@ func (m *Manager) closeFd(u *Unit, id string) {
 
 func (m *Manager) closeHeld(u *Unit, f *heldFd) {
 	m.unwatchFd(f)
-	m.forgetInInit(f.store)
+	if f.store != "" {
+		m.forgetInInit(f.store)
+	}
 	var err error
 	if f.spec != nil {
 		err = listen.Close(f.file, f.spec)
@@ -150,6 +155,10 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 	}
 	delete(m.fds.watched, fd)
 	o.fd.gen = 0
+	if o.fd.paths != nil {
+		m.pathsReadable(o)
+		return
+	}
 	ev := &pb.FdReadable{Id: o.fd.id}
 	if o.fd.accept {
 		conn, instance, source, err := listen.Accept(o.fd.file)

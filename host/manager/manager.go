@@ -239,7 +239,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
 		TypeSections: m.typeSections,
-		Declared:     m.declaredMount,
+		Declared:     m.declaredUnit,
 	}
 }
 

@@ -1283,6 +1283,7 @@ type Event struct {
 	//	*Event_Executed
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
+	//	*Event_PathChanged
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1496,6 +1497,15 @@ func (x *Event) GetEnqueueFailed() *EnqueueFailed {
 	return nil
 }
 
+func (x *Event) GetPathChanged() *PathChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_PathChanged); ok {
+			return x.PathChanged
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1576,6 +1586,10 @@ type Event_EnqueueFailed struct {
 	EnqueueFailed *EnqueueFailed `protobuf:"bytes,19,opt,name=enqueue_failed,json=enqueueFailed,proto3,oneof"`
 }
 
+type Event_PathChanged struct {
+	PathChanged *PathChanged `protobuf:"bytes,23,opt,name=path_changed,json=pathChanged,proto3,oneof"` // path units (pathslice: 23-25)
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1613,6 +1627,8 @@ func (*Event_Executed) isEvent_Kind() {}
 func (*Event_FdOpenFailed) isEvent_Kind() {}
 
 func (*Event_EnqueueFailed) isEvent_Kind() {}
+
+func (*Event_PathChanged) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -2898,6 +2914,8 @@ type Action struct {
 	//	*Action_Log
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
+	//	*Action_WatchPaths
+	//	*Action_RealizeCgroup
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3048,6 +3066,24 @@ func (x *Action) GetWatchFd() *WatchFd {
 	return nil
 }
 
+func (x *Action) GetWatchPaths() *WatchPaths {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchPaths); ok {
+			return x.WatchPaths
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetRealizeCgroup() *RealizeCgroup {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_RealizeCgroup); ok {
+			return x.RealizeCgroup
+		}
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -3100,6 +3136,14 @@ type Action_WatchFd struct {
 	WatchFd *WatchFd `protobuf:"bytes,12,opt,name=watch_fd,json=watchFd,proto3,oneof"`
 }
 
+type Action_WatchPaths struct {
+	WatchPaths *WatchPaths `protobuf:"bytes,16,opt,name=watch_paths,json=watchPaths,proto3,oneof"` // path units (pathslice: 16-18)
+}
+
+type Action_RealizeCgroup struct {
+	RealizeCgroup *RealizeCgroup `protobuf:"bytes,17,opt,name=realize_cgroup,json=realizeCgroup,proto3,oneof"` // slice units
+}
+
 func (*Action_SetState) isAction_Kind() {}
 
 func (*Action_Spawn) isAction_Kind() {}
@@ -3123,6 +3167,10 @@ func (*Action_Log) isAction_Kind() {}
 func (*Action_DeclareUnit) isAction_Kind() {}
 
 func (*Action_WatchFd) isAction_Kind() {}
+
+func (*Action_WatchPaths) isAction_Kind() {}
+
+func (*Action_RealizeCgroup) isAction_Kind() {}
 
 // SetState sets the unit's generic active state, its type-specific sub-state and its result ("success",
 // "exit-code", "timeout", …). The host turns transitions into job results, dependency propagation,
@@ -4996,6 +5044,300 @@ func (x *DeclareUnit) GetSections() []*Section {
 	return nil
 }
 
+// WatchPaths asks the host to hold an inotify descriptor under id, with one watch per entry of watches, and to
+// report what it reads from it as PathChanged{id} events. A WatchPaths for an id the unit holds replaces it: the
+// old descriptor is closed (records not yet reported are dropped) and a new one made, as systemd re-creates a
+// path unit's inotify descriptor each time it starts waiting. A watch on a path that does not exist (ENOENT) or
+// may not be read (EACCES) is left out quietly: the plugin watches the parent directories too, to learn when
+// it appears. Once the watches are added the host sends PathChanged{id, armed: true, watched}, so that the
+// plugin checks its condition again after the watch is in place (nothing that happened before it is lost). The
+// descriptor lives in the host (and in init's store) until CloseFd{id}, across plugin restarts; after a core
+// restart the plugin gets it in Recover.fds and asks WatchPaths again (the records of the old one are not read).
+type WatchPaths struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Watches       []*PathWatch           `protobuf:"bytes,2,rep,name=watches,proto3" json:"watches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPaths) Reset() {
+	*x = WatchPaths{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPaths) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPaths) ProtoMessage() {}
+
+func (x *WatchPaths) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPaths.ProtoReflect.Descriptor instead.
+func (*WatchPaths) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *WatchPaths) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WatchPaths) GetWatches() []*PathWatch {
+	if x != nil {
+		return x.Watches
+	}
+	return nil
+}
+
+// PathWatch is one inotify_add_watch(2): the path and the IN_* mask (IN_DONT_FOLLOW included as the plugin wants).
+type PathWatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathWatch) Reset() {
+	*x = PathWatch{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathWatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathWatch) ProtoMessage() {}
+
+func (x *PathWatch) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathWatch.ProtoReflect.Descriptor instead.
+func (*PathWatch) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *PathWatch) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *PathWatch) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+// PathChanged reports the inotify descriptor id: armed after a WatchPaths (watched lists the paths whose watch
+// was added, in the order asked; empty when none could be), otherwise the records one read returned, in order.
+// An overflow of the kernel's queue comes as one record with IN_Q_OVERFLOW and no path.
+type PathChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Armed         bool                   `protobuf:"varint,2,opt,name=armed,proto3" json:"armed,omitempty"`
+	Watched       []string               `protobuf:"bytes,3,rep,name=watched,proto3" json:"watched,omitempty"`
+	Records       []*InotifyRecord       `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathChanged) Reset() {
+	*x = PathChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathChanged) ProtoMessage() {}
+
+func (x *PathChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathChanged.ProtoReflect.Descriptor instead.
+func (*PathChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *PathChanged) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PathChanged) GetArmed() bool {
+	if x != nil {
+		return x.Armed
+	}
+	return false
+}
+
+func (x *PathChanged) GetWatched() []string {
+	if x != nil {
+		return x.Watched
+	}
+	return nil
+}
+
+func (x *PathChanged) GetRecords() []*InotifyRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// InotifyRecord is one struct inotify_event: path is the watch's path as WatchPaths gave it, name the entry of a
+// watched directory the event is about ("" for the watched path itself).
+type InotifyRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InotifyRecord) Reset() {
+	*x = InotifyRecord{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InotifyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InotifyRecord) ProtoMessage() {}
+
+func (x *InotifyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InotifyRecord.ProtoReflect.Descriptor instead.
+func (*InotifyRecord) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *InotifyRecord) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *InotifyRecord) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+func (x *InotifyRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// RealizeCgroup asks the host to create the unit's cgroup (a slice's: below its parent slice's, see the "Slice"
+// annotation) and apply settings to it, or update them when it exists; the cgroup is removed when the unit is
+// inactive and the cgroup empty. A unit that runs processes gets its cgroup with its Spawns instead.
+type RealizeCgroup struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *CgroupSettings        `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RealizeCgroup) Reset() {
+	*x = RealizeCgroup{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RealizeCgroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RealizeCgroup) ProtoMessage() {}
+
+func (x *RealizeCgroup) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RealizeCgroup.ProtoReflect.Descriptor instead.
+func (*RealizeCgroup) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *RealizeCgroup) GetSettings() *CgroupSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5081,7 +5423,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xde\t\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xa5\n" +
+	"\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5104,7 +5447,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\funit_changed\x18\x10 \x01(\v2 .sysmaster.plugin.v1.UnitChangedH\x00R\vunitChanged\x12;\n" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
-	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailedB\x06\n" +
+	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
+	"\fpath_changed\x18\x17 \x01(\v2 .sysmaster.plugin.v1.PathChangedH\x00R\vpathChangedB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -5191,7 +5535,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xf6\x05\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\x87\a\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5208,7 +5552,10 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03log\x18\n" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
-	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFdB\x06\n" +
+	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12B\n" +
+	"\vwatch_paths\x18\x10 \x01(\v2\x1f.sysmaster.plugin.v1.WatchPathsH\x00R\n" +
+	"watchPaths\x12K\n" +
+	"\x0erealize_cgroup\x18\x11 \x01(\v2\".sysmaster.plugin.v1.RealizeCgroupH\x00R\rrealizeCgroupB\x06\n" +
 	"\x04kind\"\x9d\x02\n" +
 	"\bSetState\x128\n" +
 	"\x06active\x18\x01 \x01(\x0e2 .sysmaster.plugin.v1.ActiveStateR\x06active\x12\x10\n" +
@@ -5398,7 +5745,25 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bpriority\x18\x02 \x01(\x05R\bpriority\"[\n" +
 	"\vDeclareUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
-	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections*g\n" +
+	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"V\n" +
+	"\n" +
+	"WatchPaths\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
+	"\awatches\x18\x02 \x03(\v2\x1e.sysmaster.plugin.v1.PathWatchR\awatches\"3\n" +
+	"\tPathWatch\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x8b\x01\n" +
+	"\vPathChanged\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05armed\x18\x02 \x01(\bR\x05armed\x12\x18\n" +
+	"\awatched\x18\x03 \x03(\tR\awatched\x12<\n" +
+	"\arecords\x18\x04 \x03(\v2\".sysmaster.plugin.v1.InotifyRecordR\arecords\"K\n" +
+	"\rInotifyRecord\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"P\n" +
+	"\rRealizeCgroup\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\bsettings*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -5441,7 +5806,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5507,14 +5872,19 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
 	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
-	nil,                      // 64: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 65: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 66: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 67: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 68: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 69: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 70: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 71: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*WatchPaths)(nil),       // 64: sysmaster.plugin.v1.WatchPaths
+	(*PathWatch)(nil),        // 65: sysmaster.plugin.v1.PathWatch
+	(*PathChanged)(nil),      // 66: sysmaster.plugin.v1.PathChanged
+	(*InotifyRecord)(nil),    // 67: sysmaster.plugin.v1.InotifyRecord
+	(*RealizeCgroup)(nil),    // 68: sysmaster.plugin.v1.RealizeCgroup
+	nil,                      // 69: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 70: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 71: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 72: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 73: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 74: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 75: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 76: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5527,8 +5897,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	64, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	65, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	69, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	70, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5551,59 +5921,65 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
-	3,  // 34: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 35: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 36: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 37: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 41: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	66, // 42: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 43: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 44: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 45: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 46: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 47: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 48: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 49: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 50: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 51: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 52: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 53: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 54: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 55: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 56: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 57: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 58: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	67, // 59: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 60: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 61: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 62: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	68, // 63: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	69, // 64: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 65: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 66: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 67: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 68: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 69: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	70, // 70: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 71: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	71, // 72: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 73: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 74: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 75: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 76: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 77: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 78: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 79: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 80: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 81: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	79, // [79:82] is the sub-list for method output_type
-	76, // [76:79] is the sub-list for method input_type
-	76, // [76:76] is the sub-list for extension type_name
-	76, // [76:76] is the sub-list for extension extendee
-	0,  // [0:76] is the sub-list for field type_name
+	66, // 34: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
+	3,  // 35: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 36: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 37: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 38: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 39: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 42: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	71, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 44: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 45: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 46: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 47: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 48: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 49: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 50: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 51: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 52: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 53: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 54: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 55: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 56: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 57: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 58: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 59: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	68, // 60: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	1,  // 61: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	72, // 62: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 63: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 64: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 65: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	73, // 66: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	74, // 67: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 68: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	47, // 69: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 70: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 71: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 72: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	75, // 73: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 74: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	76, // 75: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 76: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	65, // 77: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	67, // 78: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53, // 79: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51, // 80: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 81: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 82: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 83: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 84: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 85: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 86: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 87: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	85, // [85:88] is the sub-list for method output_type
+	82, // [82:85] is the sub-list for method input_type
+	82, // [82:82] is the sub-list for extension type_name
+	82, // [82:82] is the sub-list for extension extendee
+	0,  // [0:82] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -5631,6 +6007,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_Executed)(nil),
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
+		(*Event_PathChanged)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
@@ -5645,6 +6022,8 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_Log)(nil),
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
+		(*Action_WatchPaths)(nil),
+		(*Action_RealizeCgroup)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -5652,7 +6031,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   67,
+			NumMessages:   72,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
