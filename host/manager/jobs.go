@@ -201,6 +201,9 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.log.Info("condition check resulted in the unit being skipped", "unit", u.ID, "reason", u.condition.reason)
 		m.unitLogf(u, 6, "%s", skippedLine(u, "condition", u.condition))
 		m.engine.Finish(j, job.Skipped)
+		// The start ended with the unit as it was: a unit that triggers it (a path unit) hears of it and looks
+		// again, as systemd notifies triggering units when a job ends (unit_trigger_notify).
+		m.notifyTriggers(u)
 		return false
 	}
 	u.assert = eval(u.Frag.Unit.Asserts)
@@ -208,6 +211,7 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.log.Error("assertion failed", "unit", u.ID, "reason", u.assert.reason)
 		m.unitLogf(u, 4, "%s", skippedLine(u, "assertion", u.assert))
 		m.engine.Finish(j, job.Failed)
+		m.notifyTriggers(u)
 		return false
 	}
 	if m.startLimitHit(u) {
