@@ -21,7 +21,7 @@ const (
 type sliceType struct{ sdk.Defaults }
 
 func (sliceType) Describe() sdk.Description {
-	return sdk.Description{Type: "slice", Sections: []string{section}, Version: "1.0.0", StateVersion: stateVersion, Passive: true}
+	return sdk.Description{Type: "slice", Sections: []string{section}, Version: "1.0.0", StateVersion: stateVersion}
 }
 
 // Config is a slice's [Slice] section: man systemd.resource-control.
