@@ -3,6 +3,7 @@ package manager
 import (
 	"strings"
 
+	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -68,7 +69,9 @@ func (m *Manager) realizeCgroup(u *Unit, s *pb.CgroupSettings) {
 		return
 	}
 	if cgroupName(u) == "" {
-		m.unitLogf(u, 4, "%s: the root slice is the manager's root cgroup: its resource settings are not applied", u.ID)
+		if cgroup.SettingsFromProto(s) != (cgroup.Settings{}) {
+			m.unitLogf(u, 4, "%s: the root slice is the manager's root cgroup: its resource settings are not applied", u.ID)
+		}
 		return
 	}
 	m.cgroupFor(u, s)
