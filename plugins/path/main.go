@@ -21,7 +21,7 @@ type pathType struct {
 }
 
 func (pathType) Describe() sdk.Description {
-	return sdk.Description{Type: "path", Sections: []string{section}, Version: "1.0.0", StateVersion: stateVersion}
+	return sdk.Description{Type: "path", Sections: []string{section}, Version: "1.0.0", StateVersion: stateVersion, Passive: true}
 }
 
 func (pathType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {

@@ -85,6 +85,12 @@ func TestSliceHierarchy(t *testing.T) {
 			t.Errorf("%s is %s", sl, st)
 		}
 	}
+	if sl := s.Show("deep.service", "Slice"); sl != "a-b-c.slice" {
+		t.Errorf("deep.service Slice=%q", sl)
+	}
+	if sl := s.Show("a-b.slice", "Slice"); sl != "a.slice" {
+		t.Errorf("a-b.slice Slice=%q", sl)
+	}
 	cg := s.Show("deep.service", "ControlGroup")
 	if !strings.HasSuffix(cg, "/a.slice/a-b.slice/a-b-c.slice/deep.service") {
 		t.Errorf("deep.service ControlGroup %q", cg)
