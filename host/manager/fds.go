@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/sysmaster/sysmaster/host/listen"
 	"github.com/sysmaster/sysmaster/host/pathwatch"
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -283,14 +285,29 @@ func (m *Manager) resolveFds(u *Unit, s *pb.Spawn) ([]*os.File, []string, error)
 }
 
 // notifyTriggers tells the units that trigger u (by configuration, and the socket that handed u a connection)
-// that u changed.
+// that u changed, unless the news is queued for them already in this turn (a state change and the end of the job
+// it finished tell the same).
 func (m *Manager) notifyTriggers(u *Unit) {
 	ev := &pb.UnitChanged{Unit: u.ID, Active: toPB(u.Active), Sub: u.Sub, Result: u.Result}
 	for _, list := range [][]string{u.deps["TriggeredBy"], u.triggeredBy} {
 		for _, name := range list {
-			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded {
+			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded && !m.queuedNews(t, ev) {
 				m.send(t, &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: ev}})
 			}
 		}
 	}
+}
+
+// queuedNews reports whether the last UnitChanged about ev's unit queued for t in this turn says what ev says.
+func (m *Manager) queuedNews(t *Unit, ev *pb.UnitChanged) bool {
+	q := m.queue[t.Type]
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i].u != t {
+			continue
+		}
+		if c := q[i].ev.GetUnitChanged(); c != nil && c.Unit == ev.Unit {
+			return proto.Equal(c, ev)
+		}
+	}
+	return false
 }

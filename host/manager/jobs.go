@@ -201,9 +201,6 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.log.Info("condition check resulted in the unit being skipped", "unit", u.ID, "reason", u.condition.reason)
 		m.unitLogf(u, 6, "%s", skippedLine(u, "condition", u.condition))
 		m.engine.Finish(j, job.Skipped)
-		// The start ended with the unit as it was: a unit that triggers it (a path unit) hears of it and looks
-		// again, as systemd notifies triggering units when a job ends (unit_trigger_notify).
-		m.notifyTriggers(u)
 		return false
 	}
 	u.assert = eval(u.Frag.Unit.Asserts)
@@ -211,7 +208,6 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.log.Error("assertion failed", "unit", u.ID, "reason", u.assert.reason)
 		m.unitLogf(u, 4, "%s", skippedLine(u, "assertion", u.assert))
 		m.engine.Finish(j, job.Failed)
-		m.notifyTriggers(u)
 		return false
 	}
 	if m.startLimitHit(u) {
@@ -323,9 +319,14 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 		// The unit's log gets the line without its console tag, as the journal does.
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
-	if j.Type == job.Start && r != job.Done && !isUp(u.Active) && len(u.triggeredBy) > 0 {
-		// A handed-over connection whose instance never came up: close it and tell its socket.
-		m.releasePassed(u)
+	if !isUp(u.Active) {
+		if j.Type == job.Start && r != job.Done && len(u.triggeredBy) > 0 {
+			// A handed-over connection whose instance never came up: close it.
+			m.releasePassed(u)
+		}
+		// The units that trigger u hear that its job ended with u down, as systemd tells them whenever u loses a
+		// job (unit_trigger_notify): a start its condition skipped, a stop of a start job still waiting. A path
+		// unit then looks again; a socket whose connection's instance never came up frees it.
 		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {

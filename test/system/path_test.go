@@ -372,3 +372,63 @@ func TestPathMissingParentDirectoryNotEmpty(t *testing.T) {
 	}
 	waitState(t, s, "spool.service", "active/exited", 20*time.Second)
 }
+
+// jobsOf returns list-jobs' rows as unit → "ID TYPE STATE".
+func jobsOf(t *testing.T, s *harness.System) map[string]string {
+	t.Helper()
+	out, errs, code := s.Sctl("list-jobs", "--no-legend")
+	if code != 0 {
+		t.Fatalf("list-jobs: %d %s", code, errs)
+	}
+	jobs := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 4 {
+			jobs[f[1]] = f[0] + " " + f[2] + " " + f[3]
+		}
+	}
+	return jobs
+}
+
+// TEST-63, issue 24577: no job before the path exists; then start jobs for the service and its Requires=
+// dependency (whose oneshot never finishes); a stop of the waiting service cancels its job, and the path unit,
+// told the unit lost its job while the file still exists, starts it again; once the file is gone, a stop leaves
+// the service without a job and the dependency's job running.
+func TestPathIssue24577(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	s := harness.Start(t, harness.Options{Units: readPathUnits(t, "testsuite-63", tmp)})
+	s.WaitActive("multi-user.target", "active", 20*time.Second)
+	const svc, dep = "test63-issue-24577.service", "test63-issue-24577-dep.service"
+	if _, errs, code := s.Sctl("start", "test63-issue-24577.path"); code != 0 {
+		t.Fatalf("start: %d %s", code, errs)
+	}
+	waitState(t, s, "test63-issue-24577.path", "active/waiting", 10*time.Second)
+	if j := jobsOf(t, s); j[svc] != "" || j[dep] != "" {
+		t.Fatalf("jobs before the file exists: %v", j)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "hoge"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var jobs map[string]string
+	if !s.WaitFor(20*time.Second, func() bool { jobs = jobsOf(t, s); return jobs[svc] != "" && jobs[dep] != "" }) {
+		t.Fatalf("no jobs after the file appeared: %v", jobs)
+	}
+	first := jobs[svc]
+	if _, errs, code := s.Sctl("stop", svc); code != 0 {
+		t.Fatalf("stop: %d %s", code, errs)
+	}
+	if !s.WaitFor(20*time.Second, func() bool {
+		jobs = jobsOf(t, s)
+		return jobs[svc] != "" && jobs[svc] != first && jobs[dep] != ""
+	}) {
+		t.Fatalf("the service was not started again after its stop (before %q): %v", first, jobs)
+	}
+	os.Remove(filepath.Join(tmp, "hoge"))
+	if _, errs, code := s.Sctl("stop", svc); code != 0 {
+		t.Fatalf("stop: %d %s", code, errs)
+	}
+	waitState(t, s, "test63-issue-24577.path", "active/waiting", 10*time.Second)
+	if jobs = jobsOf(t, s); jobs[svc] != "" || jobs[dep] == "" {
+		t.Fatalf("after the file went and the service stopped: %v, want only %s's job", jobs, dep)
+	}
+}
