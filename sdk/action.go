@@ -41,7 +41,8 @@ type KillAction struct {
 }
 
 // ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
-// when set). Arming an armed ID re-arms it.
+// when set: the host follows the clock when it is set, and a time in the past fires at once). Arming an armed ID
+// re-arms it.
 type ArmTimer struct {
 	ID           string
 	USec         uint64
@@ -96,6 +97,10 @@ type DeclareUnit struct {
 	Sections []*Section
 }
 
+// WatchTimeChange asks for EventTimeChanged when the realtime clock is set or the time zone changes (Watch
+// false stops it). The host keeps the subscription across plugin and core restarts.
+type WatchTimeChange struct{ Watch bool }
+
 // WatchPaths asks the host to hold an inotify descriptor under ID with one watch per entry of Watches (a path
 // that does not exist is left out) and to report it as EventPathChanged: once Armed after the watches are
 // added, then the records of each read. It replaces a descriptor the unit holds under ID; CloseFd closes it.
@@ -114,20 +119,21 @@ type PathWatch struct {
 // in it: a slice's resource control.
 type RealizeCgroup struct{ Settings *CgroupSettings }
 
-func (*SetState) action()      {}
-func (*Spawn) action()         {}
-func (*KillAction) action()    {}
-func (*ArmTimer) action()      {}
-func (*DisarmTimer) action()   {}
-func (*OpenSocket) action()    {}
-func (*CloseFd) action()       {}
-func (*WatchFd) action()       {}
-func (*EnqueueJob) action()    {}
-func (*SetMainPid) action()    {}
-func (*Log) action()           {}
-func (*DeclareUnit) action()   {}
-func (*WatchPaths) action()    {}
-func (*RealizeCgroup) action() {}
+func (*SetState) action()        {}
+func (*Spawn) action()           {}
+func (*KillAction) action()      {}
+func (*ArmTimer) action()        {}
+func (*DisarmTimer) action()     {}
+func (*OpenSocket) action()      {}
+func (*CloseFd) action()         {}
+func (*WatchFd) action()         {}
+func (*EnqueueJob) action()      {}
+func (*SetMainPid) action()      {}
+func (*Log) action()             {}
+func (*DeclareUnit) action()     {}
+func (*WatchTimeChange) action() {}
+func (*WatchPaths) action()      {}
+func (*RealizeCgroup) action()   {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

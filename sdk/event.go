@@ -127,6 +127,10 @@ type EventUnitChanged struct {
 	Result string
 }
 
+// EventTimeChanged reports that CLOCK_REALTIME was set (Clock) or the local time zone changed (Timezone); only a
+// unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
+type EventTimeChanged struct{ Clock, Timezone bool }
+
 // EventPathChanged reports the inotify descriptor the unit holds under ID (see WatchPaths): Armed after the
 // watches of a WatchPaths were added (Watched lists the paths whose watch was added), otherwise the records of
 // one read, in order.
@@ -163,4 +167,5 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
+func (*EventTimeChanged) eventKind()   {}
 func (*EventPathChanged) eventKind()   {}

@@ -46,6 +46,13 @@ func (u *Unit) KillWith(k *KillAction) { u.Do(k) }
 // ArmTimer asks for an EventTimerFired with id after usec microseconds.
 func (u *Unit) ArmTimer(id string, usec uint64) { u.Do(&ArmTimer{ID: id, USec: usec}) }
 
+// ArmRealtime asks for an EventTimerFired with id at usec µs of CLOCK_REALTIME (µs since the epoch), following
+// the clock when it is set.
+func (u *Unit) ArmRealtime(id string, usec uint64) { u.Do(&ArmTimer{ID: id, RealtimeUSec: usec}) }
+
+// WatchTimeChange asks for EventTimeChanged events (watch false stops them).
+func (u *Unit) WatchTimeChange(watch bool) { u.Do(&WatchTimeChange{Watch: watch}) }
+
 // DisarmTimer cancels the timer id; disarming a timer that is not armed is not an error.
 func (u *Unit) DisarmTimer(id string) { u.Do(&DisarmTimer{ID: id}) }
 

@@ -76,6 +76,8 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: ActiveState(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+	case *pb.Event_TimeChanged:
+		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
 	}
 	return &Event{}
 }
@@ -195,6 +197,8 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
+	case *WatchTimeChange:
+		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
 	case *WatchPaths:
 		w := &pb.WatchPaths{Id: a.ID}
 		for _, p := range a.Watches {

@@ -192,7 +192,8 @@ func wireSet(t *testing.T, path string, m protoreflect.Message) {
 // wire action is filled from one.
 func TestActionsToWireCarryEveryField(t *testing.T) {
 	actions := []Action{&SetState{}, &Spawn{}, &KillAction{}, &ArmTimer{}, &DisarmTimer{}, &OpenSocket{},
-		&CloseFd{}, &WatchFd{}, &EnqueueJob{}, &SetMainPid{}, &Log{}, &DeclareUnit{}, &WatchPaths{}, &RealizeCgroup{}}
+		&CloseFd{}, &WatchFd{}, &EnqueueJob{}, &SetMainPid{}, &Log{}, &DeclareUnit{}, &WatchTimeChange{},
+		&WatchPaths{}, &RealizeCgroup{}}
 	kinds := (&pb.Action{}).ProtoReflect().Descriptor().Oneofs().ByName("kind").Fields()
 	if len(actions) != kinds.Len() {
 		t.Errorf("%d Go actions, %d wire kinds", len(actions), kinds.Len())

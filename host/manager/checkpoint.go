@@ -348,7 +348,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 		u.runtimeDirs[d] = true
 	}
 	m.procs.restore(u, r.procRecord)
-	m.timers.restore(u, r.timerRecord, m.armTimerAt)
+	m.timers.restore(u, r.timerRecord, timerArming{m.armTimerAt, m.armRealtime, m.watchTimeChange})
 	m.restoreFds(u, r.fdsRecord, stored)
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup

@@ -356,8 +356,10 @@ func (m *Manager) preset(name, dir string, presets *unit.Presets) ([]unit.Change
 	return m.loader.Disable(name)
 }
 
-// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot).
-func (m *Manager) presetAll(dir string) ([]unit.Change, error) {
+// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot). With
+// enableOnly a unit the presets disable is left as it is, as systemd's first boot does: a package's postinst may
+// have enabled it already.
+func (m *Manager) presetAll(dir string, enableOnly bool) ([]unit.Change, error) {
 	files, err := m.loader.ListFiles()
 	if err != nil {
 		return nil, err
@@ -365,7 +367,7 @@ func (m *Manager) presetAll(dir string) ([]unit.Change, error) {
 	var all []unit.Change
 	presets := m.loadPresets()
 	for _, f := range files {
-		if f.Masked || f.Alias || unitname.IsInstance(f.Name) {
+		if f.Masked || f.Alias || unitname.IsInstance(f.Name) || (enableOnly && !presets.Enabled(f.Name)) {
 			continue
 		}
 		changes, err := m.preset(f.Name, dir, presets)
@@ -391,7 +393,7 @@ func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnit
 			dir = paths[1]
 		}
 		if req.Operation == "preset-all" {
-			changes, err := c.m.presetAll(dir)
+			changes, err := c.m.presetAll(dir, false)
 			for _, ch := range changes {
 				resp.Changes = append(resp.Changes, &controlv1.UnitFileChange{Type: ch.Type, Path: ch.Path, Source: ch.Source})
 			}

@@ -230,6 +230,8 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.armTimer(u, k.ArmTimer)
 	case *pb.Action_DisarmTimer:
 		m.timers.disarm(u, k.DisarmTimer.Id)
+	case *pb.Action_WatchTimeChange:
+		m.watchTimeChange(u, k.WatchTimeChange.Watch)
 	case *pb.Action_SetMainPid:
 		m.setMainPid(u, int(k.SetMainPid.Pid))
 	case *pb.Action_Log:

@@ -325,8 +325,9 @@ func (m *Manager) jobFinished(j *job.Job, r job.Result) {
 			m.releasePassed(u)
 		}
 		// The units that trigger u hear that its job ended with u down, as systemd tells them whenever u loses a
-		// job (unit_trigger_notify): a start its condition skipped, a stop of a start job still waiting. A path
-		// unit then looks again; a socket whose connection's instance never came up frees it.
+		// job (unit_trigger_notify, job_finish_and_invalidate): a start its condition skipped, a stop of a start job still
+		// waiting. A path unit then looks again, a timer learns that the run ended; a socket whose connection's
+		// instance never came up frees it.
 		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {

@@ -17,6 +17,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
+	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
@@ -315,13 +316,13 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 }
 
-// firstBoot applies the presets to every unit file when this is the machine's first boot (no or an empty
-// /etc/machine-id, systemd's test), before the boot transaction is built.
+// firstBoot applies the presets to every unit file when this is the machine's first boot (init found no machine
+// ID: condition.FirstBoot), before the boot transaction is built.
 func (m *Manager) firstBoot() {
-	if st, err := os.Stat("/etc/machine-id"); err == nil && st.Size() > 0 {
+	if !condition.FirstBoot() {
 		return
 	}
-	changes, err := m.presetAll(m.cfg.UnitPaths[0])
+	changes, err := m.presetAll(m.cfg.UnitPaths[0], true)
 	m.log.Info("first boot: presets applied", "changes", len(changes))
 	if err != nil {
 		m.log.Error("first boot: cannot apply presets", "error", err)

@@ -352,7 +352,7 @@ func parseWith(p *plugin.Plugin, units []swapUnit) ([]*pb.Parsed, error) {
 	}
 	req := make([]*pb.UnitFile, len(units))
 	for i, s := range units {
-		req[i] = &pb.UnitFile{Unit: unitInfo(s.u), Sections: toPBSections(s.frag.TypeSections)}
+		req[i] = &pb.UnitFile{Unit: unitInfo(s.u), Sections: unit.WireSections(s.frag.TypeSections)}
 	}
 	return p.Parse(req)
 }

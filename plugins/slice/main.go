@@ -87,7 +87,8 @@ func (sliceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 			// Nothing to reconcile: the cgroup and the state are the host's.
 		case *sdk.EventKill, *sdk.EventSpawned, *sdk.EventExecuted, *sdk.EventSpawnFailed, *sdk.EventChildExited,
 			*sdk.EventTimerFired, *sdk.EventNotify, *sdk.EventFdReadable, *sdk.EventFdOpenFailed,
-			*sdk.EventEnqueueFailed, *sdk.EventMountChanged, *sdk.EventDeviceChanged, *sdk.EventPathChanged:
+			*sdk.EventEnqueueFailed, *sdk.EventMountChanged, *sdk.EventDeviceChanged, *sdk.EventPathChanged,
+			*sdk.EventTimeChanged:
 			// A slice runs nothing and holds nothing: these cannot concern it.
 		default:
 			return fmt.Errorf("slice: unexpected event %T", ev.Kind)

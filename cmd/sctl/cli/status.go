@@ -145,6 +145,19 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			fmt.Fprintf(&b, "%12s └─ %s\n", "", f)
 		}
 	}
+	if strings.HasSuffix(p["Id"], ".timer") {
+		// systemctl's Trigger: the next elapse as list-timers computes it, and the units the timer starts.
+		nw := clockNow()
+		nw.real = uint64(now.UnixMicro())
+		trigger := "n/a" // systemctl status writes n/a here, list-timers "-"
+		if next := nextElapse(p, nw); next != 0 {
+			trigger = absTime(next) + "; " + relTime(next, nw.real)
+		}
+		line("Trigger", trigger)
+		if t := strings.Fields(p["Triggers"]); len(t) > 0 {
+			line("Triggers", "● "+strings.Join(t, "\n"+strings.Repeat(" ", 13)+"● "))
+		}
+	}
 	if strings.HasSuffix(p["Id"], ".mount") {
 		// systemctl shows Where and What; Type and Options say the rest of what is mounted.
 		for _, k := range []string{"Where", "What", "Type", "Options"} {

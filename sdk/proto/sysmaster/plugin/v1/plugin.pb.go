@@ -1283,6 +1283,7 @@ type Event struct {
 	//	*Event_Executed
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
+	//	*Event_TimeChanged
 	//	*Event_PathChanged
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
@@ -1497,6 +1498,15 @@ func (x *Event) GetEnqueueFailed() *EnqueueFailed {
 	return nil
 }
 
+func (x *Event) GetTimeChanged() *TimeChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_TimeChanged); ok {
+			return x.TimeChanged
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetPathChanged() *PathChanged {
 	if x != nil {
 		if x, ok := x.Kind.(*Event_PathChanged); ok {
@@ -1586,6 +1596,10 @@ type Event_EnqueueFailed struct {
 	EnqueueFailed *EnqueueFailed `protobuf:"bytes,19,opt,name=enqueue_failed,json=enqueueFailed,proto3,oneof"`
 }
 
+type Event_TimeChanged struct {
+	TimeChanged *TimeChanged `protobuf:"bytes,20,opt,name=time_changed,json=timeChanged,proto3,oneof"` // timer area: 20-22
+}
+
 type Event_PathChanged struct {
 	PathChanged *PathChanged `protobuf:"bytes,23,opt,name=path_changed,json=pathChanged,proto3,oneof"` // path units (pathslice: 23-25)
 }
@@ -1627,6 +1641,8 @@ func (*Event_Executed) isEvent_Kind() {}
 func (*Event_FdOpenFailed) isEvent_Kind() {}
 
 func (*Event_EnqueueFailed) isEvent_Kind() {}
+
+func (*Event_TimeChanged) isEvent_Kind() {}
 
 func (*Event_PathChanged) isEvent_Kind() {}
 
@@ -2914,6 +2930,7 @@ type Action struct {
 	//	*Action_Log
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
+	//	*Action_WatchTimeChange
 	//	*Action_WatchPaths
 	//	*Action_RealizeCgroup
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
@@ -3066,6 +3083,15 @@ func (x *Action) GetWatchFd() *WatchFd {
 	return nil
 }
 
+func (x *Action) GetWatchTimeChange() *WatchTimeChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchTimeChange); ok {
+			return x.WatchTimeChange
+		}
+	}
+	return nil
+}
+
 func (x *Action) GetWatchPaths() *WatchPaths {
 	if x != nil {
 		if x, ok := x.Kind.(*Action_WatchPaths); ok {
@@ -3136,6 +3162,10 @@ type Action_WatchFd struct {
 	WatchFd *WatchFd `protobuf:"bytes,12,opt,name=watch_fd,json=watchFd,proto3,oneof"`
 }
 
+type Action_WatchTimeChange struct {
+	WatchTimeChange *WatchTimeChange `protobuf:"bytes,13,opt,name=watch_time_change,json=watchTimeChange,proto3,oneof"` // timer area: 13-15
+}
+
 type Action_WatchPaths struct {
 	WatchPaths *WatchPaths `protobuf:"bytes,16,opt,name=watch_paths,json=watchPaths,proto3,oneof"` // path units (pathslice: 16-18)
 }
@@ -3167,6 +3197,8 @@ func (*Action_Log) isAction_Kind() {}
 func (*Action_DeclareUnit) isAction_Kind() {}
 
 func (*Action_WatchFd) isAction_Kind() {}
+
+func (*Action_WatchTimeChange) isAction_Kind() {}
 
 func (*Action_WatchPaths) isAction_Kind() {}
 
@@ -4520,7 +4552,8 @@ func (x *KillAction) GetAlsoSighup() bool {
 }
 
 // ArmTimer asks for TimerFired{id} after usec microseconds of CLOCK_MONOTONIC (or at realtime_usec of
-// CLOCK_REALTIME when that is set). Arming an id that is armed re-arms it. Timers live in the host.
+// CLOCK_REALTIME when that is set: such a timer follows the clock when it is set, and a time in the past fires at
+// once). Arming an id that is armed re-arms it. Timers live in the host.
 type ArmTimer struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -5044,6 +5077,110 @@ func (x *DeclareUnit) GetSections() []*Section {
 	return nil
 }
 
+// WatchTimeChange asks the host to send the unit TimeChanged events (watch true) or to stop (watch false). The
+// host keeps the subscription across plugin and core restarts, like a timer. A timer unit asks for it while it
+// waits, so that it can re-compute its calendar elapses after the clock was set and fire OnClockChange= and
+// OnTimezoneChange=.
+type WatchTimeChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Watch         bool                   `protobuf:"varint,1,opt,name=watch,proto3" json:"watch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchTimeChange) Reset() {
+	*x = WatchTimeChange{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchTimeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchTimeChange) ProtoMessage() {}
+
+func (x *WatchTimeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchTimeChange.ProtoReflect.Descriptor instead.
+func (*WatchTimeChange) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *WatchTimeChange) GetWatch() bool {
+	if x != nil {
+		return x.Watch
+	}
+	return false
+}
+
+// TimeChanged tells a unit that asked with WatchTimeChange that CLOCK_REALTIME was set (clock: the host saw its
+// realtime timerfd cancelled, TFD_TIMER_CANCEL_ON_SET) or that the local time zone changed (timezone: /etc/localtime
+// was replaced). The host re-armed the unit's realtime timers for their CLOCK_REALTIME times already, before it
+// sends this event.
+type TimeChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Clock         bool                   `protobuf:"varint,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	Timezone      bool                   `protobuf:"varint,2,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TimeChanged) Reset() {
+	*x = TimeChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimeChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimeChanged) ProtoMessage() {}
+
+func (x *TimeChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimeChanged.ProtoReflect.Descriptor instead.
+func (*TimeChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *TimeChanged) GetClock() bool {
+	if x != nil {
+		return x.Clock
+	}
+	return false
+}
+
+func (x *TimeChanged) GetTimezone() bool {
+	if x != nil {
+		return x.Timezone
+	}
+	return false
+}
+
 // WatchPaths asks the host to hold an inotify descriptor under id, with one watch per entry of watches, and to
 // report what it reads from it as PathChanged{id} events. A WatchPaths for an id the unit holds replaces it: the
 // old descriptor is closed (records not yet reported are dropped) and a new one made, as systemd re-creates a
@@ -5051,8 +5188,8 @@ func (x *DeclareUnit) GetSections() []*Section {
 // may not be read (EACCES) is left out quietly: the plugin watches the parent directories too, to learn when
 // it appears. Once the watches are added the host sends PathChanged{id, armed: true, watched}, so that the
 // plugin checks its condition again after the watch is in place (nothing that happened before it is lost). The
-// descriptor lives in the host (and in init's store) until CloseFd{id}, across plugin restarts; after a core
-// restart the plugin gets it in Recover.fds and asks WatchPaths again (the records of the old one are not read).
+// descriptor lives in the host until CloseFd{id}, across plugin restarts; it is not kept across a core restart
+// (its watches could not be told from it): Recover.fds does not list it, and the plugin asks WatchPaths again.
 type WatchPaths struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -5063,7 +5200,7 @@ type WatchPaths struct {
 
 func (x *WatchPaths) Reset() {
 	*x = WatchPaths{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5075,7 +5212,7 @@ func (x *WatchPaths) String() string {
 func (*WatchPaths) ProtoMessage() {}
 
 func (x *WatchPaths) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5088,7 +5225,7 @@ func (x *WatchPaths) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPaths.ProtoReflect.Descriptor instead.
 func (*WatchPaths) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *WatchPaths) GetId() string {
@@ -5116,7 +5253,7 @@ type PathWatch struct {
 
 func (x *PathWatch) Reset() {
 	*x = PathWatch{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5128,7 +5265,7 @@ func (x *PathWatch) String() string {
 func (*PathWatch) ProtoMessage() {}
 
 func (x *PathWatch) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5141,7 +5278,7 @@ func (x *PathWatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathWatch.ProtoReflect.Descriptor instead.
 func (*PathWatch) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *PathWatch) GetPath() string {
@@ -5173,7 +5310,7 @@ type PathChanged struct {
 
 func (x *PathChanged) Reset() {
 	*x = PathChanged{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5185,7 +5322,7 @@ func (x *PathChanged) String() string {
 func (*PathChanged) ProtoMessage() {}
 
 func (x *PathChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5198,7 +5335,7 @@ func (x *PathChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PathChanged.ProtoReflect.Descriptor instead.
 func (*PathChanged) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *PathChanged) GetId() string {
@@ -5242,7 +5379,7 @@ type InotifyRecord struct {
 
 func (x *InotifyRecord) Reset() {
 	*x = InotifyRecord{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5254,7 +5391,7 @@ func (x *InotifyRecord) String() string {
 func (*InotifyRecord) ProtoMessage() {}
 
 func (x *InotifyRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5267,7 +5404,7 @@ func (x *InotifyRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InotifyRecord.ProtoReflect.Descriptor instead.
 func (*InotifyRecord) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *InotifyRecord) GetPath() string {
@@ -5303,7 +5440,7 @@ type RealizeCgroup struct {
 
 func (x *RealizeCgroup) Reset() {
 	*x = RealizeCgroup{}
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5315,7 +5452,7 @@ func (x *RealizeCgroup) String() string {
 func (*RealizeCgroup) ProtoMessage() {}
 
 func (x *RealizeCgroup) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5328,7 +5465,7 @@ func (x *RealizeCgroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RealizeCgroup.ProtoReflect.Descriptor instead.
 func (*RealizeCgroup) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RealizeCgroup) GetSettings() *CgroupSettings {
@@ -5423,7 +5560,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xa5\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xec\n" +
 	"\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
@@ -5448,6 +5585,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
 	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
+	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
 	"\fpath_changed\x18\x17 \x01(\v2 .sysmaster.plugin.v1.PathChangedH\x00R\vpathChangedB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
@@ -5535,7 +5673,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\x87\a\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xdb\a\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5552,7 +5690,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03log\x18\n" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
-	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12B\n" +
+	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12R\n" +
+	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChange\x12B\n" +
 	"\vwatch_paths\x18\x10 \x01(\v2\x1f.sysmaster.plugin.v1.WatchPathsH\x00R\n" +
 	"watchPaths\x12K\n" +
 	"\x0erealize_cgroup\x18\x11 \x01(\v2\".sysmaster.plugin.v1.RealizeCgroupH\x00R\rrealizeCgroupB\x06\n" +
@@ -5745,7 +5884,12 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bpriority\x18\x02 \x01(\x05R\bpriority\"[\n" +
 	"\vDeclareUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
-	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"V\n" +
+	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"'\n" +
+	"\x0fWatchTimeChange\x12\x14\n" +
+	"\x05watch\x18\x01 \x01(\bR\x05watch\"?\n" +
+	"\vTimeChanged\x12\x14\n" +
+	"\x05clock\x18\x01 \x01(\bR\x05clock\x12\x1a\n" +
+	"\btimezone\x18\x02 \x01(\bR\btimezone\"V\n" +
 	"\n" +
 	"WatchPaths\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
@@ -5806,7 +5950,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 72)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5872,19 +6016,21 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
 	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
-	(*WatchPaths)(nil),       // 64: sysmaster.plugin.v1.WatchPaths
-	(*PathWatch)(nil),        // 65: sysmaster.plugin.v1.PathWatch
-	(*PathChanged)(nil),      // 66: sysmaster.plugin.v1.PathChanged
-	(*InotifyRecord)(nil),    // 67: sysmaster.plugin.v1.InotifyRecord
-	(*RealizeCgroup)(nil),    // 68: sysmaster.plugin.v1.RealizeCgroup
-	nil,                      // 69: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 70: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 71: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 72: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 73: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 74: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 75: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 76: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
+	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
+	(*WatchPaths)(nil),       // 66: sysmaster.plugin.v1.WatchPaths
+	(*PathWatch)(nil),        // 67: sysmaster.plugin.v1.PathWatch
+	(*PathChanged)(nil),      // 68: sysmaster.plugin.v1.PathChanged
+	(*InotifyRecord)(nil),    // 69: sysmaster.plugin.v1.InotifyRecord
+	(*RealizeCgroup)(nil),    // 70: sysmaster.plugin.v1.RealizeCgroup
+	nil,                      // 71: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 72: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 73: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 74: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 75: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 76: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 77: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 78: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5897,8 +6043,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	69, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	70, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	71, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	72, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5921,65 +6067,67 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
-	66, // 34: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
-	3,  // 35: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 36: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 37: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 41: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 42: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	71, // 43: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 44: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 45: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 46: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 47: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 48: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 49: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 50: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 51: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 52: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 53: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 54: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 55: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 56: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 57: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 58: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	64, // 59: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
-	68, // 60: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
-	1,  // 61: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	72, // 62: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 63: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 64: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 65: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	73, // 66: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	74, // 67: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 68: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 69: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 70: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 71: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 72: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	75, // 73: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 74: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	76, // 75: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 76: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	65, // 77: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
-	67, // 78: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
-	53, // 79: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
-	51, // 80: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 81: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 82: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 83: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 84: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 85: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 86: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 87: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	85, // [85:88] is the sub-list for method output_type
-	82, // [82:85] is the sub-list for method input_type
-	82, // [82:82] is the sub-list for extension type_name
-	82, // [82:82] is the sub-list for extension extendee
-	0,  // [0:82] is the sub-list for field type_name
+	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
+	68, // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
+	3,  // 36: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 37: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 38: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 39: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 40: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 43: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	73, // 44: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 45: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 46: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 47: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 48: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 49: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 50: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 51: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 52: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 53: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 54: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 55: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 56: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 57: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 58: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 59: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 60: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	66, // 61: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	70, // 62: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	1,  // 63: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	74, // 64: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 65: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 66: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 67: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	75, // 68: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	76, // 69: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 70: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	47, // 71: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 72: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 73: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 74: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	77, // 75: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 76: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	78, // 77: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 78: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	67, // 79: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	69, // 80: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53, // 81: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51, // 82: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 83: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 84: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 85: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 86: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 87: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 88: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 89: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	87, // [87:90] is the sub-list for method output_type
+	84, // [84:87] is the sub-list for method input_type
+	84, // [84:84] is the sub-list for extension type_name
+	84, // [84:84] is the sub-list for extension extendee
+	0,  // [0:84] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -6007,6 +6155,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_Executed)(nil),
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
+		(*Event_TimeChanged)(nil),
 		(*Event_PathChanged)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
@@ -6022,6 +6171,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_Log)(nil),
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
+		(*Action_WatchTimeChange)(nil),
 		(*Action_WatchPaths)(nil),
 		(*Action_RealizeCgroup)(nil),
 	}
@@ -6031,7 +6181,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   72,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
