@@ -123,6 +123,24 @@ type AutofsReply struct {
 // EventAutofsPacket follows when it is idle).
 type ExpireAutofs struct{ ID string }
 
+// WatchPaths asks the host to hold an inotify descriptor under ID with one watch per entry of Watches (a path
+// that does not exist is left out) and to report it as EventPathChanged: once Armed after the watches are
+// added, then the records of each read. It replaces a descriptor the unit holds under ID; CloseFd closes it.
+type WatchPaths struct {
+	ID      string
+	Watches []PathWatch
+}
+
+// PathWatch is one inotify watch: the path and its IN_* mask.
+type PathWatch struct {
+	Path string
+	Mask uint32
+}
+
+// RealizeCgroup asks the host to create (or update) the unit's cgroup with Settings without running a process
+// in it: a slice's resource control.
+type RealizeCgroup struct{ Settings *CgroupSettings }
+
 func (*SetState) action()        {}
 func (*Spawn) action()           {}
 func (*KillAction) action()      {}
@@ -139,6 +157,8 @@ func (*WatchTimeChange) action() {}
 func (*OpenAutofs) action()      {}
 func (*AutofsReply) action()     {}
 func (*ExpireAutofs) action()    {}
+func (*WatchPaths) action()      {}
+func (*RealizeCgroup) action()   {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

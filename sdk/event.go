@@ -148,6 +148,23 @@ type EventAutofsPacket struct {
 	Name   string
 }
 
+// EventPathChanged reports the inotify descriptor the unit holds under ID (see WatchPaths): Armed after the
+// watches of a WatchPaths were added (Watched lists the paths whose watch was added), otherwise the records of
+// one read, in order.
+type EventPathChanged struct {
+	ID      string
+	Armed   bool
+	Watched []string
+	Records []InotifyRecord
+}
+
+// InotifyRecord is one inotify event: Path is the watched path as WatchPaths named it, Name the entry of a
+// watched directory it is about ("" for the path itself), Mask the IN_* bits.
+type InotifyRecord struct {
+	Path, Name string
+	Mask       uint32
+}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -170,3 +187,4 @@ func (*EventUnitChanged) eventKind()   {}
 func (*EventTimeChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}
 func (*EventAutofsPacket) eventKind()  {}
+func (*EventPathChanged) eventKind()   {}

@@ -80,6 +80,11 @@ func (u *Unit) EnqueueJobEnv(unit, jobType, mode string, env []string) {
 	u.Do(&EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Env: env})
 }
 
+// WatchPaths asks the host to watch paths with inotify under id (see WatchPaths).
+func (u *Unit) WatchPaths(id string, watches []PathWatch) {
+	u.Do(&WatchPaths{ID: id, Watches: watches})
+}
+
 // SetMainPid tells the host that pid is the unit's main process (a forking service's daemon).
 func (u *Unit) SetMainPid(pid int64) { u.Do(&SetMainPid{Pid: pid}) }
 

@@ -74,6 +74,13 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_SwapChanged:
 		c := k.SwapChanged
 		return &Event{Kind: &EventSwapChanged{What: c.GetWhat(), Type: c.GetType(), Priority: int(c.GetPriority()), Active: c.GetActive()}}
+	case *pb.Event_PathChanged:
+		p := k.PathChanged
+		ev := &EventPathChanged{ID: p.GetId(), Armed: p.GetArmed(), Watched: p.GetWatched()}
+		for _, r := range p.GetRecords() {
+			ev.Records = append(ev.Records, InotifyRecord{Path: r.GetPath(), Name: r.GetName(), Mask: r.GetMask()})
+		}
+		return &Event{Kind: ev}
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: activeFromWire(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
@@ -200,6 +207,14 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
 	case *WatchTimeChange:
 		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
+	case *WatchPaths:
+		w := &pb.WatchPaths{Id: a.ID}
+		for _, p := range a.Watches {
+			w.Watches = append(w.Watches, &pb.PathWatch{Path: p.Path, Mask: p.Mask})
+		}
+		return &pb.Action{Kind: &pb.Action_WatchPaths{WatchPaths: w}}
+	case *RealizeCgroup:
+		return &pb.Action{Kind: &pb.Action_RealizeCgroup{RealizeCgroup: &pb.RealizeCgroup{Settings: cgroupToWire(a.Settings)}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
 	case *OpenAutofs:

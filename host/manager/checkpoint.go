@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -377,16 +376,7 @@ func (m *Manager) endOrphans() {
 	if !m.checkpointLost || m.cg == nil {
 		return
 	}
-	procs := m.cg.ProcsFiles(slice)
-	if len(procs) == 0 {
-		return
-	}
-	ents, _ := os.ReadDir(filepath.Dir(procs[0]))
-	for _, e := range ents {
-		name := slice + "/" + e.Name()
-		if !e.IsDir() || strings.HasPrefix(e.Name(), "cgroup.") {
-			continue
-		}
+	for _, name := range m.unitCgroups("") {
 		if busy, _ := m.cg.Populated(name); busy {
 			n, err := m.cg.Kill(name, unix.SIGKILL)
 			m.log.Warn("the checkpoint was lost: ending what a previous core left running; the unit starts afresh",

@@ -207,10 +207,13 @@ func (m *Manager) stopTrackingDevices() {
 	}
 }
 
-// declared answers the loader for a unit without a file: a mount of the mount table, a swap of /proc/swaps, or
-// a device unit.
+// declared answers the loader for a unit without a file: a mount of the mount table, a swap of /proc/swaps, a
+// slice, or a device unit.
 func (m *Manager) declared(name string) []*unitfile.Section {
 	if secs := m.declaredUnit(name); secs != nil {
+		return secs
+	}
+	if secs := declaredSlice(name); secs != nil {
 		return secs
 	}
 	return m.declaredDevice(name)

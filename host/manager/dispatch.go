@@ -250,6 +250,10 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.autofsReply(u, k.AutofsReply)
 	case *pb.Action_ExpireAutofs:
 		m.expireAutofs(u, k.ExpireAutofs)
+	case *pb.Action_WatchPaths:
+		m.watchPaths(u, k.WatchPaths)
+	case *pb.Action_RealizeCgroup:
+		m.realizeCgroup(u, k.RealizeCgroup.GetSettings())
 	default:
 		// DeclareUnit is served by later versions of this host; a plugin must not rely on it yet. Say so
 		// instead of failing silently.

@@ -33,6 +33,9 @@ type fdRecord struct {
 func saveFds(u *Unit) fdsRecord {
 	r := fdsRecord{LogPipes: u.logPipes}
 	for _, f := range u.fds {
+		if f.paths != nil {
+			continue // an inotify descriptor: the plugin asks for it again after a restore
+		}
 		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed, Autofs: f.autofs}
 		if f.spec != nil {
 			fr.Spec, _ = proto.Marshal(f.spec)

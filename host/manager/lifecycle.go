@@ -305,13 +305,15 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 		// The unit's log gets the line without its console tag, as the journal does.
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
-	if j.Type == job.Start && r != job.Done && !isUp(u.Active) {
-		// A start that did not bring the unit up tells the units that trigger it, as systemd's
-		// job_finish_and_invalidate does, even when the unit's state did not change (a condition skipped it): a
-		// timer waits for the run to end. A handed-over connection whose instance never came up is closed.
-		if len(u.triggeredBy) > 0 {
+	if !isUp(u.Active) {
+		if j.Type == job.Start && r != job.Done && len(u.triggeredBy) > 0 {
+			// A handed-over connection whose instance never came up: close it.
 			m.releasePassed(u)
 		}
+		// The units that trigger u hear that its job ended with u down, as systemd tells them whenever u loses a
+		// job (unit_trigger_notify, job_finish_and_invalidate): a start its condition skipped, a stop of a start job still
+		// waiting. A path unit then looks again, a timer learns that the run ended; a socket whose connection's
+		// instance never came up frees it.
 		m.notifyTriggers(u)
 	}
 	if j.Type == job.Start && r == job.Done {

@@ -137,6 +137,7 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 		add = append(add, p.DefaultDependencies...)
 	}
 	add = append(add, p.ImplicitDependencies...)
+	add = append(add, sliceDependencies(u)...)
 	have := map[depKey]bool{}
 	for kind, others := range u.fwd {
 		for _, o := range others {

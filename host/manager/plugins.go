@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -99,6 +101,20 @@ func (g *pluginGlue) add(u *Unit, ev *pb.Event) {
 }
 
 // answered notes that one of u's events has been handled, and reports whether none is left.
+// queuedNews reports whether the last UnitChanged about ev's unit queued for t in this turn says what ev says.
+func (g *pluginGlue) queuedNews(t *Unit, ev *pb.UnitChanged) bool {
+	q := g.queue[t.Type]
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i].u != t {
+			continue
+		}
+		if c := q[i].ev.GetUnitChanged(); c != nil && c.Unit == ev.Unit {
+			return proto.Equal(c, ev)
+		}
+	}
+	return false
+}
+
 func (g *pluginGlue) answered(u *Unit) bool {
 	if g.pending[u]--; g.pending[u] <= 0 {
 		delete(g.pending, u)

@@ -110,6 +110,9 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
 		add("ControlGroup", m.controlGroup(u))
+		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
+			add("Slice", sliceOf(u))
+		}
 		mem, tasks := m.usage(u)
 		add("MemoryCurrent", strconv.FormatUint(mem, 10))
 		add("TasksCurrent", strconv.FormatUint(tasks, 10))

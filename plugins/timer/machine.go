@@ -65,7 +65,7 @@ func (m *machine) handle(ev *sdk.Event) error {
 		}
 	case *sdk.EventKill, *sdk.EventSpawned, *sdk.EventExecuted, *sdk.EventSpawnFailed, *sdk.EventChildExited,
 		*sdk.EventNotify, *sdk.EventFdReadable, *sdk.EventFdOpenFailed, *sdk.EventCgroupEmpty,
-		*sdk.EventMountChanged, *sdk.EventDeviceChanged:
+		*sdk.EventMountChanged, *sdk.EventDeviceChanged, *sdk.EventPathChanged:
 		// A timer has no processes, descriptors or devices.
 	default:
 		return fmt.Errorf("timer: unexpected event %T", ev.Kind)

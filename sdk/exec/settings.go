@@ -64,6 +64,9 @@ type CgroupConfig struct {
 	Cgroup *sdk.CgroupSettings
 	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CPUWeight is then 1.
 	CPUWeightIdle bool
+	// Slice is Slice=: the slice unit the unit's cgroup goes in; "" for the default (system.slice, or
+	// system-PREFIX.slice for an instance). The parser hands it to the host as the "Slice" annotation.
+	Slice string `json:",omitempty"`
 }
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").
@@ -207,6 +210,9 @@ func (p *Parser) Finish() {
 	}
 	if p.x != nil {
 		p.finishExec()
+	}
+	if p.g != nil {
+		p.Res.Annotate("Slice", p.g.Slice)
 	}
 }
 

@@ -38,7 +38,8 @@ func (v *vm) Console() string {
 // boot starts qemu (TCG: there is no KVM here; -cpu qemu64 boots 1–2 s faster than max, whose AVX paths are
 // slow to emulate) with the kernel, the initramfs, the command line and extra qemu arguments (disks, network);
 // the serial console is qemu's stdin and stdout. ctx bounds the whole run: qemu is killed when it ends. The guest
-// has 1 GiB: the kernel unpacks the initramfs (the installed tree, over 160 MB) into memory beside its cpio.
+// gets 1 GiB: the initramfs (every plugin binary, each ~13 MB, and the rest of the installed tree) is in memory
+// twice while the kernel unpacks it, and 512 MB no longer held it ("Initramfs unpacking failed: write error").
 func boot(ctx context.Context, kernel, initrd, cmdline string, extra ...string) (*vm, error) {
 	v := &vm{done: make(chan struct{})}
 	args := []string{"-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-m", "1024", "-smp", "1",

@@ -119,11 +119,10 @@ func TestTimerOnCalendar(t *testing.T) {
 	}
 }
 
-// stampFile is the Persistent= stamp of a timer: the system under test shares the host's /var/lib.
-func stampFile(t *testing.T, name string) string {
-	p := filepath.Join("/var/lib/sysmaster/timers", "stamp-"+name)
-	t.Cleanup(func() { os.Remove(p) })
-	return p
+// stampFile is the Persistent= stamp of a timer, in the system's own /var/lib/sysmaster (the harness binds a
+// directory of the test's over it).
+func stampFile(s *harness.System, name string) string {
+	return filepath.Join(s.VarLib, "timers", "stamp-"+name)
 }
 
 // An OnCalendar= Persistent=yes timer whose stamp is older than its last elapse fires once at start (the
@@ -131,7 +130,12 @@ func stampFile(t *testing.T, name string) string {
 func TestTimerPersistentCatchUp(t *testing.T) {
 	t.Parallel()
 	name := fmt.Sprintf("catchup%d", os.Getpid())
-	stamp := stampFile(t, name+".timer")
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		name + ".timer":   "[Timer]\nOnCalendar=daily\nPersistent=yes\nAccuracySec=10ms\n",
+		name + ".service": firing(name),
+	}})
+	// The timer is not enabled: it reads the stamp when it is started below.
+	stamp := stampFile(s, name+".timer")
 	if err := os.MkdirAll(filepath.Dir(stamp), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +146,6 @@ func TestTimerPersistentCatchUp(t *testing.T) {
 	if err := os.Chtimes(stamp, old, old); err != nil {
 		t.Fatal(err)
 	}
-	s := harness.Start(t, harness.Options{Units: map[string]string{
-		name + ".timer":   "[Timer]\nOnCalendar=daily\nPersistent=yes\nAccuracySec=10ms\n",
-		name + ".service": firing(name),
-	}})
 	mustSctl(t, s, "start", name+".timer")
 	waitFired(t, s, name, 1, 10*time.Second)
 	// Back to waiting for tomorrow, with the stamp of the run.
@@ -246,9 +246,6 @@ func TestDebianTimers(t *testing.T) {
 	for _, n := range names {
 		units[n+".timer"] = debianUnit(t, n+".timer")
 		units[n+".service"] = "[Service]\nType=oneshot\nExecStart=/bin/true\n"
-		if _, err := os.Stat(filepath.Join("/var/lib/sysmaster/timers", "stamp-"+n+".timer")); err != nil {
-			stampFile(t, n+".timer") // created by this test: removed after it
-		}
 	}
 	// fstrim.timer's condition (not in a container) may or may not hold here: it loads either way.
 	units["fstrim.timer"] = debianUnit(t, "fstrim.timer")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -193,39 +192,55 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	}
 	if cg := p["ControlGroup"]; cg != "" {
 		line("CGroup", cg)
-		pids := cgroupProcesses(cg)
-		for i, pid := range pids {
-			branch := "├─"
-			if i == len(pids)-1 {
-				branch = "└─"
-			}
-			c, _ := os.ReadFile("/proc/" + pid + "/cmdline")
-			fmt.Fprintf(&b, "%12s %s%s %s\n", "", branch, pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+		if dir := cgroupDir(cg); dir != "" {
+			cgroupTree(&b, dir, strings.Repeat(" ", 13))
 		}
 	}
 	return b.String()
 }
 
-// cgroupProcesses lists the processes of the cgroup at path (as ControlGroup shows it) and below, from the
-// hierarchy that tracks them: name=systemd on a hybrid or v1 system, the unified one on v2.
-func cgroupProcesses(path string) []string {
+// cgroupDir is the directory of the cgroup at path (as ControlGroup shows it) in the hierarchy that tracks
+// processes: name=systemd on a hybrid or v1 system, the unified one on v2; "" when there is none.
+func cgroupDir(path string) string {
 	for _, root := range []string{"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
 		dir := filepath.Join(root, path)
-		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err != nil {
-			continue
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
+			return dir
 		}
-		var pids []string
-		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
-			pids = append(pids, strings.Fields(string(b))...)
-			return nil
-		})
-		return pids
 	}
-	return nil
+	return ""
+}
+
+// cgroupTree prints the processes of the cgroup dir, then the cgroups below it (a slice's units, a delegated
+// service's own groups) with theirs, as systemctl status draws its CGroup: tree.
+func cgroupTree(b *strings.Builder, dir, indent string) {
+	procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	pids := strings.Fields(string(procs))
+	var kids []string
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if e.IsDir() {
+				kids = append(kids, e.Name())
+			}
+		}
+	}
+	n := len(pids) + len(kids)
+	branch := func(i int) (string, string) {
+		if i == n-1 {
+			return "└─", "  "
+		}
+		return "├─", "│ "
+	}
+	for i, pid := range pids {
+		br, _ := branch(i)
+		c, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		fmt.Fprintf(b, "%s%s%s %s\n", indent, br, pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+	}
+	for j, k := range kids {
+		br, more := branch(len(pids) + j)
+		fmt.Fprintf(b, "%s%s%s\n", indent, br, k)
+		cgroupTree(b, filepath.Join(dir, k), indent+more)
+	}
 }
 
 // formatDropIns groups drop-in files by directory: "/dir\n             └─a.conf, b.conf".

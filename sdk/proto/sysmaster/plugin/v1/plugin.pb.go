@@ -1284,6 +1284,7 @@ type Event struct {
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
 	//	*Event_TimeChanged
+	//	*Event_PathChanged
 	//	*Event_SwapChanged
 	//	*Event_AutofsPacket
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
@@ -1508,6 +1509,15 @@ func (x *Event) GetTimeChanged() *TimeChanged {
 	return nil
 }
 
+func (x *Event) GetPathChanged() *PathChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_PathChanged); ok {
+			return x.PathChanged
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetSwapChanged() *SwapChanged {
 	if x != nil {
 		if x, ok := x.Kind.(*Event_SwapChanged); ok {
@@ -1610,6 +1620,10 @@ type Event_TimeChanged struct {
 	TimeChanged *TimeChanged `protobuf:"bytes,20,opt,name=time_changed,json=timeChanged,proto3,oneof"` // timer area: 20-22
 }
 
+type Event_PathChanged struct {
+	PathChanged *PathChanged `protobuf:"bytes,23,opt,name=path_changed,json=pathChanged,proto3,oneof"` // path units (pathslice: 23-25)
+}
+
 type Event_SwapChanged struct {
 	SwapChanged *SwapChanged `protobuf:"bytes,29,opt,name=swap_changed,json=swapChanged,proto3,oneof"`
 }
@@ -1657,6 +1671,8 @@ func (*Event_FdOpenFailed) isEvent_Kind() {}
 func (*Event_EnqueueFailed) isEvent_Kind() {}
 
 func (*Event_TimeChanged) isEvent_Kind() {}
+
+func (*Event_PathChanged) isEvent_Kind() {}
 
 func (*Event_SwapChanged) isEvent_Kind() {}
 
@@ -2947,6 +2963,8 @@ type Action struct {
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
 	//	*Action_WatchTimeChange
+	//	*Action_WatchPaths
+	//	*Action_RealizeCgroup
 	//	*Action_OpenAutofs
 	//	*Action_AutofsReply
 	//	*Action_ExpireAutofs
@@ -3109,6 +3127,24 @@ func (x *Action) GetWatchTimeChange() *WatchTimeChange {
 	return nil
 }
 
+func (x *Action) GetWatchPaths() *WatchPaths {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchPaths); ok {
+			return x.WatchPaths
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetRealizeCgroup() *RealizeCgroup {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_RealizeCgroup); ok {
+			return x.RealizeCgroup
+		}
+	}
+	return nil
+}
+
 func (x *Action) GetOpenAutofs() *OpenAutofs {
 	if x != nil {
 		if x, ok := x.Kind.(*Action_OpenAutofs); ok {
@@ -3192,6 +3228,14 @@ type Action_WatchTimeChange struct {
 	WatchTimeChange *WatchTimeChange `protobuf:"bytes,13,opt,name=watch_time_change,json=watchTimeChange,proto3,oneof"` // timer area: 13-15
 }
 
+type Action_WatchPaths struct {
+	WatchPaths *WatchPaths `protobuf:"bytes,16,opt,name=watch_paths,json=watchPaths,proto3,oneof"` // path units (pathslice: 16-18)
+}
+
+type Action_RealizeCgroup struct {
+	RealizeCgroup *RealizeCgroup `protobuf:"bytes,17,opt,name=realize_cgroup,json=realizeCgroup,proto3,oneof"` // slice units
+}
+
 type Action_OpenAutofs struct {
 	OpenAutofs *OpenAutofs `protobuf:"bytes,22,opt,name=open_autofs,json=openAutofs,proto3,oneof"`
 }
@@ -3229,6 +3273,10 @@ func (*Action_DeclareUnit) isAction_Kind() {}
 func (*Action_WatchFd) isAction_Kind() {}
 
 func (*Action_WatchTimeChange) isAction_Kind() {}
+
+func (*Action_WatchPaths) isAction_Kind() {}
+
+func (*Action_RealizeCgroup) isAction_Kind() {}
 
 func (*Action_OpenAutofs) isAction_Kind() {}
 
@@ -5732,6 +5780,300 @@ func (x *ExpireAutofs) GetId() string {
 	return ""
 }
 
+// WatchPaths asks the host to hold an inotify descriptor under id, with one watch per entry of watches, and to
+// report what it reads from it as PathChanged{id} events. A WatchPaths for an id the unit holds replaces it: the
+// old descriptor is closed (records not yet reported are dropped) and a new one made, as systemd re-creates a
+// path unit's inotify descriptor each time it starts waiting. A watch on a path that does not exist (ENOENT) or
+// may not be read (EACCES) is left out quietly: the plugin watches the parent directories too, to learn when
+// it appears. Once the watches are added the host sends PathChanged{id, armed: true, watched}, so that the
+// plugin checks its condition again after the watch is in place (nothing that happened before it is lost). The
+// descriptor lives in the host until CloseFd{id}, across plugin restarts; it is not kept across a core restart
+// (its watches could not be told from it): Recover.fds does not list it, and the plugin asks WatchPaths again.
+type WatchPaths struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Watches       []*PathWatch           `protobuf:"bytes,2,rep,name=watches,proto3" json:"watches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPaths) Reset() {
+	*x = WatchPaths{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPaths) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPaths) ProtoMessage() {}
+
+func (x *WatchPaths) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPaths.ProtoReflect.Descriptor instead.
+func (*WatchPaths) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *WatchPaths) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WatchPaths) GetWatches() []*PathWatch {
+	if x != nil {
+		return x.Watches
+	}
+	return nil
+}
+
+// PathWatch is one inotify_add_watch(2): the path and the IN_* mask (IN_DONT_FOLLOW included as the plugin wants).
+type PathWatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathWatch) Reset() {
+	*x = PathWatch{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathWatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathWatch) ProtoMessage() {}
+
+func (x *PathWatch) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathWatch.ProtoReflect.Descriptor instead.
+func (*PathWatch) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *PathWatch) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *PathWatch) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+// PathChanged reports the inotify descriptor id: armed after a WatchPaths (watched lists the paths whose watch
+// was added, in the order asked; empty when none could be), otherwise the records one read returned, in order.
+// An overflow of the kernel's queue comes as one record with IN_Q_OVERFLOW and no path.
+type PathChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Armed         bool                   `protobuf:"varint,2,opt,name=armed,proto3" json:"armed,omitempty"`
+	Watched       []string               `protobuf:"bytes,3,rep,name=watched,proto3" json:"watched,omitempty"`
+	Records       []*InotifyRecord       `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathChanged) Reset() {
+	*x = PathChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathChanged) ProtoMessage() {}
+
+func (x *PathChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathChanged.ProtoReflect.Descriptor instead.
+func (*PathChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *PathChanged) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PathChanged) GetArmed() bool {
+	if x != nil {
+		return x.Armed
+	}
+	return false
+}
+
+func (x *PathChanged) GetWatched() []string {
+	if x != nil {
+		return x.Watched
+	}
+	return nil
+}
+
+func (x *PathChanged) GetRecords() []*InotifyRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// InotifyRecord is one struct inotify_event: path is the watch's path as WatchPaths gave it, name the entry of a
+// watched directory the event is about ("" for the watched path itself).
+type InotifyRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InotifyRecord) Reset() {
+	*x = InotifyRecord{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InotifyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InotifyRecord) ProtoMessage() {}
+
+func (x *InotifyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InotifyRecord.ProtoReflect.Descriptor instead.
+func (*InotifyRecord) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *InotifyRecord) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *InotifyRecord) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+func (x *InotifyRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// RealizeCgroup asks the host to create the unit's cgroup (a slice's: below its parent slice's, see the "Slice"
+// annotation) and apply settings to it, or update them when it exists; the cgroup is removed when the unit is
+// inactive and the cgroup empty. A unit that runs processes gets its cgroup with its Spawns instead.
+type RealizeCgroup struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *CgroupSettings        `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RealizeCgroup) Reset() {
+	*x = RealizeCgroup{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RealizeCgroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RealizeCgroup) ProtoMessage() {}
+
+func (x *RealizeCgroup) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RealizeCgroup.ProtoReflect.Descriptor instead.
+func (*RealizeCgroup) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *RealizeCgroup) GetSettings() *CgroupSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5817,7 +6159,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xb6\v\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xfd\v\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5842,6 +6184,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
 	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
 	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
+	"\fpath_changed\x18\x17 \x01(\v2 .sysmaster.plugin.v1.PathChangedH\x00R\vpathChanged\x12E\n" +
 	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
 	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacketB\x06\n" +
 	"\x04kind\"\a\n" +
@@ -5930,7 +6273,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\x9f\b\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xb0\t\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5949,6 +6292,9 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
 	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12R\n" +
 	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChange\x12B\n" +
+	"\vwatch_paths\x18\x10 \x01(\v2\x1f.sysmaster.plugin.v1.WatchPathsH\x00R\n" +
+	"watchPaths\x12K\n" +
+	"\x0erealize_cgroup\x18\x11 \x01(\v2\".sysmaster.plugin.v1.RealizeCgroupH\x00R\rrealizeCgroup\x12B\n" +
 	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
 	"openAutofs\x12E\n" +
 	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
@@ -6192,7 +6538,25 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06tokens\x18\x02 \x03(\rR\x06tokens\x12\x16\n" +
 	"\x06status\x18\x03 \x01(\x05R\x06status\"\x1e\n" +
 	"\fExpireAutofs\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id*g\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"V\n" +
+	"\n" +
+	"WatchPaths\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
+	"\awatches\x18\x02 \x03(\v2\x1e.sysmaster.plugin.v1.PathWatchR\awatches\"3\n" +
+	"\tPathWatch\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x8b\x01\n" +
+	"\vPathChanged\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05armed\x18\x02 \x01(\bR\x05armed\x12\x18\n" +
+	"\awatched\x18\x03 \x03(\tR\awatched\x12<\n" +
+	"\arecords\x18\x04 \x03(\v2\".sysmaster.plugin.v1.InotifyRecordR\arecords\"K\n" +
+	"\rInotifyRecord\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"P\n" +
+	"\rRealizeCgroup\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\bsettings*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -6235,7 +6599,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 80)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -6309,14 +6673,19 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*OpenAutofs)(nil),       // 69: sysmaster.plugin.v1.OpenAutofs
 	(*AutofsReply)(nil),      // 70: sysmaster.plugin.v1.AutofsReply
 	(*ExpireAutofs)(nil),     // 71: sysmaster.plugin.v1.ExpireAutofs
-	nil,                      // 72: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 73: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 74: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 75: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 76: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 77: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 78: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 79: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*WatchPaths)(nil),       // 72: sysmaster.plugin.v1.WatchPaths
+	(*PathWatch)(nil),        // 73: sysmaster.plugin.v1.PathWatch
+	(*PathChanged)(nil),      // 74: sysmaster.plugin.v1.PathChanged
+	(*InotifyRecord)(nil),    // 75: sysmaster.plugin.v1.InotifyRecord
+	(*RealizeCgroup)(nil),    // 76: sysmaster.plugin.v1.RealizeCgroup
+	nil,                      // 77: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 78: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 79: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 80: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 81: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 82: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 83: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 84: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -6329,8 +6698,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	72, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	73, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	77, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	78, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -6354,66 +6723,72 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
 	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
-	67, // 35: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
-	68, // 36: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
-	3,  // 37: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 38: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 39: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 41: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 42: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 43: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 44: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	74, // 45: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 46: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 47: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 48: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 49: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 50: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 51: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 52: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 53: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 54: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 55: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 56: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 57: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 58: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 59: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 60: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	64, // 61: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
-	69, // 62: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
-	70, // 63: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
-	71, // 64: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
-	1,  // 65: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	75, // 66: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 67: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 68: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 69: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	76, // 70: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	77, // 71: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 72: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	66, // 73: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
-	47, // 74: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 75: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 76: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 77: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	78, // 78: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 79: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	79, // 80: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 81: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 82: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 83: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 84: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 85: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 86: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 87: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 88: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 89: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	87, // [87:90] is the sub-list for method output_type
-	84, // [84:87] is the sub-list for method input_type
-	84, // [84:84] is the sub-list for extension type_name
-	84, // [84:84] is the sub-list for extension extendee
-	0,  // [0:84] is the sub-list for field type_name
+	74, // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
+	67, // 36: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
+	68, // 37: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	3,  // 38: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 39: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 40: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 43: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 44: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 45: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	79, // 46: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 47: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 48: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 49: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 50: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 51: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 52: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 53: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 54: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 55: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 56: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 57: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 58: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 59: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 60: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 61: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 62: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	72, // 63: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	76, // 64: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	69, // 65: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	70, // 66: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	71, // 67: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	1,  // 68: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	80, // 69: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 70: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 71: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 72: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	81, // 73: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	82, // 74: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 75: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	66, // 76: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47, // 77: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 78: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 79: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 80: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	83, // 81: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 82: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	84, // 83: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 84: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	73, // 85: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	75, // 86: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53, // 87: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51, // 88: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 89: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 90: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 91: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 92: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 93: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 94: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 95: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	93, // [93:96] is the sub-list for method output_type
+	90, // [90:93] is the sub-list for method input_type
+	90, // [90:90] is the sub-list for extension type_name
+	90, // [90:90] is the sub-list for extension extendee
+	0,  // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -6442,6 +6817,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
 		(*Event_TimeChanged)(nil),
+		(*Event_PathChanged)(nil),
 		(*Event_SwapChanged)(nil),
 		(*Event_AutofsPacket)(nil),
 	}
@@ -6459,6 +6835,8 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
 		(*Action_WatchTimeChange)(nil),
+		(*Action_WatchPaths)(nil),
+		(*Action_RealizeCgroup)(nil),
 		(*Action_OpenAutofs)(nil),
 		(*Action_AutofsReply)(nil),
 		(*Action_ExpireAutofs)(nil),
@@ -6469,7 +6847,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   75,
+			NumMessages:   80,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
