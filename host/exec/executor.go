@@ -409,6 +409,7 @@ func (x *executor) buildEnv() {
 		env = append(env, "LISTEN_FDS="+strconv.Itoa(n), "LISTEN_PID="+strconv.Itoa(os.Getpid()),
 			"LISTEN_FDNAMES="+strings.Join(names, ":"))
 	}
+	env = append(env, x.sp.ManagerEnv...)
 	env = append(env, x.env...) // the *_DIRECTORY variables
 	env = append(env, ec.Environment...)
 	// The watchdog is the main process's: WATCHDOG_PID names it, so that sd_watchdog_enabled() in a child says no.

@@ -35,6 +35,9 @@ type Options struct {
 	// Unit and InvocationID name the unit and its current activation; INVOCATION_ID is set from the latter, and
 	// both name the unit's PrivateTmp= directories.
 	Unit, InvocationID string
+	// Environment is the manager environment (sctl set-environment): NAME=VALUE entries the process gets after
+	// the manager's own variables and before the unit's Environment=, as systemd orders them.
+	Environment []string
 	// Stdout and Stderr, when set, receive output that StandardOutput=/StandardError= send to journal, kmsg or
 	// syslog. The caller keeps them.
 	Stdout, Stderr *os.File
@@ -79,7 +82,7 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		return 0, f
 	}
 	sp := spec{
-		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
+		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID, ManagerEnv: o.Environment,
 		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
 	}
 	if s.NotifySocket {

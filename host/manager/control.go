@@ -142,6 +142,11 @@ func (c *control) Show(ctx context.Context, req *controlv1.ShowRequest) (*contro
 	defer func() { warnCaller(ctx, problems) }()
 	err := c.m.doErr(ctx, func() error {
 		problems = slices.Clone(c.m.confProblems)
+		if len(req.Units) == 0 { // systemctl show without a unit: the manager's own properties (systemstate.go)
+			mp := c.m.managerProperties()
+			mp.Properties = filterProperties(mp.Properties, req.Properties, req.All)
+			resp.Units = append(resp.Units, mp)
+		}
 		units, err := c.m.resolve(req.Units)
 		if err != nil {
 			return err
@@ -392,6 +397,13 @@ func (c *control) ChangeUnitFiles(ctx context.Context, req *controlv1.ChangeUnit
 		}
 		if req.Operation == "preset-all" {
 			changes, err := c.m.presetAll(dir)
+			for _, ch := range changes {
+				resp.Changes = append(resp.Changes, &controlv1.UnitFileChange{Type: ch.Type, Path: ch.Path, Source: ch.Source})
+			}
+			c.m.reload()
+			return err
+		}
+		if changes, ok, err := c.m.linkOperation(req.Operation, req.Units, dir); ok { // links.go
 			for _, ch := range changes {
 				resp.Changes = append(resp.Changes, &controlv1.UnitFileChange{Type: ch.Type, Path: ch.Path, Source: ch.Source})
 			}
