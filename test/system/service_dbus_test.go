@@ -108,3 +108,35 @@ func TestTypeDBus(t *testing.T) {
 		t.Errorf("never.service %s, Result=%s", st, r)
 	}
 }
+
+// Issue 15: polkit's Debian unit (Type=dbus, BusName=org.freedesktop.PolicyKit1) loads and runs, against Debian's
+// own dbus.socket and dbus.service (the system bus with Debian's policy, in the test's /run), all three files
+// unchanged.
+func TestDebianPolkit(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/usr/bin/dbus-daemon", "/usr/lib/polkit-1/polkitd"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is needed (apt-get install dbus polkitd): %v", p, err)
+		}
+	}
+	units := map[string]string{}
+	for _, name := range []string{"dbus.socket", "dbus.service", "polkit.service"} {
+		units[name] = debianUnit(t, name)
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if st := s.Show("polkit.service", "LoadState"); st != "loaded" {
+		t.Fatalf("polkit.service is %s: %s", st, s.Show("polkit.service", "LoadError"))
+	}
+	if _, errs, code := s.Sctl("start", "polkit.service"); code != 0 {
+		out, _, _ := s.Sctl("status", "polkit.service", "dbus.service")
+		t.Fatalf("start polkit.service: exit %d %s\n%s", code, errs, out)
+	}
+	if st := s.Show("polkit.service", "SubState"); st != "running" {
+		t.Errorf("polkit.service %s", st)
+	}
+	mustSctl(t, s, "stop", "polkit.service")
+	if st := s.Show("polkit.service", "ActiveState"); st != "inactive" {
+		t.Errorf("polkit.service %s after stop", st)
+	}
+}
