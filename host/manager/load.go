@@ -73,6 +73,7 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	}
 	for _, w := range frag.Warnings {
 		m.log.Warn(w.Error(), "unit", u.ID)
+		m.unitLogf(u, 4, "%s", w.Error()) // sctl status and logs show it, as the plugin's warnings
 	}
 	if frag.LoadError != nil && frag.LoadState != unit.NotFound {
 		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
