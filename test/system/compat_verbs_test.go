@@ -213,7 +213,8 @@ func TestUnitFileVerbs(t *testing.T) {
 // sysmaster does not have.
 func TestSctlOptions(t *testing.T) {
 	t.Parallel()
-	s := harness.Start(t, harness.Options{Units: map[string]string{"fail.service": "[Service]\nType=oneshot\nExecStart=/bin/false\n"}})
+	s := harness.Start(t, harness.Options{Units: map[string]string{"fail.service": "[Service]\nType=oneshot\nExecStart=/bin/false\n",
+		"python3.11.service": "[Service]\nExecStart=/bin/sleep infinity\n"}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	if out, _, code := s.Sctl("--version"); code != 0 || !strings.HasPrefix(out, "sctl (sysmaster) ") {
 		t.Errorf("--version: exit %d %q", code, out)
@@ -253,6 +254,18 @@ func TestSctlOptions(t *testing.T) {
 		if _, errs, code := s.Sctl(verb, "fail.service"); code != 1 || !strings.Contains(errs, "sctl "+verb+" is not supported: ") {
 			t.Errorf("%s: exit %d %q", verb, code, errs)
 		}
+	}
+	// status without a unit: the system overview; status PID: the unit of that process; names mangled.
+	if out, _, code := s.Sctl("status"); code != 0 || !strings.Contains(out, "State: degraded\n") || !strings.Contains(out, "Failed: 1 units\n") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	mustSctl(t, s, "start", "python3.11")
+	pid := s.Show("python3.11.service", "MainPID")
+	if out, errs, code := s.Sctl("status", pid); code != 0 || !strings.HasPrefix(out, "● python3.11.service") {
+		t.Errorf("status %s: exit %d\n%s%s", pid, code, out, errs)
+	}
+	if _, errs, code := s.Sctl("disable", "nosuch.service"); code == 0 || !strings.Contains(errs, "nosuch.service") {
+		t.Errorf("disable nosuch.service: exit %d %q", code, errs)
 	}
 	// rescue isolates rescue.target: maintenance, which is-system-running reports.
 	mustSctl(t, s, "rescue", "--no-block")

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 )
 
 // options are sctl's command-line options (systemctl's names).
@@ -187,7 +189,11 @@ func usage() string {
 var unitTypes = []string{"service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path",
 	"slice", "scope"}
 
-// unitName adds ".service" to a name without a known suffix, as systemctl does; globs are left alone.
+// unitName mangles what the user typed into a unit name as systemctl does (unit_name_mangle_with_suffix with
+// ".service"): a valid name stays, "/dev/…" becomes a .device and another absolute path a .mount, invalid bytes
+// are escaped, and a name without a unit type gets ".service" ("python3.11" → "python3.11.service"). Globs are
+// left alone. A name with another lowercase suffix starting with a letter ("hello.run") stays: a unit of a
+// third-party type.
 func unitName(s string) string {
 	if strings.ContainsAny(s, "*?[") {
 		return s
@@ -196,17 +202,20 @@ func unitName(s string) string {
 		if slices.Contains(unitTypes, ext[1:]) {
 			return s
 		}
-		if len(ext) > 1 && !strings.ContainsAny(ext, "@") && isSuffix(ext[1:]) {
+		if len(ext) > 1 && !strings.ContainsAny(s, "/") && isSuffix(ext[1:]) {
 			return s // a third-party unit type
 		}
+	}
+	if m, _, err := unitname.Mangle(s, ".service", false); err == nil {
+		return m
 	}
 	return s + ".service"
 }
 
-// isSuffix: a plausible unit type suffix (lowercase letters and digits).
+// isSuffix: a plausible unit type suffix (a lowercase letter, then lowercase letters and digits).
 func isSuffix(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
 			return false
 		}
 	}

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -126,9 +128,39 @@ func FuzzParseArgs(f *testing.F) {
 
 func TestUnitName(t *testing.T) {
 	for in, want := range map[string]string{"sshd": "sshd.service", "a.target": "a.target", "hello.run": "hello.run",
-		"dev-sda.device": "dev-sda.device", "*.target": "*.target", "getty@tty1": "getty@tty1.service"} {
+		"dev-sda.device": "dev-sda.device", "*.target": "*.target", "getty@tty1": "getty@tty1.service",
+		"python3.11": "python3.11.service", "/home/a": "home-a.mount", "/dev/sda": "dev-sda.device",
+		"foo bar": "foo\\x20bar.service"} {
 		if got := unitName(in); got != want {
 			t.Errorf("unitName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestUnitNameMangleTable: systemd's unit_name_mangle_with_suffix(".service") table (test-unit-name.c, the peer
+// data kept with its licence note in pkg/unitname/testdata), as sctl's names come out of it.
+func TestUnitNameMangleTable(t *testing.T) {
+	b, err := os.ReadFile("../../../pkg/unitname/testdata/unit-name-cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Input  string  `json:"input"`
+		Expect *string `json:"expect"`
+	}
+	if err := json.Unmarshal(cases[`unit_name_mangle_with_suffix(".service")`], &rows); err != nil || len(rows) < 20 {
+		t.Fatalf("%v, %d rows", err, len(rows))
+	}
+	for _, r := range rows {
+		if r.Expect == nil {
+			continue // the empty name: sctl never gets one as a unit argument
+		}
+		if got := unitName(r.Input); got != *r.Expect {
+			t.Errorf("unitName(%q) = %q, want %q", r.Input, got, *r.Expect)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,15 +17,29 @@ import (
 )
 
 func status(e *env, args []string) int {
-	units, err := e.expandNames(args)
+	if len(args) == 0 {
+		return systemStatus(e)
+	}
+	var names []string
+	for _, a := range args {
+		if pid, err := strconv.Atoi(a); err == nil && pid > 0 {
+			// status PID: the unit of that process, as systemctl's GetUnitByPID, read from its cgroup.
+			u, err := unitOfPid(pid)
+			if err != nil {
+				e.errorf("Failed to get unit for PID %d: %v", pid, err)
+				return exitNoSuchUnit
+			}
+			names = append(names, u)
+			continue
+		}
+		names = append(names, a)
+	}
+	units, err := e.expandNames(names)
 	if err != nil {
 		return e.callFailed("expand unit names", err)
 	}
-	if nothingMatched(args, units) {
+	if nothingMatched(names, units) {
 		return exitOK
-	}
-	if len(units) == 0 {
-		units = []string{"default.target"}
 	}
 	var md metadata.MD
 	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true}, grpc.Header(&md))
@@ -304,4 +319,41 @@ func formatBytes(n uint64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + string(units[i])
+}
+
+// unitOfPid is the unit whose cgroup holds pid: the last component of its cgroup path that is a unit name.
+func unitOfPid(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return "", fmt.Errorf("PID %d does not exist", pid)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, path, ok := strings.Cut(line, "::")
+		if !ok {
+			continue
+		}
+		parts := strings.Split(path, "/")
+		for i := len(parts) - 1; i >= 0; i-- {
+			if ext := filepath.Ext(parts[i]); ext != "" && ext != ".slice" && (slices.Contains(unitTypes, ext[1:]) || isSuffix(ext[1:])) {
+				return parts[i], nil
+			}
+		}
+	}
+	return "", fmt.Errorf("PID %d does not belong to any loaded unit", pid)
+}
+
+// systemStatus is status without a unit: the system overview systemctl prints (host, State, Jobs, Failed).
+func systemStatus(e *env) int {
+	p, err := e.managerProperties("SystemState", "NJobs", "NFailedUnits")
+	if err != nil {
+		return e.callFailed("get system status", err)
+	}
+	host, _ := os.Hostname()
+	mark := "●"
+	if p["SystemState"] == "degraded" || p["SystemState"] == "maintenance" {
+		mark = "×"
+	}
+	fmt.Fprintf(e.stdout, "%s %s\n    State: %s\n     Jobs: %s queued\n   Failed: %s units\n", mark, host,
+		p["SystemState"], p["NJobs"], p["NFailedUnits"])
+	return exitOK
 }
