@@ -293,3 +293,43 @@ func sctlEnv(t *testing.T, s *harness.System, env []string, args ...string) (std
 	}
 	return out.String(), errb.String(), code
 }
+
+// TestStatusLikeSystemctl: status shows what systemctl 252's does: "failed (Result: exit-code)", the main
+// process's end with systemd's status names, TriggeredBy:, Triggers:, Listen:, Docs:, and the daemon-reload
+// warning when a unit file changed on disk.
+func TestStatusLikeSystemctl(t *testing.T) {
+	t.Parallel()
+	units := map[string]string{
+		"noexec.service": "[Unit]\nDocumentation=man:noexec(8) https://example.org/noexec\n[Service]\nExecStart=/nonexistent/binary\n",
+		"echo.socket":    "[Socket]\nListenStream=/run/echo.sock\n",
+		"echo.service":   "[Service]\nExecStart=/bin/sleep infinity\n",
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "noexec.service")
+	// Type=simple is started at the fork; the exec failure follows.
+	if !s.WaitFor(10*time.Second, func() bool { return s.Show("noexec.service", "ActiveState") == "failed" }) {
+		t.Fatalf("noexec.service never failed")
+	}
+	out, _, code := s.Sctl("status", "noexec.service")
+	for _, want := range []string{"Active: failed (Result: exit-code) since ", "Main PID: ", "(code=exited, status=203/EXEC)",
+		"Docs: man:noexec(8)\n", "             https://example.org/noexec\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status noexec.service lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
+	mustSctl(t, s, "start", "echo.socket")
+	out, _, _ = s.Sctl("status", "echo.socket")
+	for _, want := range []string{"Triggers: ● echo.service\n", "Listen: /run/echo.sock (Stream)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status echo.socket lacks %q:\n%s", want, out)
+		}
+	}
+	if out, _, _ = s.Sctl("status", "echo.service"); !strings.Contains(out, "TriggeredBy: ● echo.socket\n") {
+		t.Errorf("status echo.service lacks TriggeredBy:\n%s", out)
+	}
+	s.WriteFile("system/echo.service", "[Unit]\nDescription=changed\n[Service]\nExecStart=/bin/sleep infinity\n")
+	if out, _, _ = s.Sctl("status", "echo.service"); !strings.Contains(out, "Warning: The unit file, source configuration file or drop-ins of echo.service changed on disk. Run 'sctl daemon-reload' to reload units.") {
+		t.Errorf("status after a change on disk lacks the warning:\n%s", out)
+	}
+}

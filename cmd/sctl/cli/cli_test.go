@@ -261,7 +261,7 @@ func TestFormatStatus(t *testing.T) {
      Loaded: loaded (/usr/lib/sysmaster/system/multi-user.target; static)
     Drop-In: /etc/sysmaster/system/multi-user.target.d
              └─a.conf, b.conf
-     Active: active (active) since Tue 2026-11-24 15:20:00 UTC; 1min 5s ago
+     Active: active since Tue 2026-11-24 15:20:00 UTC; 1min 5s ago
 `
 	if got := formatStatus(p, now, false); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -66,6 +67,9 @@ func status(e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "Warning: %s is not enforced by sysmaster (docs/sandboxing.md).\n", d)
 		}
 		e.statusLog(u.Unit)
+		if p["NeedDaemonReload"] == "yes" {
+			fmt.Fprintf(e.stdout, "Warning: The unit file, source configuration file or drop-ins of %s changed on disk. Run 'sctl daemon-reload' to reload units.\n", u.Unit)
+		}
 		if st := p["ActiveState"]; st != "active" && st != "reloading" && code == exitOK {
 			code = exitNotActive
 		}
@@ -123,7 +127,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		line("Drop-In", formatDropIns(dropins))
 	}
 	active := p["ActiveState"]
-	if sub := p["SubState"]; sub != "" {
+	if sub := p["SubState"]; sub != "" && sub != active { // systemctl: "failed", not "failed (failed)"
 		active += " (" + sub + ")"
 	}
 	if p["Result"] != "" && p["Result"] != "success" && p["ActiveState"] == "failed" {
@@ -169,12 +173,47 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			}
 		}
 	}
+	// TriggeredBy:, Triggers:, Docs: and Listen: as systemctl lists them, one entry a line.
+	list := func(label string, entries []string, bullet bool) {
+		for i, v := range entries {
+			if bullet {
+				v = "● " + v
+			}
+			if i == 0 {
+				line(label, v)
+			} else {
+				fmt.Fprintf(&b, "%12s %s\n", "", v)
+			}
+		}
+	}
+	list("TriggeredBy", strings.Fields(p["TriggeredBy"]), true)
+	list("Triggers", strings.Fields(p["Triggers"]), true)
+	var docs []string
+	for _, d := range strings.Fields(p["Documentation"]) { // quoted, as show prints it
+		if u, err := strconv.Unquote(d); err == nil {
+			d = u
+		}
+		docs = append(docs, d)
+	}
+	list("Docs", docs, false)
+	var listen []string
+	for _, l := range strings.Split(p["Listen"], "\n") {
+		if l != "" {
+			listen = append(listen, l)
+		}
+	}
+	list("Listen", listen, false)
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
 		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {
 			comm = " (" + strings.TrimSpace(string(c)) + ")"
 		}
 		line("Main PID", pid+comm)
+	} else if pid, code := p["ExecMainPID"], p["ExecMainCode"]; pid != "" && pid != "0" && code != "" && code != "0" {
+		// The main process has ended: how, as systemctl says it ("code=exited, status=203/EXEC").
+		c, _ := strconv.Atoi(code)
+		st, _ := strconv.Atoi(p["ExecMainStatus"])
+		line("Main PID", fmt.Sprintf("%s (%s)", pid, exec.Describe(int32(c), int32(st))))
 	}
 	if st := p["StatusText"]; st != "" {
 		line("Status", strconv.Quote(st))
