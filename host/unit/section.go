@@ -21,8 +21,8 @@ var jobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "f
 
 // interpreter reads one section's entries, recording every warning.
 type interpreter struct {
-	f     *Fragment
-	sec   string
+	f          *Fragment
+	sec        string
 	quietNames bool // bad unit names are dropped without a word ([Install]: systemd checks them when enabling)
 }
 
