@@ -113,6 +113,12 @@ func TestUnitFileVerbs(t *testing.T) {
 	if out := s.Show("group.target", "Requires"); out != "reloadable.service" {
 		t.Errorf("group.target Requires=%q after add-requires", out)
 	}
+	out := mustSctl(t, s, "cat", "--with-dependencies", "group.target")
+	for _, want := range []string{"# /etc/sysmaster/system/group.target\n", "# /etc/sysmaster/system/a.service\n", "# /etc/sysmaster/system/reloadable.service\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("cat --with-dependencies group.target lacks %q:\n%s", want, out)
+		}
+	}
 
 	_, errs, code = s.Sctl("link", linked)
 	if code != 0 || !strings.Contains(errs, "Created symlink /etc/sysmaster/system/linked.service → "+linked+".") {
@@ -266,6 +272,10 @@ func TestSctlOptions(t *testing.T) {
 	}
 	if _, errs, code := s.Sctl("disable", "nosuch.service"); code == 0 || !strings.Contains(errs, "nosuch.service") {
 		t.Errorf("disable nosuch.service: exit %d %q", code, errs)
+	}
+	mustSctl(t, s, "rescue", "--dry-run")
+	if st := s.Show("multi-user.target", "ActiveState"); st != "active" {
+		t.Errorf("rescue --dry-run isolated: multi-user.target %s", st)
 	}
 	// rescue isolates rescue.target: maintenance, which is-system-running reports.
 	mustSctl(t, s, "rescue", "--no-block")

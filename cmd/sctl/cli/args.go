@@ -48,6 +48,7 @@ type options struct {
 	what       []string
 	presetMode string // --preset-mode=full|enable-only|disable-only
 	root       string // --root=DIR
+	withDeps   bool   // --with-dependencies (status, cat)
 }
 
 // flagSet declares sctl's options on o.
@@ -90,7 +91,8 @@ func flagSet(o *options) *pflag.FlagSet {
 	var ignored bool
 	// Accepted and changing nothing here: there is no pager, no password agent, no inhibitor and no wall,
 	// and sctl talks to the system manager only.
-	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall", "ignore-inhibitors", "with-dependencies"} {
+	addSwitch(fs, &o.withDeps, "with-dependencies", "", "status, cat: also the units' dependencies")
+	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall", "ignore-inhibitors"} {
 		addSwitch(fs, &ignored, name, "", "accepted, changes nothing")
 	}
 	fs.Lookup("ignore-inhibitors").Shorthand = "i"

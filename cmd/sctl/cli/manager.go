@@ -206,7 +206,12 @@ func revert(e *env, args []string) int {
 
 // isolateTo makes default, rescue and emergency: isolate the target (systemctl's start with --job-mode=isolate).
 func isolateTo(target string) func(e *env, args []string) int {
-	return func(e *env, _ []string) int { return jobVerb("isolate")(e, []string{target}) }
+	return func(e *env, _ []string) int {
+		if e.o.dryRun {
+			return exitOK // systemctl --dry-run: everything but the action itself
+		}
+		return jobVerb("isolate")(e, []string{target})
+	}
 }
 
 // notSupported makes a verb sysmaster does not have: it says so and fails, never pretends to succeed.

@@ -62,6 +62,9 @@ func cat(e *env, args []string) int {
 	if nothingMatched(args, units) {
 		return exitOK
 	}
+	if units, err = e.withDependencies(units); err != nil {
+		return e.callFailed("list dependencies", err)
+	}
 	resp, err := e.c.Cat(e.ctx, &controlv1.CatRequest{Units: units})
 	if err != nil {
 		e.errorf("%v", err)

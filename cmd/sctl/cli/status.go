@@ -42,6 +42,9 @@ func status(e *env, args []string) int {
 	if nothingMatched(names, units) {
 		return exitOK
 	}
+	if units, err = e.withDependencies(units); err != nil {
+		return e.callFailed("list dependencies", err)
+	}
 	var md metadata.MD
 	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true}, grpc.Header(&md))
 	if err != nil {
