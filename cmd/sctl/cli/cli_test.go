@@ -344,3 +344,21 @@ func TestFormatSockets(t *testing.T) {
 		t.Errorf("show:\n%s", got)
 	}
 }
+
+// FuzzTrimEditMarkers: what edit keeps of the editor's file ends in one newline or is empty, and the template's
+// own markers never survive in it.
+func FuzzTrimEditMarkers(f *testing.F) {
+	f.Add(dropInTemplate("/nonexistent/override.conf", nil))
+	f.Add("[Service]\nEnvironment=A=1\n")
+	f.Add(editMarkerStart + "x\n" + editMarkerEnd + "y")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := trimEditMarkers(s)
+		if got != "" && (!strings.HasSuffix(got, "\n") || strings.TrimSpace(got) == "") {
+			t.Fatalf("trimEditMarkers(%q) = %q", s, got)
+		}
+		if strings.Count(s, editMarkerStart) == 1 && strings.Count(s, editMarkerEnd) == 1 &&
+			strings.Index(s, editMarkerStart) < strings.Index(s, editMarkerEnd) && strings.Contains(got, editMarkerEnd) {
+			t.Fatalf("trimEditMarkers(%q) kept a marker: %q", s, got)
+		}
+	})
+}
