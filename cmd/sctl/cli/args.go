@@ -141,7 +141,7 @@ func (o *options) check() error {
 		o.noLegend = !b
 	}
 	for _, t := range o.types {
-		if !slices.Contains(unitTypes, t) && !slices.Contains(loadStates, t) {
+		if t != "help" && !slices.Contains(unitTypes, t) && !slices.Contains(loadStates, t) {
 			return fmt.Errorf("Unknown unit type or load state '%s'.", t)
 		}
 	}

@@ -362,3 +362,12 @@ func FuzzTrimEditMarkers(f *testing.F) {
 		}
 	})
 }
+
+// TestTypeHelp: -t help lists the unit types and load states, as systemctl's does, without a manager.
+func TestTypeHelp(t *testing.T) {
+	var out, errs strings.Builder
+	if code := Main([]string{"sctl", "list-units", "-t", "help"}, &out, &errs); code != 0 ||
+		!strings.HasPrefix(out.String(), "Available unit types:\nservice\n") || !strings.Contains(out.String(), "Available unit load states:\n") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk/client"
@@ -112,6 +114,8 @@ var commands = map[string]command{
 	"log-target":             {notSupported("log-target", "the manager's log target is set in system.conf only"), 0},
 	"service-watchdogs":      {notSupported("service-watchdogs", "service watchdogs cannot be switched off at runtime"), 0},
 	"switch-root":            {notSupported("switch-root", "sysmaster does not run in an initrd"), 1},
+	"service-log-level":      {notSupported("service-log-level", "services do not take a log level over the bus"), 1},
+	"service-log-target":     {notSupported("service-log-target", "services do not take a log target over the bus"), 1},
 	"suspend":                {notSupported("suspend", "sleep states are not implemented"), 0},
 	"hibernate":              {notSupported("hibernate", "sleep states are not implemented"), 0},
 	"hybrid-sleep":           {notSupported("hybrid-sleep", "sleep states are not implemented"), 0},
@@ -141,6 +145,12 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	}
 	if o.help || verb == "help" && len(args) == 0 {
 		fmt.Fprint(stdout, usage())
+		return exitOK
+	}
+	if slices.Contains(o.types, "help") {
+		// systemctl -t help: the unit types, then the load states.
+		fmt.Fprintf(stdout, "Available unit types:\n%s\n\nAvailable unit load states:\n%s\n",
+			strings.Join(unitTypes, "\n"), strings.Join(loadStates, "\n"))
 		return exitOK
 	}
 	if o.version {
