@@ -335,6 +335,11 @@ func TestStatusLikeSystemctl(t *testing.T) {
 			t.Errorf("status echo.socket lacks %q:\n%s", want, out)
 		}
 	}
+	out, _, _ = s.Sctl("list-sockets", "--output=json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0]["listen"] != "/run/echo.sock" || rows[0]["unit"] != "echo.socket" || rows[0]["activates"] != "echo.service" {
+		t.Errorf("list-sockets --output=json: %v %q", rows, out)
+	}
 	if out, _, _ = s.Sctl("status", "echo.service"); !strings.Contains(out, "TriggeredBy: ● echo.socket\n") {
 		t.Errorf("status echo.service lacks TriggeredBy:\n%s", out)
 	}
