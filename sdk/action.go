@@ -41,7 +41,8 @@ type KillAction struct {
 }
 
 // ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
-// when set). Arming an armed ID re-arms it.
+// when set: the host follows the clock when it is set, and a time in the past fires at once). Arming an armed ID
+// re-arms it.
 type ArmTimer struct {
 	ID           string
 	USec         uint64
@@ -78,6 +79,7 @@ type WatchFd struct {
 type EnqueueJob struct {
 	Unit, Type, Mode string
 	Fds              []string
+	Env              []string // activation details, KEY=VALUE: see Runtime.ActivationEnv
 }
 
 // SetMainPid tells the host that Pid is the unit's main process; 0 asks the host to guess it.
@@ -95,18 +97,23 @@ type DeclareUnit struct {
 	Sections []*Section
 }
 
-func (*SetState) action()    {}
-func (*Spawn) action()       {}
-func (*KillAction) action()  {}
-func (*ArmTimer) action()    {}
-func (*DisarmTimer) action() {}
-func (*OpenSocket) action()  {}
-func (*CloseFd) action()     {}
-func (*WatchFd) action()     {}
-func (*EnqueueJob) action()  {}
-func (*SetMainPid) action()  {}
-func (*Log) action()         {}
-func (*DeclareUnit) action() {}
+// WatchTimeChange asks for EventTimeChanged when the realtime clock is set or the time zone changes (Watch
+// false stops it). The host keeps the subscription across plugin and core restarts.
+type WatchTimeChange struct{ Watch bool }
+
+func (*SetState) action()        {}
+func (*Spawn) action()           {}
+func (*KillAction) action()      {}
+func (*ArmTimer) action()        {}
+func (*DisarmTimer) action()     {}
+func (*OpenSocket) action()      {}
+func (*CloseFd) action()         {}
+func (*WatchFd) action()         {}
+func (*EnqueueJob) action()      {}
+func (*SetMainPid) action()      {}
+func (*Log) action()             {}
+func (*DeclareUnit) action()     {}
+func (*WatchTimeChange) action() {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

@@ -127,6 +127,10 @@ type EventUnitChanged struct {
 	Result string
 }
 
+// EventTimeChanged reports that CLOCK_REALTIME was set (Clock) or the local time zone changed (Timezone); only a
+// unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
+type EventTimeChanged struct{ Clock, Timezone bool }
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -146,3 +150,4 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
+func (*EventTimeChanged) eventKind()   {}

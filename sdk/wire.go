@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/encoding/protowire"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -68,7 +70,9 @@ func eventFromWire(e *pb.Event) *Event {
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
-		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: ActiveState(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: activeFromWire(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+	case *pb.Event_TimeChanged:
+		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
 	}
 	return &Event{}
 }
@@ -77,6 +81,7 @@ func runtimeFromWire(r *pb.UnitRuntime) *Runtime {
 	return &Runtime{
 		MainPid: r.GetMainPid(), ControlPid: r.GetControlPid(), Cgroup: r.GetCgroup(), Fds: r.GetFds(),
 		FdNames: r.GetFdNames(), Timers: r.GetTimers(), InvocationID: r.GetInvocationId(),
+		ActivationEnv: r.GetActivationEnv(),
 	}
 }
 
@@ -162,7 +167,7 @@ func actionToWire(a Action) *pb.Action {
 		w.ProtoReflect().SetUnknown(protowire.AppendString(raw, a.Payload))
 		return w
 	case *SetState:
-		return &pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: pb.ActiveState(a.Active), Sub: a.Sub,
+		return &pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: activeToWire(a.Active), Sub: a.Sub,
 			Result: a.Result, StatusText: a.StatusText, Properties: a.Properties}}}
 	case *Spawn:
 		return &pb.Action{Kind: &pb.Action_Spawn{Spawn: &pb.Spawn{Id: a.ID, Role: pb.Role(a.Role), Path: a.Path, Argv: a.Argv,
@@ -181,11 +186,14 @@ func actionToWire(a Action) *pb.Action {
 	case *WatchFd:
 		return &pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: a.ID, Watch: a.Watch, Accept: a.Accept}}}
 	case *EnqueueJob:
-		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds}}}
+		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds,
+			Env: a.Env}}}
 	case *SetMainPid:
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
+	case *WatchTimeChange:
+		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
 	}
@@ -268,3 +276,20 @@ func cgroupToWire(c *CgroupSettings) *pb.CgroupSettings {
 	return &pb.CgroupSettings{MemoryMax: c.MemoryMax, MemoryHigh: c.MemoryHigh, CpuQuotaPerSecUsec: c.CPUQuotaPerSecUSec,
 		CpuWeight: c.CPUWeight, TasksMax: c.TasksMax, IoWeight: c.IOWeight, Delegate: c.Delegate}
 }
+
+// ActiveState numbers its states as the protocol's enum does (zero: not reported), so that these two are the
+// only conversions between them, and the protocol's names are the states' names: ACTIVE_STATE_ACTIVE is
+// "active". TestActiveStateWire checks every value of the enum.
+func activeToWire(s ActiveState) pb.ActiveState   { return pb.ActiveState(s) }
+func activeFromWire(s pb.ActiveState) ActiveState { return ActiveState(s) }
+
+// activeNames are systemd's names of the states, from the protocol's.
+var activeNames = func() map[ActiveState]string {
+	names := map[ActiveState]string{}
+	for v, n := range pb.ActiveState_name {
+		if v != int32(pb.ActiveState_ACTIVE_STATE_UNSPECIFIED) {
+			names[activeFromWire(pb.ActiveState(v))] = strings.ToLower(strings.TrimPrefix(n, "ACTIVE_STATE_"))
+		}
+	}
+	return names
+}()

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
 // The manager environment (systemd's manager_set_environment): variables sctl set-environment adds, passed to
@@ -20,17 +19,16 @@ import (
 const environmentBlob = "environment"
 
 // SetEnvironment carries out set-environment, unset-environment and import-environment.
-func (c *control) SetEnvironment(ctx context.Context, req *controlv1.SetEnvironmentRequest) (*controlv1.SetEnvironmentResponse, error) {
-	err := c.m.doErr(ctx, func() error {
-		env, err := changeEnvironment(c.m.environ, req.Unset, req.Set)
+func (l local) SetEnvironment(ctx context.Context, unset, set []string) error {
+	return l.m.doErr(ctx, func() error {
+		env, err := changeEnvironment(l.m.environ, unset, set)
 		if err != nil {
 			return errdefs.InvalidArgument(err)
 		}
-		c.m.environ = env
-		c.m.reloadsDirty = true // commit the turn: the environment rides in the same checkpoint
+		l.m.environ = env
+		l.m.reloadsDirty = true // commit the turn: the environment rides in the same checkpoint
 		return nil
 	})
-	return &controlv1.SetEnvironmentResponse{}, err
 }
 
 // changeEnvironment applies unset (NAME, or NAME=VALUE: only when the value matches, as systemd's

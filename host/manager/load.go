@@ -40,6 +40,7 @@ func (m *Manager) load(names ...string) *Unit {
 	for _, u := range fresh {
 		m.link(u)
 	}
+	m.devicesLoaded(fresh)
 	if len(names) == 0 {
 		return nil
 	}
@@ -75,7 +76,9 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 		m.log.Warn(w.Error(), "unit", u.ID)
 		m.unitLogf(u, 4, "%s", w.Error()) // sctl status and logs show it, as the plugin's warnings
 	}
-	if frag.LoadError != nil && frag.LoadState != unit.NotFound {
+	// Not-found and masked units are no error in themselves (a Wants= on them is dropped, as in systemd); a job
+	// for one says why it cannot run.
+	if frag.LoadError != nil && frag.LoadState != unit.NotFound && frag.LoadState != unit.Masked {
 		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
 	}
 	u.fwd = map[string][]string{}
@@ -102,7 +105,7 @@ func (m *Manager) parse(units []*Unit) {
 		batch := byType[typ]
 		req := make([]*pb.UnitFile, len(batch))
 		for i, u := range batch {
-			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: toPBSections(u.Frag.TypeSections)}
+			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: unit.WireSections(u.Frag.TypeSections)}
 		}
 		res, err := m.plugins.Parse(typ, req)
 		for i, u := range batch {
@@ -246,18 +249,6 @@ func unitInfo(u *Unit) *pb.UnitInfo {
 		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: k, Units: u.fwd[k]})
 	}
 	return info
-}
-
-func toPBSections(secs []*unitfile.Section) []*pb.Section {
-	out := make([]*pb.Section, len(secs))
-	for i, s := range secs {
-		ps := &pb.Section{Name: s.Name, Entries: make([]*pb.Entry, len(s.Entries))}
-		for j, e := range s.Entries {
-			ps.Entries[j] = &pb.Entry{Key: e.Key, Value: e.Value, File: e.File, Line: int32(e.Line)}
-		}
-		out[i] = ps
-	}
-	return out
 }
 
 // typeSections is the loader's question to the plugins: which sections does a type interpret?

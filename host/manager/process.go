@@ -71,7 +71,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	if opts.Fds, s.FdNames, err = m.resolveFds(u, s); err != nil {
 		err = &exec.Failure{Code: 202, Step: "FDS", Message: err.Error()}
 	} else {
-		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
+		pid, err = m.procs.exec.Start(s, opts)
 	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)

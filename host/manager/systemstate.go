@@ -1,12 +1,12 @@
 package manager
 
 import (
+	"github.com/sysmaster/sysmaster/host/api"
 	"strconv"
 	"strings"
 
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/unit"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
 // The manager's own properties: what `sctl show` without a unit prints and `sctl is-system-running`,
@@ -27,7 +27,7 @@ func (m *Manager) activeOrPending(name string) bool {
 // finished when its first job queue has drained; here it is when the default unit has been active once and no
 // job is left, which a restored core sees the same way.
 func (m *Manager) systemState() string {
-	if m.shutdown != "" || m.activeOrPending("shutdown.target") {
+	if m.life.shutdown != "" || m.activeOrPending("shutdown.target") {
 		return "stopping"
 	}
 	if !m.bootFinished() {
@@ -74,15 +74,14 @@ func (m *Manager) failedUnits() int {
 }
 
 // managerProperties are the manager's properties, in systemctl show's Key=Value form.
-func (m *Manager) managerProperties() *controlv1.UnitProperties {
-	ps := []*controlv1.Property{
-		{Name: "Version", Value: "sysmaster " + plugin.HostVersion},
-		{Name: "SystemState", Value: m.systemState()},
-		{Name: "NNames", Value: strconv.Itoa(len(m.units))},
-		{Name: "NFailedUnits", Value: strconv.Itoa(m.failedUnits())},
-		{Name: "NJobs", Value: strconv.Itoa(len(m.engine.All()))},
-		{Name: "Environment", Value: strings.Join(m.environ, " ")},
-		{Name: "UnitPath", Value: strings.Join(m.cfg.UnitPaths, " ")},
-	}
-	return &controlv1.UnitProperties{Properties: ps}
+func (m *Manager) managerProperties() api.UnitProperties {
+	var ps api.Properties
+	ps.Add("Version", "sysmaster "+plugin.HostVersion)
+	ps.Add("SystemState", m.systemState())
+	ps.Add("NNames", strconv.Itoa(len(m.units)))
+	ps.Add("NFailedUnits", strconv.Itoa(m.failedUnits()))
+	ps.Add("NJobs", strconv.Itoa(len(m.engine.All())))
+	ps.Add("Environment", strings.Join(m.environ, " "))
+	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
+	return api.UnitProperties{Properties: ps}
 }

@@ -28,6 +28,32 @@ var apiMounts = []apiMount{
 	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
 }
 
+// machineMounts are the API filesystems systemd mounts on a real machine besides those (not in a container,
+// and only where the kernel offers the mount point): Debian's units and daemons expect them.
+var machineMounts = []apiMount{
+	{"tmpfs", "/run/lock", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "mode=1777,size=5242880"},
+	{"securityfs", "/sys/kernel/security", "securityfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"pstore", "/sys/fs/pstore", "pstore", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"efivarfs", "/sys/firmware/efi/efivars", "efivarfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"bpf", "/sys/fs/bpf", "bpf", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "mode=700"},
+}
+
+// mountMachine mounts machineMounts: /run/lock is made; the others' mount points are the kernel's own (a
+// directory in sysfs exists when the kernel has the file system).
+func mountMachine() {
+	for _, m := range machineMounts {
+		if isMountPoint(m.target) {
+			continue
+		}
+		if m.target != "/run/lock" {
+			if _, err := os.Stat(m.target); err != nil {
+				continue
+			}
+		}
+		mount(m)
+	}
+}
+
 // mountAPI mounts the API filesystems that are not mounted yet and reports whether init may use this mount
 // namespace at all. /proc comes first, since it tells what else is mounted. A /proc of another PID namespace (a
 // container started without its own) is replaced by a fresh one, but only when this mount namespace is our own:

@@ -233,9 +233,7 @@ func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
 			u.FailureActionExitStatus = n
 		}
 	default:
-		if !strings.HasPrefix(e.Key, "X-") { // extensions are accepted silently
-			in.warn(e, fmt.Sprintf("Unknown key '%s' in section [Unit], ignoring.", e.Key))
-		}
+		in.unknown(e)
 	}
 }
 
@@ -250,8 +248,14 @@ func (in *interpreter) installEntry(i *InstallSection, e unitfile.Entry) {
 		i.DefaultInstance = e.Value
 		return
 	}
+	in.unknown(e)
+}
+
+// unknown warns about a key nothing reads; an extension key (X-…) is the admin's and passes silently, as in
+// systemd.
+func (in *interpreter) unknown(e unitfile.Entry) {
 	if !strings.HasPrefix(e.Key, "X-") {
-		in.warn(e, fmt.Sprintf("Unknown key '%s' in section [Install], ignoring.", e.Key))
+		in.warn(e, fmt.Sprintf("Unknown key '%s' in section [%s], ignoring.", e.Key, in.sec))
 	}
 }
 

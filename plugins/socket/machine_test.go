@@ -152,7 +152,7 @@ func (s *sim) want(active sdk.ActiveState, sub, result string) {
 	s.t.Helper()
 	if s.active != active || s.sub != sub || (result != "" && s.result != result) {
 		s.t.Fatalf("state %s/%s result %s, want %s/%s result %s (path %v, logs %q)",
-			sdk.StateName(s.active), s.sub, s.result, sdk.StateName(active), sub, result, s.states, s.logs)
+			s.active, s.sub, s.result, active, sub, result, s.states, s.logs)
 	}
 }
 
@@ -180,7 +180,7 @@ func (s *sim) logged(substr string) bool {
 // TestUnsupportedListenerFailsTheStart: a socket with a listener sysmaster cannot open loads, and its start fails
 // (result resources) saying why, without opening the others.
 func TestUnsupportedListenerFailsTheStart(t *testing.T) {
-	s := newSim(t, "ListenStream=/run/foo.sock", "ListenNetlink=audit 1")
+	s := newSim(t, "ListenStream=/run/foo.sock", "ListenSpecial=/dev/rfkill")
 	s.start()
 	s.want(sdk.Failed, subFailed, resResources)
 	if len(s.open) != 0 {

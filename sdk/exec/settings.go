@@ -175,7 +175,9 @@ func (p *Parser) Run(s *sdk.Section, own func(e *sdk.Entry) bool) {
 			p.unenforced(e)
 			continue
 		}
-		p.Res.Warnf(e, p.Section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, p.Section)
+		if !strings.HasPrefix(e.Key, "X-") { // extension keys are the admin's, as in systemd: no warning
+			p.Res.Warnf(e, p.Section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, p.Section)
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ echo "GUEST: service $(/usr/bin/sctl is-active boot-svc.service) in $cg pids.max
 /usr/bin/sctl status boot-svc.service >/dev/console 2>&1
 /usr/bin/sctl list-units --no-legend >/dev/console 2>&1
 /usr/bin/sctl list-plugins >/dev/console 2>&1
+echo "GUEST: udevd $(/usr/bin/sctl is-active sysmaster-udevd.service) coldplug $(/usr/bin/sctl is-active sysmaster-udev-trigger.service) uevent socket $(/usr/bin/sctl is-active sysmaster-udevd-kernel.socket)" >/dev/console
 echo "GUEST: init is pid $(cat /proc/1/comm)" >/dev/console
 echo "GUEST: poweroff requested" >/dev/console
 /usr/bin/sctl poweroff
@@ -39,13 +40,15 @@ var milestones = []string{
 	// On the pure cgroup v2 hierarchy of a real boot, with the limits applied.
 	"GUEST: service active in /system.slice/boot-svc.service pids.max=16 memory.max=67108864",
 	"sh: svc up",
+	// udevd runs at boot, with the kernel's uevent socket the core holds, and the coldplug ran.
+	"GUEST: udevd active coldplug active uevent socket active",
 	"GUEST: poweroff requested",
 	"Reached target poweroff.target - System Power Off.",
 	"sysmaster-init: final stage: poweroff",
 	"reboot: Power down",
 }
 
-func kernel(t *testing.T) string {
+func kernel(t testing.TB) string {
 	cache := os.Getenv("SYSMASTER_BOOT_CACHE")
 	if cache == "" {
 		cache = "/var/cache/sysmaster-boot"

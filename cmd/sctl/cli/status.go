@@ -122,6 +122,9 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		loaded += " (" + strings.Join(detail, "; ") + ")"
 	}
 	line("Loaded", loaded)
+	if f := p["Following"]; f != "" {
+		line("Follows", "unit currently follows state of "+f)
+	}
 	// A unit whose type's plugin crashed too often: its events wait until the plugin is launched again.
 	if ps := p["PluginState"]; strings.HasPrefix(ps, "backoff") || strings.HasPrefix(ps, "failed") || strings.Contains(ps, "held") {
 		line("Plugin", p["Id"][strings.LastIndexByte(p["Id"], '.')+1:]+" plugin "+ps)
@@ -167,6 +170,22 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		if f := p[c.failure]; f != "" {
 			fmt.Fprintf(&b, "%12s └─ %s\n", "", f)
 		}
+	}
+	if strings.HasSuffix(p["Id"], ".timer") {
+		// systemctl's Trigger: the next elapse as list-timers computes it, and the units the timer starts.
+		nw := clockNow()
+		nw.real = uint64(now.UnixMicro())
+		trigger := "n/a" // systemctl status writes n/a here, list-timers "-"
+		if next := nextElapse(p, nw); next != 0 {
+			trigger = absTime(next) + "; " + relTime(next, nw.real)
+		}
+		line("Trigger", trigger)
+		if t := strings.Fields(p["Triggers"]); len(t) > 0 {
+			line("Triggers", "● "+strings.Join(t, "\n"+strings.Repeat(" ", 13)+"● "))
+		}
+	}
+	if d := p["SysFSPath"]; d != "" {
+		line("Device", d)
 	}
 	if strings.HasSuffix(p["Id"], ".mount") {
 		// systemctl shows Where and What; Type and Options say the rest of what is mounted.
