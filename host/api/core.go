@@ -44,6 +44,9 @@ type Core interface {
 	Shutdown(ctx context.Context, action string) error
 	// Kill sends signal to whom ("main", "control" or "all") of each unit, which must be up.
 	Kill(ctx context.Context, units []string, whom string, signal int32) error
+	// SetEnvironment changes the manager environment: unset (NAME, or NAME=VALUE when the value matches), then
+	// set (NAME=VALUE); a bad entry is an InvalidArgument error and changes nothing.
+	SetEnvironment(ctx context.Context, unset, set []string) error
 	// UnitLogs returns the ids of the units whose logs ctx's caller may read, and the store that holds them.
 	UnitLogs(ctx context.Context, units []string) ([]string, *unitlog.Store, error)
 }

@@ -304,3 +304,8 @@ func warnCaller(ctx context.Context, problems []string) {
 	md.Append(WarningHeader, problems...)
 	_ = grpc.SetHeader(ctx, md) // a call not made over gRPC (a test's) has no header to set
 }
+
+// SetEnvironment carries out set-environment, unset-environment and import-environment.
+func (s *service) SetEnvironment(ctx context.Context, req *controlv1.SetEnvironmentRequest) (*controlv1.SetEnvironmentResponse, error) {
+	return &controlv1.SetEnvironmentResponse{}, s.core.SetEnvironment(ctx, req.Unset, req.Set)
+}

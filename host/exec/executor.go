@@ -104,7 +104,10 @@ func (x *executor) run() *Failure {
 	x.ttySize()
 	x.utmpInit()
 	if ec.OomScoreAdjustSet {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(int(ec.OomScoreAdjust))), 0); err != nil {
+		// As systemd's exec_child: a refusal for want of privilege (a container without CAP_SYS_RESOURCE, where
+		// Debian's dbus.service asks for -900) is taken as containerized execution and ignored.
+		err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(int(ec.OomScoreAdjust))), 0)
+		if err != nil && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EACCES) {
 			return fail("OOM_ADJUST", "%v", err)
 		}
 	}
@@ -416,6 +419,7 @@ func (x *executor) buildEnv() {
 		env = append(env, "LISTEN_FDS="+strconv.Itoa(n), "LISTEN_PID="+strconv.Itoa(os.Getpid()),
 			"LISTEN_FDNAMES="+strings.Join(names, ":"))
 	}
+	env = append(env, x.sp.ManagerEnv...)
 	env = append(env, x.env...) // the *_DIRECTORY variables
 	env = append(env, ec.Environment...)
 	// The watchdog is the main process's: WATCHDOG_PID names it, so that sd_watchdog_enabled() in a child says no.

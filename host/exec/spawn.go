@@ -38,6 +38,9 @@ type Options struct {
 	// NamespaceUnit and NamespaceInvocation, when set, name another unit's activation whose PrivateTmp=
 	// directories and PrivateNetwork=/PrivateIPC= namespaces the process shares (JoinsNamespaceOf=).
 	NamespaceUnit, NamespaceInvocation string
+	// Environment is the manager environment (sctl set-environment): NAME=VALUE entries the process gets after
+	// the manager's own variables and before the unit's Environment=, as systemd orders them.
+	Environment []string
 	// Stdout and Stderr, when set, receive output that StandardOutput=/StandardError= send to journal, kmsg or
 	// syslog. The caller keeps them.
 	Stdout, Stderr *os.File
@@ -82,7 +85,7 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		return 0, f
 	}
 	sp := spec{
-		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
+		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID, ManagerEnv: o.Environment,
 		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
 		SystemCredentials: systemCredentialsDir(), UtmpFile: UtmpFile, WtmpFile: WtmpFile,
 		NamespaceUnit: o.Unit, NamespaceInvocation: o.InvocationID,

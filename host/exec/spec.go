@@ -25,6 +25,7 @@ type spec struct {
 	CgroupProcs  []string `json:"cgroup_procs,omitempty"`
 	Unit         string   `json:"unit,omitempty"`
 	InvocationID string   `json:"invocation_id,omitempty"`
+	ManagerEnv   []string `json:"manager_env,omitempty"`
 	NotifySocket string   `json:"notify_socket,omitempty"`
 	Fds          int      `json:"fds"`         // passed from fd 3 on
 	Capture      bool     `json:"capture"`     // fds 1 and 2 are the host's capture of journal/kmsg output

@@ -158,6 +158,7 @@ func (m *Manager) commit() {
 	}
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
+	m.saveEnvironment(c.Blobs)
 	m.reloadsDirty = false
 	m.stale = nil
 	clear(m.dirty)
@@ -268,6 +269,7 @@ func (m *Manager) restore() {
 	if b := snap.Blobs["reloads"]; b != nil {
 		_ = json.Unmarshal(b, &m.reloads) // only the rate limit's memory
 	}
+	m.restoreEnvironment(snap.Blobs)
 	// A cgroup that emptied while no core watched it: its watch only reports changes from now on.
 	for _, u := range restored {
 		if u.cgroupMade {

@@ -74,6 +74,7 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	}
 	for _, w := range frag.Warnings {
 		m.log.Warn(w.Error(), "unit", u.ID)
+		m.unitLogf(u, 4, "%s", w.Error()) // sctl status and logs show it, as the plugin's warnings
 	}
 	// Not-found and masked units are no error in themselves (a Wants= on them is dropped, as in systemd); a job
 	// for one says why it cannot run.

@@ -135,6 +135,9 @@ func (l local) Show(ctx context.Context, names []string) ([]api.UnitProperties, 
 	var problems []string
 	err := l.m.doErr(ctx, func() error {
 		problems = slices.Clone(l.m.confProblems)
+		if len(names) == 0 { // systemctl show without a unit: the manager's own properties (systemstate.go)
+			out = append(out, l.m.managerProperties())
+		}
 		units, err := l.m.resolve(names)
 		if err != nil {
 			return err
@@ -351,6 +354,11 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 		}
 		if op == "preset-all" {
 			changes, err := m.presetAll(dir, false)
+			all = changes
+			m.reload()
+			return err
+		}
+		if changes, ok, err := m.linkOperation(op, names, dir); ok { // links.go
 			all = changes
 			m.reload()
 			return err

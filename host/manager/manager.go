@@ -104,6 +104,8 @@ type Manager struct {
 	bootTime time.Time
 	// confProblems is what is wrong with system.conf and the unit search path (see confproblems.go).
 	confProblems []string
+	// environ is the manager environment (sctl set-environment; environment.go).
+	environ []string
 	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
 	crashFile string
 }

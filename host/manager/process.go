@@ -26,6 +26,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	opts := exec.Options{
 		Unit:         u.ID,
 		InvocationID: u.invocationID,
+		Environment:  m.environ,
 		CgroupProcs:  m.cgroupFor(u, s.Cgroup),
 		// The exit (status f.Code) follows and reaches the plugin as ChildExited; the message goes to the log.
 		OnFailure: func(f *exec.Failure) {

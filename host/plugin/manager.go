@@ -330,6 +330,11 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
 			cmd.Path, cmd.Args = path, []string{path}
 			cmd.Env = append(cmd.Env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+			// The system bus's address, when the core was given one, for plugins that ask the bus (the service
+			// plugin's Type=dbus watch); the default is /run/dbus/system_bus_socket.
+			if a, ok := os.LookupEnv("DBUS_SYSTEM_BUS_ADDRESS"); ok {
+				cmd.Env = append(cmd.Env, "DBUS_SYSTEM_BUS_ADDRESS="+a)
+			}
 			p.runner = &procRunner{cmd: cmd, reaper: m.reaper, onExit: func(e reaper.Exit) {
 				// Called with the reaper's lock held: the manager's lock is taken elsewhere, as launches hold it
 				// around nothing that needs the reaper, but a goroutine keeps the two locks apart for good.

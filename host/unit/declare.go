@@ -34,10 +34,7 @@ func (l *Loader) declared(f *Fragment, secs []*unitfile.Section) *Fragment {
 			return f
 		}
 	}
-	if err := interpret(f, unitSecs); err != nil {
-		f.LoadState, f.LoadError = BadSetting, err
-		return f
-	}
+	interpret(f, unitSecs)
 	f.Unit.IgnoreOnIsolate = true
 	l.addDirDeps(f)
 	l.addMountDeps(f)

@@ -122,7 +122,11 @@ func (l *Loader) InstallInfo(name string) *Fragment {
 		if s := unitfile.FindSection(unitfile.Merge(file), "Install"); s != nil {
 			install = append(install, s)
 		}
-		err = interpret(f, install)
+		interpret(f, install)
+		if len(f.Warnings) > 0 {
+			// What loading logs and ignores, an install operation refuses: the links would be wrong.
+			err = f.Warnings[0]
+		}
 	}
 	if err != nil {
 		f.LoadState, f.LoadError = BadSetting, err

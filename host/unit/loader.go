@@ -81,15 +81,17 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		f.DropInPaths = append(f.DropInPaths, p)
 		files = append(files, d)
 	}
+	for _, file := range files {
+		for _, w := range file.Warnings {
+			f.Warnings = append(f.Warnings, w)
+		}
+	}
 	secs := unitfile.Merge(files...)
 	if err := l.check(f, secs, typeSecs); err != nil {
 		f.LoadState, f.LoadError = BadSetting, err
 		return f
 	}
-	if err := interpret(f, secs); err != nil {
-		f.LoadState, f.LoadError = BadSetting, err
-		return f
-	}
+	interpret(f, secs)
 	l.addDirDeps(f)
 	l.addMountDeps(f)
 	f.LoadState = Loaded
@@ -162,24 +164,37 @@ func regular(f *Fragment, path, id string) (string, string, LoadState, error) {
 	return path, id, Loaded, nil
 }
 
-// check refuses sections that are neither [Unit], [Install], the type's own nor X- extensions.
+// check expands specifiers and hands the type's sections on. As systemd does, a section that is neither
+// [Unit], [Install], the type's own nor an X- extension is logged and ignored, and so is an assignment whose
+// specifiers do not resolve, except in a command line (Exec*=), which makes the unit bad-setting.
 func (l *Loader) check(f *Fragment, secs []*unitfile.Section, typeSecs []string) error {
-	for _, s := range secs {
-		if s.Name == "Unit" || s.Name == "Install" || strings.HasPrefix(s.Name, "X-") || slices.Contains(typeSecs, s.Name) {
-			continue
-		}
-		return &unitfile.Error{File: s.File, Line: s.Line, Section: s.Name, Msg: fmt.Sprintf("unknown section '%s' for a %s unit", s.Name, unitname.Type(f.Name))}
-	}
 	r := specifier.Unit{Name: f.Name, Path: f.FragmentPath, Hostname: l.Hostname, MachineID: l.MachineID, BootID: l.BootID}.Resolver()
 	for _, s := range secs {
-		for i := range s.Entries {
-			e := &s.Entries[i]
+		known := s.Name == "Unit" || s.Name == "Install" || slices.Contains(typeSecs, s.Name)
+		if !known {
+			if !strings.HasPrefix(s.Name, "X-") {
+				f.Warnings = append(f.Warnings, &unitfile.Error{File: s.File, Line: s.Line, Section: s.Name,
+					Msg: fmt.Sprintf("Unknown section '%s'. Ignoring.", s.Name)})
+			}
+			continue
+		}
+		kept := s.Entries[:0]
+		for _, e := range s.Entries {
 			v, err := specifier.Expand(e.Value, r)
 			if err != nil {
-				return &unitfile.Error{File: e.File, Line: e.Line, Section: s.Name, Key: e.Key, Msg: err.Error()}
+				perr := &unitfile.Error{File: e.File, Line: e.Line, Section: s.Name, Key: e.Key,
+					Msg: fmt.Sprintf("Failed to resolve unit specifiers in '%s': %v", e.Value, err)}
+				if strings.HasPrefix(e.Key, "Exec") {
+					return perr
+				}
+				perr.Msg += ", ignoring"
+				f.Warnings = append(f.Warnings, perr)
+				continue
 			}
 			e.Value = v
+			kept = append(kept, e)
 		}
+		s.Entries = kept
 		if slices.Contains(typeSecs, s.Name) {
 			f.TypeSections = append(f.TypeSections, s)
 		}

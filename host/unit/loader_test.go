@@ -181,26 +181,40 @@ func TestBadFiles(t *testing.T) {
 		"etc/spec.service":            "[Unit]\nDescription=%z\n",
 		"etc/cond.service":            "[Unit]\nConditionFrobnicates=yes\n",
 		"etc/syn.service":             "[Unit]\nthis is not an assignment\n",
+		"etc/hdr.service":             "[Unit] trailing\n",
 		"etc/drop.service":            "[Unit]\n",
 		"etc/drop.service.d/bad.conf": "[Unit]\nAllowIsolate=sometimes\n",
 		"etc/x.nosuchtype":            "[Unit]\n",
 	})
+	// As systemd: what is wrong in a line is logged (a warning naming file, line and key) and the line ignored;
+	// only what makes the file unreadable refuses the unit.
 	cases := []struct{ unit, state, want string }{
-		{"sec.service", "bad-setting", "sec.service:4: [Frob] unknown section 'Frob'"},
-		{"bool.service", "bad-setting", "bool.service:2: [Unit] RefuseManualStart: \"perhaps\" is not a boolean"},
-		{"span.service", "bad-setting", "span.service:2: [Unit] JobTimeoutSec:"},
-		{"act.service", "bad-setting", "act.service:3: [Unit] FailureAction: \"explode\" is not one of"},
-		{"name.service", "bad-setting", "name.service:2: [Unit] After: \"not/valid\" is not a valid unit name"},
-		{"quote.service", "bad-setting", "quote.service:2: [Unit] Wants: unterminated quote"},
-		{"spec.service", "bad-setting", "spec.service:2: [Unit] Description: specifier: unknown specifier %z"},
-		{"cond.service", "bad-setting", "cond.service:2: [Unit] ConditionFrobnicates: unknown condition"},
-		{"syn.service", "bad-setting", "syn.service:2: missing '='"},
-		{"drop.service", "bad-setting", "bad.conf:2: [Unit] AllowIsolate"},
+		{"sec.service", "loaded", "sec.service:4: [Frob] Unknown section 'Frob'. Ignoring."},
+		{"bool.service", "loaded", "bool.service:2: [Unit] RefuseManualStart: \"perhaps\" is not a boolean, ignoring"},
+		{"span.service", "loaded", "span.service:2: [Unit] JobTimeoutSec:"},
+		{"act.service", "loaded", "act.service:3: [Unit] FailureAction: \"explode\" is not one of"},
+		{"name.service", "loaded", "name.service:2: [Unit] After: \"not/valid\" is not a valid unit name, ignoring"},
+		{"quote.service", "loaded", "quote.service:2: [Unit] Wants: unterminated quote"},
+		{"spec.service", "loaded", "spec.service:2: [Unit] Description: Failed to resolve unit specifiers in '%z': specifier: unknown specifier %z, ignoring"},
+		{"cond.service", "loaded", "cond.service:2: [Unit] ConditionFrobnicates: unknown condition"},
+		{"syn.service", "loaded", "syn.service:2: Missing '=', ignoring line"},
+		{"drop.service", "loaded", "bad.conf:2: [Unit] AllowIsolate"},
+		{"hdr.service", "bad-setting", "hdr.service:1: invalid section header"},
 		{"x.nosuchtype", "not-found", "no plugin for nosuchtype"},
 	}
 	for _, c := range cases {
 		t.Run(c.unit, func(t *testing.T) {
 			f := l.Load(c.unit)
+			if c.state == "loaded" {
+				var warned []string
+				for _, w := range f.Warnings {
+					warned = append(warned, w.Error())
+				}
+				if f.LoadState != Loaded || !strings.Contains(strings.Join(warned, "\n"), c.want) {
+					t.Fatalf("state %q (%v), warnings %q; want loaded with a warning containing %q", f.LoadState, f.LoadError, warned, c.want)
+				}
+				return
+			}
 			if string(f.LoadState) != c.state || f.LoadError == nil || !strings.Contains(f.LoadError.Error(), c.want) {
 				t.Fatalf("state %q, error %v; want %q containing %q", f.LoadState, f.LoadError, c.state, c.want)
 			}
@@ -281,7 +295,7 @@ X-Also=the admin's
 	for _, w := range f.Warnings {
 		warned = append(warned, w.Error())
 	}
-	if len(warned) != 2 || !strings.Contains(warned[0], "u.service:18: [Unit] UnknownKey: unknown key") || !strings.Contains(warned[1], "[Install] Bogus") {
+	if len(warned) != 2 || !strings.Contains(warned[0], "u.service:18: [Unit] UnknownKey: Unknown key 'UnknownKey' in section [Unit], ignoring.") || !strings.Contains(warned[1], "[Install] Bogus") {
 		t.Errorf("warnings %q", warned)
 	}
 	l2 := tree(t, map[string]string{"etc/v.service": "[Unit]\nConditionPathExists=/a\nConditionPathExists=\nConditionHost=h\n"})

@@ -19,17 +19,17 @@ var actions = []string{"none", "reboot", "reboot-force", "reboot-immediate", "po
 
 var jobModes = []string{"fail", "replace", "replace-irreversibly", "isolate", "flush", "ignore-dependencies", "ignore-requirements"}
 
-// interpreter reads one section's entries, recording the first error and every warning.
+// interpreter reads one section's entries, recording every warning.
 type interpreter struct {
-	f   *Fragment
-	sec string
-	err error
+	f          *Fragment
+	sec        string
+	quietNames bool // bad unit names are dropped without a word ([Install]: systemd checks them when enabling)
 }
 
+// fail records a bad assignment of [Unit] or [Install]. systemd logs each and ignores it (none of its [Unit]
+// parsers is fatal): so does the loader, and the unit loads without it.
 func (in *interpreter) fail(e unitfile.Entry, format string, args ...any) {
-	if in.err == nil {
-		in.err = &unitfile.Error{File: e.File, Line: e.Line, Section: in.sec, Key: e.Key, Msg: fmt.Sprintf(format, args...)}
-	}
+	in.warn(e, fmt.Sprintf(format, args...)+", ignoring")
 }
 
 func (in *interpreter) warn(e unitfile.Entry, msg string) {
@@ -85,6 +85,9 @@ func (in *interpreter) unitNames(e unitfile.Entry, list []string, templates bool
 		return nil
 	}
 	for _, n := range in.words(e) {
+		if (!unitname.Valid(n) || unitname.IsTemplate(n) && !templates) && in.quietNames {
+			continue
+		}
 		if !unitname.Valid(n) || unitname.IsTemplate(n) && !templates {
 			if unitname.IsTemplate(in.f.Name) {
 				in.warn(e, fmt.Sprintf("%q is not a valid unit name in the template itself, ignoring", n))
@@ -111,7 +114,8 @@ func dedupe(list []string) []string {
 	return out
 }
 
-func interpret(f *Fragment, secs []*unitfile.Section) error {
+// interpret reads [Unit] and [Install] into f; what is wrong there ends up in f.Warnings, never refusing the unit.
+func interpret(f *Fragment, secs []*unitfile.Section) {
 	u := &f.Unit
 	*u = UnitSection{Deps: map[DepKind][]string{}, DefaultDependencies: true, CollectMode: "inactive",
 		OnFailureJobMode: "replace", OnSuccessJobMode: "replace", JobTimeout: timespan.Infinity,
@@ -123,23 +127,18 @@ func interpret(f *Fragment, secs []*unitfile.Section) error {
 		for _, e := range s.Entries {
 			in.unitEntry(u, e)
 		}
-		if in.err != nil {
-			return in.err
-		}
 		for k, list := range u.Deps {
 			u.Deps[k] = dedupe(list)
 		}
 	}
 	if s := unitfile.FindSection(secs, "Install"); s != nil {
-		in := &interpreter{f: f, sec: "Install"}
+		// systemd reads the names in [Install] only to enable and disable, and says nothing about them when it
+		// loads a unit (an unknown key it does report).
+		in := &interpreter{f: f, sec: "Install", quietNames: true}
 		for _, e := range s.Entries {
 			in.installEntry(&f.Install, e)
 		}
-		if in.err != nil {
-			return in.err
-		}
 	}
-	return nil
 }
 
 func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
@@ -256,7 +255,7 @@ func (in *interpreter) installEntry(i *InstallSection, e unitfile.Entry) {
 // systemd.
 func (in *interpreter) unknown(e unitfile.Entry) {
 	if !strings.HasPrefix(e.Key, "X-") {
-		in.warn(e, "unknown key, ignoring")
+		in.warn(e, fmt.Sprintf("Unknown key '%s' in section [%s], ignoring.", e.Key, in.sec))
 	}
 }
 
@@ -267,6 +266,11 @@ var conditionKinds = []string{"PathExists", "PathExistsGlob", "PathIsDirectory",
 	"ACPower", "FirstBoot", "NeedsUpdate", "User", "Group", "Host", "Environment", "Architecture", "CPUs",
 	"Memory", "ControlGroupController", "Credential", "CPUFeature", "OSRelease", "MemoryPressure",
 	"CPUPressure", "IOPressure"}
+
+// pathConditions take an absolute path; systemd ignores a relative one with a warning.
+var pathConditions = map[string]bool{"PathExists": true, "PathExistsGlob": true, "PathIsDirectory": true,
+	"PathIsSymbolicLink": true, "PathIsMountPoint": true, "PathIsReadWrite": true, "PathIsEncrypted": true,
+	"DirectoryNotEmpty": true, "FileNotEmpty": true, "FileIsExecutable": true}
 
 func (in *interpreter) condition(u *UnitSection, e unitfile.Entry) {
 	assert := strings.HasPrefix(e.Key, "Assert")
@@ -293,6 +297,10 @@ func (in *interpreter) condition(u *UnitSection, e unitfile.Entry) {
 	}
 	if v == "" {
 		in.fail(e, "condition without a parameter")
+		return
+	}
+	if pathConditions[kind] && !strings.HasPrefix(v, "/") {
+		in.warn(e, fmt.Sprintf("%s= path is not absolute, ignoring: %s", e.Key, v))
 		return
 	}
 	c.Param = v

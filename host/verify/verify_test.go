@@ -22,7 +22,7 @@ func buildPlugins(t *testing.T, root string, names ...string) {
 	}
 }
 
-// An offline root: what loads, what does not (a type no plugin serves, a bad value), the directives reported as
+// An offline root: what loads, what does not (a type no plugin serves, a value systemd refuses the unit over), the directives reported as
 // unsupported, and the file names as the system sees them, without the root.
 func TestRunOnAnOfflineRoot(t *testing.T) {
 	root := t.TempDir()
@@ -30,7 +30,7 @@ func TestRunOnAnOfflineRoot(t *testing.T) {
 	units := map[string]string{
 		"good.service":      "[Service]\nExecStart=/bin/true\n",
 		"odd.service":       "[Service]\nExecStart=/bin/true\nNoSuchKey=1\nX-Ours=kept\n",
-		"bad.service":       "[Service]\nExecStart=/bin/true\nRestart=sometimes\n",
+		"bad.service":       "[Service]\nExecStart=/bin/true\nWorkingDirectory=relative\n", // refused, as by systemd
 		"multi-user.target": "[Unit]\nDescription=Multi\n",
 		"tick.nosuchtype":   "[Unit]\nDescription=no plugin serves it\n",
 		"getty@.service":    "[Service]\nExecStart=/sbin/agetty %I\nNoSuchKey=2\n",

@@ -29,6 +29,9 @@ type Section struct {
 type File struct {
 	Path     string
 	Sections []*Section
+	// Warnings are the lines systemd's parser logs and skips: a line without '=', an assignment before the
+	// first section, a key name with blanks or quotes in it.
+	Warnings []*Error
 }
 
 // MaxLine is the longest logical line accepted (systemd's LONG_LINE_MAX).
@@ -138,16 +141,20 @@ func parseLine(f *File, cur *Section, line, path string, n int) (*Section, error
 		f.Sections = append(f.Sections, s)
 		return s, nil
 	}
+	// As systemd's config_parse: these lines are logged and skipped, the rest of the file still counts.
 	eq := strings.IndexByte(t, '=')
 	if eq < 0 {
-		return nil, &Error{File: path, Line: n, Msg: fmt.Sprintf("missing '=' in %q", shorten(t))}
+		f.Warnings = append(f.Warnings, &Error{File: path, Line: n, Msg: fmt.Sprintf("Missing '=', ignoring line %q.", shorten(t))})
+		return cur, nil
 	}
 	key := strings.TrimSpace(t[:eq])
 	if !validKey(key) {
-		return nil, &Error{File: path, Line: n, Msg: fmt.Sprintf("invalid key name %q", shorten(key))}
+		f.Warnings = append(f.Warnings, &Error{File: path, Line: n, Msg: fmt.Sprintf("Invalid key name %q, ignoring line.", shorten(key))})
+		return cur, nil
 	}
 	if cur == nil {
-		return nil, &Error{File: path, Line: n, Key: key, Msg: "assignment outside of any section"}
+		f.Warnings = append(f.Warnings, &Error{File: path, Line: n, Key: key, Msg: "Assignment outside of section. Ignoring."})
+		return cur, nil
 	}
 	cur.Entries = append(cur.Entries, Entry{Key: key, Value: strings.TrimSpace(t[eq+1:]), File: path, Line: n})
 	return cur, nil

@@ -134,17 +134,10 @@ func TestEntriesKnowFileAndLine(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ name, in, want string }{
-		{"no equals", "[Unit]\nJustWords\n", "u.service:2: missing '='"},
-		{"no equals after a continuation", "[Unit]\nA=1\nB \\\nC\n", "u.service:3: missing '='"},
-		{"entry before any section", "A=1\n", "u.service:1: A: assignment outside of any section"},
-		{"entry before any section after comments", "# c\n\nA=1\n", "u.service:3: A: assignment outside of any section"},
 		{"unclosed section header", "[Unit\nA=1\n", "u.service:1: invalid section header"},
 		{"text after section header", "[Unit] x\n", "u.service:1: invalid section header"},
 		{"nested brackets", "[Un[it]\n", "u.service:1: invalid section header"},
 		{"empty section name", "[]\n", "u.service:1: invalid section header"},
-		{"empty key", "[Unit]\n=x\n", "u.service:2: invalid key name"},
-		{"blank inside key", "[Unit]\nA B=x\n", "u.service:2: invalid key name"},
-		{"quote in key", "[Unit]\n\"A\"=x\n", "u.service:2: invalid key name"},
 		{"physical line too long", "[Unit]\nA=" + strings.Repeat("x", MaxLine+10) + "\n", "u.service:2: line too long"},
 		{"logical line too long", "[Unit]\nA=" + strings.Repeat("x", MaxLine/2) + "\\\n" + strings.Repeat("y", MaxLine/2) + "\n", "u.service:2: line too long"},
 	}
@@ -154,6 +147,34 @@ func TestParseErrors(t *testing.T) {
 			var ue *Error
 			if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("err = %.200v, want *Error starting %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestParseWarnings: the lines systemd's parser logs and skips ("Missing '=', ignoring line.", "Assignment
+// outside of section. Ignoring.") leave the rest of the file parsed.
+func TestParseWarnings(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"no equals", "[Unit]\nJustWords\nB=2\n", "u.service:2: Missing '=', ignoring line"},
+		{"no equals after a continuation", "[Unit]\nB=2\nA \\\nC\n", "u.service:3: Missing '='"},
+		{"entry before any section", "A=1\n[Unit]\nB=2\n", "u.service:1: A: Assignment outside of section. Ignoring."},
+		{"entry before any section after comments", "# c\n\nA=1\n[Unit]\nB=2\n", "u.service:3: A: Assignment outside of section. Ignoring."},
+		{"empty key", "[Unit]\n=x\nB=2\n", "u.service:2: Invalid key name"},
+		{"blank inside key", "[Unit]\nA B=x\nB=2\n", "u.service:2: Invalid key name"},
+		{"quote in key", "[Unit]\n\"A\"=x\nB=2\n", "u.service:2: Invalid key name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := Parse("u.service", strings.NewReader(c.in))
+			if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if len(f.Warnings) != 1 || !strings.HasPrefix(f.Warnings[0].Error(), c.want) {
+				t.Fatalf("warnings %v, want one starting %q", f.Warnings, c.want)
+			}
+			if s := FindSection(f.Sections, "Unit"); s == nil || len(s.Entries) != 1 || s.Entries[0].Key != "B" {
+				t.Fatalf("the rest of the file was not kept: %+v", f.Sections)
 			}
 		})
 	}

@@ -28,11 +28,14 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := parse(tc.unit, tc.lines...)
 			for _, p := range res.Problems {
-				if p.Severity == sdk.SeverityError && p.Key == tc.key && p.Line == tc.line && p.File == "/etc/"+tc.unit && strings.Contains(p.Message, tc.msg) {
+				// A bad value is a warning and the line is ignored, as in systemd; what makes the mount
+				// impossible (Where=, What=) refuses it.
+				lenient := strings.HasPrefix(tc.name, "bad ")
+				if (p.Severity == sdk.SeverityError) != lenient && p.Key == tc.key && p.Line == tc.line && p.File == "/etc/"+tc.unit && strings.Contains(p.Message, tc.msg) {
 					return
 				}
 			}
-			t.Fatalf("want an error at /etc/%s:%d %s= saying %q, got %v", tc.unit, tc.line, tc.key, tc.msg, res.Problems)
+			t.Fatalf("want a problem at /etc/%s:%d %s= saying %q, got %v", tc.unit, tc.line, tc.key, tc.msg, res.Problems)
 		})
 	}
 }

@@ -269,8 +269,8 @@ func TestParseProblems(t *testing.T) {
 		{[]string{"PathExists=relative", "PathExists=/a"}, false, true},
 		{[]string{"PathExists=/a", "PathExists="}, true, false}, // the reset leaves none
 		{[]string{"PathExists=/a", "Unit=x.path"}, false, true},
-		{[]string{"PathExists=/a", "DirectoryMode=999"}, true, false},
-		{[]string{"PathExists=/a", "TriggerLimitIntervalSec=soon"}, true, false},
+		{[]string{"PathExists=/a", "DirectoryMode=999"}, false, true}, // a bad value is ignored, as in systemd
+		{[]string{"PathExists=/a", "TriggerLimitIntervalSec=soon"}, false, true},
 		{[]string{"PathExists=/a", "Bogus=1"}, false, true},
 	} {
 		res := parse(c.lines...)

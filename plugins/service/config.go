@@ -44,6 +44,7 @@ type Config struct {
 	exec.CgroupConfig
 
 	Sockets []string
+	BusName string // BusName= (Type=dbus: the name whose appearance ends the start)
 }
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").

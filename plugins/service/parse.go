@@ -86,11 +86,7 @@ func serviceDirectives() map[string]handler {
 	}
 	return map[string]handler{
 		"Type": func(p *parser, e *sdk.Entry) {
-			if e.Value == "dbus" {
-				p.Res.Errorf(e, section, e.Key, "Type=dbus is not supported: there is no D-Bus here")
-				return
-			}
-			if p.Enum(e, &p.c.Type, "simple", "simple", "exec", "forking", "oneshot", "notify", "notify-reload", "idle") {
+			if p.Enum(e, &p.c.Type, "simple", "simple", "exec", "forking", "oneshot", "dbus", "notify", "notify-reload", "idle") {
 				p.typeSet = e.Value != ""
 			}
 		},
@@ -150,6 +146,7 @@ func serviceDirectives() map[string]handler {
 		"OOMPolicy":    func(p *parser, e *sdk.Entry) { p.Enum(e, &p.c.OOMPolicy, "stop", "continue", "stop", "kill") },
 		"ReloadSignal": func(p *parser, e *sdk.Entry) { p.Signal(e, &p.c.ReloadSignal, 1) },
 		"Sockets":      (*parser).sockets,
+		"BusName":      (*parser).busName,
 	}
 }
 
@@ -194,6 +191,38 @@ func (p *parser) sockets(e *sdk.Entry) {
 	}
 }
 
+// busName is a well-known D-Bus name (systemd's config_parse_bus_name: an invalid one is logged and ignored).
+func (p *parser) busName(e *sdk.Entry) {
+	if e.Value != "" && !validBusName(e.Value) {
+		p.Res.Warnf(e, section, e.Key, "Invalid bus name %s, ignoring.", e.Value)
+		return
+	}
+	p.c.BusName = e.Value
+}
+
+// validBusName is sd-bus's service_name_is_valid for a well-known name: two or more dot-separated elements of
+// [A-Za-z0-9_-], none empty or starting with a digit, at most 255 characters.
+func validBusName(s string) bool {
+	if len(s) > 255 || s == "" {
+		return false
+	}
+	elems := strings.Split(s, ".")
+	if len(elems) < 2 {
+		return false
+	}
+	for _, el := range elems {
+		if el == "" || el[0] >= '0' && el[0] <= '9' {
+			return false
+		}
+		for _, c := range el {
+			if !(c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // finish applies the defaults that depend on other settings and the checks systemd makes on a whole service
 // (service_verify in systemd's terms).
 func (p *parser) finish() {
@@ -216,6 +245,14 @@ func (p *parser) finish() {
 		p.Res.AddImplicit("TriggeredBy", c.Sockets...)
 	}
 
+	if c.Type == "dbus" {
+		// systemd.service: Type=dbus units get Requires= and After= on dbus.socket.
+		p.Res.AddImplicit("Requires", "dbus.socket")
+		p.Res.AddImplicit("After", "dbus.socket")
+		if c.BusName == "" {
+			p.WholeErrorf([]string{"Type", "BusName"}, "Service is of type D-Bus but no D-Bus service name has been specified. Refusing.")
+		}
+	}
 	switch {
 	case len(c.ExecStart) == 0 && c.Type != "oneshot":
 		p.WholeErrorf([]string{"ExecStart", "Type"}, "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.")

@@ -64,10 +64,16 @@ func (m *machine) startPost() {
 func (m *machine) running() {
 	m.s.Phase = ""
 	alive := !m.s.MainExited && (m.rt.MainPid > 0 || !m.s.CgroupEmpty)
+	if m.c.Type == "dbus" && !m.s.BusNameGood {
+		alive = false // systemd's service_good: a D-Bus service without its name is not running
+	}
 	switch {
 	case alive:
 		m.armPhase(m.c.RuntimeMaxUSec)
 		m.armWatchdog()
+		if m.c.Type == "dbus" {
+			m.armBusPoll(busPollRunning)
+		}
 		m.enter(subRunning)
 	case m.c.RemainAfterExit && !m.s.Failed():
 		m.r.DisarmTimeout()
@@ -86,6 +92,9 @@ func (m *machine) onSpawned(role sdk.Role) {
 	switch m.c.Type {
 	case "simple", "idle", "":
 		m.startPost()
+	case "dbus":
+		m.s.BusNameGood = false
+		m.armBusPoll(busPollStarting)
 	}
 }
 

@@ -92,4 +92,7 @@ type State struct {
 
 	StatusText  string `json:",omitempty"`
 	StatusErrno int    `json:",omitempty"`
+
+	BusNameGood    bool `json:",omitempty"` // Type=dbus: BusName= was seen owned (dbus.go)
+	BusErrorLogged bool `json:",omitempty"` // the bus did not answer, and that was logged once
 }

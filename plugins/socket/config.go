@@ -8,7 +8,10 @@ import "github.com/sysmaster/sysmaster/sdk/exec"
 type Config struct {
 	// Listen are the listeners in file order; each is opened under its ID.
 	Listen []Listener
-	Accept bool
+	// Unsupported are the listeners of kinds sysmaster cannot open (ListenNetlink=, ListenSpecial=, …), as
+	// written: the unit loads, as systemd loads it, and starting it fails saying so.
+	Unsupported []string `json:",omitempty"`
+	Accept      bool
 	// Service is the unit an Accept=no socket triggers: Service= or the socket's own name with .service.
 	// Empty for Accept=yes, whose connections each start an instance of the PREFIX@.service template.
 	Service string

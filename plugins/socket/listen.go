@@ -19,7 +19,7 @@ var listenKinds = map[string]struct{ kind, typ string }{
 	"ListenNetlink":          {"Netlink", "raw"},
 }
 
-// unsupportedListen are systemd's other Listen*= keys; a unit using one is refused, since leaving a listener
+// unsupportedListen are systemd's other Listen*= keys; a unit using one loads with a warning and its start fails, since leaving a listener
 // out would change what the unit means.
 var unsupportedListen = []string{"ListenSpecial", "ListenMessageQueue", "ListenUSBFunction"}
 

@@ -177,6 +177,17 @@ func (s *sim) logged(substr string) bool {
 	return false
 }
 
+// TestUnsupportedListenerFailsTheStart: a socket with a listener sysmaster cannot open loads, and its start fails
+// (result resources) saying why, without opening the others.
+func TestUnsupportedListenerFailsTheStart(t *testing.T) {
+	s := newSim(t, "ListenStream=/run/foo.sock", "ListenSpecial=/dev/rfkill")
+	s.start()
+	s.want(sdk.Failed, subFailed, resResources)
+	if len(s.open) != 0 {
+		t.Errorf("opened %v", s.open)
+	}
+}
+
 func TestAcceptNoActivation(t *testing.T) {
 	s := newSim(t, "ListenStream=/run/foo.sock", "ListenDatagram=127.0.0.1:53", "SocketMode=0600", "RemoveOnStop=yes")
 	s.start()

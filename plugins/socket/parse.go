@@ -179,7 +179,12 @@ func socketDirectives() map[string]handler {
 	}
 	for _, key := range unsupportedListen {
 		h[key] = func(p *parser, e *sdk.Entry) {
-			p.Res.Errorf(e, section, e.Key, "%s=%s is not supported by this version", e.Key, e.Value)
+			if e.Value == "" {
+				p.c.Unsupported = nil
+				return
+			}
+			p.Res.Warnf(e, section, e.Key, "%s=%s is not supported by sysmaster: starting the socket will fail", e.Key, e.Value)
+			p.c.Unsupported = append(p.c.Unsupported, e.Key+"="+e.Value)
 		}
 	}
 	for _, key := range []string{"FreeBind", "Transparent", "ReusePort", "KeepAlive", "NoDelay", "PassCredentials",
@@ -384,7 +389,7 @@ func (p *parser) finish() {
 	c.Options = p.options()
 
 	listenKeys := []string{"ListenStream", "ListenDatagram", "ListenSequentialPacket", "ListenFIFO", "ListenNetlink"}
-	if len(c.Listen) == 0 {
+	if len(c.Listen) == 0 && len(c.Unsupported) == 0 {
 		p.WholeErrorf(listenKeys, "Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.")
 		return
 	}

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/sysmaster/sysmaster/sdk"
+import (
+	"strings"
+
+	"github.com/sysmaster/sysmaster/sdk"
+)
 
 func (m *machine) onStart() {
 	switch m.s.Sub {
@@ -16,6 +20,11 @@ func (m *machine) onStart() {
 // start begins ExecStartPre=, then opens the listeners. The counters survive a restart, as in systemd.
 func (m *machine) start() {
 	m.s.Result, m.s.Phase, m.s.Index, m.s.NotOpen, m.s.PollPaused, m.s.Control = resSuccess, "", 0, nil, false, false
+	if len(m.c.Unsupported) > 0 {
+		m.u.Logf("Failed to listen on sockets: %s is not supported by sysmaster", strings.Join(m.c.Unsupported, ", "))
+		m.dead(resResources)
+		return
+	}
 	m.u.DisarmTimer(timerPollLimit)
 	m.armPhase()
 	if m.run(phaseStartPre, 0, subStartPre) {

@@ -175,6 +175,9 @@ func (p *Parser) Run(s *sdk.Section, own func(e *sdk.Entry) bool) {
 			continue
 		}
 		delete(p.Last, e.Key)
+		if strings.HasPrefix(e.Key, "X-") {
+			continue // extensions are for other programs, and accepted silently as systemd does
+		}
 		if unenforcedKeys[e.Key] {
 			p.unenforced(e)
 			continue
@@ -236,9 +239,25 @@ func killDirectives() map[string]handler {
 	}
 }
 
-// Bad records an error about e's value.
+// Bad records a value that does not parse. As systemd's parsers, it is a warning and the assignment is
+// ignored, except for the keys systemd refuses the unit over (fatalKeys: its config_parse_exec and the
+// parsers that return -ENOEXEC), which make the unit bad-setting.
 func (p *Parser) Bad(e *sdk.Entry, format string, args ...any) {
-	p.Res.Errorf(e, p.Section, e.Key, "Invalid %s=%q: %s", e.Key, e.Value, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf("Invalid %s=%q: %s", e.Key, e.Value, fmt.Sprintf(format, args...))
+	if fatalKeys[e.Key] {
+		p.Res.Errorf(e, p.Section, e.Key, "%s", msg)
+		return
+	}
+	p.Res.Warnf(e, p.Section, e.Key, "%s, ignoring.", msg)
+}
+
+// fatalKeys are the keys whose bad values make systemd 252 refuse the unit (bad-setting) instead of ignoring
+// the line: command lines, the directories a process runs in, its user and group, DynamicUser=.
+var fatalKeys = map[string]bool{
+	"ExecCondition": true, "ExecStartPre": true, "ExecStart": true, "ExecStartPost": true, "ExecReload": true,
+	"ExecStop": true, "ExecStopPre": true, "ExecStopPost": true,
+	"WorkingDirectory": true, "RootDirectory": true, "RootImage": true,
+	"User": true, "Group": true, "SupplementaryGroups": true, "DynamicUser": true,
 }
 
 // WholeErrorf records an error that no single line makes, naming the last assignment of key (or of the first

@@ -2,7 +2,7 @@ package exec
 
 import (
 	"fmt"
-	"strconv"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	"strings"
 
 	"github.com/sysmaster/sysmaster/pkg/signame"
@@ -67,33 +67,6 @@ func ExitCodeName(code int32) string {
 	return "dumped"
 }
 
-// ExitStatusName is systemd's name for an exit status, as `systemctl status` prints it.
-func ExitStatusName(s int) string {
-	switch s {
-	case 0:
-		return "SUCCESS"
-	case 1:
-		return "FAILURE"
-	case 2:
-		return "INVALIDARGUMENT"
-	case 3:
-		return "NOTIMPLEMENTED"
-	case 4:
-		return "NOPERMISSION"
-	case 5:
-		return "NOTINSTALLED"
-	case 6:
-		return "NOTCONFIGURED"
-	case 7:
-		return "NOTRUNNING"
-	case 200:
-		return "CHDIR"
-	case 203:
-		return "EXEC"
-	case 216:
-		return "GROUP"
-	case 217:
-		return "USER"
-	}
-	return strconv.Itoa(s)
-}
+// ExitStatusName is systemd's name for an exit status, as `systemctl status` prints it ("203/EXEC",
+// "206/OOM_ADJUST"): pkg/exitstatus's table, systemd's exit-status.c.
+func ExitStatusName(s int) string { return exitstatus.StatusName(s) }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/sysmaster/sysmaster/sdk"
 )
 
 func TestTTYDirectivesAndTerm(t *testing.T) {
@@ -48,10 +50,10 @@ func TestTTYDirectivesAndTerm(t *testing.T) {
 			t.Errorf("%v: %q, want %q", tc.lines, got, tc.want)
 		}
 	}
-	if _, _, _, res := parseLines("UtmpMode=bogus"); !res.Failed() {
-		t.Error("UtmpMode=bogus accepted")
-	}
-	if _, _, _, res := parseLines("TTYRows=-1"); !res.Failed() {
-		t.Error("TTYRows=-1 accepted")
+	// Bad values are warnings and ignored, as in systemd.
+	for _, l := range []string{"UtmpMode=bogus", "TTYRows=-1"} {
+		if _, _, _, res := parseLines(l); res.Failed() || len(res.Problems) != 1 || res.Problems[0].Severity != sdk.SeverityWarning {
+			t.Errorf("%s: %+v", l, res.Problems)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package exec
 
-import "github.com/sysmaster/sysmaster/sdk"
+import (
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	"github.com/sysmaster/sysmaster/sdk"
+)
 
 // unenforcedKeys are the keys of man systemd.exec, systemd.resource-control and systemd.kill (systemd 252) that
 // sysmaster knows but does not apply. Such a key is not an unknown one: it is reported as not enforced, once per
@@ -38,6 +41,13 @@ func init() {
 
 // unenforced reports e's key as known but not enforced, once per key per section.
 func (p *Parser) unenforced(e *sdk.Entry) {
+	if fatalKeys[e.Key] && e.Value != "" {
+		// A value systemd would refuse the unit over is refused here too, enforced or not (DynamicUser=perhaps).
+		if _, err := unitfile.ParseBool(e.Value); err != nil {
+			p.Bad(e, "not a boolean")
+			return
+		}
+	}
 	if p.x != nil {
 		for _, k := range p.x.Unenforced {
 			if k == e.Key {

@@ -6,7 +6,7 @@
 //		sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
 //			Unit:     "x.run",
 //			Sections: []*sdk.Section{{Name: "Run", Entries: …}},
-//			Bad:      []*sdk.Section{{Name: "Run", Entries: …}}, // a unit Parse must refuse
+//			Bad:      []*sdk.Section{{Name: "Run", Entries: …}}, // a unit whose Parse reports a problem
 //		})
 //	}
 package sdktest
@@ -32,7 +32,7 @@ type Sample struct {
 	Unit string
 	// Sections are the type's sections of a valid unit; they must parse without error.
 	Sections []*sdk.Section
-	// Bad are the sections of a unit Parse must refuse with at least one error. Give every entry a File and a
+	// Bad are the sections of a unit Parse must report at least one problem about (an error, or a warning for a line it ignores). Give every entry a File and a
 	// Line: each error must name the file and line of one of them. Nil for a type without sections of its
 	// own, for which the case is skipped.
 	Bad []*sdk.Section

@@ -10,14 +10,16 @@ import (
 	"github.com/sysmaster/sysmaster/test/harness"
 )
 
-// Bad unit files load as bad-setting or error, say file, line and key, and change nothing else.
+// Unit files systemd refuses load as bad-setting or error, say file, line and key, and change nothing else; a bad
+// value systemd ignores with a warning (TestSystemdLeniency's table) is ignored here too, and said in status.
 func TestBadUnitFiles(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		"unknown-section.target": "[Unit]\nDescription=U\n\n[Frobnicate]\nX=1\n",
-		"bad-value.target":       "[Unit]\nDescription=B\nAllowIsolate=maybe\n",
-		"bad-quote.target":       "[Unit]\nDescription=Q\nWants=\"a.target\n",
-		"good.target":            "[Unit]\nDescription=Good\nWants=bad-value.target\n",
+		"bad-header.target":    "[Unit]\nDescription=U\n\n[Unit] trailing\nX=1\n",
+		"bad-command.service":  "[Unit]\nDescription=B\n[Service]\nExecStart=bin/true\n",
+		"bad-quote.service":    "[Unit]\nDescription=Q\n[Service]\nExecStart=/bin/echo \"a\n",
+		"good.target":          "[Unit]\nDescription=Good\nWants=bad-command.service\n",
+		"lenient-value.target": "[Unit]\nDescription=L\nAllowIsolate=maybe\n",
 	}})
 	if err := os.Mkdir(filepath.Join(s.Etc, "system", "dir.target"), 0o755); err != nil {
 		t.Fatal(err)
@@ -28,9 +30,9 @@ func TestBadUnitFiles(t *testing.T) {
 		unit, state string
 		want        []string
 	}{
-		{"unknown-section.target", "bad-setting", []string{etc + "unknown-section.target:4", "Frobnicate"}},
-		{"bad-value.target", "bad-setting", []string{etc + "bad-value.target:3", "AllowIsolate", "maybe"}},
-		{"bad-quote.target", "bad-setting", []string{etc + "bad-quote.target:3", "Wants", "quote"}},
+		{"bad-header.target", "bad-setting", []string{etc + "bad-header.target:4", "invalid section header"}},
+		{"bad-command.service", "bad-setting", []string{etc + "bad-command.service:4", "ExecStart", "bin/true"}},
+		{"bad-quote.service", "bad-setting", []string{etc + "bad-quote.service:4", "ExecStart", "quote"}},
 		{"dir.target", "error", []string{etc + "dir.target", "directory"}},
 	}
 	for _, c := range cases {
@@ -50,6 +52,12 @@ func TestBadUnitFiles(t *testing.T) {
 	}
 	if _, errs, code := s.Sctl("start", "good.target"); code != 0 || s.Show("good.target", "ActiveState") != "active" {
 		t.Errorf("a good unit wanting a bad one: exit %d %s", code, errs)
+	}
+	if st := s.Show("lenient-value.target", "LoadState"); st != "loaded" {
+		t.Errorf("lenient-value.target %s, systemd loads it", st)
+	}
+	if out, _, _ := s.Sctl("status", "lenient-value.target"); !strings.Contains(out, etc+"lenient-value.target:3: [Unit] AllowIsolate") {
+		t.Errorf("status of lenient-value.target does not show the warning:\n%s", out)
 	}
 	if st := s.Show("multi-user.target", "ActiveState"); st != "active" {
 		t.Errorf("multi-user.target %s", st)

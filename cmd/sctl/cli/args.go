@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 )
 
 // options are sctl's command-line options (systemctl's names).
@@ -34,6 +38,17 @@ type options struct {
 	killWhom   string // --kill-whom (kill)
 	signal     string // -s, --signal (kill)
 	help       bool   // -h, --help
+	version    bool   // --version
+	failed     bool   // --failed: --state=failed
+	noReload   bool   // --no-reload (edit, set-property do not reload; the core's install operations always do)
+	dryRun     bool   // --dry-run (poweroff, reboot, halt: do nothing)
+	legend     string // --legend=BOOL
+	output     string // -o, --output (json, json-pretty for the list verbs; short for status)
+	transact   bool   // -T, --show-transaction
+	what       []string
+	presetMode string // --preset-mode=full|enable-only|disable-only
+	root       string // --root=DIR
+	withDeps   bool   // --with-dependencies (status, cat)
 }
 
 // flagSet declares sctl's options on o.
@@ -62,10 +77,26 @@ func flagSet(o *options) *pflag.FlagSet {
 	fs.StringVarP(&o.since, "since", "S", "", "logs: show lines from this time on")
 	fs.StringVar(&o.killWhom, "kill-whom", "", "kill: main, control or all")
 	fs.StringVarP(&o.signal, "signal", "s", "", "kill: the signal to send")
+	addSwitch(fs, &o.failed, "failed", "", "list units in the failed state (--state=failed)")
+	fs.VarP(valueProperty{o}, "value-property", "P", "-P NAME: -p NAME --value")
+	fs.Lookup("value-property").Hidden = true // systemctl's -P has no long form
+	fs.StringVar(&o.legend, "legend", "", "list verbs: show the header and footer (yes, no)")
+	fs.StringVarP(&o.output, "output", "o", "", "list verbs: json or json-pretty")
+	addSwitch(fs, &o.transact, "show-transaction", "T", "job verbs: print the jobs enqueued")
+	fs.Var((*listValue)(&o.what), "what", "clean: what to remove")
+	addSwitch(fs, &o.dryRun, "dry-run", "", "poweroff, reboot, halt: only check, do nothing")
+	addSwitch(fs, &o.noReload, "no-reload", "", "edit, set-property: do not reload the daemon afterwards")
+	fs.StringVar(&o.presetMode, "preset-mode", "", "preset, preset-all: full, enable-only or disable-only")
+	fs.StringVar(&o.root, "root", "", "operate on an offline tree (not supported: refused)")
 	var ignored bool
-	for _, name := range []string{"no-pager", "no-ask-password", "system"} {
+	// Accepted and changing nothing here: there is no pager, no password agent, no inhibitor and no wall,
+	// and sctl talks to the system manager only.
+	addSwitch(fs, &o.withDeps, "with-dependencies", "", "status, cat: also the units' dependencies")
+	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall", "ignore-inhibitors"} {
 		addSwitch(fs, &ignored, name, "", "accepted, changes nothing")
 	}
+	fs.Lookup("ignore-inhibitors").Shorthand = "i"
+	addSwitch(fs, &o.version, "version", "", "show the version")
 	addSwitch(fs, &o.help, "help", "h", "show this help")
 	return fs
 }
@@ -77,10 +108,76 @@ func parseArgs(argv []string) (verb string, args []string, o options, err error)
 	if err := fs.Parse(argv); err != nil {
 		return "", nil, o, err
 	}
+	if err := o.check(); err != nil {
+		return "", nil, o, refusal{err}
+	}
 	if rest := fs.Args(); len(rest) > 0 {
 		verb, args = rest[0], rest[1:]
 	}
 	return verb, args, o, nil
+}
+
+// valueProperty is -P NAME: -p NAME with --value.
+type valueProperty struct{ o *options }
+
+func (v valueProperty) Set(s string) error {
+	v.o.value = true
+	return (*listValue)(&v.o.properties).Set(s)
+}
+func (v valueProperty) String() string { return "" }
+func (v valueProperty) Type() string   { return "list" }
+
+// check refuses option values systemctl refuses, with its messages, and folds --failed and --legend= into the
+// options they mean.
+func (o *options) check() error {
+	if o.failed {
+		o.states = append(o.states, "failed")
+	}
+	if o.legend != "" {
+		b, err := parseBool(o.legend)
+		if err != nil {
+			return fmt.Errorf("Failed to parse --legend= argument '%s': %v", o.legend, err)
+		}
+		o.noLegend = !b
+	}
+	for _, t := range o.types {
+		if t != "help" && !slices.Contains(unitTypes, t) && !slices.Contains(loadStates, t) {
+			return fmt.Errorf("Unknown unit type or load state '%s'.", t)
+		}
+	}
+	switch o.output {
+	case "", "json", "json-pretty", "short", "cat":
+	default:
+		return fmt.Errorf("Unknown output '%s'.", o.output)
+	}
+	switch o.presetMode {
+	case "", "full":
+	case "enable-only", "disable-only":
+		return fmt.Errorf("--preset-mode=%s is not supported by sctl (presets apply in full).", o.presetMode)
+	default:
+		return fmt.Errorf("Failed to parse preset mode: %s.", o.presetMode)
+	}
+	if o.root != "" {
+		return fmt.Errorf("--root=%s: operating on an offline tree is not supported by sctl.", o.root)
+	}
+	return nil
+}
+
+// refusal is an option value sctl refuses: its message is printed alone, as systemctl prints its own.
+type refusal struct{ error }
+
+// loadStates may be given to -t as well, as systemctl allows.
+var loadStates = []string{"stub", "loaded", "not-found", "bad-setting", "error", "merged", "masked"}
+
+// parseBool is systemd's parse_boolean.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "yes", "y", "true", "t", "on":
+		return true, nil
+	case "0", "no", "n", "false", "f", "off":
+		return false, nil
+	}
+	return false, errors.New("Invalid argument")
 }
 
 // usage is sctl --help.
@@ -94,7 +191,11 @@ func usage() string {
 var unitTypes = []string{"service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path",
 	"slice", "scope"}
 
-// unitName adds ".service" to a name without a known suffix, as systemctl does; globs are left alone.
+// unitName mangles what the user typed into a unit name as systemctl does (unit_name_mangle_with_suffix with
+// ".service"): a valid name stays, "/dev/…" becomes a .device and another absolute path a .mount, invalid bytes
+// are escaped, and a name without a unit type gets ".service" ("python3.11" → "python3.11.service"). Globs are
+// left alone. A name with another lowercase suffix starting with a letter ("hello.run") stays: a unit of a
+// third-party type.
 func unitName(s string) string {
 	if strings.ContainsAny(s, "*?[") {
 		return s
@@ -103,17 +204,20 @@ func unitName(s string) string {
 		if slices.Contains(unitTypes, ext[1:]) {
 			return s
 		}
-		if len(ext) > 1 && !strings.ContainsAny(ext, "@") && isSuffix(ext[1:]) {
+		if len(ext) > 1 && !strings.ContainsAny(s, "/") && isSuffix(ext[1:]) {
 			return s // a third-party unit type
 		}
+	}
+	if m, _, err := unitname.Mangle(s, ".service", false); err == nil {
+		return m
 	}
 	return s + ".service"
 }
 
-// isSuffix: a plausible unit type suffix (lowercase letters and digits).
+// isSuffix: a plausible unit type suffix (a lowercase letter, then lowercase letters and digits).
 func isSuffix(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
 			return false
 		}
 	}

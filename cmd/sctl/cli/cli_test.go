@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -126,9 +128,39 @@ func FuzzParseArgs(f *testing.F) {
 
 func TestUnitName(t *testing.T) {
 	for in, want := range map[string]string{"sshd": "sshd.service", "a.target": "a.target", "hello.run": "hello.run",
-		"dev-sda.device": "dev-sda.device", "*.target": "*.target", "getty@tty1": "getty@tty1.service"} {
+		"dev-sda.device": "dev-sda.device", "*.target": "*.target", "getty@tty1": "getty@tty1.service",
+		"python3.11": "python3.11.service", "/home/a": "home-a.mount", "/dev/sda": "dev-sda.device",
+		"foo bar": "foo\\x20bar.service"} {
 		if got := unitName(in); got != want {
 			t.Errorf("unitName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestUnitNameMangleTable: systemd's unit_name_mangle_with_suffix(".service") table (test-unit-name.c, the peer
+// data kept with its licence note in pkg/unitname/testdata), as sctl's names come out of it.
+func TestUnitNameMangleTable(t *testing.T) {
+	b, err := os.ReadFile("../../../pkg/unitname/testdata/unit-name-cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Input  string  `json:"input"`
+		Expect *string `json:"expect"`
+	}
+	if err := json.Unmarshal(cases[`unit_name_mangle_with_suffix(".service")`], &rows); err != nil || len(rows) < 20 {
+		t.Fatalf("%v, %d rows", err, len(rows))
+	}
+	for _, r := range rows {
+		if r.Expect == nil {
+			continue // the empty name: sctl never gets one as a unit argument
+		}
+		if got := unitName(r.Input); got != *r.Expect {
+			t.Errorf("unitName(%q) = %q, want %q", r.Input, got, *r.Expect)
 		}
 	}
 }
@@ -229,7 +261,7 @@ func TestFormatStatus(t *testing.T) {
      Loaded: loaded (/usr/lib/sysmaster/system/multi-user.target; static)
     Drop-In: /etc/sysmaster/system/multi-user.target.d
              └─a.conf, b.conf
-     Active: active (active) since Tue 2026-11-24 15:20:00 UTC; 1min 5s ago
+     Active: active since Tue 2026-11-24 15:20:00 UTC; 1min 5s ago
 `
 	if got := formatStatus(p, now, false); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
@@ -324,5 +356,32 @@ func TestFormatAutomounts(t *testing.T) {
 		"\n2 automounts listed.\nPass --all to see loaded but inactive automounts, too.\n"
 	if got != want {
 		t.Errorf("list-automounts:\n%q\nwant\n%q", got, want)
+	}
+}
+
+// FuzzTrimEditMarkers: what edit keeps of the editor's file ends in one newline or is empty, and the template's
+// own markers never survive in it.
+func FuzzTrimEditMarkers(f *testing.F) {
+	f.Add(dropInTemplate("/nonexistent/override.conf", nil))
+	f.Add("[Service]\nEnvironment=A=1\n")
+	f.Add(editMarkerStart + "x\n" + editMarkerEnd + "y")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := trimEditMarkers(s)
+		if got != "" && (!strings.HasSuffix(got, "\n") || strings.TrimSpace(got) == "") {
+			t.Fatalf("trimEditMarkers(%q) = %q", s, got)
+		}
+		if strings.Count(s, editMarkerStart) == 1 && strings.Count(s, editMarkerEnd) == 1 &&
+			strings.Index(s, editMarkerStart) < strings.Index(s, editMarkerEnd) && strings.Contains(got, editMarkerEnd) {
+			t.Fatalf("trimEditMarkers(%q) kept a marker: %q", s, got)
+		}
+	})
+}
+
+// TestTypeHelp: -t help lists the unit types and load states, as systemctl's does, without a manager.
+func TestTypeHelp(t *testing.T) {
+	var out, errs strings.Builder
+	if code := Main([]string{"sctl", "list-units", "-t", "help"}, &out, &errs); code != 0 ||
+		!strings.HasPrefix(out.String(), "Available unit types:\nservice\n") || !strings.Contains(out.String(), "Available unit load states:\n") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errs.String())
 	}
 }

@@ -48,3 +48,49 @@ func (e *env) expandNames(args []string) ([]string, error) {
 
 // nothingMatched: units were named, all by patterns, and no unit matched; systemctl then does nothing.
 func nothingMatched(args, units []string) bool { return len(args) > 0 && len(units) == 0 }
+
+// withDependencies is --with-dependencies for status and cat: each unit followed by the units list-dependencies
+// would show under it (systemctl's append_unit_dependencies): Requires=, Requisite=, Wants=, ConsistsOf=,
+// BindsTo= (--reverse: the reverse kinds), recursing into targets (--all: into every unit).
+func (e *env) withDependencies(units []string) ([]string, error) {
+	if !e.o.withDeps {
+		return units, nil
+	}
+	kinds := forwardDeps
+	if e.o.reverse {
+		kinds = reverseDeps
+	}
+	seen := map[string]bool{}
+	var out []string
+	var walk func(u string, top bool) error
+	walk = func(u string, top bool) error {
+		if seen[u] {
+			return nil
+		}
+		seen[u] = true
+		out = append(out, u)
+		if !top && !e.o.all && !strings.HasSuffix(u, ".target") {
+			return nil
+		}
+		p, err := e.unitProperties(u, kinds...)
+		if err != nil {
+			return err
+		}
+		var deps []string
+		for _, k := range kinds {
+			deps = append(deps, strings.Fields(p[k])...)
+		}
+		for _, d := range sortDeps(dedupeStrings(deps)) {
+			if err := walk(d, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, u := range units {
+		if err := walk(u, true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -23,6 +23,9 @@ func jobVerb(verb string) func(e *env, args []string) int {
 		if err != nil {
 			return e.callFailed(verb+" "+joinUnits(units), err)
 		}
+		if e.o.transact {
+			e.showTransaction(resp.Jobs, units)
+		}
 		if e.o.noBlock {
 			return exitOK
 		}
@@ -147,4 +150,17 @@ func joinUnits(units []string) string {
 		return units[0]
 	}
 	return fmt.Sprint(units)
+}
+
+// showTransaction prints the jobs a verb enqueued, as systemctl -T does: the anchor jobs (those asked for) and
+// the auxiliary ones pulled in.
+func (e *env) showTransaction(jobs []*controlv1.EnqueuedJob, units []string) {
+	anchors := map[string]bool{}
+	for _, j := range jobs {
+		kind := "auxiliary"
+		if !anchors[j.Unit] && slices.Contains(units, j.Unit) {
+			anchors[j.Unit], kind = true, "anchor"
+		}
+		fmt.Fprintf(e.stderr, "Enqueued %s job %d %s/%s.\n", kind, j.Id, j.Unit, j.Type)
+	}
 }

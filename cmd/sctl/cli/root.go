@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk/client"
@@ -19,6 +22,9 @@ const (
 	exitNoSuchUnit   = 4 // status of a unit that does not exist; also "access denied"
 	exitNotInstalled = 5 // start of a unit that does not exist
 )
+
+// Version is sctl's version, set at build time as init's is (-ldflags "-X …/cmd/sctl/cli.Version=…").
+var Version = "dev"
 
 // env is what a command runs with.
 type env struct {
@@ -75,6 +81,50 @@ var commands = map[string]command{
 	"halt":              {shutdown("halt"), 0},
 	"kill":              {kill, 1},
 	"logs":              {logs, 1},
+	// systemctl's other names for the job verbs.
+	"try-reload-or-restart": {tryReloadOrRestart, 1},
+	"force-reload":          {tryReloadOrRestart, 1},
+	"condrestart":           {jobVerb("try-restart"), 1},
+	"condreload":            {tryReloadOrRestart, 1},
+	"reload-or-try-restart": {tryReloadOrRestart, 1},
+	"restart-or-reload":     {jobVerb("reload-or-restart"), 1},
+	"default":               {isolateTo("default.target"), 0},
+	"rescue":                {isolateTo("rescue.target"), 0},
+	"emergency":             {isolateTo("emergency.target"), 0},
+	// The manager (manager.go).
+	"is-system-running":  {isSystemRunning, 0},
+	"show-environment":   {showEnvironment, 0},
+	"set-environment":    {setEnvironment, 1},
+	"unset-environment":  {unsetEnvironment, 1},
+	"import-environment": {importEnvironment, 0},
+	"get-default":        {getDefault, 0},
+	"set-default":        {setDefault, 1},
+	// Unit files (manager.go, edit.go).
+	"add-wants":    {addDependency("add-wants"), 2},
+	"add-requires": {addDependency("add-requires"), 2},
+	"link":         {link, 1},
+	"revert":       {revert, 1},
+	"edit":         {edit, 1},
+	"set-property": {setProperty, 2},
+	// Verbs sysmaster does not have; each says why and fails.
+	"clean":                  {notSupported("clean", "removing a unit's directories is not implemented"), 1},
+	"freeze":                 {notSupported("freeze", "the cgroup freezer is not implemented"), 1},
+	"thaw":                   {notSupported("thaw", "the cgroup freezer is not implemented"), 1},
+	"exit":                   {notSupported("exit", "the system manager does not exit (systemctl refuses it for the system manager too)"), 0},
+	"kexec":                  {notSupported("kexec", "init cannot load and execute a new kernel"), 0},
+	"log-level":              {notSupported("log-level", "the manager's log level is set in system.conf only"), 0},
+	"log-target":             {notSupported("log-target", "the manager's log target is set in system.conf only"), 0},
+	"service-watchdogs":      {notSupported("service-watchdogs", "service watchdogs cannot be switched off at runtime"), 0},
+	"switch-root":            {notSupported("switch-root", "sysmaster does not run in an initrd"), 1},
+	"service-log-level":      {notSupported("service-log-level", "services do not take a log level over the bus"), 1},
+	"service-log-target":     {notSupported("service-log-target", "services do not take a log target over the bus"), 1},
+	"suspend":                {notSupported("suspend", "sleep states are not implemented"), 0},
+	"hibernate":              {notSupported("hibernate", "sleep states are not implemented"), 0},
+	"hybrid-sleep":           {notSupported("hybrid-sleep", "sleep states are not implemented"), 0},
+	"suspend-then-hibernate": {notSupported("suspend-then-hibernate", "sleep states are not implemented"), 0},
+	"list-machines":          {notSupported("list-machines", "there are no containers registered with sysmaster"), 0},
+	"bind":                   {notSupported("bind", "bind mounts into a unit's namespace are not implemented"), 2},
+	"mount-image":            {notSupported("mount-image", "images are not mounted into units"), 2},
 }
 
 // Main runs sctl with argv (argv[0] included) and returns its exit code.
@@ -86,12 +136,27 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		return escapeVerb(argv[2:], stdout, stderr)
 	}
 	verb, args, o, err := parseArgs(argv[1:])
+	var refused refusal
+	if errors.As(err, &refused) {
+		fmt.Fprintln(stderr, refused.Error())
+		return exitFailure
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, optionError("sctl", err, argv[1:]))
 		return exitFailure
 	}
-	if o.help {
+	if o.help || verb == "help" && len(args) == 0 {
 		fmt.Fprint(stdout, usage())
+		return exitOK
+	}
+	if slices.Contains(o.types, "help") {
+		// systemctl -t help: the unit types, then the load states.
+		fmt.Fprintf(stdout, "Available unit types:\n%s\n\nAvailable unit load states:\n%s\n",
+			strings.Join(unitTypes, "\n"), strings.Join(loadStates, "\n"))
+		return exitOK
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "sctl (sysmaster) %s\n", Version)
 		return exitOK
 	}
 	switch name := filepath.Base(argv[0]); name {

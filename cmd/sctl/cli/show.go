@@ -15,10 +15,6 @@ func show(e *env, args []string) int {
 	if nothingMatched(args, units) {
 		return exitOK
 	}
-	if len(units) == 0 {
-		e.errorf("sctl show needs a unit name (the manager's own properties are not served yet).")
-		return exitFailure
-	}
 	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, Properties: e.o.properties, All: e.o.all})
 	if err != nil {
 		return e.callFailed("get properties", err)
@@ -65,6 +61,9 @@ func cat(e *env, args []string) int {
 	}
 	if nothingMatched(args, units) {
 		return exitOK
+	}
+	if units, err = e.withDependencies(units); err != nil {
+		return e.callFailed("list dependencies", err)
 	}
 	resp, err := e.c.Cat(e.ctx, &controlv1.CatRequest{Units: units})
 	if err != nil {

@@ -68,6 +68,9 @@ func formatSockets(units []*controlv1.UnitProperties, o options) string {
 	if o.showTypes {
 		header = []string{"LISTEN", "TYPE", "UNIT", "ACTIVATES"}
 	}
+	if o.isJSON() {
+		return tableJSON(header, cells, o.output == "json-pretty")
+	}
 	if o.noLegend {
 		return table(nil, cells)
 	}

@@ -4,26 +4,45 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
 
 func status(e *env, args []string) int {
-	units, err := e.expandNames(args)
+	if len(args) == 0 {
+		return systemStatus(e)
+	}
+	var names []string
+	for _, a := range args {
+		if pid, err := strconv.Atoi(a); err == nil && pid > 0 {
+			// status PID: the unit of that process, as systemctl's GetUnitByPID, read from its cgroup.
+			u, err := unitOfPid(pid)
+			if err != nil {
+				e.errorf("Failed to get unit for PID %d: %v", pid, err)
+				return exitNoSuchUnit
+			}
+			names = append(names, u)
+			continue
+		}
+		names = append(names, a)
+	}
+	units, err := e.expandNames(names)
 	if err != nil {
 		return e.callFailed("expand unit names", err)
 	}
-	if nothingMatched(args, units) {
+	if nothingMatched(names, units) {
 		return exitOK
 	}
-	if len(units) == 0 {
-		units = []string{"default.target"}
+	if units, err = e.withDependencies(units); err != nil {
+		return e.callFailed("list dependencies", err)
 	}
 	var md metadata.MD
 	resp, err := e.c.Show(e.ctx, &controlv1.ShowRequest{Units: units, All: true}, grpc.Header(&md))
@@ -50,6 +69,9 @@ func status(e *env, args []string) int {
 			fmt.Fprintf(e.stdout, "Warning: %s is not enforced by sysmaster (docs/sandboxing.md).\n", d)
 		}
 		e.statusLog(u.Unit)
+		if p["NeedDaemonReload"] == "yes" {
+			fmt.Fprintf(e.stdout, "Warning: The unit file, source configuration file or drop-ins of %s changed on disk. Run 'sctl daemon-reload' to reload units.\n", u.Unit)
+		}
 		if st := p["ActiveState"]; st != "active" && st != "reloading" && code == exitOK {
 			code = exitNotActive
 		}
@@ -110,7 +132,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		line("Drop-In", formatDropIns(dropins))
 	}
 	active := p["ActiveState"]
-	if sub := p["SubState"]; sub != "" {
+	if sub := p["SubState"]; sub != "" && sub != active { // systemctl: "failed", not "failed (failed)"
 		active += " (" + sub + ")"
 	}
 	if p["Result"] != "" && p["Result"] != "success" && p["ActiveState"] == "failed" {
@@ -172,12 +194,47 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			}
 		}
 	}
+	// TriggeredBy:, Triggers:, Docs: and Listen: as systemctl lists them, one entry a line.
+	list := func(label string, entries []string, bullet bool) {
+		for i, v := range entries {
+			if bullet {
+				v = "● " + v
+			}
+			if i == 0 {
+				line(label, v)
+			} else {
+				fmt.Fprintf(&b, "%12s %s\n", "", v)
+			}
+		}
+	}
+	list("TriggeredBy", strings.Fields(p["TriggeredBy"]), true)
+	list("Triggers", strings.Fields(p["Triggers"]), true)
+	var docs []string
+	for _, d := range strings.Fields(p["Documentation"]) { // quoted, as show prints it
+		if u, err := strconv.Unquote(d); err == nil {
+			d = u
+		}
+		docs = append(docs, d)
+	}
+	list("Docs", docs, false)
+	var listen []string
+	for _, l := range strings.Split(p["Listen"], "\n") {
+		if l != "" {
+			listen = append(listen, l)
+		}
+	}
+	list("Listen", listen, false)
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
 		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {
 			comm = " (" + strings.TrimSpace(string(c)) + ")"
 		}
 		line("Main PID", pid+comm)
+	} else if pid, code := p["ExecMainPID"], p["ExecMainCode"]; pid != "" && pid != "0" && code != "" && code != "0" {
+		// The main process has ended: how, as systemctl says it ("code=exited, status=203/EXEC").
+		c, _ := strconv.Atoi(code)
+		st, _ := strconv.Atoi(p["ExecMainStatus"])
+		line("Main PID", fmt.Sprintf("%s (%s)", pid, exec.Describe(int32(c), int32(st))))
 	}
 	if st := p["StatusText"]; st != "" {
 		line("Status", strconv.Quote(st))
@@ -338,4 +395,41 @@ func formatBytes(n uint64) string {
 		i++
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64) + string(units[i])
+}
+
+// unitOfPid is the unit whose cgroup holds pid: the last component of its cgroup path that is a unit name.
+func unitOfPid(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return "", fmt.Errorf("PID %d does not exist", pid)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, path, ok := strings.Cut(line, "::")
+		if !ok {
+			continue
+		}
+		parts := strings.Split(path, "/")
+		for i := len(parts) - 1; i >= 0; i-- {
+			if ext := filepath.Ext(parts[i]); ext != "" && ext != ".slice" && (slices.Contains(unitTypes, ext[1:]) || isSuffix(ext[1:])) {
+				return parts[i], nil
+			}
+		}
+	}
+	return "", fmt.Errorf("PID %d does not belong to any loaded unit", pid)
+}
+
+// systemStatus is status without a unit: the system overview systemctl prints (host, State, Jobs, Failed).
+func systemStatus(e *env) int {
+	p, err := e.managerProperties("SystemState", "NJobs", "NFailedUnits")
+	if err != nil {
+		return e.callFailed("get system status", err)
+	}
+	host, _ := os.Hostname()
+	mark := "●"
+	if p["SystemState"] == "degraded" || p["SystemState"] == "maintenance" {
+		mark = "×"
+	}
+	fmt.Fprintf(e.stdout, "%s %s\n    State: %s\n     Jobs: %s queued\n   Failed: %s units\n", mark, host,
+		p["SystemState"], p["NJobs"], p["NFailedUnits"])
+	return exitOK
 }

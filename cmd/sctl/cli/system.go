@@ -46,6 +46,9 @@ func daemonReexec(e *env, _ []string) int {
 // shutdown makes poweroff, reboot and halt: the core brings the system down and hands the end to init.
 func shutdown(action string) func(e *env, args []string) int {
 	return func(e *env, _ []string) int {
+		if e.o.dryRun {
+			return exitOK // systemctl --dry-run: everything but the action itself
+		}
 		if _, err := e.c.Shutdown(e.ctx, &controlv1.ShutdownRequest{Action: action}); err != nil {
 			return e.callFailed(action+" system", err)
 		}

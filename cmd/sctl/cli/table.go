@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,4 +37,35 @@ func table(header []string, rows [][]string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// isJSON: --output=json or json-pretty, which the list verbs print as systemd's table_print_json does.
+func (o options) isJSON() bool { return o.output == "json" || o.output == "json-pretty" }
+
+// tableJSON is a table as systemd prints it with --output=json: an array of objects whose keys are the column
+// headers in lower case, spaces made underscores; an empty cell is null.
+func tableJSON(header []string, rows [][]string, pretty bool) string {
+	keys := make([]string, len(header))
+	for i, h := range header {
+		keys[i] = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_")
+	}
+	out := make([]map[string]any, 0, len(rows))
+	for _, r := range rows {
+		obj := map[string]any{}
+		for i, k := range keys {
+			if i < len(r) && r[i] != "" {
+				obj[k] = r[i]
+			} else {
+				obj[k] = nil
+			}
+		}
+		out = append(out, obj)
+	}
+	var b []byte
+	if pretty {
+		b, _ = json.MarshalIndent(out, "", "\t")
+	} else {
+		b, _ = json.Marshal(out)
+	}
+	return string(b) + "\n"
 }

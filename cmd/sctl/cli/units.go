@@ -20,6 +20,17 @@ func listUnits(e *env, args []string) int {
 
 // formatUnits is systemctl list-units' output.
 func formatUnits(units []*controlv1.UnitStatus, o options) string {
+	if o.isJSON() {
+		var rows [][]string
+		for _, u := range units {
+			job := ""
+			if u.JobId != 0 {
+				job = u.JobType
+			}
+			rows = append(rows, []string{u.Name, u.LoadState, u.ActiveState, u.SubState, job, u.Description})
+		}
+		return tableJSON([]string{"unit", "load", "active", "sub", "job", "description"}, rows, o.output == "json-pretty")
+	}
 	var rows [][]string
 	for _, u := range units {
 		mark := "  "
@@ -94,6 +105,9 @@ func formatUnitFiles(files []*controlv1.UnitFile, o options) string {
 		}
 		rows = append(rows, []string{baseName(f.Path), f.State, preset})
 	}
+	if o.isJSON() {
+		return tableJSON([]string{"unit file", "state", "preset"}, rows, o.output == "json-pretty")
+	}
 	if o.noLegend {
 		return table(nil, rows)
 	}
@@ -112,6 +126,13 @@ func listJobs(e *env, _ []string) int {
 }
 
 func formatJobs(jobs []*controlv1.JobInfo, o options) string {
+	if o.isJSON() {
+		var rows [][]string
+		for _, j := range jobs {
+			rows = append(rows, []string{strconv.FormatUint(j.Id, 10), j.Unit, j.Type, j.State})
+		}
+		return tableJSON([]string{"job", "unit", "type", "state"}, rows, o.output == "json-pretty")
+	}
 	if len(jobs) == 0 {
 		if o.noLegend {
 			return ""

@@ -2531,6 +2531,94 @@ func (x *LogEntry) GetIdent() string {
 	return ""
 }
 
+type SetEnvironmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Set           []string               `protobuf:"bytes,1,rep,name=set,proto3" json:"set,omitempty"`     // NAME=VALUE assignments, applied after unset
+	Unset         []string               `protobuf:"bytes,2,rep,name=unset,proto3" json:"unset,omitempty"` // NAME (or NAME=VALUE: removed only when the value matches, as systemd does)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEnvironmentRequest) Reset() {
+	*x = SetEnvironmentRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEnvironmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEnvironmentRequest) ProtoMessage() {}
+
+func (x *SetEnvironmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEnvironmentRequest.ProtoReflect.Descriptor instead.
+func (*SetEnvironmentRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SetEnvironmentRequest) GetSet() []string {
+	if x != nil {
+		return x.Set
+	}
+	return nil
+}
+
+func (x *SetEnvironmentRequest) GetUnset() []string {
+	if x != nil {
+		return x.Unset
+	}
+	return nil
+}
+
+type SetEnvironmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetEnvironmentResponse) Reset() {
+	*x = SetEnvironmentResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetEnvironmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetEnvironmentResponse) ProtoMessage() {}
+
+func (x *SetEnvironmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetEnvironmentResponse.ProtoReflect.Descriptor instead.
+func (*SetEnvironmentResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{48}
+}
+
 var File_sdk_proto_sysmaster_control_v1_control_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
@@ -2696,7 +2784,11 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
 	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
 	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
-	"\x05ident\x18\x06 \x01(\tR\x05ident2\xea\f\n" +
+	"\x05ident\x18\x06 \x01(\tR\x05ident\"?\n" +
+	"\x15SetEnvironmentRequest\x12\x10\n" +
+	"\x03set\x18\x01 \x03(\tR\x03set\x12\x14\n" +
+	"\x05unset\x18\x02 \x03(\tR\x05unset\"\x18\n" +
+	"\x16SetEnvironmentResponse2\xd7\r\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -2716,7 +2808,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\fReloadPlugin\x12).sysmaster.control.v1.ReloadPluginRequest\x1a*.sysmaster.control.v1.ReloadPluginResponse\x12Y\n" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponse\x12M\n" +
 	"\x04Kill\x12!.sysmaster.control.v1.KillRequest\x1a\".sysmaster.control.v1.KillResponse\x12K\n" +
-	"\x04Logs\x12!.sysmaster.control.v1.LogsRequest\x1a\x1e.sysmaster.control.v1.LogEntry0\x01BIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
+	"\x04Logs\x12!.sysmaster.control.v1.LogsRequest\x1a\x1e.sysmaster.control.v1.LogEntry0\x01\x12k\n" +
+	"\x0eSetEnvironment\x12+.sysmaster.control.v1.SetEnvironmentRequest\x1a,.sysmaster.control.v1.SetEnvironmentResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
 
 var (
 	file_sdk_proto_sysmaster_control_v1_control_proto_rawDescOnce sync.Once
@@ -2730,7 +2823,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
 	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
@@ -2779,6 +2872,8 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
 	(*KillResponse)(nil),            // 44: sysmaster.control.v1.KillResponse
 	(*LogsRequest)(nil),             // 45: sysmaster.control.v1.LogsRequest
 	(*LogEntry)(nil),                // 46: sysmaster.control.v1.LogEntry
+	(*SetEnvironmentRequest)(nil),   // 47: sysmaster.control.v1.SetEnvironmentRequest
+	(*SetEnvironmentResponse)(nil),  // 48: sysmaster.control.v1.SetEnvironmentResponse
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2810,26 +2905,28 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	41, // 26: sysmaster.control.v1.Manager.Shutdown:input_type -> sysmaster.control.v1.ShutdownRequest
 	43, // 27: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
 	45, // 28: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
-	2,  // 29: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 30: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 31: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 32: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 33: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 34: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 35: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 36: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 37: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 38: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	30, // 39: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
-	32, // 40: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
-	35, // 41: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	38, // 42: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	40, // 43: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
-	42, // 44: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	44, // 45: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	46, // 46: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	29, // [29:47] is the sub-list for method output_type
-	11, // [11:29] is the sub-list for method input_type
+	47, // 29: sysmaster.control.v1.Manager.SetEnvironment:input_type -> sysmaster.control.v1.SetEnvironmentRequest
+	2,  // 30: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 31: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 32: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 33: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 34: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 35: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 36: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 37: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 38: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 39: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	30, // 40: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
+	32, // 41: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
+	35, // 42: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	38, // 43: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	40, // 44: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
+	42, // 45: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	44, // 46: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	46, // 47: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	48, // 48: sysmaster.control.v1.Manager.SetEnvironment:output_type -> sysmaster.control.v1.SetEnvironmentResponse
+	30, // [30:49] is the sub-list for method output_type
+	11, // [11:30] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2846,7 +2943,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

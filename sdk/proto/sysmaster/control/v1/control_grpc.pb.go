@@ -44,6 +44,7 @@ const (
 	Manager_Shutdown_FullMethodName        = "/sysmaster.control.v1.Manager/Shutdown"
 	Manager_Kill_FullMethodName            = "/sysmaster.control.v1.Manager/Kill"
 	Manager_Logs_FullMethodName            = "/sysmaster.control.v1.Manager/Logs"
+	Manager_SetEnvironment_FullMethodName  = "/sysmaster.control.v1.Manager/SetEnvironment"
 )
 
 // ManagerClient is the client API for Manager service.
@@ -96,6 +97,10 @@ type ManagerClient interface {
 	// Logs returns the units' log entries, oldest first, merged by time; with follow it then streams new entries
 	// until the caller goes away.
 	Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[LogEntry], error)
+	// SetEnvironment changes the manager's environment, which every process the core spawns for a unit gets
+	// before the unit's own Environment= (set-environment, unset-environment, import-environment). It is kept
+	// across daemon-reload, daemon-reexec and a core crash, and read back as the manager property Environment.
+	SetEnvironment(ctx context.Context, in *SetEnvironmentRequest, opts ...grpc.CallOption) (*SetEnvironmentResponse, error)
 }
 
 type managerClient struct {
@@ -295,6 +300,16 @@ func (c *managerClient) Logs(ctx context.Context, in *LogsRequest, opts ...grpc.
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Manager_LogsClient = grpc.ServerStreamingClient[LogEntry]
 
+func (c *managerClient) SetEnvironment(ctx context.Context, in *SetEnvironmentRequest, opts ...grpc.CallOption) (*SetEnvironmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetEnvironmentResponse)
+	err := c.cc.Invoke(ctx, Manager_SetEnvironment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ManagerServer is the server API for Manager service.
 // All implementations must embed UnimplementedManagerServer
 // for forward compatibility.
@@ -345,6 +360,10 @@ type ManagerServer interface {
 	// Logs returns the units' log entries, oldest first, merged by time; with follow it then streams new entries
 	// until the caller goes away.
 	Logs(*LogsRequest, grpc.ServerStreamingServer[LogEntry]) error
+	// SetEnvironment changes the manager's environment, which every process the core spawns for a unit gets
+	// before the unit's own Environment= (set-environment, unset-environment, import-environment). It is kept
+	// across daemon-reload, daemon-reexec and a core crash, and read back as the manager property Environment.
+	SetEnvironment(context.Context, *SetEnvironmentRequest) (*SetEnvironmentResponse, error)
 	mustEmbedUnimplementedManagerServer()
 }
 
@@ -408,6 +427,9 @@ func (UnimplementedManagerServer) Kill(context.Context, *KillRequest) (*KillResp
 }
 func (UnimplementedManagerServer) Logs(*LogsRequest, grpc.ServerStreamingServer[LogEntry]) error {
 	return status.Errorf(codes.Unimplemented, "method Logs not implemented")
+}
+func (UnimplementedManagerServer) SetEnvironment(context.Context, *SetEnvironmentRequest) (*SetEnvironmentResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetEnvironment not implemented")
 }
 func (UnimplementedManagerServer) mustEmbedUnimplementedManagerServer() {}
 func (UnimplementedManagerServer) testEmbeddedByValue()                 {}
@@ -747,6 +769,24 @@ func _Manager_Logs_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Manager_LogsServer = grpc.ServerStreamingServer[LogEntry]
 
+func _Manager_SetEnvironment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetEnvironmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).SetEnvironment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_SetEnvironment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).SetEnvironment(ctx, req.(*SetEnvironmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Manager_ServiceDesc is the grpc.ServiceDesc for Manager service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -821,6 +861,10 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Kill",
 			Handler:    _Manager_Kill_Handler,
+		},
+		{
+			MethodName: "SetEnvironment",
+			Handler:    _Manager_SetEnvironment_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
