@@ -124,7 +124,8 @@ func (m *Manager) commit() {
 	if m.store == nil {
 		return
 	}
-	if len(m.dirty) == 0 && !m.reloadsDirty && len(m.stale) == 0 {
+	m.noteBootFinished()
+	if len(m.dirty) == 0 && !m.reloadsDirty && !m.boot.dirty && len(m.stale) == 0 {
 		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
 		m.inputsCommitted()
 		return
@@ -159,6 +160,7 @@ func (m *Manager) commit() {
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
 	m.saveEnvironment(c.Blobs)
+	m.saveBoot(c.Blobs)
 	m.reloadsDirty = false
 	m.stale = nil
 	clear(m.dirty)
@@ -270,6 +272,7 @@ func (m *Manager) restore() {
 		_ = json.Unmarshal(b, &m.reloads) // only the rate limit's memory
 	}
 	m.restoreEnvironment(snap.Blobs)
+	m.restoreBoot(snap.Blobs)
 	// A cgroup that emptied while no core watched it: its watch only reports changes from now on.
 	for _, u := range restored {
 		if u.cgroupMade {

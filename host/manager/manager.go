@@ -106,6 +106,7 @@ type Manager struct {
 	confProblems []string
 	// environ is the manager environment (sctl set-environment; environment.go).
 	environ []string
+	boot    bootTimes // when the boot's jobs were done (boottime.go)
 	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
 	crashFile string
 }

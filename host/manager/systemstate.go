@@ -83,5 +83,6 @@ func (m *Manager) managerProperties() api.UnitProperties {
 	ps.Add("NJobs", strconv.Itoa(len(m.engine.All())))
 	ps.Add("Environment", strings.Join(m.environ, " "))
 	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
+	m.bootProperties(&ps)
 	return api.UnitProperties{Properties: ps}
 }

@@ -217,6 +217,8 @@ func TestDebianBoot(t *testing.T) {
 	state := sh.run("sctl is-system-running --wait")
 	t.Logf("%6.2fs  is-system-running: %s", time.Since(v.started).Seconds(), state)
 	smFailed := failedUnits(sh.run("sctl list-units --state=failed --plain --no-legend"))
+	t.Logf("sctl analyze time:\n%s", sh.run("sctl analyze time"))
+	t.Logf("sctl analyze blame (the ten slowest):\n%s", sh.run("sctl analyze blame | head -10"))
 	if state != "running" {
 		t.Errorf("sctl is-system-running = %q, want running (failed units: %v)", state, smFailed)
 	}

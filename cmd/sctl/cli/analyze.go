@@ -61,11 +61,14 @@ func (a *analyzer) run(argv []string) int {
 		return exitOK
 	}
 	if len(rest) == 0 {
-		a.errorf("sctl analyze: a verb is needed: calendar, timespan, timestamp or security.")
+		a.errorf("sctl analyze: a verb is needed: time, blame, critical-chain, unit-paths, calendar, timespan, timestamp or security.")
 		return exitFailure
 	}
 	if rest[0] == "security" { // security.go: asks the manager
 		return a.security(rest[1:])
+	}
+	if code, ok := a.bootVerb(rest[0], rest[1:]); ok { // analyze_boot.go: asks the manager
+		return code
 	}
 	verbs := map[string]func(string) error{"calendar": a.calendar, "timespan": a.timespan, "timestamp": a.timestamp}
 	verb, ok := verbs[rest[0]]
@@ -100,6 +103,10 @@ const analyzeHelp = `sctl analyze [OPTIONS...] COMMAND ...
 Check time expressions and rate the sandbox of services, as systemd-analyze does.
 
 Commands:
+  time                      Print time required to boot the machine
+  blame                     Print list of running units ordered by time to init
+  critical-chain [UNIT...]  Print a tree of the time critical chain of units
+  unit-paths                List load directories for units
   calendar SPEC...          Validate repetitive calendar time events
   timestamp TIMESTAMP...    Validate a timestamp
   timespan SPAN...          Validate a time span
