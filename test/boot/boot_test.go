@@ -67,6 +67,7 @@ func kernel(t testing.TB) string {
 // TestBootSysmaster boots a Debian kernel with sysmaster as PID 1, lets the guest reach default.target, and
 // powers it off from inside with sctl; qemu must end by itself.
 func TestBootSysmaster(t *testing.T) {
+	t.Parallel()
 	k := kernel(t)
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")

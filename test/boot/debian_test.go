@@ -42,9 +42,8 @@ func buildDebianGuest(t testing.TB, customize func(root string)) *debianGuest {
 	if err := installGuestModules(root, kdir, kver); err != nil {
 		t.Fatal(err)
 	}
-	install := exec.Command("make", "-s", "-C", repoRoot(), "install", "DESTDIR="+root, "PREFIX=/usr")
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("make install: %v\n%s", err, out)
+	if err := makeInstall(root); err != nil {
+		t.Fatal(err)
 	}
 	// What the checks need: root's ssh key, a cron job run at cron's start.
 	g.key = filepath.Join(dir, "id_ed25519")

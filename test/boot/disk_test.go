@@ -71,6 +71,7 @@ var diskMilestones = []string{
 // fstab generator's unit; the guest writes to it and powers off. The file system is clean afterwards (e2fsck -fn:
 // no error, no journal to recover) and holds what was written.
 func TestBootSecondDisk(t *testing.T) {
+	t.Parallel()
 	k := kernel(t)
 	// .ci/boot-deps.sh unpacks the kernel's package beside vmlinuz.
 	mods, _ := filepath.Glob(filepath.Join(filepath.Dir(k), "kernel/lib/modules/*/kernel"))

@@ -6,12 +6,27 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 )
 
 // repoRoot is the source tree this package belongs to.
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// installMu serializes `make install`: the parallel boot tests would otherwise build into the same bin/ at once.
+var installMu sync.Mutex
+
+// makeInstall installs this tree into dir (PREFIX=/usr).
+func makeInstall(dir string) error {
+	installMu.Lock()
+	defer installMu.Unlock()
+	out, err := exec.Command("make", "-s", "-C", repoRoot(), "install", "DESTDIR="+dir, "PREFIX=/usr").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("make install: %v\n%s", err, out)
+	}
+	return nil
 }
 
 var busyboxApplets = []string{"sh", "ls", "cat", "echo", "mount", "umount", "sleep", "mkdir", "ps", "poweroff", "dmesg", "grep", "stat"}
@@ -55,9 +70,8 @@ func buildRootfs(dir, guestScript string) error {
 			return err
 		}
 	}
-	install := exec.Command("make", "-s", "-C", repoRoot(), "install", "DESTDIR="+dir, "PREFIX=/usr")
-	if out, err := install.CombinedOutput(); err != nil {
-		return fmt.Errorf("make install: %v\n%s", err, out)
+	if err := makeInstall(dir); err != nil {
+		return err
 	}
 	run := exec.Command("go", "build", "-o", filepath.Join(dir, "usr/lib/sysmaster/plugins/run"), "./sdk/examples/run")
 	run.Dir = repoRoot()
