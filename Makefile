@@ -37,6 +37,7 @@ install: build
 	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done
 	for p in $(PLUGINS); do install -m 0755 bin/plugins/$$p $(DESTDIR)$(LIBDIR)/plugins/$$p; done
 	cp -a units/. $(DESTDIR)$(LIBDIR)/system/
+	install -D -m 0644 config/udev/99-sysmaster.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/99-sysmaster.rules
 	install -m 0644 config/profiles/*.conf $(DESTDIR)$(LIBDIR)/profiles/
 	test -e $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf || install -m 0644 config/system.conf $(DESTDIR)$(SYSCONFDIR)/sysmaster/system.conf
 

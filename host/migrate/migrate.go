@@ -42,7 +42,7 @@ var replacements = []struct{ systemd, ours string }{
 }
 
 // masks are systemd units that have no job once their daemon is replaced: systemd-udevd's sockets (sysmaster's
-// udevd opens its own control and netlink sockets).
+// udevd takes its control and netlink sockets from its own socket units).
 var masks = []string{"systemd-udevd-control.socket", "systemd-udevd-kernel.socket"}
 
 // generators are systemd's generators that sysmaster runs: the getty on the kernel's console, and the kernel
@@ -84,6 +84,13 @@ func (o Options) UnitPaths() []string {
 	return paths
 }
 
+// relative is the link from directory dir to target, both relative to the root: a relative link resolves the
+// same on the running system and under an offline root (where an absolute one would point out of it).
+func relative(dir, target string) string {
+	r, _ := filepath.Rel("/"+dir, "/"+target) // both absolute: never fails
+	return r
+}
+
 func sameDir(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
@@ -108,7 +115,7 @@ func Plan(o Options) ([]Change, error) {
 			continue // not shipped by this sysmaster: systemd's runs as an ordinary service
 		}
 		changes = append(changes, Change{Kind: "alias", Path: filepath.Join(unitDir, r.systemd),
-			Target: "/" + filepath.Join(ourUnits, r.ours), Why: "replaced by sysmaster's " + r.ours})
+			Target: relative(unitDir, filepath.Join(ourUnits, r.ours)), Why: "replaced by sysmaster's " + r.ours})
 	}
 	for _, m := range masks {
 		if _, err := os.Lstat(o.path(filepath.Join(systemdUnits, m))); err == nil {
@@ -119,7 +126,7 @@ func Plan(o Options) ([]Change, error) {
 	for _, g := range generators {
 		if _, err := os.Stat(o.path(filepath.Join(systemdGenDir, g))); err == nil {
 			changes = append(changes, Change{Kind: "generator", Path: filepath.Join(generatorDir, g),
-				Target: "/" + filepath.Join(systemdGenDir, g), Why: "systemd's generator, run by sysmaster"})
+				Target: relative(generatorDir, filepath.Join(systemdGenDir, g)), Why: "systemd's generator, run by sysmaster"})
 		}
 	}
 	return changes, nil
