@@ -23,7 +23,7 @@ type bootData struct {
 	userspace, finish uint64 // µs of CLOCK_MONOTONIC (the kernel's start is 0)
 	realBoot          bool   // the manager has a KernelTimestamp: a machine, not a container
 	unitPath          []string
-	units                     map[string]*unitTimes
+	units             map[string]*unitTimes
 }
 
 // unitTimes are one unit's: activating (InactiveExitTimestampMonotonic), activated (ActiveEnter…), time (the
