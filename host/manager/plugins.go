@@ -268,7 +268,8 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.
 	if err != nil {
 		return nil, refused(err)
 	}
-	resp := &controlv1.ReloadPluginResponse{NewPid: int64(np.Pid), NewVersion: np.Desc.Version, Sha256: np.SHA256}
+	npDigest, _ := np.Digest()
+	resp := &controlv1.ReloadPluginResponse{NewPid: int64(np.Pid), NewVersion: np.Desc.Version, Sha256: npDigest}
 	err = m.doErr(ctx, func() error {
 		start := time.Now()
 		// Units loaded or re-read since the snapshot are parsed on the loop.
