@@ -27,6 +27,8 @@ type Loader struct {
 	// Declared returns the sections of a unit found in the system (a mount in the mount table) for a name that
 	// has no file, or nil. Nil Declared declares nothing.
 	Declared func(name string) []*unitfile.Section
+
+	listed *listings // while a Batch runs
 }
 
 // Load reads the unit called name. It never returns nil and never panics: problems end up in LoadState and
@@ -100,6 +102,9 @@ func (l *Loader) Load(name string) (f *Fragment) {
 // It returns the fragment path, the unit id and Loaded, or the LoadState and error that say why not.
 func (l *Loader) find(f *Fragment, name string) (string, string, LoadState, error) {
 	for _, dir := range l.Paths {
+		if !l.mayHave(dir, name) {
+			continue
+		}
 		p := filepath.Join(dir, name)
 		st, err := os.Lstat(p)
 		if err != nil {
@@ -199,6 +204,9 @@ func (l *Loader) addDirDeps(f *Fragment) {
 	}{{".wants", Wants}, {".requires", Requires}, {".upholds", Upholds}} {
 		for _, dir := range l.Paths {
 			for _, n := range names {
+				if !l.mayHave(dir, n+kind.suffix) {
+					continue
+				}
 				d := filepath.Join(dir, n+kind.suffix)
 				ents, err := os.ReadDir(d)
 				if err != nil {
