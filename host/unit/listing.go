@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-
-	"github.com/sysmaster/sysmaster/pkg/unitname"
 )
 
 // listings holds the names in each directory of the search path, each directory read once while a batch of
@@ -28,20 +26,6 @@ func (l *Loader) Batch() (end func()) {
 	}
 	l.listed = &listings{names: map[string]map[string]bool{}, read: map[string]bool{}}
 	return func() { l.listed = nil }
-}
-
-// MayExist reports whether name may load from a file (its own or its template's) or from the system (Declared):
-// false only when a batch's listings show no such file. It is cheap inside a batch.
-func (l *Loader) MayExist(name string) bool {
-	if l.listed == nil {
-		return true
-	}
-	for _, dir := range l.Paths {
-		if l.mayHave(dir, name) || unitname.IsInstance(name) && l.mayHave(dir, unitname.Template(name)) {
-			return true
-		}
-	}
-	return l.Declared != nil && l.Declared(name) != nil
 }
 
 // mayHave reports whether dir may hold an entry called name: false only when the batch's listing of dir says

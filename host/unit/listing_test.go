@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/sysmaster/sysmaster/pkg/unitfile"
 )
 
 // Every lookup the loader makes (aliases, masks, templates, drop-ins of every kind, .wants/.requires/.upholds,
@@ -50,9 +52,6 @@ func TestBatchLoadsAsWithout(t *testing.T) {
 			t.Errorf("%s in a batch:\n%+v\nwithout:\n%+v", n, got, want[i])
 		}
 	}
-	if !l.MayExist("getty@tty1.service") || !l.MayExist("srv.mount") || l.MayExist("nope.service") {
-		t.Error("MayExist does not follow the listings")
-	}
 }
 
 // A batch lists each directory once: a file added to a listed directory is seen by the next batch, not by this
@@ -78,5 +77,59 @@ func TestBatchListsOnce(t *testing.T) {
 	defer l.Batch()()
 	if f := l.Load("b.target"); f.LoadState != Loaded {
 		t.Errorf("b.target with an unlistable directory first on the path: %s %v", f.LoadState, f.LoadError)
+	}
+}
+
+// Read asks no plugin, and Read then Finish is Load: for units that load, for every way a unit fails (a section
+// its type does not take, a type no plugin serves, bad settings), for declared units and mount dependencies.
+func TestReadThenFinishIsLoad(t *testing.T) {
+	l := tree(t, map[string]string{
+		"etc/a.service":                "[Unit]\nDescription=a\nRequiresMountsFor=/srv\n[Service]\nExecStart=/bin/true\n[X-Own]\nK=v\n",
+		"etc/alias.service":            "->a.service",
+		"etc/masked.service":           "->/dev/null",
+		"lib/getty@.service":           "[Unit]\nDescription=Getty on %I\n",
+		"etc/sec.service":              "[Unit]\nDescription=x\n\n[Frob]\nA=1\n",
+		"etc/secbad.service":           "[Unit]\nDescription=%z\n\n[Frob]\nA=1\n",
+		"etc/bool.service":             "[Unit]\nRefuseManualStart=perhaps\n",
+		"etc/syn.service":              "[Unit]\nthis is not an assignment\n",
+		"etc/drop.service":             "[Unit]\n",
+		"etc/drop.service.d/bad.conf":  "[Unit]\nAllowIsolate=sometimes\n",
+		"etc/x.nosuchtype":             "[Unit]\n[Nosuchtype]\nA=1\n",
+		"etc/srv.mount":                "[Unit]\n[Mount]\nWhat=/dev/sda1\n",
+		"etc/m.target":                 "[Unit]\nWants=a.service\n",
+		"etc/m.target.wants/b.service": "->../a.service",
+	})
+	asked := 0
+	inner := l.TypeSections
+	l.TypeSections = func(typ string) ([]string, error) {
+		asked++
+		if typ == "mount" {
+			return []string{"Mount"}, nil
+		}
+		return inner(typ)
+	}
+	declared := map[string][]*unitfile.Section{
+		"run.mount": {{Name: "Unit", Entries: []unitfile.Entry{{Key: "Description", Value: "run"}}}, {Name: "Mount"}},
+		"odd.mount": {{Name: "Unit"}, {Name: "Frob"}},
+		"dev.swap":  {{Name: "Unit"}, {Name: "Swap"}},
+	}
+	l.Declared = func(name string) []*unitfile.Section { return declared[name] }
+	for _, n := range []string{"a.service", "alias.service", "masked.service", "getty@tty1.service", "sec.service",
+		"secbad.service", "bool.service", "syn.service", "drop.service", "x.nosuchtype", "srv.mount", "m.target",
+		"nope.service", "run.mount", "odd.mount", "dev.swap"} {
+		want := l.Load(n)
+		asked = 0
+		got := l.Read(n)
+		if asked != 0 {
+			t.Errorf("%s: Read asked for the type's sections", n)
+		}
+		// Every unit with a file or declared has its type's sections to check; a mask or a missing file has none.
+		if got.Unchecked() != (n != "masked.service" && n != "nope.service") {
+			t.Errorf("%s: Unchecked %v after Read (%s)", n, got.Unchecked(), want.LoadState)
+		}
+		l.Finish(got)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Read and Finish\n%+v\nLoad\n%+v", n, got, want)
+		}
 	}
 }
