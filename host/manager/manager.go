@@ -264,7 +264,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
-		m.trackMounts()
+		m.trackMounts(target)
 		m.startDefault(target)
 	}
 	m.turn()
