@@ -41,7 +41,8 @@ type KillAction struct {
 }
 
 // ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
-// when set). Arming an armed ID re-arms it.
+// when set: the host follows the clock when it is set, and a time in the past fires at once). Arming an armed ID
+// re-arms it.
 type ArmTimer struct {
 	ID           string
 	USec         uint64
@@ -78,6 +79,7 @@ type WatchFd struct {
 type EnqueueJob struct {
 	Unit, Type, Mode string
 	Fds              []string
+	Env              []string // activation details, KEY=VALUE: see Runtime.ActivationEnv
 }
 
 // SetMainPid tells the host that Pid is the unit's main process; 0 asks the host to guess it.
@@ -95,18 +97,68 @@ type DeclareUnit struct {
 	Sections []*Section
 }
 
-func (*SetState) action()    {}
-func (*Spawn) action()       {}
-func (*KillAction) action()  {}
-func (*ArmTimer) action()    {}
-func (*DisarmTimer) action() {}
-func (*OpenSocket) action()  {}
-func (*CloseFd) action()     {}
-func (*WatchFd) action()     {}
-func (*EnqueueJob) action()  {}
-func (*SetMainPid) action()  {}
-func (*Log) action()         {}
-func (*DeclareUnit) action() {}
+// WatchTimeChange asks for EventTimeChanged when the realtime clock is set or the time zone changes (Watch
+// false stops it). The host keeps the subscription across plugin and core restarts.
+type WatchTimeChange struct{ Watch bool }
+
+// OpenAutofs asks the host to mount a direct autofs at Where (its directory made with DirectoryMode) and hold
+// its pipe under ID until CloseFd, which unmounts it; each request of the kernel then comes as EventAutofsPacket
+// (after a Recover, once the unit asked with WatchFd again). TimeoutIdleUSec is the kernel's expire timeout (0:
+// never); ExtraOptions are more autofs mount options. A failure comes back as EventFdOpenFailed.
+type OpenAutofs struct {
+	ID, Where       string
+	DirectoryMode   uint32
+	TimeoutIdleUSec uint64
+	ExtraOptions    string
+}
+
+// AutofsReply answers the requests Tokens of the autofs ID: Status 0 is done, a negative errno fails them.
+type AutofsReply struct {
+	ID     string
+	Tokens []uint32
+	Status int32
+}
+
+// ExpireAutofs asks the host to have the kernel expire the idle mount on the autofs ID (an expire
+// EventAutofsPacket follows when it is idle).
+type ExpireAutofs struct{ ID string }
+
+// WatchPaths asks the host to hold an inotify descriptor under ID with one watch per entry of Watches (a path
+// that does not exist is left out) and to report it as EventPathChanged: once Armed after the watches are
+// added, then the records of each read. It replaces a descriptor the unit holds under ID; CloseFd closes it.
+type WatchPaths struct {
+	ID      string
+	Watches []PathWatch
+}
+
+// PathWatch is one inotify watch: the path and its IN_* mask.
+type PathWatch struct {
+	Path string
+	Mask uint32
+}
+
+// RealizeCgroup asks the host to create (or update) the unit's cgroup with Settings without running a process
+// in it: a slice's resource control.
+type RealizeCgroup struct{ Settings *CgroupSettings }
+
+func (*SetState) action()        {}
+func (*Spawn) action()           {}
+func (*KillAction) action()      {}
+func (*ArmTimer) action()        {}
+func (*DisarmTimer) action()     {}
+func (*OpenSocket) action()      {}
+func (*CloseFd) action()         {}
+func (*WatchFd) action()         {}
+func (*EnqueueJob) action()      {}
+func (*SetMainPid) action()      {}
+func (*Log) action()             {}
+func (*DeclareUnit) action()     {}
+func (*WatchTimeChange) action() {}
+func (*OpenAutofs) action()      {}
+func (*AutofsReply) action()     {}
+func (*ExpireAutofs) action()    {}
+func (*WatchPaths) action()      {}
+func (*RealizeCgroup) action()   {}
 
 // UnknownAction is an action of a kind no version of the contract defines (field Field of the wire's Action,
 // carrying Payload), as a plugin built against a newer contract than the host's would send one. A host logs and

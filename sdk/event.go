@@ -98,7 +98,7 @@ type EventFdReadable struct {
 	ID, Accepted, Instance, Source, AcceptError string
 }
 
-// EventFdOpenFailed reports that an OpenSocket failed; the host holds nothing under ID.
+// EventFdOpenFailed reports that an OpenSocket or an OpenAutofs failed; the host holds nothing under ID.
 type EventFdOpenFailed struct{ ID, Message string }
 
 // EventEnqueueFailed reports that an EnqueueJob was refused; the fds it passed were closed.
@@ -127,6 +127,44 @@ type EventUnitChanged struct {
 	Result string
 }
 
+// EventTimeChanged reports that CLOCK_REALTIME was set (Clock) or the local time zone changed (Timezone); only a
+// unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
+type EventTimeChanged struct{ Clock, Timezone bool }
+
+// EventSwapChanged reports a change of /proc/swaps for the swap What: turned on or changed (Active), or off.
+type EventSwapChanged struct {
+	What, Type string
+	Priority   int
+	Active     bool
+}
+
+// EventAutofsPacket is a request of the kernel on the autofs ID (see OpenAutofs): an access to the automount
+// point that needs the mount, or (Expire) an idle mount to take away; it waits until AutofsReply answers Token.
+type EventAutofsPacket struct {
+	ID     string
+	Token  uint32
+	Expire bool
+	Pid    int32
+	Name   string
+}
+
+// EventPathChanged reports the inotify descriptor the unit holds under ID (see WatchPaths): Armed after the
+// watches of a WatchPaths were added (Watched lists the paths whose watch was added), otherwise the records of
+// one read, in order.
+type EventPathChanged struct {
+	ID      string
+	Armed   bool
+	Watched []string
+	Records []InotifyRecord
+}
+
+// InotifyRecord is one inotify event: Path is the watched path as WatchPaths named it, Name the entry of a
+// watched directory it is about ("" for the path itself), Mask the IN_* bits.
+type InotifyRecord struct {
+	Path, Name string
+	Mask       uint32
+}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}
@@ -146,3 +184,7 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventUnitChanged) eventKind()   {}
+func (*EventTimeChanged) eventKind()   {}
+func (*EventSwapChanged) eventKind()   {}
+func (*EventAutofsPacket) eventKind()  {}
+func (*EventPathChanged) eventKind()   {}

@@ -55,6 +55,28 @@ type ExecContext struct {
 	CPUAffinity []uint32 `json:"cpu_affinity,omitempty"`
 	// KeyringMode is inherit, private or shared; "" is private.
 	KeyringMode string `json:"keyring_mode,omitempty"`
+	// Credentials are LoadCredential= and SetCredential=, in order.
+	Credentials []Credential `json:"credentials,omitempty"`
+	// The terminal's reset, hangup, VT disallocation and size (TTYReset=, TTYVHangup=, TTYVTDisallocate=,
+	// TTYRows=, TTYColumns=; 0 leaves the size alone).
+	TTYReset         bool   `json:"tty_reset,omitempty"`
+	TTYVHangup       bool   `json:"tty_vhangup,omitempty"`
+	TTYVTDisallocate bool   `json:"tty_vt_disallocate,omitempty"`
+	TTYRows          uint32 `json:"tty_rows,omitempty"`
+	TTYColumns       uint32 `json:"tty_columns,omitempty"`
+	// UtmpIdentifier and UtmpMode (init, login, user; "" is init) ask for utmp/wtmp records.
+	UtmpIdentifier string `json:"utmp_identifier,omitempty"`
+	UtmpMode       string `json:"utmp_mode,omitempty"`
+}
+
+// Credential is one LoadCredential= (Path set: an absolute path, or a name among the manager's own credentials)
+// or SetCredential= (Data, a default a LoadCredential= of the same ID overrides).
+type Credential struct {
+	ID   string `json:"id"`
+	Path string `json:"path,omitempty"`
+	Data []byte `json:"data,omitempty"`
+	// Encrypted is set by LoadCredentialEncrypted= and SetCredentialEncrypted=, which the host refuses.
+	Encrypted bool `json:"encrypted,omitempty"`
 }
 
 // Clone returns a deep copy of x (nil for nil).
@@ -70,6 +92,7 @@ func (x *ExecContext) Clone() *ExecContext {
 	c.StandardInputData = slices.Clone(x.StandardInputData)
 	c.Sandbox = x.Sandbox.Clone()
 	c.CPUAffinity = slices.Clone(x.CPUAffinity)
+	c.Credentials = slices.Clone(x.Credentials)
 	if x.Limits != nil {
 		c.Limits = make(map[string]*Rlimit, len(x.Limits))
 		for k, v := range x.Limits {

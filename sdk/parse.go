@@ -48,6 +48,14 @@ type ParseResult struct {
 	Properties map[string]string
 }
 
+// Annotate sets the annotation key (see Annotations) to value.
+func (r *ParseResult) Annotate(key, value string) {
+	if r.Annotations == nil {
+		r.Annotations = map[string]string{}
+	}
+	r.Annotations[key] = value
+}
+
 // Errorf records an error about entry e (nil when the problem is not tied to one line).
 func (r *ParseResult) Errorf(e *Entry, section, key, format string, args ...any) {
 	r.problem(SeverityError, e, section, key, format, args...)

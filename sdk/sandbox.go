@@ -37,6 +37,11 @@ type Sandbox struct {
 	MemoryDenyWriteExec   bool           `json:"memory_deny_write_execute,omitempty"`
 	NamespacesAllowed     uint64         `json:"namespaces_allowed,omitempty"` // CLONE_NEW* flags
 	RestrictNamespacesSet bool           `json:"restrict_namespaces_set,omitempty"`
+	PrivateUsers          bool           `json:"private_users,omitempty"`
+	// SystemCallLog=: SyscallLogAllow logs the names, otherwise everything but the names is logged.
+	SyscallLog      []string `json:"syscall_log,omitempty"`
+	SyscallLogAllow bool     `json:"syscall_log_allow,omitempty"`
+	SyscallLogSet   bool     `json:"syscall_log_set,omitempty"`
 }
 
 // PathRule is one path of ReadWritePaths=, ReadOnlyPaths=, InaccessiblePaths=, ExecPaths= or NoExecPaths=.
@@ -81,6 +86,7 @@ func (s *Sandbox) Clone() *Sandbox {
 	c.TemporaryFileSystems = slices.Clone(s.TemporaryFileSystems)
 	c.Binds = slices.Clone(s.Binds)
 	c.AddressFamilies = slices.Clone(s.AddressFamilies)
+	c.SyscallLog = slices.Clone(s.SyscallLog)
 	if s.SyscallFilter != nil {
 		f := *s.SyscallFilter
 		f.Names = slices.Clone(f.Names)

@@ -17,18 +17,14 @@ const (
 	Maintenance
 )
 
-var activeNames = [...]string{"", "inactive", "activating", "active", "deactivating", "failed", "reloading", "maintenance"}
-
-// String is systemd's name of the state ("active", "inactive", …); an unknown value reads "inactive".
+// String is systemd's name of the state ("active", "inactive", …), the protocol's name for it (wire.go); an
+// unknown value reads "inactive".
 func (s ActiveState) String() string {
-	if s <= 0 || int(s) >= len(activeNames) {
-		return "inactive"
+	if n, ok := activeNames[s]; ok {
+		return n
 	}
-	return activeNames[s]
+	return "inactive"
 }
-
-// StateName is s.String(), kept for plugins written before ActiveState had a String method.
-func StateName(s ActiveState) string { return s.String() }
 
 // Role is what a process is to its unit.
 type Role int32
@@ -111,6 +107,9 @@ type Runtime struct {
 	Fds, FdNames []string
 	Timers       []string // ids of the armed timers
 	InvocationID string
+	// ActivationEnv are the activation details of the current activation (KEY=VALUE: TRIGGER_UNIT=, …), from
+	// the EnqueueJob of the timer or path unit that started it; the control kit adds them to every command.
+	ActivationEnv []string
 }
 
 // Severity is how bad a Problem is.

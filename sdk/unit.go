@@ -46,6 +46,13 @@ func (u *Unit) KillWith(k *KillAction) { u.Do(k) }
 // ArmTimer asks for an EventTimerFired with id after usec microseconds.
 func (u *Unit) ArmTimer(id string, usec uint64) { u.Do(&ArmTimer{ID: id, USec: usec}) }
 
+// ArmRealtime asks for an EventTimerFired with id at usec µs of CLOCK_REALTIME (µs since the epoch), following
+// the clock when it is set.
+func (u *Unit) ArmRealtime(id string, usec uint64) { u.Do(&ArmTimer{ID: id, RealtimeUSec: usec}) }
+
+// WatchTimeChange asks for EventTimeChanged events (watch false stops them).
+func (u *Unit) WatchTimeChange(watch bool) { u.Do(&WatchTimeChange{Watch: watch}) }
+
 // DisarmTimer cancels the timer id; disarming a timer that is not armed is not an error.
 func (u *Unit) DisarmTimer(id string) { u.Do(&DisarmTimer{ID: id}) }
 
@@ -65,6 +72,17 @@ func (u *Unit) AcceptFd(id string) { u.Do(&WatchFd{ID: id, Watch: true, Accept: 
 // handing it the fds this unit holds under the ids in fds (an accepted connection for an Accept=yes instance).
 func (u *Unit) EnqueueJob(unit, jobType, mode string, fds ...string) {
 	u.Do(&EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Fds: fds})
+}
+
+// EnqueueJobEnv is EnqueueJob with activation details (KEY=VALUE: TRIGGER_UNIT=, TRIGGER_PATH=, …): when the job
+// starts the unit, its commands get them in their environment (Runtime.ActivationEnv).
+func (u *Unit) EnqueueJobEnv(unit, jobType, mode string, env []string) {
+	u.Do(&EnqueueJob{Unit: unit, Type: jobType, Mode: mode, Env: env})
+}
+
+// WatchPaths asks the host to watch paths with inotify under id (see WatchPaths).
+func (u *Unit) WatchPaths(id string, watches []PathWatch) {
+	u.Do(&WatchPaths{ID: id, Watches: watches})
 }
 
 // SetMainPid tells the host that pid is the unit's main process (a forking service's daemon).

@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/encoding/protowire"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -66,9 +68,24 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_DeviceChanged:
 		d := k.DeviceChanged
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
+	case *pb.Event_AutofsPacket:
+		p := k.AutofsPacket
+		return &Event{Kind: &EventAutofsPacket{ID: p.GetId(), Token: p.GetToken(), Expire: p.GetExpire(), Pid: p.GetPid(), Name: p.GetName()}}
+	case *pb.Event_SwapChanged:
+		c := k.SwapChanged
+		return &Event{Kind: &EventSwapChanged{What: c.GetWhat(), Type: c.GetType(), Priority: int(c.GetPriority()), Active: c.GetActive()}}
+	case *pb.Event_PathChanged:
+		p := k.PathChanged
+		ev := &EventPathChanged{ID: p.GetId(), Armed: p.GetArmed(), Watched: p.GetWatched()}
+		for _, r := range p.GetRecords() {
+			ev.Records = append(ev.Records, InotifyRecord{Path: r.GetPath(), Name: r.GetName(), Mask: r.GetMask()})
+		}
+		return &Event{Kind: ev}
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
-		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: ActiveState(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: activeFromWire(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+	case *pb.Event_TimeChanged:
+		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
 	}
 	return &Event{}
 }
@@ -77,6 +94,7 @@ func runtimeFromWire(r *pb.UnitRuntime) *Runtime {
 	return &Runtime{
 		MainPid: r.GetMainPid(), ControlPid: r.GetControlPid(), Cgroup: r.GetCgroup(), Fds: r.GetFds(),
 		FdNames: r.GetFdNames(), Timers: r.GetTimers(), InvocationID: r.GetInvocationId(),
+		ActivationEnv: r.GetActivationEnv(),
 	}
 }
 
@@ -162,7 +180,7 @@ func actionToWire(a Action) *pb.Action {
 		w.ProtoReflect().SetUnknown(protowire.AppendString(raw, a.Payload))
 		return w
 	case *SetState:
-		return &pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: pb.ActiveState(a.Active), Sub: a.Sub,
+		return &pb.Action{Kind: &pb.Action_SetState{SetState: &pb.SetState{Active: activeToWire(a.Active), Sub: a.Sub,
 			Result: a.Result, StatusText: a.StatusText, Properties: a.Properties}}}
 	case *Spawn:
 		return &pb.Action{Kind: &pb.Action_Spawn{Spawn: &pb.Spawn{Id: a.ID, Role: pb.Role(a.Role), Path: a.Path, Argv: a.Argv,
@@ -181,13 +199,31 @@ func actionToWire(a Action) *pb.Action {
 	case *WatchFd:
 		return &pb.Action{Kind: &pb.Action_WatchFd{WatchFd: &pb.WatchFd{Id: a.ID, Watch: a.Watch, Accept: a.Accept}}}
 	case *EnqueueJob:
-		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds}}}
+		return &pb.Action{Kind: &pb.Action_EnqueueJob{EnqueueJob: &pb.EnqueueJob{Unit: a.Unit, Type: a.Type, Mode: a.Mode, Fds: a.Fds,
+			Env: a.Env}}}
 	case *SetMainPid:
 		return &pb.Action{Kind: &pb.Action_SetMainPid{SetMainPid: &pb.SetMainPid{Pid: a.Pid}}}
 	case *Log:
 		return &pb.Action{Kind: &pb.Action_Log{Log: &pb.Log{Text: a.Text, Priority: a.Priority}}}
+	case *WatchTimeChange:
+		return &pb.Action{Kind: &pb.Action_WatchTimeChange{WatchTimeChange: &pb.WatchTimeChange{Watch: a.Watch}}}
+	case *WatchPaths:
+		w := &pb.WatchPaths{Id: a.ID}
+		for _, p := range a.Watches {
+			w.Watches = append(w.Watches, &pb.PathWatch{Path: p.Path, Mask: p.Mask})
+		}
+		return &pb.Action{Kind: &pb.Action_WatchPaths{WatchPaths: w}}
+	case *RealizeCgroup:
+		return &pb.Action{Kind: &pb.Action_RealizeCgroup{RealizeCgroup: &pb.RealizeCgroup{Settings: cgroupToWire(a.Settings)}}}
 	case *DeclareUnit:
 		return &pb.Action{Kind: &pb.Action_DeclareUnit{DeclareUnit: &pb.DeclareUnit{Name: a.Name, Sections: SectionsToWire(a.Sections)}}}
+	case *OpenAutofs:
+		return &pb.Action{Kind: &pb.Action_OpenAutofs{OpenAutofs: &pb.OpenAutofs{Id: a.ID, Where: a.Where,
+			DirectoryMode: a.DirectoryMode, TimeoutIdleUsec: a.TimeoutIdleUSec, ExtraOptions: a.ExtraOptions}}}
+	case *AutofsReply:
+		return &pb.Action{Kind: &pb.Action_AutofsReply{AutofsReply: &pb.AutofsReply{Id: a.ID, Tokens: a.Tokens, Status: a.Status}}}
+	case *ExpireAutofs:
+		return &pb.Action{Kind: &pb.Action_ExpireAutofs{ExpireAutofs: &pb.ExpireAutofs{Id: a.ID}}}
 	}
 	return nil
 }
@@ -208,6 +244,11 @@ func execToWire(x *ExecContext) *pb.ExecContext {
 		IgnoreFailure: x.IgnoreFailure, StandardInputData: x.StandardInputData, PassCredentials: x.PassCredentials,
 		KeepSigpipe: x.KeepSIGPIPE, NoCapabilities: x.NoCapabilities, Sandbox: sandboxToWire(x.Sandbox),
 		Ioprio: x.IOPrio, IoprioSet: x.IOPrioSet, CpuAffinity: x.CPUAffinity, KeyringMode: x.KeyringMode,
+		TtyReset: x.TTYReset, TtyVhangup: x.TTYVHangup, TtyVtDisallocate: x.TTYVTDisallocate, TtyRows: x.TTYRows,
+		TtyColumns: x.TTYColumns, UtmpIdentifier: x.UtmpIdentifier, UtmpMode: x.UtmpMode,
+	}
+	for _, c := range x.Credentials {
+		w.Credentials = append(w.Credentials, &pb.Credential{Id: c.ID, Path: c.Path, Data: c.Data, Encrypted: c.Encrypted})
 	}
 	if x.Limits != nil {
 		w.Limits = make(map[string]*pb.Rlimit, len(x.Limits))
@@ -243,7 +284,8 @@ func sandboxToWire(s *Sandbox) *pb.Sandbox {
 		AddressFamiliesSet: s.AddressFamiliesSet, RestrictRealtime: s.RestrictRealtime,
 		RestrictSuidSgid: s.RestrictSUIDSGID, LockPersonality: s.LockPersonality,
 		MemoryDenyWriteExecute: s.MemoryDenyWriteExec, NamespacesAllowed: s.NamespacesAllowed,
-		RestrictNamespacesSet: s.RestrictNamespacesSet,
+		RestrictNamespacesSet: s.RestrictNamespacesSet, PrivateUsers: s.PrivateUsers, SyscallLog: s.SyscallLog,
+		SyscallLogAllow: s.SyscallLogAllow, SyscallLogSet: s.SyscallLogSet,
 	}
 	for _, p := range s.Paths {
 		w.Paths = append(w.Paths, &pb.PathRule{Kind: p.Kind, Path: p.Path, Optional: p.Optional, RootRelative: p.RootRelative})
@@ -268,3 +310,20 @@ func cgroupToWire(c *CgroupSettings) *pb.CgroupSettings {
 	return &pb.CgroupSettings{MemoryMax: c.MemoryMax, MemoryHigh: c.MemoryHigh, CpuQuotaPerSecUsec: c.CPUQuotaPerSecUSec,
 		CpuWeight: c.CPUWeight, TasksMax: c.TasksMax, IoWeight: c.IOWeight, Delegate: c.Delegate}
 }
+
+// ActiveState numbers its states as the protocol's enum does (zero: not reported), so that these two are the
+// only conversions between them, and the protocol's names are the states' names: ACTIVE_STATE_ACTIVE is
+// "active". TestActiveStateWire checks every value of the enum.
+func activeToWire(s ActiveState) pb.ActiveState   { return pb.ActiveState(s) }
+func activeFromWire(s pb.ActiveState) ActiveState { return ActiveState(s) }
+
+// activeNames are systemd's names of the states, from the protocol's.
+var activeNames = func() map[ActiveState]string {
+	names := map[ActiveState]string{}
+	for v, n := range pb.ActiveState_name {
+		if v != int32(pb.ActiveState_ACTIVE_STATE_UNSPECIFIED) {
+			names[activeFromWire(pb.ActiveState(v))] = strings.ToLower(strings.TrimPrefix(n, "ACTIVE_STATE_"))
+		}
+	}
+	return names
+}()

@@ -192,7 +192,8 @@ func wireSet(t *testing.T, path string, m protoreflect.Message) {
 // wire action is filled from one.
 func TestActionsToWireCarryEveryField(t *testing.T) {
 	actions := []Action{&SetState{}, &Spawn{}, &KillAction{}, &ArmTimer{}, &DisarmTimer{}, &OpenSocket{},
-		&CloseFd{}, &WatchFd{}, &EnqueueJob{}, &SetMainPid{}, &Log{}, &DeclareUnit{}}
+		&CloseFd{}, &WatchFd{}, &EnqueueJob{}, &SetMainPid{}, &Log{}, &DeclareUnit{}, &WatchTimeChange{}, &OpenAutofs{},
+		&AutofsReply{}, &ExpireAutofs{}, &WatchPaths{}, &RealizeCgroup{}}
 	kinds := (&pb.Action{}).ProtoReflect().Descriptor().Oneofs().ByName("kind").Fields()
 	if len(actions) != kinds.Len() {
 		t.Errorf("%d Go actions, %d wire kinds", len(actions), kinds.Len())
@@ -232,4 +233,32 @@ func TestParsedToWire(t *testing.T) {
 	d := Description{}
 	fillGo(reflect.ValueOf(&d).Elem())
 	wireSet(t, "describe", describeToWire(d).ProtoReflect())
+}
+
+// Every state of the protocol's enum converts to the SDK's and back unchanged and reads with systemd's name;
+// the zero value (not reported) and unknown values read "inactive".
+func TestActiveStateWire(t *testing.T) {
+	want := map[pb.ActiveState]string{
+		pb.ActiveState_ACTIVE_STATE_INACTIVE: "inactive", pb.ActiveState_ACTIVE_STATE_ACTIVATING: "activating",
+		pb.ActiveState_ACTIVE_STATE_ACTIVE: "active", pb.ActiveState_ACTIVE_STATE_DEACTIVATING: "deactivating",
+		pb.ActiveState_ACTIVE_STATE_FAILED: "failed", pb.ActiveState_ACTIVE_STATE_RELOADING: "reloading",
+		pb.ActiveState_ACTIVE_STATE_MAINTENANCE: "maintenance",
+	}
+	if len(want) != len(pb.ActiveState_name)-1 {
+		t.Fatalf("the protocol has %d states, this test knows %d", len(pb.ActiveState_name)-1, len(want))
+	}
+	for w, name := range want {
+		s := activeFromWire(w)
+		if activeToWire(s) != w || s.String() != name {
+			t.Errorf("%v: SDK %d %q, back %v", w, s, s.String(), activeToWire(s))
+		}
+	}
+	for _, c := range []struct {
+		s    ActiveState
+		name string
+	}{{Inactive, "inactive"}, {Active, "active"}, {Maintenance, "maintenance"}, {0, "inactive"}, {99, "inactive"}} {
+		if c.s.String() != c.name {
+			t.Errorf("%d reads %q, want %q", c.s, c.s.String(), c.name)
+		}
+	}
 }

@@ -27,9 +27,9 @@ type Server struct {
 	ln   net.Listener
 }
 
-// Listen binds the socket at path (replacing a stale one) with mode 0666: everyone may connect, the server
-// decides per call.
-func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
+// Listen serves the control API over core. It binds the socket at path (replacing a stale one) with mode 0666:
+// everyone may connect, the server decides per call.
+func Listen(path string, core Core) (*Server, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func Listen(path string, impl controlv1.ManagerServer) (*Server, error) {
 		grpc.UnaryInterceptor(authorize),
 		grpc.StreamInterceptor(authorizeStream),
 	)}
-	controlv1.RegisterManagerServer(s.grpc, impl)
+	controlv1.RegisterManagerServer(s.grpc, &service{core: core})
 	go s.grpc.Serve(ln)
 	return s, nil
 }

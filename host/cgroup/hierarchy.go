@@ -294,3 +294,27 @@ func inheritCpuset(parent, child string) error {
 	}
 	return nil
 }
+
+// Children lists the cgroups right below unit ("" for the root) in the tracking hierarchy, by name, without
+// init.scope: the units and slices a slice holds. A unit without a cgroup has none.
+func (h *Hierarchy) Children(unit string) ([]string, error) {
+	if unit != "" {
+		if err := checkUnit(unit); err != nil {
+			return nil, err
+		}
+	}
+	ents, err := os.ReadDir(filepath.Join(h.track.path, unit))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cgroup: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !(unit == "" && e.Name() == initScope) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}

@@ -624,3 +624,26 @@ func TestUnitOf(t *testing.T) {
 		t.Errorf("UnitOf(self) = %q: the test is outside the sub-root", got)
 	}
 }
+
+// TestChildren lists the slices and units a slice holds, and nothing of the core's init.scope.
+func TestChildren(t *testing.T) {
+	h := subRoot(t, detected(t))
+	for _, u := range []string{"a.slice/a-b.slice/x.service", "a.slice/y.service", "z.service"} {
+		if err := h.Create(u, Settings{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(h.track.path, initScope), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for unit, want := range map[string][]string{"": {"a.slice", "z.service"}, "a.slice": {"a-b.slice", "y.service"},
+		"a.slice/a-b.slice": {"x.service"}, "z.service": nil, "none.slice": nil} {
+		got, err := h.Children(unit)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("Children(%q) = %q, %v; want %q", unit, got, err, want)
+		}
+	}
+	if _, err := h.Children("../x"); err == nil {
+		t.Error("Children left the root")
+	}
+}

@@ -66,9 +66,7 @@ func check(kind, param string) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("ConditionFirstBoot=%s: not a boolean", param)
 		}
-		st, err := os.Stat("/etc/machine-id")
-		first := err != nil || st.Size() == 0
-		return first == want, nil
+		return FirstBoot() == want, nil
 	case "KernelVersion":
 		return kernelVersion(param)
 	case "CPUs":
@@ -219,3 +217,17 @@ func onACPower() bool {
 	}
 	return !sawMains
 }
+
+// FirstBoot tells whether this is the machine's first boot: init marked it (pid1.FirstBootMarker: it found no
+// machine ID, then made one), or, where no init of ours set the machine up (a container), /etc/machine-id is
+// missing or empty.
+func FirstBoot() bool {
+	if _, err := os.Stat(firstBootMarker); err == nil {
+		return true
+	}
+	st, err := os.Stat("/etc/machine-id")
+	return err != nil || st.Size() == 0
+}
+
+// firstBootMarker is pid1.FirstBootMarker (host/pid1 is init's package; the core does not link it).
+const firstBootMarker = "/run/sysmaster/first-boot"

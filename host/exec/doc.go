@@ -22,8 +22,10 @@
 // spawn log) has noted the pid; EOF means the core died before that, and the executor exits at once, before it
 // joins the unit's cgroup: a process the next core cannot know of never runs.
 //
-// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid, standard
-// streams, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory= settings, UMask=, PrivateTmp=,
+// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid,
+// TTYVHangup=/TTYReset=/TTYVTDisallocate=, standard streams, TTYRows=/TTYColumns=, the utmp records of
+// UtmpIdentifier=, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory=
+// settings, LoadCredential=/SetCredential= (credentials.go), UMask=, PrivateTmp=,
 // PrivateNetwork=/PrivateIPC=/ProtectHostname=, the mount namespace (PrivateTmp= and the file-system sandbox),
 // RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,
 // NoNewPrivileges=, signal mask, the seccomp filters — and execs. Its main goroutine is locked to one thread from the start: the
@@ -45,7 +47,11 @@
 // # What is applied, and what is not
 //
 // Every ExecContext field is applied as man systemd.exec says, with these notes:
-//   - pass_credentials is refused (step CREDENTIALS, 243): the contract carries no credential data to pass.
+//   - pass_credentials is refused (step CREDENTIALS, 243): the contract carries no credential data to pass. The
+//     credentials of LoadCredential= and SetCredential= are in credentials; the encrypted forms fail with 243.
+//   - PrivateUsers= is applied by Start, which forks the executor into the user namespace (userns.go): the
+//     executor cannot enter one itself, being multi-threaded.
+//   - UtmpIdentifier='s DEAD_PROCESS record is written by Start's exit handler, before the sink hears of it.
 //   - syslog_identifier and ignore_failure are not the executor's: the first names the host's capture of the
 //     output, the second is the plugin's business (a "-" command's failure counts as success).
 //   - ambient_only (the "!" prefix) leaves User=, Group= and SupplementaryGroups= to the command: no credential

@@ -97,9 +97,12 @@ func (x *executor) run() *Failure {
 			return fail("SETSID", "%v", err)
 		}
 	}
+	x.prepareTTY()
 	if f := x.setupStdio(); f != nil {
 		return f
 	}
+	x.ttySize()
+	x.utmpInit()
 	if ec.OomScoreAdjustSet {
 		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(int(ec.OomScoreAdjust))), 0); err != nil {
 			return fail("OOM_ADJUST", "%v", err)
@@ -131,6 +134,10 @@ func (x *executor) run() *Failure {
 	if f := x.directories(root); f != nil {
 		return f
 	}
+	// As in systemd, a "+" command gets the credentials too: they are not part of the sandbox.
+	if f := x.setupCredentials(); f != nil {
+		return f
+	}
 	mask := int(ec.Umask)
 	if mask < 0 {
 		mask = 0o022
@@ -140,7 +147,7 @@ func (x *executor) run() *Failure {
 	if full {
 		sb = nil
 	}
-	if f := otherNamespaces(sb, x.sp.Unit, x.sp.InvocationID); f != nil {
+	if f := otherNamespaces(sb, x.sp.NamespaceUnit, x.sp.NamespaceInvocation); f != nil {
 		return f
 	}
 	if f := x.fileSystemNamespace(root, sb, ec.PrivateTmp && !full); f != nil {
@@ -217,9 +224,9 @@ func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp b
 		return nil
 	}
 	var srcTmp, srcVar string
-	if privateTmp && x.sp.InvocationID != "" {
+	if privateTmp && x.sp.NamespaceInvocation != "" {
 		// Shared by the invocation's processes; without an invocation each process gets tmpfs of its own.
-		tmp, varTmp := PrivateTmpDirs(x.sp.Unit, x.sp.InvocationID)
+		tmp, varTmp := PrivateTmpDirs(x.sp.NamespaceUnit, x.sp.NamespaceInvocation)
 		var err error
 		if srcTmp, err = privateDir(tmp); err != nil {
 			return fail("NAMESPACE", "PrivateTmp=: %v", err)

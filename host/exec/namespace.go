@@ -507,9 +507,15 @@ func (e mountEntry) bind() error {
 	return setattr(e.path, 0, unix.MOUNT_ATTR_RDONLY)
 }
 
-// proc mounts a procfs of its own with ProtectProc= (hidepid) and ProcSubset= (subset=pid), in options.
+// proc mounts a procfs of its own with ProtectProc= (hidepid) and ProcSubset= (subset=pid), in options. Where
+// the kernel refuses a new procfs (EPERM: PrivateUsers=, whose user namespace does not own the PID namespace)
+// the /proc there is kept, as systemd keeps it.
 func (e mountEntry) proc() error {
-	return unix.Mount("proc", e.path, "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, e.options)
+	err := unix.Mount("proc", e.path, "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, e.options)
+	if err == unix.EPERM {
+		return nil
+	}
+	return err
 }
 
 // devNodes are the pseudo devices PrivateDevices= keeps; devLinks the usual symlinks.

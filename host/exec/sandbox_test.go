@@ -2,12 +2,15 @@ package exec
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -58,6 +61,7 @@ func TestSandbox(t *testing.T) {
 	os.WriteFile(filepath.Join(bindSrc, "run.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755)
 	t.Cleanup(func() {
 		os.RemoveAll("/var/lib/" + state)
+		os.RemoveAll("/var/lib/" + state + "-userns")
 		os.Remove("/mnt/sysmaster-bind-test")
 	})
 	tests := []struct {
@@ -228,6 +232,31 @@ assert os.readlink("/proc/self/ns/ipc") != "` + nsLink("ipc") + `"
 assert os.readlink("/proc/self/ns/uts") != "` + nsLink("uts") + `"
 fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
 `, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateIpc: true, ProtectHostname: true}}},
+		{name: "PrivateUsers=yes as daemon, inside ProtectSystem=strict", script: `
+uid_map = [l.split() for l in open("/proc/self/uid_map")]
+gid_map = [l.split() for l in open("/proc/self/gid_map")]
+assert uid_map == [["0", "0", "1"], ["1", "1", "1"]], uid_map
+assert gid_map == [["0", "0", "1"], ["1", "1", "1"]], gid_map
+assert os.getuid() == 1 and os.getgid() == 1
+assert os.readlink("/proc/self/ns/user") != "` + nsLink("user") + `"
+assert os.stat("/etc/passwd").st_uid == 0
+assert os.stat("/proc/1/status").st_uid == 0
+fails(lambda: write("/usr/sysmaster-x"), errno.EROFS, "/usr")
+write(os.environ["STATE_DIRECTORY"] + "/ok")
+assert os.stat(os.environ["STATE_DIRECTORY"]).st_uid == 1
+`, ec: &pb.ExecContext{User: "daemon", Sandbox: &pb.Sandbox{PrivateUsers: true, ProtectSystem: "strict"},
+			// A directory of its own: one owned by a user the namespace does not map cannot be chowned there.
+			Directories: map[string]*pb.DirectorySet{"state": {Paths: []string{state + "-userns"}}}}},
+		{name: "PrivateUsers=yes as root: no privilege over the host", script: `
+uid_map = [l.split() for l in open("/proc/self/uid_map")]
+assert uid_map == [["0", "0", "1"]], uid_map
+fails(lambda: call(libc.sethostname(b"x", 1)), errno.EPERM, "sethostname")
+fails(lambda: os.setuid(2), errno.EINVAL, "setuid to an unmapped user")
+fails(mount, errno.EPERM, "mount")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateUsers: true}}},
+		{name: "PrivateUsers=yes with ProtectProc=: the procfs there is kept", script: `
+assert os.path.exists("/proc/self/status") and os.path.exists("/proc/1")
+`, ec: &pb.ExecContext{Sandbox: &pb.Sandbox{PrivateUsers: true, ProtectProc: "invisible", ProcSubset: "pid"}}},
 		{name: "full privileges skip the sandbox", script: `
 write("` + bindSrc + `/plus")
 socket.socket(socket.AF_INET)
@@ -485,5 +514,133 @@ assert line[5] == "65534", line
 		if r := run(t, probe(c.script, c.ec), o); r.exit.Status != 0 {
 			t.Errorf("%s: %s", c.name, describe(r))
 		}
+	}
+}
+
+// SystemCallLog= lets the calls through and has the kernel log them (a seccomp audit record, type 1326, in the
+// kernel log): the named ones only, or with "~" all but them. The kernel rate-limits these records (10 per 5 s
+// without auditd), so each case looks for the first record of its process only: uname's own with "uname"
+// (nothing else is logged), another call's with "~uname".
+func TestSystemCallLog(t *testing.T) {
+	nr, ok := seccomp.Number("uname")
+	if !ok {
+		t.Fatal("no number for uname")
+	}
+	unameCall := fmt.Sprintf(" syscall=%d ", nr)
+	kmsg, err := os.Open("/dev/kmsg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kmsg.Close()
+	if _, err := kmsg.Seek(0, io.SeekEnd); err != nil {
+		t.Fatal(err)
+	}
+	for _, allow := range []bool{true, false} {
+		s := &pb.Spawn{Id: "log", Path: "/bin/uname", Argv: []string{"uname"}, Exec: &pb.ExecContext{Umask: -1,
+			Sandbox: &pb.Sandbox{SyscallLogSet: true, SyscallLogAllow: allow, SyscallLog: []string{"uname"}}}}
+		exits := make(chan reaper.Exit, 1)
+		pid, err := Start(testReaper, s, func(e reaper.Exit) { exits <- e }, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := <-exits; e.Code != reaper.Exited || e.Status != 0 {
+			t.Fatalf("uname under SystemCallLog=: %+v", e)
+		}
+		if err := kmsg.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 8192)
+		for {
+			n, err := kmsg.Read(buf)
+			if err != nil {
+				t.Fatalf("allow %v: no record of pid %d: %v", allow, pid, err)
+			}
+			rec := string(buf[:n])
+			if !strings.Contains(rec, "type=1326") || !strings.Contains(rec, fmt.Sprintf(" pid=%d ", pid)) {
+				continue
+			}
+			if strings.Contains(rec, unameCall) != allow {
+				t.Errorf("allow %v: %s", allow, rec)
+			}
+			break
+		}
+	}
+}
+
+// LoadCredential= and SetCredential= give $CREDENTIALS_DIRECTORY: a read-only ramfs at /run/credentials/<unit>
+// whose files are 0400 and the service user's, the directory 0500; a directory source gives ID_FILE
+// credentials, a socket source is read to EOF; a missing file fails with 243 CREDENTIALS unless SetCredential=
+// gives a default, and a missing credential of the manager's own is skipped. RemoveCredentials takes it away.
+func TestCredentials(t *testing.T) {
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "secret"), []byte("s3cret\n"), 0o600)
+	os.Mkdir(filepath.Join(src, "dir"), 0o700)
+	os.WriteFile(filepath.Join(src, "dir", "one"), []byte("1"), 0o600)
+	sock := filepath.Join(src, "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	peers := make(chan string, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		peers <- c.RemoteAddr().String()
+		c.Write([]byte("from socket"))
+		c.Close()
+	}()
+	const unit = "creds-test.service"
+	dir := filepath.Join(CredentialsDir, unit)
+	defer RemoveCredentials(unit)
+	ec := &pb.ExecContext{User: "daemon", Credentials: []*pb.Credential{
+		{Id: "secret", Path: filepath.Join(src, "secret")},
+		{Id: "d", Path: filepath.Join(src, "dir")},
+		{Id: "sock", Path: sock},
+		{Id: "inherited-missing", Path: "no-such-system-credential"},
+		{Id: "fallback", Path: filepath.Join(src, "missing")},
+		{Id: "fallback", Data: []byte("default")},
+		{Id: "secret", Data: []byte("overridden by the file")},
+		{Id: "set", Data: []byte("a\x00b")},
+	}}
+	r := run(t, probe(`
+d = os.environ["CREDENTIALS_DIRECTORY"]
+assert d == "`+dir+`", d
+files = sorted(os.listdir(d))
+assert files == ["d_one", "fallback", "secret", "set", "sock"], files
+want = {"d_one": b"1", "fallback": b"default", "secret": b"s3cret\n", "set": b"a\x00b", "sock": b"from socket"}
+for f in files:
+    st = os.stat(d + "/" + f)
+    assert st.st_mode & 0o7777 == 0o400 and st.st_uid == 1 and st.st_gid == 1, (f, oct(st.st_mode), st.st_uid)
+    assert open(d + "/" + f, "rb").read() == want[f], f
+st = os.stat(d)
+assert st.st_mode & 0o7777 == 0o500 and st.st_uid == 1, (oct(st.st_mode), st.st_uid)
+fails(lambda: write(d + "/new"), errno.EROFS, "a new file")
+fs = [l.split() for l in open("/proc/self/mounts") if l.split()[1] == d]
+assert fs and fs[-1][2] in ("ramfs", "tmpfs") and "ro" in fs[-1][3].split(","), fs
+`, ec), Options{Unit: unit})
+	if r.exit.Status != 0 {
+		t.Fatalf("%s", describe(r))
+	}
+	if p := <-peers; !strings.Contains(p, "/unit/"+unit+"/sock") {
+		t.Errorf("the socket's peer is %q", p)
+	}
+	// A missing file without a default fails the start, naming the directive.
+	r = run(t, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "x", Path: filepath.Join(src, "missing")}}}), Options{Unit: unit})
+	if r.exit.Status != 243 || r.failure == nil || r.failure.Step != "CREDENTIALS" || !strings.Contains(r.failure.Message, "LoadCredential=x:") {
+		t.Fatalf("%s", describe(r))
+	}
+	if err := RemoveCredentials(unit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s stays: %v", dir, err)
+	}
+	// The encrypted forms fail as systemd fails when it cannot decrypt.
+	r = run(t, sh("true", &pb.ExecContext{Credentials: []*pb.Credential{{Id: "k", Path: "/k", Encrypted: true}}}), Options{Unit: unit})
+	if r.exit.Status != 243 || r.failure == nil || !strings.Contains(r.failure.Message, "LoadCredentialEncrypted=k") {
+		t.Errorf("encrypted: %s", describe(r))
 	}
 }

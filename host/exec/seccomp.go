@@ -80,6 +80,9 @@ func seccompFilters(sb *pb.Sandbox) ([][]bpf.RawInstruction, error) {
 	if sb.AddressFamiliesSet {
 		fs = append(fs, restrictAddressFamilies(sb.AddressFamilies, sb.AddressFamiliesAllow))
 	}
+	if sb.SyscallLogSet {
+		fs = append(fs, syscallLog(sb.SyscallLog, sb.SyscallLogAllow))
+	}
 	// Last: each filter is loaded under the ones before it, so only the last may refuse seccomp(2) itself (an
 	// allow list without it), and the ones above refuse only what they name.
 	if f := sb.SyscallFilter; f != nil {
@@ -119,6 +122,20 @@ func syscallFilter(sf *pb.SyscallFilter) *seccomp.Filter {
 			}
 		}
 		f.Add(seccomp.Rule{Syscall: n, Action: a})
+	}
+	return f
+}
+
+// syscallLog is SystemCallLog=: the calls named (with allow) or all but them are let through with
+// SECCOMP_RET_LOG, which the kernel's audit logs (a "type=1326" record, in the kernel log without auditd).
+func syscallLog(names []string, allow bool) *seccomp.Filter {
+	listed, other := seccomp.Log, seccomp.Allow
+	if !allow {
+		listed, other = seccomp.Allow, seccomp.Log
+	}
+	f := &seccomp.Filter{Default: other, BadArch: eperm}
+	for _, n := range names {
+		f.Add(seccomp.Rule{Syscall: n, Action: listed})
 	}
 	return f
 }

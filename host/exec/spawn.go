@@ -35,6 +35,9 @@ type Options struct {
 	// Unit and InvocationID name the unit and its current activation; INVOCATION_ID is set from the latter, and
 	// both name the unit's PrivateTmp= directories.
 	Unit, InvocationID string
+	// NamespaceUnit and NamespaceInvocation, when set, name another unit's activation whose PrivateTmp=
+	// directories and PrivateNetwork=/PrivateIPC= namespaces the process shares (JoinsNamespaceOf=).
+	NamespaceUnit, NamespaceInvocation string
 	// Stdout and Stderr, when set, receive output that StandardOutput=/StandardError= send to journal, kmsg or
 	// syslog. The caller keeps them.
 	Stdout, Stderr *os.File
@@ -81,6 +84,11 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	sp := spec{
 		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID,
 		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
+		SystemCredentials: systemCredentialsDir(), UtmpFile: UtmpFile, WtmpFile: WtmpFile,
+		NamespaceUnit: o.Unit, NamespaceInvocation: o.InvocationID,
+	}
+	if o.NamespaceUnit != "" {
+		sp.NamespaceUnit, sp.NamespaceInvocation = o.NamespaceUnit, o.NamespaceInvocation
 	}
 	if s.NotifySocket {
 		sp.NotifySocket = o.NotifySocket
@@ -134,12 +142,18 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	}
 	specFd, statusFd, goFd := len(files), len(files)+1, len(files)+2
 	files = append(files, specFile.Fd(), statusW.Fd(), goR.Fd())
+	userns, f := privateUsersAttr(s.GetExec())
+	if f != nil {
+		statusR.Close()
+		return 0, f
+	}
 	attr := &syscall.ProcAttr{
+		Sys:   userns,
 		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
 		Files: files,
 		Dir:   "/",
 	}
-	t := &tracker{sink: sink, onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
+	t := &tracker{sink: utmpDead(s.GetExec(), sink), onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
 	pid, err := r.Start(func() (int, error) {
 		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
 	}, t.exit)
@@ -249,6 +263,7 @@ func check(s *pb.Spawn, o *Options) *Failure {
 	if ec.PassCredentials {
 		return fail("CREDENTIALS", "pass_credentials: the contract carries no credentials (LoadCredential=, SetCredential=) to pass; refusing to run without them")
 	}
+
 	for name := range ec.Limits {
 		if _, ok := rlimits[name]; !ok {
 			return fail("LIMITS", "unknown resource limit Limit%s=", name)

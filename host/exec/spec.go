@@ -21,15 +21,24 @@ const fdsEnv = "SYSMASTER_EXECUTOR_FDS"
 // spec is everything the executor needs, as it travels through the spec memfd (JSON, with the Spawn inside in
 // its proto encoding so that the contract stays the one wire format for it).
 type spec struct {
-	Spawn        []byte    `json:"spawn"`
-	CgroupProcs  []string  `json:"cgroup_procs,omitempty"`
-	Unit         string    `json:"unit,omitempty"`
-	InvocationID string    `json:"invocation_id,omitempty"`
-	NotifySocket string    `json:"notify_socket,omitempty"`
-	Fds          int       `json:"fds"`         // passed from fd 3 on
-	Capture      bool      `json:"capture"`     // fds 1 and 2 are the host's capture of journal/kmsg output
-	ManagerPid   int       `json:"manager_pid"` // MANAGERPID
-	decoded      *pb.Spawn `json:"-"`
+	Spawn        []byte   `json:"spawn"`
+	CgroupProcs  []string `json:"cgroup_procs,omitempty"`
+	Unit         string   `json:"unit,omitempty"`
+	InvocationID string   `json:"invocation_id,omitempty"`
+	NotifySocket string   `json:"notify_socket,omitempty"`
+	Fds          int      `json:"fds"`         // passed from fd 3 on
+	Capture      bool     `json:"capture"`     // fds 1 and 2 are the host's capture of journal/kmsg output
+	ManagerPid   int      `json:"manager_pid"` // MANAGERPID
+	// SystemCredentials is where LoadCredential= finds a credential named without a path.
+	SystemCredentials string `json:"system_credentials,omitempty"`
+	// NamespaceUnit and NamespaceInvocation name the activation whose PrivateTmp= directories and shared
+	// namespaces the process uses (its own, or one it joins through JoinsNamespaceOf=).
+	NamespaceUnit       string `json:"namespace_unit,omitempty"`
+	NamespaceInvocation string `json:"namespace_invocation,omitempty"`
+	// UtmpFile and WtmpFile receive UtmpIdentifier='s records.
+	UtmpFile string    `json:"utmp_file,omitempty"`
+	WtmpFile string    `json:"wtmp_file,omitempty"`
+	decoded  *pb.Spawn `json:"-"`
 }
 
 func encodeSpec(s *pb.Spawn, sp spec) ([]byte, error) {

@@ -62,6 +62,8 @@ type Job struct {
 	IgnoreOrder bool
 	// Restarting is set while the stop half of a restart runs.
 	Restarting bool
+	// Env are the activation details a triggering unit gave the job (KEY=VALUE); a start hands them to the unit.
+	Env []string
 	// Noop is set when the job ended without running because its unit already was in the state asked for;
 	// nothing is announced for it.
 	Noop bool

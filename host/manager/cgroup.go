@@ -24,12 +24,6 @@ func (m *Manager) openCgroups() {
 	m.cg = h
 }
 
-// slice holds every unit's cgroup below the manager's root.
-const slice = "system.slice"
-
-// cgroupName is the unit's cgroup below the manager's root.
-func cgroupName(u *Unit) string { return slice + "/" + u.ID }
-
 // cgroupFor creates (or updates) u's cgroup with the settings of a spawn and returns the cgroup.procs files the
 // new process joins before it execs. Nil without cgroups, or when the cgroup cannot be made (logged).
 func (m *Manager) cgroupFor(u *Unit, s *pb.CgroupSettings) []string {

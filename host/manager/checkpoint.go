@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -36,8 +35,10 @@ type unitRecord struct {
 	State        []byte            `json:"state,omitempty"`
 	StateVersion uint32            `json:"state_version,omitempty"`
 	Invocation   string            `json:"invocation_id,omitempty"`
+	Activation   []string          `json:"activation_env,omitempty"`
 	RuntimeDirs  []string          `json:"runtime_dirs,omitempty"`
 	PrivateTmp   bool              `json:"private_tmp,omitempty"`
+	NamespaceOf  string            `json:"namespace_of,omitempty"`
 	Times        [5]stampRecord    `json:"times"`
 	Starts       []time.Time       `json:"starts,omitempty"`
 	Condition    checkRecord       `json:"condition"`
@@ -82,6 +83,7 @@ type jobRecord struct {
 	Irreversible bool      `json:"irreversible,omitempty"`
 	IgnoreOrder  bool      `json:"ignore_order,omitempty"`
 	Restarting   bool      `json:"restarting,omitempty"`
+	Env          []string  `json:"env,omitempty"`
 }
 
 func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wall, Mono: s.mono} }
@@ -96,7 +98,7 @@ func (r checkRecord) result() checkResult {
 func (m *Manager) record(u *Unit) unitRecord {
 	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
 		State: u.State, StateVersion: u.StateVersion,
-		Invocation: u.invocationID, PrivateTmp: u.privateTmp, Starts: u.starts,
+		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, NamespaceOf: u.namespaceOf, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
@@ -146,11 +148,11 @@ func (m *Manager) commit() {
 	var jobs []jobRecord
 	for _, j := range m.engine.All() {
 		jobs = append(jobs, jobRecord{ID: j.ID, Unit: j.Unit, Type: j.Type, State: j.State,
-			Irreversible: j.Irreversible, IgnoreOrder: j.IgnoreOrder, Restarting: j.Restarting})
+			Irreversible: j.Irreversible, IgnoreOrder: j.IgnoreOrder, Restarting: j.Restarting, Env: j.Env})
 	}
 	c.Blobs["jobs"], _ = json.Marshal(jobs)
 	var held []heldRecord
-	for _, q := range m.pendingEvents() {
+	for _, q := range m.pg.pendingEvents() {
 		b, _ := proto.Marshal(q.ev)
 		held = append(held, heldRecord{Unit: q.u.ID, Event: b})
 	}
@@ -245,7 +247,7 @@ func (m *Manager) restore() {
 			continue
 		}
 		m.engine.Restore(job.Job{ID: r.ID, Unit: r.Unit, Type: r.Type, State: r.State, Irreversible: r.Irreversible,
-			IgnoreOrder: r.IgnoreOrder, Restarting: r.Restarting})
+			IgnoreOrder: r.IgnoreOrder, Restarting: r.Restarting, Env: r.Env})
 		j := m.engine.Get(r.Unit)
 		m.armJobTimeout(j, false)
 		if j.State == job.Running {
@@ -337,7 +339,7 @@ func (m *Manager) decodeJobs(b []byte, version int) []jobRecord {
 func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
 	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, r.Props
 	u.State, u.StateVersion = r.State, r.StateVersion
-	u.invocationID, u.privateTmp = r.Invocation, r.PrivateTmp
+	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
 	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
 	u.populated, u.oomKills = r.Populated, r.OOMKills
@@ -347,7 +349,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 		u.runtimeDirs[d] = true
 	}
 	m.procs.restore(u, r.procRecord)
-	m.timers.restore(u, r.timerRecord, m.armTimerAt)
+	m.timers.restore(u, r.timerRecord, timerArming{m.armTimerAt, m.armRealtime, m.watchTimeChange})
 	m.restoreFds(u, r.fdsRecord, stored)
 	if r.CgroupMade && m.cg != nil {
 		u.cgroupMade, u.cgroupSettings = true, r.Cgroup
@@ -374,16 +376,7 @@ func (m *Manager) endOrphans() {
 	if !m.checkpointLost || m.cg == nil {
 		return
 	}
-	procs := m.cg.ProcsFiles(slice)
-	if len(procs) == 0 {
-		return
-	}
-	ents, _ := os.ReadDir(filepath.Dir(procs[0]))
-	for _, e := range ents {
-		name := slice + "/" + e.Name()
-		if !e.IsDir() || strings.HasPrefix(e.Name(), "cgroup.") {
-			continue
-		}
+	for _, name := range m.unitCgroups("") {
 		if busy, _ := m.cg.Populated(name); busy {
 			n, err := m.cg.Kill(name, unix.SIGKILL)
 			m.log.Warn("the checkpoint was lost: ending what a previous core left running; the unit starts afresh",

@@ -1,25 +1,18 @@
 package manager
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
-// warningHeader is the gRPC header in which Reload and Show return what is wrong with the configuration (one
-// value per problem): sctl prints the values of daemon-reload's as warnings and status's under the unit, so that a
-// system.conf that does not parse or a unit directory that does not exist is not only on the console.
-const warningHeader = "sysmaster-warning"
-
 // noteConfigProblems logs what config.Load found wrong with system.conf, checks that the unit search path
-// exists, and keeps both for warningHeader. A directory under the manager's run directory is not checked:
-// /run/sysmaster/system appears when something is first written there, as systemd's /run/systemd/system does.
+// exists, and keeps both for the control API, which hands them to sctl with Reload and Show (api.WarningHeader),
+// so that a system.conf that does not parse or a unit directory that does not exist is not only on the console.
+// A directory under the manager's run directory is not checked: /run/sysmaster/system appears when something is
+// first written there, as systemd's /run/systemd/system does.
 func (m *Manager) noteConfigProblems(problems []error) {
 	m.confProblems = m.confProblems[:0]
 	for _, p := range problems {
@@ -40,14 +33,4 @@ func (m *Manager) noteConfigProblems(problems []error) {
 			m.confProblems = append(m.confProblems, msg)
 		}
 	}
-}
-
-// warnCaller sends problems in the warningHeader of the call of ctx.
-func warnCaller(ctx context.Context, problems []string) {
-	if len(problems) == 0 {
-		return
-	}
-	md := metadata.MD{}
-	md.Append(warningHeader, problems...)
-	_ = grpc.SetHeader(ctx, md) // a call not made over gRPC (a test's) has no header to set
 }

@@ -15,8 +15,7 @@ import (
 // send queues ev for u's plugin; it is delivered with the rest of this turn's batch.
 func (m *Manager) send(u *Unit, ev *pb.Event) {
 	m.markDirty(u) // what its plugin makes of the event is this turn's change
-	m.queue[u.Type] = append(m.queue[u.Type], queued{u: u, ev: ev})
-	m.pg.pending[u]++
+	m.pg.add(u, ev)
 }
 
 // flush hands every queued event to its plugin, one call per type. Each call runs on a goroutine of its own
@@ -31,16 +30,16 @@ func (m *Manager) send(u *Unit, ev *pb.Event) {
 // answer that takes longer is applied in a later turn; the loop goes on meanwhile, and does not wait for the
 // type's calls again until one of them answers within answerWait: a hung plugin costs the loop one wait.
 func (m *Manager) flush() {
-	types := make([]string, 0, len(m.queue))
-	for t := range m.queue {
+	types := make([]string, 0, len(m.pg.queue))
+	for t := range m.pg.queue {
 		types = append(types, t)
 	}
 	sort.Strings(types)
 	started := map[string]bool{}
 	for _, typ := range types {
-		batch := m.queue[typ]
-		delete(m.queue, typ)
-		if m.holdIfUnready(typ, batch) {
+		batch := m.pg.queue[typ]
+		delete(m.pg.queue, typ)
+		if m.pg.holdIfUnready(typ, batch) {
 			continue
 		}
 		m.deliver(typ, batch, false)
@@ -161,7 +160,9 @@ func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, er
 			m.deliver(typ, batch, true)
 			return
 		}
-		m.hold(typ, batch, err) // never dropped: delivered when the plugin is back
+		// Never dropped: delivered when the plugin is back.
+		m.log.Error("cannot deliver events now; holding them until the plugin is back", "type", typ, "events", len(batch), "error", err)
+		m.pg.hold(typ, batch)
 		return
 	}
 	for i, r := range results {
@@ -181,13 +182,12 @@ func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, er
 			m.apply(u, a)
 		}
 	}
-	m.release(typ) // what waited behind the call goes in this turn's next round
+	m.pg.release(typ) // what waited behind the call goes in this turn's next round
 }
 
 // done1 notes that one of u's events has been handled; with none left, u may be collected again.
 func (m *Manager) done1(u *Unit) {
-	if m.pg.pending[u]--; m.pg.pending[u] <= 0 {
-		delete(m.pg.pending, u)
+	if m.pg.answered(u) {
 		m.queueGC(u)
 	}
 }
@@ -202,7 +202,7 @@ func (m *Manager) undeliverable(u *Unit) {
 
 func (m *Manager) runtime(u *Unit) *pb.UnitRuntime {
 	rt := &pb.UnitRuntime{MainPid: int64(u.MainPid), ControlPid: int64(u.ControlPid), InvocationId: u.invocationID,
-		Cgroup: m.controlGroup(u)}
+		Cgroup: m.controlGroup(u), ActivationEnv: u.activationEnv}
 	rt.Fds, rt.FdNames = m.passableFds(u)
 	rt.Timers = m.timers.ids(u)
 	return rt
@@ -216,7 +216,7 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 			m.log.Error("plugin set an unknown active state; ignoring it", "unit", u.ID, "state", int32(k.SetState.Active))
 			return
 		}
-		m.setState(u, k.SetState)
+		m.life.setState(u, k.SetState)
 	case *pb.Action_Spawn:
 		m.spawn(u, k.Spawn)
 	case *pb.Action_Kill:
@@ -230,6 +230,8 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.armTimer(u, k.ArmTimer)
 	case *pb.Action_DisarmTimer:
 		m.timers.disarm(u, k.DisarmTimer.Id)
+	case *pb.Action_WatchTimeChange:
+		m.watchTimeChange(u, k.WatchTimeChange.Watch)
 	case *pb.Action_SetMainPid:
 		m.setMainPid(u, int(k.SetMainPid.Pid))
 	case *pb.Action_Log:
@@ -242,6 +244,16 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.closeFd(u, k.CloseFd.Id)
 	case *pb.Action_WatchFd:
 		m.watchFd(u, k.WatchFd)
+	case *pb.Action_OpenAutofs:
+		m.openAutofs(u, k.OpenAutofs)
+	case *pb.Action_AutofsReply:
+		m.autofsReply(u, k.AutofsReply)
+	case *pb.Action_ExpireAutofs:
+		m.expireAutofs(u, k.ExpireAutofs)
+	case *pb.Action_WatchPaths:
+		m.watchPaths(u, k.WatchPaths)
+	case *pb.Action_RealizeCgroup:
+		m.realizeCgroup(u, k.RealizeCgroup.GetSettings())
 	default:
 		// DeclareUnit is served by later versions of this host; a plugin must not rely on it yet. Say so
 		// instead of failing silently.

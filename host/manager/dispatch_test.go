@@ -11,7 +11,6 @@ import (
 // then the held events, then the queued ones.
 func TestPendingEventsInDeliveryOrder(t *testing.T) {
 	m := gcManager(t)
-	m.pg.held = map[string][]queued{}
 	m.addSpec(t, "a.service", "b.target")
 	a, b := m.units["a.service"], m.units["b.target"]
 	ev := func(id string) *pb.Event {
@@ -19,15 +18,15 @@ func TestPendingEventsInDeliveryOrder(t *testing.T) {
 	}
 	m.send(a, ev("1"))
 	m.send(a, ev("2"))
-	m.pg.inflight["service"] = &call{batch: m.queue["service"]}
-	delete(m.queue, "service")
+	m.pg.inflight["service"] = &call{batch: m.pg.queue["service"]}
+	delete(m.pg.queue, "service")
 	m.send(a, ev("3"))
-	m.pg.held["service"] = m.queue["service"]
-	delete(m.queue, "service")
+	m.pg.held["service"] = m.pg.queue["service"]
+	delete(m.pg.queue, "service")
 	m.send(a, ev("4"))
 	m.send(b, ev("t"))
 	var got []string
-	for _, q := range m.pendingEvents() {
+	for _, q := range m.pg.pendingEvents() {
 		got = append(got, q.u.ID+":"+q.ev.GetTimerFired().Id)
 	}
 	want := []string{"a.service:1", "a.service:2", "a.service:3", "a.service:4", "b.target:t"}

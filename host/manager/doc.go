@@ -8,7 +8,10 @@
 //
 // What the core holds for units belongs to owner types, each with its part of the checkpoint in a file beside
 // it: the process table (proctable.go), the descriptor table (fdtable.go) and the timer table (timers.go);
-// checkpoint.go composes a unit's record from them. A Manager is made with New, run with Run and released with
+// checkpoint.go composes a unit's record from them. The unit lifecycle (lifecycle.go: what a state change and
+// a job's end set off) and the plugin glue (plugins.go: the events on their way to the plugins, which it reaches
+// through pluginHost) own their fields too. The control API (package api) calls the manager through api.Core,
+// which local.go implements on the loop. A Manager is made with New, run with Run and released with
 // Close:
 //
 //	m, err := manager.New(manager.Options{RunDir: dir})

@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sysmaster/sysmaster/host/autofs"
 	"github.com/sysmaster/sysmaster/host/listen"
+	"github.com/sysmaster/sysmaster/host/pathwatch"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -21,10 +23,15 @@ type heldFd struct {
 	name  string // for LISTEN_FDNAMES: FileDescriptorName=, or "connection"
 	file  *os.File
 	spec  *pb.OpenSocket
+	// autofs is set for the pipe of an autofs mount (OpenAutofs): its reports are the kernel's requests.
+	autofs   *autofs.Point
+	expiring bool // an expire of the autofs runs
 
 	gen    uint32 // the generation of the watch when armed, 0 when not watched
 	accept bool   // the watch accepts a connection before it reports
 	passed bool   // handed to u with its start job: closed when u goes down
+
+	paths *pathwatch.Set // an inotify descriptor of a path unit (WatchPaths), not kept in init's store
 }
 
 func (u *Unit) heldFd(id string) *heldFd {
@@ -88,7 +95,12 @@ func (m *Manager) closeFd(u *Unit, id string) {
 
 func (m *Manager) closeHeld(u *Unit, f *heldFd) {
 	m.unwatchFd(f)
-	m.forgetInInit(f.store)
+	if f.store != "" {
+		m.forgetInInit(f.store)
+	}
+	if f.autofs != nil {
+		m.closeAutofs(u, f)
+	}
 	var err error
 	if f.spec != nil {
 		err = listen.Close(f.file, f.spec)
@@ -150,6 +162,14 @@ func (m *Manager) onReadable(fd int, gen uint32) {
 	}
 	delete(m.fds.watched, fd)
 	o.fd.gen = 0
+	if o.fd.autofs != nil {
+		m.autofsReadable(o.u, o.fd)
+		return
+	}
+	if o.fd.paths != nil {
+		m.pathsReadable(o)
+		return
+	}
 	ev := &pb.FdReadable{Id: o.fd.id}
 	if o.fd.accept {
 		conn, instance, source, err := listen.Accept(o.fd.file)
@@ -274,12 +294,13 @@ func (m *Manager) resolveFds(u *Unit, s *pb.Spawn) ([]*os.File, []string, error)
 }
 
 // notifyTriggers tells the units that trigger u (by configuration, and the socket that handed u a connection)
-// that u changed.
+// that u changed, unless the news is queued for them already in this turn (a state change and the end of the job
+// it finished tell the same).
 func (m *Manager) notifyTriggers(u *Unit) {
 	ev := &pb.UnitChanged{Unit: u.ID, Active: toPB(u.Active), Sub: u.Sub, Result: u.Result}
 	for _, list := range [][]string{u.deps["TriggeredBy"], u.triggeredBy} {
 		for _, name := range list {
-			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded {
+			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded && !m.pg.queuedNews(t, ev) {
 				m.send(t, &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: ev}})
 			}
 		}

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sysmaster/sysmaster/host/autofs"
 	"github.com/sysmaster/sysmaster/host/listen"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -19,18 +20,23 @@ type fdsRecord struct {
 
 // fdRecord is a descriptor the unit holds; the descriptor itself waits in init's fd store under Store.
 type fdRecord struct {
-	ID     string `json:"id"`
-	Store  string `json:"store"`
-	Name   string `json:"name"`
-	Spec   []byte `json:"spec,omitempty"` // the OpenSocket, wire format
-	Passed bool   `json:"passed,omitempty"`
+	ID    string `json:"id"`
+	Store string `json:"store"`
+	Name  string `json:"name"`
+	Spec  []byte `json:"spec,omitempty"` // the OpenSocket, wire format
+	// Autofs is the autofs mount whose pipe this is.
+	Autofs *autofs.Point `json:"autofs,omitempty"`
+	Passed bool          `json:"passed,omitempty"`
 }
 
 // saveFds returns u's part.
 func saveFds(u *Unit) fdsRecord {
 	r := fdsRecord{LogPipes: u.logPipes}
 	for _, f := range u.fds {
-		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed}
+		if f.paths != nil {
+			continue // an inotify descriptor: the plugin asks for it again after a restore
+		}
+		fr := fdRecord{ID: f.id, Store: f.store, Name: f.name, Passed: f.passed, Autofs: f.autofs}
 		if f.spec != nil {
 			fr.Spec, _ = proto.Marshal(f.spec)
 		}
@@ -43,7 +49,7 @@ func saveFds(u *Unit) fdsRecord {
 // it), opening anew a listener init did not keep, and drains its log pipes again.
 func (m *Manager) restoreFds(u *Unit, r fdsRecord, stored map[string]*os.File) {
 	for _, fr := range r.Fds {
-		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed}
+		h := &heldFd{id: fr.ID, store: fr.Store, name: fr.Name, passed: fr.Passed, autofs: fr.Autofs}
 		if fr.Spec != nil {
 			h.spec = &pb.OpenSocket{}
 			if err := proto.Unmarshal(fr.Spec, h.spec); err != nil {
@@ -57,6 +63,12 @@ func (m *Manager) restoreFds(u *Unit, r fdsRecord, stored map[string]*os.File) {
 		}
 		// init did not keep it (no init, or an older one): a listener is opened anew, with the connections
 		// that came meanwhile lost; a connection is gone.
+		if h.autofs != nil {
+			// The kernel's end of the pipe is gone with it: the trap fails every access until the automount
+			// unit is restarted, which mounts a new one.
+			m.unitLogf(u, 3, "%s: the autofs pipe of %s was not kept by init; restart the unit", u.ID, h.autofs.Where)
+			continue
+		}
 		if h.spec == nil {
 			m.log.Warn("a connection the unit held was not kept by init", "unit", u.ID, "fd", fr.ID)
 			continue

@@ -80,7 +80,7 @@ func (m *Manager) isDefaultUnit(u *Unit) bool {
 // sweepGC unloads the queued units that are neither pinned nor referenced by a kept unit, and the unreferenced
 // units they alone kept, until nothing more goes. It runs at the end of a turn; with events still queued it waits for the next one.
 func (m *Manager) sweepGC() {
-	if len(m.gc.list) == 0 || len(m.queue) > 0 {
+	if len(m.gc.list) == 0 || len(m.pg.queue) > 0 {
 		return
 	}
 	// Unloading queues the units the collected ones were linked to: what only they referenced goes next.

@@ -24,11 +24,12 @@ func gcManagerLog(t *testing.T, w io.Writer) *Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Manager{units: map[string]*Unit{}, queue: map[string][]queued{}, procs: newProcTable(),
+	m := &Manager{units: map[string]*Unit{}, procs: newProcTable(),
 		timers: newTimerTable(func(func()) {}),
 		log:    slog.New(slog.NewTextHandler(w, nil)), unitLogs: logs,
-		pg: pluginGlue{inflight: map[string]*call{}, pending: map[*Unit]int{}}}
+		pg: newPluginGlue(nil, func(func()) {})}
 	m.cfg.DefaultUnit = "default.target"
+	m.life = newLifecycle(m)
 	m.engine = job.NewEngine(graph{m})
 	return m
 }
@@ -112,7 +113,7 @@ func TestGCFailedUnitsAndCollectMode(t *testing.T) {
 		t.Fatalf("loaded: %q, want failed.service only (CollectMode=inactive keeps a failed unit)", got)
 	}
 	// reset-failed: the unit goes inactive and is collected.
-	m.setState(m.units["failed.service"], &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead"})
+	m.life.setState(m.units["failed.service"], &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_INACTIVE, Sub: "dead"})
 	m.sweepGC()
 	if got := m.loaded(); got != "" {
 		t.Fatalf("loaded after reset-failed: %q", got)
@@ -218,8 +219,8 @@ func TestGCWaitsForQueuedEvents(t *testing.T) {
 		t.Fatal("collected a unit with an event still to deliver")
 	}
 	// Handed to the plugin: the unit stays until the answer is applied.
-	m.pg.inflight["service"] = &call{batch: m.queue["service"]}
-	delete(m.queue, "service")
+	m.pg.inflight["service"] = &call{batch: m.pg.queue["service"]}
+	delete(m.pg.queue, "service")
 	m.sweepGC()
 	if m.units["a.service"] == nil {
 		t.Fatal("collected a unit whose event is in a call in flight")

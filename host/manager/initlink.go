@@ -123,8 +123,8 @@ func (l *initLink) close() {
 	if l.conn == nil {
 		return
 	}
-	if l.m.shutdown != "" {
-		if err := l.conn.RequestShutdown(l.m.shutdown); err != nil {
+	if l.m.life.shutdown != "" {
+		if err := l.conn.RequestShutdown(l.m.life.shutdown); err != nil {
 			l.m.log.Error("cannot hand shutdown to init", "error", err)
 		}
 	}

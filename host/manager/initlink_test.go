@@ -60,6 +60,7 @@ func TestInitLinkFdStore(t *testing.T) {
 	}()
 
 	m := &Manager{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m.life = newLifecycle(m)
 	l := dialInit(m, path)
 	defer l.close()
 	fds := l.takeFds()
@@ -113,6 +114,7 @@ func TestInitLinkFdStore(t *testing.T) {
 // Without init the helpers do nothing.
 func TestInitLinkWithoutInit(t *testing.T) {
 	m := &Manager{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	m.life = newLifecycle(m)
 	l := dialInit(m, filepath.Join(t.TempDir(), "none.sock"))
 	defer l.close()
 	if l.takeFds() != nil || l.storeFds([]string{"a"}, []*os.File{os.Stdin}) != nil || l.removeFds("a") != nil {
@@ -169,6 +171,7 @@ func TestInitLinkAcksLoggedExits(t *testing.T) {
 
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := &Manager{log: logger}
+	m.life = newLifecycle(m)
 	m.procs.exits.kick = make(chan struct{}, 1)
 	m.procs.exitLog = openReplayLog(logPath, logger, encExit, decExit, m.procs.exits.push)
 	l := dialInit(m, path)

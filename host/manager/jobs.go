@@ -4,8 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/job"
@@ -68,7 +66,7 @@ func (m *Manager) armJobTimeout(j *job.Job, running bool) {
 		}
 		m.log.Warn("job timed out", "unit", u.ID, "job", j.ID, "type", j.Type.String())
 		m.engine.Finish(j, job.Timeout)
-		m.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
+		m.life.emergencyAction(u, "JobTimeoutAction", u.Frag.Unit.JobTimeoutAction)
 	})
 }
 
@@ -83,9 +81,15 @@ func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
 		var mode job.Mode
 		if mode, err = job.ParseMode(e.Mode); err == nil {
 			to := m.load(e.Unit)
-			if _, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
+			var jobs []*job.Job
+			if jobs, err = m.enqueue(to, t, mode, false); err == nil && len(fds) > 0 {
 				m.passFds(from, to, fds)
 				fds = nil
+			}
+			for _, j := range jobs {
+				if j.Unit == to.ID && len(e.Env) > 0 {
+					j.Env = append([]string(nil), e.Env...)
+				}
 			}
 		}
 	}
@@ -131,6 +135,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
+			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
@@ -203,11 +208,11 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		m.engine.Finish(j, job.Failed)
 		return false
 	}
-	if m.startLimitHit(u) {
+	if m.life.startLimitHit(u) {
 		m.log.Error("start request repeated too quickly", "unit", u.ID)
 		m.engine.Finish(j, job.Failed)
-		m.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_FAILED, Sub: "failed", Result: "start-limit-hit"})
-		m.emergencyAction(u, "StartLimitAction", u.Frag.Unit.StartLimitAction)
+		m.life.setState(u, &pb.SetState{Active: pb.ActiveState_ACTIVE_STATE_FAILED, Sub: "failed", Result: "start-limit-hit"})
+		m.life.emergencyAction(u, "StartLimitAction", u.Frag.Unit.StartLimitAction)
 		return false
 	}
 	return true
@@ -232,162 +237,6 @@ func skippedLine(u *Unit, kind string, r checkResult) string {
 		return fmt.Sprintf("%s was skipped because of %s check (%s).", name, unmet, r.failed)
 	}
 	return fmt.Sprintf("%s was skipped because of %s check (%s).", name, unmet, r.reason)
-}
-
-// startLimitHit records a start and reports whether it is one too many within StartLimitIntervalSec= (0 for the
-// interval or the burst disables the limit). reset-failed forgets the record.
-func (m *Manager) startLimitHit(u *Unit) bool {
-	interval, burst := u.Frag.Unit.StartLimitInterval, u.Frag.Unit.StartLimitBurst
-	if interval <= 0 || burst <= 0 {
-		return false
-	}
-	now := time.Now()
-	kept := u.starts[:0]
-	for _, t := range u.starts {
-		if now.Sub(t) < interval {
-			kept = append(kept, t)
-		}
-	}
-	u.starts = kept
-	if len(u.starts) >= burst {
-		return true
-	}
-	u.starts = append(u.starts, now)
-	return false
-}
-
-// emergencyAction carries out SuccessAction=, FailureAction=, StartLimitAction= or JobTimeoutAction= (man
-// systemd.unit). poweroff, reboot and halt bring the system down in order. The -force variants skip the
-// ordered stop: the core ends at once and hands the action to init, whose final stage kills what is left, syncs
-// and calls reboot(2); -immediate does the same here (init still kills and syncs: it never loses data to save a
-// second). exit ends the system manager: in a container that ends the container, on a real boot systemd powers
-// off instead, and so does sysmaster in both cases. kexec and soft-reboot reboot: this host loads no kexec
-// kernel and does not restart userspace alone.
-func (m *Manager) emergencyAction(u *Unit, setting, action string) {
-	base, force := action, false
-	for _, suffix := range []string{"-immediate", "-force"} {
-		if b, ok := strings.CutSuffix(action, suffix); ok {
-			base, force = b, true
-		}
-	}
-	switch base {
-	case "", "none":
-		return
-	case "exit":
-		base = "poweroff"
-	case "kexec", "soft-reboot":
-		m.log.Warn(base+" is not supported; rebooting instead", "unit", u.ID, "setting", setting)
-		base = "reboot"
-	case "poweroff", "reboot", "halt":
-	default:
-		m.log.Error(setting+" has an unknown action; ignoring it", "unit", u.ID, "action", action)
-		return
-	}
-	m.log.Warn(setting+" of the unit brings the system down", "unit", u.ID, "action", action)
-	m.unitLogf(u, 2, "%s: %s=%s, bringing the system down.", u.ID, setting, action)
-	if force {
-		m.shutdown = base
-		return
-	}
-	if err := m.beginShutdown(base); err != nil {
-		m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
-	}
-}
-
-// jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.
-func (m *Manager) jobFinished(j *job.Job, r job.Result) {
-	m.finished.add(j, r)
-	for _, ch := range m.waiters[j.ID] {
-		ch <- r
-	}
-	delete(m.waiters, j.ID)
-	u := m.units[j.Unit]
-	if u == nil {
-		return
-	}
-	m.queueGC(u)
-	m.markDirty(u)
-	if line := statusLine(u, j.Type, r); line != "" && !j.Noop {
-		fmt.Fprintln(m.console, line)
-		// The unit's log gets the line without its console tag, as the journal does.
-		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
-	}
-	if j.Type == job.Start && r != job.Done && !isUp(u.Active) && len(u.triggeredBy) > 0 {
-		// A handed-over connection whose instance never came up: close it and tell its socket.
-		m.releasePassed(u)
-		m.notifyTriggers(u)
-	}
-	if j.Type == job.Start && r == job.Done {
-		if action, ok := shutdownTargets[u.ID]; ok {
-			m.shutdown = action
-		}
-	}
-}
-
-// shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
-var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt"}
-
-// statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
-func statusLine(u *Unit, t job.Type, r job.Result) string {
-	name := u.ID
-	if d := u.description(); d != u.ID {
-		name += " - " + d
-	}
-	isTarget := u.Type == "target"
-	switch {
-	case t == job.Start && r == job.Done && isTarget:
-		return "[  OK  ] Reached target " + name + "."
-	case t == job.Start && r == job.Done && u.Active == unit.Inactive:
-		return "[  OK  ] Finished " + name + "."
-	case t == job.Start && r == job.Done:
-		return "[  OK  ] Started " + name + "."
-	case t == job.Start && r == job.Failed:
-		return "[FAILED] Failed to start " + name + "."
-	case t == job.Start && r == job.Dependency:
-		return "[DEPEND] Dependency failed for " + name + "."
-	case t == job.Start && r == job.Timeout:
-		return "[ TIME ] Timed out starting " + name + "."
-	case t == job.Stop && r == job.Done && isTarget:
-		return "[  OK  ] Stopped target " + name + "."
-	case t == job.Stop && r == job.Done:
-		return "[  OK  ] Stopped " + name + "."
-	case t == job.Stop && r == job.Failed:
-		return "[FAILED] Stopped " + name + "."
-	case t == job.Reload && r == job.Done:
-		return "[  OK  ] Reloaded " + name + "."
-	case t == job.Reload && r == job.Failed:
-		return "[FAILED] Reload failed for " + name + "."
-	}
-	return ""
-}
-
-// finishedJob is what is remembered of a job after it ended.
-type finishedJob struct {
-	unit, typ string
-	result    job.Result
-}
-
-// resultLog remembers the last n finished jobs, for WaitJobs callers that come after the end.
-type resultLog struct {
-	n     int
-	order []uint64
-	res   map[uint64]finishedJob
-}
-
-func newResultLog(n int) *resultLog { return &resultLog{n: n, res: map[uint64]finishedJob{}} }
-
-func (l *resultLog) add(j *job.Job, r job.Result) {
-	if len(l.order) == l.n {
-		delete(l.res, l.order[0])
-		l.order = l.order[1:]
-	}
-	l.order = append(l.order, j.ID)
-	l.res[j.ID] = finishedJob{unit: j.Unit, typ: j.Type.String(), result: r}
-}
-
-func (l *resultLog) get(id uint64) (finishedJob, bool) {
-	f, ok := l.res[id]
-	return f, ok
 }
 
 // graph is the job engine's view of the units.

@@ -60,6 +60,7 @@ func (m *Manager) load(names ...string) *Unit {
 	for _, u := range fresh {
 		m.link(u)
 	}
+	m.devicesLoaded(fresh)
 	if len(names) == 0 {
 		return nil
 	}
@@ -95,7 +96,9 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	for _, w := range frag.Warnings {
 		m.log.Warn(w.Error(), "unit", u.ID)
 	}
-	if frag.LoadError != nil && frag.LoadState != unit.NotFound {
+	// Not-found and masked units are no error in themselves (a Wants= on them is dropped, as in systemd); a job
+	// for one says why it cannot run.
+	if frag.LoadError != nil && frag.LoadState != unit.NotFound && frag.LoadState != unit.Masked {
 		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
 	}
 	u.fwd = map[string][]string{}
@@ -126,7 +129,7 @@ func (m *Manager) parse(units []*Unit) {
 		batch := byType[typ]
 		req := make([]*pb.UnitFile, len(batch))
 		for j, u := range batch {
-			req[j] = &pb.UnitFile{Unit: unitInfo(u), Sections: toPBSections(u.Frag.TypeSections)}
+			req[j] = &pb.UnitFile{Unit: unitInfo(u), Sections: unit.WireSections(u.Frag.TypeSections)}
 		}
 		wg.Go(func() { res[i], errs[i] = m.plugins.Parse(typ, req) })
 	}
@@ -164,6 +167,7 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 		add = append(add, p.DefaultDependencies...)
 	}
 	add = append(add, p.ImplicitDependencies...)
+	add = append(add, sliceDependencies(u)...)
 	have := map[depKey]bool{}
 	for kind, others := range u.fwd {
 		for _, o := range others {
@@ -276,18 +280,6 @@ func unitInfo(u *Unit) *pb.UnitInfo {
 		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: k, Units: u.fwd[k]})
 	}
 	return info
-}
-
-func toPBSections(secs []*unitfile.Section) []*pb.Section {
-	out := make([]*pb.Section, len(secs))
-	for i, s := range secs {
-		ps := &pb.Section{Name: s.Name, Entries: make([]*pb.Entry, len(s.Entries))}
-		for j, e := range s.Entries {
-			ps.Entries[j] = &pb.Entry{Key: e.Key, Value: e.Value, File: e.File, Line: int32(e.Line)}
-		}
-		out[i] = ps
-	}
-	return out
 }
 
 // typeSections is the loader's question to the plugins: which sections does a type interpret?

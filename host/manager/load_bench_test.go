@@ -46,7 +46,7 @@ func BenchmarkLoad10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		m.plugins.Get("target") // a warm plugin: its cold start is measured in host/plugin
+		m.pluginProcs.Get("target") // a warm plugin: its cold start is measured in host/plugin
 		b.StartTimer()
 		u := m.load("big.target")
 		b.StopTimer()

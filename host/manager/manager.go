@@ -17,6 +17,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
+	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
@@ -45,31 +46,31 @@ type Manager struct {
 	log     *slog.Logger
 	console io.Writer
 
-	reaper  *reaper.Reaper
-	plugins *plugin.Manager
-	loader  *unit.Loader
-	engine  *job.Engine
-	mounts  mountTracking
-	api     *api.Server
-	init    *initLink
+	reaper *reaper.Reaper
+	// plugins is what the loop needs from the unit types' plugins; pluginProcs, the same plugin manager, also
+	// swaps, lists and idles their processes (nil in the loop's in-process tests, whose types are in memory).
+	plugins     pluginHost
+	pluginProcs *plugin.Manager
+	loader      *unit.Loader
+	engine      *job.Engine
+	mounts      mountTracking
+	devices     deviceTracking
+	swaps       swapTracking
+	api         *api.Server
+	init        *initLink
 
 	// units maps every name (ids and aliases) to its unit.
 	units map[string]*Unit
 	// The owners of what the core holds for units, each in its own file with its part of the checkpoint beside
 	// it: processes (proctable.go), descriptors (fdtable.go), timers (timers.go).
-	procs  procTable
-	fds    fdTable
-	timers timerTable
-	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
-	queue map[string][]queued
-	// finished keeps the results of recently finished jobs for WaitJobs callers that come late.
-	finished *resultLog
+	procs    procTable
+	fds      fdTable
+	timers   timerTable
 	unitLogs *unitlog.Store // each unit's output and the manager's lines about it
 
 	notifySocket *notify.Listener  // nil when it could not be opened
 	cg           *cgroup.Hierarchy // nil without usable cgroups
 	notes        queue[notify.Message]
-	waiters      map[uint64][]chan job.Result
 	// gc holds the units that may have become collectable, swept at the end of a turn (gc.go).
 	gc gcQueue
 
@@ -85,13 +86,12 @@ type Manager struct {
 	// deleted by the next commit so that the store holds only records in the current format.
 	stale []string
 
-	pg pluginGlue // events held for plugins that cannot take them now (plugins.go)
+	pg   pluginGlue // events on their way to the plugins (plugins.go), delivered by dispatch.go
+	life *lifecycle // what a unit's state change and a job's end set off (lifecycle.go)
 
 	calls     chan func()
 	closeOnce sync.Once
 	done      chan struct{}
-	// shutdown is the action ("poweroff", …) once a shutdown target has been reached.
-	shutdown string
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
 	reexec       bool
 	reexecuting  chan struct{}
@@ -134,9 +134,6 @@ func New(opts Options) (*Manager, error) {
 		units:       map[string]*Unit{},
 		procs:       newProcTable(),
 		fds:         newFdTable(),
-		queue:       map[string][]queued{},
-		finished:    newResultLog(4096),
-		waiters:     map[uint64][]chan job.Result{},
 		dirty:       map[*Unit]bool{},
 		reexecuting: make(chan struct{}),
 		instance:    newInstanceID(),
@@ -146,6 +143,7 @@ func New(opts Options) (*Manager, error) {
 		crashFile:   os.Getenv(crashEnv),
 	}
 	m.timers = newTimerTable(m.post)
+	m.life = newLifecycle(m)
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
 	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
@@ -160,13 +158,16 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
 	}
 	m.reaper = r
+	m.procs.exec = forkExec{reaper: r, sink: m.pushExit}
 	if m.unitLogs, err = unitlog.Open(filepath.Join(opts.RunDir, "log")); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}
-	m.plugins = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
+	m.pluginProcs = plugin.NewManager(r, cfg, m.log, filepath.Join(opts.RunDir, "plugins"), func(typ string, e reaper.Exit) {
 		m.log.Info("plugin exited", "type", typ, "pid", e.Pid, "how", e.String())
 	})
-	m.initPlugins()
+	m.plugins = m.pluginProcs
+	m.pg = newPluginGlue(m.plugins, m.post)
+	m.pluginProcs.OnIdle(func() { m.post(m.checkIdle) })
 	// init first: it hands back what it kept for a previous core (the notify socket among them).
 	m.init = dialInit(m, filepath.Join(opts.RunDir, "init.sock"))
 
@@ -178,9 +179,9 @@ func New(opts Options) (*Manager, error) {
 	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
-	m.engine.OnFinish = m.jobFinished
+	m.engine.OnFinish = m.life.jobFinished
 	m.engine.OnCycleBroken = m.cycleBroken
-	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), &control{m: m})
+	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), local{m})
 	if err != nil {
 		return nil, fmt.Errorf("manager: control socket: %w", err)
 	}
@@ -239,7 +240,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		MachineID:    readTrim("/etc/machine-id"),
 		BootID:       readTrim("/proc/sys/kernel/random/boot_id"),
 		TypeSections: m.typeSections,
-		Declared:     m.declaredMount,
+		Declared:     m.declared,
 	}
 }
 
@@ -256,6 +257,8 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster coming back", "pid", os.Getpid())
 		m.restore()
 		m.trackMounts()
+		m.trackDevices()
+		m.trackSwaps()
 	} else {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
@@ -265,10 +268,13 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.loader = m.newLoader()
 		m.firstBoot()
 		m.trackMounts(target)
+		m.trackDevices()
+		m.trackSwaps()
 		m.startDefault(target)
 	}
 	m.turn()
 	m.commit()
+	m.life.answerWaiters()
 	hup, term := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	signal.Notify(term, syscall.SIGTERM)
@@ -303,10 +309,11 @@ func (m *Manager) Run(ctx context.Context) string {
 		}
 		m.turn()
 		m.commit()
+		m.life.answerWaiters() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
-		if m.shutdown != "" {
+		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
-			return m.shutdown
+			return m.life.shutdown
 		}
 		if m.reexec {
 			close(m.reexecuting)
@@ -315,13 +322,13 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 }
 
-// firstBoot applies the presets to every unit file when this is the machine's first boot (no or an empty
-// /etc/machine-id, systemd's test), before the boot transaction is built.
+// firstBoot applies the presets to every unit file when this is the machine's first boot (init found no machine
+// ID: condition.FirstBoot), before the boot transaction is built.
 func (m *Manager) firstBoot() {
-	if st, err := os.Stat("/etc/machine-id"); err == nil && st.Size() > 0 {
+	if !condition.FirstBoot() {
 		return
 	}
-	changes, err := m.presetAll(m.cfg.UnitPaths[0])
+	changes, err := m.presetAll(m.cfg.UnitPaths[0], true)
 	m.log.Info("first boot: presets applied", "changes", len(changes))
 	if err != nil {
 		m.log.Error("first boot: cannot apply presets", "error", err)
@@ -416,7 +423,7 @@ func (m *Manager) do(ctx context.Context, f func()) error {
 func (m *Manager) turn() {
 	for i := 0; i < 1000; i++ {
 		ran := m.runJobs()
-		if len(m.queue) == 0 && !ran {
+		if len(m.pg.queue) == 0 && !ran {
 			m.sweepGC()
 			return
 		}
@@ -430,6 +437,8 @@ func (m *Manager) turn() {
 func (m *Manager) close() {
 	m.closeOnce.Do(func() {
 		m.stopTrackingMounts()
+		m.stopTrackingDevices()
+		m.stopTrackingSwaps()
 		m.api.Stop()
 		if m.notifySocket != nil {
 			m.notifySocket.Close()
@@ -449,6 +458,7 @@ func (m *Manager) Close() error {
 	m.close()
 	m.reaper.Close()
 	m.timers.stop()
+	m.pg.stop()
 	if m.fds.watch != nil {
 		m.fds.watch.Close()
 	}

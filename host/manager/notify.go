@@ -2,7 +2,6 @@ package manager
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/sysmaster/sysmaster/host/notify"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -73,16 +72,12 @@ func (m *Manager) unitOfPid(pid int) *Unit {
 	if m.cg == nil || pid <= 0 {
 		return nil
 	}
-	// Any other process of a unit: by its cgroup, slice/UNIT or below (a delegated subtree).
+	// Any other process of a unit: by its cgroup, SLICE/…/UNIT or below (a delegated subtree).
 	rel, ok := m.cg.UnitOf(pid)
 	if !ok {
 		return nil
 	}
-	parts := strings.Split(rel, "/")
-	if len(parts) < 2 || parts[0] != slice {
-		return nil
-	}
-	if u := m.units[parts[1]]; u != nil && u.cgroupMade {
+	if u := m.units[unitOfCgroup(rel)]; u != nil && u.cgroupMade {
 		return u
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 // Each owner's part of a unit's record goes through JSON and back into a fresh manager unchanged: what the
 // process table, the timer table and the descriptor table save is what they restore.
 func TestOwnersRoundTrip(t *testing.T) {
-	var savedTimers map[string]int64
+	var savedTimers timerRecord
 	for _, tc := range []struct {
 		name string
 		// fill gives the unit something to own; check compares the restored unit with the saved one.
@@ -53,17 +53,24 @@ func TestOwnersRoundTrip(t *testing.T) {
 			fill: func(m *Manager, u *Unit) {
 				m.armTimerAt(u, "restart", now().mono+time.Hour)
 				m.armTimerAt(u, "watchdog", now().mono+2*time.Hour)
+				m.armRealtime(u, "calendar", time.Now().Add(3*time.Hour).UnixMicro())
+				m.watchTimeChange(u, true)
 			},
-			save: func(m *Manager, u *Unit) any { r := m.timers.save(u); savedTimers = r.Timers; return r },
+			save: func(m *Manager, u *Unit) any { r := m.timers.save(u); savedTimers = r; return r },
 			load: func(m *Manager, u *Unit, b []byte) {
 				var r timerRecord
 				mustJSON(t, b, &r)
-				m.timers.restore(u, r, m.armTimerAt)
+				m.timers.restore(u, r, timerArming{m.armTimerAt, m.armRealtime, m.watchTimeChange})
 			},
 			check: func(t *testing.T, m *Manager, was, u *Unit) {
-				// The deadlines are absolute (CLOCK_MONOTONIC): the same after the round trip.
-				if got := m.timers.save(u).Timers; len(got) != 2 || got["restart"] != savedTimers["restart"] || got["watchdog"] != savedTimers["watchdog"] {
-					t.Errorf("restored timers %v, saved %v", got, savedTimers)
+				// The deadlines are absolute (CLOCK_MONOTONIC): the same after the round trip; a realtime timer
+				// keeps its CLOCK_REALTIME time, and the watch on time changes is kept.
+				got := m.timers.save(u)
+				if len(got.Timers) != 3 || got.Timers["restart"] != savedTimers.Timers["restart"] || got.Timers["watchdog"] != savedTimers.Timers["watchdog"] {
+					t.Errorf("restored timers %v, saved %v", got.Timers, savedTimers.Timers)
+				}
+				if !reflect.DeepEqual(got.Realtime, savedTimers.Realtime) || len(got.Realtime) != 1 || !got.WatchTime {
+					t.Errorf("restored realtime %v watch %v, saved %v", got.Realtime, got.WatchTime, savedTimers.Realtime)
 				}
 			},
 		},

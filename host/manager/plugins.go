@@ -5,16 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/plugin"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -39,8 +40,39 @@ import (
 // retryDelay is how soon a batch whose delivery failed is tried again when the type is not backed off.
 const retryDelay = 100 * time.Millisecond
 
-// pluginGlue is the manager's state for the above. It belongs to the loop.
+// pluginHost is what the loop needs from the plugins that serve unit types: describe a type, parse its units,
+// deliver a batch of events, and launch and stop the plugins. Package plugin's Manager runs them as processes
+// (go-plugin over gRPC); the loop's own tests serve in-memory types (loop_test.go). Every method may be called
+// from any goroutine; Handle, Parse and Describe may launch the type's plugin first and may block until it
+// answers or its call times out.
+type pluginHost interface {
+	// Known reports whether a plugin serves typ.
+	Known(typ string) bool
+	// Launch starts typ's plugin unless it runs.
+	Launch(typ string) error
+	Describe(typ string) (*pb.DescribeResponse, error)
+	Parse(typ string, units []*pb.UnitFile) ([]*pb.Parsed, error)
+	// Handle delivers a batch: one result per item, in order. An error means the plugin took none of it.
+	Handle(typ string, items []*pb.Item) ([]*pb.Result, error)
+	// Ready reports whether typ's plugin may be called now, else until when it is backed off.
+	Ready(typ string) (bool, time.Time)
+	// Passive reports whether typ's running plugin said its type holds no processes (false when none runs).
+	Passive(typ string) bool
+	// State describes typ's plugin for sctl status (loaded, idle, backoff (…), …).
+	State(typ string) string
+	StopAll()
+}
+
+var _ pluginHost = (*plugin.Manager)(nil)
+
+// pluginGlue owns the events on their way to the plugins: those queued for this turn's batch, the calls in
+// flight and their answers, the events held behind a call or for a plugin that cannot take them, and each
+// unit's count of events not yet answered. It belongs to the loop (but answers, which calls hand in).
 type pluginGlue struct {
+	host pluginHost
+	post func(func()) // hands a function to the loop: the retry timers' way back
+	// queue holds, per unit type, the events to deliver in this turn's batch, in order.
+	queue    map[string][]queued
 	held     map[string][]queued    // per type, the events waiting for the plugin or behind its call, in order
 	inflight map[string]*call       // per type, the call whose answer has not come back
 	slow     map[string]bool        // types whose last call took longer than answerWait: flush does not wait for them
@@ -56,96 +88,129 @@ type call struct {
 	since time.Time
 }
 
-// initPlugins wires the plugin manager's idle callback to the loop.
-func (m *Manager) initPlugins() {
-	m.pg = pluginGlue{held: map[string][]queued{}, inflight: map[string]*call{}, slow: map[string]bool{},
-		pending: map[*Unit]int{}, retry: map[string]*time.Timer{}, armed: map[string]time.Time{},
-		answers: answers{kick: make(chan struct{}, 1)}}
-	m.plugins.OnIdle(func() { m.post(m.checkIdle) })
+func newPluginGlue(host pluginHost, post func(func())) pluginGlue {
+	return pluginGlue{host: host, post: post, queue: map[string][]queued{}, held: map[string][]queued{},
+		inflight: map[string]*call{}, slow: map[string]bool{}, pending: map[*Unit]int{},
+		retry: map[string]*time.Timer{}, armed: map[string]time.Time{}, answers: answers{kick: make(chan struct{}, 1)}}
+}
+
+// add queues ev for u's plugin, for this turn's batch.
+func (g *pluginGlue) add(u *Unit, ev *pb.Event) {
+	g.queue[u.Type] = append(g.queue[u.Type], queued{u: u, ev: ev})
+	g.pending[u]++
+}
+
+// answered notes that one of u's events has been handled, and reports whether none is left.
+// queuedNews reports whether the last UnitChanged about ev's unit queued for t in this turn says what ev says.
+func (g *pluginGlue) queuedNews(t *Unit, ev *pb.UnitChanged) bool {
+	q := g.queue[t.Type]
+	for i := len(q) - 1; i >= 0; i-- {
+		if q[i].u != t {
+			continue
+		}
+		if c := q[i].ev.GetUnitChanged(); c != nil && c.Unit == ev.Unit {
+			return proto.Equal(c, ev)
+		}
+	}
+	return false
+}
+
+func (g *pluginGlue) answered(u *Unit) bool {
+	if g.pending[u]--; g.pending[u] <= 0 {
+		delete(g.pending, u)
+		return true
+	}
+	return false
 }
 
 // holdIfUnready holds batch when typ's plugin cannot take it now: a call of the type is in flight, earlier
 // events of the type are held (order), or the type is backed off. It reports whether it held the batch.
-func (m *Manager) holdIfUnready(typ string, batch []queued) bool {
-	_, busy := m.pg.inflight[typ]
-	if !busy && len(m.pg.held[typ]) == 0 {
-		if ok, _ := m.plugins.Ready(typ); ok {
+func (g *pluginGlue) holdIfUnready(typ string, batch []queued) bool {
+	_, busy := g.inflight[typ]
+	if !busy && len(g.held[typ]) == 0 {
+		if ok, _ := g.host.Ready(typ); ok {
 			return false
 		}
 	}
-	m.pg.held[typ] = append(m.pg.held[typ], batch...)
+	g.held[typ] = append(g.held[typ], batch...)
 	if !busy { // else the answer releases them
-		m.armRetry(typ)
+		g.armRetry(typ)
 	}
 	return true
 }
 
-// hold keeps a batch whose delivery failed for a later turn.
-func (m *Manager) hold(typ string, batch []queued, err error) {
-	m.log.Error("cannot deliver events now; holding them until the plugin is back", "type", typ, "events", len(batch), "error", err)
-	m.pg.held[typ] = append(batch, m.pg.held[typ]...)
-	m.armRetry(typ)
+// hold keeps a batch whose delivery failed for a later turn, before what is held already.
+func (g *pluginGlue) hold(typ string, batch []queued) {
+	g.held[typ] = append(batch, g.held[typ]...)
+	g.armRetry(typ)
 }
 
 // armRetry makes sure a timer brings typ's held events back to the loop when the plugin can take them.
-func (m *Manager) armRetry(typ string) {
+func (g *pluginGlue) armRetry(typ string) {
 	at := time.Now().Add(retryDelay)
-	if ok, until := m.plugins.Ready(typ); !ok {
+	if ok, until := g.host.Ready(typ); !ok {
 		at = until
 	}
-	if t := m.pg.retry[typ]; t != nil {
-		if !m.pg.armed[typ].After(at) {
+	if t := g.retry[typ]; t != nil {
+		if !g.armed[typ].After(at) {
 			return
 		}
 		t.Stop()
 	}
-	m.pg.armed[typ] = at
-	m.pg.retry[typ] = time.AfterFunc(time.Until(at), func() { m.post(func() { m.release(typ) }) })
+	g.armed[typ] = at
+	g.retry[typ] = time.AfterFunc(time.Until(at), func() { g.post(func() { g.release(typ) }) })
 }
 
 // release queues typ's held events again, before any queued since, for this turn's batch.
-func (m *Manager) release(typ string) {
-	if t := m.pg.retry[typ]; t != nil {
+func (g *pluginGlue) release(typ string) {
+	if t := g.retry[typ]; t != nil {
 		t.Stop()
-		delete(m.pg.retry, typ)
-		delete(m.pg.armed, typ)
+		delete(g.retry, typ)
+		delete(g.armed, typ)
 	}
-	held := m.pg.held[typ]
+	held := g.held[typ]
 	if len(held) == 0 {
 		return
 	}
-	delete(m.pg.held, typ)
-	m.queue[typ] = append(held, m.queue[typ]...)
+	delete(g.held, typ)
+	g.queue[typ] = append(held, g.queue[typ]...)
+}
+
+// stop stops the retry timers (Manager.Close).
+func (g *pluginGlue) stop() {
+	for _, t := range g.retry {
+		t.Stop()
+	}
 }
 
 // pendingEvents lists the events sent to plugins and not answered yet, per type in the order they must be
 // delivered: the call in flight, the held events, the queued ones. The checkpoint keeps them.
-func (m *Manager) pendingEvents() []queued {
+func (g *pluginGlue) pendingEvents() []queued {
 	types := map[string]bool{}
-	for t := range m.pg.inflight {
+	for t := range g.inflight {
 		types[t] = true
 	}
-	for t := range m.pg.held {
+	for t := range g.held {
 		types[t] = true
 	}
-	for t := range m.queue {
+	for t := range g.queue {
 		types[t] = true
 	}
 	var out []queued
 	for _, t := range slices.Sorted(maps.Keys(types)) {
-		if c := m.pg.inflight[t]; c != nil {
+		if c := g.inflight[t]; c != nil {
 			out = append(out, c.batch...)
 		}
-		out = append(out, m.pg.held[t]...)
-		out = append(out, m.queue[t]...)
+		out = append(out, g.held[t]...)
+		out = append(out, g.queue[t]...)
 	}
 	return out
 }
 
 // heldFor counts the events held for u.
-func (m *Manager) heldFor(u *Unit) int {
+func (g *pluginGlue) heldFor(u *Unit) int {
 	n := 0
-	for _, q := range m.pg.held[u.Type] {
+	for _, q := range g.held[u.Type] {
 		if q.u == u {
 			n++
 		}
@@ -153,17 +218,22 @@ func (m *Manager) heldFor(u *Unit) int {
 	return n
 }
 
-// pluginState is the PluginState property of u: its type's plugin state, a call that takes long, and the
+// busy reports whether events for typ are queued, in flight or held.
+func (g *pluginGlue) busy(typ string) bool {
+	return len(g.queue[typ]) > 0 || len(g.held[typ]) > 0 || g.inflight[typ] != nil
+}
+
+// unitState is the PluginState property of u: its type's plugin state, a call that takes long, and the
 // events held for u.
-func (m *Manager) pluginState(u *Unit) string {
-	s := m.plugins.State(u.Type)
-	c := m.pg.inflight[u.Type]
+func (g *pluginGlue) unitState(u *Unit) string {
+	s := g.host.State(u.Type)
+	c := g.inflight[u.Type]
 	if c != nil {
 		if d := time.Since(c.since); d >= time.Second {
 			s += fmt.Sprintf("; a call in progress for %s", d.Round(100*time.Millisecond))
 		}
 	}
-	if n := m.heldFor(u); n > 0 {
+	if n := g.heldFor(u); n > 0 {
 		if c != nil {
 			s += fmt.Sprintf("; %d events for this unit wait for it", n)
 		} else {
@@ -175,20 +245,20 @@ func (m *Manager) pluginState(u *Unit) string {
 
 // checkIdle stops the plugins that have been idle for the timeout, unless their units still need them.
 func (m *Manager) checkIdle() {
-	for _, typ := range m.plugins.Idle() {
+	for _, typ := range m.pluginProcs.Idle() {
 		if m.pluginBusy(typ) {
-			m.plugins.Touch(typ)
+			m.pluginProcs.Touch(typ)
 			continue
 		}
-		m.plugins.StopIdle(typ)
+		m.pluginProcs.StopIdle(typ)
 	}
-	m.plugins.ArmIdle()
+	m.pluginProcs.ArmIdle()
 }
 
 // pluginBusy reports whether typ's plugin is still needed: events queued, in flight or held for the type, or a
 // unit of it activating, deactivating, reloading or with a job.
 func (m *Manager) pluginBusy(typ string) bool {
-	if len(m.queue[typ]) > 0 || len(m.pg.held[typ]) > 0 || m.pg.inflight[typ] != nil {
+	if m.pg.busy(typ) {
 		return true
 	}
 	for name, u := range m.units {
@@ -206,25 +276,18 @@ func (m *Manager) pluginBusy(typ string) bool {
 	return false
 }
 
-func (c *control) ReloadPlugin(ctx context.Context, req *controlv1.ReloadPluginRequest) (*controlv1.ReloadPluginResponse, error) {
-	m, typ := c.m, req.Type
-	if typ == "" || strings.ContainsAny(typ, "./ \t\n") {
-		return nil, errdefs.InvalidArgument(fmt.Errorf("%q is not a unit type", typ))
-	}
-	if req.Path != "" && !filepath.IsAbs(req.Path) {
-		return nil, errdefs.InvalidArgument(fmt.Errorf("plugin path %q is not absolute", req.Path))
-	}
-	path := req.Path
+func (l local) ReloadPlugin(ctx context.Context, typ, path string) (api.PluginSwap, error) {
+	m := l.m
 	if err := m.doErr(ctx, func() error {
 		if err := m.cfg.AllowedType(typ); err != nil {
 			return errdefs.FailedPrecondition(err)
 		}
 		if path == "" {
-			path = m.plugins.ConfiguredPath(typ)
+			path = m.pluginProcs.ConfiguredPath(typ)
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return api.PluginSwap{}, err
 	}
 	return m.swapPlugin(ctx, typ, path)
 }
@@ -243,18 +306,18 @@ type swapUnit struct {
 // simplest rule that stays correct when a new version changes its config format. A new plugin that reports an
 // error for a loaded unit, or whose state schema is older than a unit's state, is refused. Dependencies the new
 // plugin would add take effect at the next daemon-reload.
-func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.ReloadPluginResponse, error) {
+func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginSwap, error) {
 	refused := func(err error) error {
 		return errdefs.FailedPrecondition(fmt.Errorf("%v; the running plugin keeps serving", err))
 	}
-	np, err := m.plugins.Prepare(typ, path)
+	np, err := m.pluginProcs.Prepare(typ, path)
 	if err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
 	installed := false
 	defer func() {
 		if !installed {
-			m.plugins.Discard(np)
+			m.pluginProcs.Discard(np)
 		}
 	}()
 	var snap []swapUnit
@@ -262,14 +325,14 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.
 		snap = m.swapUnits(typ, nil)
 		return checkStateVersions(snap, np)
 	}); err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
 	parsed, err := parseWith(np, snap)
 	if err != nil {
-		return nil, refused(err)
+		return api.PluginSwap{}, refused(err)
 	}
 	npDigest, _ := np.Digest()
-	resp := &controlv1.ReloadPluginResponse{NewPid: int64(np.Pid), NewVersion: np.Desc.Version, Sha256: npDigest}
+	resp := api.PluginSwap{NewPid: np.Pid, NewVersion: np.Desc.Version, SHA256: npDigest}
 	err = m.doErr(ctx, func() error {
 		start := time.Now()
 		// Units loaded or re-read since the snapshot are parsed on the loop.
@@ -307,22 +370,22 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (*controlv1.
 			u, p := all[i].u, results[i]
 			u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
 		}
-		old, err := m.plugins.Install(np)
+		old, err := m.pluginProcs.Install(np)
 		if err != nil {
 			return refused(err)
 		}
 		installed = true
-		m.release(typ) // events held while the old plugin was backed off go to the new one in this turn
+		m.pg.release(typ) // events held while the old plugin was backed off go to the new one in this turn
 		pause := time.Since(start)
 		if old != nil {
-			resp.OldPid, resp.OldVersion = int64(old.Pid), old.Desc.Version
+			resp.OldPid, resp.OldVersion = old.Pid, old.Desc.Version
 		}
-		resp.Units, resp.PauseUsec = uint32(len(keep)), pause.Microseconds()
+		resp.Units, resp.Pause = len(keep), pause
 		m.log.Info("plugin swap done", "type", typ, "units", len(keep), "late_units", len(late), "pause", pause)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return api.PluginSwap{}, err
 	}
 	return resp, nil
 }
@@ -353,7 +416,7 @@ func parseWith(p *plugin.Plugin, units []swapUnit) ([]*pb.Parsed, error) {
 	}
 	req := make([]*pb.UnitFile, len(units))
 	for i, s := range units {
-		req[i] = &pb.UnitFile{Unit: unitInfo(s.u), Sections: toPBSections(s.frag.TypeSections)}
+		req[i] = &pb.UnitFile{Unit: unitInfo(s.u), Sections: unit.WireSections(s.frag.TypeSections)}
 	}
 	return p.Parse(req)
 }
@@ -373,18 +436,18 @@ func checkStateVersions(units []swapUnit, p *plugin.Plugin) error {
 // more or changed on disk. The units are re-parsed by the reload that follows. A new binary that is refused is
 // logged, and the old plugin keeps serving.
 func (m *Manager) swapStalePlugins() {
-	for _, typ := range m.plugins.Stale() {
-		path := m.plugins.Path(typ)
-		np, err := m.plugins.Prepare(typ, path)
+	for _, typ := range m.pluginProcs.Stale() {
+		path := m.pluginProcs.Path(typ)
+		np, err := m.pluginProcs.Prepare(typ, path)
 		if err == nil {
 			err = checkStateVersions(m.swapUnits(typ, nil), np)
 			if err != nil {
-				m.plugins.Discard(np)
+				m.pluginProcs.Discard(np)
 			}
 		}
 		if err == nil {
-			if _, err = m.plugins.Install(np); err == nil {
-				m.release(typ)
+			if _, err = m.pluginProcs.Install(np); err == nil {
+				m.pg.release(typ)
 			}
 		}
 		if err != nil {
@@ -417,26 +480,22 @@ func (m *Manager) keepParsedWhileBackedOff(units []*Unit, prev map[*Unit]parsedB
 	}
 }
 
-func (c *control) ListPlugins(ctx context.Context, _ *controlv1.ListPluginsRequest) (*controlv1.ListPluginsResponse, error) {
-	resp := &controlv1.ListPluginsResponse{}
-	err := c.m.do(ctx, func() {
-		count := map[string]uint32{}
-		for name, u := range c.m.units {
+func (l local) ListPlugins(ctx context.Context) ([]api.PluginInfo, error) {
+	var out []api.PluginInfo
+	err := l.m.do(ctx, func() {
+		count := map[string]int{}
+		for name, u := range l.m.units {
 			if name == u.ID && u.LoadState == unit.Loaded {
 				count[u.Type]++
 			}
 		}
-		for _, p := range c.m.plugins.List() {
-			info := &controlv1.PluginInfo{Type: p.Type, Path: p.Path, Sha256: p.SHA256, Pinned: p.Pinned,
-				Pid: int64(p.Pid), State: p.State, Units: count[p.Type], Version: p.Version, Error: p.Error,
-				Restarts: uint32(p.Restarts), RunningSha256: p.RunningSHA256, SwappedFrom: p.Swap.FromVersion}
-			if !p.Swap.Time.IsZero() {
-				info.LastSwapUsec = p.Swap.Time.UnixMicro()
-			}
-			resp.Plugins = append(resp.Plugins, info)
+		for _, p := range l.m.pluginProcs.List() {
+			out = append(out, api.PluginInfo{Type: p.Type, Path: p.Path, SHA256: p.SHA256, Pinned: p.Pinned,
+				Pid: p.Pid, State: p.State, Units: count[p.Type], Version: p.Version, Error: p.Error,
+				Restarts: p.Restarts, RunningSHA256: p.RunningSHA256, SwappedFrom: p.Swap.FromVersion, LastSwap: p.Swap.Time})
 		}
 	})
-	return resp, err
+	return out, err
 }
 
 // prelaunch starts the plugins of types a boot needs for certain (the mount table's, the default unit's), all at
@@ -449,6 +508,6 @@ func (m *Manager) prelaunch(types ...string) {
 		if typ == "" || !m.typeServed(typ) {
 			continue
 		}
-		go func() { _, _ = m.plugins.Get(typ) }()
+		go func() { _ = m.plugins.Launch(typ) }()
 	}
 }

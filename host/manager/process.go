@@ -45,6 +45,9 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	if m.notifySocket != nil {
 		opts.NotifySocket = m.notifySocket.Path()
 	}
+	if exec.HasPrivateState(s.GetExec()) {
+		opts.NamespaceUnit, opts.NamespaceInvocation = m.namespaceHolder(u)
+	}
 	var err error
 	ident := s.GetExec().GetSyslogIdentifier()
 	if ident == "" && len(s.Argv) > 0 {
@@ -70,7 +73,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 	if opts.Fds, s.FdNames, err = m.resolveFds(u, s); err != nil {
 		err = &exec.Failure{Code: 202, Step: "FDS", Message: err.Error()}
 	} else {
-		pid, err = exec.Start(m.reaper, s, m.pushExit, opts)
+		pid, err = m.procs.exec.Start(s, opts)
 	}
 	if err != nil {
 		m.unitLogf(u, 3, "%s: Failed to spawn %s: %v", u.ID, s.Path, err)
@@ -286,9 +289,34 @@ func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
 			u.runtimeDirs[filepath.Join("/run", p)] = true
 		}
 	}
-	if exec.HasPrivateState(ec) && u.invocationID != "" {
+	if exec.HasPrivateState(ec) && u.invocationID != "" && !u.privateTmp {
+		if unit, inv := m.namespaceHolder(u); unit != u.ID || inv != u.invocationID {
+			u.namespaceOf = unit + " " + inv
+		}
 		u.privateTmp = true
 	}
+}
+
+// namespaceHolder is the unit and invocation whose PrivateTmp= directories and network and IPC namespaces u's
+// processes use: those u's activation already uses, else those of a unit of JoinsNamespaceOf= (both ways, as
+// in systemd) that has them now, else u's own.
+func (m *Manager) namespaceHolder(u *Unit) (unit, invocation string) {
+	if u.privateTmp {
+		return namespaceKey(u)
+	}
+	for _, name := range u.deps["JoinsNamespaceOf"] {
+		if v := m.units[name]; v != nil && v != u && v.privateTmp {
+			return namespaceKey(v)
+		}
+	}
+	return u.ID, u.invocationID
+}
+
+func namespaceKey(u *Unit) (unit, invocation string) {
+	if unit, inv, ok := strings.Cut(u.namespaceOf, " "); ok {
+		return unit, inv
+	}
+	return u.ID, u.invocationID
 }
 
 // cleanUp removes what rememberCleanup noted, once u is down.
@@ -299,11 +327,27 @@ func (m *Manager) cleanUp(u *Unit) {
 		}
 		delete(u.runtimeDirs, dir)
 	}
+	// Cheap when there is none (one failing umount2): no state to checkpoint for it.
+	if err := exec.RemoveCredentials(u.ID); err != nil {
+		m.log.Warn("cannot remove the credentials", "unit", u.ID, "error", err)
+	}
 	if u.privateTmp {
-		if err := exec.RemovePrivateTmp(u.ID, u.invocationID); err != nil {
-			m.log.Warn("cannot remove the private /tmp", "unit", u.ID, "error", err)
+		unit, inv := namespaceKey(u)
+		u.privateTmp, u.namespaceOf = false, ""
+		// Removed with the last unit that uses them (JoinsNamespaceOf= shares them).
+		held := false
+		for _, v := range m.units {
+			if v.privateTmp {
+				if vu, vi := namespaceKey(v); vu == unit && vi == inv {
+					held = true
+				}
+			}
 		}
-		u.privateTmp = false
+		if !held {
+			if err := exec.RemovePrivateTmp(unit, inv); err != nil {
+				m.log.Warn("cannot remove the private /tmp", "unit", u.ID, "error", err)
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/reaper"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -11,6 +12,8 @@ import (
 // main and control pid, ExecMain*) lives on the Unit and goes into the checkpoint through proctable_checkpoint.go.
 // The process table is only touched on the loop, but for exits and executed, which are safe for any goroutine.
 type procTable struct {
+	// exec starts the units' processes: forkExec in the core, a fake that forks nothing in the loop's tests.
+	exec executor
 	// owner maps every live process a unit spawned or adopted to its unit.
 	owner map[int]*Unit
 	// exits holds reaped exits until the loop takes them. The reaper must never block on the loop (the loop
@@ -26,6 +29,23 @@ type procTable struct {
 
 func newProcTable() procTable {
 	return procTable{owner: map[int]*Unit{}, exits: exitQueue{kick: make(chan struct{}, 1)}}
+}
+
+// executor starts the process of a Spawn for a unit and returns its pid; its exit must reach the loop through
+// the exit queue (Manager.pushExit). opts carries the callbacks the real one calls: Forked once the pid exists,
+// before the process may run; OnExec once it executed its command; OnFailure when the setup failed.
+type executor interface {
+	Start(s *pb.Spawn, opts exec.Options) (int, error)
+}
+
+// forkExec is the core's executor: host/exec forks the core itself through the reaper, whose sink gets the exit.
+type forkExec struct {
+	reaper *reaper.Reaper
+	sink   reaper.Sink
+}
+
+func (f forkExec) Start(s *pb.Spawn, opts exec.Options) (int, error) {
+	return exec.Start(f.reaper, s, f.sink, opts)
 }
 
 type executed struct {

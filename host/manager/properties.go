@@ -5,17 +5,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/unit"
-	"github.com/sysmaster/sysmaster/pkg/timespan"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
 // properties returns u's properties as systemctl show prints them, in its order.
-func (m *Manager) properties(u *Unit) []*controlv1.Property {
-	var ps []*controlv1.Property
-	add := func(name, value string) { ps = append(ps, &controlv1.Property{Name: name, Value: value}) }
+func (m *Manager) properties(u *Unit) api.Properties {
+	var ps api.Properties
+	add := ps.Add
 	var us unit.UnitSection
 	var frag unit.Fragment
 	if u.Frag != nil {
@@ -44,38 +42,35 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 	add("RequiresMountsFor", strings.Join(us.RequiresMountsFor, " "))
 	add("DropInPaths", strings.Join(frag.DropInPaths, " "))
 	add("UnitFileState", m.unitFileState(u))
-	addStamp := func(name string, s stamp) {
-		add(name, formatTimestamp(s.wall))
-		add(name+"Monotonic", strconv.FormatInt(s.mono.Microseconds(), 10))
-	}
+	addStamp := func(name string, s stamp) { ps.Stamp(name, s.wall, s.mono) }
 	addStamp("StateChangeTimestamp", u.times.stateChange)
 	addStamp("ActiveEnterTimestamp", u.times.activeEnter)
 	addStamp("ActiveExitTimestamp", u.times.activeExit)
 	addStamp("InactiveEnterTimestamp", u.times.inactiveEnter)
 	addStamp("InactiveExitTimestamp", u.times.inactiveExit)
 	startable := u.LoadState == unit.Loaded && !us.RefuseManualStart
-	add("CanStart", yesno(startable))
-	add("CanStop", yesno(u.LoadState == unit.Loaded && !us.RefuseManualStop))
-	add("CanReload", yesno(m.canReload(u)))
-	add("CanIsolate", yesno(startable && us.AllowIsolate))
+	ps.Bool("CanStart", startable)
+	ps.Bool("CanStop", u.LoadState == unit.Loaded && !us.RefuseManualStop)
+	ps.Bool("CanReload", m.canReload(u))
+	ps.Bool("CanIsolate", startable && us.AllowIsolate)
 	if j := m.engine.Get(u.ID); j != nil {
 		add("Job", strconv.FormatUint(j.ID, 10)+" "+j.Type.String())
 	} else {
 		add("Job", "")
 	}
-	add("StopWhenUnneeded", yesno(us.StopWhenUnneeded))
-	add("RefuseManualStart", yesno(us.RefuseManualStart))
-	add("RefuseManualStop", yesno(us.RefuseManualStop))
-	add("AllowIsolate", yesno(us.AllowIsolate))
-	add("DefaultDependencies", yesno(us.DefaultDependencies))
+	ps.Bool("StopWhenUnneeded", us.StopWhenUnneeded)
+	ps.Bool("RefuseManualStart", us.RefuseManualStart)
+	ps.Bool("RefuseManualStop", us.RefuseManualStop)
+	ps.Bool("AllowIsolate", us.AllowIsolate)
+	ps.Bool("DefaultDependencies", us.DefaultDependencies)
 	add("OnSuccessJobMode", us.OnSuccessJobMode)
 	add("OnFailureJobMode", us.OnFailureJobMode)
-	add("IgnoreOnIsolate", yesno(us.IgnoreOnIsolate))
-	add("NeedDaemonReload", yesno(needReload(u.Frag)))
-	add("JobTimeoutUSec", formatSpan(us.JobTimeout))
-	add("JobRunningTimeoutUSec", formatSpan(us.JobRunningTimeout))
+	ps.Bool("IgnoreOnIsolate", us.IgnoreOnIsolate)
+	ps.Bool("NeedDaemonReload", needReload(u.Frag))
+	ps.Span("JobTimeoutUSec", us.JobTimeout)
+	ps.Span("JobRunningTimeoutUSec", us.JobRunningTimeout)
 	add("JobTimeoutAction", us.JobTimeoutAction)
-	add("StartLimitIntervalUSec", formatSpan(us.StartLimitInterval))
+	ps.Span("StartLimitIntervalUSec", us.StartLimitInterval)
 	add("StartLimitBurst", strconv.Itoa(us.StartLimitBurst))
 	add("StartLimitAction", us.StartLimitAction)
 	add("FailureAction", us.FailureAction)
@@ -89,10 +84,10 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		add("LoadError", "")
 	}
 	// Not a systemd property: the state of the plugin serving the unit's type, for sctl status.
-	add("PluginState", m.pluginState(u))
+	add("PluginState", m.pg.unitState(u))
 	addCheck := func(name string, r checkResult) {
 		// A unit that never ran (or was collected since) shows no, as systemd does.
-		add(name+"Result", yesno(r.evaluated && r.ok))
+		ps.Bool(name+"Result", r.evaluated && r.ok)
 		addStamp(name+"Timestamp", r.at)
 	}
 	addCheck("Condition", u.condition)
@@ -115,6 +110,9 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
 		add("ControlGroup", m.controlGroup(u))
+		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
+			add("Slice", sliceOf(u))
+		}
 		mem, tasks := m.usage(u)
 		add("MemoryCurrent", strconv.FormatUint(mem, 10))
 		add("TasksCurrent", strconv.FormatUint(tasks, 10))
@@ -135,33 +133,6 @@ func (m *Manager) properties(u *Unit) []*controlv1.Property {
 		add(k, own[k])
 	}
 	return ps
-}
-
-// filterProperties keeps the named ones (in the order asked) or, without names, the non-empty ones unless all.
-func filterProperties(ps []*controlv1.Property, names []string, all bool) []*controlv1.Property {
-	if len(names) == 0 {
-		if all {
-			return ps
-		}
-		out := ps[:0:0]
-		for _, p := range ps {
-			if p.Value != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	byName := make(map[string]*controlv1.Property, len(ps))
-	for _, p := range ps {
-		byName[p.Name] = p
-	}
-	var out []*controlv1.Property
-	for _, n := range names {
-		if p, ok := byName[n]; ok {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // unitFileState is u's UnitFileState: generated or transient by the directory of its file, else the loader's
@@ -210,13 +181,6 @@ func needReload(f *unit.Fragment) bool {
 	return false
 }
 
-func yesno(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 func quoteAll(list []string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -225,23 +189,7 @@ func quoteAll(list []string) []string {
 	return out
 }
 
-// formatTimestamp is systemd's format_timestamp: "Tue 2026-11-24 15:20:07 UTC"; the zero time is empty.
-func formatTimestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("Mon 2006-01-02 15:04:05 MST")
-}
-
-func formatSpan(d time.Duration) string {
-	if d == timespan.Infinity {
-		return "infinity"
-	}
-	return timespan.Format(d)
-}
-
 // passive reports whether u's type holds no processes (a target), so that process properties make no sense.
 func (m *Manager) passive(u *Unit) bool {
-	p := m.plugins.Loaded(u.Type)
-	return p != nil && p.Desc.GetPassive()
+	return m.plugins.Passive(u.Type)
 }

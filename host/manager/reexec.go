@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
-	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
 // Reexec is the action Run returns when the core must execute its binary anew (daemon-reexec): the caller
@@ -28,31 +27,28 @@ func Exec(path string) error {
 	return fmt.Errorf("manager: re-executing %s: %w", path, err)
 }
 
-// Reexec answers once the loop has ended for the re-execution, so that what the caller reaches afterwards is
-// the next image (it tells by Ping's instance).
-func (c *control) Reexec(ctx context.Context, _ *controlv1.ReexecRequest) (*controlv1.ReexecResponse, error) {
+// Reexec returns once the loop has ended for the re-execution.
+func (l local) Reexec(ctx context.Context) error {
 	var limited error
-	if err := c.m.do(ctx, func() {
-		if limited = c.m.reloadLimited(); limited == nil {
-			c.m.askReexec("sctl daemon-reexec")
+	if err := l.m.do(ctx, func() {
+		if limited = l.m.reloadLimited(); limited == nil {
+			l.m.askReexec("sctl daemon-reexec")
 		}
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	if limited != nil {
-		return nil, limited
+		return limited
 	}
 	select {
-	case <-c.m.reexecuting:
+	case <-l.m.reexecuting:
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
-	return &controlv1.ReexecResponse{Instance: c.m.instance}, nil
 }
 
-func (c *control) Ping(context.Context, *controlv1.PingRequest) (*controlv1.PingResponse, error) {
-	return &controlv1.PingResponse{Instance: c.m.instance, Pid: int64(os.Getpid())}, nil
-}
+func (l local) Instance() string { return l.m.instance }
 
 // askReexec makes the loop end after this turn with Reexec.
 func (m *Manager) askReexec(why string) {

@@ -270,7 +270,7 @@ func (m *Manager) killUncommitted() {
 			if m.cg == nil {
 				continue
 			}
-			if rel, ok := m.cg.UnitOf(sp.pid); ok && strings.HasPrefix(rel, slice+"/") {
+			if rel, ok := m.cg.UnitOf(sp.pid); ok && unitOfCgroup(rel) != "" {
 				kill(sp.pid, "a process spawned")
 			}
 			continue
@@ -281,7 +281,7 @@ func (m *Manager) killUncommitted() {
 		if m.cg == nil {
 			continue
 		}
-		pids, _ := m.cg.Pids(slice + "/" + sp.unit)
+		pids, _ := m.cg.Pids(m.cgroupOfName(sp.unit))
 		for _, pid := range pids {
 			if start, ok := startTime(pid); ok && start >= sp.start && m.procs.owner[pid] == nil && pid != sp.pid {
 				kill(pid, "a process started by one spawned")

@@ -53,8 +53,12 @@ type Unit struct {
 	children            map[int]child   // processes the unit spawned that are still alive
 	populated           bool            // the unit had processes since its last CgroupEmpty
 	invocationID        string          // a new one for each start, as $INVOCATION_ID
+	activationEnv       []string        // the activation details of the current activation (TRIGGER_UNIT=, …)
 	runtimeDirs         map[string]bool // RuntimeDirectory= paths to remove when the unit goes down
 	privateTmp          bool            // the activation has PrivateTmp= directories to remove
+	// namespaceOf is the unit and invocation ("UNIT INVOCATION") whose PrivateTmp= directories and network and
+	// IPC namespaces the activation uses: another unit's through JoinsNamespaceOf=, "" for its own.
+	namespaceOf string
 
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied

@@ -43,6 +43,11 @@ func Read() (Table, error) {
 	}
 	t := make(Table, len(infos))
 	for _, i := range infos {
+		if i.FSType == "autofs" {
+			// An automount's trap is the automount unit's, not a mount (as systemd skips it): what is
+			// mounted over it stands for the point.
+			continue
+		}
 		opts := i.Options
 		if i.VFSOptions != "" {
 			opts += "," + i.VFSOptions

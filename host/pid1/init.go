@@ -89,6 +89,9 @@ func Main(args []string) int {
 		private := mountAPI()
 		ensureConsole() // again: /dev/console may exist only now that /dev is mounted
 		s = newInitd(args)
+		if !s.container {
+			safely("setting the machine up", bootSetup)
+		}
 		if private {
 			var err error
 			if s.ln, acceptable, err = listen(); err != nil {

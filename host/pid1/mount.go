@@ -28,6 +28,32 @@ var apiMounts = []apiMount{
 	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
 }
 
+// machineMounts are the API filesystems systemd mounts on a real machine besides those (not in a container,
+// and only where the kernel offers the mount point): Debian's units and daemons expect them.
+var machineMounts = []apiMount{
+	{"tmpfs", "/run/lock", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "mode=1777,size=5242880"},
+	{"securityfs", "/sys/kernel/security", "securityfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"pstore", "/sys/fs/pstore", "pstore", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"efivarfs", "/sys/firmware/efi/efivars", "efivarfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"bpf", "/sys/fs/bpf", "bpf", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "mode=700"},
+}
+
+// mountMachine mounts machineMounts: /run/lock is made; the others' mount points are the kernel's own (a
+// directory in sysfs exists when the kernel has the file system).
+func mountMachine() {
+	for _, m := range machineMounts {
+		if isMountPoint(m.target) {
+			continue
+		}
+		if m.target != "/run/lock" {
+			if _, err := os.Stat(m.target); err != nil {
+				continue
+			}
+		}
+		mount(m)
+	}
+}
+
 // mountAPI mounts the API filesystems that are not mounted yet and reports whether init may use this mount
 // namespace at all. /proc comes first, since it tells what else is mounted. A /proc of another PID namespace (a
 // container started without its own) is replaced by a fresh one, but only when this mount namespace is our own:
@@ -120,29 +146,4 @@ func nsOf(pid int) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	err := unix.Stat(fmt.Sprintf("/proc/%d/ns/mnt", pid), &st)
 	return st, err
-}
-
-// unmountAll detaches every mount but / and the API filesystems, deepest first, and makes / read-only: the last
-// step before reboot(2) on a real machine. Errors are logged and passed over.
-func unmountAll() {
-	ms := mounts()
-	keep := func(p string) bool {
-		for _, k := range []string{"/proc", "/sys", "/dev"} {
-			if p == k || strings.HasPrefix(p, k+"/") {
-				return true
-			}
-		}
-		return p == "/"
-	}
-	for i := len(ms) - 1; i >= 0; i-- {
-		if keep(ms[i].Point) {
-			continue
-		}
-		if err := unix.Unmount(ms[i].Point, unix.MNT_DETACH); err != nil {
-			logf("cannot unmount %s: %v", ms[i].Point, err)
-		}
-	}
-	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-		logf("cannot remount / read-only: %v", err)
-	}
 }

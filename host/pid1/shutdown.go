@@ -56,7 +56,9 @@ func (s *initd) action() string {
 	return s.requested
 }
 
-// finalStage ends every process left, syncs, unmounts on a real boot and calls reboot(2). In a container
+// finalStage ends every process left, syncs, on a real boot unmounts what is left, turns swaps off and detaches
+// loop devices (finalizer), and calls reboot(2). In a container, as systemd-shutdown there, it leaves the mounts,
+// swaps and loop devices alone: they are the outer system's or end with the mount namespace. In a container
 // reboot(2) ends the PID namespace (its parent sees init killed by SIGINT for poweroff and halt, SIGHUP for
 // reboot); if even that is refused, finalStage returns and init exits. On a real boot it never returns.
 func finalStage(action string, container bool) {
@@ -74,8 +76,8 @@ func finalStage(action string, container bool) {
 	logf("syncing")
 	unix.Sync()
 	if !container {
-		logf("unmounting")
-		unmountAll()
+		shutdownFinalizer.run()
+		unix.Sync()
 	}
 	cmd, ok := rebootCmds[action]
 	if !ok {

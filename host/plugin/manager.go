@@ -260,6 +260,19 @@ func (m *Manager) Loaded(typ string) *Plugin {
 	return m.runningLocked(typ)
 }
 
+// Launch starts typ's plugin unless it runs (Get without the plugin).
+func (m *Manager) Launch(typ string) error {
+	_, err := m.Get(typ)
+	return err
+}
+
+// Passive reports whether typ's running plugin described its type as passive (holding no processes: a
+// target); false when none runs.
+func (m *Manager) Passive(typ string) bool {
+	p := m.Loaded(typ)
+	return p != nil && p.Desc.GetPassive()
+}
+
 // Ready reports whether a call for typ may launch or reach its plugin now; when not (the type is backed off),
 // it says when that will be.
 func (m *Manager) Ready(typ string) (bool, time.Time) {

@@ -246,11 +246,13 @@ ConditionPathExists=/etc
 ConditionPathExists=|!/nope
 AssertKernelCommandLine=quiet
 UnknownKey=1
+X-Extension=the admin's, no warning
 
 [Install]
 WantedBy=multi-user.target
 Alias=uu.service
 Bogus=1
+X-Also=the admin's
 `})
 	f := l.Load("u.service")
 	if f.LoadState != Loaded {

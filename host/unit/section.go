@@ -234,7 +234,7 @@ func (in *interpreter) unitEntry(u *UnitSection, e unitfile.Entry) {
 			u.FailureActionExitStatus = n
 		}
 	default:
-		in.warn(e, "unknown key, ignoring")
+		in.unknown(e)
 	}
 }
 
@@ -249,7 +249,15 @@ func (in *interpreter) installEntry(i *InstallSection, e unitfile.Entry) {
 		i.DefaultInstance = e.Value
 		return
 	}
-	in.warn(e, "unknown key, ignoring")
+	in.unknown(e)
+}
+
+// unknown warns about a key nothing reads; an extension key (X-…) is the admin's and passes silently, as in
+// systemd.
+func (in *interpreter) unknown(e unitfile.Entry) {
+	if !strings.HasPrefix(e.Key, "X-") {
+		in.warn(e, "unknown key, ignoring")
+	}
 }
 
 // conditionKinds are the checks of Condition…= and Assert…= (man systemd.unit).

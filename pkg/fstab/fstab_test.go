@@ -153,3 +153,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestIsExtrinsic(t *testing.T) {
+	for _, tc := range []struct {
+		where, opts string
+		want        bool
+	}{
+		{"/", "", true}, {"/usr", "", true}, {"/etc", "", true}, {"/run", "", true}, {"/run/initramfs", "", true},
+		{"/run/initramfs/x", "", true}, {"/proc/sys/fs/binfmt_misc", "", true}, {"/sys", "", true}, {"/dev/mqueue", "", true},
+		{"/mnt", "x-initrd.mount", true}, {"/run/user/0", "", false}, {"/usr/local", "", false}, {"/device", "", false},
+		{"/home", "rw,nosuid", false},
+	} {
+		if got := IsExtrinsic(tc.where, tc.opts); got != tc.want {
+			t.Errorf("IsExtrinsic(%q, %q) = %v", tc.where, tc.opts, got)
+		}
+	}
+}

@@ -68,3 +68,20 @@ var apiMounts = map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/run
 func IsAPI(where string) bool {
 	return apiMounts[where] || strings.HasPrefix(where, "/sys/fs/cgroup/")
 }
+
+// IsExtrinsic reports a mount that lives as long as the system (systemd's fstab_is_extrinsic): the root, /usr,
+// /etc, the initrd's /run/initramfs, everything under /proc, /sys and /dev, an x-initrd.mount, and, here, /run
+// itself, the tmpfs init mounts, where the core keeps its sockets and state. Such a mount gets no default
+// dependencies: it is not stopped at shutdown, where init's final stage makes it read-only if it can.
+func IsExtrinsic(where, opts string) bool {
+	switch where {
+	case "/", "/usr", "/etc", "/run":
+		return true
+	}
+	for _, p := range []string{"/run/initramfs", "/proc", "/sys", "/dev"} {
+		if where == p || strings.HasPrefix(where, p+"/") {
+			return true
+		}
+	}
+	return Has(opts, "x-initrd.mount")
+}

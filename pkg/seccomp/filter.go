@@ -16,6 +16,7 @@ type Action uint32
 const (
 	KillProcess Action = 0x80000000 // SECCOMP_RET_KILL_PROCESS: the whole process dies of SIGSYS
 	Allow       Action = 0x7fff0000 // SECCOMP_RET_ALLOW
+	Log         Action = 0x7ffc0000 // SECCOMP_RET_LOG: allowed, and logged by the kernel's audit
 )
 
 // Errno is SECCOMP_RET_ERRNO with e: the call fails with it.

@@ -45,6 +45,9 @@ type Config struct {
 func parseConfig(req *sdk.ParseRequest, res *sdk.ParseResult) *Config {
 	c := &Config{DirectoryMode: exec.DefaultDirMode, TimeoutUSec: defaultTimeoutUSec, ExecSettings: exec.DefaultExec(),
 		KillSettings: exec.DefaultKill(), CgroupConfig: exec.DefaultCgroup()}
+	// mount(8) and umount(8) run in the core's process group, which the kernel's autofs takes for its daemon: a
+	// mount an automount triggered must not wait for that automount (systemd's mount_init sets same_pgrp).
+	c.ExecSettings.SamePgrp = true
 	p := exec.NewParser(res, section, exec.SystemLoadEnv(), &c.ExecSettings, &c.KillSettings, &c.CgroupConfig)
 	p.Run(req.Section(section), func(e *sdk.Entry) bool {
 		switch e.Key {

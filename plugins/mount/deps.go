@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/sysmaster/sysmaster/pkg/fstab"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk"
@@ -27,8 +25,9 @@ func addDependencies(res *sdk.ParseResult, c *Config, fromFile bool) {
 			res.AddImplicit("After", name)
 		}
 	}
-	if c.Where == "/" || c.Where == "/usr" || c.Where == "/run/initramfs" || strings.HasPrefix(c.Where, "/run/initramfs/") {
-		// Mounted for the whole life of the system (or by the initrd): no default dependencies, as in systemd.
+	if fstab.IsExtrinsic(c.Where, c.Options) {
+		// Mounted for the whole life of the system (or by the initrd, or an API file system): no default
+		// dependencies, so not stopped at shutdown, as in systemd.
 		return
 	}
 	target, pre := "local-fs.target", "local-fs-pre.target"

@@ -28,7 +28,7 @@ func (mountType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	}
 	res.Config = sdk.EncodeJSON(c)
 	res.Properties = c.properties()
-	res.Annotations = map[string]string{"CanReload": "yes"}
+	res.Annotate("CanReload", "yes")
 	addDependencies(res, c, fragment(req) != "")
 	return res
 }

@@ -96,6 +96,13 @@ func TestDependencies(t *testing.T) {
 				"Before=umount.target", "Conflicts=umount.target", "Wants=network-online.target"}},
 		{"root", "-.mount", []string{"What=/dev/vda1", "Type=ext4"}, nil, nil},
 		{"/usr", "usr.mount", []string{"What=/dev/vda2"}, []string{"After=dev-vda2.device", "BindsTo=dev-vda2.device"}, nil},
+		{"/etc", "etc.mount", []string{"What=tmpfs"}, nil, nil},
+		{"/run", "run.mount", []string{"What=tmpfs"}, nil, nil},
+		{"under /run", "run-data.mount", []string{"What=tmpfs", "Type=tmpfs"}, nil,
+			[]string{"After=local-fs-pre.target", "After=swap.target", "Before=local-fs.target", "Before=umount.target", "Conflicts=umount.target"}},
+		{"API", "sys-kernel-debug.mount", []string{"What=debugfs", "Type=debugfs"}, nil, nil},
+		{"under /dev", "dev-mqueue.mount", []string{"What=mqueue", "Type=mqueue"}, nil, nil},
+		{"x-initrd.mount", "mnt-i.mount", []string{"What=tmpfs", "Options=x-initrd.mount"}, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := parse(tc.unit, tc.lines...)

@@ -149,7 +149,7 @@ func (s *sim) want(active sdk.ActiveState, sub, result string) {
 	s.t.Helper()
 	if s.active != active || s.sub != sub || (result != "" && s.result != result) {
 		s.t.Fatalf("state %s/%s result %s, want %s/%s result %s (path %v, logs %q)",
-			sdk.StateName(s.active), s.sub, s.result, sdk.StateName(active), sub, result, s.states, s.logs)
+			s.active, s.sub, s.result, active, sub, result, s.states, s.logs)
 	}
 }
 

@@ -25,7 +25,7 @@ func (serviceType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	res.Config = sdk.EncodeJSON(c)
 	res.Properties = c.properties()
 	if len(c.ExecReload) > 0 || c.Type == "notify-reload" {
-		res.Annotations = map[string]string{"CanReload": "yes"}
+		res.Annotate("CanReload", "yes")
 	}
 	// systemd.service's default dependencies.
 	res.AddDefault("Requires", "sysinit.target")

@@ -16,6 +16,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("ListenStream=80\nAccept=yes\nMaxConnections=3")
 	f.Add("ListenStream=[::1]:80%lo\nListenFIFO=/run/f\nSymlinks=/run/l\n0=x\n17=1K")
 	f.Add("ListenDatagram=vsock:2:3\nService=a.service\nFileDescriptorName=x\nExecStartPre=-/bin/true")
+	f.Add("ListenNetlink=kobject-uevent 1\nReceiveBuffer=128M\nPassCredentials=yes\nListenNetlink=audit 1 2")
 	keys := exec.Keys()
 	for k := range directives {
 		keys = append(keys, k)

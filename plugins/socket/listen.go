@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,11 +16,36 @@ var listenKinds = map[string]struct{ kind, typ string }{
 	"ListenDatagram":         {"Datagram", "dgram"},
 	"ListenSequentialPacket": {"SequentialPacket", "seqpacket"},
 	"ListenFIFO":             {"FIFO", ""},
+	"ListenNetlink":          {"Netlink", "raw"},
 }
 
 // unsupportedListen are systemd's other Listen*= keys; a unit using one is refused, since leaving a listener
 // out would change what the unit means.
-var unsupportedListen = []string{"ListenSpecial", "ListenNetlink", "ListenMessageQueue", "ListenUSBFunction"}
+var unsupportedListen = []string{"ListenSpecial", "ListenMessageQueue", "ListenUSBFunction"}
+
+// netlinkFamilies are the family names ListenNetlink= takes (systemd's netlink_family_table); a number below 32
+// names a family too.
+var netlinkFamilies = []string{"route", "usersock", "firewall", "inet-diag", "nflog", "xfrm", "selinux", "iscsi",
+	"audit", "fib-lookup", "connector", "netfilter", "ip6-fw", "dnrtmsg", "kobject-uevent", "generic",
+	"scsitransport", "ecryptfs", "rdma", "crypto"}
+
+// parseNetlink checks ListenNetlink=: a family, optionally followed by a multicast group number (man
+// systemd.socket: "kobject-uevent 1", "audit 1").
+func parseNetlink(v string) error {
+	f := strings.Fields(v)
+	if len(f) == 0 || len(f) > 2 {
+		return fmt.Errorf("expected a netlink family and an optional multicast group")
+	}
+	if n, err := strconv.ParseUint(f[0], 10, 8); (err != nil || n >= 32) && !slices.Contains(netlinkFamilies, f[0]) {
+		return fmt.Errorf("%q is not a netlink family", f[0])
+	}
+	if len(f) == 2 {
+		if _, err := strconv.ParseUint(f[1], 10, 32); err != nil {
+			return fmt.Errorf("multicast group %q is not a 32-bit number", f[1])
+		}
+	}
+	return nil
+}
 
 // parseAddress parses the value of ListenStream=, ListenDatagram= or ListenSequentialPacket= (man
 // systemd.socket) and returns the OpenSocket family: a path starting with "/" or "@" is a unix socket,

@@ -203,13 +203,20 @@ func (p *parser) listenKey(e *sdk.Entry) {
 	}
 	k := listenKinds[e.Key]
 	l := Listener{Kind: k.kind, Type: k.typ, Address: v}
-	if e.Key == "ListenFIFO" {
+	switch e.Key {
+	case "ListenFIFO":
 		if !exec.NormalPath(v) {
 			p.Bad(e, "not a normalized absolute path")
 			return
 		}
 		l.Family = "fifo"
-	} else {
+	case "ListenNetlink":
+		if err := parseNetlink(v); err != nil {
+			p.Bad(e, "%v", err)
+			return
+		}
+		l.Family, l.Address = "netlink", strings.Join(strings.Fields(v), " ")
+	default:
 		family, err := parseAddress(v)
 		if err != nil {
 			p.Bad(e, "%v", err)
@@ -376,7 +383,7 @@ func (p *parser) finish() {
 	}
 	c.Options = p.options()
 
-	listenKeys := []string{"ListenStream", "ListenDatagram", "ListenSequentialPacket", "ListenFIFO"}
+	listenKeys := []string{"ListenStream", "ListenDatagram", "ListenSequentialPacket", "ListenFIFO", "ListenNetlink"}
 	if len(c.Listen) == 0 {
 		p.WholeErrorf(listenKeys, "Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing.")
 		return

@@ -94,6 +94,9 @@ func TestListeners(t *testing.T) {
 		{"ListenStream=vsock:2:1234", "vsock", "stream", "Stream", "vsock:2:1234"},
 		{"ListenStream=vsock::1234", "vsock", "stream", "Stream", "vsock::1234"},
 		{"ListenFIFO=/run/fifo", "fifo", "", "FIFO", "/run/fifo"},
+		{"ListenNetlink=kobject-uevent 1", "netlink", "raw", "Netlink", "kobject-uevent 1"},
+		{"ListenNetlink=  audit   1 ", "netlink", "raw", "Netlink", "audit 1"},
+		{"ListenNetlink=15", "netlink", "raw", "Netlink", "15"},
 	}
 	for _, tc := range cases {
 		c := clean(t, tc.line)
@@ -121,7 +124,8 @@ func TestBadValues(t *testing.T) {
 		"ListenStream=0", "ListenStream=65536", "ListenStream=x", "ListenStream=1.2.3:80", "ListenStream=::1:80",
 		"ListenStream=[::1]", "ListenStream=[1.2.3.4]:80", "ListenStream=/run/../x", "ListenStream=vsock:x:1",
 		"ListenStream=vsock:1", "ListenStream=@", "ListenStream=/" + strings.Repeat("a", 200), "ListenFIFO=fifo",
-		"ListenSpecial=/dev/x", "ListenNetlink=kobject-uevent 1", "ListenMessageQueue=/q", "ListenUSBFunction=/f",
+		"ListenSpecial=/dev/x", "ListenNetlink=kobject-uevent x", "ListenNetlink=nosuch", "ListenNetlink=40",
+		"ListenNetlink=route 1 2", "ListenMessageQueue=/q", "ListenUSBFunction=/f",
 		"Accept=maybe", "Service=foo.socket", "Service=foo@.service", "Service=a b.service", "MaxConnections=0",
 		"MaxConnections=-1", "MaxConnectionsPerSource=x", "Backlog=x", "SocketMode=999", "DirectoryMode=x",
 		"SocketUser=a:b", "SocketGroup=-g", "BindIPv6Only=sometimes", "BindToDevice=a/b",

@@ -8,6 +8,7 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/fstab"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
+	"github.com/sysmaster/sysmaster/pkg/virt"
 	"github.com/sysmaster/sysmaster/sdk"
 	"github.com/sysmaster/sysmaster/sdk/exec"
 )
@@ -105,6 +106,9 @@ func hasName(u *sdk.UnitInfo, name string) bool {
 	return false
 }
 
+// inContainer tells whether the swap runs in a container; a variable for the tests.
+var inContainer = virt.Container
+
 // addDependencies adds systemd.swap's implicit and default dependencies (swap_add_extras).
 func addDependencies(res *sdk.ParseResult, c *Config) {
 	if fstab.IsDevicePath(c.What) {
@@ -115,6 +119,11 @@ func addDependencies(res *sdk.ParseResult, c *Config) {
 	} else {
 		// A swap file may need its file system writable.
 		res.AddImplicit("After", "systemd-remount-fs.service")
+	}
+	if inContainer() {
+		// The swaps are the outer system's: nothing here orders or turns them off (systemd's
+		// swap_add_default_dependencies).
+		return
 	}
 	res.AddDefault("Before", "swap.target")
 	res.AddDefault("Conflicts", "umount.target")

@@ -9,7 +9,8 @@ import (
 // State is what the host keeps for one swap between events. The zero value is a swap that never started.
 type State struct {
 	control.State // Sub, Result, and the running command (Phase, Index)
-	// On says the swap is in use: set by swapon's success, cleared by swapoff's.
+	// On says the swap is in use: set by swapon's success and by /proc/swaps showing it, cleared by swapoff's
+	// success and by /proc/swaps no longer showing it.
 	On bool `json:",omitempty"`
 	// StartPending is a start that came during the swapoff: it runs once the swapoff is over.
 	StartPending bool `json:",omitempty"`
@@ -19,6 +20,7 @@ type State struct {
 const (
 	subDead                = "dead"
 	subActivating          = "activating"
+	subActivatingDone      = "activating-done" // /proc/swaps shows the swap; swapon has not exited yet
 	subActive              = "active"
 	subDeactivating        = "deactivating"
 	subDeactivatingSigterm = "deactivating-sigterm"
@@ -27,7 +29,7 @@ const (
 )
 
 var activeOf = map[string]sdk.ActiveState{
-	subDead: sdk.Inactive, subActivating: sdk.Activating, subActive: sdk.Active, subDeactivating: sdk.Deactivating,
+	subDead: sdk.Inactive, subActivating: sdk.Activating, subActivatingDone: sdk.Activating, subActive: sdk.Active, subDeactivating: sdk.Deactivating,
 	subDeactivatingSigterm: sdk.Deactivating, subDeactivatingSigkill: sdk.Deactivating, subFailed: sdk.Failed,
 }
 
@@ -101,6 +103,8 @@ func (m *machine) handle(ev *sdk.Event) {
 		}
 	case *sdk.EventTimerFired:
 		m.timedOut()
+	case *sdk.EventSwapChanged:
+		m.swapChanged(e)
 	case *sdk.EventRecover:
 		if m.st.Sub != "" {
 			m.enter(m.st.Sub)
@@ -114,7 +118,7 @@ func (m *machine) handle(ev *sdk.Event) {
 
 func (m *machine) start() {
 	switch m.st.Sub {
-	case subActivating, subActive:
+	case subActivating, subActivatingDone, subActive:
 		m.enter(m.st.Sub)
 		return
 	case subDeactivating, subDeactivatingSigterm, subDeactivatingSigkill:
@@ -144,7 +148,7 @@ func (m *machine) swapOn() {
 
 func (m *machine) stop() {
 	switch m.st.Sub {
-	case subActivating:
+	case subActivating, subActivatingDone:
 		m.enterSignal(control.Success)
 	case subActive:
 		m.r.ArmTimeout(m.c.TimeoutUSec)
@@ -162,11 +166,27 @@ func (m *machine) stop() {
 	}
 }
 
+// swapChanged follows /proc/swaps (systemd's swap_process_proc_swaps): a swap turned on by hand makes a dead or
+// failed unit active, one turned on by the unit's swapon moves it to activating-done until swapon exits; a swap
+// turned off by hand makes an active unit dead. Every other state holds, its own command's end decides.
+func (m *machine) swapChanged(e *sdk.EventSwapChanged) {
+	m.st.On = e.Active
+	switch {
+	case e.Active && (m.st.Sub == subDead || m.st.Sub == subFailed || m.st.Sub == ""):
+		m.st.State = control.State{Result: control.Success}
+		m.enterActive(control.Success)
+	case e.Active && m.st.Sub == subActivating:
+		m.enter(subActivatingDone)
+	case !e.Active && m.st.Sub == subActive:
+		m.enterDeadOrActive(control.Success)
+	}
+}
+
 // ended is the end of swapon or swapoff with result res (swap_sigchld_event).
 func (m *machine) ended(res string) {
 	m.r.DisarmTimeout()
 	switch m.st.Sub {
-	case subActivating:
+	case subActivating, subActivatingDone:
 		if res == control.Success {
 			m.st.On = true
 		}
@@ -189,7 +209,7 @@ func (m *machine) ended(res string) {
 
 func (m *machine) timedOut() {
 	switch sub := m.st.Sub; sub {
-	case subActivating:
+	case subActivating, subActivatingDone:
 		m.u.Logf("Activation timed out. Stopping.")
 		m.enterSignal(control.Timeout)
 	case subDeactivating:

@@ -147,22 +147,60 @@ func TestSwapParse(t *testing.T) {
 			t.Errorf("%v: want an error at line 2 %s= saying %q, got %v", tc.lines, tc.key, tc.msg, res.Problems)
 		}
 	}
-	res := parse("dev-sdb2.swap")
-	if res.Failed() || res.Properties["What"] != "/dev/sdb2" {
-		t.Fatalf("What= from the name: %v %v", res.Problems, res.Properties["What"])
-	}
-	var deps []string
-	for _, ds := range [][]*sdk.Dependency{res.ImplicitDeps, res.DefaultDeps} {
-		for _, d := range ds {
-			for _, u := range d.Units {
-				deps = append(deps, d.Kind+"="+u)
+}
+
+// TestSwapDependencies: a device swap is bound to its device; outside a container it goes before swap.target
+// and is stopped at shutdown; in a container it gets no default dependencies, as in systemd.
+func TestSwapDependencies(t *testing.T) {
+	defer func(f func() bool) { inContainer = f }(inContainer)
+	for _, tc := range []struct {
+		container bool
+		want      []string
+	}{
+		{false, []string{"After=dev-sdb2.device", "Before=swap.target", "Before=umount.target", "BindsTo=dev-sdb2.device", "Conflicts=umount.target"}},
+		{true, []string{"After=dev-sdb2.device", "BindsTo=dev-sdb2.device"}},
+	} {
+		inContainer = func() bool { return tc.container }
+		res := parse("dev-sdb2.swap")
+		if res.Failed() || res.Properties["What"] != "/dev/sdb2" {
+			t.Fatalf("What= from the name: %v %v", res.Problems, res.Properties["What"])
+		}
+		var deps []string
+		for _, ds := range [][]*sdk.Dependency{res.ImplicitDeps, res.DefaultDeps} {
+			for _, d := range ds {
+				for _, u := range d.Units {
+					deps = append(deps, d.Kind+"="+u)
+				}
 			}
 		}
+		sort.Strings(deps)
+		if !reflect.DeepEqual(deps, tc.want) {
+			t.Errorf("container %v: dependencies %q, want %q", tc.container, deps, tc.want)
+		}
 	}
-	sort.Strings(deps)
-	if want := []string{"After=dev-sdb2.device", "Before=swap.target", "Before=umount.target", "BindsTo=dev-sdb2.device", "Conflicts=umount.target"}; !reflect.DeepEqual(deps, want) {
-		t.Errorf("dependencies %q, want %q", deps, want)
-	}
+}
+
+// TestSwapTracked: /proc/swaps drives the unit: a swapon by hand makes it active, a swapoff by hand dead; the
+// unit's own swapon seen in /proc/swaps before it exits passes through activating-done.
+func TestSwapTracked(t *testing.T) {
+	h := newHost(t, "swapfile.swap", "What=/swapfile")
+	h.send(&sdk.EventSwapChanged{What: "/swapfile", Type: "file", Priority: -2, Active: true})
+	h.expect(subActive, "success")
+	h.send(&sdk.EventSwapChanged{What: "/swapfile", Type: "file", Priority: -2, Active: false})
+	h.expect(subDead, "success")
+	h.send(&sdk.EventStart{})
+	id, _ := h.spawned()
+	h.send(&sdk.EventSwapChanged{What: "/swapfile", Type: "file", Priority: -2, Active: true})
+	h.expect(subActivatingDone, "success")
+	h.send(exited(id, 0))
+	h.expect(subActive, "success")
+	// A swapoff that failed while the swap is gone all the same: the unit follows /proc/swaps.
+	h.send(&sdk.EventStop{})
+	id, _ = h.spawned()
+	h.send(&sdk.EventSwapChanged{What: "/swapfile", Active: false})
+	h.expect(subDeactivating, "success")
+	h.send(exited(id, 0))
+	h.expect(subDead, "success")
 }
 
 func FuzzParse(f *testing.F) {

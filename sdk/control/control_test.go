@@ -89,6 +89,21 @@ func TestRunAndDone(t *testing.T) {
 	}
 }
 
+// The activation details of the unit's activation (a timer's TRIGGER_*=) reach every command, after
+// INVOCATION_ID and before the caller's own variables.
+func TestRunActivationEnv(t *testing.T) {
+	g := newRig(exec.DefaultKill(), false)
+	g.u.Runtime.ActivationEnv = []string{"TRIGGER_UNIT=x.timer", "TRIGGER_TIMER_MONOTONIC_USEC=5"}
+	if ok, err := g.r.Run("stop", 0, Process{Env: []string{"SERVICE_RESULT=success"}}); !ok || err != nil {
+		t.Fatalf("Run: %v %v", ok, err)
+	}
+	sp, _ := g.take()[0].(*sdk.Spawn)
+	want := []string{"INVOCATION_ID=abc", "TRIGGER_UNIT=x.timer", "TRIGGER_TIMER_MONOTONIC_USEC=5", "SERVICE_RESULT=success"}
+	if sp == nil || !reflect.DeepEqual(sp.Exec.Environment, want) {
+		t.Fatalf("spawn %#v, want environment %q", sp, want)
+	}
+}
+
 func TestRunEnvironmentFileMissing(t *testing.T) {
 	g := newRig(exec.DefaultKill(), false)
 	g.r.Exec.EnvironmentFiles = []exec.EnvironmentFile{{Path: "/nonexistent/sdk-control-test.env"}}

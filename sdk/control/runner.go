@@ -50,7 +50,8 @@ func (r *Runner) DisarmTimeout() { r.Unit.DisarmTimer(r.timer()) }
 // Process is how Run spawns a command beyond its command line.
 type Process struct {
 	Role sdk.Role // RoleControl when zero
-	// Env is added to the command's environment, after INVOCATION_ID (MAINPID=, SERVICE_RESULT=, …).
+	// Env is added to the command's environment, after INVOCATION_ID and the activation details (MAINPID=,
+	// SERVICE_RESULT=, …).
 	Env []string
 	// Fds and FdNames are host fds the process gets from fd 3 on (LISTEN_FDS=).
 	Fds, FdNames []string
@@ -70,6 +71,7 @@ func (r *Runner) Run(phase string, i int, p Process) (bool, error) {
 	if id := r.Unit.Runtime.InvocationID; id != "" {
 		env = append(env, "INVOCATION_ID="+id)
 	}
+	env = append(env, r.Unit.Runtime.ActivationEnv...)
 	ec, argv, err := r.Exec.SpawnContext(cmd, append(env, p.Env...), r.Exec.NoCapabilities)
 	if err != nil {
 		r.State.Phase, r.State.Index = "", 0

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/pkg/bytesize"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 	"github.com/sysmaster/sysmaster/sdk"
 )
 
@@ -33,7 +34,19 @@ func cgroupDirectives() map[string]handler {
 		"IOWeight": func(p *Parser, e *sdk.Entry) { p.weight(e, &p.g.Cgroup.IOWeight) },
 		"TasksMax": (*Parser).tasksMax,
 		"Delegate": (*Parser).delegate,
+		"Slice":    (*Parser).slice,
 	}
+}
+
+// slice takes Slice=: a slice name whose place the name gives ("a-b.slice"); an empty value restores the default.
+// Another name is a warning and ignored, as systemd ignores a slice it cannot load.
+func (p *Parser) slice(e *sdk.Entry) {
+	v := strings.TrimSpace(e.Value)
+	if v != "" && (!unitname.SliceValid(v) || v == unitname.RootSlice) {
+		p.Res.Warnf(e, p.Section, e.Key, "Slice=%q is not a valid slice unit name, ignoring.", v)
+		return
+	}
+	p.g.Slice = v
 }
 
 // memory parses a size (K, M, G, T… base 1024), "infinity", or a percentage of physical memory; an empty

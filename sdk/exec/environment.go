@@ -109,13 +109,17 @@ func (p *Parser) envNames(e *sdk.Entry, dst *[]string, assignments bool) {
 }
 
 // Environment returns the environment of a process of the unit, computed at spawn time as systemd does:
-// variables named in PassEnvironment= that the plugin process itself has, then Environment=, then each
+// TERM for a process on a terminal (DefaultTerm), variables named in PassEnvironment= that the plugin process itself has, then Environment=, then each
 // EnvironmentFile= read now (in order; a glob's matches in lexical order), then UnsetEnvironment= removes
 // names and exact NAME=VALUE assignments, and last extra (MAINPID=, LISTEN_FDS=, … from the plugin), which
 // UnsetEnvironment= does not touch. A later assignment of a name replaces an earlier one where it stands. A
 // missing file that is not optional is an error.
 func (x *ExecSettings) Environment(extra []string) ([]string, error) {
 	var env []string
+	// $TERM is one of the manager's own variables: everything below overrides it.
+	if x.Exec != nil && needsTerm(x.Exec) {
+		env = append(env, "TERM="+DefaultTerm(x.Exec.TTYPath))
+	}
 	for _, name := range x.PassEnvironment {
 		if v, ok := os.LookupEnv(name); ok {
 			env = setEnv(env, name+"="+v)

@@ -83,6 +83,8 @@ func execDirectives() map[string]handler {
 		h["Limit"+key] = (*Parser).limit
 	}
 	sandboxDirectives(h)
+	credentialDirectives(h)
+	ttyDirectives(h)
 	h["IOSchedulingClass"] = (*Parser).ioSchedulingClass
 	h["IOSchedulingPriority"] = (*Parser).ioSchedulingPriority
 	h["CPUAffinity"] = (*Parser).cpuAffinity

@@ -47,6 +47,9 @@ func (c *ExecSettings) Properties(p map[string]string) {
 	p["CPUSchedulingPriority"] = strconv.Itoa(int(ec.CPUSchedulingPriority))
 	p["NoNewPrivileges"] = yesno(ec.NoNewPrivileges)
 	p["CapabilityBoundingSet"] = strings.Join(ec.CapabilityBoundingSet, " ")
+	if len(ec.CapabilityBoundingSet) == 0 && !c.NoCapabilities {
+		p["CapabilityBoundingSet"] = strings.Join(capabilityNames, " ") // unchanged: all of them, as systemctl says
+	}
 	p["AmbientCapabilities"] = strings.Join(ec.AmbientCapabilities, " ")
 	p["StandardInput"], p["StandardOutput"], p["StandardError"] = ec.StandardInput, ec.StandardOutput, ec.StandardError
 	p["TTYPath"], p["SyslogIdentifier"] = ec.TTYPath, ec.SyslogIdentifier
@@ -151,6 +154,35 @@ func sandboxProperties(sb *sdk.Sandbox, p map[string]string) {
 		"MemoryDenyWriteExecute": sb.MemoryDenyWriteExec} {
 		p[k] = yesno(v)
 	}
+	p["PrivateUsers"] = yesno(sb.PrivateUsers)
+	p["RestrictNamespaces"] = "no"
+	if sb.RestrictNamespacesSet {
+		var allowed []string
+		for _, n := range []string{"cgroup", "ipc", "net", "mnt", "pid", "user", "uts"} {
+			if sb.NamespacesAllowed&namespaceTypes[n] != 0 {
+				allowed = append(allowed, n)
+			}
+		}
+		p["RestrictNamespaces"] = strings.Join(allowed, " ")
+		if len(allowed) == 0 {
+			p["RestrictNamespaces"] = "yes"
+		}
+	}
+	p["RestrictAddressFamilies"] = ""
+	if sb.AddressFamiliesSet {
+		var names []string
+		for _, af := range sb.AddressFamilies {
+			names = append(names, familyName(af))
+		}
+		switch {
+		case sb.AddressFamiliesAllow && len(names) == 0:
+			p["RestrictAddressFamilies"] = "none"
+		case sb.AddressFamiliesAllow:
+			p["RestrictAddressFamilies"] = strings.Join(names, " ")
+		default:
+			p["RestrictAddressFamilies"] = "~" + strings.Join(names, " ")
+		}
+	}
 	p["ProtectProc"], p["ProcSubset"] = sb.ProtectProc, sb.ProcSubset
 	if p["ProtectProc"] == "" {
 		p["ProtectProc"] = "default"
@@ -187,4 +219,18 @@ func sandboxProperties(sb *sdk.Sandbox, p map[string]string) {
 	} else {
 		p["SystemCallFilter"] = ""
 	}
+}
+
+// familyName is the AF_* name of a family number (the first of its names, AF_UNIX rather than AF_LOCAL).
+func familyName(af int32) string {
+	best := ""
+	for n, v := range addressFamilies {
+		if v == af && (best == "" || n > best) { // AF_UNIX sorts after AF_LOCAL
+			best = n
+		}
+	}
+	if best == "" {
+		return strconv.Itoa(int(af))
+	}
+	return best
 }

@@ -33,6 +33,10 @@ type sandboxState struct {
 
 	namespaces    uint64 // RestrictNamespaces=: the allowed CLONE_NEW* flags
 	namespacesSet bool
+
+	// SystemCallLog=: nil until the first assignment, whose "~" decides the mode.
+	syscallLog      map[string]bool
+	syscallLogAllow bool
 }
 
 // sandboxDirectives are the keys of man systemd.exec's "Sandboxing", "System Call Filtering" and part of
@@ -59,6 +63,7 @@ func sandboxDirectives(h map[string]handler) {
 		"RestrictSUIDSGID":       func(s *sdk.Sandbox) *bool { return &s.RestrictSUIDSGID },
 		"LockPersonality":        func(s *sdk.Sandbox) *bool { return &s.LockPersonality },
 		"MemoryDenyWriteExecute": func(s *sdk.Sandbox) *bool { return &s.MemoryDenyWriteExec },
+		"PrivateUsers":           func(s *sdk.Sandbox) *bool { return &s.PrivateUsers },
 	} {
 		h[key] = boolKey(field)
 	}
@@ -88,6 +93,7 @@ func sandboxDirectives(h map[string]handler) {
 	h["BindReadOnlyPaths"] = func(p *Parser, e *sdk.Entry) { p.bindPaths(e, true) }
 	h["SystemCallFilter"] = (*Parser).systemCallFilter
 	h["SystemCallErrorNumber"] = (*Parser).systemCallErrorNumber
+	h["SystemCallLog"] = (*Parser).systemCallLog
 	h["SystemCallArchitectures"] = (*Parser).systemCallArchitectures
 	h["RestrictAddressFamilies"] = (*Parser).restrictAddressFamilies
 	h["RestrictNamespaces"] = (*Parser).restrictNamespaces
@@ -316,6 +322,41 @@ func (p *Parser) systemCallFilter(e *sdk.Entry) {
 	}
 }
 
+// systemCallLog parses SystemCallLog=: as SystemCallFilter= without errnos, and without @default in an allow
+// list (the names are the calls logged; with "~", every call but the names).
+func (p *Parser) systemCallLog(e *sdk.Entry) {
+	p.box.used = true
+	v := strings.TrimSpace(e.Value)
+	if v == "" {
+		p.box.syscallLog = nil
+		return
+	}
+	invert := strings.HasPrefix(v, "~")
+	ws, err := unitfile.SplitWords(strings.TrimPrefix(v, "~"), unitfile.SplitCUnescape)
+	if err != nil {
+		p.Bad(e, "%v", err)
+		return
+	}
+	if p.box.syscallLog == nil {
+		p.box.syscallLog, p.box.syscallLogAllow = map[string]bool{}, !invert
+	}
+	add := invert != p.box.syscallLogAllow
+	for _, w := range ws {
+		names, ok := seccomp.Expand(w)
+		if !ok {
+			p.Res.Warnf(e, p.Section, e.Key, "Failed to parse system call, ignoring: %s", w)
+			continue
+		}
+		for _, n := range names {
+			if add {
+				p.box.syscallLog[n] = true
+			} else {
+				delete(p.box.syscallLog, n)
+			}
+		}
+	}
+}
+
 func (p *Parser) systemCallErrorNumber(e *sdk.Entry) {
 	p.box.used = true
 	if e.Value == "" || e.Value == "kill" {
@@ -490,6 +531,13 @@ func (p *Parser) finishSandbox() *sdk.Sandbox {
 				sb.AddressFamilies = append(sb.AddressFamilies, af)
 			}
 		}
+	}
+	if b.syscallLog != nil {
+		sb.SyscallLogSet, sb.SyscallLogAllow = true, b.syscallLogAllow
+		for n := range b.syscallLog {
+			sb.SyscallLog = append(sb.SyscallLog, n)
+		}
+		sort.Strings(sb.SyscallLog)
 	}
 	sb.RestrictNamespacesSet, sb.NamespacesAllowed = b.namespacesSet, b.namespaces
 	if sb.RestrictNamespacesSet && sb.NamespacesAllowed == allNamespaceTypes() {

@@ -117,7 +117,7 @@ func FuzzSandboxParse(f *testing.F) {
 	for _, s := range []string{"ReadWritePaths=-+/a /b", "BindPaths=-/a:/b:norbind", "TemporaryFileSystem=/v:ro",
 		"SystemCallFilter=~@mount:EPERM", "SystemCallFilter=@system-service", "RestrictAddressFamilies=~AF_INET",
 		"RestrictNamespaces=~net", "ProtectSystem=strict", "SystemCallArchitectures=native", "CPUAffinity=0-3,5",
-		"IOSchedulingClass=idle"} {
+		"IOSchedulingClass=idle", "SystemCallLog=~@clock uname", "PrivateUsers=yes", "TTYRows=40", "UtmpMode=login"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -150,16 +150,16 @@ func FuzzSandboxParse(f *testing.F) {
 }
 
 func TestUnenforcedReportedOnce(t *testing.T) {
-	x, _, _, res := parseLines("PrivateUsers=yes", "PrivateUsers=no", "SystemCallLog=open", "ProtectSystem=yes")
+	x, _, _, res := parseLines("DynamicUser=yes", "DynamicUser=no", "SecureBits=keep-caps", "ProtectSystem=yes")
 	if len(res.Problems) != 2 || res.Failed() || !strings.Contains(res.Problems[0].Message, "not enforced") {
 		t.Fatalf("%v", res.Problems)
 	}
-	if !reflect.DeepEqual(x.Unenforced, []string{"PrivateUsers", "SystemCallLog"}) {
+	if !reflect.DeepEqual(x.Unenforced, []string{"DynamicUser", "SecureBits"}) {
 		t.Errorf("%v", x.Unenforced)
 	}
 	p := map[string]string{}
 	x.Properties(p)
-	if p["UnenforcedDirectives"] != "PrivateUsers= SystemCallLog=" || p["ProtectSystem"] != "yes" {
+	if p["UnenforcedDirectives"] != "DynamicUser= SecureBits=" || p["ProtectSystem"] != "yes" {
 		t.Errorf("%q %q", p["UnenforcedDirectives"], p["ProtectSystem"])
 	}
 }
@@ -190,5 +190,25 @@ func TestIOSchedulingAndCPUAffinity(t *testing.T) {
 		if _, _, _, res := parseLines(l); !res.Failed() || res.Problems[0].Line != 1 {
 			t.Errorf("%s: %v", l, res.Problems)
 		}
+	}
+}
+
+func TestSystemCallLogMerging(t *testing.T) {
+	// An allow list logs its names only (no @default); "~" later takes out of it; unknown names are warnings.
+	x, _, _, res := parseLines("SystemCallLog=@clock uname nosuchcall", "SystemCallLog=~settimeofday", "PrivateUsers=yes")
+	sb := x.Exec.Sandbox
+	if !sb.SyscallLogSet || !sb.SyscallLogAllow || !slices.Contains(sb.SyscallLog, "uname") ||
+		!slices.Contains(sb.SyscallLog, "clock_settime") || slices.Contains(sb.SyscallLog, "settimeofday") ||
+		slices.Contains(sb.SyscallLog, "read") || !sb.PrivateUsers {
+		t.Errorf("%+v", sb)
+	}
+	if len(res.Problems) != 1 || res.Problems[0].Severity != sdk.SeverityWarning {
+		t.Errorf("%v", res.Problems)
+	}
+	// A deny list logs everything but its names; an empty assignment resets.
+	x, _, _, _ = parseLines("SystemCallLog=uname", "SystemCallLog=", "SystemCallLog=~read write")
+	sb = x.Exec.Sandbox
+	if !sb.SyscallLogSet || sb.SyscallLogAllow || !reflect.DeepEqual(sb.SyscallLog, []string{"read", "write"}) {
+		t.Errorf("%+v", sb)
 	}
 }

@@ -42,6 +42,10 @@ type ExecSettings struct {
 	NoCapabilities bool
 	// Unenforced lists the keys of the section that sysmaster knows but does not apply (see unenforcedKeys).
 	Unenforced []string
+	// SamePgrp keeps the processes in the core's process group instead of a new session (systemd's same_pgrp):
+	// a mount unit's mount(8) must run as the autofs daemon, whose process group the core is, or it would wait
+	// for the very automount request it answers.
+	SamePgrp bool `json:",omitempty"`
 }
 
 // KillSettings are the settings of man systemd.kill.
@@ -60,6 +64,9 @@ type CgroupConfig struct {
 	Cgroup *sdk.CgroupSettings
 	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CPUWeight is then 1.
 	CPUWeightIdle bool
+	// Slice is Slice=: the slice unit the unit's cgroup goes in; "" for the default (system.slice, or
+	// system-PREFIX.slice for an instance). The parser hands it to the host as the "Slice" annotation.
+	Slice string `json:",omitempty"`
 }
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").
@@ -172,7 +179,9 @@ func (p *Parser) Run(s *sdk.Section, own func(e *sdk.Entry) bool) {
 			p.unenforced(e)
 			continue
 		}
-		p.Res.Warnf(e, p.Section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, p.Section)
+		if !strings.HasPrefix(e.Key, "X-") { // extension keys are the admin's, as in systemd: no warning
+			p.Res.Warnf(e, p.Section, e.Key, "Unknown key name '%s' in section '%s', ignoring.", e.Key, p.Section)
+		}
 	}
 }
 
@@ -201,6 +210,9 @@ func (p *Parser) Finish() {
 	}
 	if p.x != nil {
 		p.finishExec()
+	}
+	if p.g != nil {
+		p.Res.Annotate("Slice", p.g.Slice)
 	}
 }
 

@@ -25,7 +25,7 @@ func (x *ExecSettings) SpawnContext(cmd Command, extra []string, noCapabilities 
 	}
 	ec.Environment = env
 	ec.FullPrivileges, ec.AmbientOnly, ec.IgnoreFailure = cmd.FullPrivileges, cmd.AmbientOnly, cmd.IgnoreFailure
-	ec.Setsid = true
+	ec.Setsid = !x.SamePgrp
 	ec.NoCapabilities = noCapabilities
 	argv := cmd.Argv
 	if !cmd.NoExpand {

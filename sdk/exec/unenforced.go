@@ -10,17 +10,13 @@ var unenforcedKeys = map[string]bool{}
 func init() {
 	for _, k := range []string{
 		// Identity, security and sandboxing.
-		"DynamicUser", "PrivateUsers", "SystemCallLog", "SecureBits", "Personality",
+		"DynamicUser", "SecureBits", "Personality",
 		"SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "RemoveIPC", "NetworkNamespacePath",
 		"IPCNamespacePath", "RestrictFileSystems", "RestrictNetworkInterfaces", "MountAPIVFS", "RootImage",
 		"RootImageOptions", "RootHash", "RootHashSignature", "RootVerity", "MountImages", "ExtensionImages",
 		"ExtensionDirectories", "ExecSearchPath", "PAMName",
-		// Credentials.
-		"LoadCredential", "LoadCredentialEncrypted", "SetCredential", "SetCredentialEncrypted",
 		// Scheduling and process properties.
 		"NUMAPolicy", "NUMAMask", "CPUSchedulingResetOnFork", "TimerSlackNSec", "CoredumpFilter",
-		// Terminals and logins.
-		"TTYReset", "TTYVHangup", "TTYVTDisallocate", "TTYRows", "TTYColumns", "UtmpIdentifier", "UtmpMode",
 		// Logging.
 		"LogLevelMax", "LogExtraFields", "LogRateLimitIntervalSec", "LogRateLimitBurst", "LogNamespace",
 		"SyslogFacility", "SyslogLevel", "SyslogLevelPrefix",

@@ -17,6 +17,7 @@ until [ "$(/usr/bin/sctl is-active multi-user.target)" = active ]; do
   sleep 0.1
 done
 echo "GUEST: default.target active" >/dev/console
+echo "GUEST: random-seed $(/usr/bin/sctl is-active sysmaster-random-seed.service) $(stat -c '%s %a' /var/lib/sysmaster/random-seed)" >/dev/console
 i=0
 until [ "$(/usr/bin/sctl is-active boot-svc.service)" = active ]; do
   i=$((i+1)); [ $i -gt 100 ] && break
@@ -27,6 +28,7 @@ echo "GUEST: service $(/usr/bin/sctl is-active boot-svc.service) in $cg pids.max
 /usr/bin/sctl status boot-svc.service >/dev/console 2>&1
 /usr/bin/sctl list-units --no-legend >/dev/console 2>&1
 /usr/bin/sctl list-plugins >/dev/console 2>&1
+echo "GUEST: udevd $(/usr/bin/sctl is-active sysmaster-udevd.service) coldplug $(/usr/bin/sctl is-active sysmaster-udev-trigger.service) uevent socket $(/usr/bin/sctl is-active sysmaster-udevd-kernel.socket)" >/dev/console
 echo "GUEST: init is pid $(cat /proc/1/comm)" >/dev/console
 echo "GUEST: poweroff requested" >/dev/console
 /usr/bin/sctl poweroff
@@ -36,16 +38,21 @@ echo "GUEST: poweroff requested" >/dev/console
 var milestones = []string{
 	"Reached target multi-user.target - Multi-User System.",
 	"GUEST: default.target active",
+	// random-seed is a boot service, enabled by default: it loaded the seed and saved a fresh one.
+	"GUEST: random-seed active 512 600",
 	// On the pure cgroup v2 hierarchy of a real boot, with the limits applied.
 	"GUEST: service active in /system.slice/boot-svc.service pids.max=16 memory.max=67108864",
 	"sh: svc up",
+	// udevd runs at boot, with the kernel's uevent socket the core holds, and the coldplug ran.
+	"GUEST: udevd active coldplug active uevent socket active",
 	"GUEST: poweroff requested",
+	"Stopped sysmaster-random-seed.service - Load/Save Random Seed.", // its ExecStop= saved the seed
 	"Reached target poweroff.target - System Power Off.",
 	"sysmaster-init: final stage: poweroff",
 	"reboot: Power down",
 }
 
-func kernel(t *testing.T) string {
+func kernel(t testing.TB) string {
 	cache := os.Getenv("SYSMASTER_BOOT_CACHE")
 	if cache == "" {
 		cache = "/var/cache/sysmaster-boot"

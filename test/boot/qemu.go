@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ type vm struct {
 	done    chan struct{}
 	err     error
 	started time.Time
+	stdin   io.WriteCloser // the serial console's input
 }
 
 func (v *vm) Write(p []byte) (int, error) {
@@ -34,15 +36,21 @@ func (v *vm) Console() string {
 }
 
 // boot starts qemu (TCG: there is no KVM here; -cpu qemu64 boots 1–2 s faster than max, whose AVX paths are
-// slow to emulate) with the kernel, the initramfs and the command line; the serial
-// console is qemu's stdout. ctx bounds the whole run: qemu is killed when it ends.
-func boot(ctx context.Context, kernel, initrd, cmdline string) (*vm, error) {
+// slow to emulate) with the kernel, the initramfs, the command line and extra qemu arguments (disks, network);
+// the serial console is qemu's stdin and stdout. ctx bounds the whole run: qemu is killed when it ends. The guest
+// gets 1 GiB: the initramfs (every plugin binary, each ~13 MB, and the rest of the installed tree) is in memory
+// twice while the kernel unpacks it, and 512 MB no longer held it ("Initramfs unpacking failed: write error").
+func boot(ctx context.Context, kernel, initrd, cmdline string, extra ...string) (*vm, error) {
 	v := &vm{done: make(chan struct{})}
-	v.cmd = exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-m", "512", "-smp", "1",
+	args := []string{"-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-m", "1024", "-smp", "1",
 		"-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio", "-monitor", "none",
-		"-kernel", kernel, "-initrd", initrd, "-append", cmdline)
+		"-kernel", kernel, "-initrd", initrd, "-append", cmdline}
+	v.cmd = exec.CommandContext(ctx, "qemu-system-x86_64", append(args, extra...)...)
 	v.cmd.Stdout, v.cmd.Stderr = v, v
+	var err error
+	if v.stdin, err = v.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
 	v.started = time.Now()
 	if err := v.cmd.Start(); err != nil {
 		return nil, err
@@ -77,4 +85,33 @@ func (v *vm) waitFor(ctx context.Context, s string) (time.Duration, error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// waitAfter is waitFor for s appearing after the console's first `from` bytes (an answer to a command typed on
+// the serial console, not an earlier line that happens to match).
+func (v *vm) waitAfter(ctx context.Context, from int, s string) (string, error) {
+	for {
+		con := v.Console()
+		if i := strings.Index(con[from:], s); i >= 0 {
+			return con[from : from+i+len(s)], nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("timed out waiting for %q", s)
+		case <-v.done:
+			if con := v.Console(); strings.Contains(con[from:], s) {
+				continue // printed just before qemu ended
+			}
+			return "", fmt.Errorf("qemu exited (%v) before %q appeared", v.err, s)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// typeLine types line and a newline on the serial console and returns the console's length before it, for
+// waitAfter.
+func (v *vm) typeLine(line string) (int, error) {
+	n := len(v.Console())
+	_, err := io.WriteString(v.stdin, line+"\n")
+	return n, err
 }

@@ -14,7 +14,7 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-var busyboxApplets = []string{"sh", "ls", "cat", "echo", "mount", "umount", "sleep", "mkdir", "ps", "poweroff", "dmesg", "grep"}
+var busyboxApplets = []string{"sh", "ls", "cat", "echo", "mount", "umount", "sleep", "mkdir", "ps", "poweroff", "dmesg", "grep", "stat"}
 
 // buildRootfs lays out a minimal system under dir: busybox-static, the installed sysmaster, the example run
 // plugin and the guest driver unit with its script.

@@ -46,6 +46,7 @@ type System struct {
 	t       testing.TB
 	Root    string // installed tree (DESTDIR)
 	Etc     string // the directory bound over /etc/sysmaster
+	VarLib  string // the directory bound over /var/lib/sysmaster (the random seed, timer stamps), empty at start
 	InitPid int    // init's pid as seen from the test
 	cmd     *exec.Cmd
 	console *syncBuffer
@@ -67,9 +68,9 @@ func Start(t testing.TB, opts Options) *System {
 		}
 		root = private
 	}
-	s := &System{t: t, Root: root, Etc: t.TempDir(), console: &syncBuffer{}, exited: make(chan struct{})}
+	s := &System{t: t, Root: root, Etc: t.TempDir(), VarLib: t.TempDir(), console: &syncBuffer{}, exited: make(chan struct{})}
 	s.writeEtc(opts)
-	for _, d := range []string{"/usr/lib/sysmaster", "/etc/sysmaster"} {
+	for _, d := range []string{"/usr/lib/sysmaster", "/etc/sysmaster", "/var/lib/sysmaster"} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatalf("harness: mount point %s: %v", d, err)
 		}
@@ -91,10 +92,11 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount --bind "$1" /usr/lib/sysmaster
 mount --bind "$2" /etc/sysmaster
 [ -z "$3" ] || mount --bind "$3" /etc/machine-id
-shift 3
+mount --bind "$4" /var/lib/sysmaster
+shift 4
 exec /usr/lib/sysmaster/init "$@"`
 	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
-		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID}, opts.Args...)
+		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID, s.VarLib}, opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
 	s.cmd.Env = append(append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " ")), opts.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console

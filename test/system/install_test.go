@@ -106,8 +106,9 @@ func TestEnableDisableMaskUnmask(t *testing.T) {
 	}
 }
 
-// On a first boot (empty /etc/machine-id) the presets are applied before the boot transaction; sctl preset,
-// preset-all and the PRESET column use the same rules.
+// On a first boot (empty /etc/machine-id) the presets are applied before the boot transaction, enabling only, as
+// systemd does: a unit enabled already (a package's postinst did it) stays enabled though the presets say
+// disable. sctl preset, preset-all and the PRESET column use the same rules.
 func TestPresetsOnFirstBoot(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{
@@ -116,8 +117,10 @@ func TestPresetsOnFirstBoot(t *testing.T) {
 			"on.target":                       "[Unit]\nDescription=On\n[Install]\nWantedBy=multi-user.target\n",
 			"off.target":                      "[Unit]\nDescription=Off\n[Install]\nWantedBy=multi-user.target\n",
 			"static.target":                   "[Unit]\nDescription=No install info\n",
-			"../system-preset/50-test.preset": "# test presets\ndisable off.target\n",
+			"kept.target":                     "[Unit]\nDescription=Kept\n[Install]\nWantedBy=multi-user.target\n",
+			"../system-preset/50-test.preset": "# test presets\ndisable off.target\ndisable kept.target\n",
 		},
+		Links: map[string]string{"multi-user.target.wants/kept.target": "../kept.target"},
 	})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	if st := s.Show("on.target", "ActiveState"); st != "active" {
@@ -125,6 +128,9 @@ func TestPresetsOnFirstBoot(t *testing.T) {
 	}
 	if st := s.Show("off.target", "ActiveState"); st != "inactive" {
 		t.Errorf("off.target (preset disable) is %s", st)
+	}
+	if st := s.Show("kept.target", "ActiveState"); st != "active" {
+		t.Errorf("kept.target (enabled before the first boot, preset disable) is %s", st)
 	}
 	out, _, _ := s.Sctl("list-unit-files", "--no-legend", "on.target", "off.target", "static.target")
 	for _, row := range [][]string{{"on.target", "enabled", "enabled"}, {"off.target", "disabled", "disabled"}, {"static.target", "static", "-"}} {

@@ -13,7 +13,7 @@ import (
 func TestSandboxUnenforcedReported(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
-		"unenforced.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nPrivateUsers=yes\nSystemCallLog=open\nProtectSystem=strict\nExecStart=/bin/true\n",
+		"unenforced.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nSecureBits=keep-caps\nRemoveIPC=yes\nProtectSystem=strict\nExecStart=/bin/true\n",
 	}})
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	if _, errs, code := s.Sctl("start", "unenforced.service"); code != 0 {
@@ -21,7 +21,7 @@ func TestSandboxUnenforcedReported(t *testing.T) {
 	}
 	s.WaitActive("unenforced.service", "active", 10*time.Second)
 	logs := unitLogs(s, "unenforced.service")
-	for _, key := range []string{"PrivateUsers=", "SystemCallLog="} {
+	for _, key := range []string{"SecureBits=", "RemoveIPC="} {
 		if n := strings.Count(logs, key); n != 1 {
 			t.Errorf("%s reported %d times in the unit's log, want once:\n%s", key, n, logs)
 		}
@@ -30,7 +30,7 @@ func TestSandboxUnenforcedReported(t *testing.T) {
 		t.Errorf("ProtectSystem= is enforced, yet reported:\n%s", logs)
 	}
 	out, _, _ := s.Sctl("status", "unenforced.service")
-	for _, key := range []string{"PrivateUsers=", "SystemCallLog="} {
+	for _, key := range []string{"SecureBits=", "RemoveIPC="} {
 		found := false
 		for _, l := range strings.Split(out, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), "Warning:") && strings.Contains(l, key) {

@@ -1,5 +1,5 @@
-// Package adm is devctl, udevadm's verbs for this udevd: trigger, settle, monitor, info, test, test-builtin and
-// control, with udevadm's options (long and short forms). cmd/devctl calls Main.
+// Package adm is devctl, udevadm's verbs for this udevd: trigger, settle, monitor, info, test, test-builtin,
+// control and hwdb, with udevadm's options (long and short forms). cmd/devctl calls Main.
 package adm
 
 import (
@@ -40,6 +40,7 @@ var verbs = map[string]struct {
 	"test":         {test, "Test an event run (dry run)"},
 	"test-builtin": {testBuiltin, "Test a built-in command"},
 	"control":      {controlVerb, "Control the udev daemon"},
+	"hwdb":         {hwdbVerb, "Compile or query the hardware database"},
 }
 
 // Main runs devctl with args (without the program name) on this system and returns its exit status.

@@ -69,14 +69,53 @@ func TestBuiltins(t *testing.T) {
 }
 
 func TestUnimplemented(t *testing.T) {
-	b, ok := Lookup("hwdb")
+	b, ok := Lookup("btrfs")
 	if !ok {
-		t.Fatal("hwdb is a builtin of udevd 252")
+		t.Fatal("btrfs is a builtin of udevd 252")
 	}
-	if err := b.Run(context.Background(), &device.Device{}, []string{"hwdb"}, true); err == nil {
-		t.Fatal("hwdb ran")
+	if err := b.Run(context.Background(), &device.Device{}, []string{"btrfs", "ready", "/dev/x"}, true); err == nil {
+		t.Fatal("btrfs ran")
 	}
 	if _, ok := Lookup("nonsense"); ok {
 		t.Fatal("unknown builtin found")
+	}
+}
+
+// TestHwdb: the hwdb builtin on the small database of ../hwdb/testdata (whose answers are systemd-hwdb's): a
+// modalias given, with a key filter, and the device's own walk up to the USB interface of systemd's fake Nokia
+// N78; no entry fails the builtin.
+func TestHwdb(t *testing.T) {
+	HwdbPaths = []string{"../hwdb/testdata/hwdb.bin"}
+	sys := fixture(t)
+	run := func(devpath string, args ...string) (*device.Device, error) {
+		d, err := sys.New(devpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := Lookup("hwdb")
+		return d, b.Run(context.Background(), d, append([]string{"hwdb"}, args...), true)
+	}
+	tty := "/devices/pci0000:00/0000:00:1d.7/usb5/5-2/5-2:1.0/tty/ttyACM0"
+	d, err := run(tty, "usb:v1234p5678")
+	if v, _ := d.Property("ID_MODEL_FROM_DATABASE"); err != nil || v != "Local Name" {
+		t.Errorf("modalias given: %v, ID_MODEL_FROM_DATABASE=%q", err, v)
+	}
+	d, err = run(tty, "--filter=ID_VENDOR*", "usb:v1234p5678")
+	if _, model := d.Property("ID_MODEL_FROM_DATABASE"); err != nil || model {
+		t.Errorf("filtered: %v, the model was set", err)
+	}
+	d, err = run(tty, "--lookup-prefix=usb:", "v1234p0001")
+	if v, _ := d.Property("ID_VENDOR_FROM_DATABASE"); err != nil || v != "Test Vendor" {
+		t.Errorf("prefix: %v, ID_VENDOR_FROM_DATABASE=%q", err, v)
+	}
+	d, err = run(tty, "--subsystem=usb")
+	if v, _ := d.Property("ID_MODEL_FROM_DATABASE"); err != nil || v != "N78 (test entry)" {
+		t.Errorf("the device's walk: %v, ID_MODEL_FROM_DATABASE=%q", err, v)
+	}
+	if _, err := run(tty, "usb:v9999"); err == nil {
+		t.Error("no entry did not fail")
+	}
+	if _, err := run(tty, "--device=/sys/x"); err == nil {
+		t.Error("--device= did not fail")
 	}
 }

@@ -172,11 +172,13 @@ func (d *Daemon) openSockets() error {
 				return err
 			}
 			d.kernel = c
+			d.log.logf(levelInfo, "using the uevent socket passed by the host (fd %d)", fd)
 		case d.ctrl == nil:
 			if l, err := net.FileListener(os.NewFile(uintptr(fd), "control")); err == nil {
 				if ul, ok := l.(*net.UnixListener); ok {
 					d.ctrl = ul
 					unix.CloseOnExec(fd)
+					d.log.logf(levelInfo, "using the control socket passed by the host (fd %d)", fd)
 					continue
 				}
 				l.Close()

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"github.com/sysmaster/sysmaster/udevd/fnmatch"
 	"os"
 	"strings"
 
@@ -208,7 +209,7 @@ func (ev *Event) applyToken(ctx context.Context, l *Line, t *token, dev *device.
 		pattern := ev.format(t.value, false)
 		have := false
 		for _, k := range p.PropertyKeys() {
-			if fnmatch(pattern, k) {
+			if fnmatch.Match(pattern, k) {
 				v, _ := p.Property(k)
 				ev.Dev.SetProperty(k, v)
 				have = true

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/sysmaster/sysmaster/udevd/fnmatch"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func matchString(t *token, s string) bool {
 			if m {
 				break
 			}
-			m = fnmatch(a, s)
+			m = fnmatch.Match(a, s)
 		}
 	}
 	return m == (t.op == OpMatch)

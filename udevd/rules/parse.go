@@ -332,3 +332,6 @@ func (p *parser) resolveGotos(f *File) {
 		}
 	}
 }
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -129,21 +129,6 @@ func TestLineTooLong(t *testing.T) {
 	}
 }
 
-func TestGlob(t *testing.T) {
-	for _, c := range []struct {
-		p, s string
-		ok   bool
-	}{
-		{"sd*", "sda1", true}, {"*", "a/b", true}, {"ttyACM[0-9]*", "ttyACM0", true}, {"*[!0-9]", "sda", true},
-		{"*[!0-9]", "sda1", false}, {"ttyACM?[0-9]", "ttyACM0", false}, {"a\\*", "a*", true}, {"a\\*", "ab", false},
-		{"[[:digit:]]x", "7x", true}, {"[]]", "]", true}, {"[a", "[a", true}, {"?", "", false}, {"", "", true},
-	} {
-		if got := fnmatch(c.p, c.s); got != c.ok {
-			t.Errorf("fnmatch(%q, %q) = %v", c.p, c.s, got)
-		}
-	}
-}
-
 // FuzzParseLine feeds arbitrary rule lines to the parser: it must not panic, and a line it keeps must parse
 // again to the same tokens.
 func FuzzParseLine(f *testing.F) {

@@ -61,8 +61,11 @@ func (a *analyzer) run(argv []string) int {
 		return exitOK
 	}
 	if len(rest) == 0 {
-		a.errorf("sctl analyze: a verb is needed: calendar, timespan or timestamp.")
+		a.errorf("sctl analyze: a verb is needed: calendar, timespan, timestamp or security.")
 		return exitFailure
+	}
+	if rest[0] == "security" { // security.go: asks the manager
+		return a.security(rest[1:])
 	}
 	verbs := map[string]func(string) error{"calendar": a.calendar, "timespan": a.timespan, "timestamp": a.timestamp}
 	verb, ok := verbs[rest[0]]
@@ -94,12 +97,13 @@ func (a *analyzer) run(argv []string) int {
 
 const analyzeHelp = `sctl analyze [OPTIONS...] COMMAND ...
 
-Check time expressions, as systemd-analyze does.
+Check time expressions and rate the sandbox of services, as systemd-analyze does.
 
 Commands:
   calendar SPEC...          Validate repetitive calendar time events
   timestamp TIMESTAMP...    Validate a timestamp
   timespan SPAN...          Validate a time span
+  security [UNIT...]        Analyze security of unit
 
 Options:
   -h --help                 Show this help

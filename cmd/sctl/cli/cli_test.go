@@ -312,3 +312,17 @@ func TestFormatSockets(t *testing.T) {
 		t.Errorf("show:\n%s", got)
 	}
 }
+
+func TestFormatAutomounts(t *testing.T) {
+	got := formatAutomounts([]automountRow{
+		{what: "/data/shared", where: "/auto", mounted: "yes", idle: "2s", unit: "auto.automount"},
+		{what: "binfmt_misc", where: "/proc/sys/fs/binfmt_misc", mounted: "no", idle: "0", unit: "proc-sys-fs-binfmt_misc.automount"},
+	}, options{})
+	want := "WHAT         WHERE                    MOUNTED IDLE TIMEOUT UNIT\n" +
+		"/data/shared /auto                    yes     2s           auto.automount\n" +
+		"binfmt_misc  /proc/sys/fs/binfmt_misc no      disabled     proc-sys-fs-binfmt_misc.automount\n" +
+		"\n2 automounts listed.\nPass --all to see loaded but inactive automounts, too.\n"
+	if got != want {
+		t.Errorf("list-automounts:\n%q\nwant\n%q", got, want)
+	}
+}

@@ -43,6 +43,8 @@ var commands = map[string]command{
 	"list-plugins":      {listPlugins, 0},
 	"reload-plugin":     {reloadPlugin, 1},
 	"list-sockets":      {listSockets, 0},
+	"list-timers":       {listTimers, 0},
+	"list-automounts":   {listAutomounts, 0},
 	"list-dependencies": {listDependencies, 0},
 	"status":            {status, 0},
 	"show":              {show, 0},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,6 +99,9 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		loaded += " (" + strings.Join(detail, "; ") + ")"
 	}
 	line("Loaded", loaded)
+	if f := p["Following"]; f != "" {
+		line("Follows", "unit currently follows state of "+f)
+	}
 	// A unit whose type's plugin crashed too often: its events wait until the plugin is launched again.
 	if ps := p["PluginState"]; strings.HasPrefix(ps, "backoff") || strings.HasPrefix(ps, "failed") || strings.Contains(ps, "held") {
 		line("Plugin", p["Id"][strings.LastIndexByte(p["Id"], '.')+1:]+" plugin "+ps)
@@ -146,6 +148,22 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			fmt.Fprintf(&b, "%12s └─ %s\n", "", f)
 		}
 	}
+	if strings.HasSuffix(p["Id"], ".timer") {
+		// systemctl's Trigger: the next elapse as list-timers computes it, and the units the timer starts.
+		nw := clockNow()
+		nw.real = uint64(now.UnixMicro())
+		trigger := "n/a" // systemctl status writes n/a here, list-timers "-"
+		if next := nextElapse(p, nw); next != 0 {
+			trigger = absTime(next) + "; " + relTime(next, nw.real)
+		}
+		line("Trigger", trigger)
+		if t := strings.Fields(p["Triggers"]); len(t) > 0 {
+			line("Triggers", "● "+strings.Join(t, "\n"+strings.Repeat(" ", 13)+"● "))
+		}
+	}
+	if d := p["SysFSPath"]; d != "" {
+		line("Device", d)
+	}
 	if strings.HasSuffix(p["Id"], ".mount") {
 		// systemctl shows Where and What; Type and Options say the rest of what is mounted.
 		for _, k := range []string{"Where", "What", "Type", "Options"} {
@@ -174,39 +192,55 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	}
 	if cg := p["ControlGroup"]; cg != "" {
 		line("CGroup", cg)
-		pids := cgroupProcesses(cg)
-		for i, pid := range pids {
-			branch := "├─"
-			if i == len(pids)-1 {
-				branch = "└─"
-			}
-			c, _ := os.ReadFile("/proc/" + pid + "/cmdline")
-			fmt.Fprintf(&b, "%12s %s%s %s\n", "", branch, pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+		if dir := cgroupDir(cg); dir != "" {
+			cgroupTree(&b, dir, strings.Repeat(" ", 13))
 		}
 	}
 	return b.String()
 }
 
-// cgroupProcesses lists the processes of the cgroup at path (as ControlGroup shows it) and below, from the
-// hierarchy that tracks them: name=systemd on a hybrid or v1 system, the unified one on v2.
-func cgroupProcesses(path string) []string {
+// cgroupDir is the directory of the cgroup at path (as ControlGroup shows it) in the hierarchy that tracks
+// processes: name=systemd on a hybrid or v1 system, the unified one on v2; "" when there is none.
+func cgroupDir(path string) string {
 	for _, root := range []string{"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
 		dir := filepath.Join(root, path)
-		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err != nil {
-			continue
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
+			return dir
 		}
-		var pids []string
-		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			b, _ := os.ReadFile(filepath.Join(p, "cgroup.procs"))
-			pids = append(pids, strings.Fields(string(b))...)
-			return nil
-		})
-		return pids
 	}
-	return nil
+	return ""
+}
+
+// cgroupTree prints the processes of the cgroup dir, then the cgroups below it (a slice's units, a delegated
+// service's own groups) with theirs, as systemctl status draws its CGroup: tree.
+func cgroupTree(b *strings.Builder, dir, indent string) {
+	procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	pids := strings.Fields(string(procs))
+	var kids []string
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if e.IsDir() {
+				kids = append(kids, e.Name())
+			}
+		}
+	}
+	n := len(pids) + len(kids)
+	branch := func(i int) (string, string) {
+		if i == n-1 {
+			return "└─", "  "
+		}
+		return "├─", "│ "
+	}
+	for i, pid := range pids {
+		br, _ := branch(i)
+		c, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		fmt.Fprintf(b, "%s%s%s %s\n", indent, br, pid, strings.TrimSpace(strings.ReplaceAll(string(c), "\x00", " ")))
+	}
+	for j, k := range kids {
+		br, more := branch(len(pids) + j)
+		fmt.Fprintf(b, "%s%s%s\n", indent, br, k)
+		cgroupTree(b, filepath.Join(dir, k), indent+more)
+	}
 }
 
 // formatDropIns groups drop-in files by directory: "/dir\n             └─a.conf, b.conf".

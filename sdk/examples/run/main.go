@@ -1,7 +1,7 @@
 // Command run is a complete third-party unit type built on the plugin kit only: a ".run" unit runs one command
 // and is active while it runs (or, with RemainAfterExit=yes, after it exited successfully). The kit parses the
-// command line and man systemd.exec and systemd.kill's settings (sdk/exec), runs the commands and escalates the
-// stop from SIGTERM to SIGKILL (sdk/control).
+// command line and man systemd.exec and systemd.kill's settings (sdk/exec); its Simple lifecycle runs the
+// commands and escalates the stop from SIGTERM to SIGKILL (sdk/control).
 //
 //	[Run]
 //	Command=/bin/sh -c "echo hello"
@@ -64,92 +64,19 @@ func (runType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	return res
 }
 
-// activeOf maps the sub-states to the generic states.
-var activeOf = map[string]sdk.ActiveState{"dead": sdk.Inactive, "start": sdk.Activating, "running": sdk.Active,
-	"exited": sdk.Active, "reload": sdk.Reloading, "stop-sigterm": sdk.Deactivating,
-	"stop-sigkill": sdk.Deactivating, "failed": sdk.Failed}
-
 func (runType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	return sdk.HandleJSON(u, func(c *config, st *control.State) error {
 		r := &control.Runner{Unit: u, State: st, Exec: &c.ExecSettings, Kill: &c.KillSettings, HasMain: true,
-			Commands: func(phase string) []exec.Command {
+			Enter: control.SimpleStates.Enter(u, st), Commands: func(phase string) []exec.Command {
 				if phase == "reload" {
 					return c.ReloadCommand
 				}
 				return c.Command
-			},
-			Enter: func(sub string) { st.Sub = sub; u.SetState(activeOf[sub], sub, st.ResultName()) }}
-		handle(r, c, u.Runtime, ev)
+			}}
+		control.Simple{Runner: r, RemainAfterExit: c.RemainAfterExit,
+			Stop: control.Escalation{Term: "stop-sigterm", Kill: "stop-sigkill", Timeout: c.TimeoutStopUSec}}.Handle(ev)
 		return nil
 	})
-}
-
-func handle(r *control.Runner, c *config, rt *sdk.Runtime, ev *sdk.Event) {
-	st := r.State
-	stopping := control.Escalation{Term: "stop-sigterm", Kill: "stop-sigkill", Timeout: c.TimeoutStopUSec}
-	switch e := ev.Kind.(type) {
-	case *sdk.EventStart:
-		*st = control.State{Result: control.Success}
-		r.Enter("start")
-		if _, err := r.Run("start", 0, control.Process{Role: sdk.RoleMain}); err != nil {
-			st.Record(control.Resources)
-			r.Enter("failed")
-		}
-	case *sdk.EventSpawned:
-		if e.Role == sdk.RoleMain && st.Sub == "start" {
-			r.Enter("running")
-		}
-	case *sdk.EventSpawnFailed:
-		r.Unit.Logf("cannot run %s: %s", e.ID, e.Message)
-		r.Done(e.ID)
-		st.Record(control.Resources)
-		r.Enter("failed")
-	case *sdk.EventReload:
-		if st.Sub != "running" {
-			r.Enter(st.Sub) // nothing to reload: the job is done
-		} else if ok, err := r.Run("reload", 0, control.Process{}); ok && err == nil {
-			r.Enter("reload")
-		}
-	case *sdk.EventChildExited:
-		_, _, cmd, ok := r.Done(e.ID)
-		res := control.Result(cmd, e.Code, e.Status)
-		switch {
-		case e.Role != sdk.RoleMain:
-			if ok && res != control.Success {
-				r.Unit.Logf("reload command failed: %s", exec.Describe(int32(e.Code), e.Status))
-			}
-			if st.Sub == "reload" {
-				r.Enter("running")
-			}
-		case st.Sub == stopping.Term || st.Sub == stopping.Kill:
-			r.DisarmTimeout()
-			if st.Failed() {
-				r.Enter("failed")
-			} else {
-				r.Enter("dead")
-			}
-		case res == control.Success && c.RemainAfterExit:
-			r.Enter("exited")
-		case res == control.Success:
-			r.Enter("dead")
-		default:
-			r.Unit.Logf("command failed: %s", exec.Describe(int32(e.Code), e.Status))
-			st.Record(res)
-			r.Enter("failed")
-		}
-	case *sdk.EventStop:
-		if rt.MainPid == 0 || !r.Begin(stopping, control.Term) {
-			r.Enter("dead")
-		}
-	case *sdk.EventTimerFired: // the stop timed out: SIGTERM, then SIGKILL, then give up
-		if r.TimedOut(stopping, st.Sub) {
-			r.Enter("failed")
-		}
-	case *sdk.EventKill:
-		r.OnKill(e)
-	case *sdk.EventResetFailed:
-		r.ResetFailed("failed", "dead")
-	}
 }
 
 func main() { sdk.Serve(runType{}) }

@@ -1162,10 +1162,14 @@ type UnitRuntime struct {
 	// The fds the unit may pass to its processes, in order: the listening fds of the socket units that trigger it
 	// (Triggers=/TriggeredBy=, by unit name, each in the order it opened them), then those the unit holds itself
 	// (fds passed to it with EnqueueJob, FDSTORE=1). A Spawn names them in its fds field.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
-	Timers        []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
-	InvocationId  string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
-	FdNames       []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	Fds          []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Timers       []string `protobuf:"bytes,5,rep,name=timers,proto3" json:"timers,omitempty"` // ids of the armed timers
+	InvocationId string   `protobuf:"bytes,6,opt,name=invocation_id,json=invocationId,proto3" json:"invocation_id,omitempty"`
+	FdNames      []string `protobuf:"bytes,7,rep,name=fd_names,json=fdNames,proto3" json:"fd_names,omitempty"` // the name of each fd in fds, for LISTEN_FDNAMES (FileDescriptorName=)
+	// The activation details of the unit's current activation, KEY=VALUE (TRIGGER_UNIT=, TRIGGER_PATH=, …): the env
+	// of the EnqueueJob that started it, empty when it was started otherwise. Its commands get them in their
+	// environment, as systemd's ActivationDetails.
+	ActivationEnv []string `protobuf:"bytes,8,rep,name=activation_env,json=activationEnv,proto3" json:"activation_env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1249,6 +1253,13 @@ func (x *UnitRuntime) GetFdNames() []string {
 	return nil
 }
 
+func (x *UnitRuntime) GetActivationEnv() []string {
+	if x != nil {
+		return x.ActivationEnv
+	}
+	return nil
+}
+
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -1272,6 +1283,10 @@ type Event struct {
 	//	*Event_Executed
 	//	*Event_FdOpenFailed
 	//	*Event_EnqueueFailed
+	//	*Event_TimeChanged
+	//	*Event_PathChanged
+	//	*Event_SwapChanged
+	//	*Event_AutofsPacket
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1485,6 +1500,42 @@ func (x *Event) GetEnqueueFailed() *EnqueueFailed {
 	return nil
 }
 
+func (x *Event) GetTimeChanged() *TimeChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_TimeChanged); ok {
+			return x.TimeChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetPathChanged() *PathChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_PathChanged); ok {
+			return x.PathChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSwapChanged() *SwapChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_SwapChanged); ok {
+			return x.SwapChanged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAutofsPacket() *AutofsPacket {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_AutofsPacket); ok {
+			return x.AutofsPacket
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1565,6 +1616,22 @@ type Event_EnqueueFailed struct {
 	EnqueueFailed *EnqueueFailed `protobuf:"bytes,19,opt,name=enqueue_failed,json=enqueueFailed,proto3,oneof"`
 }
 
+type Event_TimeChanged struct {
+	TimeChanged *TimeChanged `protobuf:"bytes,20,opt,name=time_changed,json=timeChanged,proto3,oneof"` // timer area: 20-22
+}
+
+type Event_PathChanged struct {
+	PathChanged *PathChanged `protobuf:"bytes,23,opt,name=path_changed,json=pathChanged,proto3,oneof"` // path units (pathslice: 23-25)
+}
+
+type Event_SwapChanged struct {
+	SwapChanged *SwapChanged `protobuf:"bytes,29,opt,name=swap_changed,json=swapChanged,proto3,oneof"`
+}
+
+type Event_AutofsPacket struct {
+	AutofsPacket *AutofsPacket `protobuf:"bytes,30,opt,name=autofs_packet,json=autofsPacket,proto3,oneof"`
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1602,6 +1669,14 @@ func (*Event_Executed) isEvent_Kind() {}
 func (*Event_FdOpenFailed) isEvent_Kind() {}
 
 func (*Event_EnqueueFailed) isEvent_Kind() {}
+
+func (*Event_TimeChanged) isEvent_Kind() {}
+
+func (*Event_PathChanged) isEvent_Kind() {}
+
+func (*Event_SwapChanged) isEvent_Kind() {}
+
+func (*Event_AutofsPacket) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -2887,6 +2962,12 @@ type Action struct {
 	//	*Action_Log
 	//	*Action_DeclareUnit
 	//	*Action_WatchFd
+	//	*Action_WatchTimeChange
+	//	*Action_WatchPaths
+	//	*Action_RealizeCgroup
+	//	*Action_OpenAutofs
+	//	*Action_AutofsReply
+	//	*Action_ExpireAutofs
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3037,6 +3118,60 @@ func (x *Action) GetWatchFd() *WatchFd {
 	return nil
 }
 
+func (x *Action) GetWatchTimeChange() *WatchTimeChange {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchTimeChange); ok {
+			return x.WatchTimeChange
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetWatchPaths() *WatchPaths {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_WatchPaths); ok {
+			return x.WatchPaths
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetRealizeCgroup() *RealizeCgroup {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_RealizeCgroup); ok {
+			return x.RealizeCgroup
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetOpenAutofs() *OpenAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_OpenAutofs); ok {
+			return x.OpenAutofs
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetAutofsReply() *AutofsReply {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_AutofsReply); ok {
+			return x.AutofsReply
+		}
+	}
+	return nil
+}
+
+func (x *Action) GetExpireAutofs() *ExpireAutofs {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_ExpireAutofs); ok {
+			return x.ExpireAutofs
+		}
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -3089,6 +3224,30 @@ type Action_WatchFd struct {
 	WatchFd *WatchFd `protobuf:"bytes,12,opt,name=watch_fd,json=watchFd,proto3,oneof"`
 }
 
+type Action_WatchTimeChange struct {
+	WatchTimeChange *WatchTimeChange `protobuf:"bytes,13,opt,name=watch_time_change,json=watchTimeChange,proto3,oneof"` // timer area: 13-15
+}
+
+type Action_WatchPaths struct {
+	WatchPaths *WatchPaths `protobuf:"bytes,16,opt,name=watch_paths,json=watchPaths,proto3,oneof"` // path units (pathslice: 16-18)
+}
+
+type Action_RealizeCgroup struct {
+	RealizeCgroup *RealizeCgroup `protobuf:"bytes,17,opt,name=realize_cgroup,json=realizeCgroup,proto3,oneof"` // slice units
+}
+
+type Action_OpenAutofs struct {
+	OpenAutofs *OpenAutofs `protobuf:"bytes,22,opt,name=open_autofs,json=openAutofs,proto3,oneof"`
+}
+
+type Action_AutofsReply struct {
+	AutofsReply *AutofsReply `protobuf:"bytes,23,opt,name=autofs_reply,json=autofsReply,proto3,oneof"`
+}
+
+type Action_ExpireAutofs struct {
+	ExpireAutofs *ExpireAutofs `protobuf:"bytes,24,opt,name=expire_autofs,json=expireAutofs,proto3,oneof"`
+}
+
 func (*Action_SetState) isAction_Kind() {}
 
 func (*Action_Spawn) isAction_Kind() {}
@@ -3112,6 +3271,18 @@ func (*Action_Log) isAction_Kind() {}
 func (*Action_DeclareUnit) isAction_Kind() {}
 
 func (*Action_WatchFd) isAction_Kind() {}
+
+func (*Action_WatchTimeChange) isAction_Kind() {}
+
+func (*Action_WatchPaths) isAction_Kind() {}
+
+func (*Action_RealizeCgroup) isAction_Kind() {}
+
+func (*Action_OpenAutofs) isAction_Kind() {}
+
+func (*Action_AutofsReply) isAction_Kind() {}
+
+func (*Action_ExpireAutofs) isAction_Kind() {}
 
 // SetState sets the unit's generic active state, its type-specific sub-state and its result ("success",
 // "exit-code", "timeout", …). The host turns transitions into job results, dependency propagation,
@@ -3355,9 +3526,22 @@ type ExecContext struct {
 	CpuAffinity []uint32 `protobuf:"varint,36,rep,packed,name=cpu_affinity,json=cpuAffinity,proto3" json:"cpu_affinity,omitempty"`
 	// KeyringMode=: inherit, private or shared; "" is private, systemd's default for system services (a session
 	// keyring of the process's own, holding the invocation ID).
-	KeyringMode   string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	KeyringMode string `protobuf:"bytes,37,opt,name=keyring_mode,json=keyringMode,proto3" json:"keyring_mode,omitempty"`
+	// Sandbox area (credentials, terminals, utmp): numbers from 60 on.
+	// LoadCredential= and SetCredential=, in the unit's order; the executor writes them to a read-only ramfs at
+	// /run/credentials/<unit> ($CREDENTIALS_DIRECTORY), which the host removes when the unit is down.
+	Credentials      []*Credential `protobuf:"bytes,60,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	TtyReset         bool          `protobuf:"varint,61,opt,name=tty_reset,json=ttyReset,proto3" json:"tty_reset,omitempty"`                           // TTYReset=
+	TtyVhangup       bool          `protobuf:"varint,62,opt,name=tty_vhangup,json=ttyVhangup,proto3" json:"tty_vhangup,omitempty"`                     // TTYVHangup=
+	TtyVtDisallocate bool          `protobuf:"varint,63,opt,name=tty_vt_disallocate,json=ttyVtDisallocate,proto3" json:"tty_vt_disallocate,omitempty"` // TTYVTDisallocate=
+	TtyRows          uint32        `protobuf:"varint,64,opt,name=tty_rows,json=ttyRows,proto3" json:"tty_rows,omitempty"`                              // TTYRows=; 0 leaves it alone
+	TtyColumns       uint32        `protobuf:"varint,65,opt,name=tty_columns,json=ttyColumns,proto3" json:"tty_columns,omitempty"`                     // TTYColumns=; 0 leaves it alone
+	// UtmpIdentifier= and UtmpMode= (init, login, user; "" is init): the executor writes the utmp/wtmp record at
+	// exec, the host the DEAD_PROCESS record at exit.
+	UtmpIdentifier string `protobuf:"bytes,66,opt,name=utmp_identifier,json=utmpIdentifier,proto3" json:"utmp_identifier,omitempty"`
+	UtmpMode       string `protobuf:"bytes,67,opt,name=utmp_mode,json=utmpMode,proto3" json:"utmp_mode,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ExecContext) Reset() {
@@ -3649,6 +3833,62 @@ func (x *ExecContext) GetKeyringMode() string {
 	return ""
 }
 
+func (x *ExecContext) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+func (x *ExecContext) GetTtyReset() bool {
+	if x != nil {
+		return x.TtyReset
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyVhangup() bool {
+	if x != nil {
+		return x.TtyVhangup
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyVtDisallocate() bool {
+	if x != nil {
+		return x.TtyVtDisallocate
+	}
+	return false
+}
+
+func (x *ExecContext) GetTtyRows() uint32 {
+	if x != nil {
+		return x.TtyRows
+	}
+	return 0
+}
+
+func (x *ExecContext) GetTtyColumns() uint32 {
+	if x != nil {
+		return x.TtyColumns
+	}
+	return 0
+}
+
+func (x *ExecContext) GetUtmpIdentifier() string {
+	if x != nil {
+		return x.UtmpIdentifier
+	}
+	return ""
+}
+
+func (x *ExecContext) GetUtmpMode() string {
+	if x != nil {
+		return x.UtmpMode
+	}
+	return ""
+}
+
 // Sandbox is the file-system, namespace and system-call confinement of a process. Paths are absolute and
 // normalized; the plugin has resolved specifiers and checked the syntax.
 type Sandbox struct {
@@ -3685,8 +3925,15 @@ type Sandbox struct {
 	// RestrictNamespaces=: the CLONE_NEW* flags a process may use; restrict_namespaces_set false means unrestricted.
 	NamespacesAllowed     uint64 `protobuf:"varint,28,opt,name=namespaces_allowed,json=namespacesAllowed,proto3" json:"namespaces_allowed,omitempty"`
 	RestrictNamespacesSet bool   `protobuf:"varint,29,opt,name=restrict_namespaces_set,json=restrictNamespacesSet,proto3" json:"restrict_namespaces_set,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// PrivateUsers=: the process starts (is forked by the host) in a user namespace of its own that maps root and
+	// the service's user and group to themselves, everything else to nobody.
+	PrivateUsers bool `protobuf:"varint,30,opt,name=private_users,json=privateUsers,proto3" json:"private_users,omitempty"`
+	// SystemCallLog=: names with @groups expanded; log_allow true logs the names, false logs everything else.
+	SyscallLog      []string `protobuf:"bytes,31,rep,name=syscall_log,json=syscallLog,proto3" json:"syscall_log,omitempty"`
+	SyscallLogAllow bool     `protobuf:"varint,32,opt,name=syscall_log_allow,json=syscallLogAllow,proto3" json:"syscall_log_allow,omitempty"`
+	SyscallLogSet   bool     `protobuf:"varint,33,opt,name=syscall_log_set,json=syscallLogSet,proto3" json:"syscall_log_set,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Sandbox) Reset() {
@@ -3918,6 +4165,34 @@ func (x *Sandbox) GetNamespacesAllowed() uint64 {
 func (x *Sandbox) GetRestrictNamespacesSet() bool {
 	if x != nil {
 		return x.RestrictNamespacesSet
+	}
+	return false
+}
+
+func (x *Sandbox) GetPrivateUsers() bool {
+	if x != nil {
+		return x.PrivateUsers
+	}
+	return false
+}
+
+func (x *Sandbox) GetSyscallLog() []string {
+	if x != nil {
+		return x.SyscallLog
+	}
+	return nil
+}
+
+func (x *Sandbox) GetSyscallLogAllow() bool {
+	if x != nil {
+		return x.SyscallLogAllow
+	}
+	return false
+}
+
+func (x *Sandbox) GetSyscallLogSet() bool {
+	if x != nil {
+		return x.SyscallLogSet
 	}
 	return false
 }
@@ -4461,7 +4736,8 @@ func (x *KillAction) GetAlsoSighup() bool {
 }
 
 // ArmTimer asks for TimerFired{id} after usec microseconds of CLOCK_MONOTONIC (or at realtime_usec of
-// CLOCK_REALTIME when that is set). Arming an id that is armed re-arms it. Timers live in the host.
+// CLOCK_REALTIME when that is set: such a timer follows the clock when it is set, and a time in the past fires at
+// once). Arming an id that is armed re-arms it. Timers live in the host.
 type ArmTimer struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -4763,7 +5039,10 @@ type EnqueueJob struct {
 	// inactive or failed, then the host closes them. Passing fds also makes this unit trigger the job's unit
 	// (Triggers=/Before= added at run time, as systemd does for an Accept=yes instance), so that it gets
 	// UnitChanged events for it.
-	Fds           []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	Fds []string `protobuf:"bytes,4,rep,name=fds,proto3" json:"fds,omitempty"`
+	// activation details, KEY=VALUE (a timer's TRIGGER_UNIT=, TRIGGER_TIMER_REALTIME_USEC=, …): kept with the job
+	// and, when it starts the unit, in the unit's runtime (UnitRuntime.activation_env) for that activation.
+	Env           []string `protobuf:"bytes,5,rep,name=env,proto3" json:"env,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4822,6 +5101,13 @@ func (x *EnqueueJob) GetMode() string {
 func (x *EnqueueJob) GetFds() []string {
 	if x != nil {
 		return x.Fds
+	}
+	return nil
+}
+
+func (x *EnqueueJob) GetEnv() []string {
+	if x != nil {
+		return x.Env
 	}
 	return nil
 }
@@ -4975,6 +5261,819 @@ func (x *DeclareUnit) GetSections() []*Section {
 	return nil
 }
 
+// WatchTimeChange asks the host to send the unit TimeChanged events (watch true) or to stop (watch false). The
+// host keeps the subscription across plugin and core restarts, like a timer. A timer unit asks for it while it
+// waits, so that it can re-compute its calendar elapses after the clock was set and fire OnClockChange= and
+// OnTimezoneChange=.
+type WatchTimeChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Watch         bool                   `protobuf:"varint,1,opt,name=watch,proto3" json:"watch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchTimeChange) Reset() {
+	*x = WatchTimeChange{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchTimeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchTimeChange) ProtoMessage() {}
+
+func (x *WatchTimeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchTimeChange.ProtoReflect.Descriptor instead.
+func (*WatchTimeChange) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *WatchTimeChange) GetWatch() bool {
+	if x != nil {
+		return x.Watch
+	}
+	return false
+}
+
+// TimeChanged tells a unit that asked with WatchTimeChange that CLOCK_REALTIME was set (clock: the host saw its
+// realtime timerfd cancelled, TFD_TIMER_CANCEL_ON_SET) or that the local time zone changed (timezone: /etc/localtime
+// was replaced). The host re-armed the unit's realtime timers for their CLOCK_REALTIME times already, before it
+// sends this event.
+type TimeChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Clock         bool                   `protobuf:"varint,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	Timezone      bool                   `protobuf:"varint,2,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TimeChanged) Reset() {
+	*x = TimeChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimeChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimeChanged) ProtoMessage() {}
+
+func (x *TimeChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimeChanged.ProtoReflect.Descriptor instead.
+func (*TimeChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *TimeChanged) GetClock() bool {
+	if x != nil {
+		return x.Clock
+	}
+	return false
+}
+
+func (x *TimeChanged) GetTimezone() bool {
+	if x != nil {
+		return x.Timezone
+	}
+	return false
+}
+
+// Credential is one LoadCredential= or SetCredential= (sandbox area).
+type Credential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// LoadCredential=: an absolute path (a file, or a directory whose files become ID_FILE credentials) or a name
+	// in the manager's own credentials; empty for SetCredential=.
+	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Data []byte `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"` // SetCredential=: the value (a default that a LoadCredential= of the same id overrides)
+	// LoadCredentialEncrypted= or SetCredentialEncrypted=: sysmaster cannot decrypt, so the host refuses the spawn
+	// (243 CREDENTIALS) rather than run the service without it.
+	Encrypted     bool `protobuf:"varint,4,opt,name=encrypted,proto3" json:"encrypted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Credential) Reset() {
+	*x = Credential{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Credential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Credential) ProtoMessage() {}
+
+func (x *Credential) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Credential.ProtoReflect.Descriptor instead.
+func (*Credential) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *Credential) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Credential) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *Credential) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *Credential) GetEncrypted() bool {
+	if x != nil {
+		return x.Encrypted
+	}
+	return false
+}
+
+// SwapChanged reports a change of /proc/swaps for the swap unit of what: the swap was turned on or changed
+// (active), or turned off, by the unit's own swapon/swapoff or by anyone else. The host sends it to the unit named
+// after what (which it declares when no file names it), in the order of the changes.
+type SwapChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	What          string                 `protobuf:"bytes,1,opt,name=what,proto3" json:"what,omitempty"` // the swap device or file, as /proc/swaps names it
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"` // partition or file
+	Priority      int32                  `protobuf:"varint,3,opt,name=priority,proto3" json:"priority,omitempty"`
+	Active        bool                   `protobuf:"varint,4,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SwapChanged) Reset() {
+	*x = SwapChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SwapChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SwapChanged) ProtoMessage() {}
+
+func (x *SwapChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SwapChanged.ProtoReflect.Descriptor instead.
+func (*SwapChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SwapChanged) GetWhat() string {
+	if x != nil {
+		return x.What
+	}
+	return ""
+}
+
+func (x *SwapChanged) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *SwapChanged) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *SwapChanged) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+// AutofsPacket is a request the kernel wrote on the pipe of an autofs mount the unit holds (OpenAutofs): an
+// access to the automount point needs its file system (missing), or the file system mounted there was idle for
+// the timeout and the kernel asks for it to go (expire, after ExpireAutofs). The accesses, or the expire, wait
+// until the unit answers the token with AutofsReply. The host watches the pipe from OpenAutofs on, reads it when
+// it is readable, sends one AutofsPacket per request and watches it again; after a restart of the core the unit
+// asks for the watch again with WatchFd (on its Recover).
+type AutofsPacket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`          // the held autofs pipe
+	Token         uint32                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`   // the kernel's wait-queue token, for AutofsReply
+	Expire        bool                   `protobuf:"varint,3,opt,name=expire,proto3" json:"expire,omitempty"` // false: missing (mount it); true: expire (unmount it)
+	Pid           int32                  `protobuf:"varint,4,opt,name=pid,proto3" json:"pid,omitempty"`       // the process whose access triggered it
+	Name          string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsPacket) Reset() {
+	*x = AutofsPacket{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsPacket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsPacket) ProtoMessage() {}
+
+func (x *AutofsPacket) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsPacket.ProtoReflect.Descriptor instead.
+func (*AutofsPacket) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *AutofsPacket) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsPacket) GetToken() uint32 {
+	if x != nil {
+		return x.Token
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetExpire() bool {
+	if x != nil {
+		return x.Expire
+	}
+	return false
+}
+
+func (x *AutofsPacket) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *AutofsPacket) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// OpenAutofs asks the host to mount a direct autofs file system at where (creating the directory and its parents
+// with directory_mode) and to hold the read end of its pipe under id until CloseFd, as it holds a listening
+// socket: across plugin and core restarts. The core's process group is the autofs daemon's: its own accesses
+// never trigger. CloseFd unmounts the autofs (lazily, with what is mounted on it, as systemd does) and closes the
+// pipe; requests not answered fail. A failure comes back as FdOpenFailed; opening an open id keeps it.
+type OpenAutofs struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Where           string                 `protobuf:"bytes,2,opt,name=where,proto3" json:"where,omitempty"`
+	DirectoryMode   uint32                 `protobuf:"varint,3,opt,name=directory_mode,json=directoryMode,proto3" json:"directory_mode,omitempty"`
+	TimeoutIdleUsec uint64                 `protobuf:"varint,4,opt,name=timeout_idle_usec,json=timeoutIdleUsec,proto3" json:"timeout_idle_usec,omitempty"` // the kernel's expire timeout (whole seconds); 0 never expires
+	ExtraOptions    string                 `protobuf:"bytes,5,opt,name=extra_options,json=extraOptions,proto3" json:"extra_options,omitempty"`             // more autofs mount options (ExtraOptions=)
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *OpenAutofs) Reset() {
+	*x = OpenAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenAutofs) ProtoMessage() {}
+
+func (x *OpenAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenAutofs.ProtoReflect.Descriptor instead.
+func (*OpenAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *OpenAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetWhere() string {
+	if x != nil {
+		return x.Where
+	}
+	return ""
+}
+
+func (x *OpenAutofs) GetDirectoryMode() uint32 {
+	if x != nil {
+		return x.DirectoryMode
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetTimeoutIdleUsec() uint64 {
+	if x != nil {
+		return x.TimeoutIdleUsec
+	}
+	return 0
+}
+
+func (x *OpenAutofs) GetExtraOptions() string {
+	if x != nil {
+		return x.ExtraOptions
+	}
+	return ""
+}
+
+// AutofsReply answers requests of the autofs pipe id: status 0 tells the kernel the mount is there (missing) or
+// gone (expire); a negative errno fails the accesses (or the expire) waiting on the tokens.
+type AutofsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Tokens        []uint32               `protobuf:"varint,2,rep,packed,name=tokens,proto3" json:"tokens,omitempty"`
+	Status        int32                  `protobuf:"varint,3,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutofsReply) Reset() {
+	*x = AutofsReply{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutofsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutofsReply) ProtoMessage() {}
+
+func (x *AutofsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutofsReply.ProtoReflect.Descriptor instead.
+func (*AutofsReply) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *AutofsReply) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AutofsReply) GetTokens() []uint32 {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+func (x *AutofsReply) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+// ExpireAutofs asks the host to ask the kernel, off the loop, to expire what is mounted on the autofs id when it
+// was idle for its timeout; the kernel then sends an expire AutofsPacket. A request while one runs is ignored.
+type ExpireAutofs struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpireAutofs) Reset() {
+	*x = ExpireAutofs{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpireAutofs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpireAutofs) ProtoMessage() {}
+
+func (x *ExpireAutofs) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpireAutofs.ProtoReflect.Descriptor instead.
+func (*ExpireAutofs) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *ExpireAutofs) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// WatchPaths asks the host to hold an inotify descriptor under id, with one watch per entry of watches, and to
+// report what it reads from it as PathChanged{id} events. A WatchPaths for an id the unit holds replaces it: the
+// old descriptor is closed (records not yet reported are dropped) and a new one made, as systemd re-creates a
+// path unit's inotify descriptor each time it starts waiting. A watch on a path that does not exist (ENOENT) or
+// may not be read (EACCES) is left out quietly: the plugin watches the parent directories too, to learn when
+// it appears. Once the watches are added the host sends PathChanged{id, armed: true, watched}, so that the
+// plugin checks its condition again after the watch is in place (nothing that happened before it is lost). The
+// descriptor lives in the host until CloseFd{id}, across plugin restarts; it is not kept across a core restart
+// (its watches could not be told from it): Recover.fds does not list it, and the plugin asks WatchPaths again.
+type WatchPaths struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Watches       []*PathWatch           `protobuf:"bytes,2,rep,name=watches,proto3" json:"watches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPaths) Reset() {
+	*x = WatchPaths{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPaths) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPaths) ProtoMessage() {}
+
+func (x *WatchPaths) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPaths.ProtoReflect.Descriptor instead.
+func (*WatchPaths) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *WatchPaths) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WatchPaths) GetWatches() []*PathWatch {
+	if x != nil {
+		return x.Watches
+	}
+	return nil
+}
+
+// PathWatch is one inotify_add_watch(2): the path and the IN_* mask (IN_DONT_FOLLOW included as the plugin wants).
+type PathWatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathWatch) Reset() {
+	*x = PathWatch{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathWatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathWatch) ProtoMessage() {}
+
+func (x *PathWatch) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathWatch.ProtoReflect.Descriptor instead.
+func (*PathWatch) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *PathWatch) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *PathWatch) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+// PathChanged reports the inotify descriptor id: armed after a WatchPaths (watched lists the paths whose watch
+// was added, in the order asked; empty when none could be), otherwise the records one read returned, in order.
+// An overflow of the kernel's queue comes as one record with IN_Q_OVERFLOW and no path.
+type PathChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Armed         bool                   `protobuf:"varint,2,opt,name=armed,proto3" json:"armed,omitempty"`
+	Watched       []string               `protobuf:"bytes,3,rep,name=watched,proto3" json:"watched,omitempty"`
+	Records       []*InotifyRecord       `protobuf:"bytes,4,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PathChanged) Reset() {
+	*x = PathChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PathChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PathChanged) ProtoMessage() {}
+
+func (x *PathChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PathChanged.ProtoReflect.Descriptor instead.
+func (*PathChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *PathChanged) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PathChanged) GetArmed() bool {
+	if x != nil {
+		return x.Armed
+	}
+	return false
+}
+
+func (x *PathChanged) GetWatched() []string {
+	if x != nil {
+		return x.Watched
+	}
+	return nil
+}
+
+func (x *PathChanged) GetRecords() []*InotifyRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// InotifyRecord is one struct inotify_event: path is the watch's path as WatchPaths gave it, name the entry of a
+// watched directory the event is about ("" for the watched path itself).
+type InotifyRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Path          string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	Mask          uint32                 `protobuf:"varint,2,opt,name=mask,proto3" json:"mask,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InotifyRecord) Reset() {
+	*x = InotifyRecord{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InotifyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InotifyRecord) ProtoMessage() {}
+
+func (x *InotifyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InotifyRecord.ProtoReflect.Descriptor instead.
+func (*InotifyRecord) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *InotifyRecord) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *InotifyRecord) GetMask() uint32 {
+	if x != nil {
+		return x.Mask
+	}
+	return 0
+}
+
+func (x *InotifyRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// RealizeCgroup asks the host to create the unit's cgroup (a slice's: below its parent slice's, see the "Slice"
+// annotation) and apply settings to it, or update them when it exists; the cgroup is removed when the unit is
+// inactive and the cgroup empty. A unit that runs processes gets its cgroup with its Spawns instead.
+type RealizeCgroup struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *CgroupSettings        `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RealizeCgroup) Reset() {
+	*x = RealizeCgroup{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RealizeCgroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RealizeCgroup) ProtoMessage() {}
+
+func (x *RealizeCgroup) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RealizeCgroup.ProtoReflect.Descriptor instead.
+func (*RealizeCgroup) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *RealizeCgroup) GetSettings() *CgroupSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -5050,7 +6149,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x03 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x04 \x01(\rR\fstateVersion\x120\n" +
 	"\x05event\x18\x05 \x01(\v2\x1a.sysmaster.plugin.v1.EventR\x05event\x12:\n" +
-	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xcb\x01\n" +
+	"\aruntime\x18\x06 \x01(\v2 .sysmaster.plugin.v1.UnitRuntimeR\aruntime\"\xf2\x01\n" +
 	"\vUnitRuntime\x12\x19\n" +
 	"\bmain_pid\x18\x01 \x01(\x03R\amainPid\x12\x1f\n" +
 	"\vcontrol_pid\x18\x02 \x01(\x03R\n" +
@@ -5059,7 +6158,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x16\n" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
-	"\bfd_names\x18\a \x03(\tR\afdNames\"\xde\t\n" +
+	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xfd\v\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -5082,7 +6182,11 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\funit_changed\x18\x10 \x01(\v2 .sysmaster.plugin.v1.UnitChangedH\x00R\vunitChanged\x12;\n" +
 	"\bexecuted\x18\x11 \x01(\v2\x1d.sysmaster.plugin.v1.ExecutedH\x00R\bexecuted\x12I\n" +
 	"\x0efd_open_failed\x18\x12 \x01(\v2!.sysmaster.plugin.v1.FdOpenFailedH\x00R\ffdOpenFailed\x12K\n" +
-	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailedB\x06\n" +
+	"\x0eenqueue_failed\x18\x13 \x01(\v2\".sysmaster.plugin.v1.EnqueueFailedH\x00R\renqueueFailed\x12E\n" +
+	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
+	"\fpath_changed\x18\x17 \x01(\v2 .sysmaster.plugin.v1.PathChangedH\x00R\vpathChanged\x12E\n" +
+	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
+	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacketB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -5169,7 +6273,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xf6\x05\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xb0\t\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -5186,7 +6290,15 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03log\x18\n" +
 	" \x01(\v2\x18.sysmaster.plugin.v1.LogH\x00R\x03log\x12E\n" +
 	"\fdeclare_unit\x18\v \x01(\v2 .sysmaster.plugin.v1.DeclareUnitH\x00R\vdeclareUnit\x129\n" +
-	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFdB\x06\n" +
+	"\bwatch_fd\x18\f \x01(\v2\x1c.sysmaster.plugin.v1.WatchFdH\x00R\awatchFd\x12R\n" +
+	"\x11watch_time_change\x18\r \x01(\v2$.sysmaster.plugin.v1.WatchTimeChangeH\x00R\x0fwatchTimeChange\x12B\n" +
+	"\vwatch_paths\x18\x10 \x01(\v2\x1f.sysmaster.plugin.v1.WatchPathsH\x00R\n" +
+	"watchPaths\x12K\n" +
+	"\x0erealize_cgroup\x18\x11 \x01(\v2\".sysmaster.plugin.v1.RealizeCgroupH\x00R\rrealizeCgroup\x12B\n" +
+	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
+	"openAutofs\x12E\n" +
+	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
+	"\rexpire_autofs\x18\x18 \x01(\v2!.sysmaster.plugin.v1.ExpireAutofsH\x00R\fexpireAutofsB\x06\n" +
 	"\x04kind\"\x9d\x02\n" +
 	"\bSetState\x128\n" +
 	"\x06active\x18\x01 \x01(\x0e2 .sysmaster.plugin.v1.ActiveStateR\x06active\x12\x10\n" +
@@ -5209,7 +6321,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03fds\x18\x06 \x03(\tR\x03fds\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12;\n" +
 	"\x06cgroup\x18\b \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\x06cgroup\x12#\n" +
-	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xa0\r\n" +
+	"\rnotify_socket\x18\t \x01(\bR\fnotifySocket\"\xd1\x0f\n" +
 	"\vExecContext\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x121\n" +
@@ -5250,13 +6362,23 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"ioprio_set\x18# \x01(\bR\tioprioSet\x12!\n" +
 	"\fcpu_affinity\x18$ \x03(\rR\vcpuAffinity\x12!\n" +
-	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x1aV\n" +
+	"\fkeyring_mode\x18% \x01(\tR\vkeyringMode\x12A\n" +
+	"\vcredentials\x18< \x03(\v2\x1f.sysmaster.plugin.v1.CredentialR\vcredentials\x12\x1b\n" +
+	"\ttty_reset\x18= \x01(\bR\bttyReset\x12\x1f\n" +
+	"\vtty_vhangup\x18> \x01(\bR\n" +
+	"ttyVhangup\x12,\n" +
+	"\x12tty_vt_disallocate\x18? \x01(\bR\x10ttyVtDisallocate\x12\x19\n" +
+	"\btty_rows\x18@ \x01(\rR\attyRows\x12\x1f\n" +
+	"\vtty_columns\x18A \x01(\rR\n" +
+	"ttyColumns\x12'\n" +
+	"\x0futmp_identifier\x18B \x01(\tR\x0eutmpIdentifier\x12\x1b\n" +
+	"\tutmp_mode\x18C \x01(\tR\butmpMode\x1aV\n" +
 	"\vLimitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
 	"\x05value\x18\x02 \x01(\v2\x1b.sysmaster.plugin.v1.RlimitR\x05value:\x028\x01\x1aa\n" +
 	"\x10DirectoriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
-	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"\x80\v\n" +
+	"\x05value\x18\x02 \x01(\v2!.sysmaster.plugin.v1.DirectorySetR\x05value:\x028\x01\"\x9a\f\n" +
 	"\aSandbox\x12%\n" +
 	"\x0eprotect_system\x18\x01 \x01(\tR\rprotectSystem\x12!\n" +
 	"\fprotect_home\x18\x02 \x01(\tR\vprotectHome\x12'\n" +
@@ -5290,7 +6412,12 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x10lock_personality\x18\x1a \x01(\bR\x0flockPersonality\x129\n" +
 	"\x19memory_deny_write_execute\x18\x1b \x01(\bR\x16memoryDenyWriteExecute\x12-\n" +
 	"\x12namespaces_allowed\x18\x1c \x01(\x04R\x11namespacesAllowed\x126\n" +
-	"\x17restrict_namespaces_set\x18\x1d \x01(\bR\x15restrictNamespacesSet\"s\n" +
+	"\x17restrict_namespaces_set\x18\x1d \x01(\bR\x15restrictNamespacesSet\x12#\n" +
+	"\rprivate_users\x18\x1e \x01(\bR\fprivateUsers\x12\x1f\n" +
+	"\vsyscall_log\x18\x1f \x03(\tR\n" +
+	"syscallLog\x12*\n" +
+	"\x11syscall_log_allow\x18  \x01(\bR\x0fsyscallLogAllow\x12&\n" +
+	"\x0fsyscall_log_set\x18! \x01(\bR\rsyscallLogSet\"s\n" +
 	"\bPathRule\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1a\n" +
@@ -5360,13 +6487,14 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\aWatchFd\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05watch\x18\x02 \x01(\bR\x05watch\x12\x16\n" +
-	"\x06accept\x18\x03 \x01(\bR\x06accept\"Z\n" +
+	"\x06accept\x18\x03 \x01(\bR\x06accept\"l\n" +
 	"\n" +
 	"EnqueueJob\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
 	"\x04mode\x18\x03 \x01(\tR\x04mode\x12\x10\n" +
-	"\x03fds\x18\x04 \x03(\tR\x03fds\"\x1e\n" +
+	"\x03fds\x18\x04 \x03(\tR\x03fds\x12\x10\n" +
+	"\x03env\x18\x05 \x03(\tR\x03env\"\x1e\n" +
 	"\n" +
 	"SetMainPid\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x03R\x03pid\"5\n" +
@@ -5375,7 +6503,60 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bpriority\x18\x02 \x01(\x05R\bpriority\"[\n" +
 	"\vDeclareUnit\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
-	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections*g\n" +
+	"\bsections\x18\x02 \x03(\v2\x1c.sysmaster.plugin.v1.SectionR\bsections\"'\n" +
+	"\x0fWatchTimeChange\x12\x14\n" +
+	"\x05watch\x18\x01 \x01(\bR\x05watch\"?\n" +
+	"\vTimeChanged\x12\x14\n" +
+	"\x05clock\x18\x01 \x01(\bR\x05clock\x12\x1a\n" +
+	"\btimezone\x18\x02 \x01(\bR\btimezone\"b\n" +
+	"\n" +
+	"Credential\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\x12\x1c\n" +
+	"\tencrypted\x18\x04 \x01(\bR\tencrypted\"i\n" +
+	"\vSwapChanged\x12\x12\n" +
+	"\x04what\x18\x01 \x01(\tR\x04what\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1a\n" +
+	"\bpriority\x18\x03 \x01(\x05R\bpriority\x12\x16\n" +
+	"\x06active\x18\x04 \x01(\bR\x06active\"r\n" +
+	"\fAutofsPacket\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\rR\x05token\x12\x16\n" +
+	"\x06expire\x18\x03 \x01(\bR\x06expire\x12\x10\n" +
+	"\x03pid\x18\x04 \x01(\x05R\x03pid\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xaa\x01\n" +
+	"\n" +
+	"OpenAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05where\x18\x02 \x01(\tR\x05where\x12%\n" +
+	"\x0edirectory_mode\x18\x03 \x01(\rR\rdirectoryMode\x12*\n" +
+	"\x11timeout_idle_usec\x18\x04 \x01(\x04R\x0ftimeoutIdleUsec\x12#\n" +
+	"\rextra_options\x18\x05 \x01(\tR\fextraOptions\"M\n" +
+	"\vAutofsReply\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06tokens\x18\x02 \x03(\rR\x06tokens\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\x05R\x06status\"\x1e\n" +
+	"\fExpireAutofs\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"V\n" +
+	"\n" +
+	"WatchPaths\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
+	"\awatches\x18\x02 \x03(\v2\x1e.sysmaster.plugin.v1.PathWatchR\awatches\"3\n" +
+	"\tPathWatch\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\"\x8b\x01\n" +
+	"\vPathChanged\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05armed\x18\x02 \x01(\bR\x05armed\x12\x18\n" +
+	"\awatched\x18\x03 \x03(\tR\awatched\x12<\n" +
+	"\arecords\x18\x04 \x03(\v2\".sysmaster.plugin.v1.InotifyRecordR\arecords\"K\n" +
+	"\rInotifyRecord\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x12\n" +
+	"\x04mask\x18\x02 \x01(\rR\x04mask\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"P\n" +
+	"\rRealizeCgroup\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\bsettings*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -5418,7 +6599,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 80)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
@@ -5484,14 +6665,27 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
 	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
 	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
-	nil,                      // 64: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 65: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 66: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 67: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 68: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 69: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 70: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 71: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
+	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
+	(*Credential)(nil),       // 66: sysmaster.plugin.v1.Credential
+	(*SwapChanged)(nil),      // 67: sysmaster.plugin.v1.SwapChanged
+	(*AutofsPacket)(nil),     // 68: sysmaster.plugin.v1.AutofsPacket
+	(*OpenAutofs)(nil),       // 69: sysmaster.plugin.v1.OpenAutofs
+	(*AutofsReply)(nil),      // 70: sysmaster.plugin.v1.AutofsReply
+	(*ExpireAutofs)(nil),     // 71: sysmaster.plugin.v1.ExpireAutofs
+	(*WatchPaths)(nil),       // 72: sysmaster.plugin.v1.WatchPaths
+	(*PathWatch)(nil),        // 73: sysmaster.plugin.v1.PathWatch
+	(*PathChanged)(nil),      // 74: sysmaster.plugin.v1.PathChanged
+	(*InotifyRecord)(nil),    // 75: sysmaster.plugin.v1.InotifyRecord
+	(*RealizeCgroup)(nil),    // 76: sysmaster.plugin.v1.RealizeCgroup
+	nil,                      // 77: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                      // 78: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                      // 79: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                      // 80: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                      // 81: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                      // 82: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                      // 83: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                      // 84: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -5504,8 +6698,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	64, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	65, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	77, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	78, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -5528,59 +6722,73 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
 	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
 	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
-	3,  // 34: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 35: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 36: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 37: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 38: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 39: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 40: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 41: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	66, // 42: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 43: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 44: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 45: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 46: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 47: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 48: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 49: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 50: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 51: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 52: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 53: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 54: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 55: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 56: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 57: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	1,  // 58: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	67, // 59: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 60: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 61: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 62: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	68, // 63: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	69, // 64: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 65: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	47, // 66: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 67: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 68: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 69: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	70, // 70: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 71: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	71, // 72: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 73: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	51, // 74: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 75: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 76: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 77: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 78: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 79: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 80: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 81: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	79, // [79:82] is the sub-list for method output_type
-	76, // [76:79] is the sub-list for method input_type
-	76, // [76:76] is the sub-list for extension type_name
-	76, // [76:76] is the sub-list for extension extendee
-	0,  // [0:76] is the sub-list for field type_name
+	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
+	74, // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
+	67, // 36: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
+	68, // 37: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	3,  // 38: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 39: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 40: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 41: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 42: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 43: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 44: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 45: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	79, // 46: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 47: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 48: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 49: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 50: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 51: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 52: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 53: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 54: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 55: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 56: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 57: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 58: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 59: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 60: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 61: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 62: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	72, // 63: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	76, // 64: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	69, // 65: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	70, // 66: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	71, // 67: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	1,  // 68: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	80, // 69: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 70: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 71: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 72: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	81, // 73: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	82, // 74: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 75: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	66, // 76: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47, // 77: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 78: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 79: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 80: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	83, // 81: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 82: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	84, // 83: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 84: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	73, // 85: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	75, // 86: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53, // 87: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51, // 88: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 89: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 90: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 91: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 92: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 93: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 94: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 95: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	93, // [93:96] is the sub-list for method output_type
+	90, // [90:93] is the sub-list for method input_type
+	90, // [90:90] is the sub-list for extension type_name
+	90, // [90:90] is the sub-list for extension extendee
+	0,  // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -5608,6 +6816,10 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_Executed)(nil),
 		(*Event_FdOpenFailed)(nil),
 		(*Event_EnqueueFailed)(nil),
+		(*Event_TimeChanged)(nil),
+		(*Event_PathChanged)(nil),
+		(*Event_SwapChanged)(nil),
+		(*Event_AutofsPacket)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
@@ -5622,6 +6834,12 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_Log)(nil),
 		(*Action_DeclareUnit)(nil),
 		(*Action_WatchFd)(nil),
+		(*Action_WatchTimeChange)(nil),
+		(*Action_WatchPaths)(nil),
+		(*Action_RealizeCgroup)(nil),
+		(*Action_OpenAutofs)(nil),
+		(*Action_AutofsReply)(nil),
+		(*Action_ExpireAutofs)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -5629,7 +6847,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   67,
+			NumMessages:   80,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

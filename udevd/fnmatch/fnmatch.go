@@ -1,11 +1,12 @@
-package rules
+// Package fnmatch is fnmatch(3) with no flags, as udev rules and the hardware database use it.
+package fnmatch
 
 import "strings"
 
-// fnmatch matches s against a shell pattern as fnmatch(3) with no flags does: '*' and '?' also match '/', a
+// Match matches s against a shell pattern as fnmatch(3) with no flags does: '*' and '?' also match '/', a
 // leading '.' is not special, [set] takes ranges, '!' or '^' negation and [:class:], and '\' quotes the next
 // character.
-func fnmatch(pattern, s string) bool {
+func Match(pattern, s string) bool {
 	px, sx := 0, 0
 	starP, starS := -1, -1
 	for sx < len(s) {
@@ -122,3 +123,5 @@ func matchBracket(pattern string, at int, c byte) (ok bool, next int, valid bool
 	}
 	return false, 0, false
 }
+
+func isSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }

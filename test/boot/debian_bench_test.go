@@ -1,0 +1,142 @@
+package boot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// probe runs in the Debian guest under either init (a unit in /etc/systemd/system, which both read): it waits
+// for multi-user.target, then for the end of the boot's jobs, lets the machine rest ten seconds, and prints one
+// line on the console with the uptimes and the PSS of the init system's processes, then powers off. The init
+// system is, for sysmaster, every process run from /usr/lib/sysmaster (init, core, plugins, udevd; the core
+// owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd. journald runs under both and is
+// reported on its own.
+const probe = `#!/bin/sh
+if [ "$(readlink /proc/1/exe)" = /usr/lib/sysmaster/init ]; then ctl=sctl; else ctl=systemctl; fi
+until [ "$($ctl is-active multi-user.target)" = active ]; do sleep 0.05; done
+mu=$(cut -d' ' -f1 /proc/uptime)
+$ctl is-system-running --wait >/dev/null 2>&1
+fin=$(cut -d' ' -f1 /proc/uptime)
+sleep 10
+init=0; journald=0
+for p in /proc/[0-9]*; do
+	exe=$(readlink $p/exe) || continue
+	kb=$(awk '/^Pss:/ {print $2}' $p/smaps_rollup 2>/dev/null) || continue
+	case "$exe" in
+	*/systemd-journald) journald=$((journald + kb)) ;;
+	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd|/usr/lib/systemd/systemd-udevd) init=$((init + kb)) ;;
+	esac
+done
+echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald" >/dev/console
+$ctl poweroff
+`
+
+func addProbe(root string) {
+	files := map[string]string{
+		"usr/local/sbin/boot-probe": probe,
+		"etc/systemd/system/boot-probe.service": "[Unit]\nDescription=Boot probe\n\n[Service]\nType=oneshot\n" +
+			"ExecStart=/usr/local/sbin/boot-probe\n\n[Install]\nWantedBy=multi-user.target\n",
+	}
+	for p, c := range files {
+		mode := os.FileMode(0o644)
+		if filepath.Base(filepath.Dir(p)) == "sbin" {
+			mode = 0o755
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755)
+		os.WriteFile(filepath.Join(root, p), []byte(c), mode)
+	}
+	os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755)
+	os.Symlink("../boot-probe.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/boot-probe.service"))
+}
+
+var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+)`)
+
+// BenchmarkDebianBoot boots the Debian guest under sysmaster and under systemd 252, alternating, b.N times each,
+// each boot on a fresh copy of its disk (every boot is alike, a first boot), and reports the medians and the
+// ratios: guest uptime when multi-user.target is active and when the boot's jobs are done, and the init
+// system's PSS at rest. bench/debian-boot.sh runs it.
+func BenchmarkDebianBoot(b *testing.B) {
+	g := buildDebianGuest(b, addProbe)
+	dir := b.TempDir()
+	// systemd's disk: the same image with the migration reverted.
+	sdDisk := filepath.Join(dir, "systemd.img")
+	if out, err := exec.Command("cp", "--sparse=always", g.disk, sdDisk).CombinedOutput(); err != nil {
+		b.Fatalf("cp: %v\n%s", err, out)
+	}
+	mnt := b.TempDir()
+	if out, err := exec.Command("mount", "-o", "loop", sdDisk, mnt).CombinedOutput(); err != nil {
+		b.Fatalf("mount: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(mnt, "usr/sbin/sysmaster-migrate"), "--root", mnt, "--revert").CombinedOutput()
+	exec.Command("umount", mnt).Run()
+	if err != nil {
+		b.Fatalf("revert: %v\n%s", err, out)
+	}
+	sides := []struct{ name, init, disk string }{
+		{"sysmaster", "/usr/lib/sysmaster/init", g.disk},
+		{"systemd", "/lib/systemd/systemd", sdDisk},
+	}
+	figures := map[string][][4]float64{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, s := range sides {
+			disk := filepath.Join(dir, "boot.img")
+			if out, err := exec.Command("cp", "--sparse=always", s.disk, disk).CombinedOutput(); err != nil {
+				b.Fatalf("cp: %v\n%s", err, out)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			v := bootDisk(ctx, b, g, disk, s.init, freePort(b))
+			if _, err := v.waitFor(ctx, "@@PROBE"); err != nil {
+				cancel()
+				b.Fatalf("%s: %v\n%s", s.name, err, v.Console())
+			}
+			if _, err := v.waitFor(ctx, "reboot: Power down"); err != nil {
+				cancel()
+				b.Fatalf("%s: %v", s.name, err)
+			}
+			<-v.done
+			cancel()
+			m := probeLine.FindStringSubmatch(v.Console())
+			if m == nil {
+				b.Fatalf("%s: no probe line", s.name)
+			}
+			var f [4]float64
+			for j := range f {
+				f[j], _ = strconv.ParseFloat(m[2+j], 64)
+			}
+			figures[s.name] = append(figures[s.name], f)
+			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB", s.name, i+1, f[0], f[1], f[2], f[3])
+		}
+	}
+	b.StopTimer()
+	names := []string{"multi-user-s", "finished-s", "init-pss-kB", "journald-pss-kB"}
+	for j, n := range names {
+		sm, sd := median(figures["sysmaster"], j), median(figures["systemd"], j)
+		b.ReportMetric(sm, "sysmaster-"+n)
+		b.ReportMetric(sd, "systemd-"+n)
+		if sd > 0 {
+			b.ReportMetric(sm/sd, "ratio-"+n)
+		}
+		fmt.Printf("%-16s sysmaster %10.2f  systemd %10.2f  ratio %.2f\n", n, sm, sd, sm/sd)
+	}
+}
+
+func median(rows [][4]float64, col int) float64 {
+	v := make([]float64, len(rows))
+	for i, r := range rows {
+		v[i] = r[col]
+	}
+	sort.Float64s(v)
+	if len(v) == 0 {
+		return 0
+	}
+	return v[len(v)/2]
+}

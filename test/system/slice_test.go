@@ -1,0 +1,154 @@
+package system
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// memoryLimit reads the memory limit of the cgroup at cg (as ControlGroup shows it, relative to the tracking
+// hierarchy): memory.limit_in_bytes on a v1 memory hierarchy, where the system's root sits below the memory
+// cgroup the test runs in, or memory.max on v2.
+func memoryLimit(t *testing.T, cg string) string {
+	t.Helper()
+	own := ""
+	if b, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.SplitN(line, ":", 3); len(f) == 3 && strings.Contains(","+f[1]+",", ",memory,") {
+				own = strings.TrimSuffix(f[2], "/")
+			}
+		}
+	}
+	for _, f := range []string{"/sys/fs/cgroup/memory" + own + cg + "/memory.limit_in_bytes", "/sys/fs/cgroup" + cg + "/memory.max"} {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	t.Fatalf("no memory limit file for %s", cg)
+	return ""
+}
+
+// A service in batch.slice with MemoryMax= set on the slice (not on the service) is OOM-contained at the slice:
+// the limit is in the slice's cgroup, the service's cgroup is below it, and the service that fills 200 MB is
+// killed by the OOM killer.
+func TestSliceMemoryMaxContainsService(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"batch.slice": "[Slice]\nMemoryMax=32M\n",
+		"hog.service": "[Service]\nSlice=batch.slice\nExecStart=/usr/bin/python3 -c " +
+			"'import time; x = [b\"\\\\x01\" * (1 << 20) for i in range(200)]; print(\"allocated\", len(x)); time.sleep(1000)'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.Sctl("start", "hog.service")
+	if st := s.Show("batch.slice", "ActiveState"); st != "active" {
+		t.Fatalf("batch.slice is %s: the service's Requires= on its slice did not start it", st)
+	}
+	slice, svc := s.Show("batch.slice", "ControlGroup"), s.Show("hog.service", "ControlGroup")
+	if !strings.HasSuffix(slice, "/batch.slice") || svc != slice+"/hog.service" {
+		t.Fatalf("ControlGroup: slice %q, service %q", slice, svc)
+	}
+	if got := memoryLimit(t, slice); got != "33554432" {
+		t.Errorf("the slice's memory limit is %s, want 33554432", got)
+	}
+	if !s.WaitFor(20*time.Second, func() bool { return s.Show("hog.service", "ActiveState") == "failed" }) {
+		logs, _, _ := s.Sctl("logs", "hog.service")
+		t.Fatalf("hog: %s/%s\n%s", s.Show("hog.service", "ActiveState"), s.Show("hog.service", "SubState"), logs)
+	}
+	logs, _, _ := s.Sctl("logs", "hog.service")
+	if strings.Contains(logs, "allocated 200") {
+		t.Errorf("the service got its 200 MB under the slice's MemoryMax=32M:\n%s", logs)
+	}
+	if r := s.Show("hog.service", "Result"); r != "oom-kill" {
+		t.Errorf("Result %s, want oom-kill\n%s", r, logs)
+	}
+}
+
+// The hierarchy comes from the names: a service in a-b-c.slice (which has no file) sits in
+// a.slice/a-b.slice/a-b-c.slice, each slice pulled in by the one below; an instance of a template goes in
+// system-PREFIX.slice; `sctl status` of a slice draws the units below it; stopping a slice stops its units.
+func TestSliceHierarchy(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"deep.service":  "[Service]\nSlice=a-b-c.slice\nExecStart=/bin/sleep 1000\n",
+		"inst@.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"bad.service":   "[Service]\nSlice=not-a-slice.service\nExecStart=/bin/sleep 1000\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	if _, errs, code := s.Sctl("start", "deep.service", "inst@one.service", "bad.service"); code != 0 {
+		t.Fatalf("start: %d %s", code, errs)
+	}
+	for _, sl := range []string{"a.slice", "a-b.slice", "a-b-c.slice", "system.slice", "system-inst.slice"} {
+		if st := s.Show(sl, "ActiveState"); st != "active" {
+			t.Errorf("%s is %s", sl, st)
+		}
+	}
+	if sl := s.Show("deep.service", "Slice"); sl != "a-b-c.slice" {
+		t.Errorf("deep.service Slice=%q", sl)
+	}
+	if sl := s.Show("a-b.slice", "Slice"); sl != "a.slice" {
+		t.Errorf("a-b.slice Slice=%q", sl)
+	}
+	cg := s.Show("deep.service", "ControlGroup")
+	if !strings.HasSuffix(cg, "/a.slice/a-b.slice/a-b-c.slice/deep.service") {
+		t.Errorf("deep.service ControlGroup %q", cg)
+	}
+	if cg := s.Show("inst@one.service", "ControlGroup"); !strings.HasSuffix(cg, "/system.slice/system-inst.slice/inst@one.service") {
+		t.Errorf("inst@one.service ControlGroup %q", cg)
+	}
+	// An invalid Slice= is a warning in the unit's log and the default slice stands.
+	if cg := s.Show("bad.service", "ControlGroup"); !strings.HasSuffix(cg, "/system.slice/bad.service") {
+		t.Errorf("bad.service ControlGroup %q", cg)
+	}
+	if logs, _, _ := s.Sctl("logs", "bad.service"); !strings.Contains(logs, "not a valid slice unit name") {
+		t.Errorf("no warning about Slice=:\n%s", logs)
+	}
+	pid := s.Show("deep.service", "MainPID")
+	out, _, _ := s.Sctl("status", "a.slice")
+	for _, want := range []string{"a.slice", "└─a-b.slice", "└─a-b-c.slice", "└─deep.service", pid + " /bin/sleep 1000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status a.slice lacks %q:\n%s", want, out)
+		}
+	}
+	if _, errs, code := s.Sctl("stop", "a.slice"); code != 0 {
+		t.Fatalf("stop a.slice: %d %s", code, errs)
+	}
+	for _, u := range []string{"deep.service", "a-b-c.slice", "a-b.slice", "a.slice"} {
+		if st := s.Show(u, "ActiveState"); st != "inactive" {
+			t.Errorf("after stopping a.slice, %s is %s", u, st)
+		}
+	}
+	if st := s.Show("inst@one.service", "ActiveState"); st != "active" {
+		t.Errorf("inst@one.service is %s: stopping a.slice reached beyond it", st)
+	}
+}
+
+// random-seed is a boot service: enabled by default, it loads the seed before sysinit.target (and saves a fresh
+// one at once), and poweroff saves another.
+func TestRandomSeedBootAndPoweroff(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	waitState(t, s, "sysmaster-random-seed.service", "active/exited", 5*time.Second)
+	if before := s.Show("sysmaster-random-seed.service", "Before"); !strings.Contains(before, "sysinit.target") {
+		t.Errorf("Before=%s", before)
+	}
+	seedFile := s.VarLib + "/random-seed"
+	fi, err := os.Stat(seedFile)
+	if err != nil || fi.Size() != 512 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the seed after boot: %v %v", fi, err)
+	}
+	booted, _ := os.ReadFile(seedFile)
+	s.Sctl("poweroff")
+	select {
+	case <-s.Exited():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no poweroff; console:\n%s", s.Console())
+	}
+	saved, err := os.ReadFile(seedFile)
+	if err != nil || len(saved) != 512 || string(saved) == string(booted) {
+		t.Fatalf("poweroff saved no new seed (%d bytes, %v)", len(saved), err)
+	}
+}
