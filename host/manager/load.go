@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
@@ -13,23 +14,42 @@ import (
 )
 
 // load makes sure the named units and every unit they reference are in memory and returns the first one.
-// Units are read file by file, then parsed by their plugins in one batch per type, round after round until no
-// dependency names a unit not yet loaded.
+// Units are read in rounds: every unit the files name, transitively, is read without waiting for any plugin
+// (the plugins of their types are launched as they are met, all at once and off the loop), then each is checked
+// against its type's sections and parsed by its plugin, one batch per type; the dependencies the types add
+// start the next round, until no dependency names a unit not yet loaded. One listing of each directory of the
+// search path serves the whole load.
 func (m *Manager) load(names ...string) *Unit {
+	defer m.loader.Batch()()
 	var fresh []*Unit
 	pending := names
+	launched := map[string]bool{}
 	for len(pending) > 0 {
 		var round []*Unit
-		for _, n := range pending {
+		for len(pending) > 0 {
+			n := pending[0]
+			pending = pending[1:]
 			if m.units[n] != nil {
 				continue
 			}
-			if u := m.readUnit(n); u != nil {
-				round = append(round, u)
+			u := m.readUnit(n)
+			if u == nil {
+				continue
+			}
+			round = append(round, u)
+			if u.Frag.Unchecked() && !launched[u.Type] {
+				launched[u.Type] = true
+				m.prelaunch(u.Type)
+			}
+			for _, others := range u.Frag.Unit.Deps {
+				pending = append(pending, others...)
 			}
 		}
+		for _, u := range round {
+			m.loader.Finish(u.Frag)
+			m.setFragment(u, u.Frag)
+		}
 		m.parse(round)
-		pending = nil
 		for _, u := range round {
 			for _, others := range u.fwd {
 				pending = append(pending, others...)
@@ -47,17 +67,18 @@ func (m *Manager) load(names ...string) *Unit {
 	return m.units[names[0]]
 }
 
-// readUnit reads a unit's files. It returns nil when name turned out to be an alias of a unit in memory.
+// readUnit reads a unit's files (loader.Read: its type's sections are checked later). It returns nil when name
+// turned out to be an alias of a unit in memory.
 func (m *Manager) readUnit(name string) *Unit {
-	frag := m.loader.Load(name)
+	frag := m.loader.Read(name)
 	if u := m.units[frag.Name]; u != nil {
 		m.units[name] = u
 		u.addName(name)
 		return nil
 	}
 	u := newUnit(frag.Name, unitname.Type(frag.Name))
-	m.setFragment(u, frag)
-	for _, n := range u.Names {
+	u.Frag = frag
+	for _, n := range frag.Names {
 		m.units[n] = u
 	}
 	m.units[name] = u
@@ -100,21 +121,30 @@ func (m *Manager) parse(units []*Unit) {
 		types = append(types, t)
 	}
 	sort.Strings(types)
-	served := m.servedTypes()
-	for _, typ := range types {
+	// One call per type, all at once: a plugin's first call after its launch is slow (its connection and
+	// runtime warming up), and the types' plugins are separate processes. The answers are applied in type order.
+	res := make([][]*pb.Parsed, len(types))
+	errs := make([]error, len(types))
+	var wg sync.WaitGroup
+	for i, typ := range types {
 		batch := byType[typ]
 		req := make([]*pb.UnitFile, len(batch))
-		for i, u := range batch {
-			req[i] = &pb.UnitFile{Unit: unitInfo(u), Sections: unit.WireSections(u.Frag.TypeSections)}
+		for j, u := range batch {
+			req[j] = &pb.UnitFile{Unit: unitInfo(u), Sections: unit.WireSections(u.Frag.TypeSections)}
 		}
-		res, err := m.plugins.Parse(typ, req)
+		wg.Go(func() { res[i], errs[i] = m.plugins.Parse(typ, req) })
+	}
+	wg.Wait()
+	served := m.servedTypes()
+	for t, typ := range types {
+		batch, err := byType[typ], errs[t]
 		for i, u := range batch {
 			if err != nil {
 				u.LoadState, u.LoadError = unit.Error, err
 				m.log.Error("cannot parse unit", "unit", u.ID, "error", err)
 				continue
 			}
-			m.applyParsed(u, res[i], served)
+			m.applyParsed(u, res[t][i], served)
 		}
 	}
 }
@@ -175,6 +205,7 @@ func (m *Manager) link(u *Unit) {
 
 // reloadAll re-reads every unit file and recomputes the dependency graph, keeping runtime state (daemon-reload).
 func (m *Manager) reloadAll() {
+	defer m.loader.Batch()()
 	seen := map[*Unit]bool{}
 	var all []*Unit
 	for _, u := range m.units {

@@ -270,7 +270,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
-		m.trackMounts()
+		m.trackMounts(target)
 		m.trackDevices()
 		m.trackSwaps()
 		m.startDefault(target)

@@ -331,7 +331,8 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginS
 	if err != nil {
 		return api.PluginSwap{}, refused(err)
 	}
-	resp := api.PluginSwap{NewPid: np.Pid, NewVersion: np.Desc.Version, SHA256: np.SHA256}
+	npDigest, _ := np.Digest()
+	resp := api.PluginSwap{NewPid: np.Pid, NewVersion: np.Desc.Version, SHA256: npDigest}
 	err = m.doErr(ctx, func() error {
 		start := time.Now()
 		// Units loaded or re-read since the snapshot are parsed on the loop.

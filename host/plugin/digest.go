@@ -29,7 +29,7 @@ func (c *digestCache) get(path string) (string, error) {
 	if err := unix.Stat(path, &st); err != nil {
 		return fileSHA256(path) // says why, in the same words as a launch
 	}
-	id := fileID{path, uint64(st.Dev), st.Ino, uint64(st.Size), st.Mtim.Nano()}
+	id := identity(path, &st)
 	c.mu.Lock()
 	sum, ok := c.sums[id]
 	c.mu.Unlock()

@@ -81,20 +81,20 @@ type typeState struct {
 
 // Swap records a live swap.
 type Swap struct {
-	Time                 time.Time
-	FromVersion, FromSHA string
-	FromPid              int
+	Time        time.Time
+	FromVersion string
+	FromPid     int
 }
 
 // Plugin is one plugin process.
 type Plugin struct {
 	Type    string
 	Path    string
-	SHA256  string
 	Desc    *pb.DescribeResponse
 	Pid     int
 	Started time.Time
 
+	binary  *binary
 	client  *goplugin.Client
 	uc      *sdk.Client
 	runner  *procRunner
@@ -105,6 +105,9 @@ type Plugin struct {
 	// end of a live plugin that was not stopping is a crash.
 	live, gone, stopping bool
 }
+
+// Digest is the sha256 of the binary p runs, in hex; "" once p has ended (unless it was asked for before).
+func (p *Plugin) Digest() (string, error) { return p.binary.digest() }
 
 // NewManager returns a manager that launches plugins as cfg says. socketDir holds the plugins' gRPC sockets.
 func NewManager(r *reaper.Reaper, cfg config.Config, log *slog.Logger, socketDir string, onExit func(string, reaper.Exit)) *Manager {
@@ -244,6 +247,7 @@ func (m *Manager) endLocked(p *Plugin, reason string, now time.Time) {
 		return
 	}
 	p.gone = true
+	p.binary.release()
 	if p.live && !p.stopping {
 		m.crashLocked(p.Type, ts, reason, now)
 	}
@@ -303,17 +307,24 @@ func (m *Manager) callTimeoutLocked() time.Duration {
 // launch starts the binary at path for typ, checked against pin, and returns it after the handshake and
 // Describe (bounded by timeout). It takes no lock.
 func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin, error) {
-	sum, err := fileSHA256(path)
+	bin, err := openBinary(path)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
-	if pin != "" && pin != sum {
-		return nil, fmt.Errorf("plugin %s: %s has sha256 %s but the configuration pins %s; refusing to launch it", typ, path, sum, pin)
+	if pin != "" {
+		sum, err := bin.digest()
+		if err != nil {
+			return nil, fmt.Errorf("plugin %s: %w", typ, err)
+		}
+		if pin != sum {
+			return nil, fmt.Errorf("plugin %s: %s has sha256 %s but the configuration pins %s; refusing to launch it", typ, path, sum, pin)
+		}
 	}
+	p := &Plugin{Type: typ, Path: path, binary: bin, timeout: timeout}
 	if err := os.MkdirAll(m.socketDir, 0o700); err != nil {
+		bin.release()
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
-	p := &Plugin{Type: typ, Path: path, SHA256: sum, timeout: timeout}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.PluginSets(),
@@ -372,6 +383,7 @@ func (m *Manager) abandon(p *Plugin, client *goplugin.Client) {
 	m.mu.Lock()
 	p.gone, p.stopping = true, true
 	m.mu.Unlock()
+	p.binary.release()
 	client.Kill()
 }
 
@@ -532,23 +544,29 @@ type Info struct {
 
 // List describes every configured or present plugin. The digests it shows come from a cache keyed by the file's
 // identity (device, inode, size, modification time) and are computed outside the lock: hashing every binary on
-// each `sctl list-plugins` took seconds on a slow machine. Launches still hash the file itself every time.
+// each `sctl list-plugins` took seconds on a slow machine. A pinned launch hashes the file itself every time; the
+// running digest of an unpinned one is computed here, the first time it is asked for.
 func (m *Manager) List() []Info {
 	m.mu.Lock()
 	now := time.Now()
 	var out []Info
-	for _, typ := range m.cfg.PluginTypes() {
+	types := m.cfg.PluginTypes()
+	running := make([]*Plugin, len(types))
+	for i, typ := range types {
 		in := Info{Type: typ, Path: m.pathLocked(typ), Pinned: m.cfg.Plugins[typ].SHA256, State: "not loaded"}
 		if ts := m.types[typ]; ts != nil {
 			in.Restarts, in.Swap, in.Error, in.State = ts.restarts, ts.swap, ts.lastErr, m.stateLocked(typ, now)
 			if p := ts.cur; p != nil {
-				in.Pid, in.Version, in.RunningSHA256 = p.Pid, p.Desc.Version, p.SHA256
+				in.Pid, in.Version, running[i] = p.Pid, p.Desc.Version, p
 			}
 		}
 		out = append(out, in)
 	}
 	m.mu.Unlock()
 	for i := range out {
+		if p := running[i]; p != nil {
+			out[i].RunningSHA256, _ = p.Digest()
+		}
 		if sum, err := m.digests.get(out[i].Path); err == nil {
 			out[i].SHA256 = sum
 		} else if out[i].Error == "" {

@@ -214,3 +214,38 @@ func TestUnexecutablePluginIsRefusedHarmlessly(t *testing.T) {
 		t.Fatalf("after a refused plugin: %v", err)
 	}
 }
+
+// An unpinned launch does not hash its binary; the digest list-plugins shows is still that of the file that was
+// launched, after the path has been replaced, and the plugin's end releases the file it held.
+func TestRunningDigestIsTheLaunchedBinary(t *testing.T) {
+	dir := t.TempDir()
+	bin := copyFile(t, filepath.Join(plugins(t), "target"), dir, "target", "")
+	launched := digest(t, bin)
+	m := newManager(t, cfgFor(dir))
+	p, err := m.Get("target")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.binary.sum != "" {
+		t.Fatal("an unpinned launch hashed its binary")
+	}
+	if st := m.Stale(); len(st) != 0 {
+		t.Fatalf("stale before a change: %v", st)
+	}
+	copyFile(t, filepath.Join(plugins(t), "target"), dir, "target", "upgraded")
+	in := rowFor(m, "target")
+	if in.RunningSHA256 != launched || in.SHA256 != digest(t, bin) || in.SHA256 == launched {
+		t.Fatalf("running %s, on disk %s; want running %s, on disk %s", in.RunningSHA256, in.SHA256, launched, digest(t, bin))
+	}
+	if st := m.Stale(); len(st) != 1 || st[0] != "target" {
+		t.Fatalf("stale after the upgrade: %v", st)
+	}
+	m.StopAll()
+	waitGone(t, p.Pid)
+	p.binary.mu.Lock()
+	held := p.binary.file != nil
+	p.binary.mu.Unlock()
+	if held {
+		t.Fatal("the binary of a stopped plugin is still held open")
+	}
+}

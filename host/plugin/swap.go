@@ -67,7 +67,7 @@ func (m *Manager) Install(p *Plugin) (*Plugin, error) {
 	}
 	ts.swap = Swap{Time: now}
 	if old != nil {
-		ts.swap.FromVersion, ts.swap.FromSHA, ts.swap.FromPid = old.Desc.Version, old.SHA256, old.Pid
+		ts.swap.FromVersion, ts.swap.FromPid = old.Desc.Version, old.Pid
 		m.stopLocked(old)
 	}
 	m.armIdleLocked(now)
@@ -79,22 +79,41 @@ func (m *Manager) Install(p *Plugin) (*Plugin, error) {
 // Stale lists, sorted, the types whose running plugin is not what the configuration asks for now: another
 // binary path, a binary that changed on disk, or a pin it does not match. daemon-reload swaps them.
 func (m *Manager) Stale() []string {
-	type running struct{ typ, path, want, pin, sum string }
+	type running struct {
+		typ, want, pin string
+		p              *Plugin
+	}
 	m.mu.Lock()
 	var rs []running
 	for typ := range m.types {
 		if p := m.runningLocked(typ); p != nil {
-			rs = append(rs, running{typ, p.Path, m.pathLocked(typ), m.cfg.Plugins[typ].SHA256, p.SHA256})
+			rs = append(rs, running{typ, m.pathLocked(typ), m.cfg.Plugins[typ].SHA256, p})
 		}
 	}
 	m.mu.Unlock()
 	var out []string
 	for _, r := range rs {
-		disk, err := m.digests.get(r.want)
-		if r.path != r.want || err != nil || disk != r.sum || r.pin != "" && r.pin != r.sum {
+		if m.stale(r.p, r.want, r.pin) {
 			out = append(out, r.typ)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stale reports whether p is not what the configuration asks for: another path, another binary there now, or a
+// pin its binary does not match. The file p was launched from, unchanged and not pinned, needs no hashing.
+func (m *Manager) stale(p *Plugin, want, pin string) bool {
+	if p.Path != want {
+		return true
+	}
+	if pin == "" && p.binary.unchangedAt(want) {
+		return false
+	}
+	sum, err := p.Digest()
+	if err != nil || sum == "" {
+		return true
+	}
+	disk, err := m.digests.get(want)
+	return err != nil || disk != sum || pin != "" && pin != sum
 }

@@ -12,12 +12,15 @@ import (
 // declared makes a unit of sections the core found in the system instead of in a file (a mount of the mount
 // table): [Unit] as a file's, the type's sections handed to its plugin. Such a unit is left alone by isolate, as
 // systemd leaves its mounts. Values are taken as they are: no specifier is expanded in a path of the system.
-func (l *Loader) declared(f *Fragment, secs []*unitfile.Section) *Fragment {
+// As for a file, nil typeSections takes every section as the type's, for Finish to check (Read).
+func (l *Loader) declared(f *Fragment, secs []*unitfile.Section, name string, typeSections func(string) ([]string, error)) *Fragment {
 	f.ModTimes = map[string]time.Time{}
 	var typeSecs []string
-	if l.TypeSections != nil {
+	if typeSections == nil {
+		f.unchecked, typeSecs = name, ownSections(secs)
+	} else {
 		var err error
-		if typeSecs, err = l.TypeSections(unitname.Type(f.Name)); err != nil {
+		if typeSecs, err = typeSections(unitname.Type(f.Name)); err != nil {
 			f.LoadState, f.LoadError = NotFound, err
 			return f
 		}

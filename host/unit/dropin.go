@@ -42,6 +42,9 @@ func (l *Loader) dropIns(f *Fragment) []string {
 	chosen := map[string]string{} // base name -> path ("" when disabled)
 	for _, dir := range l.Paths {
 		for _, d := range dropInDirs(f) {
+			if !l.mayHave(dir, d) {
+				continue
+			}
 			full := filepath.Join(dir, d)
 			ents, err := os.ReadDir(full)
 			if err != nil {

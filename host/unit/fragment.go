@@ -32,6 +32,8 @@ type Fragment struct {
 	// ModTimes holds the modification time of every file and directory consulted that exists, so that a
 	// change on disk can be noticed (NeedDaemonReload).
 	ModTimes map[string]time.Time
+
+	unchecked string // the name Read was asked for, until Finish has checked the type's sections
 }
 
 // UnitSection is the interpreted [Unit] section.

@@ -27,11 +27,50 @@ type Loader struct {
 	// Declared returns the sections of a unit found in the system (a mount in the mount table) for a name that
 	// has no file, or nil. Nil Declared declares nothing.
 	Declared func(name string) []*unitfile.Section
+
+	listed *listings // while a Batch runs
 }
 
 // Load reads the unit called name. It never returns nil and never panics: problems end up in LoadState and
 // LoadError.
-func (l *Loader) Load(name string) (f *Fragment) {
+func (l *Loader) Load(name string) *Fragment {
+	f := l.Read(name)
+	l.Finish(f)
+	return f
+}
+
+// Read is Load without the question to TypeSections, which may wait for a plugin's launch: a unit with a file
+// (or declared) takes every section it has besides [Unit], [Install] and X- ones as its type's, and Finish
+// checks that against the type's answer. Reading every unit a boot names first and finishing them after lets
+// the plugins of all their types launch at once.
+func (l *Loader) Read(name string) *Fragment { return l.load(name, nil) }
+
+// Finish completes a fragment of Read: with the type's sections as TypeSections says, it is what Load would have
+// returned. A unit whose sections are all its type's (every unit that loads) is not read again; one with a
+// section its type does not take, or of a type no plugin serves, is loaded again the way Load does, for the
+// same state and error. Finishing a finished fragment does nothing.
+func (l *Loader) Finish(f *Fragment) {
+	name := f.unchecked
+	if name == "" {
+		return
+	}
+	f.unchecked = ""
+	var typeSecs []string
+	var err error
+	if l.TypeSections != nil {
+		typeSecs, err = l.TypeSections(unitname.Type(f.Name))
+	}
+	if err == nil && !slices.ContainsFunc(f.TypeSections, func(s *unitfile.Section) bool { return !slices.Contains(typeSecs, s.Name) }) {
+		return
+	}
+	*f = *l.load(name, func(string) ([]string, error) { return typeSecs, err })
+}
+
+// Unchecked reports a fragment of Read that Finish has yet to complete.
+func (f *Fragment) Unchecked() bool { return f.unchecked != "" }
+
+// load reads name, asking typeSections which sections its type takes; nil typeSections is Read's way.
+func (l *Loader) load(name string, typeSections func(unitType string) ([]string, error)) (f *Fragment) {
 	f = &Fragment{Name: name, Names: []string{name}, ModTimes: map[string]time.Time{}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -52,7 +91,7 @@ func (l *Loader) Load(name string) (f *Fragment) {
 	f.FragmentPath = path
 	if state == NotFound && l.Declared != nil {
 		if secs := l.Declared(id); secs != nil {
-			return l.declared(f, secs)
+			return l.declared(f, secs, name, typeSections)
 		}
 	}
 	if state != Loaded {
@@ -60,11 +99,11 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		return f
 	}
 	var typeSecs []string
-	if l.TypeSections != nil {
-		if typeSecs, err = l.TypeSections(unitname.Type(id)); err != nil {
-			f.LoadState, f.LoadError = NotFound, err
-			return f
-		}
+	if typeSections == nil {
+		f.unchecked = name
+	} else if typeSecs, err = typeSections(unitname.Type(id)); err != nil {
+		f.LoadState, f.LoadError = NotFound, err
+		return f
 	}
 	main, err := unitfile.ParseFile(path)
 	if err != nil {
@@ -87,6 +126,9 @@ func (l *Loader) Load(name string) (f *Fragment) {
 		}
 	}
 	secs := unitfile.Merge(files...)
+	if f.unchecked != "" {
+		typeSecs = ownSections(secs)
+	}
 	if err := l.check(f, secs, typeSecs); err != nil {
 		f.LoadState, f.LoadError = BadSetting, err
 		return f
@@ -98,10 +140,25 @@ func (l *Loader) Load(name string) (f *Fragment) {
 	return f
 }
 
+// ownSections names the sections of secs that are not [Unit], [Install] or X- extensions: the type's, if the
+// unit is right.
+func ownSections(secs []*unitfile.Section) []string {
+	var out []string
+	for _, s := range secs {
+		if s.Name != "Unit" && s.Name != "Install" && !strings.HasPrefix(s.Name, "X-") {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
 // find looks name up on the search path, following aliases and falling back to the template of an instance.
 // It returns the fragment path, the unit id and Loaded, or the LoadState and error that say why not.
 func (l *Loader) find(f *Fragment, name string) (string, string, LoadState, error) {
 	for _, dir := range l.Paths {
+		if !l.mayHave(dir, name) {
+			continue
+		}
 		p := filepath.Join(dir, name)
 		st, err := os.Lstat(p)
 		if err != nil {
@@ -214,6 +271,9 @@ func (l *Loader) addDirDeps(f *Fragment) {
 	}{{".wants", Wants}, {".requires", Requires}, {".upholds", Upholds}} {
 		for _, dir := range l.Paths {
 			for _, n := range names {
+				if !l.mayHave(dir, n+kind.suffix) {
+					continue
+				}
 				d := filepath.Join(dir, n+kind.suffix)
 				ents, err := os.ReadDir(d)
 				if err != nil {

@@ -51,6 +51,7 @@ type System struct {
 	cmd     *exec.Cmd
 	console *syncBuffer
 	exited  chan struct{}
+	cgroups []string // the directories of the system's cgroup, one per hierarchy
 }
 
 // Start boots a system and waits until its control socket answers. It is stopped when the test ends.
@@ -82,6 +83,9 @@ func Start(t testing.TB, opts Options) *System {
 		}
 	}
 	procs := cgroupRoot(t)
+	for _, p := range procs {
+		s.cgroups = append(s.cgroups, filepath.Dir(p))
+	}
 	script := `set -e
 for f in $CGROUP_PROCS; do echo 0 > "$f"; done
 mount -t tmpfs -o mode=755 tmpfs /run
@@ -327,4 +331,27 @@ func cgroupRoot(t testing.TB) []string {
 		t.Logf("harness: cgroup %s left behind", name)
 	})
 	return h.ProcsFiles(name)
+}
+
+// CPU is the CPU time every process of the system has used so far (init, the core, plugins, units, generators;
+// not the commands the test runs in it through nsenter), from its cgroup's accounting: cpu.stat of the unified
+// hierarchy, else cpuacct.usage. It is 0 when neither is there. It still counts after the system has ended.
+func (s *System) CPU() time.Duration {
+	for _, d := range s.cgroups {
+		if b, err := os.ReadFile(filepath.Join(d, "cpu.stat")); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "usage_usec "); ok {
+					us, _ := strconv.ParseInt(v, 10, 64)
+					return time.Duration(us) * time.Microsecond
+				}
+			}
+		}
+	}
+	for _, d := range s.cgroups {
+		if b, err := os.ReadFile(filepath.Join(d, "cpuacct.usage")); err == nil {
+			ns, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			return time.Duration(ns)
+		}
+	}
+	return 0
 }
