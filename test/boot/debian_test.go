@@ -228,12 +228,18 @@ func TestDebianBoot(t *testing.T) {
 	// ssh with root's key over qemu's user network (the guest's eth0, configured by Debian's ifupdown).
 	c := exec.CommandContext(ctx, "ssh", "-i", g.key, "-p", fmt.Sprint(port), "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-o", "LogLevel=ERROR",
-		"root@127.0.0.1", "echo ssh-ok; who; cat /var/tmp/cron-ran; grep -c . /var/log/syslog; journalctl -b --no-pager -n 3")
+		"root@127.0.0.1", "echo ssh-ok; who; cat /var/tmp/cron-ran; grep -c . /var/log/syslog; journalctl -b --no-pager -n 3; "+
+			"echo udev: virtio_net=$(grep -c '^virtio_net ' /proc/modules) by-uuid=$(ls /dev/disk/by-uuid | wc -l)")
 	out, err := c.CombinedOutput()
 	if err != nil {
 		t.Errorf("ssh key login: %v\n%s", err, out)
 	}
 	t.Logf("over ssh:\n%s", out)
+	// udev's coldplug (sysmaster's udevd, with Debian's rules) loaded the network card's module, which the
+	// initramfs did not, and made the /dev/disk/by-uuid links.
+	if !regexp.MustCompile(`udev: virtio_net=1 by-uuid=[1-9]`).Match(out) {
+		t.Errorf("the coldplug did not load virtio_net or make /dev/disk/by-uuid links")
+	}
 	for _, want := range []string{"ssh-ok", "root     ttyS0", "cron-ran"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("ssh session output lacks %q", want)
