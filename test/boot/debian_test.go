@@ -133,8 +133,19 @@ func (s *shell) run(cmd string) string {
 	must(s.t, err)
 	begin := fmt.Sprintf("@@B%d", s.n)
 	out = out[strings.Index(out, begin)+len(begin) : len(out)-len(begin)]
-	return strings.TrimSpace(ansi.ReplaceAllString(strings.ReplaceAll(out, "\r", ""), ""))
+	// The console is shared: the core's log lines, the kernel's and the status lines may land inside the output.
+	var keep []string
+	for _, l := range strings.Split(ansi.ReplaceAllString(strings.ReplaceAll(out, "\r", ""), ""), "\n") {
+		if !consoleNoise.MatchString(l) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
 }
+
+// consoleNoise are the console lines that are not a command's output: the core's log, init's, the kernel's, and
+// the job status lines.
+var consoleNoise = regexp.MustCompile(`^(level=|sysmaster-init: |\[ *[0-9]+\.[0-9]+\] |\[ *(OK|FAILED|DEPEND|TIME) *\] )`)
 
 // powerOff types cmd (the init system's power-off), waits for qemu to end and reports whether the root file
 // system is clean.
