@@ -270,7 +270,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
-		m.trackMounts(target)
+		m.trackMounts()
 		m.trackDevices()
 		m.trackSwaps()
 		m.startDefault(target)

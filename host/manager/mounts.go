@@ -18,10 +18,8 @@ type mountTracking struct {
 
 // trackMounts reads the mount table, makes its units and starts watching it. It runs before the boot
 // transaction (or after a restore), so that a unit of a mount that is there already is mounted before it is
-// started. The units named in also (the default unit, at boot) are loaded with the mounts' units, in the same
-// rounds: the plugins of all their types launch at once, instead of those the boot needs beyond the mounts'
-// waiting for the mount plugin's answers. Without a mount plugin nothing is tracked.
-func (m *Manager) trackMounts(also ...string) {
+// started. Without a mount plugin nothing is tracked.
+func (m *Manager) trackMounts() {
 	if !m.typeServed("mount") {
 		return
 	}
@@ -31,15 +29,15 @@ func (m *Manager) trackMounts(also ...string) {
 		return
 	}
 	m.mounts.watcher = w
-	m.mountsChanged(mounts.Diff(nil, table), also...)
+	m.mountsChanged(mounts.Diff(nil, table))
 }
 
 // declaredMount is the loader's question for a unit without a file: is it a mount of the table?
 func (m *Manager) declaredMount(name string) []*unitfile.Section { return m.mounts.declared[name] }
 
 // mountsChanged brings the mount units in line with the table: a new mount without a unit gets one, every
-// change goes to the mount's unit. The units named in also are loaded with the new ones.
-func (m *Manager) mountsChanged(changes []mounts.Change, also ...string) {
+// change goes to the mount's unit.
+func (m *Manager) mountsChanged(changes []mounts.Change) {
 	if m.mounts.declared == nil {
 		m.mounts.declared = map[string][]*unitfile.Section{}
 	}
@@ -63,7 +61,7 @@ func (m *Manager) mountsChanged(changes []mounts.Change, also ...string) {
 			m.reread(u) // named before it was mounted (After=x.mount), or restored after a crash
 		}
 	}
-	m.load(append(fresh, also...)...)
+	m.load(fresh...)
 	for i, c := range changes {
 		u := m.units[names[i]]
 		if names[i] == "" || u == nil || u.LoadState != unit.Loaded {
