@@ -42,7 +42,9 @@ $ctl poweroff
 func addProbe(root string) {
 	files := map[string]string{
 		"usr/local/sbin/boot-probe": probe,
-		"etc/systemd/system/boot-probe.service": "[Unit]\nDescription=Boot probe\n\n[Service]\nType=oneshot\n" +
+		// Type=simple: the start is done once the probe runs, so multi-user.target (ordered after what it wants)
+		// does not wait for the probe that waits for it.
+		"etc/systemd/system/boot-probe.service": "[Unit]\nDescription=Boot probe\n\n[Service]\nType=simple\n" +
 			"ExecStart=/usr/local/sbin/boot-probe\n\n[Install]\nWantedBy=multi-user.target\n",
 	}
 	for p, c := range files {
