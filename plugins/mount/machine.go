@@ -277,15 +277,12 @@ func (m *machine) enterMounted(res string) {
 }
 
 func (m *machine) enterDead(res string) {
-	m.r.DisarmTimeout()
 	m.st.Record(res)
 	m.st.Mounted = false
 	if m.st.Failed() {
 		m.u.Logf("Failed with result '%s'.", m.st.ResultName())
-		m.enter(subFailed)
-		return
 	}
-	m.enter(subDead)
+	m.r.Stopped(subFailed, subDead)
 }
 
 // enterDeadOrMounted ends a command that may or may not have left the file system mounted.

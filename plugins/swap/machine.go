@@ -242,15 +242,12 @@ func (m *machine) enterActive(res string) {
 }
 
 func (m *machine) enterDead(res string) {
-	m.r.DisarmTimeout()
 	m.st.Record(res)
 	m.st.On = false
 	if m.st.Failed() {
 		m.u.Logf("Failed with result '%s'.", m.st.ResultName())
-		m.enter(subFailed)
-		return
 	}
-	m.enter(subDead)
+	m.r.Stopped(subFailed, subDead)
 }
 
 func (m *machine) enterDeadOrActive(res string) {
