@@ -21,6 +21,7 @@ build:
 	@mkdir -p bin/plugins
 	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sctl ./random-seed
 	$(GO) build $(BUILDFLAGS) -o bin/sysmaster-fstab-generator ./cmd/fstab-generator
+	$(GO) build $(BUILDFLAGS) -o bin/sysmaster-executor ./cmd/sysmaster-executor
 	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/udevd ./cmd/devctl ./cmd/sysmaster-migrate ./cmd/update-utmp ./cmd/initctl
 	@for p in $(PLUGINS); do echo "$(GO) build $(BUILDFLAGS) -o bin/plugins/$$p ./plugins/$$p"; $(GO) build $(BUILDFLAGS) -o bin/plugins/$$p ./plugins/$$p || exit 1; done
 
@@ -32,6 +33,7 @@ install: build
 	install -m 0755 bin/devctl $(DESTDIR)$(PREFIX)/bin/devctl
 	install -m 0755 bin/sysmaster-migrate $(DESTDIR)$(PREFIX)/sbin/sysmaster-migrate
 	install -m 0755 bin/update-utmp bin/initctl $(DESTDIR)$(LIBDIR)/
+	install -m 0755 bin/sysmaster-executor $(DESTDIR)$(LIBDIR)/sysmaster-executor
 	install -d $(DESTDIR)$(LIBDIR)/system-generators
 	install -m 0755 bin/sysmaster-fstab-generator $(DESTDIR)$(LIBDIR)/system-generators/sysmaster-fstab-generator
 	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	// The core forks itself as the executor of every unit process (argv[0] "sysmaster-executor").
+	// The core is the executor of every unit process (argv[0] "sysmaster-executor") when the small one is missing.
 	if exec.IsExecutor() {
 		exec.ExecutorMain()
 	}

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -12,13 +13,18 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/host/exec/executor"
 	"github.com/sysmaster/sysmaster/host/reaper"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// The test binary is its own executor: Start forks /proc/self/exe as "sysmaster-executor", which lands here.
-// The tests use no os/exec beside the reaper (it reaps every child of this process).
-var testReaper *reaper.Reaper
+// The tests run the executor binary the core runs, built by TestMain from cmd/sysmaster-executor; the test
+// binary can be the executor too (TestCoreAsItsOwnExecutor). The tests use no os/exec beside the reaper (it
+// reaps every child of this process): the build runs before it exists.
+var (
+	testReaper   *reaper.Reaper
+	testExecutor string
+)
 
 func TestMain(m *testing.M) {
 	if IsExecutor() {
@@ -28,6 +34,22 @@ func TestMain(m *testing.M) {
 		fmt.Println("host/exec tests need root")
 		os.Exit(0)
 	}
+	dir, err := os.MkdirTemp("", "sysmaster-exec-test-")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	testExecutor = filepath.Join(dir, ExecutorName)
+	build := osexec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", testExecutor, "github.com/sysmaster/sysmaster/cmd/sysmaster-executor")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Printf("building the executor: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	if err := UseExecutor(testExecutor); err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
 	r, err := reaper.New(func(reaper.Exit) {})
 	if err != nil {
 		fmt.Println(err)
@@ -36,7 +58,9 @@ func TestMain(m *testing.M) {
 	testReaper = r
 	// An ignored signal survives fork and execve: the executor must set it back to its default.
 	signal.Ignore(syscall.SIGHUP) // SIGHUP: the Go runtime keeps an inherited SIG_IGN for it (and SIGINT)
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // result is how one spawned process ended.
@@ -394,7 +418,7 @@ func TestPrivateTmp(t *testing.T) {
 	if err := RemovePrivateTmp(unit, inv); err != nil {
 		t.Fatal(err)
 	}
-	tmp, _ := PrivateTmpDirs(unit, inv)
+	tmp, _ := executor.PrivateTmpDirs(unit, inv)
 	if _, err := os.Stat(tmp); err == nil {
 		t.Fatalf("%s not removed", tmp)
 	}

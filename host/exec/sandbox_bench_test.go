@@ -36,6 +36,7 @@ func BenchmarkSpawn(b *testing.B) {
 			var failure *Failure
 			o := Options{Unit: "bench.service", InvocationID: "00112233445566778899aabbccddeeff", OnFailure: func(f *Failure) { failure = f }}
 			defer RemovePrivateTmp(o.Unit, o.InvocationID)
+			before := childrenCPU(b)
 			for b.Loop() {
 				exits := make(chan reaper.Exit, 1)
 				if _, err := Start(testReaper, s, func(e reaper.Exit) { exits <- e }, o); err != nil {
@@ -45,6 +46,17 @@ func BenchmarkSpawn(b *testing.B) {
 					b.Fatalf("exit %+v: %v", e, failure)
 				}
 			}
+			b.ReportMetric(float64(childrenCPU(b)-before)/1e6/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// childrenCPU is the user and system CPU time of this process's reaped children (the executors and their
+// commands), in nanoseconds.
+func childrenCPU(b *testing.B) int64 {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_CHILDREN, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/host/exec/executor"
 	"github.com/sysmaster/sysmaster/host/reaper"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -63,33 +64,27 @@ type Options struct {
 
 // Failure is a failure to start a process: before fork (Pid 0, returned by Start) or in the executor (reported
 // to Options.OnFailure). Step is systemd's name for what failed ("EXEC", "USER", "CHDIR"…), Code its exit status.
-type Failure struct {
-	Pid     int
-	Step    string
-	Code    int
-	Message string
-}
-
-func (f *Failure) Error() string { return "exec: " + f.Step + ": " + f.Message }
+type Failure = executor.Failure
 
 func fail(step, format string, args ...any) *Failure {
 	return &Failure{Step: step, Code: ExitCode(step), Message: fmt.Sprintf(format, args...)}
 }
 
-// Start starts s through r: it forks the core itself as the executor (/proc/self/exe with argv[0]
-// "sysmaster-executor"), which applies s's ExecContext and execs the command. It returns as soon as the executor
+// ExitCode is systemd's exit status for a failed step of the executor ("EXEC" 203, "USER" 217…).
+func ExitCode(step string) int { return executor.ExitCode(step) }
+
+// Start starts s through r: it forks the core and execs the executor (executable.go) with argv[0]
+// "sysmaster-executor", which applies s's ExecContext and execs the command. It returns as soon as the executor
 // is forked; sink owns the pid from then on. Settings that are wrong whatever the machine (an unknown limit or
 // capability name, a setting this host refuses) are refused before fork with a *Failure.
 func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, error) {
-	if f := check(s, &o); f != nil {
+	if f := check(s); f != nil {
 		return 0, f
 	}
-	sp := spec{
-		CgroupProcs: o.CgroupProcs, Unit: o.Unit, InvocationID: o.InvocationID, ManagerEnv: o.Environment,
-		Fds: len(o.Fds), Capture: o.Stdout != nil || o.Stderr != nil, ManagerPid: os.Getpid(),
-		SystemCredentials: systemCredentialsDir(), UtmpFile: UtmpFile, WtmpFile: WtmpFile,
-		NamespaceUnit: o.Unit, NamespaceInvocation: o.InvocationID,
-	}
+	sp := toSpec(s)
+	sp.CgroupProcs, sp.Unit, sp.InvocationID, sp.ManagerEnv = o.CgroupProcs, o.Unit, o.InvocationID, o.Environment
+	sp.Fds, sp.SystemCredentials, sp.UtmpFile, sp.WtmpFile = len(o.Fds), executor.SystemCredentialsDir(), UtmpFile, WtmpFile
+	sp.NamespaceUnit, sp.NamespaceInvocation = o.Unit, o.InvocationID
 	if o.NamespaceUnit != "" {
 		sp.NamespaceUnit, sp.NamespaceInvocation = o.NamespaceUnit, o.NamespaceInvocation
 	}
@@ -99,11 +94,10 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 			sp.NotifySocket = DefaultNotifySocket
 		}
 	}
-	b, err := encodeSpec(s, sp)
-	if err != nil {
-		return 0, err
+	if f := executor.Check(sp); f != nil {
+		return 0, f
 	}
-	specFile, err := memfd(b)
+	specFile, err := memfd(sp.Encode())
 	if err != nil {
 		return 0, err
 	}
@@ -152,13 +146,19 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	}
 	attr := &syscall.ProcAttr{
 		Sys:   userns,
-		Env:   []string{fdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
+		Env:   []string{executor.FdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
 		Files: files,
 		Dir:   "/",
 	}
+	exe, done, err := executable(files)
+	if err != nil {
+		statusR.Close()
+		return 0, err
+	}
+	defer done()
 	t := &tracker{sink: utmpDead(s.GetExec(), sink), onFailure: o.OnFailure, onExec: o.OnExec, read: make(chan struct{})}
 	pid, err := r.Start(func() (int, error) {
-		return syscall.ForkExec("/proc/self/exe", []string{executorArg0}, attr)
+		return syscall.ForkExec(exe, []string{executor.Arg0}, attr)
 	}, t.exit)
 	if err != nil {
 		statusR.Close()
@@ -254,44 +254,13 @@ func memfd(b []byte) (*os.File, error) {
 	return f, nil
 }
 
-// check refuses, before fork, what no machine could apply.
-func check(s *pb.Spawn, o *Options) *Failure {
+// check refuses, before fork, what the contract cannot carry; executor.Check the rest, on the converted spec.
+func check(s *pb.Spawn) *Failure {
 	if s.Path == "" && len(s.Argv) == 0 {
 		return fail("EXEC", "spawn %q has no executable", s.Id)
 	}
-	ec := s.GetExec()
-	if ec == nil {
-		return nil
-	}
-	if ec.PassCredentials {
+	if s.GetExec().GetPassCredentials() {
 		return fail("CREDENTIALS", "pass_credentials: the contract carries no credentials (LoadCredential=, SetCredential=) to pass; refusing to run without them")
-	}
-
-	for name := range ec.Limits {
-		if _, ok := rlimits[name]; !ok {
-			return fail("LIMITS", "unknown resource limit Limit%s=", name)
-		}
-	}
-	if _, ok := schedPolicies[ec.CpuSchedulingPolicy]; !ok {
-		return fail("SETSCHEDULER", "unknown CPUSchedulingPolicy=%s", ec.CpuSchedulingPolicy)
-	}
-	for _, c := range ec.CapabilityBoundingSet {
-		if _, err := capByName(c); err != nil {
-			return fail("CAPABILITIES", "CapabilityBoundingSet=: %v", err)
-		}
-	}
-	for _, c := range ec.AmbientCapabilities {
-		if _, err := capByName(c); err != nil {
-			return fail("CAPABILITIES", "AmbientCapabilities=: %v", err)
-		}
-	}
-	for k := range ec.Directories {
-		if _, ok := directoryKinds[k]; !ok {
-			return fail("RUNTIME_DIRECTORY", "unknown directory kind %q", k)
-		}
-	}
-	if err := checkStdio(ec, s.FdNames, len(o.Fds)); err != nil {
-		return err
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"syscall"
 
+	"github.com/sysmaster/sysmaster/host/exec/executor"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -19,20 +20,9 @@ func privateUsersAttr(ec *pb.ExecContext) (*syscall.SysProcAttr, *Failure) {
 	if !ec.GetSandbox().GetPrivateUsers() || ec.GetFullPrivileges() {
 		return nil, nil
 	}
-	uid, gid := 0, 0
-	if ec.User != "" {
-		u, err := lookupUser(ec.User)
-		if err != nil {
-			return nil, fail("USER", "%v", err)
-		}
-		uid, gid = u.uid, u.gid
-	}
-	if ec.Group != "" {
-		g, err := lookupGroup(ec.Group)
-		if err != nil {
-			return nil, fail("GROUP", "%v", err)
-		}
-		gid = g.gid
+	uid, gid, f := executor.UserIDs(ec.User, ec.Group)
+	if f != nil {
+		return nil, f
 	}
 	maps := func(id int) []syscall.SysProcIDMap {
 		m := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}

@@ -161,7 +161,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: cannot become a subreaper: %w", err)
 	}
 	m.reaper = r
-	m.procs.exec = forkExec{reaper: r, sink: m.pushExit}
+	m.procs.exec = newForkExec(r, m.pushExit, m.log)
 	if m.unitLogs, err = unitlog.Open(filepath.Join(opts.RunDir, "log")); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
 	}

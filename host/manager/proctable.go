@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"log/slog"
+
 	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/reaper"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -38,10 +40,21 @@ type executor interface {
 	Start(s *pb.Spawn, opts exec.Options) (int, error)
 }
 
-// forkExec is the core's executor: host/exec forks the core itself through the reaper, whose sink gets the exit.
+// forkExec is the core's executor: host/exec forks the core through the reaper, whose sink gets the exit, and
+// execs the executor.
 type forkExec struct {
 	reaper *reaper.Reaper
 	sink   reaper.Sink
+}
+
+// newForkExec opens the small executor beside the core, held for the core's life (an upgrade that replaces it
+// on disk leaves this core with its own release's); without it the core is its own executor, as it was before
+// there was one, and says so.
+func newForkExec(r *reaper.Reaper, sink reaper.Sink, log *slog.Logger) forkExec {
+	if err := exec.UseExecutor(exec.ExecutorPath()); err != nil {
+		log.Warn("every process is started by a re-exec of the core", "err", err)
+	}
+	return forkExec{reaper: r, sink: sink}
 }
 
 func (f forkExec) Start(s *pb.Spawn, opts exec.Options) (int, error) {

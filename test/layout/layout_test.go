@@ -103,3 +103,28 @@ func TestPluginsDoNotImportTheProto(t *testing.T) {
 		t.Fatalf("only %d plugin packages found: the patterns no longer match the tree", checked)
 	}
 }
+
+// TestExecutorIsSmall: every unit process starts as the executor, which pays for the package initialisers of
+// everything it links; it links the executor's package and what that needs, none of the core's RPC stack.
+func TestExecutorIsSmall(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}`, "./cmd/sysmaster-executor")
+	cmd.Dir = "../.."
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/sysmaster-executor: %v", err)
+	}
+	ds := strings.Fields(string(b))
+	if len(ds) < 10 {
+		t.Fatalf("only %d dependencies listed: %q", len(ds), ds)
+	}
+	for _, d := range ds {
+		rel, ours := strings.CutPrefix(d, module)
+		switch {
+		case ours && (strings.HasPrefix(rel, "host/") && rel != "host/exec/executor" || strings.HasPrefix(rel, "sdk")):
+			t.Errorf("the executor links %s: only host/exec/executor and pkg/ of the project's packages", d)
+		case strings.HasPrefix(d, "google.golang.org/") || strings.HasPrefix(d, "github.com/") && !ours ||
+			d == "encoding/json" || d == "regexp" || d == "crypto/rand" || d == "net":
+			t.Errorf("the executor links %s, whose initialisers every spawn would pay", d)
+		}
+	}
+}

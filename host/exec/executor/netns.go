@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"errors"
@@ -8,15 +8,13 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // otherNamespaces applies PrivateNetwork=, PrivateIPC= and ProtectHostname= to the calling thread (locked; it
 // execs). The network and IPC namespaces are shared by the processes of one invocation, as systemd shares them:
 // the first process makes them and bind-mounts them under SharedNamespaceDir, the others join them; the host
 // removes them with RemovePrivateTmp when the unit is down. Without an invocation ID each process gets its own.
-func otherNamespaces(sb *pb.Sandbox, unit, invocationID string) *Failure {
+func otherNamespaces(sb *Sandbox, unit, invocationID string) *Failure {
 	if sb == nil {
 		return nil
 	}
@@ -42,7 +40,8 @@ func otherNamespaces(sb *pb.Sandbox, unit, invocationID string) *Failure {
 // nsfs files named <invocation>-<unit>.<kind>.
 const SharedNamespaceDir = "/run/sysmaster/namespaces"
 
-func sharedNamespaceFile(unit, invocationID, kind string) string {
+// SharedNamespaceFile is the bind mount that keeps the invocation's namespace of kind ("net", "ipc").
+func SharedNamespaceFile(unit, invocationID, kind string) string {
 	return filepath.Join(SharedNamespaceDir, invocationID+"-"+strings.ReplaceAll(unit, "/", "_")+"."+kind)
 }
 
@@ -50,7 +49,7 @@ func sharedNamespaceFile(unit, invocationID, kind string) string {
 func sharedNamespace(flag int, kind, unit, invocationID string, setup func() error) error {
 	var file string
 	if invocationID != "" {
-		file = sharedNamespaceFile(unit, invocationID, kind)
+		file = SharedNamespaceFile(unit, invocationID, kind)
 		if fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 			err = unix.Setns(fd, flag)
 			unix.Close(fd)
@@ -94,7 +93,7 @@ func sharedNamespace(flag int, kind, unit, invocationID string, setup func() err
 func removeSharedNamespaces(unit, invocationID string) error {
 	var first error
 	for _, kind := range []string{"net", "ipc"} {
-		file := sharedNamespaceFile(unit, invocationID, kind)
+		file := SharedNamespaceFile(unit, invocationID, kind)
 		if err := unix.Unmount(file, unix.MNT_DETACH); err != nil && err != unix.EINVAL && err != unix.ENOENT && first == nil {
 			first = fmt.Errorf("unmount %s: %w", file, err)
 		}

@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"errors"
@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // directoryKind is one of RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory=,
@@ -80,16 +78,6 @@ func RemovePrivateTmp(unit, invocationID string) error {
 	err2 := os.RemoveAll(varTmp)
 	err3 := removeSharedNamespaces(unit, invocationID)
 	return errors.Join(err1, err2, err3)
-}
-
-// HasPrivateState reports whether a process started with ec leaves something of its invocation for
-// RemovePrivateTmp: PrivateTmp= directories, or a namespace of PrivateNetwork= or PrivateIPC=.
-func HasPrivateState(ec *pb.ExecContext) bool {
-	if ec.GetFullPrivileges() {
-		return false
-	}
-	sb := ec.GetSandbox()
-	return ec.GetPrivateTmp() || sb.GetPrivateNetwork() || sb.GetPrivateIpc()
 }
 
 // privateDir makes (or finds) dir (0700, root's, in a world-writable parent: refuse anything else, a symlink in

@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"errors"
@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // mountKind is what a mount entry does to its path. The order is the precedence among entries of one path
@@ -48,7 +46,7 @@ type mountEntry struct {
 
 // namespaceEntries lists the mounts the sandbox asks for, PrivateTmp= included (src are the host directories
 // that back /tmp and /var/tmp, "" for a tmpfs of the process's own).
-func (x *executor) namespaceEntries(sb *pb.Sandbox, privateTmp bool, srcTmp, srcVar string) []mountEntry {
+func (x *executor) namespaceEntries(sb *Sandbox, privateTmp bool, srcTmp, srcVar string) []mountEntry {
 	var es []mountEntry
 	add := func(kind mountKind, directive string, optional bool, paths ...string) {
 		for _, p := range paths {
@@ -139,7 +137,7 @@ func (x *executor) namespaceEntries(sb *pb.Sandbox, privateTmp bool, srcTmp, src
 }
 
 // needsNamespace reports whether the process gets a mount namespace of its own.
-func needsNamespace(sb *pb.Sandbox, privateTmp bool) bool {
+func needsNamespace(sb *Sandbox, privateTmp bool) bool {
 	if privateTmp {
 		return true
 	}
@@ -153,7 +151,7 @@ func needsNamespace(sb *pb.Sandbox, privateTmp bool) bool {
 }
 
 // procOptions are the options of the procfs that ProtectProc= and ProcSubset= ask for, "" for the host's.
-func procOptions(sb *pb.Sandbox) string {
+func procOptions(sb *Sandbox) string {
 	var o []string
 	if sb.ProtectProc != "" && sb.ProtectProc != "default" {
 		o = append(o, "hidepid="+sb.ProtectProc)

@@ -1,7 +1,6 @@
-package exec
+package executor
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // CredentialsDir holds each unit's credentials, as $CREDENTIALS_DIRECTORY: /run/credentials/<unit>, a ramfs of
@@ -22,9 +19,9 @@ const CredentialsDir = "/run/credentials"
 // credentialSizeMax is systemd's CREDENTIAL_SIZE_MAX (and the total, CREDENTIALS_TOTAL_SIZE_MAX): 1 MiB.
 const credentialSizeMax = 1 << 20
 
-// systemCredentialsDir is where LoadCredential= finds a credential named without a path: the manager's own
+// SystemCredentialsDir is where LoadCredential= finds a credential named without a path: the manager's own
 // $CREDENTIALS_DIRECTORY, or systemd's place for the system's credentials.
-func systemCredentialsDir() string {
+func SystemCredentialsDir() string {
 	if d := os.Getenv("CREDENTIALS_DIRECTORY"); d != "" {
 		return d
 	}
@@ -39,7 +36,7 @@ func credentialsPath(unit string) string {
 // credentials reads the unit's credentials as systemd 252 does: LoadCredential= first (a missing credential of
 // the manager's own is skipped, as is a missing file with a SetCredential= of the same ID to fall back on), then
 // SetCredential= for the IDs not loaded. A directory gives one credential per file, named ID_FILE.
-func loadCredentials(creds []*pb.Credential, unit, sysDir string) (map[string][]byte, error) {
+func loadCredentials(creds []*Credential, unit, sysDir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	hasDefault := map[string]bool{}
 	for _, c := range creds {
@@ -143,7 +140,7 @@ func readCredentialSocket(path, unit, id string) ([]byte, error) {
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
+	_, _ = unix.Getrandom(rnd[:], 0) // crypto/rand would cost every spawn its package initialisers
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: "@" + hex.EncodeToString(rnd[:]) + "/unit/" + unit + "/" + id}); err != nil {
 		return nil, fmt.Errorf("bind: %w", err)
 	}
@@ -158,7 +155,7 @@ func readCredentialSocket(path, unit, id string) ([]byte, error) {
 // there is no ramfs), in the host's mount namespace so that every process of the unit sees them and the host
 // can remove them when the unit is down. A previous mount (an earlier process of the unit) is replaced.
 func (x *executor) setupCredentials() *Failure {
-	creds := x.ec.GetCredentials()
+	creds := x.ec.Credentials
 	if len(creds) == 0 {
 		return nil
 	}
@@ -178,7 +175,7 @@ func (x *executor) setupCredentials() *Failure {
 	}
 	dir := credentialsPath(x.sp.Unit)
 	if err := writeCredentials(dir, data, x.uid, x.gid); err != nil {
-		if x.ec.GetSandbox().GetPrivateUsers() && !x.ec.FullPrivileges {
+		if x.ec.Sandbox != nil && x.ec.Sandbox.PrivateUsers && !x.ec.FullPrivileges {
 			return fail("CREDENTIALS", "%s: %v (a process with PrivateUsers= cannot mount in the host's namespace)", dir, err)
 		}
 		return fail("CREDENTIALS", "%s: %v", dir, err)

@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"errors"
@@ -16,8 +16,6 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // defaultPath is PATH unless Environment= sets it.
@@ -37,15 +35,37 @@ var schedPolicies = map[string]int{
 	"fifo": unix.SCHED_FIFO, "rr": unix.SCHED_RR,
 }
 
-// IsExecutor reports whether this process was started as the executor (argv[0] "sysmaster-executor"). A binary
-// that can be the executor (the core, and the tests of this package) calls it first thing in main.
-func IsExecutor() bool {
-	return filepath.Base(os.Args[0]) == executorArg0 && os.Getenv(fdsEnv) != ""
+// Arg0 is argv[0] of the executor: the small binary's name, and what a core started as its own executor sees.
+const Arg0 = "sysmaster-executor"
+
+// FdsEnv names the executor's spec, status and go-ahead fds, as "SPEC,STATUS,GO". It is the only variable in the
+// executor's environment; the service's environment is built from the spec.
+const FdsEnv = "SYSMASTER_EXECUTOR_FDS"
+
+// Is reports whether this process was started as the executor (argv[0] Arg0, with FdsEnv set). The core calls
+// it first thing in main: it is its own executor when the small binary is missing.
+func Is() bool {
+	return filepath.Base(os.Args[0]) == Arg0 && os.Getenv(FdsEnv) != ""
 }
 
-// ExecutorMain sets up the process as its spec says and execs the command. It never returns: on failure it
-// writes "<STEP>: <message>" to the status pipe and exits with the step's code.
-func ExecutorMain() {
+// Failure is a failure to start a process: before fork (Pid 0) or in the executor. Step is systemd's name for
+// what failed ("EXEC", "USER", "CHDIR"…), Code its exit status.
+type Failure struct {
+	Pid     int
+	Step    string
+	Code    int
+	Message string
+}
+
+func (f *Failure) Error() string { return "exec: " + f.Step + ": " + f.Message }
+
+func fail(step, format string, args ...any) *Failure {
+	return &Failure{Step: step, Code: ExitCode(step), Message: fmt.Sprintf(format, args...)}
+}
+
+// Main sets up the process as its spec says and execs the command. It never returns: on failure it writes
+// "<STEP>: <message>" to the status pipe and exits with the step's code.
+func Main() {
 	// Everything below runs on this one thread: the per-thread state (mount namespace, capabilities, bounding
 	// set, no_new_privs, nice, scheduling policy, the fs_struct after unshare) is what execve keeps.
 	runtime.LockOSThread()
@@ -61,9 +81,8 @@ func ExecutorMain() {
 
 // executor is the state of one executor process.
 type executor struct {
-	sp         *spec
-	s          *pb.Spawn
-	ec         *pb.ExecContext
+	sp         *Spec
+	ec         *Exec
 	status     int
 	journalOut int
 	journalErr int
@@ -181,7 +200,7 @@ func (x *executor) run() *Failure {
 	if err := resetSignals(); err != nil {
 		return fail("SIGNAL_MASK", "%v", err)
 	}
-	if !x.ec.GetKeepSigpipe() {
+	if !x.ec.KeepSigpipe {
 		if err := ignoreSignal(unix.SIGPIPE); err != nil {
 			return fail("SIGNAL_MASK", "%v", err)
 		}
@@ -222,7 +241,7 @@ func (x *executor) execFiltered(path string, argv []string, filters [][]bpf.RawI
 }
 
 // fileSystemNamespace sets up the mount namespace of PrivateTmp= and the sandbox, if they ask for one.
-func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp bool) *Failure {
+func (x *executor) fileSystemNamespace(root string, sb *Sandbox, privateTmp bool) *Failure {
 	if !needsNamespace(sb, privateTmp) {
 		return nil
 	}
@@ -238,7 +257,11 @@ func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp b
 			return fail("NAMESPACE", "PrivateTmp=: %v", err)
 		}
 	}
-	if err := setupNamespace(root, x.namespaceEntries(sb, privateTmp, srcTmp, srcVar), sb.GetMountFlags()); err != nil {
+	mountFlags := ""
+	if sb != nil {
+		mountFlags = sb.MountFlags
+	}
+	if err := setupNamespace(root, x.namespaceEntries(sb, privateTmp, srcTmp, srcVar), mountFlags); err != nil {
 		return fail("NAMESPACE", "%v", err)
 	}
 	return nil
@@ -247,8 +270,8 @@ func (x *executor) fileSystemNamespace(root string, sb *pb.Sandbox, privateTmp b
 // readSpec reads the spec and puts the fds in order: status close-on-exec, spec closed, everything above them
 // close-on-exec (the passed fds and 0–2 stay as they are).
 func (x *executor) readSpec() *Failure {
-	specFd, statusFd, goFd, err := parseFdsEnv(os.Getenv(fdsEnv))
-	os.Unsetenv(fdsEnv)
+	specFd, statusFd, goFd, err := parseFdsEnv(os.Getenv(FdsEnv))
+	os.Unsetenv(FdsEnv)
 	if err != nil {
 		return fail("FDS", "%v", err)
 	}
@@ -271,14 +294,11 @@ func (x *executor) readSpec() *Failure {
 	if err != nil {
 		return fail("FDS", "read spec: %v", err)
 	}
-	sp, err := decodeSpec(b)
+	sp, err := DecodeSpec(b)
 	if err != nil {
-		return fail("FDS", "decode spec: %v", err)
+		return fail("FDS", "%v", err)
 	}
-	x.sp, x.s, x.ec = sp, sp.decoded, sp.decoded.GetExec()
-	if x.ec == nil {
-		x.ec = &pb.ExecContext{Umask: -1}
-	}
+	x.sp, x.ec = sp, &sp.Exec
 	if err := unix.CloseRange(uint(statusFd+1), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fail("FDS", "close range: %v", err)
 	}
@@ -414,7 +434,7 @@ func (x *executor) buildEnv() {
 	if n := x.sp.Fds; n > 0 {
 		names := make([]string, n)
 		for i := range names {
-			names[i] = fdName(x.s.FdNames, i)
+			names[i] = fdName(x.sp.FdNames, i)
 		}
 		env = append(env, "LISTEN_FDS="+strconv.Itoa(n), "LISTEN_PID="+strconv.Itoa(os.Getpid()),
 			"LISTEN_FDNAMES="+strings.Join(names, ":"))
@@ -424,7 +444,7 @@ func (x *executor) buildEnv() {
 	env = append(env, ec.Environment...)
 	// The watchdog is the main process's: WATCHDOG_PID names it, so that sd_watchdog_enabled() in a child says no.
 	for _, kv := range ec.Environment {
-		if strings.HasPrefix(kv, "WATCHDOG_USEC=") && x.s.Role == pb.Role_ROLE_MAIN {
+		if strings.HasPrefix(kv, "WATCHDOG_USEC=") && x.sp.Main {
 			env = append(env, "WATCHDOG_PID="+strconv.Itoa(os.Getpid()))
 		}
 	}
@@ -577,7 +597,7 @@ func ignoreSignal(sig unix.Signal) error {
 
 // command resolves the executable: a name without a slash is looked up in PATH.
 func (x *executor) command() (string, []string) {
-	path, argv := x.s.Path, x.s.Argv
+	path, argv := x.sp.Path, x.sp.Argv
 	if path == "" {
 		path = argv[0]
 	}
@@ -597,4 +617,19 @@ func (x *executor) command() (string, []string) {
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// parseFdsEnv reads "SPEC,STATUS,GO".
+func parseFdsEnv(v string) (specFd, statusFd, goFd int, err error) {
+	f := strings.Split(v, ",")
+	if len(f) != 3 {
+		return 0, 0, 0, fmt.Errorf("malformed %s=%q", FdsEnv, v)
+	}
+	var fds [3]int
+	for i, s := range f {
+		if fds[i], err = strconv.Atoi(s); err != nil {
+			return 0, 0, 0, fmt.Errorf("malformed %s=%q: %w", FdsEnv, v, err)
+		}
+	}
+	return fds[0], fds[1], fds[2], nil
 }

@@ -1,18 +1,14 @@
-package exec
+package executor
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/pkg/utmp"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // The ioctls of the Linux console that terminal reset and VT disallocation use.
@@ -27,7 +23,7 @@ const (
 )
 
 // ttyPathOf is the terminal of TTYPath= and StandardInput=tty*: /dev/console when unset.
-func ttyPathOf(ec *pb.ExecContext) string {
+func ttyPathOf(ec *Exec) string {
 	if ec.TtyPath != "" {
 		return ec.TtyPath
 	}
@@ -91,21 +87,27 @@ func resetTerminal(fd int) error {
 	return unix.IoctlSetInt(fd, unix.TCFLSH, tcioflush)
 }
 
-var vtName = regexp.MustCompile(`^/dev/tty([0-9]+)$`)
+// vtNumber is the number of a virtual console's path (/dev/ttyN), or 0 for another terminal. (No regexp: the
+// executor's start pays for every package initialiser it links.)
+func vtNumber(path string) int {
+	s, ok := strings.CutPrefix(path, "/dev/tty")
+	if !ok || s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0
+	}
+	n, _ := strconv.Atoi(s)
+	return n
+}
 
 // vtDisallocate is systemd's vt_disallocate: a virtual console that is not the active one is deallocated;
 // the active one, or another terminal, is cleared with its scrollback.
 func vtDisallocate(path string) error {
-	if m := vtName.FindStringSubmatch(path); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		if n > 0 {
-			err := onTerminal("/dev/tty0", func(fd int) error { return unix.IoctlSetInt(fd, vtDisalloc, n) })
-			if err == nil {
-				return nil
-			}
-			if err != unix.EBUSY {
-				return err
-			}
+	if n := vtNumber(path); n > 0 {
+		err := onTerminal("/dev/tty0", func(fd int) error { return unix.IoctlSetInt(fd, vtDisalloc, n) })
+		if err == nil {
+			return nil
+		}
+		if err != unix.EBUSY {
+			return err
 		}
 	}
 	return onTerminal(path, func(fd int) error { return writeAll(fd, []byte("\033[r\033[H\033[3J")) })
@@ -133,12 +135,6 @@ func (x *executor) ttySize() {
 	}
 }
 
-// UtmpFile and WtmpFile are where UtmpIdentifier= records go (variables for the tests).
-var (
-	UtmpFile = utmp.UtmpPath
-	WtmpFile = utmp.WtmpPath
-)
-
 var utmpModes = map[string]int16{"": utmp.InitProcess, "init": utmp.InitProcess, "login": utmp.LoginProcess, "user": utmp.UserProcess}
 
 // utmpInit writes UtmpIdentifier='s records for this process, as systemd's utmp_put_init_process; a failure is
@@ -159,21 +155,5 @@ func (x *executor) utmpInit() {
 	sid, _ := unix.Getsid(0)
 	if err := utmp.PutInit(x.sp.UtmpFile, x.sp.WtmpFile, ec.UtmpIdentifier, os.Getpid(), sid, line, utmpModes[ec.UtmpMode], user); err != nil {
 		fmt.Fprintf(os.Stderr, "sysmaster-executor: UtmpIdentifier=%s: %v\n", ec.UtmpIdentifier, err)
-	}
-}
-
-// utmpDead wraps sink to mark UtmpIdentifier='s record dead at the process's exit (systemd's
-// utmp_put_dead_process), before the exit is handed on.
-func utmpDead(ec *pb.ExecContext, sink reaper.Sink) reaper.Sink {
-	id := ec.GetUtmpIdentifier()
-	if id == "" {
-		return sink
-	}
-	utmpFile, wtmpFile := UtmpFile, WtmpFile
-	return func(e reaper.Exit) {
-		if err := utmp.PutDead(utmpFile, wtmpFile, id, e.Pid, int(e.Code), e.Status); err != nil {
-			fmt.Fprintf(Console, "sysmaster: UtmpIdentifier=%s: %s: %v\n", id, filepath.Base(utmpFile), err)
-		}
-		sink(e)
 	}
 }

@@ -1,12 +1,10 @@
-package exec
+package executor
 
 import (
 	"fmt"
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // Standard input kinds (StandardInput=). "tty" does not wait for the terminal to become free, as systemd's does:
@@ -61,7 +59,7 @@ func fdByName(names []string, n int, name string) int {
 }
 
 // checkStdio refuses, before fork, standard streams that cannot work whatever the machine.
-func checkStdio(ec *pb.ExecContext, names []string, nfds int) *Failure {
+func checkStdio(ec *Exec, names []string, nfds int) *Failure {
 	switch k := inputKind(ec.StandardInput); k {
 	case "null", "tty", "tty-force", "tty-fail", "file", "data":
 	case "socket":
@@ -134,7 +132,7 @@ func (x *executor) setupStdio() *Failure {
 	case "socket":
 		in, err = dupCloexec(3)
 	case "fd":
-		in, err = dupCloexec(fdByName(x.s.FdNames, x.sp.Fds, ec.StandardInput[3:]))
+		in, err = dupCloexec(fdByName(x.sp.FdNames, x.sp.Fds, ec.StandardInput[3:]))
 	case "file":
 		in, err = openCloexec(ec.StandardInput[5:], unix.O_RDONLY, 0)
 	case "data":
@@ -196,7 +194,7 @@ func (x *executor) openOutput(spec string, stderr bool, ik string, in, out int, 
 	case "socket":
 		fd, err = dupCloexec(3)
 	case "fd":
-		fd, err = dupCloexec(fdByName(x.s.FdNames, x.sp.Fds, spec[3:]))
+		fd, err = dupCloexec(fdByName(x.sp.FdNames, x.sp.Fds, spec[3:]))
 	case "file", "append", "truncate":
 		if stderr && spec == x.ec.StandardOutput {
 			fd, err = dupCloexec(out)

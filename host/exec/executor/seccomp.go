@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/seccomp"
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // eperm is the refusal of the sandbox's own rules (systemd's choice for all but SystemCallFilter=).
@@ -17,7 +16,7 @@ var eperm = seccomp.Errno(unix.EPERM)
 // (the kernel applies the strictest answer of all). A call of another ABI (i386, x32) is refused by each of
 // them: this package has the numbers of the native one only, and a filter that let foreign calls through
 // would be one int 0x80 away from being bypassed.
-func seccompFilters(sb *pb.Sandbox) ([][]bpf.RawInstruction, error) {
+func seccompFilters(sb *Sandbox) ([][]bpf.RawInstruction, error) {
 	if sb == nil {
 		return nil, nil
 	}
@@ -100,7 +99,7 @@ func seccompFilters(sb *pb.Sandbox) ([][]bpf.RawInstruction, error) {
 }
 
 // syscallFilter is SystemCallFilter= with SystemCallErrorNumber=.
-func syscallFilter(sf *pb.SyscallFilter) *seccomp.Filter {
+func syscallFilter(sf *SyscallFilter) *seccomp.Filter {
 	refuse := seccomp.KillProcess
 	if sf.DefaultErrno > 0 {
 		refuse = seccomp.Errno(unix.Errno(sf.DefaultErrno))

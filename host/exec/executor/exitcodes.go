@@ -1,4 +1,4 @@
-package exec
+package executor
 
 // Exit statuses of a process that failed between fork and exec, with the step names systemd gives them (man
 // systemd.exec, "Process Exit Codes"). The executor exits with the code of the step that failed and reports

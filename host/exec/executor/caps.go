@@ -1,4 +1,4 @@
-package exec
+package executor
 
 import (
 	"fmt"
@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
 // capNames are the kernel's capabilities, by number.
@@ -139,18 +137,21 @@ func raiseAmbient(ambient uint64, dropOthers bool) error {
 // sandboxDrops are the capabilities the sandbox takes out of the bounding set, as systemd does: PrivateDevices=
 // CAP_MKNOD and CAP_SYS_RAWIO, ProtectKernelModules= CAP_SYS_MODULE, ProtectKernelLogs= CAP_SYSLOG,
 // ProtectClock= CAP_SYS_TIME and CAP_WAKE_ALARM.
-func sandboxDrops(sb *pb.Sandbox) uint64 {
+func sandboxDrops(sb *Sandbox) uint64 {
 	var drop uint64
-	if sb.GetPrivateDevices() {
+	if sb == nil {
+		return 0
+	}
+	if sb.PrivateDevices {
 		drop |= 1<<unix.CAP_MKNOD | 1<<unix.CAP_SYS_RAWIO
 	}
-	if sb.GetProtectKernelModules() {
+	if sb.ProtectKernelModules {
 		drop |= 1 << unix.CAP_SYS_MODULE
 	}
-	if sb.GetProtectKernelLogs() {
+	if sb.ProtectKernelLogs {
 		drop |= 1 << unix.CAP_SYSLOG
 	}
-	if sb.GetProtectClock() {
+	if sb.ProtectClock {
 		drop |= 1<<unix.CAP_SYS_TIME | 1<<unix.CAP_WAKE_ALARM
 	}
 	return drop
