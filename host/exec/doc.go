@@ -3,15 +3,21 @@
 //
 // # The executor
 //
-// Start forks the core itself (/proc/self/exe, so that it works after the binary on disk was replaced) with
-// argv[0] "sysmaster-executor". A binary that can be the executor calls, first thing in main:
+// Start forks the core and execs the executor with argv[0] "sysmaster-executor": the small binary
+// cmd/sysmaster-executor (package executor, installed beside the core), which links the executor's code and
+// x/sys, and none of the core's gRPC, protobuf or configuration packages, whose initialisers used to cost every
+// spawn more than the rest of its setup. The core opens it once at start (UseExecutor, O_PATH) and execs it as
+// /proc/self/fd/N, so that an upgrade which replaces the file leaves a running core with the executor of its own
+// release, as /proc/self/exe did. Without it (an install that lacks it) the core is its own executor through
+// /proc/self/exe, and logs that at start; a binary that can be the executor calls, first thing in main:
 //
 //	if exec.IsExecutor() {
 //		exec.ExecutorMain()
 //	}
 //
-// The executor gets its spec (the Spawn in its proto encoding, plus what the host adds: cgroup.procs files to
-// join, unit name, invocation ID, notify socket, how many fds are passed) in a memfd, a status pipe that is
+// The executor gets its spec (an executor.Spec: the Spawn converted field by field, in an encoding of its own
+// that needs no protobuf runtime, plus what the host adds: cgroup.procs files to join, unit name, invocation ID,
+// notify socket, how many fds are passed) in a memfd, a status pipe that is
 // close-on-exec, and the read end of a go-ahead pipe. They sit right after the passed fds (0–2, then the passed
 // fds from 3, then spec, status and go-ahead), named by SYSMASTER_EXECUTOR_FDS="SPEC,STATUS,GO", the executor's
 // only environment variable; the service's
@@ -22,17 +28,17 @@
 // spawn log) has noted the pid; EOF means the core died before that, and the executor exits at once, before it
 // joins the unit's cgroup: a process the next core cannot know of never runs.
 //
-// The executor applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid,
+// The executor (package executor) applies the ExecContext in systemd's order — cgroup, credentials lookup, KeyringMode=, setsid,
 // TTYVHangup=/TTYReset=/TTYVTDisallocate=, standard streams, TTYRows=/TTYColumns=, the utmp records of
 // UtmpIdentifier=, OOMScoreAdjust=, Nice=, CPUScheduling*=, CPUAffinity=, IOScheduling*=, Limit*=, the *Directory=
-// settings, LoadCredential=/SetCredential= (credentials.go), UMask=, PrivateTmp=,
+// settings, LoadCredential=/SetCredential= (executor/credentials.go), UMask=, PrivateTmp=,
 // PrivateNetwork=/PrivateIPC=/ProtectHostname=, the mount namespace (PrivateTmp= and the file-system sandbox),
 // RootDirectory=, the capability bounding set, groups and user, WorkingDirectory=, AmbientCapabilities=,
 // NoNewPrivileges=, signal mask, the seccomp filters — and execs. Its main goroutine is locked to one thread from the start: the
 // per-thread state (mount namespace after unshare, capabilities, bounding set, no_new_privs, nice, scheduling
 // policy) is set on the thread that calls execve. set*id and setgroups go through package syscall, which applies
 // them to every thread. On a failure it writes "<STEP>: <message>" to the status pipe and exits with systemd's
-// code for the step (exitcodes.go: 200 CHDIR, 203 EXEC, 216 GROUP, 217 USER, …).
+// code for the step (executor/exitcodes.go: 200 CHDIR, 203 EXEC, 216 GROUP, 217 USER, …).
 //
 // # Reporting failures
 //
@@ -58,7 +64,7 @@
 //     change, though HOME, USER and the directories' owner still follow User=.
 //   - full_privileges (the "+" prefix) skips User=/Group=, capabilities, NoNewPrivileges=, RootDirectory= and
 //     PrivateTmp=.
-//   - The sandbox (namespace.go, netns.go, seccomp.go) is described in docs/sandboxing.md: the mount
+//   - The sandbox (executor/namespace.go, netns.go, seccomp.go) is described in docs/sandboxing.md: the mount
 //     namespace's entries are sorted parents first and applied with mount_setattr(2); the seccomp filters (one per
 //     directive, assembled by pkg/seccomp) are installed last, after argv and the environment are converted, with
 //     no_new_privs set first when the process lacks CAP_SYS_ADMIN. A missing path without "-" fails with
