@@ -277,7 +277,7 @@ func (x *executor) readSpec() *Failure {
 	}
 	unix.CloseOnExec(statusFd)
 	x.status = statusFd
-	// Nothing is done before the core has noted this process (Options.Forked): EOF means it died first, and
+	// Nothing is done before the core has noted this process (host/exec's Options.Forked): EOF means it died first, and
 	// the process ends here, outside the unit's cgroup, as if never started.
 	var ahead [1]byte
 	n, err := unix.Read(goFd, ahead[:])
