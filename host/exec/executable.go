@@ -34,7 +34,8 @@ func ExecutorPath() string {
 // UseExecutor makes Start run the executor binary at path. It opens the file once and keeps it open, and Start
 // execs it through /proc/self/fd: a package upgrade that replaces the file on disk leaves this core with the
 // executor of its own release (the spec's encoding is private between the two), as /proc/self/exe did when the
-// core was its own executor. On error Start goes on with what it ran before (at first the core itself).
+// core was its own executor. On error Start goes on with what it ran before (at first the core itself). The core
+// calls it once, at start, before any Start: a Start running meanwhile could exec the descriptor it closes.
 func UseExecutor(path string) error {
 	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -53,7 +53,7 @@ func (s *Spec) code(c *coder) {
 	c.str(&s.InvocationID)
 	c.strs(&s.ManagerEnv)
 	c.str(&s.NotifySocket)
-	c.int(&s.Fds)
+	c.integer(&s.Fds)
 	c.str(&s.SystemCredentials)
 	c.str(&s.NamespaceUnit)
 	c.str(&s.NamespaceInvocation)
@@ -187,11 +187,11 @@ func (c *coder) u64(v *uint64) {
 	*v, c.buf = x, c.buf[n:]
 }
 
-// bounded decodes a number that must not exceed max.
-func (c *coder) bounded(v uint64, max uint64) uint64 {
+// bounded codes a number that must not exceed limit.
+func (c *coder) bounded(v, limit uint64) uint64 {
 	c.u64(&v)
-	if !c.enc && v > max && c.err == nil {
-		c.err = fmt.Errorf("%d out of range (at most %d)", v, max)
+	if !c.enc && v > limit && c.err == nil {
+		c.err = fmt.Errorf("%d out of range (at most %d)", v, limit)
 		return 0
 	}
 	return v
@@ -202,7 +202,7 @@ func (c *coder) u32(v *uint32) { *v = uint32(c.bounded(uint64(*v), 1<<32-1)) }
 // i32 stores the two's complement of v in 32 bits: -1, the common negative value, is five bytes.
 func (c *coder) i32(v *int32) { *v = int32(uint32(c.bounded(uint64(uint32(*v)), 1<<32-1))) }
 
-func (c *coder) int(v *int) { *v = int(c.bounded(uint64(*v), 1<<31-1)) }
+func (c *coder) integer(v *int) { *v = int(c.bounded(uint64(*v), 1<<31-1)) }
 
 func (c *coder) flag(v *bool) {
 	var x uint64
