@@ -498,3 +498,37 @@ func waitSystemdActive(t *testing.T, sd *harness.Systemd, units ...string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A daemon-reload that changes a waiting timer's OnCalendar= re-arms it for the new expression at once (systemd
+// re-computes the elapse at the reload); a reload that changes nothing keeps the elapse, random delay included.
+func TestTimerDaemonReloadRecomputes(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"far.timer":   "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nRandomizedDelaySec=1h\n",
+		"far.service": firing("far"),
+	}})
+	mustSctl(t, s, "start", "far.timer")
+	next := s.Show("far.timer", "NextElapseUSecRealtime")
+	if !strings.Contains(next, "2099") && !strings.Contains(next, "2098") {
+		t.Fatalf("NextElapseUSecRealtime=%q", next)
+	}
+	mustSctl(t, s, "daemon-reload")
+	if got := s.Show("far.timer", "NextElapseUSecRealtime"); got != next {
+		t.Errorf("a reload that changed nothing moved the elapse: %q, was %q", got, next)
+	}
+	s.WriteFile("system/far.timer", "[Timer]\nOnCalendar=2090-06-01 00:00:00 UTC\n")
+	mustSctl(t, s, "daemon-reload")
+	var got string
+	if !s.WaitFor(5*time.Second, func() bool {
+		got = s.Show("far.timer", "NextElapseUSecRealtime")
+		return strings.Contains(got, "2090")
+	}) {
+		t.Fatalf("after OnCalendar= changed and a reload: NextElapseUSecRealtime=%q (was %q)", got, next)
+	}
+	if sub := s.Show("far.timer", "SubState"); sub != "waiting" {
+		t.Errorf("far.timer is %s", sub)
+	}
+	if cal := s.Show("far.timer", "TimersCalendar"); !strings.Contains(cal, "2090-06-01") {
+		t.Errorf("TimersCalendar=%q", cal)
+	}
+}
