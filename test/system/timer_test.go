@@ -532,3 +532,33 @@ func TestTimerDaemonReloadRecomputes(t *testing.T) {
 		t.Errorf("TimersCalendar=%q", cal)
 	}
 }
+
+// A timer or path unit whose unit to trigger is not loaded (no file) is refused at its start, as systemd's
+// unit_test_trigger_loaded refuses it: the job fails, the unit stays inactive (not failed), and its log says why.
+func TestTriggerNotLoadedRefusesStart(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"lonely.timer": "[Timer]\nOnActiveSec=1h\n",
+		"other.timer":  "[Timer]\nOnActiveSec=1h\nUnit=missing.service\n",
+		"lonely.path":  "[Path]\nPathExists=/run/nothing-here\n",
+		"fine.timer":   "[Timer]\nOnActiveSec=1h\n",
+		"fine.service": firing("fine"),
+	}})
+	for unit, trigger := range map[string]string{"lonely.timer": "lonely.service", "other.timer": "missing.service",
+		"lonely.path": "lonely.service"} {
+		if _, _, code := s.Sctl("start", unit); code == 0 {
+			t.Errorf("%s started without %s", unit, trigger)
+		}
+		if st := s.Show(unit, "ActiveState") + "/" + s.Show(unit, "SubState"); st != "inactive/dead" {
+			t.Errorf("%s is %s, want inactive/dead", unit, st)
+		}
+		want := "Refusing to start, unit " + trigger + " to trigger not loaded."
+		if out, _, _ := s.Sctl("logs", unit); !strings.Contains(out, want) {
+			t.Errorf("%s's log does not say %q:\n%s", unit, want, out)
+		}
+	}
+	mustSctl(t, s, "start", "fine.timer")
+	if sub := s.Show("fine.timer", "SubState"); sub != "waiting" {
+		t.Errorf("fine.timer is %s", sub)
+	}
+}
