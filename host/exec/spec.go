@@ -37,9 +37,12 @@ type spec struct {
 	NamespaceUnit       string `json:"namespace_unit,omitempty"`
 	NamespaceInvocation string `json:"namespace_invocation,omitempty"`
 	// UtmpFile and WtmpFile receive UtmpIdentifier='s records.
-	UtmpFile string    `json:"utmp_file,omitempty"`
-	WtmpFile string    `json:"wtmp_file,omitempty"`
-	decoded  *pb.Spawn `json:"-"`
+	UtmpFile string `json:"utmp_file,omitempty"`
+	WtmpFile string `json:"wtmp_file,omitempty"`
+	// Under PrivateUsers= the core mounted the credentials (privileged.go), or says why it could not.
+	CredentialsReady bool      `json:"credentials_ready,omitempty"`
+	CredentialsError string    `json:"credentials_error,omitempty"`
+	decoded          *pb.Spawn `json:"-"`
 }
 
 func encodeSpec(s *pb.Spawn, sp spec) ([]byte, error) {

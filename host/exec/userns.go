@@ -15,22 +15,23 @@ import (
 // privateUsersAttr returns the clone flags and maps of PrivateUsers= for ec, or nil when it does not ask for
 // it. As systemd 252 maps them: root and the service's user and group to themselves, everything else to the
 // overflow id (nobody).
-func privateUsersAttr(ec *pb.ExecContext) (*syscall.SysProcAttr, *Failure) {
-	if !ec.GetSandbox().GetPrivateUsers() || ec.GetFullPrivileges() {
-		return nil, nil
+//
+// It returns the service's user and group too, the owners of what the core sets up for it (privileged.go).
+func privateUsersAttr(ec *pb.ExecContext) (attr *syscall.SysProcAttr, uid, gid int, f *Failure) {
+	if !needsOutside(ec) {
+		return nil, 0, 0, nil
 	}
-	uid, gid := 0, 0
 	if ec.User != "" {
 		u, err := lookupUser(ec.User)
 		if err != nil {
-			return nil, fail("USER", "%v", err)
+			return nil, 0, 0, fail("USER", "%v", err)
 		}
 		uid, gid = u.uid, u.gid
 	}
 	if ec.Group != "" {
 		g, err := lookupGroup(ec.Group)
 		if err != nil {
-			return nil, fail("GROUP", "%v", err)
+			return nil, 0, 0, fail("GROUP", "%v", err)
 		}
 		gid = g.gid
 	}
@@ -46,5 +47,5 @@ func privateUsersAttr(ec *pb.ExecContext) (*syscall.SysProcAttr, *Failure) {
 		UidMappings: maps(uid), GidMappings: maps(gid),
 		// setgroups stays allowed: the executor sets the supplementary groups (those not mapped show as nobody).
 		GidMappingsEnableSetgroups: true,
-	}, nil
+	}, uid, gid, nil
 }
