@@ -1,5 +1,5 @@
 // Command random-seed loads (at boot: `random-seed load`) or saves (at shutdown: `random-seed save`) the seed of
-// the kernel's random pool. It runs as a oneshot unit of sysmaster.
+// the kernel's random pool. It runs as a oneshot unit of sysmaster; its lines go to the unit's log.
 package main
 
 import (
@@ -14,14 +14,34 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: random-seed load|save")
 		os.Exit(2)
 	}
-	var err error
-	if os.Args[1] == "load" {
-		_, err = seed.Load(seed.DefaultPath, "/dev/urandom")
-	} else {
-		err = seed.Save(seed.DefaultPath)
-	}
-	if err != nil {
+	if err := run(os.Args[1]); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+func run(verb string) error {
+	credit, ok := os.LookupEnv("SYSMASTER_RANDOM_SEED_CREDIT")
+	if !ok {
+		credit = os.Getenv("SYSTEMD_RANDOM_SEED_CREDIT")
+	}
+	o := seed.Options{
+		Path:            seed.DefaultPath,
+		Legacy:          seed.LegacyPath,
+		MachineID:       "/etc/machine-id",
+		FirstBootMarker: "/run/sysmaster/first-boot",
+		Credit:          credit,
+		Log:             os.Stdout,
+	}
+	if verb == "save" {
+		return seed.Save(o)
+	}
+	pool, err := seed.OpenKernelPool("/dev/urandom")
+	if err != nil {
+		return fmt.Errorf("random-seed: %w", err)
+	}
+	defer pool.Close()
+	o.Pool = pool
+	_, err = seed.Load(o)
+	return err
 }

@@ -131,6 +131,11 @@ type EventUnitChanged struct {
 // unit that asked with WatchTimeChange gets it. The host re-armed the unit's realtime timers already.
 type EventTimeChanged struct{ Clock, Timezone bool }
 
+// EventConfigChanged tells a unit that a daemon-reload changed its config: u.Config holds the new bytes. It comes
+// only to a unit that handled an event before, and only when what its plugin parsed differs from the last time;
+// a type with nothing to redo ignores it.
+type EventConfigChanged struct{}
+
 // EventSwapChanged reports a change of /proc/swaps for the swap What: turned on or changed (Active), or off.
 type EventSwapChanged struct {
 	What, Type string
@@ -188,3 +193,4 @@ func (*EventTimeChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}
 func (*EventAutofsPacket) eventKind()  {}
 func (*EventPathChanged) eventKind()   {}
+func (*EventConfigChanged) eventKind() {}

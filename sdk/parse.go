@@ -56,6 +56,14 @@ func (r *ParseResult) Annotate(key, value string) {
 	r.Annotations[key] = value
 }
 
+// AnnotationTrigger names the unit that a unit triggers and cannot start without (RequireTrigger).
+const AnnotationTrigger = "RequireTriggerLoaded"
+
+// RequireTrigger asks the host to refuse the unit's start while unit, the one it triggers, is not loaded (no file,
+// bad setting, masked): the start job fails, the unit stays as it was, and its log says "Refusing to start, unit
+// … to trigger not loaded.", as systemd's unit_test_trigger_loaded does for timers, paths and automounts.
+func (r *ParseResult) RequireTrigger(unit string) { r.Annotate(AnnotationTrigger, unit) }
+
 // Errorf records an error about entry e (nil when the problem is not tied to one line).
 func (r *ParseResult) Errorf(e *Entry, section, key, format string, args ...any) {
 	r.problem(SeverityError, e, section, key, format, args...)

@@ -84,6 +84,8 @@ func eventFromWire(e *pb.Event) *Event {
 	case *pb.Event_UnitChanged:
 		c := k.UnitChanged
 		return &Event{Kind: &EventUnitChanged{Unit: c.GetUnit(), Active: activeFromWire(c.GetActive()), Sub: c.GetSub(), Result: c.GetResult()}}
+	case *pb.Event_ConfigChanged:
+		return &Event{Kind: &EventConfigChanged{}}
 	case *pb.Event_TimeChanged:
 		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
 	}

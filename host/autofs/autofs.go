@@ -19,10 +19,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Point is one autofs mount: where it is and its device number, which finds it again through /dev/autofs.
+// Point is one autofs mount: where it is and its device number, which finds it again through /dev/autofs, and
+// the process group the kernel takes for its daemon (0 in a checkpoint of a release that did not note it).
 type Point struct {
 	Where string `json:"where"`
 	Dev   uint64 `json:"dev"`
+	Pgrp  int    `json:"pgrp,omitempty"`
 }
 
 // Mount mounts a direct autofs at where (making the directory and its parents with mode), and returns the read
@@ -52,7 +54,7 @@ func Mount(where string, mode os.FileMode, timeoutSec uint64, extra string) (*os
 		Unmount(where)
 		return nil, Point{}, fmt.Errorf("autofs: %w", err)
 	}
-	pt := Point{Where: where, Dev: st.Dev}
+	pt := Point{Where: where, Dev: st.Dev, Pgrp: unix.Getpgrp()}
 	if err := pt.setTimeout(timeoutSec); err != nil {
 		unix.Close(p[0])
 		Unmount(where)
@@ -159,6 +161,39 @@ func (pt Point) Expire() error {
 	return pt.command(cmdExpire, 0, 0)
 }
 
+// Reconnect makes the caller's process group the autofs's daemon again, with a new pipe whose read end it
+// returns (non-blocking), as an automount daemon reconnects after a restart: the mount is made catatonic (the
+// kernel lets go of its pipe and fails the accesses that wait with ENOENT), then given the new pipe, which also
+// names the caller's process group as the daemon's. A core that came back after a crash has a new process group,
+// and the kernel would otherwise take its mount(8) for an ordinary access that waits for itself.
+func (pt *Point) Reconnect() (*os.File, error) {
+	ctl, err := unix.Open("/dev/autofs", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("autofs: %w", err)
+	}
+	defer unix.Close(ctl)
+	mfd, err := devCall(ctl, cmdOpenMount, -1, uint32(pt.Dev), 0, pt.Where)
+	if err != nil {
+		return nil, fmt.Errorf("autofs: opening the mount at %s: %w", pt.Where, err)
+	}
+	defer unix.Close(int(mfd.IoctlFd))
+	if _, err := devCall(ctl, cmdCatatonic, mfd.IoctlFd, 0, 0, ""); err != nil {
+		return nil, fmt.Errorf("autofs: making %s catatonic: %w", pt.Where, err)
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return nil, fmt.Errorf("autofs: pipe: %w", err)
+	}
+	_, err = devCall(ctl, cmdSetPipefd, mfd.IoctlFd, uint32(p[1]), 0, "")
+	unix.Close(p[1]) // the kernel holds its own reference
+	if err != nil {
+		unix.Close(p[0])
+		return nil, fmt.Errorf("autofs: giving %s a new pipe: %w", pt.Where, err)
+	}
+	pt.Pgrp = unix.Getpgrp()
+	return os.NewFile(uintptr(p[0]), "autofs:"+pt.Where), nil
+}
+
 func (pt Point) setTimeout(sec uint64) error {
 	return pt.command(cmdTimeout, uint32(sec), uint32(sec>>32))
 }
@@ -168,6 +203,8 @@ const (
 	cmdOpenMount = 0x74
 	cmdReady     = 0x76
 	cmdFail      = 0x77
+	cmdSetPipefd = 0x78
+	cmdCatatonic = 0x79
 	cmdTimeout   = 0x7a
 	cmdExpire    = 0x7c
 )

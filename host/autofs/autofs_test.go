@@ -56,7 +56,7 @@ func FuzzParsePacket(f *testing.F) {
 // TestIoctlNumbers: _IOWR(0x93, cmd, struct autofs_dev_ioctl) as linux/auto_dev-ioctl.h defines them.
 func TestIoctlNumbers(t *testing.T) {
 	for cmd, want := range map[uint32]uint{cmdOpenMount: 0xc0189374, cmdReady: 0xc0189376, cmdFail: 0xc0189377,
-		cmdTimeout: 0xc018937a, cmdExpire: 0xc018937c} {
+		cmdSetPipefd: 0xc0189378, cmdCatatonic: 0xc0189379, cmdTimeout: 0xc018937a, cmdExpire: 0xc018937c} {
 		if got := ioctlNumber(cmd); got != want {
 			t.Errorf("command %#x: %#x, want %#x", cmd, got, want)
 		}

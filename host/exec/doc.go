@@ -74,7 +74,8 @@
 //     /var/tmp in a mount namespace of the process's own (/ made a recursive slave first), so all processes of
 //     one invocation share them; the host removes them with RemovePrivateTmp once the unit is stopped. Without an
 //     invocation ID (a spawn outside any activation) each process gets a tmpfs of its own on each instead.
-//   - StandardInput=tty does not wait for the terminal to become free: it fails like tty-fail.
+//   - StandardInput=tty waits for the terminal to become free (acquireTerminal), as systemd's does, for as long
+//     as it takes: a stop of the unit kills the waiting executor.
 //   - journal, kmsg, syslog (and their +console forms) go to Options.Stdout/Stderr, or to Console.
 //   - An empty CapabilityBoundingSet leaves the bounding set alone; NoCapabilities drops every capability
 //     (systemd's CapabilityBoundingSet= resolving to the empty set).

@@ -56,3 +56,12 @@ func utmpDead(ec *pb.ExecContext, sink reaper.Sink) reaper.Sink {
 		sink(e)
 	}
 }
+
+// TTYReset is what TTYVHangup=, TTYReset= and TTYVTDisallocate= do to a unit's terminal; the core applies it
+// again when the unit has gone down.
+type TTYReset = executor.TTYReset
+
+// TTYResetOf is ec's terminal reset, nil when it asks for none.
+func TTYResetOf(ec *pb.ExecContext) *TTYReset {
+	return executor.TTYResetOf(&toSpec(&pb.Spawn{Exec: ec}).Exec)
+}

@@ -589,3 +589,48 @@ assert fs and fs[-1][2] in ("ramfs", "tmpfs") and "ro" in fs[-1][3].split(","), 
 		t.Errorf("encrypted: %s", describe(r))
 	}
 }
+
+// TestPrivateUsersPrivilegedSettings: under PrivateUsers= the settings that need privilege over the host work
+// as they do without it (systemd applies them before it enters the user namespace; here the core applies them
+// to the executor): a negative Nice=, a realtime CPUSchedulingPolicy=, the credentials, and, where the core holds
+// CAP_SYS_RESOURCE (this test's machine may not: then they cannot work without PrivateUsers= either), an
+// OOMScoreAdjust= below the core's and a hard limit above the core's.
+func TestPrivateUsersPrivilegedSettings(t *testing.T) {
+	var memlock unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_MEMLOCK, &memlock)
+	raised := memlock.Max + 64<<20
+	status, _ := os.ReadFile("/proc/self/status")
+	var capEff uint64
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapEff:"); ok {
+			fmt.Sscanf(strings.TrimSpace(v), "%x", &capEff)
+		}
+	}
+	const unit = "userns-privileged.service"
+	defer RemoveCredentials(unit)
+	script := `
+assert [l.split() for l in open("/proc/self/uid_map")] == [["0", "0", "1"], ["1", "1", "1"]]
+assert os.getuid() == 1
+assert os.getpriority(os.PRIO_PROCESS, 0) == -5, os.getpriority(os.PRIO_PROCESS, 0)
+assert os.sched_getscheduler(0) == os.SCHED_RR and os.sched_getparam(0).sched_priority == 3
+assert open(os.environ["CREDENTIALS_DIRECTORY"] + "/token").read() == "s3cret"
+`
+	ec := &pb.ExecContext{User: "daemon", Sandbox: &pb.Sandbox{PrivateUsers: true},
+		NiceSet: true, Nice: -5, CpuSchedulingPolicy: "rr", CpuSchedulingPriority: 3,
+		Credentials: []*pb.Credential{{Id: "token", Data: []byte("s3cret")}}}
+	if capEff&(1<<unix.CAP_SYS_RESOURCE) != 0 {
+		script += fmt.Sprintf(`
+import resource
+assert open("/proc/self/oom_score_adj").read().strip() == "-500"
+assert resource.getrlimit(resource.RLIMIT_MEMLOCK) == (%[1]d, %[1]d), resource.getrlimit(resource.RLIMIT_MEMLOCK)
+`, raised)
+		ec.OomScoreAdjustSet, ec.OomScoreAdjust = true, -500
+		ec.Limits = map[string]*pb.Rlimit{"MEMLOCK": {Soft: raised, Hard: raised}}
+	} else {
+		t.Log("no CAP_SYS_RESOURCE here: OOMScoreAdjust= below the core's and a raised hard limit are not checked")
+	}
+	r := run(t, probe(script, ec), Options{Unit: unit})
+	if r.exit.Code != reaper.Exited || r.exit.Status != 0 {
+		t.Fatalf("%s", describe(r))
+	}
+}

@@ -88,6 +88,13 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	if o.NamespaceUnit != "" {
 		sp.NamespaceUnit, sp.NamespaceInvocation = o.NamespaceUnit, o.NamespaceInvocation
 	}
+	userns, uid, gid, f := privateUsersAttr(s.GetExec())
+	if f != nil {
+		return 0, f
+	}
+	if userns != nil {
+		executor.PrepareCredentials(sp, uid, gid)
+	}
 	if s.NotifySocket {
 		sp.NotifySocket = o.NotifySocket
 		if sp.NotifySocket == "" {
@@ -139,11 +146,6 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	}
 	specFd, statusFd, goFd := len(files), len(files)+1, len(files)+2
 	files = append(files, specFile.Fd(), statusW.Fd(), goR.Fd())
-	userns, f := privateUsersAttr(s.GetExec())
-	if f != nil {
-		statusR.Close()
-		return 0, f
-	}
 	attr := &syscall.ProcAttr{
 		Sys:   userns,
 		Env:   []string{executor.FdsEnv + "=" + strconv.Itoa(specFd) + "," + strconv.Itoa(statusFd) + "," + strconv.Itoa(goFd)},
@@ -165,6 +167,9 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 		return 0, fmt.Errorf("exec: fork executor: %w", err)
 	}
 	t.pid = pid
+	if userns != nil {
+		executor.ApplyPrivileged(pid, &sp.Exec) // before the go-ahead: the executor has not begun its setup
+	}
 	go t.readStatus(statusR)
 	if o.Forked != nil {
 		o.Forked(pid)

@@ -3,13 +3,17 @@ package exec
 import (
 	"bytes"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/pkg/utmp"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -98,4 +102,76 @@ print("probe done")
 	if len(types) != 4 || types[0] != utmp.InitProcess || types[2] != utmp.UserProcess || types[3] != utmp.DeadProcess {
 		t.Errorf("wtmp record types %v", types)
 	}
+}
+
+// StandardInput=tty waits while another session has the terminal (systemd's acquire_terminal with
+// ACQUIRE_TERMINAL_WAIT) and takes it once that session is gone; tty-fail fails at once meanwhile.
+func TestStandardInputTTYWaitsForTheTerminal(t *testing.T) {
+	_, slave := openPty(t) // the master stays open until the test ends
+	holderTTY, err := os.OpenFile(slave, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The holder: a session of its own whose controlling terminal is the pty. This package's reaper reaps it.
+	holder := osexec.Command("sleep", "1000")
+	holder.Stdin = holderTTY
+	holder.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	holderTTY.Close()
+	ec := func(input string) *pb.ExecContext {
+		return &pb.ExecContext{Setsid: true, TtyPath: slave, StandardInput: input, StandardOutput: "tty", StandardError: "tty"}
+	}
+	if r := run(t, probe(`print("took it")`, ec("tty-fail")), Options{}); r.failure == nil || r.failure.Step != "STDIN" ||
+		!strings.Contains(r.failure.Message, "operation not permitted") {
+		t.Fatalf("tty-fail while another session has the terminal: %s", describe(r))
+	}
+	exits := make(chan reaper.Exit, 1)
+	var failure *Failure
+	pid, err := Start(testReaper, probe(`
+assert os.ttyname(0) == "`+slave+`" and os.tcgetpgrp(0) == os.getpid()
+print("took it")
+`, ec("tty")), func(e reaper.Exit) { exits <- e }, Options{OnFailure: func(f *Failure) { failure = f }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// It waits: an inotify watch on the terminal is in place and the process is still the executor.
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasInotifyWatch(pid) {
+		select {
+		case e := <-exits:
+			t.Fatalf("StandardInput=tty did not wait: exit %+v, %v", e, failure)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the executor never watched the terminal")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := holder.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-exits:
+		if e.Code != reaper.Exited || e.Status != 0 || failure != nil {
+			t.Fatalf("after the other session ended: exit %+v, %v", e, failure)
+		}
+	case <-time.After(20 * time.Second):
+		unix.Kill(pid, unix.SIGKILL)
+		t.Fatal("StandardInput=tty still waits after the other session ended")
+	}
+}
+
+// hasInotifyWatch reports whether pid holds an inotify descriptor with a watch.
+func hasInotifyWatch(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fdinfo"
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if strings.Contains(string(b), "inotify wd:") {
+			return true
+		}
+	}
+	return false
 }

@@ -16,13 +16,15 @@ import (
 // privateUsersAttr returns the clone flags and maps of PrivateUsers= for ec, or nil when it does not ask for
 // it. As systemd 252 maps them: root and the service's user and group to themselves, everything else to the
 // overflow id (nobody).
-func privateUsersAttr(ec *pb.ExecContext) (*syscall.SysProcAttr, *Failure) {
-	if !ec.GetSandbox().GetPrivateUsers() || ec.GetFullPrivileges() {
-		return nil, nil
+//
+// It returns the service's user and group too, the owners of what the core sets up for it (executor.PrepareCredentials).
+func privateUsersAttr(ec *pb.ExecContext) (attr *syscall.SysProcAttr, uid, gid int, f *Failure) {
+	if !needsOutside(ec) {
+		return nil, 0, 0, nil
 	}
-	uid, gid, f := executor.UserIDs(ec.User, ec.Group)
+	uid, gid, f = executor.UserIDs(ec.User, ec.Group)
 	if f != nil {
-		return nil, f
+		return nil, 0, 0, f
 	}
 	maps := func(id int) []syscall.SysProcIDMap {
 		m := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}}
@@ -36,5 +38,11 @@ func privateUsersAttr(ec *pb.ExecContext) (*syscall.SysProcAttr, *Failure) {
 		UidMappings: maps(uid), GidMappings: maps(gid),
 		// setgroups stays allowed: the executor sets the supplementary groups (those not mapped show as nobody).
 		GidMappingsEnableSetgroups: true,
-	}, nil
+	}, uid, gid, nil
+}
+
+// needsOutside reports whether ec's process gets its privileged setup from the core: PrivateUsers= without
+// the "+" prefix.
+func needsOutside(ec *pb.ExecContext) bool {
+	return ec.GetSandbox().GetPrivateUsers() && !ec.GetFullPrivileges()
 }

@@ -27,6 +27,30 @@ func (m *Manager) openAutofs(u *Unit, o *pb.OpenAutofs) {
 	m.watchFd(u, &pb.WatchFd{Id: o.Id, Watch: true})
 }
 
+// reconnectAutofs makes this core the daemon of the autofs a restored unit holds, when the core that mounted it
+// is gone (its process group with it) or init did not keep the pipe: the kernel sends a trigger of the core's
+// own mount(8) to the daemon's process group as a request and makes it wait, so without it an access through
+// the automount would wait out the mount's timeout. The new pipe replaces the held one, in init's store too.
+// Accesses that waited since the crash fail (ENOENT), and the answers the unit still owes them go nowhere. It
+// reports whether the unit keeps the descriptor.
+func (m *Manager) reconnectAutofs(u *Unit, h *heldFd) bool {
+	f, err := h.autofs.Reconnect()
+	if err != nil {
+		if h.file != nil {
+			h.file.Close()
+		}
+		m.unitLogf(u, 3, "%s: the automount point %s cannot be taken over by this core (%v); restart the unit", u.ID, h.autofs.Where, err)
+		return false
+	}
+	if h.file != nil {
+		h.file.Close()
+	}
+	h.file = f
+	m.keepInInit(h.store, f)
+	m.unitLogf(u, 6, "%s: took the automount point %s over from the previous core.", u.ID, h.autofs.Where)
+	return true
+}
+
 // autofsReadable hands the requests waiting in an autofs pipe to its unit and watches the pipe again: the kernel
 // never waits for the unit to ask.
 func (m *Manager) autofsReadable(u *Unit, f *heldFd) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/cgroup"
 	"github.com/sysmaster/sysmaster/host/checkpoint"
+	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -38,6 +39,7 @@ type unitRecord struct {
 	Activation   []string          `json:"activation_env,omitempty"`
 	RuntimeDirs  []string          `json:"runtime_dirs,omitempty"`
 	PrivateTmp   bool              `json:"private_tmp,omitempty"`
+	TTYReset     *exec.TTYReset    `json:"tty_reset,omitempty"`
 	NamespaceOf  string            `json:"namespace_of,omitempty"`
 	Times        [5]stampRecord    `json:"times"`
 	Starts       []time.Time       `json:"starts,omitempty"`
@@ -98,7 +100,7 @@ func (r checkRecord) result() checkResult {
 func (m *Manager) record(u *Unit) unitRecord {
 	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
 		State: u.State, StateVersion: u.StateVersion,
-		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, NamespaceOf: u.namespaceOf, Starts: u.starts,
+		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, TTYReset: u.ttyReset, NamespaceOf: u.namespaceOf, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
@@ -347,6 +349,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
 	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
+	u.ttyReset = r.TTYReset
 	u.populated, u.oomKills = r.Populated, r.OOMKills
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}

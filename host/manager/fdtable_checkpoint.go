@@ -5,6 +5,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/sysmaster/sysmaster/host/autofs"
 	"github.com/sysmaster/sysmaster/host/listen"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -58,15 +60,19 @@ func (m *Manager) restoreFds(u *Unit, r fdsRecord, stored map[string]*os.File) {
 		}
 		if h.file = stored[fr.Store]; h.file != nil {
 			delete(stored, fr.Store)
+			if h.autofs != nil && h.autofs.Pgrp != unix.Getpgrp() && !m.reconnectAutofs(u, h) {
+				continue
+			}
 			u.fds = append(u.fds, h)
 			continue
 		}
 		// init did not keep it (no init, or an older one): a listener is opened anew, with the connections
 		// that came meanwhile lost; a connection is gone.
 		if h.autofs != nil {
-			// The kernel's end of the pipe is gone with it: the trap fails every access until the automount
-			// unit is restarted, which mounts a new one.
-			m.unitLogf(u, 3, "%s: the autofs pipe of %s was not kept by init; restart the unit", u.ID, h.autofs.Where)
+			// The read end is gone: the kernel's next request finds the pipe broken. A new pipe repairs it.
+			if m.reconnectAutofs(u, h) {
+				u.fds = append(u.fds, h)
+			}
 			continue
 		}
 		if h.spec == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/sdk"
 	"github.com/sysmaster/sysmaster/sdk/errdefs"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -132,6 +133,8 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			m.setRunning(j)
 		case !m.checksPass(u, j):
 			// checksPass finished the job.
+		case !m.triggerLoaded(u):
+			finish(job.Failed)
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
@@ -216,6 +219,21 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 		return false
 	}
 	return true
+}
+
+// triggerLoaded checks, before a start, that the unit u triggers and cannot start without (the plugin's
+// sdk.AnnotationTrigger) is loaded; when it is not, u's log says so in systemd's words and the start fails, u
+// staying as it was (systemd's unit_test_trigger_loaded, after the conditions and the start limit).
+func (m *Manager) triggerLoaded(u *Unit) bool {
+	name := u.Annotations[sdk.AnnotationTrigger]
+	if name == "" {
+		return true
+	}
+	if t := m.units[name]; t != nil && loadError(t) == nil {
+		return true
+	}
+	m.unitLogf(u, 3, "Refusing to start, unit %s to trigger not loaded.", name)
+	return false
 }
 
 // skippedLine is systemd's log line for a start that a condition (or an assert) prevented; it stays in the unit's

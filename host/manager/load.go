@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -230,6 +231,7 @@ func (m *Manager) reloadAll() {
 	}
 	m.parse(all)
 	m.keepParsedWhileBackedOff(all, prev)
+	m.tellConfigChanged(all, prev)
 	var more []string
 	for _, u := range all {
 		for _, others := range u.fwd {
@@ -241,6 +243,20 @@ func (m *Manager) reloadAll() {
 		m.link(u)
 	}
 	m.queueGCAll(all) // a dependency that went away may have kept a unit
+}
+
+// tellConfigChanged sends ConfigChanged to each unit whose plugin parsed new config bytes at this reload and
+// that has handled an event before (a unit never started has nothing to redo): a waiting timer computes its next
+// elapse with its new settings, as systemd's timer_coldplug does after a reload. A unit whose files did not change
+// parses to the same bytes and is left alone.
+func (m *Manager) tellConfigChanged(units []*Unit, prev map[*Unit]parsedBytes) {
+	for _, u := range units {
+		p, ok := prev[u]
+		if !ok || u.LoadState != unit.Loaded || len(u.State) == 0 || bytes.Equal(p.config, u.Config) {
+			continue
+		}
+		m.send(u, &pb.Event{Kind: &pb.Event_ConfigChanged{ConfigChanged: &pb.ConfigChanged{}}})
+	}
 }
 
 // targetOrderedAfter reports whether target t is to be ordered after o, which it names as name in its After=

@@ -283,8 +283,12 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 }
 
 // rememberCleanup notes what an activation leaves behind that the core removes when the unit goes down:
-// RuntimeDirectory= (unless RuntimeDirectoryPreserve=), the PrivateTmp= directories and shared namespaces.
+// RuntimeDirectory= (unless RuntimeDirectoryPreserve=), the PrivateTmp= directories and shared namespaces, and the
+// terminal that TTYReset=, TTYVHangup= and TTYVTDisallocate= reset.
 func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
+	if r := exec.TTYResetOf(ec); r != nil {
+		u.ttyReset = r
+	}
 	if rt := ec.GetDirectories()["runtime"]; rt != nil && !rt.Preserve {
 		for _, p := range rt.Paths {
 			u.runtimeDirs[filepath.Join("/run", p)] = true
@@ -322,6 +326,11 @@ func namespaceKey(u *Unit) (unit, invocation string) {
 
 // cleanUp removes what rememberCleanup noted, once u is down.
 func (m *Manager) cleanUp(u *Unit) {
+	if r := u.ttyReset; r != nil {
+		// systemd's exec_context_tty_reset when the unit has gone: the terminal is left sane for its next user.
+		u.ttyReset = nil
+		r.Apply(func(key string, err error) { m.unitLogf(u, 4, "%s %s: %v", key, r.Path, err) })
+	}
 	for dir := range u.runtimeDirs {
 		if err := os.RemoveAll(dir); err != nil {
 			m.log.Warn("cannot remove the runtime directory", "unit", u.ID, "path", dir, "error", err)

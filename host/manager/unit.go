@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/cgroup"
+	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/unit"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -56,6 +57,7 @@ type Unit struct {
 	activationEnv       []string        // the activation details of the current activation (TRIGGER_UNIT=, …)
 	runtimeDirs         map[string]bool // RuntimeDirectory= paths to remove when the unit goes down
 	privateTmp          bool            // the activation has PrivateTmp= directories to remove
+	ttyReset            *exec.TTYReset  // the terminal to reset when the unit goes down (TTYReset=, …)
 	// namespaceOf is the unit and invocation ("UNIT INVOCATION") whose PrivateTmp= directories and network and
 	// IPC namespaces the activation uses: another unit's through JoinsNamespaceOf=, "" for its own.
 	namespaceOf string

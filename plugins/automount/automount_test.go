@@ -193,6 +193,9 @@ func TestAutomountParse(t *testing.T) {
 	if !reflect.DeepEqual(deps, want) {
 		t.Errorf("dependencies %q, want %q", deps, want)
 	}
+	if a := res.Annotations[sdk.AnnotationTrigger]; a != "mnt-a.mount" {
+		t.Errorf("the host is not asked to refuse a start while mnt-a.mount is not loaded: %q", a)
+	}
 	if p := res.Properties; p["Where"] != "/mnt/a" || p["TimeoutIdleUSec"] != "0" || p["DirectoryMode"] != "0755" {
 		t.Errorf("properties %v", p)
 	}

@@ -138,6 +138,7 @@ func simplify(p string) string {
 func addDependencies(res *sdk.ParseResult, c *Config) {
 	res.AddImplicit("Before", c.Mount)
 	res.AddImplicit("Triggers", c.Mount)
+	res.RequireTrigger(c.Mount) // automount_start's unit_test_trigger_loaded
 	res.AddDefault("Before", "local-fs.target")
 	res.AddDefault("After", "local-fs-pre.target")
 	res.AddDefault("Conflicts", "umount.target")

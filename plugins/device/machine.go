@@ -48,7 +48,7 @@ func (st *State) handle(u *sdk.Unit, ev *sdk.Event) error {
 		if st.Sub != subPlugged {
 			st.enter(u, subDead)
 		}
-	case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged:
+	case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged, *sdk.EventConfigChanged:
 		// Nothing to reconcile: the core reads udev's database again after a restart and reports each device.
 	default:
 		return fmt.Errorf("device: unexpected event %T", ev.Kind)

@@ -84,7 +84,8 @@ func (m *machine) handle(ev *sdk.Event) error {
 		}
 	case *sdk.EventKill, *sdk.EventSpawned, *sdk.EventExecuted, *sdk.EventSpawnFailed, *sdk.EventChildExited,
 		*sdk.EventTimerFired, *sdk.EventNotify, *sdk.EventFdReadable, *sdk.EventFdOpenFailed,
-		*sdk.EventCgroupEmpty, *sdk.EventMountChanged, *sdk.EventDeviceChanged, *sdk.EventTimeChanged:
+		*sdk.EventCgroupEmpty, *sdk.EventMountChanged, *sdk.EventDeviceChanged, *sdk.EventTimeChanged,
+		*sdk.EventConfigChanged:
 		// A path unit runs no process and holds no other descriptor.
 	default:
 		return fmt.Errorf("path: unexpected event %T", ev.Kind)

@@ -35,6 +35,7 @@ func (pathType) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 	// path_add_trigger_dependencies and path_add_default_dependencies.
 	res.AddImplicit("Before", c.Unit)
 	res.AddImplicit("Triggers", c.Unit)
+	res.RequireTrigger(c.Unit) // path_start's unit_test_trigger_loaded
 	res.AddDefault("Requires", "sysinit.target")
 	res.AddDefault("After", "sysinit.target")
 	res.AddDefault("Before", "paths.target")

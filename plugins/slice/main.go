@@ -83,7 +83,8 @@ func (sliceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 				u.Do(&sdk.RealizeCgroup{Settings: c.Cgroup})
 				u.SetState(sdk.Active, st.Sub, "success")
 			}
-		case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged, *sdk.EventCgroupEmpty:
+		case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged, *sdk.EventCgroupEmpty,
+			*sdk.EventConfigChanged:
 			// Nothing to reconcile: the cgroup and the state are the host's.
 		case *sdk.EventKill, *sdk.EventSpawned, *sdk.EventExecuted, *sdk.EventSpawnFailed, *sdk.EventChildExited,
 			*sdk.EventTimerFired, *sdk.EventNotify, *sdk.EventFdReadable, *sdk.EventFdOpenFailed,

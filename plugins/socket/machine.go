@@ -66,6 +66,8 @@ func (m *machine) handle(ev *sdk.Event) error {
 		m.onEnqueueFailed(e.Unit, e.Message)
 	case *sdk.EventUnitChanged:
 		m.onUnitChanged(e)
+	case *sdk.EventConfigChanged:
+		// New settings take effect at the next start, as in systemd.
 	default:
 		return fmt.Errorf("socket: unexpected event %T", ev.Kind)
 	}

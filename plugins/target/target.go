@@ -42,7 +42,7 @@ func (targetType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 		u.SetState(sdk.Active, "active", "success")
 	case *sdk.EventStop:
 		u.SetState(sdk.Inactive, "dead", "success")
-	case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged:
+	case *sdk.EventRecover, *sdk.EventResetFailed, *sdk.EventUnitChanged, *sdk.EventConfigChanged:
 		// Nothing to reconcile: a target's state is all in the host.
 	default:
 		return fmt.Errorf("target: unexpected event %T", ev.Kind)

@@ -192,6 +192,7 @@ func (c *Config) hasCalendar() bool {
 func addDependencies(res *sdk.ParseResult, c *Config) {
 	res.AddImplicit("Before", c.Unit)
 	res.AddImplicit("Triggers", c.Unit)
+	res.RequireTrigger(c.Unit) // timer_start's unit_test_trigger_loaded
 	res.AddDefault("Before", "timers.target")
 	res.AddDefault("Requires", "sysinit.target")
 	res.AddDefault("After", "sysinit.target")

@@ -58,6 +58,8 @@ func (m *machine) handle(ev *sdk.Event) error {
 		m.onUnitChanged(e)
 	case *sdk.EventTimeChanged:
 		m.onTimeChanged(e)
+	case *sdk.EventConfigChanged:
+		m.onConfigChanged()
 	case *sdk.EventEnqueueFailed:
 		if e.Unit == m.c.Unit && m.s.Sub == subRunning {
 			m.u.Logf("Failed to queue unit startup job: %s", e.Message)
@@ -225,6 +227,20 @@ func (m *machine) onTimeChanged(e *sdk.EventTimeChanged) {
 		m.enterRunning()
 	default:
 		m.enterWaiting(e.Clock)
+	}
+}
+
+// onConfigChanged is systemd's timer_coldplug after a daemon-reload changed the timer's settings: a waiting or
+// elapsed timer computes its elapses again with the new values (from its last trigger, as before the reload); a
+// running one does when its unit goes down, as it would have. The values elapsed once are told again from the
+// last trigger (their indexes were the old values').
+func (m *machine) onConfigChanged() {
+	m.s.Disabled = nil
+	switch m.s.Sub {
+	case subWaiting, subElapsed:
+		m.enterWaiting(false)
+	default:
+		m.report()
 	}
 }
 

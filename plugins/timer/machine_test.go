@@ -410,3 +410,37 @@ func TestRecoverRearms(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigChangedRecomputes: a daemon-reload that changes OnCalendar= re-arms a waiting timer for the new
+// expression, counted from its last trigger; a one-time value that came before the reload does not come again.
+func TestConfigChangedRecomputes(t *testing.T) {
+	h := newHost(t, "a.timer", "OnCalendar=*:*:00/10", "OnActiveSec=1", "AccuracySec=1us")
+	h.send(&sdk.EventStart{})
+	h.run(2 * time.Second) // OnActiveSec=1 comes first
+	h.want(subRunning)
+	h.unit(sdk.Active)
+	h.advance(2 * time.Second)
+	h.unit(sdk.Inactive)
+	h.want(subWaiting)
+	if h.armedReal != t0Real+10e6 {
+		t.Fatalf("armed %d before the reload", h.armedReal)
+	}
+	res := parse("a.timer", "OnCalendar=*:*:00/30", "OnActiveSec=1", "AccuracySec=1us")
+	if res.Failed() {
+		t.Fatal(res.Problems)
+	}
+	h.config = res.Config
+	h.send(&sdk.EventConfigChanged{})
+	h.want(subWaiting)
+	if h.armedReal != t0Real+30e6 {
+		t.Fatalf("armed %d after the reload, want the next :30 (%d)", h.armedReal, t0Real+30e6)
+	}
+	if h.armedMono != 0 {
+		t.Fatalf("OnActiveSec=1, which came before the reload, is armed again for %d", h.armedMono)
+	}
+	// The same settings again: the same elapse.
+	h.send(&sdk.EventConfigChanged{})
+	if h.armedReal != t0Real+30e6 {
+		t.Fatalf("armed %d after a reload that changed nothing", h.armedReal)
+	}
+}

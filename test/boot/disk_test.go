@@ -13,7 +13,9 @@ import (
 
 // diskGuest is the driver of the disk boot: the second disk is mounted from fstab by then; it writes a file there,
 // lists /auto, an automount point whose first access bind-mounts a directory of the disk, waits for the idle
-// mount to expire and lists it again, and attaches a loop device to a file on the disk, which keeps the disk busy
+// mount to expire and lists it again, kills the core (init starts another, which takes the autofs over: its
+// process group is the autofs's daemon now) and lists /auto once more after the expire, which must not wait out
+// the mount's timeout (the new core's mount(8) would otherwise be taken for an access that waits), and attaches a loop device to a file on the disk, which keeps the disk busy
 // past the ordered stop, so that init's final stage must detach the loop device before it can unmount the disk.
 const diskGuest = `#!/bin/sh
 i=0
@@ -36,6 +38,23 @@ until [ "$(/usr/bin/sctl is-active auto.mount)" = inactive ]; do
 done
 echo "GUEST: idle auto.mount $(/usr/bin/sctl is-active auto.mount)" >/dev/console
 echo "GUEST: ls /auto again: $(ls /auto)" >/dev/console
+i=0
+until [ "$(/usr/bin/sctl is-active auto.mount)" = inactive ]; do
+  i=$((i+1)); [ $i -gt 200 ] && break
+  sleep 0.1
+done
+old=$(pidof sysmaster)
+kill -9 $old
+i=0
+until new=$(pidof sysmaster) && [ -n "$new" ] && [ "$new" != "$old" ] && [ "$(/usr/bin/sctl is-active auto.automount 2>/dev/null)" = active ]; do
+  i=$((i+1)); [ $i -gt 600 ] && break
+  sleep 0.1
+done
+start=$(date +%s)
+out=$(ls /auto)
+took=$(($(date +%s) - start))
+speed=fast; [ $took -lt 20 ] || speed="slow: ${took}s"
+echo "GUEST: after a core crash ls /auto: $out ($speed)" >/dev/console
 dd if=/dev/zero of=/data/loopfile bs=1k count=1024 2>/dev/null
 losetup /dev/loop0 /data/loopfile && echo "GUEST: loop0 on /data/loopfile" >/dev/console
 /usr/bin/sctl status data.mount >/dev/console 2>&1
@@ -57,6 +76,7 @@ var diskMilestones = []string{
 	"GUEST: list-automounts shows /auto mounted",
 	"GUEST: idle auto.mount inactive",
 	"GUEST: ls /auto again: file",
+	"GUEST: after a core crash ls /auto: file (fast)",
 	"GUEST: loop0 on /data/loopfile",
 	"GUEST: poweroff requested",
 	"Reached target poweroff.target - System Power Off.",
@@ -143,7 +163,7 @@ func TestBootSecondDisk(t *testing.T) {
 // their libraries (the mount plugin uses their options, which busybox lacks), a few busybox applets more, the
 // modules with a unit that loads them and waits for the disk, and the fstab line.
 func addDiskParts(root, mods string) error {
-	for _, a := range []string{"dd", "losetup", "insmod"} {
+	for _, a := range []string{"dd", "losetup", "insmod", "pidof", "kill", "date"} {
 		if err := os.Symlink("busybox", filepath.Join(root, "bin", a)); err != nil {
 			return err
 		}

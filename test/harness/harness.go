@@ -36,6 +36,9 @@ type Options struct {
 	Generators map[string]string
 	// Env is added to init's environment, which the core and the generators inherit ("SYSMASTER_FSTAB=…").
 	Env []string
+	// VarLib is the directory bound over /var/lib/sysmaster (a previous boot's System.VarLib, for a second boot
+	// of the same machine); empty means a fresh one.
+	VarLib string
 	// Tree is the installed tree to run instead of this source tree's (InstallRelease); it is always copied, as
 	// with PrivateRoot.
 	Tree string
@@ -68,7 +71,10 @@ func Start(t testing.TB, opts Options) *System {
 		}
 		root = private
 	}
-	s := &System{t: t, Root: root, Etc: t.TempDir(), VarLib: t.TempDir(), console: &syncBuffer{}, exited: make(chan struct{})}
+	s := &System{t: t, Root: root, Etc: t.TempDir(), VarLib: opts.VarLib, console: &syncBuffer{}, exited: make(chan struct{})}
+	if s.VarLib == "" {
+		s.VarLib = t.TempDir()
+	}
 	s.writeEtc(opts)
 	for _, d := range []string{"/usr/lib/sysmaster", "/etc/sysmaster", "/var/lib/sysmaster"} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -94,3 +94,58 @@ func TestGettyOnPty(t *testing.T) {
 		}
 	}
 }
+
+// TTYReset=, TTYVHangup= and TTYVTDisallocate= act again when the unit has gone down (systemd's
+// exec_context_tty_reset at the end): a service that leaves its terminal raw leaves it sane, hung up and
+// cleared for the next user.
+func TestTTYResetAfterExit(t *testing.T) {
+	t.Parallel()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	if err := unix.IoctlSetPointerInt(int(master.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slave := "/dev/pts/" + strconv.Itoa(n)
+	s := harness.Start(t, harness.Options{Units: map[string]string{"raw.service": "[Service]\nType=oneshot\n" +
+		"TTYPath=" + slave + "\nTTYReset=yes\nTTYVHangup=yes\nTTYVTDisallocate=yes\n" +
+		"ExecStart=/bin/sh -c 'stty -icanon -echo <" + slave + " && printf done >" + slave + " && read x <" + slave + "'\n"}})
+	const clear = "\033[r\033[H\033[3J"
+	var screen bytes.Buffer
+	buf := make([]byte, 4096)
+	master.SetReadDeadline(time.Now().Add(20 * time.Second))
+	readUntil := func(want string) {
+		t.Helper()
+		for !strings.Contains(screen.String(), want) {
+			k, err := master.Read(buf)
+			screen.Write(buf[:k])
+			switch {
+			case errors.Is(err, unix.EIO): // nobody holds the terminal open (yet, or any more): poll again
+				time.Sleep(10 * time.Millisecond)
+			case err != nil:
+				t.Fatalf("the terminal shows %q, want %q: %v\n%s", screen.String(), want, err, unitLogs(s, "raw.service"))
+			}
+		}
+	}
+	mustSctl(t, s, "start", "--no-block", "raw.service")
+	readUntil(clear + "done") // cleared before the start; the service is now raw and waits for a line
+	if _, err := master.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s, "raw.service", "inactive/dead", 10*time.Second)
+	// The terminal's settings are the slave's, also through the master.
+	tio, err := unix.IoctlGetTermios(int(master.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ECHO == 0 {
+		t.Errorf("the terminal is left raw after the unit went down: lflag %#o\n%s", tio.Lflag, unitLogs(s, "raw.service"))
+	}
+	readUntil(clear + "done" + clear) // and cleared again after the exit
+}

@@ -152,3 +152,43 @@ func TestRandomSeedBootAndPoweroff(t *testing.T) {
 		t.Fatalf("poweroff saved no new seed (%d bytes, %v)", len(saved), err)
 	}
 }
+
+// random-seed credits only a seed it wrote itself, outside the first boot: the first boot mixes the seed in
+// uncredited, the next boot of the same machine credits the seed the first saved, and a seed file others could
+// read is fixed to 0600 and not credited.
+func TestRandomSeedCreditsOnlyATrustedSeed(t *testing.T) {
+	t.Parallel()
+	seedLog := func(s *harness.System, want string) {
+		t.Helper()
+		if !s.WaitFor(10*time.Second, func() bool {
+			out, _, _ := s.Sctl("logs", "sysmaster-random-seed.service")
+			return strings.Contains(out, want)
+		}) {
+			out, _, _ := s.Sctl("logs", "sysmaster-random-seed.service")
+			t.Fatalf("the seed's log never said %q:\n%s", want, out)
+		}
+	}
+	first := harness.Start(t, harness.Options{FirstBoot: true})
+	seedFile := first.VarLib + "/random-seed"
+	waitState(t, first, "sysmaster-random-seed.service", "active/exited", 10*time.Second)
+	// The restart saves a marked seed and loads it again: still the first boot, so it is not trusted.
+	first.Sctl("restart", "sysmaster-random-seed.service")
+	seedLog(first, "not credited: first boot")
+	first.Sctl("poweroff")
+	<-first.Exited()
+
+	second := harness.Start(t, harness.Options{VarLib: first.VarLib})
+	waitState(t, second, "sysmaster-random-seed.service", "active/exited", 10*time.Second)
+	seedLog(second, "Seed of 512 bytes credited to the kernel's entropy pool.")
+
+	// Stopped, the unit saves (0600 forced); the file is then opened to others before the next load.
+	second.Sctl("stop", "sysmaster-random-seed.service")
+	if err := os.Chmod(seedFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second.Sctl("start", "sysmaster-random-seed.service")
+	seedLog(second, "mode 0644 owner 0:0, fixed to 0600 root:root; its seed is not credited.")
+	if fi, err := os.Stat(seedFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the seed file after the fix: %v %v", fi, err)
+	}
+}

@@ -498,3 +498,67 @@ func waitSystemdActive(t *testing.T, sd *harness.Systemd, units ...string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A daemon-reload that changes a waiting timer's OnCalendar= re-arms it for the new expression at once (systemd
+// re-computes the elapse at the reload); a reload that changes nothing keeps the elapse, random delay included.
+func TestTimerDaemonReloadRecomputes(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"far.timer":   "[Timer]\nOnCalendar=2099-01-01 00:00:00 UTC\nRandomizedDelaySec=1h\n",
+		"far.service": firing("far"),
+	}})
+	mustSctl(t, s, "start", "far.timer")
+	next := s.Show("far.timer", "NextElapseUSecRealtime")
+	if !strings.Contains(next, "2099") && !strings.Contains(next, "2098") {
+		t.Fatalf("NextElapseUSecRealtime=%q", next)
+	}
+	mustSctl(t, s, "daemon-reload")
+	if got := s.Show("far.timer", "NextElapseUSecRealtime"); got != next {
+		t.Errorf("a reload that changed nothing moved the elapse: %q, was %q", got, next)
+	}
+	s.WriteFile("system/far.timer", "[Timer]\nOnCalendar=2090-06-01 00:00:00 UTC\n")
+	mustSctl(t, s, "daemon-reload")
+	var got string
+	if !s.WaitFor(5*time.Second, func() bool {
+		got = s.Show("far.timer", "NextElapseUSecRealtime")
+		return strings.Contains(got, "2090")
+	}) {
+		t.Fatalf("after OnCalendar= changed and a reload: NextElapseUSecRealtime=%q (was %q)", got, next)
+	}
+	if sub := s.Show("far.timer", "SubState"); sub != "waiting" {
+		t.Errorf("far.timer is %s", sub)
+	}
+	if cal := s.Show("far.timer", "TimersCalendar"); !strings.Contains(cal, "2090-06-01") {
+		t.Errorf("TimersCalendar=%q", cal)
+	}
+}
+
+// A timer or path unit whose unit to trigger is not loaded (no file) is refused at its start, as systemd's
+// unit_test_trigger_loaded refuses it: the job fails, the unit stays inactive (not failed), and its log says why.
+func TestTriggerNotLoadedRefusesStart(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"lonely.timer": "[Timer]\nOnActiveSec=1h\n",
+		"other.timer":  "[Timer]\nOnActiveSec=1h\nUnit=missing.service\n",
+		"lonely.path":  "[Path]\nPathExists=/run/nothing-here\n",
+		"fine.timer":   "[Timer]\nOnActiveSec=1h\n",
+		"fine.service": firing("fine"),
+	}})
+	for unit, trigger := range map[string]string{"lonely.timer": "lonely.service", "other.timer": "missing.service",
+		"lonely.path": "lonely.service"} {
+		if _, _, code := s.Sctl("start", unit); code == 0 {
+			t.Errorf("%s started without %s", unit, trigger)
+		}
+		if st := s.Show(unit, "ActiveState") + "/" + s.Show(unit, "SubState"); st != "inactive/dead" {
+			t.Errorf("%s is %s, want inactive/dead", unit, st)
+		}
+		want := "Refusing to start, unit " + trigger + " to trigger not loaded."
+		if out, _, _ := s.Sctl("logs", unit); !strings.Contains(out, want) {
+			t.Errorf("%s's log does not say %q:\n%s", unit, want, out)
+		}
+	}
+	mustSctl(t, s, "start", "fine.timer")
+	if sub := s.Show("fine.timer", "SubState"); sub != "waiting" {
+		t.Errorf("fine.timer is %s", sub)
+	}
+}

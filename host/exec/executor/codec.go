@@ -15,7 +15,7 @@ import (
 // reflection and no protobuf runtime, whose package initialisers would cost every spawn.
 
 // specVersion names the layout of Spec.code; a change to the fields changes it.
-const specVersion = "sysmaster-executor-spec 1\n"
+const specVersion = "sysmaster-executor-spec 2\n"
 
 // Encode returns s in the executor's encoding.
 func (s *Spec) Encode() []byte {
@@ -59,6 +59,8 @@ func (s *Spec) code(c *coder) {
 	c.str(&s.NamespaceInvocation)
 	c.str(&s.UtmpFile)
 	c.str(&s.WtmpFile)
+	c.flag(&s.CredentialsReady)
+	c.str(&s.CredentialsError)
 }
 
 func (e *Exec) code(c *coder) {

@@ -169,15 +169,19 @@ func (x *executor) setupCredentials() *Failure {
 			return fail("CREDENTIALS", "%s=%s: encrypted credentials are not supported by sysmaster (no TPM2 or host-key decryption); refusing to run without it", key, c.Id)
 		}
 	}
+	switch {
+	case x.sp.CredentialsError != "":
+		return fail("CREDENTIALS", "%s", x.sp.CredentialsError)
+	case x.sp.CredentialsReady: // the core mounted them (privileged.go)
+		x.env = append(x.env, "CREDENTIALS_DIRECTORY="+credentialsPath(x.sp.Unit))
+		return nil
+	}
 	data, err := loadCredentials(creds, x.sp.Unit, x.sp.SystemCredentials)
 	if err != nil {
 		return fail("CREDENTIALS", "%v", err)
 	}
 	dir := credentialsPath(x.sp.Unit)
 	if err := writeCredentials(dir, data, x.uid, x.gid); err != nil {
-		if x.ec.Sandbox != nil && x.ec.Sandbox.PrivateUsers && !x.ec.FullPrivileges {
-			return fail("CREDENTIALS", "%s: %v (a process with PrivateUsers= cannot mount in the host's namespace)", dir, err)
-		}
 		return fail("CREDENTIALS", "%s: %v", dir, err)
 	}
 	x.env = append(x.env, "CREDENTIALS_DIRECTORY="+dir)

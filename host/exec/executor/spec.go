@@ -27,6 +27,9 @@ type Spec struct {
 	NamespaceInvocation string
 	// UtmpFile and WtmpFile receive UtmpIdentifier='s records.
 	UtmpFile, WtmpFile string
+	// Under PrivateUsers= the core mounted the credentials (PrepareCredentials), or says why it could not.
+	CredentialsReady bool
+	CredentialsError string
 }
 
 // Exec is the execution context (man systemd.exec) as the contract's ExecContext carries it, less what is not

@@ -7,8 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Standard input kinds (StandardInput=). "tty" does not wait for the terminal to become free, as systemd's does:
-// it fails like "tty-fail".
+// inputKind classifies StandardInput=.
 func inputKind(spec string) string {
 	switch {
 	case spec == "":
@@ -119,15 +118,10 @@ func (x *executor) setupStdio() *Failure {
 	case "null":
 		in, err = openCloexec("/dev/null", unix.O_RDWR, 0)
 	case "tty", "tty-force", "tty-fail":
-		in, err = openCloexec(tty, unix.O_RDWR, 0)
-		if err == nil && ec.Setsid {
-			force := 0
-			if ik == "tty-force" {
-				force = 1
-			}
-			if e := unix.IoctlSetInt(in, unix.TIOCSCTTY, force); e != nil {
-				err = fmt.Errorf("make %s the controlling terminal: %w", tty, e)
-			}
+		if ec.Setsid {
+			in, err = acquireTerminal(tty, ik)
+		} else {
+			in, err = openCloexec(tty, unix.O_RDWR, 0)
 		}
 	case "socket":
 		in, err = dupCloexec(3)
@@ -228,4 +222,50 @@ func writeAll(fd int, b []byte) error {
 		b = b[n:]
 	}
 	return nil
+}
+
+// acquireTerminal opens path and makes it the controlling terminal of this process's new session, as systemd's
+// acquire_terminal: "tty-force" takes it from the session that has it, "tty-fail" fails when another session has
+// it, and "tty" waits until that session lets it go. The wait is on inotify's IN_CLOSE of the terminal (someone
+// closed it: the session may have ended), and, as a session leader's exit closes its descriptors before the kernel
+// detaches its terminal, a look every second besides.
+func acquireTerminal(path, kind string) (int, error) {
+	notify := -1
+	if kind == "tty" {
+		var err error
+		if notify, err = unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK); err != nil {
+			return -1, fmt.Errorf("inotify: %w", err)
+		}
+		defer unix.Close(notify)
+		if _, err := unix.InotifyAddWatch(notify, path, unix.IN_CLOSE); err != nil {
+			return -1, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	force := 0
+	if kind == "tty-force" {
+		force = 1
+	}
+	buf := make([]byte, 4096)
+	for {
+		if notify >= 0 {
+			for { // the closes seen so far are answered by the attempt below
+				if n, _ := unix.Read(notify, buf); n <= 0 {
+					break
+				}
+			}
+		}
+		fd, err := openCloexec(path, unix.O_RDWR, 0)
+		if err != nil {
+			return -1, err
+		}
+		err = unix.IoctlSetInt(fd, unix.TIOCSCTTY, force)
+		if err == nil {
+			return fd, nil
+		}
+		unix.Close(fd)
+		if err != unix.EPERM || notify < 0 {
+			return -1, fmt.Errorf("make %s the controlling terminal: %w", path, err)
+		}
+		_, _ = unix.Poll([]unix.PollFd{{Fd: int32(notify), Events: unix.POLLIN}}, 1000)
+	}
 }

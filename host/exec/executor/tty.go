@@ -30,30 +30,58 @@ func ttyPathOf(ec *Exec) string {
 	return "/dev/console"
 }
 
-// prepareTTY applies TTYVHangup=, TTYReset= and TTYVTDisallocate= to the terminal before it is opened as a
-// standard stream, in systemd's order (exec_context_tty_reset). As there, a failure is logged and the start goes
-// on: opening the terminal, next, is what must work.
-func (x *executor) prepareTTY() {
-	ec := x.ec
-	path := ttyPathOf(ec)
-	warn := func(key string, err error) {
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "sysmaster-executor: %s: %s: %v\n", key, path, err)
+// TTYReset is what TTYVHangup=, TTYReset= and TTYVTDisallocate= do to a unit's terminal (systemd's
+// exec_context_tty_reset): the executor applies it before the process opens the terminal, and the core again when
+// the unit has gone down, so that the next user of the terminal finds it sane, hung up and cleared.
+type TTYReset struct {
+	Path          string `json:"path"`
+	VHangup       bool   `json:"vhangup,omitempty"`
+	Reset         bool   `json:"reset,omitempty"`
+	VTDisallocate bool   `json:"vt_disallocate,omitempty"`
+}
+
+// TTYResetOf is ec's terminal reset, nil when it asks for none.
+func TTYResetOf(ec *Exec) *TTYReset {
+	if !ec.TtyVhangup && !ec.TtyReset && !ec.TtyVtDisallocate {
+		return nil
+	}
+	return &TTYReset{Path: ttyPathOf(ec), VHangup: ec.TtyVhangup, Reset: ec.TtyReset, VTDisallocate: ec.TtyVtDisallocate}
+}
+
+// Apply hangs up, resets and clears the terminal, in systemd's order. As there, each failure is handed to warn
+// (with the directive's name) and the rest goes on.
+func (r *TTYReset) Apply(warn func(key string, err error)) {
+	if r.VHangup {
+		if err := onTerminal(r.Path, func(fd int) error { return unix.IoctlSetInt(fd, unix.TIOCVHANGUP, 0) }); err != nil {
+			warn("TTYVHangup=", err)
 		}
 	}
-	if ec.TtyVhangup {
-		warn("TTYVHangup=", onTerminal(path, func(fd int) error { return unix.IoctlSetInt(fd, unix.TIOCVHANGUP, 0) }))
+	if r.Reset {
+		if err := onTerminal(r.Path, resetTerminal); err != nil {
+			warn("TTYReset=", err)
+		}
 	}
-	if ec.TtyReset {
-		warn("TTYReset=", onTerminal(path, resetTerminal))
-	}
-	if ec.TtyVtDisallocate {
-		warn("TTYVTDisallocate=", vtDisallocate(path))
+	if r.VTDisallocate {
+		if err := vtDisallocate(r.Path); err != nil {
+			warn("TTYVTDisallocate=", err)
+		}
 	}
 }
 
+// prepareTTY applies the terminal reset before the terminal is opened as a standard stream. A failure is
+// logged and the start goes on: opening the terminal, next, is what must work.
+func (x *executor) prepareTTY() {
+	if r := TTYResetOf(x.ec); r != nil {
+		r.Apply(func(key string, err error) {
+			fmt.Fprintf(os.Stderr, "sysmaster-executor: %s: %s: %v\n", key, r.Path, err)
+		})
+	}
+}
+
+// onTerminal runs fn on path opened without becoming its controlling terminal, and without waiting for a
+// modem line's carrier (the core calls it from its loop).
 func onTerminal(path string, fn func(fd int) error) error {
-	fd, err := unix.Open(path, ttyOpenFlags, 0)
+	fd, err := unix.Open(path, ttyOpenFlags|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return err
 	}
