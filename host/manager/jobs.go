@@ -137,6 +137,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			u.invocationID = newInvocationID()
 			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
+			m.thawForJob(u) // freeze.go
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
 	case job.VerifyActive:
@@ -160,6 +161,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			m.unitLogf(u, 6, "Stopping %s...", u.description())
+			m.thawForJob(u) // freeze.go
 			m.send(u, &pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}})
 		}
 	case job.Reload:
@@ -168,6 +170,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			return
 		}
 		m.setRunning(j)
+		m.thawForJob(u) // freeze.go
 		m.send(u, &pb.Event{Kind: &pb.Event_Reload{Reload: &pb.Reload{}}})
 	default:
 		m.log.Error("job of a type that must have been collapsed", "unit", u.ID, "type", j.Type.String())

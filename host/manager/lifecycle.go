@@ -324,7 +324,8 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 }
 
 // shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
-var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt"}
+var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt",
+	"kexec.target": "kexec"}
 
 // statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
 func statusLine(u *Unit, t job.Type, r job.Result) string {

@@ -287,11 +287,15 @@ func (l local) Shutdown(ctx context.Context, action string) error {
 
 // beginShutdown starts the target of a shutdown action; the manager ends when it is reached.
 func (m *Manager) beginShutdown(action string) error {
-	target := strings.TrimSpace(action) + ".target"
-	if _, ok := shutdownTargets[target]; !ok {
-		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot or halt)", action))
+	action, err := m.shutdownAction(strings.TrimSpace(action)) // options.go: exit and kexec
+	if err != nil {
+		return err
 	}
-	_, err := m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
+	target := action + ".target"
+	if _, ok := shutdownTargets[target]; !ok {
+		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot, halt, kexec or exit)", action))
+	}
+	_, err = m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
 	return err
 }
 

@@ -110,6 +110,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
 		add("ControlGroup", m.controlGroup(u))
+		add("FreezerState", string(m.freezerState(u)))
 		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
 			add("Slice", sliceOf(u))
 		}

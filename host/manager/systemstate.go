@@ -83,6 +83,7 @@ func (m *Manager) managerProperties() api.UnitProperties {
 	ps.Add("NJobs", strconv.Itoa(len(m.engine.All())))
 	ps.Add("Environment", strings.Join(m.environ, " "))
 	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
+	m.optionProperties(ps.Add) // options.go
 	m.bootProperties(&ps)
 	return api.UnitProperties{Properties: ps}
 }

@@ -133,7 +133,7 @@ func Decode(b []byte) (Msg, error) {
 			return Msg{}, fmt.Errorf("%w: exit: bad pid %d, code %d or status %d", ErrBadPacket, m.Pid, m.Code, m.Status)
 		}
 	case TypeShutdown:
-		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" {
+		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" && m.Action != "kexec" {
 			return Msg{}, fmt.Errorf("%w: shutdown: unknown action %q", ErrBadPacket, m.Action)
 		}
 	case TypeStoreFds, TypeFds, TypeRemoveFds, TypeStoreRefused:

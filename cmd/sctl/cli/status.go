@@ -138,6 +138,9 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	if p["Result"] != "" && p["Result"] != "success" && p["ActiveState"] == "failed" {
 		active += " (Result: " + p["Result"] + ")"
 	}
+	if fs := p["FreezerState"]; fs != "" && fs != "running" { // systemctl's "(frozen)", "(freezing)", …
+		active += " (" + fs + ")"
+	}
 	since := p["ActiveEnterTimestamp"]
 	if p["ActiveState"] != "active" && p["ActiveState"] != "reloading" {
 		since = p["InactiveEnterTimestamp"]
