@@ -335,7 +335,7 @@ func (m *Manager) firstBoot() {
 	if !condition.FirstBoot() {
 		return
 	}
-	changes, err := m.presetAll(m.cfg.UnitPaths[0], true)
+	changes, err := m.presetAll(m.cfg.UnitPaths[0], "enable-only")
 	m.log.Info("first boot: presets applied", "changes", len(changes))
 	if err != nil {
 		m.log.Error("first boot: cannot apply presets", "error", err)

@@ -179,6 +179,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Too few arguments.\n")
 		return exitFailure
 	}
+	if o.root != "" {
+		return offline(verb, args, o, stdout, stderr) // offline.go
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	c, err := client.Dial(ctx, "")

@@ -1674,7 +1674,7 @@ func (x *PingResponse) GetPid() int64 {
 
 type ChangeUnitFilesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask
+	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask, preset[-all][:enable-only|:disable-only], …
 	Units         []string               `protobuf:"bytes,2,rep,name=units,proto3" json:"units,omitempty"`
 	Runtime       bool                   `protobuf:"varint,3,opt,name=runtime,proto3" json:"runtime,omitempty"` // change /run/sysmaster/system instead of /etc/sysmaster/system
 	unknownFields protoimpl.UnknownFields
