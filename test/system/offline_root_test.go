@@ -14,15 +14,15 @@ import (
 
 // offlineUnits is a tree as an image builder has it: Debian's directories, units with every kind of [Install].
 var offlineUnits = map[string]string{
-	"lib/systemd/system/multi-user.target": "[Unit]\nDescription=Multi-User\n",
-	"lib/systemd/system/rescue.target":     "[Unit]\nDescription=Rescue\nAllowIsolate=yes\n",
-	"lib/systemd/system/sockets.target":    "[Unit]\nDescription=Sockets\n",
-	"lib/systemd/system/ssh.service":       "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=sshd.service\nAlso=ssh.socket\n",
-	"lib/systemd/system/ssh.socket":        "[Socket]\nListenStream=22\n[Install]\nWantedBy=sockets.target\n",
-	"lib/systemd/system/cron.service":      "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
-	"lib/systemd/system/getty@.service":    "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nDefaultInstance=tty1\n",
-	"lib/systemd/system/static.service":    "[Service]\nExecStart=/bin/true\n",
-	"lib/systemd/system/rsyslog.service":   "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nRequiredBy=sockets.target\n",
+	"lib/systemd/system/multi-user.target":     "[Unit]\nDescription=Multi-User\n",
+	"lib/systemd/system/rescue.target":         "[Unit]\nDescription=Rescue\nAllowIsolate=yes\n",
+	"lib/systemd/system/sockets.target":        "[Unit]\nDescription=Sockets\n",
+	"lib/systemd/system/ssh.service":           "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nAlias=sshd.service\nAlso=ssh.socket\n",
+	"lib/systemd/system/ssh.socket":            "[Socket]\nListenStream=22\n[Install]\nWantedBy=sockets.target\n",
+	"lib/systemd/system/cron.service":          "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+	"lib/systemd/system/getty@.service":        "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nDefaultInstance=tty1\n",
+	"lib/systemd/system/static.service":        "[Service]\nExecStart=/bin/true\n",
+	"lib/systemd/system/rsyslog.service":       "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\nRequiredBy=sockets.target\n",
 	"lib/systemd/system-preset/90-test.preset": "enable cron.service\ndisable rsyslog.service\ndisable *\n",
 	// sysmaster's search path on the tree: systemd's directories, as on a migrated system.
 	"etc/sysmaster/system.conf": "[Manager]\nUnitPaths = [\"/etc/systemd/system\", \"/run/systemd/system\", \"/lib/systemd/system\"]\n",
