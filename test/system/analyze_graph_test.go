@@ -97,7 +97,7 @@ func TestAnalyzeVerify(t *testing.T) {
 	s := harness.Start(t, harness.Options{})
 	dir := filepath.Join(s.Etc, "verify")
 	files := map[string]string{
-		"good.service":    "[Unit]\nDescription=Good\n[Service]\nExecStart=/bin/true\n",
+		"good.service": "[Unit]\nDescription=Good\n[Service]\nExecStart=/bin/true\n",
 		// A bad value is a warning (the unit loads without it, as in systemd); two ExecStart= make it fail.
 		"badtype.service": "[Unit]\nDescription=Bad\n[Service]\nType=bogus\nExecStart=/bin/true\nExecStart=/bin/false\n",
 		"good.socket":     "[Socket]\nListenStream=/run/verify-good.sock\n",
