@@ -135,6 +135,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
+			u.finished = nil // a new activation's commands, as systemd resets their exec status
 			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
 			m.thawForJob(u) // freeze.go

@@ -84,6 +84,9 @@ func (m *Manager) managerProperties() api.UnitProperties {
 	ps.Add("Environment", strings.Join(m.environ, " "))
 	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
 	m.optionProperties(ps.Add) // options.go
+	if m.cg != nil {
+		ps.Add("ControlGroup", m.cg.Root()) // systemd's Manager.ControlGroup: the root of the unit cgroups
+	}
 	m.bootProperties(&ps)
 	return api.UnitProperties{Properties: ps}
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -240,5 +242,45 @@ func TestExitAndKexec(t *testing.T) {
 	}
 	if !strings.Contains(s.Console(), "Reached target System Power Off") && !strings.Contains(s.Console(), "final stage: poweroff") {
 		t.Errorf("exit did not go through poweroff:\n%s", s.Console())
+	}
+}
+
+// TestStatusProcessLines: status lists each command of the activation that ended as systemctl's Process: lines
+// (a main process that ended among them, then without a Main PID: line), kept across daemon-reexec; the
+// overview without a unit has Since: and the cgroup tree.
+func TestStatusProcessLines(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"pre.service":  "[Service]\nExecStartPre=/bin/true\nExecStartPre=-/bin/sh -c 'exit 3'\nExecStart=/bin/sleep 1000\n",
+		"once.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+	}})
+	mustSctl(t, s, "start", "pre.service", "once.service")
+	proc := regexp.MustCompile(`(?m)^ +Process: \d+ (.*)$`)
+	lines := func(unit string) (string, []string) {
+		out, _, _ := s.Sctl("status", unit)
+		var got []string
+		for _, m := range proc.FindAllStringSubmatch(out, -1) {
+			got = append(got, m[1])
+		}
+		return out, got
+	}
+	want := []string{"ExecStartPre=/bin/true (code=exited, status=0/SUCCESS)", "ExecStartPre=/bin/sh -c exit 3 (code=exited, status=3)"}
+	out, got := lines("pre.service")
+	if !slices.Equal(got, want) || !strings.Contains(out, "Main PID: ") {
+		t.Errorf("status pre.service: Process lines %q, want %q:\n%s", got, want, out)
+	}
+	out, got = lines("once.service")
+	if !slices.Equal(got, []string{"ExecStart=/bin/true (code=exited, status=0/SUCCESS)"}) || strings.Contains(out, "Main PID:") {
+		t.Errorf("status once.service:\n%s", out)
+	}
+	mustSctl(t, s, "daemon-reexec")
+	if _, after := lines("pre.service"); !slices.Equal(after, want) {
+		t.Errorf("after daemon-reexec: %q", after)
+	}
+	pid := s.Show("pre.service", "MainPID")
+	out = mustSctl(t, s, "status")
+	if !regexp.MustCompile(`(?m)^    Since: \w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \w+; .* ago$`).MatchString(out) ||
+		!strings.Contains(out, "   CGroup: ") || !strings.Contains(out, pid+" /bin/sleep 1000") {
+		t.Errorf("status overview:\n%s", out)
 	}
 }
