@@ -227,8 +227,8 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		}
 	}
 	list("Listen", listen, false)
-	// One line per command of this activation that ended, systemctl's "Process: PID ExecStartPre=… (code=…)".
-	shown := map[string]bool{}
+	// One line per command of this activation that ended, systemctl's "Process: PID ExecStartPre=… (code=…)"; a
+	// main process that ended has its Main PID: line too, as with systemctl.
 	for _, l := range strings.Split(p["ExecProcesses"], "\n") {
 		f := strings.SplitN(l, "\t", 5)
 		if len(f) != 5 {
@@ -237,7 +237,6 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		c, _ := strconv.Atoi(f[2])
 		st, _ := strconv.Atoi(f[3])
 		line("Process", fmt.Sprintf("%s %s=%s (%s)", f[0], f[1], f[4], exec.Describe(int32(c), int32(st))))
-		shown[f[0]] = true
 	}
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
@@ -245,7 +244,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 			comm = " (" + strings.TrimSpace(string(c)) + ")"
 		}
 		line("Main PID", pid+comm)
-	} else if pid, code := p["ExecMainPID"], p["ExecMainCode"]; pid != "" && pid != "0" && code != "" && code != "0" && !shown[pid] {
+	} else if pid, code := p["ExecMainPID"], p["ExecMainCode"]; pid != "" && pid != "0" && code != "" && code != "0" {
 		// The main process has ended: how, as systemctl says it ("code=exited, status=203/EXEC").
 		c, _ := strconv.Atoi(code)
 		st, _ := strconv.Atoi(p["ExecMainStatus"])
