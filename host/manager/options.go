@@ -191,8 +191,11 @@ func (m *Manager) watchdogIgnored(u *Unit, id string) bool {
 	return true
 }
 
-// kexecLoaded is the kernel's flag of a kernel loaded for kexec (kexec --load, or systemd's autodetection).
-var kexecLoaded = "/sys/kernel/kexec_loaded"
+// kexecKernelLoaded reads the kernel's flag of a kernel loaded for kexec (kexec --load).
+func kexecKernelLoaded() bool {
+	b, _ := os.ReadFile("/sys/kernel/kexec_loaded")
+	return strings.TrimSpace(string(b)) == "1"
+}
 
 // shutdownAction maps sctl's exit and kexec to a shutdown target's action, with systemd's rules. exit is
 // systemd's ExitManager: the system manager may exit only in a container, where it ends the container as
@@ -206,7 +209,7 @@ func (m *Manager) shutdownAction(action string) (string, error) {
 		}
 		return "poweroff", nil
 	case "kexec":
-		if b, _ := os.ReadFile(kexecLoaded); strings.TrimSpace(string(b)) != "1" {
+		if !kexecKernelLoaded() {
 			return "", errdefs.FailedPrecondition(errors.New("No kexec kernel loaded and autodetection failed. Load one with kexec --load (kexec-tools) first."))
 		}
 	}
