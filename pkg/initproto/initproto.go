@@ -15,6 +15,11 @@ import (
 // SocketPath is where init listens.
 const SocketPath = "/run/sysmaster/init.sock"
 
+// UserspaceEnv names the variable in which init hands every core the CLOCK_MONOTONIC time (µs) at which it
+// started as PID 1 of this boot: systemd's UserspaceTimestamp. PID 1's start time in /proc is the initramfs's
+// /init, which would count the initramfs as userspace; init's own start does not, as systemd's does not.
+const UserspaceEnv = "SYSMASTER_USERSPACE_USEC"
+
 // HeartbeatInterval is how often the core says it is alive.
 const HeartbeatInterval = time.Second
 
