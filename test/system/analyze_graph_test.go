@@ -118,10 +118,10 @@ func TestAnalyzeVerify(t *testing.T) {
 	_, errs, code := s.Sctl("analyze", "verify", in("good.service"), in("badtype.service"))
 	if code != 1 || !strings.Contains(errs, "/etc/sysmaster/verify/badtype.service:4: [Service] Type:") ||
 		!strings.Contains(errs, "Service has more than one ExecStart= setting") ||
-		!strings.Contains(errs, "badtype.service: Failed to load the unit.") || strings.Contains(errs, "good.service") {
+		!strings.Contains(errs, "Unit badtype.service has a bad unit file setting.") || strings.Contains(errs, "good.service") {
 		t.Errorf("analyze verify of a bad file: exit %d %q", code, errs)
 	}
-	if _, errs, code := s.Sctl("analyze", "verify", in("missing.service")); code != 1 || !strings.Contains(errs, "missing.service") {
+	if _, errs, code := s.Sctl("analyze", "verify", in("missing.service")); code != 1 || errs != "Unit missing.service not found.\n" {
 		t.Errorf("analyze verify of a missing file: exit %d %q", code, errs)
 	}
 

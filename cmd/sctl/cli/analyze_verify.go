@@ -20,7 +20,8 @@ import (
 // verifyFiles is `analyze verify FILE...`: the files are loaded as the core would load them, without a manager
 // (host/verify: the loader and each type's plugin), with their directories first on the search path of
 // system.conf, as systemd-analyze puts them first on its own; each problem is printed as the core logs it
-// (FILE:LINE: [Section] Key: what is wrong). The exit status is 1 when a unit does not load (a bad setting, a
+// (FILE:LINE: [Section] Key: what is wrong), then systemd-analyze's "Unit x.service has a bad unit file setting."
+// for each that does not load. The exit status is 1 when a unit does not load (a bad setting, a
 // missing file, a type no plugin serves), as systemd-analyze fails; warnings (a directive sysmaster does not
 // support, an unknown key) are printed and do not fail.
 func (a *analyzer) verifyFiles(files []string) int {
@@ -43,7 +44,7 @@ func (a *analyzer) verifyFiles(files []string) int {
 				return exitFailure
 			}
 			if _, err := os.Stat(abs); err != nil {
-				a.errorf("Failed to prepare filename %s: %v", f, errnoText(err))
+				a.errorf("Unit %s not found.", name) // systemd-analyze's words
 				return exitFailure
 			}
 			if d := filepath.Dir(abs); !slices.Contains(dirs, d) {
@@ -61,11 +62,16 @@ func (a *analyzer) verifyFiles(files []string) int {
 		return exitFailure
 	}
 	code := exitOK
+	failed := map[string]bool{}
 	for _, p := range problems {
 		a.errorf("%s", p.Message)
 		if p.Error {
-			code = exitFailure
-			a.errorf("%s: Failed to load the unit.", p.Unit)
+			code, failed[p.Unit] = exitFailure, true
+		}
+	}
+	for _, n := range names { // after its problems, as systemd-analyze says it
+		if failed[n] {
+			a.errorf("Unit %s has a bad unit file setting.", n)
 		}
 	}
 	return code
