@@ -30,7 +30,7 @@ func procStateOf(t *testing.T, s *harness.System, pid string) string {
 }
 
 // TestFreezeThaw freezes a busy service: its cgroup says frozen, its process is not runnable, FreezerState and
-// status say so; thaw makes it run again; a stop of a frozen unit thaws it first.
+// status say so, also after a daemon-reexec; thaw makes it run again; a stop of a frozen unit thaws it first.
 func TestFreezeThaw(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{Units: map[string]string{
@@ -68,6 +68,11 @@ func TestFreezeThaw(t *testing.T) {
 	}
 	if out, _, _ := s.Sctl("status", "busy.service"); !strings.Contains(out, "Active: active (running) (frozen) since") {
 		t.Errorf("status of a frozen unit:\n%s", out)
+	}
+	// The state is the kernel's: a core that re-executed knows it, and thaws.
+	mustSctl(t, s, "daemon-reexec")
+	if st := s.Show("busy.service", "FreezerState"); st != "frozen" {
+		t.Errorf("FreezerState after daemon-reexec: %q", st)
 	}
 	mustSctl(t, s, "thaw", "busy.service")
 	if st := s.Show("busy.service", "FreezerState"); st != "running" {
