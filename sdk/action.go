@@ -40,6 +40,11 @@ type KillAction struct {
 	AlsoSighup bool // SendSIGHUP=
 }
 
+// WatchdogTimer is the id of a service watchdog's timer (WatchdogSec=): while the manager's service watchdogs are
+// off (sctl service-watchdogs no) the host does not deliver its expiry but logs it, as systemd ignores a watchdog
+// timeout then; the plugin's next ArmTimer of it arms it again.
+const WatchdogTimer = "watchdog"
+
 // ArmTimer asks for EventTimerFired{ID} after USec µs of CLOCK_MONOTONIC (or at RealtimeUSec of CLOCK_REALTIME
 // when set: the host follows the clock when it is set, and a time in the past fires at once). Arming an armed ID
 // re-arms it.

@@ -49,6 +49,16 @@ type Core interface {
 	SetEnvironment(ctx context.Context, unset, set []string) error
 	// UnitLogs returns the ids of the units whose logs ctx's caller may read, and the store that holds them.
 	UnitLogs(ctx context.Context, units []string) ([]string, *unitlog.Store, error)
+
+	// The manager's verbs (service_verbs.go).
+
+	// Freeze freezes (thaw: thaws) the cgroups of active units and returns once the kernel says they are.
+	Freeze(ctx context.Context, units []string, thaw bool) error
+	// Clean removes the directories of inactive units that what names ("runtime", "state", "cache", "logs",
+	// "configuration") and returns the paths removed.
+	Clean(ctx context.Context, units []string, what []string) ([]string, error)
+	// SetManagerOption sets a run-time setting of the manager: LogLevel, LogTarget or ServiceWatchdogs.
+	SetManagerOption(ctx context.Context, name, value string) error
 }
 
 // UnitFilter selects units or unit files: each non-empty list must match (states: load, active or sub state;

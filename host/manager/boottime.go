@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/api"
+	"github.com/sysmaster/sysmaster/pkg/initproto"
 )
 
 // The boot's timestamps, systemd's UserspaceTimestamp and FinishTimestamp, for `sctl analyze time`, `blame` and
-// `critical-chain`: the userspace start is init's (PID 1's start time, the same for every core of this boot);
+// `critical-chain`: the userspace start is init's (its exec as PID 1, the same for every core of this boot);
 // the finish is the turn in which the boot's jobs were all done (bootFinished), recorded once and kept in the
 // checkpoint, so a core that comes back reports the same boot.
 
@@ -46,8 +47,14 @@ func (m *Manager) restoreBoot(blobs map[string][]byte) {
 	}
 }
 
-// userspaceStart is when PID 1 (init) started: /proc/1/stat's start time, in clock ticks after the boot.
+// userspaceStart is when init started as PID 1 (initproto.UserspaceEnv, which init sets), else PID 1's start
+// time: /proc/1/stat's, in clock ticks after the boot.
 func userspaceStart() stamp {
+	if usec, err := strconv.ParseInt(os.Getenv(initproto.UserspaceEnv), 10, 64); err == nil && usec > 0 {
+		mono := time.Duration(usec) * time.Microsecond
+		n := now()
+		return stamp{wall: n.wall.Add(mono - n.mono), mono: mono}
+	}
 	b, err := os.ReadFile("/proc/1/stat")
 	if err != nil {
 		return stamp{}

@@ -162,6 +162,7 @@ func (m *Manager) commit() {
 	c.Blobs["held"], _ = json.Marshal(held)
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
 	m.saveEnvironment(c.Blobs)
+	m.saveOptions(c.Blobs)
 	m.saveBoot(c.Blobs)
 	m.reloadsDirty = false
 	m.stale = nil
@@ -274,6 +275,7 @@ func (m *Manager) restore() {
 		_ = json.Unmarshal(b, &m.reloads) // only the rate limit's memory
 	}
 	m.restoreEnvironment(snap.Blobs)
+	m.restoreOptions(snap.Blobs)
 	m.restoreBoot(snap.Blobs)
 	// A cgroup that emptied while no core watched it: its watch only reports changes from now on.
 	for _, u := range restored {

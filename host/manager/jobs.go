@@ -138,8 +138,10 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			u.invocationID = newInvocationID()
+			u.finished = nil // a new activation's commands, as systemd resets their exec status
 			u.activationEnv = j.Env
 			m.unitLogf(u, 6, "Starting %s...", u.description())
+			m.thawForJob(u) // freeze.go
 			m.send(u, &pb.Event{Kind: &pb.Event_Start{Start: &pb.Start{}}})
 		}
 	case job.VerifyActive:
@@ -163,6 +165,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 		default:
 			m.setRunning(j)
 			m.unitLogf(u, 6, "Stopping %s...", u.description())
+			m.thawForJob(u) // freeze.go
 			m.send(u, &pb.Event{Kind: &pb.Event_Stop{Stop: &pb.Stop{}}})
 		}
 	case job.Reload:
@@ -171,6 +174,7 @@ func (m *Manager) runJob(j *job.Job, u *Unit) {
 			return
 		}
 		m.setRunning(j)
+		m.thawForJob(u) // freeze.go
 		m.send(u, &pb.Event{Kind: &pb.Event_Reload{Reload: &pb.Reload{}}})
 	default:
 		m.log.Error("job of a type that must have been collapsed", "unit", u.ID, "type", j.Type.String())

@@ -252,8 +252,8 @@ func (l *lifecycle) startLimitHit(u *Unit) bool {
 // ordered stop: the core ends at once and hands the action to init, whose final stage kills what is left, syncs
 // and calls reboot(2); -immediate does the same here (init still kills and syncs: it never loses data to save a
 // second). exit ends the system manager: in a container that ends the container, on a real boot systemd powers
-// off instead, and so does sysmaster in both cases. kexec and soft-reboot reboot: this host loads no kexec
-// kernel and does not restart userspace alone.
+// off instead, and so does sysmaster in both cases. kexec executes the kernel loaded with kexec --load, as
+// systemd's, and reboots when none is loaded; soft-reboot reboots: sysmaster does not restart userspace alone.
 func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	m := l.m
 	base, force := action, false
@@ -268,7 +268,10 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	case "exit":
 		base = "poweroff"
 	case "kexec", "soft-reboot":
-		m.log.Warn(base+" is not supported; rebooting instead", "unit", u.ID, "setting", setting)
+		if base == "kexec" && kexecKernelLoaded() { // options.go
+			break
+		}
+		m.log.Warn(base+" is not possible; rebooting instead", "unit", u.ID, "setting", setting)
 		base = "reboot"
 	case "poweroff", "reboot", "halt":
 	default:
@@ -324,7 +327,8 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 }
 
 // shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
-var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt"}
+var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt",
+	"kexec.target": "kexec"}
 
 // statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
 func statusLine(u *Unit, t job.Type, r job.Result) string {

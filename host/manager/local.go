@@ -103,12 +103,10 @@ func (l local) ListUnitFiles(ctx context.Context, f api.UnitFilter) ([]api.UnitF
 			if len(f.States) > 0 && !slices.Contains(f.States, st) {
 				continue
 			}
-			preset := ""
-			if unit.HasInstallInfo(l.m.loader.InstallInfo(fi.Name)) {
-				preset = "disabled"
-				if presets.Enabled(fi.Name) {
-					preset = "enabled"
-				}
+			// What the presets say of every file; sctl leaves it out where systemctl does (by the state).
+			preset := "disabled"
+			if presets.Enabled(fi.Name) {
+				preset = "enabled"
 			}
 			out = append(out, api.UnitFile{Path: fi.Path, State: st, Preset: preset})
 		}
@@ -287,11 +285,15 @@ func (l local) Shutdown(ctx context.Context, action string) error {
 
 // beginShutdown starts the target of a shutdown action; the manager ends when it is reached.
 func (m *Manager) beginShutdown(action string) error {
-	target := strings.TrimSpace(action) + ".target"
-	if _, ok := shutdownTargets[target]; !ok {
-		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot or halt)", action))
+	action, err := m.shutdownAction(strings.TrimSpace(action)) // options.go: exit and kexec
+	if err != nil {
+		return err
 	}
-	_, err := m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
+	target := action + ".target"
+	if _, ok := shutdownTargets[target]; !ok {
+		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot, halt, kexec or exit)", action))
+	}
+	_, err = m.enqueue(m.load(target), job.Start, job.ReplaceIrreversibly, false)
 	return err
 }
 
@@ -304,21 +306,16 @@ func (m *Manager) loadPresets() *unit.Presets {
 	return presets
 }
 
-// preset enables or disables name as the preset files say; a unit without install information is left alone.
-func (m *Manager) preset(name, dir string, presets *unit.Presets) ([]unit.Change, error) {
-	if !unit.HasInstallInfo(m.loader.InstallInfo(name)) {
-		return nil, nil
-	}
-	if presets.Enabled(name) {
-		return m.loader.Enable(name, dir)
-	}
-	return m.loader.Disable(name)
+// preset enables or disables name as the preset files say (unit.Preset). mode is systemctl's --preset-mode:
+// with enable-only a unit the presets disable is left as it is, with disable-only one they enable.
+func (m *Manager) preset(name, dir string, presets *unit.Presets, mode string) ([]unit.Change, error) {
+	return m.loader.Preset(name, dir, presets, mode)
 }
 
-// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot). With
-// enableOnly a unit the presets disable is left as it is, as systemd's first boot does: a package's postinst may
-// have enabled it already.
-func (m *Manager) presetAll(dir string, enableOnly bool) ([]unit.Change, error) {
+// presetAll applies the presets to every unit file with install information (sctl preset-all, first boot), in
+// mode as preset; the first boot is enable-only, as systemd's: a package's postinst may have enabled a unit the
+// presets disable.
+func (m *Manager) presetAll(dir, mode string) ([]unit.Change, error) {
 	files, err := m.loader.ListFiles()
 	if err != nil {
 		return nil, err
@@ -326,10 +323,10 @@ func (m *Manager) presetAll(dir string, enableOnly bool) ([]unit.Change, error) 
 	var all []unit.Change
 	presets := m.loadPresets()
 	for _, f := range files {
-		if f.Masked || f.Alias || unitname.IsInstance(f.Name) || (enableOnly && !presets.Enabled(f.Name)) {
+		if f.Masked || f.Alias || unitname.IsInstance(f.Name) {
 			continue
 		}
-		changes, err := m.preset(f.Name, dir, presets)
+		changes, err := m.preset(f.Name, dir, presets, mode)
 		all = append(all, changes...)
 		if err != nil {
 			return all, fmt.Errorf("%s: %w", f.Name, err)
@@ -343,6 +340,8 @@ func (m *Manager) presetAll(dir string, enableOnly bool) ([]unit.Change, error) 
 func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, runtime bool) ([]unit.Change, error) {
 	var all []unit.Change
 	m := l.m
+	// preset and preset-all carry systemctl's --preset-mode as "preset-all:enable-only".
+	op, presetMode, _ := strings.Cut(op, ":")
 	err := m.doErr(ctx, func() error {
 		paths := m.cfg.UnitPaths
 		dir := paths[0]
@@ -353,7 +352,7 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 			dir = paths[1]
 		}
 		if op == "preset-all" {
-			changes, err := m.presetAll(dir, false)
+			changes, err := m.presetAll(dir, presetMode)
 			all = changes
 			m.reload()
 			return err
@@ -373,15 +372,15 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 			case "enable":
 				changes, err = m.loader.Enable(name, dir)
 			case "disable":
-				changes, err = m.loader.Disable(name)
+				changes, err = m.loader.Disable(name, dir)
 			case "reenable":
-				if changes, err = m.loader.Disable(name); err == nil {
+				if changes, err = m.loader.Disable(name, dir); err == nil {
 					var more []unit.Change
 					more, err = m.loader.Enable(name, dir)
 					changes = append(changes, more...)
 				}
 			case "preset":
-				changes, err = m.preset(name, dir, m.loadPresets())
+				changes, err = m.preset(name, dir, m.loadPresets(), presetMode)
 			case "mask":
 				changes, err = m.loader.Mask(name, dir)
 			case "unmask":

@@ -107,6 +107,10 @@ type Manager struct {
 	// environ is the manager environment (sctl set-environment; environment.go).
 	environ []string
 	boot    bootTimes // when the boot's jobs were done (boottime.go)
+	// The run-time settings of sctl log-level, log-target and service-watchdogs (options.go).
+	logLevel *slog.LevelVar
+	logSink  *logSink
+	options  runtimeOptions
 	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
 	crashFile string
 }
@@ -149,7 +153,7 @@ func New(opts Options) (*Manager, error) {
 	m.life = newLifecycle(m)
 	cfg, problems := config.Load(opts.ConfigPath)
 	m.cfg = cfg
-	m.log = slog.New(slog.NewTextHandler(opts.Log, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel), ReplaceAttr: dropTime}))
+	m.newLogger(opts.Log, cfg.LogLevel) // options.go
 	m.noteConfigProblems(problems)
 	if err := os.MkdirAll(opts.RunDir, 0o755); err != nil {
 		return nil, fmt.Errorf("manager: %w", err)
@@ -331,7 +335,7 @@ func (m *Manager) firstBoot() {
 	if !condition.FirstBoot() {
 		return
 	}
-	changes, err := m.presetAll(m.cfg.UnitPaths[0], true)
+	changes, err := m.presetAll(m.cfg.UnitPaths[0], "enable-only")
 	m.log.Info("first boot: presets applied", "changes", len(changes))
 	if err != nil {
 		m.log.Error("first boot: cannot apply presets", "error", err)

@@ -88,7 +88,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		return
 	}
 	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
-	u.children[pid] = child{id: s.Id, role: s.Role}
+	u.children[pid] = child{id: s.Id, role: s.Role, argv: s.Argv}
 	u.populated = true
 	m.procs.owner[pid] = u
 	switch s.Role {
@@ -123,6 +123,7 @@ func (m *Manager) onExit(e reaper.Exit) {
 	if u.ControlPid == e.Pid {
 		u.ControlPid = 0
 	}
+	u.noteFinished(e.Pid, c, e.Code, e.Status) // execstatus.go
 	m.send(u, &pb.Event{Kind: &pb.Event_ChildExited{ChildExited: &pb.ChildExited{
 		Pid: int64(e.Pid), Role: c.role, Id: c.id, Code: pb.ExitCode(e.Code), Status: int32(e.Status), TimeUsec: e.Time.UnixMicro(),
 		OomKilled: e.Code == reaper.Killed && e.Status == int(unix.SIGKILL) && m.newOOMKill(u),

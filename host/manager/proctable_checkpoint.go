@@ -14,11 +14,13 @@ type procRecord struct {
 	ControlPid int                 `json:"control_pid,omitempty"`
 	Children   map[int]childRecord `json:"children,omitempty"`
 	ExecMain   execMainRecord      `json:"exec_main"`
+	Finished   []finishedProc      `json:"finished,omitempty"`
 }
 
 type childRecord struct {
 	ID   string   `json:"id,omitempty"`
 	Role roleName `json:"role"`
+	Argv []string `json:"argv,omitempty"`
 }
 
 // roleName is a child's role saved by name: "main", "control", "helper".
@@ -53,11 +55,11 @@ type execMainRecord struct {
 func (pt *procTable) save(u *Unit) procRecord {
 	r := procRecord{MainPid: u.MainPid, ControlPid: u.ControlPid,
 		ExecMain: execMainRecord{Pid: u.execMain.pid, Start: rec(u.execMain.start), Exit: rec(u.execMain.exit),
-			Code: u.execMain.code, Status: u.execMain.status}}
+			Code: u.execMain.code, Status: u.execMain.status}, Finished: u.finished}
 	if len(u.children) > 0 {
 		r.Children = map[int]childRecord{}
 		for pid, c := range u.children {
-			r.Children[pid] = childRecord{ID: c.id, Role: roleName(c.role)}
+			r.Children[pid] = childRecord{ID: c.id, Role: roleName(c.role), Argv: c.argv}
 		}
 	}
 	return r
@@ -69,8 +71,9 @@ func (pt *procTable) restore(u *Unit, r procRecord) {
 	u.MainPid, u.ControlPid = r.MainPid, r.ControlPid
 	u.execMain = execMain{pid: r.ExecMain.Pid, start: r.ExecMain.Start.stamp(), exit: r.ExecMain.Exit.stamp(),
 		code: r.ExecMain.Code, status: r.ExecMain.Status}
+	u.finished = r.Finished
 	for pid, c := range r.Children {
-		u.children[pid] = child{id: c.ID, role: pb.Role(c.Role)}
+		u.children[pid] = child{id: c.ID, role: pb.Role(c.Role), argv: c.Argv}
 		pt.owner[pid] = u
 	}
 }

@@ -109,7 +109,9 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		addStamp("ExecMainExitTimestamp", u.execMain.exit)
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
+		add("ExecProcesses", u.execProcesses()) // execstatus.go
 		add("ControlGroup", m.controlGroup(u))
+		add("FreezerState", string(m.freezerState(u)))
 		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
 			add("Slice", sliceOf(u))
 		}

@@ -83,6 +83,10 @@ func (m *Manager) managerProperties() api.UnitProperties {
 	ps.Add("NJobs", strconv.Itoa(len(m.engine.All())))
 	ps.Add("Environment", strings.Join(m.environ, " "))
 	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
+	m.optionProperties(ps.Add) // options.go
+	if m.cg != nil {
+		ps.Add("ControlGroup", m.cg.Root()) // systemd's Manager.ControlGroup: the root of the unit cgroups
+	}
 	m.bootProperties(&ps)
 	return api.UnitProperties{Properties: ps}
 }

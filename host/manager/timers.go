@@ -219,6 +219,9 @@ func (m *Manager) armRealtime(u *Unit, id string, real int64) {
 }
 
 func (m *Manager) timerFired(u *Unit, id string) {
+	if m.watchdogIgnored(u, id) { // options.go
+		return
+	}
 	m.send(u, &pb.Event{Kind: &pb.Event_TimerFired{TimerFired: &pb.TimerFired{Id: id}}})
 }
 

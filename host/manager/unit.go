@@ -49,6 +49,8 @@ type Unit struct {
 	times timestamps
 	// execMain is the last main process spawned: ExecMainPID, ExecMainCode, … of systemctl show.
 	execMain execMain
+	// finished are the commands of the current activation that ended (execstatus.go).
+	finished []finishedProc
 
 	MainPid, ControlPid int
 	children            map[int]child   // processes the unit spawned that are still alive
@@ -99,6 +101,7 @@ type checkResult struct {
 type child struct {
 	id   string
 	role pb.Role
+	argv []string // the command line, for the Process: lines of sctl status
 }
 
 // timestamps are the wall-clock and monotonic times of the unit's state changes (systemctl's *Timestamp and

@@ -3,6 +3,7 @@ package pid1
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/pkg/exitstatus"
+	"github.com/sysmaster/sysmaster/pkg/initproto"
 )
 
 // defaultPath is the core's PATH, systemd's default for the system manager.
@@ -153,4 +155,16 @@ func (s *initd) watchdog() {
 // watchdogTick is how often the watchdog looks: a quarter of the timeout, at most a second.
 func watchdogTick(timeout time.Duration) time.Duration {
 	return max(min(timeout/4, time.Second), 10*time.Millisecond)
+}
+
+// noteUserspaceStart puts the time init started as PID 1 into its environment (initproto.UserspaceEnv), which
+// every core and every re-executed init inherits; a re-executed init keeps the first one.
+func noteUserspaceStart() {
+	if os.Getenv(initproto.UserspaceEnv) != "" {
+		return
+	}
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) == nil {
+		os.Setenv(initproto.UserspaceEnv, strconv.FormatInt(ts.Nano()/1000, 10))
+	}
 }

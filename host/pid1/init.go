@@ -73,6 +73,7 @@ func Main(args []string) int {
 			"of a PID namespace (unshare --pid --mount --fork)", os.Getpid())
 		return 1
 	}
+	noteUserspaceStart()
 	chld, ctl, other := catchSignals()
 	var s *initd
 	var acceptable <-chan struct{}

@@ -19,6 +19,7 @@ var rebootCmds = map[string]int{
 	"poweroff": unix.LINUX_REBOOT_CMD_POWER_OFF,
 	"reboot":   unix.LINUX_REBOOT_CMD_RESTART,
 	"halt":     unix.LINUX_REBOOT_CMD_HALT,
+	"kexec":    unix.LINUX_REBOOT_CMD_KEXEC, // the kernel the core checked is loaded (sctl kexec)
 }
 
 func (s *initd) shuttingDown() bool { return s.requested != "" || s.final != "" }

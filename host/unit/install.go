@@ -134,11 +134,13 @@ func (l *Loader) InstallInfo(name string) *Fragment {
 	return f
 }
 
-// Disable removes, from every directory of the search path that holds configuration (not the vendor one, the
-// last), every symlink that is named after the unit or points to it (systemd's remove_marked_symlinks): its
-// .wants/.requires/.upholds links under any name, and its aliases. An alias disables the unit it names. A
-// template's links include those of its instances; an instance's are only those named after it.
-func (l *Loader) Disable(name string) ([]Change, error) {
+// Disable removes, from the configuration directories dirs (every directory of the search path that holds
+// configuration when none is given: all but the vendor one, the last), every symlink that is named after the unit
+// or points to it (systemd's remove_marked_symlinks): its .wants/.requires/.upholds links under any name, and its
+// aliases; and so for the units its Also= names, as systemd's disable. systemctl disable cleans the persistent
+// directory, disable --runtime the runtime one. An alias disables the unit it names. A template's links include
+// those of its instances; an instance's are only those named after it.
+func (l *Loader) Disable(name string, dirs ...string) ([]Change, error) {
 	f := l.InstallInfo(name)
 	switch f.LoadState {
 	case NotFound:
@@ -148,14 +150,30 @@ func (l *Loader) Disable(name string) ([]Change, error) {
 	case Masked:
 		return nil, nil // systemd leaves a masked unit's links alone
 	}
-	marked := f.Name
+	if len(dirs) == 0 {
+		dirs = l.configDirs()
+	}
+	marked := map[string]bool{}
+	var mark func(f *Fragment)
+	mark = func(f *Fragment) {
+		if marked[f.Name] {
+			return
+		}
+		marked[f.Name] = true
+		for _, also := range f.Install.Also {
+			if g := l.InstallInfo(also); g.LoadState == Loaded {
+				mark(g)
+			}
+		}
+	}
+	mark(f)
 	// A removed link's path is marked too, and the walk goes again, so that links to it go (a wants link made
 	// through an alias), as systemd's remove_marked_symlinks does.
 	removed := map[string]bool{}
 	var changes []Change
 	for again := true; again; {
 		again = false
-		for _, dir := range l.configDirs() {
+		for _, dir := range dirs {
 			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 				if err != nil || d.Type()&fs.ModeSymlink == 0 {
 					return nil
@@ -168,8 +186,8 @@ func (l *Loader) Disable(name string) ([]Change, error) {
 				if !filepath.IsAbs(abs) {
 					abs = filepath.Join(filepath.Dir(p), target)
 				}
-				if d.Name() != marked && filepath.Base(target) != marked && !removed[filepath.Clean(abs)] {
-					if resolved, err := filepath.EvalSymlinks(p); err != nil || filepath.Base(resolved) != marked {
+				if !marked[d.Name()] && !marked[filepath.Base(target)] && !removed[filepath.Clean(abs)] {
+					if resolved, err := filepath.EvalSymlinks(p); err != nil || !marked[filepath.Base(resolved)] {
 						return nil
 					}
 				}

@@ -91,3 +91,21 @@ func (p *Presets) Enabled(name string) bool {
 	}
 	return true
 }
+
+// Preset enables or disables name in dir as presets say, as systemd's preset: a unit the presets enable is
+// enabled when it has install information (nothing changes otherwise), a unit they disable loses its links in
+// dir whatever its [Install] (a static unit's .wants links and a default.target link to a target go too, as with
+// systemd). mode is systemctl's --preset-mode: full (or ""), enable-only (only enable) or disable-only.
+func (l *Loader) Preset(name, dir string, presets *Presets, mode string) ([]Change, error) {
+	enable := presets.Enabled(name)
+	switch {
+	case enable && mode != "disable-only":
+		if !HasInstallInfo(l.InstallInfo(name)) {
+			return nil, nil
+		}
+		return l.Enable(name, dir)
+	case !enable && mode != "enable-only":
+		return l.Disable(name, dir)
+	}
+	return nil, nil
+}

@@ -15,6 +15,11 @@ import (
 // SocketPath is where init listens.
 const SocketPath = "/run/sysmaster/init.sock"
 
+// UserspaceEnv names the variable in which init hands every core the CLOCK_MONOTONIC time (µs) at which it
+// started as PID 1 of this boot: systemd's UserspaceTimestamp. PID 1's start time in /proc is the initramfs's
+// /init, which would count the initramfs as userspace; init's own start does not, as systemd's does not.
+const UserspaceEnv = "SYSMASTER_USERSPACE_USEC"
+
 // HeartbeatInterval is how often the core says it is alive.
 const HeartbeatInterval = time.Second
 
@@ -133,7 +138,7 @@ func Decode(b []byte) (Msg, error) {
 			return Msg{}, fmt.Errorf("%w: exit: bad pid %d, code %d or status %d", ErrBadPacket, m.Pid, m.Code, m.Status)
 		}
 	case TypeShutdown:
-		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" {
+		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" && m.Action != "kexec" {
 			return Msg{}, fmt.Errorf("%w: shutdown: unknown action %q", ErrBadPacket, m.Action)
 		}
 	case TypeStoreFds, TypeFds, TypeRemoveFds, TypeStoreRefused:

@@ -67,7 +67,7 @@ const (
 // Timer ids.
 const (
 	timerPhase    = control.DefaultTimer // the current phase's TimeoutStartSec=, TimeoutStopSec=, RuntimeMaxSec=, …
-	timerWatchdog = "watchdog"           // WatchdogSec=
+	timerWatchdog = sdk.WatchdogTimer    // WatchdogSec=
 	timerRestart  = "restart"            // RestartSec=
 )
 

@@ -9,13 +9,17 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/sysmaster/sysmaster/pkg/timespan"
 )
 
 // probe runs in the Debian guest under either init (a unit in /etc/systemd/system, which both read): it waits
 // for multi-user.target, then for the end of the boot's jobs, lets the machine rest ten seconds, and prints one
-// line on the console with the uptimes and the PSS of the init system's processes, then powers off. The init
+// line on the console with the uptimes and the PSS of the init system's processes, and one with the first line of
+// the init system's own boot analysis (sctl analyze time, systemd-analyze time), then powers off. The init
 // system is, for sysmaster, every process run from /usr/lib/sysmaster (init, core, plugins, udevd; the core
 // owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd. journald runs under both and is
 // reported on its own.
@@ -36,6 +40,8 @@ for p in /proc/[0-9]*; do
 	esac
 done
 echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald" >/dev/console
+if [ $ctl = sctl ]; then analyze="sctl analyze"; else analyze=systemd-analyze; fi
+echo "@@ANALYZE $ctl $($analyze time 2>&1 | head -n 1)" >/dev/console
 $ctl poweroff
 `
 
@@ -60,6 +66,19 @@ func addProbe(root string) {
 }
 
 var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+)`)
+
+// analyzeLine is the probe's line of `analyze time`: "Startup finished in 1.2s (kernel) + 5.6s (userspace) = …".
+var analyzeLine = regexp.MustCompile(`@@ANALYZE (\S+) (Startup finished in .*?)\r?\n`)
+
+// userspaceOf is the userspace time of an analyze time line, in seconds.
+func userspaceOf(line string) (float64, bool) {
+	m := regexp.MustCompile(`(?:\+ |in )([0-9a-z. ]+?) \(userspace\)`).FindStringSubmatch(line)
+	if m == nil {
+		return 0, false
+	}
+	d, err := timespan.Parse(strings.ReplaceAll(m[1], " ", ""))
+	return d.Seconds(), err == nil
+}
 
 // BenchmarkDebianBoot boots the Debian guest under sysmaster and under systemd 252, alternating, b.N times each,
 // each boot on a fresh copy of its disk (every boot is alike, a first boot), and reports the medians and the
@@ -87,6 +106,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 		{"systemd", "/lib/systemd/systemd", sdDisk},
 	}
 	figures := map[string][][4]float64{}
+	analyzed := map[string][]float64{} // userspace seconds as each side's analyze time says
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, s := range sides {
@@ -116,6 +136,14 @@ func BenchmarkDebianBoot(b *testing.B) {
 			}
 			figures[s.name] = append(figures[s.name], f)
 			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB", s.name, i+1, f[0], f[1], f[2], f[3])
+			if a := analyzeLine.FindStringSubmatch(v.Console()); a != nil {
+				b.Logf("%s boot %d: %s analyze time: %s", s.name, i+1, a[1], a[2])
+				if u, ok := userspaceOf(a[2]); ok {
+					analyzed[s.name] = append(analyzed[s.name], u)
+				}
+			} else {
+				b.Logf("%s boot %d: no analyze time line", s.name, i+1)
+			}
 		}
 	}
 	b.StopTimer()
@@ -129,6 +157,18 @@ func BenchmarkDebianBoot(b *testing.B) {
 		}
 		fmt.Printf("%-16s sysmaster %10.2f  systemd %10.2f  ratio %.2f\n", n, sm, sd, sm/sd)
 	}
+	// The userspace time each init system reports of itself (sctl analyze time beside systemd-analyze time).
+	if len(analyzed["sysmaster"]) > 0 && len(analyzed["systemd"]) > 0 {
+		sort.Float64s(analyzed["sysmaster"])
+		sort.Float64s(analyzed["systemd"])
+		sm, sd := analyzed["sysmaster"][len(analyzed["sysmaster"])/2], analyzed["systemd"][len(analyzed["systemd"])/2]
+		b.ReportMetric(sm, "sysmaster-analyze-userspace-s")
+		b.ReportMetric(sd, "systemd-analyze-userspace-s")
+		if sd > 0 {
+			b.ReportMetric(sm/sd, "ratio-analyze-userspace-s")
+		}
+		fmt.Printf("%-16s sysmaster %10.2f  systemd %10.2f  ratio %.2f\n", "analyze-userspace-s", sm, sd, sm/sd)
+	}
 }
 
 func median(rows [][4]float64, col int) float64 {
@@ -141,4 +181,21 @@ func median(rows [][4]float64, col int) float64 {
 		return 0
 	}
 	return v[len(v)/2]
+}
+
+// TestUserspaceOf reads the userspace time of both analyze time lines, as the two init systems print them.
+func TestUserspaceOf(t *testing.T) {
+	for line, want := range map[string]float64{
+		"Startup finished in 1.234s (kernel) + 5.678s (userspace) = 6.912s":           5.678,
+		"Startup finished in 2.1s (kernel) + 1min 3.500s (userspace) = 1min 5.600s":   63.5,
+		"Startup finished in 812ms (userspace) ":                                      0.812,
+		"Startup finished in 3.05s (kernel) + 2.601s (initrd) + 9.1s (userspace) = …": 9.1,
+	} {
+		if got, ok := userspaceOf(line); !ok || got < want-1e-9 || got > want+1e-9 {
+			t.Errorf("userspaceOf(%q) = %v, %v; want %v", line, got, ok, want)
+		}
+	}
+	if _, ok := userspaceOf("Bootup is not yet finished"); ok {
+		t.Error("a line without a userspace time was read")
+	}
 }

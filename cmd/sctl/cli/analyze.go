@@ -41,6 +41,9 @@ type analyzer struct {
 	local          *time.Location
 	iterations     int
 	baseTime       uint64 // µs since the epoch; 0 for now
+	// dot's options: --order, --require, --from-pattern=, --to-pattern=.
+	dotOrder, dotRequire     bool
+	fromPatterns, toPatterns []string
 }
 
 func analyze(argv []string, stdout, stderr io.Writer) int {
@@ -64,8 +67,13 @@ func (a *analyzer) run(argv []string) int {
 		a.errorf("sctl analyze: a verb is needed: time, blame, critical-chain, unit-paths, calendar, timespan, timestamp or security.")
 		return exitFailure
 	}
-	if rest[0] == "security" { // security.go: asks the manager
+	switch rest[0] {
+	case "security": // security.go: asks the manager
 		return a.security(rest[1:])
+	case "verify": // analyze_verify.go: offline
+		return a.verifyFiles(rest[1:])
+	case "cat-config":
+		return a.catConfig(rest[1:])
 	}
 	if code, ok := a.bootVerb(rest[0], rest[1:]); ok { // analyze_boot.go: asks the manager
 		return code
@@ -107,6 +115,10 @@ Commands:
   blame                     Print list of running units ordered by time to init
   critical-chain [UNIT...]  Print a tree of the time critical chain of units
   unit-paths                List load directories for units
+  plot                      Output SVG graphic showing service initialization
+  dot [UNIT...]             Output dependency graph in dot(1) format
+  verify FILE...            Check unit files for correctness
+  cat-config NAME|PATH...   Show configuration file and drop-ins
   calendar SPEC...          Validate repetitive calendar time events
   timestamp TIMESTAMP...    Validate a timestamp
   timespan SPAN...          Validate a time span
@@ -116,6 +128,10 @@ Options:
   -h --help                 Show this help
      --iterations=N         Show the specified number of iterations
      --base-time=TIMESTAMP  Calculate calendar times relative to specified time
+     --order                Show only order in the graph
+     --require              Show only requirement in the graph
+     --from-pattern=GLOB    Show only origins in the graph
+     --to-pattern=GLOB      Show only destinations in the graph
 `
 
 // parse reads systemd-analyze's options into a and returns the verb and its arguments, or help. Options may
@@ -141,6 +157,10 @@ func (a *analyzer) parse(argv []string) (rest []string, help bool, err error) {
 		a.baseTime = u
 		return nil
 	})
+	addSwitch(fs, &a.dotOrder, "order", "", "")
+	addSwitch(fs, &a.dotRequire, "require", "", "")
+	fs.Func("from-pattern", "", func(v string) error { a.fromPatterns = append(a.fromPatterns, v); return nil })
+	fs.Func("to-pattern", "", func(v string) error { a.toPatterns = append(a.toPatterns, v); return nil })
 	var ignored bool
 	addSwitch(fs, &ignored, "no-pager", "", "")
 	addSwitch(fs, &ignored, "system", "", "")

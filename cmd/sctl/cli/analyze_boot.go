@@ -31,11 +31,14 @@ type bootData struct {
 type unitTimes struct {
 	id                    string
 	activating, activated uint64
+	deactivating, ended   uint64 // ActiveExit…, InactiveEnter… after the start (plot); 0 while up
 	time                  uint64
 	after                 []string
+	deps                  map[string][]string // the dependency properties dot draws
 }
 
-var bootUnitProps = []string{"Id", "InactiveExitTimestampMonotonic", "ActiveEnterTimestampMonotonic", "After"}
+var bootUnitProps = []string{"Id", "InactiveExitTimestampMonotonic", "ActiveEnterTimestampMonotonic", "After",
+	"ActiveExitTimestampMonotonic", "InactiveEnterTimestampMonotonic", "Requires", "Requisite", "Wants", "Conflicts"}
 
 func fetchBoot(ctx context.Context, c *client.Client) (*bootData, error) {
 	mgr, err := c.Show(ctx, &controlv1.ShowRequest{All: true}) // no unit: the manager's own properties
@@ -73,10 +76,16 @@ func fetchBoot(ctx context.Context, c *client.Client) (*bootData, error) {
 		return nil, err
 	}
 	for _, u := range resp.Units {
-		t := &unitTimes{id: u.Unit}
+		t := &unitTimes{id: u.Unit, deps: map[string][]string{}}
 		for _, p := range u.Properties {
 			v, _ := strconv.ParseUint(p.Value, 10, 64)
 			switch p.Name {
+			case "ActiveExitTimestampMonotonic":
+				t.deactivating = v
+			case "InactiveEnterTimestampMonotonic":
+				t.ended = v
+			case "Requires", "Requisite", "Wants", "Conflicts":
+				t.deps[p.Name] = strings.Fields(p.Value)
 			case "Id":
 				t.id = p.Value
 			case "InactiveExitTimestampMonotonic":
@@ -85,7 +94,11 @@ func fetchBoot(ctx context.Context, c *client.Client) (*bootData, error) {
 				t.activated = v
 			case "After":
 				t.after = strings.Fields(p.Value)
+				t.deps[p.Name] = t.after
 			}
+		}
+		if t.deactivating < t.activated { // an earlier run's, or none: the unit is up
+			t.deactivating, t.ended = 0, 0
 		}
 		if t.activated >= t.activating && t.activating > 0 {
 			t.time = t.activated - t.activating
@@ -111,7 +124,7 @@ func span(usec uint64) string { return timespan.FormatUSec(usec, 1000) }
 // bootVerb runs one of the boot verbs; ok false when verb is not one of them.
 func (a *analyzer) bootVerb(verb string, args []string) (code int, ok bool) {
 	run := map[string]func(*bootData, []string) int{"time": a.bootTime, "blame": a.blame,
-		"critical-chain": a.criticalChain, "unit-paths": a.unitPaths}[verb]
+		"critical-chain": a.criticalChain, "unit-paths": a.unitPaths, "dot": a.dot, "plot": a.plot}[verb]
 	if run == nil {
 		return 0, false
 	}

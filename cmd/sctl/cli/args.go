@@ -87,7 +87,7 @@ func flagSet(o *options) *pflag.FlagSet {
 	addSwitch(fs, &o.dryRun, "dry-run", "", "poweroff, reboot, halt: only check, do nothing")
 	addSwitch(fs, &o.noReload, "no-reload", "", "edit, set-property: do not reload the daemon afterwards")
 	fs.StringVar(&o.presetMode, "preset-mode", "", "preset, preset-all: full, enable-only or disable-only")
-	fs.StringVar(&o.root, "root", "", "operate on an offline tree (not supported: refused)")
+	fs.StringVar(&o.root, "root", "", "the unit-file verbs on the tree at DIR, without a manager")
 	var ignored bool
 	// Accepted and changing nothing here: there is no pager, no password agent, no inhibitor and no wall,
 	// and sctl talks to the system manager only.
@@ -151,14 +151,9 @@ func (o *options) check() error {
 		return fmt.Errorf("Unknown output '%s'.", o.output)
 	}
 	switch o.presetMode {
-	case "", "full":
-	case "enable-only", "disable-only":
-		return fmt.Errorf("--preset-mode=%s is not supported by sctl (presets apply in full).", o.presetMode)
+	case "", "full", "enable-only", "disable-only":
 	default:
 		return fmt.Errorf("Failed to parse preset mode: %s.", o.presetMode)
-	}
-	if o.root != "" {
-		return fmt.Errorf("--root=%s: operating on an offline tree is not supported by sctl.", o.root)
 	}
 	return nil
 }

@@ -11,7 +11,11 @@ import (
 func unitFileVerb(op string) func(e *env, args []string) int {
 	return func(e *env, args []string) int {
 		units := unitNames(args)
-		resp, err := e.c.ChangeUnitFiles(e.ctx, &controlv1.ChangeUnitFilesRequest{Operation: op, Units: units, Runtime: e.o.runtime})
+		wire := op
+		if (op == "preset" || op == "preset-all") && e.o.presetMode != "" {
+			wire += ":" + e.o.presetMode // the core's ChangeUnitFiles reads --preset-mode so
+		}
+		resp, err := e.c.ChangeUnitFiles(e.ctx, &controlv1.ChangeUnitFilesRequest{Operation: wire, Units: units, Runtime: e.o.runtime})
 		if resp != nil && !e.o.quiet {
 			fmt.Fprint(e.stderr, formatChanges(resp.Changes))
 		}

@@ -106,15 +106,16 @@ var commands = map[string]command{
 	"revert":       {revert, 1},
 	"edit":         {edit, 1},
 	"set-property": {setProperty, 2},
+	// The manager's verbs (verbs.go).
+	"freeze":            {freeze(false), 1},
+	"thaw":              {freeze(true), 1},
+	"clean":             {clean, 1},
+	"log-level":         {managerSetting("LogLevel", "log level"), 0},
+	"log-target":        {managerSetting("LogTarget", "log target"), 0},
+	"service-watchdogs": {managerSetting("ServiceWatchdogs", "service watchdog state"), 0},
+	"exit":              {exitManager, 0},
+	"kexec":             {shutdown("kexec"), 0},
 	// Verbs sysmaster does not have; each says why and fails.
-	"clean":                  {notSupported("clean", "removing a unit's directories is not implemented"), 1},
-	"freeze":                 {notSupported("freeze", "the cgroup freezer is not implemented"), 1},
-	"thaw":                   {notSupported("thaw", "the cgroup freezer is not implemented"), 1},
-	"exit":                   {notSupported("exit", "the system manager does not exit (systemctl refuses it for the system manager too)"), 0},
-	"kexec":                  {notSupported("kexec", "init cannot load and execute a new kernel"), 0},
-	"log-level":              {notSupported("log-level", "the manager's log level is set in system.conf only"), 0},
-	"log-target":             {notSupported("log-target", "the manager's log target is set in system.conf only"), 0},
-	"service-watchdogs":      {notSupported("service-watchdogs", "service watchdogs cannot be switched off at runtime"), 0},
 	"switch-root":            {notSupported("switch-root", "sysmaster does not run in an initrd"), 1},
 	"service-log-level":      {notSupported("service-log-level", "services do not take a log level over the bus"), 1},
 	"service-log-target":     {notSupported("service-log-target", "services do not take a log target over the bus"), 1},
@@ -177,6 +178,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if len(args) < cmd.minArgs {
 		fmt.Fprintf(stderr, "Too few arguments.\n")
 		return exitFailure
+	}
+	if o.root != "" {
+		return offline(verb, args, o, stdout, stderr) // offline.go
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -138,6 +138,9 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 	if p["Result"] != "" && p["Result"] != "success" && p["ActiveState"] == "failed" {
 		active += " (Result: " + p["Result"] + ")"
 	}
+	if fs := p["FreezerState"]; fs != "" && fs != "running" { // systemctl's "(frozen)", "(freezing)", …
+		active += " (" + fs + ")"
+	}
 	since := p["ActiveEnterTimestamp"]
 	if p["ActiveState"] != "active" && p["ActiveState"] != "reloading" {
 		since = p["InactiveEnterTimestamp"]
@@ -224,6 +227,17 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		}
 	}
 	list("Listen", listen, false)
+	// One line per command of this activation that ended, systemctl's "Process: PID ExecStartPre=… (code=…)"; a
+	// main process that ended has its Main PID: line too, as with systemctl.
+	for _, l := range strings.Split(p["ExecProcesses"], "\n") {
+		f := strings.SplitN(l, "\t", 5)
+		if len(f) != 5 {
+			continue
+		}
+		c, _ := strconv.Atoi(f[2])
+		st, _ := strconv.Atoi(f[3])
+		line("Process", fmt.Sprintf("%s %s=%s (%s)", f[0], f[1], f[4], exec.Describe(int32(c), int32(st))))
+	}
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
 		if c, err := os.ReadFile("/proc/" + pid + "/comm"); err == nil {
@@ -418,9 +432,10 @@ func unitOfPid(pid int) (string, error) {
 	return "", fmt.Errorf("PID %d does not belong to any loaded unit", pid)
 }
 
-// systemStatus is status without a unit: the system overview systemctl prints (host, State, Jobs, Failed).
+// systemStatus is status without a unit: the system overview systemctl prints (host, State, Jobs, Failed,
+// Since: the userspace start, and the manager's cgroup tree).
 func systemStatus(e *env) int {
-	p, err := e.managerProperties("SystemState", "NJobs", "NFailedUnits")
+	p, err := e.managerProperties("SystemState", "NJobs", "NFailedUnits", "UserspaceTimestamp", "ControlGroup")
 	if err != nil {
 		return e.callFailed("get system status", err)
 	}
@@ -429,7 +444,22 @@ func systemStatus(e *env) int {
 	if p["SystemState"] == "degraded" || p["SystemState"] == "maintenance" {
 		mark = "×"
 	}
-	fmt.Fprintf(e.stdout, "%s %s\n    State: %s\n     Jobs: %s queued\n   Failed: %s units\n", mark, host,
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n    State: %s\n     Jobs: %s queued\n   Failed: %s units\n", mark, host,
 		p["SystemState"], p["NJobs"], p["NFailedUnits"])
+	if since := p["UserspaceTimestamp"]; since != "" {
+		fmt.Fprintf(&b, "    Since: %s", since)
+		if t, err := time.Parse("Mon 2006-01-02 15:04:05 MST", since); err == nil {
+			fmt.Fprintf(&b, "; %s ago", ago(time.Since(t)))
+		}
+		b.WriteString("\n")
+	}
+	if cg := p["ControlGroup"]; cg != "" {
+		fmt.Fprintf(&b, "   CGroup: %s\n", cg)
+		if dir := cgroupDir(cg); dir != "" {
+			cgroupTree(&b, dir, strings.Repeat(" ", 11))
+		}
+	}
+	fmt.Fprint(e.stdout, b.String())
 	return exitOK
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,24 @@ func listUnitFiles(e *env, args []string) int {
 	return exitOK
 }
 
+// formatUnitFiles is systemctl's table: sorted by type, then name (compare_unit_file_list), and no preset for
+// the states it would only confuse (show_preset_for_state: alias, static, generated, transient).
 func formatUnitFiles(files []*controlv1.UnitFile, o options) string {
+	files = slices.Clone(files)
+	slices.SortStableFunc(files, func(a, b *controlv1.UnitFile) int {
+		na, nb := strings.ToLower(baseName(a.Path)), strings.ToLower(baseName(b.Path))
+		if c := strings.Compare(na[strings.LastIndexByte(na, '.')+1:], nb[strings.LastIndexByte(nb, '.')+1:]); c != 0 {
+			return c
+		}
+		return strings.Compare(na, nb)
+	})
 	var rows [][]string
 	for _, f := range files {
 		preset := f.Preset
+		switch f.State {
+		case "alias", "static", "generated", "transient":
+			preset = ""
+		}
 		if preset == "" {
 			preset = "-"
 		}

@@ -1674,7 +1674,7 @@ func (x *PingResponse) GetPid() int64 {
 
 type ChangeUnitFilesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask
+	Operation     string                 `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"` // enable, disable, reenable, mask, unmask, preset[-all][:enable-only|:disable-only], …
 	Units         []string               `protobuf:"bytes,2,rep,name=units,proto3" json:"units,omitempty"`
 	Runtime       bool                   `protobuf:"varint,3,opt,name=runtime,proto3" json:"runtime,omitempty"` // change /run/sysmaster/system instead of /etc/sysmaster/system
 	unknownFields protoimpl.UnknownFields
@@ -2619,6 +2619,278 @@ func (*SetEnvironmentResponse) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{48}
 }
 
+type FreezeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Units         []string               `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	Thaw          bool                   `protobuf:"varint,2,opt,name=thaw,proto3" json:"thaw,omitempty"` // thaw instead of freeze
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreezeRequest) Reset() {
+	*x = FreezeRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreezeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreezeRequest) ProtoMessage() {}
+
+func (x *FreezeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreezeRequest.ProtoReflect.Descriptor instead.
+func (*FreezeRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *FreezeRequest) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *FreezeRequest) GetThaw() bool {
+	if x != nil {
+		return x.Thaw
+	}
+	return false
+}
+
+type FreezeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreezeResponse) Reset() {
+	*x = FreezeResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreezeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreezeResponse) ProtoMessage() {}
+
+func (x *FreezeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreezeResponse.ProtoReflect.Descriptor instead.
+func (*FreezeResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{50}
+}
+
+type CleanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Units         []string               `protobuf:"bytes,1,rep,name=units,proto3" json:"units,omitempty"`
+	What          []string               `protobuf:"bytes,2,rep,name=what,proto3" json:"what,omitempty"` // configuration, state, cache, logs, runtime, all; empty: cache and runtime, as systemctl
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CleanRequest) Reset() {
+	*x = CleanRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CleanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CleanRequest) ProtoMessage() {}
+
+func (x *CleanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CleanRequest.ProtoReflect.Descriptor instead.
+func (*CleanRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *CleanRequest) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *CleanRequest) GetWhat() []string {
+	if x != nil {
+		return x.What
+	}
+	return nil
+}
+
+type CleanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Removed       []string               `protobuf:"bytes,1,rep,name=removed,proto3" json:"removed,omitempty"` // the paths removed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CleanResponse) Reset() {
+	*x = CleanResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CleanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CleanResponse) ProtoMessage() {}
+
+func (x *CleanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CleanResponse.ProtoReflect.Descriptor instead.
+func (*CleanResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *CleanResponse) GetRemoved() []string {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+type SetManagerOptionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"` // LogLevel, LogTarget or ServiceWatchdogs
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetManagerOptionRequest) Reset() {
+	*x = SetManagerOptionRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetManagerOptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetManagerOptionRequest) ProtoMessage() {}
+
+func (x *SetManagerOptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetManagerOptionRequest.ProtoReflect.Descriptor instead.
+func (*SetManagerOptionRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *SetManagerOptionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetManagerOptionRequest) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+type SetManagerOptionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetManagerOptionResponse) Reset() {
+	*x = SetManagerOptionResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetManagerOptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetManagerOptionResponse) ProtoMessage() {}
+
+func (x *SetManagerOptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetManagerOptionResponse.ProtoReflect.Descriptor instead.
+func (*SetManagerOptionResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{54}
+}
+
 var File_sdk_proto_sysmaster_control_v1_control_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
@@ -2788,7 +3060,20 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x15SetEnvironmentRequest\x12\x10\n" +
 	"\x03set\x18\x01 \x03(\tR\x03set\x12\x14\n" +
 	"\x05unset\x18\x02 \x03(\tR\x05unset\"\x18\n" +
-	"\x16SetEnvironmentResponse2\xd7\r\n" +
+	"\x16SetEnvironmentResponse\"9\n" +
+	"\rFreezeRequest\x12\x14\n" +
+	"\x05units\x18\x01 \x03(\tR\x05units\x12\x12\n" +
+	"\x04thaw\x18\x02 \x01(\bR\x04thaw\"\x10\n" +
+	"\x0eFreezeResponse\"8\n" +
+	"\fCleanRequest\x12\x14\n" +
+	"\x05units\x18\x01 \x03(\tR\x05units\x12\x12\n" +
+	"\x04what\x18\x02 \x03(\tR\x04what\")\n" +
+	"\rCleanResponse\x12\x18\n" +
+	"\aremoved\x18\x01 \x03(\tR\aremoved\"C\n" +
+	"\x17SetManagerOptionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\x1a\n" +
+	"\x18SetManagerOptionResponse2\xf1\x0f\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -2809,7 +3094,10 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\bShutdown\x12%.sysmaster.control.v1.ShutdownRequest\x1a&.sysmaster.control.v1.ShutdownResponse\x12M\n" +
 	"\x04Kill\x12!.sysmaster.control.v1.KillRequest\x1a\".sysmaster.control.v1.KillResponse\x12K\n" +
 	"\x04Logs\x12!.sysmaster.control.v1.LogsRequest\x1a\x1e.sysmaster.control.v1.LogEntry0\x01\x12k\n" +
-	"\x0eSetEnvironment\x12+.sysmaster.control.v1.SetEnvironmentRequest\x1a,.sysmaster.control.v1.SetEnvironmentResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
+	"\x0eSetEnvironment\x12+.sysmaster.control.v1.SetEnvironmentRequest\x1a,.sysmaster.control.v1.SetEnvironmentResponse\x12S\n" +
+	"\x06Freeze\x12#.sysmaster.control.v1.FreezeRequest\x1a$.sysmaster.control.v1.FreezeResponse\x12P\n" +
+	"\x05Clean\x12\".sysmaster.control.v1.CleanRequest\x1a#.sysmaster.control.v1.CleanResponse\x12q\n" +
+	"\x10SetManagerOption\x12-.sysmaster.control.v1.SetManagerOptionRequest\x1a..sysmaster.control.v1.SetManagerOptionResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
 
 var (
 	file_sdk_proto_sysmaster_control_v1_control_proto_rawDescOnce sync.Once
@@ -2823,57 +3111,63 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
-	(*ListUnitsRequest)(nil),        // 0: sysmaster.control.v1.ListUnitsRequest
-	(*UnitStatus)(nil),              // 1: sysmaster.control.v1.UnitStatus
-	(*ListUnitsResponse)(nil),       // 2: sysmaster.control.v1.ListUnitsResponse
-	(*ListUnitFilesRequest)(nil),    // 3: sysmaster.control.v1.ListUnitFilesRequest
-	(*UnitFile)(nil),                // 4: sysmaster.control.v1.UnitFile
-	(*ListUnitFilesResponse)(nil),   // 5: sysmaster.control.v1.ListUnitFilesResponse
-	(*ShowRequest)(nil),             // 6: sysmaster.control.v1.ShowRequest
-	(*Property)(nil),                // 7: sysmaster.control.v1.Property
-	(*UnitProperties)(nil),          // 8: sysmaster.control.v1.UnitProperties
-	(*ShowResponse)(nil),            // 9: sysmaster.control.v1.ShowResponse
-	(*CatRequest)(nil),              // 10: sysmaster.control.v1.CatRequest
-	(*CatFile)(nil),                 // 11: sysmaster.control.v1.CatFile
-	(*CatUnit)(nil),                 // 12: sysmaster.control.v1.CatUnit
-	(*CatResponse)(nil),             // 13: sysmaster.control.v1.CatResponse
-	(*EnqueueRequest)(nil),          // 14: sysmaster.control.v1.EnqueueRequest
-	(*EnqueuedJob)(nil),             // 15: sysmaster.control.v1.EnqueuedJob
-	(*EnqueueResponse)(nil),         // 16: sysmaster.control.v1.EnqueueResponse
-	(*WaitJobsRequest)(nil),         // 17: sysmaster.control.v1.WaitJobsRequest
-	(*JobResult)(nil),               // 18: sysmaster.control.v1.JobResult
-	(*WaitJobsResponse)(nil),        // 19: sysmaster.control.v1.WaitJobsResponse
-	(*ListJobsRequest)(nil),         // 20: sysmaster.control.v1.ListJobsRequest
-	(*JobInfo)(nil),                 // 21: sysmaster.control.v1.JobInfo
-	(*ListJobsResponse)(nil),        // 22: sysmaster.control.v1.ListJobsResponse
-	(*CancelJobsRequest)(nil),       // 23: sysmaster.control.v1.CancelJobsRequest
-	(*CancelJobsResponse)(nil),      // 24: sysmaster.control.v1.CancelJobsResponse
-	(*ResetFailedRequest)(nil),      // 25: sysmaster.control.v1.ResetFailedRequest
-	(*ResetFailedResponse)(nil),     // 26: sysmaster.control.v1.ResetFailedResponse
-	(*ReloadRequest)(nil),           // 27: sysmaster.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),          // 28: sysmaster.control.v1.ReloadResponse
-	(*ReexecRequest)(nil),           // 29: sysmaster.control.v1.ReexecRequest
-	(*ReexecResponse)(nil),          // 30: sysmaster.control.v1.ReexecResponse
-	(*PingRequest)(nil),             // 31: sysmaster.control.v1.PingRequest
-	(*PingResponse)(nil),            // 32: sysmaster.control.v1.PingResponse
-	(*ChangeUnitFilesRequest)(nil),  // 33: sysmaster.control.v1.ChangeUnitFilesRequest
-	(*UnitFileChange)(nil),          // 34: sysmaster.control.v1.UnitFileChange
-	(*ChangeUnitFilesResponse)(nil), // 35: sysmaster.control.v1.ChangeUnitFilesResponse
-	(*ListPluginsRequest)(nil),      // 36: sysmaster.control.v1.ListPluginsRequest
-	(*PluginInfo)(nil),              // 37: sysmaster.control.v1.PluginInfo
-	(*ListPluginsResponse)(nil),     // 38: sysmaster.control.v1.ListPluginsResponse
-	(*ReloadPluginRequest)(nil),     // 39: sysmaster.control.v1.ReloadPluginRequest
-	(*ReloadPluginResponse)(nil),    // 40: sysmaster.control.v1.ReloadPluginResponse
-	(*ShutdownRequest)(nil),         // 41: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),        // 42: sysmaster.control.v1.ShutdownResponse
-	(*KillRequest)(nil),             // 43: sysmaster.control.v1.KillRequest
-	(*KillResponse)(nil),            // 44: sysmaster.control.v1.KillResponse
-	(*LogsRequest)(nil),             // 45: sysmaster.control.v1.LogsRequest
-	(*LogEntry)(nil),                // 46: sysmaster.control.v1.LogEntry
-	(*SetEnvironmentRequest)(nil),   // 47: sysmaster.control.v1.SetEnvironmentRequest
-	(*SetEnvironmentResponse)(nil),  // 48: sysmaster.control.v1.SetEnvironmentResponse
+	(*ListUnitsRequest)(nil),         // 0: sysmaster.control.v1.ListUnitsRequest
+	(*UnitStatus)(nil),               // 1: sysmaster.control.v1.UnitStatus
+	(*ListUnitsResponse)(nil),        // 2: sysmaster.control.v1.ListUnitsResponse
+	(*ListUnitFilesRequest)(nil),     // 3: sysmaster.control.v1.ListUnitFilesRequest
+	(*UnitFile)(nil),                 // 4: sysmaster.control.v1.UnitFile
+	(*ListUnitFilesResponse)(nil),    // 5: sysmaster.control.v1.ListUnitFilesResponse
+	(*ShowRequest)(nil),              // 6: sysmaster.control.v1.ShowRequest
+	(*Property)(nil),                 // 7: sysmaster.control.v1.Property
+	(*UnitProperties)(nil),           // 8: sysmaster.control.v1.UnitProperties
+	(*ShowResponse)(nil),             // 9: sysmaster.control.v1.ShowResponse
+	(*CatRequest)(nil),               // 10: sysmaster.control.v1.CatRequest
+	(*CatFile)(nil),                  // 11: sysmaster.control.v1.CatFile
+	(*CatUnit)(nil),                  // 12: sysmaster.control.v1.CatUnit
+	(*CatResponse)(nil),              // 13: sysmaster.control.v1.CatResponse
+	(*EnqueueRequest)(nil),           // 14: sysmaster.control.v1.EnqueueRequest
+	(*EnqueuedJob)(nil),              // 15: sysmaster.control.v1.EnqueuedJob
+	(*EnqueueResponse)(nil),          // 16: sysmaster.control.v1.EnqueueResponse
+	(*WaitJobsRequest)(nil),          // 17: sysmaster.control.v1.WaitJobsRequest
+	(*JobResult)(nil),                // 18: sysmaster.control.v1.JobResult
+	(*WaitJobsResponse)(nil),         // 19: sysmaster.control.v1.WaitJobsResponse
+	(*ListJobsRequest)(nil),          // 20: sysmaster.control.v1.ListJobsRequest
+	(*JobInfo)(nil),                  // 21: sysmaster.control.v1.JobInfo
+	(*ListJobsResponse)(nil),         // 22: sysmaster.control.v1.ListJobsResponse
+	(*CancelJobsRequest)(nil),        // 23: sysmaster.control.v1.CancelJobsRequest
+	(*CancelJobsResponse)(nil),       // 24: sysmaster.control.v1.CancelJobsResponse
+	(*ResetFailedRequest)(nil),       // 25: sysmaster.control.v1.ResetFailedRequest
+	(*ResetFailedResponse)(nil),      // 26: sysmaster.control.v1.ResetFailedResponse
+	(*ReloadRequest)(nil),            // 27: sysmaster.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),           // 28: sysmaster.control.v1.ReloadResponse
+	(*ReexecRequest)(nil),            // 29: sysmaster.control.v1.ReexecRequest
+	(*ReexecResponse)(nil),           // 30: sysmaster.control.v1.ReexecResponse
+	(*PingRequest)(nil),              // 31: sysmaster.control.v1.PingRequest
+	(*PingResponse)(nil),             // 32: sysmaster.control.v1.PingResponse
+	(*ChangeUnitFilesRequest)(nil),   // 33: sysmaster.control.v1.ChangeUnitFilesRequest
+	(*UnitFileChange)(nil),           // 34: sysmaster.control.v1.UnitFileChange
+	(*ChangeUnitFilesResponse)(nil),  // 35: sysmaster.control.v1.ChangeUnitFilesResponse
+	(*ListPluginsRequest)(nil),       // 36: sysmaster.control.v1.ListPluginsRequest
+	(*PluginInfo)(nil),               // 37: sysmaster.control.v1.PluginInfo
+	(*ListPluginsResponse)(nil),      // 38: sysmaster.control.v1.ListPluginsResponse
+	(*ReloadPluginRequest)(nil),      // 39: sysmaster.control.v1.ReloadPluginRequest
+	(*ReloadPluginResponse)(nil),     // 40: sysmaster.control.v1.ReloadPluginResponse
+	(*ShutdownRequest)(nil),          // 41: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),         // 42: sysmaster.control.v1.ShutdownResponse
+	(*KillRequest)(nil),              // 43: sysmaster.control.v1.KillRequest
+	(*KillResponse)(nil),             // 44: sysmaster.control.v1.KillResponse
+	(*LogsRequest)(nil),              // 45: sysmaster.control.v1.LogsRequest
+	(*LogEntry)(nil),                 // 46: sysmaster.control.v1.LogEntry
+	(*SetEnvironmentRequest)(nil),    // 47: sysmaster.control.v1.SetEnvironmentRequest
+	(*SetEnvironmentResponse)(nil),   // 48: sysmaster.control.v1.SetEnvironmentResponse
+	(*FreezeRequest)(nil),            // 49: sysmaster.control.v1.FreezeRequest
+	(*FreezeResponse)(nil),           // 50: sysmaster.control.v1.FreezeResponse
+	(*CleanRequest)(nil),             // 51: sysmaster.control.v1.CleanRequest
+	(*CleanResponse)(nil),            // 52: sysmaster.control.v1.CleanResponse
+	(*SetManagerOptionRequest)(nil),  // 53: sysmaster.control.v1.SetManagerOptionRequest
+	(*SetManagerOptionResponse)(nil), // 54: sysmaster.control.v1.SetManagerOptionResponse
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -2906,27 +3200,33 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	43, // 27: sysmaster.control.v1.Manager.Kill:input_type -> sysmaster.control.v1.KillRequest
 	45, // 28: sysmaster.control.v1.Manager.Logs:input_type -> sysmaster.control.v1.LogsRequest
 	47, // 29: sysmaster.control.v1.Manager.SetEnvironment:input_type -> sysmaster.control.v1.SetEnvironmentRequest
-	2,  // 30: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 31: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 32: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 33: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 34: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 35: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 36: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 37: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 38: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 39: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	30, // 40: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
-	32, // 41: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
-	35, // 42: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	38, // 43: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	40, // 44: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
-	42, // 45: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	44, // 46: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	46, // 47: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	48, // 48: sysmaster.control.v1.Manager.SetEnvironment:output_type -> sysmaster.control.v1.SetEnvironmentResponse
-	30, // [30:49] is the sub-list for method output_type
-	11, // [11:30] is the sub-list for method input_type
+	49, // 30: sysmaster.control.v1.Manager.Freeze:input_type -> sysmaster.control.v1.FreezeRequest
+	51, // 31: sysmaster.control.v1.Manager.Clean:input_type -> sysmaster.control.v1.CleanRequest
+	53, // 32: sysmaster.control.v1.Manager.SetManagerOption:input_type -> sysmaster.control.v1.SetManagerOptionRequest
+	2,  // 33: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 34: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 35: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 36: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 37: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 38: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 39: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 40: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 41: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 42: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	30, // 43: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
+	32, // 44: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
+	35, // 45: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	38, // 46: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	40, // 47: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
+	42, // 48: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	44, // 49: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	46, // 50: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	48, // 51: sysmaster.control.v1.Manager.SetEnvironment:output_type -> sysmaster.control.v1.SetEnvironmentResponse
+	50, // 52: sysmaster.control.v1.Manager.Freeze:output_type -> sysmaster.control.v1.FreezeResponse
+	52, // 53: sysmaster.control.v1.Manager.Clean:output_type -> sysmaster.control.v1.CleanResponse
+	54, // 54: sysmaster.control.v1.Manager.SetManagerOption:output_type -> sysmaster.control.v1.SetManagerOptionResponse
+	33, // [33:55] is the sub-list for method output_type
+	11, // [11:33] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -2943,7 +3243,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   49,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

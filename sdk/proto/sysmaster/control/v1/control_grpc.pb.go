@@ -26,25 +26,28 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Manager_ListUnits_FullMethodName       = "/sysmaster.control.v1.Manager/ListUnits"
-	Manager_ListUnitFiles_FullMethodName   = "/sysmaster.control.v1.Manager/ListUnitFiles"
-	Manager_Show_FullMethodName            = "/sysmaster.control.v1.Manager/Show"
-	Manager_Cat_FullMethodName             = "/sysmaster.control.v1.Manager/Cat"
-	Manager_Enqueue_FullMethodName         = "/sysmaster.control.v1.Manager/Enqueue"
-	Manager_WaitJobs_FullMethodName        = "/sysmaster.control.v1.Manager/WaitJobs"
-	Manager_ListJobs_FullMethodName        = "/sysmaster.control.v1.Manager/ListJobs"
-	Manager_CancelJobs_FullMethodName      = "/sysmaster.control.v1.Manager/CancelJobs"
-	Manager_ResetFailed_FullMethodName     = "/sysmaster.control.v1.Manager/ResetFailed"
-	Manager_Reload_FullMethodName          = "/sysmaster.control.v1.Manager/Reload"
-	Manager_Reexec_FullMethodName          = "/sysmaster.control.v1.Manager/Reexec"
-	Manager_Ping_FullMethodName            = "/sysmaster.control.v1.Manager/Ping"
-	Manager_ChangeUnitFiles_FullMethodName = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
-	Manager_ListPlugins_FullMethodName     = "/sysmaster.control.v1.Manager/ListPlugins"
-	Manager_ReloadPlugin_FullMethodName    = "/sysmaster.control.v1.Manager/ReloadPlugin"
-	Manager_Shutdown_FullMethodName        = "/sysmaster.control.v1.Manager/Shutdown"
-	Manager_Kill_FullMethodName            = "/sysmaster.control.v1.Manager/Kill"
-	Manager_Logs_FullMethodName            = "/sysmaster.control.v1.Manager/Logs"
-	Manager_SetEnvironment_FullMethodName  = "/sysmaster.control.v1.Manager/SetEnvironment"
+	Manager_ListUnits_FullMethodName        = "/sysmaster.control.v1.Manager/ListUnits"
+	Manager_ListUnitFiles_FullMethodName    = "/sysmaster.control.v1.Manager/ListUnitFiles"
+	Manager_Show_FullMethodName             = "/sysmaster.control.v1.Manager/Show"
+	Manager_Cat_FullMethodName              = "/sysmaster.control.v1.Manager/Cat"
+	Manager_Enqueue_FullMethodName          = "/sysmaster.control.v1.Manager/Enqueue"
+	Manager_WaitJobs_FullMethodName         = "/sysmaster.control.v1.Manager/WaitJobs"
+	Manager_ListJobs_FullMethodName         = "/sysmaster.control.v1.Manager/ListJobs"
+	Manager_CancelJobs_FullMethodName       = "/sysmaster.control.v1.Manager/CancelJobs"
+	Manager_ResetFailed_FullMethodName      = "/sysmaster.control.v1.Manager/ResetFailed"
+	Manager_Reload_FullMethodName           = "/sysmaster.control.v1.Manager/Reload"
+	Manager_Reexec_FullMethodName           = "/sysmaster.control.v1.Manager/Reexec"
+	Manager_Ping_FullMethodName             = "/sysmaster.control.v1.Manager/Ping"
+	Manager_ChangeUnitFiles_FullMethodName  = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
+	Manager_ListPlugins_FullMethodName      = "/sysmaster.control.v1.Manager/ListPlugins"
+	Manager_ReloadPlugin_FullMethodName     = "/sysmaster.control.v1.Manager/ReloadPlugin"
+	Manager_Shutdown_FullMethodName         = "/sysmaster.control.v1.Manager/Shutdown"
+	Manager_Kill_FullMethodName             = "/sysmaster.control.v1.Manager/Kill"
+	Manager_Logs_FullMethodName             = "/sysmaster.control.v1.Manager/Logs"
+	Manager_SetEnvironment_FullMethodName   = "/sysmaster.control.v1.Manager/SetEnvironment"
+	Manager_Freeze_FullMethodName           = "/sysmaster.control.v1.Manager/Freeze"
+	Manager_Clean_FullMethodName            = "/sysmaster.control.v1.Manager/Clean"
+	Manager_SetManagerOption_FullMethodName = "/sysmaster.control.v1.Manager/SetManagerOption"
 )
 
 // ManagerClient is the client API for Manager service.
@@ -101,6 +104,16 @@ type ManagerClient interface {
 	// before the unit's own Environment= (set-environment, unset-environment, import-environment). It is kept
 	// across daemon-reload, daemon-reexec and a core crash, and read back as the manager property Environment.
 	SetEnvironment(ctx context.Context, in *SetEnvironmentRequest, opts ...grpc.CallOption) (*SetEnvironmentResponse, error)
+	// Freeze freezes (or thaws) the cgroups of active units through the kernel's cgroup freezer and returns once
+	// the kernel says they are frozen (running), or with DEADLINE_EXCEEDED. A unit that is not active, has no
+	// cgroup or has a job is FAILED_PRECONDITION. The state is read back as the unit property FreezerState.
+	Freeze(ctx context.Context, in *FreezeRequest, opts ...grpc.CallOption) (*FreezeResponse, error)
+	// Clean removes the directories of inactive units (RuntimeDirectory=, StateDirectory=, CacheDirectory=,
+	// LogsDirectory=, ConfigurationDirectory=), as systemctl clean; an active unit is FAILED_PRECONDITION.
+	Clean(ctx context.Context, in *CleanRequest, opts ...grpc.CallOption) (*CleanResponse, error)
+	// SetManagerOption sets one of the manager's run-time settings: LogLevel, LogTarget or ServiceWatchdogs (the
+	// manager properties of those names read them back). A bad value is INVALID_ARGUMENT and changes nothing.
+	SetManagerOption(ctx context.Context, in *SetManagerOptionRequest, opts ...grpc.CallOption) (*SetManagerOptionResponse, error)
 }
 
 type managerClient struct {
@@ -310,6 +323,36 @@ func (c *managerClient) SetEnvironment(ctx context.Context, in *SetEnvironmentRe
 	return out, nil
 }
 
+func (c *managerClient) Freeze(ctx context.Context, in *FreezeRequest, opts ...grpc.CallOption) (*FreezeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FreezeResponse)
+	err := c.cc.Invoke(ctx, Manager_Freeze_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *managerClient) Clean(ctx context.Context, in *CleanRequest, opts ...grpc.CallOption) (*CleanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CleanResponse)
+	err := c.cc.Invoke(ctx, Manager_Clean_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *managerClient) SetManagerOption(ctx context.Context, in *SetManagerOptionRequest, opts ...grpc.CallOption) (*SetManagerOptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetManagerOptionResponse)
+	err := c.cc.Invoke(ctx, Manager_SetManagerOption_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ManagerServer is the server API for Manager service.
 // All implementations must embed UnimplementedManagerServer
 // for forward compatibility.
@@ -364,6 +407,16 @@ type ManagerServer interface {
 	// before the unit's own Environment= (set-environment, unset-environment, import-environment). It is kept
 	// across daemon-reload, daemon-reexec and a core crash, and read back as the manager property Environment.
 	SetEnvironment(context.Context, *SetEnvironmentRequest) (*SetEnvironmentResponse, error)
+	// Freeze freezes (or thaws) the cgroups of active units through the kernel's cgroup freezer and returns once
+	// the kernel says they are frozen (running), or with DEADLINE_EXCEEDED. A unit that is not active, has no
+	// cgroup or has a job is FAILED_PRECONDITION. The state is read back as the unit property FreezerState.
+	Freeze(context.Context, *FreezeRequest) (*FreezeResponse, error)
+	// Clean removes the directories of inactive units (RuntimeDirectory=, StateDirectory=, CacheDirectory=,
+	// LogsDirectory=, ConfigurationDirectory=), as systemctl clean; an active unit is FAILED_PRECONDITION.
+	Clean(context.Context, *CleanRequest) (*CleanResponse, error)
+	// SetManagerOption sets one of the manager's run-time settings: LogLevel, LogTarget or ServiceWatchdogs (the
+	// manager properties of those names read them back). A bad value is INVALID_ARGUMENT and changes nothing.
+	SetManagerOption(context.Context, *SetManagerOptionRequest) (*SetManagerOptionResponse, error)
 	mustEmbedUnimplementedManagerServer()
 }
 
@@ -430,6 +483,15 @@ func (UnimplementedManagerServer) Logs(*LogsRequest, grpc.ServerStreamingServer[
 }
 func (UnimplementedManagerServer) SetEnvironment(context.Context, *SetEnvironmentRequest) (*SetEnvironmentResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SetEnvironment not implemented")
+}
+func (UnimplementedManagerServer) Freeze(context.Context, *FreezeRequest) (*FreezeResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Freeze not implemented")
+}
+func (UnimplementedManagerServer) Clean(context.Context, *CleanRequest) (*CleanResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Clean not implemented")
+}
+func (UnimplementedManagerServer) SetManagerOption(context.Context, *SetManagerOptionRequest) (*SetManagerOptionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetManagerOption not implemented")
 }
 func (UnimplementedManagerServer) mustEmbedUnimplementedManagerServer() {}
 func (UnimplementedManagerServer) testEmbeddedByValue()                 {}
@@ -787,6 +849,60 @@ func _Manager_SetEnvironment_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_Freeze_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FreezeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).Freeze(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_Freeze_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).Freeze(ctx, req.(*FreezeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Manager_Clean_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CleanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).Clean(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_Clean_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).Clean(ctx, req.(*CleanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Manager_SetManagerOption_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetManagerOptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).SetManagerOption(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_SetManagerOption_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).SetManagerOption(ctx, req.(*SetManagerOptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Manager_ServiceDesc is the grpc.ServiceDesc for Manager service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -865,6 +981,18 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetEnvironment",
 			Handler:    _Manager_SetEnvironment_Handler,
+		},
+		{
+			MethodName: "Freeze",
+			Handler:    _Manager_Freeze_Handler,
+		},
+		{
+			MethodName: "Clean",
+			Handler:    _Manager_Clean_Handler,
+		},
+		{
+			MethodName: "SetManagerOption",
+			Handler:    _Manager_SetManagerOption_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
