@@ -89,7 +89,9 @@ type Manager struct {
 	pg   pluginGlue // events on their way to the plugins (plugins.go), delivered by dispatch.go
 	life *lifecycle // what a unit's state change and a job's end set off (lifecycle.go)
 
-	calls     chan func()
+	calls chan func()
+	// committed are the control calls (doCommitted) to answer once the turn they ran in is committed.
+	committed []func()
 	closeOnce sync.Once
 	done      chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
@@ -277,7 +279,7 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 	m.turn()
 	m.commit()
-	m.life.answerWaiters()
+	m.answerCommitted()
 	hup, term := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	signal.Notify(term, syscall.SIGTERM)
@@ -312,7 +314,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		}
 		m.turn()
 		m.commit()
-		m.life.answerWaiters() // after the commit: what a caller is told survives a core crash
+		m.answerCommitted() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
@@ -419,6 +421,42 @@ func (m *Manager) do(ctx context.Context, f func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// doCommitted is do for a call whose effect a caller relies on (a job installed by `start --no-block`): it
+// answers once the turn it ran in is committed, so that what the caller was told survives a core crash, as
+// WaitJobs answers after the commit too.
+// It returns f's error, or the loop's.
+func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
+	var ferr error
+	ran := make(chan struct{})
+	call := func() {
+		ferr = f()
+		m.committed = append(m.committed, func() { close(ran) })
+	}
+	select {
+	case m.calls <- call:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-m.done:
+		return errors.New("manager: shutting down")
+	}
+	select {
+	case <-ran:
+		return ferr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// answerCommitted answers the callers waiting for the commit of this turn: WaitJobs' and doCommitted's. The loop
+// calls it after each commit.
+func (m *Manager) answerCommitted() {
+	m.life.answerWaiters()
+	for _, answer := range m.committed {
+		answer()
+	}
+	m.committed = nil
 }
 
 // turn runs jobs and delivers events until nothing moves. The bound only guards against a plugin that answers
