@@ -102,7 +102,13 @@ func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
 	}
 }
 
-func (m *Manager) canReload(u *Unit) bool { return u.Annotations["CanReload"] == "yes" }
+// annotation is u's annotation k, "" when it has none.
+func annotation(u *Unit, k string) string {
+	v, _ := u.Annotations.get(k)
+	return v
+}
+
+func (m *Manager) canReload(u *Unit) bool { return annotation(u, "CanReload") == "yes" }
 
 // runJobs starts every job that may run now. It reports whether it did anything.
 func (m *Manager) runJobs() bool {

@@ -368,7 +368,7 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginS
 		}
 		for _, i := range keep {
 			u, p := all[i].u, results[i]
-			u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
+			u.Config, u.Annotations, u.Settings = p.Config, newPairs(p.Annotations), newPairs(p.Properties)
 		}
 		old, err := m.pluginProcs.Install(np)
 		if err != nil {
@@ -460,8 +460,8 @@ func (m *Manager) swapStalePlugins() {
 // parsedBytes is what a plugin made of a unit's files.
 type parsedBytes struct {
 	config      []byte
-	annotations map[string]string
-	settings    map[string]string
+	annotations pairs
+	settings    pairs
 }
 
 // keepParsedWhileBackedOff gives the units that a daemon-reload could not have parsed because their type's

@@ -110,7 +110,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("ExecMainCode", strconv.Itoa(u.execMain.code))
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
 		add("ControlGroup", m.controlGroup(u))
-		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
+		if _, ok := u.Annotations.get("Slice"); ok || u.Type == "slice" {
 			add("Slice", sliceOf(u))
 		}
 		mem, tasks := m.usage(u)
@@ -119,10 +119,11 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	}
 	// The plugin's properties: the unit's settings as it parsed them, overridden by what it reported since.
 	own := make(map[string]string, len(u.Settings)+len(u.Props))
-	for _, kv := range []map[string]string{u.Settings, u.Props} {
-		for k, v := range kv {
-			own[k] = v
-		}
+	for k, v := range u.Settings.all() {
+		own[k] = v
+	}
+	for k, v := range u.Props {
+		own[k] = v
 	}
 	names := make([]string, 0, len(own))
 	for k := range own {

@@ -19,7 +19,7 @@ func sliceOf(u *Unit) string {
 	if u.Type == "slice" {
 		return unitname.SliceParent(u.ID)
 	}
-	if s := u.Annotations["Slice"]; s != "" {
+	if s, _ := u.Annotations.get("Slice"); s != "" {
 		return s
 	}
 	return unitname.DefaultSlice(u.ID)
@@ -41,7 +41,7 @@ func cgroupName(u *Unit) string {
 // (units that run processes: services, sockets, mounts, swaps), on that slice. Stopping the slice therefore
 // stops the units in it first.
 func sliceDependencies(u *Unit) []*pb.Dependency {
-	if _, ok := u.Annotations["Slice"]; !ok && u.Type != "slice" {
+	if _, ok := u.Annotations.get("Slice"); !ok && u.Type != "slice" {
 		return nil
 	}
 	s := sliceOf(u)

@@ -23,8 +23,8 @@ type Unit struct {
 	Config       []byte
 	State        []byte
 	StateVersion uint32
-	Annotations  map[string]string
-	Settings     map[string]string // the plugin's view of the unit's settings, for sctl show
+	Annotations  pairs // what the core needs to know of the config without asking the plugin (CanReload, Slice)
+	Settings     pairs // the plugin's view of the unit's settings, for sctl show
 
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
 	fwd map[string][]string
