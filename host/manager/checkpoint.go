@@ -351,7 +351,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
 	for _, d := range r.RuntimeDirs {
-		u.runtimeDirs[d] = true
+		u.addRuntimeDir(d)
 	}
 	m.procs.restore(u, r.procRecord)
 	m.timers.restore(u, r.timerRecord, timerArming{m.armTimerAt, m.armRealtime, m.watchTimeChange})

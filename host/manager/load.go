@@ -40,6 +40,12 @@ func (m *Manager) load(names ...string) *Unit {
 			if u.Frag.Unchecked() && !launched[u.Type] {
 				launched[u.Type] = true
 				m.prelaunch(u.Type)
+				// A unit that runs processes goes in a slice its plugin names when it parses it (the Slice
+				// annotation): launch the slice plugin now rather than after that parse.
+				if slices.Contains(sliceTypes, u.Type) && !launched["slice"] {
+					launched["slice"] = true
+					m.prelaunch("slice")
+				}
 			}
 			for _, others := range u.Frag.Unit.Deps {
 				pending = append(pending, others...)
@@ -221,7 +227,7 @@ func (m *Manager) reloadAll() {
 			prev[u] = parsedBytes{u.Config, u.Annotations, u.Settings}
 		}
 		frag := m.loader.Load(u.ID)
-		u.deps, u.depSet = map[string][]string{}, map[depKey]bool{}
+		u.deps, u.depSet = nil, nil
 		u.Config, u.Annotations, u.Settings = nil, nil, nil
 		m.setFragment(u, frag)
 		for _, n := range u.Names {

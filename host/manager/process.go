@@ -88,7 +88,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		return
 	}
 	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
-	u.children[pid] = child{id: s.Id, role: s.Role}
+	u.addChild(pid, child{id: s.Id, role: s.Role})
 	u.populated = true
 	m.procs.owner[pid] = u
 	switch s.Role {
@@ -209,7 +209,7 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 	}
 	u.MainPid = pid
 	u.execMain = execMain{pid: pid, start: now()}
-	u.children[pid] = child{role: pb.Role_ROLE_MAIN}
+	u.addChild(pid, child{role: pb.Role_ROLE_MAIN})
 	u.populated = true
 	m.procs.owner[pid] = u
 }
@@ -287,7 +287,7 @@ func (m *Manager) kill(u *Unit, k *pb.KillAction) {
 func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
 	if rt := ec.GetDirectories()["runtime"]; rt != nil && !rt.Preserve {
 		for _, p := range rt.Paths {
-			u.runtimeDirs[filepath.Join("/run", p)] = true
+			u.addRuntimeDir(filepath.Join("/run", p))
 		}
 	}
 	if exec.HasPrivateState(ec) && u.invocationID != "" && !u.privateTmp {

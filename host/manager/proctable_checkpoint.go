@@ -70,7 +70,7 @@ func (pt *procTable) restore(u *Unit, r procRecord) {
 	u.execMain = execMain{pid: r.ExecMain.Pid, start: r.ExecMain.Start.stamp(), exit: r.ExecMain.Exit.stamp(),
 		code: r.ExecMain.Code, status: r.ExecMain.Status}
 	for pid, c := range r.Children {
-		u.children[pid] = child{id: c.ID, role: pb.Role(c.Role)}
+		u.addChild(pid, child{id: c.ID, role: pb.Role(c.Role)})
 		pt.owner[pid] = u
 	}
 }
