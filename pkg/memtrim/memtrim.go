@@ -7,9 +7,9 @@
 // burst: a busy process never pays for it, an idle one pays once.
 //
 // With $SYSMASTER_HEAP_PROFILE set to a directory, each trim also writes the process's heap profile there, as
-// NAME-PID.heap (NAME: its executable's base name), in the text form `go tool pprof` reads and that ends with the
-// runtime's memory statistics (heap in use, stacks, GC metadata): where the memory of the core and of each plugin
-// goes at rest (docs/performance.md).
+// NAME-PID.heap (NAME: its executable's base name) for `go tool pprof`, and the runtime's memory statistics
+// (heap in use, stacks, GC metadata) as NAME-PID.memstats: where the memory of the core and of each plugin goes
+// at rest (docs/performance.md).
 package memtrim
 
 import (
@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
@@ -83,10 +84,21 @@ func (t *Trimmer) fire() {
 	debug.FreeOSMemory()
 	if t.profile != "" {
 		writeProfile(t.profile)
+		writeStats(strings.TrimSuffix(t.profile, ".heap") + ".memstats")
 	}
 	t.mu.Lock()
 	t.trims++
 	t.mu.Unlock()
+}
+
+// writeStats writes the runtime's memory statistics to path, one "Name = bytes" a line; a failure loses them.
+func writeStats(path string) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := fmt.Sprintf("HeapAlloc = %d\nHeapInuse = %d\nHeapIdle = %d\nHeapReleased = %d\nStackInuse = %d\nGCSys = %d\n"+
+		"MSpanInuse = %d\nBuckHashSys = %d\nOtherSys = %d\nSys = %d\nNumGC = %d\n", ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle,
+		ms.HeapReleased, ms.StackInuse, ms.GCSys, ms.MSpanInuse, ms.BuckHashSys, ms.OtherSys, ms.Sys, ms.NumGC)
+	os.WriteFile(path, []byte(s), 0o644)
 }
 
 // writeProfile writes the heap profile to path, replacing the last one; a failure only loses the profile.
@@ -96,7 +108,7 @@ func writeProfile(path string) {
 	if err != nil {
 		return
 	}
-	err = pprof.Lookup("heap").WriteTo(f, 1)
+	err = pprof.Lookup("heap").WriteTo(f, 0)
 	if cerr := f.Close(); err == nil && cerr == nil {
 		os.Rename(tmp, path)
 	}
