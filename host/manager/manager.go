@@ -268,7 +268,9 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
 		m.endOrphans()
-		m.prelaunch("mount", unitname.Type(target))
+		// The mount table's units (and their slice), udev's devices and the default unit: a boot needs these
+		// types for certain, so their plugins start now, beside the generators.
+		m.prelaunch("mount", "slice", "device", unitname.Type(target))
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()

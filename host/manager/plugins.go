@@ -498,7 +498,8 @@ func (l local) ListPlugins(ctx context.Context) ([]api.PluginInfo, error) {
 	return out, err
 }
 
-// prelaunch starts the plugins of types a boot needs for certain (the mount table's, the default unit's), all at
+// prelaunch starts the plugins of types a boot needs for certain (the mount table's and their slices, udev's
+// devices, the default unit's; a type that runs processes brings the slice type), all at
 // once and off the loop, while the loop runs the generators and reads the unit files: reading a unit waits for
 // its type's plugin to describe the type, and launches one after the other (tens of milliseconds each) were most
 // of a boot's time. Each plugin is still launched on demand, only earlier. A type nothing serves, or that the

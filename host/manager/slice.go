@@ -51,6 +51,10 @@ func sliceDependencies(u *Unit) []*pb.Dependency {
 	return []*pb.Dependency{{Kind: "Requires", Units: []string{s}}, {Kind: "After", Units: []string{s}}}
 }
 
+// sliceTypes are the types whose units run processes in a cgroup of their own and so go in a slice (systemd's
+// unit types with a cgroup context); their plugins report the Slice annotation.
+var sliceTypes = []string{"service", "socket", "mount", "swap", "scope"}
+
 // declaredSlice declares every slice: a slice named by a unit or as a parent loads with its defaults without a
 // file, as in systemd.
 func declaredSlice(name string) []*unitfile.Section {
