@@ -35,6 +35,22 @@ func key(h unique.Handle[string]) string {
 	return k
 }
 
+// with returns p with changes applied: a key with an empty value is removed, any other set.
+func (p pairs) with(changes map[string]string) pairs {
+	m := make(map[string]string, len(p)+len(changes))
+	for k, v := range p.all() {
+		m[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return newPairs(m)
+}
+
 // get returns the value of k, and whether p holds it.
 func (p pairs) get(k string) (string, bool) {
 	i, ok := slices.BinarySearchFunc(p, k, func(h unique.Handle[string], k string) int { return strings.Compare(key(h), k) })

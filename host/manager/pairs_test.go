@@ -51,3 +51,15 @@ func slicesIndex(p pairs, k string) (int, bool) {
 	}
 	return 0, false
 }
+
+// with applies a plugin's property changes: set, replaced, or removed by an empty value.
+func TestPairsWith(t *testing.T) {
+	p := newPairs(map[string]string{"NRestarts": "0", "StatusErrno": "0"}).with(map[string]string{"NRestarts": "2", "StatusErrno": "", "ExecMainStatus": "1"})
+	want := map[string]string{"NRestarts": "2", "ExecMainStatus": "1"}
+	if got := maps.Collect(p.all()); !maps.Equal(got, want) {
+		t.Errorf("with = %v, want %v", got, want)
+	}
+	if got := pairs(nil).with(map[string]string{"A": ""}); got != nil {
+		t.Errorf("removing from nothing left %v", got)
+	}
+}

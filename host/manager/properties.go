@@ -122,7 +122,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	for k, v := range u.Settings.all() {
 		own[k] = v
 	}
-	for k, v := range u.Props {
+	for k, v := range u.Props.all() {
 		own[k] = v
 	}
 	names := make([]string, 0, len(own))

@@ -45,7 +45,7 @@ type Unit struct {
 	Result     string
 	StatusText string
 	// Props are the plugin's own properties (SetState's properties), shown by sctl show after the generic ones.
-	Props map[string]string
+	Props pairs
 	times timestamps
 	// execMain is the last main process spawned: ExecMainPID, ExecMainCode, … of systemctl show.
 	execMain execMain
