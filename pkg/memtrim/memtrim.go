@@ -41,12 +41,19 @@ type Trimmer struct {
 	profile string
 }
 
+// Finer samples than the default one per 512 KiB when profiles are asked for: small per-unit records are what they
+// are for. Set before the process allocates much, as the profile scales every sample by the rate in force when it
+// is written.
+func init() {
+	if os.Getenv(ProfileEnv) != "" {
+		runtime.MemProfileRate = 16 << 10
+	}
+}
+
 // New returns a Trimmer that trims quiet after the last Touch.
 func New(quiet time.Duration) *Trimmer {
 	t := &Trimmer{quiet: quiet}
 	if dir := os.Getenv(ProfileEnv); dir != "" {
-		// Finer samples than the default one per 512 KiB: small per-unit records are what the profile is for.
-		runtime.MemProfileRate = 16 << 10
 		t.profile = filepath.Join(dir, fmt.Sprintf("%s-%d.heap", filepath.Base(os.Args[0]), os.Getpid()))
 	}
 	t.timer = time.AfterFunc(time.Hour, t.fire)
