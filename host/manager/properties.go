@@ -173,9 +173,9 @@ func needReload(f *unit.Fragment) bool {
 	if f == nil {
 		return false
 	}
-	for path, t := range f.ModTimes {
-		st, err := os.Stat(path)
-		if err != nil || !st.ModTime().Equal(t) {
+	for _, mt := range f.ModTimes {
+		st, err := os.Stat(mt.Path)
+		if err != nil || !st.ModTime().Equal(mt.Time) {
 			return true
 		}
 	}
