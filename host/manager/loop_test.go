@@ -610,8 +610,8 @@ func TestWaitJobsAnswersAfterTheCommit(t *testing.T) {
 	}
 }
 
-// An Enqueue caller (`sctl start --no-block`) hears of its job only once the turn that installed it is committed:
-// a core that crashes right after the answer comes back with the job the caller was told of.
+// An Enqueue caller (`sctl start --no-block`) hears of its job only once the checkpoint holds it: a core that
+// crashes right after the answer comes back with the job the caller was told of.
 func TestEnqueueAnswersAfterTheCommit(t *testing.T) {
 	dir := t.TempDir()
 	writeUnits(t, dir, map[string]string{"a.toy": "[Toy]"})
@@ -629,24 +629,26 @@ func TestEnqueueAnswersAfterTheCommit(t *testing.T) {
 		jobs, err := local{m}.Enqueue(context.Background(), []string{"a.toy"}, job.Start, job.Replace, true)
 		answered <- answer{jobs, err}
 	}()
-	// The loop's part, as Run does it: the call, the turn, the commit, the answers.
+	// The loop's part, as Run does it: the call, the commit for its caller, then the turn.
 	(<-m.calls)()
 	m.drain()
-	m.turn()
 	select {
 	case a := <-answered:
 		t.Fatalf("answered %+v before the commit", a)
 	case <-time.After(200 * time.Millisecond):
 	}
-	m.commit()
+	m.commitForCallers()
 	after, err := m.store.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Turn <= before.Turn || after.Units["a.toy"] == nil {
-		t.Fatalf("the turn that installed the job was not committed (turn %d → %d)", before.Turn, after.Turn)
+	var jobs []jobRecord
+	if err := json.Unmarshal(after.Blobs["jobs"], &jobs); err != nil {
+		t.Fatal(err)
 	}
-	m.answerCommitted()
+	if after.Turn <= before.Turn || len(jobs) != 1 || jobs[0].Unit != "a.toy" {
+		t.Fatalf("the job was not committed (turn %d → %d, jobs %+v)", before.Turn, after.Turn, jobs)
+	}
 	a := <-answered
 	if a.err != nil || len(a.jobs) != 1 || a.jobs[0].Unit != "a.toy" || a.jobs[0].Type != "start" {
 		t.Fatalf("Enqueue answered %+v, %v", a.jobs, a.err)

@@ -309,6 +309,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		case f := <-m.calls:
 			f()
 			m.drain()
+			m.commitForCallers()
 		case <-m.procs.exits.kick:
 			m.drain()
 		case <-ctx.Done():
@@ -426,8 +427,8 @@ func (m *Manager) do(ctx context.Context, f func()) error {
 }
 
 // doCommitted is do for a call whose effect a caller relies on (a job installed by `start --no-block`): it
-// answers once the turn it ran in is committed, so that what the caller was told survives a core crash, as
-// WaitJobs answers after the commit too.
+// answers once what it did is committed (commitForCallers, or the turn's commit), so that what the caller was
+// told survives a core crash, as WaitJobs answers after the commit too.
 // It returns f's error, or the loop's.
 func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
 	var ferr error
@@ -448,6 +449,17 @@ func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
 		return ferr
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// commitForCallers commits now, before the turn, when a call of doCommitted waits: its caller (sctl start
+// --no-block, or sctl start, whose WaitJobs follows) gets its answer while the turn runs the jobs, as when it
+// was answered before the commit. The state between the calls and the turn is as consistent as at a turn's
+// end: the jobs are installed, the events queued are saved with the held ones.
+func (m *Manager) commitForCallers() {
+	if len(m.committed) > 0 {
+		m.commit()
+		m.answerCommitted()
 	}
 }
 
