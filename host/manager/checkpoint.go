@@ -2,6 +2,7 @@ package manager
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -98,7 +99,7 @@ func (r checkRecord) result() checkResult {
 }
 
 func (m *Manager) record(u *Unit) unitRecord {
-	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: u.Props,
+	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: maps.Collect(u.Props.all()),
 		State: u.State, StateVersion: u.StateVersion,
 		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, TTYReset: u.ttyReset, NamespaceOf: u.namespaceOf, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
@@ -346,7 +347,7 @@ func (m *Manager) decodeJobs(b []byte, version int) []jobRecord {
 // applyRecord puts a unit back as the record says: state, processes (in m.procs.owner, so that their exits reach it),
 // timers re-armed for what is left of them, descriptors taken back from init's store, cgroup watches.
 func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File) {
-	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, r.Props
+	u.Active, u.Sub, u.Result, u.StatusText, u.Props = r.Active, r.Sub, r.Result, r.StatusText, newPairs(r.Props)
 	u.State, u.StateVersion = r.State, r.StateVersion
 	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
@@ -356,7 +357,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
 	for _, d := range r.RuntimeDirs {
-		u.runtimeDirs[d] = true
+		u.addRuntimeDir(d)
 	}
 	m.procs.restore(u, r.procRecord)
 	m.timers.restore(u, r.timerRecord, timerArming{m.armTimerAt, m.armRealtime, m.watchTimeChange})

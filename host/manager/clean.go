@@ -76,7 +76,8 @@ func (m *Manager) cleanable(u *Unit, what []string) ([]string, error) {
 		if !ok {
 			return nil, errdefs.InvalidArgument(fmt.Errorf("Invalid clean resource type %q", kind))
 		}
-		for _, rel := range strings.Fields(u.Settings[b.property]) {
+		paths, _ := u.Settings.get(b.property)
+		for _, rel := range strings.Fields(paths) {
 			p := filepath.Join(b.base, filepath.Clean("/"+rel))
 			if p == b.base {
 				continue

@@ -183,7 +183,7 @@ func TestGCPins(t *testing.T) {
 	if _, err := m.engine.Enqueue("jobholder.target", job.Start, job.IgnoreDependencies); err != nil {
 		t.Fatal(err)
 	}
-	m.units["proc.service"].children[4242] = child{}
+	m.units["proc.service"].addChild(4242, child{})
 	m.armTimerAt(m.units["timer.service"], "x", now().mono+time.Hour)
 	defer m.timers.stop()
 	m.sweepAll()

@@ -103,7 +103,13 @@ func (m *Manager) enqueueFor(from *Unit, e *pb.EnqueueJob) {
 	}
 }
 
-func (m *Manager) canReload(u *Unit) bool { return u.Annotations["CanReload"] == "yes" }
+// annotation is u's annotation k, "" when it has none.
+func annotation(u *Unit, k string) string {
+	v, _ := u.Annotations.get(k)
+	return v
+}
+
+func (m *Manager) canReload(u *Unit) bool { return annotation(u, "CanReload") == "yes" }
 
 // runJobs starts every job that may run now. It reports whether it did anything.
 func (m *Manager) runJobs() bool {
@@ -229,7 +235,7 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 // sdk.AnnotationTrigger) is loaded; when it is not, u's log says so in systemd's words and the start fails, u
 // staying as it was (systemd's unit_test_trigger_loaded, after the conditions and the start limit).
 func (m *Manager) triggerLoaded(u *Unit) bool {
-	name := u.Annotations[sdk.AnnotationTrigger]
+	name, _ := u.Annotations.get(sdk.AnnotationTrigger)
 	if name == "" {
 		return true
 	}

@@ -71,15 +71,8 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	if s.StatusText != "" {
 		u.StatusText = s.StatusText
 	}
-	for k, v := range s.Properties {
-		if u.Props == nil {
-			u.Props = map[string]string{}
-		}
-		if v == "" {
-			delete(u.Props, k)
-		} else {
-			u.Props[k] = v
-		}
+	if len(s.Properties) > 0 {
+		u.Props = u.Props.with(s.Properties)
 	}
 	if from == to {
 		return

@@ -41,6 +41,12 @@ func (m *Manager) load(names ...string) *Unit {
 			if u.Frag.Unchecked() && !launched[u.Type] {
 				launched[u.Type] = true
 				m.prelaunch(u.Type)
+				// A unit that runs processes goes in a slice its plugin names when it parses it (the Slice
+				// annotation): launch the slice plugin now rather than after that parse.
+				if slices.Contains(sliceTypes, u.Type) && !launched["slice"] {
+					launched["slice"] = true
+					m.prelaunch("slice")
+				}
 			}
 			for _, others := range u.Frag.Unit.Deps {
 				pending = append(pending, others...)
@@ -151,7 +157,7 @@ func (m *Manager) parse(units []*Unit) {
 }
 
 func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) bool) {
-	u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
+	u.Config, u.Annotations, u.Settings = p.Config, newPairs(p.Annotations), newPairs(p.Properties)
 	for _, pr := range p.Problems {
 		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
 		if pr.Severity == pb.Problem_SEVERITY_WARNING {
@@ -222,7 +228,7 @@ func (m *Manager) reloadAll() {
 			prev[u] = parsedBytes{u.Config, u.Annotations, u.Settings}
 		}
 		frag := m.loader.Load(u.ID)
-		u.deps, u.depSet = map[string][]string{}, map[depKey]bool{}
+		u.deps, u.depSet = nil, nil
 		u.Config, u.Annotations, u.Settings = nil, nil, nil
 		m.setFragment(u, frag)
 		for _, n := range u.Names {

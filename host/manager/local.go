@@ -176,7 +176,7 @@ func (l local) Cat(ctx context.Context, names []string) ([]api.CatUnit, error) {
 
 func (l local) Enqueue(ctx context.Context, names []string, typ job.Type, mode job.Mode, manual bool) ([]api.JobInfo, error) {
 	var first, rest []api.JobInfo
-	err := l.m.doErr(ctx, func() error {
+	err := l.m.doCommitted(ctx, func() error {
 		units, err := l.m.resolve(names)
 		if err != nil {
 			return err

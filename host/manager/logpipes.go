@@ -22,7 +22,7 @@ func (m *Manager) capture(u *Unit, source, ident string, priority int) (*os.File
 	if err != nil {
 		return nil, err
 	}
-	u.logPipes[store] = logPipe{Source: source, Ident: ident, Priority: priority}
+	u.addLogPipe(store, logPipe{Source: source, Ident: ident, Priority: priority})
 	m.keepInInit(store, r)
 	return w, nil
 }
@@ -30,6 +30,9 @@ func (m *Manager) capture(u *Unit, source, ident string, priority int) (*os.File
 // pipeEnded forgets a log pipe every writer has closed.
 func (m *Manager) pipeEnded(u *Unit, store string) {
 	delete(u.logPipes, store)
+	if len(u.logPipes) == 0 {
+		u.logPipes = nil // a map keeps its room after its last entry goes: 1,000 oneshots kept ≈0.5 KiB each
+	}
 	m.forgetInInit(store)
 	m.markDirty(u)
 }
@@ -42,7 +45,7 @@ func (m *Manager) drainKept(u *Unit, pipes map[string]logPipe, stored map[string
 			continue // the process's writes fail (EPIPE) from now on; nothing else to do
 		}
 		delete(stored, store)
-		u.logPipes[store] = p
+		u.addLogPipe(store, p)
 		m.unitLogs.Drain(f, u.ID, p.Source, p.Ident, p.Priority, func() { m.post(func() { m.pipeEnded(u, store) }) })
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/reaper"
@@ -606,5 +607,50 @@ func TestWaitJobsAnswersAfterTheCommit(t *testing.T) {
 		}
 	default:
 		t.Fatal("not answered after the commit")
+	}
+}
+
+// An Enqueue caller (`sctl start --no-block`) hears of its job only once the checkpoint holds it: a core that
+// crashes right after the answer comes back with the job the caller was told of.
+func TestEnqueueAnswersAfterTheCommit(t *testing.T) {
+	dir := t.TempDir()
+	writeUnits(t, dir, map[string]string{"a.toy": "[Toy]"})
+	m := loopManager(t, filepath.Join(t.TempDir(), "run"), dir, newMemTypes(toy{"toy"}), &fakeExec{})
+	before, err := m.store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		jobs []api.JobInfo
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		jobs, err := local{m}.Enqueue(context.Background(), []string{"a.toy"}, job.Start, job.Replace, true)
+		answered <- answer{jobs, err}
+	}()
+	// The loop's part, as Run does it: the call, the commit for its caller, then the turn.
+	(<-m.calls)()
+	m.drain()
+	select {
+	case a := <-answered:
+		t.Fatalf("answered %+v before the commit", a)
+	case <-time.After(200 * time.Millisecond):
+	}
+	m.commitForCallers()
+	after, err := m.store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs []jobRecord
+	if err := json.Unmarshal(after.Blobs["jobs"], &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if after.Turn <= before.Turn || len(jobs) != 1 || jobs[0].Unit != "a.toy" {
+		t.Fatalf("the job was not committed (turn %d → %d, jobs %+v)", before.Turn, after.Turn, jobs)
+	}
+	a := <-answered
+	if a.err != nil || len(a.jobs) != 1 || a.jobs[0].Unit != "a.toy" || a.jobs[0].Type != "start" {
+		t.Fatalf("Enqueue answered %+v, %v", a.jobs, a.err)
 	}
 }

@@ -89,7 +89,9 @@ type Manager struct {
 	pg   pluginGlue // events on their way to the plugins (plugins.go), delivered by dispatch.go
 	life *lifecycle // what a unit's state change and a job's end set off (lifecycle.go)
 
-	calls     chan func()
+	calls chan func()
+	// committed are the control calls (doCommitted) to answer once the turn they ran in is committed.
+	committed []func()
 	closeOnce sync.Once
 	done      chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
@@ -270,7 +272,9 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
 		m.endOrphans()
-		m.prelaunch("mount", unitname.Type(target))
+		// The mount table's units (and their slice), udev's devices and the default unit: a boot needs these
+		// types for certain, so their plugins start now, beside the generators.
+		m.prelaunch("mount", "slice", "device", unitname.Type(target))
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
@@ -281,7 +285,7 @@ func (m *Manager) Run(ctx context.Context) string {
 	}
 	m.turn()
 	m.commit()
-	m.life.answerWaiters()
+	m.answerCommitted()
 	hup, term := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	signal.Notify(term, syscall.SIGTERM)
@@ -309,6 +313,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		case f := <-m.calls:
 			f()
 			m.drain()
+			m.commitForCallers()
 		case <-m.procs.exits.kick:
 			m.drain()
 		case <-ctx.Done():
@@ -316,7 +321,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		}
 		m.turn()
 		m.commit()
-		m.life.answerWaiters() // after the commit: what a caller is told survives a core crash
+		m.answerCommitted() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
@@ -423,6 +428,53 @@ func (m *Manager) do(ctx context.Context, f func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// doCommitted is do for a call whose effect a caller relies on (a job installed by `start --no-block`): it
+// answers once what it did is committed (commitForCallers, or the turn's commit), so that what the caller was
+// told survives a core crash, as WaitJobs answers after the commit too.
+// It returns f's error, or the loop's.
+func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
+	var ferr error
+	ran := make(chan struct{})
+	call := func() {
+		ferr = f()
+		m.committed = append(m.committed, func() { close(ran) })
+	}
+	select {
+	case m.calls <- call:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-m.done:
+		return errors.New("manager: shutting down")
+	}
+	select {
+	case <-ran:
+		return ferr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// commitForCallers commits now, before the turn, when a call of doCommitted waits: its caller (sctl start
+// --no-block, or sctl start, whose WaitJobs follows) gets its answer while the turn runs the jobs, as when it
+// was answered before the commit. The state between the calls and the turn is as consistent as at a turn's
+// end: the jobs are installed, the events queued are saved with the held ones.
+func (m *Manager) commitForCallers() {
+	if len(m.committed) > 0 {
+		m.commit()
+		m.answerCommitted()
+	}
+}
+
+// answerCommitted answers the callers waiting for the commit of this turn: WaitJobs' and doCommitted's. The loop
+// calls it after each commit.
+func (m *Manager) answerCommitted() {
+	m.life.answerWaiters()
+	for _, answer := range m.committed {
+		answer()
+	}
+	m.committed = nil
 }
 
 // turn runs jobs and delivers events until nothing moves. The bound only guards against a plugin that answers

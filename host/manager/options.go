@@ -187,7 +187,8 @@ func (m *Manager) watchdogIgnored(u *Unit, id string) bool {
 	if id != sdk.WatchdogTimer || !m.options.NoServiceWatchdog {
 		return false
 	}
-	m.unitLogf(u, 4, "%s: Watchdog disabled! Ignoring watchdog timeout (limit %s)!", u.ID, u.Settings["WatchdogUSec"])
+	limit, _ := u.Settings.get("WatchdogUSec")
+	m.unitLogf(u, 4, "%s: Watchdog disabled! Ignoring watchdog timeout (limit %s)!", u.ID, limit)
 	return true
 }
 

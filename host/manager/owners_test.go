@@ -25,9 +25,9 @@ func TestOwnersRoundTrip(t *testing.T) {
 		{
 			name: "processes",
 			fill: func(m *Manager, u *Unit) {
-				u.children[41] = child{id: "start/0", role: pb.Role_ROLE_MAIN}
-				u.children[42] = child{id: "stop/0", role: pb.Role_ROLE_CONTROL}
-				u.children[43] = child{role: pb.Role_ROLE_HELPER}
+				u.addChild(41, child{id: "start/0", role: pb.Role_ROLE_MAIN})
+				u.addChild(42, child{id: "stop/0", role: pb.Role_ROLE_CONTROL})
+				u.addChild(43, child{role: pb.Role_ROLE_HELPER})
 				u.MainPid, u.ControlPid = 41, 42
 				u.execMain = execMain{pid: 41, start: stamp{wall: time.Unix(100, 5).UTC(), mono: 7}, code: 1, status: 3}
 			},
@@ -82,7 +82,7 @@ func TestOwnersRoundTrip(t *testing.T) {
 				u.fds = append(u.fds, &heldFd{id: "listen0", store: "fd/u/listen0", name: "web", file: r,
 					spec: &pb.OpenSocket{Id: "listen0", Address: "/run/x.sock", Family: "unix", Type: "stream"}})
 				u.fds = append(u.fds, &heldFd{id: "conn1", store: "fd/u/conn1", name: "connection", file: r, passed: true})
-				u.logPipes["log/u/1"] = logPipe{Source: "stdout", Ident: "x", Priority: 6}
+				u.addLogPipe("log/u/1", logPipe{Source: "stdout", Ident: "x", Priority: 6})
 			},
 			save: func(m *Manager, u *Unit) any { return saveFds(u) },
 			load: func(m *Manager, u *Unit, b []byte) {

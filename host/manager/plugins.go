@@ -368,7 +368,7 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginS
 		}
 		for _, i := range keep {
 			u, p := all[i].u, results[i]
-			u.Config, u.Annotations, u.Settings = p.Config, p.Annotations, p.Properties
+			u.Config, u.Annotations, u.Settings = p.Config, newPairs(p.Annotations), newPairs(p.Properties)
 		}
 		old, err := m.pluginProcs.Install(np)
 		if err != nil {
@@ -460,8 +460,8 @@ func (m *Manager) swapStalePlugins() {
 // parsedBytes is what a plugin made of a unit's files.
 type parsedBytes struct {
 	config      []byte
-	annotations map[string]string
-	settings    map[string]string
+	annotations pairs
+	settings    pairs
 }
 
 // keepParsedWhileBackedOff gives the units that a daemon-reload could not have parsed because their type's
@@ -498,7 +498,8 @@ func (l local) ListPlugins(ctx context.Context) ([]api.PluginInfo, error) {
 	return out, err
 }
 
-// prelaunch starts the plugins of types a boot needs for certain (the mount table's, the default unit's), all at
+// prelaunch starts the plugins of types a boot needs for certain (the mount table's and their slices, udev's
+// devices, the default unit's; a type that runs processes brings the slice type), all at
 // once and off the loop, while the loop runs the generators and reads the unit files: reading a unit waits for
 // its type's plugin to describe the type, and launches one after the other (tens of milliseconds each) were most
 // of a boot's time. Each plugin is still launched on demand, only earlier. A type nothing serves, or that the

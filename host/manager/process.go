@@ -88,7 +88,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		return
 	}
 	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
-	u.children[pid] = child{id: s.Id, role: s.Role, argv: s.Argv}
+	u.addChild(pid, child{id: s.Id, role: s.Role, argv: s.Argv})
 	u.populated = true
 	m.procs.owner[pid] = u
 	switch s.Role {
@@ -114,6 +114,9 @@ func (m *Manager) onExit(e reaper.Exit) {
 	delete(m.procs.owner, e.Pid)
 	c := u.children[e.Pid]
 	delete(u.children, e.Pid)
+	if len(u.children) == 0 {
+		u.children = nil // as a unit's log pipes: no room kept for the next start
+	}
 	if u.MainPid == e.Pid {
 		u.MainPid = 0
 	}
@@ -210,7 +213,7 @@ func (m *Manager) setMainPid(u *Unit, pid int) {
 	}
 	u.MainPid = pid
 	u.execMain = execMain{pid: pid, start: now()}
-	u.children[pid] = child{role: pb.Role_ROLE_MAIN}
+	u.addChild(pid, child{role: pb.Role_ROLE_MAIN})
 	u.populated = true
 	m.procs.owner[pid] = u
 }
@@ -292,7 +295,7 @@ func (m *Manager) rememberCleanup(u *Unit, ec *pb.ExecContext) {
 	}
 	if rt := ec.GetDirectories()["runtime"]; rt != nil && !rt.Preserve {
 		for _, p := range rt.Paths {
-			u.runtimeDirs[filepath.Join("/run", p)] = true
+			u.addRuntimeDir(filepath.Join("/run", p))
 		}
 	}
 	if exec.HasPrivateState(ec) && u.invocationID != "" && !u.privateTmp {

@@ -73,7 +73,7 @@ func (pt *procTable) restore(u *Unit, r procRecord) {
 		code: r.ExecMain.Code, status: r.ExecMain.Status}
 	u.finished = r.Finished
 	for pid, c := range r.Children {
-		u.children[pid] = child{id: c.ID, role: pb.Role(c.Role), argv: c.Argv}
+		u.addChild(pid, child{id: c.ID, role: pb.Role(c.Role), argv: c.Argv})
 		pt.owner[pid] = u
 	}
 }

@@ -112,7 +112,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("ExecProcesses", u.execProcesses()) // execstatus.go
 		add("ControlGroup", m.controlGroup(u))
 		add("FreezerState", string(m.freezerState(u)))
-		if _, ok := u.Annotations["Slice"]; ok || u.Type == "slice" {
+		if _, ok := u.Annotations.get("Slice"); ok || u.Type == "slice" {
 			add("Slice", sliceOf(u))
 		}
 		mem, tasks := m.usage(u)
@@ -121,10 +121,11 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	}
 	// The plugin's properties: the unit's settings as it parsed them, overridden by what it reported since.
 	own := make(map[string]string, len(u.Settings)+len(u.Props))
-	for _, kv := range []map[string]string{u.Settings, u.Props} {
-		for k, v := range kv {
-			own[k] = v
-		}
+	for k, v := range u.Settings.all() {
+		own[k] = v
+	}
+	for k, v := range u.Props.all() {
+		own[k] = v
 	}
 	names := make([]string, 0, len(own))
 	for k := range own {
@@ -174,9 +175,9 @@ func needReload(f *unit.Fragment) bool {
 	if f == nil {
 		return false
 	}
-	for path, t := range f.ModTimes {
-		st, err := os.Stat(path)
-		if err != nil || !st.ModTime().Equal(t) {
+	for _, mt := range f.ModTimes {
+		st, err := os.Stat(mt.Path)
+		if err != nil || !st.ModTime().Equal(mt.Time) {
 			return true
 		}
 	}

@@ -19,7 +19,7 @@ func sliceOf(u *Unit) string {
 	if u.Type == "slice" {
 		return unitname.SliceParent(u.ID)
 	}
-	if s := u.Annotations["Slice"]; s != "" {
+	if s, _ := u.Annotations.get("Slice"); s != "" {
 		return s
 	}
 	return unitname.DefaultSlice(u.ID)
@@ -41,7 +41,7 @@ func cgroupName(u *Unit) string {
 // (units that run processes: services, sockets, mounts, swaps), on that slice. Stopping the slice therefore
 // stops the units in it first.
 func sliceDependencies(u *Unit) []*pb.Dependency {
-	if _, ok := u.Annotations["Slice"]; !ok && u.Type != "slice" {
+	if _, ok := u.Annotations.get("Slice"); !ok && u.Type != "slice" {
 		return nil
 	}
 	s := sliceOf(u)
@@ -50,6 +50,10 @@ func sliceDependencies(u *Unit) []*pb.Dependency {
 	}
 	return []*pb.Dependency{{Kind: "Requires", Units: []string{s}}, {Kind: "After", Units: []string{s}}}
 }
+
+// sliceTypes are the types whose units run processes in a cgroup of their own and so go in a slice (systemd's
+// unit types with a cgroup context); their plugins report the Slice annotation.
+var sliceTypes = []string{"service", "socket", "mount", "swap", "scope"}
 
 // declaredSlice declares every slice: a slice named by a unit or as a parent loads with its defaults without a
 // file, as in systemd.

@@ -8,8 +8,8 @@ func TestCgroupNames(t *testing.T) {
 		want string
 	}{
 		{&Unit{ID: "a.service", Type: "service"}, "system.slice/a.service"},
-		{&Unit{ID: "a.service", Type: "service", Annotations: map[string]string{"Slice": ""}}, "system.slice/a.service"},
-		{&Unit{ID: "a.service", Type: "service", Annotations: map[string]string{"Slice": "x-y.slice"}}, "x.slice/x-y.slice/a.service"},
+		{&Unit{ID: "a.service", Type: "service", Annotations: newPairs(map[string]string{"Slice": ""})}, "system.slice/a.service"},
+		{&Unit{ID: "a.service", Type: "service", Annotations: newPairs(map[string]string{"Slice": "x-y.slice"})}, "x.slice/x-y.slice/a.service"},
 		{&Unit{ID: "g@tty1.service", Type: "service"}, "system.slice/system-g.slice/g@tty1.service"},
 		{&Unit{ID: "x-y.slice", Type: "slice"}, "x.slice/x-y.slice"},
 		{&Unit{ID: "-.slice", Type: "slice"}, ""},
@@ -36,7 +36,7 @@ func TestSliceDependencies(t *testing.T) {
 	if d := sliceDependencies(&Unit{ID: "t.target", Type: "target"}); d != nil {
 		t.Errorf("a target without a Slice annotation got %v", d)
 	}
-	d := sliceDependencies(&Unit{ID: "a.service", Type: "service", Annotations: map[string]string{"Slice": ""}})
+	d := sliceDependencies(&Unit{ID: "a.service", Type: "service", Annotations: newPairs(map[string]string{"Slice": ""})})
 	if len(d) != 2 || d[0].Kind != "Requires" || d[1].Kind != "After" || d[0].Units[0] != "system.slice" {
 		t.Errorf("a service: %v", d)
 	}

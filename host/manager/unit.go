@@ -24,14 +24,15 @@ type Unit struct {
 	Config       []byte
 	State        []byte
 	StateVersion uint32
-	Annotations  map[string]string
-	Settings     map[string]string // the plugin's view of the unit's settings, for sctl show
+	Annotations  pairs // what the core needs to know of the config without asking the plugin (CanReload, Slice)
+	Settings     pairs // the plugin's view of the unit's settings, for sctl show
 
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
 	fwd map[string][]string
 	// deps holds the effective dependencies by kind: configured, the type's default and implicit ones, and
-	// the reverse kinds other units' dependencies imply; depSet makes adding one O(1) (a target may want
-	// thousands of units).
+	// the reverse kinds other units' dependencies imply; depSet holds the lists of depSetMin entries or more,
+	// so that adding one stays O(1) (a target may want thousands of units) while the few dependencies of most
+	// units cost no set. Both, and the unit's other maps, are made on their first entry.
 	deps   map[string][]string
 	depSet map[depKey]bool
 
@@ -45,7 +46,7 @@ type Unit struct {
 	Result     string
 	StatusText string
 	// Props are the plugin's own properties (SetState's properties), shown by sctl show after the generic ones.
-	Props map[string]string
+	Props pairs
 	times timestamps
 	// execMain is the last main process spawned: ExecMainPID, ExecMainCode, … of systemctl show.
 	execMain execMain
@@ -116,8 +117,7 @@ type stamp struct {
 }
 
 func newUnit(id, typ string) *Unit {
-	return &Unit{ID: id, Type: typ, Names: []string{id}, deps: map[string][]string{}, depSet: map[depKey]bool{}, Sub: "dead",
-		children: map[int]child{}, logPipes: map[string]logPipe{}, runtimeDirs: map[string]bool{}}
+	return &Unit{ID: id, Type: typ, Names: []string{id}, Sub: "dead"}
 }
 
 // addName adds an alias the unit is known by, once.
@@ -129,12 +129,54 @@ func (u *Unit) addName(name string) {
 
 // addDep records a dependency, keeping each kind free of duplicates.
 func (u *Unit) addDep(kind, other string) {
-	k := depKey{kind, other}
-	if u.depSet[k] {
+	list, k := u.deps[kind], depKey{kind, other}
+	if len(list) < depSetMin && slices.Contains(list, other) || len(list) >= depSetMin && u.depSet[k] {
 		return
 	}
-	u.depSet[k] = true
-	u.deps[kind] = append(u.deps[kind], other)
+	list = append(list, other)
+	switch {
+	case len(list) == depSetMin:
+		if u.depSet == nil {
+			u.depSet = map[depKey]bool{}
+		}
+		for _, o := range list {
+			u.depSet[depKey{kind, o}] = true
+		}
+	case len(list) > depSetMin:
+		u.depSet[k] = true
+	}
+	if u.deps == nil {
+		u.deps = map[string][]string{}
+	}
+	u.deps[kind] = list
+}
+
+// depSetMin is the length from which a dependency list is indexed in depSet: below it a scan is cheaper than a
+// set's memory.
+const depSetMin = 16
+
+// addRuntimeDir notes a RuntimeDirectory= path to remove when the unit goes down.
+func (u *Unit) addRuntimeDir(path string) {
+	if u.runtimeDirs == nil {
+		u.runtimeDirs = map[string]bool{}
+	}
+	u.runtimeDirs[path] = true
+}
+
+// addLogPipe notes a pipe that carries output of the unit's processes into its log.
+func (u *Unit) addLogPipe(store string, p logPipe) {
+	if u.logPipes == nil {
+		u.logPipes = map[string]logPipe{}
+	}
+	u.logPipes[store] = p
+}
+
+// addChild notes a process of the unit.
+func (u *Unit) addChild(pid int, c child) {
+	if u.children == nil {
+		u.children = map[int]child{}
+	}
+	u.children[pid] = c
 }
 
 // isActive reports active or reloading, systemd's UNIT_IS_ACTIVE_OR_RELOADING.

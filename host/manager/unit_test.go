@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -22,5 +23,31 @@ func TestActiveStateFromPlugins(t *testing.T) {
 		if want := strings.ToLower(strings.TrimPrefix(name, "ACTIVE_STATE_")); s.String() != want || toPB(s) != p {
 			t.Errorf("%s: core's %s, back %s", name, s, toPB(s))
 		}
+	}
+}
+
+// A dependency is recorded once whether its list is short (scanned) or long (indexed in depSet), across the
+// length at which the index is made.
+func TestAddDepOnce(t *testing.T) {
+	u := newUnit("a.target", "target")
+	for round := 0; round < 2; round++ {
+		for i := 0; i < 3*depSetMin; i++ {
+			u.addDep("Wants", fmt.Sprintf("u%d.service", i))
+			u.addDep("Wants", fmt.Sprintf("u%d.service", i/2))
+		}
+	}
+	u.addDep("After", "x.service")
+	u.addDep("After", "x.service")
+	if n := len(u.deps["Wants"]); n != 3*depSetMin {
+		t.Errorf("%d Wants, want %d", n, 3*depSetMin)
+	}
+	if got := u.deps["After"]; len(got) != 1 {
+		t.Errorf("After = %v", got)
+	}
+	if len(u.depSet) != 3*depSetMin {
+		t.Errorf("depSet holds %d entries, want the %d of the long list only", len(u.depSet), 3*depSetMin)
+	}
+	if v := newUnit("b.service", "service"); v.deps != nil || v.depSet != nil || v.children != nil {
+		t.Error("a new unit allocates its maps before their first entry")
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -345,6 +346,10 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 			// plugin's Type=dbus watch); the default is /run/dbus/system_bus_socket.
 			if a, ok := os.LookupEnv("DBUS_SYSTEM_BUS_ADDRESS"); ok {
 				cmd.Env = append(cmd.Env, "DBUS_SYSTEM_BUS_ADDRESS="+a)
+			}
+			// Where each process writes its heap profile at rest, when the core was told to (pkg/memtrim).
+			if d, ok := os.LookupEnv(memtrim.ProfileEnv); ok {
+				cmd.Env = append(cmd.Env, memtrim.ProfileEnv+"="+d)
 			}
 			p.runner = &procRunner{cmd: cmd, reaper: m.reaper, onExit: func(e reaper.Exit) {
 				// Called with the reaper's lock held: the manager's lock is taken elsewhere, as launches hold it

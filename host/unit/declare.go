@@ -3,7 +3,6 @@ package unit
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
@@ -14,7 +13,7 @@ import (
 // systemd leaves its mounts. Values are taken as they are: no specifier is expanded in a path of the system.
 // As for a file, nil typeSections takes every section as the type's, for Finish to check (Read).
 func (l *Loader) declared(f *Fragment, secs []*unitfile.Section, name string, typeSections func(string) ([]string, error)) *Fragment {
-	f.ModTimes = map[string]time.Time{}
+	f.ModTimes = nil
 	var typeSecs []string
 	if typeSections == nil {
 		f.unchecked, typeSecs = name, ownSections(secs)

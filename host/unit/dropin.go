@@ -51,7 +51,7 @@ func (l *Loader) dropIns(f *Fragment) []string {
 				continue
 			}
 			if st, err := os.Stat(full); err == nil {
-				f.ModTimes[full] = st.ModTime()
+				f.noteModTime(full, st.ModTime())
 			}
 			for _, e := range ents {
 				name := e.Name()
@@ -67,7 +67,7 @@ func (l *Loader) dropIns(f *Fragment) []string {
 					continue
 				}
 				if st, err := os.Stat(p); err == nil {
-					f.ModTimes[p] = st.ModTime()
+					f.noteModTime(p, st.ModTime())
 				}
 				chosen[name] = p
 			}

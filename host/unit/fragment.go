@@ -31,9 +31,27 @@ type Fragment struct {
 	TypeSections []*unitfile.Section // the type's own sections, drop-ins merged, specifiers expanded
 	// ModTimes holds the modification time of every file and directory consulted that exists, so that a
 	// change on disk can be noticed (NeedDaemonReload).
-	ModTimes map[string]time.Time
+	ModTimes []ModTime
 
 	unchecked string // the name Read was asked for, until Finish has checked the type's sections
+}
+
+// ModTime is the modification time of a file or directory a fragment was read from. A fragment holds a few (its
+// file, drop-ins, the directories looked at): a list costs a unit less than a map.
+type ModTime struct {
+	Path string
+	Time time.Time
+}
+
+// noteModTime records path's modification time, replacing one noted before.
+func (f *Fragment) noteModTime(path string, t time.Time) {
+	for i := range f.ModTimes {
+		if f.ModTimes[i].Path == path {
+			f.ModTimes[i].Time = t
+			return
+		}
+	}
+	f.ModTimes = append(f.ModTimes, ModTime{path, t})
 }
 
 // UnitSection is the interpreted [Unit] section.

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
@@ -107,7 +106,7 @@ func (l *Loader) installable(name string) (*Fragment, error) {
 // plugin serves. Only [Install] is interpreted, as systemd's install.c reads it: a mistake elsewhere in the file
 // is for loading to report. An alias is followed: Name is the unit it names, Names holds both.
 func (l *Loader) InstallInfo(name string) *Fragment {
-	f := &Fragment{Name: name, Names: []string{name}, ModTimes: map[string]time.Time{}}
+	f := &Fragment{Name: name, Names: []string{name}}
 	path, id, state, err := l.find(f, name)
 	f.FragmentPath, f.LoadState, f.LoadError = path, state, err
 	if id != name {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/specifier"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
@@ -71,7 +70,7 @@ func (f *Fragment) Unchecked() bool { return f.unchecked != "" }
 
 // load reads name, asking typeSections which sections its type takes; nil typeSections is Read's way.
 func (l *Loader) load(name string, typeSections func(unitType string) ([]string, error)) (f *Fragment) {
-	f = &Fragment{Name: name, Names: []string{name}, ModTimes: map[string]time.Time{}}
+	f = &Fragment{Name: name, Names: []string{name}}
 	defer func() {
 		if r := recover(); r != nil {
 			f.LoadState, f.LoadError = Error, fmt.Errorf("unit: internal error loading %s: %v", name, r)
@@ -164,7 +163,7 @@ func (l *Loader) find(f *Fragment, name string) (string, string, LoadState, erro
 		if err != nil {
 			continue
 		}
-		f.ModTimes[p] = st.ModTime()
+		f.noteModTime(p, st.ModTime())
 		if st.Mode()&os.ModeSymlink != 0 {
 			target, _ := os.Readlink(p)
 			if target == os.DevNull {
@@ -211,7 +210,7 @@ func regular(f *Fragment, path, id string) (string, string, LoadState, error) {
 	if err != nil {
 		return path, id, Error, &unitfile.Error{File: path, Msg: err.Error()}
 	}
-	f.ModTimes[path] = st.ModTime()
+	f.noteModTime(path, st.ModTime())
 	switch {
 	case st.IsDir():
 		return path, id, Error, &unitfile.Error{File: path, Msg: "is a directory, not a unit file"}
@@ -280,7 +279,7 @@ func (l *Loader) addDirDeps(f *Fragment) {
 					continue
 				}
 				if st, err := os.Stat(d); err == nil {
-					f.ModTimes[d] = st.ModTime()
+					f.noteModTime(d, st.ModTime())
 				}
 				for _, e := range ents {
 					if unitname.Valid(e.Name()) && !slices.Contains(f.Unit.Deps[kind.dep], e.Name()) {

@@ -4,7 +4,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 )
@@ -78,6 +77,6 @@ func typeValue(f *Fragment, sec, key string) string {
 
 // hasFile reports whether a unit file (not a mask) for name is on the search path.
 func (l *Loader) hasFile(name string) bool {
-	_, _, state, _ := l.find(&Fragment{ModTimes: map[string]time.Time{}}, name)
+	_, _, state, _ := l.find(&Fragment{}, name)
 	return state == Loaded
 }

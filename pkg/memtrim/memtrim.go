@@ -5,13 +5,27 @@
 // device that is the difference between the manager's footprint at rest and at its peak. A Trimmer waits for a
 // quiet period after the last activity and then returns every free page at once (debug.FreeOSMemory), once per
 // burst: a busy process never pays for it, an idle one pays once.
+//
+// With $SYSMASTER_HEAP_PROFILE set to a directory, each trim also writes the process's heap profile there, as
+// NAME-PID.heap (NAME: its executable's base name) for `go tool pprof`, and the runtime's memory statistics
+// (heap in use, stacks, GC metadata) as NAME-PID.memstats: where the memory of the core and of each plugin goes
+// at rest (docs/performance.md).
 package memtrim
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
+
+// ProfileEnv names the directory each trim writes the process's heap profile to; unset, nothing is written.
+const ProfileEnv = "SYSMASTER_HEAP_PROFILE"
 
 // DefaultQuiet is how long a process must be idle before its free memory is returned.
 const DefaultQuiet = 2 * time.Second
@@ -23,11 +37,25 @@ type Trimmer struct {
 	timer *time.Timer
 	dirty bool // activity since the last trim
 	trims int
+	// profile is the heap profile's file, written after each trim; "" for none.
+	profile string
+}
+
+// Finer samples than the default one per 512 KiB when profiles are asked for: small per-unit records are what they
+// are for. Set before the process allocates much, as the profile scales every sample by the rate in force when it
+// is written.
+func init() {
+	if os.Getenv(ProfileEnv) != "" {
+		runtime.MemProfileRate = 16 << 10
+	}
 }
 
 // New returns a Trimmer that trims quiet after the last Touch.
 func New(quiet time.Duration) *Trimmer {
 	t := &Trimmer{quiet: quiet}
+	if dir := os.Getenv(ProfileEnv); dir != "" {
+		t.profile = filepath.Join(dir, fmt.Sprintf("%s-%d.heap", filepath.Base(os.Args[0]), os.Getpid()))
+	}
 	t.timer = time.AfterFunc(time.Hour, t.fire)
 	t.timer.Stop()
 	return t
@@ -61,7 +89,34 @@ func (t *Trimmer) fire() {
 	t.dirty = false
 	t.mu.Unlock()
 	debug.FreeOSMemory()
+	if t.profile != "" {
+		writeProfile(t.profile)
+		writeStats(strings.TrimSuffix(t.profile, ".heap") + ".memstats")
+	}
 	t.mu.Lock()
 	t.trims++
 	t.mu.Unlock()
+}
+
+// writeStats writes the runtime's memory statistics to path, one "Name = bytes" a line; a failure loses them.
+func writeStats(path string) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := fmt.Sprintf("HeapAlloc = %d\nHeapInuse = %d\nHeapIdle = %d\nHeapReleased = %d\nStackInuse = %d\nGCSys = %d\n"+
+		"MSpanInuse = %d\nBuckHashSys = %d\nOtherSys = %d\nSys = %d\nNumGC = %d\n", ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle,
+		ms.HeapReleased, ms.StackInuse, ms.GCSys, ms.MSpanInuse, ms.BuckHashSys, ms.OtherSys, ms.Sys, ms.NumGC)
+	os.WriteFile(path, []byte(s), 0o644)
+}
+
+// writeProfile writes the heap profile to path, replacing the last one; a failure only loses the profile.
+func writeProfile(path string) {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return
+	}
+	err = pprof.Lookup("heap").WriteTo(f, 0)
+	if cerr := f.Close(); err == nil && cerr == nil {
+		os.Rename(tmp, path)
+	}
 }

@@ -1,7 +1,11 @@
 package memtrim
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +58,31 @@ func TestTouchPostpones(t *testing.T) {
 	}
 	if n := tr.Trims(); n != 0 {
 		t.Fatalf("trimmed %d times while busy", n)
+	}
+}
+
+// With $SYSMASTER_HEAP_PROFILE set, a trim leaves the process's heap profile in that directory.
+func TestTrimWritesHeapProfile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(ProfileEnv, dir)
+	tr := New(10 * time.Millisecond)
+	defer tr.Stop()
+	tr.Touch()
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Trims() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%d.heap", filepath.Base(os.Args[0]), os.Getpid()))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A profile is gzipped protobuf.
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("%s is not a gzipped profile (%d bytes)", path, len(b))
+	}
+	stats, err := os.ReadFile(strings.TrimSuffix(path, ".heap") + ".memstats")
+	if err != nil || !strings.Contains(string(stats), "HeapInuse = ") {
+		t.Errorf("memstats: %v\n%s", err, stats)
 	}
 }

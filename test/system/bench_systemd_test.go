@@ -48,15 +48,25 @@ func vsUnits() map[string]string {
 	return units
 }
 
+// vsIdleTimeout is sysmaster's Plugins.IdleTimeoutSec in the benchmark (the default is 30 s): the at-rest figure
+// is taken once the plugins it stops are gone and memtrim's quiet period has passed.
+const vsIdleTimeout = 5 * time.Second
+
+// vsConfig is system.conf for sysmaster in the benchmark: the installed one's paths, a short idle timeout.
+const vsConfig = "[Manager]\nDefaultUnit = \"default.target\"\nUnitPaths = [\"/etc/sysmaster/system\", \"/run/sysmaster/system\", \"/usr/lib/sysmaster/system\"]\n" +
+	"[Plugins]\nDir = \"/usr/lib/sysmaster/plugins\"\nIdleTimeoutSec = 5\n"
+
 // manager is what the benchmark needs of either system.
 type manager struct {
 	ctl  func(args ...string) (string, string, int)
 	pids func() []int // the manager's own processes, for their PSS
+	// rest returns once the manager is at rest after the runs: sysmaster's idle plugins stopped.
+	rest func()
 }
 
 // vsFigures are one manager's figures.
 type vsFigures struct {
-	bootMs, startMs, restartMs, isActiveMs, pssMiB float64
+	bootMs, startMs, restartMs, isActiveMs, pssMiB, restMiB float64
 }
 
 // measure drives m through the figures of vsFigures; boot is when the launch began.
@@ -95,10 +105,41 @@ func measure(b *testing.B, m manager, boot time.Time) vsFigures {
 		}
 	}
 	f.isActiveMs = ms(time.Since(start)) / vsIsActive
+	var each []string
 	for _, pid := range m.pids() {
 		f.pssMiB += pssMiB(pid)
+		each = append(each, pssParts(pid))
 	}
+	b.Logf("PSS after the runs (MiB): %s", strings.Join(each, ", "))
+	// At rest: both wait the idle timeout and memtrim's quiet period (2 s) with a second to spare, sysmaster until
+	// its idle plugins are gone too.
+	time.Sleep(vsIdleTimeout + 3*time.Second)
+	m.rest()
+	each = nil
+	for _, pid := range m.pids() {
+		f.restMiB += pssMiB(pid)
+		each = append(each, pssParts(pid))
+	}
+	b.Logf("PSS at rest (MiB): %s", strings.Join(each, ", "))
 	return f
+}
+
+// pssParts is pid's command name, PSS and its anonymous and file-backed parts in MiB, for the log.
+func pssParts(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	kb := map[string]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[2] == "kB" {
+			kb[strings.TrimSuffix(f[0], ":")], _ = strconv.ParseFloat(f[1], 64)
+		}
+	}
+	return fmt.Sprintf("%s %.1f (anon %.1f, file %.1f)", commOf(pid), kb["Pss"]/1024, kb["Pss_Anon"]/1024, kb["Pss_File"]/1024)
+}
+
+// commOf is pid's command name.
+func commOf(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	return strings.TrimSpace(string(b))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -114,12 +155,19 @@ func BenchmarkVsSystemd(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		boot := time.Now()
 		sd := harness.StartSystemd(b, units, "bench-a.target")
-		theirs := measure(b, manager{ctl: sd.Ctl, pids: func() []int { return []int{sd.InitPid} }}, boot)
+		theirs := measure(b, manager{ctl: sd.Ctl, pids: func() []int { return []int{sd.InitPid} }, rest: func() {}}, boot)
 		sd.Kill()
 
 		boot = time.Now()
-		s := harness.Start(b, harness.Options{Units: units, Args: []string{"sysmaster.unit=bench-a.target"}})
-		ours := measure(b, manager{ctl: s.Sctl, pids: func() []int { return sysmasterPids(s) }}, boot)
+		s := harness.Start(b, harness.Options{Units: units, Config: vsConfig, Args: []string{"sysmaster.unit=bench-a.target"}})
+		rest := func() {
+			if !s.WaitFor(time.Minute, func() bool { return len(sysmasterPids(s)) <= 2 }) {
+				out, _, _ := s.Sctl("list-plugins")
+				b.Fatalf("plugins still running %s after the runs:\n%s", time.Minute, out)
+			}
+			time.Sleep(3 * time.Second) // memtrim's quiet period after the stops
+		}
+		ours := measure(b, manager{ctl: s.Sctl, pids: func() []int { return sysmasterPids(s) }, rest: rest}, boot)
 		s.Sctl("poweroff")
 		<-s.Exited()
 
@@ -133,6 +181,7 @@ func BenchmarkVsSystemd(b *testing.B) {
 		report("restart-ms", theirs.restartMs, ours.restartMs)
 		report("is-active-ms", theirs.isActiveMs, ours.isActiveMs)
 		report("pss-MiB", theirs.pssMiB, ours.pssMiB)
+		report("rest-MiB", theirs.restMiB, ours.restMiB)
 	}
 	sdSize, err := systemdInstalledMiB()
 	if err != nil {
