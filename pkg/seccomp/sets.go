@@ -1,6 +1,9 @@
 package seccomp
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Expand resolves a system call name or an @set into system call names. ok is false for a set or name systemd
 // 252 does not know; a known name that this architecture lacks is returned all the same (Resolve drops it).
@@ -29,7 +32,9 @@ func Expand(name string) (names []string, ok bool) {
 	return names, true
 }
 
-var known = func() map[string]bool {
+// known is built on first use: a process that never reads a filter (every one run from the image but the core
+// and the service plugin) does not pay for it at start.
+var known = sync.OnceValue(func() map[string]bool {
 	k := map[string]bool{}
 	for _, g := range groupSets {
 		for _, m := range g {
@@ -42,10 +47,10 @@ var known = func() map[string]bool {
 		k[n] = true
 	}
 	return k
-}()
+})
 
 // Known reports whether name is a system call systemd 252 or this architecture knows.
-func Known(name string) bool { return known[name] }
+func Known(name string) bool { return known()[name] }
 
 // Number returns the native number of a system call, and false when this architecture has no such call.
 func Number(name string) (uint32, bool) {
