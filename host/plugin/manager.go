@@ -312,12 +312,12 @@ func (m *Manager) callTimeoutLocked() time.Duration {
 // launch starts the binary at path for typ, checked against pin, and returns it after the handshake and
 // Describe (bounded by timeout). It takes no lock.
 func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin, error) {
-	bin, err := openBinary(path)
+	bin, err := openBinary(path, &m.digests)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
 	if pin != "" {
-		sum, err := bin.digest()
+		sum, err := bin.verified()
 		if err != nil {
 			return nil, fmt.Errorf("plugin %s: %w", typ, err)
 		}
