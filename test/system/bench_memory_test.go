@@ -53,5 +53,6 @@ func BenchmarkMemoryAtRest(b *testing.B) {
 			b.Errorf("list-plugins does not show idle plugins:\n%s", out)
 		}
 		b.ReportMetric(pssMiB(s.InitPid)+pssMiB(childOf(s.InitPid, "sysmaster")), "pss-after-MiB")
+		b.ReportMetric(pssMiB(s.InitPid), "pss-init-after-MiB")
 	}
 }
