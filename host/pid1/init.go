@@ -134,6 +134,7 @@ func Main(args []string) int {
 			s.now = true
 		}
 	}
+	trim.stop()
 	finalStage(s.action(), s.container)
 	return 0
 }

@@ -44,6 +44,9 @@ func newTrimmer() *trimmer { return &trimmer{t: time.AfterFunc(trimQuiet, trim)}
 // touch notes activity: the trim waits until trimQuiet has passed since the last touch.
 func (t *trimmer) touch() { t.t.Reset(trimQuiet) }
 
+// stop cancels a pending trim: the final stage unmounts and detaches what init's pages would be read back from.
+func (t *trimmer) stop() { t.t.Stop() }
+
 // trim returns the free heap to the kernel and reclaims the pages of init's own binary (file-backed, clean: the
 // kernel reads again what is needed). It costs a few milliseconds once per burst.
 func trim() {
