@@ -1,4 +1,6 @@
-# sysmaster build. `make` builds every binary into ./bin; `make install DESTDIR=… PREFIX=/usr` installs them.
+# sysmaster build. `make` builds the two binaries into ./bin: init (PID 1, small and alone) and sysmaster, the
+# image of everything else (the core, the executor, the built-in plugins, sctl and the other commands, each run by
+# the name of a link to it: cmd/sysmaster). `make install DESTDIR=… PREFIX=/usr` installs them and the links.
 GO        ?= go
 PREFIX    ?= /usr
 DESTDIR   ?=
@@ -18,26 +20,18 @@ BUILDFLAGS := -trimpath -ldflags='$(LDFLAGS)'
 all: build
 
 build:
-	@mkdir -p bin/plugins
-	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sctl ./random-seed
-	$(GO) build $(BUILDFLAGS) -o bin/sysmaster-fstab-generator ./cmd/fstab-generator
-	$(GO) build $(BUILDFLAGS) -o bin/sysmaster-executor ./cmd/sysmaster-executor
-	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/udevd ./cmd/devctl ./cmd/sysmaster-migrate ./cmd/update-utmp ./cmd/initctl
-	@for p in $(PLUGINS); do echo "$(GO) build $(BUILDFLAGS) -o bin/plugins/$$p ./plugins/$$p"; $(GO) build $(BUILDFLAGS) -o bin/plugins/$$p ./plugins/$$p || exit 1; done
+	@mkdir -p bin
+	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sysmaster-executor
 
 install: build
-	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/profiles $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
-	install -m 0755 bin/init bin/sysmaster bin/random-seed $(DESTDIR)$(LIBDIR)/
-	install -m 0755 bin/sctl $(DESTDIR)$(PREFIX)/bin/sctl
-	install -m 0755 bin/udevd $(DESTDIR)$(LIBDIR)/udevd
-	install -m 0755 bin/devctl $(DESTDIR)$(PREFIX)/bin/devctl
-	install -m 0755 bin/sysmaster-migrate $(DESTDIR)$(PREFIX)/sbin/sysmaster-migrate
-	install -m 0755 bin/update-utmp bin/initctl $(DESTDIR)$(LIBDIR)/
-	install -m 0755 bin/sysmaster-executor $(DESTDIR)$(LIBDIR)/sysmaster-executor
-	install -d $(DESTDIR)$(LIBDIR)/system-generators
-	install -m 0755 bin/sysmaster-fstab-generator $(DESTDIR)$(LIBDIR)/system-generators/sysmaster-fstab-generator
+	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/profiles $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(LIBDIR)/system-generators $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
+	install -m 0755 bin/init bin/sysmaster bin/sysmaster-executor $(DESTDIR)$(LIBDIR)/
+	for c in udevd random-seed update-utmp initctl; do ln -sf sysmaster $(DESTDIR)$(LIBDIR)/$$c; done
+	ln -sf ../sysmaster $(DESTDIR)$(LIBDIR)/system-generators/sysmaster-fstab-generator
+	for p in $(PLUGINS); do ln -sf ../sysmaster $(DESTDIR)$(LIBDIR)/plugins/$$p; done
+	for c in sctl devctl; do ln -sf ../lib/sysmaster/sysmaster $(DESTDIR)$(PREFIX)/bin/$$c; done
+	ln -sf ../lib/sysmaster/sysmaster $(DESTDIR)$(PREFIX)/sbin/sysmaster-migrate
 	for l in poweroff reboot halt; do ln -sf sctl $(DESTDIR)$(PREFIX)/bin/$$l; done
-	for p in $(PLUGINS); do install -m 0755 bin/plugins/$$p $(DESTDIR)$(LIBDIR)/plugins/$$p; done
 	cp -a units/. $(DESTDIR)$(LIBDIR)/system/
 	install -D -m 0644 config/udev/99-sysmaster.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/99-sysmaster.rules
 	install -m 0644 config/profiles/*.conf $(DESTDIR)$(LIBDIR)/profiles/

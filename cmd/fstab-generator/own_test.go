@@ -1,4 +1,4 @@
-package main
+package fstabgenerator
 
 import (
 	"bytes"
@@ -152,7 +152,7 @@ func TestFstabDisabled(t *testing.T) {
 func TestMainEnvironment(t *testing.T) {
 	if os.Getenv("FSTAB_GENERATOR_MAIN") == "1" {
 		os.Args = append([]string{"sysmaster-fstab-generator"}, strings.Fields(os.Getenv("FSTAB_GENERATOR_ARGS"))...)
-		main()
+		Main()
 		os.Exit(0)
 	}
 	dir := t.TempDir()

@@ -1,12 +1,12 @@
-// Command initctl serves SysV init's control FIFO, /run/initctl, for sysmaster, as systemd-initctl does for
-// systemd: Debian's /sbin/poweroff, reboot, halt and telinit (systemd-sysv's links to systemctl) fall back to it
-// when no systemd answers on D-Bus. Its socket unit passes the FIFO (LISTEN_FDS); each request (struct
-// init_request) asks for a runlevel, which becomes sysmaster's shutdown or isolate job:
+// Package initctl is command initctl: it serves SysV init's control FIFO, /run/initctl, for sysmaster, as
+// systemd-initctl does for systemd: Debian's /sbin/poweroff, reboot, halt and telinit (systemd-sysv's links to
+// systemctl) fall back to it when no systemd answers on D-Bus. Its socket unit passes the FIFO (LISTEN_FDS); each
+// request (struct init_request) asks for a runlevel, which becomes sysmaster's shutdown or isolate job:
 //
 //	0 poweroff · 6 reboot · 1, S, s rescue.target · 2, 3, 4 multi-user.target · 5 graphical.target
 //
 // It exits after five minutes without requests; the socket starts it again on the next one.
-package main
+package initctl
 
 import (
 	"context"
@@ -64,7 +64,9 @@ func parse(b []byte) (runlevel byte, ok bool, err error) {
 	return byte(binary.LittleEndian.Uint32(b[8:])), true, nil
 }
 
-func main() {
+// Main runs the command on os.Args; it exits with the command's status (the image, cmd/sysmaster, calls it by
+// the name it was run as).
+func Main() {
 	if os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) || os.Getenv("LISTEN_FDS") != "1" {
 		fmt.Fprintln(os.Stderr, "initctl: expects the /run/initctl FIFO from its socket unit (LISTEN_FDS=1)")
 		os.Exit(1)

@@ -1,8 +1,8 @@
-// Command sysmaster-migrate puts sysmaster in charge of a systemd system's unit files, or takes it back out
-// (--revert); --root works on an offline root file system, --dry-run only prints. After the changes it prints a
-// report: every unit that sysmaster will not load, and every directive it reads but does not support, with a
-// summary. See docs/migrating-debian.md.
-package main
+// Package sysmastermigrate is command sysmaster-migrate: it puts sysmaster in charge of a systemd system's unit
+// files, or takes it back out (--revert); --root works on an offline root file system, --dry-run only prints. After
+// the changes it prints a report: every unit that sysmaster will not load, and every directive it reads but does not
+// support, with a summary. See docs/migrating-debian.md.
+package sysmastermigrate
 
 import (
 	"fmt"
@@ -18,7 +18,9 @@ import (
 	"github.com/sysmaster/sysmaster/host/verify"
 )
 
-func main() {
+// Main runs the command on os.Args; it exits with the command's status (the image, cmd/sysmaster, calls it by
+// the name it was run as).
+func Main() {
 	var o migrate.Options
 	var revert, noReport bool
 	fs := pflag.NewFlagSet("sysmaster-migrate", pflag.ContinueOnError)

@@ -1,13 +1,23 @@
-// Command sysmaster is the core: the plugin host that init starts and keeps alive.
+// Command sysmaster is sysmaster's executable image: the core (the plugin host that init starts and keeps
+// alive), the executor the core forks for every unit process, the built-in unit-type plugins and the commands
+// of builtins.go, each run by the name it is executed as (make install links those names to the image). Every
+// process run from it shares its text pages with the others and the tree holds it once; each plugin is still a
+// process of its own, launched from a path of its own and pinned on its own (docs/plugins.md, "Built-in
+// plugins"). init is not in it: PID 1 stays a small binary of its own.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/sysmaster/sysmaster/host/exec"
 	"github.com/sysmaster/sysmaster/host/manager"
+	"github.com/sysmaster/sysmaster/host/plugin"
+	"github.com/sysmaster/sysmaster/sdk"
 )
 
 func main() {
@@ -15,6 +25,36 @@ func main() {
 	if exec.IsExecutor() {
 		exec.ExecutorMain()
 	}
+	// The core names the type it launches a plugin for, whatever the path (reload-plugin may give any).
+	if typ, ok := os.LookupEnv(plugin.TypeEnv); ok {
+		t := plugins[typ]
+		if t == nil {
+			fmt.Fprintf(os.Stderr, "sysmaster: this image has no built-in plugin for unit type %q\n", typ)
+			os.Exit(1)
+		}
+		sdk.Serve(t)
+		return
+	}
+	name := filepath.Base(os.Args[0])
+	if t := plugins[name]; t != nil {
+		sdk.Serve(t)
+		return
+	}
+	if name == "sysmaster" {
+		core()
+		return
+	}
+	if c := commands[name]; c != nil {
+		c()
+		return
+	}
+	fmt.Fprintf(os.Stderr, "sysmaster: no command %q in this image; it runs as sysmaster, as one of %s, or as the plugin of %s\n",
+		name, names(commands), names(plugins))
+	os.Exit(2)
+}
+
+// core runs the manager until it ends, and executes the binary on disk again when it asks to (daemon-reexec).
+func core() {
 	// The binary as it is on disk now: daemon-reexec executes what is there then (a new binary is an upgrade).
 	self, err := os.Executable()
 	if err != nil {
@@ -30,4 +70,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sysmaster:", manager.Exec(self))
 		os.Exit(1)
 	}
+}
+
+func names[V any](m map[string]V) string {
+	var ns []string
+	for n := range m {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	return strings.Join(ns, ", ")
 }

@@ -1,5 +1,5 @@
-// Command udevd is the device manager daemon (systemd-udevd's role); see docs/udev.md.
-package main
+// Package udevd is command udevd, the device manager daemon (systemd-udevd's role); see docs/udev.md.
+package udevd
 
 import (
 	"context"
@@ -11,7 +11,9 @@ import (
 	"github.com/sysmaster/sysmaster/udevd/daemon"
 )
 
-func main() {
+// Main runs the command on os.Args; it exits with the command's status (the image, cmd/sysmaster, calls it by
+// the name it was run as).
+func Main() {
 	var cfg daemon.Config
 	var level string
 	var timeout int

@@ -1,13 +1,13 @@
-// Command update-utmp records the system's boot, shutdown and runlevel changes in utmp and wtmp, as
-// systemd-update-utmp does (which asks systemd's PID 1 over D-Bus for the boot time and the runlevel): sysmaster's
-// units sysmaster-update-utmp.service and sysmaster-update-utmp-runlevel.service run it, and a migrated Debian
-// system's systemd-update-utmp*.service are aliases of them.
+// Package updateutmp is command update-utmp: it records the system's boot, shutdown and runlevel changes in utmp and
+// wtmp, as systemd-update-utmp does (which asks systemd's PID 1 over D-Bus for the boot time and the runlevel):
+// sysmaster's units sysmaster-update-utmp.service and sysmaster-update-utmp-runlevel.service run it, and a migrated
+// Debian system's systemd-update-utmp*.service are aliases of them.
 //
 //	update-utmp reboot     BOOT_TIME record (the kernel's boot time)
 //	update-utmp shutdown   the "shutdown" RUN_LVL record
 //	update-utmp runlevel   RUN_LVL record of the runlevel the active targets give (graphical 5, multi-user 3,
 //	                       rescue 1), with the previous one; nothing when it did not change
-package main
+package updateutmp
 
 import (
 	"context"
@@ -24,7 +24,9 @@ import (
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
 
-func main() {
+// Main runs the command on os.Args; it exits with the command's status (the image, cmd/sysmaster, calls it by
+// the name it was run as).
+func Main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: update-utmp reboot|shutdown|runlevel")
 		os.Exit(2)

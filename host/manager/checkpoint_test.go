@@ -24,17 +24,21 @@ var (
 	pluginsErr  error
 )
 
-// buildPlugins builds the service, socket and target plugins once per test binary.
+// buildPlugins builds the image once per test binary and links the service, socket and target plugins to it, as
+// make install does.
 func buildPlugins(t testing.TB) string {
 	t.Helper()
 	pluginsOnce.Do(func() {
 		if pluginsDir, pluginsErr = os.MkdirTemp("", "manager-plugins-"); pluginsErr != nil {
 			return
 		}
+		image := filepath.Join(pluginsDir, "sysmaster")
+		if out, err := exec.Command("go", "build", "-o", image, "../../cmd/sysmaster").CombinedOutput(); err != nil {
+			pluginsErr = fmt.Errorf("build the image: %v %s", err, out)
+			return
+		}
 		for _, p := range []string{"service", "socket", "target"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(pluginsDir, p), "../../plugins/"+p).CombinedOutput()
-			if err != nil {
-				pluginsErr = fmt.Errorf("build %s: %v %s", p, err, out)
+			if pluginsErr = os.Symlink("sysmaster", filepath.Join(pluginsDir, p)); pluginsErr != nil {
 				return
 			}
 		}

@@ -34,7 +34,7 @@ func BenchmarkLoad10k(b *testing.B) {
 	os.Mkdir(units, 0o755)
 	writeMesh(b, units, 10000)
 	plugins := filepath.Join(dir, "plugins")
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "target"), "../../plugins/target").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "target"), "../../cmd/sysmaster").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v %s", err, out)
 	}
 	conf := filepath.Join(dir, "system.conf")

@@ -74,6 +74,7 @@ func Main(args []string) int {
 		return 1
 	}
 	noteUserspaceStart()
+	lean()
 	chld, ctl, other := catchSignals()
 	var s *initd
 	var acceptable <-chan struct{}
@@ -102,9 +103,12 @@ func Main(args []string) int {
 	}
 	tick := time.NewTicker(watchdogTick(s.hbTimeout))
 	defer tick.Stop()
+	// Reaping, a core's start and its connection are the bursts after which init gives memory back.
+	trim := newTrimmer()
 	for !s.now && !(s.core.pid == 0 && s.shuttingDown()) {
 		select {
 		case <-chld:
+			trim.touch()
 			safely("reaping", s.reap)
 		case sig := <-ctl:
 			safely("shutdown", func() { s.shutdownSignal(sig) })
@@ -115,12 +119,14 @@ func Main(args []string) int {
 				logf("%s: ignored", sigName(sig))
 			}
 		case <-acceptable:
+			trim.touch()
 			safely("accepting the core", s.acceptPending)
 		case lm := <-s.msgs:
 			safely("reading from the core", func() { s.handle(lm) })
 		case <-s.retry.C:
 			safely("writing to the core", s.flush)
 		case <-s.restart.C:
+			trim.touch()
 			safely("starting the core", s.startCore)
 		case <-tick.C:
 			safely("watchdog", s.watchdog)
@@ -129,6 +135,7 @@ func Main(args []string) int {
 			s.now = true
 		}
 	}
+	trim.stop()
 	finalStage(s.action(), s.container)
 	return 0
 }

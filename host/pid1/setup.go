@@ -1,8 +1,8 @@
 package pid1
 
 import (
-	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -95,7 +95,14 @@ func newMachineID() string {
 		}
 	}
 	u := make([]byte, 16)
-	rand.Read(u) // never fails (getrandom(2) waits for the kernel's generator to be seeded)
+	// getrandom(2) waits for the kernel's generator to be seeded, and 16 bytes come whole (a signal may cut the
+	// wait short: then /dev/urandom). init does not link crypto/rand for this.
+	if n, err := unix.Getrandom(u, 0); err != nil || n != len(u) {
+		if f, err := os.Open("/dev/urandom"); err == nil {
+			io.ReadFull(f, u)
+			f.Close()
+		}
+	}
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return hex.EncodeToString(u)

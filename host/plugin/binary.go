@@ -18,15 +18,16 @@ import (
 // what runs even when the path is replaced afterwards (upgrades rename a new binary over the old one; a running
 // binary cannot be written to).
 type binary struct {
-	id fileID
+	id     fileID
+	hashes *digestCache // shared by every binary of the manager: one image behind several plugin paths is hashed once
 
 	mu   sync.Mutex
 	file *os.File // nil once hashed or released
 	sum  string
 }
 
-// openBinary opens the binary at path and notes its identity.
-func openBinary(path string) (*binary, error) {
+// openBinary opens the binary at path and notes its identity; its digest is looked up in, and added to, hashes.
+func openBinary(path string, hashes *digestCache) (*binary, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -39,21 +40,33 @@ func openBinary(path string) (*binary, error) {
 		f.Close()
 		return nil, err
 	}
-	return &binary{id: identity(path, &st), file: f}, nil
+	return &binary{id: identity(path, &st), hashes: hashes, file: f}, nil
 }
 
-// digest is the binary's sha256 in hex, computed on the first call; "" once released unhashed.
-func (b *binary) digest() (string, error) {
+// digest is the binary's sha256 in hex, computed on the first call (or known from another binary of the same
+// identity: the built-in plugins' links to one image); "" once released unhashed.
+func (b *binary) digest() (string, error) { return b.sha256(true) }
+
+// verified is the binary's sha256 read from the file itself, never from another binary's: what a pinned launch
+// checks before it runs the file.
+func (b *binary) verified() (string, error) { return b.sha256(false) }
+
+func (b *binary) sha256(shared bool) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.file == nil {
 		return b.sum, nil
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(b.file, 0, 1<<62)); err != nil {
-		return "", err
+	if sum, ok := b.hashes.lookup(b.id); shared && ok {
+		b.sum = sum
+	} else {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(b.file, 0, 1<<62)); err != nil {
+			return "", err
+		}
+		b.sum = hex.EncodeToString(h.Sum(nil))
+		b.hashes.store(b.id, b.sum)
 	}
-	b.sum = hex.EncodeToString(h.Sum(nil))
 	b.file.Close()
 	b.file = nil
 	return b.sum, nil

@@ -12,7 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// digestCache remembers the sha256 of files by their identity.
+// digestCache remembers the sha256 of files by their identity: device, inode, size and modification time, not the
+// path, so that the built-in plugins' links to one image hash it once.
 type digestCache struct {
 	mu   sync.Mutex
 	sums map[fileID]string
@@ -30,23 +31,33 @@ func (c *digestCache) get(path string) (string, error) {
 		return fileSHA256(path) // says why, in the same words as a launch
 	}
 	id := identity(path, &st)
-	c.mu.Lock()
-	sum, ok := c.sums[id]
-	c.mu.Unlock()
-	if ok {
+	if sum, ok := c.lookup(id); ok {
 		return sum, nil
 	}
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return "", err
 	}
+	c.store(id, sum)
+	return sum, nil
+}
+
+func (c *digestCache) lookup(id fileID) (string, bool) {
+	id.path = ""
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum, ok := c.sums[id]
+	return sum, ok
+}
+
+func (c *digestCache) store(id fileID, sum string) {
+	id.path = ""
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.sums == nil {
 		c.sums = map[fileID]string{}
 	}
 	c.sums[id] = sum
-	c.mu.Unlock()
-	return sum, nil
 }
 
 func fileSHA256(path string) (string, error) {

@@ -29,6 +29,11 @@ import (
 // HostVersion is told to plugins in Describe.
 const HostVersion = "0.1.0"
 
+// TypeEnv names, in a plugin's environment, the unit type the core launches it for. A binary that serves several
+// types (sysmaster's own image, whose built-in plugins are links to it) picks the one to serve by it, whatever
+// the path it was launched from; a plugin of one type has no use for it.
+const TypeEnv = "SYSMASTER_PLUGIN_TYPE"
+
 // MaxResponseBytes bounds one answer of a plugin (go-plugin would accept 2 GiB). A plugin that answers more is
 // treated as one whose call failed: it is killed, the crash is counted, and its events are held and delivered
 // to the next plugin. 32 MiB is far above a batch's answer (10,000 parsed units take a few MiB).
@@ -308,12 +313,12 @@ func (m *Manager) callTimeoutLocked() time.Duration {
 // launch starts the binary at path for typ, checked against pin, and returns it after the handshake and
 // Describe (bounded by timeout). It takes no lock.
 func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin, error) {
-	bin, err := openBinary(path)
+	bin, err := openBinary(path, &m.digests)
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: %w", typ, err)
 	}
 	if pin != "" {
-		sum, err := bin.digest()
+		sum, err := bin.verified()
 		if err != nil {
 			return nil, fmt.Errorf("plugin %s: %w", typ, err)
 		}
@@ -341,7 +346,7 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 		Stderr: os.Stderr,
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
 			cmd.Path, cmd.Args = path, []string{path}
-			cmd.Env = append(cmd.Env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+			cmd.Env = append(cmd.Env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", TypeEnv+"="+typ)
 			// The system bus's address, when the core was given one, for plugins that ask the bus (the service
 			// plugin's Type=dbus watch); the default is /run/dbus/system_bus_socket.
 			if a, ok := os.LookupEnv("DBUS_SYSTEM_BUS_ADDRESS"); ok {

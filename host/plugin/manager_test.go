@@ -26,7 +26,7 @@ var (
 	rp        *reaper.Reaper
 )
 
-// plugins builds the target plugin, the protocol-2 test plugin and the fault plugin (also one that refuses the
+// plugins builds the image (for its target plugin), the protocol-2 test plugin and the fault plugin (also one that refuses the
 // handshake, in refuse/) once.
 func plugins(t testing.TB) string {
 	t.Helper()
@@ -36,7 +36,7 @@ func plugins(t testing.TB) string {
 			return
 		}
 		for _, b := range []struct{ out, pkg, ldflags string }{
-			{"target", "./plugins/target", ""},
+			{"target", "./cmd/sysmaster", ""}, // the image, run as its built-in target plugin
 			{"other", "./test/system/testdata/otherproto", ""},
 			{"fault", "./sdk/sdktest/fault", ""},
 			{"refuse/fault", "./sdk/sdktest/fault", "-X main.handshake=refuse"},

@@ -9,15 +9,22 @@ import (
 	"testing"
 )
 
-// buildPlugins builds the named plugins of this tree into dir/usr/lib/sysmaster/plugins.
+// buildPlugins installs the named built-in plugins of this tree into dir/usr/lib/sysmaster/plugins as make
+// install does: links to the image.
 func buildPlugins(t *testing.T, root string, names ...string) {
 	_, file, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(file), "..", "..")
+	cmd := exec.Command("go", "build", "-o", filepath.Join(root, "usr/lib/sysmaster/sysmaster"), "./cmd/sysmaster")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the image: %v\n%s", err, out)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "usr/lib/sysmaster/plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range names {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(root, "usr/lib/sysmaster/plugins", n), "./plugins/"+n)
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build plugin %s: %v\n%s", n, err, out)
+		if err := os.Symlink("../sysmaster", filepath.Join(root, "usr/lib/sysmaster/plugins", n)); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

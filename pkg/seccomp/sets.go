@@ -32,7 +32,8 @@ func Expand(name string) (names []string, ok bool) {
 	return names, true
 }
 
-// known is built on first use: every process the executor starts links this package, and most never ask.
+// known is built on first use: most processes that link this package (the executor, every one run from the image
+// but the core and the service plugin) never ask.
 var known = sync.OnceValue(func() map[string]bool {
 	k := map[string]bool{}
 	for _, g := range groupSets {

@@ -1,4 +1,4 @@
-package main
+package automount
 
 import (
 	"reflect"
@@ -218,8 +218,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "mnt-sample.automount",
 		Sections: []*sdk.Section{{Name: section, Entries: []*sdk.Entry{
 			{Key: "Where", Value: "/mnt/sample", File: "mnt-sample.automount", Line: 2},

@@ -1,10 +1,10 @@
-// Command automount is the automount unit type (man systemd.automount), built on the public SDK only. An
+// Package automount is the automount unit type (man systemd.automount), built on the public SDK only. An
 // .automount unit puts an autofs trap on Where= (which its name must escape to); the first access there starts
 // the .mount unit of the same name, and holds the accessing process until it is mounted. After TimeoutIdleSec=
 // of no use the kernel expires the mount and the plugin stops the mount unit. The autofs pipe and mount are the
 // host's (OpenAutofs), so a crash of this plugin or of the core loses no trap and no waiting process. The parts
 // are in files named for them: config (parsing, dependencies, properties), machine (the state machine).
-package main
+package automount
 
 import "github.com/sysmaster/sysmaster/sdk"
 
@@ -36,4 +36,5 @@ func (automountType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	})
 }
 
-func main() { sdk.Serve(automountType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = automountType{}

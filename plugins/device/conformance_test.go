@@ -1,4 +1,4 @@
-package main
+package device
 
 import (
 	"testing"
@@ -6,7 +6,9 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 // A device unit has no section of its own: the suite has nothing to make it refuse.
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{Unit: "dev-sample.device"})
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{Unit: "dev-sample.device"})
 }

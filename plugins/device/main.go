@@ -1,10 +1,10 @@
-// Command device is the device unit type (man systemd.device), built on the public SDK only. The core makes a
+// Package device is the device unit type (man systemd.device), built on the public SDK only. The core makes a
 // .device unit of every device udev tagged "systemd" (one for its sysfs path, its node and each of its
 // symlinks) and hands this plugin each of the device's events; the plugin follows systemd's device states:
 // dead, and plugged while udev says the device is there and ready (SYSTEMD_READY= not 0). A device unit has no
 // process and no section of its own; a start job waits for the device to be plugged, a stop job for it to go.
 // The parts are in files named for them: machine (the states), properties (what `sctl show` lists).
-package main
+package device
 
 import "github.com/sysmaster/sysmaster/sdk"
 
@@ -29,4 +29,5 @@ func (deviceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	})
 }
 
-func main() { sdk.Serve(deviceType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = deviceType{}

@@ -1,4 +1,4 @@
-package main
+package mount
 
 import (
 	"testing"
@@ -7,8 +7,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "mnt-sample.mount",
 		Sections: []*sdk.Section{{Name: "Mount", Entries: []*sdk.Entry{
 			{Key: "What", Value: "tmpfs", File: "mnt-sample.mount", Line: 2},

@@ -1,11 +1,11 @@
-// Command mount is the mount unit type (man systemd.mount), built on the public SDK only. A .mount unit names a
+// Package mount is the mount unit type (man systemd.mount), built on the public SDK only. A .mount unit names a
 // file system (What=) and where it goes (Where=, which its name must escape to); this plugin mounts it with
 // util-linux mount(8) and unmounts it with umount(8), both control processes the host spawns, and follows
 // systemd's mount states: dead, mounting, mounting-done, mounted, remounting, unmounting, the -sigterm and
 // -sigkill states of a remount and of an unmount, failed. The parts are in files named for them: config
 // (parsing), deps (implicit and default dependencies), commands (the mount, remount and umount lines),
 // machine (the state machine), properties (what `sctl show` lists).
-package main
+package mount
 
 import (
 	"github.com/sysmaster/sysmaster/sdk"
@@ -40,4 +40,5 @@ func (mountType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	})
 }
 
-func main() { sdk.Serve(mountType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = mountType{}

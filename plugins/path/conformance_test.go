@@ -1,4 +1,4 @@
-package main
+package path
 
 import (
 	"testing"
@@ -7,8 +7,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "sample.path",
 		Sections: []*sdk.Section{{Name: "Path", Entries: []*sdk.Entry{
 			{Key: "PathExists", Value: "/run/sample-path-flag", File: "sample.path", Line: 2},

@@ -1,8 +1,8 @@
-// Command path is the path unit type (man systemd.path), built on the public SDK only. The host holds and polls
+// Package path is the path unit type (man systemd.path), built on the public SDK only. The host holds and polls
 // the inotify descriptors (WatchPaths: they outlive a crash of this plugin) and starts the unit; this plugin is
 // systemd's path state machine (machine.go) with the conditions of each path (check.go) and its [Path] section
 // (config.go).
-package main
+package path
 
 import (
 	"path/filepath"
@@ -57,4 +57,5 @@ func (t pathType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 // dirOf is the directory a path is in.
 func dirOf(p string) string { return filepath.Dir(p) }
 
-func main() { sdk.Serve(pathType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = pathType{}

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"testing"
@@ -7,8 +7,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "sample.service",
 		Sections: []*sdk.Section{{Name: "Service", Entries: []*sdk.Entry{
 			{Key: "ExecStart", Value: "/bin/sleep 60", File: "sample.service", Line: 2},

@@ -1,4 +1,4 @@
-package main
+package service
 
 import "github.com/sysmaster/sysmaster/sdk"
 
@@ -6,7 +6,7 @@ import "github.com/sysmaster/sysmaster/sdk"
 const stateVersion = 1
 
 // version is what Describe tells the host (sctl list-plugins shows it); a build may set it with
-// -ldflags "-X main.version=…".
+// -ldflags "-X github.com/sysmaster/sysmaster/plugins/service.version=…".
 var version = "1.0.0"
 
 // serviceType is the service unit type as the SDK sees it.

@@ -1,9 +1,9 @@
-// Command slice is the slice unit type (man systemd.slice), built on the public SDK only. A slice groups units
+// Package slice is the slice unit type (man systemd.slice), built on the public SDK only. A slice groups units
 // for resource control: its place in the hierarchy comes from its name ("a-b.slice" is below "a.slice", which is
 // below "-.slice"), the host puts the cgroup of each unit with Slice= (or a default slice) below the slice's and
 // adds the implicit Requires= and After= on the parent slice; this plugin parses the slice's resource control and,
 // on start, asks the host to realize the slice's cgroup with it.
-package main
+package slice
 
 import (
 	"fmt"
@@ -98,4 +98,5 @@ func (sliceType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	})
 }
 
-func main() { sdk.Serve(sliceType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = sliceType{}

@@ -1,4 +1,4 @@
-package main
+package slice
 
 import (
 	"strings"
@@ -8,8 +8,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "sample.slice",
 		Sections: []*sdk.Section{{Name: "Slice", Entries: []*sdk.Entry{
 			{Key: "MemoryMax", Value: "64M", File: "sample.slice", Line: 2},

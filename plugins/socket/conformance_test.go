@@ -1,4 +1,4 @@
-package main
+package socket
 
 import (
 	"testing"
@@ -7,8 +7,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "sample.socket",
 		Sections: []*sdk.Section{{Name: "Socket", Entries: []*sdk.Entry{
 			{Key: "ListenStream", Value: "/run/sample.sock", File: "sample.socket", Line: 2},

@@ -1,8 +1,8 @@
-// Command socket is the socket unit type (man systemd.socket), built on the public SDK only. The host opens,
+// Package socket is the socket unit type (man systemd.socket), built on the public SDK only. The host opens,
 // holds, watches and accepts on the listening sockets and starts the jobs; this plugin decides what comes next:
 // a state machine (machine.go) over systemd's socket states, in files named for its parts: start, stop,
 // commands, timeout, fds, accept, trigger, recover.
-package main
+package socket
 
 import (
 	"time"
@@ -57,4 +57,5 @@ func (t socketType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	return sdk.HandleJSON(u, func(c *Config, st *State) error { return newMachine(c, st, u, clock).handle(ev) })
 }
 
-func main() { sdk.Serve(socketType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = socketType{}

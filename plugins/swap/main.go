@@ -1,10 +1,10 @@
-// Command swap is the swap unit type (man systemd.swap), built on the public SDK only. A .swap unit names a
+// Package swap is the swap unit type (man systemd.swap), built on the public SDK only. A .swap unit names a
 // swap device or file (What=, which its name must escape to); this plugin turns it on with util-linux
 // swapon(8) and off with swapoff(8), both control processes the host spawns, and follows systemd's swap states:
 // dead, activating, activating-done, active, deactivating, deactivating-sigterm, deactivating-sigkill, failed.
 // The parts are in files named for them: config (parsing, dependencies, properties), machine (the state
 // machine).
-package main
+package swap
 
 import "github.com/sysmaster/sysmaster/sdk"
 
@@ -36,4 +36,5 @@ func (swapType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	})
 }
 
-func main() { sdk.Serve(swapType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = swapType{}

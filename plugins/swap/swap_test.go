@@ -1,4 +1,4 @@
-package main
+package swap
 
 import (
 	"reflect"
@@ -221,8 +221,10 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "swapfile.swap",
 		Sections: []*sdk.Section{{Name: "Swap", Entries: []*sdk.Entry{
 			{Key: "What", Value: "/swapfile", File: "swapfile.swap", Line: 2},

@@ -1,4 +1,4 @@
-package main
+package timer
 
 import (
 	"testing"
@@ -7,8 +7,10 @@ import (
 	"github.com/sysmaster/sysmaster/sdk/sdktest"
 )
 
+func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+
 func TestConformance(t *testing.T) {
-	sdktest.Run(t, sdktest.Build(t, "."), sdktest.Sample{
+	sdktest.Run(t, sdktest.Self(t), sdktest.Sample{
 		Unit: "sample.timer",
 		Sections: []*sdk.Section{{Name: "Timer", Entries: []*sdk.Entry{
 			{Key: "OnCalendar", Value: "hourly", File: "sample.timer", Line: 2},

@@ -1,4 +1,4 @@
-package main
+package timer
 
 import "github.com/sysmaster/sysmaster/pkg/calendar"
 

@@ -1,4 +1,4 @@
-// Command timer is the timer unit type (man systemd.timer), built on the public SDK only. A timer starts the
+// Package timer is the timer unit type (man systemd.timer), built on the public SDK only. A timer starts the
 // unit it triggers (Unit=, by default the service of the same name) when one of its elapses comes: relative to
 // its own start, the boot, the manager's start, or the triggered unit's last activation or deactivation
 // (OnActiveSec= … OnUnitInactiveSec=, CLOCK_MONOTONIC), at calendar times (OnCalendar=, CLOCK_REALTIME), or when
@@ -7,7 +7,7 @@
 // systemd's states: dead, waiting, running, elapsed, failed. The parts are in files named for them: config
 // (parsing, dependencies, properties), machine (the state machine), elapse (next elapses, accuracy coalescing,
 // random delays), environ (the clocks and files it reads), stamp (Persistent= stamp files).
-package main
+package timer
 
 import "github.com/sysmaster/sysmaster/sdk"
 
@@ -44,4 +44,5 @@ func (t timerType) Handle(u *sdk.Unit, ev *sdk.Event) error {
 	return sdk.HandleJSON(u, func(c *Config, st *State) error { return newMachine(c, st, u, env).handle(ev) })
 }
 
-func main() { sdk.Serve(timerType{}) }
+// Type is the unit type this package implements: the image (cmd/sysmaster) serves it as the plugin of its name.
+var Type sdk.UnitType = timerType{}

@@ -55,6 +55,30 @@ func Build(t testing.TB, dir string) string {
 	return bin
 }
 
+// Main is the TestMain of a plugin package that is not a main package (this project's own unit types are linked
+// into one executable image, cmd/sysmaster): started by the suite as a plugin (go-plugin's cookie in its
+// environment), the test binary serves typ; otherwise it runs the package's tests. The suite runs on Self:
+//
+//	func TestMain(m *testing.M) { sdktest.Main(m, Type) }
+//	func TestConformance(t *testing.T) { sdktest.Run(t, sdktest.Self(t), sdktest.Sample{…}) }
+func Main(m *testing.M, typ sdk.UnitType) {
+	if os.Getenv(sdk.Handshake.MagicCookieKey) == sdk.Handshake.MagicCookieValue {
+		sdk.Serve(typ)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Self is the running test binary: under Main, a plugin of the type it was given.
+func Self(t testing.TB) string {
+	t.Helper()
+	path, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // logger keeps go-plugin's chatter out of test output: only its warnings and errors show.
 func logger() hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Name: "sdktest", Output: os.Stderr, Level: hclog.Warn})

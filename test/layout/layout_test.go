@@ -1,10 +1,12 @@
 // Package layout checks the architecture's import rules over `go list -deps`: plugins are built on the public
 // SDK (sdk/ and pkg/) only, exactly as a third party's would be, never on the wire contract under sdk/proto,
-// and the host never imports a plugin.
+// and the host never imports a plugin; and that the executable image serves every built-in plugin.
 package layout
 
 import (
+	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -126,5 +128,34 @@ func TestExecutorIsSmall(t *testing.T) {
 			d == "encoding/json" || d == "regexp" || d == "crypto/rand" || d == "net":
 			t.Errorf("the executor links %s, whose initialisers every spawn would pay", d)
 		}
+	}
+}
+
+// TestEveryPluginIsInTheImage: make install links /usr/lib/sysmaster/plugins/<type> to the image for every
+// directory under plugins/, and the image serves a type only when cmd/sysmaster/builtins.go lists it.
+func TestEveryPluginIsInTheImage(t *testing.T) {
+	dirs, err := os.ReadDir("../../plugins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../cmd/sysmaster/builtins.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := regexp.MustCompile(`"([a-z]+)":\s+([a-z]+)\.Type,`).FindAllStringSubmatch(string(b), -1)
+	in := map[string]bool{}
+	for _, m := range listed {
+		if m[1] != m[2] {
+			t.Errorf("builtins.go serves type %q with the package %s", m[1], m[2])
+		}
+		in[m[1]] = true
+	}
+	for _, d := range dirs {
+		if d.IsDir() && !in[d.Name()] {
+			t.Errorf("plugins/%s is not in the image's table (cmd/sysmaster/builtins.go)", d.Name())
+		}
+	}
+	if len(in) != len(dirs) {
+		t.Errorf("the image serves %d types, plugins/ holds %d", len(in), len(dirs))
 	}
 }

@@ -41,6 +41,7 @@ func BenchmarkMemoryAtRest(b *testing.B) {
 		}
 		before := pssMiB(s.InitPid) + pssMiB(core) + sum(running)
 		b.ReportMetric(before, "pss-before-MiB")
+		b.ReportMetric(pssMiB(s.InitPid), "pss-init-MiB")
 		b.ReportMetric(pssMiB(core), "pss-core-MiB")
 		b.ReportMetric(sum(running), "pss-plugins-MiB")
 		if !s.WaitFor(20*time.Second, func() bool { return len(plugins()) == 0 }) {
@@ -52,5 +53,6 @@ func BenchmarkMemoryAtRest(b *testing.B) {
 			b.Errorf("list-plugins does not show idle plugins:\n%s", out)
 		}
 		b.ReportMetric(pssMiB(s.InitPid)+pssMiB(childOf(s.InitPid, "sysmaster")), "pss-after-MiB")
+		b.ReportMetric(pssMiB(s.InitPid), "pss-init-after-MiB")
 	}
 }

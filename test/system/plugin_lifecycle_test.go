@@ -57,6 +57,9 @@ func mainPids(t *testing.T, s *harness.System, units []string) map[string]int {
 }
 
 // replaceFile puts a copy of src at dst the way binaries are upgraded: written beside, renamed over.
+// serviceVersion is the variable the service plugin's Describe reports as its version.
+const serviceVersion = "github.com/sysmaster/sysmaster/plugins/service.version"
+
 func replaceFile(t *testing.T, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)
@@ -79,8 +82,9 @@ func TestLivePluginSwapKeepsServicesRunning(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	verA := filepath.Join(t.TempDir(), "service")
-	replaceFile(t, harness.BuildPlugin(t, "plugins/service", t.TempDir(), "-X main.version=2.0.0-a"), verA)
-	verB := harness.BuildPlugin(t, "plugins/service", t.TempDir(), "-X main.version=2.0.0-b")
+	// New versions of the built-in service plugin: the image, which serves the type the core launches it for.
+	replaceFile(t, harness.BuildPlugin(t, "cmd/sysmaster", t.TempDir(), "-X "+serviceVersion+"=2.0.0-a"), verA)
+	verB := harness.BuildPlugin(t, "cmd/sysmaster", t.TempDir(), "-X "+serviceVersion+"=2.0.0-b")
 	other := harness.BuildPlugin(t, "test/system/testdata/otherproto", t.TempDir())
 	live := filepath.Join(dir, "service") // the binary swapped in, later replaced on disk
 	replaceFile(t, verA, live)

@@ -29,8 +29,8 @@ import (
 func TestDaemonBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "udevd")
-	// Built as `make` builds it (static, stripped), for the memory figures.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/udevd")
+	// Built as `make` builds it (static, stripped), for the memory figures: the image, run by the name udevd.
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/sysmaster")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
