@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/udevd/control"
 	"github.com/sysmaster/sysmaster/udevd/uevent"
 )
@@ -35,26 +34,8 @@ func TestDaemonBinary(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	if err := os.RemoveAll("/run/udev"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll("/run/udev/rules.d", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// Debian 12's rule set, and one rule that marks each event with its seqnum.
-	debianRules, _ := filepath.Glob("../rules/testdata/debian-bookworm-udev/*.rules")
-	if len(debianRules) != 32 {
-		t.Fatalf("Debian's rules: %d files", len(debianRules))
-	}
-	for _, f := range debianRules {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("/run/udev/rules.d", filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Debian's rule set, and one rule that marks each event with its seqnum.
+	installDebianRules(t)
 	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
 		[]byte("SUBSYSTEM==\"net\", KERNEL==\"lo\", ENV{BURST}=\"$env{SEQNUM}\"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -107,8 +88,8 @@ func TestDaemonBinary(t *testing.T) {
 	if err := control.Send(ctx, "/run/udev/control", "settle", ""); err != nil {
 		t.Fatal(err)
 	}
-	// A figure, not a check: the PSS once udevd has been idle past its memory trim (memtrim.DefaultQuiet).
-	time.Sleep(memtrim.DefaultQuiet + time.Second)
+	// A figure, not a check: the PSS once udevd has been idle past its memory trim and page-out (atRest).
+	time.Sleep(restQuiet + time.Second)
 	pss := memField(t, fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid), "Pss:")
 	t.Logf("udevd PSS at rest after start (Debian's rules loaded): %d kB", pss)
 
@@ -171,8 +152,8 @@ func TestDaemonBinary(t *testing.T) {
 		t.Errorf("peak RSS %d kB during the burst: the queue is not bounded", hwm)
 	}
 
-	// A figure, not a check: the PSS once udevd has been idle past its memory trim (memtrim.DefaultQuiet).
-	time.Sleep(memtrim.DefaultQuiet + time.Second)
+	// A figure, not a check: the PSS once udevd has been idle past its memory trim and page-out (atRest).
+	time.Sleep(restQuiet + time.Second)
 	t.Logf("udevd PSS at rest after the burst: %d kB", memField(t, fmt.Sprintf("/proc/%d/smaps_rollup", cmd.Process.Pid), "Pss:"))
 
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/udevd/db"
@@ -66,7 +65,7 @@ type Daemon struct {
 	watch         *watcher
 
 	reading  atomic.Bool // the receiver has a message in hand (not yet queued)
-	trim     *memtrim.Trimmer
+	rest     *atRest
 	exit     chan struct{}
 	exitOnce sync.Once
 }
@@ -122,9 +121,9 @@ func Run(ctx context.Context, cfg Config) error {
 	d.watch = w
 	d.q = queue.New(cfg.ChildrenMax, queue.DefaultLimit, d.handle)
 	d.q.Idle = d.setQueueFlag
-	d.trim = memtrim.New(memtrim.DefaultQuiet)
-	defer d.trim.Stop()
-	d.trim.Touch() // after loading the rules
+	d.rest = newAtRest()
+	defer d.rest.Stop()
+	d.rest.Touch() // after loading the rules
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -237,12 +236,14 @@ func (d *Daemon) reload() {
 }
 
 // receive reads uevents and queues them until ctx ends; a full queue stops it reading (the kernel's buffer holds
-// the rest).
+// the rest). It waits on the runtime's poller: an idle udevd has no thread blocked and never wakes up.
 func (d *Daemon) receive(ctx context.Context) {
-	fds := []unix.PollFd{{Fd: int32(d.kernel.FD()), Events: unix.POLLIN}}
 	for ctx.Err() == nil {
-		if n, err := unix.Poll(fds, 200); err != nil || n == 0 {
-			continue
+		if err := d.kernel.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				d.log.logf(levelErr, "waiting for uevents: %v", err)
+			}
+			return
 		}
 		d.reading.Store(true)
 		m, err := d.kernel.Receive()
@@ -301,7 +302,7 @@ func (d *Daemon) setQueueFlag(busy bool) {
 		return
 	}
 	_ = os.Remove(p)
-	d.trim.Touch()
+	d.rest.Touch()
 }
 
 func (d *Daemon) requestExit() { d.exitOnce.Do(func() { close(d.exit) }) }
