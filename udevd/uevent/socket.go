@@ -101,10 +101,26 @@ var ErrUntrusted = errors.New("uevent: message from an untrusted sender")
 
 // Receive waits for the next message and parses it. A message that is malformed or untrusted comes back as an
 // error wrapping ErrMalformed or ErrUntrusted; the caller goes on receiving.
-func (c *Conn) Receive() (*Message, error) {
-	n, oobn, flags, from, err := unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+func (c *Conn) Receive() (*Message, error) { return c.receive(0) }
+
+// Peek is Receive that leaves the message in the socket (MSG_PEEK): the next Peek or Receive returns it again,
+// until Discard. A reader that must not lose a message it took (udevd's spool) peeks, keeps it, then discards.
+func (c *Conn) Peek() (*Message, error) { return c.receive(unix.MSG_PEEK) }
+
+// Discard drops the next message of the socket, the one Peek returned.
+func (c *Conn) Discard() error {
+	var b [1]byte
+	_, _, err := unix.Recvfrom(c.nl.Fd, b[:], unix.MSG_TRUNC)
 	for err == unix.EINTR {
-		n, oobn, flags, from, err = unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+		_, _, err = unix.Recvfrom(c.nl.Fd, b[:], unix.MSG_TRUNC)
+	}
+	return err
+}
+
+func (c *Conn) receive(peek int) (*Message, error) {
+	n, oobn, flags, from, err := unix.Recvmsg(c.nl.Fd, c.buf, c.oob, peek)
+	for err == unix.EINTR {
+		n, oobn, flags, from, err = unix.Recvmsg(c.nl.Fd, c.buf, c.oob, peek)
 	}
 	if err != nil {
 		return nil, err
