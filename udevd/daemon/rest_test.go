@@ -26,3 +26,16 @@ func TestImageMappings(t *testing.T) {
 		t.Errorf("imageMappings of a replaced file = %x, want %x", got, want)
 	}
 }
+
+// FuzzImageMappings: any text is read without a panic, and every range found is a non-empty one.
+func FuzzImageMappings(f *testing.F) {
+	f.Add("00400000-00541000 r-xp 00000000 fe:00 10290241   /x\n", "/x")
+	f.Add("zz-00 r--p 0 0 0 /x\n7-3 r--p 0 0 0 /x\n", "/x")
+	f.Fuzz(func(t *testing.T, maps, exe string) {
+		for _, m := range imageMappings([]byte(maps), exe) {
+			if m[1] <= m[0] {
+				t.Fatalf("empty range %x", m)
+			}
+		}
+	})
+}
