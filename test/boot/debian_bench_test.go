@@ -17,8 +17,9 @@ import (
 // for multi-user.target, then for the end of the boot's jobs, lets the machine rest ten seconds, and prints one
 // line on the console with the uptimes and the PSS of the init system's processes, then powers off. The init
 // system is, for sysmaster, every process run from /usr/lib/sysmaster (init, core, plugins, udevd; the core
-// owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd. journald runs under both and is
-// reported on its own.
+// owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd (whose executable is Debian's
+// /usr/bin/udevadm). journald runs under both and is reported on its own, and so is udevd (ours or systemd-udevd)
+// besides being counted in the init system.
 const probe = `#!/bin/sh
 if [ "$(readlink /proc/1/exe)" = /usr/lib/sysmaster/init ]; then ctl=sctl; else ctl=systemctl; fi
 until [ "$($ctl is-active multi-user.target)" = active ]; do sleep 0.05; done
@@ -26,16 +27,17 @@ mu=$(cut -d' ' -f1 /proc/uptime)
 $ctl is-system-running --wait >/dev/null 2>&1
 fin=$(cut -d' ' -f1 /proc/uptime)
 sleep 10
-init=0; journald=0
+init=0; journald=0; udevd=0
 for p in /proc/[0-9]*; do
 	exe=$(readlink $p/exe) || continue
 	kb=$(awk '/^Pss:/ {print $2}' $p/smaps_rollup 2>/dev/null) || continue
 	case "$exe" in
 	*/systemd-journald) journald=$((journald + kb)) ;;
-	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd|/usr/lib/systemd/systemd-udevd) init=$((init + kb)) ;;
+	/usr/lib/sysmaster/udevd|/usr/bin/udevadm|/usr/lib/systemd/systemd-udevd) init=$((init + kb)); udevd=$((udevd + kb)) ;;
+	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd) init=$((init + kb)) ;;
 	esac
 done
-echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald" >/dev/console
+echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald udevd_pss_kb=$udevd" >/dev/console
 $ctl poweroff
 `
 
@@ -59,7 +61,7 @@ func addProbe(root string) {
 	os.Symlink("../boot-probe.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/boot-probe.service"))
 }
 
-var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+)`)
+var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+) udevd_pss_kb=(\d+)`)
 
 // BenchmarkDebianBoot boots the Debian guest under sysmaster and under systemd 252, alternating, b.N times each,
 // each boot on a fresh copy of its disk (every boot is alike, a first boot), and reports the medians and the
@@ -86,7 +88,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 		{"sysmaster", "/usr/lib/sysmaster/init", g.disk},
 		{"systemd", "/lib/systemd/systemd", sdDisk},
 	}
-	figures := map[string][][4]float64{}
+	figures := map[string][][5]float64{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, s := range sides {
@@ -110,16 +112,17 @@ func BenchmarkDebianBoot(b *testing.B) {
 			if m == nil {
 				b.Fatalf("%s: no probe line", s.name)
 			}
-			var f [4]float64
+			var f [5]float64
 			for j := range f {
 				f[j], _ = strconv.ParseFloat(m[2+j], 64)
 			}
 			figures[s.name] = append(figures[s.name], f)
-			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB", s.name, i+1, f[0], f[1], f[2], f[3])
+			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB, udevd %.0f kB",
+				s.name, i+1, f[0], f[1], f[2], f[3], f[4])
 		}
 	}
 	b.StopTimer()
-	names := []string{"multi-user-s", "finished-s", "init-pss-kB", "journald-pss-kB"}
+	names := []string{"multi-user-s", "finished-s", "init-pss-kB", "journald-pss-kB", "udevd-pss-kB"}
 	for j, n := range names {
 		sm, sd := median(figures["sysmaster"], j), median(figures["systemd"], j)
 		b.ReportMetric(sm, "sysmaster-"+n)
@@ -131,7 +134,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 	}
 }
 
-func median(rows [][4]float64, col int) float64 {
+func median(rows [][5]float64, col int) float64 {
 	v := make([]float64, len(rows))
 	for i, r := range rows {
 		v[i] = r[col]
