@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,7 +34,8 @@ for p in /proc/[0-9]*; do
 	kb=$(awk '/^Pss:/ {print $2}' $p/smaps_rollup 2>/dev/null) || continue
 	case "$exe" in
 	*/systemd-journald) journald=$((journald + kb)) ;;
-	/usr/lib/sysmaster/udevd|/usr/bin/udevadm|/usr/lib/systemd/systemd-udevd) init=$((init + kb)); udevd=$((udevd + kb)) ;;
+	/usr/lib/sysmaster/udevd|/usr/bin/udevadm|/usr/lib/systemd/systemd-udevd) init=$((init + kb)); udevd=$((udevd + kb))
+		echo "@@UDEVD $exe $(grep -E '^(Pss_Anon|Pss_File)' $p/smaps_rollup | tr -s ' \n' '  ')" >/dev/console ;;
 	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd) init=$((init + kb)) ;;
 	esac
 done
@@ -60,6 +62,9 @@ func addProbe(root string) {
 	os.MkdirAll(filepath.Join(root, "etc/systemd/system/multi-user.target.wants"), 0o755)
 	os.Symlink("../boot-probe.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/boot-probe.service"))
 }
+
+// udevdLine is the probe's split of each udevd's PSS.
+var udevdLine = regexp.MustCompile(`@@UDEVD [^\n]*`)
 
 var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+) udevd_pss_kb=(\d+)`)
 
@@ -108,6 +113,9 @@ func BenchmarkDebianBoot(b *testing.B) {
 			}
 			<-v.done
 			cancel()
+			for _, l := range udevdLine.FindAllString(v.Console(), -1) {
+				b.Logf("%s: %s", s.name, strings.TrimSpace(l))
+			}
 			m := probeLine.FindStringSubmatch(v.Console())
 			if m == nil {
 				b.Fatalf("%s: no probe line", s.name)

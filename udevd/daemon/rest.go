@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -13,15 +14,16 @@ import (
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 )
 
-// restQuiet is how long udevd must be idle before it pages out its own code. Longer than the heap's trim
+// restQuiet is how long udevd must be idle before it pages out its own code and the hardware database. Longer than the heap's trim
 // (memtrim.DefaultQuiet): the pages of a burst's next event come back from the file, which costs more than a
 // heap page.
 const restQuiet = 5 * time.Second
 
 // atRest gives memory back once udevd is idle, in two steps. After memtrim's quiet period the heap's free pages go
 // back to the kernel. After restQuiet the pages of udevd's executable (its code and read-only data, most of them
-// touched once at start: the runtime's and the rules parser's) are paged out with MADV_PAGEOUT: clean file pages,
-// so the kernel drops them, and what the next event runs is read back from the file. A Go binary is statically
+// touched once at start: the runtime's and the rules parser's) and of the hardware database are paged out with
+// MADV_PAGEOUT: clean file pages, so the kernel drops them, and what the next event needs is read back from the
+// file. A Go binary is statically
 // linked, so without this its whole image (about 3 MB) stays resident, where a C daemon's libraries are shared
 // with every other process. The kernel skips what it cannot drop: pages another process maps too (one image
 // shared by several programs), and large folios only partly mapped here (ext4 has them since Linux 6.16, so there
@@ -49,36 +51,31 @@ func (r *atRest) Stop() {
 	r.pageout.Stop()
 }
 
-// pageOutImage pages out the read-only mappings of the running executable. Errors are ignored: a kernel without
-// MADV_PAGEOUT (before 5.4) keeps the pages, as before.
+// pageOutImage pages out the read-only file mappings: the executable's code and data, and the hardware database
+// (hwdb.bin, 13 MB with Debian's sources, of which a coldplug's lookups touch several MB). Errors are ignored: a
+// kernel without MADV_PAGEOUT (before 5.4) keeps the pages, as before.
 func pageOutImage() {
-	exe, err := os.Readlink("/proc/self/exe")
-	if err != nil {
-		return
-	}
+	// What was freed since the heap's trim (the last events' goroutines ending after the queue went idle) goes
+	// back too.
+	debug.FreeOSMemory()
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return
 	}
-	for _, m := range imageMappings(maps, exe) {
+	for _, m := range fileMappings(maps) {
 		_, _, _ = unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_PAGEOUT)
 	}
 }
 
-// imageMappings returns the [start, end) ranges of the read-only mappings of file exe in a /proc/PID/maps text.
-// The path is compared as the kernel writes both (" (deleted)" appended to a replaced file, in /proc/PID/exe
-// too), which also holds on overlayfs, where the device and inode of the mapping are the lower file's.
-func imageMappings(maps []byte, exe string) [][2]uintptr {
+// fileMappings returns the [start, end) ranges of the read-only mappings of files in a /proc/PID/maps text
+// (not the anonymous ones, nor the kernel's [vdso] and the like).
+func fileMappings(maps []byte) [][2]uintptr {
 	var out [][2]uintptr
 	sc := bufio.NewScanner(bytes.NewReader(maps))
 	for sc.Scan() {
 		// 00400000-00541000 r-xp 00000000 fe:00 10290241                   /usr/lib/sysmaster/udevd
-		line := sc.Text()
-		f := strings.Fields(line)
-		if len(f) < 6 || len(f[1]) < 2 || f[1][1] == 'w' {
-			continue
-		}
-		if i := strings.Index(line, "/"); i < 0 || line[i:] != exe {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || len(f[1]) < 2 || f[1][1] == 'w' || !strings.HasPrefix(f[5], "/") {
 			continue
 		}
 		a, b, _ := strings.Cut(f[0], "-")
