@@ -119,6 +119,13 @@ type EventDeviceChanged struct {
 	Properties      map[string]string
 }
 
+// EventDeviceFound tells a device unit that the mount table (Source "mount") or /proc/swaps (Source "swap")
+// names its node now (Found) or no longer does. A device found there before udev reported it is tentative.
+type EventDeviceFound struct {
+	Source string
+	Found  bool
+}
+
 // EventUnitChanged tells a unit that a unit it triggers changed its generic state or sub-state.
 type EventUnitChanged struct {
 	Unit   string
@@ -188,6 +195,7 @@ func (*EventEnqueueFailed) eventKind() {}
 func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
+func (*EventDeviceFound) eventKind()   {}
 func (*EventUnitChanged) eventKind()   {}
 func (*EventTimeChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}

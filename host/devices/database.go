@@ -130,7 +130,7 @@ func (p Paths) readUevent(d *Device) bool {
 }
 
 // readData adds the device's database entry (udevd's format, see udevd/db): S: symlinks, E: properties, Q:
-// current tags (G: for an entry written without current tags).
+// current tags (G: for an entry of a udev older than 247, which writes no V: line and no current tags).
 func (p Paths) readData(d *Device, id string) bool {
 	f, err := os.Open(filepath.Join(p.run(), "data", id))
 	if err != nil {
@@ -143,6 +143,7 @@ func (p Paths) readData(d *Device, id string) bool {
 // parseData reads a database entry into d.
 func parseData(d *Device, r io.Reader) error {
 	var all, current []string
+	versioned := false
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -162,10 +163,12 @@ func parseData(d *Device, r io.Reader) error {
 			all = append(all, v)
 		case 'Q':
 			current = append(current, v)
+		case 'V':
+			versioned = true
 		}
 	}
-	if current == nil {
-		current = all
+	if !versioned {
+		current = all // sd-device's database_version 0
 	}
 	d.Tags = current
 	if len(d.Links) > 0 {

@@ -29,7 +29,7 @@ type Device struct {
 	Devnode string
 	// Links are its symlinks under /dev ("/dev/disk/by-uuid/…").
 	Links []string
-	// Tags are its current tags (CURRENT_TAGS; TAGS for a sender that has no current tags).
+	// Tags are its current tags (CURRENT_TAGS, or the database's Q: lines).
 	Tags []string
 	// Properties are every property udev gave it, DEVPATH, SUBSYSTEM and SYSTEMD_* included.
 	Properties map[string]string
@@ -45,11 +45,9 @@ func FromMessage(m *uevent.Message, sysfs string) *Device {
 		d.Devnode = absDevnode(n)
 	}
 	d.Links = strings.Fields(m.Get("DEVLINKS"))
-	tags := m.Get("CURRENT_TAGS")
-	if _, ok := m.Values["CURRENT_TAGS"]; !ok {
-		tags = m.Get("TAGS")
-	}
-	d.Tags = splitTags(tags)
+	// No CURRENT_TAGS means no current tag (udevd sends it only when there is one, as systemd-udevd since 247):
+	// TAGS also lists tags the device had at earlier events.
+	d.Tags = splitTags(m.Get("CURRENT_TAGS"))
 	return d
 }
 

@@ -83,11 +83,16 @@ func TestEnumerate(t *testing.T) {
 	}
 }
 
-// TestEnumerateOldEntry: an entry without current tags (Q:) counts its tags (G:) as current.
+// TestEnumerateOldEntry: an entry of a udev older than 247 (no V: line, no current tags) counts its tags (G:) as
+// current; a current entry (V:1) with tags of earlier events only (G: without Q:) has no current tag.
 func TestEnumerateOldEntry(t *testing.T) {
 	devs, err := Enumerate(fakeSystem(t, "G:systemd\n"), Tag)
 	if err != nil || len(devs) != 1 || !devs[0].HasTag(Tag) {
 		t.Fatalf("%v %+v", err, devs)
+	}
+	devs, err = Enumerate(fakeSystem(t, "G:systemd\nV:1\n"), Tag)
+	if err != nil || len(devs) != 1 || devs[0].HasTag(Tag) || devs[0].Ready() {
+		t.Fatalf("an earlier event's tag counts as current: %v %+v", err, devs)
 	}
 }
 
@@ -129,7 +134,7 @@ func TestFromMessage(t *testing.T) {
 	m := uevent.NewMessage()
 	for _, kv := range [][2]string{{"ACTION", "add"}, {"DEVPATH", "/devices/pci0000:00/0000:00:04.0/block/vda/vda1"},
 		{"SUBSYSTEM", "block"}, {"DEVNAME", "vda1"}, {"DEVLINKS", "/dev/disk/by-uuid/x /dev/disk/by-path/y"},
-		{"TAGS", ":systemd:"}, {"ID_MODEL", "QEMU_DISK"}, {"ID_FS_LABEL", "root"}} {
+		{"TAGS", ":systemd:old:"}, {"CURRENT_TAGS", ":systemd:"}, {"ID_MODEL", "QEMU_DISK"}, {"ID_FS_LABEL", "root"}} {
 		m.Set(kv[0], kv[1])
 	}
 	d := FromMessage(m, "/sys")

@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/devices"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -26,7 +29,16 @@ type deviceTracking struct {
 	names map[string][]string
 	// declared holds the sections of each device unit a device declares, by unit name.
 	declared map[string][]*unitfile.Section
+	// found counts, by device unit name and source ("mount", "swap"), the mounts and swaps of the device's node
+	// (DeviceFound); byTable is the device unit of each mount point ("mount:/where") or swap ("swap:/what").
+	found   map[string]map[string]int
+	byTable map[string]string
+	// udevComing says that udevd is part of this boot although its control socket is not there yet (udevExpected).
+	udevComing bool
 }
+
+// udevdUnit is the unit that runs udevd (systemd-udevd.service is an alias of it on a migrated system).
+const udevdUnit = "sysmaster-udevd.service"
 
 // trackDevices joins udevd's broadcast, reads udev's database and makes the units of the devices found. It runs
 // before the boot transaction (or after a restore), like trackMounts. Without a device plugin nothing is
@@ -41,6 +53,7 @@ func (m *Manager) trackDevices() {
 		return
 	}
 	m.devices.monitor = mon
+	m.devices.udevComing = m.udevdWillRun()
 	// Joined first, read second: an event between the two comes after what the database said, and is applied
 	// after it too.
 	found, err := devices.Enumerate(devices.Paths{}, devices.Tag)
@@ -49,8 +62,8 @@ func (m *Manager) trackDevices() {
 	}
 	m.devicesChanged(found)
 	// The units loaded before (a mount's device, or every unit restored after a restart) that no udev device
-	// stands behind: the kernel's view when no udevd runs, else a unit restored plugged whose device went while
-	// no core ran hears that it went.
+	// stands behind: the kernel's view when no udevd serves the system, else a unit restored plugged whose
+	// device went while no core ran hears that it went (one the mount table or the swaps name stays tentative).
 	var rest []*Unit
 	for name, u := range m.units {
 		if u.ID == name && u.Type == "device" && u.LoadState == unit.Loaded && m.devices.declared[name] == nil {
@@ -58,11 +71,81 @@ func (m *Manager) trackDevices() {
 		}
 	}
 	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
-	udev := devices.Running(devices.Paths{})
+	udev := m.udevExpected()
 	for _, u := range rest {
-		if (udev || !m.kernelView(u)) && isUp(u.Active) {
+		if (udev || !m.kernelView(u)) && isUp(u.Active) && len(m.devices.found[u.ID]) == 0 {
 			m.send(u, deviceEvent("", "remove", nil))
 		}
+	}
+}
+
+// udevExpected says whether udev serves this system: udevd's control socket is there (libudev's test), or udevd
+// is part of this boot and will make it (udevdWillRun, decided when the core started tracking devices). Without
+// udev the core gives device units the kernel's view (kernelView).
+func (m *Manager) udevExpected() bool {
+	return m.devices.udevComing || devices.Running(devices.Paths{})
+}
+
+// udevdWillRun says whether udevd's unit loads (not masked, not missing) and its conditions hold now (they do not
+// in a container, and a test system is one).
+func (m *Manager) udevdWillRun() bool {
+	if m.loader == nil {
+		return false
+	}
+	f := m.loader.Read(udevdUnit)
+	return f.LoadState == unit.Loaded && condition.Default.Evaluate(f.Unit.Conditions).OK
+}
+
+// deviceInTable records that a mount (source "mount", key its mount point) or a swap ("swap", key its path)
+// names node now (found) or no longer does, and tells the node's device unit when the first one appears or the
+// last one goes (DeviceFound): a device found there before udev reported it is tentative (systemd's
+// device_found_node). A node that is not a device node now is not found (systemd's validate_node).
+func (m *Manager) deviceInTable(source, key, node string, found bool) {
+	if m.devices.found == nil {
+		m.devices.found = map[string]map[string]int{}
+		m.devices.byTable = map[string]string{}
+	}
+	if !m.typeServed("device") {
+		return
+	}
+	k := source + ":" + key
+	name := ""
+	if found && strings.HasPrefix(node, "/dev/") {
+		var st unix.Stat_t
+		if err := unix.Stat(node, &st); err == nil && (st.Mode&unix.S_IFMT == unix.S_IFBLK || st.Mode&unix.S_IFMT == unix.S_IFCHR) {
+			name, _ = unitname.FromPath(node, ".device")
+		}
+	}
+	old := m.devices.byTable[k]
+	if old == name {
+		return
+	}
+	if old != "" {
+		delete(m.devices.byTable, k)
+		if m.devices.found[old][source]--; m.devices.found[old][source] == 0 {
+			delete(m.devices.found[old], source)
+			if len(m.devices.found[old]) == 0 {
+				delete(m.devices.found, old)
+			}
+			m.sendFound(old, source, false)
+		}
+	}
+	if name == "" {
+		return
+	}
+	m.devices.byTable[k] = name
+	if m.devices.found[name] == nil {
+		m.devices.found[name] = map[string]int{}
+	}
+	if m.devices.found[name][source]++; m.devices.found[name][source] == 1 {
+		m.sendFound(name, source, true)
+	}
+}
+
+// sendFound hands a DeviceFound event to the device unit name, loading it first.
+func (m *Manager) sendFound(name, source string, found bool) {
+	if u := m.load(name); u != nil && u.LoadState == unit.Loaded {
+		m.send(u, &pb.Event{Kind: &pb.Event_DeviceFound{DeviceFound: &pb.DeviceFound{Source: source, Found: found}}})
 	}
 }
 
@@ -107,8 +190,15 @@ func (m *Manager) devicesChanged(devs []*devices.Device) {
 		}
 		for _, n := range old {
 			if !slices.Contains(names, n) {
+				// A name the device no longer has (a link dropped, its tag lost): udev no longer reports it
+				// there, which a "change" without properties says; only a removal ends the mount table's and
+				// the swaps' findings too (systemd's DEVICE_FOUND_UDEV mask, and all bits on "remove").
 				delete(m.devices.declared, n)
-				out = append(out, delivery{n, "remove", d.Properties, d.Syspath})
+				act, props := "change", map[string]string(nil)
+				if d.Action == "remove" {
+					act, props = "remove", d.Properties
+				}
+				out = append(out, delivery{n, act, props, d.Syspath})
 			}
 		}
 		for i, n := range names {
@@ -222,7 +312,7 @@ func (m *Manager) declared(name string) []*unitfile.Section {
 // devicesLoaded gives the device units just loaded that no udev device stands behind the kernel's view, when no
 // udevd serves the system (kernelView).
 func (m *Manager) devicesLoaded(us []*Unit) {
-	if m.devices.monitor == nil || devices.Running(devices.Paths{}) {
+	if m.devices.monitor == nil || m.udevExpected() {
 		return
 	}
 	for _, u := range us {
@@ -232,9 +322,10 @@ func (m *Manager) devicesLoaded(us []*Unit) {
 	}
 }
 
-// kernelView plugs a device unit whose node or sysfs directory exists, and says whether it did. systemd leaves
-// such a unit dead until udev reports the device (a job for it, and for a mount of its device, waits); here a
-// system without udevd still mounts its disks (docs/device.md).
+// kernelView plugs a device unit whose node or sysfs directory exists, and says whether it did, on a system that
+// udev does not serve (not during a boot that runs udevd: there the unit waits for udev's report, tentative if
+// the mount table names it). systemd leaves such a unit dead (a job for it, and for a mount of its device,
+// waits); here a system without udevd still mounts its disks (docs/device.md).
 func (m *Manager) kernelView(u *Unit) bool {
 	p, err := unitname.ToPath(u.ID)
 	if err != nil {

@@ -177,6 +177,9 @@ func (l *lifecycle) retroactiveStart(u *Unit) {
 			if d == nil || (step.typ == job.Start) == isUp(d.Active) || m.engine.Get(d.ID) != nil {
 				continue // already where it should be, or on its way
 			}
+			if step.typ == job.Start && len(m.devices.found[d.ID]) > 0 {
+				continue // a device the mount table or the swaps name is tentative (activating), or on its way there
+			}
 			m.log.Info("unit became active by itself; acting on its dependencies", "unit", u.ID, "target", d.ID, "job", step.typ.String())
 			if _, err := m.enqueue(d, step.typ, step.mode, false); err != nil {
 				m.log.Warn("cannot act on a dependency", "unit", u.ID, "target", d.ID, "error", err)

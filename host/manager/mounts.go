@@ -62,6 +62,11 @@ func (m *Manager) mountsChanged(changes []mounts.Change) {
 		}
 	}
 	m.load(fresh...)
+	// The device first, as systemd's device_found_node before the unit's state: the unit acting on its
+	// dependencies finds the device tentative.
+	for _, c := range changes {
+		m.deviceInTable("mount", c.Where, c.What, c.Mounted)
+	}
 	for i, c := range changes {
 		u := m.units[names[i]]
 		if names[i] == "" || u == nil || u.LoadState != unit.Loaded {

@@ -70,6 +70,11 @@ func (m *Manager) swapsChanged(changes []swaps.Change) {
 		}
 	}
 	m.load(fresh...)
+	// The device first, as systemd's device_found_node before the unit's state: the unit acting on its
+	// dependencies finds the device tentative.
+	for _, c := range changes {
+		m.deviceInTable("swap", c.What, c.What, c.Active)
+	}
 	for i, c := range changes {
 		u := m.units[names[i]]
 		if names[i] == "" || u == nil || u.LoadState != unit.Loaded {

@@ -39,6 +39,8 @@ var replacements = []struct{ systemd, ours string }{
 	{"systemd-update-utmp.service", "sysmaster-update-utmp.service"},
 	{"systemd-update-utmp-runlevel.service", "sysmaster-update-utmp-runlevel.service"},
 	{"systemd-initctl.service", "sysmaster-initctl.service"},
+	{"systemd-hwdb-update.service", "sysmaster-hwdb-update.service"},
+	{"systemd-update-done.service", "sysmaster-update-done.service"},
 }
 
 // masks are systemd units that have no job once their daemon is replaced: systemd-udevd's sockets (sysmaster's

@@ -41,7 +41,7 @@ func TestStates(t *testing.T) {
 		{"not ready", changed("change", map[string]string{"CURRENT_TAGS": ":systemd:", "SYSTEMD_READY": "0"}), sdk.Inactive, "dead"},
 		{"ready", changed("change", map[string]string{"CURRENT_TAGS": ":systemd:", "SYSTEMD_READY": "yes"}), sdk.Active, "plugged"},
 		{"tag dropped", changed("change", map[string]string{"CURRENT_TAGS": ":other:", "TAGS": ":systemd:"}), sdk.Inactive, "dead"},
-		{"old sender", changed("change", map[string]string{"TAGS": ":systemd:"}), sdk.Active, "plugged"},
+		{"tagged at an earlier event only", changed("change", map[string]string{"TAGS": ":systemd:"}), sdk.Inactive, "dead"},
 		{"remove", changed("remove", tagged), sdk.Inactive, "dead"},
 	} {
 		_, s := step(t, "dev-loop5.device", nil, c.ev)
@@ -87,5 +87,47 @@ func TestUnexpectedEventIsAnError(t *testing.T) {
 	u := &sdk.Unit{Name: "dev-x.device"}
 	if err := (deviceType{}).Handle(u, &sdk.Event{Kind: &sdk.EventTimerFired{ID: "t"}}); err == nil || len(u.Actions()) != 0 {
 		t.Fatalf("timer event: err=%v actions=%v", err, u.Actions())
+	}
+}
+
+// TestTentative follows systemd's device_update_found_one: a device the mount table or the swaps name before udev
+// reported it is tentative (activating); udev's report plugs it; udev's "not ready" leaves it tentative while it
+// is still mounted; the last finding gone makes it dead; udev's "remove" ends every finding.
+func TestTentative(t *testing.T) {
+	tagged := map[string]string{"CURRENT_TAGS": ":systemd:"}
+	const u = "dev-loop5.device"
+	type want struct {
+		active sdk.ActiveState
+		sub    string
+	}
+	var st []byte
+	for i, c := range []struct {
+		ev   sdk.EventKind
+		want want
+	}{
+		{&sdk.EventDeviceFound{Source: "mount", Found: true}, want{sdk.Activating, "tentative"}},
+		{&sdk.EventDeviceFound{Source: "swap", Found: true}, want{sdk.Activating, "tentative"}},
+		{&sdk.EventDeviceFound{Source: "mount", Found: false}, want{sdk.Activating, "tentative"}},
+		{changed("add", tagged), want{sdk.Active, "plugged"}},
+		{&sdk.EventDeviceFound{Source: "swap", Found: false}, want{sdk.Active, "plugged"}},
+		{&sdk.EventDeviceFound{Source: "mount", Found: true}, want{sdk.Active, "plugged"}},
+		{changed("change", map[string]string{"CURRENT_TAGS": ":systemd:", "SYSTEMD_READY": "0"}), want{sdk.Activating, "tentative"}},
+		{changed("change", tagged), want{sdk.Active, "plugged"}},
+		{changed("remove", tagged), want{sdk.Inactive, "dead"}},
+		{&sdk.EventDeviceFound{Source: "mount", Found: true}, want{sdk.Activating, "tentative"}},
+		{&sdk.EventDeviceFound{Source: "mount", Found: false}, want{sdk.Inactive, "dead"}},
+	} {
+		var s *sdk.SetState
+		st, s = step(t, u, st, c.ev)
+		if s == nil || s.Active != c.want.active || s.Sub != c.want.sub {
+			t.Fatalf("step %d (%T %+v): %+v, want %v %s", i, c.ev, c.ev, s, c.want.active, c.want.sub)
+		}
+	}
+	// A job for a tentative device waits, a start as a stop: it is neither plugged nor gone.
+	tentative, _ := step(t, u, nil, &sdk.EventDeviceFound{Source: "mount", Found: true})
+	for _, ev := range []sdk.EventKind{&sdk.EventStart{}, &sdk.EventStop{}} {
+		if _, s := step(t, u, tentative, ev); s != nil {
+			t.Errorf("%T of a tentative device: %+v", ev, s)
+		}
 	}
 }

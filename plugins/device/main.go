@@ -1,7 +1,8 @@
 // Package device is the device unit type (man systemd.device), built on the public SDK only. The core makes a
 // .device unit of every device udev tagged "systemd" (one for its sysfs path, its node and each of its
 // symlinks) and hands this plugin each of the device's events; the plugin follows systemd's device states:
-// dead, and plugged while udev says the device is there and ready (SYSTEMD_READY= not 0). A device unit has no
+// plugged while udev says the device is there and ready (SYSTEMD_READY= not 0), tentative while only the mount
+// table or /proc/swaps names it (DeviceFound), dead otherwise. A device unit has no
 // process and no section of its own; a start job waits for the device to be plugged, a stop job for it to go.
 // The parts are in files named for them: machine (the states), properties (what `sctl show` lists).
 package device

@@ -21,8 +21,9 @@ import (
 // line on the console with the uptimes and the PSS of the init system's processes, and one with the first line of
 // the init system's own boot analysis (sctl analyze time, systemd-analyze time), then powers off. The init
 // system is, for sysmaster, every process run from /usr/lib/sysmaster (init, core, plugins, udevd; the core
-// owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd. journald runs under both and is
-// reported on its own.
+// owns the unit logs); for systemd, PID 1, systemd-journald and systemd-udevd (whose executable is Debian's
+// /usr/bin/udevadm). journald runs under both and is reported on its own, and so is udevd (ours or systemd-udevd)
+// besides being counted in the init system.
 const probe = `#!/bin/sh
 if [ "$(readlink /proc/1/exe)" = /usr/lib/sysmaster/init ]; then ctl=sctl; else ctl=systemctl; fi
 until [ "$($ctl is-active multi-user.target)" = active ]; do sleep 0.05; done
@@ -30,16 +31,19 @@ mu=$(cut -d' ' -f1 /proc/uptime)
 $ctl is-system-running --wait >/dev/null 2>&1
 fin=$(cut -d' ' -f1 /proc/uptime)
 sleep 10
-init=0; journald=0
+init=0; journald=0; udevd=0
 for p in /proc/[0-9]*; do
 	exe=$(readlink $p/exe) || continue
 	kb=$(awk '/^Pss:/ {print $2}' $p/smaps_rollup 2>/dev/null) || continue
-	case "$exe" in
-	*/systemd-journald) journald=$((journald + kb)) ;;
-	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd|/usr/lib/systemd/systemd-udevd) init=$((init + kb)) ;;
+	# udevd runs from sysmaster's executable image (its exe is the image), systemd-udevd from Debian's udevadm.
+	case "$exe:$(cat $p/comm)" in
+	*/systemd-journald:*) journald=$((journald + kb)) ;;
+	/usr/lib/sysmaster/*:udevd|/usr/bin/udevadm:*|/usr/lib/systemd/systemd-udevd:*) init=$((init + kb)); udevd=$((udevd + kb))
+		echo "@@UDEVD $exe $(grep -E '^(Pss_Anon|Pss_File)' $p/smaps_rollup | tr -s ' \n' '  ')" >/dev/console ;;
+	/usr/lib/sysmaster/*|/usr/lib/systemd/systemd:*) init=$((init + kb)) ;;
 	esac
 done
-echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald" >/dev/console
+echo "@@PROBE $ctl multi_user_s=$mu finished_s=$fin init_pss_kb=$init journald_pss_kb=$journald udevd_pss_kb=$udevd" >/dev/console
 if [ $ctl = sctl ]; then analyze="sctl analyze"; else analyze=systemd-analyze; fi
 echo "@@ANALYZE $ctl $($analyze time 2>&1 | head -n 1)" >/dev/console
 $ctl poweroff
@@ -65,7 +69,10 @@ func addProbe(root string) {
 	os.Symlink("../boot-probe.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/boot-probe.service"))
 }
 
-var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+)`)
+// udevdLine is the probe's split of each udevd's PSS.
+var udevdLine = regexp.MustCompile(`@@UDEVD [^\n]*`)
+
+var probeLine = regexp.MustCompile(`@@PROBE (\S+) multi_user_s=([0-9.]+) finished_s=([0-9.]+) init_pss_kb=(\d+) journald_pss_kb=(\d+) udevd_pss_kb=(\d+)`)
 
 // analyzeLine is the probe's line of `analyze time`: "Startup finished in 1.2s (kernel) + 5.6s (userspace) = …".
 var analyzeLine = regexp.MustCompile(`@@ANALYZE (\S+) (Startup finished in .*?)\r?\n`)
@@ -105,7 +112,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 		{"sysmaster", "/usr/lib/sysmaster/init", g.disk},
 		{"systemd", "/lib/systemd/systemd", sdDisk},
 	}
-	figures := map[string][][4]float64{}
+	figures := map[string][][5]float64{}
 	analyzed := map[string][]float64{} // userspace seconds as each side's analyze time says
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -126,16 +133,20 @@ func BenchmarkDebianBoot(b *testing.B) {
 			}
 			<-v.done
 			cancel()
+			for _, l := range udevdLine.FindAllString(v.Console(), -1) {
+				b.Logf("%s: %s", s.name, strings.TrimSpace(l))
+			}
 			m := probeLine.FindStringSubmatch(v.Console())
 			if m == nil {
 				b.Fatalf("%s: no probe line", s.name)
 			}
-			var f [4]float64
+			var f [5]float64
 			for j := range f {
 				f[j], _ = strconv.ParseFloat(m[2+j], 64)
 			}
 			figures[s.name] = append(figures[s.name], f)
-			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB", s.name, i+1, f[0], f[1], f[2], f[3])
+			b.Logf("%s boot %d: multi-user %.2f s, finished %.2f s, init system PSS %.0f kB, journald %.0f kB, udevd %.0f kB",
+				s.name, i+1, f[0], f[1], f[2], f[3], f[4])
 			if a := analyzeLine.FindStringSubmatch(v.Console()); a != nil {
 				b.Logf("%s boot %d: %s analyze time: %s", s.name, i+1, a[1], a[2])
 				if u, ok := userspaceOf(a[2]); ok {
@@ -147,7 +158,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	names := []string{"multi-user-s", "finished-s", "init-pss-kB", "journald-pss-kB"}
+	names := []string{"multi-user-s", "finished-s", "init-pss-kB", "journald-pss-kB", "udevd-pss-kB"}
 	for j, n := range names {
 		sm, sd := median(figures["sysmaster"], j), median(figures["systemd"], j)
 		b.ReportMetric(sm, "sysmaster-"+n)
@@ -171,7 +182,7 @@ func BenchmarkDebianBoot(b *testing.B) {
 	}
 }
 
-func median(rows [][4]float64, col int) float64 {
+func median(rows [][5]float64, col int) float64 {
 	v := make([]float64, len(rows))
 	for i, r := range rows {
 		v[i] = r[col]

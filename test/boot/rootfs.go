@@ -29,7 +29,7 @@ func makeInstall(dir string) error {
 	return nil
 }
 
-var busyboxApplets = []string{"sh", "ls", "cat", "echo", "mount", "umount", "sleep", "mkdir", "ps", "poweroff", "dmesg", "grep", "stat"}
+var busyboxApplets = []string{"sh", "ls", "cat", "echo", "mount", "umount", "sleep", "mkdir", "ps", "poweroff", "dmesg", "grep", "stat", "touch"}
 
 // buildRootfs lays out a minimal system under dir: busybox-static, the installed sysmaster, the example run
 // plugin and the guest driver unit with its script.

@@ -42,6 +42,9 @@ type Options struct {
 	// Tree is the installed tree to run instead of this source tree's (InstallRelease); it is always copied, as
 	// with PrivateRoot.
 	Tree string
+	// PrivateNetwork gives the system a network namespace of its own: udev's broadcasts (netlink group 2) of
+	// other systems' udevds do not reach it (the kernel's uevents of block devices still do).
+	PrivateNetwork bool
 }
 
 // System is one running sysmaster.
@@ -101,8 +104,12 @@ mount --bind "$2" /etc/sysmaster
 mount --bind "$4" /var/lib/sysmaster
 shift 4
 exec /usr/lib/sysmaster/init "$@"`
-	args := append([]string{"--pid", "--mount", "--fork", "--kill-child", "/bin/sh", "-c", script, "sh",
-		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID, s.VarLib}, opts.Args...)
+	ns := []string{"--pid", "--mount", "--fork", "--kill-child"}
+	if opts.PrivateNetwork {
+		ns = append(ns, "--net")
+	}
+	args := append(append(ns, "/bin/sh", "-c", script, "sh",
+		filepath.Join(root, "usr/lib/sysmaster"), s.Etc, machineID, s.VarLib), opts.Args...)
 	s.cmd = exec.Command("unshare", args...)
 	s.cmd.Env = append(append(os.Environ(), "CGROUP_PROCS="+strings.Join(procs, " ")), opts.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.console, s.console

@@ -271,3 +271,78 @@ SUBSYSTEM=="block", ENV{ID_FS_USAGE}=="filesystem", ENV{ID_FS_UUID_ENC}=="?*", S
 		t.Errorf("%s → %q, %v", link, target, err)
 	}
 }
+
+// TestTentativeDevice: on a system udevd serves, a device the mount table names before udev reported it (here a
+// loop device udev's rules do not tag "systemd") is tentative: activating, with no job started for it by the mount
+// that needs it. udev's report plugs it; udev dropping its tag leaves it tentative while it is mounted; the
+// unmount makes it dead (systemd.device's three states).
+func TestTentativeDevice(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
+		t.Fatal("mkfs.ext4 (e2fsprogs) is needed")
+	}
+	dir := t.TempDir()
+	marker := fmt.Sprintf("smtentative%d", os.Getpid())
+	img, where, tagme := filepath.Join(dir, marker+".img"), filepath.Join(dir, "mnt"), filepath.Join(dir, "tagme")
+	if err := os.Mkdir(where, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][]string{{"truncate", "-s", "16M", img}, {"mkfs.ext4", "-q", "-F", img}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
+		}
+	}
+	// The test's loop device is a unit only while the file tagme exists.
+	rules := fmt.Sprintf("SUBSYSTEM==\"block\", KERNEL==\"loop[0-9]*\", ATTR{loop/backing_file}==\"*/%s.img\", TEST==\"%s\", TAG+=\"systemd\"\n",
+		marker, tagme)
+	// The host's systemd rules (99-systemd.rules tags every block device) are masked for this udevd.
+	mask := "[Service]\nExecStartPre=/bin/ln -sf /dev/null /run/udev/rules.d/99-systemd.rules\n"
+	// A network of its own: other tests' udevds, whose rules tag every block device, broadcast this loop device
+	// too, and their broadcasts would reach this system's core.
+	s := harness.Start(t, harness.Options{PrivateNetwork: true,
+		Units: withUdevd(map[string]string{"sysmaster-udevd.service.d/test2.conf": mask}, rules)})
+	startUdevd(t, s)
+	node, _ := attachLoop(t, img)
+	name := strings.TrimPrefix(node, "/dev/")
+	dev := "dev-" + name + ".device"
+	change := func() {
+		t.Helper()
+		if err := os.WriteFile("/sys/block/"+name+"/uevent", []byte("change"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(active, sub string) {
+		t.Helper()
+		if !s.WaitFor(30*time.Second, func() bool {
+			return s.Show(dev, "ActiveState") == active && s.Show(dev, "SubState") == sub
+		}) {
+			st, _, _ := s.Sctl("status", dev)
+			info, _, _ := s.Run(0, "devctl", "info", "-q", "all", "/sys/block/"+name)
+			t.Fatalf("%s is %s (%s), want %s (%s)\n%s\n%s", dev, s.Show(dev, "ActiveState"), s.Show(dev, "SubState"),
+				active, sub, st, info)
+		}
+	}
+
+	s.WriteFile("system/mounter.service", fmt.Sprintf("[Service]\nType=oneshot\nRemainAfterExit=yes\n"+
+		"ExecStart=/bin/mount %[1]s %[2]s\nExecStop=/bin/umount %[2]s\n", node, where))
+	sctlOK(t, s, "start", "mounter.service")
+	state("activating", "tentative")
+	if out := sctlOK(t, s, "list-jobs"); strings.Contains(out, dev) {
+		t.Errorf("a job was started for the tentative %s:\n%s", dev, out)
+	}
+
+	if err := os.WriteFile(tagme, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	change()
+	state("active", "plugged")
+
+	if err := os.Remove(tagme); err != nil {
+		t.Fatal(err)
+	}
+	change()
+	state("activating", "tentative")
+
+	sctlOK(t, s, "stop", "mounter.service")
+	state("inactive", "dead")
+}

@@ -115,19 +115,20 @@ func TestLivePluginSwapKeepsServicesRunning(t *testing.T) {
 
 	// 1. reload-plugin with a new binary. It re-parses the 100 services, the factory rescue.service and
 	// emergency.service (loaded with rescue.target and emergency.target, which the factory targets name),
-	// sysmaster-udevd.service and sysmaster-udev-trigger.service (pulled in by sysinit.target, skipped in a
-	// container) and sysmaster-random-seed.service (enabled in sysinit.target).
+	// sysmaster-udevd.service, sysmaster-udev-trigger.service, sysmaster-hwdb-update.service and
+	// sysmaster-update-done.service (pulled in by sysinit.target, skipped in a container) and
+	// sysmaster-random-seed.service (enabled in sysinit.target).
 	out, errs, code := s.Sctl("reload-plugin", "service", live)
 	if code != 0 {
 		t.Fatalf("reload-plugin: exit %d %s\n%s", code, errs, s.Console())
 	}
-	if !strings.Contains(out, fmt.Sprintf("1.0.0 (pid %d) replaced by 2.0.0-a", oldPid)) || !strings.Contains(out, "105 units re-parsed") {
+	if !strings.Contains(out, fmt.Sprintf("1.0.0 (pid %d) replaced by 2.0.0-a", oldPid)) || !strings.Contains(out, "107 units re-parsed") {
 		t.Errorf("reload-plugin says %q", out)
 	}
 	t.Logf("swap: %s", strings.TrimSpace(out))
 	row = pluginRow(t, s, "service")
 	newPid, _ := strconv.Atoi(row[3])
-	if row[1] != live || row[2] != sha(t, live) || newPid == oldPid || newPid <= 1 || row[4] != "105" || row[5] != "2.0.0-a" || row[6] != "0" || row[7] == "-" ||
+	if row[1] != live || row[2] != sha(t, live) || newPid == oldPid || newPid <= 1 || row[4] != "107" || row[5] != "2.0.0-a" || row[6] != "0" || row[7] == "-" ||
 		row[8] != "loaded" {
 		t.Errorf("list-plugins after the swap: %v", row)
 	}

@@ -115,7 +115,19 @@ func TestHwdb(t *testing.T) {
 	if _, err := run(tty, "usb:v9999"); err == nil {
 		t.Error("no entry did not fail")
 	}
-	if _, err := run(tty, "--device=/sys/x"); err == nil {
-		t.Error("--device= did not fail")
+	// --device=: another device's walk, its answer set on the event's device (here a disk).
+	sda := "/devices/pci0000:00/0000:00:1f.2/host0/target0:0:0/0:0:0:0/block/sda"
+	d, err = run(sda, "--device=+usb:5-2:1.0")
+	if v, _ := d.Property("ID_MODEL_FROM_DATABASE"); err != nil || v != "N78 (test entry)" {
+		t.Errorf("--device=+usb:5-2:1.0: %v, ID_MODEL_FROM_DATABASE=%q", err, v)
+	}
+	d, err = run(sda, "-d", "c166:0") // ttyACM0's device number
+	if v, _ := d.Property("ID_MODEL_FROM_DATABASE"); err != nil || v != "N78 (test entry)" {
+		t.Errorf("-d c166:0: %v, ID_MODEL_FROM_DATABASE=%q", err, v)
+	}
+	for _, bad := range []string{"--device=/sys/x", "--device=c999:999", "--device=+usb", "--device=n0"} {
+		if _, err := run(tty, bad); err == nil {
+			t.Errorf("%s did not fail", bad)
+		}
 	}
 }

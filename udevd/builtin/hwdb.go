@@ -57,23 +57,22 @@ func lookupHwdb(modalias string) ([]hwdb.Property, error) {
 // with MODALIAS, the properties of that string; without, those of the first of the device and its parents (of
 // SUBSYSTEM, when given) whose MODALIAS (for a USB device without one, "usb:vVVVVpPPPP:PRODUCT") has entries; a USB
 // device ends the walk, as its parents are hubs. PREFIX goes before the string looked up; GLOB keeps only the
-// keys it matches. Finding nothing fails the builtin (an IMPORT of it does not match), as in udevd 252.
-// `--device=` (another device's data) is not supported.
+// keys it matches. `--device=ID` (udev's id of a device: b8:0, c1:3, n3, +subsystem:sysname) walks that device and
+// its parents instead, and sets what it finds on the device of the event. Finding nothing fails the builtin (an
+// IMPORT of it does not match), as in udevd 252.
 func hwdbBuiltin(_ context.Context, dev *device.Device, argv []string, _ bool) error {
-	var filter, subsystem, prefix, modalias string
+	var filter, subsystem, prefix, modalias, srcID string
 	for i := 1; i < len(argv); i++ {
 		a := argv[i]
 		opt, val, hasVal := strings.Cut(a, "=")
 		takes := map[string]*string{"--filter": &filter, "-f": &filter, "--subsystem": &subsystem, "-s": &subsystem,
-			"--lookup-prefix": &prefix, "-p": &prefix}
+			"--lookup-prefix": &prefix, "-p": &prefix, "--device": &srcID, "-d": &srcID}
 		switch dst, ok := takes[opt]; {
 		case ok && hasVal:
 			*dst = val
 		case ok && i+1 < len(argv):
 			i++
 			*dst = argv[i]
-		case opt == "--device" || opt == "-d":
-			return errors.New("hwdb: --device is not supported")
 		case strings.HasPrefix(a, "-"):
 			return fmt.Errorf("hwdb: unknown option %q", a)
 		default:
@@ -102,7 +101,14 @@ func hwdbBuiltin(_ context.Context, dev *device.Device, argv []string, _ bool) e
 		}
 		return err
 	}
-	for d := dev; d != nil; d = d.Parent() {
+	src := dev
+	if srcID != "" {
+		var err error
+		if src, err = dev.Sysfs().NewFromID(srcID); err != nil {
+			return fmt.Errorf("hwdb: --device=%s: %w", srcID, err)
+		}
+	}
+	for d := src; d != nil; d = d.Parent() {
 		if subsystem != "" && d.Subsystem != subsystem {
 			continue
 		}

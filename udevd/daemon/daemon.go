@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
-	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/udevd/db"
@@ -66,7 +65,8 @@ type Daemon struct {
 	watch         *watcher
 
 	reading  atomic.Bool // the receiver has a message in hand (not yet queued)
-	trim     *memtrim.Trimmer
+	rest     *atRest
+	spool    *spool
 	exit     chan struct{}
 	exitOnce sync.Once
 }
@@ -122,9 +122,21 @@ func Run(ctx context.Context, cfg Config) error {
 	d.watch = w
 	d.q = queue.New(cfg.ChildrenMax, queue.DefaultLimit, d.handle)
 	d.q.Idle = d.setQueueFlag
-	d.trim = memtrim.New(memtrim.DefaultQuiet)
-	defer d.trim.Stop()
-	d.trim.Touch() // after loading the rules
+	d.spool = newSpool(cfg.RunDir)
+	left, err := d.spool.load()
+	if err != nil {
+		d.log.logf(levelErr, "spool: %v (events are not kept across a crash)", err)
+		d.spool = nil
+	}
+	if len(left) > 0 {
+		d.log.logf(levelInfo, "taking %d events a previous udevd left unprocessed", len(left))
+	}
+	for _, m := range left {
+		_ = d.q.Push(ctx, queueEvent(m))
+	}
+	d.rest = newAtRest()
+	defer d.rest.Stop()
+	d.rest.Touch() // after loading the rules
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -237,15 +249,17 @@ func (d *Daemon) reload() {
 }
 
 // receive reads uevents and queues them until ctx ends; a full queue stops it reading (the kernel's buffer holds
-// the rest).
+// the rest). It waits on the runtime's poller: an idle udevd has no thread blocked and never wakes up.
 func (d *Daemon) receive(ctx context.Context) {
-	fds := []unix.PollFd{{Fd: int32(d.kernel.FD()), Events: unix.POLLIN}}
 	for ctx.Err() == nil {
-		if n, err := unix.Poll(fds, 200); err != nil || n == 0 {
-			continue
+		if err := d.kernel.Wait(ctx); err != nil {
+			if ctx.Err() == nil {
+				d.log.logf(levelErr, "waiting for uevents: %v", err)
+			}
+			return
 		}
 		d.reading.Store(true)
-		m, err := d.kernel.Receive()
+		m, err := d.take()
 		if err != nil {
 			d.reading.Store(false)
 			if errors.Is(err, uevent.ErrMalformed) || errors.Is(err, uevent.ErrUntrusted) {
@@ -261,13 +275,41 @@ func (d *Daemon) receive(ctx context.Context) {
 			}
 			continue
 		}
-		e := &queue.Event{Seqnum: m.Seqnum(), Devpath: m.Devpath(), DevpathOld: m.Get("DEVPATH_OLD"), ID: eventID(m),
-			Data: m}
-		if err := d.q.Push(ctx, e); err != nil {
-			d.log.logf(levelErr, "SEQNUM=%d %s dropped at exit", e.Seqnum, e.Devpath)
+		if m != nil {
+			e := queueEvent(m)
+			if err := d.q.Push(ctx, e); err != nil {
+				d.log.logf(levelErr, "SEQNUM=%d %s dropped at exit", e.Seqnum, e.Devpath)
+			}
 		}
 		d.reading.Store(false)
 	}
+}
+
+// take takes the next uevent from the socket, spooled before it leaves the socket (nil for one the spool gave
+// already). Without a spool it is simply received.
+func (d *Daemon) take() (*uevent.Message, error) {
+	if d.spool == nil {
+		return d.kernel.Receive()
+	}
+	m, err := d.kernel.Peek()
+	if err != nil {
+		if errors.Is(err, uevent.ErrMalformed) || errors.Is(err, uevent.ErrUntrusted) {
+			_ = d.kernel.Discard()
+		}
+		return nil, err
+	}
+	if d.spool.seen(m.Seqnum()) {
+		return nil, d.kernel.Discard()
+	}
+	if err := d.spool.put(m); err != nil {
+		d.log.logf(levelErr, "SEQNUM=%d: spool: %v", m.Seqnum(), err)
+	}
+	return m, d.kernel.Discard()
+}
+
+// queueEvent is the queue's entry for m.
+func queueEvent(m *uevent.Message) *queue.Event {
+	return &queue.Event{Seqnum: m.Seqnum(), Devpath: m.Devpath(), DevpathOld: m.Get("DEVPATH_OLD"), ID: eventID(m), Data: m}
 }
 
 // eventID is the device number or interface index an event names, as the queue orders by ("" for neither).
@@ -301,7 +343,7 @@ func (d *Daemon) setQueueFlag(busy bool) {
 		return
 	}
 	_ = os.Remove(p)
-	d.trim.Touch()
+	d.rest.Touch()
 }
 
 func (d *Daemon) requestExit() { d.exitOnce.Do(func() { close(d.exit) }) }

@@ -12,6 +12,9 @@ import (
 // Every event is broadcast, also when its rules failed, so that listeners see each device change.
 func (d *Daemon) handle(e *queue.Event) {
 	m := e.Data.(*uevent.Message)
+	if d.spool != nil {
+		defer d.spool.done(e.Seqnum) // broadcast, or given up on
+	}
 	p := d.proc.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), p.Timeout)
 	defer cancel()

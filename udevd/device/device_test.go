@@ -70,3 +70,14 @@ func TestNewAndParent(t *testing.T) {
 		t.Errorf("database properties %v", keys)
 	}
 }
+
+// FuzzNewFromID: any id is refused or found without a panic.
+func FuzzNewFromID(f *testing.F) {
+	for _, s := range []string{"b7:0", "c1:3", "n1", "+net:lo", "+", "b:", "n-1", "c99999999999:1"} {
+		f.Add(s)
+	}
+	sys := Sysfs{Root: f.TempDir()}
+	f.Fuzz(func(t *testing.T, id string) {
+		_, _ = sys.NewFromID(id)
+	})
+}

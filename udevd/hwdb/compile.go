@@ -3,8 +3,10 @@ package hwdb
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -253,15 +255,22 @@ func write(root *trieNode) []byte {
 
 // Update compiles the hwdb.d files under root into root/etc/udev/hwdb.bin (with usr, root/lib/udev/hwdb.bin, the
 // vendor's copy), written to a temporary file and renamed over the old one, and returns the path and the lines
-// it skipped.
+// it skipped. Without any hwdb.d file the database is removed and the path is "", as systemd-hwdb 252 does.
 func Update(root string, usr bool) (string, []Problem, error) {
-	bin, problems, err := Compile(Sources(root))
-	if err != nil {
-		return "", problems, err
-	}
 	out := filepath.Join(root, "/etc/udev/hwdb.bin")
 	if usr {
 		out = filepath.Join(root, "/lib/udev/hwdb.bin")
+	}
+	sources := Sources(root)
+	if len(sources) == 0 {
+		if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", nil, fmt.Errorf("hwdb: %w", err)
+		}
+		return "", nil, nil
+	}
+	bin, problems, err := Compile(sources)
+	if err != nil {
+		return "", problems, err
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return "", problems, fmt.Errorf("hwdb: %w", err)

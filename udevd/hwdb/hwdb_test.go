@@ -3,6 +3,7 @@ package hwdb
 import (
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -94,4 +95,32 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("lookup: %v", err)
 		}
 	})
+}
+
+// Update with no hwdb.d file removes the database it would write, as systemd-hwdb 252 does; with one it writes it.
+func TestUpdateWithoutSources(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc/udev/hwdb.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(root, "etc/udev/hwdb.d/10-x.hwdb")
+	if err := os.WriteFile(src, []byte("usb:v1234*\n ID_X=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Update(root, false)
+	if err != nil || out != filepath.Join(root, "etc/udev/hwdb.bin") {
+		t.Fatalf("Update = %q, %v", out, err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(src); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := Update(root, false); err != nil || got != "" {
+		t.Fatalf("Update without sources = %q, %v", got, err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("hwdb.bin is still there without sources: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -162,6 +163,8 @@ func (p *parser) parseLine(text string, n int) *Line {
 		return nil
 	}
 	sortTokens(l.tokens)
+	// Held for as long as the rules are loaded: exactly sized, not with append's spare room.
+	l.tokens = slices.Clone(l.tokens)
 	return l
 }
 

@@ -1,9 +1,11 @@
 package uevent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	udevnl "github.com/pilebones/go-udev/netlink"
 	"golang.org/x/sys/unix"
@@ -29,6 +31,8 @@ type Conn struct {
 	group uint32
 	buf   []byte
 	oob   []byte
+	// poll is a duplicate of the socket registered with the runtime's poller, once Wait was called.
+	poll *os.File
 }
 
 // Open returns a socket joined to group (GroupKernel, GroupUdev, or 0 for sending only), with SO_PASSCRED set so
@@ -84,7 +88,12 @@ func (c *Conn) setup() error {
 func (c *Conn) FD() int { return c.nl.Fd }
 
 // Close closes the socket.
-func (c *Conn) Close() error { return c.nl.Close() }
+func (c *Conn) Close() error {
+	if c.poll != nil {
+		c.poll.Close()
+	}
+	return c.nl.Close()
+}
 
 // ErrUntrusted is returned for a message from a sender that is not trusted for the group: kernel events must
 // come from the kernel (port 0), udev events from a process running as root.
@@ -92,10 +101,26 @@ var ErrUntrusted = errors.New("uevent: message from an untrusted sender")
 
 // Receive waits for the next message and parses it. A message that is malformed or untrusted comes back as an
 // error wrapping ErrMalformed or ErrUntrusted; the caller goes on receiving.
-func (c *Conn) Receive() (*Message, error) {
-	n, oobn, flags, from, err := unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+func (c *Conn) Receive() (*Message, error) { return c.receive(0) }
+
+// Peek is Receive that leaves the message in the socket (MSG_PEEK): the next Peek or Receive returns it again,
+// until Discard. A reader that must not lose a message it took (udevd's spool) peeks, keeps it, then discards.
+func (c *Conn) Peek() (*Message, error) { return c.receive(unix.MSG_PEEK) }
+
+// Discard drops the next message of the socket, the one Peek returned.
+func (c *Conn) Discard() error {
+	var b [1]byte
+	_, _, err := unix.Recvfrom(c.nl.Fd, b[:], unix.MSG_TRUNC)
 	for err == unix.EINTR {
-		n, oobn, flags, from, err = unix.Recvmsg(c.nl.Fd, c.buf, c.oob, 0)
+		_, _, err = unix.Recvfrom(c.nl.Fd, b[:], unix.MSG_TRUNC)
+	}
+	return err
+}
+
+func (c *Conn) receive(peek int) (*Message, error) {
+	n, oobn, flags, from, err := unix.Recvmsg(c.nl.Fd, c.buf, c.oob, peek)
+	for err == unix.EINTR {
+		n, oobn, flags, from, err = unix.Recvmsg(c.nl.Fd, c.buf, c.oob, peek)
 	}
 	if err != nil {
 		return nil, err
@@ -140,6 +165,47 @@ func (c *Conn) Broadcast(m *Message) error {
 		return nil
 	}
 	return err
+}
+
+// Wait waits until a message can be received, on the Go runtime's poller: no thread is blocked in the kernel
+// and nothing wakes up while no message arrives (an idle udevd costs nothing). It returns ctx.Err() once ctx
+// ends. The socket becomes non-blocking, so Receive may then return EAGAIN; the flag belongs to the open file,
+// so a socket shared with the host is non-blocking there too, where it is only watched with epoll. One goroutine
+// at a time may call it.
+func (c *Conn) Wait(ctx context.Context) error {
+	if c.poll == nil {
+		if err := c.startPoll(); err != nil {
+			return err
+		}
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.poll.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	rc, err := c.poll.SyscallConn()
+	if err != nil {
+		return err
+	}
+	err = rc.Read(func(uintptr) bool {
+		p, err := c.Pending()
+		return p || err != nil
+	})
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// startPoll puts a duplicate of the socket under the runtime's poller (os.NewFile registers a non-blocking
+// descriptor there); Receive and Pending go on using the original, which shares its open file and so its readiness.
+func (c *Conn) startPoll() error {
+	if err := unix.SetNonblock(c.nl.Fd, true); err != nil {
+		return fmt.Errorf("uevent: %w", err)
+	}
+	fd, err := unix.FcntlInt(uintptr(c.nl.Fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("uevent: %w", err)
+	}
+	c.poll = os.NewFile(uintptr(fd), "uevent")
+	return nil
 }
 
 // Pending says whether a message waits in the socket's receive queue.
