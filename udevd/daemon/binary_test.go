@@ -27,13 +27,7 @@ import (
 // at rest, and that `control exit` ends it cleanly.
 func TestDaemonBinary(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "udevd")
-	// Built as `make` builds it (static, stripped), for the memory figures: the image, run by the name udevd.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/sysmaster")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildUdevd(t, dir)
 	// Debian's rule set, and one rule that marks each event with its seqnum.
 	installDebianRules(t)
 	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
@@ -191,12 +185,7 @@ func memField(t *testing.T, file, key string) int {
 // unspooled at the kill is processed again), in SEQNUM order within each run.
 func TestKilledMidBurst(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "udevd")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/sysmaster/sysmaster/cmd/udevd")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildUdevd(t, dir)
 	installDebianRules(t)
 	// Slow enough that the queue is full when the kill comes: each lo event runs a program.
 	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
@@ -284,4 +273,17 @@ func TestKilledMidBurst(t *testing.T) {
 		}
 	}
 	t.Logf("%d events broadcast in all, %d of them twice (processed before the kill, not yet unspooled)", len(seen), again)
+}
+
+// buildUdevd builds the executable image as `make` builds it (static, stripped: the memory figures are the
+// installed binary's) into dir, named udevd: the image runs udevd by that name (cmd/sysmaster/builtins.go).
+func buildUdevd(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "udevd")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/sysmaster")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

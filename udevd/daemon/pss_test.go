@@ -24,13 +24,7 @@ func TestPSSAtRestBesideSystemdUdevd(t *testing.T) {
 	}
 	root := needDebian(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "udevd")
-	// The executable image as `make` builds it, run by the name udevd (cmd/sysmaster/builtins.go).
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/sysmaster/sysmaster/cmd/sysmaster")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildUdevd(t, dir)
 	installDebianRules(t)
 
 	const rest = 10 * time.Second
