@@ -45,7 +45,10 @@ func TestDescribe(t *testing.T) {
 	if got := Describe(1, 203); got != "code=exited, status=203/EXEC" {
 		t.Error(got)
 	}
-	if got := Describe(1, 3); got != "code=exited, status=3" { // an LSB status: no name, as systemctl
+	if got := DescribeStatus(1, 3); got != "code=exited, status=3" { // an LSB status: no name, as systemctl
+		t.Errorf("DescribeStatus(1, 3) = %q", got)
+	}
+	if got := Describe(1, 3); got != "code=exited, status=3/NOTIMPLEMENTED" { // the log names it, as systemd's
 		t.Errorf("Describe(1, 3) = %q", got)
 	}
 	if got := Describe(2, 15); got != "code=killed, signal=TERM" {

@@ -51,14 +51,19 @@ func CommandsProperty(cmds []Command) string {
 // code is the ChildExited code (1 exited, 2 killed, 3 dumped).
 func Describe(code, status int32) string {
 	if code == 1 {
-		// systemctl names only libc's and systemd's own statuses here (EXIT_STATUS_LIBC|EXIT_STATUS_SYSTEMD):
-		// "status=3", not LSB's "3/NOTIMPLEMENTED".
-		if status > 1 && status < 200 {
-			return fmt.Sprintf("code=exited, status=%d", status)
-		}
 		return fmt.Sprintf("code=exited, status=%d/%s", status, ExitStatusName(int(status)))
 	}
 	return fmt.Sprintf("code=%s, signal=%s", ExitCodeName(code), strings.TrimPrefix(signame.Name(int(status)), "SIG"))
+}
+
+// DescribeStatus is Describe as systemctl status prints it in its Process: and Main PID: lines, which name only
+// libc's and systemd's own exit statuses (EXIT_STATUS_LIBC|EXIT_STATUS_SYSTEMD): "status=3", not LSB's
+// "3/NOTIMPLEMENTED". The unit's log names them all, as systemd's does (Describe).
+func DescribeStatus(code, status int32) string {
+	if code == 1 && status > 1 && status < 200 {
+		return fmt.Sprintf("code=exited, status=%d", status)
+	}
+	return Describe(code, status)
 }
 
 // ExitCodeName is systemd's name for a ChildExited code, as in $EXIT_CODE.

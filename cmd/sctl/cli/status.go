@@ -236,7 +236,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		}
 		c, _ := strconv.Atoi(f[2])
 		st, _ := strconv.Atoi(f[3])
-		line("Process", fmt.Sprintf("%s %s=%s (%s)", f[0], f[1], f[4], exec.Describe(int32(c), int32(st))))
+		line("Process", fmt.Sprintf("%s %s=%s (%s)", f[0], f[1], f[4], exec.DescribeStatus(int32(c), int32(st))))
 	}
 	if pid := p["MainPID"]; pid != "" && pid != "0" {
 		comm := ""
@@ -248,7 +248,7 @@ func formatStatus(p map[string]string, now time.Time, color bool) string {
 		// The main process has ended: how, as systemctl says it ("code=exited, status=203/EXEC").
 		c, _ := strconv.Atoi(code)
 		st, _ := strconv.Atoi(p["ExecMainStatus"])
-		line("Main PID", fmt.Sprintf("%s (%s)", pid, exec.Describe(int32(c), int32(st))))
+		line("Main PID", fmt.Sprintf("%s (%s)", pid, exec.DescribeStatus(int32(c), int32(st))))
 	}
 	if st := p["StatusText"]; st != "" {
 		line("Status", strconv.Quote(st))
