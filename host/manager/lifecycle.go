@@ -63,6 +63,7 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	asked := m.engine.Get(u.ID) != nil // a job of u's own is under way: the change is no surprise
 	if from != to || u.Sub != s.Sub {
 		defer m.notifyTriggers(u)
+		defer m.announceUnit(u)
 	}
 	u.Sub = s.Sub
 	if s.Result != "" {
@@ -290,6 +291,7 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 	m := l.m
 	l.finished.add(j, r)
+	m.announceJobRemoved(j, r)
 	for _, ch := range l.waiters[j.ID] {
 		l.answers = append(l.answers, waitAnswer{ch, r})
 	}
