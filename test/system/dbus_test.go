@@ -3,7 +3,9 @@ package system
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +29,7 @@ func inNS(t *testing.T, s *harness.System, uid int, argv ...string) (stdout, std
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "nsenter", append(ns, argv...)...)
+	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+testBus)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -148,4 +151,168 @@ func sortLines(s string) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	sort.Strings(l)
 	return strings.Join(l, "\n")
+}
+
+// testBus is the address of the test's system bus (service_dbus_test.go's busConfig, which lets anyone own and
+// call anything).
+const testBus = "unix:path=/run/testbus/socket"
+
+// busUnits are a dbus-daemon run as in Debian (dbus.socket, dbus.service) on the test's socket.
+var busUnits = map[string]string{
+	"dbus.socket": "[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/testbus/socket\n",
+	"dbus.service": "[Unit]\nRequires=dbus.socket\n[Service]\nType=notify\nNotifyAccess=main\n" +
+		"ExecStart=/usr/bin/dbus-daemon --config-file=/etc/sysmaster/bus.conf --address=systemd: --nofork --nopidfile --systemd-activation\n",
+	"web.service": dbusTestUnits,
+}
+
+// startBus boots a system with a system bus and waits until sysmaster owns org.freedesktop.systemd1 on it.
+func startBus(t *testing.T) *harness.System {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/dbus-daemon", "/usr/bin/busctl", "/usr/bin/gdbus", "/usr/lib/python3/dist-packages/dbus"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is needed (apt-get install dbus libglib2.0-bin python3-dbus): %v", p, err)
+		}
+	}
+	s := harness.Start(t, harness.Options{Units: busUnits, Env: []string{"DBUS_SYSTEM_BUS_ADDRESS=" + testBus}})
+	s.WriteFile("bus.conf", busConfig)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "dbus.service", "web.service")
+	waitBusName(t, s)
+	return s
+}
+
+// waitBusName waits until org.freedesktop.systemd1 answers on the bus.
+func waitBusName(t *testing.T, s *harness.System) {
+	t.Helper()
+	var errs string
+	if !s.WaitFor(20*time.Second, func() bool {
+		var code int
+		_, errs, code = busctl(t, s, 0, "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.DBus.Peer", "Ping")
+		return code == 0
+	}) {
+		t.Fatalf("org.freedesktop.systemd1 never answered on the bus: %s; console:\n%s", errs, s.Console())
+	}
+}
+
+func busctl(t *testing.T, s *harness.System, uid int, args ...string) (string, string, int) {
+	t.Helper()
+	return inNS(t, s, uid, append([]string{"/usr/bin/busctl", "--system", "--no-pager"}, args...)...)
+}
+
+const managerObj = "/org/freedesktop/systemd1"
+const managerIf = "org.freedesktop.systemd1.Manager"
+
+// busctl, gdbus and python3-dbus introspect and call the API on a real dbus-daemon; the name comes back after the
+// bus restarts; a caller other than root may read but not start.
+func TestBusClients(t *testing.T) {
+	t.Parallel()
+	s := startBus(t)
+	webPath := "/org/freedesktop/systemd1/unit/web_2eservice"
+
+	out, errs, code := busctl(t, s, 0, "introspect", "org.freedesktop.systemd1", webPath)
+	if code != 0 || !strings.Contains(out, "org.freedesktop.systemd1.Service") || !regexp.MustCompile(`\.ActiveState\s+property\s+s\s+"active"`).MatchString(out) ||
+		!regexp.MustCompile(`\.MainPID\s+property\s+u\s+`+s.Show("web.service", "MainPID")).MatchString(out) {
+		t.Errorf("busctl introspect %s: exit %d %s\n%s", webPath, code, errs, out)
+	}
+	if out, errs, code = busctl(t, s, 0, "call", "org.freedesktop.systemd1", managerObj, managerIf, "GetUnit", "s", "web.service"); code != 0 || out != "o \""+webPath+"\"\n" {
+		t.Errorf("busctl call GetUnit: exit %d %q %s", code, out, errs)
+	}
+	if out, errs, code = busctl(t, s, 0, "get-property", "org.freedesktop.systemd1", managerObj, managerIf, "NNames"); code != 0 || !strings.HasPrefix(out, "u ") {
+		t.Errorf("busctl get-property NNames: exit %d %q %s", code, out, errs)
+	}
+
+	// gdbus: introspection and a call.
+	out, errs, code = inNS(t, s, 0, "/usr/bin/gdbus", "introspect", "--system", "--dest", "org.freedesktop.systemd1", "--object-path", managerObj)
+	if code != 0 || !strings.Contains(out, "GetUnitByPID") || !strings.Contains(out, "node unit") {
+		t.Errorf("gdbus introspect: exit %d %s\n%s", code, errs, out)
+	}
+	out, errs, code = inNS(t, s, 0, "/usr/bin/gdbus", "call", "--system", "--dest", "org.freedesktop.systemd1", "--object-path", webPath,
+		"--method", "org.freedesktop.DBus.Properties.Get", "org.freedesktop.systemd1.Unit", "SubState")
+	if code != 0 || out != "(<'running'>,)\n" {
+		t.Errorf("gdbus call Get SubState: exit %d %q %s", code, out, errs)
+	}
+
+	// python3-dbus: the Manager's list and a unit's properties.
+	py := `import dbus
+bus = dbus.SystemBus()
+m = dbus.Interface(bus.get_object('org.freedesktop.systemd1', '/org/freedesktop/systemd1'), 'org.freedesktop.systemd1.Manager')
+names = [u[0] for u in m.ListUnits()]
+p = bus.get_object('org.freedesktop.systemd1', m.GetUnit('web.service'))
+props = p.GetAll('org.freedesktop.systemd1.Service', dbus_interface='org.freedesktop.DBus.Properties')
+print('web.service' in names, int(props['MainPID']), str(p.Get('org.freedesktop.systemd1.Unit', 'ActiveState', dbus_interface='org.freedesktop.DBus.Properties')))
+`
+	out, errs, code = inNS(t, s, 0, "/usr/bin/python3", "-c", py)
+	if want := "True " + s.Show("web.service", "MainPID") + " active\n"; code != 0 || out != want {
+		t.Errorf("python3-dbus: exit %d %q, want %q; %s", code, out, want, errs)
+	}
+
+	// An unprivileged caller reads but may not start or stop.
+	if out, errs, code = busctl(t, s, 65534, "call", "org.freedesktop.systemd1", managerObj, managerIf, "GetUnit", "s", "web.service"); code != 0 {
+		t.Errorf("GetUnit as uid 65534: exit %d %q %s", code, out, errs)
+	}
+	for _, method := range []string{"StartUnit", "StopUnit"} {
+		_, errs, code = busctl(t, s, 65534, "call", "org.freedesktop.systemd1", managerObj, managerIf, method, "ss", "web.service", "replace")
+		if code == 0 || !strings.Contains(errs, "Access denied") {
+			t.Errorf("%s as uid 65534: exit %d %s", method, code, errs)
+		}
+	}
+	if st := s.Show("web.service", "ActiveState"); st != "active" {
+		t.Errorf("web.service %s after refused calls", st)
+	}
+	// Debian's systemctl as a user goes through the bus.
+	if out, errs, code = inNS(t, s, 65534, "/usr/bin/systemctl", "--no-pager", "is-active", "web.service"); code != 0 || out != "active\n" {
+		t.Errorf("systemctl is-active as uid 65534 (bus): exit %d %q %s", code, out, errs)
+	}
+	if _, errs, code = inNS(t, s, 65534, "/usr/bin/systemctl", "--no-pager", "--no-ask-password", "stop", "web.service"); code == 0 || !strings.Contains(errs, "Access denied") {
+		t.Errorf("systemctl stop as uid 65534 (bus): exit %d %s", code, errs)
+	}
+
+	// Root starts and stops through the bus too.
+	if _, errs, code = busctl(t, s, 0, "call", "org.freedesktop.systemd1", managerObj, managerIf, "StopUnit", "ss", "web.service", "replace"); code != 0 {
+		t.Errorf("StopUnit as root: exit %d %s", code, errs)
+	}
+	s.WaitActive("web.service", "inactive", 10*time.Second)
+
+	// The bus restarts: sysmaster owns its name again.
+	mustSctl(t, s, "restart", "dbus.service")
+	waitBusName(t, s)
+}
+
+// Bad input: malformed arguments get systemd's error names; methods sysmaster does not implement answer
+// NotSupported.
+func TestBusErrors(t *testing.T) {
+	t.Parallel()
+	s := startBus(t)
+	// python3-dbus names the error a call gets.
+	const py = `import dbus, sys
+m = dbus.Interface(dbus.SystemBus().get_object('org.freedesktop.systemd1', '/org/freedesktop/systemd1'), 'org.freedesktop.systemd1.Manager')
+try:
+    eval(sys.argv[1])
+    print('no error')
+except dbus.exceptions.DBusException as e:
+    print(e.get_dbus_name())
+`
+	for _, c := range []struct{ call, want string }{
+		{"m.GetUnit('nothere.service')", "org.freedesktop.systemd1.NoSuchUnit"},
+		{"m.GetUnit('not a unit')", "org.freedesktop.DBus.Error.InvalidArgs"},
+		{"m.GetUnit(dbus.UInt32(5), signature='u')", "org.freedesktop.DBus.Error.InvalidArgs"},
+		{"m.GetUnit(signature='')", "org.freedesktop.DBus.Error.InvalidArgs"},
+		{"m.StartUnit('web.service', 'sideways')", "org.freedesktop.DBus.Error.InvalidArgs"},
+		{"m.StartUnit('nothere.service', 'replace')", "org.freedesktop.systemd1.NoSuchUnit"},
+		{"m.GetJob(dbus.UInt32(4242))", "org.freedesktop.systemd1.NoSuchJob"},
+		{"m.KillUnit('web.service', 'nobody', 15)", "org.freedesktop.DBus.Error.InvalidArgs"},
+		{"m.KExec()", "org.freedesktop.DBus.Error.NotSupported"},
+		{"m.NoSuchMethod()", "org.freedesktop.DBus.Error.UnknownMethod"},
+		{"m.GetUnit('web.service')", "no error"},
+	} {
+		out, errs, code := inNS(t, s, 0, "/usr/bin/python3", "-c", py, c.call)
+		if code != 0 || strings.TrimSpace(out) != c.want {
+			t.Errorf("%s: %q (exit %d %s), want %s", c.call, out, code, errs, c.want)
+		}
+	}
+	// The unit objects' path check: a path that does not name a unit.
+	_, errs, code := busctl(t, s, 0, "get-property", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/x_zz", "org.freedesktop.systemd1.Unit", "Id")
+	if code == 0 || !strings.Contains(errs, "Unknown object") {
+		t.Errorf("a malformed unit path: exit %d %s", code, errs)
+	}
 }
