@@ -14,10 +14,12 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// Bounds per connection: a client's calls wait in a queue of maxQueuedCalls (more are refused with
-// LimitsExceeded), and what goes out to it in a queue of maxQueuedOut messages. A client that does not read
-// what it is sent fills the latter and is dropped (and logged): nothing the loop or other clients do waits for
-// it. The bus connection, which carries every client of the bus, has larger queues.
+// Bounds per connection: a peer's calls wait in a queue of maxQueuedCalls (beyond it the connection is not read
+// until there is room: a client that floods calls only slows itself down), and what goes out to it in a queue of
+// maxQueuedOut messages. A client that does not read what it is sent fills the latter and is dropped (and
+// logged): nothing the loop or other clients do waits for it. The bus connection, which carries every client of
+// the bus, has larger queues, and refuses a call beyond its queue with LimitsExceeded (it must go on reading the
+// bus daemon's answers to sysmaster's own calls).
 const (
 	maxQueuedCalls    = 64
 	maxQueuedOut      = 1024
@@ -74,10 +76,21 @@ func (c *conn) run() {
 		}
 		switch msg.Type {
 		case dbus.TypeMethodCall:
+			if c.bus == nil {
+				// A peer's calls beyond its queue wait in its socket: it is slowed down, not refused.
+				select {
+				case c.calls <- msg:
+				case <-c.closed:
+					return
+				}
+				continue
+			}
+			// The bus connection carries the answers to our own calls too, which must not wait behind a full
+			// queue: a call beyond it is refused.
 			select {
 			case c.calls <- msg:
 			default:
-				c.replyError(msg, errLimits(fmt.Errorf("Too many calls in flight on this connection (%d).", cap(c.calls))))
+				c.replyError(msg, errLimits(fmt.Errorf("Too many calls in flight on the bus connection (%d).", cap(c.calls))))
 			}
 		case dbus.TypeMethodReply, dbus.TypeError:
 			c.answered(msg)

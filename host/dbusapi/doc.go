@@ -11,6 +11,6 @@
 // methods that change nothing.
 //
 // Each connection reads, answers and writes on goroutines of its own with bounded queues (conn.go): a client
-// that floods calls is refused with LimitsExceeded beyond its queue, one that does not read is dropped, and the
+// that floods calls is read no faster than its calls are answered, one that does not read is dropped, and the
 // core's loop never waits for either.
 package dbusapi

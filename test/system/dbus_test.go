@@ -3,6 +3,10 @@ package system
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -11,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 
 	"github.com/sysmaster/sysmaster/test/harness"
 )
@@ -314,5 +320,105 @@ except dbus.exceptions.DBusException as e:
 	_, errs, code := busctl(t, s, 0, "get-property", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/x_zz", "org.freedesktop.systemd1.Unit", "Id")
 	if code == 0 || !strings.Contains(errs, "Unknown object") {
 		t.Errorf("a malformed unit path: exit %d %s", code, errs)
+	}
+}
+
+// encodeCall is a method call of the Manager on the wire, with serial.
+func encodeCall(t *testing.T, serial uint32, member string, args ...any) []byte {
+	t.Helper()
+	msg := &dbus.Message{Type: dbus.TypeMethodCall, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:        dbus.MakeVariant(dbus.ObjectPath(managerObj)),
+		dbus.FieldInterface:   dbus.MakeVariant(managerIf),
+		dbus.FieldMember:      dbus.MakeVariant(member),
+		dbus.FieldDestination: dbus.MakeVariant("org.freedesktop.systemd1"),
+	}, Body: args}
+	if len(args) > 0 {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(args...))
+	}
+	var b bytes.Buffer
+	if err := msg.EncodeTo(&b, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	out := b.Bytes()
+	binary.LittleEndian.PutUint32(out[8:12], serial)
+	return out
+}
+
+// Bad input: a client on the private socket that floods calls and never reads its replies is dropped (and
+// logged) while sctl and systemctl go on answering at once; one that floods and reads gets every answer (its
+// calls wait in its socket while its queue is full).
+func TestPrivateFlood(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "web.service")
+	sock := fmt.Sprintf("/proc/%d/root/run/systemd/private", s.InitPid)
+
+	// The client that never reads.
+	nc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.Write([]byte("\x00AUTH EXTERNAL " + hex.EncodeToString([]byte("0")) + "\r\nBEGIN\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	flooded := make(chan int, 1)
+	go func() {
+		n := 0
+		for ; n < 200000; n++ {
+			if _, err := nc.Write(encodeCall(t, uint32(n+1), "GetUnit", "web.service")); err != nil {
+				break // dropped
+			}
+		}
+		flooded <- n
+	}()
+	// Meanwhile the loop answers others at once.
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		if out, _, code := s.Sctl("is-active", "web.service"); code != 0 || out != "active\n" {
+			t.Errorf("sctl is-active during the flood: %q exit %d", out, code)
+		}
+		if out, _, code := systemctl(t, s, "is-active", "web.service"); code != 0 || out != "active\n" {
+			t.Errorf("systemctl is-active during the flood: %q exit %d", out, code)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("sctl and systemctl took %v during the flood", d)
+		}
+	}
+	select {
+	case n := <-flooded:
+		t.Logf("the client that does not read was dropped after %d calls", n)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the client that does not read was never dropped")
+	}
+	if !s.WaitFor(10*time.Second, func() bool { return strings.Contains(s.Console(), "D-Bus client does not read what it is sent: dropped") }) {
+		t.Errorf("no log line about the dropped client; console:\n%s", s.Console())
+	}
+
+	// The client that floods and reads: every call is answered.
+	c, err := dbus.Dial("unix:path=" + sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	obj := c.Object("org.freedesktop.systemd1", managerObj)
+	calls := make([]*dbus.Call, 2000)
+	for i := range calls {
+		calls[i] = obj.Go(managerIf+".GetUnit", 0, make(chan *dbus.Call, 1), "web.service")
+	}
+	for i, call := range calls {
+		select {
+		case <-call.Done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("call %d of the flood was never answered", i)
+		}
+		var path dbus.ObjectPath
+		if err := call.Store(&path); err != nil || path != "/org/freedesktop/systemd1/unit/web_2eservice" {
+			t.Fatalf("call %d of the flood: %q %v", i, path, err)
+		}
 	}
 }
