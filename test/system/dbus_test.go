@@ -392,7 +392,9 @@ func TestPrivateFlood(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the client that does not read was never dropped")
 	}
-	if !s.WaitFor(10*time.Second, func() bool { return strings.Contains(s.Console(), "D-Bus client does not read what it is sent: dropped") }) {
+	if !s.WaitFor(10*time.Second, func() bool {
+		return strings.Contains(s.Console(), "D-Bus client does not read what it is sent: dropped")
+	}) {
 		t.Errorf("no log line about the dropped client; console:\n%s", s.Console())
 	}
 
