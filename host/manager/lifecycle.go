@@ -61,9 +61,9 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	m := l.m
 	from, to := u.Active, fromPB(s.Active)
 	asked := m.engine.Get(u.ID) != nil // a job of u's own is under way: the change is no surprise
-	if from != to || u.Sub != s.Sub {
+	changed := from != to || u.Sub != s.Sub
+	if changed {
 		defer m.notifyTriggers(u)
-		defer m.announceUnit(u)
 	}
 	u.Sub = s.Sub
 	if s.Result != "" {
@@ -83,6 +83,9 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 		}
 	}
 	if from == to {
+		if changed {
+			m.announceUnit(u)
+		}
 		return
 	}
 	now := now()
@@ -105,6 +108,7 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	if to == unit.Failed && m.engine.Get(u.ID) == nil {
 		m.log.Warn("unit failed", "unit", u.ID, "result", u.Result)
 	}
+	m.announceUnit(u) // before the job it ends: a client hears the state, then JobRemoved, as from systemd
 	m.engine.UnitChanged(u.ID, to)
 	if wasUp && !isUp {
 		m.releasePassed(u)

@@ -424,3 +424,77 @@ func TestPrivateFlood(t *testing.T) {
 		}
 	}
 }
+
+// The signals on the private socket, where systemd sends every signal to every connection: JobNew, the unit's
+// PropertiesChanged, JobRemoved for a start; UnitFilesChanged for an enable; Reloading around a daemon-reload.
+func TestPrivateSignals(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	c, err := dbus.Dial(fmt.Sprintf("unix:path=/proc/%d/root/run/systemd/private", s.InitPid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	signals := make(chan *dbus.Signal, 100)
+	c.Signal(signals)
+	obj := c.Object("org.freedesktop.systemd1", managerObj)
+	// wait returns the body of the next signal named member (from path), skipping others.
+	wait := func(path dbus.ObjectPath, member string) []any {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case sig := <-signals:
+				if sig.Path == path && strings.HasSuffix(sig.Name, "."+member) {
+					return sig.Body
+				}
+			case <-timeout:
+				t.Fatalf("no %s signal from %s", member, path)
+			}
+		}
+	}
+	var job dbus.ObjectPath
+	if err := obj.Call(managerIf+".StartUnit", 0, "web.service", "replace").Store(&job); err != nil {
+		t.Fatal(err)
+	}
+	// JobNew, then the unit's PropertiesChanged to active and JobRemoved, in either order.
+	if b := wait(managerObj, "JobNew"); b[1] != job || b[2] != "web.service" {
+		t.Errorf("JobNew %v, want job %s", b, job)
+	}
+	webPath := dbus.ObjectPath("/org/freedesktop/systemd1/unit/web_2eservice")
+	active, removed := false, false
+	for timeout := time.After(20 * time.Second); !active || !removed; {
+		select {
+		case sig := <-signals:
+			switch {
+			case sig.Path == webPath && sig.Name == "org.freedesktop.DBus.Properties.PropertiesChanged":
+				changed := sig.Body[1].(map[string]dbus.Variant)
+				active = active || sig.Body[0] == "org.freedesktop.systemd1.Unit" && changed["ActiveState"].Value() == "active"
+			case sig.Name == managerIf+".JobRemoved":
+				if b := sig.Body; b[1] != job || b[2] != "web.service" || b[3] != "done" {
+					t.Errorf("JobRemoved %v, want job %s done", b, job)
+				}
+				removed = true
+			}
+		case <-timeout:
+			t.Fatalf("signals of the start: active %v, JobRemoved %v", active, removed)
+		}
+	}
+	if err := obj.Call(managerIf+".EnableUnitFiles", 0, []string{"web.service"}, false, false).Err; err != nil {
+		t.Fatal(err)
+	}
+	wait(managerObj, "UnitFilesChanged")
+	if err := obj.Call(managerIf+".Reload", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	if b := wait(managerObj, "Reloading"); b[0] != true {
+		t.Errorf("Reloading %v first", b)
+	}
+	if b := wait(managerObj, "Reloading"); b[0] != false {
+		t.Errorf("Reloading %v after", b)
+	}
+}
