@@ -55,6 +55,23 @@ func init() {
 		return out, err
 	})
 	handle(managerIface, "GetDefaultTarget", false, (*Server).getDefaultTarget)
+	handle(managerIface, "SetDefaultTarget", true, func(s *Server, r *request) ([]any, error) {
+		return s.changeFilesRaw(r, "set-default", []string{filepath.Base(r.args[0].(string))}, false)
+	})
+	handle(managerIface, "LinkUnitFiles", true, func(s *Server, r *request) ([]any, error) {
+		return s.changeFilesRaw(r, "link", r.args[0].([]string), r.args[1].(bool)) // absolute paths
+	})
+	handle(managerIface, "RevertUnitFiles", true, func(s *Server, r *request) ([]any, error) {
+		return s.changeFiles(r, "revert", r.args[0].([]string), false, false)
+	})
+	handle(managerIface, "AddDependencyUnitFiles", true, func(s *Server, r *request) ([]any, error) {
+		op := map[string]string{"Wants": "add-wants", "Requires": "add-requires"}[r.args[2].(string)]
+		if op == "" {
+			return nil, newError(errInvalidArgs, fmt.Sprintf("Invalid dependency type %s (Wants or Requires).", r.args[2]))
+		}
+		units := append([]string{r.args[1].(string)}, r.args[0].([]string)...)
+		return s.changeFilesRaw(r, op, units, r.args[3].(bool))
+	})
 }
 
 // fileEntry is a line of ListUnitFiles: a(ss).
@@ -104,11 +121,12 @@ func globQuote(name string) string {
 // changeEntry is one change of an install operation: a(sss) type, file, source.
 type changeEntry struct{ Type, File, Source string }
 
-// changeFiles carries out an install operation; withInfo prepends carries_install_info.
+// changeFiles carries out an install operation on units named by name or path; withInfo prepends
+// carries_install_info.
 func (s *Server) changeFiles(r *request, op string, files []string, runtime, withInfo bool) ([]any, error) {
 	names := make([]string, len(files))
 	for i, f := range files {
-		names[i] = filepath.Base(f) // systemctl passes names, or paths of unit files to link
+		names[i] = filepath.Base(f)
 	}
 	changes, err := s.core.ChangeUnitFiles(r.ctx, op, names, runtime)
 	if err != nil {
@@ -138,4 +156,13 @@ func (s *Server) getDefaultTarget(r *request) ([]any, error) {
 		return nil, newError(errNoSuchUnit, "No default target set.")
 	}
 	return []any{units[0].Unit}, nil
+}
+
+// changeFilesRaw carries out an operation whose arguments the core takes as they are.
+func (s *Server) changeFilesRaw(r *request, op string, args []string, runtime bool) ([]any, error) {
+	changes, err := s.core.ChangeUnitFiles(r.ctx, op, args, runtime)
+	if err != nil {
+		return nil, err
+	}
+	return []any{toChanges(changes)}, nil
 }

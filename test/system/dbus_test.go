@@ -104,7 +104,9 @@ func TestDebianSystemctl(t *testing.T) {
 	}
 	status := mustSystemctl(t, s, "status", "web.service")
 	t.Logf("systemctl status:\n%s\nsystemctl show -p:\n%s", status, got)
-	if !strings.Contains(status, "Active: active (running)") || !strings.Contains(status, "Main PID: "+s.Show("web.service", "MainPID")) {
+	// The CGroup tree's process comes from GetUnitProcesses.
+	if !strings.Contains(status, "Active: active (running)") || !strings.Contains(status, "Main PID: "+s.Show("web.service", "MainPID")) ||
+		!strings.Contains(status, s.Show("web.service", "MainPID")+" /bin/sleep 1000") {
 		t.Errorf("systemctl status:\n%s", status)
 	}
 	list := mustSystemctl(t, s, "list-units")
@@ -144,6 +146,10 @@ func TestDebianSystemctl(t *testing.T) {
 		t.Errorf("after systemctl disable: sctl is-enabled %q", st)
 	}
 	mustSystemctl(t, s, "daemon-reload")
+	mustSystemctl(t, s, "set-default", "multi-user.target")
+	if out := mustSystemctl(t, s, "get-default"); out != "multi-user.target\n" {
+		t.Errorf("systemctl get-default after set-default: %q", out)
+	}
 
 	mustSystemctl(t, s, "poweroff")
 	select {
