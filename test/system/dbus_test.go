@@ -288,6 +288,21 @@ print('web.service' in names, int(props['MainPID']), str(p.Get('org.freedesktop.
 	// The bus restarts: sysmaster owns its name again.
 	mustSctl(t, s, "restart", "dbus.service")
 	waitBusName(t, s)
+	// So does a re-executed core (another connection: another unique name), which serves the private socket
+	// again too.
+	owner := func() string {
+		out, _, _ := busctl(t, s, 0, "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", "org.freedesktop.systemd1")
+		return out
+	}
+	before := owner()
+	mustSctl(t, s, "daemon-reexec")
+	if !s.WaitFor(20*time.Second, func() bool { o := owner(); return o != before && strings.HasPrefix(o, "s \":") }) {
+		t.Fatalf("org.freedesktop.systemd1 not owned again after daemon-reexec (owner before: %q, now %q)", before, owner())
+	}
+	waitBusName(t, s)
+	if out, errs, code := systemctl(t, s, "is-active", "dbus.service"); code != 0 || out != "active\n" {
+		t.Errorf("systemctl is-active after daemon-reexec: exit %d %q %s", code, out, errs)
+	}
 }
 
 // Bad input: malformed arguments get systemd's error names; methods sysmaster does not implement answer
