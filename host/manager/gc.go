@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/sysmaster/sysmaster/host/api"
 	"slices"
 
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -222,6 +223,7 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
+		m.announce(api.Event{Kind: api.UnitRemoved, Unit: u.ID})
 		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.Active.String())
 	}
 }

@@ -76,15 +76,20 @@ func (l local) ListUnits(ctx context.Context, f api.UnitFilter) ([]api.UnitStatu
 			if len(f.Types) > 0 && !slices.Contains(f.Types, u.Type) || !matchAny(f.Patterns, u.ID) {
 				continue
 			}
-			st := api.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
-				ActiveState: u.Active.String(), SubState: u.Sub}
-			if j != nil {
-				st.JobID, st.JobType = j.ID, j.Type.String()
-			}
-			out = append(out, st)
+			out = append(out, l.m.unitStatus(u))
 		}
 	})
 	return out, err
+}
+
+// unitStatus is u's line of list-units.
+func (m *Manager) unitStatus(u *Unit) api.UnitStatus {
+	st := api.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
+		ActiveState: u.Active.String(), SubState: u.Sub}
+	if j := m.engine.Get(u.ID); j != nil {
+		st.JobID, st.JobType = j.ID, j.Type.String()
+	}
+	return st
 }
 
 func (l local) ListUnitFiles(ctx context.Context, f api.UnitFilter) ([]api.UnitFile, error) {
@@ -268,6 +273,8 @@ func (l local) Reload(ctx context.Context) ([]string, error) {
 
 // reload re-reads system.conf and every unit file, keeping runtime state (daemon-reload, SIGHUP).
 func (m *Manager) reload() {
+	m.announce(api.Event{Kind: api.Reloading, Reloading: true})
+	defer m.announce(api.Event{Kind: api.Reloading, Reloading: false})
 	cfg, problems := config.Load(m.opts.ConfigPath)
 	m.cfg = cfg
 	m.noteConfigProblems(problems)
@@ -343,6 +350,7 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 	// preset and preset-all carry systemctl's --preset-mode as "preset-all:enable-only".
 	op, presetMode, _ := strings.Cut(op, ":")
 	err := m.doErr(ctx, func() error {
+		defer m.announce(api.Event{Kind: api.UnitFilesChanged})
 		paths := m.cfg.UnitPaths
 		dir := paths[0]
 		if runtime {
