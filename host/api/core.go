@@ -49,6 +49,7 @@ type Core interface {
 	SetEnvironment(ctx context.Context, unset, set []string) error
 	// UnitLogs returns the ids of the units whose logs ctx's caller may read, and the store that holds them.
 	UnitLogs(ctx context.Context, units []string) ([]string, *unitlog.Store, error)
+	Transient
 }
 
 // UnitFilter selects units or unit files: each non-empty list must match (states: load, active or sub state;

@@ -220,6 +220,7 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 			delete(m.units, u.ID)
 		}
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
+		m.removeTransient(u)
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
 		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.Active.String())

@@ -76,7 +76,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("FailureAction", us.FailureAction)
 	add("SuccessAction", us.SuccessAction)
 	add("CollectMode", us.CollectMode)
-	add("Transient", "no")
+	ps.Bool("Transient", m.isTransient(u))
 	add("Perpetual", "no")
 	if u.LoadError != nil {
 		add("LoadError", u.LoadError.Error())
