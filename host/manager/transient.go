@@ -102,6 +102,7 @@ func (m *Manager) startTransient(name string, mode job.Mode, props []transient.P
 		for _, pid := range all[0].file.PIDs {
 			u.startPids = append(u.startPids, int(pid))
 		}
+		m.markDirty(u) // the pids are checkpointed until the plugin asks for them
 	}
 	jobs, err := m.enqueue(u, job.Start, mode, true)
 	if err != nil {
