@@ -120,3 +120,35 @@ func TestStartTransientScope(t *testing.T) {
 		t.Errorf("file.scope: %s %v", f.LoadState, f.LoadError)
 	}
 }
+
+// AttachProcesses and AbandonScope refuse what systemd refuses: an unknown unit, a unit that is down, a unit
+// that is not a scope, a scope that does not run.
+func TestAttachAndAbandonRefusals(t *testing.T) {
+	dir := t.TempDir()
+	run, units := filepath.Join(dir, "run"), filepath.Join(dir, "units")
+	if err := os.MkdirAll(units, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeUnits(t, units, map[string]string{"a.toy": "[Toy]"})
+	m := loopManager(t, run, units, newMemTypes(memScope{}, toy{"toy"}), &fakeExec{})
+	m.load("a.toy")
+	l := local{m}
+	go func() {
+		for f := range m.calls {
+			f()
+		}
+	}()
+	ctx := t.Context()
+	if err := l.AttachProcesses(ctx, "none.toy", "", []uint32{1}); !errdefs.IsNotFound(err) {
+		t.Errorf("attach to an unknown unit: %v", err)
+	}
+	if err := l.AttachProcesses(ctx, "a.toy", "", []uint32{1}); !errdefs.IsFailedPrecondition(err) {
+		t.Errorf("attach to a unit that is down: %v", err)
+	}
+	if err := l.AbandonScope(ctx, "a.toy"); !errdefs.IsInvalidArgument(err) {
+		t.Errorf("abandon a toy: %v", err)
+	}
+	if err := l.AbandonScope(ctx, "none.scope"); !errdefs.IsNotFound(err) {
+		t.Errorf("abandon an unknown scope: %v", err)
+	}
+}
