@@ -49,6 +49,14 @@ type Core interface {
 	SetEnvironment(ctx context.Context, unset, set []string) error
 	// UnitLogs returns the ids of the units whose logs ctx's caller may read, and the store that holds them.
 	UnitLogs(ctx context.Context, units []string) ([]string, *unitlog.Store, error)
+	// Watch returns a queue that gets the core's events from now on, until ctx ends.
+	Watch(ctx context.Context) (*EventQueue, error)
+	// UnitByPID names the unit a live process belongs to: the unit that spawned or adopted it, else the one whose
+	// cgroup holds it; a pid of no unit is a NotFound error.
+	UnitByPID(ctx context.Context, pid int) (string, error)
+	// LoadedUnit names the unit name is loaded as (its id, for an alias), or "" when it is not loaded, without
+	// loading it.
+	LoadedUnit(ctx context.Context, name string) (string, error)
 	Transient
 }
 

@@ -1,21 +1,33 @@
 package api
 
 import (
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 )
 
-// Property is one line of systemctl show: a name and its value as systemd formats it.
-type Property struct{ Name, Value string }
+// Property is one line of systemctl show: a name and its value as systemd formats it. Raw, when set, is the
+// value before formatting (bool, int64, or uint64 µs for time spans and timestamps), which the D-Bus API sends in
+// the property's own type instead of parsing Value back.
+type Property struct {
+	Name, Value string
+	Raw         any
+}
 
 // Properties builds a unit's property list in the order the adds come, formatting values as systemd's
 // bus_print_property does. The zero value is empty and ready to use.
 type Properties []Property
 
 // Add appends name=value.
-func (p *Properties) Add(name, value string) { *p = append(*p, Property{name, value}) }
+func (p *Properties) Add(name, value string) { *p = append(*p, Property{Name: name, Value: value}) }
+
+// addRaw appends name=value with its unformatted value.
+func (p *Properties) addRaw(name, value string, raw any) {
+	*p = append(*p, Property{Name: name, Value: value, Raw: raw})
+}
 
 // Bool appends name as yes or no.
 func (p *Properties) Bool(name string, b bool) {
@@ -23,30 +35,33 @@ func (p *Properties) Bool(name string, b bool) {
 	if b {
 		v = "yes"
 	}
-	p.Add(name, v)
+	p.addRaw(name, v, b)
 }
 
+// List appends a list, space-separated as systemctl show prints it (Raw keeps its entries, which may hold spaces).
+func (p *Properties) List(name string, l []string) { p.addRaw(name, strings.Join(l, " "), l) }
+
 // Int appends a number.
-func (p *Properties) Int(name string, n int64) { p.Add(name, strconv.FormatInt(n, 10)) }
+func (p *Properties) Int(name string, n int64) { p.addRaw(name, strconv.FormatInt(n, 10), n) }
 
 // Span appends a time span in systemd's format ("1min 30s", "infinity").
 func (p *Properties) Span(name string, d time.Duration) {
 	if d == timespan.Infinity {
-		p.Add(name, "infinity")
+		p.addRaw(name, "infinity", uint64(math.MaxUint64))
 		return
 	}
-	p.Add(name, timespan.Format(d))
+	p.addRaw(name, timespan.Format(d), uint64(d.Microseconds()))
 }
 
 // Stamp appends name as a wall-clock time (systemd's format_timestamp: "Tue 2026-11-24 15:20:07 UTC", empty
 // for the zero time) and nameMonotonic as microseconds of CLOCK_MONOTONIC.
 func (p *Properties) Stamp(name string, wall time.Time, mono time.Duration) {
-	v := ""
+	v, us := "", uint64(0)
 	if !wall.IsZero() {
-		v = wall.Format("Mon 2006-01-02 15:04:05 MST")
+		v, us = wall.Format("Mon 2006-01-02 15:04:05 MST"), uint64(wall.UnixMicro())
 	}
-	p.Add(name, v)
-	p.Int(name+"Monotonic", mono.Microseconds())
+	p.addRaw(name, v, us)
+	p.addRaw(name+"Monotonic", strconv.FormatInt(mono.Microseconds(), 10), uint64(mono.Microseconds()))
 }
 
 // filter keeps the named properties (in the order asked) or, without names, the non-empty ones unless all.
@@ -74,4 +89,14 @@ func (p Properties) filter(names []string, all bool) Properties {
 		}
 	}
 	return out
+}
+
+// Value returns the value of the property name, "" when there is none.
+func (p Properties) Value(name string) string {
+	for _, x := range p {
+		if x.Name == name {
+			return x.Value
+		}
+	}
+	return ""
 }

@@ -25,6 +25,10 @@ type bootTimes struct {
 func (m *Manager) noteBootFinished() {
 	if m.boot.finish.mono == 0 && m.bootFinished() {
 		m.boot.finish, m.boot.dirty = now(), true
+		user := userspaceStart()
+		span := uint64((m.boot.finish.mono - user.mono).Microseconds())
+		m.announce(api.Event{Kind: api.StartupFinished, Startup: api.StartupTimes{
+			Kernel: uint64(user.mono.Microseconds()), Userspace: span, Total: uint64(m.boot.finish.mono.Microseconds())}})
 	}
 }
 

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"github.com/sysmaster/sysmaster/host/api"
 	"slices"
 
 	"github.com/sysmaster/sysmaster/host/unit"
@@ -223,6 +224,7 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 		m.removeTransient(u)
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
+		m.announce(api.Event{Kind: api.UnitRemoved, Unit: u.ID})
 		m.log.Debug("unit collected", "unit", u.ID, "load_state", string(u.LoadState), "state", u.Active.String())
 	}
 }

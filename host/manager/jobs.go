@@ -38,6 +38,7 @@ func (m *Manager) enqueue(u *Unit, t job.Type, mode job.Mode, manual bool) ([]*j
 		return nil, errdefs.FailedPrecondition(fmt.Errorf("Operation refused, unit %s may not be isolated.", u.ID))
 	}
 	jobs, err := m.engine.Enqueue(u.ID, t, mode)
+	m.announceJobs(jobs)
 	for _, j := range jobs {
 		m.markDirty(m.units[j.Unit])
 		m.armJobTimeout(j, false)

@@ -61,7 +61,8 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	m := l.m
 	from, to := u.Active, fromPB(s.Active)
 	asked := m.engine.Get(u.ID) != nil // a job of u's own is under way: the change is no surprise
-	if from != to || u.Sub != s.Sub {
+	changed := from != to || u.Sub != s.Sub
+	if changed {
 		defer m.notifyTriggers(u)
 	}
 	u.Sub = s.Sub
@@ -82,6 +83,9 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 		}
 	}
 	if from == to {
+		if changed {
+			m.announceUnit(u)
+		}
 		return
 	}
 	now := now()
@@ -104,6 +108,7 @@ func (l *lifecycle) setState(u *Unit, s *pb.SetState) {
 	if to == unit.Failed && m.engine.Get(u.ID) == nil {
 		m.log.Warn("unit failed", "unit", u.ID, "result", u.Result)
 	}
+	m.announceUnit(u) // before the job it ends: a client hears the state, then JobRemoved, as from systemd
 	m.engine.UnitChanged(u.ID, to)
 	if wasUp && !isUp {
 		m.releasePassed(u)
@@ -290,6 +295,7 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 	m := l.m
 	l.finished.add(j, r)
+	m.announceJobRemoved(j, r)
 	for _, ch := range l.waiters[j.ID] {
 		l.answers = append(l.answers, waitAnswer{ch, r})
 	}

@@ -3,6 +3,7 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"github.com/sysmaster/sysmaster/host/api"
 	"slices"
 	"sort"
 	"sync"
@@ -59,6 +60,7 @@ func (m *Manager) load(names ...string) *Unit {
 	}
 	for _, u := range fresh {
 		m.link(u)
+		m.announce(api.Event{Kind: api.UnitNew, Unit: u.ID})
 	}
 	m.devicesLoaded(fresh)
 	if len(names) == 0 {

@@ -270,6 +270,8 @@ func (l local) Reload(ctx context.Context) ([]string, error) {
 
 // reload re-reads system.conf and every unit file, keeping runtime state (daemon-reload, SIGHUP).
 func (m *Manager) reload() {
+	m.announce(api.Event{Kind: api.Reloading, Reloading: true})
+	defer m.announce(api.Event{Kind: api.Reloading, Reloading: false})
 	cfg, problems := config.Load(m.opts.ConfigPath)
 	m.cfg = cfg
 	m.noteConfigProblems(problems)
@@ -344,6 +346,7 @@ func (l local) ChangeUnitFiles(ctx context.Context, op string, names []string, r
 	var all []unit.Change
 	m := l.m
 	err := m.doErr(ctx, func() error {
+		defer m.announce(api.Event{Kind: api.UnitFilesChanged})
 		paths := m.cfg.UnitPaths
 		dir := paths[0]
 		if runtime {

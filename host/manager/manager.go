@@ -19,6 +19,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/checkpoint"
 	"github.com/sysmaster/sysmaster/host/condition"
 	"github.com/sysmaster/sysmaster/host/config"
+	"github.com/sysmaster/sysmaster/host/dbusapi"
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/notify"
 	"github.com/sysmaster/sysmaster/host/plugin"
@@ -37,6 +38,9 @@ type Options struct {
 	DefaultUnit string    // unit to start instead of the configured one (sysmaster.unit=)
 	Log         io.Writer // [os.Stderr] the manager's log
 	Console     io.Writer // [os.Stderr] systemd-style status lines ("[  OK  ] Reached target …")
+	// SystemdRunDir is where systemd's D-Bus API listens (private) and where sd_booted()'s marker goes (system/)
+	// [/run/systemd; RunDir/systemd when RunDir is set, so that a manager under test leaves the host's alone].
+	SystemdRunDir string
 }
 
 // Manager is the core. Create it with New and run it with Run.
@@ -57,6 +61,7 @@ type Manager struct {
 	devices     deviceTracking
 	swaps       swapTracking
 	api         *api.Server
+	dbus        *dbusapi.Server // nil when the D-Bus API could not be served
 	init        *initLink
 
 	// units maps every name (ids and aliases) to its unit.
@@ -107,6 +112,7 @@ type Manager struct {
 	// environ is the manager environment (sctl set-environment; environment.go).
 	environ []string
 	boot    bootTimes // when the boot's jobs were done (boottime.go)
+	watch   watchers  // the queues of api.Core.Watch (events.go)
 	// crashFile is $SYSMASTER_TEST_CRASH_AT, the test-only crash points' file (crashpoint.go); empty outside tests.
 	crashFile string
 }
@@ -121,6 +127,12 @@ type queued struct {
 func New(opts Options) (*Manager, error) {
 	if opts.ConfigPath == "" {
 		opts.ConfigPath = config.DefaultPath
+	}
+	if opts.SystemdRunDir == "" {
+		opts.SystemdRunDir = "/run/systemd"
+		if opts.RunDir != "" {
+			opts.SystemdRunDir = filepath.Join(opts.RunDir, "systemd")
+		}
 	}
 	if opts.RunDir == "" {
 		opts.RunDir = "/run/sysmaster"
@@ -189,6 +201,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("manager: control socket: %w", err)
 	}
 	m.api = srv
+	m.serveDBus()
 	return m, nil
 }
 
@@ -443,6 +456,9 @@ func (m *Manager) close() {
 		m.stopTrackingDevices()
 		m.stopTrackingSwaps()
 		m.api.Stop()
+		if m.dbus != nil {
+			m.dbus.Stop()
+		}
 		if m.notifySocket != nil {
 			m.notifySocket.Close()
 		}

@@ -81,7 +81,7 @@ func (m *Manager) managerProperties() api.UnitProperties {
 	ps.Add("NNames", strconv.Itoa(len(m.units)))
 	ps.Add("NFailedUnits", strconv.Itoa(m.failedUnits()))
 	ps.Add("NJobs", strconv.Itoa(len(m.engine.All())))
-	ps.Add("Environment", strings.Join(m.environ, " "))
+	ps.List("Environment", m.environ)
 	ps.Add("UnitPath", strings.Join(m.cfg.UnitPaths, " "))
 	m.bootProperties(&ps)
 	return api.UnitProperties{Properties: ps}

@@ -1,0 +1,279 @@
+package dbusapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Bounds per connection: a peer's calls wait in a queue of maxQueuedCalls (beyond it the connection is not read
+// until there is room: a client that floods calls only slows itself down), and what goes out to it in a queue of
+// maxQueuedOut messages. A client that does not read what it is sent fills the latter and is dropped (and
+// logged): nothing the loop or other clients do waits for it. The bus connection, which carries every client of
+// the bus, has larger queues, and refuses a call beyond its queue with LimitsExceeded (it must go on reading the
+// bus daemon's answers to sysmaster's own calls).
+const (
+	maxQueuedCalls    = 64
+	maxQueuedOut      = 1024
+	maxQueuedCallsBus = 1024
+	maxQueuedOutBus   = 16384
+)
+
+// conn is one D-Bus connection: a peer on the private socket, or sysmaster's own connection to the system bus.
+// A reader decodes messages and queues calls, one worker answers them in order, a writer sends.
+type conn struct {
+	srv  *Server
+	nc   net.Conn
+	r    *bufio.Reader
+	name string // the peer's description in logs
+	id   int    // the private connection's number (its unique name for a client that says Hello)
+	// uid is the peer's uid on a private connection; on the bus each call's sender is looked up instead.
+	uid   int
+	pid   int      // the peer's pid on a private connection
+	bus   *busLink // non-nil for the system bus connection
+	calls chan *dbus.Message
+	out   chan []byte
+
+	serial    atomic.Uint32
+	closeOnce sync.Once
+	closed    chan struct{}
+
+	mu      sync.Mutex
+	pending map[uint32]chan *dbus.Message // our own calls (to the bus daemon) awaiting their reply
+}
+
+func newConn(srv *Server, nc net.Conn, r *bufio.Reader, name string, uid int, bus *busLink) *conn {
+	nCalls, nOut := maxQueuedCalls, maxQueuedOut
+	if bus != nil {
+		nCalls, nOut = maxQueuedCallsBus, maxQueuedOutBus
+	}
+	return &conn{srv: srv, nc: nc, r: r, name: name, uid: uid, bus: bus, calls: make(chan *dbus.Message, nCalls),
+		out: make(chan []byte, nOut), closed: make(chan struct{}), pending: map[uint32]chan *dbus.Message{}}
+}
+
+// run serves the connection until it ends; it closes it.
+func (c *conn) run() {
+	go c.write()
+	go c.work()
+	defer c.close()
+	for {
+		msg, err := dbus.DecodeMessage(c.r)
+		if err != nil {
+			var fe dbus.FormatError
+			var ie dbus.InvalidMessageError
+			if errors.As(err, &fe) || errors.As(err, &ie) {
+				c.srv.log.Warn("D-Bus client sent a malformed message, dropped", "client", c.name, "error", err)
+			}
+			return
+		}
+		switch msg.Type {
+		case dbus.TypeMethodCall:
+			if c.bus == nil {
+				// A peer's calls beyond its queue wait in its socket: it is slowed down, not refused.
+				select {
+				case c.calls <- msg:
+				case <-c.closed:
+					return
+				}
+				continue
+			}
+			// The bus connection carries the answers to our own calls too, which must not wait behind a full
+			// queue: a call beyond it is refused.
+			select {
+			case c.calls <- msg:
+			default:
+				c.replyError(msg, errLimits(fmt.Errorf("Too many calls in flight on the bus connection (%d).", cap(c.calls))))
+			}
+		case dbus.TypeMethodReply, dbus.TypeError:
+			c.answered(msg)
+		case dbus.TypeSignal:
+			if c.bus != nil {
+				c.bus.signal(msg)
+			}
+		}
+	}
+}
+
+// work answers the queued calls in order.
+func (c *conn) work() {
+	for {
+		select {
+		case msg := <-c.calls:
+			c.srv.dispatch(c, msg)
+		case <-c.closed:
+			return
+		}
+	}
+}
+
+// write sends what is queued, in order.
+func (c *conn) write() {
+	for {
+		select {
+		case b := <-c.out:
+			if _, err := c.nc.Write(b); err != nil {
+				c.close()
+				return
+			}
+		case <-c.closed:
+			return
+		}
+	}
+}
+
+// close ends the connection once.
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.nc.Close()
+		c.srv.forget(c)
+		c.mu.Lock()
+		for _, ch := range c.pending {
+			close(ch)
+		}
+		c.pending = nil
+		c.mu.Unlock()
+	})
+}
+
+// send queues msg with the connection's next serial and returns the serial. It never blocks: a client whose queue
+// is full is dropped.
+func (c *conn) send(msg *dbus.Message) (uint32, error) {
+	var buf bytes.Buffer
+	if err := msg.EncodeTo(&buf, binary.LittleEndian); err != nil {
+		return 0, err
+	}
+	serial := c.serial.Add(1)
+	b := buf.Bytes()
+	// godbus keeps a message's serial to itself: it is the fixed header's third field (bytes 8-11).
+	binary.LittleEndian.PutUint32(b[8:12], serial)
+	select {
+	case c.out <- b:
+		return serial, nil
+	case <-c.closed:
+		return 0, errors.New("dbusapi: connection closed")
+	default:
+		c.srv.log.Warn("D-Bus client does not read what it is sent: dropped", "client", c.name, "queued", len(c.out))
+		go c.close() // not here: a caller of send may hold c.mu, which close takes
+		return 0, errors.New("dbusapi: client dropped")
+	}
+}
+
+// reply answers call with body.
+func (c *conn) reply(call *dbus.Message, body ...any) {
+	if call.Flags&dbus.FlagNoReplyExpected != 0 {
+		return
+	}
+	msg := &dbus.Message{Type: dbus.TypeMethodReply, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldReplySerial: dbus.MakeVariant(call.Serial()),
+	}, Body: body}
+	c.address(msg, call)
+	if len(body) > 0 {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
+	}
+	if _, err := c.send(msg); err != nil && !errors.Is(err, net.ErrClosed) {
+		c.srv.log.Debug("D-Bus reply not sent", "client", c.name, "error", err)
+	}
+}
+
+// replyError answers call with err, named as systemd names it (errors.go).
+func (c *conn) replyError(call *dbus.Message, err error) {
+	if call.Flags&dbus.FlagNoReplyExpected != 0 {
+		return
+	}
+	name, text := errorName(err)
+	msg := &dbus.Message{Type: dbus.TypeError, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldReplySerial: dbus.MakeVariant(call.Serial()),
+		dbus.FieldErrorName:   dbus.MakeVariant(name),
+		dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(text)),
+	}, Body: []any{text}}
+	c.address(msg, call)
+	_, _ = c.send(msg)
+}
+
+// address sets the destination of a reply on the bus (the caller's unique name).
+func (c *conn) address(msg, call *dbus.Message) {
+	if sender, ok := call.Headers[dbus.FieldSender]; ok {
+		msg.Headers[dbus.FieldDestination] = sender
+	}
+}
+
+// call sends a method call of our own and returns the channel its answer comes on (closed if the connection
+// ends first).
+func (c *conn) call(dest string, path dbus.ObjectPath, iface, member string, args ...any) (<-chan *dbus.Message, error) {
+	msg := &dbus.Message{Type: dbus.TypeMethodCall, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldDestination: dbus.MakeVariant(dest),
+		dbus.FieldPath:        dbus.MakeVariant(path),
+		dbus.FieldInterface:   dbus.MakeVariant(iface),
+		dbus.FieldMember:      dbus.MakeVariant(member),
+	}, Body: args}
+	if len(args) > 0 {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(args...))
+	}
+	ch := make(chan *dbus.Message, 1)
+	// The serial is taken under the lock, so that the answer cannot come before the channel is registered.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		return nil, errors.New("dbusapi: connection closed")
+	}
+	serial, err := c.send(msg)
+	if err != nil {
+		return nil, err
+	}
+	c.pending[serial] = ch
+	return ch, nil
+}
+
+// answered hands a reply or error to the call of ours it answers.
+func (c *conn) answered(msg *dbus.Message) {
+	v, ok := msg.Headers[dbus.FieldReplySerial]
+	if !ok {
+		return
+	}
+	serial, _ := v.Value().(uint32)
+	c.mu.Lock()
+	ch := c.pending[serial]
+	delete(c.pending, serial)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- msg
+	}
+}
+
+// signal sends a signal from path.
+func (c *conn) signal(path dbus.ObjectPath, iface, member string, body ...any) {
+	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:      dbus.MakeVariant(path),
+		dbus.FieldInterface: dbus.MakeVariant(iface),
+		dbus.FieldMember:    dbus.MakeVariant(member),
+	}, Body: body}
+	if len(body) > 0 {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
+	}
+	_, _ = c.send(msg)
+}
+
+// peerPid is the pid of r's caller: the peer's on a private connection, the sender's (asked of the bus daemon)
+// on the bus; 0 when unknown.
+func (c *conn) peerPid(r *request) int {
+	if c.bus == nil {
+		return c.pid
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, busCallTimeout)
+	defer cancel()
+	m, err := c.bus.callWait(ctx, c, "GetConnectionUnixProcessID", r.sender())
+	if err != nil || len(m.Body) != 1 {
+		return 0
+	}
+	pid, _ := m.Body[0].(uint32)
+	return int(pid)
+}

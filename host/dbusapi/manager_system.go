@@ -1,0 +1,91 @@
+package dbusapi
+
+import (
+	"runtime"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/sysmaster/sysmaster/host/api"
+)
+
+// The Manager's methods on the manager itself: signals, reload, re-execution, shutdown, environment, and its
+// properties.
+
+func init() {
+	handle(managerIface, "Subscribe", false, func(s *Server, r *request) ([]any, error) {
+		if r.c.bus != nil {
+			r.c.bus.subscribe(r.sender(), true)
+		}
+		return nil, nil
+	})
+	handle(managerIface, "Unsubscribe", false, func(s *Server, r *request) ([]any, error) {
+		if r.c.bus != nil {
+			r.c.bus.subscribe(r.sender(), false)
+		}
+		return nil, nil
+	})
+	handle(managerIface, "Reload", true, func(s *Server, r *request) ([]any, error) {
+		_, err := s.core.Reload(r.ctx)
+		return nil, err
+	})
+	handle(managerIface, "Reexecute", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.Reexec(r.ctx)
+	})
+	for method, action := range map[string]string{"PowerOff": "poweroff", "Reboot": "reboot", "Halt": "halt"} {
+		handle(managerIface, method, true, func(s *Server, r *request) ([]any, error) {
+			return nil, s.core.Shutdown(r.ctx, action)
+		})
+	}
+	handle(managerIface, "SetEnvironment", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.SetEnvironment(r.ctx, nil, r.args[0].([]string))
+	})
+	handle(managerIface, "UnsetEnvironment", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.SetEnvironment(r.ctx, r.args[0].([]string), nil)
+	})
+	handle(managerIface, "UnsetAndSetEnvironment", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.SetEnvironment(r.ctx, r.args[0].([]string), r.args[1].([]string))
+	})
+}
+
+// architectures are systemd's names of Go's GOARCH values.
+var architectures = map[string]string{
+	"amd64": "x86-64", "386": "x86", "arm64": "arm64", "arm": "arm", "riscv64": "riscv64", "ppc64le": "ppc64-le",
+	"s390x": "s390x", "loong64": "loongarch64", "mips64le": "mips64-le",
+}
+
+// managerProperties are the Manager's properties: what `sctl show` without a unit prints, and what sysmaster
+// knows without asking the core.
+func (s *Server) managerProperties(r *request) (map[string]api.Property, error) {
+	units, _, err := s.core.Show(r.ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]api.Property{}
+	for _, u := range units {
+		if u.Unit != "" {
+			continue
+		}
+		for _, p := range u.Properties {
+			out[p.Name] = p
+		}
+	}
+	static := map[string]string{
+		"Architecture": architectures[runtime.GOARCH],
+		"Features":     "-PAM -AUDIT -SELINUX -APPARMOR +SYSVINIT",
+		"Tainted":      "",
+	}
+	for name, v := range static {
+		out[name] = api.Property{Name: name, Value: v}
+	}
+	return out, nil
+}
+
+// sender is the unique name of r's caller on the bus.
+func (r *request) sender() string {
+	if v, ok := r.msg.Headers[dbus.FieldSender]; ok {
+		if s, ok := v.Value().(string); ok {
+			return s
+		}
+	}
+	return ""
+}
