@@ -78,6 +78,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("CollectMode", us.CollectMode)
 	ps.Bool("Transient", m.isTransient(u))
 	add("Perpetual", "no")
+	add("InvocationID", u.invocationID) // systemctl's 32 hex digits; the D-Bus API sends the 16 bytes (ay)
 	if u.LoadError != nil {
 		add("LoadError", u.LoadError.Error())
 	} else {
