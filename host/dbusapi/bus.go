@@ -128,6 +128,10 @@ func (b *busLink) connect() error {
 		c.close()
 		return err
 	}
+	if _, err := b.callWait(ctx, c, "AddMatch", activatorMatch); err != nil {
+		c.close()
+		return err
+	}
 	reply, err := b.callWait(ctx, c, "RequestName", busName, uint32(0))
 	if err != nil {
 		c.close()
@@ -214,6 +218,12 @@ func (b *busLink) uidOf(ctx context.Context, sender string) (int, error) {
 
 // signal handles a signal from the bus: a unique name that went away is forgotten.
 func (b *busLink) signal(m *dbus.Message) {
+	if isActivationRequest(m) {
+		if c := b.conn(); c != nil {
+			b.s.activationRequest(c, m)
+		}
+		return
+	}
 	if v, ok := m.Headers[dbus.FieldMember]; !ok || v.Value() != "NameOwnerChanged" || len(m.Body) != 3 {
 		return
 	}
