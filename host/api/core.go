@@ -54,9 +54,9 @@ type Core interface {
 	// UnitByPID names the unit a live process belongs to: the unit that spawned or adopted it, else the one whose
 	// cgroup holds it; a pid of no unit is a NotFound error.
 	UnitByPID(ctx context.Context, pid int) (string, error)
-	// LoadedUnit names the unit name is loaded as (its id, for an alias), or "" when it is not loaded, without
-	// loading it.
-	LoadedUnit(ctx context.Context, name string) (string, error)
+	// LoadedUnit returns the list-units line of the unit name is loaded as (its id, for an alias), or nil when it
+	// is not loaded, without loading it.
+	LoadedUnit(ctx context.Context, name string) (*UnitStatus, error)
 	Transient
 }
 

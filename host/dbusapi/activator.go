@@ -18,13 +18,15 @@ import (
 // systemd sends ActivationFailure only when the job cannot be enqueued; here a start job that ends other than
 // done (the service failed, its dependency did) is reported too, for the same reason.
 
-const (
-	activatorIface = "org.freedesktop.systemd1.Activator"
-	// activatorMatch is the match rule for dbus-daemon's requests (it addresses them to us; systemd adds the
-	// rule too).
-	activatorMatch = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='" +
-		activatorIface + "',member='ActivationRequest'"
-)
+const activatorIface = "org.freedesktop.systemd1.Activator"
+
+func init() {
+	handleBusSignal(activatorIface, "ActivationRequest", func(s *Server, m *dbus.Message) {
+		if c := s.bus.conn(); c != nil && isActivationRequest(m) {
+			s.activationRequest(c, m)
+		}
+	})
+}
 
 // isActivationRequest reports whether m is dbus-daemon's ActivationRequest.
 func isActivationRequest(m *dbus.Message) bool {
@@ -39,8 +41,7 @@ func isActivationRequest(m *dbus.Message) bool {
 		h(dbus.FieldSender) == "org.freedesktop.DBus"
 }
 
-// activationRequest starts the unit of an ActivationRequest that came on the bus connection c; it returns at
-// once (the start and its wait run beside the connection's reader).
+// activationRequest starts the unit of an ActivationRequest that came on the bus connection c.
 func (s *Server) activationRequest(c *conn, m *dbus.Message) {
 	if len(m.Body) != 1 {
 		return
@@ -49,17 +50,15 @@ func (s *Server) activationRequest(c *conn, m *dbus.Message) {
 	if !ok {
 		return
 	}
-	go func() {
-		r := &request{ctx: s.ctx, c: c, msg: m}
-		jobs, err := s.enqueueJobs(r, name, "start", "replace")
-		if err == nil {
-			err = s.waitStarted(r, name, jobs[0].ID)
-		}
-		if err != nil {
-			s.log.Info("D-Bus activation failed", "unit", name, "error", err)
-			s.activationFailure(c, name, err)
-		}
-	}()
+	r := &request{ctx: s.ctx, c: c, msg: m}
+	jobs, err := s.enqueueJobs(r, name, "start", "replace")
+	if err == nil {
+		err = s.waitStarted(r, name, jobs[0].ID)
+	}
+	if err != nil {
+		s.log.Info("D-Bus activation failed", "unit", name, "error", err)
+		s.activationFailure(c, name, err)
+	}
 }
 
 // waitStarted waits for the start job id of name and returns an error unless it is done.

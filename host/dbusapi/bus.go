@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,20 @@ const busName = "org.freedesktop.systemd1"
 
 // busCallTimeout bounds a call of ours to the bus daemon (Hello, RequestName, a caller's uid).
 const busCallTimeout = 10 * time.Second
+
+// busSignals are the handlers of signals sysmaster listens to on the bus, by "interface.member" (a file of the
+// package registers its own in init, as with methods: org.freedesktop.systemd1.Activator.ActivationRequest, for
+// dbus-daemon's activation, would be one). A match rule for each is added on every connection.
+var busSignals = map[string]func(s *Server, m *dbus.Message){}
+
+// handleBusSignal registers fn for the signal iface.member on the system bus.
+func handleBusSignal(iface, member string, fn func(s *Server, m *dbus.Message)) {
+	key := iface + "." + member
+	if _, ok := busSignals[key]; ok {
+		panic("dbusapi: bus signal " + key + " registered twice")
+	}
+	busSignals[key] = fn
+}
 
 // busLink is the server's connection to the system bus, remade as the bus comes and goes.
 type busLink struct {
@@ -123,14 +138,16 @@ func (b *busLink) connect() error {
 		c.close()
 		return err
 	}
-	rule := "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'"
-	if _, err := b.callWait(ctx, c, "AddMatch", rule); err != nil {
-		c.close()
-		return err
+	var rules []string
+	for _, key := range sortedKeys(busSignals) {
+		dot := strings.LastIndexByte(key, '.')
+		rules = append(rules, fmt.Sprintf("type='signal',interface='%s',member='%s'", key[:dot], key[dot+1:]))
 	}
-	if _, err := b.callWait(ctx, c, "AddMatch", activatorMatch); err != nil {
-		c.close()
-		return err
+	for _, rule := range rules {
+		if _, err := b.callWait(ctx, c, "AddMatch", rule); err != nil {
+			c.close()
+			return err
+		}
 	}
 	reply, err := b.callWait(ctx, c, "RequestName", busName, uint32(0))
 	if err != nil {
@@ -216,15 +233,22 @@ func (b *busLink) uidOf(ctx context.Context, sender string) (int, error) {
 	return int(u), nil
 }
 
-// signal handles a signal from the bus: a unique name that went away is forgotten.
+// signal hands a signal from the bus to its handler, off the reader.
 func (b *busLink) signal(m *dbus.Message) {
-	if isActivationRequest(m) {
-		if c := b.conn(); c != nil {
-			b.s.activationRequest(c, m)
-		}
-		return
+	iface, _ := m.Headers[dbus.FieldInterface].Value().(string)
+	member, _ := m.Headers[dbus.FieldMember].Value().(string)
+	if fn := busSignals[iface+"."+member]; fn != nil {
+		go fn(b.s, m)
 	}
-	if v, ok := m.Headers[dbus.FieldMember]; !ok || v.Value() != "NameOwnerChanged" || len(m.Body) != 3 {
+}
+
+func init() { handleBusSignal("org.freedesktop.DBus", "NameOwnerChanged", nameOwnerChanged) }
+
+// nameOwnerChanged forgets a unique name that went away (its uid, its subscription). Only the bus daemon's own
+// signal counts: another client may send one of that name too.
+func nameOwnerChanged(s *Server, m *dbus.Message) {
+	b := s.bus
+	if sender, _ := m.Headers[dbus.FieldSender].Value().(string); sender != "org.freedesktop.DBus" || b == nil || len(m.Body) != 3 {
 		return
 	}
 	name, _ := m.Body[0].(string)

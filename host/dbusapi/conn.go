@@ -10,14 +10,16 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
 
 // Bounds per connection: a peer's calls wait in a queue of maxQueuedCalls (beyond it the connection is not read
 // until there is room: a client that floods calls only slows itself down), and what goes out to it in a queue of
-// maxQueuedOut messages. A client that does not read what it is sent fills the latter and is dropped (and
-// logged): nothing the loop or other clients do waits for it. The bus connection, which carries every client of
+// maxQueuedOut messages. An answer waits up to replyPatience for room there; a signal does not wait. A client
+// that does not read what it is sent is dropped (and logged) when either finds no room: nothing the loop or other
+// clients do waits for it. The bus connection, which carries every client of
 // the bus, has larger queues, and refuses a call beyond its queue with LimitsExceeded (it must go on reading the
 // bus daemon's answers to sysmaster's own calls).
 const (
@@ -25,6 +27,9 @@ const (
 	maxQueuedOut      = 1024
 	maxQueuedCallsBus = 1024
 	maxQueuedOutBus   = 16384
+	// replyPatience is how long an answer waits for room in a full queue out, which a client that reads (slowly)
+	// makes: the answers of its own burst of calls. A client that has not made room by then does not read.
+	replyPatience = 5 * time.Second
 )
 
 // conn is one D-Bus connection: a peer on the private socket, or sysmaster's own connection to the system bus.
@@ -146,7 +151,11 @@ func (c *conn) close() {
 
 // send queues msg with the connection's next serial and returns the serial. It never blocks: a client whose queue
 // is full is dropped.
-func (c *conn) send(msg *dbus.Message) (uint32, error) {
+func (c *conn) send(msg *dbus.Message) (uint32, error) { return c.queue(msg, 0) }
+
+// queue is send, waiting up to patience for room in a full queue before dropping the client. Only the worker
+// waits (for its answers): the client's own calls are what it holds up.
+func (c *conn) queue(msg *dbus.Message, patience time.Duration) (uint32, error) {
 	var buf bytes.Buffer
 	if err := msg.EncodeTo(&buf, binary.LittleEndian); err != nil {
 		return 0, err
@@ -161,10 +170,21 @@ func (c *conn) send(msg *dbus.Message) (uint32, error) {
 	case <-c.closed:
 		return 0, errors.New("dbusapi: connection closed")
 	default:
-		c.srv.log.Warn("D-Bus client does not read what it is sent: dropped", "client", c.name, "queued", len(c.out))
-		go c.close() // not here: a caller of send may hold c.mu, which close takes
-		return 0, errors.New("dbusapi: client dropped")
 	}
+	if patience > 0 {
+		t := time.NewTimer(patience)
+		defer t.Stop()
+		select {
+		case c.out <- b:
+			return serial, nil
+		case <-c.closed:
+			return 0, errors.New("dbusapi: connection closed")
+		case <-t.C:
+		}
+	}
+	c.srv.log.Warn("D-Bus client does not read what it is sent: dropped", "client", c.name, "queued", len(c.out))
+	go c.close() // not here: a caller of send may hold c.mu, which close takes
+	return 0, errors.New("dbusapi: client dropped")
 }
 
 // reply answers call with body.
@@ -179,7 +199,7 @@ func (c *conn) reply(call *dbus.Message, body ...any) {
 	if len(body) > 0 {
 		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
 	}
-	if _, err := c.send(msg); err != nil && !errors.Is(err, net.ErrClosed) {
+	if _, err := c.queue(msg, replyPatience); err != nil && !errors.Is(err, net.ErrClosed) {
 		c.srv.log.Debug("D-Bus reply not sent", "client", c.name, "error", err)
 	}
 }
@@ -196,7 +216,7 @@ func (c *conn) replyError(call *dbus.Message, err error) {
 		dbus.FieldSignature:   dbus.MakeVariant(dbus.SignatureOf(text)),
 	}, Body: []any{text}}
 	c.address(msg, call)
-	_, _ = c.send(msg)
+	_, _ = c.queue(msg, replyPatience)
 }
 
 // address sets the destination of a reply on the bus (the caller's unique name).

@@ -82,14 +82,14 @@ func (s *Server) loaded(r *request, name string) (string, error) {
 	if _, err := checkName(name); err != nil {
 		return "", err
 	}
-	id, err := s.core.LoadedUnit(r.ctx, name)
+	st, err := s.core.LoadedUnit(r.ctx, name)
 	if err != nil {
 		return "", err
 	}
-	if id == "" {
+	if st == nil {
 		return "", newError(errNoSuchUnit, fmt.Sprintf("Unit %s not loaded.", name))
 	}
-	return id, nil
+	return st.Name, nil
 }
 
 func (s *Server) getUnit(r *request) ([]any, error) {

@@ -27,10 +27,6 @@ func (s *Server) emit(e api.Event) {
 	if e.Kind == api.UnitChanged && s.bus != nil && busUnits[e.Unit] {
 		s.bus.busUnitChanged(e.Active)
 	}
-	path, iface, member, body := signalOf(e)
-	if member == "" {
-		return
-	}
 	s.mu.Lock()
 	targets := make([]*conn, 0, len(s.conns)+1)
 	for c := range s.conns {
@@ -41,6 +37,13 @@ func (s *Server) emit(e api.Event) {
 		if c := s.bus.subscribed(); c != nil {
 			targets = append(targets, c)
 		}
+	}
+	if len(targets) == 0 { // the common case at boot: nobody listens, nothing is built
+		return
+	}
+	path, iface, member, body := signalOf(e)
+	if member == "" {
+		return
 	}
 	for _, c := range targets {
 		c.signal(path, iface, member, body...)

@@ -145,19 +145,3 @@ func splitList(name, s string) []string {
 	}
 	return append(out, strings.Fields(s)...)
 }
-
-// zeroValue is the value of sig that says "nothing" (for a property sysmaster does not have but a client reads
-// by name: systemd answers every property of an interface).
-func zeroValue(sig string) (any, bool) {
-	switch sig {
-	case "s":
-		return "", true
-	case "o":
-		return dbus.ObjectPath("/"), true
-	case "as":
-		return []string{}, true
-	case "b":
-		return false, true
-	}
-	return intAs(sig, 0, 0, false)
-}

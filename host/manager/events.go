@@ -121,12 +121,13 @@ func (m *Manager) cgroupRel(pid int) string {
 	return ""
 }
 
-func (l local) LoadedUnit(ctx context.Context, name string) (string, error) {
-	var id string
+func (l local) LoadedUnit(ctx context.Context, name string) (*api.UnitStatus, error) {
+	var st *api.UnitStatus
 	err := l.m.do(ctx, func() {
 		if u := l.m.units[name]; u != nil {
-			id = u.ID
+			s := l.m.unitStatus(u)
+			st = &s
 		}
 	})
-	return id, err
+	return st, err
 }

@@ -76,15 +76,20 @@ func (l local) ListUnits(ctx context.Context, f api.UnitFilter) ([]api.UnitStatu
 			if len(f.Types) > 0 && !slices.Contains(f.Types, u.Type) || !matchAny(f.Patterns, u.ID) {
 				continue
 			}
-			st := api.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
-				ActiveState: u.Active.String(), SubState: u.Sub}
-			if j != nil {
-				st.JobID, st.JobType = j.ID, j.Type.String()
-			}
-			out = append(out, st)
+			out = append(out, l.m.unitStatus(u))
 		}
 	})
 	return out, err
+}
+
+// unitStatus is u's line of list-units.
+func (m *Manager) unitStatus(u *Unit) api.UnitStatus {
+	st := api.UnitStatus{Name: u.ID, Description: u.description(), LoadState: string(u.LoadState),
+		ActiveState: u.Active.String(), SubState: u.Sub}
+	if j := m.engine.Get(u.ID); j != nil {
+		st.JobID, st.JobType = j.ID, j.Type.String()
+	}
+	return st
 }
 
 func (l local) ListUnitFiles(ctx context.Context, f api.UnitFilter) ([]api.UnitFile, error) {

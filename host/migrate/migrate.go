@@ -74,8 +74,8 @@ func (o Options) path(rel string) string { return filepath.Join(o.Root, rel) }
 
 // UnitPaths is sysmaster's unit search path on a migrated system: sysmaster's directories around systemd's, each
 // configuration layer before the vendor one, first wins (a file in /etc/systemd/system overrides the package's
-// in /usr/lib/systemd/system, as under systemd). /run/systemd/system is left out: sysmaster does not create it
-// (sd_booted() stays false until sysmaster serves systemd's D-Bus API).
+// in /usr/lib/systemd/system, as under systemd). /run/systemd/system is left out: sysmaster's runtime directory is
+// /run/sysmaster/system, and the core creates /run/systemd/system only as sd_booted()'s marker (docs/dbus.md).
 func (o Options) UnitPaths() []string {
 	paths := []string{"/" + unitDir, "/" + systemdEtc, "/run/sysmaster/system", "/" + ourUnits, "/" + systemdUnits}
 	if !sameDir(o.path(systemdUnits), o.path(systemdLegacy)) {

@@ -285,9 +285,54 @@ print('web.service' in names, int(props['MainPID']), str(p.Get('org.freedesktop.
 	}
 	s.WaitActive("web.service", "inactive", 10*time.Second)
 
+	// Signals on the bus go to subscribers: JobRemoved of a start made with sctl.
+	bc, err := dbus.Dial(fmt.Sprintf("unix:path=/proc/%d/root/run/testbus/socket", s.InitPid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	if err := bc.Auth(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bc.Hello(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bc.AddMatchSignal(dbus.WithMatchInterface(managerIf), dbus.WithMatchMember("JobRemoved")); err != nil {
+		t.Fatal(err)
+	}
+	jobs := make(chan *dbus.Signal, 10)
+	bc.Signal(jobs)
+	if err := bc.Object("org.freedesktop.systemd1", managerObj).Call(managerIf+".Subscribe", 0).Err; err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	mustSctl(t, s, "start", "web.service")
+	select {
+	case sig := <-jobs:
+		if len(sig.Body) != 4 || sig.Body[2] != "web.service" || sig.Body[3] != "done" {
+			t.Errorf("JobRemoved on the bus: %v", sig.Body)
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("no JobRemoved on the bus for a subscriber")
+	}
+
 	// The bus restarts: sysmaster owns its name again.
 	mustSctl(t, s, "restart", "dbus.service")
 	waitBusName(t, s)
+	// So does a re-executed core (another connection: another unique name), which serves the private socket
+	// again too.
+	owner := func() string {
+		out, _, _ := busctl(t, s, 0, "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", "org.freedesktop.systemd1")
+		return out
+	}
+	before := owner()
+	mustSctl(t, s, "daemon-reexec")
+	if !s.WaitFor(20*time.Second, func() bool { o := owner(); return o != before && strings.HasPrefix(o, "s \":") }) {
+		t.Fatalf("org.freedesktop.systemd1 not owned again after daemon-reexec (owner before: %q, now %q)", before, owner())
+	}
+	waitBusName(t, s)
+	if out, errs, code := systemctl(t, s, "is-active", "dbus.service"); code != 0 || out != "active\n" {
+		t.Errorf("systemctl is-active after daemon-reexec: exit %d %q %s", code, out, errs)
+	}
 }
 
 // Bad input: malformed arguments get systemd's error names; methods sysmaster does not implement answer

@@ -1,0 +1,80 @@
+package system
+
+import (
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// The D-Bus API beside systemd 252 (docs/performance.md, "The D-Bus API"): both managers in namespaces of their
+// own in the same run, with the same units, called by the same client (testdata/dbusbench, godbus, run in each
+// one's namespaces on its /run/systemd/private): GetUnit + Get(ActiveState) round trips, and ListUnits with
+// 1,000 loaded units.
+
+const dbusBenchTargets = 1000
+
+// dbusBenchUnits: the default target wants dbusBenchTargets empty targets, so that they are all loaded and
+// active on both managers.
+func dbusBenchUnits() map[string]string {
+	units := map[string]string{}
+	var names []string
+	for i := 0; i < dbusBenchTargets; i++ {
+		name := fmt.Sprintf("t-%04d.target", i)
+		units[name] = "[Unit]\nDefaultDependencies=no\n"
+		names = append(names, name)
+	}
+	units["bench-d.target"] = "[Unit]\nDefaultDependencies=no\nWants=" + strings.Join(names, " ") + "\n"
+	return units
+}
+
+// dbusRounds runs dbusbench in the namespace of PID 1 pid: the mean GetUnit + Get(ActiveState) round trip and
+// the mean ListUnits call.
+func dbusRounds(b *testing.B, bin string, pid, n int) (getUnit, listUnits time.Duration) {
+	b.Helper()
+	out, err := exec.Command("nsenter", "-t", strconv.Itoa(pid), "-m", "-p", "--", bin, strconv.Itoa(n), "t-0500.target").CombinedOutput()
+	if err != nil {
+		b.Fatalf("dbusbench: %v: %s", err, out)
+	}
+	var get, list, units int64
+	if _, err := fmt.Sscan(string(out), &get, &list, &units); err != nil || units < dbusBenchTargets {
+		b.Fatalf("dbusbench: %q %v", out, err)
+	}
+	return time.Duration(get), time.Duration(list)
+}
+
+func BenchmarkDBusVsSystemd(b *testing.B) {
+	if !harness.HaveSystemd() {
+		b.Fatalf("systemd is needed: %s", harness.SystemdBinary)
+	}
+	units := dbusBenchUnits()
+	bin := harness.BuildPlugin(b, "test/system/testdata/dbusbench", b.TempDir())
+	for i := 0; i < b.N; i++ {
+		sd := harness.StartSystemd(b, units, "bench-d.target")
+		s := harness.Start(b, harness.Options{Units: units, Args: []string{"sysmaster.unit=bench-d.target"}})
+		s.WaitActive("bench-d.target", "active", 60*time.Second)
+		for !sdActive(sd, "t-0500.target") {
+			time.Sleep(10 * time.Millisecond)
+		}
+		const n = 2000
+		sdGet, sdList := dbusRounds(b, bin, sd.InitPid, n)
+		smGet, smList := dbusRounds(b, bin, s.InitPid, n)
+		for _, f := range []struct {
+			name   string
+			sd, sm time.Duration
+		}{{"getunit-get-us", sdGet, smGet}, {"listunits-1000-us", sdList, smList}} {
+			b.ReportMetric(float64(f.sd.Microseconds()), f.name+"-systemd")
+			b.ReportMetric(float64(f.sm.Microseconds()), f.name+"-sysmaster")
+			b.ReportMetric(float64(f.sm)/float64(f.sd), f.name+"-ratio")
+		}
+	}
+}
+
+func sdActive(sd *harness.Systemd, unit string) bool {
+	out, _, _ := sd.Ctl("is-active", unit)
+	return strings.TrimSpace(out) == "active"
+}
