@@ -146,6 +146,12 @@ type PathWatch struct {
 // in it: a slice's resource control.
 type RealizeCgroup struct{ Settings *CgroupSettings }
 
+// AttachProcesses asks the host to realize the unit's cgroup with Settings and move into it the processes the
+// unit was started with (a transient scope's PIDs, which the host holds); EventProcessesAttached answers.
+type AttachProcesses struct{ Settings *CgroupSettings }
+
+func (*AttachProcesses) action() {}
+
 func (*SetState) action()        {}
 func (*Spawn) action()           {}
 func (*KillAction) action()      {}

@@ -177,6 +177,19 @@ type InotifyRecord struct {
 	Mask       uint32
 }
 
+// EventProcessesAttached answers AttachProcesses: Pids are now in the unit's cgroup; Errors say why each of the
+// others could not be moved. From then on the host sends EventCgroupEmpty once the cgroup has no process left.
+type EventProcessesAttached struct {
+	Pids   []int64
+	Errors []string
+}
+
+// EventAbandon tells a scope that the client that made it no longer manages it (AbandonScope).
+type EventAbandon struct{}
+
+func (*EventProcessesAttached) eventKind() {}
+func (*EventAbandon) eventKind()           {}
+
 func (*EventStart) eventKind()         {}
 func (*EventStop) eventKind()          {}
 func (*EventReload) eventKind()        {}

@@ -90,6 +90,10 @@ func eventFromWire(e *pb.Event) *Event {
 		return &Event{Kind: &EventConfigChanged{}}
 	case *pb.Event_TimeChanged:
 		return &Event{Kind: &EventTimeChanged{Clock: k.TimeChanged.GetClock(), Timezone: k.TimeChanged.GetTimezone()}}
+	case *pb.Event_ProcessesAttached:
+		return &Event{Kind: &EventProcessesAttached{Pids: k.ProcessesAttached.GetPids(), Errors: k.ProcessesAttached.GetErrors()}}
+	case *pb.Event_Abandon:
+		return &Event{Kind: &EventAbandon{}}
 	}
 	return &Event{}
 }
@@ -228,6 +232,8 @@ func actionToWire(a Action) *pb.Action {
 		return &pb.Action{Kind: &pb.Action_AutofsReply{AutofsReply: &pb.AutofsReply{Id: a.ID, Tokens: a.Tokens, Status: a.Status}}}
 	case *ExpireAutofs:
 		return &pb.Action{Kind: &pb.Action_ExpireAutofs{ExpireAutofs: &pb.ExpireAutofs{Id: a.ID}}}
+	case *AttachProcesses:
+		return &pb.Action{Kind: &pb.Action_AttachProcesses{AttachProcesses: &pb.AttachProcesses{Settings: cgroupToWire(a.Settings)}}}
 	}
 	return nil
 }

@@ -193,7 +193,7 @@ func wireSet(t *testing.T, path string, m protoreflect.Message) {
 func TestActionsToWireCarryEveryField(t *testing.T) {
 	actions := []Action{&SetState{}, &Spawn{}, &KillAction{}, &ArmTimer{}, &DisarmTimer{}, &OpenSocket{},
 		&CloseFd{}, &WatchFd{}, &EnqueueJob{}, &SetMainPid{}, &Log{}, &DeclareUnit{}, &WatchTimeChange{}, &OpenAutofs{},
-		&AutofsReply{}, &ExpireAutofs{}, &WatchPaths{}, &RealizeCgroup{}}
+		&AutofsReply{}, &ExpireAutofs{}, &WatchPaths{}, &RealizeCgroup{}, &AttachProcesses{}}
 	kinds := (&pb.Action{}).ProtoReflect().Descriptor().Oneofs().ByName("kind").Fields()
 	if len(actions) != kinds.Len() {
 		t.Errorf("%d Go actions, %d wire kinds", len(actions), kinds.Len())

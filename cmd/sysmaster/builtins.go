@@ -13,6 +13,7 @@ import (
 	"github.com/sysmaster/sysmaster/plugins/device"
 	"github.com/sysmaster/sysmaster/plugins/mount"
 	"github.com/sysmaster/sysmaster/plugins/path"
+	"github.com/sysmaster/sysmaster/plugins/scope"
 	"github.com/sysmaster/sysmaster/plugins/service"
 	"github.com/sysmaster/sysmaster/plugins/slice"
 	"github.com/sysmaster/sysmaster/plugins/socket"
@@ -31,6 +32,7 @@ var plugins = map[string]sdk.UnitType{
 	"device":    device.Type,
 	"mount":     mount.Type,
 	"path":      path.Type,
+	"scope":     scope.Type,
 	"service":   service.Type,
 	"slice":     slice.Type,
 	"socket":    socket.Type,

@@ -67,6 +67,9 @@ type Core interface {
 	Clean(ctx context.Context, units []string, what []string) ([]string, error)
 	// SetManagerOption sets a run-time setting of the manager: LogLevel, LogTarget or ServiceWatchdogs.
 	SetManagerOption(ctx context.Context, name, value string) error
+
+	// Transient units (transient.go).
+	Transient
 }
 
 // UnitFilter selects units or unit files: each non-empty list must match (states: load, active or sub state;

@@ -93,6 +93,13 @@ func (s *Server) object(r *request) (object, error) {
 		}}, nil
 	}
 	if name, ok := unitOfPath(p); ok {
+		if name == "self" { // the caller's own unit, as systemd resolves unit/self (systemd-run --scope asks it)
+			self, err := s.core.UnitByPID(r.ctx, r.c.peerPid(r))
+			if err != nil {
+				return object{}, newError(errUnknownObject, fmt.Sprintf("The caller is in no unit: %v", err))
+			}
+			name = self
+		}
 		if !unitname.Valid(name) {
 			return object{}, newError(errUnknownObject, fmt.Sprintf("Unit name %s is not valid.", name))
 		}

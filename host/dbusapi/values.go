@@ -1,6 +1,7 @@
 package dbusapi
 
 import (
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
@@ -40,6 +41,12 @@ func busValue(sig string, p api.Property) (v any, ok bool) {
 		return nil, false
 	case "as":
 		return splitList(p.Name, s), true
+	case "ay": // an id128 (InvocationID) shown as hex; empty when unset
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			return nil, false
+		}
+		return b, true
 	case "y", "q", "u", "t", "n", "i", "x", "d":
 		return number(sig, p.Name, s)
 	}

@@ -52,6 +52,7 @@ type unitRecord struct {
 	Cgroup       cgroup.Settings   `json:"cgroup"`
 	Populated    bool              `json:"populated,omitempty"`
 	OOMKills     uint64            `json:"oom_kills,omitempty"`
+	StartPids    []int             `json:"start_pids,omitempty"` // a transient scope's, until attached
 	// The owners' parts, each saved and restored beside its owner; their fields sit at the record's top level.
 	procRecord
 	timerRecord
@@ -106,6 +107,7 @@ func (m *Manager) record(u *Unit) unitRecord {
 		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
 		procRecord: m.procs.save(u), timerRecord: m.timers.save(u), fdsRecord: saveFds(u)}
+	r.StartPids = u.startPids
 	t := u.times
 	r.Times = [5]stampRecord{rec(t.stateChange), rec(t.activeEnter), rec(t.activeExit), rec(t.inactiveEnter), rec(t.inactiveExit)}
 	for d := range u.runtimeDirs {
@@ -354,6 +356,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
 	u.ttyReset = r.TTYReset
 	u.populated, u.oomKills = r.Populated, r.OOMKills
+	u.startPids = r.StartPids
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
 	for _, d := range r.RuntimeDirs {

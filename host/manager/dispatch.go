@@ -254,6 +254,8 @@ func (m *Manager) apply(u *Unit, a *pb.Action) {
 		m.watchPaths(u, k.WatchPaths)
 	case *pb.Action_RealizeCgroup:
 		m.realizeCgroup(u, k.RealizeCgroup.GetSettings())
+	case *pb.Action_AttachProcesses:
+		m.attachStartProcesses(u, k.AttachProcesses.GetSettings())
 	default:
 		// DeclareUnit is served by later versions of this host; a plugin must not rely on it yet. Say so
 		// instead of failing silently.

@@ -221,6 +221,7 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 			delete(m.units, u.ID)
 		}
 		m.removeCgroup(u) // an empty cgroup left behind; its watches end
+		m.removeTransient(u)
 		m.unitLogs.Forget(u.ID)
 		m.forgetTriggers(u)
 		m.announce(api.Event{Kind: api.UnitRemoved, Unit: u.ID})

@@ -99,6 +99,7 @@ func (m *Manager) readUnit(name string) *Unit {
 // setFragment takes what the loader found; the plugin's part comes in parse.
 func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	u.Frag, u.LoadState, u.LoadError = frag, frag.LoadState, frag.LoadError
+	m.refuseScopeFile(u)
 	for _, n := range frag.Names {
 		u.addName(n)
 	}

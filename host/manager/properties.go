@@ -76,8 +76,9 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("FailureAction", us.FailureAction)
 	add("SuccessAction", us.SuccessAction)
 	add("CollectMode", us.CollectMode)
-	add("Transient", "no")
+	ps.Bool("Transient", m.isTransient(u))
 	add("Perpetual", "no")
+	add("InvocationID", u.invocationID) // systemctl's 32 hex digits; the D-Bus API sends the 16 bytes (ay)
 	if u.LoadError != nil {
 		add("LoadError", u.LoadError.Error())
 	} else {

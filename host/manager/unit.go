@@ -64,6 +64,8 @@ type Unit struct {
 	// namespaceOf is the unit and invocation ("UNIT INVOCATION") whose PrivateTmp= directories and network and
 	// IPC namespaces the activation uses: another unit's through JoinsNamespaceOf=, "" for its own.
 	namespaceOf string
+	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
+	startPids []int
 
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied

@@ -58,3 +58,4 @@ func IsInvalidArgument(err error) bool    { return errors.Is(err, ErrInvalidArgu
 func IsFailedPrecondition(err error) bool { return errors.Is(err, ErrFailedPrecondition) }
 func IsPermissionDenied(err error) bool   { return errors.Is(err, ErrPermissionDenied) }
 func IsUnavailable(err error) bool        { return errors.Is(err, ErrUnavailable) }
+func IsAlreadyExists(err error) bool      { return errors.Is(err, ErrAlreadyExists) }

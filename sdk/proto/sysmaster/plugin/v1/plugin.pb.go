@@ -1287,6 +1287,8 @@ type Event struct {
 	//	*Event_PathChanged
 	//	*Event_SwapChanged
 	//	*Event_AutofsPacket
+	//	*Event_ProcessesAttached
+	//	*Event_Abandon
 	//	*Event_ConfigChanged
 	//	*Event_DeviceFound
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
@@ -1538,6 +1540,24 @@ func (x *Event) GetAutofsPacket() *AutofsPacket {
 	return nil
 }
 
+func (x *Event) GetProcessesAttached() *ProcessesAttached {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_ProcessesAttached); ok {
+			return x.ProcessesAttached
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAbandon() *Abandon {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_Abandon); ok {
+			return x.Abandon
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetConfigChanged() *ConfigChanged {
 	if x != nil {
 		if x, ok := x.Kind.(*Event_ConfigChanged); ok {
@@ -1652,6 +1672,14 @@ type Event_AutofsPacket struct {
 	AutofsPacket *AutofsPacket `protobuf:"bytes,30,opt,name=autofs_packet,json=autofsPacket,proto3,oneof"`
 }
 
+type Event_ProcessesAttached struct {
+	ProcessesAttached *ProcessesAttached `protobuf:"bytes,31,opt,name=processes_attached,json=processesAttached,proto3,oneof"` // scope units (scope: 31-33)
+}
+
+type Event_Abandon struct {
+	Abandon *Abandon `protobuf:"bytes,32,opt,name=abandon,proto3,oneof"`
+}
+
 type Event_ConfigChanged struct {
 	ConfigChanged *ConfigChanged `protobuf:"bytes,34,opt,name=config_changed,json=configChanged,proto3,oneof"` // gaps: 34-36
 }
@@ -1705,6 +1733,10 @@ func (*Event_PathChanged) isEvent_Kind() {}
 func (*Event_SwapChanged) isEvent_Kind() {}
 
 func (*Event_AutofsPacket) isEvent_Kind() {}
+
+func (*Event_ProcessesAttached) isEvent_Kind() {}
+
+func (*Event_Abandon) isEvent_Kind() {}
 
 func (*Event_ConfigChanged) isEvent_Kind() {}
 
@@ -3000,6 +3032,7 @@ type Action struct {
 	//	*Action_OpenAutofs
 	//	*Action_AutofsReply
 	//	*Action_ExpireAutofs
+	//	*Action_AttachProcesses
 	Kind          isAction_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3204,6 +3237,15 @@ func (x *Action) GetExpireAutofs() *ExpireAutofs {
 	return nil
 }
 
+func (x *Action) GetAttachProcesses() *AttachProcesses {
+	if x != nil {
+		if x, ok := x.Kind.(*Action_AttachProcesses); ok {
+			return x.AttachProcesses
+		}
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -3280,6 +3322,10 @@ type Action_ExpireAutofs struct {
 	ExpireAutofs *ExpireAutofs `protobuf:"bytes,24,opt,name=expire_autofs,json=expireAutofs,proto3,oneof"`
 }
 
+type Action_AttachProcesses struct {
+	AttachProcesses *AttachProcesses `protobuf:"bytes,25,opt,name=attach_processes,json=attachProcesses,proto3,oneof"` // scope units (scope: 25-27)
+}
+
 func (*Action_SetState) isAction_Kind() {}
 
 func (*Action_Spawn) isAction_Kind() {}
@@ -3315,6 +3361,8 @@ func (*Action_OpenAutofs) isAction_Kind() {}
 func (*Action_AutofsReply) isAction_Kind() {}
 
 func (*Action_ExpireAutofs) isAction_Kind() {}
+
+func (*Action_AttachProcesses) isAction_Kind() {}
 
 // SetState sets the unit's generic active state, its type-specific sub-state and its result ("success",
 // "exit-code", "timeout", …). The host turns transitions into job results, dependency propagation,
@@ -6205,6 +6253,147 @@ func (x *DeviceFound) GetFound() bool {
 	return false
 }
 
+// AttachProcesses asks the host to realize the unit's cgroup with settings and move into it the processes the
+// unit was started with (StartTransientUnit's PIDs, which the host holds, not the plugin). The host answers with
+// ProcessesAttached in a later batch; from then on it watches the cgroup and sends CgroupEmpty once no process
+// is left in it. A second AttachProcesses before the next start finds no process left to move.
+type AttachProcesses struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *CgroupSettings        `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AttachProcesses) Reset() {
+	*x = AttachProcesses{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AttachProcesses) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AttachProcesses) ProtoMessage() {}
+
+func (x *AttachProcesses) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AttachProcesses.ProtoReflect.Descriptor instead.
+func (*AttachProcesses) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *AttachProcesses) GetSettings() *CgroupSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// ProcessesAttached answers AttachProcesses: pids are the processes that are now in the unit's cgroup, errors
+// say why each of the others could not be moved (it had exited, it is a kernel thread, …).
+type ProcessesAttached struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pids          []int64                `protobuf:"varint,1,rep,packed,name=pids,proto3" json:"pids,omitempty"`
+	Errors        []string               `protobuf:"bytes,2,rep,name=errors,proto3" json:"errors,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessesAttached) Reset() {
+	*x = ProcessesAttached{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessesAttached) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessesAttached) ProtoMessage() {}
+
+func (x *ProcessesAttached) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessesAttached.ProtoReflect.Descriptor instead.
+func (*ProcessesAttached) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *ProcessesAttached) GetPids() []int64 {
+	if x != nil {
+		return x.Pids
+	}
+	return nil
+}
+
+func (x *ProcessesAttached) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+// Abandon tells a running scope that the client that created it no longer manages it (AbandonScope): the scope
+// stays until its processes are gone, in systemd's "abandoned" sub-state. The host checked that the unit is a
+// scope; the plugin ignores it in any sub-state but running and abandoned.
+type Abandon struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Abandon) Reset() {
+	*x = Abandon{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Abandon) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Abandon) ProtoMessage() {}
+
+func (x *Abandon) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Abandon.ProtoReflect.Descriptor instead.
+func (*Abandon) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{76}
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -6290,7 +6479,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\x91\r\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xa4\x0e\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -6317,7 +6506,9 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\ftime_changed\x18\x14 \x01(\v2 .sysmaster.plugin.v1.TimeChangedH\x00R\vtimeChanged\x12E\n" +
 	"\fpath_changed\x18\x17 \x01(\v2 .sysmaster.plugin.v1.PathChangedH\x00R\vpathChanged\x12E\n" +
 	"\fswap_changed\x18\x1d \x01(\v2 .sysmaster.plugin.v1.SwapChangedH\x00R\vswapChanged\x12H\n" +
-	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacket\x12K\n" +
+	"\rautofs_packet\x18\x1e \x01(\v2!.sysmaster.plugin.v1.AutofsPacketH\x00R\fautofsPacket\x12W\n" +
+	"\x12processes_attached\x18\x1f \x01(\v2&.sysmaster.plugin.v1.ProcessesAttachedH\x00R\x11processesAttached\x128\n" +
+	"\aabandon\x18  \x01(\v2\x1c.sysmaster.plugin.v1.AbandonH\x00R\aabandon\x12K\n" +
 	"\x0econfig_changed\x18\" \x01(\v2\".sysmaster.plugin.v1.ConfigChangedH\x00R\rconfigChanged\x12E\n" +
 	"\fdevice_found\x18% \x01(\v2 .sysmaster.plugin.v1.DeviceFoundH\x00R\vdeviceFoundB\x06\n" +
 	"\x04kind\"\a\n" +
@@ -6406,7 +6597,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05state\x18\x01 \x01(\fR\x05state\x12#\n" +
 	"\rstate_version\x18\x02 \x01(\rR\fstateVersion\x125\n" +
 	"\aactions\x18\x03 \x03(\v2\x1b.sysmaster.plugin.v1.ActionR\aactions\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xb0\t\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\x83\n" +
+	"\n" +
 	"\x06Action\x12<\n" +
 	"\tset_state\x18\x01 \x01(\v2\x1d.sysmaster.plugin.v1.SetStateH\x00R\bsetState\x122\n" +
 	"\x05spawn\x18\x02 \x01(\v2\x1a.sysmaster.plugin.v1.SpawnH\x00R\x05spawn\x125\n" +
@@ -6431,7 +6623,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vopen_autofs\x18\x16 \x01(\v2\x1f.sysmaster.plugin.v1.OpenAutofsH\x00R\n" +
 	"openAutofs\x12E\n" +
 	"\fautofs_reply\x18\x17 \x01(\v2 .sysmaster.plugin.v1.AutofsReplyH\x00R\vautofsReply\x12H\n" +
-	"\rexpire_autofs\x18\x18 \x01(\v2!.sysmaster.plugin.v1.ExpireAutofsH\x00R\fexpireAutofsB\x06\n" +
+	"\rexpire_autofs\x18\x18 \x01(\v2!.sysmaster.plugin.v1.ExpireAutofsH\x00R\fexpireAutofs\x12Q\n" +
+	"\x10attach_processes\x18\x19 \x01(\v2$.sysmaster.plugin.v1.AttachProcessesH\x00R\x0fattachProcessesB\x06\n" +
 	"\x04kind\"\x9d\x02\n" +
 	"\bSetState\x128\n" +
 	"\x06active\x18\x01 \x01(\x0e2 .sysmaster.plugin.v1.ActiveStateR\x06active\x12\x10\n" +
@@ -6693,7 +6886,13 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rConfigChanged\";\n" +
 	"\vDeviceFound\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x14\n" +
-	"\x05found\x18\x02 \x01(\bR\x05found*g\n" +
+	"\x05found\x18\x02 \x01(\bR\x05found\"R\n" +
+	"\x0fAttachProcesses\x12?\n" +
+	"\bsettings\x18\x01 \x01(\v2#.sysmaster.plugin.v1.CgroupSettingsR\bsettings\"?\n" +
+	"\x11ProcessesAttached\x12\x12\n" +
+	"\x04pids\x18\x01 \x03(\x03R\x04pids\x12\x16\n" +
+	"\x06errors\x18\x02 \x03(\tR\x06errors\"\t\n" +
+	"\aAbandon*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -6736,95 +6935,98 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 82)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
-	(ExitCode)(0),            // 0: sysmaster.plugin.v1.ExitCode
-	(ActiveState)(0),         // 1: sysmaster.plugin.v1.ActiveState
-	(Role)(0),                // 2: sysmaster.plugin.v1.Role
-	(Whom)(0),                // 3: sysmaster.plugin.v1.Whom
-	(Problem_Severity)(0),    // 4: sysmaster.plugin.v1.Problem.Severity
-	(*DescribeRequest)(nil),  // 5: sysmaster.plugin.v1.DescribeRequest
-	(*DescribeResponse)(nil), // 6: sysmaster.plugin.v1.DescribeResponse
-	(*UnitInfo)(nil),         // 7: sysmaster.plugin.v1.UnitInfo
-	(*Dependency)(nil),       // 8: sysmaster.plugin.v1.Dependency
-	(*Entry)(nil),            // 9: sysmaster.plugin.v1.Entry
-	(*Section)(nil),          // 10: sysmaster.plugin.v1.Section
-	(*ParseRequest)(nil),     // 11: sysmaster.plugin.v1.ParseRequest
-	(*UnitFile)(nil),         // 12: sysmaster.plugin.v1.UnitFile
-	(*Problem)(nil),          // 13: sysmaster.plugin.v1.Problem
-	(*ParseResponse)(nil),    // 14: sysmaster.plugin.v1.ParseResponse
-	(*Parsed)(nil),           // 15: sysmaster.plugin.v1.Parsed
-	(*HandleRequest)(nil),    // 16: sysmaster.plugin.v1.HandleRequest
-	(*Item)(nil),             // 17: sysmaster.plugin.v1.Item
-	(*UnitRuntime)(nil),      // 18: sysmaster.plugin.v1.UnitRuntime
-	(*Event)(nil),            // 19: sysmaster.plugin.v1.Event
-	(*Start)(nil),            // 20: sysmaster.plugin.v1.Start
-	(*Stop)(nil),             // 21: sysmaster.plugin.v1.Stop
-	(*Reload)(nil),           // 22: sysmaster.plugin.v1.Reload
-	(*Kill)(nil),             // 23: sysmaster.plugin.v1.Kill
-	(*ResetFailed)(nil),      // 24: sysmaster.plugin.v1.ResetFailed
-	(*Recover)(nil),          // 25: sysmaster.plugin.v1.Recover
-	(*Child)(nil),            // 26: sysmaster.plugin.v1.Child
-	(*Spawned)(nil),          // 27: sysmaster.plugin.v1.Spawned
-	(*Executed)(nil),         // 28: sysmaster.plugin.v1.Executed
-	(*SpawnFailed)(nil),      // 29: sysmaster.plugin.v1.SpawnFailed
-	(*ChildExited)(nil),      // 30: sysmaster.plugin.v1.ChildExited
-	(*TimerFired)(nil),       // 31: sysmaster.plugin.v1.TimerFired
-	(*Notify)(nil),           // 32: sysmaster.plugin.v1.Notify
-	(*FdReadable)(nil),       // 33: sysmaster.plugin.v1.FdReadable
-	(*FdOpenFailed)(nil),     // 34: sysmaster.plugin.v1.FdOpenFailed
-	(*EnqueueFailed)(nil),    // 35: sysmaster.plugin.v1.EnqueueFailed
-	(*CgroupEmpty)(nil),      // 36: sysmaster.plugin.v1.CgroupEmpty
-	(*MountChanged)(nil),     // 37: sysmaster.plugin.v1.MountChanged
-	(*DeviceChanged)(nil),    // 38: sysmaster.plugin.v1.DeviceChanged
-	(*UnitChanged)(nil),      // 39: sysmaster.plugin.v1.UnitChanged
-	(*HandleResponse)(nil),   // 40: sysmaster.plugin.v1.HandleResponse
-	(*Result)(nil),           // 41: sysmaster.plugin.v1.Result
-	(*Action)(nil),           // 42: sysmaster.plugin.v1.Action
-	(*SetState)(nil),         // 43: sysmaster.plugin.v1.SetState
-	(*Spawn)(nil),            // 44: sysmaster.plugin.v1.Spawn
-	(*ExecContext)(nil),      // 45: sysmaster.plugin.v1.ExecContext
-	(*Sandbox)(nil),          // 46: sysmaster.plugin.v1.Sandbox
-	(*PathRule)(nil),         // 47: sysmaster.plugin.v1.PathRule
-	(*TmpfsMount)(nil),       // 48: sysmaster.plugin.v1.TmpfsMount
-	(*BindMount)(nil),        // 49: sysmaster.plugin.v1.BindMount
-	(*SyscallFilter)(nil),    // 50: sysmaster.plugin.v1.SyscallFilter
-	(*Rlimit)(nil),           // 51: sysmaster.plugin.v1.Rlimit
-	(*DirectorySet)(nil),     // 52: sysmaster.plugin.v1.DirectorySet
-	(*CgroupSettings)(nil),   // 53: sysmaster.plugin.v1.CgroupSettings
-	(*KillAction)(nil),       // 54: sysmaster.plugin.v1.KillAction
-	(*ArmTimer)(nil),         // 55: sysmaster.plugin.v1.ArmTimer
-	(*DisarmTimer)(nil),      // 56: sysmaster.plugin.v1.DisarmTimer
-	(*OpenSocket)(nil),       // 57: sysmaster.plugin.v1.OpenSocket
-	(*CloseFd)(nil),          // 58: sysmaster.plugin.v1.CloseFd
-	(*WatchFd)(nil),          // 59: sysmaster.plugin.v1.WatchFd
-	(*EnqueueJob)(nil),       // 60: sysmaster.plugin.v1.EnqueueJob
-	(*SetMainPid)(nil),       // 61: sysmaster.plugin.v1.SetMainPid
-	(*Log)(nil),              // 62: sysmaster.plugin.v1.Log
-	(*DeclareUnit)(nil),      // 63: sysmaster.plugin.v1.DeclareUnit
-	(*WatchTimeChange)(nil),  // 64: sysmaster.plugin.v1.WatchTimeChange
-	(*TimeChanged)(nil),      // 65: sysmaster.plugin.v1.TimeChanged
-	(*Credential)(nil),       // 66: sysmaster.plugin.v1.Credential
-	(*SwapChanged)(nil),      // 67: sysmaster.plugin.v1.SwapChanged
-	(*AutofsPacket)(nil),     // 68: sysmaster.plugin.v1.AutofsPacket
-	(*OpenAutofs)(nil),       // 69: sysmaster.plugin.v1.OpenAutofs
-	(*AutofsReply)(nil),      // 70: sysmaster.plugin.v1.AutofsReply
-	(*ExpireAutofs)(nil),     // 71: sysmaster.plugin.v1.ExpireAutofs
-	(*WatchPaths)(nil),       // 72: sysmaster.plugin.v1.WatchPaths
-	(*PathWatch)(nil),        // 73: sysmaster.plugin.v1.PathWatch
-	(*PathChanged)(nil),      // 74: sysmaster.plugin.v1.PathChanged
-	(*InotifyRecord)(nil),    // 75: sysmaster.plugin.v1.InotifyRecord
-	(*RealizeCgroup)(nil),    // 76: sysmaster.plugin.v1.RealizeCgroup
-	(*ConfigChanged)(nil),    // 77: sysmaster.plugin.v1.ConfigChanged
-	(*DeviceFound)(nil),      // 78: sysmaster.plugin.v1.DeviceFound
-	nil,                      // 79: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                      // 80: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                      // 81: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                      // 82: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                      // 83: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                      // 84: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                      // 85: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                      // 86: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(ExitCode)(0),             // 0: sysmaster.plugin.v1.ExitCode
+	(ActiveState)(0),          // 1: sysmaster.plugin.v1.ActiveState
+	(Role)(0),                 // 2: sysmaster.plugin.v1.Role
+	(Whom)(0),                 // 3: sysmaster.plugin.v1.Whom
+	(Problem_Severity)(0),     // 4: sysmaster.plugin.v1.Problem.Severity
+	(*DescribeRequest)(nil),   // 5: sysmaster.plugin.v1.DescribeRequest
+	(*DescribeResponse)(nil),  // 6: sysmaster.plugin.v1.DescribeResponse
+	(*UnitInfo)(nil),          // 7: sysmaster.plugin.v1.UnitInfo
+	(*Dependency)(nil),        // 8: sysmaster.plugin.v1.Dependency
+	(*Entry)(nil),             // 9: sysmaster.plugin.v1.Entry
+	(*Section)(nil),           // 10: sysmaster.plugin.v1.Section
+	(*ParseRequest)(nil),      // 11: sysmaster.plugin.v1.ParseRequest
+	(*UnitFile)(nil),          // 12: sysmaster.plugin.v1.UnitFile
+	(*Problem)(nil),           // 13: sysmaster.plugin.v1.Problem
+	(*ParseResponse)(nil),     // 14: sysmaster.plugin.v1.ParseResponse
+	(*Parsed)(nil),            // 15: sysmaster.plugin.v1.Parsed
+	(*HandleRequest)(nil),     // 16: sysmaster.plugin.v1.HandleRequest
+	(*Item)(nil),              // 17: sysmaster.plugin.v1.Item
+	(*UnitRuntime)(nil),       // 18: sysmaster.plugin.v1.UnitRuntime
+	(*Event)(nil),             // 19: sysmaster.plugin.v1.Event
+	(*Start)(nil),             // 20: sysmaster.plugin.v1.Start
+	(*Stop)(nil),              // 21: sysmaster.plugin.v1.Stop
+	(*Reload)(nil),            // 22: sysmaster.plugin.v1.Reload
+	(*Kill)(nil),              // 23: sysmaster.plugin.v1.Kill
+	(*ResetFailed)(nil),       // 24: sysmaster.plugin.v1.ResetFailed
+	(*Recover)(nil),           // 25: sysmaster.plugin.v1.Recover
+	(*Child)(nil),             // 26: sysmaster.plugin.v1.Child
+	(*Spawned)(nil),           // 27: sysmaster.plugin.v1.Spawned
+	(*Executed)(nil),          // 28: sysmaster.plugin.v1.Executed
+	(*SpawnFailed)(nil),       // 29: sysmaster.plugin.v1.SpawnFailed
+	(*ChildExited)(nil),       // 30: sysmaster.plugin.v1.ChildExited
+	(*TimerFired)(nil),        // 31: sysmaster.plugin.v1.TimerFired
+	(*Notify)(nil),            // 32: sysmaster.plugin.v1.Notify
+	(*FdReadable)(nil),        // 33: sysmaster.plugin.v1.FdReadable
+	(*FdOpenFailed)(nil),      // 34: sysmaster.plugin.v1.FdOpenFailed
+	(*EnqueueFailed)(nil),     // 35: sysmaster.plugin.v1.EnqueueFailed
+	(*CgroupEmpty)(nil),       // 36: sysmaster.plugin.v1.CgroupEmpty
+	(*MountChanged)(nil),      // 37: sysmaster.plugin.v1.MountChanged
+	(*DeviceChanged)(nil),     // 38: sysmaster.plugin.v1.DeviceChanged
+	(*UnitChanged)(nil),       // 39: sysmaster.plugin.v1.UnitChanged
+	(*HandleResponse)(nil),    // 40: sysmaster.plugin.v1.HandleResponse
+	(*Result)(nil),            // 41: sysmaster.plugin.v1.Result
+	(*Action)(nil),            // 42: sysmaster.plugin.v1.Action
+	(*SetState)(nil),          // 43: sysmaster.plugin.v1.SetState
+	(*Spawn)(nil),             // 44: sysmaster.plugin.v1.Spawn
+	(*ExecContext)(nil),       // 45: sysmaster.plugin.v1.ExecContext
+	(*Sandbox)(nil),           // 46: sysmaster.plugin.v1.Sandbox
+	(*PathRule)(nil),          // 47: sysmaster.plugin.v1.PathRule
+	(*TmpfsMount)(nil),        // 48: sysmaster.plugin.v1.TmpfsMount
+	(*BindMount)(nil),         // 49: sysmaster.plugin.v1.BindMount
+	(*SyscallFilter)(nil),     // 50: sysmaster.plugin.v1.SyscallFilter
+	(*Rlimit)(nil),            // 51: sysmaster.plugin.v1.Rlimit
+	(*DirectorySet)(nil),      // 52: sysmaster.plugin.v1.DirectorySet
+	(*CgroupSettings)(nil),    // 53: sysmaster.plugin.v1.CgroupSettings
+	(*KillAction)(nil),        // 54: sysmaster.plugin.v1.KillAction
+	(*ArmTimer)(nil),          // 55: sysmaster.plugin.v1.ArmTimer
+	(*DisarmTimer)(nil),       // 56: sysmaster.plugin.v1.DisarmTimer
+	(*OpenSocket)(nil),        // 57: sysmaster.plugin.v1.OpenSocket
+	(*CloseFd)(nil),           // 58: sysmaster.plugin.v1.CloseFd
+	(*WatchFd)(nil),           // 59: sysmaster.plugin.v1.WatchFd
+	(*EnqueueJob)(nil),        // 60: sysmaster.plugin.v1.EnqueueJob
+	(*SetMainPid)(nil),        // 61: sysmaster.plugin.v1.SetMainPid
+	(*Log)(nil),               // 62: sysmaster.plugin.v1.Log
+	(*DeclareUnit)(nil),       // 63: sysmaster.plugin.v1.DeclareUnit
+	(*WatchTimeChange)(nil),   // 64: sysmaster.plugin.v1.WatchTimeChange
+	(*TimeChanged)(nil),       // 65: sysmaster.plugin.v1.TimeChanged
+	(*Credential)(nil),        // 66: sysmaster.plugin.v1.Credential
+	(*SwapChanged)(nil),       // 67: sysmaster.plugin.v1.SwapChanged
+	(*AutofsPacket)(nil),      // 68: sysmaster.plugin.v1.AutofsPacket
+	(*OpenAutofs)(nil),        // 69: sysmaster.plugin.v1.OpenAutofs
+	(*AutofsReply)(nil),       // 70: sysmaster.plugin.v1.AutofsReply
+	(*ExpireAutofs)(nil),      // 71: sysmaster.plugin.v1.ExpireAutofs
+	(*WatchPaths)(nil),        // 72: sysmaster.plugin.v1.WatchPaths
+	(*PathWatch)(nil),         // 73: sysmaster.plugin.v1.PathWatch
+	(*PathChanged)(nil),       // 74: sysmaster.plugin.v1.PathChanged
+	(*InotifyRecord)(nil),     // 75: sysmaster.plugin.v1.InotifyRecord
+	(*RealizeCgroup)(nil),     // 76: sysmaster.plugin.v1.RealizeCgroup
+	(*ConfigChanged)(nil),     // 77: sysmaster.plugin.v1.ConfigChanged
+	(*DeviceFound)(nil),       // 78: sysmaster.plugin.v1.DeviceFound
+	(*AttachProcesses)(nil),   // 79: sysmaster.plugin.v1.AttachProcesses
+	(*ProcessesAttached)(nil), // 80: sysmaster.plugin.v1.ProcessesAttached
+	(*Abandon)(nil),           // 81: sysmaster.plugin.v1.Abandon
+	nil,                       // 82: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                       // 83: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                       // 84: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                       // 85: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                       // 86: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                       // 87: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                       // 88: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                       // 89: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
@@ -6837,8 +7039,8 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
 	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
 	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	79, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	80, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	82, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	83, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
 	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
 	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
 	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
@@ -6865,71 +7067,75 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
 	74, // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
 	67, // 36: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
 	68, // 37: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
-	77, // 38: sysmaster.plugin.v1.Event.config_changed:type_name -> sysmaster.plugin.v1.ConfigChanged
-	78, // 39: sysmaster.plugin.v1.Event.device_found:type_name -> sysmaster.plugin.v1.DeviceFound
-	3,  // 40: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 41: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 42: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 43: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 44: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 45: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 46: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 47: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	81, // 48: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 49: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 50: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 51: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 52: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 53: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 54: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 55: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 56: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 57: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 58: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 59: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 60: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 61: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 62: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 63: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	64, // 64: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
-	72, // 65: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
-	76, // 66: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
-	69, // 67: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
-	70, // 68: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
-	71, // 69: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
-	1,  // 70: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	82, // 71: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 72: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 73: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 74: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	83, // 75: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	84, // 76: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 77: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	66, // 78: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
-	47, // 79: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 80: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 81: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 82: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	85, // 83: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 84: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	86, // 85: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 86: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	73, // 87: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
-	75, // 88: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
-	53, // 89: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
-	51, // 90: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 91: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 92: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 93: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 94: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 95: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 96: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 97: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	95, // [95:98] is the sub-list for method output_type
-	92, // [92:95] is the sub-list for method input_type
-	92, // [92:92] is the sub-list for extension type_name
-	92, // [92:92] is the sub-list for extension extendee
-	0,  // [0:92] is the sub-list for field type_name
+	80, // 38: sysmaster.plugin.v1.Event.processes_attached:type_name -> sysmaster.plugin.v1.ProcessesAttached
+	81, // 39: sysmaster.plugin.v1.Event.abandon:type_name -> sysmaster.plugin.v1.Abandon
+	77, // 40: sysmaster.plugin.v1.Event.config_changed:type_name -> sysmaster.plugin.v1.ConfigChanged
+	78, // 41: sysmaster.plugin.v1.Event.device_found:type_name -> sysmaster.plugin.v1.DeviceFound
+	3,  // 42: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26, // 43: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,  // 44: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 45: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 46: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 47: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,  // 48: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,  // 49: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	84, // 50: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,  // 51: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41, // 52: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42, // 53: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43, // 54: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44, // 55: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54, // 56: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55, // 57: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56, // 58: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57, // 59: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58, // 60: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60, // 61: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61, // 62: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62, // 63: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63, // 64: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59, // 65: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64, // 66: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	72, // 67: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	76, // 68: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	69, // 69: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	70, // 70: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	71, // 71: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	79, // 72: sysmaster.plugin.v1.Action.attach_processes:type_name -> sysmaster.plugin.v1.AttachProcesses
+	1,  // 73: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	85, // 74: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,  // 75: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45, // 76: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53, // 77: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	86, // 78: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	87, // 79: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46, // 80: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	66, // 81: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47, // 82: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48, // 83: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49, // 84: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50, // 85: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	88, // 86: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,  // 87: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	89, // 88: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10, // 89: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	73, // 90: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	75, // 91: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53, // 92: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	53, // 93: sysmaster.plugin.v1.AttachProcesses.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51, // 94: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52, // 95: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,  // 96: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11, // 97: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16, // 98: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,  // 99: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14, // 100: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40, // 101: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	99, // [99:102] is the sub-list for method output_type
+	96, // [96:99] is the sub-list for method input_type
+	96, // [96:96] is the sub-list for extension type_name
+	96, // [96:96] is the sub-list for extension extendee
+	0,  // [0:96] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -6961,6 +7167,8 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_PathChanged)(nil),
 		(*Event_SwapChanged)(nil),
 		(*Event_AutofsPacket)(nil),
+		(*Event_ProcessesAttached)(nil),
+		(*Event_Abandon)(nil),
 		(*Event_ConfigChanged)(nil),
 		(*Event_DeviceFound)(nil),
 	}
@@ -6983,6 +7191,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Action_OpenAutofs)(nil),
 		(*Action_AutofsReply)(nil),
 		(*Action_ExpireAutofs)(nil),
+		(*Action_AttachProcesses)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -6990,7 +7199,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   82,
+			NumMessages:   85,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,65 @@
+package system
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysmaster/sysmaster/test/harness"
+)
+
+// Issue 18: Debian's systemd-logind under sysmaster, on a real dbus-daemon. A login through `su -l` (PAM's
+// pam_systemd asks logind for a session) makes logind create session-N.scope with StartTransientUnit; the scope
+// shows in `sctl list-units` and the session in `loginctl list-sessions`; when the login ends, so does the scope.
+func TestLogindSessionScope(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"dbus.socket": "[Socket]\nListenStream=/run/dbus/system_bus_socket\n",
+		"dbus.service": "[Unit]\nRequires=dbus.socket\n[Service]\nType=notify\nNotifyAccess=main\n" +
+			"ExecStart=/usr/bin/dbus-daemon --config-file=/etc/sysmaster/bus.conf --address=systemd: --nofork --nopidfile --systemd-activation\n",
+		"systemd-logind.service": "[Unit]\nRequires=dbus.service\nAfter=dbus.service\n[Service]\nType=dbus\nBusName=org.freedesktop.login1\n" +
+			"ExecStart=/lib/systemd/systemd-logind\n",
+		// The user manager is not what this test is about: a stand-in that stays up.
+		"user@.service":             "[Service]\nExecStart=/bin/sleep infinity\n",
+		"user-runtime-dir@.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+	}})
+	s.WriteFile("bus.conf", activationBus)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "systemd-logind.service")
+
+	login := startInNS(t, s, "/bin/su", "-l", "root", "-c", "sleep 8")
+	var scope string
+	if !s.WaitFor(20*time.Second, func() bool {
+		out, _, _ := s.Sctl("list-units", "--type=scope", "--no-legend")
+		for _, f := range strings.Fields(out) {
+			if strings.HasPrefix(f, "session-") && strings.HasSuffix(f, ".scope") {
+				scope = f
+			}
+		}
+		return scope != ""
+	}) {
+		st, _, _ := s.Sctl("status", "systemd-logind.service")
+		t.Fatalf("no session scope after su -l:\n%s\nconsole:\n%s", st, s.Console())
+	}
+	s.WaitActive(scope, "active", 20*time.Second)
+	if sl := s.Show(scope, "Slice"); sl != "user-0.slice" {
+		t.Errorf("%s is in %q", scope, sl)
+	}
+	out, errs, code := inNS(t, s, 0, "/usr/bin/env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket",
+		"/usr/bin/loginctl", "--no-pager", "list-sessions")
+	if code != 0 || !strings.Contains(out, "root") {
+		t.Errorf("loginctl list-sessions: exit %d\n%s%s", code, out, errs)
+	}
+	// su's command ends: the login ends, and the scope with it.
+	done := make(chan error, 1)
+	go func() { done <- login.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("su -l never ended")
+	}
+	if !s.WaitFor(30*time.Second, func() bool { st := s.Show(scope, "ActiveState"); return st == "inactive" || st == "" }) {
+		st, _, _ := s.Sctl("status", scope)
+		t.Errorf("%s still up after the login ended:\n%s", scope, st)
+	}
+}
