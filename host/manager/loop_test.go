@@ -629,8 +629,17 @@ func TestEnqueueAnswersAfterTheCommit(t *testing.T) {
 		jobs, err := local{m}.Enqueue(context.Background(), []string{"a.toy"}, job.Start, job.Replace, true)
 		answered <- answer{jobs, err}
 	}()
-	// The loop's part, as Run does it: the call, the commit for its caller, then the turn.
-	(<-m.calls)()
+	// The loop's part, as Run does it: the call, the commit for its caller, then the turn. Other calls may come
+	// first (the manager's own, at its start): the loop runs them all, and Enqueue's is the one that waits for a
+	// commit.
+	for len(m.committed) == 0 {
+		select {
+		case call := <-m.calls:
+			call()
+		case <-time.After(10 * time.Second):
+			t.Fatal("Enqueue's call never reached the loop")
+		}
+	}
 	m.drain()
 	select {
 	case a := <-answered:
