@@ -29,6 +29,9 @@ const (
 	errNoIsolation    = "org.freedesktop.systemd1.NoIsolation"
 	errNotApplicable  = "org.freedesktop.systemd1.JobTypeNotApplicable"
 	errDestructive    = "org.freedesktop.systemd1.TransactionIsDestructive"
+	errUnitInactive   = "org.freedesktop.systemd1.UnitInactive"
+	errUnitBusy       = "org.freedesktop.systemd1.UnitBusy"
+	errNothingToClean = "org.freedesktop.systemd1.NothingToClean"
 )
 
 // busError is an error with its D-Bus name.
@@ -49,6 +52,14 @@ var refusals = []struct{ text, name string }{
 	{"destructive", errDestructive},
 	{"failed to load", errLoadFailed},
 	{"bad unit file setting", errLoadFailed},
+	// freeze, thaw and clean (systemd's bus_unit_method_freezer_generic and bus_unit_method_clean)
+	{"does not support freezing", errNotSupported},
+	{"does not support cleaning", errNotSupported},
+	{"Unit is inactive.", errUnitInactive},
+	{"Unit has a pending job.", errUnitBusy},
+	{"is still in progress", errUnitBusy},
+	{"Unit is not inactive or has pending job.", errUnitBusy},
+	{"No matching resources found.", errNothingToClean},
 }
 
 // errorName is the D-Bus error name and message for err: its own name, else its errdefs class's.

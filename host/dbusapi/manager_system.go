@@ -1,7 +1,9 @@
 package dbusapi
 
 import (
+	"fmt"
 	"runtime"
+	"strconv"
 
 	"github.com/godbus/dbus/v5"
 
@@ -73,6 +75,8 @@ func (s *Server) managerProperties(r *request) (map[string]api.Property, error) 
 		"Architecture": architectures[runtime.GOARCH],
 		"Features":     "-PAM -AUDIT -SELINUX -APPARMOR +SYSVINIT",
 		"Tainted":      "",
+		// LogControl1's: the name the core logs under
+		"SyslogIdentifier": "sysmaster",
 	}
 	for name, v := range static {
 		out[name] = api.Property{Name: name, Value: v}
@@ -88,4 +92,33 @@ func (r *request) sender() string {
 		}
 	}
 	return ""
+}
+
+// syslogLevels are the log levels by number, as systemd's log_level_from_string takes them too.
+var syslogLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+
+// setManagerOption is a Set of the Manager's writable LogLevel, LogTarget or ServiceWatchdogs (systemctl
+// log-level, log-target, service-watchdogs); another writable property is NotSupported.
+func (s *Server) setManagerOption(r *request, name string, v dbus.Variant) error {
+	var value string
+	switch name {
+	case "LogLevel", "LogTarget":
+		str, ok := v.Value().(string)
+		if !ok {
+			return newError(errInvalidArgs, fmt.Sprintf("Property %s takes a string, not '%s'.", name, v.Signature()))
+		}
+		value = str
+		if n, err := strconv.Atoi(str); name == "LogLevel" && err == nil && n >= 0 && n < len(syslogLevels) {
+			value = syslogLevels[n]
+		}
+	case "ServiceWatchdogs":
+		b, ok := v.Value().(bool)
+		if !ok {
+			return newError(errInvalidArgs, fmt.Sprintf("Property %s takes a boolean, not '%s'.", name, v.Signature()))
+		}
+		value = strconv.FormatBool(b)
+	default:
+		return newError(errNotSupported, fmt.Sprintf("Setting %s.%s is not supported by sysmaster.", managerIface, name))
+	}
+	return s.core.SetManagerOption(r.ctx, name, value)
 }

@@ -21,6 +21,7 @@ const (
 	propertiesIface = "org.freedesktop.DBus.Properties"
 	introspectIface = "org.freedesktop.DBus.Introspectable"
 	peerIface       = "org.freedesktop.DBus.Peer"
+	logControlIface = "org.freedesktop.LogControl1"
 )
 
 // typeIfaces is the interface of each unit type's own properties.
@@ -72,7 +73,9 @@ func (s *Server) object(r *request) (object, error) {
 	case "/org":
 		return node("freedesktop"), nil
 	case "/org/freedesktop":
-		return node("systemd1"), nil
+		return object{ifaces: []string{introspectIface, peerIface}, children: func() []string { return []string{"LogControl1", "systemd1"} }}, nil
+	case logControlPath:
+		return object{ifaces: append([]string{logControlIface}, standardIfaces...)}, nil
 	case dbus.ObjectPath(unitPrefix[:len(unitPrefix)-1]):
 		return object{ifaces: []string{introspectIface, peerIface}, children: func() []string {
 			units, _ := s.core.ListUnits(r.ctx, api.UnitFilter{All: true})
@@ -215,6 +218,9 @@ func (s *Server) setProperty(r *request) ([]any, error) {
 	} else if !p.Write {
 		return nil, newError(errPropReadOnly, fmt.Sprintf("Property %s.%s is read-only.", iface, name))
 	}
+	if iface == managerIface && r.path == managerPath || iface == logControlIface {
+		return nil, s.setManagerOption(r, name, r.args[2].(dbus.Variant))
+	}
 	return nil, newError(errNotSupported, fmt.Sprintf("Setting %s.%s is not supported by sysmaster.", iface, name))
 }
 
@@ -236,7 +242,7 @@ func (s *Server) properties(r *request, iface string) (map[string]dbus.Variant, 
 		computed, err = s.jobProperties(r)
 	case r.unit != "":
 		computed, err = s.unitProperties(r, r.unit)
-	case r.path == managerPath:
+	case r.path == managerPath || r.path == logControlPath:
 		computed, err = s.managerProperties(r)
 	}
 	if err != nil {

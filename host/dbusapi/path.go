@@ -10,8 +10,10 @@ import (
 // The object paths of systemd's API.
 const (
 	managerPath = dbus.ObjectPath("/org/freedesktop/systemd1")
-	unitPrefix  = "/org/freedesktop/systemd1/unit/"
-	jobPrefix   = "/org/freedesktop/systemd1/job/"
+	// logControlPath is the object of org.freedesktop.LogControl1, the manager's log settings.
+	logControlPath = dbus.ObjectPath("/org/freedesktop/LogControl1")
+	unitPrefix     = "/org/freedesktop/systemd1/unit/"
+	jobPrefix      = "/org/freedesktop/systemd1/job/"
 )
 
 // escapeLabel is sd-bus's bus_label_escape: every byte that is not an ASCII letter, or a digit after the first

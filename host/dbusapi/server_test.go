@@ -19,6 +19,19 @@ import (
 type fakeCore struct {
 	api.Core
 	enqueued []string
+	frozen   []string
+}
+
+func (f *fakeCore) Show(_ context.Context, units []string) ([]api.UnitProperties, []string, error) {
+	load := "not-found"
+	if units[0] == "web.service" {
+		load = "loaded"
+	}
+	return []api.UnitProperties{{Unit: units[0], Properties: api.Properties{{Name: "LoadState", Value: load}}}}, nil, nil
+}
+func (f *fakeCore) Freeze(_ context.Context, units []string, thaw bool) error {
+	f.frozen = append(f.frozen, map[bool]string{false: "freeze ", true: "thaw "}[thaw]+strings.Join(units, " "))
+	return nil
 }
 
 func (f *fakeCore) Watch(context.Context) (*api.EventQueue, error) { return api.NewEventQueue(), nil }
@@ -91,12 +104,19 @@ func TestPrivateSocketAccess(t *testing.T) {
 		{"0", []string{"StartUnit", "s", "web.service"}, false, "expecting 'ss'"},
 		{"0", []string{"StartUnit", "ss", "nothere.service", "replace"}, false, "Unit nothere.service not found."},
 		{"0", []string{"GetUnit", "s", "other.service"}, false, "Unit other.service not loaded."},
-		{"0", []string{"CleanUnit", "sas", "web.service", "0"}, false, "not supported by sysmaster"},
+		{"0", []string{"Dump"}, false, "not supported by sysmaster"},
+		{"65534", []string{"FreezeUnit", "s", "web.service"}, false, "Access denied"},
+		{"65534", []string{"RefUnit", "s", "web.service"}, false, "Access denied"},
+		{"0", []string{"FreezeUnit", "s", "web.service"}, true, ""},
+		{"0", []string{"ThawUnit", "s", "nothere.service"}, false, "Unit nothere.service not found."},
 	} {
 		out, err := call(c.uid, c.args...)
 		if (err == nil) != c.ok || !strings.Contains(out, c.contain) {
 			t.Errorf("uid %s %v: %v %q, want ok=%v and %q", c.uid, c.args, err, out, c.ok, c.contain)
 		}
+	}
+	if strings.Join(core.frozen, ",") != "freeze web.service" {
+		t.Errorf("freezes: %v, want root's one", core.frozen)
 	}
 	if strings.Join(core.enqueued, ",") != "start web.service" {
 		t.Errorf("jobs enqueued: %v, want root's one start", core.enqueued)
