@@ -54,7 +54,7 @@ func (o object) has(iface string) bool {
 // ifaceOf is the interface of the object that has member, for a call that names none.
 func (o object) ifaceOf(member string) string {
 	for _, i := range o.ifaces {
-		if hasMethod(systemd[i], member) {
+		if hasMethod(systemdSchema()[i], member) {
 			return i
 		}
 	}
@@ -169,7 +169,7 @@ func (s *Server) introspect(r *request) ([]any, error) {
 	var b strings.Builder
 	b.WriteString(introspectHeader)
 	for _, i := range obj.ifaces {
-		b.WriteString(systemd[i].xml)
+		b.WriteString(systemdSchema()[i].xml)
 	}
 	if obj.children != nil {
 		for _, c := range obj.children() {
@@ -213,7 +213,7 @@ func (s *Server) setProperty(r *request) ([]any, error) {
 	if !obj.has(iface) {
 		return nil, newError(errUnknownIface, fmt.Sprintf("Unknown interface %s.", iface))
 	}
-	if p, ok := systemd[iface].prop(name); !ok {
+	if p, ok := systemdSchema()[iface].prop(name); !ok {
 		return nil, newError(errUnknownProp, fmt.Sprintf("Unknown property %s.%s.", iface, name))
 	} else if !p.Write {
 		return nil, newError(errPropReadOnly, fmt.Sprintf("Property %s.%s is read-only.", iface, name))
@@ -250,7 +250,7 @@ func (s *Server) properties(r *request, iface string) (map[string]dbus.Variant, 
 	}
 	out := map[string]dbus.Variant{}
 	for _, i := range ifaces {
-		is := systemd[i]
+		is := systemdSchema()[i]
 		for _, ps := range is.Props {
 			p, ok := computed[ps.Name]
 			if !ok {

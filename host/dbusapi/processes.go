@@ -18,14 +18,17 @@ func init() {
 		}
 		return s.unitProcesses(r, name)
 	})
-	for _, ti := range typeIfaces {
-		if hasMethod(systemd[ti], "GetProcesses") { // the types with processes: service, socket, scope, …
-			handle(ti, "GetProcesses", false, func(s *Server, r *request) ([]any, error) {
-				return s.unitProcesses(r, r.unit)
-			})
-		}
+	// The types whose interface has GetProcesses in systemd 252 (TestHandlersAreSystemdMethods checks the list
+	// against interfaces.xml).
+	for _, t := range processTypes {
+		handle(typeIfaces[t], "GetProcesses", false, func(s *Server, r *request) ([]any, error) {
+			return s.unitProcesses(r, r.unit)
+		})
 	}
 }
+
+// processTypes are the unit types with processes of their own.
+var processTypes = []string{"mount", "scope", "service", "slice", "socket", "swap"}
 
 // cgroupRoots are where the cgroup hierarchy that holds units' cgroups may be mounted: the unified one, then
 // the named systemd one of a hybrid or legacy layout.

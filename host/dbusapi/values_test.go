@@ -3,6 +3,7 @@ package dbusapi
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/sysmaster/sysmaster/host/api"
@@ -57,7 +58,7 @@ func TestSchema(t *testing.T) {
 		ifaces = append(ifaces, ti)
 	}
 	for _, i := range ifaces {
-		if systemd[i] == nil {
+		if systemdSchema()[i] == nil {
 			t.Errorf("interface %s not in interfaces.xml", i)
 		}
 	}
@@ -67,8 +68,29 @@ func TestSchema(t *testing.T) {
 		managerIface:                       {"NNames": "u", "Environment": "as", "FinishTimestamp": "t"},
 	} {
 		for name, sig := range props {
-			if p, ok := systemd[iface].prop(name); !ok || p.Type != sig {
+			if p, ok := systemdSchema()[iface].prop(name); !ok || p.Type != sig {
 				t.Errorf("%s.%s: %+v %v, want type %s", iface, name, p, ok, sig)
+			}
+		}
+	}
+}
+
+// TestHandlersAreSystemdMethods: every method a file registers (handle) is a method of systemd's interfaces.
+func TestHandlersAreSystemdMethods(t *testing.T) {
+	if len(handlers) == 0 {
+		t.Fatal("no handler registered")
+	}
+	for key := range handlers {
+		i := strings.LastIndex(key, ".")
+		iface, member := key[:i], key[i+1:]
+		if is := systemdSchema()[iface]; is == nil || !hasMethod(is, member) {
+			t.Errorf("%s is not a method of systemd's interfaces", key)
+		}
+	}
+	for _, ti := range typeIfaces {
+		if hasMethod(systemdSchema()[ti], "GetProcesses") {
+			if _, ok := handlers[ti+".GetProcesses"]; !ok {
+				t.Errorf("%s.GetProcesses has no handler (processTypes)", ti)
 			}
 		}
 	}
