@@ -41,6 +41,13 @@ func main() {
 		return
 	}
 	if name == "sysmaster" {
+		// The core is init's child (PID 1 of the machine or of its namespace), and a re-executed core stays
+		// one. Run by hand on a running system it would take over the control and D-Bus sockets
+		// (/run/sysmaster, /run/systemd/private) from the manager that owns them.
+		if os.Getppid() != 1 {
+			fmt.Fprintln(os.Stderr, "sysmaster: the core runs only as the child of sysmaster's init (PID 1); use sctl to talk to it")
+			os.Exit(2)
+		}
 		core()
 		return
 	}
