@@ -1,12 +1,9 @@
 package pid1
 
 import (
-	"bufio"
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -55,26 +52,5 @@ func trim() {
 	if err != nil {
 		return
 	}
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// start-end perms offset dev inode path: the binary's read-only mappings (text, tables).
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || fields[5] != self || strings.Contains(fields[1], "w") {
-			continue
-		}
-		start, end, ok := strings.Cut(fields[0], "-")
-		lo, err1 := strconv.ParseUint(start, 16, 64)
-		hi, err2 := strconv.ParseUint(end, 16, 64)
-		if !ok || err1 != nil || err2 != nil {
-			continue
-		}
-		for _, advice := range []uintptr{unix.MADV_RANDOM, unix.MADV_PAGEOUT} {
-			unix.Syscall(unix.SYS_MADVISE, uintptr(lo), uintptr(hi-lo), advice)
-		}
-	}
+	memtrim.PageOut(func(path string) bool { return path == self }, unix.MADV_RANDOM, unix.MADV_PAGEOUT)
 }

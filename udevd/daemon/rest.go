@@ -1,12 +1,7 @@
 package daemon
 
 import (
-	"bufio"
-	"bytes"
-	"os"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -52,39 +47,10 @@ func (r *atRest) Stop() {
 }
 
 // pageOutImage pages out the read-only file mappings: the executable's code and data, and the hardware database
-// (hwdb.bin, 13 MB with Debian's sources, of which a coldplug's lookups touch several MB). Errors are ignored: a
-// kernel without MADV_PAGEOUT (before 5.4) keeps the pages, as before.
+// (hwdb.bin, 13 MB with Debian's sources, of which a coldplug's lookups touch several MB).
 func pageOutImage() {
 	// What was freed since the heap's trim (the last events' goroutines ending after the queue went idle) goes
 	// back too.
 	debug.FreeOSMemory()
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return
-	}
-	for _, m := range fileMappings(maps) {
-		_, _, _ = unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_PAGEOUT)
-	}
-}
-
-// fileMappings returns the [start, end) ranges of the read-only mappings of files in a /proc/PID/maps text
-// (not the anonymous ones, nor the kernel's [vdso] and the like).
-func fileMappings(maps []byte) [][2]uintptr {
-	var out [][2]uintptr
-	sc := bufio.NewScanner(bytes.NewReader(maps))
-	for sc.Scan() {
-		// 00400000-00541000 r-xp 00000000 fe:00 10290241                   /usr/lib/sysmaster/udevd
-		f := strings.Fields(sc.Text())
-		if len(f) < 6 || len(f[1]) < 2 || f[1][1] == 'w' || !strings.HasPrefix(f[5], "/") {
-			continue
-		}
-		a, b, _ := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(a, 16, 64)
-		end, err2 := strconv.ParseUint(b, 16, 64)
-		if err1 != nil || err2 != nil || end <= start {
-			continue
-		}
-		out = append(out, [2]uintptr{uintptr(start), uintptr(end)})
-	}
-	return out
+	memtrim.PageOut(func(string) bool { return true }, unix.MADV_PAGEOUT)
 }

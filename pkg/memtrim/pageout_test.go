@@ -1,4 +1,4 @@
-package daemon
+package memtrim
 
 import (
 	"slices"
@@ -16,11 +16,12 @@ func TestFileMappings(t *testing.T) {
 7f6364a96000-7f6364a98000 r-xp 00000000 00:00 0                          [vdso]
 7f6364b00000-7f6364b10000 r-xp 00000000 fe:00 88                         /usr/lib/sysmaster/udevd (deleted)
 `
-	got := fileMappings([]byte(maps))
-	want := [][2]uintptr{{0x400000, 0x541000}, {0x541000, 0x6c8000}, {0x7f6364a30000, 0x7f6364a90000},
-		{0x7f6364b00000, 0x7f6364b10000}}
+	got := FileMappings([]byte(maps))
+	want := []Mapping{{0x400000, 0x541000, "/usr/lib/sysmaster/udevd"}, {0x541000, 0x6c8000, "/usr/lib/sysmaster/udevd"},
+		{0x7f6364a30000, 0x7f6364a90000, "/usr/lib/udev/hwdb.bin"},
+		{0x7f6364b00000, 0x7f6364b10000, "/usr/lib/sysmaster/udevd (deleted)"}}
 	if !slices.Equal(got, want) {
-		t.Errorf("fileMappings = %x, want %x", got, want)
+		t.Errorf("FileMappings = %+v, want %+v", got, want)
 	}
 }
 
@@ -29,9 +30,9 @@ func FuzzFileMappings(f *testing.F) {
 	f.Add("00400000-00541000 r-xp 00000000 fe:00 10290241   /x\n")
 	f.Add("zz-00 r--p 0 0 0 /x\n7-3 r--p 0 0 0 /x\n")
 	f.Fuzz(func(t *testing.T, maps string) {
-		for _, m := range fileMappings([]byte(maps)) {
-			if m[1] <= m[0] {
-				t.Fatalf("empty range %x", m)
+		for _, m := range FileMappings([]byte(maps)) {
+			if m.End <= m.Start {
+				t.Fatalf("empty range %+v", m)
 			}
 		}
 	})
