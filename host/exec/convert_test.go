@@ -6,55 +6,11 @@ import (
 	"testing"
 
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
+	"github.com/sysmaster/sysmaster/test/fill"
 )
 
 // notExecutors are the contract's ExecContext fields the executor does not get (executor.Exec says why).
 var notExecutors = map[string]bool{"SyslogIdentifier": true, "IgnoreFailure": true, "PassCredentials": true}
-
-// fillExported sets every exported field reachable from v to a value of its own (protobuf's internal fields
-// stay as they are).
-func fillExported(v reflect.Value, n *int) {
-	*n++
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString("v" + strconv.Itoa(*n))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int32:
-		v.SetInt(int64(*n))
-	case reflect.Uint32, reflect.Uint64:
-		v.SetUint(uint64(*n))
-	case reflect.Uint8:
-		v.SetUint(uint64(*n % 256))
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 2, 2)
-		for i := range 2 {
-			fillExported(s.Index(i), n)
-		}
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		for range 2 {
-			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-			fillExported(k, n)
-			fillExported(e, n)
-			m.SetMapIndex(k, e)
-		}
-		v.Set(m)
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		fillExported(p.Elem(), n)
-		v.Set(p)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				fillExported(v.Field(i), n)
-			}
-		}
-	default:
-		panic("fillExported: no value for " + v.Type().String())
-	}
-}
 
 // same checks that ex (an executor type) holds what c (the contract's twin) does, field by field under the
 // same names, and that every field of the contract's has a twin.
@@ -110,9 +66,8 @@ func same(t *testing.T, path string, c, ex reflect.Value) {
 // Every field of the contract's ExecContext (and the messages under it) reaches the executor with its value,
 // but the few that are not the executor's: a field added to the contract and forgotten here fails.
 func TestConvertCoversTheContract(t *testing.T) {
-	var n int
 	ec := &pb.ExecContext{}
-	fillExported(reflect.ValueOf(ec).Elem(), &n)
+	fill.Exported(reflect.ValueOf(ec).Elem())
 	s := &pb.Spawn{Path: "/bin/x", Argv: []string{"x", "y"}, FdNames: []string{"a"}, Role: pb.Role_ROLE_MAIN, Exec: ec}
 	sp := toSpec(s)
 	same(t, "ExecContext", reflect.ValueOf(ec), reflect.ValueOf(&sp.Exec))

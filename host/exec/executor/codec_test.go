@@ -5,56 +5,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-// fill sets every field reachable from v to a value that is not its zero value, different per field, so that
-// a field the codec forgets or swaps with another shows.
-func fill(v reflect.Value, n *int) {
-	*n++
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString("s" + strings.Repeat("x", *n))
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int32:
-		v.SetInt(int64(*n))
-	case reflect.Uint32, reflect.Uint64:
-		v.SetUint(uint64(*n) << 20)
-	case reflect.Slice:
-		s := reflect.MakeSlice(v.Type(), 2, 2)
-		for i := range 2 {
-			fill(s.Index(i), n)
-		}
-		v.Set(s)
-	case reflect.Map:
-		m := reflect.MakeMap(v.Type())
-		for range 2 {
-			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-			fill(k, n)
-			fill(e, n)
-			m.SetMapIndex(k, e)
-		}
-		v.Set(m)
-	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		fill(p.Elem(), n)
-		v.Set(p)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			fill(v.Field(i), n)
-		}
-	case reflect.Uint8: // a byte of []byte
-		v.SetUint(uint64(*n % 256))
-	default:
-		panic("fill: no value for " + v.Type().String())
-	}
-}
+	"github.com/sysmaster/sysmaster/test/fill"
+)
 
 // Every field of a Spec survives the encoding, with its value.
 func TestSpecRoundTrip(t *testing.T) {
-	var n int
 	var want Spec
-	fill(reflect.ValueOf(&want).Elem(), &n)
+	fill.Exported(reflect.ValueOf(&want).Elem())
 	want.Exec.Umask, want.Exec.Nice = -1, -20 // negative numbers, as the contract uses them
 	got, err := DecodeSpec(want.Encode())
 	if err != nil {
@@ -97,9 +55,8 @@ func TestDecodeSpecRefuses(t *testing.T) {
 // FuzzDecodeSpec: any input decodes or is refused, without a panic or an allocation beyond its size, and what
 // decodes encodes to a canonical form that decodes to the same.
 func FuzzDecodeSpec(f *testing.F) {
-	var n int
 	var full Spec
-	fill(reflect.ValueOf(&full).Elem(), &n)
+	fill.Exported(reflect.ValueOf(&full).Elem())
 	f.Add(full.Encode())
 	f.Add((&Spec{}).Encode())
 	f.Add((&Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "exit 0"}, Exec: Exec{Umask: -1,
