@@ -170,12 +170,23 @@ func Start(r *reaper.Reaper, s *pb.Spawn, sink reaper.Sink, o Options) (int, err
 	if userns != nil {
 		executor.ApplyPrivileged(pid, &sp.Exec) // before the go-ahead: the executor has not begun its setup
 	}
+	joinCgroups(pid, sp.CgroupProcs)
 	go t.readStatus(statusR)
 	if o.Forked != nil {
 		o.Forked(pid)
 	}
 	_, _ = goW.Write([]byte{1}) // fails only when the process is gone already (killed): its exit says so
 	return pid, nil
+}
+
+// joinCgroups moves pid into its cgroups from the core's side too, before the go-ahead, as systemd attaches its
+// child in both processes: the executor joins them itself first thing (so no code of the unit runs outside
+// them), and this makes the process a member by the time Spawn returns, when a Type=simple unit counts as started
+// and a client may look its pid up (`sctl status PID`, GetUnitByPID). A failure is the executor's to report.
+func joinCgroups(pid int, procs []string) {
+	for _, p := range procs {
+		_ = os.WriteFile(p, []byte(strconv.Itoa(pid)), 0)
+	}
 }
 
 // tracker hands the exit to the sink once the status pipe has been read, so that OnFailure and OnExec come
