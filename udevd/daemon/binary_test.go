@@ -27,23 +27,9 @@ import (
 // at rest, and that `control exit` ends it cleanly.
 func TestDaemonBinary(t *testing.T) {
 	dir := t.TempDir()
-	bin := buildUdevd(t, dir)
 	// Debian's rule set, and one rule that marks each event with its seqnum.
-	installDebianRules(t)
-	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
-		[]byte("SUBSYSTEM==\"net\", KERNEL==\"lo\", ENV{BURST}=\"$env{SEQNUM}\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	// The host's socket, opened before udevd runs; an event arrives in it first.
-	kernel, err := uevent.Open(uevent.GroupKernel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Closed through this File only (its finalizer would close the descriptor a second time otherwise).
-	kernelFile := os.NewFile(uintptr(kernel.FD()), "uevent")
-	defer kernelFile.Close()
-	mon := monitor(t)
+	bin, kernelFile, mon := burstFixture(t, dir, `SUBSYSTEM=="net", KERNEL=="lo", ENV{BURST}="$env{SEQNUM}"`)
+	// An event waits in the host's socket before udevd runs.
 	changeLo(t)
 
 	notifyPath := filepath.Join(dir, "notify")
@@ -52,21 +38,12 @@ func TestDaemonBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer notify.Close()
-	var log syncBuffer
-	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --children-max=8`, bin)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notifyPath)
-	cmd.ExtraFiles = []*os.File{kernelFile}
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	cmd, log := runUdevd(t, bin, kernelFile, 8, "NOTIFY_SOCKET="+notifyPath)
+	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("udevd log:\n%s", log.String())
 		}
-	}()
+	})
 	_ = notify.SetReadDeadline(time.Now().Add(30 * time.Second))
 	buf := make([]byte, 4096)
 	n, err := notify.Read(buf)
@@ -184,32 +161,9 @@ func memField(t *testing.T, file, key string) int {
 // first and then the socket's. Every event of the burst is broadcast at least once (one processed but not yet
 // unspooled at the kill is processed again), in SEQNUM order within each run.
 func TestKilledMidBurst(t *testing.T) {
-	dir := t.TempDir()
-	bin := buildUdevd(t, dir)
-	installDebianRules(t)
 	// Slow enough that the queue is full when the kill comes: each lo event runs a program.
-	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules",
-		[]byte("SUBSYSTEM==\"net\", KERNEL==\"lo\", ENV{BURST}=\"$env{SEQNUM}\", PROGRAM=\"/bin/true\"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	kernel, err := uevent.Open(uevent.GroupKernel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kernelFile := os.NewFile(uintptr(kernel.FD()), "uevent")
-	defer kernelFile.Close()
-	mon := monitor(t)
-	start := func() (*exec.Cmd, *syncBuffer) {
-		var log syncBuffer
-		cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --children-max=4`, bin)
-		cmd.ExtraFiles = []*os.File{kernelFile}
-		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, &log
-	}
+	bin, kernelFile, mon := burstFixture(t, t.TempDir(), `SUBSYSTEM=="net", KERNEL=="lo", ENV{BURST}="$env{SEQNUM}", PROGRAM="/bin/true"`)
+	start := func() (*exec.Cmd, *syncBuffer) { return runUdevd(t, bin, kernelFile, 4) }
 	first, _ := start()
 
 	const burst = 2000
@@ -273,6 +227,41 @@ func TestKilledMidBurst(t *testing.T) {
 		}
 	}
 	t.Logf("%d events broadcast in all, %d of them twice (processed before the kill, not yet unspooled)", len(seen), again)
+}
+
+// burstFixture builds udevd into dir, installs Debian's rule set and the test's rule, and opens the host's
+// uevent socket (what the core holds and hands to udevd) and a monitor of udevd's broadcasts.
+func burstFixture(t *testing.T, dir, rule string) (bin string, kernel *os.File, mon *uevent.Conn) {
+	t.Helper()
+	bin = buildUdevd(t, dir)
+	installDebianRules(t)
+	if err := os.WriteFile("/run/udev/rules.d/10-burst.rules", []byte(rule+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := uevent.Open(uevent.GroupKernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed through this File only (its finalizer would close the descriptor a second time otherwise).
+	kernel = os.NewFile(uintptr(c.FD()), "uevent")
+	t.Cleanup(func() { kernel.Close() })
+	return bin, kernel, monitor(t)
+}
+
+// runUdevd starts udevd as the core does, its uevent socket handed over with LISTEN_FDS; it is killed at the
+// test's end unless it ended before.
+func runUdevd(t *testing.T, bin string, kernel *os.File, childrenMax int, env ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	var log syncBuffer
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --children-max=`+strconv.Itoa(childrenMax), bin)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.ExtraFiles = []*os.File{kernel}
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, &log
 }
 
 // buildUdevd builds the executable image as `make` builds it (static, stripped: the memory figures are the
