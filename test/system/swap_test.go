@@ -13,9 +13,11 @@ import (
 )
 
 // TestSwapTracking: /proc/swaps is tracked as the mount table is: a swapon by hand makes the swap's unit active
-// (declared from /proc/swaps when no file names it), a swapoff by hand makes it inactive, each within 100 ms.
+// (declared from /proc/swaps when no file names it), a swapoff by hand makes it inactive. The delay is logged as
+// a figure (tens of ms); the check only tells a tracker woken by the kernel's poll of /proc/swaps from one that
+// rereads it now and then, with a bound a loaded machine meets (181 ms was seen at load average 20).
 func TestSwapTracking(t *testing.T) {
-	// Not parallel: the test times the core, which other systems booting beside it would slow down.
+	// Not parallel: the figure is the core's, which other systems booting beside it would slow down.
 	file := filepath.Join(t.TempDir(), "hand swap")
 	for _, c := range [][]string{{"dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=16", "status=none"}, {"chmod", "600", file}, {"mkswap", "-q", file}} {
 		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
@@ -48,7 +50,7 @@ func TestSwapTracking(t *testing.T) {
 		s.WaitActive(name, step.state, 5*time.Second)
 		var at int64
 		fmt.Sscan(s.Show(name, step.stamp), &at)
-		if d := time.Duration(at-before) * time.Microsecond; d <= 0 || d > 100*time.Millisecond {
+		if d := time.Duration(at-before) * time.Microsecond; d <= 0 || d > time.Second {
 			t.Errorf("%s: %s %s %v after the command was started", step.cmd[0], name, step.state, d)
 		} else {
 			t.Logf("%s: unit %s %v after the command was started", step.cmd[0], step.state, d)
