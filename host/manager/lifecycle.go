@@ -7,6 +7,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/virt"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -252,8 +253,8 @@ func (l *lifecycle) startLimitHit(u *Unit) bool {
 // systemd.unit). poweroff, reboot and halt bring the system down in order. The -force variants skip the
 // ordered stop: the core ends at once and hands the action to init, whose final stage kills what is left, syncs
 // and calls reboot(2); -immediate does the same here (init still kills and syncs: it never loses data to save a
-// second). exit ends the system manager: in a container that ends the container, on a real boot systemd powers
-// off instead, and so does sysmaster in both cases. kexec executes the kernel loaded with kexec --load, as
+// second). exit ends the system manager: in a container that ends the container with the manager's ExitCode, on
+// a real boot systemd powers off instead, and so does sysmaster. kexec executes the kernel loaded with kexec --load, as
 // systemd's, and reboots when none is loaded; soft-reboot reboots: sysmaster does not restart userspace alone.
 func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	m := l.m
@@ -267,7 +268,9 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	case "", "none":
 		return
 	case "exit":
-		base = "poweroff"
+		if !virt.Container() {
+			base = "poweroff"
+		}
 	case "kexec", "soft-reboot":
 		if base == "kexec" && kexecKernelLoaded() { // options.go
 			break
@@ -330,7 +333,7 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 
 // shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
 var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt",
-	"kexec.target": "kexec"}
+	"kexec.target": "kexec", "exit.target": "exit"}
 
 // statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
 func statusLine(u *Unit, t job.Type, r job.Result) string {

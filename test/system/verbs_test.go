@@ -228,8 +228,9 @@ func TestServiceWatchdogs(t *testing.T) {
 	}
 }
 
-// TestExitAndKexec: exit ends a manager in a container (the harness's PID namespace) as poweroff does; kexec
-// without a loaded kernel fails with systemctl's message and changes nothing.
+// TestExitAndKexec: exit ends a manager in a container (the harness's PID namespace) through exit.target, and
+// init exits with status 0 (no ExitCode set); kexec without a loaded kernel fails with systemctl's message and
+// changes nothing.
 func TestExitAndKexec(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{})
@@ -239,14 +240,55 @@ func TestExitAndKexec(t *testing.T) {
 	if st := s.Show("kexec.target", "ActiveState"); st != "inactive" {
 		t.Errorf("kexec.target after a refused kexec: %s", st)
 	}
+	if _, errs, code := s.Sctl("exit", "256"); code != 1 || !strings.Contains(errs, "Invalid exit code.") {
+		t.Errorf("exit 256: exit %d %q", code, errs)
+	}
 	mustSctl(t, s, "exit")
+	waitExited(t, s)
+	if !strings.Contains(s.Console(), "Reached target exit.target") || !strings.Contains(s.Console(), "final stage: exit") {
+		t.Errorf("exit did not go through exit.target:\n%s", s.Console())
+	}
+	if code := s.ExitCode(); code != 0 {
+		t.Errorf("init's exit status after sctl exit: %d, want 0", code)
+	}
+}
+
+// TestExitCode: sctl exit 42 and Debian's systemctl exit 7 (SetExitCode, then exit.target) end the container,
+// and the namespace's init exits with that code; the manager's ExitCode property shows it meanwhile.
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		code int
+		exit func(t *testing.T, s *harness.System)
+	}{
+		{"sctl", 42, func(t *testing.T, s *harness.System) { mustSctl(t, s, "exit", "42") }},
+		{"systemctl", 7, func(t *testing.T, s *harness.System) {
+			if _, _, code := systemctl(t, s, "exit", "7"); code != 0 {
+				t.Errorf("systemctl exit 7: exit %d", code)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := harness.Start(t, harness.Options{})
+			if out := mustSctl(t, s, "show", "-p", "ExitCode"); out != "ExitCode=0\n" {
+				t.Errorf("ExitCode before exit: %q", out)
+			}
+			tc.exit(t, s)
+			waitExited(t, s)
+			if code := s.ExitCode(); code != tc.code {
+				t.Errorf("init's exit status: %d, want %d; console:\n%s", code, tc.code, s.Console())
+			}
+		})
+	}
+}
+
+func waitExited(t *testing.T, s *harness.System) {
+	t.Helper()
 	select {
 	case <-s.Exited():
 	case <-time.After(60 * time.Second):
-		t.Fatal("the system did not end after sctl exit")
-	}
-	if !strings.Contains(s.Console(), "Reached target System Power Off") && !strings.Contains(s.Console(), "final stage: poweroff") {
-		t.Errorf("exit did not go through poweroff:\n%s", s.Console())
+		t.Fatalf("the system did not end after exit; console:\n%s", s.Console())
 	}
 }
 
