@@ -214,8 +214,8 @@ func kexecKernelLoaded() bool {
 
 // shutdownAction checks sctl's exit and kexec with systemd's rules. exit is systemd's ExitManager: the system
 // manager may exit only in a container, where exit.target stops the units as poweroff does and init then exits
-// with ExitCode. kexec needs a kernel loaded: sysmaster does not look for one in the boot loader's entries as
-// systemctl does, so without `kexec --load` first it fails with systemctl's message.
+// with ExitCode. kexec needs a kernel loaded: sctl loads the default boot loader entry's first, as systemctl
+// does (cmd/sctl/cli's kexec.go); without one the core refuses with systemctl's message.
 func (m *Manager) shutdownAction(action string) (string, error) {
 	switch action {
 	case "exit":
