@@ -333,3 +333,59 @@ func TestStatusProcessLines(t *testing.T) {
 		t.Errorf("status overview:\n%s", out)
 	}
 }
+
+// TestCleanDynamicUser: clean removes what systemd made for a DynamicUser=yes unit (the directory below
+// BASE/private and the BASE/DIR symlink to it), kind by kind, and leaves the private directories of others.
+func TestCleanDynamicUser(t *testing.T) {
+	t.Parallel()
+	tag := fmt.Sprintf("sysmaster-cleandyn-%d", os.Getpid())
+	bases := []string{"/var/lib/", "/var/cache/", "/var/log/"}
+	t.Cleanup(func() {
+		for _, d := range bases {
+			os.RemoveAll(d + tag)
+			os.RemoveAll(d + "private/" + tag)
+			os.RemoveAll(d + "private/" + tag + "-other")
+		}
+	})
+	// The layout systemd leaves for a dynamic user, as on a system migrated from it.
+	for _, d := range bases {
+		for _, dir := range []string{d + "private/" + tag + "/sub", d + "private/" + tag + "-other"} {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(d+"private/"+tag+"/sub/data", []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("private/"+tag, d+tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"dyn.service": "[Service]\nType=oneshot\nDynamicUser=yes\nStateDirectory=" + tag + "\nCacheDirectory=" + tag +
+			"\nLogsDirectory=" + tag + "\nExecStart=/bin/true\n",
+	}})
+	exists := func(p string) bool {
+		_, err := os.Lstat(filepath.Join("/proc", strconv.Itoa(s.InitPid), "root", p))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	mustSctl(t, s, "clean", "--what=state", "dyn.service")
+	if exists("/var/lib/"+tag) || exists("/var/lib/private/"+tag) {
+		t.Errorf("clean --what=state: link %v private %v", exists("/var/lib/"+tag), exists("/var/lib/private/"+tag))
+	}
+	if !exists("/var/cache/private/"+tag+"/sub/data") || !exists("/var/cache/"+tag) || !exists("/var/lib/private/"+tag+"-other") {
+		t.Errorf("clean --what=state went beyond the unit's state directory")
+	}
+	mustSctl(t, s, "clean", "--what=cache,logs", "dyn.service")
+	for _, d := range bases {
+		if exists(d+tag) || exists(d+"private/"+tag) {
+			t.Errorf("%s: link %v private %v after clean", d, exists(d+tag), exists(d+"private/"+tag))
+		}
+		if !exists(d + "private/" + tag + "-other") {
+			t.Errorf("%sprivate/%s-other was removed", d, tag)
+		}
+	}
+}
