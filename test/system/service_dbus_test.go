@@ -157,3 +157,47 @@ func TestDebianPolkit(t *testing.T) {
 		t.Errorf("polkit.service %s after stop", st)
 	}
 }
+
+// Issue 15: PackageKit's Debian units load without a bad setting, and packagekit.service (Type=dbus,
+// BusName=org.freedesktop.PackageKit) runs under sysmaster against Debian's own dbus.socket, dbus.service and
+// polkit.service (D-Bus activated by packagekitd): active once packagekitd owns its name, which then answers on
+// the bus. packagekit-offline-update.service is only
+// loaded (FailureAction=reboot, and it would update the system).
+func TestDebianPackageKit(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/usr/bin/dbus-daemon", "/usr/bin/dbus-send", "/usr/libexec/packagekitd", "/usr/lib/polkit-1/polkitd"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is needed (apt-get install dbus packagekit polkitd): %v", p, err)
+		}
+	}
+	// packagekitd asks polkit for its authority at start: polkit.service comes up by D-Bus activation.
+	units := map[string]string{}
+	for _, name := range []string{"dbus.socket", "dbus.service", "polkit.service", "packagekit.service", "packagekit-offline-update.service"} {
+		units[name] = debianUnit(t, name)
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for _, name := range []string{"packagekit.service", "packagekit-offline-update.service"} {
+		if st := s.Show(name, "LoadState"); st != "loaded" {
+			t.Errorf("%s is %s: %s", name, st, s.Show(name, "LoadError"))
+		}
+	}
+	if _, errs, code := s.Sctl("start", "packagekit.service"); code != 0 {
+		out, _, _ := s.Sctl("status", "packagekit.service", "dbus.service")
+		t.Fatalf("start packagekit.service: exit %d %s\n%s", code, errs, out)
+	}
+	if st := s.Show("packagekit.service", "SubState"); st != "running" {
+		out, _, _ := s.Sctl("status", "-n", "40", "packagekit.service")
+		t.Fatalf("packagekit.service %s:\n%s", st, out)
+	}
+	out, errs, code := inNS(t, s, 0, "/usr/bin/dbus-send", "--bus=unix:path=/run/dbus/system_bus_socket", "--print-reply",
+		"--dest=org.freedesktop.PackageKit", "/org/freedesktop/PackageKit", "org.freedesktop.DBus.Properties.Get",
+		"string:org.freedesktop.PackageKit", "string:VersionMajor")
+	if code != 0 || !strings.Contains(out, "uint32 1") {
+		t.Errorf("PackageKit's VersionMajor: exit %d %s%s", code, out, errs)
+	}
+	mustSctl(t, s, "stop", "packagekit.service")
+	if st := s.Show("packagekit.service", "ActiveState"); st != "inactive" {
+		t.Errorf("packagekit.service %s after stop", st)
+	}
+}
