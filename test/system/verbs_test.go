@@ -266,6 +266,10 @@ func TestExitCode(t *testing.T) {
 	}{
 		{"sctl", 42, func(t *testing.T, s *harness.System) { mustSctl(t, s, "exit", "42") }},
 		{"systemctl", 7, func(t *testing.T, s *harness.System) {
+			if out, errs, _ := inNS(t, s, 0, "/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "get-property",
+				"org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ExitCode"); out != "y 0\n" {
+				t.Errorf("the D-Bus property ExitCode: %q %s", out, errs)
+			}
 			if _, _, code := systemctl(t, s, "exit", "7"); code != 0 {
 				t.Errorf("systemctl exit 7: exit %d", code)
 			}
