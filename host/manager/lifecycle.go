@@ -7,6 +7,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	"github.com/sysmaster/sysmaster/pkg/virt"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
@@ -270,6 +271,8 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	case "exit":
 		if !virt.Container() {
 			base = "poweroff"
+		} else if st := actionExitStatus(u, setting); st >= 0 {
+			m.options.ExitCode, m.reloadsDirty = uint8(st), true // options.go: checkpointed with the settings
 		}
 	case "kexec", "soft-reboot":
 		if base == "kexec" && kexecKernelLoaded() { // options.go
@@ -291,6 +294,31 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	if err := m.beginShutdown(base); err != nil {
 		m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
 	}
+}
+
+// actionExitStatus is the exit status an exit action hands to the container's manager, systemd's
+// unit_success_action_exit_status and unit_failure_action_exit_status: the unit's SuccessActionExitStatus= or
+// FailureActionExitStatus= when set, else the exit status of its last main process (255 when a signal ended
+// it), else -1, which leaves the manager's ExitCode as it is; StartLimitAction= and JobTimeoutAction= carry none.
+func actionExitStatus(u *Unit, setting string) int {
+	var n int
+	switch setting {
+	case "SuccessAction":
+		n = u.Frag.Unit.SuccessActionExitStatus
+	case "FailureAction":
+		n = u.Frag.Unit.FailureActionExitStatus
+	default:
+		return -1
+	}
+	switch {
+	case n >= 0:
+		return n
+	case u.execMain.pid <= 0 || u.execMain.exit.wall.IsZero():
+		return -1
+	case u.execMain.code != exitstatus.Exited:
+		return 255
+	}
+	return u.execMain.status
 }
 
 // jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.
