@@ -126,6 +126,14 @@ type EventDeviceFound struct {
 	Found  bool
 }
 
+// EventBusName tells a unit that watches a bus name on the system bus (ParseResult.WatchBusName) who owns it now:
+// a unique name (":1.42"), or "" for nobody. The host sends one on each change of owner and one each time it
+// connects to the bus (at its start, after the bus restarted), whatever the unit's state; two in a row may carry
+// the same owner.
+type EventBusName struct {
+	Name, Owner string
+}
+
 // EventUnitChanged tells a unit that a unit it triggers changed its generic state or sub-state.
 type EventUnitChanged struct {
 	Unit   string
@@ -209,6 +217,7 @@ func (*EventCgroupEmpty) eventKind()   {}
 func (*EventMountChanged) eventKind()  {}
 func (*EventDeviceChanged) eventKind() {}
 func (*EventDeviceFound) eventKind()   {}
+func (*EventBusName) eventKind()       {}
 func (*EventUnitChanged) eventKind()   {}
 func (*EventTimeChanged) eventKind()   {}
 func (*EventSwapChanged) eventKind()   {}

@@ -64,6 +64,14 @@ const AnnotationTrigger = "RequireTriggerLoaded"
 // … to trigger not loaded.", as systemd's unit_test_trigger_loaded does for timers, paths and automounts.
 func (r *ParseResult) RequireTrigger(unit string) { r.Annotate(AnnotationTrigger, unit) }
 
+// AnnotationBusName names the bus name a unit watches (WatchBusName).
+const AnnotationBusName = "BusName"
+
+// WatchBusName asks the host to watch name on the system bus for the unit (systemd's BusName=): the unit gets an
+// EventBusName with the name's owner whenever it changes, and whenever the host (re)connects to the bus. The host
+// holds the bus connection; the plugin never talks to the bus.
+func (r *ParseResult) WatchBusName(name string) { r.Annotate(AnnotationBusName, name) }
+
 // Errorf records an error about entry e (nil when the problem is not tied to one line).
 func (r *ParseResult) Errorf(e *Entry, section, key, format string, args ...any) {
 	r.problem(SeverityError, e, section, key, format, args...)

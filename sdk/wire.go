@@ -70,6 +70,8 @@ func eventFromWire(e *pb.Event) *Event {
 		return &Event{Kind: &EventDeviceChanged{Syspath: d.GetSyspath(), Action: d.GetAction(), Properties: d.GetProperties()}}
 	case *pb.Event_DeviceFound:
 		return &Event{Kind: &EventDeviceFound{Source: k.DeviceFound.GetSource(), Found: k.DeviceFound.GetFound()}}
+	case *pb.Event_BusNameChanged:
+		return &Event{Kind: &EventBusName{Name: k.BusNameChanged.GetName(), Owner: k.BusNameChanged.GetOwner()}}
 	case *pb.Event_AutofsPacket:
 		p := k.AutofsPacket
 		return &Event{Kind: &EventAutofsPacket{ID: p.GetId(), Token: p.GetToken(), Expire: p.GetExpire(), Pid: p.GetPid(), Name: p.GetName()}}

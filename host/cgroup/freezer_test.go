@@ -59,3 +59,49 @@ func TestFreezeV1(t *testing.T) {
 	}
 	freezeThaw(t, &Hierarchy{mode: Legacy, v1: h.v1, track: h.track, trackKey: h.trackKey})
 }
+
+// freezeSlice freezes a slice as the core does (its unit first, then the slice) and thaws it the same way: both
+// report frozen, then running, and the unit's task stops and runs again.
+func freezeSlice(t *testing.T, h *Hierarchy) {
+	unit := "test.slice/freeze.service"
+	if err := h.Create(unit, Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := start(t, h, unit, "while :; do :; done")
+	for _, c := range []string{unit, "test.slice"} {
+		if err := h.Freeze(c, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "slice and unit frozen", func() bool {
+		return h.FreezerStateOf(unit) == FreezerFrozen && h.FreezerStateOf("test.slice") == FreezerFrozen
+	})
+	if st := procState(t, cmd.Process.Pid); st == "R" {
+		t.Fatalf("task of a frozen slice is in state %s", st)
+	}
+	for _, c := range []string{unit, "test.slice"} {
+		if err := h.Freeze(c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "slice and unit thawed", func() bool {
+		return h.FreezerStateOf(unit) == FreezerRunning && h.FreezerStateOf("test.slice") == FreezerRunning
+	})
+	waitFor(t, "the loop to run again", func() bool { return procState(t, cmd.Process.Pid) == "R" })
+}
+
+// TestFreezeSliceUnified and TestFreezeSliceV1 freeze a slice with a unit in it on cgroup2 and on the v1 freezer.
+func TestFreezeSliceUnified(t *testing.T) {
+	freezeSlice(t, subRoot(t, unified(t)))
+}
+
+func TestFreezeSliceV1(t *testing.T) {
+	h := subRoot(t, detected(t))
+	if h.v1["freezer"] == nil {
+		t.Skip("no v1 freezer hierarchy")
+	}
+	if h.track == h.unified {
+		t.Skip("the cgroup2 hierarchy tracks processes")
+	}
+	freezeSlice(t, &Hierarchy{mode: Legacy, v1: h.v1, track: h.track, trackKey: h.trackKey})
+}

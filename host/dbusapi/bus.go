@@ -163,6 +163,9 @@ func (b *busLink) connect() error {
 	b.uids, b.subscribers = map[string]int{}, map[string]bool{}
 	b.mu.Unlock()
 	b.s.log.Info("serving " + busName + " on the system bus")
+	if b.s.names != nil {
+		b.s.names.connected(c)
+	}
 	return nil
 }
 
@@ -194,6 +197,9 @@ func (b *busLink) callWait(ctx context.Context, c *conn, member string, args ...
 func (b *busLink) lost(c *conn) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.s.names != nil {
+		b.s.names.lost(c)
+	}
 	if b.c != c {
 		return
 	}
@@ -233,10 +239,17 @@ func (b *busLink) uidOf(ctx context.Context, sender string) (int, error) {
 	return int(u), nil
 }
 
-// signal hands a signal from the bus to its handler, off the reader.
-func (b *busLink) signal(m *dbus.Message) {
+// signal hands a signal from the bus to its handler, off the reader; a NameOwnerChanged of a watched name is
+// taken on the reader first, to keep the bus's order.
+func (b *busLink) signal(c *conn, m *dbus.Message) {
 	iface, _ := m.Headers[dbus.FieldInterface].Value().(string)
 	member, _ := m.Headers[dbus.FieldMember].Value().(string)
+	if sender, _ := m.Headers[dbus.FieldSender].Value().(string); b.s.names != nil && sender == "org.freedesktop.DBus" &&
+		iface == "org.freedesktop.DBus" && member == "NameOwnerChanged" && len(m.Body) == 3 {
+		name, _ := m.Body[0].(string)
+		owner, _ := m.Body[2].(string)
+		b.s.names.changed(c, name, owner)
+	}
 	if fn := busSignals[iface+"."+member]; fn != nil {
 		go fn(b.s, m)
 	}

@@ -101,7 +101,7 @@ func (c *conn) run() {
 			c.answered(msg)
 		case dbus.TypeSignal:
 			if c.bus != nil {
-				c.bus.signal(msg)
+				c.bus.signal(c, msg)
 			}
 		}
 	}

@@ -38,6 +38,13 @@ func init() {
 			return nil, s.core.Shutdown(r.ctx, action)
 		})
 	}
+	// systemctl exit N calls SetExitCode then Exit; the core refuses both outside a container, as systemd.
+	handle(managerIface, "Exit", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.Shutdown(r.ctx, "exit")
+	})
+	handle(managerIface, "SetExitCode", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.core.SetManagerOption(r.ctx, "ExitCode", strconv.Itoa(int(r.args[0].(byte))))
+	})
 	handle(managerIface, "SetEnvironment", true, func(s *Server, r *request) ([]any, error) {
 		return nil, s.core.SetEnvironment(r.ctx, nil, r.args[0].([]string))
 	})

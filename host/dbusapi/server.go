@@ -31,7 +31,8 @@ type Server struct {
 	mu    sync.Mutex
 	conns map[*conn]bool
 	bus   *busLink
-	seq   int // names the private connections in logs and Hello
+	names *nameWatch // nil without a bus or a NameOwner
+	seq   int        // names the private connections in logs and Hello
 	done  chan struct{}
 }
 
@@ -43,6 +44,9 @@ type Options struct {
 	// bus restarts.
 	BusSocket string
 	Log       *slog.Logger
+	// NameOwner, when set, is told the owner of each name given to WatchBusNames ("" for none): on each change
+	// the bus reports and each time the server connects to the bus. Calls come one at a time, in the bus's order.
+	NameOwner func(name, owner string)
 }
 
 // Listen binds the private socket (mode 0600, root's, as systemd's) and serves it; it watches for the system bus.
@@ -72,6 +76,9 @@ func Listen(core api.Core, opts Options) (*Server, error) {
 	}
 	if opts.BusSocket != "" {
 		s.bus = newBusLink(s, opts.BusSocket)
+		if opts.NameOwner != nil {
+			s.names = newNameWatch(s, opts.NameOwner)
+		}
 		go s.bus.run()
 		go func() { // the bus may run already (a core that came back, a re-execution)
 			units, err := core.ListUnits(ctx, api.UnitFilter{Patterns: sortedKeys(busUnits), States: []string{"active", "reloading"}})

@@ -14,7 +14,10 @@ import (
 
 // sctl clean: remove the directories an inactive unit's RuntimeDirectory=, StateDirectory=, CacheDirectory=,
 // LogsDirectory= and ConfigurationDirectory= name (systemd's unit_clean). The unit's plugin reported them as the
-// properties of those names, relative to each kind's base directory.
+// properties of those names, relative to each kind's base directory. As systemd's
+// exec_context_get_clean_directories, the private twin of each (BASE/private/DIR, where DynamicUser=yes keeps the
+// directory, BASE/DIR being a symlink to it) goes too, whether the unit has DynamicUser= or not: a directory
+// systemd made for a dynamic user is cleaned by sysmaster as well. Configuration directories have no twin.
 
 // cleanBases maps a kind of systemctl clean --what= to its directive and base directory.
 var cleanBases = map[string]struct{ property, base string }{
@@ -82,7 +85,10 @@ func (m *Manager) cleanable(u *Unit, what []string) ([]string, error) {
 			if p == b.base {
 				continue
 			}
-			out = append(out, p)
+			out = append(out, p) // a symlink to the private twin is removed, not followed
+			if kind != "configuration" {
+				out = append(out, filepath.Join(b.base, "private", filepath.Clean("/"+rel)))
+			}
 		}
 	}
 	if len(out) == 0 {

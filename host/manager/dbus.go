@@ -21,12 +21,16 @@ func (m *Manager) serveDBus() {
 		PrivateSocket: filepath.Join(dir, "private"),
 		BusSocket:     busSocket(os.Getenv("DBUS_SYSTEM_BUS_ADDRESS")),
 		Log:           m.log,
+		NameOwner: func(name, owner string) {
+			m.post(func() { m.busNameOwner(name, owner) }) // busname.go
+		},
 	})
 	if err != nil {
 		m.log.Error("cannot serve the D-Bus API", "error", err)
 		return
 	}
 	m.dbus = srv
+	m.busNamesChanged() // the units restored or loaded so far
 	if err := os.MkdirAll(filepath.Join(dir, "system"), 0o755); err != nil {
 		m.log.Error("cannot create sd_booted()'s marker", "error", err)
 	}

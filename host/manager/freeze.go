@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sysmaster/sysmaster/host/cgroup"
@@ -13,7 +15,9 @@ import (
 
 // sctl freeze and thaw: the kernel's cgroup freezer on a unit's cgroup (systemd's unit_freeze and unit_thaw).
 // The freezer state is the kernel's (cgroup.freeze and cgroup.events, or the v1 freezer.state), read back for the
-// FreezerState property, so a core that restarted knows it without a record of its own.
+// FreezerState property, so a core that restarted knows it without a record of its own. A slice is frozen as
+// systemd 252's slice_freezer_action does it: each unit in it that has a cgroup first (a slice in it with its
+// own units), then the slice's cgroup, so that every member reports frozen as well as the slice.
 
 // freezePoll is how often Freeze looks at the kernel's state until the cgroup is frozen or thawed: cgroup.events
 // signals it, but the wait is short and off the loop.
@@ -32,16 +36,18 @@ func (l local) Freeze(ctx context.Context, names []string, thaw bool) error {
 				return err
 			}
 		}
+		verb := "Freezing"
+		if thaw {
+			verb = "Thawing"
+		}
 		for _, u := range units {
-			verb := "Freezing"
-			if thaw {
-				verb = "Thawing"
+			for _, x := range m.freezeUnits(u) {
+				m.unitLogf(x, 6, "%s: %s...", x.ID, verb)
+				if err := m.cg.Freeze(cgroupName(x), !thaw); err != nil {
+					return err
+				}
+				cgroups = append(cgroups, cgroupName(x))
 			}
-			m.unitLogf(u, 6, "%s: %s...", u.ID, verb)
-			if err := m.cg.Freeze(cgroupName(u), !thaw); err != nil {
-				return err
-			}
-			cgroups = append(cgroups, cgroupName(u))
 		}
 		return nil
 	})
@@ -64,11 +70,11 @@ func (l local) Freeze(ctx context.Context, names []string, thaw bool) error {
 	return nil
 }
 
-// freezable checks what systemd's unit_freeze and unit_thaw check, with their bus messages: the unit has a
-// cgroup (a target has none), is active and has no job.
+// freezable checks what systemd's unit_freeze and unit_thaw check, with their bus messages: the unit's type has
+// a freezer (canFreeze), it is active, has no job and has a cgroup.
 func (m *Manager) freezable(u *Unit, thaw bool) error {
 	switch {
-	case m.cg == nil || m.passive(u):
+	case m.cg == nil || !m.canFreeze(u):
 		return errdefs.FailedPrecondition(fmt.Errorf("Unit '%s' does not support freezing.", u.ID))
 	case u.LoadState != unit.Loaded || u.Active != unit.Active && u.Active != unit.Reloading:
 		return errdefs.FailedPrecondition(errors.New("Unit is inactive."))
@@ -82,6 +88,59 @@ func (m *Manager) freezable(u *Unit, thaw bool) error {
 		return errdefs.FailedPrecondition(fmt.Errorf("Previously requested freezer operation for unit '%s' is still in progress.", u.ID))
 	}
 	return nil
+}
+
+// noFreezer are the types that run processes in a slice but have no freezer in systemd 252 (their vtables have
+// no freeze): a slice holding one of them cannot be frozen either.
+var noFreezer = map[string]bool{"socket": true, "mount": true, "swap": true}
+
+// canFreeze is systemd's unit_can_freeze: a service, a scope, a third-party type that runs processes in a slice,
+// or a slice whose units can all freeze (slice_can_freeze). The root slice is the manager's own cgroup: the core
+// would freeze itself, and systemd refuses it too.
+func (m *Manager) canFreeze(u *Unit) bool {
+	if m.passive(u) || noFreezer[u.Type] || u.ID == "-.slice" {
+		return false
+	}
+	if u.Type != "slice" {
+		_, inSlice := u.Annotations.get("Slice")
+		return inSlice
+	}
+	for _, x := range m.sliceMembers(u) {
+		if !m.canFreeze(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// sliceMembers are the loaded units in slice s (systemd's UNIT_ATOM_SLICE_OF): the slices below it and the
+// units whose Slice is s, by name.
+func (m *Manager) sliceMembers(s *Unit) []*Unit {
+	var out []*Unit
+	for id, x := range m.units {
+		if id != x.ID || x == s || sliceOf(x) != s.ID {
+			continue
+		}
+		if _, inSlice := x.Annotations.get("Slice"); inSlice || x.Type == "slice" {
+			out = append(out, x)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Unit) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// freezeUnits is what freezing or thawing u acts on, in order: for a slice each unit in it that has a cgroup (a
+// unit that never ran has nothing to freeze), recursively, then u.
+func (m *Manager) freezeUnits(u *Unit) []*Unit {
+	var out []*Unit
+	if u.Type == "slice" {
+		for _, x := range m.sliceMembers(u) {
+			if x.cgroupMade {
+				out = append(out, m.freezeUnits(x)...)
+			}
+		}
+	}
+	return append(out, u)
 }
 
 // thawForJob thaws u before a start, stop or reload reaches its plugin, as systemd's unit_start, unit_stop and

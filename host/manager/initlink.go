@@ -123,8 +123,12 @@ func (l *initLink) close() {
 	if l.conn == nil {
 		return
 	}
-	if l.m.life.shutdown != "" {
-		if err := l.conn.RequestShutdown(l.m.life.shutdown); err != nil {
+	if action := l.m.life.shutdown; action != "" {
+		status := 0
+		if action == "exit" {
+			status = int(l.m.options.ExitCode)
+		}
+		if err := l.conn.RequestShutdown(action, status); err != nil {
 			l.m.log.Error("cannot hand shutdown to init", "error", err)
 		}
 	}

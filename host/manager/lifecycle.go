@@ -7,6 +7,8 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/job"
 	"github.com/sysmaster/sysmaster/host/unit"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
+	"github.com/sysmaster/sysmaster/pkg/virt"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -252,8 +254,8 @@ func (l *lifecycle) startLimitHit(u *Unit) bool {
 // systemd.unit). poweroff, reboot and halt bring the system down in order. The -force variants skip the
 // ordered stop: the core ends at once and hands the action to init, whose final stage kills what is left, syncs
 // and calls reboot(2); -immediate does the same here (init still kills and syncs: it never loses data to save a
-// second). exit ends the system manager: in a container that ends the container, on a real boot systemd powers
-// off instead, and so does sysmaster in both cases. kexec executes the kernel loaded with kexec --load, as
+// second). exit ends the system manager: in a container that ends the container with the manager's ExitCode, on
+// a real boot systemd powers off instead, and so does sysmaster. kexec executes the kernel loaded with kexec --load, as
 // systemd's, and reboots when none is loaded; soft-reboot reboots: sysmaster does not restart userspace alone.
 func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	m := l.m
@@ -267,7 +269,11 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	case "", "none":
 		return
 	case "exit":
-		base = "poweroff"
+		if !virt.Container() {
+			base = "poweroff"
+		} else if st := actionExitStatus(u, setting); st >= 0 {
+			m.options.ExitCode, m.reloadsDirty = uint8(st), true // options.go: checkpointed with the settings
+		}
 	case "kexec", "soft-reboot":
 		if base == "kexec" && kexecKernelLoaded() { // options.go
 			break
@@ -288,6 +294,31 @@ func (l *lifecycle) emergencyAction(u *Unit, setting, action string) {
 	if err := m.beginShutdown(base); err != nil {
 		m.log.Error("cannot carry out "+setting, "unit", u.ID, "action", action, "error", err)
 	}
+}
+
+// actionExitStatus is the exit status an exit action hands to the container's manager, systemd's
+// unit_success_action_exit_status and unit_failure_action_exit_status: the unit's SuccessActionExitStatus= or
+// FailureActionExitStatus= when set, else the exit status of its last main process (255 when a signal ended
+// it), else -1, which leaves the manager's ExitCode as it is; StartLimitAction= and JobTimeoutAction= carry none.
+func actionExitStatus(u *Unit, setting string) int {
+	var n int
+	switch setting {
+	case "SuccessAction":
+		n = u.Frag.Unit.SuccessActionExitStatus
+	case "FailureAction":
+		n = u.Frag.Unit.FailureActionExitStatus
+	default:
+		return -1
+	}
+	switch {
+	case n >= 0:
+		return n
+	case u.execMain.pid <= 0 || u.execMain.exit.wall.IsZero():
+		return -1
+	case u.execMain.code != exitstatus.Exited:
+		return 255
+	}
+	return u.execMain.status
 }
 
 // jobFinished prints systemd's status line, wakes WaitJobs callers and notices the shutdown targets.
@@ -330,7 +361,7 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 
 // shutdownTargets are the targets whose activation ends the manager and hands the final step to init.
 var shutdownTargets = map[string]string{"poweroff.target": "poweroff", "reboot.target": "reboot", "halt.target": "halt",
-	"kexec.target": "kexec"}
+	"kexec.target": "kexec", "exit.target": "exit"}
 
 // statusLine is what systemd prints on the console when a job ends (job_emit_done_message).
 func statusLine(u *Unit, t job.Type, r job.Result) string {

@@ -161,6 +161,7 @@ func (m *Manager) parse(units []*Unit) {
 
 func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) bool) {
 	u.Config, u.Annotations, u.Settings = p.Config, newPairs(p.Annotations), newPairs(p.Properties)
+	m.busNamesChanged() // busname.go
 	for _, pr := range p.Problems {
 		e := &unitfile.Error{File: pr.File, Line: int(pr.Line), Section: pr.Section, Key: pr.Key, Msg: pr.Message}
 		if pr.Severity == pb.Problem_SEVERITY_WARNING {

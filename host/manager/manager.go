@@ -62,6 +62,7 @@ type Manager struct {
 	swaps       swapTracking
 	api         *api.Server
 	dbus        *dbusapi.Server // nil when the D-Bus API could not be served
+	busNames    busNameWatch    // the bus names units watch, for dbus (busname.go)
 	init        *initLink
 
 	// units maps every name (ids and aliases) to its unit.
@@ -493,6 +494,7 @@ func (m *Manager) answerCommitted() {
 // turn runs jobs and delivers events until nothing moves. The bound only guards against a plugin that answers
 // every event with another one; the remaining work is picked up in the next turn.
 func (m *Manager) turn() {
+	m.watchBusNames() // busname.go: before the plugins hear of the turn's events
 	for i := 0; i < 1000; i++ {
 		ran := m.runJobs()
 		if len(m.pg.queue) == 0 && !ran {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +34,9 @@ type runtimeOptions struct {
 	LogLevel          string `json:"log_level,omitempty"`
 	LogTarget         string `json:"log_target,omitempty"`
 	NoServiceWatchdog bool   `json:"no_service_watchdogs,omitempty"`
+	// ExitCode is init's exit status when the manager exits (sctl exit N, D-Bus SetExitCode): systemd's
+	// ExitCode, settable only in a container, where exit ends the container with it.
+	ExitCode uint8 `json:"exit_code,omitempty"`
 }
 
 // logLevels are the names log-level takes, systemd's syslog names, and the slog level each maps to: the core has
@@ -122,7 +126,7 @@ func (m *Manager) newLogger(w io.Writer, level string) {
 	m.log = slog.New(slog.NewTextHandler(m.logSink, &slog.HandlerOptions{Level: m.logLevel, ReplaceAttr: dropTime}))
 }
 
-// SetManagerOption sets LogLevel, LogTarget or ServiceWatchdogs.
+// SetManagerOption sets LogLevel, LogTarget, ServiceWatchdogs or ExitCode.
 func (l local) SetManagerOption(ctx context.Context, name, value string) error {
 	return l.m.doErr(ctx, func() error { return l.m.setOption(name, value) })
 }
@@ -148,6 +152,15 @@ func (m *Manager) setOption(name, value string) error {
 			return errdefs.InvalidArgument(fmt.Errorf("Invalid boolean '%s'", value))
 		}
 		m.options.NoServiceWatchdog = !on
+	case "ExitCode":
+		if !virt.Container() {
+			return errdefs.FailedPrecondition(errors.New("ExitCode can only be set for user service managers or in containers."))
+		}
+		code, err := strconv.ParseUint(value, 10, 8)
+		if err != nil {
+			return errdefs.InvalidArgument(fmt.Errorf("Invalid exit code '%s' (0-255)", value))
+		}
+		m.options.ExitCode = uint8(code)
 	default:
 		return errdefs.InvalidArgument(fmt.Errorf("Unknown manager setting %q", name))
 	}
@@ -156,11 +169,12 @@ func (m *Manager) setOption(name, value string) error {
 	return nil
 }
 
-// optionProperties adds LogLevel, LogTarget and ServiceWatchdogs to the manager's properties.
+// optionProperties adds LogLevel, LogTarget, ServiceWatchdogs and ExitCode to the manager's properties.
 func (m *Manager) optionProperties(add func(k, v string)) {
 	add("LogLevel", logLevelName(m.logLevel.Level()))
 	add("LogTarget", m.logSink.targetName())
 	add("ServiceWatchdogs", map[bool]string{true: "yes", false: "no"}[!m.options.NoServiceWatchdog])
+	add("ExitCode", strconv.Itoa(int(m.options.ExitCode)))
 }
 
 // saveOptions and restoreOptions keep the run-time settings in the checkpoint.
@@ -198,17 +212,16 @@ func kexecKernelLoaded() bool {
 	return strings.TrimSpace(string(b)) == "1"
 }
 
-// shutdownAction maps sctl's exit and kexec to a shutdown target's action, with systemd's rules. exit is
-// systemd's ExitManager: the system manager may exit only in a container, where it ends the container as
-// poweroff does. kexec needs a kernel loaded: sysmaster does not look for one in the boot loader's entries as
-// systemctl does, so without `kexec --load` first it fails with systemctl's message.
+// shutdownAction checks sctl's exit and kexec with systemd's rules. exit is systemd's ExitManager: the system
+// manager may exit only in a container, where exit.target stops the units as poweroff does and init then exits
+// with ExitCode. kexec needs a kernel loaded: sctl loads the default boot loader entry's first, as systemctl
+// does (cmd/sctl/cli's kexec.go); without one the core refuses with systemctl's message.
 func (m *Manager) shutdownAction(action string) (string, error) {
 	switch action {
 	case "exit":
 		if !virt.Container() {
 			return "", errdefs.FailedPrecondition(errors.New("ExitManager is only supported for user service managers or in containers."))
 		}
-		return "poweroff", nil
 	case "kexec":
 		if !kexecKernelLoaded() {
 			return "", errdefs.FailedPrecondition(errors.New("No kexec kernel loaded and autodetection failed. Load one with kexec --load (kexec-tools) first."))

@@ -370,6 +370,7 @@ func (m *Manager) swapPlugin(ctx context.Context, typ, path string) (api.PluginS
 			u, p := all[i].u, results[i]
 			u.Config, u.Annotations, u.Settings = p.Config, newPairs(p.Annotations), newPairs(p.Properties)
 		}
+		m.busNamesChanged()
 		old, err := m.pluginProcs.Install(np)
 		if err != nil {
 			return refused(err)
@@ -477,6 +478,7 @@ func (m *Manager) keepParsedWhileBackedOff(units []*Unit, prev map[*Unit]parsedB
 			"unit", u.ID, "error", u.LoadError)
 		u.Config, u.Annotations, u.Settings = p.config, p.annotations, p.settings
 		u.LoadState, u.LoadError = unit.Loaded, nil
+		m.busNamesChanged()
 	}
 }
 

@@ -74,7 +74,7 @@ func fakeCore(mode string) int {
 	switch {
 	case mode == "selfshutdown":
 		action := os.Getenv("PID1_ACTION")
-		if err := conn.RequestShutdown(action); err != nil {
+		if err := conn.RequestShutdown(action, 0); err != nil {
 			note(dir, "error: %v", err)
 			return 1
 		}
@@ -113,7 +113,7 @@ func fakeCore(mode string) int {
 				orphan(dir, "polite", fmt.Sprintf(`trap 'echo > %s/term-seen; exit 0' TERM; while :; do sleep 0.05; done`, dir))
 				orphan(dir, "stubborn", `trap '' TERM; while :; do sleep 0.05; done`)
 			}
-			if err := conn.RequestShutdown(m.Action); err != nil {
+			if err := conn.RequestShutdown(m.Action, 0); err != nil {
 				note(dir, "error: %v", err)
 				return 1
 			}

@@ -42,6 +42,7 @@ type initd struct {
 
 	requested  string           // action a signal asked of init
 	final      string           // action the core handed over before exiting
+	exitStatus int              // init's exit status for the final action exit (systemd's ExitCode)
 	deadline   <-chan time.Time // end of the wait for the core to bring the system down
 	deadlineAt time.Time
 	now        bool // go to the final stage without waiting for the core
@@ -137,6 +138,12 @@ func Main(args []string) int {
 	}
 	trim.stop()
 	finalStage(s.action(), s.container)
+	// Only exit in a container comes back here by design (systemd-shutdown's "Exiting container."): the
+	// namespace ends with init's status, the ExitCode set by sctl exit N. Anything else came back because
+	// reboot(2) was refused.
+	if s.action() == "exit" {
+		return s.exitStatus
+	}
 	return 0
 }
 

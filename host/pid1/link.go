@@ -285,7 +285,7 @@ func (s *initd) handle(lm linkMsg) {
 			logf("the core is done and exits: %s", m.Action)
 			s.armDeadline()
 		}
-		s.final = m.Action
+		s.final, s.exitStatus = m.Action, m.Status
 	case initproto.TypeStoreFds:
 		// Taken even from a core that has just died: it sent them while alive.
 		if err := s.store.put(m.Names, lm.fds); err != nil {

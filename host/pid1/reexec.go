@@ -52,7 +52,8 @@ type savedState struct {
 
 	Requested  string        `json:"requested,omitempty"`
 	Final      string        `json:"final,omitempty"`
-	DeadlineIn time.Duration `json:"deadline_in"` // -1: no shutdown deadline armed
+	ExitStatus int           `json:"exit_status,omitempty"` // with Final exit
+	DeadlineIn time.Duration `json:"deadline_in"`           // -1: no shutdown deadline armed
 
 	Fds map[string]int `json:"fds"`
 }
@@ -162,6 +163,7 @@ func (s *initd) state() (*savedState, []int, error) {
 		Seq:        s.seq,
 		Requested:  s.requested,
 		Final:      s.final,
+		ExitStatus: s.exitStatus,
 		DeadlineIn: -1,
 		Fds:        s.store.fds,
 	}
@@ -346,7 +348,7 @@ func resume(arg string) (*initd, <-chan struct{}, error) {
 		s.exits.push(m)
 	}
 	s.exits.dropped, s.seq = st.Dropped, st.Seq
-	s.requested, s.final = st.Requested, st.Final
+	s.requested, s.final, s.exitStatus = st.Requested, st.Final, st.ExitStatus
 	if st.DeadlineIn >= 0 {
 		s.deadline, s.deadlineAt = time.After(st.DeadlineIn), time.Now().Add(st.DeadlineIn)
 	}

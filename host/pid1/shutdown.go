@@ -61,7 +61,9 @@ func (s *initd) action() string {
 // loop devices (finalizer), and calls reboot(2). In a container, as systemd-shutdown there, it leaves the mounts,
 // swaps and loop devices alone: they are the outer system's or end with the mount namespace. In a container
 // reboot(2) ends the PID namespace (its parent sees init killed by SIGINT for poweroff and halt, SIGHUP for
-// reboot); if even that is refused, finalStage returns and init exits. On a real boot it never returns.
+// reboot); if even that is refused, finalStage returns and init exits. exit, which the core hands over only in a
+// container, skips reboot(2): init returns and exits with the status the core set, as systemd-shutdown's exit
+// verb does there; on a real boot exit powers off. On a real boot finalStage never returns.
 func finalStage(action string, container bool) {
 	logf("final stage: %s", action)
 	logf("sending SIGTERM to every process")
@@ -79,6 +81,10 @@ func finalStage(action string, container bool) {
 	if !container {
 		shutdownFinalizer.run()
 		unix.Sync()
+	}
+	if action == "exit" && container {
+		logf("exiting the container")
+		return
 	}
 	cmd, ok := rebootCmds[action]
 	if !ok {

@@ -29,8 +29,9 @@
 //     ends nothing either. Conn.Ack sends one.
 //   - init → core "shutdown" (Action): init was asked to power off, reboot or halt; the core brings the system
 //     down in order, then answers with its own "shutdown".
-//   - core → init "shutdown" (Action): the core has stopped the units and exits now; once it has, init performs
-//     the final stage (kill what is left, sync, reboot(2)).
+//   - core → init "shutdown" (Action, Status): the core has stopped the units and exits now; once it has, init
+//     performs the final stage (kill what is left, sync, reboot(2)). Action exit (sctl exit, in a container
+//     only) skips reboot(2): init exits with Status, the manager's ExitCode.
 //
 // The fd store keeps what must outlive a core crash (listening sockets, connections handed to services, the
 // notify socket, the read ends of log pipes): init holds duplicates across any number of core restarts, and

@@ -67,7 +67,7 @@ func Example() {
 			log.Printf("init's fd store is full: %v not kept", m.Names)
 		case initproto.TypeShutdown:
 			// … stop every unit in order, then:
-			conn.RequestShutdown(m.Action)
+			conn.RequestShutdown(m.Action, 0)
 			return
 		}
 	}

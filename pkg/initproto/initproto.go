@@ -138,8 +138,11 @@ func Decode(b []byte) (Msg, error) {
 			return Msg{}, fmt.Errorf("%w: exit: bad pid %d, code %d or status %d", ErrBadPacket, m.Pid, m.Code, m.Status)
 		}
 	case TypeShutdown:
-		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" && m.Action != "kexec" {
+		if m.Action != "poweroff" && m.Action != "reboot" && m.Action != "halt" && m.Action != "kexec" && m.Action != "exit" {
 			return Msg{}, fmt.Errorf("%w: shutdown: unknown action %q", ErrBadPacket, m.Action)
+		}
+		if m.Status < 0 || m.Status > 255 || (m.Status != 0 && m.Action != "exit") {
+			return Msg{}, fmt.Errorf("%w: shutdown: bad exit status %d for %s", ErrBadPacket, m.Status, m.Action)
 		}
 	case TypeStoreFds, TypeFds, TypeRemoveFds, TypeStoreRefused:
 		if err := checkNames(m.Type, m.Names); err != nil {
@@ -419,9 +422,10 @@ func (c *Conn) Ack(seq uint64) error {
 // Heartbeat says the core is alive.
 func (c *Conn) Heartbeat() error { return c.Send(Msg{Type: TypeHeartbeat}) }
 
-// RequestShutdown tells init the final action (poweroff, reboot, halt) just before the core exits.
-func (c *Conn) RequestShutdown(action string) error {
-	return c.Send(Msg{Type: TypeShutdown, Action: action})
+// RequestShutdown tells init the final action (poweroff, reboot, halt, kexec, exit) just before the core exits;
+// status is init's exit status for exit (systemd's ExitCode, 0-255), 0 for the others.
+func (c *Conn) RequestShutdown(action string, status int) error {
+	return c.Send(Msg{Type: TypeShutdown, Action: action, Status: status})
 }
 
 // StoreFds hands init duplicates of files to keep under names (files[i] under names[i]), replacing what it

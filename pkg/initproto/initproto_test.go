@@ -55,7 +55,7 @@ func TestRoundTripOverSeqpacket(t *testing.T) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	for _, err := range []error{c.Hello(7), c.Heartbeat(), c.RequestShutdown("reboot")} {
+	for _, err := range []error{c.Hello(7), c.Heartbeat(), c.RequestShutdown("reboot", 0)} {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +109,9 @@ func TestDecode(t *testing.T) {
 		{"exit status too big", `{"type":"exit","pid":3,"code":1,"status":256}`, Msg{}, "initproto: bad packet: exit: bad pid 3, code 1 or status 256"},
 		{"signal too big", `{"type":"exit","pid":3,"code":2,"status":65}`, Msg{}, "initproto: bad packet: exit: bad pid 3, code 2 or status 65"},
 		{"negative pid", `{"type":"exit","pid":-1,"code":1}`, Msg{}, "initproto: bad packet: exit: bad pid -1, code 1 or status 0"},
+		{"exit with a status", `{"type":"shutdown","action":"exit","status":42}`, Msg{Type: TypeShutdown, Action: "exit", Status: 42}, ""},
+		{"exit status too big", `{"type":"shutdown","action":"exit","status":256}`, Msg{}, "initproto: bad packet: shutdown: bad exit status 256 for exit"},
+		{"status without exit", `{"type":"shutdown","action":"reboot","status":3}`, Msg{}, "initproto: bad packet: shutdown: bad exit status 3 for reboot"},
 		{"bad action", `{"type":"shutdown","action":"explode"}`, Msg{}, `initproto: bad packet: shutdown: unknown action "explode"`},
 		{"store-fds", `{"type":"store-fds","names":["a","sock:x.socket:0"]}`, Msg{Type: TypeStoreFds, Names: []string{"a", "sock:x.socket:0"}}, ""},
 		{"fds", `{"type":"fds","names":["a b"]}`, Msg{Type: TypeFds, Names: []string{"a b"}}, ""},

@@ -62,6 +62,8 @@ func (m *machine) handle(ev *sdk.Event) {
 		m.onNotify(e.Pid, e.Fields)
 	case *sdk.EventCgroupEmpty:
 		m.onCgroupEmpty()
+	case *sdk.EventBusName:
+		m.onBusName(e)
 	}
 }
 

@@ -251,6 +251,8 @@ func (p *parser) finish() {
 		p.Res.AddImplicit("After", "dbus.socket")
 		if c.BusName == "" {
 			p.WholeErrorf([]string{"Type", "BusName"}, "Service is of type D-Bus but no D-Bus service name has been specified. Refusing.")
+		} else {
+			p.Res.WatchBusName(c.BusName) // dbus.go
 		}
 	}
 	switch {

@@ -71,9 +71,6 @@ func (m *machine) running() {
 	case alive:
 		m.armPhase(m.c.RuntimeMaxUSec)
 		m.armWatchdog()
-		if m.c.Type == "dbus" {
-			m.armBusPoll(busPollRunning)
-		}
 		m.enter(subRunning)
 	case m.c.RemainAfterExit && !m.s.Failed():
 		m.r.DisarmTimeout()
@@ -91,10 +88,7 @@ func (m *machine) onSpawned(role sdk.Role) {
 	}
 	switch m.c.Type {
 	case "simple", "idle", "":
-		m.startPost()
-	case "dbus":
-		m.s.BusNameGood = false
-		m.armBusPoll(busPollStarting)
+		m.startPost() // Type=dbus waits for its name (dbus.go)
 	}
 }
 

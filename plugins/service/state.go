@@ -93,6 +93,5 @@ type State struct {
 	StatusText  string `json:",omitempty"`
 	StatusErrno int    `json:",omitempty"`
 
-	BusNameGood    bool `json:",omitempty"` // Type=dbus: BusName= was seen owned (dbus.go)
-	BusErrorLogged bool `json:",omitempty"` // the bus did not answer, and that was logged once
+	BusNameGood bool `json:",omitempty"` // Type=dbus: the host last said BusName= has an owner (dbus.go)
 }

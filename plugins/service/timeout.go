@@ -24,8 +24,6 @@ func (m *machine) onTimer(id string) {
 		m.signal(subStopWatchdog, resWatchdog)
 	case timerPhase:
 		m.phaseTimeout()
-	case timerBusName:
-		m.onBusPoll()
 	}
 }
 

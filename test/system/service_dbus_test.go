@@ -31,8 +31,9 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 // Issue 15, Type=dbus: a real dbus-daemon, socket-activated in the test's namespace on its own socket
 // (DBUS_SYSTEM_BUS_ADDRESS), and services that take a name on it. A Type=dbus service is activating until its
 // BusName= has an owner, then active; it is stopped, result success, when it lets the name go, also after the
-// service plugin was killed in between (the plugin reconnects); one that never takes its name fails at
-// TimeoutStartSec=.
+// service plugin was killed in between (the core holds the watch); after dbus.service restarted the core watches
+// again (a start completes when the name is taken, a drop stops the service); one that never takes its name
+// fails at TimeoutStartSec=.
 func TestTypeDBus(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat("/usr/bin/dbus-daemon"); err != nil {
@@ -76,7 +77,7 @@ func TestTypeDBus(t *testing.T) {
 		t.Errorf("slow.service is running but its log has no 'owned'")
 	}
 
-	// Kill the service plugin: the next poll launches a new one, which connects to the bus afresh.
+	// Kill the service plugin: the core holds the bus watch, and the next event launches a new plugin.
 	if p := pluginPid(s, "service"); p > 0 {
 		if err := syscall.Kill(hostPid(t, s, p), syscall.SIGKILL); err != nil {
 			t.Fatalf("kill the service plugin: %v", err)
@@ -98,6 +99,22 @@ func TestTypeDBus(t *testing.T) {
 	}
 	if out, _, _ := s.Sctl("logs", "slow.service"); !strings.Contains(out, "D-Bus name org.sysmaster.Slow now not owned by anyone.") || !strings.Contains(out, "released") {
 		t.Errorf("slow.service log:\n%s", out)
+	}
+
+	// The bus restarts: the core connects again and the watch goes on, on the new bus.
+	busPid := s.Show("dbus.service", "MainPID")
+	mustSctl(t, s, "restart", "dbus.service")
+	if !s.WaitFor(10*time.Second, func() bool { p := s.Show("dbus.service", "MainPID"); return p != busPid && p != "0" }) {
+		t.Fatalf("dbus.service did not restart")
+	}
+	mustSctl(t, s, "start", "slow.service")
+	if st := s.Show("slow.service", "SubState"); st != "running" {
+		t.Fatalf("slow.service %s after a start on the restarted bus", st)
+	}
+	mustSctl(t, s, "kill", "-s", "USR1", "--kill-whom=main", "slow.service")
+	if !s.WaitFor(20*time.Second, func() bool { return s.Show("slow.service", "ActiveState") == "inactive" }) {
+		out, _, _ := s.Sctl("status", "slow.service")
+		t.Fatalf("slow.service not stopped when its name went away on the restarted bus:\n%s", out)
 	}
 
 	// A service that never takes its name fails at TimeoutStartSec=.
@@ -138,5 +155,49 @@ func TestDebianPolkit(t *testing.T) {
 	mustSctl(t, s, "stop", "polkit.service")
 	if st := s.Show("polkit.service", "ActiveState"); st != "inactive" {
 		t.Errorf("polkit.service %s after stop", st)
+	}
+}
+
+// Issue 15: PackageKit's Debian units load without a bad setting, and packagekit.service (Type=dbus,
+// BusName=org.freedesktop.PackageKit) runs under sysmaster against Debian's own dbus.socket, dbus.service and
+// polkit.service (D-Bus activated by packagekitd): active once packagekitd owns its name, which then answers on
+// the bus. packagekit-offline-update.service is only
+// loaded (FailureAction=reboot, and it would update the system).
+func TestDebianPackageKit(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"/usr/bin/dbus-daemon", "/usr/bin/dbus-send", "/usr/libexec/packagekitd", "/usr/lib/polkit-1/polkitd"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is needed (apt-get install dbus packagekit polkitd): %v", p, err)
+		}
+	}
+	// packagekitd asks polkit for its authority at start: polkit.service comes up by D-Bus activation.
+	units := map[string]string{}
+	for _, name := range []string{"dbus.socket", "dbus.service", "polkit.service", "packagekit.service", "packagekit-offline-update.service"} {
+		units[name] = debianUnit(t, name)
+	}
+	s := harness.Start(t, harness.Options{Units: units})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for _, name := range []string{"packagekit.service", "packagekit-offline-update.service"} {
+		if st := s.Show(name, "LoadState"); st != "loaded" {
+			t.Errorf("%s is %s: %s", name, st, s.Show(name, "LoadError"))
+		}
+	}
+	if _, errs, code := s.Sctl("start", "packagekit.service"); code != 0 {
+		out, _, _ := s.Sctl("status", "packagekit.service", "dbus.service")
+		t.Fatalf("start packagekit.service: exit %d %s\n%s", code, errs, out)
+	}
+	if st := s.Show("packagekit.service", "SubState"); st != "running" {
+		out, _, _ := s.Sctl("status", "-n", "40", "packagekit.service")
+		t.Fatalf("packagekit.service %s:\n%s", st, out)
+	}
+	out, errs, code := inNS(t, s, 0, "/usr/bin/dbus-send", "--bus=unix:path=/run/dbus/system_bus_socket", "--print-reply",
+		"--dest=org.freedesktop.PackageKit", "/org/freedesktop/PackageKit", "org.freedesktop.DBus.Properties.Get",
+		"string:org.freedesktop.PackageKit", "string:VersionMajor")
+	if code != 0 || !strings.Contains(out, "uint32 1") {
+		t.Errorf("PackageKit's VersionMajor: exit %d %s%s", code, out, errs)
+	}
+	mustSctl(t, s, "stop", "packagekit.service")
+	if st := s.Show("packagekit.service", "ActiveState"); st != "inactive" {
+		t.Errorf("packagekit.service %s after stop", st)
 	}
 }

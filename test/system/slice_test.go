@@ -1,6 +1,7 @@
 package system
 
 import (
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -190,5 +191,76 @@ func TestRandomSeedCreditsOnlyATrustedSeed(t *testing.T) {
 	seedLog(second, "mode 0644 owner 0:0, fixed to 0600 root:root; its seed is not credited.")
 	if fi, err := os.Stat(seedFile); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("the seed file after the fix: %v %v", fi, err)
+	}
+}
+
+// TestFreezeSlice freezes a slice as systemd 252 does (slice_freezer_action): the units in it that run, and those
+// of a slice below it, are frozen with it and each reports FreezerState=frozen, a unit of the slice that never
+// ran stays running; thaw (Debian's systemctl, through the D-Bus ThawUnit) lets them run again. A slice that holds
+// a socket (no freezer in systemd 252) and the root slice are refused.
+func TestFreezeSlice(t *testing.T) {
+	t.Parallel()
+	busy := "[Service]\nExecStart=/bin/sh -c 'while :; do :; done'\nSlice="
+	units := maps.Clone(busUnits) // systemctl freeze and thaw need the system bus
+	units["a.service"] = busy + "batch.slice\n"
+	units["b.service"] = busy + "batch-sub.slice\n"
+	units["idle.service"] = busy + "batch.slice\n"
+	units["l.socket"] = "[Socket]\nListenStream=/run/l.sock\nSlice=sock.slice\n"
+	units["l.service"] = "[Service]\nExecStart=/bin/sleep 1000\n"
+	s := harness.Start(t, harness.Options{Units: units, Env: []string{"DBUS_SYSTEM_BUS_ADDRESS=" + testBus}})
+	s.WriteFile("bus.conf", busConfig)
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "dbus.service")
+	waitBusName(t, s)
+	mustSctl(t, s, "start", "a.service", "b.service", "l.socket")
+	s.Sctl("status", "idle.service") // loaded, never started
+	pids := []string{s.Show("a.service", "MainPID"), s.Show("b.service", "MainPID")}
+	for _, pid := range pids {
+		if !s.WaitFor(10*time.Second, func() bool { return procStateOf(t, s, pid) == "R" }) {
+			t.Fatalf("busy loop %s does not run: %s", pid, procStateOf(t, s, pid))
+		}
+	}
+	for _, bad := range []string{"sock.slice", "-.slice"} {
+		if _, errs, code := s.Sctl("freeze", "--", bad); code != 1 || !strings.Contains(errs, "does not support freezing") {
+			t.Errorf("freeze %s: exit %d %q", bad, code, errs)
+		}
+	}
+	states := func() map[string]string {
+		out := map[string]string{}
+		for _, u := range []string{"batch.slice", "batch-sub.slice", "a.service", "b.service", "idle.service"} {
+			out[u] = s.Show(u, "FreezerState")
+		}
+		return out
+	}
+	mustSctl(t, s, "freeze", "batch.slice")
+	want := map[string]string{"batch.slice": "frozen", "batch-sub.slice": "frozen", "a.service": "frozen", "b.service": "frozen", "idle.service": "running"}
+	if got := states(); !maps.Equal(got, want) {
+		t.Errorf("FreezerState after freeze batch.slice: %v, want %v", got, want)
+	}
+	for _, pid := range pids {
+		if st := procStateOf(t, s, pid); st == "R" {
+			t.Errorf("a busy loop of the frozen slice is runnable (%s)", st)
+		}
+	}
+	mustSystemctl(t, s, "thaw", "batch.slice")
+	for u := range want {
+		want[u] = "running"
+	}
+	if got := states(); !maps.Equal(got, want) {
+		t.Errorf("FreezerState after systemctl thaw batch.slice: %v, want %v", got, want)
+	}
+	for _, pid := range pids {
+		if !s.WaitFor(10*time.Second, func() bool { return procStateOf(t, s, pid) == "R" }) {
+			t.Errorf("busy loop %s does not run after thaw: %s", pid, procStateOf(t, s, pid))
+		}
+	}
+	// Debian's systemctl freezes a slice through the D-Bus FreezeUnit the same way.
+	mustSystemctl(t, s, "freeze", "batch-sub.slice")
+	if st, a := s.Show("b.service", "FreezerState"), s.Show("a.service", "FreezerState"); st != "frozen" || a != "running" {
+		t.Errorf("after systemctl freeze batch-sub.slice: b.service %s, a.service %s", st, a)
+	}
+	mustSctl(t, s, "thaw", "batch-sub.slice")
+	if st := s.Show("b.service", "FreezerState"); st != "running" {
+		t.Errorf("b.service after thaw of its slice: %s", st)
 	}
 }

@@ -228,25 +228,73 @@ func TestServiceWatchdogs(t *testing.T) {
 	}
 }
 
-// TestExitAndKexec: exit ends a manager in a container (the harness's PID namespace) as poweroff does; kexec
-// without a loaded kernel fails with systemctl's message and changes nothing.
+// TestExitAndKexec: exit ends a manager in a container (the harness's PID namespace) through exit.target, and
+// init exits with status 0 (no ExitCode set); kexec without a kernel it can load fails with systemctl's message
+// and changes nothing (the load step itself: cmd/sctl/cli's TestLoadKexecKernel).
 func TestExitAndKexec(t *testing.T) {
 	t.Parallel()
 	s := harness.Start(t, harness.Options{})
-	if _, errs, code := s.Sctl("kexec"); code != 1 || !strings.Contains(errs, "No kexec kernel loaded") {
+	// sctl kexec first tries to load the default boot loader entry's kernel, as systemctl: this host has no
+	// kexec-tools or no boot loader entries, and the kexec is refused with systemctl's message for either.
+	if _, errs, code := s.Sctl("kexec"); code != 1 || !strings.Contains(errs, "/sbin/kexec is not available") && !strings.Contains(errs, "No kexec kernel loaded") {
 		t.Errorf("kexec without a kernel: exit %d %q", code, errs)
 	}
 	if st := s.Show("kexec.target", "ActiveState"); st != "inactive" {
 		t.Errorf("kexec.target after a refused kexec: %s", st)
 	}
+	if _, errs, code := s.Sctl("exit", "256"); code != 1 || !strings.Contains(errs, "Invalid exit code.") {
+		t.Errorf("exit 256: exit %d %q", code, errs)
+	}
 	mustSctl(t, s, "exit")
+	waitExited(t, s)
+	if !strings.Contains(s.Console(), "Reached target exit.target") || !strings.Contains(s.Console(), "final stage: exit") {
+		t.Errorf("exit did not go through exit.target:\n%s", s.Console())
+	}
+	if code := s.ExitCode(); code != 0 {
+		t.Errorf("init's exit status after sctl exit: %d, want 0", code)
+	}
+}
+
+// TestExitCode: sctl exit 42 and Debian's systemctl exit 7 (SetExitCode, then exit.target) end the container,
+// and the namespace's init exits with that code; the manager's ExitCode property shows it meanwhile.
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		code int
+		exit func(t *testing.T, s *harness.System)
+	}{
+		{"sctl", 42, func(t *testing.T, s *harness.System) { mustSctl(t, s, "exit", "42") }},
+		{"systemctl", 7, func(t *testing.T, s *harness.System) {
+			if out, errs, _ := inNS(t, s, 0, "/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "get-property",
+				"org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ExitCode"); out != "y 0\n" {
+				t.Errorf("the D-Bus property ExitCode: %q %s", out, errs)
+			}
+			if _, _, code := systemctl(t, s, "exit", "7"); code != 0 {
+				t.Errorf("systemctl exit 7: exit %d", code)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := harness.Start(t, harness.Options{})
+			if out := mustSctl(t, s, "show", "-p", "ExitCode"); out != "ExitCode=0\n" {
+				t.Errorf("ExitCode before exit: %q", out)
+			}
+			tc.exit(t, s)
+			waitExited(t, s)
+			if code := s.ExitCode(); code != tc.code {
+				t.Errorf("init's exit status: %d, want %d; console:\n%s", code, tc.code, s.Console())
+			}
+		})
+	}
+}
+
+func waitExited(t *testing.T, s *harness.System) {
+	t.Helper()
 	select {
 	case <-s.Exited():
 	case <-time.After(60 * time.Second):
-		t.Fatal("the system did not end after sctl exit")
-	}
-	if !strings.Contains(s.Console(), "Reached target System Power Off") && !strings.Contains(s.Console(), "final stage: poweroff") {
-		t.Errorf("exit did not go through poweroff:\n%s", s.Console())
+		t.Fatalf("the system did not end after exit; console:\n%s", s.Console())
 	}
 }
 
@@ -287,5 +335,61 @@ func TestStatusProcessLines(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^    Since: \w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \w+; .* ago$`).MatchString(out) ||
 		!strings.Contains(out, "   CGroup: ") || !strings.Contains(out, pid+" /bin/sleep 1000") {
 		t.Errorf("status overview:\n%s", out)
+	}
+}
+
+// TestCleanDynamicUser: clean removes what systemd made for a DynamicUser=yes unit (the directory below
+// BASE/private and the BASE/DIR symlink to it), kind by kind, and leaves the private directories of others.
+func TestCleanDynamicUser(t *testing.T) {
+	t.Parallel()
+	tag := fmt.Sprintf("sysmaster-cleandyn-%d", os.Getpid())
+	bases := []string{"/var/lib/", "/var/cache/", "/var/log/"}
+	t.Cleanup(func() {
+		for _, d := range bases {
+			os.RemoveAll(d + tag)
+			os.RemoveAll(d + "private/" + tag)
+			os.RemoveAll(d + "private/" + tag + "-other")
+		}
+	})
+	// The layout systemd leaves for a dynamic user, as on a system migrated from it.
+	for _, d := range bases {
+		for _, dir := range []string{d + "private/" + tag + "/sub", d + "private/" + tag + "-other"} {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(d+"private/"+tag+"/sub/data", []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("private/"+tag, d+tag); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"dyn.service": "[Service]\nType=oneshot\nDynamicUser=yes\nStateDirectory=" + tag + "\nCacheDirectory=" + tag +
+			"\nLogsDirectory=" + tag + "\nExecStart=/bin/true\n",
+	}})
+	exists := func(p string) bool {
+		_, err := os.Lstat(filepath.Join("/proc", strconv.Itoa(s.InitPid), "root", p))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	mustSctl(t, s, "clean", "--what=state", "dyn.service")
+	if exists("/var/lib/"+tag) || exists("/var/lib/private/"+tag) {
+		t.Errorf("clean --what=state: link %v private %v", exists("/var/lib/"+tag), exists("/var/lib/private/"+tag))
+	}
+	if !exists("/var/cache/private/"+tag+"/sub/data") || !exists("/var/cache/"+tag) || !exists("/var/lib/private/"+tag+"-other") {
+		t.Errorf("clean --what=state went beyond the unit's state directory")
+	}
+	mustSctl(t, s, "clean", "--what=cache,logs", "dyn.service")
+	for _, d := range bases {
+		if exists(d+tag) || exists(d+"private/"+tag) {
+			t.Errorf("%s: link %v private %v after clean", d, exists(d+tag), exists(d+"private/"+tag))
+		}
+		if !exists(d + "private/" + tag + "-other") {
+			t.Errorf("%sprivate/%s-other was removed", d, tag)
+		}
 	}
 }

@@ -114,7 +114,7 @@ var commands = map[string]command{
 	"log-target":        {managerSetting("LogTarget", "log target"), 0},
 	"service-watchdogs": {managerSetting("ServiceWatchdogs", "service watchdog state"), 0},
 	"exit":              {exitManager, 0},
-	"kexec":             {shutdown("kexec"), 0},
+	"kexec":             {kexecVerb, 0},
 	// Verbs sysmaster does not have; each says why and fails.
 	"switch-root":            {notSupported("switch-root", "sysmaster does not run in an initrd"), 1},
 	"service-log-level":      {notSupported("service-log-level", "services do not take a log level over the bus"), 1},

@@ -2,7 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"strings"
+	"strconv"
 
 	controlv1 "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1"
 )
@@ -80,13 +80,25 @@ func managerSetting(property, what string) func(e *env, args []string) int {
 	}
 }
 
-// exitManager is systemctl exit: the manager ends as with poweroff. systemd allows it to the system manager in a
-// container only (ExitManager); the core refuses it elsewhere. An exit code argument is refused: init ends
-// the container with its own status.
+// exitManager is systemctl exit [EXIT_CODE]: the manager ends as with poweroff, and init exits with the code
+// (the manager's ExitCode, set first as systemctl's SetExitCode). systemd allows it to the system manager in a
+// container only (ExitManager); the core refuses it elsewhere.
 func exitManager(e *env, args []string) int {
-	if len(args) > 0 {
-		e.errorf("sctl exit takes no exit code: the container ends as after poweroff (%s).", strings.Join(args, " "))
+	if len(args) > 1 {
+		e.errorf("Too many arguments.")
 		return exitFailure
+	}
+	if len(args) == 1 {
+		if _, err := strconv.ParseUint(args[0], 10, 8); err != nil {
+			e.errorf("Invalid exit code.")
+			return exitFailure
+		}
+		if e.o.dryRun {
+			return exitOK
+		}
+		if _, err := e.c.SetManagerOption(e.ctx, &controlv1.SetManagerOptionRequest{Name: "ExitCode", Value: args[0]}); err != nil {
+			return e.callFailed("set exit code", err)
+		}
 	}
 	return shutdown("exit")(e, nil)
 }

@@ -1291,6 +1291,7 @@ type Event struct {
 	//	*Event_Abandon
 	//	*Event_ConfigChanged
 	//	*Event_DeviceFound
+	//	*Event_BusNameChanged
 	Kind          isEvent_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1576,6 +1577,15 @@ func (x *Event) GetDeviceFound() *DeviceFound {
 	return nil
 }
 
+func (x *Event) GetBusNameChanged() *BusNameChanged {
+	if x != nil {
+		if x, ok := x.Kind.(*Event_BusNameChanged); ok {
+			return x.BusNameChanged
+		}
+	}
+	return nil
+}
+
 type isEvent_Kind interface {
 	isEvent_Kind()
 }
@@ -1688,6 +1698,10 @@ type Event_DeviceFound struct {
 	DeviceFound *DeviceFound `protobuf:"bytes,37,opt,name=device_found,json=deviceFound,proto3,oneof"` // udev area: 37-39
 }
 
+type Event_BusNameChanged struct {
+	BusNameChanged *BusNameChanged `protobuf:"bytes,38,opt,name=bus_name_changed,json=busNameChanged,proto3,oneof"` // compat: 38-40
+}
+
 func (*Event_Start) isEvent_Kind() {}
 
 func (*Event_Stop) isEvent_Kind() {}
@@ -1741,6 +1755,8 @@ func (*Event_Abandon) isEvent_Kind() {}
 func (*Event_ConfigChanged) isEvent_Kind() {}
 
 func (*Event_DeviceFound) isEvent_Kind() {}
+
+func (*Event_BusNameChanged) isEvent_Kind() {}
 
 // Start asks the unit to become active. Conditions and asserts were checked by the host already.
 type Start struct {
@@ -6394,6 +6410,63 @@ func (*Abandon) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{76}
 }
 
+// BusNameChanged tells the unit who owns its watched bus name now: a unique name (":1.42"), or "" for nobody.
+// The host sends it on each NameOwnerChanged of the name, and once more with the owner it asked the bus for each
+// time it connects to the bus (at its start, after the bus restarted, after a core restart), so a unit hears the
+// state of its name even when no change happened while it was watching. Sent whatever the unit's state; two in
+// a row may carry the same owner.
+type BusNameChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BusNameChanged) Reset() {
+	*x = BusNameChanged{}
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BusNameChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BusNameChanged) ProtoMessage() {}
+
+func (x *BusNameChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BusNameChanged.ProtoReflect.Descriptor instead.
+func (*BusNameChanged) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *BusNameChanged) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BusNameChanged) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
 var File_sdk_proto_sysmaster_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
@@ -6479,7 +6552,7 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06timers\x18\x05 \x03(\tR\x06timers\x12#\n" +
 	"\rinvocation_id\x18\x06 \x01(\tR\finvocationId\x12\x19\n" +
 	"\bfd_names\x18\a \x03(\tR\afdNames\x12%\n" +
-	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xa4\x0e\n" +
+	"\x0eactivation_env\x18\b \x03(\tR\ractivationEnv\"\xf5\x0e\n" +
 	"\x05Event\x122\n" +
 	"\x05start\x18\x01 \x01(\v2\x1a.sysmaster.plugin.v1.StartH\x00R\x05start\x12/\n" +
 	"\x04stop\x18\x02 \x01(\v2\x19.sysmaster.plugin.v1.StopH\x00R\x04stop\x125\n" +
@@ -6510,7 +6583,8 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x12processes_attached\x18\x1f \x01(\v2&.sysmaster.plugin.v1.ProcessesAttachedH\x00R\x11processesAttached\x128\n" +
 	"\aabandon\x18  \x01(\v2\x1c.sysmaster.plugin.v1.AbandonH\x00R\aabandon\x12K\n" +
 	"\x0econfig_changed\x18\" \x01(\v2\".sysmaster.plugin.v1.ConfigChangedH\x00R\rconfigChanged\x12E\n" +
-	"\fdevice_found\x18% \x01(\v2 .sysmaster.plugin.v1.DeviceFoundH\x00R\vdeviceFoundB\x06\n" +
+	"\fdevice_found\x18% \x01(\v2 .sysmaster.plugin.v1.DeviceFoundH\x00R\vdeviceFound\x12O\n" +
+	"\x10bus_name_changed\x18& \x01(\v2#.sysmaster.plugin.v1.BusNameChangedH\x00R\x0ebusNameChangedB\x06\n" +
 	"\x04kind\"\a\n" +
 	"\x05Start\"\x06\n" +
 	"\x04Stop\"\b\n" +
@@ -6892,7 +6966,10 @@ const file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x11ProcessesAttached\x12\x12\n" +
 	"\x04pids\x18\x01 \x03(\x03R\x04pids\x12\x16\n" +
 	"\x06errors\x18\x02 \x03(\tR\x06errors\"\t\n" +
-	"\aAbandon*g\n" +
+	"\aAbandon\":\n" +
+	"\x0eBusNameChanged\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner*g\n" +
 	"\bExitCode\x12\x19\n" +
 	"\x15EXIT_CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EXIT_CODE_EXITED\x10\x01\x12\x14\n" +
@@ -6935,7 +7012,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
+var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(ExitCode)(0),             // 0: sysmaster.plugin.v1.ExitCode
 	(ActiveState)(0),          // 1: sysmaster.plugin.v1.ActiveState
@@ -7019,123 +7096,125 @@ var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_goTypes = []any{
 	(*AttachProcesses)(nil),   // 79: sysmaster.plugin.v1.AttachProcesses
 	(*ProcessesAttached)(nil), // 80: sysmaster.plugin.v1.ProcessesAttached
 	(*Abandon)(nil),           // 81: sysmaster.plugin.v1.Abandon
-	nil,                       // 82: sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	nil,                       // 83: sysmaster.plugin.v1.Parsed.PropertiesEntry
-	nil,                       // 84: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	nil,                       // 85: sysmaster.plugin.v1.SetState.PropertiesEntry
-	nil,                       // 86: sysmaster.plugin.v1.ExecContext.LimitsEntry
-	nil,                       // 87: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	nil,                       // 88: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	nil,                       // 89: sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	(*BusNameChanged)(nil),    // 82: sysmaster.plugin.v1.BusNameChanged
+	nil,                       // 83: sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	nil,                       // 84: sysmaster.plugin.v1.Parsed.PropertiesEntry
+	nil,                       // 85: sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	nil,                       // 86: sysmaster.plugin.v1.SetState.PropertiesEntry
+	nil,                       // 87: sysmaster.plugin.v1.ExecContext.LimitsEntry
+	nil,                       // 88: sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	nil,                       // 89: sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	nil,                       // 90: sysmaster.plugin.v1.OpenSocket.OptionsEntry
 }
 var file_sdk_proto_sysmaster_plugin_v1_plugin_proto_depIdxs = []int32{
-	8,  // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	9,  // 1: sysmaster.plugin.v1.Section.entries:type_name -> sysmaster.plugin.v1.Entry
-	12, // 2: sysmaster.plugin.v1.ParseRequest.units:type_name -> sysmaster.plugin.v1.UnitFile
-	7,  // 3: sysmaster.plugin.v1.UnitFile.unit:type_name -> sysmaster.plugin.v1.UnitInfo
-	10, // 4: sysmaster.plugin.v1.UnitFile.sections:type_name -> sysmaster.plugin.v1.Section
-	4,  // 5: sysmaster.plugin.v1.Problem.severity:type_name -> sysmaster.plugin.v1.Problem.Severity
-	15, // 6: sysmaster.plugin.v1.ParseResponse.results:type_name -> sysmaster.plugin.v1.Parsed
-	13, // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
-	8,  // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	8,  // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
-	82, // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
-	83, // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
-	17, // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
-	19, // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
-	18, // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
-	20, // 15: sysmaster.plugin.v1.Event.start:type_name -> sysmaster.plugin.v1.Start
-	21, // 16: sysmaster.plugin.v1.Event.stop:type_name -> sysmaster.plugin.v1.Stop
-	22, // 17: sysmaster.plugin.v1.Event.reload:type_name -> sysmaster.plugin.v1.Reload
-	23, // 18: sysmaster.plugin.v1.Event.kill:type_name -> sysmaster.plugin.v1.Kill
-	24, // 19: sysmaster.plugin.v1.Event.reset_failed:type_name -> sysmaster.plugin.v1.ResetFailed
-	25, // 20: sysmaster.plugin.v1.Event.recover:type_name -> sysmaster.plugin.v1.Recover
-	27, // 21: sysmaster.plugin.v1.Event.spawned:type_name -> sysmaster.plugin.v1.Spawned
-	29, // 22: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
-	30, // 23: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
-	31, // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
-	32, // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
-	33, // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
-	36, // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
-	37, // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
-	38, // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
-	39, // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
-	28, // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
-	34, // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
-	35, // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
-	65, // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
-	74, // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
-	67, // 36: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
-	68, // 37: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
-	80, // 38: sysmaster.plugin.v1.Event.processes_attached:type_name -> sysmaster.plugin.v1.ProcessesAttached
-	81, // 39: sysmaster.plugin.v1.Event.abandon:type_name -> sysmaster.plugin.v1.Abandon
-	77, // 40: sysmaster.plugin.v1.Event.config_changed:type_name -> sysmaster.plugin.v1.ConfigChanged
-	78, // 41: sysmaster.plugin.v1.Event.device_found:type_name -> sysmaster.plugin.v1.DeviceFound
-	3,  // 42: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
-	26, // 43: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
-	2,  // 44: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 45: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 46: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 47: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
-	2,  // 48: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
-	0,  // 49: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
-	84, // 50: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
-	1,  // 51: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
-	41, // 52: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
-	42, // 53: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
-	43, // 54: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
-	44, // 55: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
-	54, // 56: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
-	55, // 57: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
-	56, // 58: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
-	57, // 59: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
-	58, // 60: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
-	60, // 61: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
-	61, // 62: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
-	62, // 63: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
-	63, // 64: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
-	59, // 65: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
-	64, // 66: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
-	72, // 67: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
-	76, // 68: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
-	69, // 69: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
-	70, // 70: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
-	71, // 71: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
-	79, // 72: sysmaster.plugin.v1.Action.attach_processes:type_name -> sysmaster.plugin.v1.AttachProcesses
-	1,  // 73: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
-	85, // 74: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
-	2,  // 75: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
-	45, // 76: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
-	53, // 77: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
-	86, // 78: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
-	87, // 79: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
-	46, // 80: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
-	66, // 81: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
-	47, // 82: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
-	48, // 83: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
-	49, // 84: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
-	50, // 85: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
-	88, // 86: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
-	3,  // 87: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
-	89, // 88: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
-	10, // 89: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
-	73, // 90: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
-	75, // 91: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
-	53, // 92: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
-	53, // 93: sysmaster.plugin.v1.AttachProcesses.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
-	51, // 94: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
-	52, // 95: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
-	5,  // 96: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
-	11, // 97: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
-	16, // 98: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
-	6,  // 99: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
-	14, // 100: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
-	40, // 101: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
-	99, // [99:102] is the sub-list for method output_type
-	96, // [96:99] is the sub-list for method input_type
-	96, // [96:96] is the sub-list for extension type_name
-	96, // [96:96] is the sub-list for extension extendee
-	0,  // [0:96] is the sub-list for field type_name
+	8,   // 0: sysmaster.plugin.v1.UnitInfo.dependencies:type_name -> sysmaster.plugin.v1.Dependency
+	9,   // 1: sysmaster.plugin.v1.Section.entries:type_name -> sysmaster.plugin.v1.Entry
+	12,  // 2: sysmaster.plugin.v1.ParseRequest.units:type_name -> sysmaster.plugin.v1.UnitFile
+	7,   // 3: sysmaster.plugin.v1.UnitFile.unit:type_name -> sysmaster.plugin.v1.UnitInfo
+	10,  // 4: sysmaster.plugin.v1.UnitFile.sections:type_name -> sysmaster.plugin.v1.Section
+	4,   // 5: sysmaster.plugin.v1.Problem.severity:type_name -> sysmaster.plugin.v1.Problem.Severity
+	15,  // 6: sysmaster.plugin.v1.ParseResponse.results:type_name -> sysmaster.plugin.v1.Parsed
+	13,  // 7: sysmaster.plugin.v1.Parsed.problems:type_name -> sysmaster.plugin.v1.Problem
+	8,   // 8: sysmaster.plugin.v1.Parsed.default_dependencies:type_name -> sysmaster.plugin.v1.Dependency
+	8,   // 9: sysmaster.plugin.v1.Parsed.implicit_dependencies:type_name -> sysmaster.plugin.v1.Dependency
+	83,  // 10: sysmaster.plugin.v1.Parsed.annotations:type_name -> sysmaster.plugin.v1.Parsed.AnnotationsEntry
+	84,  // 11: sysmaster.plugin.v1.Parsed.properties:type_name -> sysmaster.plugin.v1.Parsed.PropertiesEntry
+	17,  // 12: sysmaster.plugin.v1.HandleRequest.items:type_name -> sysmaster.plugin.v1.Item
+	19,  // 13: sysmaster.plugin.v1.Item.event:type_name -> sysmaster.plugin.v1.Event
+	18,  // 14: sysmaster.plugin.v1.Item.runtime:type_name -> sysmaster.plugin.v1.UnitRuntime
+	20,  // 15: sysmaster.plugin.v1.Event.start:type_name -> sysmaster.plugin.v1.Start
+	21,  // 16: sysmaster.plugin.v1.Event.stop:type_name -> sysmaster.plugin.v1.Stop
+	22,  // 17: sysmaster.plugin.v1.Event.reload:type_name -> sysmaster.plugin.v1.Reload
+	23,  // 18: sysmaster.plugin.v1.Event.kill:type_name -> sysmaster.plugin.v1.Kill
+	24,  // 19: sysmaster.plugin.v1.Event.reset_failed:type_name -> sysmaster.plugin.v1.ResetFailed
+	25,  // 20: sysmaster.plugin.v1.Event.recover:type_name -> sysmaster.plugin.v1.Recover
+	27,  // 21: sysmaster.plugin.v1.Event.spawned:type_name -> sysmaster.plugin.v1.Spawned
+	29,  // 22: sysmaster.plugin.v1.Event.spawn_failed:type_name -> sysmaster.plugin.v1.SpawnFailed
+	30,  // 23: sysmaster.plugin.v1.Event.child_exited:type_name -> sysmaster.plugin.v1.ChildExited
+	31,  // 24: sysmaster.plugin.v1.Event.timer_fired:type_name -> sysmaster.plugin.v1.TimerFired
+	32,  // 25: sysmaster.plugin.v1.Event.notify:type_name -> sysmaster.plugin.v1.Notify
+	33,  // 26: sysmaster.plugin.v1.Event.fd_readable:type_name -> sysmaster.plugin.v1.FdReadable
+	36,  // 27: sysmaster.plugin.v1.Event.cgroup_empty:type_name -> sysmaster.plugin.v1.CgroupEmpty
+	37,  // 28: sysmaster.plugin.v1.Event.mount_changed:type_name -> sysmaster.plugin.v1.MountChanged
+	38,  // 29: sysmaster.plugin.v1.Event.device_changed:type_name -> sysmaster.plugin.v1.DeviceChanged
+	39,  // 30: sysmaster.plugin.v1.Event.unit_changed:type_name -> sysmaster.plugin.v1.UnitChanged
+	28,  // 31: sysmaster.plugin.v1.Event.executed:type_name -> sysmaster.plugin.v1.Executed
+	34,  // 32: sysmaster.plugin.v1.Event.fd_open_failed:type_name -> sysmaster.plugin.v1.FdOpenFailed
+	35,  // 33: sysmaster.plugin.v1.Event.enqueue_failed:type_name -> sysmaster.plugin.v1.EnqueueFailed
+	65,  // 34: sysmaster.plugin.v1.Event.time_changed:type_name -> sysmaster.plugin.v1.TimeChanged
+	74,  // 35: sysmaster.plugin.v1.Event.path_changed:type_name -> sysmaster.plugin.v1.PathChanged
+	67,  // 36: sysmaster.plugin.v1.Event.swap_changed:type_name -> sysmaster.plugin.v1.SwapChanged
+	68,  // 37: sysmaster.plugin.v1.Event.autofs_packet:type_name -> sysmaster.plugin.v1.AutofsPacket
+	80,  // 38: sysmaster.plugin.v1.Event.processes_attached:type_name -> sysmaster.plugin.v1.ProcessesAttached
+	81,  // 39: sysmaster.plugin.v1.Event.abandon:type_name -> sysmaster.plugin.v1.Abandon
+	77,  // 40: sysmaster.plugin.v1.Event.config_changed:type_name -> sysmaster.plugin.v1.ConfigChanged
+	78,  // 41: sysmaster.plugin.v1.Event.device_found:type_name -> sysmaster.plugin.v1.DeviceFound
+	82,  // 42: sysmaster.plugin.v1.Event.bus_name_changed:type_name -> sysmaster.plugin.v1.BusNameChanged
+	3,   // 43: sysmaster.plugin.v1.Kill.whom:type_name -> sysmaster.plugin.v1.Whom
+	26,  // 44: sysmaster.plugin.v1.Recover.alive:type_name -> sysmaster.plugin.v1.Child
+	2,   // 45: sysmaster.plugin.v1.Child.role:type_name -> sysmaster.plugin.v1.Role
+	2,   // 46: sysmaster.plugin.v1.Spawned.role:type_name -> sysmaster.plugin.v1.Role
+	2,   // 47: sysmaster.plugin.v1.Executed.role:type_name -> sysmaster.plugin.v1.Role
+	2,   // 48: sysmaster.plugin.v1.SpawnFailed.role:type_name -> sysmaster.plugin.v1.Role
+	2,   // 49: sysmaster.plugin.v1.ChildExited.role:type_name -> sysmaster.plugin.v1.Role
+	0,   // 50: sysmaster.plugin.v1.ChildExited.code:type_name -> sysmaster.plugin.v1.ExitCode
+	85,  // 51: sysmaster.plugin.v1.DeviceChanged.properties:type_name -> sysmaster.plugin.v1.DeviceChanged.PropertiesEntry
+	1,   // 52: sysmaster.plugin.v1.UnitChanged.active:type_name -> sysmaster.plugin.v1.ActiveState
+	41,  // 53: sysmaster.plugin.v1.HandleResponse.results:type_name -> sysmaster.plugin.v1.Result
+	42,  // 54: sysmaster.plugin.v1.Result.actions:type_name -> sysmaster.plugin.v1.Action
+	43,  // 55: sysmaster.plugin.v1.Action.set_state:type_name -> sysmaster.plugin.v1.SetState
+	44,  // 56: sysmaster.plugin.v1.Action.spawn:type_name -> sysmaster.plugin.v1.Spawn
+	54,  // 57: sysmaster.plugin.v1.Action.kill:type_name -> sysmaster.plugin.v1.KillAction
+	55,  // 58: sysmaster.plugin.v1.Action.arm_timer:type_name -> sysmaster.plugin.v1.ArmTimer
+	56,  // 59: sysmaster.plugin.v1.Action.disarm_timer:type_name -> sysmaster.plugin.v1.DisarmTimer
+	57,  // 60: sysmaster.plugin.v1.Action.open_socket:type_name -> sysmaster.plugin.v1.OpenSocket
+	58,  // 61: sysmaster.plugin.v1.Action.close_fd:type_name -> sysmaster.plugin.v1.CloseFd
+	60,  // 62: sysmaster.plugin.v1.Action.enqueue_job:type_name -> sysmaster.plugin.v1.EnqueueJob
+	61,  // 63: sysmaster.plugin.v1.Action.set_main_pid:type_name -> sysmaster.plugin.v1.SetMainPid
+	62,  // 64: sysmaster.plugin.v1.Action.log:type_name -> sysmaster.plugin.v1.Log
+	63,  // 65: sysmaster.plugin.v1.Action.declare_unit:type_name -> sysmaster.plugin.v1.DeclareUnit
+	59,  // 66: sysmaster.plugin.v1.Action.watch_fd:type_name -> sysmaster.plugin.v1.WatchFd
+	64,  // 67: sysmaster.plugin.v1.Action.watch_time_change:type_name -> sysmaster.plugin.v1.WatchTimeChange
+	72,  // 68: sysmaster.plugin.v1.Action.watch_paths:type_name -> sysmaster.plugin.v1.WatchPaths
+	76,  // 69: sysmaster.plugin.v1.Action.realize_cgroup:type_name -> sysmaster.plugin.v1.RealizeCgroup
+	69,  // 70: sysmaster.plugin.v1.Action.open_autofs:type_name -> sysmaster.plugin.v1.OpenAutofs
+	70,  // 71: sysmaster.plugin.v1.Action.autofs_reply:type_name -> sysmaster.plugin.v1.AutofsReply
+	71,  // 72: sysmaster.plugin.v1.Action.expire_autofs:type_name -> sysmaster.plugin.v1.ExpireAutofs
+	79,  // 73: sysmaster.plugin.v1.Action.attach_processes:type_name -> sysmaster.plugin.v1.AttachProcesses
+	1,   // 74: sysmaster.plugin.v1.SetState.active:type_name -> sysmaster.plugin.v1.ActiveState
+	86,  // 75: sysmaster.plugin.v1.SetState.properties:type_name -> sysmaster.plugin.v1.SetState.PropertiesEntry
+	2,   // 76: sysmaster.plugin.v1.Spawn.role:type_name -> sysmaster.plugin.v1.Role
+	45,  // 77: sysmaster.plugin.v1.Spawn.exec:type_name -> sysmaster.plugin.v1.ExecContext
+	53,  // 78: sysmaster.plugin.v1.Spawn.cgroup:type_name -> sysmaster.plugin.v1.CgroupSettings
+	87,  // 79: sysmaster.plugin.v1.ExecContext.limits:type_name -> sysmaster.plugin.v1.ExecContext.LimitsEntry
+	88,  // 80: sysmaster.plugin.v1.ExecContext.directories:type_name -> sysmaster.plugin.v1.ExecContext.DirectoriesEntry
+	46,  // 81: sysmaster.plugin.v1.ExecContext.sandbox:type_name -> sysmaster.plugin.v1.Sandbox
+	66,  // 82: sysmaster.plugin.v1.ExecContext.credentials:type_name -> sysmaster.plugin.v1.Credential
+	47,  // 83: sysmaster.plugin.v1.Sandbox.paths:type_name -> sysmaster.plugin.v1.PathRule
+	48,  // 84: sysmaster.plugin.v1.Sandbox.temporary_file_systems:type_name -> sysmaster.plugin.v1.TmpfsMount
+	49,  // 85: sysmaster.plugin.v1.Sandbox.binds:type_name -> sysmaster.plugin.v1.BindMount
+	50,  // 86: sysmaster.plugin.v1.Sandbox.syscall_filter:type_name -> sysmaster.plugin.v1.SyscallFilter
+	89,  // 87: sysmaster.plugin.v1.SyscallFilter.errnos:type_name -> sysmaster.plugin.v1.SyscallFilter.ErrnosEntry
+	3,   // 88: sysmaster.plugin.v1.KillAction.whom:type_name -> sysmaster.plugin.v1.Whom
+	90,  // 89: sysmaster.plugin.v1.OpenSocket.options:type_name -> sysmaster.plugin.v1.OpenSocket.OptionsEntry
+	10,  // 90: sysmaster.plugin.v1.DeclareUnit.sections:type_name -> sysmaster.plugin.v1.Section
+	73,  // 91: sysmaster.plugin.v1.WatchPaths.watches:type_name -> sysmaster.plugin.v1.PathWatch
+	75,  // 92: sysmaster.plugin.v1.PathChanged.records:type_name -> sysmaster.plugin.v1.InotifyRecord
+	53,  // 93: sysmaster.plugin.v1.RealizeCgroup.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	53,  // 94: sysmaster.plugin.v1.AttachProcesses.settings:type_name -> sysmaster.plugin.v1.CgroupSettings
+	51,  // 95: sysmaster.plugin.v1.ExecContext.LimitsEntry.value:type_name -> sysmaster.plugin.v1.Rlimit
+	52,  // 96: sysmaster.plugin.v1.ExecContext.DirectoriesEntry.value:type_name -> sysmaster.plugin.v1.DirectorySet
+	5,   // 97: sysmaster.plugin.v1.UnitType.Describe:input_type -> sysmaster.plugin.v1.DescribeRequest
+	11,  // 98: sysmaster.plugin.v1.UnitType.Parse:input_type -> sysmaster.plugin.v1.ParseRequest
+	16,  // 99: sysmaster.plugin.v1.UnitType.Handle:input_type -> sysmaster.plugin.v1.HandleRequest
+	6,   // 100: sysmaster.plugin.v1.UnitType.Describe:output_type -> sysmaster.plugin.v1.DescribeResponse
+	14,  // 101: sysmaster.plugin.v1.UnitType.Parse:output_type -> sysmaster.plugin.v1.ParseResponse
+	40,  // 102: sysmaster.plugin.v1.UnitType.Handle:output_type -> sysmaster.plugin.v1.HandleResponse
+	100, // [100:103] is the sub-list for method output_type
+	97,  // [97:100] is the sub-list for method input_type
+	97,  // [97:97] is the sub-list for extension type_name
+	97,  // [97:97] is the sub-list for extension extendee
+	0,   // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() }
@@ -7171,6 +7250,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 		(*Event_Abandon)(nil),
 		(*Event_ConfigChanged)(nil),
 		(*Event_DeviceFound)(nil),
+		(*Event_BusNameChanged)(nil),
 	}
 	file_sdk_proto_sysmaster_plugin_v1_plugin_proto_msgTypes[37].OneofWrappers = []any{
 		(*Action_SetState)(nil),
@@ -7199,7 +7279,7 @@ func file_sdk_proto_sysmaster_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc), len(file_sdk_proto_sysmaster_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   85,
+			NumMessages:   86,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
