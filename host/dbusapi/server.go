@@ -267,6 +267,11 @@ func (s *Server) dispatch(c *conn, msg *dbus.Message) {
 		c.replyError(msg, newError(errAccessDenied, fmt.Sprintf("Access denied: %s.%s changes the system and is root's only (uid %d).", iface, member, r.uid)))
 		return
 	}
+	if h.write {
+		// The answer goes out before the signals of what the call did (outqueue.go).
+		c.out.hold()
+		defer c.out.release()
+	}
 	out, err := h.fn(s, r)
 	if err != nil {
 		c.replyError(msg, err)
