@@ -54,6 +54,9 @@ type Core interface {
 	// UnitByPID names the unit a live process belongs to: the unit that spawned or adopted it, else the one whose
 	// cgroup holds it; a pid of no unit is a NotFound error.
 	UnitByPID(ctx context.Context, pid int) (string, error)
+	// UnitByInvocationID names the loaded unit whose current invocation has id (32 hex digits); none is a NotFound
+	// error.
+	UnitByInvocationID(ctx context.Context, id string) (string, error)
 	// LoadedUnit returns the list-units line of the unit name is loaded as (its id, for an alias), or nil when it
 	// is not loaded, without loading it.
 	LoadedUnit(ctx context.Context, name string) (*UnitStatus, error)
