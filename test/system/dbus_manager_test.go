@@ -52,3 +52,66 @@ func TestGetUnitByInvocationID(t *testing.T) {
 		t.Errorf("the id of the invocation before a restart: exit %d %s", code, errs)
 	}
 }
+
+// SetUnitProperties (Debian's systemctl set-property): a runtime or persistent drop-in per property, as systemd
+// writes it, and the running unit's cgroup changed at once; a property that cannot be set on a unit that exists is
+// refused as systemd refuses it, naming it, and changes nothing.
+func TestSetUnitProperties(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "web.service")
+	cg := s.Show("web.service", "ControlGroup")
+
+	mustSystemctl(t, s, "set-property", "--runtime", "web.service", "TasksMax=77")
+	const header = "# This is a drop-in unit file extension, created via \"systemctl set-property\"\n# or an equivalent operation. Do not edit.\n"
+	if got, err := s.ReadFile("/run/sysmaster/system/web.service.d/50-TasksMax.conf"); err != nil || got != header+"[Service]\nTasksMax=77\n" {
+		t.Errorf("the runtime drop-in: %q %v", got, err)
+	}
+	if max, err := s.ReadFile("/sys/fs/cgroup/pids" + cg + "/pids.max"); err != nil || strings.TrimSpace(max) != "77" {
+		t.Errorf("pids.max of the running unit %q (%v), want 77", max, err)
+	}
+	if got := s.Show("web.service", "TasksMax"); got != "77" {
+		t.Errorf("sctl show -p TasksMax: %q", got)
+	}
+	mustSystemctl(t, s, "set-property", "web.service", "MemoryMax=64M", "Description=Set at run time")
+	if got, err := s.ReadFile("/etc/sysmaster/system/web.service.d/50-MemoryMax.conf"); err != nil || got != header+"[Service]\nMemoryMax=67108864\n" {
+		t.Errorf("the persistent drop-in: %q %v", got, err)
+	}
+	if got := memoryLimit(t, cg); got != "67108864" {
+		t.Errorf("the memory limit of the running unit: %s", got)
+	}
+	if got := s.Show("web.service", "Description"); got != "Set at run time" {
+		t.Errorf("Description: %q", got)
+	}
+
+	// Refusals, through busctl: systemd's error names and texts.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"web.service", "true", "1", "NoSuchThing", "s", "x"}, "Cannot set property NoSuchThing, or unknown property."},
+		{[]string{"web.service", "true", "1", "ExecStart", "a(sasb)", "1", "/bin/true", "1", "/bin/true", "false"}, "Cannot set property ExecStart, or unknown property."},
+		{[]string{"web.service", "true", "1", "TasksMax", "s", "12"}, "Invalid value for property TasksMax"},
+		{[]string{"nothere.service", "true", "1", "TasksMax", "t", "12"}, "Unit nothere.service not found."},
+	} {
+		_, errs, code := privateBusctl(t, s, append([]string{"call", "org.freedesktop.systemd1", managerObj, managerIf, "SetUnitProperties", "sba(sv)"}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("SetUnitProperties %v: exit %d %s, want %q", c.args, code, errs, c.want)
+		}
+	}
+	if max, _ := s.ReadFile("/sys/fs/cgroup/pids" + cg + "/pids.max"); strings.TrimSpace(max) != "77" {
+		t.Errorf("pids.max after the refused calls: %q", max)
+	}
+	// python3-dbus names the error of an unknown property: systemd's PropertyReadOnly.
+	const py = `import dbus
+m = dbus.Interface(dbus.SystemBus().get_object('org.freedesktop.systemd1', '/org/freedesktop/systemd1'), 'org.freedesktop.systemd1.Manager')
+try:
+    m.SetUnitProperties('web.service', True, [('Frobnicate', dbus.String('x'))])
+except dbus.exceptions.DBusException as e:
+    print(e.get_dbus_name())
+`
+	if out, errs, code := inNS(t, s, 0, "env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/systemd/private", "/usr/bin/python3", "-c", py); code != 0 || out != "org.freedesktop.DBus.Error.PropertyReadOnly\n" {
+		t.Errorf("python3-dbus: exit %d %q %s", code, out, errs)
+	}
+}
