@@ -41,6 +41,8 @@ type Core interface {
 	ListPlugins(ctx context.Context) ([]PluginInfo, error)
 	// ReloadPlugin swaps typ's plugin for the binary at path (the configured one when empty).
 	ReloadPlugin(ctx context.Context, typ, path string) (PluginSwap, error)
+	// Shutdown starts the target of action (poweroff, reboot, halt, kexec, exit); "<action>-force" ends the
+	// manager at once instead, with no unit stopped in order (systemctl poweroff -f).
 	Shutdown(ctx context.Context, action string) error
 	// Kill sends signal to whom ("main", "control" or "all") of each unit, which must be up.
 	Kill(ctx context.Context, units []string, whom string, signal int32) error

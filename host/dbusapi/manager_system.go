@@ -33,9 +33,11 @@ func init() {
 	handle(managerIface, "Reexecute", true, func(s *Server, r *request) ([]any, error) {
 		return nil, s.core.Reexec(r.ctx)
 	})
-	for method, action := range map[string]string{"PowerOff": "poweroff", "Reboot": "reboot", "Halt": "halt"} {
+	// systemd's methods act at once, without a transaction: systemctl's --force calls them; `systemctl poweroff`
+	// starts poweroff.target with StartUnit. KExec needs a kernel loaded with kexec --load.
+	for method, action := range map[string]string{"PowerOff": "poweroff", "Reboot": "reboot", "Halt": "halt", "KExec": "kexec"} {
 		handle(managerIface, method, true, func(s *Server, r *request) ([]any, error) {
-			return nil, s.core.Shutdown(r.ctx, action)
+			return nil, s.core.Shutdown(r.ctx, action+"-force")
 		})
 	}
 	handle(managerIface, "SetEnvironment", true, func(s *Server, r *request) ([]any, error) {

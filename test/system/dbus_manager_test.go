@@ -2,6 +2,8 @@ package system
 
 import (
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,5 +115,34 @@ except dbus.exceptions.DBusException as e:
 `
 	if out, errs, code := inNS(t, s, 0, "env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/systemd/private", "/usr/bin/python3", "-c", py); code != 0 || out != "org.freedesktop.DBus.Error.PropertyReadOnly\n" {
 		t.Errorf("python3-dbus: exit %d %q %s", code, out, errs)
+	}
+}
+
+// `systemctl poweroff -f` calls Manager.PowerOff, which powers off at once as systemd 252's: no unit is stopped in
+// order (a service's ExecStop= does not run); `systemctl poweroff` starts poweroff.target, which stops it.
+func TestPowerOffForce(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args    []string
+		stopped bool
+	}{{[]string{"poweroff", "-f"}, false}, {[]string{"poweroff"}, true}} {
+		marker := filepath.Join(t.TempDir(), "stopped")
+		s := harness.Start(t, harness.Options{Units: map[string]string{
+			"web.service": "[Service]\nExecStart=/bin/sleep 1000\nExecStop=/bin/touch " + marker + "\n",
+		}})
+		s.WaitActive("multi-user.target", "active", 10*time.Second)
+		mustSctl(t, s, "start", "web.service")
+		out, errs, code := systemctl(t, s, c.args...)
+		select {
+		case <-s.Exited():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("systemctl %v: the system did not end; console:\n%s", c.args, s.Console())
+		}
+		if code != 0 {
+			t.Errorf("systemctl %v: exit %d %s%s", c.args, code, out, errs)
+		}
+		if _, err := os.Stat(marker); (err == nil) != c.stopped {
+			t.Errorf("systemctl %v: web.service's ExecStop ran: %v, want %v; console:\n%s", c.args, err == nil, c.stopped, s.Console())
+		}
 	}
 }
