@@ -146,3 +146,38 @@ func TestPowerOffForce(t *testing.T) {
 		}
 	}
 }
+
+// SwitchRoot outside an initrd is refused as systemd 252 refuses it (InvalidArgs), after its checks of the path,
+// in its order; nothing else happens: the system goes on.
+func TestSwitchRootRefused(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	for _, c := range []struct{ root, want string }{
+		{"", "Not in initrd, refusing switch-root operation."},
+		{"/sysroot", "Not in initrd, refusing switch-root operation."},
+		{"sysroot", "New root path 'sysroot' is not absolute."},
+		{"/", "New root directory cannot be the old root directory."},
+	} {
+		_, errs, code := privateBusctl(t, s, "call", "org.freedesktop.systemd1", managerObj, managerIf, "SwitchRoot", "ss", c.root, "")
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("SwitchRoot(%q): exit %d %s, want %q", c.root, code, errs, c.want)
+		}
+	}
+	const py = `import dbus
+m = dbus.Interface(dbus.SystemBus().get_object('org.freedesktop.systemd1', '/org/freedesktop/systemd1'), 'org.freedesktop.systemd1.Manager')
+try:
+    m.SwitchRoot('/sysroot', '')
+except dbus.exceptions.DBusException as e:
+    print(e.get_dbus_name())
+`
+	if out, errs, code := inNS(t, s, 0, "env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/systemd/private", "/usr/bin/python3", "-c", py); code != 0 || out != "org.freedesktop.DBus.Error.InvalidArgs\n" {
+		t.Errorf("python3-dbus: exit %d %q %s", code, out, errs)
+	}
+	if _, errs, code := systemctl(t, s, "switch-root", "/sysroot"); code == 0 || !strings.Contains(errs, "Not in initrd, refusing switch-root operation.") {
+		t.Errorf("systemctl switch-root: exit %d %s", code, errs)
+	}
+	if out := mustSystemctl(t, s, "is-system-running"); out != "running\n" {
+		t.Errorf("after the refusals: %q", out)
+	}
+}
