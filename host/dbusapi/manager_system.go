@@ -35,7 +35,10 @@ func init() {
 		return nil, err
 	})
 	handle(managerIface, "Reexecute", true, func(s *Server, r *request) ([]any, error) {
-		return nil, s.core.Reexec(r.ctx)
+		if err := s.core.Reexec(r.ctx); err != nil || r.c.bus != nil {
+			return nil, err
+		}
+		return nil, errNoReply // the connection ends when the next image serves (reexec.go)
 	})
 	// systemd's methods act at once, without a transaction: systemctl's --force calls them; `systemctl poweroff`
 	// starts poweroff.target with StartUnit. KExec needs a kernel loaded with kexec --load.

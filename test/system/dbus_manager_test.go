@@ -181,3 +181,28 @@ except dbus.exceptions.DBusException as e:
 		t.Errorf("after the refusals: %q", out)
 	}
 }
+
+// Debian's `systemctl daemon-reexec` returns once the re-executed core serves (the private connection it called
+// Reexecute on is kept across the exec and ends then, as systemd's), and a systemctl call right after it works.
+func TestSystemctlDaemonReexec(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "start", "web.service")
+	pid := s.Show("web.service", "MainPID")
+	for i := 1; i <= 2; i++ {
+		mustSystemctl(t, s, "daemon-reexec")
+		// At once, no retry: the new core answers.
+		if out, errs, code := systemctl(t, s, "is-active", "web.service"); code != 0 || out != "active\n" {
+			t.Fatalf("systemctl is-active right after daemon-reexec %d: exit %d %q %s", i, code, out, errs)
+		}
+		if !s.WaitFor(10*time.Second, func() bool {
+			return strings.Count(s.Console(), "closed the D-Bus connections kept across the re-execution") == i
+		}) {
+			t.Fatalf("re-execution %d: the next image did not close the kept connections; console:\n%s", i, s.Console())
+		}
+	}
+	if now := s.Show("web.service", "MainPID"); now != pid {
+		t.Errorf("web.service's MainPID %s after the re-executions, was %s", now, pid)
+	}
+}
