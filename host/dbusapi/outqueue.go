@@ -121,11 +121,15 @@ func (q *outQueue) take() [][]byte {
 	return msgs
 }
 
-// close drops what is queued; a push after it fails.
+// close drops what is queued; a push after it fails, and one waiting for room stops waiting.
 func (q *outQueue) close() {
 	q.mu.Lock()
 	q.closed, q.msgs, q.held, q.bytes = true, nil, nil, 0
 	q.mu.Unlock()
+	select {
+	case q.roomMade <- struct{}{}:
+	default:
+	}
 }
 
 func (q *outQueue) wake() {
