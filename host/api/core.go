@@ -41,6 +41,8 @@ type Core interface {
 	ListPlugins(ctx context.Context) ([]PluginInfo, error)
 	// ReloadPlugin swaps typ's plugin for the binary at path (the configured one when empty).
 	ReloadPlugin(ctx context.Context, typ, path string) (PluginSwap, error)
+	// Shutdown starts the target of action (poweroff, reboot, halt, kexec, exit); "<action>-force" ends the
+	// manager at once instead, with no unit stopped in order (systemctl poweroff -f).
 	Shutdown(ctx context.Context, action string) error
 	// Kill sends signal to whom ("main", "control" or "all") of each unit, which must be up.
 	Kill(ctx context.Context, units []string, whom string, signal int32) error
@@ -54,6 +56,9 @@ type Core interface {
 	// UnitByPID names the unit a live process belongs to: the unit that spawned or adopted it, else the one whose
 	// cgroup holds it; a pid of no unit is a NotFound error.
 	UnitByPID(ctx context.Context, pid int) (string, error)
+	// UnitByInvocationID names the loaded unit whose current invocation has id (32 hex digits); none is a NotFound
+	// error.
+	UnitByInvocationID(ctx context.Context, id string) (string, error)
 	// LoadedUnit returns the list-units line of the unit name is loaded as (its id, for an alias), or nil when it
 	// is not loaded, without loading it.
 	LoadedUnit(ctx context.Context, name string) (*UnitStatus, error)

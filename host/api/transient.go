@@ -21,4 +21,9 @@ type Transient interface {
 	AttachProcesses(ctx context.Context, unit, sub string, pids []uint32) error
 	// AbandonScope tells a running scope that its client no longer manages it.
 	AbandonScope(ctx context.Context, unit string) error
+	// SetUnitProperties sets props (systemd's D-Bus names and types, as StartTransient takes them; only those
+	// transient.Settable allows) on the unit: as drop-ins of the configuration directory (runtime: the runtime
+	// one), reloaded, and at once on the running unit's cgroup. A unit not found is a NotFound error; a property
+	// refused or a bad value an InvalidArgument error naming it; either changes nothing.
+	SetUnitProperties(ctx context.Context, unit string, runtime bool, props []transient.Property) error
 }

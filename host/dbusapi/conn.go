@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -17,16 +16,18 @@ import (
 
 // Bounds per connection: a peer's calls wait in a queue of maxQueuedCalls (beyond it the connection is not read
 // until there is room: a client that floods calls only slows itself down), and what goes out to it in a queue of
-// maxQueuedOut messages. An answer waits up to replyPatience for room there; a signal does not wait. A client
+// maxOutBytes (outqueue.go). An answer waits up to replyPatience for room there; a signal does not wait. A client
 // that does not read what it is sent is dropped (and logged) when either finds no room: nothing the loop or other
-// clients do waits for it. The bus connection, which carries every client of
+// clients do waits for it. The queue out holds the signals of a burst of a thousand jobs (some 5,000 signals of
+// 150-250 bytes, which every private connection gets) for a client that reads them more slowly than they come,
+// as sd-bus's queue of up to 384 Ki messages does for systemd's. The bus connection, which carries every client of
 // the bus, has larger queues, and refuses a call beyond its queue with LimitsExceeded (it must go on reading the
 // bus daemon's answers to sysmaster's own calls).
 const (
 	maxQueuedCalls    = 64
-	maxQueuedOut      = 1024
+	maxOutBytes       = 4 << 20
 	maxQueuedCallsBus = 1024
-	maxQueuedOutBus   = 16384
+	maxOutBytesBus    = 32 << 20
 	// replyPatience is how long an answer waits for room in a full queue out, which a client that reads (slowly)
 	// makes: the answers of its own burst of calls. A client that has not made room by then does not read.
 	replyPatience = 5 * time.Second
@@ -45,9 +46,8 @@ type conn struct {
 	pid   int      // the peer's pid on a private connection
 	bus   *busLink // non-nil for the system bus connection
 	calls chan *dbus.Message
-	out   chan []byte
+	out   *outQueue
 
-	serial    atomic.Uint32
 	closeOnce sync.Once
 	closed    chan struct{}
 
@@ -56,12 +56,12 @@ type conn struct {
 }
 
 func newConn(srv *Server, nc net.Conn, r *bufio.Reader, name string, uid int, bus *busLink) *conn {
-	nCalls, nOut := maxQueuedCalls, maxQueuedOut
+	nCalls, nOut := maxQueuedCalls, maxOutBytes
 	if bus != nil {
-		nCalls, nOut = maxQueuedCallsBus, maxQueuedOutBus
+		nCalls, nOut = maxQueuedCallsBus, maxOutBytesBus
 	}
 	return &conn{srv: srv, nc: nc, r: r, name: name, uid: uid, bus: bus, calls: make(chan *dbus.Message, nCalls),
-		out: make(chan []byte, nOut), closed: make(chan struct{}), pending: map[uint32]chan *dbus.Message{}}
+		out: newOutQueue(nOut), closed: make(chan struct{}), pending: map[uint32]chan *dbus.Message{}}
 }
 
 // run serves the connection until it ends; it closes it.
@@ -119,12 +119,13 @@ func (c *conn) work() {
 	}
 }
 
-// write sends what is queued, in order.
+// write sends what is queued, in order, as many messages as are waiting in one write.
 func (c *conn) write() {
 	for {
 		select {
-		case b := <-c.out:
-			if _, err := c.nc.Write(b); err != nil {
+		case <-c.out.ready:
+			msgs := net.Buffers(c.out.take())
+			if _, err := msgs.WriteTo(c.nc); err != nil {
 				c.close()
 				return
 			}
@@ -138,6 +139,7 @@ func (c *conn) write() {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.closed)
+		c.out.close()
 		c.nc.Close()
 		c.srv.forget(c)
 		c.mu.Lock()
@@ -148,6 +150,9 @@ func (c *conn) close() {
 		c.mu.Unlock()
 	})
 }
+
+// errConnClosed is a message queued to a connection that has ended.
+var errConnClosed = errors.New("dbusapi: connection closed")
 
 // send queues msg with the connection's next serial and returns the serial. It never blocks: a client whose queue
 // is full is dropped.
@@ -160,31 +165,19 @@ func (c *conn) queue(msg *dbus.Message, patience time.Duration) (uint32, error) 
 	if err := msg.EncodeTo(&buf, binary.LittleEndian); err != nil {
 		return 0, err
 	}
-	serial := c.serial.Add(1)
-	b := buf.Bytes()
-	// godbus keeps a message's serial to itself: it is the fixed header's third field (bytes 8-11).
-	binary.LittleEndian.PutUint32(b[8:12], serial)
-	select {
-	case c.out <- b:
-		return serial, nil
-	case <-c.closed:
-		return 0, errors.New("dbusapi: connection closed")
-	default:
+	return c.push(buf.Bytes(), false, patience)
+}
+
+// push queues the encoded message b (a signal: held while a call is answered), dropping the client when there is
+// no room for it.
+func (c *conn) push(b []byte, signal bool, patience time.Duration) (uint32, error) {
+	serial, err := c.out.push(b, signal, patience)
+	if errors.Is(err, errQueueFull) {
+		c.srv.log.Warn("D-Bus client does not read what it is sent: dropped", "client", c.name)
+		go c.close() // not here: a caller of send may hold c.mu, which close takes
+		return 0, errors.New("dbusapi: client dropped")
 	}
-	if patience > 0 {
-		t := time.NewTimer(patience)
-		defer t.Stop()
-		select {
-		case c.out <- b:
-			return serial, nil
-		case <-c.closed:
-			return 0, errors.New("dbusapi: connection closed")
-		case <-t.C:
-		}
-	}
-	c.srv.log.Warn("D-Bus client does not read what it is sent: dropped", "client", c.name, "queued", len(c.out))
-	go c.close() // not here: a caller of send may hold c.mu, which close takes
-	return 0, errors.New("dbusapi: client dropped")
+	return serial, err
 }
 
 // reply answers call with body.
@@ -199,7 +192,7 @@ func (c *conn) reply(call *dbus.Message, body ...any) {
 	if len(body) > 0 {
 		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
 	}
-	if _, err := c.queue(msg, replyPatience); err != nil && !errors.Is(err, net.ErrClosed) {
+	if _, err := c.queue(msg, replyPatience); err != nil && !errors.Is(err, errConnClosed) {
 		c.srv.log.Debug("D-Bus reply not sent", "client", c.name, "error", err)
 	}
 }
@@ -269,8 +262,8 @@ func (c *conn) answered(msg *dbus.Message) {
 	}
 }
 
-// signal sends a signal from path.
-func (c *conn) signal(path dbus.ObjectPath, iface, member string, body ...any) {
+// encodeSignal encodes a signal from path once, for every connection it goes to (sendSignal numbers each copy).
+func encodeSignal(path dbus.ObjectPath, iface, member string, body ...any) ([]byte, error) {
 	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
 		dbus.FieldPath:      dbus.MakeVariant(path),
 		dbus.FieldInterface: dbus.MakeVariant(iface),
@@ -279,8 +272,15 @@ func (c *conn) signal(path dbus.ObjectPath, iface, member string, body ...any) {
 	if len(body) > 0 {
 		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.SignatureOf(body...))
 	}
-	_, _ = c.send(msg)
+	var buf bytes.Buffer
+	if err := msg.EncodeTo(&buf, binary.LittleEndian); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
+
+// sendSignal queues a copy of the encoded signal b.
+func (c *conn) sendSignal(b []byte) { _, _ = c.push(bytes.Clone(b), true, 0) }
 
 // peerPid is the pid of r's caller: the peer's on a private connection, the sender's (asked of the bus daemon)
 // on the bus; 0 when unknown.

@@ -23,6 +23,7 @@ const (
 	errNoSuchUnit     = "org.freedesktop.systemd1.NoSuchUnit"
 	errNoSuchJob      = "org.freedesktop.systemd1.NoSuchJob"
 	errNoUnitForPID   = "org.freedesktop.systemd1.NoUnitForPID"
+	errNoUnitForInvID = "org.freedesktop.systemd1.NoUnitForInvocationID"
 	errUnitMasked     = "org.freedesktop.systemd1.UnitMasked"
 	errLoadFailed     = "org.freedesktop.systemd1.LoadFailed"
 	errOnlyByDep      = "org.freedesktop.systemd1.OnlyByDependency"

@@ -2,10 +2,14 @@ package dbusapi
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/godbus/dbus/v5"
+	"golang.org/x/sys/unix"
 
 	"github.com/sysmaster/sysmaster/host/api"
 )
@@ -31,19 +35,28 @@ func init() {
 		return nil, err
 	})
 	handle(managerIface, "Reexecute", true, func(s *Server, r *request) ([]any, error) {
-		return nil, s.core.Reexec(r.ctx)
+		if err := s.core.Reexec(r.ctx); err != nil || r.c.bus != nil {
+			return nil, err
+		}
+		return nil, errNoReply // the connection ends when the next image serves (reexec.go)
 	})
-	for method, action := range map[string]string{"PowerOff": "poweroff", "Reboot": "reboot", "Halt": "halt"} {
+	// systemd's methods act at once, without a transaction: systemctl's --force calls them; `systemctl poweroff`
+	// starts poweroff.target with StartUnit. KExec needs a kernel loaded with kexec --load.
+	for method, action := range map[string]string{"PowerOff": "poweroff", "Reboot": "reboot", "Halt": "halt", "KExec": "kexec"} {
 		handle(managerIface, method, true, func(s *Server, r *request) ([]any, error) {
-			return nil, s.core.Shutdown(r.ctx, action)
+			return nil, s.core.Shutdown(r.ctx, action+"-force")
 		})
 	}
-	// systemctl exit N calls SetExitCode then Exit; the core refuses both outside a container, as systemd.
+	// systemctl exit N calls SetExitCode, then starts exit.target (Exit, at once, with -f); the core refuses both
+	// outside a container, as systemd.
 	handle(managerIface, "Exit", true, func(s *Server, r *request) ([]any, error) {
-		return nil, s.core.Shutdown(r.ctx, "exit")
+		return nil, s.core.Shutdown(r.ctx, "exit-force")
 	})
 	handle(managerIface, "SetExitCode", true, func(s *Server, r *request) ([]any, error) {
 		return nil, s.core.SetManagerOption(r.ctx, "ExitCode", strconv.Itoa(int(r.args[0].(byte))))
+	})
+	handle(managerIface, "SwitchRoot", true, func(s *Server, r *request) ([]any, error) {
+		return nil, switchRoot(r.args[0].(string), r.args[1].(string))
 	})
 	handle(managerIface, "SetEnvironment", true, func(s *Server, r *request) ([]any, error) {
 		return nil, s.core.SetEnvironment(r.ctx, nil, r.args[0].([]string))
@@ -128,4 +141,50 @@ func (s *Server) setManagerOption(r *request, name string, v dbus.Variant) error
 		return newError(errNotSupported, fmt.Sprintf("Setting %s.%s is not supported by sysmaster.", managerIface, name))
 	}
 	return s.core.SetManagerOption(r.ctx, name, value)
+}
+
+// switchRoot checks a SwitchRoot(root, init) call as systemd 252's method_switch_root does, in its order, and
+// refuses it outside an initrd, as systemd does. In an initrd it answers NotSupported: sysmaster does not switch
+// root yet (docs/dbus.md).
+func switchRoot(root, init string) error {
+	if root == "" {
+		root = "/sysroot"
+	} else {
+		if strings.ContainsRune(root, 0) || len(root) > unix.PathMax {
+			return newError(errInvalidArgs, "New root directory must be a valid path.")
+		}
+		if !filepath.IsAbs(root) {
+			return newError(errInvalidArgs, fmt.Sprintf("New root path '%s' is not absolute.", root))
+		}
+		if sameFile(root, "/") {
+			return newError(errInvalidArgs, "New root directory cannot be the old root directory.")
+		}
+	}
+	if !inInitrd() {
+		return newError(errInvalidArgs, "Not in initrd, refusing switch-root operation.")
+	}
+	return newError(errNotSupported, fmt.Sprintf("Switching root to %s (init %q) is not supported by sysmaster.", root, init))
+}
+
+// sameFile reports whether a and b are the same inode.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// inInitrd is systemd's in_initrd(): /etc/initrd-release exists and the root file system is a memory one (tmpfs or
+// ramfs: a misdetected initrd would be emptied at the switch).
+func inInitrd() bool {
+	if _, err := os.Stat("/etc/initrd-release"); err != nil {
+		return false
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs("/", &st); err != nil {
+		return false
+	}
+	return st.Type == unix.TMPFS_MAGIC || st.Type == unix.RAMFS_MAGIC
 }

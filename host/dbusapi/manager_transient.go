@@ -34,6 +34,12 @@ func init() {
 		}
 		return nil, abandonError(s.core.AbandonScope(r.ctx, name))
 	})
+	handle(managerIface, "SetUnitProperties", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.setUnitProperties(r, r.args[0].(string), r.args[1].(bool), r.args[2])
+	})
+	handle(unitIface, "SetProperties", true, func(s *Server, r *request) ([]any, error) {
+		return nil, s.setUnitProperties(r, r.unit, r.args[0].(bool), r.args[1])
+	})
 	handle(scopeIface, "Abandon", true, func(s *Server, r *request) ([]any, error) {
 		return nil, abandonError(s.core.AbandonScope(r.ctx, r.unit))
 	})
@@ -106,6 +112,29 @@ func (s *Server) transientProperties(r *request, props []wireProperty) ([]transi
 		out = append(out, transient.Property{Name: p.Name, Value: v})
 	}
 	return out, nil
+}
+
+// setUnitProperties is SetUnitProperties(s name, b runtime, a(sv) properties): systemctl set-property. A property
+// that cannot be set on a unit that exists, or is unknown, is refused as systemd refuses it (PropertyReadOnly,
+// naming it); a value of the wrong type is InvalidArgs.
+func (s *Server) setUnitProperties(r *request, name string, runtime bool, arg any) error {
+	if _, err := checkName(name); err != nil {
+		return err
+	}
+	var props []wireProperty
+	if err := dbus.Store([]any{arg}, &props); err != nil {
+		return newError(errInvalidArgs, "Invalid properties: "+err.Error())
+	}
+	for _, p := range props {
+		if !transient.Settable(p.Name) {
+			return newError(errPropReadOnly, fmt.Sprintf("Cannot set property %s, or unknown property.", p.Name))
+		}
+	}
+	tp, err := s.transientProperties(r, props)
+	if err != nil {
+		return err
+	}
+	return s.core.SetUnitProperties(r.ctx, name, runtime, tp)
 }
 
 // resolvePids replaces PID 0 by the caller's pid, as systemd does.

@@ -1,6 +1,8 @@
 package dbusapi
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"strings"
@@ -18,6 +20,7 @@ func init() {
 	handle(managerIface, "GetUnit", false, (*Server).getUnit)
 	handle(managerIface, "LoadUnit", false, (*Server).loadUnit)
 	handle(managerIface, "GetUnitByPID", false, (*Server).getUnitByPID)
+	handle(managerIface, "GetUnitByInvocationID", false, (*Server).getUnitByInvocationID)
 	handle(managerIface, "ListUnits", false, func(s *Server, r *request) ([]any, error) {
 		return s.listUnits(r, api.UnitFilter{All: true}, nil)
 	})
@@ -124,6 +127,29 @@ func (s *Server) getUnitByPID(r *request) ([]any, error) {
 	name, err := s.core.UnitByPID(r.ctx, pid)
 	if err != nil {
 		return nil, newError(errNoUnitForPID, fmt.Sprintf("PID %d does not belong to any loaded unit.", pid))
+	}
+	return []any{unitPath(name)}, nil
+}
+
+// getUnitByInvocationID finds the unit of an invocation id (16 bytes; none, or 16 zeros, is the caller's own unit),
+// as systemd's method_get_unit_by_invocation_id. systemd answers with a path that names the invocation (valid only
+// while it lasts); sysmaster answers with the unit's own path.
+func (s *Server) getUnitByInvocationID(r *request) ([]any, error) {
+	id := r.args[0].([]byte)
+	if len(id) != 0 && len(id) != 16 {
+		return nil, newError(errInvalidArgs, "Invalid invocation ID")
+	}
+	if len(id) == 0 || bytes.Equal(id, make([]byte, 16)) {
+		pid := r.c.peerPid(r)
+		name, err := s.core.UnitByPID(r.ctx, pid)
+		if err != nil {
+			return nil, newError(errNoSuchUnit, fmt.Sprintf("Client %d not member of any unit.", pid))
+		}
+		return []any{unitPath(name)}, nil
+	}
+	name, err := s.core.UnitByInvocationID(r.ctx, hex.EncodeToString(id))
+	if err != nil {
+		return nil, newError(errNoUnitForInvID, fmt.Sprintf("No unit with the specified invocation ID %x known.", id))
 	}
 	return []any{unitPath(name)}, nil
 }

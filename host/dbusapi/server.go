@@ -3,6 +3,7 @@ package dbusapi
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -89,6 +90,7 @@ func Listen(core api.Core, opts Options) (*Server, error) {
 	}
 	go s.accept()
 	go s.relay(events)
+	s.releaseHeld()
 	return s, nil
 }
 
@@ -96,15 +98,20 @@ func Listen(core api.Core, opts Options) (*Server, error) {
 func (s *Server) Stop() {
 	s.cancel()
 	s.ln.Close()
+	for _, c := range s.connections() {
+		c.close()
+	}
+}
+
+// connections are the private connections and the bus connection.
+func (s *Server) connections() []*conn {
 	s.mu.Lock()
-	conns := make([]*conn, 0, len(s.conns))
+	defer s.mu.Unlock()
+	conns := make([]*conn, 0, len(s.conns)+1)
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	s.mu.Unlock()
-	for _, c := range conns {
-		c.close()
-	}
+	return conns
 }
 
 func (s *Server) accept() {
@@ -274,7 +281,15 @@ func (s *Server) dispatch(c *conn, msg *dbus.Message) {
 		c.replyError(msg, newError(errAccessDenied, fmt.Sprintf("Access denied: %s.%s changes the system and is root's only (uid %d).", iface, member, r.uid)))
 		return
 	}
+	if h.write {
+		// The answer goes out before the signals of what the call did (outqueue.go).
+		c.out.hold()
+		defer c.out.release()
+	}
 	out, err := h.fn(s, r)
+	if errors.Is(err, errNoReply) {
+		return
+	}
 	if err != nil {
 		c.replyError(msg, err)
 		return

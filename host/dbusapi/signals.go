@@ -45,8 +45,13 @@ func (s *Server) emit(e api.Event) {
 	if member == "" {
 		return
 	}
+	b, err := encodeSignal(path, iface, member, body...)
+	if err != nil {
+		s.log.Error("cannot encode a D-Bus signal", "member", member, "error", err)
+		return
+	}
 	for _, c := range targets {
-		c.signal(path, iface, member, body...)
+		c.sendSignal(b)
 	}
 }
 

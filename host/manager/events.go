@@ -101,6 +101,26 @@ func (l local) UnitByPID(ctx context.Context, pid int) (string, error) {
 	return name, nil
 }
 
+func (l local) UnitByInvocationID(ctx context.Context, id string) (string, error) {
+	m := l.m
+	var name string
+	err := m.do(ctx, func() {
+		for _, u := range m.units {
+			if u.invocationID == id {
+				name = u.ID
+				return
+			}
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		return "", errdefs.NotFound(fmt.Errorf("No unit with the specified invocation ID %s known.", id))
+	}
+	return name, nil
+}
+
 // cgroupRel is pid's cgroup relative to the manager's root in the unified or named hierarchy, "" when it is not
 // below it.
 func (m *Manager) cgroupRel(pid int) string {

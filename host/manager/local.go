@@ -287,7 +287,29 @@ func (m *Manager) reload() {
 }
 
 func (l local) Shutdown(ctx context.Context, action string) error {
-	return l.m.doErr(ctx, func() error { return l.m.beginShutdown(action) })
+	return l.m.doErr(ctx, func() error {
+		if base, ok := strings.CutSuffix(strings.TrimSpace(action), "-force"); ok {
+			return l.m.shutdownNow(base)
+		}
+		return l.m.beginShutdown(action)
+	})
+}
+
+// shutdownNow ends the manager at the end of this turn and hands the action to init, whose final stage kills
+// what is left, syncs and calls reboot(2): no unit is stopped in order, as systemd's Manager.PowerOff, Reboot, Halt
+// and KExec set the manager's objective without a transaction (systemctl poweroff -f, and emergency actions'
+// -force variants).
+func (m *Manager) shutdownNow(action string) error {
+	action, err := m.shutdownAction(action) // options.go: exit and kexec
+	if err != nil {
+		return err
+	}
+	if _, ok := shutdownTargets[action+".target"]; !ok {
+		return errdefs.InvalidArgument(fmt.Errorf("unknown shutdown action %q (poweroff, reboot, halt, kexec or exit)", action))
+	}
+	m.log.Info("shutting down at once", "action", action)
+	m.life.shutdown = action
+	return nil
 }
 
 // beginShutdown starts the target of a shutdown action; the manager ends when it is reached.

@@ -514,7 +514,10 @@ func (m *Manager) close() {
 		m.stopTrackingDevices()
 		m.stopTrackingSwaps()
 		m.api.Stop()
-		if m.dbus != nil {
+		switch {
+		case m.dbus != nil && m.reexec:
+			m.dbus.HandOver() // the next image closes the private connections once it serves
+		case m.dbus != nil:
 			m.dbus.Stop()
 		}
 		if m.notifySocket != nil {

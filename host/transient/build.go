@@ -64,18 +64,14 @@ func Build(name string, props []Property) (*File, error) {
 		}
 		d, ok := directives[p.Name]
 		if !ok {
-			return nil, errdefs.InvalidArgument(fmt.Errorf("Cannot set property %s, or unknown property.", p.Name))
+			return nil, unknown(p.Name)
 		}
 		if !d.applies(typ) {
 			return nil, notFor(p.Name, typ)
 		}
-		key := d.key
-		if key == "" {
-			key = p.Name
-		}
-		lines, err := d.format(key, p.Value)
+		lines, err := d.lines(p)
 		if err != nil {
-			return nil, errdefs.InvalidArgument(fmt.Errorf("Invalid value for property %s: %v", p.Name, err))
+			return nil, err
 		}
 		sec := own
 		if d.group == unitGroup {
@@ -93,6 +89,10 @@ func Build(name string, props []Property) (*File, error) {
 	}
 	f.Text = b.String()
 	return f, nil
+}
+
+func unknown(prop string) error {
+	return errdefs.InvalidArgument(fmt.Errorf("Cannot set property %s, or unknown property.", prop))
 }
 
 func notFor(prop, typ string) error {
@@ -136,6 +136,23 @@ type directive struct {
 	group  group
 	key    string
 	format func(key string, v any) ([]string, error)
+}
+
+// keyOf is the directive d writes the property prop as.
+func (d directive) keyOf(prop string) string {
+	if d.key == "" {
+		return prop
+	}
+	return d.key
+}
+
+// lines are the unit file lines of p.
+func (d directive) lines(p Property) ([]string, error) {
+	lines, err := d.format(d.keyOf(p.Name), p.Value)
+	if err != nil {
+		return nil, errdefs.InvalidArgument(fmt.Errorf("Invalid value for property %s: %v", p.Name, err))
+	}
+	return lines, nil
 }
 
 // directives maps systemd's D-Bus property names to unit file directives.

@@ -358,7 +358,8 @@ except dbus.exceptions.DBusException as e:
 		{"m.StartUnit('nothere.service', 'replace')", "org.freedesktop.systemd1.NoSuchUnit"},
 		{"m.GetJob(dbus.UInt32(4242))", "org.freedesktop.systemd1.NoSuchJob"},
 		{"m.KillUnit('web.service', 'nobody', 15)", "org.freedesktop.DBus.Error.InvalidArgs"},
-		{"m.KExec()", "org.freedesktop.DBus.Error.NotSupported"},
+		{"m.Dump()", "org.freedesktop.DBus.Error.NotSupported"},
+		{"m.KExec()", "org.freedesktop.DBus.Error.Failed"}, // no kernel loaded with kexec --load
 		{"m.NoSuchMethod()", "org.freedesktop.DBus.Error.UnknownMethod"},
 		{"m.GetUnit('web.service')", "no error"},
 	} {

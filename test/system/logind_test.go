@@ -50,6 +50,11 @@ func TestLogindSessionScope(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "root") {
 		t.Errorf("loginctl list-sessions: exit %d\n%s%s", code, out, errs)
 	}
+	// logind logs each call of the manager that failed (a method sysmaster refused, SetUnitProperties of the
+	// user's slice among them): none did.
+	if st, _, _ := s.Sctl("status", "-n", "200", "systemd-logind.service"); strings.Contains(st, "Failed") || strings.Contains(st, "not supported") {
+		t.Errorf("logind's log shows a refusal:\n%s", st)
+	}
 	// su's command ends: the login ends, and the scope with it.
 	done := make(chan error, 1)
 	go func() { done <- login.Wait() }()
