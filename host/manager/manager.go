@@ -308,6 +308,7 @@ func (m *Manager) Run(ctx context.Context) string {
 	defer m.catchCrashSignals()()
 	// Memory a burst of work grew (a boot, a daemon-reload, 1,000 starts) goes back to the kernel once it is over.
 	trim := memtrim.New(memtrim.DefaultQuiet)
+	trim.Then(m.pageOutAtRest())
 	defer trim.Stop()
 	for {
 		select {

@@ -104,7 +104,7 @@ func Main(args []string) int {
 	}
 	tick := time.NewTicker(watchdogTick(s.hbTimeout))
 	defer tick.Stop()
-	// Reaping, a core's start and its connection are the bursts after which init gives memory back.
+	// Reaping, a core's start, its connection and its messages are the bursts after which init gives memory back.
 	trim := newTrimmer()
 	for !s.now && !(s.core.pid == 0 && s.shuttingDown()) {
 		select {
@@ -123,6 +123,9 @@ func Main(args []string) int {
 			trim.touch()
 			safely("accepting the core", s.acceptPending)
 		case lm := <-s.msgs:
+			if endsBurst(lm) {
+				trim.touch()
+			}
 			safely("reading from the core", func() { s.handle(lm) })
 		case <-s.retry.C:
 			safely("writing to the core", s.flush)

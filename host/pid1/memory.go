@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sysmaster/sysmaster/pkg/initproto"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 )
 
@@ -54,3 +55,9 @@ func trim() {
 	}
 	memtrim.PageOut(func(path string) bool { return path == self }, unix.MADV_RANDOM, unix.MADV_PAGEOUT)
 }
+
+// endsBurst reports whether a message from the core is work after which init trims: all but the heartbeat, which
+// comes every second for as long as the core lives and would put the trim off for ever. A boot's or a burst of
+// starts' fd-store messages (each unit's log pipes, kept and removed) grow init's heap by the hundreds of
+// kilobytes with 1,000 units; the trim after them gives it back.
+func endsBurst(lm linkMsg) bool { return lm.err != nil || lm.m.Type != initproto.TypeHeartbeat }

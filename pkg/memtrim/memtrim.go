@@ -37,6 +37,8 @@ type Trimmer struct {
 	timer *time.Timer
 	dirty bool // activity since the last trim
 	trims int
+	// then runs after each trim's return of the heap (Then).
+	then func()
 	// profile is the heap profile's file, written after each trim; "" for none.
 	profile string
 }
@@ -60,6 +62,10 @@ func New(quiet time.Duration) *Trimmer {
 	t.timer.Stop()
 	return t
 }
+
+// Then sets f to run after each trim has returned the free heap: what else a process gives back at rest, such as
+// the clean pages of its binary (PageOut). Set it before the first Touch.
+func (t *Trimmer) Then(f func()) { t.then = f }
 
 // Touch records activity: the trim waits until quiet has passed since the last Touch. It is cheap enough to call
 // on every event-loop turn or every call.
@@ -92,6 +98,10 @@ func (t *Trimmer) fire() {
 	if t.profile != "" {
 		writeProfile(t.profile)
 		writeStats(strings.TrimSuffix(t.profile, ".heap") + ".memstats")
+	}
+	// After the profile, whose symbols are read from the binary's tables: they would come back resident.
+	if t.then != nil {
+		t.then()
 	}
 	t.mu.Lock()
 	t.trims++

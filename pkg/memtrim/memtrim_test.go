@@ -86,3 +86,34 @@ func TestTrimWritesHeapProfile(t *testing.T) {
 		t.Errorf("memstats: %v\n%s", err, stats)
 	}
 }
+
+// What a process gives back beside the heap (Then) runs once per trim, not while the process is busy.
+func TestThenRunsWithEachTrim(t *testing.T) {
+	tr := New(20 * time.Millisecond)
+	defer tr.Stop()
+	ran := make(chan int, 4)
+	tr.Then(func() { ran <- tr.Trims() })
+	tr.Touch()
+	select {
+	case n := <-ran:
+		if n != 0 {
+			t.Fatalf("Then ran with %d trims counted, want it inside the first", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no trim ran Then")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Trims() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	tr.Touch()
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second trim did not run Then")
+	}
+	time.Sleep(100 * time.Millisecond) // five quiet periods without activity
+	if len(ran) != 0 {
+		t.Fatalf("Then ran %d more times without activity", len(ran))
+	}
+}
