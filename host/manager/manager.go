@@ -27,6 +27,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
+	"github.com/sysmaster/sysmaster/pkg/unitname"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
@@ -284,8 +285,9 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.log.Info("sysmaster starting", "default_unit", target, "pid", os.Getpid())
 		m.dropKept()
 		m.endOrphans()
-		// The plugins the boot will ask for start now, beside the generators.
-		m.prelaunchBoot(target)
+		// The mount table's units (and their slice), udev's devices and the default unit: a boot needs these
+		// types for certain, so their plugins start now, beside the generators.
+		m.prelaunch("mount", "slice", "device", unitname.Type(target))
 		m.runGenerators()
 		m.loader = m.newLoader()
 		m.firstBoot()
