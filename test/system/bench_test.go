@@ -55,3 +55,27 @@ func userspaceMs(b *testing.B, s *harness.System) float64 {
 	}
 	return (finish - start) / 1000
 }
+
+// BenchmarkLoad10kUnits measures the core loading the 10,000 target units of harness.Mesh the first time they
+// are referenced: `sctl show big.target` makes the core
+// read every file, have the target plugin parse them in one batched call, and link the graph.
+func BenchmarkLoad10kUnits(b *testing.B) {
+	harness.Install(b)
+	units := harness.Mesh(10000)
+	for i := 0; i < b.N; i++ {
+		s := harness.Start(b, harness.Options{Units: units})
+		s.WaitActive("multi-user.target", "active", 30*time.Second)
+		start := time.Now()
+		if got := s.Show("big.target", "LoadState"); got != "loaded" {
+			b.Fatalf("big.target %s", got)
+		}
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-load-10k")
+		start = time.Now()
+		if _, errs, code := s.Sctl("start", "big.target"); code != 0 {
+			b.Fatalf("start big.target: %s", errs)
+		}
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-start-10k")
+		s.Sctl("poweroff")
+		<-s.Exited()
+	}
+}
