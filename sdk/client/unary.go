@@ -39,9 +39,10 @@ type unaryConn struct {
 	// grpc.Header and grpc.Trailer.
 	streams func() (*grpc.ClientConn, error)
 
-	mu   sync.Mutex
-	idle *h2conn
-	cc   *grpc.ClientConn
+	mu     sync.Mutex
+	idle   *h2conn
+	cc     *grpc.ClientConn
+	closed bool // by Close: a call that ends afterwards closes its connection
 }
 
 // Limits of one call.
@@ -52,9 +53,10 @@ const (
 	// every stream; answers are read as they come, so the server never needs to wait for more. A connection that
 	// has received half of it is not used again.
 	window = 1 << 30
-	// maxRequest is what the server's initial window takes without an update (the request's message and its
-	// 5-byte prefix): larger requests go through grpc-go, which waits for the server's window updates.
-	maxRequest = 65535 - 5
+	// maxRequest is the largest message sent here (with its 5-byte prefix): the server's connection window is
+	// 65,535 bytes, of which grpc-go may hold up to a quarter unacknowledged after the earlier calls of a kept
+	// connection. Larger requests go through grpc-go, which waits for the server's window updates.
+	maxRequest = 65535 - 65535/4 - 5
 )
 
 // Invoke makes one unary call.
@@ -130,6 +132,9 @@ func (u *unaryConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method
 func (u *unaryConn) grpcConn() (*grpc.ClientConn, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.closed {
+		return nil, status.Error(codes.Canceled, "the client is closed")
+	}
 	if u.cc == nil {
 		cc, err := u.streams()
 		if err != nil {
@@ -158,7 +163,7 @@ func (u *unaryConn) take() *h2conn {
 func (u *unaryConn) put(c *h2conn) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.idle == nil {
+	if u.idle == nil && !u.closed {
 		u.idle = c
 		return
 	}
@@ -169,6 +174,7 @@ func (u *unaryConn) put(c *h2conn) {
 func (u *unaryConn) Close() error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.closed = true
 	if u.idle != nil {
 		u.idle.nc.Close()
 		u.idle = nil

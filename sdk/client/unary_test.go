@@ -174,6 +174,31 @@ func TestUnaryLargeAnswers(t *testing.T) {
 	}
 }
 
+// Requests as large as the client sends itself, one after the other on the kept connection, stay within the
+// server's connection window, also after a request the server has not acknowledged yet (it acknowledges a
+// quarter of its window at a time).
+func TestUnaryLargeRequests(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sock")
+	f, _ := serve(t, path)
+	c := dial(t, path)
+	small := strings.Repeat("s", 65535/4-100)
+	big := strings.Repeat("x", maxRequest-10) // the request's message adds a tag and a length
+	for i := 0; i < 10; i++ {
+		for _, name := range []string{small, big} {
+			r, err := show(c, name)
+			if err != nil {
+				t.Fatalf("request %d of %d bytes: %v", i, len(name), err)
+			}
+			if r.Units[0].Unit != name {
+				t.Fatalf("request %d answered for another unit", i)
+			}
+		}
+	}
+	if n := f.accepted.Load(); n != 1 || c.conn.cc != nil {
+		t.Fatalf("%d connections, grpc-go used: %v", n, c.conn.cc != nil)
+	}
+}
+
 // A long call (WaitJobs) does not hold up another call of the same client.
 func TestUnaryConcurrentCalls(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sock")
