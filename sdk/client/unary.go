@@ -89,6 +89,9 @@ func (u *unaryConn) Invoke(ctx context.Context, method string, args, reply any, 
 	c := u.take()
 	if c == nil {
 		if c, err = dialH2(ctx, u.path); err != nil {
+			if ctx.Err() != nil {
+				return status.FromContextError(ctx.Err()).Err()
+			}
 			return err
 		}
 	}
