@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sysmaster/sysmaster/host/job"
@@ -30,11 +31,60 @@ func (f *fakeCore) Enqueue(_ context.Context, units []string, t job.Type, mode j
 }
 
 func (f *fakeCore) Show(context.Context, []string) ([]UnitProperties, []string, error) {
+	f.calls = append(f.calls, "show")
 	var p Properties
 	p.Add("Id", "a.service")
 	p.Add("Description", "")
 	p.Bool("CanStart", true)
 	return []UnitProperties{{Unit: "a.service", Properties: p}}, nil, nil
+}
+
+// LoadedUnit knows a.service, also by the alias alias.service.
+func (f *fakeCore) LoadedUnit(_ context.Context, name string) (*UnitStatus, error) {
+	f.calls = append(f.calls, "loaded "+name)
+	if name != "a.service" && name != "alias.service" {
+		return nil, nil
+	}
+	return &UnitStatus{Name: "a.service", Description: "A", LoadState: "loaded", ActiveState: "active", SubState: "running"}, nil
+}
+
+// A Show of the states a list-units line holds is answered from that line; anything else computes the units'
+// properties.
+func TestShowOfStatesReadsTheListUnitsLine(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		units      []string
+		props      []string
+		calls      []string
+		unit, want string // the first unit's id and its properties' values, joined by commas
+	}{
+		{"is-active", []string{"a.service"}, []string{"ActiveState"}, []string{"loaded a.service"}, "a.service", "active"},
+		{"by an alias", []string{"alias.service"}, []string{"SubState", "Id", "LoadState", "Description"},
+			[]string{"loaded alias.service"}, "a.service", "running,a.service,loaded,A"},
+		{"another property", []string{"a.service"}, []string{"ActiveState", "CanStart"}, []string{"show"}, "a.service", "yes"},
+		{"every property", []string{"a.service"}, nil, []string{"show"}, "a.service", "a.service,yes"},
+		{"a unit not loaded", []string{"a.service", "b.service"}, []string{"ActiveState"},
+			[]string{"loaded a.service", "loaded b.service", "show"}, "a.service", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeCore{}
+			resp, err := (&service{core: f}).Show(ctx, &controlv1.ShowRequest{Units: tc.units, Properties: tc.props})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(f.calls, tc.calls) {
+				t.Errorf("calls %q, want %q", f.calls, tc.calls)
+			}
+			var vals []string
+			for _, p := range resp.Units[0].Properties {
+				vals = append(vals, p.Value)
+			}
+			if resp.Units[0].Unit != tc.unit || strings.Join(vals, ",") != tc.want {
+				t.Errorf("answered %s %q, want %s %q", resp.Units[0].Unit, vals, tc.unit, tc.want)
+			}
+		})
+	}
 }
 
 func TestServiceTranslates(t *testing.T) {
