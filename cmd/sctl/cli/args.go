@@ -92,10 +92,11 @@ func flagSet(o *options) *pflag.FlagSet {
 	// Accepted and changing nothing here: there is no pager, no password agent, no inhibitor and no wall,
 	// and sctl talks to the system manager only.
 	addSwitch(fs, &o.withDeps, "with-dependencies", "", "status, cat: also the units' dependencies")
-	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall", "ignore-inhibitors"} {
+	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall"} {
 		addSwitch(fs, &ignored, name, "", "accepted, changes nothing")
 	}
-	fs.Lookup("ignore-inhibitors").Shorthand = "i"
+	// The short name is given with the flag: pflag looks shorthands up in a table filled when a flag is added.
+	addSwitch(fs, &ignored, "ignore-inhibitors", "i", "accepted, changes nothing")
 	addSwitch(fs, &o.version, "version", "", "show the version")
 	addSwitch(fs, &o.help, "help", "h", "show this help")
 	return fs
