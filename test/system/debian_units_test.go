@@ -69,13 +69,22 @@ func TestDebianUnitDirectory(t *testing.T) {
 			continue // installed here: the machine's copy
 		}
 		src := filepath.Join("testdata/debian/unitdir", e.Name())
-		if target, err := os.Readlink(src); err == nil {
-			err = os.Symlink(target, dst)
-		} else if b, err := os.ReadFile(src); err == nil {
-			err = os.WriteFile(dst, b, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
+		if e.Type()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(src)
+			if err == nil {
+				err = os.Symlink(target, dst)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			b, err := os.ReadFile(src)
+			if err == nil {
+				err = os.WriteFile(dst, b, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		names = append(names, e.Name())
 	}
