@@ -136,3 +136,39 @@ func TestSctlVerbsAudit(t *testing.T) {
 		t.Errorf("is-system-running after default: %q exit %d", out, code)
 	}
 }
+
+// TestSctlPresetMode: preset --preset-mode= on a booted system: enable-only never disables, disable-only never
+// enables, full does both (man systemctl).
+func TestSctlPresetMode(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"on.target":                       "[Unit]\nDescription=On\n[Install]\nWantedBy=multi-user.target\n",
+		"off.target":                      "[Unit]\nDescription=Off\n[Install]\nWantedBy=multi-user.target\n",
+		"../system-preset/50-test.preset": "enable on.target\ndisable off.target\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	mustSctl(t, s, "enable", "off.target")
+	mustSctl(t, s, "preset", "--preset-mode=enable-only", "off.target", "on.target")
+	for name, want := range map[string]string{"off.target": "enabled", "on.target": "enabled"} {
+		if st, _ := isEnabled(s, name); st != want {
+			t.Errorf("after preset --preset-mode=enable-only: %s is %s, want %s", name, st, want)
+		}
+	}
+	mustSctl(t, s, "disable", "on.target")
+	mustSctl(t, s, "preset", "--preset-mode=disable-only", "off.target", "on.target")
+	for name, want := range map[string]string{"off.target": "disabled", "on.target": "disabled"} {
+		if st, _ := isEnabled(s, name); st != want {
+			t.Errorf("after preset --preset-mode=disable-only: %s is %s, want %s", name, st, want)
+		}
+	}
+	mustSctl(t, s, "enable", "off.target")
+	mustSctl(t, s, "preset", "--preset-mode=full", "off.target", "on.target")
+	for name, want := range map[string]string{"off.target": "disabled", "on.target": "enabled"} {
+		if st, _ := isEnabled(s, name); st != want {
+			t.Errorf("after preset --preset-mode=full: %s is %s, want %s", name, st, want)
+		}
+	}
+	if _, errs, code := s.Sctl("preset", "--preset-mode=some", "on.target"); code == 0 {
+		t.Errorf("--preset-mode=some accepted: %q", errs)
+	}
+}
