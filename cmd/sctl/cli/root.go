@@ -182,6 +182,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	if o.root != "" {
 		return offline(verb, args, o, stdout, stderr) // offline.go
 	}
+	if o.force >= 2 && (verb == "poweroff" || verb == "reboot" || verb == "halt") {
+		return haltNow(verb, &o, stderr) // system.go: without the manager
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	c, err := client.Dial(ctx, "")
