@@ -26,6 +26,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
+	"github.com/sysmaster/sysmaster/pkg/cpuprofile"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -99,7 +100,9 @@ type Manager struct {
 	// committed are the control calls (doCommitted) to answer once the turn they ran in is committed.
 	committed []func()
 	closeOnce sync.Once
-	done      chan struct{}
+	// stopProfile ends and writes the CPU profile Run started when $SYSMASTER_CPU_PROFILE is set (pkg/cpuprofile).
+	stopProfile func()
+	done        chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
 	reexec       bool
 	reexecuting  chan struct{}
@@ -271,6 +274,7 @@ func (m *Manager) newLoader() *unit.Loader {
 // system is brought down (or ctx ends). It returns the shutdown action that ended it ("poweroff", "reboot",
 // "halt"), Reexec for a daemon-reexec, or "" when ctx ended it.
 func (m *Manager) Run(ctx context.Context) string {
+	m.stopProfile = cpuprofile.Start()
 	defer m.close()
 	target := m.opts.DefaultUnit
 	if target == "" {
@@ -526,6 +530,9 @@ func (m *Manager) close() {
 		}
 		m.plugins.StopAll()
 		close(m.done)
+		if m.stopProfile != nil {
+			m.stopProfile() // before init hears of the end: it ends every process then
+		}
 		m.init.close()
 	})
 }
