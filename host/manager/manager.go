@@ -100,7 +100,7 @@ type Manager struct {
 	// committed are the control calls (doCommitted) to answer once the turn they ran in is committed.
 	committed []func()
 	closeOnce sync.Once
-	// stopProfile ends and writes the CPU profile Run started when $SYSMASTER_CPU_PROFILE is set (pkg/cpuprofile).
+	// stopProfile ends and writes the CPU profile New started when $SYSMASTER_CPU_PROFILE is set (pkg/cpuprofile).
 	stopProfile func()
 	done        chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
@@ -135,6 +135,7 @@ type queued struct {
 // New sets the manager up: configuration, reaper, plugin manager, unit loader, control socket and the link to
 // init. It starts nothing yet.
 func New(opts Options) (*Manager, error) {
+	stopProfile := cpuprofile.Start() // the core's setup too: its store, its cgroup, its sockets
 	if opts.ConfigPath == "" {
 		opts.ConfigPath = config.DefaultPath
 	}
@@ -154,6 +155,7 @@ func New(opts Options) (*Manager, error) {
 		opts.Console = os.Stderr
 	}
 	m := &Manager{
+		stopProfile: stopProfile,
 		opts:        opts,
 		console:     opts.Console,
 		units:       map[string]*Unit{},
@@ -274,7 +276,6 @@ func (m *Manager) newLoader() *unit.Loader {
 // system is brought down (or ctx ends). It returns the shutdown action that ended it ("poweroff", "reboot",
 // "halt"), Reexec for a daemon-reexec, or "" when ctx ended it.
 func (m *Manager) Run(ctx context.Context) string {
-	m.stopProfile = cpuprofile.Start()
 	defer m.close()
 	target := m.opts.DefaultUnit
 	if target == "" {

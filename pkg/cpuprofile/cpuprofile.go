@@ -1,6 +1,7 @@
 // Package cpuprofile writes a process's CPU profile when $SYSMASTER_CPU_PROFILE names a directory: the core from
-// the start of its run to its end (a boot and its poweroff), a plugin from its Serve to the host's close. It is
-// where a boot's CPU goes, per process (docs/performance.md, "The boot path").
+// manager.New to the end of its run (its setup, a boot and its poweroff, up to init's final stage), a plugin from its
+// Serve to the host's close. The image's start before them (the runtime, the package initialisers) is not in
+// them. It is where a boot's CPU goes, per process (docs/performance.md, "The boot path").
 //
 // The profile samples at the runtime's 100 Hz: a plugin's life at boot, ≈ 10 ms of CPU, is one sample or none, so
 // the profiles of many boots are read together (`go tool pprof -top DIR/mount-*.cpu`). A higher rate does not help:
