@@ -357,6 +357,7 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 			if d, ok := os.LookupEnv(memtrim.ProfileEnv); ok {
 				cmd.Env = append(cmd.Env, memtrim.ProfileEnv+"="+d)
 			}
+			// And its CPU profile up to its close (pkg/cpuprofile).
 			if d, ok := os.LookupEnv(cpuprofile.Env); ok {
 				cmd.Env = append(cmd.Env, cpuprofile.Env+"="+d)
 			}
