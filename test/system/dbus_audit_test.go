@@ -448,3 +448,225 @@ func TestDBusNotSupportedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Debian's systemctl for the Manager's job and unit-file methods the other tests leave out, each checked against
+// what sctl shows: reload (ReloadUnit), reload-or-restart, try-restart, try-reload-or-restart, start
+// --show-transaction (EnqueueUnitJob), mask and unmask, reenable, add-wants (AddDependencyUnitFiles), link,
+// preset and preset-all, revert, set-environment and unset-environment; busctl for StartUnitReplace, GetJob,
+// ListUnitsFiltered and ListUnitsByNames, which systemctl does not call.
+func TestSystemctlManagerVerbs(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"web.service":  dbusTestUnits,
+		"rl.service":   "[Service]\nExecStart=/bin/sleep 1000\nExecReload=/bin/sh -c 'echo r >>/run/reloaded'\n",
+		"hang.service": "[Service]\nType=oneshot\nExecStart=/bin/sleep 1000\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	reloads := func() int { b, _ := s.ReadFile("/run/reloaded"); return strings.Count(b, "\n") }
+	mustSystemctl(t, s, "start", "rl.service", "web.service")
+	rlPid, webPid := s.Show("rl.service", "MainPID"), s.Show("web.service", "MainPID")
+
+	mustSystemctl(t, s, "reload", "rl.service")
+	if n := reloads(); n != 1 || s.Show("rl.service", "MainPID") != rlPid {
+		t.Errorf("systemctl reload: %d reloads, MainPID %s (was %s)", n, s.Show("rl.service", "MainPID"), rlPid)
+	}
+	_, errs, code := systemctl(t, s, "reload", "web.service")
+	_, serrs, scode := s.Sctl("reload", "web.service")
+	if code == 0 || scode == 0 || !strings.Contains(errs, "not applicable") {
+		t.Errorf("reload of a unit without ExecReload=: systemctl exit %d %s; sctl exit %d %s", code, errs, scode, serrs)
+	}
+	mustSystemctl(t, s, "reload-or-restart", "rl.service", "web.service")
+	if n := reloads(); n != 2 || s.Show("rl.service", "MainPID") != rlPid {
+		t.Errorf("systemctl reload-or-restart rl.service: %d reloads, MainPID %s (was %s)", n, s.Show("rl.service", "MainPID"), rlPid)
+	}
+	if p := s.Show("web.service", "MainPID"); p == webPid || s.Show("web.service", "ActiveState") != "active" {
+		t.Errorf("systemctl reload-or-restart web.service did not restart it: MainPID %s (was %s)", p, webPid)
+	}
+	webPid = s.Show("web.service", "MainPID")
+	mustSystemctl(t, s, "try-restart", "web.service")
+	if p := s.Show("web.service", "MainPID"); p == webPid || s.Show("web.service", "ActiveState") != "active" {
+		t.Errorf("systemctl try-restart of a running unit: MainPID %s (was %s)", p, webPid)
+	}
+	mustSystemctl(t, s, "stop", "web.service")
+	mustSystemctl(t, s, "try-restart", "web.service")
+	mustSystemctl(t, s, "try-reload-or-restart", "web.service", "rl.service")
+	if st, n := s.Show("web.service", "ActiveState"), reloads(); st != "inactive" || n != 3 {
+		t.Errorf("try-restart and try-reload-or-restart: a stopped unit is %s, %d reloads (want inactive, 3)", st, n)
+	}
+	out, errs := mustSystemctl(t, s, "start", "--show-transaction", "web.service"), ""
+	if _, errs, _ = systemctl(t, s, "start", "--show-transaction", "rl.service"); !strings.Contains(out+errs, "Enqueued anchor job") {
+		t.Errorf("systemctl start --show-transaction: %q %q", out, errs)
+	}
+	if st := s.Show("web.service", "ActiveState"); st != "active" {
+		t.Errorf("after start --show-transaction: %s", st)
+	}
+
+	enabled := func() string { out, _, _ := s.Sctl("is-enabled", "web.service"); return strings.TrimSpace(out) }
+	// mask links /etc's name to /dev/null, which a unit file in /etc itself forbids (as systemd's): the unit to
+	// mask lives in /run/sysmaster/system.
+	if err := os.MkdirAll(nsPath(s, "/run/sysmaster/system"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(nsPath(s, "/run/sysmaster/system/vend.service"), []byte("[Unit]\nDescription=vendor\n[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustSystemctl(t, s, "mask", "vend.service")
+	if st, _, _ := s.Sctl("is-enabled", "vend.service"); st != "masked\n" {
+		t.Errorf("after systemctl mask: %s", st)
+	}
+	if _, errs, code := systemctl(t, s, "start", "vend.service"); code == 0 || !strings.Contains(errs, "masked") {
+		t.Errorf("systemctl start of a masked unit: exit %d %s", code, errs)
+	}
+	mustSystemctl(t, s, "unmask", "vend.service")
+	mustSystemctl(t, s, "start", "vend.service")
+	if st := s.Show("vend.service", "ActiveState"); st != "active" {
+		t.Errorf("after systemctl unmask and start: %s", st)
+	}
+	mustSystemctl(t, s, "reenable", "web.service")
+	if st := enabled(); st != "enabled" {
+		t.Errorf("after systemctl reenable: %s", st)
+	}
+	mustSystemctl(t, s, "disable", "web.service")
+	mustSystemctl(t, s, "add-wants", "multi-user.target", "rl.service")
+	if w := s.Show("multi-user.target", "Wants"); !strings.Contains(w, "rl.service") {
+		t.Errorf("after systemctl add-wants multi-user.target rl.service: Wants=%s", w)
+	}
+	if err := os.WriteFile(nsPath(s, "/run/ext.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustSystemctl(t, s, "link", "/run/ext.service")
+	// systemd says "linked"; sysmaster's unit-file state has no "linked" yet (static here): both clients agree.
+	if out, sout := mustSystemctl(t, s, "is-enabled", "ext.service"), mustSctl(t, s, "is-enabled", "ext.service"); out != sout {
+		t.Errorf("after systemctl link: systemctl is-enabled ext.service %q, sctl %q", out, sout)
+	}
+	mustSystemctl(t, s, "start", "ext.service")
+	if st := s.Show("ext.service", "ActiveState"); st != "active" {
+		t.Errorf("a linked unit after systemctl start: %s", st)
+	}
+
+	// preset and preset-all give what sctl's give.
+	mustSystemctl(t, s, "preset", "web.service")
+	viaSystemctl := enabled()
+	mustSctl(t, s, "disable", "web.service")
+	mustSctl(t, s, "preset", "web.service")
+	if st := enabled(); st != viaSystemctl {
+		t.Errorf("preset: systemctl makes web.service %s, sctl %s", viaSystemctl, st)
+	}
+	mustSctl(t, s, "disable", "web.service")
+	mustSystemctl(t, s, "preset-all")
+	viaSystemctl = enabled()
+	mustSctl(t, s, "disable", "web.service")
+	mustSctl(t, s, "preset-all")
+	if st := enabled(); st != viaSystemctl {
+		t.Errorf("preset-all: systemctl makes web.service %s, sctl %s", viaSystemctl, st)
+	}
+
+	// revert drops a persistent drop-in and a mask.
+	mustSystemctl(t, s, "stop", "vend.service")
+	mustSystemctl(t, s, "set-property", "vend.service", "Description=changed")
+	mustSystemctl(t, s, "mask", "vend.service")
+	mustSystemctl(t, s, "revert", "vend.service")
+	if st, _, _ := s.Sctl("is-enabled", "vend.service"); st == "masked\n" || s.Show("vend.service", "Description") != "vendor" {
+		t.Errorf("after systemctl revert: %s, Description %q", st, s.Show("vend.service", "Description"))
+	}
+
+	mustSystemctl(t, s, "set-environment", "AUDIT_X=1", "AUDIT_Y=two words")
+	env := mustSystemctl(t, s, "show-environment")
+	if sctlEnv, _, _ := s.Sctl("show-environment"); !strings.Contains(env, "AUDIT_X=1\n") || !strings.Contains(sctlEnv, "AUDIT_Y=two words") {
+		t.Errorf("after systemctl set-environment: systemctl show-environment\n%s\nsctl show-environment\n%s", env, sctlEnv)
+	}
+	mustSystemctl(t, s, "unset-environment", "AUDIT_X")
+	if env, _, _ := s.Sctl("show-environment"); strings.Contains(env, "AUDIT_X") || !strings.Contains(env, "AUDIT_Y") {
+		t.Errorf("after systemctl unset-environment AUDIT_X:\n%s", env)
+	}
+
+	// The methods systemctl does not call, through busctl on the private socket.
+	bctl := func(args ...string) string {
+		t.Helper()
+		out, errs, code := inNS(t, s, 0, append([]string{"/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "--no-pager",
+			"call", "org.freedesktop.systemd1", managerObj, managerIf}, args...)...)
+		if code != 0 {
+			t.Errorf("busctl call %v: exit %d %s", args, code, errs)
+		}
+		return out
+	}
+	if out := bctl("StartUnitReplace", "sss", "web.service", "web.service", "replace"); !strings.HasPrefix(out, "o \"/org/freedesktop/systemd1/job/") {
+		t.Errorf("StartUnitReplace: %q", out)
+	}
+	s.WaitActive("web.service", "active", 10*time.Second)
+	job := strings.Trim(strings.TrimPrefix(bctl("StartUnit", "ss", "hang.service", "replace"), "o "), "\"\n")
+	if out := bctl("GetJob", "u", job[strings.LastIndex(job, "/")+1:]); out != "o \""+job+"\"\n" {
+		t.Errorf("GetJob of %s: %q", job, out)
+	}
+	if out := bctl("ListUnitsFiltered", "as", "1", "activating"); !strings.Contains(out, "\"hang.service\"") || strings.Contains(out, "\"web.service\"") {
+		t.Errorf("ListUnitsFiltered activating: %s", out)
+	}
+	if out := bctl("ListUnitsByNames", "as", "2", "web.service", "nothere.service"); !strings.Contains(out, "a(ssssssouso) 2 ") ||
+		!strings.Contains(out, "\"web.service\" \"Web server\" \"loaded\" \"active\" \"running\"") || !regexp.MustCompile(`"nothere.service" "[^"]*" "not-found" "inactive" "dead"`).MatchString(out) {
+		t.Errorf("ListUnitsByNames: %s", out)
+	}
+}
+
+// `systemctl reboot -f` and `systemctl halt -f` call the Manager's Reboot and Halt, which act at once: init's
+// final stage does what was asked.
+func TestSystemctlForcedActions(t *testing.T) {
+	t.Parallel()
+	for _, action := range []string{"reboot", "halt"} {
+		s := harness.Start(t, harness.Options{})
+		s.WaitActive("multi-user.target", "active", 10*time.Second)
+		if _, errs, code := systemctl(t, s, action, "-f"); code != 0 {
+			t.Errorf("systemctl %s -f: exit %d %s", action, code, errs)
+		}
+		waitExited(t, s)
+		if !strings.Contains(s.Console(), "final stage: "+action) {
+			t.Errorf("systemctl %s -f: the final stage did not %s; console:\n%s", action, action, s.Console())
+		}
+	}
+}
+
+// Debian's systemd-update-utmp asks the manager over D-Bus for the boot's userspace timestamp (reboot) and the
+// runlevel targets' states (runlevel) and writes utmp records from them, at once. Its wtmp goes to a tmpfs (the
+// test's mount namespace shares the host's /var).
+func TestSystemdUpdateUtmp(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	out, errs, code := inNS(t, s, 0, "/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "get-property",
+		"org.freedesktop.systemd1", managerObj, managerIf, "UserspaceTimestamp")
+	us, err := strconv.ParseUint(strings.TrimSpace(strings.TrimPrefix(out, "t ")), 10, 64)
+	if code != 0 || err != nil || us == 0 {
+		t.Fatalf("UserspaceTimestamp: exit %d %q %s", code, out, errs)
+	}
+	userspace := time.UnixMicro(int64(us))
+	// The record must be told from one written with the current time (what the tool writes when it cannot ask).
+	s.WaitFor(10*time.Second, func() bool { return time.Since(userspace) > 3*time.Second })
+	start := time.Now()
+	out, errs, code = inNS(t, s, 0, "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-ec",
+		"mount -t tmpfs tmpfs /var/log; : >/run/utmp; : >/var/log/wtmp\n"+
+			"timeout 10 /lib/systemd/systemd-update-utmp reboot\ntimeout 10 /lib/systemd/systemd-update-utmp runlevel\nutmpdump /run/utmp")
+	if d := time.Since(start); code != 0 || d > 5*time.Second {
+		t.Fatalf("systemd-update-utmp: exit %d after %v\n%s%s", code, d, out, errs)
+	}
+	t.Logf("utmpdump /run/utmp:\n%s", out)
+	var boot time.Time
+	runlevel := ""
+	for _, l := range strings.Split(out, "\n") {
+		f := regexp.MustCompile(`\[([^]]*)\]`).FindAllStringSubmatch(l, -1)
+		if len(f) != 8 {
+			continue
+		}
+		switch strings.TrimSpace(f[3][1]) {
+		case "reboot":
+			boot, _ = time.Parse("2006-01-02T15:04:05,000000-07:00", f[7][1])
+		case "runlevel":
+			runlevel = strings.TrimSpace(f[1][1])
+		}
+	}
+	if d := boot.Sub(userspace); d < -time.Second || d > time.Second {
+		t.Errorf("the boot record says %v, the manager's UserspaceTimestamp %v", boot, userspace)
+	}
+	// ut_pid of a runlevel record: the runlevel, '3' for multi-user.target (no previous one).
+	if runlevel != "00051" {
+		t.Errorf("runlevel record: pid %q, want 00051 ('3')", runlevel)
+	}
+}
