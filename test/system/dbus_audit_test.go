@@ -598,12 +598,30 @@ func TestSystemctlManagerVerbs(t *testing.T) {
 	if out := bctl("GetJob", "u", job[strings.LastIndex(job, "/")+1:]); out != "o \""+job+"\"\n" {
 		t.Errorf("GetJob of %s: %q", job, out)
 	}
-	if out := bctl("ListUnitsFiltered", "as", "1", "activating"); !strings.Contains(out, "\"hang.service\"") || strings.Contains(out, "\"web.service\"") {
+	// The job's object: its properties, and Cancel.
+	jb := func(args ...string) (string, string, int) {
+		return inNS(t, s, 0, append([]string{"/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "--no-pager"}, args...)...)
+	}
+	if out, errs, _ := jb("get-property", "org.freedesktop.systemd1", job, "org.freedesktop.systemd1.Job", "JobType", "State", "Unit"); out != "s \"start\"\ns \"running\"\n(so) \"hang.service\" \"/org/freedesktop/systemd1/unit/hang_2eservice\"\n" {
+		t.Errorf("the job's properties: %q %s", out, errs)
+	}
+	// The unit's object: Stop.
+	if _, errs, code := jb("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/web_2eservice", "org.freedesktop.systemd1.Unit", "Stop", "s", "replace"); code != 0 {
+		t.Errorf("Unit.Stop: exit %d %s", code, errs)
+	}
+	s.WaitActive("web.service", "inactive", 10*time.Second)
+	if out := bctl("ListUnitsFiltered", "as", "1", "activating"); !strings.Contains(out, "\"hang.service\"") || strings.Contains(out, "\"rl.service\"") {
 		t.Errorf("ListUnitsFiltered activating: %s", out)
 	}
-	if out := bctl("ListUnitsByNames", "as", "2", "web.service", "nothere.service"); !strings.Contains(out, "a(ssssssouso) 2 ") ||
-		!strings.Contains(out, "\"web.service\" \"Web server\" \"loaded\" \"active\" \"running\"") || !regexp.MustCompile(`"nothere.service" "[^"]*" "not-found" "inactive" "dead"`).MatchString(out) {
+	if out := bctl("ListUnitsByNames", "as", "2", "rl.service", "nothere.service"); !strings.Contains(out, "a(ssssssouso) 2 ") ||
+		!strings.Contains(out, "\"rl.service\" \"rl.service\" \"loaded\" \"active\" \"running\"") || !regexp.MustCompile(`"nothere.service" "[^"]*" "not-found" "inactive" "dead"`).MatchString(out) {
 		t.Errorf("ListUnitsByNames: %s", out)
+	}
+	if _, errs, code := jb("call", "org.freedesktop.systemd1", job, "org.freedesktop.systemd1.Job", "Cancel"); code != 0 {
+		t.Errorf("Job.Cancel: exit %d %s", code, errs)
+	}
+	if _, errs, code := jb("call", "org.freedesktop.systemd1", managerObj, managerIf, "GetJob", "u", job[strings.LastIndex(job, "/")+1:]); code == 0 || !strings.Contains(errs, "does not exist") {
+		t.Errorf("GetJob of a canceled job: exit %d %s", code, errs)
 	}
 }
 
