@@ -482,6 +482,10 @@ func TestSystemctlManagerVerbs(t *testing.T) {
 	if p := s.Show("web.service", "MainPID"); p == webPid || s.Show("web.service", "ActiveState") != "active" {
 		t.Errorf("systemctl reload-or-restart web.service did not restart it: MainPID %s (was %s)", p, webPid)
 	}
+	mustSctl(t, s, "reload-or-restart", "rl.service")
+	if n := reloads(); n != 3 || s.Show("rl.service", "MainPID") != rlPid {
+		t.Errorf("sctl reload-or-restart rl.service: %d reloads, MainPID %s (was %s)", n, s.Show("rl.service", "MainPID"), rlPid)
+	}
 	webPid = s.Show("web.service", "MainPID")
 	mustSystemctl(t, s, "try-restart", "web.service")
 	if p := s.Show("web.service", "MainPID"); p == webPid || s.Show("web.service", "ActiveState") != "active" {
@@ -490,8 +494,8 @@ func TestSystemctlManagerVerbs(t *testing.T) {
 	mustSystemctl(t, s, "stop", "web.service")
 	mustSystemctl(t, s, "try-restart", "web.service")
 	mustSystemctl(t, s, "try-reload-or-restart", "web.service", "rl.service")
-	if st, n := s.Show("web.service", "ActiveState"), reloads(); st != "inactive" || n != 3 {
-		t.Errorf("try-restart and try-reload-or-restart: a stopped unit is %s, %d reloads (want inactive, 3)", st, n)
+	if st, n := s.Show("web.service", "ActiveState"), reloads(); st != "inactive" || n != 4 {
+		t.Errorf("try-restart and try-reload-or-restart: a stopped unit is %s, %d reloads (want inactive, 4)", st, n)
 	}
 	out, errs := mustSystemctl(t, s, "start", "--show-transaction", "web.service"), ""
 	if _, errs, _ = systemctl(t, s, "start", "--show-transaction", "rl.service"); !strings.Contains(out+errs, "Enqueued anchor job") {
