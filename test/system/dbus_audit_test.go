@@ -692,3 +692,116 @@ func TestSystemdUpdateUtmp(t *testing.T) {
 		t.Errorf("runlevel record: pid %q, want 00051 ('3')", runlevel)
 	}
 }
+
+// On the system bus signals go to the clients that subscribed, as systemd sends them: JobNew, JobRemoved,
+// UnitNew, UnitRemoved, UnitFilesChanged and Reloading to a subscriber; once the last subscriber has
+// unsubscribed none go out (a restart then is not announced: after a new Subscribe, the first signal is of the
+// client's own LoadUnit, which the bus daemon delivers in order after any earlier one).
+func TestBusSignals(t *testing.T) {
+	t.Parallel()
+	s := startBus(t)
+	bc, err := dbus.Dial("unix:path=" + nsPath(s, "/run/dbus/system_bus_socket"))
+	if err == nil {
+		err = bc.Auth(nil)
+	}
+	if err == nil {
+		err = bc.Hello()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	if err := bc.AddMatchSignal(dbus.WithMatchInterface(managerIf)); err != nil {
+		t.Fatal(err)
+	}
+	signals := make(chan *dbus.Signal, 1000)
+	bc.Signal(signals)
+	obj := bc.Object("org.freedesktop.systemd1", managerObj)
+	next := func() *dbus.Signal {
+		t.Helper()
+		select {
+		case sig := <-signals:
+			return sig
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no signal")
+			return nil
+		}
+	}
+	wait := func(member string, match func([]any) bool) []any {
+		t.Helper()
+		for {
+			if sig := next(); sig.Name == managerIf+"."+member && (match == nil || match(sig.Body)) {
+				return sig.Body
+			}
+		}
+	}
+	if err := obj.Call(managerIf+".Subscribe", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	mustSctl(t, s, "stop", "web.service")
+	var job dbus.ObjectPath
+	if err := obj.Call(managerIf+".StartUnit", 0, "web.service", "replace").Store(&job); err != nil {
+		t.Fatal(err)
+	}
+	if b := wait("JobNew", func(b []any) bool { return b[1] == job }); b[2] != "web.service" {
+		t.Errorf("JobNew %v, StartUnit answered %s", b, job)
+	}
+	if b := wait("JobRemoved", func(b []any) bool { return b[1] == job }); b[2] != "web.service" || b[3] != "done" {
+		t.Errorf("JobRemoved %v", b)
+	}
+	if err := obj.Call(managerIf+".LoadUnit", 0, "extra.service").Err; err != nil {
+		t.Fatal(err)
+	}
+	wait("UnitNew", func(b []any) bool { return b[0] == "extra.service" })
+	wait("UnitRemoved", func(b []any) bool { return b[0] == "extra.service" })
+	if err := obj.Call(managerIf+".EnableUnitFiles", 0, []string{"web.service"}, false, false).Err; err != nil {
+		t.Fatal(err)
+	}
+	wait("UnitFilesChanged", nil)
+	if err := obj.Call(managerIf+".Reload", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	if b := wait("Reloading", nil); b[0] != true {
+		t.Errorf("Reloading %v first", b)
+	}
+	if b := wait("Reloading", nil); b[0] != false {
+		t.Errorf("Reloading %v after", b)
+	}
+
+	if err := obj.Call(managerIf+".Unsubscribe", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	// A private connection gets every signal; once it has the restart's JobRemoved, the core has sent that
+	// signal wherever it went (one decision for all connections).
+	pc := privateConn(t, s)
+	defer pc.Close()
+	private := make(chan *dbus.Signal, 1000)
+	pc.Signal(private)
+	var restart dbus.ObjectPath
+	if err := pc.Object("org.freedesktop.systemd1", managerObj).Call(managerIf+".RestartUnit", 0, "web.service", "replace").Store(&restart); err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		select {
+		case sig := <-private:
+			done = sig.Name == managerIf+".JobRemoved" && sig.Body[1] == restart
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no JobRemoved of the restart on the private socket")
+		}
+	}
+	if err := obj.Call(managerIf+".Subscribe", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	if err := obj.Call(managerIf+".LoadUnit", 0, "extra2.service").Err; err != nil {
+		t.Fatal(err)
+	}
+	for {
+		sig := next()
+		if sig.Name == managerIf+".UnitNew" && sig.Body[0] == "extra2.service" {
+			break
+		}
+		if len(sig.Body) > 2 && sig.Body[2] == "web.service" {
+			t.Fatalf("a signal of web.service's restart while nobody was subscribed: %s %v", sig.Name, sig.Body)
+		}
+	}
+}
