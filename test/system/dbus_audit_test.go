@@ -805,3 +805,42 @@ func TestBusSignals(t *testing.T) {
 		}
 	}
 }
+
+// AttachProcessesToUnit moves a process started elsewhere into a running scope (GetUnitByPID then names the
+// scope), and AbandonScope abandons it, through busctl; AbandonScope of a service is refused (InvalidArgs).
+func TestScopeAttachAbandon(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{"web.service": dbusTestUnits}})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	startInNS(t, s, "/usr/bin/systemd-run", "--unit=sc", "--scope", "sleep", "100")
+	s.WaitActive("sc.scope", "active", 20*time.Second)
+	out, errs, code := inNS(t, s, 0, "/bin/sh", "-c", "sleep 100 >/dev/null 2>&1 & echo $!")
+	pid := strings.TrimSpace(out)
+	if code != 0 || pid == "" {
+		t.Fatalf("sleep: exit %d %s", code, errs)
+	}
+	t.Cleanup(func() { inNS(t, s, 0, "/bin/kill", "-9", pid) })
+	bctl := func(args ...string) (string, string, int) {
+		return inNS(t, s, 0, append([]string{"/usr/bin/busctl", "--address=unix:path=/run/systemd/private", "--no-pager",
+			"call", "org.freedesktop.systemd1", managerObj, managerIf}, args...)...)
+	}
+	if _, errs, code := bctl("AttachProcessesToUnit", "ssau", "sc.scope", "", "1", pid); code != 0 {
+		t.Fatalf("AttachProcessesToUnit: exit %d %s", code, errs)
+	}
+	if out, errs, _ := bctl("GetUnitByPID", "u", pid); out != "o \"/org/freedesktop/systemd1/unit/sc_2escope\"\n" {
+		t.Errorf("GetUnitByPID of the attached process: %q %s", out, errs)
+	}
+	if st, _, _ := s.Sctl("status", "sc.scope"); !strings.Contains(st, pid+" sleep 100") {
+		t.Errorf("sctl status sc.scope does not show the attached process %s:\n%s", pid, st)
+	}
+	if _, errs, code := bctl("AbandonScope", "s", "sc.scope"); code != 0 {
+		t.Fatalf("AbandonScope: exit %d %s", code, errs)
+	}
+	if st := s.Show("sc.scope", "SubState"); st != "abandoned" {
+		t.Errorf("sc.scope after AbandonScope: %s", st)
+	}
+	mustSctl(t, s, "start", "web.service")
+	if _, errs, code := bctl("AbandonScope", "s", "web.service"); code == 0 || !strings.Contains(errs, "not a scope") {
+		t.Errorf("AbandonScope of a service: exit %d %s", code, errs)
+	}
+}
