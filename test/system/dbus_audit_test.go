@@ -273,7 +273,9 @@ func TestGoSystemdClient(t *testing.T) {
 		t.Errorf("ListJobs: %v %v", jobs, err)
 	}
 
-	c.KillUnitContext(ctx, "web.service", int32(syscall.SIGKILL))
+	if err := c.KillUnitWithTarget(ctx, "web.service", sddbus.Main, int32(syscall.SIGKILL)); err != nil {
+		t.Fatal(err)
+	}
 	s.WaitActive("web.service", "failed", 10*time.Second)
 	if err := c.ResetFailedUnitContext(ctx, "web.service"); err != nil || s.Show("web.service", "ActiveState") != "inactive" {
 		t.Errorf("ResetFailedUnit: %v, %s", err, s.Show("web.service", "ActiveState"))
