@@ -51,7 +51,9 @@ func (t *Type) UnmarshalText(b []byte) error {
 func ParseType(s string) (Type, error) {
 	switch s {
 	case "reload-or-restart":
-		return Restart, nil // collapsed by Collapse: reload if the unit can reload, restart otherwise
+		// A restart: whether the unit can reload is known above the job engine, where D-Bus ReloadOrRestartUnit
+		// and sctl reload-or-restart choose a reload first, as systemd's bus_unit_queue_job does.
+		return Restart, nil
 	case "isolate":
 		return Start, nil
 	}
