@@ -101,8 +101,10 @@ type Manager struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
-	reexec       bool
-	reexecuting  chan struct{}
+	reexec      bool
+	reexecuting chan struct{}
+	// jobsEnded counts the jobs ended since the job queue was last found empty (trimAfterBurst).
+	jobsEnded    int
 	reloads      []time.Time // recent daemon-reloads and -reexecs, for the rate limit
 	reloadsDirty bool        // reloads changed since the last commit
 	// checkpointLost is set when a checkpoint was there but could not be used.
@@ -201,7 +203,10 @@ func New(opts Options) (*Manager, error) {
 	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
-	m.engine.OnFinish = m.life.jobFinished
+	m.engine.OnFinish = func(j *job.Job, r job.Result) {
+		m.jobsEnded++
+		m.life.jobFinished(j, r)
+	}
 	m.engine.OnCycleBroken = m.cycleBroken
 	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), local{m})
 	if err != nil {
@@ -338,6 +343,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.commit()
 		m.answerCommitted() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
+		m.trimAfterBurst(trim)
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
 			return m.life.shutdown
