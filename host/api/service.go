@@ -56,7 +56,7 @@ func (s *service) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 }
 
 func (s *service) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
-	units, problems, err := s.core.Show(ctx, req.Units)
+	units, problems, err := s.core.Show(WithWanted(ctx, req.Properties), req.Units)
 	warnCaller(ctx, problems)
 	if err != nil {
 		return nil, err

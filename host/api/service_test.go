@@ -29,7 +29,12 @@ func (f *fakeCore) Enqueue(_ context.Context, units []string, t job.Type, mode j
 	return []JobInfo{{ID: 7, Unit: units[0], Type: t.String()}}, nil
 }
 
-func (f *fakeCore) Show(context.Context, []string) ([]UnitProperties, []string, error) {
+func (f *fakeCore) Show(ctx context.Context, _ []string) ([]UnitProperties, []string, error) {
+	for _, n := range []string{"CanStart", "UnitFileState"} {
+		if Wanted(ctx, n) {
+			f.calls = append(f.calls, "wanted "+n)
+		}
+	}
 	var p Properties
 	p.Add("Id", "a.service")
 	p.Add("Description", "")
@@ -77,6 +82,22 @@ func TestServiceTranslates(t *testing.T) {
 		{name: "reload-plugin of a path that is not absolute", invalid: true, call: func(s *service) error {
 			_, err := s.ReloadPlugin(ctx, &controlv1.ReloadPluginRequest{Type: "service", Path: "bin/service"})
 			return err
+		}},
+		{name: "show tells the core which properties are wanted", call: func(s *service) error {
+			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, Properties: []string{"CanStart"}})
+			return err
+		}, check: func(t *testing.T, f *fakeCore) {
+			if !slices.Equal(f.calls, []string{"wanted CanStart"}) {
+				t.Errorf("calls %v", f.calls)
+			}
+		}},
+		{name: "show without names wants every property", call: func(s *service) error {
+			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, All: true})
+			return err
+		}, check: func(t *testing.T, f *fakeCore) {
+			if !slices.Equal(f.calls, []string{"wanted CanStart", "wanted UnitFileState"}) {
+				t.Errorf("calls %v", f.calls)
+			}
 		}},
 		{name: "show leaves out empty properties unless asked", call: func(s *service) error {
 			resp, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}})
