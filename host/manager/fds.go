@@ -250,7 +250,7 @@ func (m *Manager) releasePassed(u *Unit) {
 // passableFds lists the fds u's processes may get, for UnitRuntime: the listeners of the socket units that
 // trigger u by configuration, by unit name, as "SOCKET/ID"; then u's own fds.
 func (m *Manager) passableFds(u *Unit) (ids, names []string) {
-	socks := append([]string(nil), u.deps["TriggeredBy"]...)
+	socks := append([]string(nil), u.deps.get("TriggeredBy")...)
 	sort.Strings(socks)
 	for _, name := range socks {
 		s := m.units[name]
@@ -298,7 +298,7 @@ func (m *Manager) resolveFds(u *Unit, s *pb.Spawn) ([]*os.File, []string, error)
 // it finished tell the same).
 func (m *Manager) notifyTriggers(u *Unit) {
 	ev := &pb.UnitChanged{Unit: u.ID, Active: toPB(u.Active), Sub: u.Sub, Result: u.Result}
-	for _, list := range [][]string{u.deps["TriggeredBy"], u.triggeredBy} {
+	for _, list := range [][]string{u.deps.get("TriggeredBy"), u.triggeredBy} {
 		for _, name := range list {
 			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded && !m.pg.queuedNews(t, ev) {
 				m.send(t, &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: ev}})

@@ -215,7 +215,7 @@ func (l *lifecycle) stopIfUnneeded(u *Unit) {
 // triggerOn starts the units named by u's OnFailure= or OnSuccess= with the job mode the unit configured.
 func (l *lifecycle) triggerOn(u *Unit, kind, mode string) {
 	m := l.m
-	for _, name := range u.deps[kind] {
+	for _, name := range u.deps.get(kind) {
 		jm, err := job.ParseMode(mode)
 		if err == nil {
 			_, err = m.enqueue(m.units[name], job.Start, jm, false)

@@ -25,7 +25,7 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 	add("Names", strings.Join(u.Names, " "))
 	for _, kind := range unit.DepKinds() {
 		k := string(kind)
-		list := u.deps[k]
+		list := u.deps.get(k)
 		switch k { // with the run-time links of handed-over connections
 		case "Triggers":
 			list = append(list[:len(list):len(list)], u.triggers...)

@@ -163,8 +163,8 @@ func (m *Manager) loadTransient(name string) *Unit {
 	}
 	m.parse([]*Unit{u})
 	var more []string
-	for _, others := range u.fwd {
-		more = append(more, others...)
+	for _, d := range u.fwd {
+		more = append(more, d.units...)
 	}
 	m.load(more...)
 	m.link(u)

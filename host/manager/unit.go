@@ -28,12 +28,12 @@ type Unit struct {
 	Settings     pairs // the plugin's view of the unit's settings, for sctl show
 
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
-	fwd map[string][]string
+	fwd depLists
 	// deps holds the effective dependencies by kind: configured, the type's default and implicit ones, and
 	// the reverse kinds other units' dependencies imply; depSet holds the lists of depSetMin entries or more,
 	// so that adding one stays O(1) (a target may want thousands of units) while the few dependencies of most
 	// units cost no set. Both, and the unit's other maps, are made on their first entry.
-	deps   map[string][]string
+	deps   depLists
 	depSet map[depKey]bool
 
 	// The last evaluation of the conditions and asserts, for ConditionResult/AssertResult and sctl status.
@@ -131,7 +131,7 @@ func (u *Unit) addName(name string) {
 
 // addDep records a dependency, keeping each kind free of duplicates.
 func (u *Unit) addDep(kind, other string) {
-	list, k := u.deps[kind], depKey{kind, other}
+	list, k := u.deps.get(kind), depKey{kind, other}
 	if len(list) < depSetMin && slices.Contains(list, other) || len(list) >= depSetMin && u.depSet[k] {
 		return
 	}
@@ -147,10 +147,7 @@ func (u *Unit) addDep(kind, other string) {
 	case len(list) > depSetMin:
 		u.depSet[k] = true
 	}
-	if u.deps == nil {
-		u.deps = map[string][]string{}
-	}
-	u.deps[kind] = list
+	u.deps.set(kind, list)
 }
 
 // depSetMin is the length from which a dependency list is indexed in depSet: below it a scan is cheaper than a

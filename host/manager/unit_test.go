@@ -38,10 +38,10 @@ func TestAddDepOnce(t *testing.T) {
 	}
 	u.addDep("After", "x.service")
 	u.addDep("After", "x.service")
-	if n := len(u.deps["Wants"]); n != 3*depSetMin {
+	if n := len(u.deps.get("Wants")); n != 3*depSetMin {
 		t.Errorf("%d Wants, want %d", n, 3*depSetMin)
 	}
-	if got := u.deps["After"]; len(got) != 1 {
+	if got := u.deps.get("After"); len(got) != 1 {
 		t.Errorf("After = %v", got)
 	}
 	if len(u.depSet) != 3*depSetMin {
