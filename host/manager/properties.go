@@ -28,9 +28,9 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 		list := u.deps.get(k)
 		switch k { // with the run-time links of handed-over connections
 		case "Triggers":
-			list = append(list[:len(list):len(list)], u.triggers...)
+			list = append(list[:len(list):len(list)], u.rareOf().triggers...)
 		case "TriggeredBy":
-			list = append(list[:len(list):len(list)], u.triggeredBy...)
+			list = append(list[:len(list):len(list)], u.rareOf().triggeredBy...)
 		}
 		add(k, strings.Join(list, " "))
 	}
@@ -46,7 +46,7 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 	if want("UnitFileState") {
 		add("UnitFileState", m.unitFileState(u))
 	}
-	addStamp := func(name string, s stamp) { ps.Stamp(name, s.wall, s.mono) }
+	addStamp := func(name string, s stamp) { ps.Stamp(name, s.wallTime(), s.mono) }
 	addStamp("StateChangeTimestamp", u.times.stateChange)
 	addStamp("ActiveEnterTimestamp", u.times.activeEnter)
 	addStamp("ActiveExitTimestamp", u.times.activeExit)

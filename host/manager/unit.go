@@ -64,8 +64,6 @@ type Unit struct {
 	// namespaceOf is the unit and invocation ("UNIT INVOCATION") whose PrivateTmp= directories and network and
 	// IPC namespaces the activation uses: another unit's through JoinsNamespaceOf=, "" for its own.
 	namespaceOf string
-	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
-	startPids []int
 
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied
@@ -77,9 +75,37 @@ type Unit struct {
 	logPipes map[string]logPipe
 	// fds are the descriptors the core holds for the unit, in the order they were opened or handed to it.
 	fds []*heldFd
+	// rare holds what few units have (rareOf, setRare); nil for the others.
+	rare *unitRare
+}
+
+// unitRare is what few units ever have, behind one pointer: it keeps the Unit record of every other unit in a
+// smaller size class.
+type unitRare struct {
 	// triggeredBy and triggers are the run-time trigger links a handed-over connection makes (an Accept=yes
 	// socket and its instance); unlike configured dependencies they do not keep a unit loaded.
 	triggeredBy, triggers []string
+	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
+	startPids []int
+}
+
+// rareOf returns u's rare fields, all empty when it has none.
+func (u *Unit) rareOf() unitRare {
+	if u.rare == nil {
+		return unitRare{}
+	}
+	return *u.rare
+}
+
+// setRare changes u's rare fields with f, and drops them when f leaves them all empty.
+func (u *Unit) setRare(f func(r *unitRare)) {
+	if u.rare == nil {
+		u.rare = &unitRare{}
+	}
+	f(u.rare)
+	if r := u.rare; len(r.triggeredBy) == 0 && len(r.triggers) == 0 && len(r.startPids) == 0 {
+		u.rare = nil
+	}
 }
 
 // execMain is what systemd reports of the last main process: its pid, start and exit.
@@ -113,9 +139,27 @@ type timestamps struct {
 	stateChange, activeEnter, activeExit, inactiveEnter, inactiveExit stamp
 }
 
+// stamp is a wall-clock and a monotonic time. The wall clock is in nanoseconds since the epoch, 0 for none: a
+// time.Time is 24 bytes, and a unit holds nine stamps.
 type stamp struct {
-	wall time.Time
+	wall int64
 	mono time.Duration
+}
+
+// wallTime is s's wall-clock time, the zero time for none.
+func (s stamp) wallTime() time.Time {
+	if s.wall == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.wall)
+}
+
+// wallOf is t as a stamp's wall clock.
+func wallOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 func newUnit(id, typ string) *Unit {
