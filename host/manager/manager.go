@@ -103,10 +103,11 @@ type Manager struct {
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
 	reexec      bool
 	reexecuting chan struct{}
-	// jobsEnded counts the jobs ended since the job queue was last found empty (trimAfterBurst).
-	jobsEnded    int
-	reloads      []time.Time // recent daemon-reloads and -reexecs, for the rate limit
-	reloadsDirty bool        // reloads changed since the last commit
+	// jobsEnded counts the jobs ended since the job queue was last found empty; gcPercent is the GC's pace
+	// paceMemory set last, 0 before it set one (rest.go).
+	jobsEnded, gcPercent int
+	reloads              []time.Time // recent daemon-reloads and -reexecs, for the rate limit
+	reloadsDirty         bool        // reloads changed since the last commit
 	// checkpointLost is set when a checkpoint was there but could not be used.
 	checkpointLost bool
 	// instance names this process image (Ping): a re-executed core has another.
@@ -343,7 +344,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.commit()
 		m.answerCommitted() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
-		m.trimAfterBurst(trim)
+		m.paceMemory(trim)
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
 			return m.life.shutdown
