@@ -13,7 +13,9 @@ export CGO_ENABLED ?= 0
 # Installed binaries carry no symbol table or DWARF (a third of their size) and no build paths; the Go runtime's
 # own tables stay, so panics still print file:line. `make LDFLAGS=` keeps the symbols, for perf and debuggers.
 LDFLAGS   ?= -s -w
-BUILDFLAGS := -trimpath -ldflags='$(LDFLAGS)'
+# grpcnotrace leaves out grpc-go's request tracing (golang.org/x/net/trace, its HTML pages and their templates),
+# which nothing here turns on: 0.3 MB of the image and an initialiser every process of it ran.
+BUILDFLAGS := -trimpath -tags grpcnotrace -ldflags='$(LDFLAGS)'
 
 .PHONY: all build install test fuzz generate lint clean demo
 

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/sysmaster/sysmaster/pkg/cpuprofile"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 )
 
@@ -52,6 +53,8 @@ func Serve(t UnitType, opts ...ServeOption) {
 		defer trim.Touch()
 		return handler(ctx, req)
 	}
+	stopProfile := cpuprofile.Start()
+	defer stopProfile()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  hs,
 		VersionedPlugins: map[int]plugin.PluginSet{cfg.protocol: {PluginName: &GRPCPlugin{Impl: t}}},

@@ -56,6 +56,9 @@ func (s *service) ListUnitFiles(ctx context.Context, req *controlv1.ListUnitFile
 }
 
 func (s *service) Show(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
+	if resp, err := s.showStatus(ctx, req); resp != nil || err != nil {
+		return resp, err
+	}
 	units, problems, err := s.core.Show(WithWanted(ctx, req.Properties), req.Units)
 	warnCaller(ctx, problems)
 	if err != nil {
@@ -66,6 +69,52 @@ func (s *service) Show(ctx context.Context, req *controlv1.ShowRequest) (*contro
 		up := &controlv1.UnitProperties{Unit: u.Unit}
 		for _, p := range u.Properties.filter(req.Properties, req.All) {
 			up.Properties = append(up.Properties, &controlv1.Property{Name: p.Name, Value: p.Value})
+		}
+		resp.Units = append(resp.Units, up)
+	}
+	return resp, nil
+}
+
+// statusField reads the property name from a unit's list-units line; nil for a property the line does not hold.
+func statusField(name string) func(*UnitStatus) string {
+	switch name {
+	case "Id":
+		return func(st *UnitStatus) string { return st.Name }
+	case "Description":
+		return func(st *UnitStatus) string { return st.Description }
+	case "LoadState":
+		return func(st *UnitStatus) string { return st.LoadState }
+	case "ActiveState":
+		return func(st *UnitStatus) string { return st.ActiveState }
+	case "SubState":
+		return func(st *UnitStatus) string { return st.SubState }
+	}
+	return nil
+}
+
+// showStatus answers a Show that asks only for properties of the units' list-units lines (is-active and
+// is-failed ask for ActiveState) from those lines, as D-Bus's Get of them is answered: the core computes a unit's
+// every property (its cgroup's statistics, its file's enablement) only for a request that needs more. It
+// answers nil when a unit named is not loaded (Show loads it) or another property is asked for. The answer
+// carries no warnings of system.conf (Show's header): the callers of these verbs do not print them.
+func (s *service) showStatus(ctx context.Context, req *controlv1.ShowRequest) (*controlv1.ShowResponse, error) {
+	if len(req.Units) == 0 || len(req.Properties) == 0 {
+		return nil, nil
+	}
+	for _, p := range req.Properties {
+		if statusField(p) == nil {
+			return nil, nil
+		}
+	}
+	resp := &controlv1.ShowResponse{}
+	for _, name := range req.Units {
+		st, err := s.core.LoadedUnit(ctx, name)
+		if err != nil || st == nil {
+			return nil, err
+		}
+		up := &controlv1.UnitProperties{Unit: st.Name}
+		for _, p := range req.Properties {
+			up.Properties = append(up.Properties, &controlv1.Property{Name: p, Value: statusField(p)(st)})
 		}
 		resp.Units = append(resp.Units, up)
 	}

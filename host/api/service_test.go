@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sysmaster/sysmaster/host/job"
@@ -14,9 +15,10 @@ import (
 // fakeCore records what reached it; the methods a case does not use panic (the embedded nil Core).
 type fakeCore struct {
 	Core
-	calls []string
-	mode  job.Mode
-	typ   job.Type
+	calls  []string
+	wanted []string // the properties Show was told are wanted (Wanted)
+	mode   job.Mode
+	typ    job.Type
 }
 
 func (f *fakeCore) Kill(_ context.Context, units []string, whom string, sig int32) error {
@@ -30,9 +32,10 @@ func (f *fakeCore) Enqueue(_ context.Context, units []string, t job.Type, mode j
 }
 
 func (f *fakeCore) Show(ctx context.Context, _ []string) ([]UnitProperties, []string, error) {
+	f.calls = append(f.calls, "show")
 	for _, n := range []string{"CanStart", "UnitFileState"} {
 		if Wanted(ctx, n) {
-			f.calls = append(f.calls, "wanted "+n)
+			f.wanted = append(f.wanted, n)
 		}
 	}
 	var p Properties
@@ -40,6 +43,54 @@ func (f *fakeCore) Show(ctx context.Context, _ []string) ([]UnitProperties, []st
 	p.Add("Description", "")
 	p.Bool("CanStart", true)
 	return []UnitProperties{{Unit: "a.service", Properties: p}}, nil, nil
+}
+
+// LoadedUnit knows a.service, also by the alias alias.service.
+func (f *fakeCore) LoadedUnit(_ context.Context, name string) (*UnitStatus, error) {
+	f.calls = append(f.calls, "loaded "+name)
+	if name != "a.service" && name != "alias.service" {
+		return nil, nil
+	}
+	return &UnitStatus{Name: "a.service", Description: "A", LoadState: "loaded", ActiveState: "active", SubState: "running"}, nil
+}
+
+// A Show of the states a list-units line holds is answered from that line; anything else computes the units'
+// properties.
+func TestShowOfStatesReadsTheListUnitsLine(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		units      []string
+		props      []string
+		calls      []string
+		unit, want string // the first unit's id and its properties' values, joined by commas
+	}{
+		{"is-active", []string{"a.service"}, []string{"ActiveState"}, []string{"loaded a.service"}, "a.service", "active"},
+		{"by an alias", []string{"alias.service"}, []string{"SubState", "Id", "LoadState", "Description"},
+			[]string{"loaded alias.service"}, "a.service", "running,a.service,loaded,A"},
+		{"another property", []string{"a.service"}, []string{"ActiveState", "CanStart"}, []string{"show"}, "a.service", "yes"},
+		{"every property", []string{"a.service"}, nil, []string{"show"}, "a.service", "a.service,yes"},
+		{"a unit not loaded", []string{"a.service", "b.service"}, []string{"ActiveState"},
+			[]string{"loaded a.service", "loaded b.service", "show"}, "a.service", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeCore{}
+			resp, err := (&service{core: f}).Show(ctx, &controlv1.ShowRequest{Units: tc.units, Properties: tc.props})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(f.calls, tc.calls) {
+				t.Errorf("calls %q, want %q", f.calls, tc.calls)
+			}
+			var vals []string
+			for _, p := range resp.Units[0].Properties {
+				vals = append(vals, p.Value)
+			}
+			if resp.Units[0].Unit != tc.unit || strings.Join(vals, ",") != tc.want {
+				t.Errorf("answered %s %q, want %s %q", resp.Units[0].Unit, vals, tc.unit, tc.want)
+			}
+		})
+	}
 }
 
 func TestServiceTranslates(t *testing.T) {
@@ -87,16 +138,16 @@ func TestServiceTranslates(t *testing.T) {
 			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, Properties: []string{"CanStart"}})
 			return err
 		}, check: func(t *testing.T, f *fakeCore) {
-			if !slices.Equal(f.calls, []string{"wanted CanStart"}) {
-				t.Errorf("calls %v", f.calls)
+			if !slices.Equal(f.wanted, []string{"CanStart"}) {
+				t.Errorf("wanted %v", f.wanted)
 			}
 		}},
 		{name: "show without names wants every property", call: func(s *service) error {
 			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, All: true})
 			return err
 		}, check: func(t *testing.T, f *fakeCore) {
-			if !slices.Equal(f.calls, []string{"wanted CanStart", "wanted UnitFileState"}) {
-				t.Errorf("calls %v", f.calls)
+			if !slices.Equal(f.wanted, []string{"CanStart", "UnitFileState"}) {
+				t.Errorf("wanted %v", f.wanted)
 			}
 		}},
 		{name: "show leaves out empty properties unless asked", call: func(s *service) error {

@@ -178,7 +178,8 @@ func (s *Server) listUnits(r *request, f api.UnitFilter, names []string) ([]any,
 				return nil, err
 			}
 		}
-		if _, _, err = s.core.Show(r.ctx, names); err != nil { // loads them
+		shown, _, err := s.core.Show(r.ctx, names) // loads them
+		if err != nil {
 			return nil, err
 		}
 		all, err := s.core.ListUnits(r.ctx, f)
@@ -188,6 +189,15 @@ func (s *Server) listUnits(r *request, f api.UnitFilter, names []string) ([]any,
 		byName := map[string]api.UnitStatus{}
 		for _, u := range all {
 			byName[u.Name] = u
+		}
+		// One entry for each name, as systemd's: a unit that does not exist (not-found) is collected again
+		// at once and is no longer listed, so its entry comes from what Show found.
+		for _, p := range shown {
+			v := p.Properties.Value
+			if _, ok := byName[p.Unit]; !ok {
+				byName[p.Unit] = api.UnitStatus{Name: p.Unit, Description: v("Description"), LoadState: v("LoadState"),
+					ActiveState: v("ActiveState"), SubState: v("SubState")}
+			}
 		}
 		for _, n := range names {
 			if u, ok := byName[n]; ok {
@@ -235,11 +245,23 @@ func (s *Server) enqueueJobs(r *request, name string, typ string, mode string) (
 	if err != nil {
 		return nil, err
 	}
-	if typ == "reload-or-try-restart" { // systemd's JOB_TRY_RESTART with reload_if_possible
-		typ = "try-restart"
-		if units, _, err := s.core.Show(r.ctx, []string{name}); err == nil && len(units) == 1 &&
-			units[0].Properties.Value("CanReload") == "yes" {
+	// systemd's bus_unit_queue_job with reload_if_possible: a unit that can reload gets JOB_RELOAD_OR_START
+	// (reload if active, else start) for ReloadOrRestart, JOB_TRY_RELOAD for ReloadOrTryRestart; the others
+	// restart and try-restart.
+	if typ == "reload-or-restart" || typ == "reload-or-try-restart" {
+		canReload := false
+		if units, _, err := s.core.Show(r.ctx, []string{name}); err == nil && len(units) == 1 {
+			canReload = units[0].Properties.Value("CanReload") == "yes"
+		}
+		switch {
+		case typ == "reload-or-restart" && canReload:
+			typ = "reload-or-start"
+		case typ == "reload-or-restart":
+			typ = "restart"
+		case canReload:
 			typ = "try-reload"
+		default:
+			typ = "try-restart"
 		}
 	}
 	t, err := job.ParseType(typ)

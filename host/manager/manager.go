@@ -26,6 +26,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/reaper"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/host/unitlog"
+	"github.com/sysmaster/sysmaster/pkg/cpuprofile"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -99,7 +100,9 @@ type Manager struct {
 	// committed are the control calls (doCommitted) to answer once the turn they ran in is committed.
 	committed []func()
 	closeOnce sync.Once
-	done      chan struct{}
+	// stopProfile ends and writes the CPU profile New started when $SYSMASTER_CPU_PROFILE is set (pkg/cpuprofile).
+	stopProfile func()
+	done        chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
 	reexec      bool
 	reexecuting chan struct{}
@@ -135,6 +138,7 @@ type queued struct {
 // New sets the manager up: configuration, reaper, plugin manager, unit loader, control socket and the link to
 // init. It starts nothing yet.
 func New(opts Options) (*Manager, error) {
+	stopProfile := cpuprofile.Start() // the core's setup too: its store, its cgroup, its sockets
 	if opts.ConfigPath == "" {
 		opts.ConfigPath = config.DefaultPath
 	}
@@ -154,6 +158,7 @@ func New(opts Options) (*Manager, error) {
 		opts.Console = os.Stderr
 	}
 	m := &Manager{
+		stopProfile: stopProfile,
 		opts:        opts,
 		console:     opts.Console,
 		units:       map[string]*Unit{},
@@ -533,6 +538,9 @@ func (m *Manager) close() {
 		}
 		m.plugins.StopAll()
 		close(m.done)
+		if m.stopProfile != nil {
+			m.stopProfile() // before init hears of the end: it ends every process then
+		}
 		m.init.close()
 	})
 }

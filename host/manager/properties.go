@@ -71,7 +71,7 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 	add("OnFailureJobMode", us.OnFailureJobMode)
 	ps.Bool("IgnoreOnIsolate", us.IgnoreOnIsolate)
 	if want("NeedDaemonReload") {
-		ps.Bool("NeedDaemonReload", needReload(u.Frag))
+		ps.Bool("NeedDaemonReload", m.needReload(u.Frag))
 	}
 	ps.Span("JobTimeoutUSec", us.JobTimeout)
 	ps.Span("JobRunningTimeoutUSec", us.JobRunningTimeout)
@@ -181,10 +181,13 @@ func (m *Manager) runtimeUnitDir() string {
 	return ""
 }
 
-// needReload reports whether a file the unit was read from changed since.
-func needReload(f *unit.Fragment) bool {
+// needReload reports whether a file the unit was read from changed since, or a drop-in directory appeared.
+func (m *Manager) needReload(f *unit.Fragment) bool {
 	if f == nil {
 		return false
+	}
+	if m.loader != nil && m.loader.NewDropInDir(f) {
+		return true
 	}
 	for _, mt := range f.ModTimes {
 		st, err := os.Stat(mt.Path)

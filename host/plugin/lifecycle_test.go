@@ -136,9 +136,10 @@ func TestCrashingPluginIsBackedOffAndRecovers(t *testing.T) {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
+	// Refused at once, without a launch (Restarts stays 2 below); the bound only catches a wait for the delay.
 	start := time.Now()
 	_, err = m.Handle("fault", []*pb.Item{crash})
-	if !errors.Is(err, ErrBackoff) || !strings.Contains(err.Error(), "3 crashes") || time.Since(start) > 50*time.Millisecond {
+	if !errors.Is(err, ErrBackoff) || !strings.Contains(err.Error(), "3 crashes") || time.Since(start) > time.Second {
 		t.Fatalf("after the burst: %v (%v)", err, time.Since(start))
 	}
 	in := rowFor(m, "fault")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/host/config"
 	"github.com/sysmaster/sysmaster/host/reaper"
+	"github.com/sysmaster/sysmaster/pkg/cpuprofile"
 	"github.com/sysmaster/sysmaster/pkg/memtrim"
 	"github.com/sysmaster/sysmaster/sdk"
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
@@ -355,6 +356,10 @@ func (m *Manager) launch(typ, path, pin string, timeout time.Duration) (*Plugin,
 			// Where each process writes its heap profile at rest, when the core was told to (pkg/memtrim).
 			if d, ok := os.LookupEnv(memtrim.ProfileEnv); ok {
 				cmd.Env = append(cmd.Env, memtrim.ProfileEnv+"="+d)
+			}
+			// And its CPU profile up to its close (pkg/cpuprofile).
+			if d, ok := os.LookupEnv(cpuprofile.Env); ok {
+				cmd.Env = append(cmd.Env, cpuprofile.Env+"="+d)
 			}
 			p.runner = &procRunner{cmd: cmd, reaper: m.reaper, onExit: func(e reaper.Exit) {
 				// Called with the reaper's lock held: the manager's lock is taken elsewhere, as launches hold it

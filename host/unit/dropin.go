@@ -34,6 +34,24 @@ func dropInDirs(f *Fragment) []string {
 	return dirs
 }
 
+// NewDropInDir reports whether a drop-in directory of f exists now that was not read when f was (one made since,
+// as `sctl edit --no-reload` makes it): a change a new file in a known one would not show through ModTimes.
+// systemd's unit_need_daemon_reload finds it by looking for the drop-in paths anew.
+func (l *Loader) NewDropInDir(f *Fragment) bool {
+	for _, dir := range l.Paths {
+		for _, d := range dropInDirs(f) {
+			full := filepath.Join(dir, d)
+			if slices.ContainsFunc(f.ModTimes, func(m ModTime) bool { return m.Path == full }) {
+				continue
+			}
+			if st, err := os.Stat(full); err == nil && st.IsDir() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // dropIns returns the drop-in files of f in the order they apply. A file name seen in an earlier directory of
 // the search path (or, within one directory of the path, a more specific NAME.d) hides the same name elsewhere;
 // one linked to /dev/null disables that name. The kept files apply sorted by file name, so that "10-x.conf" in

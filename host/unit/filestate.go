@@ -12,7 +12,9 @@ import (
 // systemd's unit_file_lookup_state: "masked"; "alias" for a name that is a link to another unit; "enabled" (or
 // "enabled-runtime") when a link the [Install] section would make exists in a configuration directory (for a
 // template, the link of its DefaultInstance=); "indirect" when other links point to the file (a template whose
-// instances were enabled) or when it has only Also=; "disabled" when it has install rules; "static" otherwise;
+// instances were enabled) or when it has only Also=; "linked" (or "linked-runtime") when the only link is the one
+// that puts a file from elsewhere on the path under its own name (`sctl link`); "disabled" when it has install
+// rules; "static" otherwise;
 // "bad" for a file that cannot be read; "" when there is no file. runtime is the runtime configuration directory
 // ("" when there is none): links there make "enabled-runtime".
 func (l *Loader) FileState(name, runtime string) string {
@@ -44,7 +46,8 @@ func (l *Loader) FileState(name, runtime string) string {
 
 // linkState looks for links to f in the configuration directories (every directory of the search path but the
 // vendor one, the last): "enabled" for one in a persistent directory, "enabled-runtime" for one in runtime
-// only, "" for none. With knownName, only links named as [Install] would name them count (the unit's name, an
+// only; with knownName and none of those, "linked" or "linked-runtime" for a link named after the unit in the
+// directory itself (systemd's same_name_link); "" for none. With knownName, only links named as [Install] would name them count (the unit's name, an
 // alias, a template's DefaultInstance=); without, any link that points to the file (or is named after it).
 func (l *Loader) linkState(f *Fragment, runtime string, knownName bool) string {
 	known := map[string]bool{f.Name: true}
@@ -56,9 +59,9 @@ func (l *Loader) linkState(f *Fragment, runtime string, knownName bool) string {
 			known[n] = true
 		}
 	}
-	state := ""
+	state, linked := "", ""
 	for _, dir := range l.configDirs() {
-		found := false
+		found, sameName := false, false
 		for _, sub := range linkDirs(dir) {
 			ents, err := os.ReadDir(sub)
 			if err != nil {
@@ -81,7 +84,8 @@ func (l *Loader) linkState(f *Fragment, runtime string, knownName bool) string {
 					}
 				}
 				if sub == dir && byName {
-					continue // the unit's own file, or a link that puts it on the path ("linked")
+					sameName = true // a link that puts the unit on the path: "linked" if nothing enables it
+					continue
 				}
 				if (byName || byTarget) && (!knownName || known[e.Name()]) {
 					found = true
@@ -93,7 +97,15 @@ func (l *Loader) linkState(f *Fragment, runtime string, knownName bool) string {
 			return "enabled"
 		case found:
 			state = "enabled-runtime"
+		case sameName && knownName && linked == "":
+			linked = "linked"
+			if dir == runtime {
+				linked = "linked-runtime"
+			}
 		}
+	}
+	if state == "" {
+		state = linked
 	}
 	return state
 }

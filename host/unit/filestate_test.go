@@ -26,6 +26,13 @@ func TestFileState(t *testing.T) {
 		"lib/rt.service":                            "[Service]\n[Install]\nWantedBy=multi-user.target\n",
 		"etc/masked.service":                        "->/dev/null",
 		"lib/broken.service":                        "[Install]\nWantedBy=a b c\"\n",
+		// sctl link: a file from outside the path, linked in under its own name (systemctl --root agrees).
+		"opt/ext.service":    "[Service]\n",
+		"etc/ext.service":    "->../opt/ext.service",
+		"opt/ext2.service":   "[Service]\n[Install]\nWantedBy=multi-user.target\n",
+		"etc/ext2.service":   "->../opt/ext2.service",
+		"opt/rtlink.service": "[Service]\n",
+		"run/rtlink.service": "->../opt/rtlink.service",
 	})
 	for name, want := range map[string]string{
 		"ssh.service":           "enabled",
@@ -41,6 +48,9 @@ func TestFileState(t *testing.T) {
 		"masked.service":        "masked",
 		"broken.service":        "bad",
 		"nosuch.service":        "",
+		"ext.service":           "linked",
+		"ext2.service":          "linked", // install rules, not enabled: still linked, as systemd says
+		"rtlink.service":        "linked-runtime",
 	} {
 		if got := l.FileState(name, l.Paths[1]); got != want {
 			t.Errorf("FileState(%s) = %q, want %q", name, got, want)

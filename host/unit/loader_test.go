@@ -354,3 +354,21 @@ func BenchmarkLoad10k(b *testing.B) {
 		}
 	}
 }
+
+// A drop-in directory made after the unit was read is a change NeedDaemonReload must see; one read is not.
+func TestNewDropInDir(t *testing.T) {
+	l := tree(t, map[string]string{
+		"lib/a.service":          "[Unit]\nDescription=A\n",
+		"lib/a.service.d/x.conf": "[Unit]\nDescription=X\n",
+	})
+	f := l.Load("a.service")
+	if l.NewDropInDir(f) {
+		t.Fatal("a drop-in directory that was read counts as new")
+	}
+	if err := os.MkdirAll(filepath.Join(l.Paths[0], "a.service.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !l.NewDropInDir(f) {
+		t.Error("etc/a.service.d, made after the load, is not seen")
+	}
+}

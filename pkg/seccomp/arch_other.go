@@ -8,4 +8,4 @@ const (
 	x32Bit     = 0
 )
 
-var numbers = map[string]uint32{}
+func numbers() map[string]uint32 { return nil }

@@ -90,7 +90,7 @@ func (f *Filter) Assemble() ([]bpf.RawInstruction, error) {
 	var order []uint32
 	byNr := map[uint32][]Rule{}
 	for _, r := range f.Rules {
-		nr, ok := numbers[r.Syscall]
+		nr, ok := numbers()[r.Syscall]
 		if !ok {
 			continue
 		}

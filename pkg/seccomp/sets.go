@@ -11,13 +11,13 @@ func Expand(name string) (names []string, ok bool) {
 	if !strings.HasPrefix(name, "@") {
 		return []string{name}, Known(name)
 	}
-	if _, ok := groupSets[name]; !ok {
+	if _, ok := groupSets()[name]; !ok {
 		return nil, false
 	}
 	seen := map[string]bool{}
 	var walk func(g string)
 	walk = func(g string) {
-		for _, m := range groupSets[g] {
+		for _, m := range groupSets()[g] {
 			if strings.HasPrefix(m, "@") {
 				walk(m)
 				continue
@@ -36,14 +36,14 @@ func Expand(name string) (names []string, ok bool) {
 // but the core and the service plugin) never ask.
 var known = sync.OnceValue(func() map[string]bool {
 	k := map[string]bool{}
-	for _, g := range groupSets {
+	for _, g := range groupSets() {
 		for _, m := range g {
 			if !strings.HasPrefix(m, "@") {
 				k[m] = true
 			}
 		}
 	}
-	for n := range numbers {
+	for n := range numbers() {
 		k[n] = true
 	}
 	return k
@@ -54,6 +54,6 @@ func Known(name string) bool { return known()[name] }
 
 // Number returns the native number of a system call, and false when this architecture has no such call.
 func Number(name string) (uint32, bool) {
-	n, ok := numbers[name]
+	n, ok := numbers()[name]
 	return n, ok
 }

@@ -23,14 +23,18 @@ import (
 // it (for tests that talk to a core in another mount namespace through /proc/PID/root/…).
 const DefaultSocket = "/run/sysmaster/private"
 
-// Client is a connection to the core. Its methods are those of controlv1.ManagerClient.
+// Client is a connection to the core. Its methods are those of controlv1.ManagerClient. A Client may be used
+// by several goroutines at once.
 type Client struct {
 	controlv1.ManagerClient
-	conn *grpc.ClientConn
+	conn *unaryConn
 }
 
 // Dial prepares a connection to the socket at path ("" for the default). The connection is made by the first
 // call, which fails with an errdefs.ErrUnavailable error when nothing listens.
+//
+// Unary calls go over connections of the client's own (unary.go); streams through grpc-go's client, made on
+// their first use.
 func Dial(_ context.Context, path string) (*Client, error) {
 	if path == "" {
 		path = os.Getenv("SYSMASTER_SOCKET")
@@ -38,16 +42,23 @@ func Dial(_ context.Context, path string) (*Client, error) {
 	if path == "" {
 		path = DefaultSocket
 	}
-	conn, err := grpc.NewClient("unix://"+path,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-			return errdefs.FromGRPC(invoker(ctx, method, req, reply, cc, opts...))
-		}))
-	if err != nil {
-		return nil, err
-	}
-	return &Client{ManagerClient: controlv1.NewManagerClient(conn), conn: conn}, nil
+	conn := &unaryConn{path: path, streams: func() (*grpc.ClientConn, error) {
+		return grpc.NewClient("unix://"+path,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+				return errdefs.FromGRPC(invoker(ctx, method, req, reply, cc, opts...))
+			}))
+	}}
+	return &Client{ManagerClient: controlv1.NewManagerClient(classed{conn}), conn: conn}, nil
 }
 
-// Close closes the connection.
+// Close closes the connections.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// classed gives the error of every unary call its errdefs class; a stream's errors are gRPC statuses, as they
+// always were.
+type classed struct{ *unaryConn }
+
+func (c classed) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	return errdefs.FromGRPC(c.unaryConn.Invoke(ctx, method, args, reply, opts...))
+}

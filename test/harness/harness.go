@@ -268,6 +268,15 @@ func (s *System) Exited() <-chan struct{} { return s.exited }
 // ExitCode is unshare's exit status once Exited is closed.
 func (s *System) ExitCode() int { return s.cmd.ProcessState.ExitCode() }
 
+// ExitSignal is the signal that ended unshare once Exited is closed (unshare --fork passes on the signal that
+// ended init: SIGINT when reboot(2) powered the namespace off or halted it, SIGHUP when it rebooted it), or 0.
+func (s *System) ExitSignal() syscall.Signal {
+	if ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return 0
+}
+
 // Signal sends sig to init.
 func (s *System) Signal(sig syscall.Signal) error {
 	if s.InitPid <= 0 {

@@ -49,7 +49,7 @@ func TestDBusActivation(t *testing.T) {
 	mustSctl(t, s, "start", "dbus.service") // the core connects once dbus.service is up, as systemd does
 
 	busctl := func(args ...string) (string, string, int) {
-		return inNS(t, s, 0, append([]string{"/usr/bin/busctl", "--address=unix:path=/run/dbus/system_bus_socket"}, args...)...)
+		return inNS(t, s, 0, append([]string{"/usr/bin/busctl", "--system"}, args...)...)
 	}
 	var owner string
 	if !s.WaitFor(20*time.Second, func() bool {

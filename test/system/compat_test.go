@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -291,4 +292,49 @@ func TestBootAlwaysLeavesAWayIn(t *testing.T) {
 			t.Errorf("multi-user.target is %s", st)
 		}
 	})
+}
+
+// Bug 10, the socket activation the issue names beside restart: a connection that starts a socket's service on a
+// booted system does not start sysinit.target's failed or condition-skipped wants again either.
+func TestJobsPulledInOnlyByRedundantJobsSocketActivation(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{
+		Units: map[string]string{
+			"flaky.service": "[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\n[Service]\nType=oneshot\n" +
+				"ExecStart=/bin/sh -c 'echo run >> /run/flaky-runs; exit 1'\n",
+			"skipped.service": "[Unit]\nDefaultDependencies=no\nBefore=sysinit.target\nConditionPathExists=/nonexistent\n" +
+				"[Service]\nType=oneshot\nExecStart=/bin/true\n",
+			"ten.socket":  "[Socket]\nListenStream=/run/ten.sock\n[Install]\nWantedBy=sockets.target\n",
+			"ten.service": "[Service]\nExecStart=/bin/sh -c 'echo start >> /run/ten-runs; exec sleep infinity'\n",
+		},
+		Links: map[string]string{
+			"sysinit.target.wants/flaky.service":   "../flaky.service",
+			"sysinit.target.wants/skipped.service": "../skipped.service",
+			"sockets.target.wants/ten.socket":      "../ten.socket",
+		},
+	})
+	s.WaitActive("multi-user.target", "active", 10*time.Second)
+	s.WaitActive("ten.socket", "active", 10*time.Second)
+	if n := lines(s, "/run/flaky-runs"); n != 1 {
+		t.Fatalf("flaky.service ran %d times at boot", n)
+	}
+	skippedAt := s.Show("skipped.service", "ConditionTimestampMonotonic")
+	c, err := net.Dial("unix", filepath.Join("/proc", strconv.Itoa(s.InitPid), "root/run/ten.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !s.WaitFor(10*time.Second, func() bool { return lines(s, "/run/ten-runs") == 1 }) {
+		out, _, _ := s.Sctl("status", "ten.service")
+		t.Fatalf("the connection did not start ten.service:\n%s", out)
+	}
+	if !s.WaitFor(10*time.Second, func() bool { out, _, _ := s.Sctl("list-jobs"); return out == "No jobs running.\n" }) {
+		t.Fatal("jobs left after the activation")
+	}
+	if n := lines(s, "/run/flaky-runs"); n != 1 {
+		t.Errorf("the socket activation started sysinit.target's failed want again: it ran %d times", n)
+	}
+	if now := s.Show("skipped.service", "ConditionTimestampMonotonic"); now != skippedAt {
+		t.Errorf("the socket activation checked the conditions of a skipped want again (%s → %s)", skippedAt, now)
+	}
 }

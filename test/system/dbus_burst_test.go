@@ -51,7 +51,7 @@ func TestDBusBurst(t *testing.T) {
 		units[k] = v
 	}
 	bin := harness.BuildPlugin(t, "test/system/testdata/dbusburst", t.TempDir())
-	s := harness.Start(t, harness.Options{Units: units, Env: []string{"DBUS_SYSTEM_BUS_ADDRESS=" + testBus}})
+	s := harness.Start(t, harness.Options{Units: units})
 	s.WriteFile("bus.conf", busConfig)
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	mustSctl(t, s, "start", "dbus.service")

@@ -35,7 +35,13 @@ func inNS(t *testing.T, s *harness.System, uid int, argv ...string) (stdout, std
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "nsenter", append(ns, argv...)...)
-	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+testBus)
+	// Clients find the system bus where a Debian machine has it, with no address given (none in the
+	// environment either).
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DBUS_SYSTEM_BUS_ADDRESS=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -166,12 +172,12 @@ func sortLines(s string) string {
 }
 
 // testBus is the address of the test's system bus (service_dbus_test.go's busConfig, which lets anyone own and
-// call anything).
-const testBus = "unix:path=/run/testbus/socket"
+// call anything): Debian's, which the core and every client use when no address is given.
+const testBus = "unix:path=/run/dbus/system_bus_socket"
 
 // busUnits are a dbus-daemon run as in Debian (dbus.socket, dbus.service) on the test's socket.
 var busUnits = map[string]string{
-	"dbus.socket": "[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/testbus/socket\n",
+	"dbus.socket": "[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/dbus/system_bus_socket\n",
 	"dbus.service": "[Unit]\nRequires=dbus.socket\n[Service]\nType=notify\nNotifyAccess=main\n" +
 		"ExecStart=/usr/bin/dbus-daemon --config-file=/etc/sysmaster/bus.conf --address=systemd: --nofork --nopidfile --systemd-activation\n",
 	"web.service": dbusTestUnits,
@@ -185,7 +191,7 @@ func startBus(t *testing.T) *harness.System {
 			t.Fatalf("%s is needed (apt-get install dbus libglib2.0-bin python3-dbus): %v", p, err)
 		}
 	}
-	s := harness.Start(t, harness.Options{Units: busUnits, Env: []string{"DBUS_SYSTEM_BUS_ADDRESS=" + testBus}})
+	s := harness.Start(t, harness.Options{Units: busUnits})
 	s.WriteFile("bus.conf", busConfig)
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	mustSctl(t, s, "start", "dbus.service", "web.service")
@@ -286,7 +292,7 @@ print('web.service' in names, int(props['MainPID']), str(p.Get('org.freedesktop.
 	s.WaitActive("web.service", "inactive", 10*time.Second)
 
 	// Signals on the bus go to subscribers: JobRemoved of a start made with sctl.
-	bc, err := dbus.Dial(fmt.Sprintf("unix:path=/proc/%d/root/run/testbus/socket", s.InitPid))
+	bc, err := dbus.Dial(fmt.Sprintf("unix:path=/proc/%d/root/run/dbus/system_bus_socket", s.InitPid))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestDebianSystemctlVerbs(t *testing.T) {
 	units["dirs.service"] = "[Service]\nType=oneshot\nRemainAfterExit=yes\nRuntimeDirectory=" + tag +
 		"\nRuntimeDirectoryPreserve=yes\nStateDirectory=" + tag + "\nExecStart=/bin/true\n"
 	units["none.service"] = "[Service]\nType=oneshot\nExecStart=/bin/true\n"
-	s := harness.Start(t, harness.Options{Units: units, Env: []string{"DBUS_SYSTEM_BUS_ADDRESS=" + testBus}})
+	s := harness.Start(t, harness.Options{Units: units})
 	s.WriteFile("bus.conf", busConfig)
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
 	mustSctl(t, s, "start", "dbus.service")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +14,8 @@ import (
 )
 
 // Issue 15, "must be true": with the unit directory of a Debian 12 system on the unit path (this machine's
-// /lib/systemd/system: systemd, udev, dbus, openssh-server, cron, rsyslog, polkitd, e2fsprogs, logrotate, man-db,
-// apt and more), list-unit-files shows no "bad" row that systemd would not, and every unit systemd loads loads.
+// /lib/systemd/system, and from testdata/debian/unitdir the units of the issue's packages it lacks: systemd, udev,
+// dbus, openssh-server, cron, rsyslog, polkitd, e2fsprogs, logrotate, man-db, apt and more), list-unit-files shows no "bad" row that systemd would not, and every unit systemd loads loads.
 // The directory is mirrored without its .wants/ and .requires/ links (the boot must not start Debian's services
 // in the test) and put last on the unit path, after sysmaster's own units.
 func TestDebianUnitDirectory(t *testing.T) {
@@ -57,8 +58,47 @@ func TestDebianUnitDirectory(t *testing.T) {
 		}
 		names = append(names, e.Name())
 	}
+	// The issue's packages this machine lacks come from testdata/debian/unitdir (apt-get download, unchanged).
+	extra, err := os.ReadDir("testdata/debian/unitdir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range extra {
+		dst := filepath.Join(mirror, e.Name())
+		if _, err := os.Lstat(dst); err == nil {
+			continue // installed here: the machine's copy
+		}
+		src := filepath.Join("testdata/debian/unitdir", e.Name())
+		if e.Type()&os.ModeSymlink != 0 {
+			target, err := os.Readlink(src)
+			if err == nil {
+				err = os.Symlink(target, dst)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			b, err := os.ReadFile(src)
+			if err == nil {
+				err = os.WriteFile(dst, b, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		names = append(names, e.Name())
+	}
 	if len(names) < 100 {
 		t.Fatalf("only %d units in %s", len(names), lib)
+	}
+	// One unit of each package the issue names, so that a machine without one cannot pass unseen.
+	for pkg, unit := range map[string]string{"systemd": "systemd-journald.service", "udev": "systemd-udevd.service",
+		"dbus": "dbus.service", "openssh-server": "ssh.service", "cron": "cron.service", "rsyslog": "rsyslog.service",
+		"polkitd": "polkit.service", "e2fsprogs": "e2scrub_all.timer", "logrotate": "logrotate.service",
+		"man-db": "man-db.service", "apt": "apt-daily.service"} {
+		if !slices.Contains(names, unit) {
+			t.Errorf("%s of %s is not on the unit path (apt-get install %s, or add it to testdata/debian/unitdir)", unit, pkg, pkg)
+		}
 	}
 	conf, err := os.ReadFile(filepath.Join(harness.Install(t), "etc/sysmaster/system.conf"))
 	if err != nil {
@@ -114,7 +154,7 @@ func TestDebianUnitDirectory(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out, _ := exec.Command("systemd-analyze", "verify", "--man=no", filepath.Join(lib, n)).CombinedOutput()
+			out, _ := exec.Command("systemd-analyze", "verify", "--man=no", filepath.Join(mirror, n)).CombinedOutput()
 			if !strings.Contains(string(out), "bad unit file setting") && !strings.Contains(string(out), "failed to load properly") {
 				t.Errorf("%s: sysmaster refuses it (list-unit-files %q), systemd loads it:\n%s", n, fileState[n], out)
 			}

@@ -1,6 +1,8 @@
 package system
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +21,11 @@ func TestLogindSessionScope(t *testing.T) {
 			"ExecStart=/usr/bin/dbus-daemon --config-file=/etc/sysmaster/bus.conf --address=systemd: --nofork --nopidfile --systemd-activation\n",
 		"systemd-logind.service": "[Unit]\nRequires=dbus.service\nAfter=dbus.service\n[Service]\nType=dbus\nBusName=org.freedesktop.login1\n" +
 			"ExecStart=/lib/systemd/systemd-logind\n",
-		// The user manager is not what this test is about: a stand-in that stays up.
-		"user@.service":             "[Service]\nExecStart=/bin/sleep infinity\n",
-		"user-runtime-dir@.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+		// The user manager (systemd --user) is not run: a stand-in that stays up (docs/transient.md says what
+		// Debian's user@.service needs). Debian's user-runtime-dir@.service is the real one: its binary asks
+		// logind on the bus for the size and mounts a tmpfs on /run/user/UID.
+		"user@.service":             "[Unit]\nRequires=user-runtime-dir@%i.service\nAfter=user-runtime-dir@%i.service\n[Service]\nExecStart=/bin/sleep infinity\n",
+		"user-runtime-dir@.service": debianUnit(t, "user-runtime-dir@.service"),
 	}})
 	s.WriteFile("bus.conf", activationBus)
 	s.WaitActive("multi-user.target", "active", 10*time.Second)
@@ -45,8 +49,11 @@ func TestLogindSessionScope(t *testing.T) {
 	if sl := s.Show(scope, "Slice"); sl != "user-0.slice" {
 		t.Errorf("%s is in %q", scope, sl)
 	}
-	out, errs, code := inNS(t, s, 0, "/usr/bin/env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket",
-		"/usr/bin/loginctl", "--no-pager", "list-sessions")
+	if st := s.Show("user-runtime-dir@0.service", "ActiveState"); st != "active" || !runUserMounted(t, s) {
+		out, _, _ := s.Sctl("status", "user-runtime-dir@0.service")
+		t.Errorf("user-runtime-dir@0.service %s, /run/user/0 mounted %v:\n%s", st, runUserMounted(t, s), out)
+	}
+	out, errs, code := inNS(t, s, 0, "/usr/bin/loginctl", "--no-pager", "list-sessions")
 	if code != 0 || !strings.Contains(out, "root") {
 		t.Errorf("loginctl list-sessions: exit %d\n%s%s", code, out, errs)
 	}
@@ -67,4 +74,27 @@ func TestLogindSessionScope(t *testing.T) {
 		st, _, _ := s.Sctl("status", scope)
 		t.Errorf("%s still up after the login ended:\n%s", scope, st)
 	}
+	// logind stops user@0.service after UserStopDelaySec= (10 s); user-runtime-dir@0.service is then unneeded
+	// (StopWhenUnneeded=yes) and its ExecStop= unmounts /run/user/0.
+	if !s.WaitFor(40*time.Second, func() bool {
+		return !runUserMounted(t, s) && s.Show("user-runtime-dir@0.service", "ActiveState") != "active"
+	}) {
+		out, _, _ := s.Sctl("status", "user@0.service", "user-runtime-dir@0.service")
+		t.Errorf("/run/user/0 still mounted after the login ended:\n%s", out)
+	}
+}
+
+// runUserMounted reports whether /run/user/0 is a tmpfs mount in the system's namespace.
+func runUserMounted(t *testing.T, s *harness.System) bool {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", s.InitPid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 8 && f[4] == "/run/user/0" && strings.Contains(l, " - tmpfs ") {
+			return true
+		}
+	}
+	return false
 }

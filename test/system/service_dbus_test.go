@@ -17,7 +17,7 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
-  <listen>unix:path=/run/testbus/socket</listen>
+  <listen>unix:path=/run/dbus/system_bus_socket</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -39,9 +39,9 @@ func TestTypeDBus(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/dbus-daemon"); err != nil {
 		t.Fatalf("dbus-daemon is needed (apt-get install dbus): %v", err)
 	}
-	const addr = "unix:path=/run/testbus/socket"
+	const addr = testBus
 	units := map[string]string{
-		"dbus.socket": "[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/testbus/socket\n",
+		"dbus.socket": "[Unit]\nDescription=D-Bus System Message Bus Socket\n[Socket]\nListenStream=/run/dbus/system_bus_socket\n",
 		"dbus.service": "[Unit]\nRequires=dbus.socket\n[Service]\nType=notify\nNotifyAccess=main\n" +
 			"ExecStart=/usr/bin/dbus-daemon --config-file=/etc/sysmaster/bus.conf --address=systemd: --nofork --nopidfile --systemd-activation\n",
 		"slow.service": "[Service]\nType=dbus\nBusName=org.sysmaster.Slow\nEnvironment=DBUS_SYSTEM_BUS_ADDRESS=" + addr +

@@ -26,6 +26,12 @@ func TestSandboxUnenforcedReported(t *testing.T) {
 			t.Errorf("%s reported %d times in the unit's log, want once:\n%s", key, n, logs)
 		}
 	}
+	// Issue 15: once per load, not three times on the console.
+	for _, key := range []string{"SecureBits=", "RemoveIPC="} {
+		if n := strings.Count(s.Console(), key+" is not supported"); n != 1 {
+			t.Errorf("%s reported %d times on the console:\n%s", key, n, s.Console())
+		}
+	}
 	if strings.Contains(logs, "ProtectSystem") {
 		t.Errorf("ProtectSystem= is enforced, yet reported:\n%s", logs)
 	}

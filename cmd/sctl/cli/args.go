@@ -30,7 +30,7 @@ type options struct {
 	runtime    bool
 	now        bool
 	reverse    bool
-	force      bool   // -f: --force for systemctl's verbs, --follow for logs
+	force      int    // -f: --force for systemctl's verbs (-ff: twice), --follow for logs
 	follow     bool   // --follow
 	wait       bool   // --wait (start, restart: until the units end again)
 	lines      string // -n, --lines (logs; status shows 10)
@@ -40,7 +40,7 @@ type options struct {
 	help       bool   // -h, --help
 	version    bool   // --version
 	failed     bool   // --failed: --state=failed
-	noReload   bool   // --no-reload (edit, set-property do not reload; the core's install operations always do)
+	noReload   bool   // --no-reload (edit does not reload; the core's install operations and set-property always do)
 	dryRun     bool   // --dry-run (poweroff, reboot, halt: do nothing)
 	legend     string // --legend=BOOL
 	output     string // -o, --output (json, json-pretty for the list verbs; short for status)
@@ -70,7 +70,7 @@ func flagSet(o *options) *pflag.FlagSet {
 	addSwitch(fs, &o.runtime, "runtime", "", "enable, disable, mask: only until the next reboot")
 	addSwitch(fs, &o.now, "now", "", "enable, disable, mask: also start or stop")
 	addSwitch(fs, &o.reverse, "reverse", "", "list-dependencies: the reverse dependencies")
-	addSwitch(fs, &o.force, "force", "f", "accepted (systemctl's --force); with logs: --follow")
+	fs.VarPF((*countValue)(&o.force), "force", "f", "poweroff, reboot, halt, kexec: at once, without stopping units in order (twice: reboot(2) at once, without the manager); edit: create; with logs: --follow").NoOptDefVal = "true"
 	addSwitch(fs, &o.follow, "follow", "", "logs: keep printing new lines")
 	addSwitch(fs, &o.wait, "wait", "", "start, restart: wait until the units have ended again")
 	fs.StringVarP(&o.lines, "lines", "n", "", "logs: the number of lines to show")
@@ -85,17 +85,18 @@ func flagSet(o *options) *pflag.FlagSet {
 	addSwitch(fs, &o.transact, "show-transaction", "T", "job verbs: print the jobs enqueued")
 	fs.Var((*listValue)(&o.what), "what", "clean: what to remove")
 	addSwitch(fs, &o.dryRun, "dry-run", "", "poweroff, reboot, halt: only check, do nothing")
-	addSwitch(fs, &o.noReload, "no-reload", "", "edit, set-property: do not reload the daemon afterwards")
+	addSwitch(fs, &o.noReload, "no-reload", "", "edit: do not reload the daemon afterwards")
 	fs.StringVar(&o.presetMode, "preset-mode", "", "preset, preset-all: full, enable-only or disable-only")
 	fs.StringVar(&o.root, "root", "", "the unit-file verbs on the tree at DIR, without a manager")
 	var ignored bool
 	// Accepted and changing nothing here: there is no pager, no password agent, no inhibitor and no wall,
 	// and sctl talks to the system manager only.
 	addSwitch(fs, &o.withDeps, "with-dependencies", "", "status, cat: also the units' dependencies")
-	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall", "ignore-inhibitors"} {
+	for _, name := range []string{"no-pager", "no-ask-password", "system", "no-wall"} {
 		addSwitch(fs, &ignored, name, "", "accepted, changes nothing")
 	}
-	fs.Lookup("ignore-inhibitors").Shorthand = "i"
+	// The short name is given with the flag: pflag looks shorthands up in a table filled when a flag is added.
+	addSwitch(fs, &ignored, "ignore-inhibitors", "i", "accepted, changes nothing")
 	addSwitch(fs, &o.version, "version", "", "show the version")
 	addSwitch(fs, &o.help, "help", "h", "show this help")
 	return fs

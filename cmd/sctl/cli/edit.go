@@ -45,7 +45,7 @@ func edit(e *env, args []string) int {
 			return e.callFailed("get unit "+name, err)
 		}
 		fragment := p["FragmentPath"]
-		if fragment == "" && !e.o.force {
+		if fragment == "" && e.o.force == 0 {
 			e.errorf("Run 'sctl edit%s --force --full %s' to create a new unit.", map[bool]string{true: " --runtime"}[e.o.runtime], name)
 			return exitFailure
 		}
@@ -194,7 +194,7 @@ func findEditor() ([]string, error) {
 	return nil, errors.New("Cannot edit units, no editor available. Please set either $SYSTEMD_EDITOR, $EDITOR or $VISUAL.")
 }
 
-// configDir is where edit and set-property write: the first directory of the manager's unit path, or with
+// configDir is where edit writes: the first directory of the manager's unit path, or with
 // --runtime the second.
 func (e *env) configDir() (string, int) {
 	mp, err := e.managerProperties("UnitPath")
@@ -212,53 +212,14 @@ func (e *env) configDir() (string, int) {
 	return "", exitFailure
 }
 
-// unitSectionProperties are the properties set-property writes to [Unit]; every other one goes to the
-// section of the unit's type ([Service], [Slice], …), where systemd's resource-control properties live.
-var unitSectionProperties = map[string]bool{"Description": true, "Documentation": true, "CollectMode": true,
-	"JobTimeoutSec": true, "JobRunningTimeoutSec": true}
-
-// typeSections are the sections of each type that hold its resource-control settings.
-var typeSections = map[string]string{"service": "Service", "socket": "Socket", "mount": "Mount", "swap": "Swap",
-	"slice": "Slice", "scope": "Scope"}
-
-// setProperty is systemctl set-property made persistent the way systemd makes it: one drop-in per property,
-// 50-NAME.conf, in the unit's .d directory of /etc/sysmaster/system (--runtime: /run/sysmaster/system), then
-// daemon-reload, which applies it to the running unit.
+// setProperty is systemctl set-property: the core writes each property as a drop-in of the unit (50-NAME.conf in
+// its .d directory of the configuration directory; --runtime: the runtime one) and sets the resource-control ones
+// on the running unit's cgroup at once, as systemd's SetUnitProperties (the D-Bus method takes the same path).
 func setProperty(e *env, args []string) int {
-	if len(args) < 2 {
-		e.errorf("Too few arguments.")
-		return exitFailure
-	}
 	name := unitName(args[0])
-	dir, code := e.configDir()
-	if code != exitOK {
-		return code
+	req := &controlv1.SetUnitPropertiesRequest{Unit: name, Runtime: e.o.runtime, Assignments: args[1:]}
+	if _, err := e.c.SetUnitProperties(e.ctx, req); err != nil {
+		return e.callFailed("set unit properties on "+name, err)
 	}
-	typ := name[strings.LastIndexByte(name, '.')+1:]
-	for _, a := range args[1:] {
-		key, value, ok := strings.Cut(a, "=")
-		if !ok || key == "" {
-			e.errorf("Failed to set unit properties on %s: Invalid argument: %s", name, a)
-			return exitFailure
-		}
-		section, ok := typeSections[typ]
-		if unitSectionProperties[key] {
-			section, ok = "Unit", true
-		}
-		if !ok {
-			e.errorf("Failed to set unit properties on %s: Cannot set property %s, or unknown property.", name, key)
-			return exitFailure
-		}
-		p := filepath.Join(dir, name+".d", "50-"+key+".conf")
-		content := fmt.Sprintf("# This is a drop-in unit file extension, created via \"sctl set-property\"\n# or an equivalent operation. Do not edit.\n[%s]\n%s=%s\n", section, key, value)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			e.errorf("Failed to set unit properties on %s: %v", name, err)
-			return exitFailure
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			e.errorf("Failed to set unit properties on %s: %v", name, err)
-			return exitFailure
-		}
-	}
-	return daemonReload(e, nil)
+	return exitOK
 }

@@ -32,6 +32,20 @@ func (s *switchValue) Set(v string) error {
 func (s *switchValue) String() string { return strconv.FormatBool(bool(*s)) }
 func (s *switchValue) Type() string   { return "bool" }
 
+// countValue is a switch that may be given more than once (-ff), counting how often.
+type countValue int
+
+func (c *countValue) Set(v string) error {
+	if v != "true" {
+		return errNoArgument
+	}
+	*c++
+	return nil
+}
+
+func (c *countValue) String() string { return strconv.Itoa(int(*c)) }
+func (c *countValue) Type() string   { return "count" }
+
 // addSwitch declares a switch on fs.
 func addSwitch(fs *pflag.FlagSet, p *bool, name, short, usage string) {
 	fs.VarPF((*switchValue)(p), name, short, usage).NoOptDefVal = "true"

@@ -27,7 +27,7 @@ var kexecLoadedFile = "/sys/kernel/kexec_loaded"
 
 func kexecVerb(e *env, args []string) int {
 	if err := loadKexecKernel(e); err != nil {
-		if !e.o.force {
+		if e.o.force == 0 {
 			e.errorf("%v", err)
 			return exitFailure
 		}

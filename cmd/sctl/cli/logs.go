@@ -36,7 +36,7 @@ func logs(e *env, args []string) int {
 		since = t.UnixMicro()
 	}
 	stream, err := e.c.Logs(e.ctx, &controlv1.LogsRequest{
-		Units: unitNames(args), Lines: lines, SinceUsec: since, Follow: e.o.force || e.o.follow,
+		Units: unitNames(args), Lines: lines, SinceUsec: since, Follow: e.o.force > 0 || e.o.follow,
 	})
 	if err != nil {
 		return e.callFailed("read logs", err)

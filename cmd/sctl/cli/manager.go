@@ -222,33 +222,36 @@ func notSupported(verb, why string) func(e *env, args []string) int {
 	}
 }
 
-// tryReloadOrRestart is systemctl's try-reload-or-restart (force-reload, condreload): reload the active units
-// that can reload, try-restart the others (systemd's ReloadOrTryRestartUnit).
-func tryReloadOrRestart(e *env, args []string) int {
-	units, err := e.expandNames(args)
-	if err != nil {
-		return e.callFailed("expand unit names", err)
-	}
-	var reload, restart []string
-	for _, u := range units {
-		p, err := e.unitProperties(u, "CanReload", "ActiveState")
+// reloadOr is systemctl's reload-or-restart (restartVerb "restart") and try-reload-or-restart (force-reload,
+// condreload; restartVerb "try-restart"): reload the active units that can reload, restart or try-restart the
+// others (systemd's ReloadOrRestartUnit and ReloadOrTryRestartUnit).
+func reloadOr(restartVerb string) func(e *env, args []string) int {
+	return func(e *env, args []string) int {
+		units, err := e.expandNames(args)
 		if err != nil {
-			return e.callFailed("get unit "+u, err)
+			return e.callFailed("expand unit names", err)
 		}
-		if p["CanReload"] == "yes" && p["ActiveState"] == "active" {
-			reload = append(reload, u)
-		} else {
-			restart = append(restart, u)
+		var reload, restart []string
+		for _, u := range units {
+			p, err := e.unitProperties(u, "CanReload", "ActiveState")
+			if err != nil {
+				return e.callFailed("get unit "+u, err)
+			}
+			if p["CanReload"] == "yes" && p["ActiveState"] == "active" {
+				reload = append(reload, u)
+			} else {
+				restart = append(restart, u)
+			}
 		}
-	}
-	code := exitOK
-	if len(reload) > 0 {
-		code = jobVerb("reload")(e, reload)
-	}
-	if len(restart) > 0 {
-		if c := jobVerb("try-restart")(e, restart); c != exitOK {
-			code = c
+		code := exitOK
+		if len(reload) > 0 {
+			code = jobVerb("reload")(e, reload)
 		}
+		if len(restart) > 0 {
+			if c := jobVerb(restartVerb)(e, restart); c != exitOK {
+				code = c
+			}
+		}
+		return code
 	}
-	return code
 }

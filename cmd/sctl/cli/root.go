@@ -62,7 +62,7 @@ var commands = map[string]command{
 	"restart":           {jobVerb("restart"), 1},
 	"try-restart":       {jobVerb("try-restart"), 1},
 	"reload":            {jobVerb("reload"), 1},
-	"reload-or-restart": {jobVerb("reload-or-restart"), 1},
+	"reload-or-restart": {reloadOr("restart"), 1},
 	"isolate":           {jobVerb("isolate"), 1},
 	"cancel":            {cancel, 0},
 	"daemon-reload":     {daemonReload, 0},
@@ -82,12 +82,12 @@ var commands = map[string]command{
 	"kill":              {kill, 1},
 	"logs":              {logs, 1},
 	// systemctl's other names for the job verbs.
-	"try-reload-or-restart": {tryReloadOrRestart, 1},
-	"force-reload":          {tryReloadOrRestart, 1},
+	"try-reload-or-restart": {reloadOr("try-restart"), 1},
+	"force-reload":          {reloadOr("try-restart"), 1},
 	"condrestart":           {jobVerb("try-restart"), 1},
-	"condreload":            {tryReloadOrRestart, 1},
-	"reload-or-try-restart": {tryReloadOrRestart, 1},
-	"restart-or-reload":     {jobVerb("reload-or-restart"), 1},
+	"condreload":            {reloadOr("try-restart"), 1},
+	"reload-or-try-restart": {reloadOr("try-restart"), 1},
+	"restart-or-reload":     {reloadOr("restart"), 1},
 	"default":               {isolateTo("default.target"), 0},
 	"rescue":                {isolateTo("rescue.target"), 0},
 	"emergency":             {isolateTo("emergency.target"), 0},
@@ -181,6 +181,9 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 	}
 	if o.root != "" {
 		return offline(verb, args, o, stdout, stderr) // offline.go
+	}
+	if o.force >= 2 && (verb == "poweroff" || verb == "reboot" || verb == "halt") {
+		return haltNow(verb, &o, stderr) // system.go: without the manager
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

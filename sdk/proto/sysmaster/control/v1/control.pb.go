@@ -2891,6 +2891,102 @@ func (*SetManagerOptionResponse) Descriptor() ([]byte, []int) {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{54}
 }
 
+type SetUnitPropertiesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Unit          string                 `protobuf:"bytes,1,opt,name=unit,proto3" json:"unit,omitempty"`
+	Runtime       bool                   `protobuf:"varint,2,opt,name=runtime,proto3" json:"runtime,omitempty"`        // --runtime: the runtime directory, gone at the next boot
+	Assignments   []string               `protobuf:"bytes,3,rep,name=assignments,proto3" json:"assignments,omitempty"` // NAME=VALUE, as systemctl set-property takes them
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUnitPropertiesRequest) Reset() {
+	*x = SetUnitPropertiesRequest{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUnitPropertiesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUnitPropertiesRequest) ProtoMessage() {}
+
+func (x *SetUnitPropertiesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUnitPropertiesRequest.ProtoReflect.Descriptor instead.
+func (*SetUnitPropertiesRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *SetUnitPropertiesRequest) GetUnit() string {
+	if x != nil {
+		return x.Unit
+	}
+	return ""
+}
+
+func (x *SetUnitPropertiesRequest) GetRuntime() bool {
+	if x != nil {
+		return x.Runtime
+	}
+	return false
+}
+
+func (x *SetUnitPropertiesRequest) GetAssignments() []string {
+	if x != nil {
+		return x.Assignments
+	}
+	return nil
+}
+
+type SetUnitPropertiesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetUnitPropertiesResponse) Reset() {
+	*x = SetUnitPropertiesResponse{}
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetUnitPropertiesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetUnitPropertiesResponse) ProtoMessage() {}
+
+func (x *SetUnitPropertiesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetUnitPropertiesResponse.ProtoReflect.Descriptor instead.
+func (*SetUnitPropertiesResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP(), []int{56}
+}
+
 var File_sdk_proto_sysmaster_control_v1_control_proto protoreflect.FileDescriptor
 
 const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
@@ -3073,7 +3169,12 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x17SetManagerOptionRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"\x1a\n" +
-	"\x18SetManagerOptionResponse2\xf1\x0f\n" +
+	"\x18SetManagerOptionResponse\"j\n" +
+	"\x18SetUnitPropertiesRequest\x12\x12\n" +
+	"\x04unit\x18\x01 \x01(\tR\x04unit\x12\x18\n" +
+	"\aruntime\x18\x02 \x01(\bR\aruntime\x12 \n" +
+	"\vassignments\x18\x03 \x03(\tR\vassignments\"\x1b\n" +
+	"\x19SetUnitPropertiesResponse2\xe7\x10\n" +
 	"\aManager\x12\\\n" +
 	"\tListUnits\x12&.sysmaster.control.v1.ListUnitsRequest\x1a'.sysmaster.control.v1.ListUnitsResponse\x12h\n" +
 	"\rListUnitFiles\x12*.sysmaster.control.v1.ListUnitFilesRequest\x1a+.sysmaster.control.v1.ListUnitFilesResponse\x12M\n" +
@@ -3097,7 +3198,8 @@ const file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc = "" +
 	"\x0eSetEnvironment\x12+.sysmaster.control.v1.SetEnvironmentRequest\x1a,.sysmaster.control.v1.SetEnvironmentResponse\x12S\n" +
 	"\x06Freeze\x12#.sysmaster.control.v1.FreezeRequest\x1a$.sysmaster.control.v1.FreezeResponse\x12P\n" +
 	"\x05Clean\x12\".sysmaster.control.v1.CleanRequest\x1a#.sysmaster.control.v1.CleanResponse\x12q\n" +
-	"\x10SetManagerOption\x12-.sysmaster.control.v1.SetManagerOptionRequest\x1a..sysmaster.control.v1.SetManagerOptionResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
+	"\x10SetManagerOption\x12-.sysmaster.control.v1.SetManagerOptionRequest\x1a..sysmaster.control.v1.SetManagerOptionResponse\x12t\n" +
+	"\x11SetUnitProperties\x12..sysmaster.control.v1.SetUnitPropertiesRequest\x1a/.sysmaster.control.v1.SetUnitPropertiesResponseBIZGgithub.com/sysmaster/sysmaster/sdk/proto/sysmaster/control/v1;controlv1b\x06proto3"
 
 var (
 	file_sdk_proto_sysmaster_control_v1_control_proto_rawDescOnce sync.Once
@@ -3111,63 +3213,65 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_rawDescGZIP() []byte {
 	return file_sdk_proto_sysmaster_control_v1_control_proto_rawDescData
 }
 
-var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_sdk_proto_sysmaster_control_v1_control_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_sdk_proto_sysmaster_control_v1_control_proto_goTypes = []any{
-	(*ListUnitsRequest)(nil),         // 0: sysmaster.control.v1.ListUnitsRequest
-	(*UnitStatus)(nil),               // 1: sysmaster.control.v1.UnitStatus
-	(*ListUnitsResponse)(nil),        // 2: sysmaster.control.v1.ListUnitsResponse
-	(*ListUnitFilesRequest)(nil),     // 3: sysmaster.control.v1.ListUnitFilesRequest
-	(*UnitFile)(nil),                 // 4: sysmaster.control.v1.UnitFile
-	(*ListUnitFilesResponse)(nil),    // 5: sysmaster.control.v1.ListUnitFilesResponse
-	(*ShowRequest)(nil),              // 6: sysmaster.control.v1.ShowRequest
-	(*Property)(nil),                 // 7: sysmaster.control.v1.Property
-	(*UnitProperties)(nil),           // 8: sysmaster.control.v1.UnitProperties
-	(*ShowResponse)(nil),             // 9: sysmaster.control.v1.ShowResponse
-	(*CatRequest)(nil),               // 10: sysmaster.control.v1.CatRequest
-	(*CatFile)(nil),                  // 11: sysmaster.control.v1.CatFile
-	(*CatUnit)(nil),                  // 12: sysmaster.control.v1.CatUnit
-	(*CatResponse)(nil),              // 13: sysmaster.control.v1.CatResponse
-	(*EnqueueRequest)(nil),           // 14: sysmaster.control.v1.EnqueueRequest
-	(*EnqueuedJob)(nil),              // 15: sysmaster.control.v1.EnqueuedJob
-	(*EnqueueResponse)(nil),          // 16: sysmaster.control.v1.EnqueueResponse
-	(*WaitJobsRequest)(nil),          // 17: sysmaster.control.v1.WaitJobsRequest
-	(*JobResult)(nil),                // 18: sysmaster.control.v1.JobResult
-	(*WaitJobsResponse)(nil),         // 19: sysmaster.control.v1.WaitJobsResponse
-	(*ListJobsRequest)(nil),          // 20: sysmaster.control.v1.ListJobsRequest
-	(*JobInfo)(nil),                  // 21: sysmaster.control.v1.JobInfo
-	(*ListJobsResponse)(nil),         // 22: sysmaster.control.v1.ListJobsResponse
-	(*CancelJobsRequest)(nil),        // 23: sysmaster.control.v1.CancelJobsRequest
-	(*CancelJobsResponse)(nil),       // 24: sysmaster.control.v1.CancelJobsResponse
-	(*ResetFailedRequest)(nil),       // 25: sysmaster.control.v1.ResetFailedRequest
-	(*ResetFailedResponse)(nil),      // 26: sysmaster.control.v1.ResetFailedResponse
-	(*ReloadRequest)(nil),            // 27: sysmaster.control.v1.ReloadRequest
-	(*ReloadResponse)(nil),           // 28: sysmaster.control.v1.ReloadResponse
-	(*ReexecRequest)(nil),            // 29: sysmaster.control.v1.ReexecRequest
-	(*ReexecResponse)(nil),           // 30: sysmaster.control.v1.ReexecResponse
-	(*PingRequest)(nil),              // 31: sysmaster.control.v1.PingRequest
-	(*PingResponse)(nil),             // 32: sysmaster.control.v1.PingResponse
-	(*ChangeUnitFilesRequest)(nil),   // 33: sysmaster.control.v1.ChangeUnitFilesRequest
-	(*UnitFileChange)(nil),           // 34: sysmaster.control.v1.UnitFileChange
-	(*ChangeUnitFilesResponse)(nil),  // 35: sysmaster.control.v1.ChangeUnitFilesResponse
-	(*ListPluginsRequest)(nil),       // 36: sysmaster.control.v1.ListPluginsRequest
-	(*PluginInfo)(nil),               // 37: sysmaster.control.v1.PluginInfo
-	(*ListPluginsResponse)(nil),      // 38: sysmaster.control.v1.ListPluginsResponse
-	(*ReloadPluginRequest)(nil),      // 39: sysmaster.control.v1.ReloadPluginRequest
-	(*ReloadPluginResponse)(nil),     // 40: sysmaster.control.v1.ReloadPluginResponse
-	(*ShutdownRequest)(nil),          // 41: sysmaster.control.v1.ShutdownRequest
-	(*ShutdownResponse)(nil),         // 42: sysmaster.control.v1.ShutdownResponse
-	(*KillRequest)(nil),              // 43: sysmaster.control.v1.KillRequest
-	(*KillResponse)(nil),             // 44: sysmaster.control.v1.KillResponse
-	(*LogsRequest)(nil),              // 45: sysmaster.control.v1.LogsRequest
-	(*LogEntry)(nil),                 // 46: sysmaster.control.v1.LogEntry
-	(*SetEnvironmentRequest)(nil),    // 47: sysmaster.control.v1.SetEnvironmentRequest
-	(*SetEnvironmentResponse)(nil),   // 48: sysmaster.control.v1.SetEnvironmentResponse
-	(*FreezeRequest)(nil),            // 49: sysmaster.control.v1.FreezeRequest
-	(*FreezeResponse)(nil),           // 50: sysmaster.control.v1.FreezeResponse
-	(*CleanRequest)(nil),             // 51: sysmaster.control.v1.CleanRequest
-	(*CleanResponse)(nil),            // 52: sysmaster.control.v1.CleanResponse
-	(*SetManagerOptionRequest)(nil),  // 53: sysmaster.control.v1.SetManagerOptionRequest
-	(*SetManagerOptionResponse)(nil), // 54: sysmaster.control.v1.SetManagerOptionResponse
+	(*ListUnitsRequest)(nil),          // 0: sysmaster.control.v1.ListUnitsRequest
+	(*UnitStatus)(nil),                // 1: sysmaster.control.v1.UnitStatus
+	(*ListUnitsResponse)(nil),         // 2: sysmaster.control.v1.ListUnitsResponse
+	(*ListUnitFilesRequest)(nil),      // 3: sysmaster.control.v1.ListUnitFilesRequest
+	(*UnitFile)(nil),                  // 4: sysmaster.control.v1.UnitFile
+	(*ListUnitFilesResponse)(nil),     // 5: sysmaster.control.v1.ListUnitFilesResponse
+	(*ShowRequest)(nil),               // 6: sysmaster.control.v1.ShowRequest
+	(*Property)(nil),                  // 7: sysmaster.control.v1.Property
+	(*UnitProperties)(nil),            // 8: sysmaster.control.v1.UnitProperties
+	(*ShowResponse)(nil),              // 9: sysmaster.control.v1.ShowResponse
+	(*CatRequest)(nil),                // 10: sysmaster.control.v1.CatRequest
+	(*CatFile)(nil),                   // 11: sysmaster.control.v1.CatFile
+	(*CatUnit)(nil),                   // 12: sysmaster.control.v1.CatUnit
+	(*CatResponse)(nil),               // 13: sysmaster.control.v1.CatResponse
+	(*EnqueueRequest)(nil),            // 14: sysmaster.control.v1.EnqueueRequest
+	(*EnqueuedJob)(nil),               // 15: sysmaster.control.v1.EnqueuedJob
+	(*EnqueueResponse)(nil),           // 16: sysmaster.control.v1.EnqueueResponse
+	(*WaitJobsRequest)(nil),           // 17: sysmaster.control.v1.WaitJobsRequest
+	(*JobResult)(nil),                 // 18: sysmaster.control.v1.JobResult
+	(*WaitJobsResponse)(nil),          // 19: sysmaster.control.v1.WaitJobsResponse
+	(*ListJobsRequest)(nil),           // 20: sysmaster.control.v1.ListJobsRequest
+	(*JobInfo)(nil),                   // 21: sysmaster.control.v1.JobInfo
+	(*ListJobsResponse)(nil),          // 22: sysmaster.control.v1.ListJobsResponse
+	(*CancelJobsRequest)(nil),         // 23: sysmaster.control.v1.CancelJobsRequest
+	(*CancelJobsResponse)(nil),        // 24: sysmaster.control.v1.CancelJobsResponse
+	(*ResetFailedRequest)(nil),        // 25: sysmaster.control.v1.ResetFailedRequest
+	(*ResetFailedResponse)(nil),       // 26: sysmaster.control.v1.ResetFailedResponse
+	(*ReloadRequest)(nil),             // 27: sysmaster.control.v1.ReloadRequest
+	(*ReloadResponse)(nil),            // 28: sysmaster.control.v1.ReloadResponse
+	(*ReexecRequest)(nil),             // 29: sysmaster.control.v1.ReexecRequest
+	(*ReexecResponse)(nil),            // 30: sysmaster.control.v1.ReexecResponse
+	(*PingRequest)(nil),               // 31: sysmaster.control.v1.PingRequest
+	(*PingResponse)(nil),              // 32: sysmaster.control.v1.PingResponse
+	(*ChangeUnitFilesRequest)(nil),    // 33: sysmaster.control.v1.ChangeUnitFilesRequest
+	(*UnitFileChange)(nil),            // 34: sysmaster.control.v1.UnitFileChange
+	(*ChangeUnitFilesResponse)(nil),   // 35: sysmaster.control.v1.ChangeUnitFilesResponse
+	(*ListPluginsRequest)(nil),        // 36: sysmaster.control.v1.ListPluginsRequest
+	(*PluginInfo)(nil),                // 37: sysmaster.control.v1.PluginInfo
+	(*ListPluginsResponse)(nil),       // 38: sysmaster.control.v1.ListPluginsResponse
+	(*ReloadPluginRequest)(nil),       // 39: sysmaster.control.v1.ReloadPluginRequest
+	(*ReloadPluginResponse)(nil),      // 40: sysmaster.control.v1.ReloadPluginResponse
+	(*ShutdownRequest)(nil),           // 41: sysmaster.control.v1.ShutdownRequest
+	(*ShutdownResponse)(nil),          // 42: sysmaster.control.v1.ShutdownResponse
+	(*KillRequest)(nil),               // 43: sysmaster.control.v1.KillRequest
+	(*KillResponse)(nil),              // 44: sysmaster.control.v1.KillResponse
+	(*LogsRequest)(nil),               // 45: sysmaster.control.v1.LogsRequest
+	(*LogEntry)(nil),                  // 46: sysmaster.control.v1.LogEntry
+	(*SetEnvironmentRequest)(nil),     // 47: sysmaster.control.v1.SetEnvironmentRequest
+	(*SetEnvironmentResponse)(nil),    // 48: sysmaster.control.v1.SetEnvironmentResponse
+	(*FreezeRequest)(nil),             // 49: sysmaster.control.v1.FreezeRequest
+	(*FreezeResponse)(nil),            // 50: sysmaster.control.v1.FreezeResponse
+	(*CleanRequest)(nil),              // 51: sysmaster.control.v1.CleanRequest
+	(*CleanResponse)(nil),             // 52: sysmaster.control.v1.CleanResponse
+	(*SetManagerOptionRequest)(nil),   // 53: sysmaster.control.v1.SetManagerOptionRequest
+	(*SetManagerOptionResponse)(nil),  // 54: sysmaster.control.v1.SetManagerOptionResponse
+	(*SetUnitPropertiesRequest)(nil),  // 55: sysmaster.control.v1.SetUnitPropertiesRequest
+	(*SetUnitPropertiesResponse)(nil), // 56: sysmaster.control.v1.SetUnitPropertiesResponse
 }
 var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	1,  // 0: sysmaster.control.v1.ListUnitsResponse.units:type_name -> sysmaster.control.v1.UnitStatus
@@ -3203,30 +3307,32 @@ var file_sdk_proto_sysmaster_control_v1_control_proto_depIdxs = []int32{
 	49, // 30: sysmaster.control.v1.Manager.Freeze:input_type -> sysmaster.control.v1.FreezeRequest
 	51, // 31: sysmaster.control.v1.Manager.Clean:input_type -> sysmaster.control.v1.CleanRequest
 	53, // 32: sysmaster.control.v1.Manager.SetManagerOption:input_type -> sysmaster.control.v1.SetManagerOptionRequest
-	2,  // 33: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
-	5,  // 34: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
-	9,  // 35: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
-	13, // 36: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
-	16, // 37: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
-	19, // 38: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
-	22, // 39: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
-	24, // 40: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
-	26, // 41: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
-	28, // 42: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
-	30, // 43: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
-	32, // 44: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
-	35, // 45: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
-	38, // 46: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
-	40, // 47: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
-	42, // 48: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
-	44, // 49: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
-	46, // 50: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
-	48, // 51: sysmaster.control.v1.Manager.SetEnvironment:output_type -> sysmaster.control.v1.SetEnvironmentResponse
-	50, // 52: sysmaster.control.v1.Manager.Freeze:output_type -> sysmaster.control.v1.FreezeResponse
-	52, // 53: sysmaster.control.v1.Manager.Clean:output_type -> sysmaster.control.v1.CleanResponse
-	54, // 54: sysmaster.control.v1.Manager.SetManagerOption:output_type -> sysmaster.control.v1.SetManagerOptionResponse
-	33, // [33:55] is the sub-list for method output_type
-	11, // [11:33] is the sub-list for method input_type
+	55, // 33: sysmaster.control.v1.Manager.SetUnitProperties:input_type -> sysmaster.control.v1.SetUnitPropertiesRequest
+	2,  // 34: sysmaster.control.v1.Manager.ListUnits:output_type -> sysmaster.control.v1.ListUnitsResponse
+	5,  // 35: sysmaster.control.v1.Manager.ListUnitFiles:output_type -> sysmaster.control.v1.ListUnitFilesResponse
+	9,  // 36: sysmaster.control.v1.Manager.Show:output_type -> sysmaster.control.v1.ShowResponse
+	13, // 37: sysmaster.control.v1.Manager.Cat:output_type -> sysmaster.control.v1.CatResponse
+	16, // 38: sysmaster.control.v1.Manager.Enqueue:output_type -> sysmaster.control.v1.EnqueueResponse
+	19, // 39: sysmaster.control.v1.Manager.WaitJobs:output_type -> sysmaster.control.v1.WaitJobsResponse
+	22, // 40: sysmaster.control.v1.Manager.ListJobs:output_type -> sysmaster.control.v1.ListJobsResponse
+	24, // 41: sysmaster.control.v1.Manager.CancelJobs:output_type -> sysmaster.control.v1.CancelJobsResponse
+	26, // 42: sysmaster.control.v1.Manager.ResetFailed:output_type -> sysmaster.control.v1.ResetFailedResponse
+	28, // 43: sysmaster.control.v1.Manager.Reload:output_type -> sysmaster.control.v1.ReloadResponse
+	30, // 44: sysmaster.control.v1.Manager.Reexec:output_type -> sysmaster.control.v1.ReexecResponse
+	32, // 45: sysmaster.control.v1.Manager.Ping:output_type -> sysmaster.control.v1.PingResponse
+	35, // 46: sysmaster.control.v1.Manager.ChangeUnitFiles:output_type -> sysmaster.control.v1.ChangeUnitFilesResponse
+	38, // 47: sysmaster.control.v1.Manager.ListPlugins:output_type -> sysmaster.control.v1.ListPluginsResponse
+	40, // 48: sysmaster.control.v1.Manager.ReloadPlugin:output_type -> sysmaster.control.v1.ReloadPluginResponse
+	42, // 49: sysmaster.control.v1.Manager.Shutdown:output_type -> sysmaster.control.v1.ShutdownResponse
+	44, // 50: sysmaster.control.v1.Manager.Kill:output_type -> sysmaster.control.v1.KillResponse
+	46, // 51: sysmaster.control.v1.Manager.Logs:output_type -> sysmaster.control.v1.LogEntry
+	48, // 52: sysmaster.control.v1.Manager.SetEnvironment:output_type -> sysmaster.control.v1.SetEnvironmentResponse
+	50, // 53: sysmaster.control.v1.Manager.Freeze:output_type -> sysmaster.control.v1.FreezeResponse
+	52, // 54: sysmaster.control.v1.Manager.Clean:output_type -> sysmaster.control.v1.CleanResponse
+	54, // 55: sysmaster.control.v1.Manager.SetManagerOption:output_type -> sysmaster.control.v1.SetManagerOptionResponse
+	56, // 56: sysmaster.control.v1.Manager.SetUnitProperties:output_type -> sysmaster.control.v1.SetUnitPropertiesResponse
+	34, // [34:57] is the sub-list for method output_type
+	11, // [11:34] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -3243,7 +3349,7 @@ func file_sdk_proto_sysmaster_control_v1_control_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc), len(file_sdk_proto_sysmaster_control_v1_control_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,28 +26,29 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Manager_ListUnits_FullMethodName        = "/sysmaster.control.v1.Manager/ListUnits"
-	Manager_ListUnitFiles_FullMethodName    = "/sysmaster.control.v1.Manager/ListUnitFiles"
-	Manager_Show_FullMethodName             = "/sysmaster.control.v1.Manager/Show"
-	Manager_Cat_FullMethodName              = "/sysmaster.control.v1.Manager/Cat"
-	Manager_Enqueue_FullMethodName          = "/sysmaster.control.v1.Manager/Enqueue"
-	Manager_WaitJobs_FullMethodName         = "/sysmaster.control.v1.Manager/WaitJobs"
-	Manager_ListJobs_FullMethodName         = "/sysmaster.control.v1.Manager/ListJobs"
-	Manager_CancelJobs_FullMethodName       = "/sysmaster.control.v1.Manager/CancelJobs"
-	Manager_ResetFailed_FullMethodName      = "/sysmaster.control.v1.Manager/ResetFailed"
-	Manager_Reload_FullMethodName           = "/sysmaster.control.v1.Manager/Reload"
-	Manager_Reexec_FullMethodName           = "/sysmaster.control.v1.Manager/Reexec"
-	Manager_Ping_FullMethodName             = "/sysmaster.control.v1.Manager/Ping"
-	Manager_ChangeUnitFiles_FullMethodName  = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
-	Manager_ListPlugins_FullMethodName      = "/sysmaster.control.v1.Manager/ListPlugins"
-	Manager_ReloadPlugin_FullMethodName     = "/sysmaster.control.v1.Manager/ReloadPlugin"
-	Manager_Shutdown_FullMethodName         = "/sysmaster.control.v1.Manager/Shutdown"
-	Manager_Kill_FullMethodName             = "/sysmaster.control.v1.Manager/Kill"
-	Manager_Logs_FullMethodName             = "/sysmaster.control.v1.Manager/Logs"
-	Manager_SetEnvironment_FullMethodName   = "/sysmaster.control.v1.Manager/SetEnvironment"
-	Manager_Freeze_FullMethodName           = "/sysmaster.control.v1.Manager/Freeze"
-	Manager_Clean_FullMethodName            = "/sysmaster.control.v1.Manager/Clean"
-	Manager_SetManagerOption_FullMethodName = "/sysmaster.control.v1.Manager/SetManagerOption"
+	Manager_ListUnits_FullMethodName         = "/sysmaster.control.v1.Manager/ListUnits"
+	Manager_ListUnitFiles_FullMethodName     = "/sysmaster.control.v1.Manager/ListUnitFiles"
+	Manager_Show_FullMethodName              = "/sysmaster.control.v1.Manager/Show"
+	Manager_Cat_FullMethodName               = "/sysmaster.control.v1.Manager/Cat"
+	Manager_Enqueue_FullMethodName           = "/sysmaster.control.v1.Manager/Enqueue"
+	Manager_WaitJobs_FullMethodName          = "/sysmaster.control.v1.Manager/WaitJobs"
+	Manager_ListJobs_FullMethodName          = "/sysmaster.control.v1.Manager/ListJobs"
+	Manager_CancelJobs_FullMethodName        = "/sysmaster.control.v1.Manager/CancelJobs"
+	Manager_ResetFailed_FullMethodName       = "/sysmaster.control.v1.Manager/ResetFailed"
+	Manager_Reload_FullMethodName            = "/sysmaster.control.v1.Manager/Reload"
+	Manager_Reexec_FullMethodName            = "/sysmaster.control.v1.Manager/Reexec"
+	Manager_Ping_FullMethodName              = "/sysmaster.control.v1.Manager/Ping"
+	Manager_ChangeUnitFiles_FullMethodName   = "/sysmaster.control.v1.Manager/ChangeUnitFiles"
+	Manager_ListPlugins_FullMethodName       = "/sysmaster.control.v1.Manager/ListPlugins"
+	Manager_ReloadPlugin_FullMethodName      = "/sysmaster.control.v1.Manager/ReloadPlugin"
+	Manager_Shutdown_FullMethodName          = "/sysmaster.control.v1.Manager/Shutdown"
+	Manager_Kill_FullMethodName              = "/sysmaster.control.v1.Manager/Kill"
+	Manager_Logs_FullMethodName              = "/sysmaster.control.v1.Manager/Logs"
+	Manager_SetEnvironment_FullMethodName    = "/sysmaster.control.v1.Manager/SetEnvironment"
+	Manager_Freeze_FullMethodName            = "/sysmaster.control.v1.Manager/Freeze"
+	Manager_Clean_FullMethodName             = "/sysmaster.control.v1.Manager/Clean"
+	Manager_SetManagerOption_FullMethodName  = "/sysmaster.control.v1.Manager/SetManagerOption"
+	Manager_SetUnitProperties_FullMethodName = "/sysmaster.control.v1.Manager/SetUnitProperties"
 )
 
 // ManagerClient is the client API for Manager service.
@@ -114,6 +115,11 @@ type ManagerClient interface {
 	// SetManagerOption sets one of the manager's run-time settings: LogLevel, LogTarget or ServiceWatchdogs (the
 	// manager properties of those names read them back). A bad value is INVALID_ARGUMENT and changes nothing.
 	SetManagerOption(ctx context.Context, in *SetManagerOptionRequest, opts ...grpc.CallOption) (*SetManagerOptionResponse, error)
+	// SetUnitProperties is systemctl set-property: each assignment ("MemoryMax=1G", the unit file's syntax) is the
+	// property of systemd's SetUnitProperties, written as a drop-in of the configuration directory (runtime: the
+	// runtime one) and applied at once to the running unit's cgroup, as the D-Bus method does. A property that
+	// cannot be set or a bad value is INVALID_ARGUMENT naming it and changes nothing; an unknown unit NOT_FOUND.
+	SetUnitProperties(ctx context.Context, in *SetUnitPropertiesRequest, opts ...grpc.CallOption) (*SetUnitPropertiesResponse, error)
 }
 
 type managerClient struct {
@@ -353,6 +359,16 @@ func (c *managerClient) SetManagerOption(ctx context.Context, in *SetManagerOpti
 	return out, nil
 }
 
+func (c *managerClient) SetUnitProperties(ctx context.Context, in *SetUnitPropertiesRequest, opts ...grpc.CallOption) (*SetUnitPropertiesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetUnitPropertiesResponse)
+	err := c.cc.Invoke(ctx, Manager_SetUnitProperties_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ManagerServer is the server API for Manager service.
 // All implementations must embed UnimplementedManagerServer
 // for forward compatibility.
@@ -417,6 +433,11 @@ type ManagerServer interface {
 	// SetManagerOption sets one of the manager's run-time settings: LogLevel, LogTarget or ServiceWatchdogs (the
 	// manager properties of those names read them back). A bad value is INVALID_ARGUMENT and changes nothing.
 	SetManagerOption(context.Context, *SetManagerOptionRequest) (*SetManagerOptionResponse, error)
+	// SetUnitProperties is systemctl set-property: each assignment ("MemoryMax=1G", the unit file's syntax) is the
+	// property of systemd's SetUnitProperties, written as a drop-in of the configuration directory (runtime: the
+	// runtime one) and applied at once to the running unit's cgroup, as the D-Bus method does. A property that
+	// cannot be set or a bad value is INVALID_ARGUMENT naming it and changes nothing; an unknown unit NOT_FOUND.
+	SetUnitProperties(context.Context, *SetUnitPropertiesRequest) (*SetUnitPropertiesResponse, error)
 	mustEmbedUnimplementedManagerServer()
 }
 
@@ -492,6 +513,9 @@ func (UnimplementedManagerServer) Clean(context.Context, *CleanRequest) (*CleanR
 }
 func (UnimplementedManagerServer) SetManagerOption(context.Context, *SetManagerOptionRequest) (*SetManagerOptionResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SetManagerOption not implemented")
+}
+func (UnimplementedManagerServer) SetUnitProperties(context.Context, *SetUnitPropertiesRequest) (*SetUnitPropertiesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetUnitProperties not implemented")
 }
 func (UnimplementedManagerServer) mustEmbedUnimplementedManagerServer() {}
 func (UnimplementedManagerServer) testEmbeddedByValue()                 {}
@@ -903,6 +927,24 @@ func _Manager_SetManagerOption_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Manager_SetUnitProperties_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetUnitPropertiesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ManagerServer).SetUnitProperties(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Manager_SetUnitProperties_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ManagerServer).SetUnitProperties(ctx, req.(*SetUnitPropertiesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Manager_ServiceDesc is the grpc.ServiceDesc for Manager service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -993,6 +1035,10 @@ var Manager_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetManagerOption",
 			Handler:    _Manager_SetManagerOption_Handler,
+		},
+		{
+			MethodName: "SetUnitProperties",
+			Handler:    _Manager_SetUnitProperties_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
