@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,4 +101,24 @@ func (p Properties) Value(name string) string {
 		}
 	}
 	return ""
+}
+
+// wantedKey carries the properties a Show's caller asked for (WithWanted).
+type wantedKey struct{}
+
+// WithWanted returns ctx telling Core.Show that only names are wanted, so that it may leave out the properties
+// that cost I/O to compute (UnitFileState reads the unit directories, MemoryCurrent the cgroup's files): an
+// `is-active` asks only for ActiveState, and with 1,000 unit files UnitFileState alone allocated ≈ 300 KB per
+// call. Without names every property is wanted.
+func WithWanted(ctx context.Context, names []string) context.Context {
+	if len(names) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, wantedKey{}, names)
+}
+
+// Wanted reports whether the property name is to be computed for the Show that ctx carries.
+func Wanted(ctx context.Context, name string) bool {
+	names, ok := ctx.Value(wantedKey{}).([]string)
+	return !ok || slices.Contains(names, name)
 }

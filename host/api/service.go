@@ -59,7 +59,7 @@ func (s *service) Show(ctx context.Context, req *controlv1.ShowRequest) (*contro
 	if resp, err := s.showStatus(ctx, req); resp != nil || err != nil {
 		return resp, err
 	}
-	units, problems, err := s.core.Show(ctx, req.Units)
+	units, problems, err := s.core.Show(WithWanted(ctx, req.Properties), req.Units)
 	warnCaller(ctx, problems)
 	if err != nil {
 		return nil, err

@@ -15,9 +15,10 @@ import (
 // fakeCore records what reached it; the methods a case does not use panic (the embedded nil Core).
 type fakeCore struct {
 	Core
-	calls []string
-	mode  job.Mode
-	typ   job.Type
+	calls  []string
+	wanted []string // the properties Show was told are wanted (Wanted)
+	mode   job.Mode
+	typ    job.Type
 }
 
 func (f *fakeCore) Kill(_ context.Context, units []string, whom string, sig int32) error {
@@ -30,8 +31,13 @@ func (f *fakeCore) Enqueue(_ context.Context, units []string, t job.Type, mode j
 	return []JobInfo{{ID: 7, Unit: units[0], Type: t.String()}}, nil
 }
 
-func (f *fakeCore) Show(context.Context, []string) ([]UnitProperties, []string, error) {
+func (f *fakeCore) Show(ctx context.Context, _ []string) ([]UnitProperties, []string, error) {
 	f.calls = append(f.calls, "show")
+	for _, n := range []string{"CanStart", "UnitFileState"} {
+		if Wanted(ctx, n) {
+			f.wanted = append(f.wanted, n)
+		}
+	}
 	var p Properties
 	p.Add("Id", "a.service")
 	p.Add("Description", "")
@@ -127,6 +133,22 @@ func TestServiceTranslates(t *testing.T) {
 		{name: "reload-plugin of a path that is not absolute", invalid: true, call: func(s *service) error {
 			_, err := s.ReloadPlugin(ctx, &controlv1.ReloadPluginRequest{Type: "service", Path: "bin/service"})
 			return err
+		}},
+		{name: "show tells the core which properties are wanted", call: func(s *service) error {
+			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, Properties: []string{"CanStart"}})
+			return err
+		}, check: func(t *testing.T, f *fakeCore) {
+			if !slices.Equal(f.wanted, []string{"CanStart"}) {
+				t.Errorf("wanted %v", f.wanted)
+			}
+		}},
+		{name: "show without names wants every property", call: func(s *service) error {
+			_, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}, All: true})
+			return err
+		}, check: func(t *testing.T, f *fakeCore) {
+			if !slices.Equal(f.wanted, []string{"CanStart", "UnitFileState"}) {
+				t.Errorf("wanted %v", f.wanted)
+			}
 		}},
 		{name: "show leaves out empty properties unless asked", call: func(s *service) error {
 			resp, err := s.Show(ctx, &controlv1.ShowRequest{Units: []string{"a.service"}})

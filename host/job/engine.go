@@ -52,6 +52,9 @@ func (e *Engine) touch(unit string) {
 // Get returns the job installed for unit, or nil.
 func (e *Engine) Get(unit string) *Job { return e.jobs[unit] }
 
+// Len is the number of installed jobs.
+func (e *Engine) Len() int { return len(e.jobs) }
+
 // ByID returns the installed job with id, or nil.
 func (e *Engine) ByID(id uint64) *Job {
 	for _, j := range e.jobs {

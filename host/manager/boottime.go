@@ -57,7 +57,7 @@ func userspaceStart() stamp {
 	if usec, err := strconv.ParseInt(os.Getenv(initproto.UserspaceEnv), 10, 64); err == nil && usec > 0 {
 		mono := time.Duration(usec) * time.Microsecond
 		n := now()
-		return stamp{wall: n.wall.Add(mono - n.mono), mono: mono}
+		return stamp{wall: n.wall + int64(mono-n.mono), mono: mono}
 	}
 	b, err := os.ReadFile("/proc/1/stat")
 	if err != nil {
@@ -74,7 +74,7 @@ func userspaceStart() stamp {
 	}
 	mono := time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on every Linux ABI
 	n := now()
-	return stamp{wall: n.wall.Add(mono - n.mono), mono: mono}
+	return stamp{wall: n.wall + int64(mono-n.mono), mono: mono}
 }
 
 // bootProperties are the manager's timestamp properties, as systemd's Manager has them (the monotonic ones in
@@ -83,12 +83,12 @@ func (m *Manager) bootProperties(ps *api.Properties) {
 	kernel := stamp{}
 	if realBoot() {
 		n := now()
-		kernel = stamp{wall: n.wall.Add(-n.mono)}
+		kernel = stamp{wall: n.wall - int64(n.mono)}
 	}
 	for _, s := range []struct {
 		name string
 		at   stamp
 	}{{"KernelTimestamp", kernel}, {"UserspaceTimestamp", userspaceStart()}, {"FinishTimestamp", m.boot.finish}} {
-		ps.Stamp(s.name, s.at.wall, s.at.mono)
+		ps.Stamp(s.name, s.at.wallTime(), s.at.mono)
 	}
 }

@@ -90,8 +90,8 @@ type jobRecord struct {
 	Env          []string  `json:"env,omitempty"`
 }
 
-func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wall, Mono: s.mono} }
-func (r stampRecord) stamp() stamp { return stamp{wall: r.Wall, mono: r.Mono} }
+func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wallTime(), Mono: s.mono} }
+func (r stampRecord) stamp() stamp { return stamp{wall: wallOf(r.Wall), mono: r.Mono} }
 func recCheck(c checkResult) checkRecord {
 	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, At: rec(c.at)}
 }
@@ -104,10 +104,10 @@ func (m *Manager) record(u *Unit) unitRecord {
 		State: u.State, StateVersion: u.StateVersion,
 		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, TTYReset: u.ttyReset, NamespaceOf: u.namespaceOf, Starts: u.starts,
 		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
-		TriggeredBy: u.triggeredBy, Triggers: u.triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
+		TriggeredBy: u.rareOf().triggeredBy, Triggers: u.rareOf().triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
 		procRecord: m.procs.save(u), timerRecord: m.timers.save(u), fdsRecord: saveFds(u)}
-	r.StartPids = u.startPids
+	r.StartPids = u.rareOf().startPids
 	t := u.times
 	r.Times = [5]stampRecord{rec(t.stateChange), rec(t.activeEnter), rec(t.activeExit), rec(t.inactiveEnter), rec(t.inactiveExit)}
 	for d := range u.runtimeDirs {
@@ -353,10 +353,9 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.State, u.StateVersion = r.State, r.StateVersion
 	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
-	u.triggeredBy, u.triggers = r.TriggeredBy, r.Triggers
+	u.setRare(func(x *unitRare) { x.triggeredBy, x.triggers, x.startPids = r.TriggeredBy, r.Triggers, r.StartPids })
 	u.ttyReset = r.TTYReset
 	u.populated, u.oomKills = r.Populated, r.OOMKills
-	u.startPids = r.StartPids
 	u.times = timestamps{stateChange: r.Times[0].stamp(), activeEnter: r.Times[1].stamp(), activeExit: r.Times[2].stamp(),
 		inactiveEnter: r.Times[3].stamp(), inactiveExit: r.Times[4].stamp()}
 	for _, d := range r.RuntimeDirs {

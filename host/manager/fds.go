@@ -212,23 +212,24 @@ func (m *Manager) passFds(from, to *Unit, fds []*heldFd) {
 		to.fds = append(to.fds, f)
 	}
 	m.markDirty(to)
-	if !slices.Contains(to.triggeredBy, from.ID) {
-		to.triggeredBy = append(to.triggeredBy, from.ID)
-		from.triggers = append(from.triggers, to.ID)
+	if !slices.Contains(to.rareOf().triggeredBy, from.ID) {
+		to.setRare(func(r *unitRare) { r.triggeredBy = append(r.triggeredBy, from.ID) })
+		from.setRare(func(r *unitRare) { r.triggers = append(r.triggers, to.ID) })
 	}
 }
 
 // forgetTriggers removes the run-time trigger links of a unit being unloaded (an Accept=yes instance leaves its
 // socket's Triggers=).
 func (m *Manager) forgetTriggers(u *Unit) {
-	for _, name := range u.triggeredBy {
+	isU := func(s string) bool { return s == u.ID }
+	for _, name := range u.rareOf().triggeredBy {
 		if t := m.units[name]; t != nil {
-			t.triggers = slices.DeleteFunc(t.triggers, func(s string) bool { return s == u.ID })
+			t.setRare(func(r *unitRare) { r.triggers = slices.DeleteFunc(r.triggers, isU) })
 		}
 	}
-	for _, name := range u.triggers {
+	for _, name := range u.rareOf().triggers {
 		if t := m.units[name]; t != nil {
-			t.triggeredBy = slices.DeleteFunc(t.triggeredBy, func(s string) bool { return s == u.ID })
+			t.setRare(func(r *unitRare) { r.triggeredBy = slices.DeleteFunc(r.triggeredBy, isU) })
 		}
 	}
 }
@@ -250,7 +251,7 @@ func (m *Manager) releasePassed(u *Unit) {
 // passableFds lists the fds u's processes may get, for UnitRuntime: the listeners of the socket units that
 // trigger u by configuration, by unit name, as "SOCKET/ID"; then u's own fds.
 func (m *Manager) passableFds(u *Unit) (ids, names []string) {
-	socks := append([]string(nil), u.deps["TriggeredBy"]...)
+	socks := append([]string(nil), u.deps.get("TriggeredBy")...)
 	sort.Strings(socks)
 	for _, name := range socks {
 		s := m.units[name]
@@ -298,7 +299,7 @@ func (m *Manager) resolveFds(u *Unit, s *pb.Spawn) ([]*os.File, []string, error)
 // it finished tell the same).
 func (m *Manager) notifyTriggers(u *Unit) {
 	ev := &pb.UnitChanged{Unit: u.ID, Active: toPB(u.Active), Sub: u.Sub, Result: u.Result}
-	for _, list := range [][]string{u.deps["TriggeredBy"], u.triggeredBy} {
+	for _, list := range [][]string{u.deps.get("TriggeredBy"), u.rareOf().triggeredBy} {
 		for _, name := range list {
 			if t := m.units[name]; t != nil && t.LoadState == unit.Loaded && !m.pg.queuedNews(t, ev) {
 				m.send(t, &pb.Event{Kind: &pb.Event_UnitChanged{UnitChanged: ev}})

@@ -126,8 +126,8 @@ func (s *sweep) kept(x *Unit) bool {
 	for i := 0; i < len(set); i++ {
 		v := set[i]
 		// Who references v has v in its own dependencies, so it is among the units v is linked to.
-		for _, ids := range v.deps {
-			for _, id := range ids {
+		for _, d := range v.deps {
+			for _, id := range d.units {
 				o := s.m.units[id]
 				if o == nil || o == v || seen[o] || s.bad[o] || !s.references(o, v) {
 					continue
@@ -150,12 +150,12 @@ func (s *sweep) kept(x *Unit) bool {
 // references reports whether one of o's own dependencies (not those other units' dependencies imply) names v.
 func (s *sweep) references(o, v *Unit) bool {
 	n := 0
-	for _, names := range o.fwd {
-		n += len(names)
+	for _, d := range o.fwd {
+		n += len(d.units)
 	}
 	if n <= 16 {
-		for _, names := range o.fwd {
-			for _, name := range names {
+		for _, d := range o.fwd {
+			for _, name := range d.units {
 				if s.m.units[name] == v {
 					return true
 				}
@@ -166,8 +166,8 @@ func (s *sweep) references(o, v *Unit) bool {
 	set := s.refs[o]
 	if set == nil {
 		set = make(map[*Unit]bool, n)
-		for _, names := range o.fwd {
-			for _, name := range names {
+		for _, d := range o.fwd {
+			for _, name := range d.units {
 				if t := s.m.units[name]; t != nil {
 					set[t] = true
 				}
@@ -185,8 +185,8 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 	linked := map[*Unit]bool{}
 	for u := range dead {
 		ids[u.ID] = true
-		for _, others := range u.deps {
-			for _, id := range others {
+		for _, d := range u.deps {
+			for _, id := range d.units {
 				if o := m.units[id]; o != nil && !dead[o] {
 					linked[o] = true
 				}
@@ -195,21 +195,22 @@ func (m *Manager) unload(dead map[*Unit]bool) {
 	}
 	for o := range linked {
 		m.queueGC(o)
-		for kind, others := range o.deps {
-			kept := others[:0]
-			for _, id := range others {
+		lists := o.deps[:0]
+		for _, d := range o.deps {
+			kept := d.units[:0]
+			for _, id := range d.units {
 				if ids[id] {
-					delete(o.depSet, depKey{kind, id})
+					delete(o.depSet, depKey{d.kind, id})
 				} else {
 					kept = append(kept, id)
 				}
 			}
-			if len(kept) == 0 {
-				delete(o.deps, kind)
-			} else {
-				o.deps[kind] = kept
+			if len(kept) > 0 {
+				lists = append(lists, depList{d.kind, kept})
 			}
 		}
+		clear(o.deps[len(lists):])
+		o.deps = lists
 	}
 	for u := range dead {
 		for _, n := range u.Names {

@@ -44,7 +44,6 @@ func (m *Manager) addSpec(t *testing.T, specs ...string) {
 		u.Frag = &unit.Fragment{Name: u.ID, Names: []string{u.ID}, LoadState: unit.Loaded,
 			Unit: unit.UnitSection{CollectMode: "inactive", DefaultDependencies: true}}
 		u.LoadState = unit.Loaded
-		u.fwd = map[string][]string{}
 		for _, d := range f[1:] {
 			kind, others, _ := strings.Cut(d, "=")
 			switch kind {
@@ -56,7 +55,7 @@ func (m *Manager) addSpec(t *testing.T, specs ...string) {
 				u.Frag.Unit.CollectMode = others
 				continue
 			}
-			u.fwd[kind] = append(u.fwd[kind], strings.Split(others, ",")...)
+			u.fwd.add(kind, strings.Split(others, ",")...)
 		}
 		m.units[u.ID] = u
 		fresh = append(fresh, u)
@@ -136,7 +135,7 @@ func TestGCKeepsWhatKeptUnitsReference(t *testing.T) {
 		t.Fatalf("loaded: %q, want %q", got, want)
 	}
 	k := m.units["keeper.target"]
-	if len(k.deps["WantedBy"]) != 0 || len(k.deps["After"]) != 1 || k.depSet[depKey{"WantedBy", "other.service"}] ||
+	if len(k.deps.get("WantedBy")) != 0 || len(k.deps.get("After")) != 1 || k.depSet[depKey{"WantedBy", "other.service"}] ||
 		k.depSet[depKey{"After", "reverse.service"}] {
 		t.Errorf("keeper.target still linked to collected units: %v", k.deps)
 	}

@@ -273,7 +273,7 @@ type graph struct{ m *Manager }
 
 func (g graph) Deps(u, kind string) []string {
 	if x := g.m.units[u]; x != nil {
-		return x.deps[kind]
+		return x.deps.get(kind)
 	}
 	return nil
 }

@@ -215,7 +215,7 @@ func (l *lifecycle) stopIfUnneeded(u *Unit) {
 // triggerOn starts the units named by u's OnFailure= or OnSuccess= with the job mode the unit configured.
 func (l *lifecycle) triggerOn(u *Unit, kind, mode string) {
 	m := l.m
-	for _, name := range u.deps[kind] {
+	for _, name := range u.deps.get(kind) {
 		jm, err := job.ParseMode(mode)
 		if err == nil {
 			_, err = m.enqueue(m.units[name], job.Start, jm, false)
@@ -313,7 +313,7 @@ func actionExitStatus(u *Unit, setting string) int {
 	switch {
 	case n >= 0:
 		return n
-	case u.execMain.pid <= 0 || u.execMain.exit.wall.IsZero():
+	case u.execMain.pid <= 0 || u.execMain.exit.wall == 0:
 		return -1
 	case u.execMain.code != exitstatus.Exited:
 		return 255
@@ -342,7 +342,7 @@ func (l *lifecycle) jobFinished(j *job.Job, r job.Result) {
 		m.unitLogf(u, 6, "%s", strings.TrimSpace(line[strings.IndexByte(line, ']')+1:]))
 	}
 	if !isUp(u.Active) {
-		if j.Type == job.Start && r != job.Done && len(u.triggeredBy) > 0 {
+		if j.Type == job.Start && r != job.Done && len(u.rareOf().triggeredBy) > 0 {
 			// A handed-over connection whose instance never came up: close it.
 			m.releasePassed(u)
 		}

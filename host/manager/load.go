@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/sysmaster/sysmaster/host/api"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
+	"github.com/sysmaster/sysmaster/host/api"
 	"github.com/sysmaster/sysmaster/host/unit"
 	"github.com/sysmaster/sysmaster/pkg/unitfile"
 	"github.com/sysmaster/sysmaster/pkg/unitname"
@@ -59,8 +61,8 @@ func (m *Manager) load(names ...string) *Unit {
 		}
 		m.parse(round)
 		for _, u := range round {
-			for _, others := range u.fwd {
-				pending = append(pending, others...)
+			for _, d := range u.fwd {
+				pending = append(pending, d.units...)
 			}
 		}
 		fresh = append(fresh, round...)
@@ -112,9 +114,11 @@ func (m *Manager) setFragment(u *Unit, frag *unit.Fragment) {
 	if frag.LoadError != nil && frag.LoadState != unit.NotFound && frag.LoadState != unit.Masked {
 		m.log.Error(frag.LoadError.Error(), "unit", u.ID, "load_state", string(frag.LoadState))
 	}
-	u.fwd = map[string][]string{}
-	for kind, others := range frag.Unit.Deps {
-		u.fwd[string(kind)] = append(u.fwd[string(kind)], others...)
+	u.fwd = make(depLists, 0, len(frag.Unit.Deps))
+	for _, kind := range slices.Sorted(maps.Keys(frag.Unit.Deps)) {
+		if others := frag.Unit.Deps[kind]; len(others) > 0 {
+			u.fwd.add(string(kind), others...)
+		}
 	}
 }
 
@@ -181,9 +185,9 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 	add = append(add, p.ImplicitDependencies...)
 	add = append(add, sliceDependencies(u)...)
 	have := map[depKey]bool{}
-	for kind, others := range u.fwd {
-		for _, o := range others {
-			have[depKey{kind, o}] = true
+	for _, d := range u.fwd {
+		for _, o := range d.units {
+			have[depKey{d.kind, o}] = true
 		}
 	}
 	for _, d := range add {
@@ -192,7 +196,7 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 			// mount's device when device units are not supported (in a container).
 			if k := (depKey{d.Kind, o}); o != u.ID && unitname.Valid(o) && !have[k] && served(unitname.Type(o)) {
 				have[k] = true
-				u.fwd[d.Kind] = append(u.fwd[d.Kind], o)
+				u.fwd.add(d.Kind, o)
 			}
 		}
 	}
@@ -200,8 +204,9 @@ func (m *Manager) applyParsed(u *Unit, p *pb.Parsed, served func(typ string) boo
 
 // link records u's dependencies on both ends, by unit id (a dependency may name an alias).
 func (m *Manager) link(u *Unit) {
-	for kind, others := range u.fwd {
-		for _, name := range others {
+	for _, d := range u.fwd {
+		kind := d.kind
+		for _, name := range d.units {
 			o := m.units[name]
 			if o == nil || o == u || kind == "After" && !m.targetOrderedAfter(u, name, o) {
 				continue
@@ -244,8 +249,8 @@ func (m *Manager) reloadAll() {
 	m.tellConfigChanged(all, prev)
 	var more []string
 	for _, u := range all {
-		for _, others := range u.fwd {
-			more = append(more, others...)
+		for _, d := range u.fwd {
+			more = append(more, d.units...)
 		}
 	}
 	m.load(more...)
@@ -282,12 +287,12 @@ func (m *Manager) targetOrderedAfter(t *Unit, name string, o *Unit) bool {
 	if o.LoadState != unit.Loaded || !o.Frag.Unit.DefaultDependencies {
 		return false
 	}
-	for _, a := range o.fwd["After"] {
+	for _, a := range o.fwd.get("After") {
 		if m.units[a] == t {
 			return false
 		}
 	}
-	for _, b := range t.fwd["Before"] {
+	for _, b := range t.fwd.get("Before") {
 		if m.units[b] == o {
 			return false
 		}
@@ -298,13 +303,10 @@ func (m *Manager) targetOrderedAfter(t *Unit, name string, o *Unit) bool {
 func unitInfo(u *Unit) *pb.UnitInfo {
 	info := &pb.UnitInfo{Name: u.ID, Names: u.Names, Description: u.Frag.Unit.Description,
 		DefaultDependencies: u.Frag.Unit.DefaultDependencies, FragmentPath: u.Frag.FragmentPath}
-	kinds := make([]string, 0, len(u.fwd))
-	for k := range u.fwd {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: k, Units: u.fwd[k]})
+	kinds := slices.Clone(u.fwd)
+	slices.SortFunc(kinds, func(a, b depList) int { return strings.Compare(a.kind, b.kind) })
+	for _, d := range kinds {
+		info.Dependencies = append(info.Dependencies, &pb.Dependency{Kind: d.kind, Units: d.units})
 	}
 	return info
 }

@@ -50,8 +50,8 @@ func BenchmarkLoad10k(b *testing.B) {
 		b.StartTimer()
 		u := m.load("big.target")
 		b.StopTimer()
-		if u.LoadState != "loaded" || len(u.deps["Wants"]) != 10000 {
-			b.Fatalf("big.target: %s, %d wants", u.LoadState, len(u.deps["Wants"]))
+		if u.LoadState != "loaded" || len(u.deps.get("Wants")) != 10000 {
+			b.Fatalf("big.target: %s, %d wants", u.LoadState, len(u.deps.get("Wants")))
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()

@@ -146,7 +146,7 @@ func (l local) Show(ctx context.Context, names []string) ([]api.UnitProperties, 
 			return err
 		}
 		for _, u := range units {
-			out = append(out, api.UnitProperties{Unit: u.ID, Properties: l.m.properties(u)})
+			out = append(out, api.UnitProperties{Unit: u.ID, Properties: l.m.properties(u, func(name string) bool { return api.Wanted(ctx, name) })})
 		}
 		return nil
 	})

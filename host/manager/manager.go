@@ -104,10 +104,13 @@ type Manager struct {
 	stopProfile func()
 	done        chan struct{}
 	// reexec ends the loop after this turn for a daemon-reexec; reexecuting is closed then.
-	reexec       bool
-	reexecuting  chan struct{}
-	reloads      []time.Time // recent daemon-reloads and -reexecs, for the rate limit
-	reloadsDirty bool        // reloads changed since the last commit
+	reexec      bool
+	reexecuting chan struct{}
+	// jobsEnded counts the jobs ended since the job queue was last found empty; gcPercent is the GC's pace
+	// paceMemory set last, 0 before it set one (rest.go).
+	jobsEnded, gcPercent int
+	reloads              []time.Time // recent daemon-reloads and -reexecs, for the rate limit
+	reloadsDirty         bool        // reloads changed since the last commit
 	// checkpointLost is set when a checkpoint was there but could not be used.
 	checkpointLost bool
 	// instance names this process image (Ping): a re-executed core has another.
@@ -206,7 +209,10 @@ func New(opts Options) (*Manager, error) {
 	m.openCgroups()
 	m.loader = m.newLoader()
 	m.engine = job.NewEngine(graph{m})
-	m.engine.OnFinish = m.life.jobFinished
+	m.engine.OnFinish = func(j *job.Job, r job.Result) {
+		m.jobsEnded++
+		m.life.jobFinished(j, r)
+	}
 	m.engine.OnCycleBroken = m.cycleBroken
 	srv, err := api.Listen(filepath.Join(opts.RunDir, "private"), local{m})
 	if err != nil {
@@ -343,6 +349,7 @@ func (m *Manager) Run(ctx context.Context) string {
 		m.commit()
 		m.answerCommitted() // after the commit: what a caller is told survives a core crash
 		trim.Touch()
+		m.paceMemory(trim)
 		if m.life.shutdown != "" {
 			m.forgetCheckpoint()
 			return m.life.shutdown

@@ -82,8 +82,8 @@ func (m *Manager) reread(u *Unit) {
 	m.setFragment(u, m.loader.Load(u.ID))
 	m.parse([]*Unit{u})
 	var more []string
-	for _, others := range u.fwd {
-		more = append(more, others...)
+	for _, d := range u.fwd {
+		more = append(more, d.units...)
 	}
 	m.load(more...)
 	m.link(u)

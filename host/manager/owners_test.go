@@ -29,7 +29,7 @@ func TestOwnersRoundTrip(t *testing.T) {
 				u.addChild(42, child{id: "stop/0", role: pb.Role_ROLE_CONTROL})
 				u.addChild(43, child{role: pb.Role_ROLE_HELPER})
 				u.MainPid, u.ControlPid = 41, 42
-				u.execMain = execMain{pid: 41, start: stamp{wall: time.Unix(100, 5).UTC(), mono: 7}, code: 1, status: 3}
+				u.execMain = execMain{pid: 41, start: stamp{wall: time.Unix(100, 5).UnixNano(), mono: 7}, code: 1, status: 3}
 			},
 			save: func(m *Manager, u *Unit) any { return m.procs.save(u) },
 			load: func(m *Manager, u *Unit, b []byte) {

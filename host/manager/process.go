@@ -313,7 +313,7 @@ func (m *Manager) namespaceHolder(u *Unit) (unit, invocation string) {
 	if u.privateTmp {
 		return namespaceKey(u)
 	}
-	for _, name := range u.deps["JoinsNamespaceOf"] {
+	for _, name := range u.deps.get("JoinsNamespaceOf") {
 		if v := m.units[name]; v != nil && v != u && v.privateTmp {
 			return namespaceKey(v)
 		}

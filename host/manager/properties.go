@@ -11,7 +11,9 @@ import (
 )
 
 // properties returns u's properties as systemctl show prints them, in its order.
-func (m *Manager) properties(u *Unit) api.Properties {
+//
+// want tells which properties the caller asked for (api.Wanted): those that cost I/O are computed only then.
+func (m *Manager) properties(u *Unit, want func(name string) bool) api.Properties {
 	var ps api.Properties
 	add := ps.Add
 	var us unit.UnitSection
@@ -23,12 +25,12 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("Names", strings.Join(u.Names, " "))
 	for _, kind := range unit.DepKinds() {
 		k := string(kind)
-		list := u.deps[k]
+		list := u.deps.get(k)
 		switch k { // with the run-time links of handed-over connections
 		case "Triggers":
-			list = append(list[:len(list):len(list)], u.triggers...)
+			list = append(list[:len(list):len(list)], u.rareOf().triggers...)
 		case "TriggeredBy":
-			list = append(list[:len(list):len(list)], u.triggeredBy...)
+			list = append(list[:len(list):len(list)], u.rareOf().triggeredBy...)
 		}
 		add(k, strings.Join(list, " "))
 	}
@@ -41,8 +43,10 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("SourcePath", us.SourcePath)
 	add("RequiresMountsFor", strings.Join(us.RequiresMountsFor, " "))
 	add("DropInPaths", strings.Join(frag.DropInPaths, " "))
-	add("UnitFileState", m.unitFileState(u))
-	addStamp := func(name string, s stamp) { ps.Stamp(name, s.wall, s.mono) }
+	if want("UnitFileState") {
+		add("UnitFileState", m.unitFileState(u))
+	}
+	addStamp := func(name string, s stamp) { ps.Stamp(name, s.wallTime(), s.mono) }
 	addStamp("StateChangeTimestamp", u.times.stateChange)
 	addStamp("ActiveEnterTimestamp", u.times.activeEnter)
 	addStamp("ActiveExitTimestamp", u.times.activeExit)
@@ -66,7 +70,9 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	add("OnSuccessJobMode", us.OnSuccessJobMode)
 	add("OnFailureJobMode", us.OnFailureJobMode)
 	ps.Bool("IgnoreOnIsolate", us.IgnoreOnIsolate)
-	ps.Bool("NeedDaemonReload", m.needReload(u.Frag))
+	if want("NeedDaemonReload") {
+		ps.Bool("NeedDaemonReload", m.needReload(u.Frag))
+	}
 	ps.Span("JobTimeoutUSec", us.JobTimeout)
 	ps.Span("JobRunningTimeoutUSec", us.JobRunningTimeout)
 	add("JobTimeoutAction", us.JobTimeoutAction)
@@ -112,13 +118,17 @@ func (m *Manager) properties(u *Unit) api.Properties {
 		add("ExecMainStatus", strconv.Itoa(u.execMain.status))
 		add("ExecProcesses", u.execProcesses()) // execstatus.go
 		add("ControlGroup", m.controlGroup(u))
-		add("FreezerState", string(m.freezerState(u)))
+		if want("FreezerState") {
+			add("FreezerState", string(m.freezerState(u)))
+		}
 		if _, ok := u.Annotations.get("Slice"); ok || u.Type == "slice" {
 			add("Slice", sliceOf(u))
 		}
-		mem, tasks := m.usage(u)
-		add("MemoryCurrent", strconv.FormatUint(mem, 10))
-		add("TasksCurrent", strconv.FormatUint(tasks, 10))
+		if want("MemoryCurrent") || want("TasksCurrent") {
+			mem, tasks := m.usage(u)
+			add("MemoryCurrent", strconv.FormatUint(mem, 10))
+			add("TasksCurrent", strconv.FormatUint(tasks, 10))
+		}
 	}
 	// The plugin's properties: the unit's settings as it parsed them, overridden by what it reported since.
 	own := make(map[string]string, len(u.Settings)+len(u.Props))

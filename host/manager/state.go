@@ -16,7 +16,7 @@ func isUp(s unit.ActiveState) bool { return !s.IsDown() }
 func now() stamp {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return stamp{wall: time.Now(), mono: time.Duration(ts.Nano())}
+	return stamp{wall: time.Now().UnixNano(), mono: time.Duration(ts.Nano())}
 }
 
 // unitLogf adds a manager line to u's log (and to the core's own log at debug level).

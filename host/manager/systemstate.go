@@ -56,7 +56,7 @@ func (m *Manager) bootFinished() bool {
 		def = m.cfg.DefaultUnit
 	}
 	for _, name := range []string{def, "rescue.target", "emergency.target"} {
-		if u := m.units[name]; u != nil && !u.times.activeEnter.wall.IsZero() {
+		if u := m.units[name]; u != nil && u.times.activeEnter.wall != 0 {
 			return true
 		}
 	}

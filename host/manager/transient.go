@@ -24,7 +24,7 @@ import (
 // Transient units (systemd's StartTransientUnit): a client names a unit that has no file and gives its properties;
 // the core writes them as a unit file into the transient directory (RunDir/transient, the first of the search
 // path), loads it like any other and starts it. The file goes when the unit is collected. A scope's processes
-// are no directive: the core holds them (Unit.startPids) until the scope's plugin asks to attach them.
+// are no directive: the core holds them (unitRare.startPids) until the scope's plugin asks to attach them.
 
 // transientDir is where transient unit files are written.
 func (m *Manager) transientDir() string { return filepath.Join(m.opts.RunDir, "transient") }
@@ -98,10 +98,12 @@ func (m *Manager) startTransient(name string, mode job.Mode, props []transient.P
 		if len(all[0].file.PIDs) == 0 {
 			return nil, errdefs.InvalidArgument(fmt.Errorf("No PIDs to attach to the scope %s.", name))
 		}
-		u.startPids = u.startPids[:0]
-		for _, pid := range all[0].file.PIDs {
-			u.startPids = append(u.startPids, int(pid))
-		}
+		u.setRare(func(r *unitRare) {
+			r.startPids = r.startPids[:0]
+			for _, pid := range all[0].file.PIDs {
+				r.startPids = append(r.startPids, int(pid))
+			}
+		})
 		m.markDirty(u) // the pids are checkpointed until the plugin asks for them
 	}
 	jobs, err := m.enqueue(u, job.Start, mode, true)
@@ -163,8 +165,8 @@ func (m *Manager) loadTransient(name string) *Unit {
 	}
 	m.parse([]*Unit{u})
 	var more []string
-	for _, others := range u.fwd {
-		more = append(more, others...)
+	for _, d := range u.fwd {
+		more = append(more, d.units...)
 	}
 	m.load(more...)
 	m.link(u)
@@ -193,8 +195,8 @@ func (m *Manager) removeTransient(u *Unit) {
 // attachStartProcesses carries out a scope's AttachProcesses: the processes it was started with go into its
 // cgroup, realized with s, and the plugin hears which did.
 func (m *Manager) attachStartProcesses(u *Unit, s *pb.CgroupSettings) {
-	pids := u.startPids
-	u.startPids = nil
+	pids := u.rareOf().startPids
+	u.setRare(func(r *unitRare) { r.startPids = nil })
 	moved, errs := m.moveProcesses(u, "", pids, s)
 	ev := &pb.ProcessesAttached{Errors: errs}
 	for _, pid := range moved {

@@ -28,12 +28,12 @@ type Unit struct {
 	Settings     pairs // the plugin's view of the unit's settings, for sctl show
 
 	// fwd holds the forward dependencies the unit declares: configured, plus its type's default and implicit ones.
-	fwd map[string][]string
+	fwd depLists
 	// deps holds the effective dependencies by kind: configured, the type's default and implicit ones, and
 	// the reverse kinds other units' dependencies imply; depSet holds the lists of depSetMin entries or more,
 	// so that adding one stays O(1) (a target may want thousands of units) while the few dependencies of most
 	// units cost no set. Both, and the unit's other maps, are made on their first entry.
-	deps   map[string][]string
+	deps   depLists
 	depSet map[depKey]bool
 
 	// The last evaluation of the conditions and asserts, for ConditionResult/AssertResult and sctl status.
@@ -64,8 +64,6 @@ type Unit struct {
 	// namespaceOf is the unit and invocation ("UNIT INVOCATION") whose PrivateTmp= directories and network and
 	// IPC namespaces the activation uses: another unit's through JoinsNamespaceOf=, "" for its own.
 	namespaceOf string
-	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
-	startPids []int
 
 	cgroupMade     bool            // the unit's cgroup exists
 	cgroupSettings cgroup.Settings // last applied
@@ -77,9 +75,37 @@ type Unit struct {
 	logPipes map[string]logPipe
 	// fds are the descriptors the core holds for the unit, in the order they were opened or handed to it.
 	fds []*heldFd
+	// rare holds what few units have (rareOf, setRare); nil for the others.
+	rare *unitRare
+}
+
+// unitRare is what few units ever have, behind one pointer: it keeps the Unit record of every other unit in a
+// smaller size class.
+type unitRare struct {
 	// triggeredBy and triggers are the run-time trigger links a handed-over connection makes (an Accept=yes
 	// socket and its instance); unlike configured dependencies they do not keep a unit loaded.
 	triggeredBy, triggers []string
+	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
+	startPids []int
+}
+
+// rareOf returns u's rare fields, all empty when it has none.
+func (u *Unit) rareOf() unitRare {
+	if u.rare == nil {
+		return unitRare{}
+	}
+	return *u.rare
+}
+
+// setRare changes u's rare fields with f, and drops them when f leaves them all empty.
+func (u *Unit) setRare(f func(r *unitRare)) {
+	if u.rare == nil {
+		u.rare = &unitRare{}
+	}
+	f(u.rare)
+	if r := u.rare; len(r.triggeredBy) == 0 && len(r.triggers) == 0 && len(r.startPids) == 0 {
+		u.rare = nil
+	}
 }
 
 // execMain is what systemd reports of the last main process: its pid, start and exit.
@@ -113,9 +139,27 @@ type timestamps struct {
 	stateChange, activeEnter, activeExit, inactiveEnter, inactiveExit stamp
 }
 
+// stamp is a wall-clock and a monotonic time. The wall clock is in nanoseconds since the epoch, 0 for none: a
+// time.Time is 24 bytes, and a unit holds nine stamps.
 type stamp struct {
-	wall time.Time
+	wall int64
 	mono time.Duration
+}
+
+// wallTime is s's wall-clock time, the zero time for none.
+func (s stamp) wallTime() time.Time {
+	if s.wall == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.wall)
+}
+
+// wallOf is t as a stamp's wall clock.
+func wallOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 func newUnit(id, typ string) *Unit {
@@ -131,7 +175,7 @@ func (u *Unit) addName(name string) {
 
 // addDep records a dependency, keeping each kind free of duplicates.
 func (u *Unit) addDep(kind, other string) {
-	list, k := u.deps[kind], depKey{kind, other}
+	list, k := u.deps.get(kind), depKey{kind, other}
 	if len(list) < depSetMin && slices.Contains(list, other) || len(list) >= depSetMin && u.depSet[k] {
 		return
 	}
@@ -147,10 +191,7 @@ func (u *Unit) addDep(kind, other string) {
 	case len(list) > depSetMin:
 		u.depSet[k] = true
 	}
-	if u.deps == nil {
-		u.deps = map[string][]string{}
-	}
-	u.deps[kind] = list
+	u.deps.set(kind, list)
 }
 
 // depSetMin is the length from which a dependency list is indexed in depSet: below it a scan is cheaper than a

@@ -36,6 +36,7 @@ type Trimmer struct {
 	mu    sync.Mutex
 	timer *time.Timer
 	dirty bool // activity since the last trim
+	busy  bool // a trim runs: Now and the timer never run two at once
 	trims int
 	// then runs after each trim's return of the heap (Then).
 	then func()
@@ -76,6 +77,12 @@ func (t *Trimmer) Touch() {
 	t.mu.Unlock()
 }
 
+// Now trims at once, off the caller's goroutine, when there was activity since the last trim: for the end of a
+// large burst (a boot's or a transaction's last job) that more work follows at once, so that no quiet period comes
+// soon. What the burst grew and ran once (the heap it left free, the code and tables of loading and of 500 starts)
+// goes back now rather than after the work that follows; the quiet period's trim still comes after that work.
+func (t *Trimmer) Now() { go t.fire() }
+
 // Trims counts the trims completed so far.
 func (t *Trimmer) Trims() int {
 	t.mu.Lock()
@@ -88,11 +95,14 @@ func (t *Trimmer) Stop() { t.timer.Stop() }
 
 func (t *Trimmer) fire() {
 	t.mu.Lock()
-	if !t.dirty {
+	if t.busy && t.dirty {
+		t.timer.Reset(t.quiet) // the activity since the running trim began gets its own
+	}
+	if !t.dirty || t.busy {
 		t.mu.Unlock()
 		return
 	}
-	t.dirty = false
+	t.dirty, t.busy = false, true
 	t.mu.Unlock()
 	debug.FreeOSMemory()
 	if t.profile != "" {
@@ -105,6 +115,7 @@ func (t *Trimmer) fire() {
 	}
 	t.mu.Lock()
 	t.trims++
+	t.busy = false
 	t.mu.Unlock()
 }
 

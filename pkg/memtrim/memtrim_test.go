@@ -14,7 +14,7 @@ var burst [][]byte
 
 // A burst that grows the heap is followed by one trim, after the quiet period, that returns the freed pages.
 func TestTrimAfterQuiet(t *testing.T) {
-	tr := New(50 * time.Millisecond)
+	tr := New(200 * time.Millisecond) // longer than the burst takes on a loaded machine: one trim, after it
 	defer tr.Stop()
 	for i := 0; i < 64; i++ {
 		burst = append(burst, make([]byte, 1<<20)) // 64 MiB live, then dropped: free heap the runtime keeps
@@ -42,7 +42,7 @@ func TestTrimAfterQuiet(t *testing.T) {
 		t.Errorf("free heap still held after the trim: %d bytes (%d before)", retained(after), retained(before))
 	}
 	// No activity since: no second trim.
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	if tr.Trims() != 1 {
 		t.Errorf("trims %d after a quiet period without activity, want 1", tr.Trims())
 	}
@@ -115,5 +115,42 @@ func TestThenRunsWithEachTrim(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // five quiet periods without activity
 	if len(ran) != 0 {
 		t.Fatalf("Then ran %d more times without activity", len(ran))
+	}
+}
+
+// Now trims at once, however recent the last activity, and only once per burst: without activity since, it does
+// nothing.
+func TestNowTrimsWithoutQuiet(t *testing.T) {
+	tr := New(time.Hour)
+	defer tr.Stop()
+	for i := 0; i < 64; i++ {
+		burst = append(burst, make([]byte, 1<<20))
+		tr.Touch()
+	}
+	burst = nil
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	retained := func(m runtime.MemStats) uint64 { return m.HeapIdle - m.HeapReleased }
+	if retained(before) < 32<<20 {
+		t.Fatalf("the burst left only %d bytes of free heap: the test proves nothing", retained(before))
+	}
+	tr.Now()
+	deadline := time.Now().Add(5 * time.Second)
+	for tr.Trims() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if tr.Trims() != 1 {
+		t.Fatalf("trims %d after Now, want 1", tr.Trims())
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if retained(after) > 4<<20 {
+		t.Errorf("free heap still held after Now: %d bytes (%d before)", retained(after), retained(before))
+	}
+	tr.Now() // no activity since the trim
+	time.Sleep(100 * time.Millisecond)
+	if tr.Trims() != 1 {
+		t.Errorf("trims %d after Now without activity, want 1", tr.Trims())
 	}
 }

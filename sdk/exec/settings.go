@@ -29,19 +29,19 @@ const (
 // ExecSettings are the settings of man systemd.exec. Exec is the execution context every command starts from;
 // Exec.Environment holds Environment= only.
 type ExecSettings struct {
-	Exec             *sdk.ExecContext
-	EnvironmentFiles []EnvironmentFile
-	PassEnvironment  []string
-	UnsetEnvironment []string
+	Exec             *sdk.ExecContext  `json:",omitzero"`
+	EnvironmentFiles []EnvironmentFile `json:",omitzero"`
+	PassEnvironment  []string          `json:",omitzero"`
+	UnsetEnvironment []string          `json:",omitzero"`
 
 	// RuntimeDirectoryPreserve is no, yes or restart: with restart the runtime directories survive a restart
 	// of the unit but not a stop (Exec.Directories["runtime"].Preserve says only yes).
-	RuntimeDirectoryPreserve string
+	RuntimeDirectoryPreserve string `json:",omitzero"`
 	// NoCapabilities is set when CapabilityBoundingSet= resolves to the empty set: every capability is
 	// dropped, which Exec.CapabilityBoundingSet (empty: unchanged) cannot express.
-	NoCapabilities bool
+	NoCapabilities bool `json:",omitzero"`
 	// Unenforced lists the keys of the section that sysmaster knows but does not apply (see unenforcedKeys).
-	Unenforced []string
+	Unenforced []string `json:",omitzero"`
 	// SamePgrp keeps the processes in the core's process group instead of a new session (systemd's same_pgrp):
 	// a mount unit's mount(8) must run as the autofs daemon, whose process group the core is, or it would wait
 	// for the very automount request it answers.
@@ -50,20 +50,20 @@ type ExecSettings struct {
 
 // KillSettings are the settings of man systemd.kill.
 type KillSettings struct {
-	KillMode          string // control-group, mixed, process, none
-	KillSignal        int
-	RestartKillSignal int
-	FinalKillSignal   int
-	WatchdogSignal    int
-	SendSIGKILL       bool
-	SendSIGHUP        bool
+	KillMode          string `json:",omitzero"` // control-group, mixed, process, none
+	KillSignal        int    `json:",omitzero"`
+	RestartKillSignal int    `json:",omitzero"`
+	FinalKillSignal   int    `json:",omitzero"`
+	WatchdogSignal    int    `json:",omitzero"`
+	SendSIGKILL       bool   `json:",omitzero"`
+	SendSIGHUP        bool   `json:",omitzero"`
 }
 
 // CgroupConfig is the unit's resource control (man systemd.resource-control).
 type CgroupConfig struct {
-	Cgroup *sdk.CgroupSettings
+	Cgroup *sdk.CgroupSettings `json:",omitzero"`
 	// CPUWeightIdle is CPUWeight=idle (cgroup v2 cpu.idle); Cgroup.CPUWeight is then 1.
-	CPUWeightIdle bool
+	CPUWeightIdle bool `json:",omitzero"`
 	// Slice is Slice=: the slice unit the unit's cgroup goes in; "" for the default (system.slice, or
 	// system-PREFIX.slice for an instance). The parser hands it to the host as the "Slice" annotation.
 	Slice string `json:",omitempty"`
@@ -71,24 +71,24 @@ type CgroupConfig struct {
 
 // Command is one command line of an Exec*= key, with its prefixes (man systemd.service, "Command lines").
 type Command struct {
-	Path string   // the executable
-	Argv []string // argv[0] included; with "@" it is the second word of the line
+	Path string   `json:",omitzero"` // the executable
+	Argv []string `json:",omitzero"` // argv[0] included; with "@" it is the second word of the line
 
-	IgnoreFailure  bool // "-": a failing exit status counts as success
-	NoExpand       bool // ":": no environment variable expansion
-	FullPrivileges bool // "+"
-	AmbientOnly    bool // "!"
-	NoAmbient      bool // "!!"
+	IgnoreFailure  bool `json:",omitzero"` // "-": a failing exit status counts as success
+	NoExpand       bool `json:",omitzero"` // ":": no environment variable expansion
+	FullPrivileges bool `json:",omitzero"` // "+"
+	AmbientOnly    bool `json:",omitzero"` // "!"
+	NoAmbient      bool `json:",omitzero"` // "!!"
 
 	// Where the command was written, for messages.
-	File string
-	Line int32
+	File string `json:",omitzero"`
+	Line int32  `json:",omitzero"`
 }
 
 // EnvironmentFile is one EnvironmentFile= path; Optional when written with a leading "-".
 type EnvironmentFile struct {
-	Path     string
-	Optional bool
+	Path     string `json:",omitzero"`
+	Optional bool   `json:",omitzero"`
 }
 
 // DefaultExec is what systemd starts a unit's processes with when nothing is said: umask 0022, standard input

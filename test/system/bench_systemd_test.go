@@ -109,6 +109,7 @@ func measure(b *testing.B, m manager, boot time.Time) vsFigures {
 	for _, pid := range m.pids() {
 		f.pssMiB += pssMiB(pid)
 		each = append(each, pssParts(pid))
+		keepSmaps(pid, "after")
 	}
 	b.Logf("PSS after the runs (MiB): %s", strings.Join(each, ", "))
 	// At rest: both wait the idle timeout and memtrim's quiet period (2 s) with a second to spare, sysmaster until
@@ -119,7 +120,7 @@ func measure(b *testing.B, m manager, boot time.Time) vsFigures {
 	for _, pid := range m.pids() {
 		f.restMiB += pssMiB(pid)
 		each = append(each, pssParts(pid))
-		keepSmaps(pid)
+		keepSmaps(pid, "rest")
 	}
 	b.Logf("PSS at rest (MiB): %s", strings.Join(each, ", "))
 	return f
@@ -137,16 +138,16 @@ func pssParts(pid int) string {
 	return fmt.Sprintf("%s %.1f (anon %.1f, file %.1f)", commOf(pid), kb["Pss"]/1024, kb["Pss_Anon"]/1024, kb["Pss_File"]/1024)
 }
 
-// keepSmaps copies pid's smaps, as COMM-PID.smaps, into $SYSMASTER_HEAP_PROFILE's directory when it is set, beside
-// the heap profiles the processes write there: where a process's PSS goes mapping by mapping (text, heap, the
-// checkpoint store's file).
-func keepSmaps(pid int) {
+// keepSmaps copies pid's smaps, as COMM-PID.WHEN.smaps ("after" the runs, at "rest"), into $SYSMASTER_HEAP_PROFILE's
+// directory when it is set, beside the heap profiles the processes write there: where a process's PSS goes mapping
+// by mapping (text, heap, the checkpoint store's file).
+func keepSmaps(pid int, when string) {
 	dir := os.Getenv("SYSMASTER_HEAP_PROFILE")
 	if dir == "" {
 		return
 	}
 	if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps"); err == nil {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.smaps", commOf(pid), pid)), b, 0o644)
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.%s.smaps", commOf(pid), pid, when)), b, 0o644)
 	}
 }
 
