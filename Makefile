@@ -1,7 +1,6 @@
-# sysmaster build. `make` builds the two binaries into ./bin: init (PID 1, small and alone, and the executor of every
-# unit process when run as sysmaster-executor: cmd/init) and sysmaster, the image of everything else (the core, the
-# built-in plugins, sctl and the other commands, each run by the name of a link to it: cmd/sysmaster).
-# `make install DESTDIR=… PREFIX=/usr` installs them and the links.
+# sysmaster build. `make` builds the two binaries into ./bin: init (PID 1, small and alone) and sysmaster, the
+# image of everything else (the core, the executor, the built-in plugins, sctl and the other commands, each run by
+# the name of a link to it: cmd/sysmaster). `make install DESTDIR=… PREFIX=/usr` installs them and the links.
 GO        ?= go
 PREFIX    ?= /usr
 DESTDIR   ?=
@@ -24,12 +23,11 @@ all: build
 
 build:
 	@mkdir -p bin
-	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/init ./cmd/sysmaster
+	$(GO) build $(BUILDFLAGS) -o bin/ ./cmd/init ./cmd/sysmaster ./cmd/sysmaster-executor
 
 install: build
 	install -d $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(LIBDIR)/profiles $(DESTDIR)$(LIBDIR)/system $(DESTDIR)$(LIBDIR)/system-generators $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSCONFDIR)/sysmaster/system
-	install -m 0755 bin/init bin/sysmaster $(DESTDIR)$(LIBDIR)/
-	ln -sf init $(DESTDIR)$(LIBDIR)/sysmaster-executor
+	install -m 0755 bin/init bin/sysmaster bin/sysmaster-executor $(DESTDIR)$(LIBDIR)/
 	for c in udevd random-seed update-utmp initctl; do ln -sf sysmaster $(DESTDIR)$(LIBDIR)/$$c; done
 	ln -sf ../sysmaster $(DESTDIR)$(LIBDIR)/system-generators/sysmaster-fstab-generator
 	for p in $(PLUGINS); do ln -sf ../sysmaster $(DESTDIR)$(LIBDIR)/plugins/$$p; done

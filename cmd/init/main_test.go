@@ -128,25 +128,3 @@ func TestCheckFlag(t *testing.T) {
 		t.Fatalf("%q, %v", out, err)
 	}
 }
-
-// The same binary is the executor when the core starts it as one (argv[0] sysmaster-executor and the executor's
-// fds named in its environment): a malformed fd list fails with the executor's FDS status, not init's refusal.
-// The name alone, without the variable, is still init.
-func TestExecutorByName(t *testing.T) {
-	t.Parallel()
-	bin := build(t)
-	cmd := exec.Command(bin)
-	cmd.Args = []string{"sysmaster-executor"}
-	cmd.Env = []string{"SYSMASTER_EXECUTOR_FDS=x"}
-	out, _ := cmd.CombinedOutput()
-	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 202 || !strings.HasPrefix(string(out), "sysmaster-executor: FDS: ") {
-		t.Fatalf("as the executor: %v, %q; want exit 202 and the executor's FDS failure", cmd.ProcessState, out)
-	}
-	cmd = exec.Command(bin)
-	cmd.Args = []string{"sysmaster-executor"}
-	cmd.Env = []string{}
-	out, _ = cmd.CombinedOutput()
-	if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 1 || !strings.HasPrefix(string(out), "sysmaster-init: refusing to run as pid") {
-		t.Fatalf("by the name alone: %v, %q; want init's refusal", cmd.ProcessState, out)
-	}
-}

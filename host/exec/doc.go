@@ -3,9 +3,9 @@
 //
 // # The executor
 //
-// Start forks the core and execs the executor with argv[0] "sysmaster-executor": the small binary of init
-// (cmd/init, installed beside the core and linked as sysmaster-executor), which links init's and the executor's
-// code and x/sys, and none of the core's gRPC, protobuf or configuration packages, whose initialisers used to cost every
+// Start forks the core and execs the executor with argv[0] "sysmaster-executor": the small binary
+// cmd/sysmaster-executor (package executor, installed beside the core), which links the executor's code and
+// x/sys, and none of the core's gRPC, protobuf or configuration packages, whose initialisers used to cost every
 // spawn more than the rest of its setup. The core opens it once at start (UseExecutor, O_PATH) and execs it as
 // /proc/self/fd/N, so that an upgrade which replaces the file leaves a running core with the executor of its own
 // release, as /proc/self/exe did. Without it (an install that lacks it) the core is its own executor through

@@ -18,8 +18,7 @@ import (
 	pb "github.com/sysmaster/sysmaster/sdk/proto/sysmaster/plugin/v1"
 )
 
-// The tests run the executor binary the core runs, built by TestMain from cmd/init (installed as init and linked
-// as sysmaster-executor); the test
+// The tests run the executor binary the core runs, built by TestMain from cmd/sysmaster-executor; the test
 // binary can be the executor too (TestCoreAsItsOwnExecutor). The tests use no os/exec beside the reaper (it
 // reaps every child of this process): the build runs before it exists.
 var (
@@ -41,7 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testExecutor = filepath.Join(dir, ExecutorName)
-	build := osexec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", testExecutor, "github.com/sysmaster/sysmaster/cmd/init")
+	build := osexec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", testExecutor, "github.com/sysmaster/sysmaster/cmd/sysmaster-executor")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Printf("building the executor: %v\n%s", err, out)

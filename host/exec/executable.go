@@ -12,8 +12,7 @@ import (
 	"github.com/sysmaster/sysmaster/host/exec/executor"
 )
 
-// ExecutorName is the small executor's file name beside the core: make install links it to init, whose binary
-// runs the executor when started by this name.
+// ExecutorName is the small executor binary's file name, installed beside the core.
 const ExecutorName = "sysmaster-executor"
 
 // executorFd is the executor binary UseExecutor opened (O_PATH, close-on-exec), or -1: then the core is its own

@@ -4,8 +4,8 @@
 // for the step that failed. host/exec starts it and tells its contract: the spec memfd, the status pipe, the
 // go-ahead pipe.
 //
-// It is a package of its own so that the binary that runs it (cmd/init, whose binary is also the executor)
-// links nothing else: every spawn pays for the package initialisers of everything the executor links. Its Spec is the contract's Spawn in plain Go types,
+// It is a package of its own so that cmd/sysmaster-executor links nothing else: every spawn pays for the
+// package initialisers of everything the executor links. Its Spec is the contract's Spawn in plain Go types,
 // with an encoding of its own (codec.go), so that it needs no protobuf runtime.
 //
 //	func main() { executor.Main() }
