@@ -5,11 +5,11 @@ package executor
 func Check(sp *Spec) *Failure {
 	ec := &sp.Exec
 	for name := range ec.Limits {
-		if _, ok := rlimits[name]; !ok {
+		if _, ok := lookup(rlimits, name); !ok {
 			return fail("LIMITS", "unknown resource limit Limit%s=", name)
 		}
 	}
-	if _, ok := schedPolicies[ec.CpuSchedulingPolicy]; !ok {
+	if _, ok := lookup(schedPolicies, ec.CpuSchedulingPolicy); !ok {
 		return fail("SETSCHEDULER", "unknown CPUSchedulingPolicy=%s", ec.CpuSchedulingPolicy)
 	}
 	for _, c := range ec.CapabilityBoundingSet {
@@ -23,7 +23,7 @@ func Check(sp *Spec) *Failure {
 		}
 	}
 	for k := range ec.Directories {
-		if _, ok := directoryKinds[k]; !ok {
+		if _, ok := lookup(directoryKinds, k); !ok {
 			return fail("RUNTIME_DIRECTORY", "unknown directory kind %q", k)
 		}
 	}

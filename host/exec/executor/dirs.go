@@ -17,12 +17,12 @@ type directoryKind struct {
 	chown           bool // all but ConfigurationDirectory= are owned by User=/Group=
 }
 
-var directoryKinds = map[string]directoryKind{
-	"runtime":       {"/run", "RUNTIME_DIRECTORY", "RUNTIME_DIRECTORY", true},
-	"state":         {"/var/lib", "STATE_DIRECTORY", "STATE_DIRECTORY", true},
-	"cache":         {"/var/cache", "CACHE_DIRECTORY", "CACHE_DIRECTORY", true},
-	"logs":          {"/var/log", "LOGS_DIRECTORY", "LOGS_DIRECTORY", true},
-	"configuration": {"/etc", "CONFIGURATION_DIRECTORY", "CONFIGURATION_DIRECTORY", false},
+var directoryKinds = []entry[directoryKind]{
+	{"runtime", directoryKind{"/run", "RUNTIME_DIRECTORY", "RUNTIME_DIRECTORY", true}},
+	{"state", directoryKind{"/var/lib", "STATE_DIRECTORY", "STATE_DIRECTORY", true}},
+	{"cache", directoryKind{"/var/cache", "CACHE_DIRECTORY", "CACHE_DIRECTORY", true}},
+	{"logs", directoryKind{"/var/log", "LOGS_DIRECTORY", "LOGS_DIRECTORY", true}},
+	{"configuration", directoryKind{"/etc", "CONFIGURATION_DIRECTORY", "CONFIGURATION_DIRECTORY", false}},
 }
 
 // directoryOrder is the order the executor creates them in (systemd's).

@@ -21,18 +21,18 @@ import (
 // defaultPath is PATH unless Environment= sets it.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-var rlimits = map[string]int{
-	"CPU": unix.RLIMIT_CPU, "FSIZE": unix.RLIMIT_FSIZE, "DATA": unix.RLIMIT_DATA, "STACK": unix.RLIMIT_STACK,
-	"CORE": unix.RLIMIT_CORE, "RSS": unix.RLIMIT_RSS, "NOFILE": unix.RLIMIT_NOFILE, "AS": unix.RLIMIT_AS,
-	"NPROC": unix.RLIMIT_NPROC, "MEMLOCK": unix.RLIMIT_MEMLOCK, "LOCKS": unix.RLIMIT_LOCKS,
-	"SIGPENDING": unix.RLIMIT_SIGPENDING, "MSGQUEUE": unix.RLIMIT_MSGQUEUE, "NICE": unix.RLIMIT_NICE,
-	"RTPRIO": unix.RLIMIT_RTPRIO, "RTTIME": unix.RLIMIT_RTTIME,
+var rlimits = []entry[int]{
+	{"CPU", unix.RLIMIT_CPU}, {"FSIZE", unix.RLIMIT_FSIZE}, {"DATA", unix.RLIMIT_DATA}, {"STACK", unix.RLIMIT_STACK},
+	{"CORE", unix.RLIMIT_CORE}, {"RSS", unix.RLIMIT_RSS}, {"NOFILE", unix.RLIMIT_NOFILE}, {"AS", unix.RLIMIT_AS},
+	{"NPROC", unix.RLIMIT_NPROC}, {"MEMLOCK", unix.RLIMIT_MEMLOCK}, {"LOCKS", unix.RLIMIT_LOCKS},
+	{"SIGPENDING", unix.RLIMIT_SIGPENDING}, {"MSGQUEUE", unix.RLIMIT_MSGQUEUE}, {"NICE", unix.RLIMIT_NICE},
+	{"RTPRIO", unix.RLIMIT_RTPRIO}, {"RTTIME", unix.RLIMIT_RTTIME},
 }
 
 // schedPolicies maps CPUSchedulingPolicy= to the kernel's policy; "" leaves the policy alone.
-var schedPolicies = map[string]int{
-	"": -1, "other": unix.SCHED_NORMAL, "batch": unix.SCHED_BATCH, "idle": unix.SCHED_IDLE,
-	"fifo": unix.SCHED_FIFO, "rr": unix.SCHED_RR,
+var schedPolicies = []entry[int]{
+	{"", -1}, {"other", unix.SCHED_NORMAL}, {"batch", unix.SCHED_BATCH}, {"idle", unix.SCHED_IDLE},
+	{"fifo", unix.SCHED_FIFO}, {"rr", unix.SCHED_RR},
 }
 
 // Arg0 is argv[0] of the executor: the small binary's name, and what a core started as its own executor sees.
@@ -145,7 +145,8 @@ func (x *executor) run() *Failure {
 	for _, name := range sortedKeys(ec.Limits) {
 		l := ec.Limits[name]
 		// syscall.Setrlimit, not unix's: it tells the runtime not to restore its own NOFILE at exec.
-		if err := syscall.Setrlimit(rlimits[name], &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
+		resource, _ := lookup(rlimits, name) // Check refused unknown names before fork
+		if err := syscall.Setrlimit(resource, &syscall.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
 			return fail("LIMITS", "Limit%s=%d:%d: %v", name, l.Soft, l.Hard, err)
 		}
 	}
@@ -345,7 +346,7 @@ func (x *executor) resolveCreds() *Failure {
 
 func (x *executor) schedule() *Failure {
 	ec := x.ec
-	policy := schedPolicies[ec.CpuSchedulingPolicy]
+	policy, _ := lookup(schedPolicies, ec.CpuSchedulingPolicy)
 	if policy < 0 && ec.CpuSchedulingPriority == 0 {
 		return nil
 	}
@@ -396,7 +397,7 @@ func (x *executor) directories(root string) *Failure {
 		if set == nil || len(set.Paths) == 0 {
 			continue
 		}
-		k := directoryKinds[kind]
+		k, _ := lookup(directoryKinds, kind)
 		mode := set.Mode & 0o7777
 		if set.Mode == 0 {
 			mode = 0o755

@@ -71,8 +71,9 @@ func (x *executor) namespaceEntries(sb *Sandbox, privateTmp bool, srcTmp, srcVar
 			if set == nil {
 				continue
 			}
+			k, _ := lookup(directoryKinds, kind)
 			for _, p := range set.Paths {
-				add(mReadWrite, "ProtectSystem=", false, filepath.Join(directoryKinds[kind].base, filepath.Clean("/"+p)))
+				add(mReadWrite, "ProtectSystem=", false, filepath.Join(k.base, filepath.Clean("/"+p)))
 			}
 		}
 	case "full":
@@ -310,8 +311,11 @@ func setattr(path string, set, clr uint64) error {
 
 // msAttrs maps the MOUNT_ATTR_* bits setattr uses to the MS_* flags of a bind remount (and to statfs's ST_*
 // flags, which have the same values).
-var msAttrs = map[uint64]uintptr{unix.MOUNT_ATTR_RDONLY: unix.MS_RDONLY, unix.MOUNT_ATTR_NOSUID: unix.MS_NOSUID,
-	unix.MOUNT_ATTR_NODEV: unix.MS_NODEV, unix.MOUNT_ATTR_NOEXEC: unix.MS_NOEXEC}
+var msAttrs = []struct {
+	attr uint64
+	ms   uintptr
+}{{unix.MOUNT_ATTR_RDONLY, unix.MS_RDONLY}, {unix.MOUNT_ATTR_NOSUID, unix.MS_NOSUID},
+	{unix.MOUNT_ATTR_NODEV, unix.MS_NODEV}, {unix.MOUNT_ATTR_NOEXEC, unix.MS_NOEXEC}}
 
 // remountTree is setattr for kernels without mount_setattr: a bind remount of each mount at or below path, with
 // the flags it has (statfs) changed as asked, since such a remount replaces them all.
@@ -336,7 +340,8 @@ func remountOne(p string, set, clr uint64) error {
 	}
 	flags := uintptr(st.Flags) & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
 		unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
-	for attr, ms := range msAttrs {
+	for _, m := range msAttrs {
+		attr, ms := m.attr, m.ms
 		if set&attr != 0 {
 			flags |= ms
 		}
@@ -436,10 +441,10 @@ func (e mountEntry) inaccessible() error {
 }
 
 // tmpfsFlags are the mount options of TemporaryFileSystem= that are flags rather than tmpfs's own options.
-var tmpfsFlags = map[string]uintptr{
-	"ro": unix.MS_RDONLY, "rw": 0, "nosuid": unix.MS_NOSUID, "suid": 0, "nodev": unix.MS_NODEV, "dev": 0,
-	"noexec": unix.MS_NOEXEC, "exec": 0, "strictatime": unix.MS_STRICTATIME, "relatime": unix.MS_RELATIME,
-	"noatime": unix.MS_NOATIME, "nodiratime": unix.MS_NODIRATIME, "sync": unix.MS_SYNCHRONOUS,
+var tmpfsFlags = []entry[uintptr]{
+	{"ro", unix.MS_RDONLY}, {"rw", 0}, {"nosuid", unix.MS_NOSUID}, {"suid", 0}, {"nodev", unix.MS_NODEV}, {"dev", 0},
+	{"noexec", unix.MS_NOEXEC}, {"exec", 0}, {"strictatime", unix.MS_STRICTATIME}, {"relatime", unix.MS_RELATIME},
+	{"noatime", unix.MS_NOATIME}, {"nodiratime", unix.MS_NODIRATIME}, {"sync", unix.MS_SYNCHRONOUS},
 }
 
 func tmpfsReadOnly(options string) bool {
@@ -463,7 +468,7 @@ func (e mountEntry) tmpfs() error {
 		if o == "" {
 			continue
 		}
-		if f, ok := tmpfsFlags[o]; ok {
+		if f, ok := lookup(tmpfsFlags, o); ok {
 			flags |= f &^ unix.MS_RDONLY
 			if o == "dev" {
 				flags &^= unix.MS_NODEV

@@ -60,7 +60,7 @@ func ApplyPrivileged(pid int, ec *Exec) {
 	if ec.NiceSet {
 		_ = unix.Setpriority(unix.PRIO_PROCESS, pid, int(ec.Nice))
 	}
-	if policy := schedPolicies[ec.CpuSchedulingPolicy]; policy >= 0 {
+	if policy, _ := lookup(schedPolicies, ec.CpuSchedulingPolicy); policy >= 0 {
 		param := struct{ priority int32 }{ec.CpuSchedulingPriority}
 		_, _, _ = unix.RawSyscall(unix.SYS_SCHED_SETSCHEDULER, uintptr(pid), uintptr(policy), uintptr(unsafe.Pointer(&param)))
 	}
@@ -70,6 +70,7 @@ func ApplyPrivileged(pid int, ec *Exec) {
 		_ = os.WriteFile("/proc/"+strconv.Itoa(pid)+"/oom_score_adj", []byte(strconv.Itoa(int(ec.OomScoreAdjust))), 0)
 	}
 	for name, l := range ec.Limits {
-		_ = unix.Prlimit(pid, rlimits[name], &unix.Rlimit{Cur: l.Soft, Max: l.Hard}, nil)
+		resource, _ := lookup(rlimits, name)
+		_ = unix.Prlimit(pid, resource, &unix.Rlimit{Cur: l.Soft, Max: l.Hard}, nil)
 	}
 }

@@ -163,7 +163,7 @@ func (x *executor) ttySize() {
 	}
 }
 
-var utmpModes = map[string]int16{"": utmp.InitProcess, "init": utmp.InitProcess, "login": utmp.LoginProcess, "user": utmp.UserProcess}
+var utmpModes = []entry[int16]{{"", utmp.InitProcess}, {"init", utmp.InitProcess}, {"login", utmp.LoginProcess}, {"user", utmp.UserProcess}}
 
 // utmpInit writes UtmpIdentifier='s records for this process, as systemd's utmp_put_init_process; a failure is
 // logged, as in systemd, and not fatal.
@@ -181,7 +181,8 @@ func (x *executor) utmpInit() {
 		user = x.user.name
 	}
 	sid, _ := unix.Getsid(0)
-	if err := utmp.PutInit(x.sp.UtmpFile, x.sp.WtmpFile, ec.UtmpIdentifier, os.Getpid(), sid, line, utmpModes[ec.UtmpMode], user); err != nil {
+	mode, _ := lookup(utmpModes, ec.UtmpMode)
+	if err := utmp.PutInit(x.sp.UtmpFile, x.sp.WtmpFile, ec.UtmpIdentifier, os.Getpid(), sid, line, mode, user); err != nil {
 		fmt.Fprintf(os.Stderr, "sysmaster-executor: UtmpIdentifier=%s: %v\n", ec.UtmpIdentifier, err)
 	}
 }
