@@ -68,6 +68,7 @@ type checkRecord struct {
 	Evaluated bool        `json:"evaluated,omitempty"`
 	OK        bool        `json:"ok,omitempty"`
 	Reason    string      `json:"reason,omitempty"`
+	States    []int32     `json:"states,omitempty"`
 	At        stampRecord `json:"at"`
 }
 
@@ -93,10 +94,10 @@ type jobRecord struct {
 func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wall, Mono: s.mono} }
 func (r stampRecord) stamp() stamp { return stamp{wall: r.Wall, mono: r.Mono} }
 func recCheck(c checkResult) checkRecord {
-	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, At: rec(c.at)}
+	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, States: c.states, At: rec(c.at)}
 }
 func (r checkRecord) result() checkResult {
-	return checkResult{evaluated: r.Evaluated, ok: r.OK, reason: r.Reason, at: r.At.stamp()}
+	return checkResult{evaluated: r.Evaluated, ok: r.OK, reason: r.Reason, states: r.States, at: r.At.stamp()}
 }
 
 func (m *Manager) record(u *Unit) unitRecord {

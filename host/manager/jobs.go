@@ -206,7 +206,7 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 			m.unitLogf(u, 4, "%s", line)
 		}
 		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), failed: condition.Setting(r.Failed),
-			trigger: r.Failed != nil && r.Failed.Trigger, at: now()}
+			trigger: r.Failed != nil && r.Failed.Trigger, states: r.States, at: now()}
 	}
 	u.condition = eval(u.Frag.Unit.Conditions)
 	if !u.condition.ok {

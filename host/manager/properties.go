@@ -93,6 +93,7 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	}
 	addCheck("Condition", u.condition)
 	addCheck("Assert", u.assert)
+	ps = append(ps, checksProperty("Conditions", us.Conditions, u.condition), checksProperty("Asserts", us.Asserts, u.assert)) // structprops.go
 	// Not a systemd property: the check that failed, which systemctl status gets from the Conditions list.
 	add("ConditionFailure", u.condition.reason)
 	add("AssertFailure", u.assert.reason)
@@ -128,12 +129,22 @@ func (m *Manager) properties(u *Unit) api.Properties {
 	for k, v := range u.Props.all() {
 		own[k] = v
 	}
-	names := make([]string, 0, len(own))
+	structured := u.structuredProperties(own) // structprops.go
+	names := make([]string, 0, len(own)+len(structured))
 	for k := range own {
 		names = append(names, k)
 	}
+	for k := range structured {
+		if _, ok := own[k]; !ok {
+			names = append(names, k)
+		}
+	}
 	sort.Strings(names)
 	for _, k := range names {
+		if p, ok := structured[k]; ok {
+			ps = append(ps, p)
+			continue
+		}
 		add(k, own[k])
 	}
 	return ps

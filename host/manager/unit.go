@@ -96,15 +96,18 @@ type checkResult struct {
 	evaluated bool
 	ok        bool
 	reason    string
-	failed    string // the check that decided a negative outcome, as written ("ConditionPathExists=/x")
-	trigger   bool   // that check is a triggering one (none of them held)
+	failed    string  // the check that decided a negative outcome, as written ("ConditionPathExists=/x")
+	trigger   bool    // that check is a triggering one (none of them held)
+	states    []int32 // each check's outcome (condition.Result.States), for the Conditions and Asserts properties
 	at        stamp
 }
 
 type child struct {
-	id   string
-	role pb.Role
-	argv []string // the command line, for the Process: lines of sctl status
+	id    string
+	role  pb.Role
+	argv  []string // the command line, for the Process: lines of sctl status
+	path  string   // the executable, for the Exec* properties
+	start stamp    // when it was spawned
 }
 
 // timestamps are the wall-clock and monotonic times of the unit's state changes (systemctl's *Timestamp and
