@@ -85,3 +85,17 @@ func TestStructured(t *testing.T) {
 		t.Errorf("commands sent as a(ss)")
 	}
 }
+
+// The EmitsChangedSignal annotations are read from interfaces.xml; a property without one emits its value.
+func TestSchemaEmits(t *testing.T) {
+	for _, c := range []struct{ iface, prop, want string }{
+		{unitIface, "ActiveState", "true"}, {unitIface, "Id", "const"}, {unitIface, "Following", "false"},
+		{unitIface, "Conditions", "invalidates"}, {typeIfaces["service"], "ExecStart", "invalidates"},
+		{typeIfaces["service"], "MainPID", "true"}, {typeIfaces["service"], "Type", "const"},
+	} {
+		ps, ok := systemdSchema()[c.iface].prop(c.prop)
+		if !ok || ps.Emits != c.want {
+			t.Errorf("%s.%s emits %q, want %q", c.iface, c.prop, ps.Emits, c.want)
+		}
+	}
+}

@@ -256,21 +256,29 @@ func (s *Server) properties(r *request, iface, only string) (map[string]dbus.Var
 			if only != "" && ps.Name != only {
 				continue
 			}
-			if p, ok := computed[ps.Name]; ok {
-				if v, ok := typed(ps, p); ok {
-					out[ps.Name] = dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type))
-					continue
-				}
-			}
-			if r.unit == "" {
-				continue
-			}
-			if v, ok := defaultValue(i, ps); ok { // defaults.go: systemd's value of an unset property
-				out[ps.Name] = dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type))
+			if v, ok := propValue(i, ps, computed, r.unit != ""); ok {
+				out[ps.Name] = v
 			}
 		}
 	}
 	return out, nil
+}
+
+// propValue is the property ps of interface iface: its value in computed, typed as systemd declares it, or, for
+// a unit, systemd's value of an unset property (defaults.go).
+func propValue(iface string, ps propSchema, computed map[string]api.Property, isUnit bool) (dbus.Variant, bool) {
+	if p, ok := computed[ps.Name]; ok {
+		if v, ok := typed(ps, p); ok {
+			return dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type)), true
+		}
+	}
+	if !isUnit {
+		return dbus.Variant{}, false
+	}
+	if v, ok := defaultValue(iface, ps); ok {
+		return dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type)), true
+	}
+	return dbus.Variant{}, false
 }
 
 // statusProperty answers Get of a state a loaded unit's list-units line holds (what clients poll most: a Get of

@@ -1,10 +1,15 @@
 package system
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,4 +195,133 @@ func sortedNames(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// propsSubscriber is a python3-dbus client on the private socket that prints each PropertiesChanged it receives
+// as a JSON line (after "ready").
+const propsSubscriber = `
+import dbus, dbus.connection, json
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+DBusGMainLoop(set_as_default=True)
+c = dbus.connection.Connection("unix:path=/run/systemd/private")
+def changed(iface, values, invalidated, path=None):
+    print(json.dumps({"path": str(path), "iface": str(iface), "changed": {str(k): str(v) for k, v in values.items()},
+                      "invalidated": [str(x) for x in invalidated]}), flush=True)
+c.add_signal_receiver(changed, signal_name="PropertiesChanged", dbus_interface="org.freedesktop.DBus.Properties", path_keyword="path")
+print("ready", flush=True)
+GLib.MainLoop().run()
+`
+
+type propsChange struct {
+	Path, Iface string
+	Changed     map[string]string
+	Invalidated []string
+}
+
+// PropertiesChanged, as a real subscriber (python3-dbus) sees it, carries every property of the Unit and the type
+// interface whose EmitsChangedSignal is true (with its value) or invalidates (by name), and none that is const:
+// a service's MainPID and SubState when it runs, its Result, SubState and ExecMainStatus after it exits; one
+// signal per interface per change.
+func TestDBusPropertiesChanged(t *testing.T) {
+	t.Parallel()
+	s := harness.Start(t, harness.Options{Units: map[string]string{
+		"w.service": "[Service]\nExecStart=/bin/sh -c 'read x < /run/w.fifo; exit 7'\n",
+	}})
+	s.WaitActive("multi-user.target", "active", 20*time.Second)
+	if _, errs, code := inNS(t, s, 0, "/usr/bin/mkfifo", "/run/w.fifo"); code != 0 {
+		t.Fatal(errs)
+	}
+	cmd := exec.Command("nsenter", "-t", strconv.Itoa(s.InitPid), "-m", "-p", "--", "/usr/bin/python3", "-c", propsSubscriber)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // python runs as nsenter's child: both go with the group
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() }()
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	// next returns the next change of w.service's object in iface that satisfies ok.
+	const wPath = "/org/freedesktop/systemd1/unit/w_2eservice"
+	next := func(what, iface string, ok func(propsChange) bool) propsChange {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case l, open := <-lines:
+				if !open {
+					t.Fatalf("the subscriber ended before %s: %s", what, stderr.String())
+				}
+				var c propsChange
+				if json.Unmarshal([]byte(l), &c) != nil || c.Path != wPath || c.Iface != iface {
+					continue
+				}
+				if ok(c) {
+					return c
+				}
+			case <-timeout:
+				t.Fatalf("no PropertiesChanged with %s; subscriber: %s", what, stderr.String())
+			}
+		}
+	}
+	select {
+	case l := <-lines:
+		if l != "ready" {
+			t.Fatalf("subscriber: %q %s", l, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the subscriber did not start: %s", stderr.String())
+	}
+	if _, errs, code := s.Sctl("start", "w.service"); code != 0 {
+		t.Fatal(errs)
+	}
+	pid := s.Show("w.service", "MainPID")
+	svc := next("MainPID "+pid, "org.freedesktop.systemd1.Service", func(c propsChange) bool { return c.Changed["MainPID"] == pid })
+	unit := next("SubState running", "org.freedesktop.systemd1.Unit", func(c propsChange) bool { return c.Changed["SubState"] == "running" })
+	for _, c := range []struct {
+		change              propsChange
+		values, invalidated []string
+	}{
+		{svc, []string{"MainPID", "ControlPID", "StatusText", "Result", "NRestarts", "ExecMainPID", "ExecMainStatus", "ExecMainStartTimestamp"},
+			[]string{"ExecStart", "ExecStartEx", "ExecStartPre"}},
+		{unit, []string{"ActiveState", "SubState", "ActiveEnterTimestamp", "InvocationID", "Job", "ConditionResult"},
+			[]string{"Conditions", "Asserts"}},
+	} {
+		for _, v := range c.values {
+			if _, ok := c.change.Changed[v]; !ok {
+				t.Errorf("%s: no %s in %v", c.change.Iface, v, c.change.Changed)
+			}
+		}
+		if strings.Join(c.change.Invalidated, ",") == "" || !strings.Contains(","+strings.Join(c.change.Invalidated, ",")+",", ","+c.invalidated[0]+",") {
+			t.Errorf("%s: invalidated %v, want %v among them", c.change.Iface, c.change.Invalidated, c.invalidated)
+		}
+		for _, constant := range []string{"Id", "Names", "LoadState", "Description", "Type", "ExecStart", "TimeoutStartUSec"} {
+			if _, ok := c.change.Changed[constant]; ok {
+				t.Errorf("%s: const property %s announced", c.change.Iface, constant)
+			}
+		}
+	}
+	if _, errs, code := inNS(t, s, 0, "/bin/sh", "-c", "echo > /run/w.fifo"); code != 0 {
+		t.Fatal(errs)
+	}
+	exited := next("ExecMainStatus 7", "org.freedesktop.systemd1.Service", func(c propsChange) bool { return c.Changed["ExecMainStatus"] == "7" })
+	if exited.Changed["Result"] != "exit-code" || exited.Changed["MainPID"] != "0" || exited.Changed["ExecMainCode"] != "1" {
+		t.Errorf("after the exit: %v", exited.Changed)
+	}
+	next("SubState failed", "org.freedesktop.systemd1.Unit", func(c propsChange) bool {
+		return c.Changed["SubState"] == "failed" && c.Changed["ActiveState"] == "failed"
+	})
 }
