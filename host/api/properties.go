@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysmaster/sysmaster/pkg/execprop"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
 )
 
@@ -18,6 +19,48 @@ type Property struct {
 	Name, Value string
 	Raw         any
 }
+
+// The Raw values of the properties systemd serves as structures (the D-Bus API sends them in the declared type):
+
+// ExecCommands is an Exec*= property's commands with their last run, a(sasbttttuii) (and …Ex's a(sasasttttuii)).
+type ExecCommands []execprop.Entry
+
+// Conditions is the Conditions or Asserts property, a(sbbsi): each check with its outcome.
+type Conditions []Condition
+
+// Condition is one check: its setting ("ConditionPathExists"), "|", "!", parameter, and 1 held, -1 not, 0 not
+// evaluated.
+type Condition struct {
+	Type            string
+	Trigger, Negate bool
+	Param           string
+	State           int32
+}
+
+// Addresses is Listen or Paths, a(ss): the type and the address or path of each.
+type Addresses [][2]string
+
+// MonotonicTimers is TimersMonotonic, a(stt): base, value and next elapse (µs, CLOCK_MONOTONIC).
+type MonotonicTimers []MonotonicTimer
+
+// MonotonicTimer is one relative timer value.
+type MonotonicTimer struct {
+	Base           string
+	USec, NextUSec uint64
+}
+
+// CalendarTimers is TimersCalendar, a(sst): base, calendar spec and next elapse (µs, CLOCK_REALTIME).
+type CalendarTimers []CalendarTimer
+
+// CalendarTimer is one OnCalendar= value.
+type CalendarTimer struct {
+	Base, Spec string
+	NextUSec   uint64
+}
+
+// Unprintable is the value systemctl show prints for a structure it has no form for (Conditions, Asserts): it
+// prints it when asked for the property by name, or for all, and leaves it out otherwise.
+const Unprintable = "[unprintable]"
 
 // Properties builds a unit's property list in the order the adds come, formatting values as systemd's
 // bus_print_property does. The zero value is empty and ready to use.
@@ -74,7 +117,7 @@ func (p Properties) filter(names []string, all bool) Properties {
 		}
 		out := p[:0:0]
 		for _, x := range p {
-			if x.Value != "" {
+			if x.Value != "" && x.Value != Unprintable {
 				out = append(out, x)
 			}
 		}
@@ -86,11 +129,24 @@ func (p Properties) filter(names []string, all bool) Properties {
 	}
 	var out Properties
 	for _, n := range names {
-		if x, ok := byName[n]; ok {
+		if x, ok := byName[n]; ok && !emptyList(x) {
 			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// emptyList reports a structured list with no element (an Exec*= without commands, a Listen without sockets),
+// of which systemctl show prints no line, even when asked for it by name.
+func emptyList(x Property) bool {
+	if x.Value != "" {
+		return false
+	}
+	switch x.Raw.(type) {
+	case ExecCommands, Addresses, MonotonicTimers, CalendarTimers:
+		return true
+	}
+	return false
 }
 
 // Value returns the value of the property name, "" when there is none.

@@ -24,6 +24,9 @@ type Result struct {
 	// test), each with why, as systemd logs them: "Couldn't determine result for ConditionFirstBoot=maybe,
 	// assuming failed: …".
 	Undetermined []string
+	// States is each check's outcome, by its index in the list: 1 held, -1 did not (or could not be
+	// evaluated), 0 not evaluated (the list stopped at a check that decided it), systemd's Conditions= states.
+	States []int32
 }
 
 // Env is what checks look at; Default reads the real system. Tests substitute pieces.
@@ -37,9 +40,11 @@ func (e Env) Evaluate(conds []unit.Condition) Result {
 	var triggers []*unit.Condition
 	var undetermined []string
 	triggerOK := false
+	states := make([]int32, len(conds))
 	for i := range conds {
 		c := &conds[i]
 		ok, reason, err := e.one(c)
+		states[i] = map[bool]int32{true: 1, false: -1}[ok]
 		if err != nil {
 			undetermined = append(undetermined, fmt.Sprintf("Couldn't determine result for %s, assuming failed: %v", Setting(c), err))
 		}
@@ -49,13 +54,13 @@ func (e Env) Evaluate(conds []unit.Condition) Result {
 			continue
 		}
 		if !ok {
-			return Result{Failed: c, Reason: reason, Undetermined: undetermined}
+			return Result{Failed: c, Reason: reason, Undetermined: undetermined, States: states}
 		}
 	}
 	if len(triggers) > 0 && !triggerOK {
-		return Result{Failed: triggers[0], Reason: "none of the triggering conditions was met", Undetermined: undetermined}
+		return Result{Failed: triggers[0], Reason: "none of the triggering conditions was met", Undetermined: undetermined, States: states}
 	}
-	return Result{OK: true, Undetermined: undetermined}
+	return Result{OK: true, Undetermined: undetermined, States: states}
 }
 
 func (e Env) one(c *unit.Condition) (bool, string, error) {

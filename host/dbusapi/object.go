@@ -185,7 +185,7 @@ func (s *Server) getProperty(r *request) ([]any, error) {
 	if v, ok, err := s.statusProperty(r, iface, name); ok || err != nil {
 		return []any{v}, err
 	}
-	all, err := s.properties(r, iface)
+	all, err := s.properties(r, iface, name)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (s *Server) getProperty(r *request) ([]any, error) {
 }
 
 func (s *Server) getAllProperties(r *request) ([]any, error) {
-	all, err := s.properties(r, r.args[0].(string))
+	all, err := s.properties(r, r.args[0].(string), "")
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +224,9 @@ func (s *Server) setProperty(r *request) ([]any, error) {
 	return nil, newError(errNotSupported, fmt.Sprintf("Setting %s.%s is not supported by sysmaster.", iface, name))
 }
 
-// properties are the properties of r's object in iface (every interface for ""), by name.
-func (s *Server) properties(r *request, iface string) (map[string]dbus.Variant, error) {
+// properties are the properties of r's object in iface (every interface for ""), by name; only the one named
+// only when it is not "".
+func (s *Server) properties(r *request, iface, only string) (map[string]dbus.Variant, error) {
 	obj, err := s.object(r)
 	if err != nil {
 		return nil, err
@@ -252,16 +253,32 @@ func (s *Server) properties(r *request, iface string) (map[string]dbus.Variant, 
 	for _, i := range ifaces {
 		is := systemdSchema()[i]
 		for _, ps := range is.Props {
-			p, ok := computed[ps.Name]
-			if !ok {
+			if only != "" && ps.Name != only {
 				continue
 			}
-			if v, ok := typed(ps, p); ok {
-				out[ps.Name] = dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type))
+			if v, ok := propValue(i, ps, computed, r.unit != ""); ok {
+				out[ps.Name] = v
 			}
 		}
 	}
 	return out, nil
+}
+
+// propValue is the property ps of interface iface: its value in computed, typed as systemd declares it, or, for
+// a unit, systemd's value of an unset property (defaults.go).
+func propValue(iface string, ps propSchema, computed map[string]api.Property, isUnit bool) (dbus.Variant, bool) {
+	if p, ok := computed[ps.Name]; ok {
+		if v, ok := typed(ps, p); ok {
+			return dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type)), true
+		}
+	}
+	if !isUnit {
+		return dbus.Variant{}, false
+	}
+	if v, ok := defaultValue(iface, ps); ok {
+		return dbus.MakeVariantWithSignature(v, dbus.ParseSignatureMust(ps.Type)), true
+	}
+	return dbus.Variant{}, false
 }
 
 // statusProperty answers Get of a state a loaded unit's list-units line holds (what clients poll most: a Get of
@@ -297,6 +314,9 @@ func (s *Server) statusProperty(r *request, iface, name string) (dbus.Variant, b
 func typed(ps propSchema, p api.Property) (any, bool) {
 	if v, ok := p.Raw.(structValue); ok {
 		return v.v, true
+	}
+	if v, ok := structured(ps.Type, p.Raw); ok { // structs.go
+		return v, true
 	}
 	switch ps.Type {
 	case "(ss)": // LoadError: the error's name and text, or two empty strings

@@ -29,6 +29,9 @@ type methodSchema struct{ In, Out string }
 type propSchema struct {
 	Name, Type string
 	Write      bool
+	// Emits is the property's org.freedesktop.DBus.Property.EmitsChangedSignal: "true" (a change is announced
+	// with the value), "invalidates" (with the name only), "const" or "false" (not announced).
+	Emits string
 }
 
 // prop returns the schema of the property name, if iface has it.
@@ -51,9 +54,13 @@ type xmlNode struct {
 			} `xml:"arg"`
 		} `xml:"method"`
 		Properties []struct {
-			Name   string `xml:"name,attr"`
-			Type   string `xml:"type,attr"`
-			Access string `xml:"access,attr"`
+			Name        string `xml:"name,attr"`
+			Type        string `xml:"type,attr"`
+			Access      string `xml:"access,attr"`
+			Annotations []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"annotation"`
 		} `xml:"property"`
 	} `xml:"interface"`
 }
@@ -81,7 +88,13 @@ func parseSchema(data []byte) (schema, error) {
 		}
 		for _, p := range x.Properties {
 			i.byName[p.Name] = len(i.Props)
-			i.Props = append(i.Props, propSchema{Name: p.Name, Type: p.Type, Write: p.Access == "readwrite"})
+			ps := propSchema{Name: p.Name, Type: p.Type, Write: p.Access == "readwrite", Emits: "true"}
+			for _, a := range p.Annotations {
+				if a.Name == "org.freedesktop.DBus.Property.EmitsChangedSignal" {
+					ps.Emits = a.Value
+				}
+			}
+			i.Props = append(i.Props, ps)
 		}
 		start := strings.Index(text, ` <interface name="`+x.Name+`">`)
 		end := strings.Index(text[start:], "\n </interface>\n")

@@ -68,6 +68,7 @@ type checkRecord struct {
 	Evaluated bool        `json:"evaluated,omitempty"`
 	OK        bool        `json:"ok,omitempty"`
 	Reason    string      `json:"reason,omitempty"`
+	States    []int32     `json:"states,omitempty"`
 	At        stampRecord `json:"at"`
 }
 
@@ -92,8 +93,8 @@ type jobRecord struct {
 
 func rec(s stamp) stampRecord      { return stampRecord{Wall: s.wallTime(), Mono: s.mono} }
 func (r stampRecord) stamp() stamp { return stamp{wall: wallOf(r.Wall), mono: r.Mono} }
-func recCheck(c checkResult) checkRecord {
-	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, At: rec(c.at)}
+func recCheck(c checkResult, states []int32) checkRecord {
+	return checkRecord{Evaluated: c.evaluated, OK: c.ok, Reason: c.reason, States: states, At: rec(c.at)}
 }
 func (r checkRecord) result() checkResult {
 	return checkResult{evaluated: r.Evaluated, ok: r.OK, reason: r.Reason, at: r.At.stamp()}
@@ -103,7 +104,7 @@ func (m *Manager) record(u *Unit) unitRecord {
 	r := unitRecord{Active: u.Active, Sub: u.Sub, Result: u.Result, StatusText: u.StatusText, Props: maps.Collect(u.Props.all()),
 		State: u.State, StateVersion: u.StateVersion,
 		Invocation: u.invocationID, Activation: u.activationEnv, PrivateTmp: u.privateTmp, TTYReset: u.ttyReset, NamespaceOf: u.namespaceOf, Starts: u.starts,
-		Condition: recCheck(u.condition), Assert: recCheck(u.assert),
+		Condition: recCheck(u.condition, u.rareOf().conditionStates), Assert: recCheck(u.assert, u.rareOf().assertStates),
 		TriggeredBy: u.rareOf().triggeredBy, Triggers: u.rareOf().triggers, CgroupMade: u.cgroupMade, Cgroup: u.cgroupSettings,
 		Populated: u.populated, OOMKills: u.oomKills,
 		procRecord: m.procs.save(u), timerRecord: m.timers.save(u), fdsRecord: saveFds(u)}
@@ -353,6 +354,7 @@ func (m *Manager) applyRecord(u *Unit, r unitRecord, stored map[string]*os.File)
 	u.State, u.StateVersion = r.State, r.StateVersion
 	u.invocationID, u.activationEnv, u.privateTmp, u.namespaceOf = r.Invocation, r.Activation, r.PrivateTmp, r.NamespaceOf
 	u.starts, u.condition, u.assert = r.Starts, r.Condition.result(), r.Assert.result()
+	u.setRare(func(rare *unitRare) { rare.conditionStates, rare.assertStates = r.Condition.States, r.Assert.States })
 	u.setRare(func(x *unitRare) { x.triggeredBy, x.triggers, x.startPids = r.TriggeredBy, r.Triggers, r.StartPids })
 	u.ttyReset = r.TTYReset
 	u.populated, u.oomKills = r.Populated, r.OOMKills

@@ -200,22 +200,24 @@ func (m *Manager) checksPass(u *Unit, j *job.Job) bool {
 	if u.Frag == nil {
 		return true
 	}
-	eval := func(list []unit.Condition) checkResult {
+	// eval evaluates list; its checks' outcomes go to the rare field states picks.
+	eval := func(list []unit.Condition, states func(*unitRare) *[]int32) checkResult {
 		r := condition.Default.Evaluate(list)
 		for _, line := range r.Undetermined {
 			m.unitLogf(u, 4, "%s", line)
 		}
+		u.setRare(func(rare *unitRare) { *states(rare) = r.States })
 		return checkResult{evaluated: true, ok: r.OK, reason: condition.Describe(r), failed: condition.Setting(r.Failed),
 			trigger: r.Failed != nil && r.Failed.Trigger, at: now()}
 	}
-	u.condition = eval(u.Frag.Unit.Conditions)
+	u.condition = eval(u.Frag.Unit.Conditions, func(r *unitRare) *[]int32 { return &r.conditionStates })
 	if !u.condition.ok {
 		m.log.Info("condition check resulted in the unit being skipped", "unit", u.ID, "reason", u.condition.reason)
 		m.unitLogf(u, 6, "%s", skippedLine(u, "condition", u.condition))
 		m.engine.Finish(j, job.Skipped)
 		return false
 	}
-	u.assert = eval(u.Frag.Unit.Asserts)
+	u.assert = eval(u.Frag.Unit.Asserts, func(r *unitRare) *[]int32 { return &r.assertStates })
 	if !u.assert.ok {
 		m.log.Error("assertion failed", "unit", u.ID, "reason", u.assert.reason)
 		m.unitLogf(u, 4, "%s", skippedLine(u, "assertion", u.assert))

@@ -88,7 +88,7 @@ func (m *Manager) spawn(u *Unit, s *pb.Spawn) {
 		return
 	}
 	m.crashPoint("spawned", u.ID, func() bool { return m.cgroupHasOther(u, pid) })
-	u.addChild(pid, child{id: s.Id, role: s.Role, argv: s.Argv})
+	u.addChild(pid, child{id: s.Id, role: s.Role, argv: s.Argv, path: s.Path, start: now()})
 	u.populated = true
 	m.procs.owner[pid] = u
 	switch s.Role {

@@ -18,9 +18,11 @@ type procRecord struct {
 }
 
 type childRecord struct {
-	ID   string   `json:"id,omitempty"`
-	Role roleName `json:"role"`
-	Argv []string `json:"argv,omitempty"`
+	ID    string      `json:"id,omitempty"`
+	Role  roleName    `json:"role"`
+	Argv  []string    `json:"argv,omitempty"`
+	Path  string      `json:"path,omitempty"`
+	Start stampRecord `json:"start"`
 }
 
 // roleName is a child's role saved by name: "main", "control", "helper".
@@ -59,7 +61,7 @@ func (pt *procTable) save(u *Unit) procRecord {
 	if len(u.children) > 0 {
 		r.Children = map[int]childRecord{}
 		for pid, c := range u.children {
-			r.Children[pid] = childRecord{ID: c.id, Role: roleName(c.role), Argv: c.argv}
+			r.Children[pid] = childRecord{ID: c.id, Role: roleName(c.role), Argv: c.argv, Path: c.path, Start: rec(c.start)}
 		}
 	}
 	return r
@@ -73,7 +75,7 @@ func (pt *procTable) restore(u *Unit, r procRecord) {
 		code: r.ExecMain.Code, status: r.ExecMain.Status}
 	u.finished = r.Finished
 	for pid, c := range r.Children {
-		u.addChild(pid, child{id: c.ID, role: pb.Role(c.Role), argv: c.Argv})
+		u.addChild(pid, child{id: c.ID, role: pb.Role(c.Role), argv: c.Argv, path: c.Path, start: c.Start.stamp()})
 		pt.owner[pid] = u
 	}
 }

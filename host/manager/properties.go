@@ -99,6 +99,9 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 	}
 	addCheck("Condition", u.condition)
 	addCheck("Assert", u.assert)
+	rare := u.rareOf()
+	ps = append(ps, checksProperty("Conditions", us.Conditions, rare.conditionStates),
+		checksProperty("Asserts", us.Asserts, rare.assertStates)) // structprops.go
 	// Not a systemd property: the check that failed, which systemctl status gets from the Conditions list.
 	add("ConditionFailure", u.condition.reason)
 	add("AssertFailure", u.assert.reason)
@@ -138,12 +141,22 @@ func (m *Manager) properties(u *Unit, want func(name string) bool) api.Propertie
 	for k, v := range u.Props.all() {
 		own[k] = v
 	}
-	names := make([]string, 0, len(own))
+	structured := u.structuredProperties(own) // structprops.go
+	names := make([]string, 0, len(own)+len(structured))
 	for k := range own {
 		names = append(names, k)
 	}
+	for k := range structured {
+		if _, ok := own[k]; !ok {
+			names = append(names, k)
+		}
+	}
 	sort.Strings(names)
 	for _, k := range names {
+		if p, ok := structured[k]; ok {
+			ps = append(ps, p)
+			continue
+		}
 		add(k, own[k])
 	}
 	return ps

@@ -87,6 +87,9 @@ type unitRare struct {
 	triggeredBy, triggers []string
 	// startPids are the processes a transient scope is started with, until its plugin asks to attach them.
 	startPids []int
+	// conditionStates and assertStates are each check's outcome at the last evaluation (condition.Result.States),
+	// for the Conditions and Asserts properties: only units that have checks and ran them have any.
+	conditionStates, assertStates []int32
 }
 
 // rareOf returns u's rare fields, all empty when it has none.
@@ -103,7 +106,8 @@ func (u *Unit) setRare(f func(r *unitRare)) {
 		u.rare = &unitRare{}
 	}
 	f(u.rare)
-	if r := u.rare; len(r.triggeredBy) == 0 && len(r.triggers) == 0 && len(r.startPids) == 0 {
+	if r := u.rare; len(r.triggeredBy) == 0 && len(r.triggers) == 0 && len(r.startPids) == 0 &&
+		len(r.conditionStates) == 0 && len(r.assertStates) == 0 {
 		u.rare = nil
 	}
 }
@@ -128,9 +132,11 @@ type checkResult struct {
 }
 
 type child struct {
-	id   string
-	role pb.Role
-	argv []string // the command line, for the Process: lines of sctl status
+	id    string
+	role  pb.Role
+	argv  []string // the command line, for the Process: lines of sctl status
+	path  string   // the executable, for the Exec* properties
+	start stamp    // when it was spawned
 }
 
 // timestamps are the wall-clock and monotonic times of the unit's state changes (systemctl's *Timestamp and

@@ -135,11 +135,13 @@ func (c *Config) properties() map[string]string {
 		"TriggerLimitIntervalUSec": timespan.Format(time.Duration(c.TriggerLimitIntervalUSec) * time.Microsecond),
 		"TriggerLimitBurst":        strconv.FormatUint(uint64(c.TriggerLimitBurst), 10),
 	}
+	// systemctl show's "PATH (TYPE)" per line, the last given first as systemd lists them (the host reads the
+	// lines back for the D-Bus API's a(ss)).
 	var paths []string
-	for _, s := range c.Specs {
-		paths = append(paths, s.Type+"="+s.Path)
+	for i := len(c.Specs) - 1; i >= 0; i-- {
+		paths = append(paths, c.Specs[i].Path+" ("+c.Specs[i].Type+")")
 	}
-	p["Paths"] = strings.Join(paths, " ")
+	p["Paths"] = strings.Join(paths, "\n")
 	return p
 }
 

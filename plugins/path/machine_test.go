@@ -285,7 +285,7 @@ func TestParseProblems(t *testing.T) {
 		}
 	}
 	res := parse("PathExists=/a//b/", "PathModified=/c")
-	if p := res.Properties; p["Unit"] != "x.service" || p["Paths"] != "PathExists=/a/b PathModified=/c" ||
+	if p := res.Properties; p["Unit"] != "x.service" || p["Paths"] != "/c (PathModified)\n/a/b (PathExists)" ||
 		p["TriggerLimitBurst"] != "200" || p["TriggerLimitIntervalUSec"] != "2s" || p["DirectoryMode"] != "0755" {
 		t.Errorf("properties %v", p)
 	}

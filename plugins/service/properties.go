@@ -1,7 +1,6 @@
 package service
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/sysmaster/sysmaster/pkg/signame"
 	"github.com/sysmaster/sysmaster/pkg/timespan"
+	"github.com/sysmaster/sysmaster/sdk/exec"
 )
 
 // properties are the service's settings as `systemctl show` lists them: systemd's names and value formats.
@@ -43,11 +43,7 @@ func (c *Config) properties() map[string]string {
 		"ExecCondition": c.ExecCondition, "ExecStartPre": c.ExecStartPre, "ExecStart": c.ExecStart,
 		"ExecStartPost": c.ExecStartPost, "ExecReload": c.ExecReload, "ExecStop": c.ExecStop, "ExecStopPost": c.ExecStopPost,
 	} {
-		var parts []string
-		for _, cmd := range cmds {
-			parts = append(parts, fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s }", cmd.Path, strings.Join(cmd.Argv, " "), yesno(cmd.IgnoreFailure)))
-		}
-		p[key] = strings.Join(parts, " ")
+		p[key] = exec.CommandsProperty(cmds) // the host adds each command's last run (pkg/execprop)
 	}
 	var files []string
 	for _, f := range c.EnvironmentFiles {

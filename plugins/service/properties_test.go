@@ -26,7 +26,7 @@ func TestProperties(t *testing.T) {
 		"Type": "simple", "User": "nobody", "LimitNOFILE": "4096", "LimitNOFILESoft": "1024",
 		"TimeoutStartUSec": "1min 30s", "TimeoutStopUSec": "infinity", "MemoryMax": "33554432", "TasksMax": "32",
 		"UMask": "0027", "SuccessExitStatus": "7 SIGHUP", "RuntimeDirectory": "foo", "RuntimeDirectoryMode": "0700",
-		"ExecStart": "{ path=/bin/sleep ; argv[]=/bin/sleep 10 ; ignore_errors=yes }", "KillMode": "control-group",
+		"ExecStart": "{ path=\"/bin/sleep\" ; argv[]=\"/bin/sleep\" \"10\" ; flags=ignore-failure }", "KillMode": "control-group",
 		"NotifyAccess": "none", "RestartUSec": "100ms", "CPUWeight": "[not set]", "NRestarts": "0",
 	} {
 		if p[k] != want {

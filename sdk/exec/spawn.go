@@ -2,8 +2,10 @@ package exec
 
 import (
 	"fmt"
-	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 	"strings"
+
+	"github.com/sysmaster/sysmaster/pkg/execprop"
+	"github.com/sysmaster/sysmaster/pkg/exitstatus"
 
 	"github.com/sysmaster/sysmaster/pkg/signame"
 	"github.com/sysmaster/sysmaster/sdk"
@@ -34,17 +36,25 @@ func (x *ExecSettings) SpawnContext(cmd Command, extra []string, noCapabilities 
 	return ec, argv, nil
 }
 
-// CommandsProperty is a list of commands as `systemctl show` prints an Exec*= property.
+// CommandsProperty is a list of commands as a plugin gives an Exec*= property to the host (pkg/execprop), which
+// adds each command's last run and prints it as systemctl show does.
 func CommandsProperty(cmds []Command) string {
-	var parts []string
-	for _, cmd := range cmds {
-		ignore := "no"
-		if cmd.IgnoreFailure {
-			ignore = "yes"
-		}
-		parts = append(parts, fmt.Sprintf("{ path=%s ; argv[]=%s ; ignore_errors=%s }", cmd.Path, strings.Join(cmd.Argv, " "), ignore))
+	out := make([]execprop.Command, len(cmds))
+	for i, c := range cmds {
+		out[i] = execprop.Command{Path: c.Path, Argv: c.Argv, Flags: c.flags()}
 	}
-	return strings.Join(parts, " ")
+	return execprop.Encode(out)
+}
+
+// flags are systemd's names of the command's prefixes, in execprop.FlagOrder.
+func (c Command) flags() []string {
+	var f []string
+	for i, set := range []bool{c.IgnoreFailure, c.FullPrivileges, c.AmbientOnly && !c.NoAmbient, c.NoAmbient, c.NoExpand} {
+		if set {
+			f = append(f, execprop.FlagOrder[i])
+		}
+	}
+	return f
 }
 
 // Describe is how systemd logs a process's end: "code=exited, status=1/FAILURE", "code=killed, signal=TERM".

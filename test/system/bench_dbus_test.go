@@ -117,3 +117,33 @@ func BenchmarkDBusBurstVsSystemd(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDBusProperties: a service's properties through the D-Bus API (docs/performance.md, "Unit properties"):
+// Get of its MainPID (outside the list-units fast path), GetAll of its Unit and of its Service interface, with
+// dbusbench beside the GetUnit + Get(ActiveState) round trip. sysmaster alone: with this service in its
+// namespace, systemd 252 stopped answering godbus clients on its private socket here.
+func BenchmarkDBusProperties(b *testing.B) {
+	units := dbusBenchUnits()
+	units["bench-svc.service"] = "[Service]\nExecStartPre=/bin/true\nExecStart=/bin/sleep 1000\n"
+	bin := harness.BuildPlugin(b, "test/system/testdata/dbusbench", b.TempDir())
+	for i := 0; i < b.N; i++ {
+		s := harness.Start(b, harness.Options{Units: units, Args: []string{"sysmaster.unit=bench-d.target"}})
+		s.WaitActive("bench-d.target", "active", 60*time.Second)
+		if _, errs, code := s.Sctl("start", "bench-svc.service"); code != 0 {
+			b.Fatal(errs)
+		}
+		out, err := exec.Command("nsenter", "-t", strconv.Itoa(s.InitPid), "-m", "-p", "--", bin, "2000", "t-0500.target",
+			"bench-svc.service").CombinedOutput()
+		if err != nil {
+			b.Fatalf("dbusbench: %v: %s", err, out)
+		}
+		var get, list, units, main, allUnit, nUnit, allService, nService int64
+		if _, err := fmt.Sscan(string(out), &get, &list, &units, &main, &allUnit, &nUnit, &allService, &nService); err != nil || main < 0 || allUnit < 0 || allService < 0 {
+			b.Fatalf("dbusbench: %q %v", out, err)
+		}
+		for name, ns := range map[string]int64{"getunit-get-us": get, "get-mainpid-us": main, "getall-unit-us": allUnit, "getall-service-us": allService} {
+			b.ReportMetric(float64(ns)/1e3, name)
+		}
+		b.ReportMetric(float64(nUnit+nService), "getall-props")
+	}
+}
