@@ -131,8 +131,11 @@ func (m *Manager) commit() {
 		return
 	}
 	m.noteBootFinished()
-	if len(m.dirty) == 0 && !m.reloadsDirty && !m.boot.dirty && len(m.stale) == 0 {
-		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's).
+	if len(m.dirty) == 0 && !m.reloadsDirty && !m.boot.dirty && len(m.stale) == 0 &&
+		(!m.pg.unmarked || len(m.pg.pending) == 0) {
+		// The inputs taken changed nothing worth keeping (a plugin's exit, an orphan's, an Executed report the
+		// plugin ignored).
+		m.pg.unmarked = false
 		m.inputsCommitted()
 		return
 	}
@@ -164,6 +167,7 @@ func (m *Manager) commit() {
 		held = append(held, heldRecord{Unit: q.u.ID, Event: b})
 	}
 	c.Blobs["held"], _ = json.Marshal(held)
+	m.pg.unmarked, m.pg.savedPending = false, len(held) > 0
 	c.Blobs["reloads"], _ = json.Marshal(m.reloads)
 	m.saveEnvironment(c.Blobs)
 	m.saveOptions(c.Blobs)
@@ -294,6 +298,7 @@ func (m *Manager) restore() {
 			m.log.Error("checkpoint: unreadable held events, they are lost", "error", err)
 		}
 	}
+	m.pg.savedPending = len(held) > 0
 	for _, h := range held {
 		ev := &pb.Event{}
 		if u := m.units[h.Unit]; u != nil && proto.Unmarshal(h.Event, ev) == nil {

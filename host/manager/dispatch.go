@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"bytes"
 	"errors"
 	"sort"
 	"sync"
@@ -171,7 +172,9 @@ func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, er
 		if m.units[u.ID] != u {
 			continue // unloaded meanwhile; cannot happen to a unit with events pending (pinned), kept as a guard
 		}
-		m.markDirty(u)
+		if !m.unchanged(batch[i].ev, u, r) {
+			m.markDirty(u)
+		}
 		if r.Error != "" {
 			m.log.Error("plugin could not handle event", "unit", u.ID, "event", eventName(batch[i].ev), "error", r.Error)
 			m.undeliverable(u)
@@ -183,6 +186,14 @@ func (m *Manager) delivered(typ string, batch []queued, results []*pb.Result, er
 		}
 	}
 	m.pg.release(typ) // what waited behind the call goes in this turn's next round
+}
+
+// unchanged reports whether r, the answer to ev, leaves nothing to commit: ev is an Executed report (queued without
+// marking u dirty: onExecuted), the plugin kept u's state as it was and asked for nothing, and no commit wrote
+// events as pending since (the checkpoint's held events would then still name ev).
+func (m *Manager) unchanged(ev *pb.Event, u *Unit, r *pb.Result) bool {
+	return ev.GetExecuted() != nil && !m.pg.savedPending && r.Error == "" && len(r.Actions) == 0 &&
+		r.StateVersion == u.StateVersion && bytes.Equal(r.State, u.State)
 }
 
 // done1 notes that one of u's events has been handled; with none left, u may be collected again.

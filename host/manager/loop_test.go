@@ -29,13 +29,15 @@ import (
 // (sdk.InProcess) and whose executor forks nothing. Only the plugin process and the fork are replaced.
 
 // toy is a unit type small enough to read at a glance. [Toy] Run=yes spawns a main process at start and
-// becomes active once it executed; without it a start is immediate. Listen=PATH holds a unix listener. A main
+// becomes active once it executed (with Quiet=yes once it is spawned, and the exec report changes nothing, as
+// for a Type=simple service); without it a start is immediate. Listen=PATH holds a unix listener. A main
 // process that exits makes the unit inactive (status 0) or failed. Every event it handles is appended to its
 // state, so tests see what reached the plugin, in order.
 type toy struct{ typ string }
 
 type toyConfig struct {
 	Run    bool
+	Quiet  bool
 	Listen string
 }
 
@@ -55,6 +57,8 @@ func (t toy) Parse(req *sdk.ParseRequest) *sdk.ParseResult {
 			switch e.Key {
 			case "Run":
 				c.Run = e.Value == "yes"
+			case "Quiet":
+				c.Quiet = e.Value == "yes"
 			case "Listen":
 				c.Listen = e.Value
 			}
@@ -81,7 +85,13 @@ func (t toy) Handle(u *sdk.Unit, ev *sdk.Event) error {
 			set(sdk.Activating, "start", "")
 		case *sdk.EventSpawned:
 			st.Events = append(st.Events, "spawned")
+			if c.Quiet {
+				set(sdk.Active, "running", "success")
+			}
 		case *sdk.EventExecuted:
+			if c.Quiet {
+				return nil
+			}
 			st.Events = append(st.Events, "executed")
 			set(sdk.Active, "running", "success")
 		case *sdk.EventChildExited:
@@ -678,5 +688,103 @@ func TestEnqueueAnswersAfterTheCommit(t *testing.T) {
 	a := <-answered
 	if a.err != nil || len(a.jobs) != 1 || a.jobs[0].Unit != "a.toy" || a.jobs[0].Type != "start" {
 		t.Fatalf("Enqueue answered %+v, %v", a.jobs, a.err)
+	}
+}
+
+// An exec report its plugin ignores (a Type=simple service's) changes nothing: its turn commits nothing. One that
+// is still pending when a turn commits (its plugin down) is in the checkpoint's held events, and its answer then
+// changes what the checkpoint holds: that turn commits.
+func TestLoopIgnoredExecutedCommitsNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeUnits(t, dir, map[string]string{"a.toy": "[Toy] | Run=yes | Quiet=yes"})
+	h := newMemTypes(toy{"toy"})
+	m := loopManager(t, filepath.Join(t.TempDir(), "run"), dir, h, &fakeExec{})
+	turn := func() uint64 {
+		t.Helper()
+		s, err := m.store.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Turn
+	}
+	held := func() string {
+		t.Helper()
+		s, err := m.store.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s.Blobs["held"])
+	}
+	// quiet waits for the end of the spawned process's log pipes (the fake executor closed their write ends: the
+	// loop hears of it from their readers) and runs turns until one commits nothing. The exec report, which only
+	// drain takes, still waits.
+	quiet := func() {
+		t.Helper()
+		a := m.units["a.toy"]
+		deadline := time.After(10 * time.Second)
+		for len(a.logPipes) > 0 {
+			select {
+			case f := <-m.calls:
+				f()
+			case <-deadline:
+				t.Fatal("the log pipes did not end")
+			}
+		}
+		for range 20 {
+			before := turn()
+			m.turnAnswered(t)
+			m.commit()
+			if turn() == before {
+				return
+			}
+		}
+		t.Fatal("the loop does not come to rest")
+	}
+	exec := func() {
+		t.Helper()
+		m.drain() // the exec report the fake executor gave at the spawn
+		if len(m.pg.queue["toy"]) != 1 || m.pg.queue["toy"][0].ev.GetExecuted() == nil {
+			t.Fatalf("no exec report queued: %v", m.pg.queue["toy"])
+		}
+	}
+
+	id := m.start(t, "a.toy")
+	a := m.units["a.toy"]
+	m.turnAnswered(t)
+	if a.Active != unit.Active || m.result(id) != job.Done {
+		t.Fatalf("a.toy %s, job %q", a.Active, m.result(id))
+	}
+	quiet()
+	t0, calls := turn(), h.count("toy")
+	exec()
+	m.turnAnswered(t)
+	m.commit()
+	if h.count("toy") != calls+1 {
+		t.Fatalf("the exec report did not reach the plugin (%d calls, then %d)", calls, h.count("toy"))
+	}
+	if got := turn(); got != t0 {
+		t.Errorf("the ignored exec report was committed: turn %d → %d", t0, got)
+	}
+
+	// Again, with the plugin down while the report waits.
+	m.stop(t, "a.toy")
+	m.settle(t, func() bool { return a.MainPid != 0 && a.Sub == "stop" })
+	m.pushExit(exited(a.MainPid, 0))
+	m.settle(t, func() bool { return a.Active == unit.Inactive })
+	m.start(t, "a.toy")
+	quiet()
+	h.set(func(h *memTypes) { h.down["toy"] = true })
+	exec()
+	m.turnAnswered(t)
+	t1 := turn()
+	m.commit()
+	if got := turn(); got != t1+1 || !strings.Contains(held(), `"a.toy"`) {
+		t.Fatalf("the pending exec report was not committed: turn %d → %d, held %s", t1, got, held())
+	}
+	h.set(func(h *memTypes) { h.down["toy"] = false })
+	m.settle(t, func() bool { return len(m.pg.pending) == 0 })
+	m.commit()
+	if got := turn(); got != t1+2 || held() != "null" {
+		t.Errorf("the answer to the held exec report was not committed: turn %d → %d, held %s", t1+1, got, held())
 	}
 }

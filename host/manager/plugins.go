@@ -80,6 +80,13 @@ type pluginGlue struct {
 	retry    map[string]*time.Timer // per type with held events, the timer that brings them back
 	armed    map[string]time.Time   // when each retry timer fires
 	answers  answers                // answers of calls, on their way to the loop
+	// unmarked says that an event was queued without marking its unit dirty (an Executed report, which changes
+	// nothing of the core's own) since the last commit: while one is pending, a turn commits even when nothing
+	// is dirty, so that the held events it writes keep it (checkpoint.go).
+	unmarked bool
+	// savedPending says that the last commit wrote pending events: their answers change what the checkpoint
+	// holds even when they change nothing else.
+	savedPending bool
 }
 
 // call is a batch handed to a plugin.

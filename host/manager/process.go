@@ -365,9 +365,13 @@ func (m *Manager) cleanUp(u *Unit) {
 	}
 }
 
-// executed is the report that a spawned process executed its command.
+// executed is the report that a spawned process executed its command. It changes nothing the core keeps, and most
+// plugins ignore it (the service plugin acts on it for Type=exec only): it is queued without marking the unit
+// dirty, and an answer that changes nothing (delivered) leaves the turn without a commit of its own, one of a
+// restart's five.
 func (m *Manager) onExecuted(x executed) {
-	m.send(x.unit, &pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: x.id, Pid: int64(x.pid), Role: x.role}}})
+	m.pg.add(x.unit, &pb.Event{Kind: &pb.Event_Executed{Executed: &pb.Executed{Id: x.id, Pid: int64(x.pid), Role: x.role}}})
+	m.pg.unmarked = true
 }
 
 // watchForeign notices the end of a main process that is not the core's child through a pidfd (the reaper
