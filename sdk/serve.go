@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -38,6 +39,11 @@ type serveConfig struct {
 // unless it speaks that version too. It exists for compatibility tests.
 func WithProtocolVersion(v int) ServeOption { return func(c *serveConfig) { c.protocol = v } }
 
+// pluginQuiet is how long a plugin goes without a call before it gives its free memory back: longer than the
+// gaps between the batches of one burst (a start of 500 units calls every few milliseconds), short enough that
+// the memory of a burst is not held while the system is otherwise busy (issue 17: the PSS after a burst).
+const pluginQuiet = 500 * time.Millisecond
+
 // Serve runs the plugin until the host closes it. It never returns to a plugin started by the host; started by
 // hand it prints a note and exits 1.
 func Serve(t UnitType, opts ...ServeOption) {
@@ -48,7 +54,9 @@ func Serve(t UnitType, opts ...ServeOption) {
 	hs := Handshake
 	hs.ProtocolVersion = uint(cfg.protocol)
 	// Memory a large batch grew (parsing 1,000 unit files) goes back to the kernel once the host stops calling.
-	trim := memtrim.New(memtrim.DefaultQuiet)
+	// A plugin keeps nothing between calls (the host sends config and state with each), so what its heap grew
+	// to is garbage as soon as a burst's calls stop: it waits less than the core (pluginQuiet).
+	trim := memtrim.New(pluginQuiet)
 	touch := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		defer trim.Touch()
 		return handler(ctx, req)
