@@ -29,6 +29,9 @@ func ParseAssignment(a string) (Property, error) {
 	if d, ok := directives[name]; !ok || !Settable(name) || d.key != "" && d.key != key || d.key == "" && name != key {
 		return Property{}, unknown(key)
 	}
+	if strings.ContainsAny(value, "\r\n") { // a drop-in line cannot hold it (DropIns refuses it too)
+		return Property{}, errdefs.InvalidArgument(fmt.Errorf("Failed to parse %s= value: line breaks are not allowed", key))
+	}
 	v, err := assignmentValue(name, strings.TrimSpace(value))
 	if err != nil {
 		return Property{}, errdefs.InvalidArgument(fmt.Errorf("Failed to parse %s= value '%s': %v", key, value, err))
