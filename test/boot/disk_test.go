@@ -130,22 +130,8 @@ func TestBootSecondDisk(t *testing.T) {
 	if err != nil {
 		t.Fatalf("qemu: %v", err)
 	}
-	defer func() {
-		if t.Failed() {
-			con := v.Console()
-			if len(con) > 16000 {
-				con = con[:8000] + "\n…\n" + con[len(con)-8000:]
-			}
-			t.Logf("console:\n%s", con)
-		}
-	}()
-	for _, m := range diskMilestones {
-		at, err := v.waitFor(ctx, m)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		t.Logf("%6.2fs  %s", at.Seconds(), m)
-	}
+	defer v.logConsoleIfFailed(t, 8000)
+	v.passMilestones(ctx, t, diskMilestones)
 	select {
 	case <-v.done:
 	case <-ctx.Done():

@@ -117,22 +117,8 @@ func TestBootKexec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("qemu: %v", err)
 	}
-	defer func() {
-		if t.Failed() {
-			con := v.Console()
-			if len(con) > 12000 {
-				con = con[:6000] + "\n…\n" + con[len(con)-6000:]
-			}
-			t.Logf("console:\n%s", con)
-		}
-	}()
-	for _, m := range kexecMilestones {
-		at, err := v.waitFor(ctx, m)
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		t.Logf("%6.2fs  %s", at.Seconds(), m)
-	}
+	defer v.logConsoleIfFailed(t, 6000)
+	v.passMilestones(ctx, t, kexecMilestones)
 	select {
 	case <-v.done:
 		t.Logf("%6.2fs  qemu exited", time.Since(v.started).Seconds())

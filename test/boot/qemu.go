@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -114,4 +115,30 @@ func (v *vm) typeLine(line string) (int, error) {
 	n := len(v.Console())
 	_, err := io.WriteString(v.stdin, line+"\n")
 	return n, err
+}
+
+// passMilestones waits for each console line of milestones in turn and logs when it appeared; the test fails at
+// the first that does not.
+func (v *vm) passMilestones(ctx context.Context, t *testing.T, milestones []string) {
+	t.Helper()
+	for _, m := range milestones {
+		at, err := v.waitFor(ctx, m)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		t.Logf("%6.2fs  %s", at.Seconds(), m)
+	}
+}
+
+// logConsoleIfFailed logs the console, its first and last keep bytes when it is longer, once the test has failed;
+// each boot test defers it.
+func (v *vm) logConsoleIfFailed(t *testing.T, keep int) {
+	if !t.Failed() {
+		return
+	}
+	con := v.Console()
+	if len(con) > 2*keep {
+		con = con[:keep] + "\n…\n" + con[len(con)-keep:]
+	}
+	t.Logf("console:\n%s", con)
 }
