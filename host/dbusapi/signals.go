@@ -68,21 +68,17 @@ func (s *Server) emit(e api.Event, last map[string]uint64) {
 	}
 	if e.Kind == api.UnitChanged {
 		for _, body := range s.changeSignals(e, last) {
-			b, err := encodeSignal(unitPath(e.Unit), propertiesIface, "PropertiesChanged", body...)
-			if err != nil {
-				s.log.Error("cannot encode a D-Bus signal", "member", "PropertiesChanged", "error", err)
-				continue
-			}
-			for _, c := range targets {
-				c.sendSignal(b)
-			}
+			s.broadcast(targets, unitPath(e.Unit), propertiesIface, "PropertiesChanged", body)
 		}
 		return
 	}
-	path, iface, member, body := signalOf(e)
-	if member == "" {
-		return
+	if path, iface, member, body := signalOf(e); member != "" {
+		s.broadcast(targets, path, iface, member, body)
 	}
+}
+
+// broadcast encodes a signal once and queues it to every connection of targets.
+func (s *Server) broadcast(targets []*conn, path dbus.ObjectPath, iface, member string, body []any) {
 	b, err := encodeSignal(path, iface, member, body...)
 	if err != nil {
 		s.log.Error("cannot encode a D-Bus signal", "member", member, "error", err)
