@@ -29,8 +29,8 @@ func ParseAssignment(a string) (Property, error) {
 	if d, ok := directives[name]; !ok || !Settable(name) || d.key != "" && d.key != key || d.key == "" && name != key {
 		return Property{}, unknown(key)
 	}
-	if strings.ContainsAny(value, "\r\n") { // a drop-in line cannot hold it (DropIns refuses it too)
-		return Property{}, errdefs.InvalidArgument(fmt.Errorf("Failed to parse %s= value: line breaks are not allowed", key))
+	if _, err := escape(value); err != nil { // what a drop-in line cannot hold (DropIns would refuse it)
+		return Property{}, errdefs.InvalidArgument(fmt.Errorf("Failed to parse %s= value: %v", key, err))
 	}
 	v, err := assignmentValue(name, strings.TrimSpace(value))
 	if err != nil {
