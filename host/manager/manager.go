@@ -442,19 +442,7 @@ func (m *Manager) post(f func()) {
 // do runs f on the loop and waits for it, or for ctx.
 func (m *Manager) do(ctx context.Context, f func()) error {
 	ran := make(chan struct{})
-	select {
-	case m.calls <- func() { f(); close(ran) }:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-m.done:
-		return errors.New("manager: shutting down")
-	}
-	select {
-	case <-ran:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return m.await(ctx, func() { f(); close(ran) }, ran)
 }
 
 // doCommitted is do for a call whose effect a caller relies on (a job installed by `start --no-block`): it
@@ -468,6 +456,14 @@ func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
 		ferr = f()
 		m.committed = append(m.committed, func() { close(ran) })
 	}
+	if err := m.await(ctx, call, ran); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// await hands call to the loop and waits until ran is closed, or for ctx.
+func (m *Manager) await(ctx context.Context, call func(), ran <-chan struct{}) error {
 	select {
 	case m.calls <- call:
 	case <-ctx.Done():
@@ -477,7 +473,7 @@ func (m *Manager) doCommitted(ctx context.Context, f func() error) error {
 	}
 	select {
 	case <-ran:
-		return ferr
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
