@@ -84,9 +84,15 @@ var enabledStates = map[string]bool{"enabled": true, "enabled-runtime": true, "s
 	"indirect": true, "generated": true, "transient": true}
 
 func isEnabled(e *env, args []string) int {
+	return reportFileStates(e, unitNames(args), func(name string) (string, error) { return fileState(e, name) })
+}
+
+// reportFileStates prints the unit file state of each name, as is-enabled does (live or on a --root tree), and
+// succeeds when one of them is in enabledStates.
+func reportFileStates(e *env, names []string, state func(name string) (string, error)) int {
 	code := exitFailure
-	for _, name := range unitNames(args) {
-		st, err := fileState(e, name)
+	for _, name := range names {
+		st, err := state(name)
 		if err != nil {
 			return e.callFailed("get unit file state", err)
 		}

@@ -200,21 +200,7 @@ func (t *offlineTree) presetAll(dir string) ([]unit.Change, error) {
 }
 
 func (t *offlineTree) isEnabled(names []string) int {
-	code := exitFailure
-	for _, name := range names {
-		st := t.ld.FileState(name, t.runtimeDir())
-		if st == "" {
-			t.errorf("Failed to get unit file state for %s: No such file or directory", name)
-			continue
-		}
-		if !t.o.quiet {
-			fmt.Fprintln(t.stdout, st)
-		}
-		if enabledStates[st] {
-			code = exitOK
-		}
-	}
-	return code
+	return reportFileStates(t.env, names, func(name string) (string, error) { return t.ld.FileState(name, t.runtimeDir()), nil })
 }
 
 func (t *offlineTree) listUnitFiles(patterns []string) int {
